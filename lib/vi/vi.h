@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#define __VI_INSIDE__
+
+#include <vi/vi-version.h>
+#include <vi/vi-enum-types.h>
+#include <vi/vi-error.h>
+#include <vi/vi-crc32c.h>
+#include <vi/vi-geometry.h>
+#include <vi/vi-jsonl.h>
+#include <vi/vi-types.h>
+#include <vi/vi-client.h>
+
+#undef __VI_INSIDE__
