@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-object.h>
+#include <vi/vi.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VI_LOCAL_SERVER_DEFAULT_SECRET_KEY:
+ *
+ * The secret key the server accepts when none is given: shaped like a real
+ * key (`dtvi_` and 103 characters in all, which the SDK checks on its side)
+ * and obviously not one.
+ */
+#define VI_LOCAL_SERVER_DEFAULT_SECRET_KEY \
+  "dtvi_local_development_key_" \
+  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+
+/**
+ * VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID:
+ *
+ * The organization the server serves when none is given.
+ */
+#define VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID "local-org"
+
+#define VI_TYPE_LOCAL_SERVER (vi_local_server_get_type ())
+G_DECLARE_FINAL_TYPE (ViLocalServer, vi_local_server, VI, LOCAL_SERVER, GObject)
+
+ViLocalServer *vi_local_server_new                (const char     *secret_key,
+                                                   const char     *organization_id);
+
+gboolean       vi_local_server_set_data_dir       (ViLocalServer  *self,
+                                                   const char     *dir,
+                                                   GError        **error);
+gboolean       vi_local_server_load_jsonl         (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   const char     *path,
+                                                   GError        **error);
+gboolean       vi_local_server_replace_jsonl      (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   const char     *path,
+                                                   GError        **error);
+gboolean       vi_local_server_add_record         (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   ViJsonlRecord  *record,
+                                                   GError        **error);
+gboolean       vi_local_server_add_records        (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   ViJsonlRecord **records,
+                                                   guint           n_records,
+                                                   GError        **error);
+gboolean       vi_local_server_clear_dataset      (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   GError        **error);
+
+gboolean       vi_local_server_start              (ViLocalServer  *self,
+                                                   const char     *address,
+                                                   guint16         port,
+                                                   gboolean        in_thread,
+                                                   GError        **error);
+guint16        vi_local_server_get_port           (ViLocalServer  *self);
+char          *vi_local_server_get_url            (ViLocalServer  *self);
+void           vi_local_server_stop               (ViLocalServer  *self);
+
+gboolean       vi_local_server_add_fault_json     (ViLocalServer  *self,
+                                                   const char     *json,
+                                                   GError        **error);
+void           vi_local_server_clear_faults       (ViLocalServer  *self);
+void           vi_local_server_set_latency        (ViLocalServer  *self,
+                                                   guint           latency_ms);
+
+guint          vi_local_server_get_request_count  (ViLocalServer  *self,
+                                                   const char     *method,
+                                                   const char     *path_prefix);
+void           vi_local_server_reset_counters     (ViLocalServer  *self);
+guint          vi_local_server_count_annotations  (ViLocalServer  *self,
+                                                   const char     *dataset_id,
+                                                   const char     *asset_id);
+
+G_END_DECLS

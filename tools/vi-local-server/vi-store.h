@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <vi/vi.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The annotation store of the local server.
+ *
+ * Datasets hold assets, assets hold annotation parts.  Every part has a
+ * sequence number, unique and increasing over the whole store, and each
+ * asset keeps its parts in a GSequence ordered by it: that order is the
+ * listing order (insertion order), and a page token is just "the sequence
+ * number of the last item returned", found again in O(log n) however many
+ * items were deleted or added meanwhile.
+ *
+ * With a data directory, the state is in two files:
+ *   store.jsonl    a snapshot, replaced atomically (write + rename);
+ *   journal.jsonl  the mutations since the snapshot, one complete JSON line
+ *                  each, appended before the mutation is applied in memory.
+ * Opening the directory replays the journal over the snapshot, ignoring a
+ * torn last line, and writes a fresh snapshot.  Journal records are
+ * assignments (put this part, delete that one, clear that dataset), so
+ * replaying a journal twice gives the same state: a crash between writing
+ * the snapshot and truncating the journal loses nothing.
+ *
+ * The store does no locking; ViLocalServer holds its lock around every call.
+ */
+
+typedef enum {
+  VI_STORE_PART_CAPTION,
+  VI_STORE_PART_BOX,
+  VI_STORE_PART_VQA,
+} ViStorePartKind;
+
+typedef struct _ViStore ViStore;
+typedef struct _ViStoreDataset ViStoreDataset;
+typedef struct _ViStoreAsset ViStoreAsset;
+typedef struct _ViStoreAnnotation ViStoreAnnotation;
+
+struct _ViStoreAnnotation {
+  guint64          seq;
+  char            *id;
+  ViStoreAsset    *asset;
+  char            *group_id;      /* a GRefString, shared by the parts of one line */
+  ViStorePartKind  kind;
+  char            *text;          /* the caption, or the VQA question */
+  char            *answer;        /* VQA only */
+  ViBBox           bbox;          /* boxes only, normalized */
+  int              target[2];     /* boxes only: [start, end) in characters */
+  char            *box_json;      /* boxes only: "bound":[...],"target":[...], made
+                                   * once, as formatting doubles dominates listing */
+  gint64           time_created;  /* ms since the epoch */
+  gint64           last_updated;
+  gint64           generation;
+  char            *etag;
+  GSequenceIter   *iter;          /* in asset->annotations */
+};
+
+struct _ViStoreAsset {
+  char           *id;
+  ViStoreDataset *dataset;
+  GSequence      *annotations;    /* ViStoreAnnotation *, by seq; not owned */
+  /* Pre-rendered pieces of every item of this asset: the JSON members
+   * "assetId", "workspaceId", "datasetId", and the selfLink prefix. */
+  char           *json_ids;
+  char           *self_prefix;
+};
+
+struct _ViStoreDataset {
+  char       *id;                 /* without the "{org}_" prefix */
+  ViStore    *store;
+  GHashTable *assets;             /* id -> ViStoreAsset, owned */
+  GHashTable *annotations;        /* id -> ViStoreAnnotation, owned */
+};
+
+gboolean            vi_store_dataset_id_is_valid     (const char         *dataset_id);
+gboolean            vi_store_annotation_id_is_valid  (const char         *annotation_id);
+
+ViStore            *vi_store_new                     (const char         *organization_id);
+void                vi_store_free                    (ViStore            *store);
+gboolean            vi_store_open_dir                (ViStore            *store,
+                                                      const char         *dir,
+                                                      GError            **error);
+const char         *vi_store_get_dir                 (ViStore            *store);
+const char         *vi_store_get_organization_id     (ViStore            *store);
+
+ViStoreDataset     *vi_store_lookup_dataset          (ViStore            *store,
+                                                      const char         *dataset_id);
+ViStoreAsset       *vi_store_dataset_lookup_asset    (ViStoreDataset     *dataset,
+                                                      const char         *asset_id);
+ViStoreAnnotation  *vi_store_dataset_lookup_annotation (ViStoreDataset   *dataset,
+                                                      const char         *annotation_id);
+
+gboolean            vi_store_ensure_dataset          (ViStore            *store,
+                                                      const char         *dataset_id,
+                                                      GError            **error);
+gboolean            vi_store_clear_dataset           (ViStore            *store,
+                                                      const char         *dataset_id,
+                                                      GError            **error);
+gboolean            vi_store_add_records             (ViStore            *store,
+                                                      const char         *dataset_id,
+                                                      ViJsonlRecord     **records,
+                                                      guint               n_records,
+                                                      guint              *n_added,
+                                                      GError            **error);
+gboolean            vi_store_delete_annotation       (ViStore            *store,
+                                                      ViStoreAnnotation  *annotation,
+                                                      GError            **error);
+
+guint               vi_store_count_annotations       (ViStore            *store,
+                                                      const char         *dataset_id,
+                                                      const char         *asset_id);
+GSequenceIter      *vi_store_asset_seek              (ViStoreAsset       *asset,
+                                                      guint64             after_seq);
+void                vi_store_annotation_to_json      (const ViStoreAnnotation *annotation,
+                                                      GString            *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStore, vi_store_free)
+
+G_END_DECLS
