@@ -1,2 +1,618 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One API request, sent and re-sent as vi-api.md §6.3 says: 429 up to
+ * max_rate_limit_retries times honouring Retry-After (capped), 500/502/503/
+ * 504, timeouts and transport errors up to max_retries times with full-jitter
+ * exponential backoff.  Waits between attempts are main-context timeouts
+ * that a cancellation ends at once.
+ */
 #include "config.h"
+
+#include <string.h>
+#include <math.h>
+
+#include "vi-http-private.h"
+#include "vi-error-private.h"
+#include "vi-json-private.h"
+
+ViHttpRequest *
+_vi_http_request_new (SoupSession         *session,
+                      const char          *method,
+                      const char          *url,
+                      JsonNode            *body,
+                      const ViRetryPolicy *policy,
+                      const char          *what)
+{
+  ViHttpRequest *request = g_new0 (ViHttpRequest, 1);
+
+  request->session = g_object_ref (session);
+  request->method = g_strdup (method);
+  request->url = g_strdup (url);
+  request->policy = *policy;
+  request->what = g_strdup (what);
+  request->headers = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, g_free);
+  if (body != NULL) {
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    gsize len = 0;
+    char *text;
+
+    json_generator_set_root (gen, body);
+    text = json_generator_to_data (gen, &len);
+    request->body = g_bytes_new_take (text, len);
+  }
+  return request;
+}
+
+void
+_vi_http_request_free (ViHttpRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_clear_object (&request->session);
+  g_free (request->method);
+  g_free (request->url);
+  g_clear_pointer (&request->body, g_bytes_unref);
+  g_clear_pointer (&request->headers, g_hash_table_unref);
+  g_free (request->what);
+  g_free (request);
+}
+
+void
+_vi_http_request_add_header (ViHttpRequest *request,
+                             const char    *name,
+                             const char    *value)
+{
+  g_hash_table_replace (request->headers, g_strdup (name), g_strdup (value));
+}
+
+/* ------------------------------------------------------------------------
+ * Encoding
+ * ------------------------------------------------------------------------ */
+
+static gboolean
+is_unreserved (guchar c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* Percent-encodes one path segment.  Everything but the unreserved set is
+ * encoded, so '/', '?', '#', '%' and spaces stay inside the segment; the
+ * dot segments "." and ".." are encoded too, because a URI parser would
+ * otherwise resolve them and the request would reach another resource. */
+char *
+_vi_http_escape_segment (const char *segment)
+{
+  GString *out;
+  const guchar *p;
+
+  if (g_str_equal (segment, "."))
+    return g_strdup ("%2E");
+  if (g_str_equal (segment, ".."))
+    return g_strdup ("%2E%2E");
+
+  out = g_string_sized_new (strlen (segment) + 8);
+  for (p = (const guchar *) segment; *p; p++) {
+    if (is_unreserved (*p))
+      g_string_append_c (out, *p);
+    else
+      g_string_append_printf (out, "%%%02X", *p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* Query values as Python's quote_plus, which the SDK uses: space is '+'. */
+char *
+_vi_http_escape_query (const char *value)
+{
+  GString *out = g_string_sized_new (strlen (value) + 8);
+  const guchar *p;
+
+  for (p = (const guchar *) value; *p; p++) {
+    if (is_unreserved (*p))
+      g_string_append_c (out, *p);
+    else if (*p == ' ')
+      g_string_append_c (out, '+');
+    else
+      g_string_append_printf (out, "%%%02X", *p);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------
+ * Retry timing
+ * ------------------------------------------------------------------------ */
+
+/* Retry-After is delta-seconds (integer or decimal) or an HTTP-date. */
+gboolean
+_vi_http_parse_retry_after (const char *value,
+                            GDateTime  *now,
+                            double     *seconds)
+{
+  char *end = NULL;
+  double v;
+  g_autoptr (GDateTime) date = NULL;
+
+  if (value == NULL)
+    return FALSE;
+  while (g_ascii_isspace (*value))
+    value++;
+  if (*value == '\0')
+    return FALSE;
+
+  v = g_ascii_strtod (value, &end);
+  if (end != value) {
+    while (g_ascii_isspace (*end))
+      end++;
+    if (*end == '\0' && isfinite (v) && v >= 0) {
+      *seconds = v;
+      return TRUE;
+    }
+    if (*end == '\0')
+      return FALSE;
+  }
+
+  date = soup_date_time_new_from_http_string (value);
+  if (date == NULL)
+    return FALSE;
+  v = g_date_time_difference (date, now) / (double) G_USEC_PER_SEC;
+  *seconds = MAX (v, 0.0);
+  return TRUE;
+}
+
+/* Full jitter: uniform(0, base * 2^(attempt-1)), capped; attempt counts
+ * from 1. */
+double
+_vi_http_backoff_delay (const ViRetryPolicy *policy,
+                        guint                attempt)
+{
+  double ceiling;
+
+  ceiling = policy->base_delay * ldexp (1.0, (int) MIN (attempt, 30u) - 1);
+  ceiling = MIN (ceiling, policy->max_delay);
+  if (ceiling <= 0)
+    return 0;
+  return g_random_double_range (0, ceiling);
+}
+
+/* ------------------------------------------------------------------------
+ * Errors
+ * ------------------------------------------------------------------------ */
+
+static char *
+server_message_from_body (guint   status,
+                          GBytes *body)
+{
+  gsize len = 0;
+  const char *data = body ? g_bytes_get_data (body, &len) : NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  JsonNode *root;
+  g_autofree char *text = NULL;
+
+  if (data == NULL || len == 0)
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (json_parser_load_from_data (parser, data, len, NULL) &&
+      (root = json_parser_get_root (parser)) != NULL &&
+      JSON_NODE_HOLDS_OBJECT (root)) {
+    JsonObject *obj = json_node_get_object (root);
+    const char *members[] = { "message", "error" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (members); i++) {
+      JsonNode *m = json_object_get_member (obj, members[i]);
+      if (m != NULL && JSON_NODE_HOLDS_VALUE (m) &&
+          json_node_get_value_type (m) == G_TYPE_STRING)
+        return g_strdup (json_node_get_string (m));
+    }
+    return NULL;
+  }
+
+  /* Not JSON: keep a short, valid UTF-8 excerpt of the raw text. */
+  text = g_utf8_make_valid (data, MIN (len, 200));
+  return g_strdup_printf ("HTTP %u: %s%s", status, text,
+      len > 200 ? "…" : "");
+}
+
+void
+_vi_http_set_status_error (GError     **error,
+                           const char  *what,
+                           guint        status,
+                           GBytes      *body,
+                           const char  *trace_header)
+{
+  g_autofree char *server_message = server_message_from_body (status, body);
+  g_autofree char *trace_id = NULL;
+  g_autofree char *detail = NULL;
+  GError *err;
+  ViError code;
+  const char *advice;
+
+  if (trace_header != NULL) {
+    const char *slash = strchr (trace_header, '/');
+    trace_id = slash ? g_strndup (trace_header, slash - trace_header)
+        : g_strdup (trace_header);
+  }
+
+  switch (status) {
+    case 400:
+      code = VI_ERROR_INVALID_ARGUMENT;
+      advice = "the server refused the request as invalid";
+      break;
+    case 401:
+      code = VI_ERROR_AUTHENTICATION;
+      advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
+          "(or the secret key given to the client)";
+      break;
+    case 403:
+      code = VI_ERROR_PERMISSION;
+      advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
+          "that the secret key belongs to that organization";
+      break;
+    case 404:
+      code = VI_ERROR_NOT_FOUND;
+      advice = "not found: check the dataset, asset and annotation ids";
+      break;
+    case 409:
+      code = VI_ERROR_CONFLICT;
+      advice = "conflict with the resource's current state";
+      break;
+    case 429:
+      code = VI_ERROR_RATE_LIMITED;
+      advice = "rate limited and out of retries: try again later";
+      break;
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      code = VI_ERROR_SERVER;
+      advice = "server error and out of retries: try again later";
+      break;
+    default:
+      code = VI_ERROR_FAILED;
+      advice = "unexpected response";
+      break;
+  }
+
+  detail = server_message ? g_strdup_printf (" (%s)", server_message)
+      : g_strdup ("");
+  err = g_error_new (VI_ERROR, code, "%s: HTTP %u, %s%s", what, status,
+      advice, detail);
+  vi_error_set_http_details (err, status, server_message, trace_id);
+  g_propagate_error (error, err);
+}
+
+static gboolean
+is_retryable_transport_error (const GError *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  /* Anything below HTTP (refused, reset, dropped, truncated, timed out,
+   * TLS) may succeed on another attempt. */
+  return TRUE;
+}
+
+static void
+set_transport_error (GError     **error,
+                     const char  *what,
+                     const GError *cause,
+                     guint        attempts)
+{
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    g_set_error (error, VI_ERROR, VI_ERROR_TIMEOUT,
+        "%s: timed out after %u attempt%s (%s)", what, attempts,
+        attempts == 1 ? "" : "s", cause->message);
+  else
+    g_set_error (error, VI_ERROR, VI_ERROR_NETWORK,
+        "%s: network error after %u attempt%s (%s): check the endpoint "
+        "and the connection", what, attempts, attempts == 1 ? "" : "s",
+        cause->message);
+}
+
+/* ------------------------------------------------------------------------
+ * Sending
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  ViHttpRequest *request;
+  SoupMessage   *msg;
+  guint          attempts;
+  guint          server_retries;
+  guint          rate_retries;
+  GSource       *wait_source;
+  GSource       *cancel_source;
+} SendData;
+
+static void
+send_data_free (SendData *data)
+{
+  g_assert (data->wait_source == NULL);
+  g_assert (data->cancel_source == NULL);
+  g_clear_object (&data->msg);
+  _vi_http_request_free (data->request);
+  g_free (data);
+}
+
+static void start_attempt (GTask *task);
+
+static void
+stop_waiting (SendData *data)
+{
+  if (data->wait_source != NULL) {
+    g_source_destroy (data->wait_source);
+    g_clear_pointer (&data->wait_source, g_source_unref);
+  }
+  if (data->cancel_source != NULL) {
+    g_source_destroy (data->cancel_source);
+    g_clear_pointer (&data->cancel_source, g_source_unref);
+  }
+}
+
+static gboolean
+wait_done_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+
+  stop_waiting (data);
+  start_attempt (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+wait_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  stop_waiting (data);
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  g_task_return_error (task, error);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (GTask  *task,
+                double  seconds)
+{
+  SendData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GMainContext *context = g_task_get_context (task);
+  guint ms = (guint) MIN (seconds * 1000.0, (double) G_MAXUINT / 2);
+
+  g_debug ("%s: attempt %u failed, retrying in %u ms", data->request->what,
+      data->attempts, ms);
+
+  /* Each source holds a task ref; whichever fires first destroys both. */
+  data->wait_source = g_timeout_source_new (ms);
+  g_source_set_callback (data->wait_source, wait_done_cb,
+      g_object_ref (task), g_object_unref);
+  g_source_attach (data->wait_source, context);
+
+  if (cancellable != NULL) {
+    data->cancel_source = g_cancellable_source_new (cancellable);
+    g_source_set_callback (data->cancel_source,
+        (GSourceFunc) (void (*)(void)) wait_cancelled_cb,
+        g_object_ref (task), g_object_unref);
+    g_source_attach (data->cancel_source, context);
+  }
+}
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  ViHttpRequest *request = data->request;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  guint status;
+
+  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      &error);
+  if (body == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+    if (is_retryable_transport_error (error) &&
+        data->server_retries < request->policy.max_retries) {
+      data->server_retries++;
+      schedule_retry (task, _vi_http_backoff_delay (&request->policy,
+              data->server_retries));
+      return;
+    }
+    {
+      GError *out = NULL;
+
+      set_transport_error (&out, request->what, error, data->attempts);
+      g_task_return_error (task, out);
+    }
+    return;
+  }
+
+  status = soup_message_get_status (data->msg);
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
+    GError *parse_error = NULL;
+    JsonNode *root;
+
+    if (request->expect_empty) {
+      if (g_bytes_get_size (body) != 0) {
+        g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+            "%s: invalid response: expected an empty body, got %"
+            G_GSIZE_FORMAT " bytes", request->what, g_bytes_get_size (body));
+        return;
+      }
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+    root = vi_json_parse_bytes (body, &parse_error);
+    if (root == NULL) {
+      g_prefix_error (&parse_error, "%s: ", request->what);
+      g_task_return_error (task, parse_error);
+      return;
+    }
+    g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
+    return;
+  }
+
+  if (status == 429 &&
+      data->rate_retries < request->policy.max_rate_limit_retries) {
+    double delay;
+    const char *retry_after =
+        soup_message_headers_get_one (soup_message_get_response_headers
+        (data->msg), "Retry-After");
+    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+
+    data->rate_retries++;
+    if (_vi_http_parse_retry_after (retry_after, now, &delay))
+      delay = MIN (delay, request->policy.max_delay);
+    else
+      delay = _vi_http_backoff_delay (&request->policy, data->rate_retries);
+    schedule_retry (task, delay);
+    return;
+  }
+
+  if ((status == 500 || status == 502 || status == 503 || status == 504) &&
+      data->server_retries < request->policy.max_retries) {
+    data->server_retries++;
+    schedule_retry (task, _vi_http_backoff_delay (&request->policy,
+            data->server_retries));
+    return;
+  }
+
+  {
+    GError *out = NULL;
+    const char *trace =
+        soup_message_headers_get_one (soup_message_get_response_headers
+        (data->msg), "x-cloud-trace-context");
+
+    _vi_http_set_status_error (&out, request->what, status, body, trace);
+    if (status == 429 || status >= 500)
+      g_prefix_error (&out, "after %u attempt%s: ", data->attempts,
+          data->attempts == 1 ? "" : "s");
+    g_task_return_error (task, out);
+  }
+}
+
+static void
+start_attempt (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+  ViHttpRequest *request = data->request;
+  SoupMessageHeaders *headers;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  g_clear_object (&data->msg);
+  data->msg = soup_message_new (request->method, request->url);
+  if (data->msg == NULL) {
+    g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "%s: cannot build a request for this URL", request->what);
+    return;
+  }
+
+  headers = soup_message_get_request_headers (data->msg);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+  g_hash_table_iter_init (&iter, request->headers);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    soup_message_headers_replace (headers, key, value);
+
+  /* Every API request declares JSON, with or without a body (§1.3). */
+  if (request->body != NULL)
+    soup_message_set_request_body_from_bytes (data->msg, "application/json",
+        request->body);
+  else
+    soup_message_headers_replace (headers, "Content-Type",
+        "application/json");
+
+  data->attempts++;
+  soup_session_send_and_read_async (request->session, data->msg,
+      g_task_get_priority (task), g_task_get_cancellable (task), read_cb,
+      g_object_ref (task));
+}
+
+void
+_vi_http_send_async (ViHttpRequest       *request,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  SendData *data;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, _vi_http_send_async);
+  data = g_new0 (SendData, 1);
+  data->request = request;
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+  start_attempt (task);
+}
+
+JsonNode *
+_vi_http_send_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+guint
+_vi_http_result_get_attempts (GAsyncResult *result)
+{
+  SendData *data = g_task_get_task_data (G_TASK (result));
+
+  return data ? data->attempts : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Blocking calls
+ * ------------------------------------------------------------------------ */
+
+/* One context per thread for blocking calls, kept for the thread's life:
+ * libsoup does a message's I/O on the context it was sent from, so reusing
+ * the same context lets consecutive blocking calls share keep-alive
+ * connections. */
+static GPrivate sync_context_key =
+G_PRIVATE_INIT ((GDestroyNotify) g_main_context_unref);
+
+static void
+sync_done_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+GAsyncResult *
+_vi_run_sync (ViAsyncStarter  start,
+              gpointer        data,
+              GCancellable   *cancellable)
+{
+  GMainContext *context = g_private_get (&sync_context_key);
+  GAsyncResult *result = NULL;
+
+  if (context == NULL) {
+    context = g_main_context_new ();
+    g_private_set (&sync_context_key, context);
+  }
+
+  g_main_context_push_thread_default (context);
+  start (data, cancellable, sync_done_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+
+  return result;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <libsoup/soup.h>
+#include <json-glib/json-glib.h>
+#include <vi/vi-error.h>
+
+G_BEGIN_DECLS
+
+/* How one API request is retried (vi-api.md §6.3). */
+typedef struct {
+  guint  max_retries;             /* 5xx, timeouts, transport errors */
+  guint  max_rate_limit_retries;  /* 429 */
+  double base_delay;              /* seconds */
+  double max_delay;               /* seconds; also caps Retry-After */
+} ViRetryPolicy;
+
+/* One request to the API, ready to be sent and re-sent. */
+typedef struct {
+  SoupSession  *session;          /* borrowed from the client */
+  char         *method;
+  char         *url;              /* full, already encoded */
+  GBytes       *body;             /* nullable */
+  GHashTable   *headers;          /* extra request headers, borrowed values */
+  ViRetryPolicy policy;
+  char         *what;             /* "list annotations", for messages */
+  gboolean      expect_empty;     /* DELETE: a 2xx body must be empty */
+} ViHttpRequest;
+
+ViHttpRequest *_vi_http_request_new  (SoupSession         *session,
+                                      const char          *method,
+                                      const char          *url,
+                                      JsonNode            *body,
+                                      const ViRetryPolicy *policy,
+                                      const char          *what);
+void           _vi_http_request_free (ViHttpRequest *request);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViHttpRequest, _vi_http_request_free)
+
+void           _vi_http_request_add_header (ViHttpRequest *request,
+                                            const char    *name,
+                                            const char    *value);
+
+/* Sends request (taking ownership), retrying as its policy says, on the
+ * thread-default main context.  The result is the parsed JSON body (NULL
+ * for an expected-empty body). */
+void      _vi_http_send_async  (ViHttpRequest       *request,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+JsonNode *_vi_http_send_finish (GAsyncResult        *result,
+                                GError             **error);
+
+/* Number of attempts made for the request of that result (for tests and
+ * logs). */
+guint     _vi_http_result_get_attempts (GAsyncResult *result);
+
+/* Helpers, exposed for tests. */
+char     *_vi_http_escape_segment  (const char *segment);
+char     *_vi_http_escape_query    (const char *value);
+gboolean  _vi_http_parse_retry_after (const char *value,
+                                      GDateTime  *now,
+                                      double     *seconds);
+double    _vi_http_backoff_delay   (const ViRetryPolicy *policy,
+                                    guint                attempt);
+void      _vi_http_set_status_error (GError     **error,
+                                     const char  *what,
+                                     guint        status,
+                                     GBytes      *body,
+                                     const char  *trace_header);
+
+/* Runs an async operation to completion on a private main context, for the
+ * blocking API: start() is called with that context pushed as the
+ * thread default; the GAsyncResult it produces is returned (transfer
+ * full). */
+typedef void (*ViAsyncStarter) (gpointer             data,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data);
+GAsyncResult *_vi_run_sync (ViAsyncStarter  start,
+                            gpointer        data,
+                            GCancellable   *cancellable);
+
+G_END_DECLS

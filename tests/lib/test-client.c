@@ -1,0 +1,934 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvi's client against vi-local-server, running in a thread on
+ * 127.0.0.1 with an ephemeral port.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include <vi/vi.h>
+#include "vi-http-private.h"
+#include "vi-local-server.h"
+
+#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
+
+typedef struct {
+  ViLocalServer *server;
+  char *url;
+  ViClient *client;
+} Fixture;
+
+static ViClient *
+new_client (const char *url,
+            const char *key,
+            const char *org)
+{
+  g_autoptr (GError) error = NULL;
+  ViClient *client = vi_client_new (url, key, org, NULL, &error);
+
+  g_assert_no_error (error);
+  /* Short backoff so that retry tests run in milliseconds; Retry-After is
+   * still honoured as sent. */
+  g_object_set (client, "retry-base-delay", 0.01, NULL);
+  return client;
+}
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+
+  f->server = vi_local_server_new (NULL, NULL);
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  g_assert_no_error (error);
+  f->url = vi_local_server_get_url (f->server);
+  f->client = new_client (f->url, KEY, ORG);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_clear_object (&f->client);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+}
+
+static void
+add_caption (Fixture    *f,
+             const char *dataset,
+             const char *asset,
+             const char *caption)
+{
+  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (asset);
+  g_autoptr (GError) error = NULL;
+
+  vi_jsonl_record_set_caption (record, caption);
+  g_assert_true (vi_local_server_add_record (f->server, dataset, record,
+          &error));
+  g_assert_no_error (error);
+}
+
+/* "A cat sitting on a couch" with two grounded phrases. */
+static void
+add_grounding (Fixture    *f,
+               const char *dataset,
+               const char *asset)
+{
+  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (asset);
+  g_autoptr (GError) error = NULL;
+  ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
+  ViBBox couch = { 0.6, 0.2, 0.9, 0.7 };
+
+  vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
+  vi_jsonl_record_add_phrase (record, "cat", &cat);
+  vi_jsonl_record_add_phrase (record, "couch", &couch);
+  g_assert_true (vi_local_server_add_record (f->server, dataset, record,
+          &error));
+  g_assert_no_error (error);
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void
+test_new_credentials (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *json = NULL;
+
+  /* Nothing anywhere. */
+  client = vi_client_new ("http://127.0.0.1:1", NULL, NULL, NULL, &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "DATATURE_VI_SECRET_KEY"));
+  g_clear_error (&error);
+
+  /* A malformed key is refused, and never echoed. */
+  client = vi_client_new ("http://127.0.0.1:1", "dtvi_secretvalue", ORG, NULL,
+      &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_null (strstr (error->message, "secretvalue"));
+  g_clear_error (&error);
+
+  /* Only http and https. */
+  client = vi_client_new ("ftp://127.0.0.1", KEY, ORG, NULL, &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* The environment fills what the arguments leave out. */
+  g_setenv ("DATATURE_VI_SECRET_KEY", KEY, TRUE);
+  g_setenv ("DATATURE_VI_ORGANIZATION_ID", "env-org", TRUE);
+  g_setenv ("DATATURE_VI_API_ENDPOINT", "http://127.0.0.1:9/some/path/", TRUE);
+  client = vi_client_new_from_env (&error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vi_client_get_organization_id (client), ==, "env-org");
+  /* The endpoint's path is dropped, as the SDK's urljoin does. */
+  g_assert_cmpstr (vi_client_get_endpoint (client), ==, "http://127.0.0.1:9");
+  g_assert_true (g_str_has_prefix (vi_client_get_user_agent (client),
+          "vi-c/"));
+  g_clear_object (&client);
+
+  /* Arguments win over the environment. */
+  client = vi_client_new (NULL, NULL, "arg-org", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vi_client_get_organization_id (client), ==, "arg-org");
+  g_clear_object (&client);
+  g_unsetenv ("DATATURE_VI_SECRET_KEY");
+  g_unsetenv ("DATATURE_VI_ORGANIZATION_ID");
+  g_unsetenv ("DATATURE_VI_API_ENDPOINT");
+
+  /* The config file, only when given. */
+  dir = g_dir_make_tmp ("vi-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (dir, "config.json", NULL);
+  json = g_strdup_printf ("{\"secret_key\": \"%s\", \"organization_id\": "
+      "\"file-org\"}", KEY);
+  g_assert_true (g_file_set_contents (config, json, -1, &error));
+  client = vi_client_new ("http://127.0.0.1:1", NULL, NULL, config, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vi_client_get_organization_id (client), ==, "file-org");
+  g_clear_object (&client);
+
+  g_assert_true (g_file_set_contents (config, "{\"secret_key\": 5}", -1,
+          &error));
+  client = vi_client_new ("http://127.0.0.1:1", NULL, NULL, config, &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "secret_key"));
+  g_clear_error (&error);
+
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
+static void
+test_list_get_delete (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (ViAnnotation) got = NULL;
+  g_autoptr (ViDeletedResource) deleted = NULL;
+  const char *caption_id = NULL, *whole = NULL;
+  guint n_boxes = 0;
+
+  add_grounding (f, "ds1", "asset-1");
+
+  all = vi_client_list_all_annotations (f->client, "ds1", "asset-1", 0, NULL,
+      &error);
+  g_assert_no_error (error);
+  /* One caption part and one box part per phrase, one group. */
+  g_assert_cmpuint (all->len, ==, 3);
+  for (guint i = 0; i < all->len; i++) {
+    ViAnnotation *a = all->pdata[i];
+    ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+    ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
+
+    g_assert_cmpstr (vi_annotation_get_asset_id (a), ==, "asset-1");
+    g_assert_cmpstr (vi_annotation_get_organization_id (a), ==, ORG);
+    /* The "{org}_" prefix of the wire's datasetId is stripped. */
+    g_assert_cmpstr (vi_annotation_get_dataset_id (a), ==, "ds1");
+    if (whole == NULL)
+      whole = vi_annotation_spec_get_whole_id (spec);
+    g_assert_cmpstr (vi_annotation_spec_get_whole_id (spec), ==, whole);
+
+    if (vi_annotation_content_get_kind (c) == VI_CONTENT_KIND_CAPTION) {
+      g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
+          VI_ROLE_CAPTION);
+      g_assert_cmpstr (vi_annotation_content_get_caption (c), ==,
+          "A cat sitting on a couch");
+      caption_id = vi_annotation_get_annotation_id (a);
+    } else {
+      ViBBox b;
+      int start, end;
+
+      g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
+          VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+      g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
+          VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
+      g_assert_true (vi_annotation_content_get_bbox (c, &b));
+      g_assert_true (vi_annotation_content_get_target (c, &start, &end));
+      if (start == 2) {
+        g_assert_cmpint (end, ==, 5);   /* "cat" */
+        g_assert_cmpfloat_with_epsilon (b.x_min, 0.1, 1e-12);
+        g_assert_cmpfloat_with_epsilon (b.y_max, 0.7, 1e-12);
+      } else {
+        g_assert_cmpint (start, ==, 19);        /* "couch" */
+        g_assert_cmpint (end, ==, 24);
+        g_assert_cmpfloat_with_epsilon (b.x_min, 0.6, 1e-12);
+      }
+      n_boxes++;
+    }
+  }
+  g_assert_cmpuint (n_boxes, ==, 2);
+  g_assert_nonnull (caption_id);
+
+  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id,
+      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (vi_annotation_get_annotation_id (got), ==, caption_id);
+  g_assert_nonnull (vi_annotation_get_etag (got));
+  g_assert_nonnull (strstr (vi_annotation_get_self_link (got), caption_id));
+  {
+    g_autofree char *text = vi_annotation_to_string (got);
+    g_assert_nonnull (strstr (text, "A cat sitting on a couch"));
+  }
+
+  deleted = vi_client_delete_annotation (f->client, "ds1", "asset-1",
+      caption_id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (deleted->id, ==, caption_id);
+  g_assert_true (deleted->deleted);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds1",
+          "asset-1"), ==, 2);
+
+  g_clear_pointer (&got, vi_annotation_unref);
+  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id,
+      NULL, &error);
+  g_assert_null (got);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+  g_assert_cmpuint (vi_error_get_http_status (error), ==, 404);
+  g_assert_nonnull (vi_error_get_trace_id (error));
+  g_clear_error (&error);
+
+  /* Deleting it again: 404, never retried. */
+  vi_local_server_reset_counters (f->server);
+  g_clear_pointer (&deleted, vi_deleted_resource_free);
+  deleted = vi_client_delete_annotation (f->client, "ds1", "asset-1",
+      caption_id, NULL, &error);
+  g_assert_null (deleted);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 1);
+  g_clear_error (&error);
+
+  /* Unknown dataset. */
+  g_clear_pointer (&all, g_ptr_array_unref);
+  all = vi_client_list_all_annotations (f->client, "nope", "asset-1", 0,
+      NULL, &error);
+  g_assert_null (all);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+}
+
+/* Writes n caption-only lines for one asset and loads them. */
+static void
+load_many (Fixture    *f,
+           const char *dataset,
+           const char *asset,
+           guint       n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+  GString *text = g_string_new (NULL);
+  int fd;
+
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "{\"asset_id\": \"%s\", \"caption\": "
+        "\"caption number %u\"}\n", asset, i);
+  fd = g_file_open_tmp ("vi-many-XXXXXX.jsonl", &path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, text->str, text->len, &error));
+  g_string_free (text, TRUE);
+  g_assert_true (vi_local_server_load_jsonl (f->server, dataset, path,
+          &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+}
+
+static void
+check_all_once (GPtrArray *items,
+                guint      n)
+{
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) captions = g_hash_table_new (g_str_hash,
+      g_str_equal);
+
+  g_assert_cmpuint (items->len, ==, n);
+  for (guint i = 0; i < items->len; i++) {
+    ViAnnotation *a = items->pdata[i];
+    ViAnnotationContent *c =
+        vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+
+    g_assert_true (g_hash_table_add (ids,
+            (gpointer) vi_annotation_get_annotation_id (a)));
+    g_assert_true (g_hash_table_add (captions,
+            (gpointer) vi_annotation_content_get_caption (c)));
+  }
+  for (guint i = 0; i < n; i++) {
+    g_autofree char *caption = g_strdup_printf ("caption number %u", i);
+    g_assert_true (g_hash_table_contains (captions, caption));
+  }
+}
+
+static void
+test_pagination (Fixture       *f,
+                 gconstpointer  data)
+{
+  const guint sizes[] = { 1, 7, 1000 };
+
+  load_many (f, "big", "asset", 2500);
+
+  for (guint s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) items = NULL;
+    guint expected_pages = (2500 + sizes[s] - 1) / sizes[s];
+
+    vi_local_server_reset_counters (f->server);
+    items = vi_client_list_all_annotations (f->client, "big", "asset",
+        sizes[s], NULL, &error);
+    g_assert_no_error (error);
+    check_all_once (items, 2500);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, expected_pages);
+  }
+}
+
+static void
+test_pager (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPager) pager = NULL;
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      vi_annotation_unref);
+  ViAnnotationPage *page;
+
+  load_many (f, "paged", "asset", 25);
+  pager = vi_client_iterate_annotations (f->client, "paged", "asset", 10);
+  while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL) {
+    g_assert_cmpuint (vi_annotation_page_get_n_items (page), <=, 10);
+    for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+      g_ptr_array_add (items,
+          vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+    vi_annotation_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_true (vi_annotation_pager_is_done (pager));
+  g_assert_cmpuint (vi_annotation_pager_get_n_pages (pager), ==, 3);
+  check_all_once (items, 25);
+
+  /* The default page size is the SDK's 10. */
+  {
+    g_autoptr (ViAnnotationPage) first = NULL;
+
+    first = vi_client_list_annotations (f->client, "paged", "asset", 0, NULL,
+        NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vi_annotation_page_get_n_items (first), ==, 10);
+    g_assert_nonnull (vi_annotation_page_get_next_page (first));
+  }
+}
+
+typedef struct {
+  GMainLoop *loop;
+  ViAnnotationPage *page;
+  ViAnnotation *annotation;
+  GError *error;
+} AsyncResult;
+
+static void
+list_async_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->page = vi_client_list_annotations_finish (VI_CLIENT (source), result,
+      &r->error);
+  g_main_loop_quit (r->loop);
+}
+
+static void
+get_async_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  AsyncResult *r = user_data;
+
+  r->annotation = vi_client_get_annotation_finish (VI_CLIENT (source), result,
+      &r->error);
+  g_main_loop_quit (r->loop);
+}
+
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  AsyncResult r = { 0 };
+
+  add_grounding (f, "ds", "img");
+  r.loop = g_main_loop_new (NULL, FALSE);
+
+  vi_client_list_annotations_async (f->client, "ds", "img", 100, NULL, NULL,
+      list_async_cb, &r);
+  g_main_loop_run (r.loop);
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (r.page), ==, 3);
+  g_assert_null (vi_annotation_page_get_next_page (r.page));
+
+  vi_client_get_annotation_async (f->client, "ds", "img",
+      vi_annotation_get_annotation_id (vi_annotation_page_get_item (r.page,
+              1)), NULL, get_async_cb, &r);
+  g_main_loop_run (r.loop);
+  g_assert_no_error (r.error);
+  g_assert_cmpstr (vi_annotation_get_annotation_id (r.annotation), ==,
+      vi_annotation_get_annotation_id (vi_annotation_page_get_item (r.page,
+              1)));
+
+  /* Bad arguments fail through the callback, with no request. */
+  vi_annotation_page_unref (r.page);
+  vi_local_server_reset_counters (f->server);
+  vi_client_list_annotations_async (f->client, "bad id!", "img", 0, NULL,
+      NULL, list_async_cb, &r);
+  g_main_loop_run (r.loop);
+  g_assert_error (r.error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 0);
+
+  g_assert_null (r.page);
+  g_clear_error (&r.error);
+  vi_annotation_unref (r.annotation);
+  g_main_loop_unref (r.loop);
+}
+
+static void
+test_auth (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) wrong_key = NULL;
+  g_autoptr (ViClient) wrong_org = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autofree char *other_key = g_strnfill (103, 'k');
+
+  add_caption (f, "ds", "a", "hello");
+  memcpy (other_key, "dtvi_", 5);
+
+  wrong_key = new_client (f->url, other_key, ORG);
+  vi_local_server_reset_counters (f->server);
+  page = vi_client_list_annotations (wrong_key, "ds", "a", 0, NULL, NULL,
+      &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_AUTHENTICATION);
+  g_assert_cmpuint (vi_error_get_http_status (error), ==, 401);
+  g_assert_nonnull (strstr (error->message, "DATATURE_VI_SECRET_KEY"));
+  /* The key never appears in a message. */
+  g_assert_null (strstr (error->message, other_key));
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 1);
+  g_clear_error (&error);
+
+  wrong_org = new_client (f->url, KEY, "someone-else");
+  page = vi_client_list_annotations (wrong_org, "ds", "a", 0, NULL, NULL,
+      &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_PERMISSION);
+  g_assert_cmpuint (vi_error_get_http_status (error), ==, 403);
+  g_assert_nonnull (strstr (error->message, "DATATURE_VI_ORGANIZATION_ID"));
+}
+
+static void
+add_fault (Fixture    *f,
+           const char *json)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (vi_local_server_add_fault_json (f->server, json, &error));
+  g_assert_no_error (error);
+}
+
+static ViAnnotationPage *
+list_once (Fixture  *f,
+           GError  **error)
+{
+  return vi_client_list_annotations (f->client, "ds", "a", 0, NULL, NULL,
+      error);
+}
+
+static void
+test_retry_rate_limited (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  gint64 start;
+
+  add_caption (f, "ds", "a", "hello");
+  add_fault (f, "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
+      "\"1\", \"times\": 1}");
+  /* With a base delay of 0.01 s, only Retry-After explains a 1 s wait. */
+  start = g_get_monotonic_time ();
+  page = list_once (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 2);
+  g_clear_pointer (&page, vi_annotation_page_unref);
+
+  /* Out of 429 retries: rate limited after 1 + 2 attempts. */
+  g_object_set (f->client, "max-rate-limit-retries", 2, NULL);
+  vi_local_server_reset_counters (f->server);
+  add_fault (f, "{\"action\": \"status\", \"status\": 429, \"times\": -1}");
+  page = list_once (f, &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_RATE_LIMITED);
+  g_assert_cmpuint (vi_error_get_http_status (error), ==, 429);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 3);
+}
+
+static void
+test_retry_server_errors (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+
+  add_caption (f, "ds", "a", "hello");
+
+  /* A burst of three 503s is within the 3 retries. */
+  add_fault (f, "{\"action\": \"status\", \"status\": 503, \"times\": 3}");
+  page = list_once (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 4);
+  g_clear_pointer (&page, vi_annotation_page_unref);
+
+  /* Four consecutive 500s: server error after exactly 4 attempts. */
+  vi_local_server_reset_counters (f->server);
+  add_fault (f, "{\"action\": \"status\", \"status\": 500, \"times\": 4}");
+  page = list_once (f, &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_SERVER);
+  g_assert_cmpuint (vi_error_get_http_status (error), ==, 500);
+  g_assert_nonnull (strstr (error->message, "4 attempts"));
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 4);
+  g_clear_error (&error);
+  vi_local_server_clear_faults (f->server);
+
+  /* 400 and 404 are never retried. */
+  for (guint status = 400; status <= 404; status += 4) {
+    int expected;
+    g_autofree char *rule = g_strdup_printf ("{\"action\": \"status\", "
+        "\"status\": %u, \"times\": 5}", status);
+
+    vi_local_server_reset_counters (f->server);
+    add_fault (f, rule);
+    page = list_once (f, &error);
+    g_assert_null (page);
+    expected = status == 400 ? VI_ERROR_INVALID_ARGUMENT : VI_ERROR_NOT_FOUND;
+    g_assert_error (error, VI_ERROR, expected);
+    g_assert_cmpuint (vi_error_get_http_status (error), ==, status);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, 1);
+    g_clear_error (&error);
+    vi_local_server_clear_faults (f->server);
+  }
+}
+
+static void
+test_retry_transport (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+
+  add_caption (f, "ds", "a", "hello");
+
+  /* A dropped connection and a truncated body are retried. */
+  add_fault (f, "[{\"action\": \"drop\", \"times\": 1}, "
+      "{\"action\": \"truncate\", \"times\": 1}]");
+  page = list_once (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 3);
+  g_clear_pointer (&page, vi_annotation_page_unref);
+
+  /* Dropped every time: a network error after 4 attempts of ours.  The
+   * server may see one more request: libsoup itself re-sends, once, a
+   * request whose connection closed before any answer when it believes the
+   * connection was a stale keep-alive one. */
+  vi_local_server_reset_counters (f->server);
+  add_fault (f, "{\"action\": \"drop\", \"times\": -1}");
+  page = list_once (f, &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "after 4 attempts"));
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), >=, 4);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), <=, 5);
+  g_clear_error (&error);
+  vi_local_server_clear_faults (f->server);
+
+  /* A malformed 200 body is an invalid response, not retried. */
+  vi_local_server_reset_counters (f->server);
+  add_fault (f, "{\"action\": \"malformed\", \"times\": 1}");
+  page = list_once (f, &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 1);
+}
+
+static gboolean
+cancel_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_usleep (200 * 1000);
+  g_cancellable_cancel (data);
+  return NULL;
+}
+
+static void
+test_cancel_during_backoff (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  GThread *thread;
+  gint64 start;
+
+  add_caption (f, "ds", "a", "hello");
+  /* The server asks for a 30 s pause; the caller cancels after 0.2 s. */
+  add_fault (f, "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
+      "\"30\", \"times\": -1}");
+
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  page = vi_client_list_annotations (f->client, "ds", "a", 0, NULL,
+      cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (page);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 1);
+  g_clear_error (&error);
+
+  /* The same through the async API, cancelled from the main loop. */
+  {
+    AsyncResult r = { 0 };
+    g_autoptr (GCancellable) c2 = g_cancellable_new ();
+
+    r.loop = g_main_loop_new (NULL, FALSE);
+    g_timeout_add (100, cancel_cb, c2);
+    vi_client_list_annotations_async (f->client, "ds", "a", 0, NULL, c2,
+        list_async_cb, &r);
+    g_main_loop_run (r.loop);
+    g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&r.error);
+    g_main_loop_unref (r.loop);
+  }
+}
+
+static void
+test_asset_ids (Fixture       *f,
+                gconstpointer  data)
+{
+  const char *assets[] = {
+    "a/b", "..", ".", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
+    "a", "b",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (assets); i++) {
+    g_autofree char *caption = g_strdup_printf ("caption of [%s]", assets[i]);
+    add_caption (f, "ids", assets[i], caption);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (assets); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) items = NULL;
+    g_autoptr (ViAnnotation) got = NULL;
+    g_autoptr (ViDeletedResource) deleted = NULL;
+    g_autofree char *caption = g_strdup_printf ("caption of [%s]", assets[i]);
+    ViAnnotation *a;
+
+    items = vi_client_list_all_annotations (f->client, "ids", assets[i], 0,
+        NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (items->len, ==, 1);
+    a = items->pdata[0];
+    g_assert_cmpstr (vi_annotation_get_asset_id (a), ==, assets[i]);
+    g_assert_cmpstr (vi_annotation_content_get_caption
+        (vi_annotation_spec_get_contents (vi_annotation_get_spec (a))), ==,
+        caption);
+
+    got = vi_client_get_annotation (f->client, "ids", assets[i],
+        vi_annotation_get_annotation_id (a), NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (vi_annotation_get_asset_id (got), ==, assets[i]);
+
+    deleted = vi_client_delete_annotation (f->client, "ids", assets[i],
+        vi_annotation_get_annotation_id (a), NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ids",
+            assets[i]), ==, 0);
+    /* Nothing else was touched. */
+    g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ids",
+            NULL), ==, G_N_ELEMENTS (assets) - i - 1);
+  }
+}
+
+static void
+test_validation (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *long_id = g_strnfill (256, 'x');
+  const char *bad_ids[] = { "", "a b", "../x", "a/b", "café", long_id };
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (ViAnnotation) got = NULL;
+
+  vi_local_server_reset_counters (f->server);
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++) {
+    page = vi_client_list_annotations (f->client, bad_ids[i], "a", 0, NULL,
+        NULL, &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "dataset id"));
+    g_clear_error (&error);
+
+    got = vi_client_get_annotation (f->client, "ds", "a", bad_ids[i], NULL,
+        &error);
+    g_assert_null (got);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "annotation id"));
+    g_clear_error (&error);
+  }
+  page = vi_client_list_annotations (f->client, "ds", "a", 1001, NULL, NULL,
+      &error);
+  g_assert_null (page);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  page = vi_client_list_annotations (f->client, "ds", "", 10, NULL, NULL,
+      &error);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers without a server
+ * ------------------------------------------------------------------------ */
+
+static void
+test_escape (void)
+{
+  struct {
+    const char *in, *segment, *query;
+  } cases[] = {
+    {"abc-_.~09", "abc-_.~09", "abc-_.~09"},
+    {"a/b", "a%2Fb", "a%2Fb"},
+    {"..", "%2E%2E", ".."},
+    {".", "%2E", "."},
+    {"my asset", "my%20asset", "my+asset"},
+    {"a+b=c", "a%2Bb%3Dc", "a%2Bb%3Dc"},
+    {"café", "caf%C3%A9", "caf%C3%A9"},
+    {"50%", "50%25", "50%25"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *s = _vi_http_escape_segment (cases[i].in);
+    g_autofree char *q = _vi_http_escape_query (cases[i].in);
+
+    g_assert_cmpstr (s, ==, cases[i].segment);
+    g_assert_cmpstr (q, ==, cases[i].query);
+  }
+}
+
+static void
+test_retry_after (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_utc (2026, 11, 28, 12, 0, 0);
+  double s = -1;
+
+  g_assert_true (_vi_http_parse_retry_after ("7", now, &s));
+  g_assert_cmpfloat (s, ==, 7);
+  g_assert_true (_vi_http_parse_retry_after (" 1.5 ", now, &s));
+  g_assert_cmpfloat (s, ==, 1.5);
+  g_assert_true (_vi_http_parse_retry_after ("Sat, 28 Nov 2026 12:00:30 GMT",
+          now, &s));
+  g_assert_cmpfloat_with_epsilon (s, 30, 1e-6);
+  /* A date in the past means no wait. */
+  g_assert_true (_vi_http_parse_retry_after ("Sat, 28 Nov 2026 11:00:00 GMT",
+          now, &s));
+  g_assert_cmpfloat (s, ==, 0);
+  g_assert_false (_vi_http_parse_retry_after ("", now, &s));
+  g_assert_false (_vi_http_parse_retry_after ("-3", now, &s));
+  g_assert_false (_vi_http_parse_retry_after ("soon", now, &s));
+  g_assert_false (_vi_http_parse_retry_after (NULL, now, &s));
+}
+
+static void
+test_backoff (void)
+{
+  ViRetryPolicy policy = { 3, 20, 1.0, 60.0 };
+
+  for (guint attempt = 1; attempt <= 10; attempt++) {
+    double ceiling = MIN (60.0, 1.0 * (1u << (attempt - 1)));
+
+    for (guint i = 0; i < 200; i++) {
+      double d = _vi_http_backoff_delay (&policy, attempt);
+      g_assert_cmpfloat (d, >=, 0);
+      g_assert_cmpfloat (d, <=, ceiling);
+    }
+  }
+}
+
+static void
+test_status_errors (void)
+{
+  struct {
+    guint status;
+    int code;
+    const char *body;
+    const char *message;
+  } cases[] = {
+    {400, VI_ERROR_INVALID_ARGUMENT, "{\"error\":\"Bad\",\"message\":\"bad "
+          "page size\"}", "bad page size"},
+    {401, VI_ERROR_AUTHENTICATION, "{\"error\":\"Unauthorized\"}",
+        "Unauthorized"},
+    {403, VI_ERROR_PERMISSION, "", NULL},
+    {404, VI_ERROR_NOT_FOUND, "not json at all", "HTTP 404: not json at all"},
+    {409, VI_ERROR_CONFLICT, "[1,2]", "HTTP 409: [1,2]"},
+    {413, VI_ERROR_FAILED, NULL, NULL},
+    {429, VI_ERROR_RATE_LIMITED, NULL, NULL},
+    {502, VI_ERROR_SERVER, NULL, NULL},
+    {504, VI_ERROR_SERVER, NULL, NULL},
+    {501, VI_ERROR_FAILED, NULL, NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) body = cases[i].body ?
+        g_bytes_new_static (cases[i].body, strlen (cases[i].body)) : NULL;
+
+    _vi_http_set_status_error (&error, "list annotations", cases[i].status,
+        body, "0123456789abcdef/42;o=1");
+    g_assert_error (error, VI_ERROR, cases[i].code);
+    g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
+    g_assert_cmpstr (vi_error_get_server_message (error), ==,
+        cases[i].message);
+    g_assert_cmpstr (vi_error_get_trace_id (error), ==, "0123456789abcdef");
+    g_assert_true (g_str_has_prefix (error->message, "list annotations"));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_unsetenv ("http_proxy");
+  g_unsetenv ("DATATURE_VI_SECRET_KEY");
+  g_unsetenv ("DATATURE_VI_ORGANIZATION_ID");
+  g_unsetenv ("DATATURE_VI_API_ENDPOINT");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/client/new/credentials", test_new_credentials);
+  g_test_add_func ("/client/http/escape", test_escape);
+  g_test_add_func ("/client/http/retry-after", test_retry_after);
+  g_test_add_func ("/client/http/backoff", test_backoff);
+  g_test_add_func ("/client/http/status-errors", test_status_errors);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/client/list-get-delete", test_list_get_delete);
+  ADD ("/client/pagination/2500", test_pagination);
+  ADD ("/client/pagination/pager", test_pager);
+  ADD ("/client/async", test_async);
+  ADD ("/client/auth", test_auth);
+  ADD ("/client/retry/rate-limited", test_retry_rate_limited);
+  ADD ("/client/retry/server-errors", test_retry_server_errors);
+  ADD ("/client/retry/transport", test_retry_transport);
+  ADD ("/client/retry/cancel-during-backoff", test_cancel_during_backoff);
+  ADD ("/client/asset-ids", test_asset_ids);
+  ADD ("/client/validation", test_validation);
+#undef ADD
+
+  return g_test_run ();
+}
