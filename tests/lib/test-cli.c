@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The vi-annotations CLI, run as a subprocess against vi-local-server in a
+ * thread of this test: output, --json, exit statuses.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <vi/vi.h>
+#include "vi-local-server.h"
+
+#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
+
+typedef struct {
+  ViLocalServer *server;
+  char *url;
+} Fixture;
+
+typedef struct {
+  int status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new ("img 1");
+  ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
+
+  f->server = vi_local_server_new (NULL, NULL);
+  vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
+  vi_jsonl_record_add_phrase (record, "cat", &cat);
+  vi_jsonl_record_add_interaction (record, "What is the cat doing?",
+      "Sitting");
+  g_assert_true (vi_local_server_add_record (f->server, "ds", record,
+          &error));
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  g_assert_no_error (error);
+  f->url = vi_local_server_get_url (f->server);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+}
+
+/* Runs the CLI with the given arguments and an environment pointing at the
+ * server (key and org overridable with NULL-terminated "K=V" pairs). */
+static void
+run_cli (Fixture     *f,
+         Run         *r,
+         const char  *key,
+         const char *const *args)
+{
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  const char *cli = g_getenv ("VI_ANNOTATIONS_CLI");
+
+  g_assert_nonnull (cli);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_API_ENDPOINT", f->url,
+      TRUE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_ORGANIZATION_ID", ORG,
+      TRUE);
+  if (key != NULL)
+    g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", key,
+        TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "DATATURE_VI_SECRET_KEY");
+
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+
+  proc = g_subprocess_launcher_spawnv (launcher,
+      (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
+          &r->err, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  r->status = g_subprocess_get_exit_status (proc);
+}
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static void
+test_list_json_get_delete (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_auto (Run) list = { 0 };
+  g_auto (Run) human = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) del = { 0 };
+  g_auto (Run) again = { 0 };
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *items;
+  const char *id = NULL;
+
+  run_cli (f, &list, KEY, (const char *[]) { "list", "ds", "img 1", "--json",
+        NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  root = parse (list.out);
+  items = json_object_get_array_member (json_node_get_object (root), "items");
+  /* caption + box + VQA */
+  g_assert_cmpuint (json_array_get_length (items), ==, 3);
+  for (guint i = 0; i < 3; i++) {
+    JsonObject *a = json_array_get_object_element (items, i);
+    JsonObject *contents = json_object_get_object_member
+        (json_object_get_object_member (a, "spec"), "contents");
+
+    g_assert_cmpstr (json_object_get_string_member (a, "assetId"), ==,
+        "img 1");
+    if (g_str_equal (json_object_get_string_member (contents, "kind"),
+            "Caption"))
+      id = json_object_get_string_member (a, "annotationId");
+  }
+  g_assert_nonnull (id);
+
+  run_cli (f, &human, KEY, (const char *[]) { "list", "ds", "img 1", NULL });
+  g_assert_cmpint (human.status, ==, 0);
+  g_assert_nonnull (strstr (human.out, "A cat sitting on a couch"));
+  g_assert_nonnull (strstr (human.out, "target [2, 5)"));
+  g_assert_nonnull (strstr (human.out, "Q: What is the cat doing?"));
+  g_assert_nonnull (strstr (human.out, "3 annotations"));
+
+  run_cli (f, &get, KEY, (const char *[]) { "get", "ds", "img 1", id, NULL });
+  g_assert_cmpint (get.status, ==, 0);
+  g_assert_nonnull (strstr (get.out, id));
+  g_assert_nonnull (strstr (get.out, "A cat sitting on a couch"));
+
+  run_cli (f, &del, KEY, (const char *[]) { "delete", "ds", "img 1", id,
+        "--json", NULL });
+  g_assert_cmpint (del.status, ==, 0);
+  g_assert_nonnull (strstr (del.out, "\"deleted\":true"));
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
+          "img 1"), ==, 2);
+
+  /* Gone: an API error, exit 1, the reason on stderr. */
+  run_cli (f, &again, KEY, (const char *[]) { "get", "ds", "img 1", id,
+        NULL });
+  g_assert_cmpint (again.status, ==, 1);
+  g_assert_cmpstr (again.out, ==, "");
+  g_assert_nonnull (strstr (again.err, "404"));
+}
+
+static void
+test_pages (Fixture       *f,
+            gconstpointer  data)
+{
+  g_auto (Run) first = { 0 };
+  g_auto (Run) second = { 0 };
+  g_autoptr (JsonNode) root1 = NULL;
+  g_autoptr (JsonNode) root2 = NULL;
+  const char *token;
+
+  run_cli (f, &first, KEY, (const char *[]) { "list", "ds", "img 1",
+        "--one-page", "--page-size", "2", "--json", NULL });
+  g_assert_cmpint (first.status, ==, 0);
+  root1 = parse (first.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member
+          (json_node_get_object (root1), "items")), ==, 2);
+  token = json_object_get_string_member (json_node_get_object (root1),
+      "nextPage");
+  g_assert_nonnull (token);
+
+  run_cli (f, &second, KEY, (const char *[]) { "list", "ds", "img 1",
+        "--page-size", "2", "--page-token", token, "--json", NULL });
+  g_assert_cmpint (second.status, ==, 0);
+  root2 = parse (second.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member
+          (json_node_get_object (root2), "items")), ==, 1);
+  g_assert_true (json_object_get_null_member (json_node_get_object (root2),
+          "nextPage"));
+}
+
+static void
+test_errors (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *wrong = g_strdup ("dtvi_too_short");
+  const struct {
+    const char *key;
+    const char *args[8];
+    int status;
+    const char *err;
+  } cases[] = {
+    {KEY, {NULL}, 2, "no command"},
+    {KEY, {"frobnicate", NULL}, 2, "unknown command"},
+    {KEY, {"list", "ds", NULL}, 2, "list takes DATASET ASSET"},
+    {KEY, {"list", "ds", "a", "--page-size", "5000", NULL}, 2, "--page-size"},
+    {KEY, {"get", "ds", "a", "x", "--one-page", NULL}, 2, "only apply to list"},
+    {KEY, {"list", "bad id", "a", NULL}, 2, "dataset id"},
+    {KEY, {"list", "--bogus", NULL}, 2, "bogus"},
+    {NULL, {"list", "ds", "img 1", NULL}, 2, "DATATURE_VI_SECRET_KEY"},
+    {wrong, {"list", "ds", "img 1", NULL}, 2, "malformed"},
+    {KEY, {"list", "nope", "img 1", NULL}, 1, "404"},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_auto (Run) r = { 0 };
+
+    g_test_message ("case %u: %s", i, cases[i].err);
+    run_cli (f, &r, cases[i].key, cases[i].args);
+    g_assert_cmpint (r.status, ==, cases[i].status);
+    g_assert_nonnull (strstr (r.err, cases[i].err));
+  }
+
+  /* A key of the right shape that the server refuses: 401, exit 1, and
+   * the key is not printed. */
+  {
+    g_auto (Run) r = { 0 };
+    g_autofree char *other = g_strnfill (103, 'z');
+
+    memcpy (other, "dtvi_", 5);
+    run_cli (f, &r, other, (const char *[]) { "list", "ds", "img 1", NULL });
+    g_assert_cmpint (r.status, ==, 1);
+    g_assert_nonnull (strstr (r.err, "401"));
+    g_assert_nonnull (strstr (r.err, "DATATURE_VI_SECRET_KEY"));
+    g_assert_null (strstr (r.err, other));
+  }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/cli/list-json-get-delete", test_list_json_get_delete);
+  ADD ("/cli/pages", test_pages);
+  ADD ("/cli/errors", test_errors);
+#undef ADD
+
+  return g_test_run ();
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vi-annotations: the annotations API from the command line.
+ *
+ * Exit status: 0 success, 1 the API or the server failed, 2 usage error.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <vi/vi.h>
+#include "vi-model-private.h"
+
+#define EXIT_API 1
+#define EXIT_USAGE 2
+
+static char *opt_endpoint;
+static char *opt_config_file;
+static gboolean opt_json;
+static int opt_page_size;
+static char *opt_page_token;
+static gboolean opt_one_page;
+
+static const GOptionEntry entries[] = {
+  {"endpoint", 'e', 0, G_OPTION_ARG_STRING, &opt_endpoint,
+      "API endpoint (default: $DATATURE_VI_API_ENDPOINT or "
+        VI_DEFAULT_ENDPOINT ")", "URL"},
+  {"config-file", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config_file,
+      "JSON file with secret_key and organization_id", "FILE"},
+  {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
+      "Print JSON for scripts", NULL},
+  {"page-size", 'n', 0, G_OPTION_ARG_INT, &opt_page_size,
+      "list: items per request, 1-1000 (default 1000 when walking all pages, "
+        "10 for one page)", "N"},
+  {"page-token", 't', 0, G_OPTION_ARG_STRING, &opt_page_token,
+      "list: fetch only the page at this token", "TOKEN"},
+  {"one-page", '1', 0, G_OPTION_ARG_NONE, &opt_one_page,
+      "list: fetch only the first page", NULL},
+  {NULL}
+};
+
+static const char *summary =
+    "Commands:\n"
+    "  list DATASET ASSET                 list an asset's annotations (all pages)\n"
+    "  get DATASET ASSET ANNOTATION       show one annotation\n"
+    "  delete DATASET ASSET ANNOTATION    delete one annotation\n"
+    "\n"
+    "Credentials come from DATATURE_VI_SECRET_KEY and\n"
+    "DATATURE_VI_ORGANIZATION_ID, or from --config-file.";
+
+static int
+usage_error (GOptionContext *context,
+             const char     *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+static int
+usage_error (GOptionContext *context,
+             const char     *format,
+             ...)
+{
+  va_list args;
+  g_autofree char *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("vi-annotations: %s\nTry 'vi-annotations --help'.\n", msg);
+  return EXIT_USAGE;
+}
+
+static int
+api_error (const GError *error)
+{
+  const char *trace = vi_error_get_trace_id (error);
+
+  g_printerr ("vi-annotations: %s\n", error->message);
+  if (trace != NULL)
+    g_printerr ("vi-annotations: trace id %s\n", trace);
+  if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT) &&
+      vi_error_get_http_status (error) == 0)
+    return EXIT_USAGE;
+  return EXIT_API;
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (gen, node);
+  json_generator_set_pretty (gen, isatty (STDOUT_FILENO));
+  text = json_generator_to_data (gen, NULL);
+  g_print ("%s\n", text);
+}
+
+/* One line per annotation: id, role, group, what it says. */
+static void
+print_annotation_line (ViAnnotation *annotation)
+{
+  ViAnnotationSpec *spec = vi_annotation_get_spec (annotation);
+  ViAnnotationContent *content = vi_annotation_spec_get_contents (spec);
+  g_autofree char *what = NULL;
+
+  switch (vi_annotation_content_get_kind (content)) {
+    case VI_CONTENT_KIND_CAPTION:
+      what = g_strdup_printf ("\"%s\"",
+          vi_annotation_content_get_caption (content));
+      break;
+    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:{
+      ViBBox b;
+      int start = -1, end = -1;
+
+      vi_annotation_content_get_bbox (content, &b);
+      vi_annotation_content_get_target (content, &start, &end);
+      what = g_strdup_printf ("bbox [%.4g, %.4g, %.4g, %.4g] target [%d, %d)",
+          b.x_min, b.y_min, b.x_max, b.y_max, start, end);
+      break;
+    }
+    case VI_CONTENT_KIND_VQA:
+      what = g_strdup_printf ("Q: %s  A: %s",
+          vi_annotation_content_get_question (content),
+          vi_annotation_content_get_answer (content));
+      break;
+    default:
+      what = g_strdup_printf ("(%s)",
+          vi_annotation_content_get_kind_name (content));
+      break;
+  }
+
+  g_print ("%-24s %-27s %-24s %s\n",
+      vi_annotation_get_annotation_id (annotation),
+      vi_annotation_spec_get_role_name (spec),
+      vi_annotation_spec_get_whole_id (spec), what);
+}
+
+static void
+print_header (void)
+{
+  g_print ("%-24s %-27s %-24s %s\n", "ANNOTATION", "ROLE", "GROUP",
+      "CONTENT");
+}
+
+static int
+cmd_list (ViClient      *client,
+          char         **args,
+          GCancellable  *cancellable)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (opt_page_size < 0 || opt_page_size > VI_MAX_PAGE_SIZE) {
+    g_printerr ("vi-annotations: --page-size must be between 1 and %d\n",
+        VI_MAX_PAGE_SIZE);
+    return EXIT_USAGE;
+  }
+
+  if (opt_page_token != NULL || opt_one_page) {
+    g_autoptr (ViAnnotationPage) page = NULL;
+    const char *next;
+
+    page = vi_client_list_annotations (client, args[0], args[1],
+        opt_page_size, opt_page_token, cancellable, &error);
+    if (page == NULL)
+      return api_error (error);
+
+    next = vi_annotation_page_get_next_page (page);
+    if (opt_json) {
+      g_autoptr (JsonNode) node = _vi_annotation_page_to_json (page);
+      print_json (node);
+    } else {
+      print_header ();
+      for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+        print_annotation_line (vi_annotation_page_get_item (page, i));
+      g_print ("%u annotation%s on this page\n",
+          vi_annotation_page_get_n_items (page),
+          vi_annotation_page_get_n_items (page) == 1 ? "" : "s");
+      if (next != NULL)
+        g_print ("next page: --page-token '%s'\n", next);
+    }
+    return 0;
+  } else {
+    g_autoptr (ViAnnotationPager) pager = NULL;
+    g_autoptr (JsonArray) items = NULL;
+    guint total = 0;
+
+    pager = vi_client_iterate_annotations (client, args[0], args[1],
+        opt_page_size ? opt_page_size : VI_MAX_PAGE_SIZE);
+    if (opt_json)
+      items = json_array_new ();
+    else
+      print_header ();
+
+    while (TRUE) {
+      g_autoptr (ViAnnotationPage) page = NULL;
+
+      page = vi_annotation_pager_next (pager, cancellable, &error);
+      if (page == NULL)
+        break;
+      for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++) {
+        ViAnnotation *a = vi_annotation_page_get_item (page, i);
+
+        if (opt_json)
+          json_array_add_element (items, vi_annotation_to_json (a));
+        else
+          print_annotation_line (a);
+        total++;
+      }
+    }
+    if (error != NULL)
+      return api_error (error);
+
+    if (opt_json) {
+      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+      JsonObject *obj = json_object_new ();
+
+      json_object_set_array_member (obj, "items", g_steal_pointer (&items));
+      json_node_take_object (root, obj);
+      print_json (root);
+    } else {
+      g_print ("%u annotation%s\n", total, total == 1 ? "" : "s");
+    }
+    return 0;
+  }
+}
+
+static int
+cmd_get (ViClient      *client,
+         char         **args,
+         GCancellable  *cancellable)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotation) annotation = NULL;
+
+  annotation = vi_client_get_annotation (client, args[0], args[1], args[2],
+      cancellable, &error);
+  if (annotation == NULL)
+    return api_error (error);
+
+  if (opt_json) {
+    g_autoptr (JsonNode) node = vi_annotation_to_json (annotation);
+    print_json (node);
+  } else {
+    g_autofree char *text = vi_annotation_to_string (annotation);
+    g_print ("%s\n", text);
+  }
+  return 0;
+}
+
+static int
+cmd_delete (ViClient      *client,
+            char         **args,
+            GCancellable  *cancellable)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViDeletedResource) deleted = NULL;
+
+  deleted = vi_client_delete_annotation (client, args[0], args[1], args[2],
+      cancellable, &error);
+  if (deleted == NULL)
+    return api_error (error);
+
+  if (opt_json)
+    g_print ("{\"id\":\"%s\",\"deleted\":true}\n", deleted->id);
+  else
+    g_print ("deleted %s\n", deleted->id);
+  return 0;
+}
+
+typedef struct {
+  const char *name;
+  guint n_args;
+  const char *args_help;
+  int (*run) (ViClient *, char **, GCancellable *);
+} Command;
+
+static const Command commands[] = {
+  {"list", 2, "DATASET ASSET", cmd_list},
+  {"get", 3, "DATASET ASSET ANNOTATION", cmd_get},
+  {"delete", 3, "DATASET ASSET ANNOTATION", cmd_delete},
+};
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  const Command *command = NULL;
+  guint n_args;
+
+  setlocale (LC_ALL, "");
+  context = g_option_context_new ("COMMAND ARGS… — Datature Vi annotations");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_summary (context, summary);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (context, "%s", error->message);
+
+  if (argc < 2)
+    return usage_error (context, "no command given (list, get or delete)");
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      command = &commands[i];
+  if (command == NULL)
+    return usage_error (context, "unknown command \"%s\" (use list, get or "
+        "delete)", argv[1]);
+
+  n_args = argc - 2;
+  if (n_args != command->n_args)
+    return usage_error (context, "%s takes %s", command->name,
+        command->args_help);
+  if ((opt_page_token != NULL || opt_one_page || opt_page_size != 0) &&
+      command->run != cmd_list)
+    return usage_error (context, "--page-size, --page-token and --one-page "
+        "only apply to list");
+
+  client = vi_client_new (opt_endpoint, NULL, NULL, opt_config_file, &error);
+  if (client == NULL)
+    return api_error (error);
+
+  return command->run (client, argv + 2, NULL);
+}
