@@ -1,2 +1,849 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "vi-json-private.h"
+
+/* Member names longer than this are cut in error messages, so that a
+ * hostile key cannot make a message of megabytes. */
+#define VI_JSON_MAX_NAME_IN_MESSAGE 64
+
+static gboolean
+is_identifier (const char *name)
+{
+  const char *p;
+
+  if (!g_ascii_isalpha (name[0]) && name[0] != '_')
+    return FALSE;
+  for (p = name + 1; *p != '\0'; p++) {
+    if (!g_ascii_isalnum (*p) && *p != '_')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+append_member (GString    *out,
+               const char *member)
+{
+  gsize len = strlen (member);
+
+  if (len > 0 && len <= VI_JSON_MAX_NAME_IN_MESSAGE && is_identifier (member)) {
+    if (out->len > 0)
+      g_string_append_c (out, '.');
+    g_string_append_len (out, member, len);
+  } else {
+    /* Not a plain name ("annotations.jsonl", "", a key with spaces):
+     * quote it, so the path stays unambiguous. */
+    g_autofree char *cut = NULL;
+    g_autofree char *escaped = NULL;
+    gboolean truncated = FALSE;
+
+    if (len > VI_JSON_MAX_NAME_IN_MESSAGE) {
+      const char *end = member + VI_JSON_MAX_NAME_IN_MESSAGE;
+
+      /* Do not cut a UTF-8 sequence in two. */
+      while (end > member && (((guchar) *end) & 0xc0) == 0x80)
+        end--;
+      cut = g_strndup (member, end - member);
+      truncated = TRUE;
+    }
+    escaped = g_strescape (cut != NULL ? cut : member, NULL);
+    g_string_append_printf (out, "[\"%s%s\"]", escaped,
+                            truncated ? "..." : "");
+  }
+}
+
+/**
+ * vi_json_path_to_string:
+ * @path: (nullable): a path, or %NULL for the root
+ *
+ * Renders @path the way error messages name a member:
+ * `items[3].spec.contents.bound`.  A member whose name is not a plain
+ * identifier is quoted (`files["a.jsonl"].url`).  The root alone renders as
+ * `(root)`.
+ *
+ * Returns: (transfer full): the rendered path
+ */
+char *
+vi_json_path_to_string (const ViJsonPath *path)
+{
+  const ViJsonPath *frames[VI_JSON_MAX_DEPTH * 2];
+  const ViJsonPath *p;
+  GString *out;
+  guint n = 0;
+
+  for (p = path; p != NULL && n < G_N_ELEMENTS (frames); p = p->parent) {
+    if (p->member != NULL || p->index >= 0)
+      frames[n++] = p;
+  }
+
+  if (n == 0)
+    return g_strdup ("(root)");
+
+  out = g_string_new (NULL);
+  while (n > 0) {
+    p = frames[--n];
+    if (p->member != NULL)
+      append_member (out, p->member);
+    else
+      g_string_append_printf (out, "[%d]", p->index);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * vi_json_set_error:
+ * @error: return location for a #GError, or %NULL
+ * @path: (nullable): where the problem is
+ * @format: printf-style message
+ * @...: arguments for @format
+ *
+ * Sets %VI_ERROR_INVALID_RESPONSE with the message
+ * `invalid response: <path>: <message>`.  Nothing is formatted when @error
+ * is %NULL.
+ */
+void
+vi_json_set_error (GError          **error,
+                   const ViJsonPath *path,
+                   const char       *format,
+                   ...)
+{
+  g_autofree char *where = NULL;
+  g_autofree char *what = NULL;
+  va_list args;
+
+  if (error == NULL)
+    return;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  where = vi_json_path_to_string (path);
+
+  g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+               "invalid response: %s: %s", where, what);
+}
+
+static const char *
+describe_node (JsonNode *node)
+{
+  GType type;
+
+  switch (JSON_NODE_TYPE (node)) {
+    case JSON_NODE_OBJECT:
+      return "an object";
+    case JSON_NODE_ARRAY:
+      return "an array";
+    case JSON_NODE_NULL:
+      return "null";
+    case JSON_NODE_VALUE:
+    default:
+      break;
+  }
+
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_STRING)
+    return "a string";
+  if (type == G_TYPE_INT64 || type == G_TYPE_DOUBLE)
+    return "a number";
+  if (type == G_TYPE_BOOLEAN)
+    return "a boolean";
+  return "an unknown value";
+}
+
+static gboolean
+node_holds (JsonNode *node,
+            GType     type)
+{
+  return JSON_NODE_TYPE (node) == JSON_NODE_VALUE &&
+         json_node_get_value_type (node) == type;
+}
+
+/* Looks the member up.  Returns FALSE (with error set when required) if it
+ * is absent or null; *node is then NULL. */
+static gboolean
+lookup (JsonObject       *object,
+        const ViJsonPath *path,
+        gboolean          required,
+        const char       *expected,
+        JsonNode        **node,
+        GError          **error)
+{
+  JsonNode *found = json_object_get_member (object, path->member);
+
+  *node = NULL;
+  if (found == NULL) {
+    if (required)
+      vi_json_set_error (error, path, "missing required field");
+    return FALSE;
+  }
+  if (JSON_NODE_TYPE (found) == JSON_NODE_NULL) {
+    if (required)
+      vi_json_set_error (error, path, "expected %s, got null", expected);
+    return FALSE;
+  }
+  *node = found;
+  return TRUE;
+}
+
+static gboolean
+check_node (JsonNode         *node,
+            const ViJsonPath *path,
+            GError          **error)
+{
+  if (node == NULL) {
+    vi_json_set_error (error, path, "missing required field");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+set_type_error (GError          **error,
+                const ViJsonPath *path,
+                const char       *expected,
+                JsonNode         *node)
+{
+  vi_json_set_error (error, path, "expected %s, got %s", expected,
+                     describe_node (node));
+}
+
+gboolean
+vi_json_node_get_string (JsonNode         *node,
+                         const ViJsonPath *path,
+                         const char      **out,
+                         GError          **error)
+{
+  if (!check_node (node, path, error))
+    return FALSE;
+  if (!node_holds (node, G_TYPE_STRING)) {
+    set_type_error (error, path, "a string", node);
+    return FALSE;
+  }
+  *out = json_node_get_string (node);
+  return TRUE;
+}
+
+gboolean
+vi_json_node_get_int (JsonNode         *node,
+                      const ViJsonPath *path,
+                      gint64           *out,
+                      GError          **error)
+{
+  if (!check_node (node, path, error))
+    return FALSE;
+  if (node_holds (node, G_TYPE_DOUBLE)) {
+    /* The SDK sends integers for int fields; 1.5 and 1.0 alike are
+     * refused rather than silently truncated. */
+    vi_json_set_error (error, path,
+                       "expected an integer, got a floating-point number");
+    return FALSE;
+  }
+  if (!node_holds (node, G_TYPE_INT64)) {
+    set_type_error (error, path, "an integer", node);
+    return FALSE;
+  }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+vi_json_node_get_double (JsonNode         *node,
+                         const ViJsonPath *path,
+                         double           *out,
+                         GError          **error)
+{
+  double value;
+
+  if (!check_node (node, path, error))
+    return FALSE;
+  if (node_holds (node, G_TYPE_INT64)) {
+    *out = (double) json_node_get_int (node);
+    return TRUE;
+  }
+  if (!node_holds (node, G_TYPE_DOUBLE)) {
+    set_type_error (error, path, "a number", node);
+    return FALSE;
+  }
+  value = json_node_get_double (node);
+  if (!isfinite (value)) {
+    vi_json_set_error (error, path, "number out of range");
+    return FALSE;
+  }
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * vi_json_require_object:
+ * @node: (nullable): the node
+ * @path: (nullable): where @node is
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer none) (nullable): the object held by @node, or %NULL
+ * with @error set if @node is missing or not an object
+ */
+JsonObject *
+vi_json_require_object (JsonNode         *node,
+                        const ViJsonPath *path,
+                        GError          **error)
+{
+  if (node == NULL) {
+    vi_json_set_error (error, path, "missing required field");
+    return NULL;
+  }
+  if (JSON_NODE_TYPE (node) != JSON_NODE_OBJECT) {
+    vi_json_set_error (error, path, "expected an object, got %s",
+                       describe_node (node));
+    return NULL;
+  }
+  return json_node_get_object (node);
+}
+
+/**
+ * vi_json_require_array:
+ * @node: (nullable): the node
+ * @path: (nullable): where @node is
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer none) (nullable): the array held by @node, or %NULL
+ * with @error set if @node is missing or not an array
+ */
+JsonArray *
+vi_json_require_array (JsonNode         *node,
+                       const ViJsonPath *path,
+                       GError          **error)
+{
+  if (node == NULL) {
+    vi_json_set_error (error, path, "missing required field");
+    return NULL;
+  }
+  if (JSON_NODE_TYPE (node) != JSON_NODE_ARRAY) {
+    vi_json_set_error (error, path, "expected an array, got %s",
+                       describe_node (node));
+    return NULL;
+  }
+  return json_node_get_array (node);
+}
+
+gboolean
+vi_json_get_string (JsonObject       *object,
+                    const ViJsonPath *parent,
+                    const char       *member,
+                    gboolean          required,
+                    const char      **out,
+                    GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  if (!lookup (object, &path, required, "a string", &node, error))
+    return !required;
+  return vi_json_node_get_string (node, &path, out, error);
+}
+
+gboolean
+vi_json_get_int (JsonObject       *object,
+                 const ViJsonPath *parent,
+                 const char       *member,
+                 gboolean          required,
+                 gint64           *out,
+                 GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  if (!lookup (object, &path, required, "an integer", &node, error))
+    return !required;
+  return vi_json_node_get_int (node, &path, out, error);
+}
+
+gboolean
+vi_json_get_double (JsonObject       *object,
+                    const ViJsonPath *parent,
+                    const char       *member,
+                    gboolean          required,
+                    double           *out,
+                    GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  if (!lookup (object, &path, required, "a number", &node, error))
+    return !required;
+  return vi_json_node_get_double (node, &path, out, error);
+}
+
+gboolean
+vi_json_get_boolean (JsonObject       *object,
+                     const ViJsonPath *parent,
+                     const char       *member,
+                     gboolean          required,
+                     gboolean         *out,
+                     GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  if (!lookup (object, &path, required, "a boolean", &node, error))
+    return !required;
+  if (!node_holds (node, G_TYPE_BOOLEAN)) {
+    set_type_error (error, &path, "a boolean", node);
+    return FALSE;
+  }
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+gboolean
+vi_json_get_object (JsonObject       *object,
+                    const ViJsonPath *parent,
+                    const char       *member,
+                    gboolean          required,
+                    JsonObject      **out,
+                    GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  *out = NULL;
+  if (!lookup (object, &path, required, "an object", &node, error))
+    return !required;
+  *out = vi_json_require_object (node, &path, error);
+  return *out != NULL;
+}
+
+gboolean
+vi_json_get_array (JsonObject       *object,
+                   const ViJsonPath *parent,
+                   const char       *member,
+                   gboolean          required,
+                   JsonArray       **out,
+                   GError          **error)
+{
+  ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonNode *node;
+
+  *out = NULL;
+  if (!lookup (object, &path, required, "an array", &node, error))
+    return !required;
+  *out = vi_json_require_array (node, &path, error);
+  return *out != NULL;
+}
+
+gboolean
+vi_json_get_string_map (JsonObject       *object,
+                        const ViJsonPath *parent,
+                        const char       *member,
+                        gboolean          required,
+                        GHashTable      **out,
+                        GError          **error)
+{
+  g_autoptr(GHashTable) map = NULL;
+  ViJsonPath map_path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonObject *map_object;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  *out = NULL;
+  if (!vi_json_get_object (object, parent, member, required, &map_object,
+                           error))
+    return FALSE;
+
+  map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (map_object != NULL) {
+    json_object_iter_init_ordered (&iter, map_object);
+    while (json_object_iter_next_ordered (&iter, &key, &value)) {
+      ViJsonPath path = VI_JSON_PATH_MEMBER (&map_path, key);
+      const char *str;
+
+      if (!vi_json_node_get_string (value, &path, &str, error))
+        return FALSE;
+      g_hash_table_insert (map, g_strdup (key), g_strdup (str));
+    }
+  }
+  *out = g_steal_pointer (&map);
+  return TRUE;
+}
+
+gboolean
+vi_json_get_count_map (JsonObject       *object,
+                       const ViJsonPath *parent,
+                       const char       *member,
+                       gboolean          required,
+                       GHashTable      **out,
+                       GError          **error)
+{
+  g_autoptr(GHashTable) map = NULL;
+  ViJsonPath map_path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonObject *map_object;
+  JsonObjectIter iter;
+  const char *key;
+  JsonNode *value;
+
+  *out = NULL;
+  if (!vi_json_get_object (object, parent, member, required, &map_object,
+                           error))
+    return FALSE;
+
+  map = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (map_object != NULL) {
+    json_object_iter_init_ordered (&iter, map_object);
+    while (json_object_iter_next_ordered (&iter, &key, &value)) {
+      ViJsonPath path = VI_JSON_PATH_MEMBER (&map_path, key);
+      gint64 *count;
+      gint64 n;
+
+      if (!vi_json_node_get_int (value, &path, &n, error))
+        return FALSE;
+      count = g_new (gint64, 1);
+      *count = n;
+      g_hash_table_insert (map, g_strdup (key), count);
+    }
+  }
+  *out = g_steal_pointer (&map);
+  return TRUE;
+}
+
+/* VI_JSON_MAX_DEPTH: json-glib's parser recurses once per level and
+ * overflows the stack on a few tens of thousands of brackets; real
+ * responses are about 8 deep. */
+void
+vi_json_set_syntax_error (GError     **error,
+                          const char  *data,
+                          gsize        offset,
+                          const char  *what)
+{
+  guint line = 1, column = 1;
+  gsize i;
+
+  if (error == NULL)
+    return;
+  for (i = 0; i < offset; i++) {
+    if (data[i] == '\n') {
+      line++;
+      column = 1;
+    } else {
+      column++;
+    }
+  }
+  g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+               "invalid response: malformed JSON: %u:%u: %s", line, column,
+               what);
+}
+
+/* An integer literal of digits[0..n) (no sign, no fraction, no exponent)
+ * fits in a gint64?  json-glib 1.6 silently wraps the ones that do not. */
+static gboolean
+integer_fits (const char *digits,
+              gsize       n,
+              gboolean    negative)
+{
+  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
+
+  if (n < 19)
+    return TRUE;
+  if (n > 19)
+    return FALSE;
+  return memcmp (digits, limit, 19) <= 0;
+}
+
+static int
+hex_value (guchar c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* The code unit of the \uXXXX escape at s[i] (the backslash), or -1. */
+static int
+unicode_escape (const guchar *s,
+                gsize         len,
+                gsize         i)
+{
+  int value = 0, k;
+
+  if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u')
+    return -1;
+  for (k = 2; k < 6; k++) {
+    int digit = hex_value (s[i + k]);
+
+    if (digit < 0)
+      return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/* A string starting at s[*pos] (the quote): escapes are the eight of RFC
+ * 8259, surrogates come in pairs, no raw control characters.  UTF-8 is
+ * left to json-glib, which checks the whole document. */
+static gboolean
+check_string (const guchar *s,
+              gsize         len,
+              gsize        *pos,
+              GError      **error)
+{
+  gsize i = *pos + 1;
+
+  while (i < len) {
+    guchar c = s[i];
+
+    if (c == '"') {
+      *pos = i + 1;
+      return TRUE;
+    }
+    if (c < 0x20) {
+      vi_json_set_syntax_error (error, (const char *) s, i,
+                                "control character in a string");
+      return FALSE;
+    }
+    if (c != '\\') {
+      i++;
+      continue;
+    }
+    if (i + 1 >= len)
+      break;
+    switch (s[i + 1]) {
+      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+        i += 2;
+        break;
+      case 'u': {
+        int unit = unicode_escape (s, len, i);
+
+        if (unit >= 0xd800 && unit <= 0xdbff) {
+          int low = unicode_escape (s, len, i + 6);
+
+          if (low < 0xdc00 || low > 0xdfff)
+            unit = -1;
+          else
+            i += 6;
+        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+          unit = -1;
+        }
+        if (unit < 0) {
+          vi_json_set_syntax_error (error, (const char *) s, i,
+                                    "invalid \\u escape");
+          return FALSE;
+        }
+        i += 6;
+        break;
+      }
+      default:
+        vi_json_set_syntax_error (error, (const char *) s, i,
+                                  "invalid escape in a string");
+        return FALSE;
+    }
+  }
+  vi_json_set_syntax_error (error, (const char *) s, *pos,
+                            "unterminated string");
+  return FALSE;
+}
+
+/* A number starting at s[*pos], with the strict grammar of RFC 8259 (no
+ * leading zeros, no "1." or ".5"); integers must fit in 64 bits. */
+static gboolean
+check_number (const guchar *s,
+              gsize         len,
+              gsize        *pos,
+              GError      **error)
+{
+  gsize i = *pos, digits_start;
+  gboolean negative = FALSE;
+
+  if (s[i] == '-') {
+    negative = TRUE;
+    i++;
+  }
+  digits_start = i;
+  if (i < len && s[i] == '0') {
+    i++;
+  } else if (i < len && g_ascii_isdigit (s[i])) {
+    while (i < len && g_ascii_isdigit (s[i]))
+      i++;
+  } else {
+    goto invalid;
+  }
+  if (!integer_fits ((const char *) s + digits_start, i - digits_start,
+                     negative) &&
+      !(i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))) {
+    vi_json_set_syntax_error (error, (const char *) s, *pos,
+                              "integer out of the 64-bit range");
+    return FALSE;
+  }
+  if (i < len && s[i] == '.') {
+    i++;
+    if (i >= len || !g_ascii_isdigit (s[i]))
+      goto invalid;
+    while (i < len && g_ascii_isdigit (s[i]))
+      i++;
+  }
+  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+    i++;
+    if (i < len && (s[i] == '+' || s[i] == '-'))
+      i++;
+    if (i >= len || !g_ascii_isdigit (s[i]))
+      goto invalid;
+    while (i < len && g_ascii_isdigit (s[i]))
+      i++;
+  }
+  /* "01", "1.2.3", "1x": a number must end at a delimiter. */
+  if (i < len && (g_ascii_isalnum (s[i]) || s[i] == '.' || s[i] == '-' ||
+                  s[i] == '+'))
+    goto invalid;
+  *pos = i;
+  return TRUE;
+
+invalid:
+  vi_json_set_syntax_error (error, (const char *) s, *pos, "invalid number");
+  return FALSE;
+}
+
+/* One linear pass over the document before json-glib parses it.  It
+ * refuses nesting deeper than VI_JSON_MAX_DEPTH (json-glib would overflow
+ * the stack) and integers beyond 64 bits (json-glib would wrap them), and
+ * what json-glib 1.6 accepts although it is not JSON (comments, single
+ * quotes, hexadecimal and other malformed numbers, unknown escapes, lone
+ * surrogates, raw control characters in strings, data after the root), so
+ * that every reader of the library takes the same documents. */
+static gboolean
+check_document (const char *data,
+                gsize       len,
+                GError    **error)
+{
+  const guchar *s = (const guchar *) data;
+  gsize i = 0;
+  guint depth = 0;
+  gboolean root_done = FALSE;
+
+  while (i < len) {
+    guchar c = s[i];
+
+    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      i++;
+      continue;
+    }
+    if (root_done) {
+      vi_json_set_syntax_error (error, data, i,
+                                "unexpected data after the root value");
+      return FALSE;
+    }
+    switch (c) {
+      case '"':
+        if (!check_string (s, len, &i, error))
+          return FALSE;
+        break;
+      case '[':
+      case '{':
+        if (++depth > VI_JSON_MAX_DEPTH) {
+          vi_json_set_syntax_error (error, data, i,
+                                    "nesting too deep (more than "
+                                    G_STRINGIFY (VI_JSON_MAX_DEPTH) " levels)");
+          return FALSE;
+        }
+        i++;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0 && --depth == 0)
+          root_done = TRUE;
+        i++;
+        break;
+      case ',':
+      case ':':
+        i++;
+        break;
+      case 't':
+      case 'f':
+      case 'n': {
+        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        gsize n = strlen (word);
+
+        if (len - i < n || memcmp (s + i, word, n) != 0 ||
+            (len - i > n && g_ascii_isalnum (s[i + n]))) {
+          vi_json_set_syntax_error (error, data, i, "invalid literal");
+          return FALSE;
+        }
+        i += n;
+        break;
+      }
+      default:
+        if (c == '-' || g_ascii_isdigit (c)) {
+          if (!check_number (s, len, &i, error))
+            return FALSE;
+          break;
+        }
+        vi_json_set_syntax_error (error, data, i, "unexpected character");
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/**
+ * vi_json_parse_bytes:
+ * @bytes: (nullable): a response body
+ * @error: return location for a #GError
+ *
+ * Parses a whole JSON document.  An empty body (also one of only white
+ * space), malformed JSON, nesting deeper than 512 levels and integers that
+ * do not fit in 64 bits are %VI_ERROR_INVALID_RESPONSE.  The tree is
+ * immutable.
+ *
+ * Returns: (transfer full) (nullable): the root node, or %NULL with @error
+ * set
+ */
+JsonNode *
+vi_json_parse_bytes (GBytes  *bytes,
+                     GError **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *data = NULL;
+  gsize len = 0;
+  JsonNode *root;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (bytes != NULL)
+    data = g_bytes_get_data (bytes, &len);
+  if (data == NULL || len == 0) {
+    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                         "invalid response: empty body");
+    return NULL;
+  }
+  if (len > G_MAXSSIZE) {
+    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                         "invalid response: body too large");
+    return NULL;
+  }
+
+  if (!check_document (data, len, error))
+    return NULL;
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len,
+                                   &local_error)) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                 "invalid response: malformed JSON: %s",
+                 local_error->message);
+    return NULL;
+  }
+
+  root = json_parser_steal_root (parser);
+  if (root == NULL) {
+    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                         "invalid response: empty body");
+    return NULL;
+  }
+  return root;
+}

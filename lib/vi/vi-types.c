@@ -1,2 +1,3258 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
+
+#include <string.h>
+
+#include "vi-types.h"
+#include "vi-model-private.h"
+
+/* ------------------------------------------------------------------------
+ * Enumerations
+ *
+ * Each *_to_string() returns the wire string of a value.  The UNKNOWN
+ * value of every enumeration maps to "Unknown" (and "Unknown" back to
+ * UNKNOWN), so that a value this version does not know survives a round
+ * trip through JSON; where the wire string is at hand (the role of a part,
+ * the reason of a condition) the objects keep it as well.  A number that is
+ * not a member of the enumeration gives %NULL.
+ * ------------------------------------------------------------------------ */
+
+#define UNKNOWN_NAME "Unknown"
+
+static const char *const role_names[] = {
+  [VI_ROLE_UNKNOWN] = UNKNOWN_NAME,
+  [VI_ROLE_CAPTION] = "Caption",
+  [VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX] = "PhraseGroundingBoundingBox",
+  [VI_ROLE_VQA] = "Vqa",
+};
+
+static const char *const content_kind_names[] = {
+  [VI_CONTENT_KIND_UNKNOWN] = UNKNOWN_NAME,
+  [VI_CONTENT_KIND_CAPTION] = "Caption",
+  [VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX] = "PhraseGroundingBoundingBox",
+  [VI_CONTENT_KIND_VQA] = "Vqa",
+};
+
+static const char *const failure_policy_names[] = {
+  [VI_FAILURE_POLICY_UNKNOWN] = UNKNOWN_NAME,
+  [VI_FAILURE_POLICY_WARN] = "Warn",
+  [VI_FAILURE_POLICY_REJECT_FILE] = "RejectFile",
+  [VI_FAILURE_POLICY_REJECT_SESSION] = "RejectSession",
+};
+
+static const char *const import_source_names[] = {
+  [VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN] = UNKNOWN_NAME,
+  [VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES] = "UploadedIndividualFiles",
+};
+
+static const char *const condition_status_names[] = {
+  [VI_CONDITION_STATUS_UNKNOWN] = UNKNOWN_NAME,
+  [VI_CONDITION_STATUS_WAITING] = "Waiting",
+  [VI_CONDITION_STATUS_REACHED] = "Reached",
+  [VI_CONDITION_STATUS_FAILED_REACH] = "FailedReach",
+};
+
+static const char *const condition_reason_names[] = {
+  [VI_CONDITION_REASON_NONE] = NULL,
+  [VI_CONDITION_REASON_UNKNOWN] = UNKNOWN_NAME,
+  [VI_CONDITION_REASON_CANCELLED_BY_USER] = "CancelledByUser",
+  [VI_CONDITION_REASON_USER_UPLOAD_ERRORED] = "UserUploadErrored",
+};
+
+static const char *const export_format_names[] = {
+  [VI_EXPORT_FORMAT_UNKNOWN] = UNKNOWN_NAME,
+  [VI_EXPORT_FORMAT_VI_FULL] = "ViFull",
+  [VI_EXPORT_FORMAT_VI_JSONL] = "ViJsonl",
+  [VI_EXPORT_FORMAT_VI_TFRECORD] = "ViTfrecord",
+};
+
+static const char *
+enum_to_string (const char *const *names,
+                guint              n_names,
+                int                value)
+{
+  if (value < 0 || (guint) value >= n_names)
+    return NULL;
+  return names[value];
+}
+
+/* Values 1.. are the known ones; 0 is UNKNOWN (NONE for reasons, whose
+ * UNKNOWN is 1 and is skipped as it has no wire string of its own). */
+static int
+enum_from_string (const char *const *names,
+                  guint              n_names,
+                  guint              first_known,
+                  int                unknown,
+                  const char        *str)
+{
+  guint i;
+
+  if (str == NULL)
+    return unknown;
+  for (i = first_known; i < n_names; i++) {
+    if (names[i] != NULL && strcmp (names[i], str) == 0)
+      return (int) i;
+  }
+  return unknown;
+}
+
+/**
+ * vi_role_to_string:
+ * @role: a #ViRole
+ *
+ * Returns: (nullable): the wire string of @role (`"Caption"`,
+ *   `"PhraseGroundingBoundingBox"`, `"Vqa"`), `"Unknown"` for
+ *   %VI_ROLE_UNKNOWN, %NULL for a number that is not a #ViRole
+ */
+const char *
+vi_role_to_string (ViRole role)
+{
+  return enum_to_string (role_names, G_N_ELEMENTS (role_names), role);
+}
+
+/**
+ * vi_role_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the role named @str (case-sensitive), %VI_ROLE_UNKNOWN for any
+ *   other string or %NULL
+ */
+ViRole
+vi_role_from_string (const char *str)
+{
+  return enum_from_string (role_names, G_N_ELEMENTS (role_names), 1,
+                           VI_ROLE_UNKNOWN, str);
+}
+
+/**
+ * vi_content_kind_to_string:
+ * @kind: a #ViContentKind
+ *
+ * Returns: (nullable): the wire `kind` of @kind, `"Unknown"` for
+ *   %VI_CONTENT_KIND_UNKNOWN (the content's own name is given by
+ *   vi_annotation_content_get_kind_name()), %NULL for a number that is not
+ *   a #ViContentKind
+ */
+const char *
+vi_content_kind_to_string (ViContentKind kind)
+{
+  return enum_to_string (content_kind_names,
+                         G_N_ELEMENTS (content_kind_names), kind);
+}
+
+/**
+ * vi_content_kind_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the kind named @str, %VI_CONTENT_KIND_UNKNOWN for any other
+ *   string or %NULL
+ */
+ViContentKind
+vi_content_kind_from_string (const char *str)
+{
+  return enum_from_string (content_kind_names,
+                           G_N_ELEMENTS (content_kind_names), 1,
+                           VI_CONTENT_KIND_UNKNOWN, str);
+}
+
+/**
+ * vi_failure_policy_to_string:
+ * @policy: a #ViFailurePolicy
+ *
+ * Returns: (nullable): `"Warn"`, `"RejectFile"`, `"RejectSession"`,
+ *   `"Unknown"` for %VI_FAILURE_POLICY_UNKNOWN, %NULL for a number that is
+ *   not a #ViFailurePolicy
+ */
+const char *
+vi_failure_policy_to_string (ViFailurePolicy policy)
+{
+  return enum_to_string (failure_policy_names,
+                         G_N_ELEMENTS (failure_policy_names), policy);
+}
+
+/**
+ * vi_failure_policy_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the policy named @str, %VI_FAILURE_POLICY_UNKNOWN for any other
+ *   string or %NULL
+ */
+ViFailurePolicy
+vi_failure_policy_from_string (const char *str)
+{
+  return enum_from_string (failure_policy_names,
+                           G_N_ELEMENTS (failure_policy_names), 1,
+                           VI_FAILURE_POLICY_UNKNOWN, str);
+}
+
+/**
+ * vi_annotation_import_source_to_string:
+ * @source: a #ViAnnotationImportSource
+ *
+ * Returns: (nullable): `"UploadedIndividualFiles"`, `"Unknown"` for
+ *   %VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN, %NULL for a number that is not a
+ *   #ViAnnotationImportSource
+ */
+const char *
+vi_annotation_import_source_to_string (ViAnnotationImportSource source)
+{
+  return enum_to_string (import_source_names,
+                         G_N_ELEMENTS (import_source_names), source);
+}
+
+/**
+ * vi_annotation_import_source_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the source named @str, %VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN for
+ *   any other string or %NULL
+ */
+ViAnnotationImportSource
+vi_annotation_import_source_from_string (const char *str)
+{
+  return enum_from_string (import_source_names,
+                           G_N_ELEMENTS (import_source_names), 1,
+                           VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN, str);
+}
+
+/**
+ * vi_condition_status_to_string:
+ * @status: a #ViConditionStatus
+ *
+ * Returns: (nullable): `"Waiting"`, `"Reached"`, `"FailedReach"`,
+ *   `"Unknown"` for %VI_CONDITION_STATUS_UNKNOWN, %NULL for a number that
+ *   is not a #ViConditionStatus
+ */
+const char *
+vi_condition_status_to_string (ViConditionStatus status)
+{
+  return enum_to_string (condition_status_names,
+                         G_N_ELEMENTS (condition_status_names), status);
+}
+
+/**
+ * vi_condition_status_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the status named @str, %VI_CONDITION_STATUS_UNKNOWN for any
+ *   other string or %NULL
+ */
+ViConditionStatus
+vi_condition_status_from_string (const char *str)
+{
+  return enum_from_string (condition_status_names,
+                           G_N_ELEMENTS (condition_status_names), 1,
+                           VI_CONDITION_STATUS_UNKNOWN, str);
+}
+
+/**
+ * vi_condition_reason_to_string:
+ * @reason: a #ViConditionReason
+ *
+ * Returns: (nullable): `"CancelledByUser"`, `"UserUploadErrored"`,
+ *   `"Unknown"` for %VI_CONDITION_REASON_UNKNOWN, %NULL for
+ *   %VI_CONDITION_REASON_NONE and for a number that is not a
+ *   #ViConditionReason
+ */
+const char *
+vi_condition_reason_to_string (ViConditionReason reason)
+{
+  return enum_to_string (condition_reason_names,
+                         G_N_ELEMENTS (condition_reason_names), reason);
+}
+
+/**
+ * vi_condition_reason_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: %VI_CONDITION_REASON_NONE for %NULL, the reason named @str, or
+ *   %VI_CONDITION_REASON_UNKNOWN for any other string
+ */
+ViConditionReason
+vi_condition_reason_from_string (const char *str)
+{
+  if (str == NULL)
+    return VI_CONDITION_REASON_NONE;
+  return enum_from_string (condition_reason_names,
+                           G_N_ELEMENTS (condition_reason_names), 2,
+                           VI_CONDITION_REASON_UNKNOWN, str);
+}
+
+/**
+ * vi_export_format_to_string:
+ * @format: a #ViExportFormat
+ *
+ * Returns: (nullable): `"ViFull"`, `"ViJsonl"`, `"ViTfrecord"`,
+ *   `"Unknown"` for %VI_EXPORT_FORMAT_UNKNOWN, %NULL for a number that is
+ *   not a #ViExportFormat
+ */
+const char *
+vi_export_format_to_string (ViExportFormat format)
+{
+  return enum_to_string (export_format_names,
+                         G_N_ELEMENTS (export_format_names), format);
+}
+
+/**
+ * vi_export_format_from_string:
+ * @str: (nullable): a wire string
+ *
+ * Returns: the format named @str, %VI_EXPORT_FORMAT_UNKNOWN for any other
+ *   string or %NULL
+ */
+ViExportFormat
+vi_export_format_from_string (const char *str)
+{
+  return enum_from_string (export_format_names,
+                           G_N_ELEMENTS (export_format_names), 1,
+                           VI_EXPORT_FORMAT_UNKNOWN, str);
+}
+
+/* ------------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------------ */
+
+static GHashTable *
+string_map_new (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+static GHashTable *
+string_map_copy (GHashTable *src)
+{
+  GHashTable *copy = string_map_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (src == NULL)
+    return copy;
+  g_hash_table_iter_init (&iter, src);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
+  return copy;
+}
+
+static GHashTable *
+count_map_copy (GHashTable *src)
+{
+  GHashTable *copy = string_map_new ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (src == NULL)
+    return copy;
+  g_hash_table_iter_init (&iter, src);
+  while (g_hash_table_iter_next (&iter, &key, &value)) {
+    gint64 *count = g_new (gint64, 1);
+
+    *count = value != NULL ? *(const gint64 *) value : 0;
+    g_hash_table_insert (copy, g_strdup (key), count);
+  }
+  return copy;
+}
+
+static gint64
+count_map_get (GHashTable *map,
+               const char *key)
+{
+  const gint64 *count;
+
+  if (map == NULL || key == NULL)
+    return 0;
+  count = g_hash_table_lookup (map, key);
+  return count != NULL ? *count : 0;
+}
+
+static gint64
+count_map_sum (GHashTable *map)
+{
+  GHashTableIter iter;
+  gpointer value;
+  gint64 total = 0;
+
+  if (map == NULL)
+    return 0;
+  g_hash_table_iter_init (&iter, map);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (value != NULL)
+      total += *(const gint64 *) value;
+  }
+  return total;
+}
+
+static int
+compare_strings (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The keys of map, sorted, for stable output. */
+static const char **
+sorted_keys (GHashTable *map,
+             guint      *n_keys)
+{
+  const char **keys;
+
+  keys = (const char **) g_hash_table_get_keys_as_array (map, n_keys);
+  qsort (keys, *n_keys, sizeof (char *), compare_strings);
+  return keys;
+}
+
+static char *
+dup_or_empty (const char *str)
+{
+  return g_strdup (str != NULL ? str : "");
+}
+
+/* ------------------------------------------------------------------------
+ * ViResourceMetadata
+ * ------------------------------------------------------------------------ */
+
+struct _ViResourceMetadata {
+  gatomicrefcount ref_count;
+  gint64          time_created;
+  gint64          last_updated;
+  gint64          generation;
+  GHashTable     *attributes;     /* created when first asked for: almost
+                                   * every resource has none */
+};
+
+G_DEFINE_BOXED_TYPE (ViResourceMetadata, vi_resource_metadata,
+                     vi_resource_metadata_ref, vi_resource_metadata_unref)
+
+ViResourceMetadata *
+_vi_resource_metadata_new_full (gint64      time_created,
+                                gint64      last_updated,
+                                gint64      generation,
+                                GHashTable *attributes)
+{
+  ViResourceMetadata *self = g_new (ViResourceMetadata, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->time_created = time_created;
+  self->last_updated = last_updated;
+  self->generation = generation;
+  self->attributes = attributes;
+  return self;
+}
+
+/**
+ * vi_resource_metadata_new:
+ * @time_created: creation time, milliseconds since the Unix epoch
+ * @last_updated: time of the last update, milliseconds since the epoch
+ * @generation: the resource's generation
+ *
+ * Creates the metadata of a resource (the reference's `ResourceMetadata`),
+ * with no attributes.
+ *
+ * Returns: (transfer full): a new #ViResourceMetadata
+ */
+ViResourceMetadata *
+vi_resource_metadata_new (gint64 time_created,
+                          gint64 last_updated,
+                          gint64 generation)
+{
+  return _vi_resource_metadata_new_full (time_created, last_updated,
+                                         generation, NULL);
+}
+
+/**
+ * vi_resource_metadata_ref:
+ * @self: a #ViResourceMetadata
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViResourceMetadata *
+vi_resource_metadata_ref (ViResourceMetadata *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_resource_metadata_unref:
+ * @self: (transfer full): a #ViResourceMetadata
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_resource_metadata_unref (ViResourceMetadata *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_clear_pointer (&self->attributes, g_hash_table_unref);
+  g_free (self);
+}
+
+/**
+ * vi_resource_metadata_get_time_created:
+ * @self: a #ViResourceMetadata
+ *
+ * Returns: the creation time, milliseconds since the Unix epoch
+ */
+gint64
+vi_resource_metadata_get_time_created (const ViResourceMetadata *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->time_created;
+}
+
+/**
+ * vi_resource_metadata_get_last_updated:
+ * @self: a #ViResourceMetadata
+ *
+ * Returns: the time of the last update, milliseconds since the Unix epoch
+ */
+gint64
+vi_resource_metadata_get_last_updated (const ViResourceMetadata *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->last_updated;
+}
+
+/**
+ * vi_resource_metadata_get_generation:
+ * @self: a #ViResourceMetadata
+ *
+ * Returns: the generation of the resource
+ */
+gint64
+vi_resource_metadata_get_generation (const ViResourceMetadata *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->generation;
+}
+
+/**
+ * vi_resource_metadata_get_attributes:
+ * @self: a #ViResourceMetadata
+ *
+ * Returns: (transfer none) (element-type utf8 utf8): the attributes, never
+ *   %NULL; change them with vi_resource_metadata_set_attribute()
+ */
+GHashTable *
+vi_resource_metadata_get_attributes (const ViResourceMetadata *self)
+{
+  ViResourceMetadata *mutable_self = (ViResourceMetadata *) self;
+  GHashTable *attributes;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  /* Created on first use; readers on several threads may race here, and
+   * the loser drops its table. */
+  attributes = g_atomic_pointer_get (&mutable_self->attributes);
+  if (attributes == NULL) {
+    GHashTable *fresh = string_map_new ();
+
+    if (g_atomic_pointer_compare_and_exchange (&mutable_self->attributes,
+                                               NULL, fresh)) {
+      attributes = fresh;
+    } else {
+      g_hash_table_unref (fresh);
+      attributes = g_atomic_pointer_get (&mutable_self->attributes);
+    }
+  }
+  return attributes;
+}
+
+/**
+ * vi_resource_metadata_set_attribute:
+ * @self: a #ViResourceMetadata
+ * @key: the attribute
+ * @value: (nullable): its value, or %NULL to remove it
+ *
+ * Sets or removes one attribute.  Metadata shared with other threads must
+ * not be changed.
+ */
+void
+vi_resource_metadata_set_attribute (ViResourceMetadata *self,
+                                    const char         *key,
+                                    const char         *value)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (key != NULL);
+
+  if (value == NULL) {
+    if (self->attributes != NULL)
+      g_hash_table_remove (self->attributes, key);
+  } else {
+    g_hash_table_insert (vi_resource_metadata_get_attributes (self),
+                         g_strdup (key), g_strdup (value));
+  }
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationContent
+ * ------------------------------------------------------------------------ */
+
+/* One allocation: the struct, then the doubles of `bound`, then the
+ * strings.  A page holds thousands of these. */
+struct _ViAnnotationContent {
+  gatomicrefcount ref_count;
+  ViContentKind   kind;
+  const char     *kind_name;        /* static, or inline for unknown kinds */
+  const char     *text;             /* caption, or VQA question; inline */
+  const char     *answer;           /* VQA; inline */
+  const double   *bound;            /* 2 * n_points doubles; inline */
+  gsize           n_points;
+  int             target[2];
+  JsonNode       *raw;              /* unknown kinds */
+};
+
+#define CONTENT_HEADER_SIZE ((sizeof (ViAnnotationContent) + 7) & ~(gsize) 7)
+
+G_DEFINE_BOXED_TYPE (ViAnnotationContent, vi_annotation_content,
+                     vi_annotation_content_ref, vi_annotation_content_unref)
+
+/* Copies len bytes of str to *cursor, NUL-terminated, and moves the
+ * cursor past them. */
+static const char *
+pack_string (char       **cursor,
+             const char  *str,
+             gsize        len)
+{
+  char *dest = *cursor;
+
+  if (len > 0)
+    memcpy (dest, str, len);
+  dest[len] = '\0';
+  *cursor += len + 1;
+  return dest;
+}
+
+static ViAnnotationContent *
+content_alloc (ViContentKind   kind,
+               gsize           n_doubles,
+               gsize           string_bytes,
+               char          **strings)
+{
+  ViAnnotationContent *self;
+  gsize size;
+
+  g_return_val_if_fail (n_doubles <= (G_MAXSIZE - CONTENT_HEADER_SIZE - string_bytes) / sizeof (double), NULL);
+
+  size = CONTENT_HEADER_SIZE + n_doubles * sizeof (double) + string_bytes;
+  self = g_malloc (size);
+  memset (self, 0, sizeof *self);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->kind = kind;
+  self->kind_name = vi_content_kind_to_string (kind);
+  *strings = (char *) self + CONTENT_HEADER_SIZE + n_doubles * sizeof (double);
+  return self;
+}
+
+ViAnnotationContent *
+_vi_annotation_content_new_caption_len (const char *text,
+                                        gsize       len)
+{
+  ViAnnotationContent *self;
+  char *strings;
+
+  if (text == NULL)
+    len = 0;
+  self = content_alloc (VI_CONTENT_KIND_CAPTION, 0, len + 1, &strings);
+  self->text = pack_string (&strings, text, len);
+  return self;
+}
+
+ViAnnotationContent *
+_vi_annotation_content_new_vqa_len (const char *question,
+                                    gsize       question_len,
+                                    const char *answer,
+                                    gsize       answer_len)
+{
+  ViAnnotationContent *self;
+  char *strings;
+
+  self = content_alloc (VI_CONTENT_KIND_VQA, 0,
+                        question_len + 1 + answer_len + 1, &strings);
+  self->text = pack_string (&strings, question, question_len);
+  self->answer = pack_string (&strings, answer, answer_len);
+  return self;
+}
+
+/**
+ * vi_annotation_content_new_caption:
+ * @text: (nullable): the caption; %NULL is the empty caption
+ *
+ * Creates the contents of a caption part (the reference's `Caption`).
+ *
+ * Returns: (transfer full): a new #ViAnnotationContent
+ */
+ViAnnotationContent *
+vi_annotation_content_new_caption (const char *text)
+{
+  return _vi_annotation_content_new_caption_len (text,
+                                                 text != NULL ? strlen (text) : 0);
+}
+
+/**
+ * vi_annotation_content_new_phrase_grounding_bounding_box: (skip)
+ * @points: the points of `bound`, `x, y` pairs flattened, so
+ *   `2 * n_points` doubles
+ * @n_points: the number of points, at least 1 (4 for a box)
+ * @start: the phrase's first character in the caption
+ * @end: one past its last character
+ *
+ * Creates the contents of a box part (the reference's
+ * `PhraseGroundingBoundingBox`): `bound` is the list of points and
+ * `target` is `[start, end]`.
+ *
+ * Not introspectable (the array holds twice @n_points values): bindings
+ * use vi_annotation_content_new_from_bbox().
+ *
+ * Returns: (transfer full): a new #ViAnnotationContent
+ */
+ViAnnotationContent *
+vi_annotation_content_new_phrase_grounding_bounding_box (const double *points,
+                                                         gsize         n_points,
+                                                         int           start,
+                                                         int           end)
+{
+  ViAnnotationContent *self;
+  double *bound;
+  char *strings;
+
+  g_return_val_if_fail (points != NULL, NULL);
+  g_return_val_if_fail (n_points > 0 && n_points <= G_MAXSIZE / (4 * sizeof (double)), NULL);
+
+  self = content_alloc (VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX,
+                        2 * n_points, 0, &strings);
+  bound = (double *) ((char *) self + CONTENT_HEADER_SIZE);
+  memcpy (bound, points, 2 * n_points * sizeof (double));
+  self->bound = bound;
+  self->n_points = n_points;
+  self->target[0] = start;
+  self->target[1] = end;
+  return self;
+}
+
+/**
+ * vi_annotation_content_new_from_bbox:
+ * @bbox: a normalized box
+ * @start: the phrase's first character in the caption
+ * @end: one past its last character
+ *
+ * Creates the contents of a box part whose `bound` is the four corners of
+ * @bbox, `[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]` (design.md §7).
+ *
+ * Returns: (transfer full): a new #ViAnnotationContent
+ */
+ViAnnotationContent *
+vi_annotation_content_new_from_bbox (const ViBBox *bbox,
+                                     int           start,
+                                     int           end)
+{
+  double bound[8];
+
+  g_return_val_if_fail (bbox != NULL, NULL);
+
+  vi_bbox_to_bound (bbox, bound);
+  return vi_annotation_content_new_phrase_grounding_bounding_box (bound, 4,
+                                                                  start, end);
+}
+
+/**
+ * vi_annotation_content_new_vqa:
+ * @question: the question
+ * @answer: the answer
+ *
+ * Creates the contents of a question/answer part (`Vqa`, design.md §7).
+ *
+ * Returns: (transfer full): a new #ViAnnotationContent
+ */
+ViAnnotationContent *
+vi_annotation_content_new_vqa (const char *question,
+                               const char *answer)
+{
+  g_return_val_if_fail (question != NULL, NULL);
+  g_return_val_if_fail (answer != NULL, NULL);
+
+  return _vi_annotation_content_new_vqa_len (question, strlen (question),
+                                             answer, strlen (answer));
+}
+
+/* Contents of a kind this version does not know: kind_name as sent, and
+ * the whole contents object (its `kind` included); raw gets a reference
+ * when it is immutable, a copy otherwise. */
+ViAnnotationContent *
+_vi_annotation_content_new_unknown (const char *kind_name,
+                                    JsonNode   *raw)
+{
+  ViAnnotationContent *self;
+  gsize len;
+  char *strings;
+
+  g_return_val_if_fail (kind_name != NULL, NULL);
+
+  len = strlen (kind_name);
+  self = content_alloc (VI_CONTENT_KIND_UNKNOWN, 0, len + 1, &strings);
+  self->kind_name = pack_string (&strings, kind_name, len);
+  if (raw != NULL)
+    self->raw = json_node_is_immutable (raw) ? json_node_ref (raw)
+                                             : json_node_copy (raw);
+  return self;
+}
+
+/**
+ * vi_annotation_content_ref:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationContent *
+vi_annotation_content_ref (ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_content_unref:
+ * @self: (transfer full): a #ViAnnotationContent
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_content_unref (ViAnnotationContent *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_clear_pointer (&self->raw, json_node_unref);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_content_get_kind:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: which kind of contents @self holds
+ */
+ViContentKind
+vi_annotation_content_get_kind (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, VI_CONTENT_KIND_UNKNOWN);
+
+  return self->kind;
+}
+
+/**
+ * vi_annotation_content_get_kind_name:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: the wire `kind` of @self; for %VI_CONTENT_KIND_UNKNOWN, the
+ *   string the server sent
+ */
+const char *
+vi_annotation_content_get_kind_name (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->kind_name;
+}
+
+/**
+ * vi_annotation_content_get_caption:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: (nullable): the caption text (possibly empty) of a
+ *   %VI_CONTENT_KIND_CAPTION, %NULL for other kinds
+ */
+const char *
+vi_annotation_content_get_caption (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->kind == VI_CONTENT_KIND_CAPTION ? self->text : NULL;
+}
+
+/**
+ * vi_annotation_content_get_bound: (skip)
+ * @self: a #ViAnnotationContent
+ * @n_points: (out) (optional): the number of points
+ *
+ * Gets the `bound` of a %VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
+ * `x, y` pairs flattened, so `2 * n_points` doubles.  Not introspectable
+ * for the same reason; bindings use vi_annotation_content_get_bbox().
+ *
+ * Returns: (transfer none) (nullable): the points, or %NULL (and 0 points)
+ *   for other kinds
+ */
+const double *
+vi_annotation_content_get_bound (const ViAnnotationContent *self,
+                                 gsize                     *n_points)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->kind != VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX) {
+    if (n_points != NULL)
+      *n_points = 0;
+    return NULL;
+  }
+  if (n_points != NULL)
+    *n_points = self->n_points;
+  return self->bound;
+}
+
+/**
+ * vi_annotation_content_get_bbox:
+ * @self: a #ViAnnotationContent
+ * @bbox: (out caller-allocates): the box around the points of `bound`
+ *
+ * Gets the smallest box holding every point of the `bound` of a
+ * %VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX (vi_bbox_from_bound()).
+ *
+ * Returns: %TRUE if @bbox was set; %FALSE for other kinds
+ */
+gboolean
+vi_annotation_content_get_bbox (const ViAnnotationContent *self,
+                                ViBBox                    *bbox)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (bbox != NULL, FALSE);
+
+  if (self->kind != VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX)
+    return FALSE;
+  return vi_bbox_from_bound (self->bound, self->n_points, bbox);
+}
+
+/**
+ * vi_annotation_content_get_target:
+ * @self: a #ViAnnotationContent
+ * @start: (out) (optional): the phrase's first character
+ * @end: (out) (optional): one past its last character
+ *
+ * Gets the `target` of a %VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX,
+ * the span of the phrase in the caption.
+ *
+ * Returns: %TRUE if @self has a target; %FALSE for other kinds
+ */
+gboolean
+vi_annotation_content_get_target (const ViAnnotationContent *self,
+                                  int                       *start,
+                                  int                       *end)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (self->kind != VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX)
+    return FALSE;
+  if (start != NULL)
+    *start = self->target[0];
+  if (end != NULL)
+    *end = self->target[1];
+  return TRUE;
+}
+
+/**
+ * vi_annotation_content_get_question:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: (nullable): the question of a %VI_CONTENT_KIND_VQA, %NULL for
+ *   other kinds
+ */
+const char *
+vi_annotation_content_get_question (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->kind == VI_CONTENT_KIND_VQA ? self->text : NULL;
+}
+
+/**
+ * vi_annotation_content_get_answer:
+ * @self: a #ViAnnotationContent
+ *
+ * Returns: (nullable): the answer of a %VI_CONTENT_KIND_VQA, %NULL for
+ *   other kinds
+ */
+const char *
+vi_annotation_content_get_answer (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->kind == VI_CONTENT_KIND_VQA ? self->answer : NULL;
+}
+
+/**
+ * vi_annotation_content_get_raw_json:
+ * @self: a #ViAnnotationContent
+ *
+ * Gets the contents object as the server sent it, for a kind this version
+ * does not know.  Do not modify it.
+ *
+ * Returns: (transfer none) (nullable): the `contents` object of a
+ *   %VI_CONTENT_KIND_UNKNOWN, %NULL for the known kinds
+ */
+JsonNode *
+vi_annotation_content_get_raw_json (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->raw;
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationSpec
+ * ------------------------------------------------------------------------ */
+
+struct _ViAnnotationSpec {
+  gatomicrefcount      ref_count;
+  const char          *bound_type;       /* inline */
+  gint64               tag;
+  const char          *whole_id;         /* inline */
+  ViRole               role;
+  const char          *role_name;        /* static, or inline when unknown */
+  ViAnnotationContent *contents;
+  char                 strings[];
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotationSpec, vi_annotation_spec,
+                     vi_annotation_spec_ref, vi_annotation_spec_unref)
+
+/* contents: (transfer full).  role_name is kept only for VI_ROLE_UNKNOWN
+ * (str may be NULL). */
+ViAnnotationSpec *
+_vi_annotation_spec_new_from_parts (ViStrRef             bound_type,
+                                    gint64               tag,
+                                    ViStrRef             whole_id,
+                                    ViRole               role,
+                                    ViStrRef             role_name,
+                                    ViAnnotationContent *contents)
+{
+  ViAnnotationSpec *self;
+  gboolean keep_name;
+  char *strings;
+
+  g_return_val_if_fail (contents != NULL, NULL);
+
+  if (bound_type.str == NULL)
+    bound_type.len = 0;
+  if (whole_id.str == NULL)
+    whole_id.len = 0;
+  keep_name = (role == VI_ROLE_UNKNOWN && role_name.str != NULL);
+
+  self = g_malloc (sizeof (ViAnnotationSpec) + bound_type.len + 1 +
+                   whole_id.len + 1 + (keep_name ? role_name.len + 1 : 0));
+  g_atomic_ref_count_init (&self->ref_count);
+  strings = self->strings;
+  self->bound_type = pack_string (&strings, bound_type.str, bound_type.len);
+  self->tag = tag;
+  self->whole_id = pack_string (&strings, whole_id.str, whole_id.len);
+  self->role = role;
+  if (keep_name)
+    self->role_name = pack_string (&strings, role_name.str, role_name.len);
+  else
+    self->role_name = vi_role_to_string (role);
+  if (self->role_name == NULL)
+    self->role_name = UNKNOWN_NAME;
+  self->contents = contents;
+  return self;
+}
+
+static ViStrRef
+str_ref (const char *str)
+{
+  ViStrRef ref = { str, str != NULL ? strlen (str) : 0 };
+
+  return ref;
+}
+
+ViAnnotationSpec *
+_vi_annotation_spec_new_full (const char          *bound_type,
+                              gint64               tag,
+                              const char          *whole_id,
+                              ViRole               role,
+                              const char          *role_name,
+                              ViAnnotationContent *contents)
+{
+  g_return_val_if_fail (contents != NULL, NULL);
+
+  return _vi_annotation_spec_new_from_parts (str_ref (bound_type), tag,
+                                             str_ref (whole_id), role,
+                                             str_ref (role_name),
+                                             vi_annotation_content_ref (contents));
+}
+
+/**
+ * vi_annotation_spec_new:
+ * @bound_type: the `boundType` (`"box"`, `"caption"`, any string)
+ * @tag: the `tag`
+ * @whole_id: `aggregation.whole.id`, shared by the parts of one annotation
+ * @role: `aggregation.thisPart.role`
+ * @contents: the contents; a reference is taken
+ *
+ * Creates the `spec` of an annotation part.
+ *
+ * Returns: (transfer full): a new #ViAnnotationSpec
+ */
+ViAnnotationSpec *
+vi_annotation_spec_new (const char          *bound_type,
+                        gint64               tag,
+                        const char          *whole_id,
+                        ViRole               role,
+                        ViAnnotationContent *contents)
+{
+  g_return_val_if_fail (bound_type != NULL, NULL);
+  g_return_val_if_fail (whole_id != NULL, NULL);
+  g_return_val_if_fail (contents != NULL, NULL);
+
+  return _vi_annotation_spec_new_full (bound_type, tag, whole_id, role, NULL,
+                                       contents);
+}
+
+/**
+ * vi_annotation_spec_ref:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationSpec *
+vi_annotation_spec_ref (ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_spec_unref:
+ * @self: (transfer full): a #ViAnnotationSpec
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_spec_unref (ViAnnotationSpec *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  vi_annotation_content_unref (self->contents);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_spec_get_bound_type:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: the `boundType`
+ */
+const char *
+vi_annotation_spec_get_bound_type (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->bound_type;
+}
+
+/**
+ * vi_annotation_spec_get_tag:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: the `tag`
+ */
+gint64
+vi_annotation_spec_get_tag (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->tag;
+}
+
+/**
+ * vi_annotation_spec_get_whole_id:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: `aggregation.whole.id`, the id shared by the parts of one
+ *   annotation
+ */
+const char *
+vi_annotation_spec_get_whole_id (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->whole_id;
+}
+
+/**
+ * vi_annotation_spec_get_role:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: `aggregation.thisPart.role`
+ */
+ViRole
+vi_annotation_spec_get_role (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, VI_ROLE_UNKNOWN);
+
+  return self->role;
+}
+
+/**
+ * vi_annotation_spec_get_role_name:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: the role as a wire string; for %VI_ROLE_UNKNOWN, the string the
+ *   server sent
+ */
+const char *
+vi_annotation_spec_get_role_name (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->role_name;
+}
+
+/**
+ * vi_annotation_spec_get_contents:
+ * @self: a #ViAnnotationSpec
+ *
+ * Returns: (transfer none): the contents
+ */
+ViAnnotationContent *
+vi_annotation_spec_get_contents (const ViAnnotationSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->contents;
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotation
+ * ------------------------------------------------------------------------ */
+
+struct _ViAnnotation {
+  gatomicrefcount     ref_count;
+  const char         *annotation_id;    /* all strings inline */
+  const char         *asset_id;
+  const char         *organization_id;
+  const char         *dataset_id;
+  const char         *self_link;
+  const char         *etag;
+  ViAnnotationSpec   *spec;
+  ViResourceMetadata *metadata;
+  char                strings[];
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotation, vi_annotation,
+                     vi_annotation_ref, vi_annotation_unref)
+
+/* strings: in the order of ViAnnotationString; spec and metadata:
+ * (transfer full), metadata nullable. */
+ViAnnotation *
+_vi_annotation_new_from_parts (const ViStrRef     *strings,
+                               ViAnnotationSpec   *spec,
+                               ViResourceMetadata *metadata)
+{
+  const char **fields[VI_ANNOTATION_N_STRINGS];
+  ViAnnotation *self;
+  gsize size = sizeof (ViAnnotation);
+  char *cursor;
+  guint i;
+
+  g_return_val_if_fail (strings != NULL, NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++)
+    size += (strings[i].str != NULL ? strings[i].len : 0) + 1;
+
+  self = g_malloc (size);
+  g_atomic_ref_count_init (&self->ref_count);
+  fields[VI_ANNOTATION_STRING_ID] = &self->annotation_id;
+  fields[VI_ANNOTATION_STRING_ASSET_ID] = &self->asset_id;
+  fields[VI_ANNOTATION_STRING_ORGANIZATION_ID] = &self->organization_id;
+  fields[VI_ANNOTATION_STRING_DATASET_ID] = &self->dataset_id;
+  fields[VI_ANNOTATION_STRING_SELF_LINK] = &self->self_link;
+  fields[VI_ANNOTATION_STRING_ETAG] = &self->etag;
+  cursor = self->strings;
+  for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++)
+    *fields[i] = pack_string (&cursor, strings[i].str,
+                              strings[i].str != NULL ? strings[i].len : 0);
+  self->spec = spec;
+  self->metadata = metadata != NULL ? metadata : vi_resource_metadata_new (0, 0, 0);
+  return self;
+}
+
+/**
+ * vi_annotation_new:
+ * @annotation_id: the annotation's id
+ * @asset_id: the asset it belongs to
+ * @organization_id: the organization (`workspaceId`)
+ * @dataset_id: the dataset id, without the `"{organization}_"` prefix
+ * @spec: the spec; a reference is taken
+ * @metadata: (nullable): the metadata, a reference is taken; %NULL gives
+ *   zero times and no attributes
+ * @self_link: (nullable): the `selfLink`; %NULL is stored as ""
+ * @etag: (nullable): the `etag`; %NULL is stored as ""
+ *
+ * Creates an annotation part (the reference's `Annotation`).
+ *
+ * Returns: (transfer full): a new #ViAnnotation
+ */
+ViAnnotation *
+vi_annotation_new (const char         *annotation_id,
+                   const char         *asset_id,
+                   const char         *organization_id,
+                   const char         *dataset_id,
+                   ViAnnotationSpec   *spec,
+                   ViResourceMetadata *metadata,
+                   const char         *self_link,
+                   const char         *etag)
+{
+  ViStrRef strings[VI_ANNOTATION_N_STRINGS];
+
+  g_return_val_if_fail (annotation_id != NULL, NULL);
+  g_return_val_if_fail (asset_id != NULL, NULL);
+  g_return_val_if_fail (organization_id != NULL, NULL);
+  g_return_val_if_fail (dataset_id != NULL, NULL);
+  g_return_val_if_fail (spec != NULL, NULL);
+
+  strings[VI_ANNOTATION_STRING_ID] = str_ref (annotation_id);
+  strings[VI_ANNOTATION_STRING_ASSET_ID] = str_ref (asset_id);
+  strings[VI_ANNOTATION_STRING_ORGANIZATION_ID] = str_ref (organization_id);
+  strings[VI_ANNOTATION_STRING_DATASET_ID] = str_ref (dataset_id);
+  strings[VI_ANNOTATION_STRING_SELF_LINK] = str_ref (self_link);
+  strings[VI_ANNOTATION_STRING_ETAG] = str_ref (etag);
+  return _vi_annotation_new_from_parts (strings,
+                                        vi_annotation_spec_ref (spec),
+                                        metadata != NULL ? vi_resource_metadata_ref (metadata) : NULL);
+}
+
+/**
+ * vi_annotation_ref:
+ * @self: a #ViAnnotation
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotation *
+vi_annotation_ref (ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_unref:
+ * @self: (transfer full): a #ViAnnotation
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_unref (ViAnnotation *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  vi_annotation_spec_unref (self->spec);
+  vi_resource_metadata_unref (self->metadata);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_get_annotation_id:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the annotation's id
+ */
+const char *
+vi_annotation_get_annotation_id (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->annotation_id;
+}
+
+/**
+ * vi_annotation_get_asset_id:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the id of the asset the annotation belongs to
+ */
+const char *
+vi_annotation_get_asset_id (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->asset_id;
+}
+
+/**
+ * vi_annotation_get_organization_id:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the organization id (`workspaceId` on the wire)
+ */
+const char *
+vi_annotation_get_organization_id (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->organization_id;
+}
+
+/**
+ * vi_annotation_get_dataset_id:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the dataset id, without the `"{organization}_"` prefix the wire
+ *   form carries
+ */
+const char *
+vi_annotation_get_dataset_id (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->dataset_id;
+}
+
+/**
+ * vi_annotation_get_spec:
+ * @self: a #ViAnnotation
+ *
+ * Returns: (transfer none): the spec
+ */
+ViAnnotationSpec *
+vi_annotation_get_spec (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->spec;
+}
+
+/**
+ * vi_annotation_get_metadata:
+ * @self: a #ViAnnotation
+ *
+ * Returns: (transfer none): the metadata
+ */
+ViResourceMetadata *
+vi_annotation_get_metadata (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->metadata;
+}
+
+/**
+ * vi_annotation_get_self_link:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the `selfLink`
+ */
+const char *
+vi_annotation_get_self_link (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->self_link;
+}
+
+/**
+ * vi_annotation_get_etag:
+ * @self: a #ViAnnotation
+ *
+ * Returns: the `etag`
+ */
+const char *
+vi_annotation_get_etag (const ViAnnotation *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->etag;
+}
+
+static void
+append_double (GString *out,
+               double   value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%g", value));
+}
+
+static void
+append_time (GString    *out,
+             const char *label,
+             gint64      ms)
+{
+  g_autoptr(GDateTime) time = NULL;
+
+  /* Years 1..9999 only: GDateTime's range. */
+  if (ms / 1000 > -62135596800 && ms / 1000 < 253402300800)
+    time = g_date_time_new_from_unix_utc (ms / 1000);
+
+  g_string_append_printf (out, "  %-14s", label);
+  if (time != NULL) {
+    g_autofree char *text = g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
+
+    g_string_append_printf (out, "%s.%03d UTC (%" G_GINT64_FORMAT ")\n", text,
+                            (int) (((ms % 1000) + 1000) % 1000), ms);
+  } else {
+    g_string_append_printf (out, "%" G_GINT64_FORMAT " ms\n", ms);
+  }
+}
+
+static void
+append_contents (GString                   *out,
+                 const ViAnnotationContent *contents)
+{
+  ViBBox bbox;
+  gsize i;
+
+  g_string_append_printf (out, "  %-14s%s", "Contents:", contents->kind_name);
+  switch (contents->kind) {
+    case VI_CONTENT_KIND_CAPTION:
+      g_string_append_printf (out, "\n    %-12s%s\n", "Caption:", contents->text);
+      break;
+    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
+      g_string_append_printf (out, "\n    %-12s[", "Bound:");
+      for (i = 0; i < contents->n_points; i++) {
+        if (i > 0)
+          g_string_append (out, ", ");
+        g_string_append_c (out, '[');
+        append_double (out, contents->bound[2 * i]);
+        g_string_append (out, ", ");
+        append_double (out, contents->bound[2 * i + 1]);
+        g_string_append_c (out, ']');
+      }
+      g_string_append (out, "]\n");
+      if (vi_bbox_from_bound (contents->bound, contents->n_points, &bbox)) {
+        g_string_append_printf (out, "    %-12s[", "Box:");
+        append_double (out, bbox.x_min);
+        g_string_append (out, ", ");
+        append_double (out, bbox.y_min);
+        g_string_append (out, ", ");
+        append_double (out, bbox.x_max);
+        g_string_append (out, ", ");
+        append_double (out, bbox.y_max);
+        g_string_append (out, "]\n");
+      }
+      g_string_append_printf (out, "    %-12s[%d, %d]\n", "Target:",
+                              contents->target[0], contents->target[1]);
+      break;
+    case VI_CONTENT_KIND_VQA:
+      g_string_append_printf (out, "\n    %-12s%s\n    %-12s%s\n",
+                              "Question:", contents->text,
+                              "Answer:", contents->answer);
+      break;
+    case VI_CONTENT_KIND_UNKNOWN:
+    default:
+      g_string_append (out, " (unknown to this version)\n");
+      if (contents->raw != NULL) {
+        g_autofree char *raw = json_to_string (contents->raw, FALSE);
+
+        g_string_append_printf (out, "    %-12s%s\n", "JSON:", raw);
+      }
+      break;
+  }
+}
+
+/**
+ * vi_annotation_to_string:
+ * @self: a #ViAnnotation
+ *
+ * Describes @self on several lines for people, as the SDK's `info()`
+ * prints it: ids, asset, dataset, bound type, role, the id of the whole,
+ * the contents (caption text; box corners, box and target; question and
+ * answer) and the metadata.  The layout may change between versions.
+ *
+ * Returns: (transfer full): the description
+ */
+char *
+vi_annotation_to_string (const ViAnnotation *self)
+{
+  const ViAnnotationSpec *spec;
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  spec = self->spec;
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "Annotation %s\n", self->annotation_id);
+  g_string_append_printf (out, "  %-14s%s\n", "Asset:", self->asset_id);
+  g_string_append_printf (out, "  %-14s%s\n", "Dataset:", self->dataset_id);
+  g_string_append_printf (out, "  %-14s%s\n", "Organization:",
+                          self->organization_id);
+  g_string_append_printf (out, "  %-14s%s\n", "Bound type:", spec->bound_type);
+  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n", "Tag:",
+                          spec->tag);
+  g_string_append_printf (out, "  %-14s%s%s\n", "Role:", spec->role_name,
+                          spec->role == VI_ROLE_UNKNOWN ?
+                          " (unknown to this version)" : "");
+  g_string_append_printf (out, "  %-14s%s\n", "Whole:", spec->whole_id);
+  append_contents (out, spec->contents);
+  append_time (out, "Created:", self->metadata->time_created);
+  append_time (out, "Updated:", self->metadata->last_updated);
+  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n", "Generation:",
+                          self->metadata->generation);
+  if (self->metadata->attributes != NULL &&
+      g_hash_table_size (self->metadata->attributes) > 0) {
+    g_autofree const char **keys = NULL;
+    guint n_keys, i;
+
+    keys = sorted_keys (self->metadata->attributes, &n_keys);
+    g_string_append_printf (out, "  %-14s\n", "Attributes:");
+    for (i = 0; i < n_keys; i++)
+      g_string_append_printf (out, "    %s: %s\n", keys[i],
+                              (const char *) g_hash_table_lookup (self->metadata->attributes, keys[i]));
+  }
+  g_string_append_printf (out, "  %-14s%s\n", "Self link:", self->self_link);
+  g_string_append_printf (out, "  %-14s%s\n", "ETag:", self->etag);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------
+ * ViDeletedResource
+ * ------------------------------------------------------------------------ */
+
+G_DEFINE_BOXED_TYPE (ViDeletedResource, vi_deleted_resource,
+                     vi_deleted_resource_copy, vi_deleted_resource_free)
+
+/**
+ * vi_deleted_resource_new:
+ * @id: the id of the deleted resource
+ *
+ * Returns: (transfer full): a new #ViDeletedResource with @deleted %TRUE
+ */
+ViDeletedResource *
+vi_deleted_resource_new (const char *id)
+{
+  ViDeletedResource *self;
+
+  g_return_val_if_fail (id != NULL, NULL);
+
+  self = g_new0 (ViDeletedResource, 1);
+  self->id = g_strdup (id);
+  self->deleted = TRUE;
+  return self;
+}
+
+/**
+ * vi_deleted_resource_copy:
+ * @self: a #ViDeletedResource
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViDeletedResource *
+vi_deleted_resource_copy (const ViDeletedResource *self)
+{
+  ViDeletedResource *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViDeletedResource, 1);
+  copy->id = g_strdup (self->id);
+  copy->deleted = self->deleted;
+  return copy;
+}
+
+/**
+ * vi_deleted_resource_free:
+ * @self: (transfer full) (nullable): a #ViDeletedResource
+ *
+ * Frees @self.
+ */
+void
+vi_deleted_resource_free (ViDeletedResource *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->id);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationPage
+ * ------------------------------------------------------------------------ */
+
+struct _ViAnnotationPage {
+  gatomicrefcount ref_count;
+  GPtrArray      *items;
+  char           *next_page;
+  char           *prev_page;
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotationPage, vi_annotation_page,
+                     vi_annotation_page_ref, vi_annotation_page_unref)
+
+static gpointer
+annotation_ref_copy (gconstpointer src,
+                     gpointer      data)
+{
+  return vi_annotation_ref ((ViAnnotation *) src);
+}
+
+/* items: (transfer none) (nullable) (element-type ViAnnotation): the page
+ * keeps its own array holding its own references.  An empty token is
+ * stored as NULL: it means "no page" (vi-api.md §3). */
+ViAnnotationPage *
+_vi_annotation_page_new (GPtrArray  *items,
+                         const char *next_page,
+                         const char *prev_page)
+{
+  ViAnnotationPage *self = g_new0 (ViAnnotationPage, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  if (items != NULL) {
+    self->items = g_ptr_array_copy (items, annotation_ref_copy, NULL);
+    g_ptr_array_set_free_func (self->items,
+                               (GDestroyNotify) vi_annotation_unref);
+  } else {
+    self->items = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_unref);
+  }
+  self->next_page = (next_page != NULL && *next_page != '\0') ? g_strdup (next_page) : NULL;
+  self->prev_page = (prev_page != NULL && *prev_page != '\0') ? g_strdup (prev_page) : NULL;
+  return self;
+}
+
+/* items: (transfer full) (element-type ViAnnotation), its free function
+ * unrefs; next_page and prev_page: (transfer full) (nullable). */
+ViAnnotationPage *
+_vi_annotation_page_new_take (GPtrArray *items,
+                              char      *next_page,
+                              char      *prev_page)
+{
+  ViAnnotationPage *self = g_new0 (ViAnnotationPage, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->items = items;
+  if (next_page != NULL && *next_page == '\0')
+    g_clear_pointer (&next_page, g_free);
+  if (prev_page != NULL && *prev_page == '\0')
+    g_clear_pointer (&prev_page, g_free);
+  self->next_page = next_page;
+  self->prev_page = prev_page;
+  return self;
+}
+
+/**
+ * vi_annotation_page_ref:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationPage *
+vi_annotation_page_ref (ViAnnotationPage *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_page_unref:
+ * @self: (transfer full): a #ViAnnotationPage
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_page_unref (ViAnnotationPage *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_ptr_array_unref (self->items);
+  g_free (self->next_page);
+  g_free (self->prev_page);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_page_get_n_items:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns: the number of annotations on the page
+ */
+guint
+vi_annotation_page_get_n_items (const ViAnnotationPage *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->items->len;
+}
+
+/**
+ * vi_annotation_page_get_item:
+ * @self: a #ViAnnotationPage
+ * @index: an index below vi_annotation_page_get_n_items()
+ *
+ * Returns: (transfer none): the annotation at @index
+ */
+ViAnnotation *
+vi_annotation_page_get_item (const ViAnnotationPage *self,
+                             guint                   index)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (index < self->items->len, NULL);
+
+  return g_ptr_array_index (self->items, index);
+}
+
+/**
+ * vi_annotation_page_get_items:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns: (transfer none) (element-type ViAnnotation): the annotations of
+ *   the page, in the server's order; do not modify the array
+ */
+GPtrArray *
+vi_annotation_page_get_items (const ViAnnotationPage *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->items;
+}
+
+/**
+ * vi_annotation_page_get_next_page:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns: (nullable): the token of the next page, to pass as page token;
+ *   %NULL on the last page (the server sent `null`, `""` or nothing)
+ */
+const char *
+vi_annotation_page_get_next_page (const ViAnnotationPage *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->next_page;
+}
+
+/**
+ * vi_annotation_page_get_prev_page:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns: (nullable): the token of the previous page, if the server sent
+ *   one
+ */
+const char *
+vi_annotation_page_get_prev_page (const ViAnnotationPage *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->prev_page;
+}
+
+/* ------------------------------------------------------------------------
+ * Import session: failure policy, spec, conditions, status
+ * ------------------------------------------------------------------------ */
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportFailurePolicy,
+                     vi_annotation_import_failure_policy,
+                     vi_annotation_import_failure_policy_copy,
+                     vi_annotation_import_failure_policy_free)
+
+/**
+ * vi_annotation_import_failure_policy_copy:
+ * @self: a #ViAnnotationImportFailurePolicy
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViAnnotationImportFailurePolicy *
+vi_annotation_import_failure_policy_copy (const ViAnnotationImportFailurePolicy *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_memdup2 (self, sizeof *self);
+}
+
+/**
+ * vi_annotation_import_failure_policy_free:
+ * @self: (transfer full) (nullable): a #ViAnnotationImportFailurePolicy
+ *
+ * Frees @self.
+ */
+void
+vi_annotation_import_failure_policy_free (ViAnnotationImportFailurePolicy *self)
+{
+  g_free (self);
+}
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSpec, vi_annotation_import_spec,
+                     vi_annotation_import_spec_copy,
+                     vi_annotation_import_spec_free)
+
+/**
+ * vi_annotation_import_spec_copy:
+ * @self: a #ViAnnotationImportSpec
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViAnnotationImportSpec *
+vi_annotation_import_spec_copy (const ViAnnotationImportSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_memdup2 (self, sizeof *self);
+}
+
+/**
+ * vi_annotation_import_spec_free:
+ * @self: (transfer full) (nullable): a #ViAnnotationImportSpec
+ *
+ * Frees @self.
+ */
+void
+vi_annotation_import_spec_free (ViAnnotationImportSpec *self)
+{
+  g_free (self);
+}
+
+/**
+ * vi_annotation_import_spec_init_default:
+ * @self: (out caller-allocates): a #ViAnnotationImportSpec
+ *
+ * Fills @self with what the SDK's upload sends: a deadline 55 minutes from
+ * now (`uploadBefore`, milliseconds), `RejectSession` for the three
+ * failure policies and the `UploadedIndividualFiles` source.
+ */
+void
+vi_annotation_import_spec_init_default (ViAnnotationImportSpec *self)
+{
+  g_return_if_fail (self != NULL);
+
+  /* Whole seconds, as the SDK computes int((time() + 3300) * 1000). */
+  self->upload_before = (g_get_real_time () / G_USEC_PER_SEC + 55 * 60) * 1000;
+  self->failure_policies.on_bad_annotation = VI_FAILURE_POLICY_REJECT_SESSION;
+  self->failure_policies.on_bad_file = VI_FAILURE_POLICY_REJECT_SESSION;
+  self->failure_policies.on_overwritten = VI_FAILURE_POLICY_REJECT_SESSION;
+  self->source = VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES;
+}
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSessionCondition,
+                     vi_annotation_import_session_condition,
+                     vi_annotation_import_session_condition_copy,
+                     vi_annotation_import_session_condition_free)
+
+/**
+ * vi_annotation_import_session_condition_new:
+ * @condition: the condition name (`FilesInserted`, `Complete`, ...)
+ * @status: its state
+ * @last_transition_time: milliseconds since the Unix epoch
+ * @reason: why, or %VI_CONDITION_REASON_NONE
+ *
+ * Returns: (transfer full): a new #ViAnnotationImportSessionCondition,
+ *   whose @reason_name is the wire string of @reason
+ */
+ViAnnotationImportSessionCondition *
+vi_annotation_import_session_condition_new (const char        *condition,
+                                            ViConditionStatus  status,
+                                            double             last_transition_time,
+                                            ViConditionReason  reason)
+{
+  ViAnnotationImportSessionCondition *self;
+
+  g_return_val_if_fail (condition != NULL, NULL);
+
+  self = g_new0 (ViAnnotationImportSessionCondition, 1);
+  self->condition = g_strdup (condition);
+  self->status = status;
+  self->last_transition_time = last_transition_time;
+  self->reason = reason;
+  self->reason_name = g_strdup (vi_condition_reason_to_string (reason));
+  return self;
+}
+
+/**
+ * vi_annotation_import_session_condition_copy:
+ * @self: a #ViAnnotationImportSessionCondition
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViAnnotationImportSessionCondition *
+vi_annotation_import_session_condition_copy (const ViAnnotationImportSessionCondition *self)
+{
+  ViAnnotationImportSessionCondition *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViAnnotationImportSessionCondition, 1);
+  copy->condition = g_strdup (self->condition);
+  copy->status = self->status;
+  copy->last_transition_time = self->last_transition_time;
+  copy->reason = self->reason;
+  copy->reason_name = g_strdup (self->reason_name);
+  return copy;
+}
+
+/**
+ * vi_annotation_import_session_condition_free:
+ * @self: (transfer full) (nullable): a #ViAnnotationImportSessionCondition
+ *
+ * Frees @self.
+ */
+void
+vi_annotation_import_session_condition_free (ViAnnotationImportSessionCondition *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->condition);
+  g_free (self->reason_name);
+  g_free (self);
+}
+
+struct _ViAnnotationImportSessionStatus {
+  gatomicrefcount        ref_count;
+  GPtrArray             *conditions;
+  ViAnnotationFileStatus files;
+  ViAnnotationStatus     annotations;
+  char                  *reason;
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSessionStatus,
+                     vi_annotation_import_session_status,
+                     vi_annotation_import_session_status_ref,
+                     vi_annotation_import_session_status_unref)
+
+static gpointer
+condition_copy_func (gconstpointer src,
+                     gpointer      data)
+{
+  return vi_annotation_import_session_condition_copy (src);
+}
+
+/* Everything is copied: conditions (element-type
+ * ViAnnotationImportSessionCondition), the two count maps (utf8 ->
+ * gint64 *) and the reason; all may be NULL. */
+ViAnnotationImportSessionStatus *
+_vi_annotation_import_session_status_new (GPtrArray  *conditions,
+                                          gint64      file_page_count,
+                                          gint64      file_total_size_bytes,
+                                          GHashTable *file_status_count,
+                                          GHashTable *annotation_status_count,
+                                          const char *reason)
+{
+  ViAnnotationImportSessionStatus *self;
+
+  self = g_new0 (ViAnnotationImportSessionStatus, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  if (conditions != NULL) {
+    self->conditions = g_ptr_array_copy (conditions, condition_copy_func, NULL);
+    g_ptr_array_set_free_func (self->conditions,
+                               (GDestroyNotify) vi_annotation_import_session_condition_free);
+  } else {
+    self->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_import_session_condition_free);
+  }
+  self->files.page_count = file_page_count;
+  self->files.total_size_bytes = file_total_size_bytes;
+  self->files.status_count = count_map_copy (file_status_count);
+  self->annotations.status_count = count_map_copy (annotation_status_count);
+  self->reason = g_strdup (reason);
+  return self;
+}
+
+/**
+ * vi_annotation_import_session_status_ref:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationImportSessionStatus *
+vi_annotation_import_session_status_ref (ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_import_session_status_unref:
+ * @self: (transfer full): a #ViAnnotationImportSessionStatus
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_import_session_status_unref (ViAnnotationImportSessionStatus *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_ptr_array_unref (self->conditions);
+  g_hash_table_unref (self->files.status_count);
+  g_hash_table_unref (self->annotations.status_count);
+  g_free (self->reason);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_import_session_status_get_conditions:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: (transfer none) (element-type ViAnnotationImportSessionCondition):
+ *   the conditions in the server's order (newest first); do not modify the
+ *   array
+ */
+GPtrArray *
+vi_annotation_import_session_status_get_conditions (const ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->conditions;
+}
+
+/**
+ * vi_annotation_import_session_status_get_files:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: (transfer none): the file counts
+ */
+const ViAnnotationFileStatus *
+vi_annotation_import_session_status_get_files (const ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->files;
+}
+
+/**
+ * vi_annotation_import_session_status_get_annotations:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: (transfer none): the annotation counts
+ */
+const ViAnnotationStatus *
+vi_annotation_import_session_status_get_annotations (const ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->annotations;
+}
+
+/**
+ * vi_annotation_import_session_status_get_reason:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: (nullable): the session-level free-form `reason`
+ */
+const char *
+vi_annotation_import_session_status_get_reason (const ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->reason;
+}
+
+/**
+ * vi_annotation_import_session_status_get_file_count:
+ * @self: a #ViAnnotationImportSessionStatus
+ * @status: a status name (`Processed`, `Failed`, ...)
+ *
+ * Returns: the number of files counted under @status, 0 if none
+ */
+gint64
+vi_annotation_import_session_status_get_file_count (const ViAnnotationImportSessionStatus *self,
+                                                    const char                            *status)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (status != NULL, 0);
+
+  return count_map_get (self->files.status_count, status);
+}
+
+/**
+ * vi_annotation_import_session_status_get_annotation_count:
+ * @self: a #ViAnnotationImportSessionStatus
+ * @status: a status name (`Created`, `Failed`, ...)
+ *
+ * Returns: the number of annotations counted under @status, 0 if none
+ */
+gint64
+vi_annotation_import_session_status_get_annotation_count (const ViAnnotationImportSessionStatus *self,
+                                                          const char                            *status)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  g_return_val_if_fail (status != NULL, 0);
+
+  return count_map_get (self->annotations.status_count, status);
+}
+
+/**
+ * vi_annotation_import_session_status_get_total_annotations:
+ * @self: a #ViAnnotationImportSessionStatus
+ *
+ * Returns: the sum of every annotation status count, as the SDK's
+ *   `total_annotations`
+ */
+gint64
+vi_annotation_import_session_status_get_total_annotations (const ViAnnotationImportSessionStatus *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return count_map_sum (self->annotations.status_count);
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationImportSession
+ * ------------------------------------------------------------------------ */
+
+struct _ViAnnotationImportSession {
+  gatomicrefcount                  ref_count;
+  char                            *user;
+  char                            *organization_id;
+  char                            *dataset_id;
+  char                            *session_id;
+  char                            *self_link;
+  char                            *etag;
+  ViResourceMetadata              *metadata;
+  ViAnnotationImportSpec           spec;
+  ViAnnotationImportSessionStatus *status;
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSession, vi_annotation_import_session,
+                     vi_annotation_import_session_ref,
+                     vi_annotation_import_session_unref)
+
+/* Strings are copied (NULL stored as ""), metadata and status get a
+ * reference (NULL gives empty ones), spec is copied (NULL gives
+ * vi_annotation_import_spec_init_default()). */
+ViAnnotationImportSession *
+_vi_annotation_import_session_new (const char                      *user,
+                                   const char                      *organization_id,
+                                   const char                      *dataset_id,
+                                   const char                      *session_id,
+                                   const char                      *self_link,
+                                   const char                      *etag,
+                                   ViResourceMetadata              *metadata,
+                                   const ViAnnotationImportSpec    *spec,
+                                   ViAnnotationImportSessionStatus *status)
+{
+  ViAnnotationImportSession *self = g_new0 (ViAnnotationImportSession, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->user = dup_or_empty (user);
+  self->organization_id = dup_or_empty (organization_id);
+  self->dataset_id = dup_or_empty (dataset_id);
+  self->session_id = dup_or_empty (session_id);
+  self->self_link = dup_or_empty (self_link);
+  self->etag = dup_or_empty (etag);
+  self->metadata = metadata != NULL ? vi_resource_metadata_ref (metadata)
+                                    : vi_resource_metadata_new (0, 0, 0);
+  if (spec != NULL)
+    self->spec = *spec;
+  else
+    vi_annotation_import_spec_init_default (&self->spec);
+  self->status = status != NULL ? vi_annotation_import_session_status_ref (status)
+                                : _vi_annotation_import_session_status_new (NULL, 0, 0, NULL, NULL, NULL);
+  return self;
+}
+
+/**
+ * vi_annotation_import_session_ref:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationImportSession *
+vi_annotation_import_session_ref (ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_import_session_unref:
+ * @self: (transfer full): a #ViAnnotationImportSession
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_import_session_unref (ViAnnotationImportSession *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->user);
+  g_free (self->organization_id);
+  g_free (self->dataset_id);
+  g_free (self->session_id);
+  g_free (self->self_link);
+  g_free (self->etag);
+  vi_resource_metadata_unref (self->metadata);
+  vi_annotation_import_session_status_unref (self->status);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_import_session_get_user:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the id of the user who started the session
+ */
+const char *
+vi_annotation_import_session_get_user (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->user;
+}
+
+/**
+ * vi_annotation_import_session_get_organization_id:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the organization id (`workspaceId` on the wire)
+ */
+const char *
+vi_annotation_import_session_get_organization_id (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->organization_id;
+}
+
+/**
+ * vi_annotation_import_session_get_dataset_id:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the dataset id, without the `"{organization}_"` prefix
+ */
+const char *
+vi_annotation_import_session_get_dataset_id (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->dataset_id;
+}
+
+/**
+ * vi_annotation_import_session_get_session_id:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the session id (`annotationImportSessionId`)
+ */
+const char *
+vi_annotation_import_session_get_session_id (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->session_id;
+}
+
+/**
+ * vi_annotation_import_session_get_self_link:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the `selfLink`
+ */
+const char *
+vi_annotation_import_session_get_self_link (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->self_link;
+}
+
+/**
+ * vi_annotation_import_session_get_etag:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: the `etag`
+ */
+const char *
+vi_annotation_import_session_get_etag (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->etag;
+}
+
+/**
+ * vi_annotation_import_session_get_metadata:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: (transfer none): the metadata
+ */
+ViResourceMetadata *
+vi_annotation_import_session_get_metadata (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->metadata;
+}
+
+/**
+ * vi_annotation_import_session_get_spec:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: (transfer none): the spec
+ */
+const ViAnnotationImportSpec *
+vi_annotation_import_session_get_spec (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->spec;
+}
+
+/**
+ * vi_annotation_import_session_get_status:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: (transfer none): the status
+ */
+ViAnnotationImportSessionStatus *
+vi_annotation_import_session_get_status (const ViAnnotationImportSession *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->status;
+}
+
+/**
+ * vi_annotation_import_session_is_complete:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Whether the import is done, as the SDK's `AnnotationUploadResult`
+ * decides it: some condition named `Complete` is `Reached`.
+ *
+ * Returns: %TRUE if the session is complete
+ */
+gboolean
+vi_annotation_import_session_is_complete (const ViAnnotationImportSession *self)
+{
+  GPtrArray *conditions;
+  guint i;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  conditions = self->status->conditions;
+  for (i = 0; i < conditions->len; i++) {
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i);
+
+    if (c->status == VI_CONDITION_STATUS_REACHED &&
+        g_strcmp0 (c->condition, "Complete") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/**
+ * vi_annotation_import_session_is_failed:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Returns: %TRUE if any condition is `FailedReach`
+ */
+gboolean
+vi_annotation_import_session_is_failed (const ViAnnotationImportSession *self)
+{
+  GPtrArray *conditions;
+  guint i;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  conditions = self->status->conditions;
+  for (i = 0; i < conditions->len; i++) {
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i);
+
+    if (c->status == VI_CONDITION_STATUS_FAILED_REACH)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+append_condition_chain (GString   *out,
+                        GPtrArray *conditions)
+{
+  guint i;
+
+  if (conditions->len == 0) {
+    g_string_append (out, "(no conditions)");
+    return;
+  }
+  /* The server lists the newest first; people read oldest first. */
+  for (i = conditions->len; i > 0; i--) {
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i - 1);
+    const char *status = vi_condition_status_to_string (c->status);
+
+    if (i != conditions->len)
+      g_string_append (out, " -> ");
+    g_string_append_printf (out, "%s: %s", c->condition,
+                            status != NULL ? status : UNKNOWN_NAME);
+    if (c->reason != VI_CONDITION_REASON_NONE)
+      g_string_append_printf (out, " (%s)",
+                              c->reason_name != NULL ? c->reason_name : UNKNOWN_NAME);
+  }
+}
+
+/**
+ * vi_annotation_import_session_describe_conditions:
+ * @self: a #ViAnnotationImportSession
+ *
+ * Describes the conditions in chronological order, as the SDK's progress
+ * text does: `FilesInserted: Reached -> Complete: Waiting`, with the reason
+ * of a condition in parentheses.  The server lists conditions newest
+ * first, so this is the reverse of the list.
+ *
+ * Returns: (transfer full): the description; `(no conditions)` when there
+ *   are none
+ */
+char *
+vi_annotation_import_session_describe_conditions (const ViAnnotationImportSession *self)
+{
+  GString *out;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  out = g_string_new (NULL);
+  append_condition_chain (out, self->status->conditions);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationImportFileSpec, ViSignedUpload
+ * ------------------------------------------------------------------------ */
+
+G_DEFINE_BOXED_TYPE (ViAnnotationImportFileSpec,
+                     vi_annotation_import_file_spec,
+                     vi_annotation_import_file_spec_copy,
+                     vi_annotation_import_file_spec_free)
+
+/**
+ * vi_annotation_import_file_spec_new:
+ * @name: the file's base name
+ * @size_bytes: its size
+ * @crc32c: base64 of the big-endian CRC-32C of its bytes
+ *   (vi_crc32c_to_base64())
+ *
+ * Returns: (transfer full): a new #ViAnnotationImportFileSpec of kind
+ *   `Unknown`
+ */
+ViAnnotationImportFileSpec *
+vi_annotation_import_file_spec_new (const char *name,
+                                    gint64      size_bytes,
+                                    const char *crc32c)
+{
+  ViAnnotationImportFileSpec *self;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (crc32c != NULL, NULL);
+
+  self = g_new0 (ViAnnotationImportFileSpec, 1);
+  self->name = g_strdup (name);
+  self->size_bytes = size_bytes;
+  self->crc32c = g_strdup (crc32c);
+  self->kind = g_strdup ("Unknown");
+  return self;
+}
+
+/**
+ * vi_annotation_import_file_spec_copy:
+ * @self: a #ViAnnotationImportFileSpec
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViAnnotationImportFileSpec *
+vi_annotation_import_file_spec_copy (const ViAnnotationImportFileSpec *self)
+{
+  ViAnnotationImportFileSpec *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViAnnotationImportFileSpec, 1);
+  copy->name = g_strdup (self->name);
+  copy->size_bytes = self->size_bytes;
+  copy->crc32c = g_strdup (self->crc32c);
+  copy->kind = g_strdup (self->kind);
+  return copy;
+}
+
+/**
+ * vi_annotation_import_file_spec_free:
+ * @self: (transfer full) (nullable): a #ViAnnotationImportFileSpec
+ *
+ * Frees @self.
+ */
+void
+vi_annotation_import_file_spec_free (ViAnnotationImportFileSpec *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->name);
+  g_free (self->crc32c);
+  g_free (self->kind);
+  g_free (self);
+}
+
+G_DEFINE_BOXED_TYPE (ViSignedUpload, vi_signed_upload,
+                     vi_signed_upload_copy, vi_signed_upload_free)
+
+/**
+ * vi_signed_upload_copy:
+ * @self: a #ViSignedUpload
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViSignedUpload *
+vi_signed_upload_copy (const ViSignedUpload *self)
+{
+  ViSignedUpload *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViSignedUpload, 1);
+  copy->name = g_strdup (self->name);
+  copy->method = g_strdup (self->method);
+  copy->url = g_strdup (self->url);
+  copy->headers = string_map_copy (self->headers);
+  return copy;
+}
+
+/**
+ * vi_signed_upload_free:
+ * @self: (transfer full) (nullable): a #ViSignedUpload
+ *
+ * Frees @self.
+ */
+void
+vi_signed_upload_free (ViSignedUpload *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->name);
+  g_free (self->method);
+  g_free (self->url);
+  g_clear_pointer (&self->headers, g_hash_table_unref);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------------
+ * ViAnnotationUploadResult
+ * ------------------------------------------------------------------------ */
+
+struct _ViAnnotationUploadResult {
+  gatomicrefcount            ref_count;
+  ViAnnotationImportSession *session;
+};
+
+G_DEFINE_BOXED_TYPE (ViAnnotationUploadResult, vi_annotation_upload_result,
+                     vi_annotation_upload_result_ref,
+                     vi_annotation_upload_result_unref)
+
+/**
+ * vi_annotation_upload_result_new:
+ * @session: the import session of the upload; a reference is taken
+ *
+ * Wraps @session as the result of an upload (the SDK's
+ * `AnnotationUploadResult`).
+ *
+ * Returns: (transfer full): a new #ViAnnotationUploadResult
+ */
+ViAnnotationUploadResult *
+vi_annotation_upload_result_new (ViAnnotationImportSession *session)
+{
+  ViAnnotationUploadResult *self;
+
+  g_return_val_if_fail (session != NULL, NULL);
+
+  self = g_new0 (ViAnnotationUploadResult, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->session = vi_annotation_import_session_ref (session);
+  return self;
+}
+
+/**
+ * vi_annotation_upload_result_ref:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViAnnotationUploadResult *
+vi_annotation_upload_result_ref (ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_annotation_upload_result_unref:
+ * @self: (transfer full): a #ViAnnotationUploadResult
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_annotation_upload_result_unref (ViAnnotationUploadResult *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  vi_annotation_import_session_unref (self->session);
+  g_free (self);
+}
+
+/**
+ * vi_annotation_upload_result_get_session_id:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: the id of the import session
+ */
+const char *
+vi_annotation_upload_result_get_session_id (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->session->session_id;
+}
+
+/**
+ * vi_annotation_upload_result_get_total_annotations:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: the sum of the session's annotation status counts
+ */
+gint64
+vi_annotation_upload_result_get_total_annotations (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return count_map_sum (self->session->status->annotations.status_count);
+}
+
+/**
+ * vi_annotation_upload_result_get_session:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: (transfer none): the import session
+ */
+ViAnnotationImportSession *
+vi_annotation_upload_result_get_session (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->session;
+}
+
+/**
+ * vi_annotation_upload_result_is_complete:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: %TRUE if the session's `Complete` condition is `Reached`
+ */
+gboolean
+vi_annotation_upload_result_is_complete (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return vi_annotation_import_session_is_complete (self->session);
+}
+
+static void
+append_counts (GString    *out,
+               const char *title,
+               GHashTable *counts)
+{
+  g_autofree const char **keys = NULL;
+  guint n_keys, i;
+
+  if (g_hash_table_size (counts) == 0)
+    return;
+  keys = sorted_keys (counts, &n_keys);
+  g_string_append_printf (out, "\n  %s:\n", title);
+  for (i = 0; i < n_keys; i++)
+    g_string_append_printf (out, "    - %s: %" G_GINT64_FORMAT "\n", keys[i],
+                            count_map_get (counts, keys[i]));
+}
+
+/**
+ * vi_annotation_upload_result_summary:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Describes the result on several lines for people, modelled on the SDK's
+ * `AnnotationUploadResult.summary()`: the state (complete, failed or in
+ * progress) with the chain of conditions, the session id, files processed
+ * and failed, annotations created, failed and in total, size and
+ * duration, every status count, and the session's reason if there is one.
+ * The layout may change between versions.
+ *
+ * Returns: (transfer full): the summary
+ */
+char *
+vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
+{
+  const ViAnnotationImportSession *session;
+  const ViAnnotationImportSessionStatus *status;
+  const char *state;
+  GString *out;
+  gint64 duration_ms;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  session = self->session;
+  status = session->status;
+  if (vi_annotation_import_session_is_failed (session))
+    state = "Annotation import failed";
+  else if (vi_annotation_import_session_is_complete (session))
+    state = "Annotation import complete";
+  else
+    state = "Annotation import in progress";
+
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "%s\n", state);
+  g_string_append_printf (out, "  Session: %s\n", session->session_id);
+  g_string_append (out, "  Conditions: ");
+  append_condition_chain (out, status->conditions);
+  g_string_append_c (out, '\n');
+  g_string_append_printf (out,
+                          "  Files: %" G_GINT64_FORMAT " processed, %"
+                          G_GINT64_FORMAT " failed (%" G_GINT64_FORMAT
+                          " pages)\n",
+                          count_map_get (status->files.status_count, "Processed"),
+                          count_map_get (status->files.status_count, "Failed"),
+                          status->files.page_count);
+  g_string_append_printf (out,
+                          "  Annotations: %" G_GINT64_FORMAT " imported (%"
+                          G_GINT64_FORMAT " created, %" G_GINT64_FORMAT
+                          " failed)\n",
+                          count_map_sum (status->annotations.status_count),
+                          count_map_get (status->annotations.status_count, "Created"),
+                          count_map_get (status->annotations.status_count, "Failed"));
+  g_string_append_printf (out, "  Total size: %.2f MB (%" G_GINT64_FORMAT
+                          " bytes)\n",
+                          status->files.total_size_bytes / (1024.0 * 1024.0),
+                          status->files.total_size_bytes);
+  duration_ms = session->metadata->last_updated - session->metadata->time_created;
+  g_string_append_printf (out, "  Duration: %.1fs\n", duration_ms / 1000.0);
+  append_counts (out, "File status", status->files.status_count);
+  append_counts (out, "Annotation status", status->annotations.status_count);
+  if (status->reason != NULL && status->reason[0] != '\0')
+    g_string_append_printf (out, "\n  Reason: %s\n", status->reason);
+  return g_string_free (out, FALSE);
+}
+
+/* ------------------------------------------------------------------------
+ * Exports
+ * ------------------------------------------------------------------------ */
+
+G_DEFINE_BOXED_TYPE (ViResourceCondition, vi_resource_condition,
+                     vi_resource_condition_copy, vi_resource_condition_free)
+
+/**
+ * vi_resource_condition_copy:
+ * @self: a #ViResourceCondition
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViResourceCondition *
+vi_resource_condition_copy (const ViResourceCondition *self)
+{
+  ViResourceCondition *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViResourceCondition, 1);
+  copy->condition = g_strdup (self->condition);
+  copy->status = self->status;
+  copy->last_transition_time = self->last_transition_time;
+  copy->reason = g_strdup (self->reason);
+  copy->message = g_strdup (self->message);
+  return copy;
+}
+
+/**
+ * vi_resource_condition_free:
+ * @self: (transfer full) (nullable): a #ViResourceCondition
+ *
+ * Frees @self.
+ */
+void
+vi_resource_condition_free (ViResourceCondition *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->condition);
+  g_free (self->reason);
+  g_free (self->message);
+  g_free (self);
+}
+
+G_DEFINE_BOXED_TYPE (ViExportedAnnotationsDownloadUrl,
+                     vi_exported_annotations_download_url,
+                     vi_exported_annotations_download_url_copy,
+                     vi_exported_annotations_download_url_free)
+
+/**
+ * vi_exported_annotations_download_url_copy:
+ * @self: a #ViExportedAnnotationsDownloadUrl
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViExportedAnnotationsDownloadUrl *
+vi_exported_annotations_download_url_copy (const ViExportedAnnotationsDownloadUrl *self)
+{
+  ViExportedAnnotationsDownloadUrl *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_new0 (ViExportedAnnotationsDownloadUrl, 1);
+  copy->url = g_strdup (self->url);
+  copy->expires_at = self->expires_at;
+  return copy;
+}
+
+/**
+ * vi_exported_annotations_download_url_free:
+ * @self: (transfer full) (nullable): a #ViExportedAnnotationsDownloadUrl
+ *
+ * Frees @self.
+ */
+void
+vi_exported_annotations_download_url_free (ViExportedAnnotationsDownloadUrl *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->url);
+  g_free (self);
+}
+
+G_DEFINE_BOXED_TYPE (ViExportSpec, vi_export_spec,
+                     vi_export_spec_copy, vi_export_spec_free)
+
+/**
+ * vi_export_spec_copy:
+ * @self: a #ViExportSpec
+ *
+ * Returns: (transfer full): a copy of @self
+ */
+ViExportSpec *
+vi_export_spec_copy (const ViExportSpec *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return g_memdup2 (self, sizeof *self);
+}
+
+/**
+ * vi_export_spec_free:
+ * @self: (transfer full) (nullable): a #ViExportSpec
+ *
+ * Frees @self.
+ */
+void
+vi_export_spec_free (ViExportSpec *self)
+{
+  g_free (self);
+}
+
+struct _ViExportedAnnotations {
+  gatomicrefcount                   ref_count;
+  char                             *organization_id;
+  char                             *dataset_id;
+  char                             *dataset_export_id;
+  ViExportSpec                      spec;
+  JsonNode                         *spec_json;
+  GPtrArray                        *conditions;
+  ViExportedAnnotationsDownloadUrl *download_url;
+  ViResourceMetadata               *metadata;
+  char                             *self_link;
+  char                             *etag;
+};
+
+G_DEFINE_BOXED_TYPE (ViExportedAnnotations, vi_exported_annotations,
+                     vi_exported_annotations_ref,
+                     vi_exported_annotations_unref)
+
+static gpointer
+resource_condition_copy_func (gconstpointer src,
+                              gpointer      data)
+{
+  return vi_resource_condition_copy (src);
+}
+
+/* Strings are copied (NULL stored as ""); spec, download_url (nullable)
+ * and the conditions (element-type ViResourceCondition, nullable) are
+ * copied; spec_json (nullable), the `spec` object as sent, is copied;
+ * metadata (nullable) gets a reference. */
+ViExportedAnnotations *
+_vi_exported_annotations_new (const char                             *organization_id,
+                              const char                             *dataset_id,
+                              const char                             *dataset_export_id,
+                              const ViExportSpec                     *spec,
+                              JsonNode                               *spec_json,
+                              GPtrArray                              *conditions,
+                              const ViExportedAnnotationsDownloadUrl *download_url,
+                              ViResourceMetadata                     *metadata,
+                              const char                             *self_link,
+                              const char                             *etag)
+{
+  ViExportedAnnotations *self = g_new0 (ViExportedAnnotations, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->organization_id = dup_or_empty (organization_id);
+  self->dataset_id = dup_or_empty (dataset_id);
+  self->dataset_export_id = dup_or_empty (dataset_export_id);
+  if (spec != NULL) {
+    self->spec = *spec;
+  } else {
+    self->spec.format = VI_EXPORT_FORMAT_VI_FULL;
+    self->spec.normalized = TRUE;
+  }
+  self->spec_json = spec_json != NULL ? json_node_copy (spec_json) : NULL;
+  if (conditions != NULL) {
+    self->conditions = g_ptr_array_copy (conditions,
+                                         resource_condition_copy_func, NULL);
+    g_ptr_array_set_free_func (self->conditions,
+                               (GDestroyNotify) vi_resource_condition_free);
+  } else {
+    self->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_resource_condition_free);
+  }
+  if (download_url != NULL)
+    self->download_url = vi_exported_annotations_download_url_copy (download_url);
+  self->metadata = metadata != NULL ? vi_resource_metadata_ref (metadata)
+                                    : vi_resource_metadata_new (0, 0, 0);
+  self->self_link = dup_or_empty (self_link);
+  self->etag = dup_or_empty (etag);
+  return self;
+}
+
+/**
+ * vi_exported_annotations_ref:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: (transfer full): @self, with one more reference
+ */
+ViExportedAnnotations *
+vi_exported_annotations_ref (ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * vi_exported_annotations_unref:
+ * @self: (transfer full): a #ViExportedAnnotations
+ *
+ * Drops a reference, freeing @self when it was the last one.
+ */
+void
+vi_exported_annotations_unref (ViExportedAnnotations *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->organization_id);
+  g_free (self->dataset_id);
+  g_free (self->dataset_export_id);
+  g_clear_pointer (&self->spec_json, json_node_unref);
+  g_ptr_array_unref (self->conditions);
+  vi_exported_annotations_download_url_free (self->download_url);
+  vi_resource_metadata_unref (self->metadata);
+  g_free (self->self_link);
+  g_free (self->etag);
+  g_free (self);
+}
+
+/**
+ * vi_exported_annotations_get_kind:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the resource kind, `DatasetExport`
+ */
+const char *
+vi_exported_annotations_get_kind (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return "DatasetExport";
+}
+
+/**
+ * vi_exported_annotations_get_organization_id:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the organization id (`workspaceId` on the wire)
+ */
+const char *
+vi_exported_annotations_get_organization_id (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->organization_id;
+}
+
+/**
+ * vi_exported_annotations_get_dataset_id:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the dataset id, without the `"{organization}_"` prefix
+ */
+const char *
+vi_exported_annotations_get_dataset_id (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->dataset_id;
+}
+
+/**
+ * vi_exported_annotations_get_dataset_export_id:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the export id (`datasetExportId`)
+ */
+const char *
+vi_exported_annotations_get_dataset_export_id (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->dataset_export_id;
+}
+
+/**
+ * vi_exported_annotations_get_spec:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: (transfer none): the spec, decoded
+ */
+const ViExportSpec *
+vi_exported_annotations_get_spec (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return &self->spec;
+}
+
+/**
+ * vi_exported_annotations_get_spec_json:
+ * @self: a #ViExportedAnnotations
+ *
+ * Gets the `spec` object as the server sent it (the reference types it as
+ * `dict[str, Any]`), with any member this version does not decode.  Do not
+ * modify it.
+ *
+ * Returns: (transfer none) (nullable): the `spec` object, or %NULL for an
+ *   export that was not read from JSON
+ */
+JsonNode *
+vi_exported_annotations_get_spec_json (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->spec_json;
+}
+
+/**
+ * vi_exported_annotations_get_conditions:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: (transfer none) (element-type ViResourceCondition): the
+ *   conditions of `status`, in the server's order; do not modify the array
+ */
+GPtrArray *
+vi_exported_annotations_get_conditions (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->conditions;
+}
+
+/**
+ * vi_exported_annotations_get_download_url:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: (transfer none) (nullable): where to download the archive, once
+ *   the export is done
+ */
+const ViExportedAnnotationsDownloadUrl *
+vi_exported_annotations_get_download_url (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->download_url;
+}
+
+/**
+ * vi_exported_annotations_get_metadata:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: (transfer none): the metadata
+ */
+ViResourceMetadata *
+vi_exported_annotations_get_metadata (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->metadata;
+}
+
+/**
+ * vi_exported_annotations_get_self_link:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the `selfLink`
+ */
+const char *
+vi_exported_annotations_get_self_link (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->self_link;
+}
+
+/**
+ * vi_exported_annotations_get_etag:
+ * @self: a #ViExportedAnnotations
+ *
+ * Returns: the `etag`
+ */
+const char *
+vi_exported_annotations_get_etag (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->etag;
+}
+
+/* ------------------------------------------------------------------------
+ * Dataset ids
+ * ------------------------------------------------------------------------ */
+
+/* "{org}_{ds}" -> "{ds}".  Only the organization's own prefix is removed
+ * (the SDK keeps what follows the last "_", which breaks ids with "_"). An
+ * id without the prefix, or with nothing after it, is kept whole. */
+char *
+_vi_strip_dataset_prefix (const char *organization_id,
+                          const char *dataset_id)
+{
+  gsize org_len;
+
+  if (dataset_id == NULL)
+    return NULL;
+  if (organization_id == NULL || organization_id[0] == '\0')
+    return g_strdup (dataset_id);
+
+  org_len = strlen (organization_id);
+  if (strncmp (dataset_id, organization_id, org_len) == 0 &&
+      dataset_id[org_len] == '_' && dataset_id[org_len + 1] != '\0')
+    return g_strdup (dataset_id + org_len + 1);
+  return g_strdup (dataset_id);
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <vi/vi-error.h>
+
+G_BEGIN_DECLS
+
+/* Documents nested deeper than this are refused (json-glib's parser
+ * recurses once per level). */
+#define VI_JSON_MAX_DEPTH 512
+
+/* A JSON path kept on the stack while walking a document, rendered only
+ * when an error has to name it ("items[3].spec.contents.bound").  A frame
+ * is either a member (member != NULL) or an array index (member == NULL).
+ * The root frame has parent == NULL and member == NULL and index < 0. */
+typedef struct _ViJsonPath ViJsonPath;
+struct _ViJsonPath {
+  const ViJsonPath *parent;
+  const char       *member;
+  int               index;
+};
+
+#define VI_JSON_PATH_ROOT { NULL, NULL, -1 }
+#define VI_JSON_PATH_MEMBER(parent_, member_) { (parent_), (member_), -1 }
+#define VI_JSON_PATH_INDEX(parent_, index_) { (parent_), NULL, (index_) }
+
+char *vi_json_path_to_string (const ViJsonPath *path);
+
+/* Sets VI_ERROR_INVALID_RESPONSE: "invalid response: <path>: <message>". */
+void vi_json_set_error (GError          **error,
+                        const ViJsonPath *path,
+                        const char       *format,
+                        ...) G_GNUC_PRINTF (3, 4);
+
+/* Typed access to members of an object, with path-naming errors.
+ * "require" fails when the member is missing or null; "optional" returns
+ * TRUE and leaves the output alone when it is missing or null.  All fail
+ * on a wrong type.  Strings are returned as borrowed pointers into the
+ * node. */
+JsonObject *vi_json_require_object  (JsonNode         *node,
+                                     const ViJsonPath *path,
+                                     GError          **error);
+JsonArray  *vi_json_require_array   (JsonNode         *node,
+                                     const ViJsonPath *path,
+                                     GError          **error);
+
+gboolean vi_json_get_string   (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               const char      **out,
+                               GError          **error);
+gboolean vi_json_get_int      (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               gint64           *out,
+                               GError          **error);
+/* Accepts integers and floats. */
+gboolean vi_json_get_double   (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               double           *out,
+                               GError          **error);
+gboolean vi_json_get_boolean  (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               gboolean         *out,
+                               GError          **error);
+/* out is NULL when optional and absent. */
+gboolean vi_json_get_object   (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               JsonObject      **out,
+                               GError          **error);
+gboolean vi_json_get_array    (JsonObject       *object,
+                               const ViJsonPath *parent,
+                               const char       *member,
+                               gboolean          required,
+                               JsonArray       **out,
+                               GError          **error);
+/* A string -> string map; returns a new table (empty when absent). */
+gboolean vi_json_get_string_map (JsonObject       *object,
+                                 const ViJsonPath *parent,
+                                 const char       *member,
+                                 gboolean          required,
+                                 GHashTable      **out,
+                                 GError          **error);
+/* A string -> integer map, values are g_new'd gint64. */
+gboolean vi_json_get_count_map  (JsonObject       *object,
+                                 const ViJsonPath *parent,
+                                 const char       *member,
+                                 gboolean          required,
+                                 GHashTable      **out,
+                                 GError          **error);
+
+/* Typed access to a node itself (an array element), with path-naming
+ * errors.  A NULL node is "missing required field"; null is a wrong type.
+ * Integers are JSON integers only; doubles accept integers and refuse
+ * values out of range (json-glib reads 1e309 as infinity). */
+gboolean vi_json_node_get_string (JsonNode         *node,
+                                  const ViJsonPath *path,
+                                  const char      **out,
+                                  GError          **error);
+gboolean vi_json_node_get_int    (JsonNode         *node,
+                                  const ViJsonPath *path,
+                                  gint64           *out,
+                                  GError          **error);
+gboolean vi_json_node_get_double (JsonNode         *node,
+                                  const ViJsonPath *path,
+                                  double           *out,
+                                  GError          **error);
+
+/* Sets VI_ERROR_INVALID_RESPONSE for bad syntax at byte offset of data:
+ * "invalid response: malformed JSON: <line>:<column>: <what>". */
+void vi_json_set_syntax_error (GError     **error,
+                               const char  *data,
+                               gsize        offset,
+                               const char  *what);
+
+/* Parses a whole document from bytes into a node (transfer full); an
+ * empty or malformed body is VI_ERROR_INVALID_RESPONSE. */
+JsonNode *vi_json_parse_bytes (GBytes   *bytes,
+                               GError  **error);
+
+G_END_DECLS
