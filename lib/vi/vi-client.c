@@ -713,12 +713,14 @@ new_request (ViClient   *self,
  * Generic call: send, then decode the JSON in the caller's context.
  * ------------------------------------------------------------------------ */
 
-typedef gpointer (*DecodeFunc) (JsonNode  *node,
+/* body is a JsonNode, or a GBytes for raw-body requests. */
+typedef gpointer (*DecodeFunc) (gpointer   body,
                                 gpointer   decode_data,
                                 GError   **error);
 
 typedef struct {
   DecodeFunc     decode;
+  gboolean       raw;
   gpointer       decode_data;
   GDestroyNotify decode_data_free;
   GDestroyNotify result_free;
@@ -740,15 +742,20 @@ call_done_cb (GObject      *source,
   g_autoptr (GTask) task = user_data;
   CallData *data = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GBytes) bytes = NULL;
   GError *error = NULL;
   gpointer decoded;
 
-  node = _vi_http_send_finish (result, &error);
+  if (data->raw)
+    bytes = _vi_http_send_finish_bytes (result, &error);
+  else
+    node = _vi_http_send_finish (result, &error);
   if (error != NULL) {
     g_task_return_error (task, error);
     return;
   }
-  decoded = data->decode (node, data->decode_data, &error);
+  decoded = data->decode (data->raw ? (gpointer) bytes : (gpointer) node,
+      data->decode_data, &error);
   if (error != NULL) {
     g_task_return_error (task, error);
     return;
@@ -775,6 +782,7 @@ call_async (ViClient            *self,
   g_task_set_source_tag (task, source_tag);
   data = g_new0 (CallData, 1);
   data->decode = decode;
+  data->raw = request->raw_body;
   data->decode_data = decode_data;
   data->decode_data_free = decode_data_free;
   data->result_free = result_free;
@@ -812,12 +820,58 @@ return_early_error (ViClient            *self,
  * list
  * ------------------------------------------------------------------------ */
 
+/* Pages are decoded straight from the body: json-glib's node tree would
+ * cost more than the transfer (see tests/bench). */
 static gpointer
-decode_page (JsonNode  *node,
+decode_page (gpointer   body,
              gpointer   decode_data,
              GError   **error)
 {
-  return vi_annotation_page_new_from_json (node, error);
+  return _vi_annotation_page_new_from_bytes (body, error);
+}
+
+/* The URL of one page, or NULL with error set for bad arguments. */
+static char *
+list_url (ViClient    *self,
+          const char  *dataset_id,
+          const char  *asset_id,
+          guint        page_size,
+          const char  *page_token,
+          GError     **error)
+{
+  GString *url;
+
+  if (page_size == 0)
+    page_size = VI_DEFAULT_PAGE_SIZE;
+  if (!vi_validate_id ("dataset id", dataset_id, error) ||
+      !validate_asset_id (asset_id, error))
+    return NULL;
+  if (page_size > VI_MAX_PAGE_SIZE) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "page size %u is out of range: use 1 to %d", page_size,
+        VI_MAX_PAGE_SIZE);
+    return NULL;
+  }
+
+  url = annotations_path (self, dataset_id, asset_id);
+  g_string_append_c (url, '?');
+  if (page_token != NULL && *page_token != '\0') {
+    g_autofree char *token = _vi_http_escape_query (page_token);
+    g_string_append_printf (url, "pageToken=%s&", token);
+  }
+  g_string_append_printf (url, "pageSize=%u", page_size);
+  return g_string_free (url, FALSE);
+}
+
+static ViHttpRequest *
+new_list_request (ViClient   *self,
+                  const char *url)
+{
+  ViHttpRequest *request = new_request (self, "GET", url, NULL,
+      "list annotations");
+
+  request->raw_body = TRUE;
+  return request;
 }
 
 /**
@@ -847,40 +901,20 @@ vi_client_list_annotations_async (ViClient            *self,
                                   gpointer             user_data)
 {
   GError *error = NULL;
-  GString *url;
+  g_autofree char *url = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  if (page_size == 0)
-    page_size = VI_DEFAULT_PAGE_SIZE;
-  if (!vi_validate_id ("dataset id", dataset_id, &error) ||
-      !validate_asset_id (asset_id, &error)) {
+  url = list_url (self, dataset_id, asset_id, page_size, page_token, &error);
+  if (url == NULL) {
     return_early_error (self, vi_client_list_annotations_async, error,
         callback, user_data);
     return;
   }
-  if (page_size > VI_MAX_PAGE_SIZE) {
-    return_early_error (self, vi_client_list_annotations_async,
-        g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-            "page size %u is out of range: use 1 to %d", page_size,
-            VI_MAX_PAGE_SIZE), callback, user_data);
-    return;
-  }
-
-  url = annotations_path (self, dataset_id, asset_id);
-  g_string_append_c (url, '?');
-  if (page_token != NULL && *page_token != '\0') {
-    g_autofree char *token = _vi_http_escape_query (page_token);
-    g_string_append_printf (url, "pageToken=%s&", token);
-  }
-  g_string_append_printf (url, "pageSize=%u", page_size);
-
-  call_async (self, new_request (self, "GET", url->str, NULL,
-          "list annotations"), decode_page, NULL, NULL,
+  call_async (self, new_list_request (self, url), decode_page, NULL, NULL,
       (GDestroyNotify) vi_annotation_page_unref,
       vi_client_list_annotations_async, cancellable, callback, user_data);
-  g_string_free (url, TRUE);
 }
 
 /**
@@ -962,7 +996,7 @@ vi_client_list_annotations (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 static gpointer
-decode_annotation (JsonNode  *node,
+decode_annotation (gpointer   node,
                    gpointer   decode_data,
                    GError   **error)
 {
@@ -1092,7 +1126,7 @@ vi_client_get_annotation (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 static gpointer
-decode_deleted (JsonNode  *node,
+decode_deleted (gpointer   node,
                 gpointer   decode_data,
                 GError   **error)
 {
@@ -1216,6 +1250,15 @@ vi_client_delete_annotation (ViClient      *self,
  * `nextPage` is missing, null or empty, and fails with
  * %VI_ERROR_INVALID_RESPONSE if the server hands back the token it was
  * just given (which would loop forever).
+ *
+ * A pager overlaps the transfer of the next page with the decoding of the
+ * current one: as soon as a page's body is in, the request for the
+ * following page is sent (with the `nextPage` token read from the end of
+ * the body) while the body is decoded on a worker thread.  The token is
+ * checked against the decoded page; a wrong guess is cancelled and the
+ * right page requested, so the pages returned are exactly those of a
+ * sequential walk.  The prefetch is a GET, which changes nothing on the
+ * server.
  */
 struct _ViAnnotationPager {
   GObject parent_instance;
@@ -1228,9 +1271,47 @@ struct _ViAnnotationPager {
   gboolean done;
   gboolean busy;
   guint n_pages;
+
+  /* The speculative request for the page after the one being decoded. */
+  char *prefetch_token;
+  GCancellable *prefetch_cancellable;
+  GMainContext *prefetch_context;
+  gboolean prefetch_done;
+  GBytes *prefetch_bytes;
+  GError *prefetch_error;
+  GTask *prefetch_waiter;
+  gulong prefetch_cancel_id;
+  guint prefetch_generation;
 };
 
 G_DEFINE_FINAL_TYPE (ViAnnotationPager, vi_annotation_pager, G_TYPE_OBJECT)
+
+static void
+pager_clear_prefetch (ViAnnotationPager *self)
+{
+  /* Late callbacks of an abandoned request see another generation. */
+  self->prefetch_generation++;
+  if (self->prefetch_cancellable != NULL)
+    g_cancellable_cancel (self->prefetch_cancellable);
+  g_clear_object (&self->prefetch_cancellable);
+  g_clear_pointer (&self->prefetch_token, g_free);
+  g_clear_pointer (&self->prefetch_context, g_main_context_unref);
+  g_clear_pointer (&self->prefetch_bytes, g_bytes_unref);
+  g_clear_error (&self->prefetch_error);
+  self->prefetch_done = FALSE;
+}
+
+static void
+vi_annotation_pager_dispose (GObject *object)
+{
+  ViAnnotationPager *self = VI_ANNOTATION_PAGER (object);
+
+  /* A prefetch in flight holds a reference, so there is no waiter here. */
+  g_assert (self->prefetch_waiter == NULL);
+  pager_clear_prefetch (self);
+
+  G_OBJECT_CLASS (vi_annotation_pager_parent_class)->dispose (object);
+}
 
 static void
 vi_annotation_pager_finalize (GObject *object)
@@ -1248,6 +1329,7 @@ vi_annotation_pager_finalize (GObject *object)
 static void
 vi_annotation_pager_class_init (ViAnnotationPagerClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = vi_annotation_pager_dispose;
   G_OBJECT_CLASS (klass)->finalize = vi_annotation_pager_finalize;
 }
 
@@ -1286,27 +1368,168 @@ vi_client_iterate_annotations (ViClient   *self,
   return pager;
 }
 
-static void
-pager_page_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+/* Reads the top-level "nextPage" string from the end of a page body
+ * without parsing it: the last occurrence of the key, a colon, a string
+ * without escapes.  Only a guess; the decoded page decides. */
+char *
+_vi_guess_next_token (GBytes *bytes)
 {
+  static const char key[] = "\"nextPage\"";
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  const char *p, *end;
+
+  if (data == NULL || len < sizeof key)
+    return NULL;
+  for (p = data + len - (sizeof key - 1); p >= data; p--) {
+    if (*p == '"' && memcmp (p, key, sizeof key - 1) == 0)
+      break;
+  }
+  if (p < data)
+    return NULL;
+  end = data + len;
+  p += sizeof key - 1;
+  while (p < end && g_ascii_isspace (*p))
+    p++;
+  if (p >= end || *p != ':')
+    return NULL;
+  p++;
+  while (p < end && g_ascii_isspace (*p))
+    p++;
+  if (p >= end || *p != '"')
+    return NULL;
+  p++;
+  for (const char *q = p; q < end && q - p < 4096; q++) {
+    if (*q == '\\' || (guchar) * q < 0x20)
+      return NULL;
+    if (*q == '"')
+      return q > p ? g_strndup (p, q - p) : NULL;
+  }
+  return NULL;
+}
+
+static void pager_got_bytes (GTask  *task,
+                             GBytes *bytes);
+
+static void
+pager_deliver_prefetch (ViAnnotationPager *self)
+{
+  GTask *task = g_steal_pointer (&self->prefetch_waiter);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr (GBytes) bytes = g_steal_pointer (&self->prefetch_bytes);
+  GError *error = g_steal_pointer (&self->prefetch_error);
+
+  if (self->prefetch_cancel_id != 0) {
+    g_cancellable_disconnect (cancellable, self->prefetch_cancel_id);
+    self->prefetch_cancel_id = 0;
+  }
+  pager_clear_prefetch (self);
+
+  if (error != NULL) {
+    self->busy = FALSE;
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  pager_got_bytes (task, bytes);
+}
+
+typedef struct {
+  ViAnnotationPager *pager;
+  guint generation;
+} PrefetchData;
+
+static void
+prefetch_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  PrefetchData *data = user_data;
+  g_autoptr (ViAnnotationPager) self = data->pager;
+  guint generation = data->generation;
+  GError *error = NULL;
+  GBytes *bytes;
+
+  g_free (data);
+  bytes = _vi_http_send_finish_bytes (result, &error);
+  if (generation != self->prefetch_generation || self->prefetch_done) {
+    /* Abandoned: a wrong guess, or the pager moved on. */
+    g_clear_pointer (&bytes, g_bytes_unref);
+    g_clear_error (&error);
+    return;
+  }
+  self->prefetch_done = TRUE;
+  self->prefetch_bytes = bytes;
+  self->prefetch_error = error;
+  if (self->prefetch_waiter != NULL)
+    pager_deliver_prefetch (self);
+}
+
+static void
+pager_start_prefetch (ViAnnotationPager *self,
+                      char              *token)
+{
+  g_autofree char *url = NULL;
+  ViHttpRequest *request;
+  PrefetchData *data;
+
+  url = list_url (self->client, self->dataset_id, self->asset_id,
+      self->page_size, token, NULL);
+  if (url == NULL) {
+    g_free (token);
+    return;
+  }
+  self->prefetch_token = token;
+  self->prefetch_cancellable = g_cancellable_new ();
+  self->prefetch_context = g_main_context_ref_thread_default ();
+  request = new_list_request (self->client, url);
+  data = g_new (PrefetchData, 1);
+  data->pager = g_object_ref (self);
+  data->generation = self->prefetch_generation;
+  _vi_http_send_async (request, self->prefetch_cancellable, prefetch_cb,
+      data);
+}
+
+static void
+decode_in_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  ViAnnotationPage *page;
+
+  page = _vi_annotation_page_new_from_bytes (task_data, &error);
+  if (page == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, page,
+        (GDestroyNotify) vi_annotation_page_unref);
+}
+
+static void
+decoded_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  ViAnnotationPager *self = VI_ANNOTATION_PAGER (source);
   g_autoptr (GTask) task = user_data;
-  ViAnnotationPager *self = g_task_get_source_object (task);
   GError *error = NULL;
   ViAnnotationPage *page;
   const char *next;
 
   self->busy = FALSE;
-  page = vi_client_list_annotations_finish (VI_CLIENT (source), result,
-      &error);
+  page = g_task_propagate_pointer (G_TASK (result), &error);
   if (page == NULL) {
+    pager_clear_prefetch (self);
+    g_prefix_error (&error, "list annotations: ");
     g_task_return_error (task, error);
     return;
   }
 
   next = vi_annotation_page_get_next_page (page);
   if (next != NULL && self->token != NULL && g_str_equal (next, self->token)) {
+    pager_clear_prefetch (self);
     self->done = TRUE;
     vi_annotation_page_unref (page);
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
@@ -1315,12 +1538,73 @@ pager_page_cb (GObject      *source,
     return;
   }
 
+  /* Keep the prefetch only if it asked for the right page. */
+  if (self->prefetch_token != NULL &&
+      (next == NULL || !g_str_equal (next, self->prefetch_token)))
+    pager_clear_prefetch (self);
+
   self->n_pages++;
   g_free (self->token);
   self->token = g_strdup (next);
   if (next == NULL || *next == '\0')
     self->done = TRUE;
   g_task_return_pointer (task, page, (GDestroyNotify) vi_annotation_page_unref);
+}
+
+/* A page body is in: ask for the following page at once, then decode this
+ * one off the main context. */
+static void
+pager_got_bytes (GTask  *task,
+                 GBytes *bytes)
+{
+  ViAnnotationPager *self = g_task_get_source_object (task);
+  GTask *decode;
+  char *guess;
+
+  guess = _vi_guess_next_token (bytes);
+  if (guess != NULL && (self->token == NULL ||
+          !g_str_equal (guess, self->token)))
+    pager_start_prefetch (self, guess);
+  else
+    g_free (guess);
+
+  decode = g_task_new (self, NULL, decoded_cb, task);
+  g_task_set_source_tag (decode, pager_got_bytes);
+  g_task_set_task_data (decode, g_bytes_ref (bytes),
+      (GDestroyNotify) g_bytes_unref);
+  g_task_run_in_thread (decode, decode_in_thread);
+  g_object_unref (decode);
+}
+
+static void
+pager_fetch_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  GTask *task = user_data;
+  ViAnnotationPager *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+
+  bytes = _vi_http_send_finish_bytes (result, &error);
+  if (bytes == NULL) {
+    self->busy = FALSE;
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  pager_got_bytes (task, bytes);
+}
+
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  ViAnnotationPager *self = user_data;
+
+  /* Runs in the canceller's thread: only cancel the request; the pager's
+   * state is handled when its callback runs. */
+  g_cancellable_cancel (self->prefetch_cancellable);
 }
 
 /**
@@ -1339,6 +1623,9 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
                                 gpointer             user_data)
 {
   GTask *task;
+  g_autoptr (GMainContext) context = NULL;
+  g_autofree char *url = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (VI_IS_ANNOTATION_PAGER (self));
 
@@ -1356,9 +1643,34 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
     return;
   }
   self->busy = TRUE;
-  vi_client_list_annotations_async (self->client, self->dataset_id,
-      self->asset_id, self->page_size, self->token, cancellable,
-      pager_page_cb, task);
+
+  /* The prefetched page, if it is the right one and its I/O runs on this
+   * thread's context. */
+  context = g_main_context_ref_thread_default ();
+  if (self->prefetch_token != NULL && self->token != NULL &&
+      g_str_equal (self->prefetch_token, self->token) &&
+      self->prefetch_context == context) {
+    self->prefetch_waiter = task;
+    if (self->prefetch_done) {
+      pager_deliver_prefetch (self);
+    } else if (cancellable != NULL) {
+      self->prefetch_cancel_id = g_cancellable_connect (cancellable,
+          G_CALLBACK (waiter_cancelled_cb), self, NULL);
+    }
+    return;
+  }
+  pager_clear_prefetch (self);
+
+  url = list_url (self->client, self->dataset_id, self->asset_id,
+      self->page_size, self->token, &error);
+  if (url == NULL) {
+    self->busy = FALSE;
+    g_task_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  _vi_http_send_async (new_list_request (self->client, url), cancellable,
+      pager_fetch_cb, task);
 }
 
 /**

@@ -25,6 +25,7 @@ typedef struct {
   ViRetryPolicy policy;
   char         *what;             /* "list annotations", for messages */
   gboolean      expect_empty;     /* DELETE: a 2xx body must be empty */
+  gboolean      raw_body;         /* hand back the 2xx body as GBytes */
 } ViHttpRequest;
 
 ViHttpRequest *_vi_http_request_new  (SoupSession         *session,
@@ -49,6 +50,9 @@ void      _vi_http_send_async  (ViHttpRequest       *request,
                                 gpointer             user_data);
 JsonNode *_vi_http_send_finish (GAsyncResult        *result,
                                 GError             **error);
+/* For requests with raw_body set: the body, unparsed. */
+GBytes   *_vi_http_send_finish_bytes (GAsyncResult  *result,
+                                      GError       **error);
 
 /* Number of attempts made for the request of that result (for tests and
  * logs). */
@@ -79,5 +83,9 @@ typedef void (*ViAsyncStarter) (gpointer             data,
 GAsyncResult *_vi_run_sync (ViAsyncStarter  start,
                             gpointer        data,
                             GCancellable   *cancellable);
+
+/* The pager's guess at a page's nextPage, read from the end of the body
+ * (vi-client.c); exposed for tests. */
+char *_vi_guess_next_token (GBytes *bytes);
 
 G_END_DECLS

@@ -316,6 +316,10 @@ set_transport_error (GError     **error,
 typedef struct {
   ViHttpRequest *request;
   SoupMessage   *msg;
+  GInputStream  *stream;
+  char          *buf;
+  gsize          filled;
+  gsize          alloc;
   guint          attempts;
   guint          server_retries;
   guint          rate_retries;
@@ -328,6 +332,8 @@ send_data_free (SendData *data)
 {
   g_assert (data->wait_source == NULL);
   g_assert (data->cancel_source == NULL);
+  g_clear_object (&data->stream);
+  g_free (data->buf);
   g_clear_object (&data->msg);
   _vi_http_request_free (data->request);
   g_free (data);
@@ -400,20 +406,19 @@ schedule_retry (GTask  *task,
   }
 }
 
+/* What happens once a response body is in (body != NULL) or the exchange
+ * failed below HTTP (error != NULL).  Takes both. */
 static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+handle_response (GTask  *task,
+                 GBytes *body_in,
+                 GError *error_in)
 {
-  g_autoptr (GTask) task = user_data;
   SendData *data = g_task_get_task_data (task);
   ViHttpRequest *request = data->request;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = error_in;
+  g_autoptr (GBytes) body = body_in;
   guint status;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-      &error);
   if (body == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -449,6 +454,12 @@ read_cb (GObject      *source,
         return;
       }
       g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+    if (request->raw_body) {
+      g_task_return_pointer (task, g_steal_pointer (&body),
+          (GDestroyNotify) g_bytes_unref);
       return;
     }
 
@@ -501,6 +512,113 @@ read_cb (GObject      *source,
   }
 }
 
+/* Reading the body.  libsoup's send_and_read grows a GMemoryOutputStream,
+ * zeroing and copying as it goes; with the length known the body is read
+ * into one buffer of the right size instead, which matters for pages of
+ * hundreds of kilobytes. */
+#define MAX_BODY_SIZE ((gsize) 512 * 1024 * 1024)
+
+static void
+body_finish (GTask  *task,
+             GError *error)
+{
+  SendData *data = g_task_get_task_data (task);
+  GBytes *body = NULL;
+
+  if (error == NULL) {
+    g_input_stream_close (data->stream, NULL, NULL);
+    body = g_bytes_new_take (g_steal_pointer (&data->buf), data->filled);
+  }
+  g_clear_pointer (&data->buf, g_free);
+  g_clear_object (&data->stream);
+  data->filled = data->alloc = 0;
+  handle_response (task, body, error);
+}
+
+static void read_more (GTask *task);
+
+static void
+read_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gssize n;
+
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  if (n < 0) {
+    body_finish (task, error);
+    return;
+  }
+  if (n == 0) {
+    body_finish (task, NULL);
+    return;
+  }
+  data->filled += n;
+  read_more (task);
+}
+
+static void
+read_more (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  if (data->filled == data->alloc) {
+    gsize grown = MAX (data->alloc * 2, 16384);
+
+    if (data->alloc >= MAX_BODY_SIZE) {
+      body_finish (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+              "%s: invalid response: body larger than %" G_GSIZE_FORMAT
+              " bytes", data->request->what, MAX_BODY_SIZE));
+      return;
+    }
+    data->alloc = MIN (grown, MAX_BODY_SIZE);
+    data->buf = g_realloc (data->buf, data->alloc);
+  }
+  g_input_stream_read_async (data->stream, data->buf + data->filled,
+      data->alloc - data->filled, g_task_get_priority (task),
+      g_task_get_cancellable (task), read_cb, g_object_ref (task));
+}
+
+static void
+sent_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SendData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GInputStream *stream;
+  SoupMessageHeaders *headers;
+  goffset length = -1;
+
+  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
+  if (stream == NULL) {
+    handle_response (task, NULL, error);
+    return;
+  }
+
+  headers = soup_message_get_response_headers (data->msg);
+  if (soup_message_headers_get_encoding (headers) ==
+      SOUP_ENCODING_CONTENT_LENGTH)
+    length = soup_message_headers_get_content_length (headers);
+
+  data->stream = stream;
+  data->filled = 0;
+  if (length >= 0 && (guint64) length < MAX_BODY_SIZE) {
+    /* One spare byte, so that the read that sees the end of the body
+     * needs no growth. */
+    data->alloc = length + 1;
+    data->buf = g_malloc (data->alloc);
+  } else {
+    data->alloc = 0;
+    data->buf = NULL;
+  }
+  read_more (task);
+}
+
 static void
 start_attempt (GTask *task)
 {
@@ -536,8 +654,8 @@ start_attempt (GTask *task)
         "application/json");
 
   data->attempts++;
-  soup_session_send_and_read_async (request->session, data->msg,
-      g_task_get_priority (task), g_task_get_cancellable (task), read_cb,
+  soup_session_send_async (request->session, data->msg,
+      g_task_get_priority (task), g_task_get_cancellable (task), sent_cb,
       g_object_ref (task));
 }
 
@@ -561,6 +679,14 @@ _vi_http_send_async (ViHttpRequest       *request,
 JsonNode *
 _vi_http_send_finish (GAsyncResult  *result,
                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+GBytes *
+_vi_http_send_finish_bytes (GAsyncResult  *result,
+                            GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -391,6 +391,84 @@ test_pager (Fixture       *f,
   }
 }
 
+static gpointer cancel_thread (gpointer data);
+static void add_fault (Fixture *f, const char *json);
+
+static void
+test_guess_next_token (void)
+{
+  struct {
+    const char *body;
+    const char *guess;
+  } cases[] = {
+    {"{\"items\":[],\"nextPage\":\"abc_123\",\"prevPage\":null}", "abc_123"},
+    {"{\"items\":[] , \"nextPage\" : \"t\" }", "t"},
+    {"{\"items\":[],\"nextPage\":null}", NULL},
+    {"{\"items\":[],\"nextPage\":\"\"}", NULL},
+    {"{\"items\":[],\"nextPage\":\"a\\u0041\"}", NULL},
+    {"{\"items\":[]}", NULL},
+    {"{\"nextPage\":\"first\",\"items\":[{\"c\":\"x\\\"nextPage\\\":\\\"no\\\"\"}]}",
+        "first"},
+    {"", NULL},
+    {"\"nextPage\"", NULL},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GBytes) bytes = g_bytes_new_static (cases[i].body,
+        strlen (cases[i].body));
+    g_autofree char *guess = _vi_guess_next_token (bytes);
+
+    g_assert_cmpstr (guess, ==, cases[i].guess);
+  }
+}
+
+static void
+test_pager_cancel_prefetch (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPager) pager = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      vi_annotation_unref);
+  GThread *thread;
+  gint64 start;
+
+  load_many (f, "slow", "asset", 30);
+  /* The second list request (the prefetch of page 2) is held for 3 s. */
+  add_fault (f, "{\"action\": \"latency\", \"latencyMs\": 3000, "
+      "\"after\": 1, \"times\": 1}");
+
+  pager = vi_client_iterate_annotations (f->client, "slow", "asset", 10);
+  page = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+    g_ptr_array_add (items,
+        vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+  g_clear_pointer (&page, vi_annotation_page_unref);
+
+  /* Waiting on the held prefetch: a cancellation ends the wait at once. */
+  start = g_get_monotonic_time ();
+  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  page = vi_annotation_pager_next (pager, cancellable, &error);
+  g_thread_join (thread);
+  g_assert_null (page);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  /* The pager carries on from where it was: every item exactly once. */
+  while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL) {
+    for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+      g_ptr_array_add (items,
+          vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+    vi_annotation_page_unref (page);
+  }
+  g_assert_no_error (error);
+  check_all_once (items, 30);
+}
+
 typedef struct {
   GMainLoop *loop;
   ViAnnotationPage *page;
@@ -914,12 +992,15 @@ main (int    argc,
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
   g_test_add_func ("/client/http/status-errors", test_status_errors);
+  g_test_add_func ("/client/pagination/guess-next-token",
+      test_guess_next_token);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/client/list-get-delete", test_list_get_delete);
   ADD ("/client/pagination/2500", test_pagination);
   ADD ("/client/pagination/pager", test_pager);
+  ADD ("/client/pagination/cancel-prefetch", test_pager_cancel_prefetch);
   ADD ("/client/async", test_async);
   ADD ("/client/auth", test_auth);
   ADD ("/client/retry/rate-limited", test_retry_rate_limited);
