@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Runs docs/examples/list_annotations.py against vi-local-server and checks
+what it prints: libvi works from Python through its typelib."""
+import os
+import subprocess
+import sys
+import tempfile
+
+server_bin, example = sys.argv[1], sys.argv[2]
+
+key = "dtvi_" + "p" * 98
+env = dict(os.environ, DATATURE_VI_SECRET_KEY=key,
+           DATATURE_VI_ORGANIZATION_ID="py-org")
+with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
+    f.write('{"asset_id": "frame 1", "caption": "A cat sitting on a couch", '
+            '"grounded_phrases": [{"phrase": "cat", "bbox": [0.1, 0.2, 0.5, 0.7]}]}\n')
+    f.write('{"asset_id": "frame 1", "contents": {"question": "What?", '
+            '"answer": "A cat"}}\n')
+    data = f.name
+
+server = subprocess.Popen([server_bin, "--port", "0", "--load", "ds=" + data],
+                          stdout=subprocess.PIPE, env=env, text=True)
+try:
+    line = server.stdout.readline().strip()
+    assert line.startswith("listening on "), line
+    env["DATATURE_VI_API_ENDPOINT"] = line[len("listening on "):]
+    out = subprocess.run([sys.executable, example, "ds", "frame 1"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    print(out.stdout, end="")
+    print(out.stderr, end="", file=sys.stderr)
+    assert out.returncode == 0, out.returncode
+    assert "caption 'A cat sitting on a couch'" in out.stdout
+    # 0.1*1920=192, 0.2*1080=216, 0.5*1920=960, 0.7*1080=756; "cat" at [2, 5)
+    assert "box [192, 216, 960, 756] px, span [2, 5)" in out.stdout
+    assert "Q 'What?' A 'A cat'" in out.stdout
+    assert "3 annotations" in out.stdout
+
+    # A wrong key: the example reports the error and exits 1.
+    bad = dict(env, DATATURE_VI_SECRET_KEY="dtvi_" + "q" * 98)
+    out = subprocess.run([sys.executable, example, "ds", "frame 1"], env=bad,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.returncode
+    assert "401" in out.stderr and "DATATURE_VI_SECRET_KEY" in out.stderr
+finally:
+    server.terminate()
+    server.wait()
+    os.unlink(data)
+print("ok")
