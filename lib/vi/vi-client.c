@@ -29,6 +29,7 @@
 #include "vi-error-private.h"
 #include "vi-http-private.h"
 #include "vi-model-private.h"
+#include "vi-client-private.h"
 
 #define DEFAULT_TIMEOUT 300
 #define DEFAULT_IDLE_TIMEOUT 60
@@ -597,6 +598,25 @@ vi_client_get_user_agent (ViClient *self)
   return self->user_agent;
 }
 
+SoupSession *
+_vi_client_get_session (ViClient *self)
+{
+  return self->session;
+}
+
+ViRetryPolicy
+_vi_client_get_retry_policy (ViClient *self)
+{
+  ViRetryPolicy policy = {
+    .max_retries = self->max_retries,
+    .max_rate_limit_retries = self->max_rate_limit_retries,
+    .base_delay = self->retry_base_delay,
+    .max_delay = self->retry_max_delay,
+  };
+
+  return policy;
+}
+
 /* ------------------------------------------------------------------------
  * Validation and paths
  * ------------------------------------------------------------------------ */
@@ -642,8 +662,8 @@ vi_validate_id (const char  *what,
   return TRUE;
 }
 
-static gboolean
-validate_asset_id (const char  *asset_id,
+gboolean
+_vi_validate_asset_id (const char  *asset_id,
                    GError     **error)
 {
   if (asset_id == NULL || *asset_id == '\0') {
@@ -660,9 +680,9 @@ validate_asset_id (const char  *asset_id,
 }
 
 /* /workspaces/{org}/datasets/{org}_{ds}, every segment encoded. */
-static GString *
-dataset_path (ViClient   *self,
-              const char *dataset_id)
+GString *
+_vi_client_dataset_url (ViClient   *self,
+                        const char *dataset_id)
 {
   g_autofree char *org = _vi_http_escape_segment (self->organization_id);
   g_autofree char *composite = g_strconcat (self->organization_id, "_",
@@ -679,15 +699,15 @@ annotations_path (ViClient   *self,
                   const char *dataset_id,
                   const char *asset_id)
 {
-  GString *path = dataset_path (self, dataset_id);
+  GString *path = _vi_client_dataset_url (self, dataset_id);
   g_autofree char *asset = _vi_http_escape_segment (asset_id);
 
   g_string_append_printf (path, "/assets/%s/annotations", asset);
   return path;
 }
 
-static ViHttpRequest *
-new_request (ViClient   *self,
+ViHttpRequest *
+_vi_client_new_request (ViClient   *self,
              const char *method,
              const char *url,
              JsonNode   *body,
@@ -713,10 +733,7 @@ new_request (ViClient   *self,
  * Generic call: send, then decode the JSON in the caller's context.
  * ------------------------------------------------------------------------ */
 
-/* body is a JsonNode, or a GBytes for raw-body requests. */
-typedef gpointer (*DecodeFunc) (gpointer   body,
-                                gpointer   decode_data,
-                                GError   **error);
+typedef ViDecodeFunc DecodeFunc;
 
 typedef struct {
   DecodeFunc     decode;
@@ -763,8 +780,8 @@ call_done_cb (GObject      *source,
   g_task_return_pointer (task, decoded, data->result_free);
 }
 
-static void
-call_async (ViClient            *self,
+void
+_vi_client_call_async (ViClient            *self,
             ViHttpRequest       *request,
             DecodeFunc           decode,
             gpointer             decode_data,
@@ -790,8 +807,8 @@ call_async (ViClient            *self,
   _vi_http_send_async (request, cancellable, call_done_cb, task);
 }
 
-static gpointer
-call_finish (ViClient      *self,
+gpointer
+_vi_client_call_finish (ViClient      *self,
              GAsyncResult  *result,
              gpointer       source_tag,
              GError       **error)
@@ -802,8 +819,8 @@ call_finish (ViClient      *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-return_early_error (ViClient            *self,
+void
+_vi_client_return_early_error (ViClient            *self,
                     gpointer             source_tag,
                     GError              *error,
                     GAsyncReadyCallback  callback,
@@ -844,7 +861,7 @@ list_url (ViClient    *self,
   if (page_size == 0)
     page_size = VI_DEFAULT_PAGE_SIZE;
   if (!vi_validate_id ("dataset id", dataset_id, error) ||
-      !validate_asset_id (asset_id, error))
+      !_vi_validate_asset_id (asset_id, error))
     return NULL;
   if (page_size > VI_MAX_PAGE_SIZE) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
@@ -867,7 +884,7 @@ static ViHttpRequest *
 new_list_request (ViClient   *self,
                   const char *url)
 {
-  ViHttpRequest *request = new_request (self, "GET", url, NULL,
+  ViHttpRequest *request = _vi_client_new_request (self, "GET", url, NULL,
       "list annotations");
 
   request->raw_body = TRUE;
@@ -908,11 +925,11 @@ vi_client_list_annotations_async (ViClient            *self,
 
   url = list_url (self, dataset_id, asset_id, page_size, page_token, &error);
   if (url == NULL) {
-    return_early_error (self, vi_client_list_annotations_async, error,
+    _vi_client_return_early_error (self, vi_client_list_annotations_async, error,
         callback, user_data);
     return;
   }
-  call_async (self, new_list_request (self, url), decode_page, NULL, NULL,
+  _vi_client_call_async (self, new_list_request (self, url), decode_page, NULL, NULL,
       (GDestroyNotify) vi_annotation_page_unref,
       vi_client_list_annotations_async, cancellable, callback, user_data);
 }
@@ -930,7 +947,7 @@ vi_client_list_annotations_finish (ViClient      *self,
                                    GAsyncResult  *result,
                                    GError       **error)
 {
-  return call_finish (self, result, vi_client_list_annotations_async, error);
+  return _vi_client_call_finish (self, result, vi_client_list_annotations_async, error);
 }
 
 typedef struct {
@@ -1014,7 +1031,7 @@ annotation_url (ViClient    *self,
   g_autofree char *id = NULL;
 
   if (!vi_validate_id ("dataset id", dataset_id, error) ||
-      !validate_asset_id (asset_id, error) ||
+      !_vi_validate_asset_id (asset_id, error) ||
       !vi_validate_id ("annotation id", annotation_id, error))
     return NULL;
 
@@ -1053,11 +1070,11 @@ vi_client_get_annotation_async (ViClient            *self,
 
   url = annotation_url (self, dataset_id, asset_id, annotation_id, &error);
   if (url == NULL) {
-    return_early_error (self, vi_client_get_annotation_async, error,
+    _vi_client_return_early_error (self, vi_client_get_annotation_async, error,
         callback, user_data);
     return;
   }
-  call_async (self, new_request (self, "GET", url, NULL, "get annotation"),
+  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL, "get annotation"),
       decode_annotation, NULL, NULL, (GDestroyNotify) vi_annotation_unref,
       vi_client_get_annotation_async, cancellable, callback, user_data);
 }
@@ -1075,7 +1092,7 @@ vi_client_get_annotation_finish (ViClient      *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  return call_finish (self, result, vi_client_get_annotation_async, error);
+  return _vi_client_call_finish (self, result, vi_client_get_annotation_async, error);
 }
 
 static void
@@ -1163,14 +1180,14 @@ vi_client_delete_annotation_async (ViClient            *self,
 
   url = annotation_url (self, dataset_id, asset_id, annotation_id, &error);
   if (url == NULL) {
-    return_early_error (self, vi_client_delete_annotation_async, error,
+    _vi_client_return_early_error (self, vi_client_delete_annotation_async, error,
         callback, user_data);
     return;
   }
-  request = new_request (self, "DELETE", url, NULL, "delete annotation");
+  request = _vi_client_new_request (self, "DELETE", url, NULL, "delete annotation");
   /* The service answers 2xx with an empty body (vi-api.md §5.1). */
   request->expect_empty = TRUE;
-  call_async (self, request, decode_deleted, g_strdup (annotation_id),
+  _vi_client_call_async (self, request, decode_deleted, g_strdup (annotation_id),
       g_free, (GDestroyNotify) vi_deleted_resource_free,
       vi_client_delete_annotation_async, cancellable, callback, user_data);
 }
@@ -1189,7 +1206,7 @@ vi_client_delete_annotation_finish (ViClient      *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {
-  return call_finish (self, result, vi_client_delete_annotation_async, error);
+  return _vi_client_call_finish (self, result, vi_client_delete_annotation_async, error);
 }
 
 static void
@@ -1850,7 +1867,7 @@ vi_client_list_all_annotations_finish (ViClient      *self,
                                        GAsyncResult  *result,
                                        GError       **error)
 {
-  return call_finish (self, result, vi_client_list_all_annotations_async,
+  return _vi_client_call_finish (self, result, vi_client_list_all_annotations_async,
       error);
 }
 
