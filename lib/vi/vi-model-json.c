@@ -1492,7 +1492,10 @@ typedef struct {
   guint       depth;
   gboolean    failed;     /* a syntax error was reported */
   GByteArray *scratch;
+  ViArena    *arena;      /* where the objects go */
 } Reader;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViArena, _vi_arena_unref)
 
 typedef enum {
   TOKEN_OBJECT,
@@ -1523,6 +1526,9 @@ syntax_error (Reader      *r,
 static inline void
 skip_ws (Reader *r)
 {
+  /* Bodies are usually compact. */
+  if (G_LIKELY (r->p < r->end && (guchar) *r->p > ' '))
+    return;
   while (r->p < r->end &&
          (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t'))
     r->p++;
@@ -1625,33 +1631,43 @@ str_equal (const Reader *r,
 
 #define KEY_IS(r, key, literal) str_equal ((r), (key), literal, sizeof (literal) - 1)
 
+/* The names shared by ViRole and ViContentKind (same values for both):
+ * 1 Caption, 2 PhraseGroundingBoundingBox, 3 Vqa, 0 anything else. */
+G_STATIC_ASSERT ((int) VI_ROLE_CAPTION == (int) VI_CONTENT_KIND_CAPTION);
+G_STATIC_ASSERT ((int) VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX ==
+                 (int) VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+G_STATIC_ASSERT ((int) VI_ROLE_VQA == (int) VI_CONTENT_KIND_VQA);
+
+static int
+part_name_from_str (const Reader *r,
+                    const Str    *s)
+{
+  switch (s->len) {
+    case 7:
+      return KEY_IS (r, s, "Caption") ? VI_ROLE_CAPTION : 0;
+    case 26:
+      return KEY_IS (r, s, "PhraseGroundingBoundingBox") ?
+        VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX : 0;
+    case 3:
+      return KEY_IS (r, s, "Vqa") ? VI_ROLE_VQA : 0;
+    default:
+      return 0;
+  }
+}
+
 /* vi_role_from_string() and vi_content_kind_from_string() on a slice. */
 static ViRole
 role_from_str (const Reader *r,
                const Str    *s)
 {
-  ViRole role;
-  const char *name;
-
-  for (role = VI_ROLE_CAPTION; (name = vi_role_to_string (role)) != NULL; role++) {
-    if (str_equal (r, s, name, strlen (name)))
-      return role;
-  }
-  return VI_ROLE_UNKNOWN;
+  return (ViRole) part_name_from_str (r, s);
 }
 
 static ViContentKind
 content_kind_from_str (const Reader *r,
                        const Str    *s)
 {
-  ViContentKind kind;
-  const char *name;
-
-  for (kind = VI_CONTENT_KIND_CAPTION; (name = vi_content_kind_to_string (kind)) != NULL; kind++) {
-    if (str_equal (r, s, name, strlen (name)))
-      return kind;
-  }
-  return VI_CONTENT_KIND_UNKNOWN;
+  return (ViContentKind) part_name_from_str (r, s);
 }
 
 /* Length of the valid UTF-8 sequence at p (its first byte >= 0x80), or 0
@@ -1729,18 +1745,20 @@ has_special_byte (guint64 v)
            (v - ones * 0x20) | v) & highs) != 0;
 }
 
-/* Reads the string at r->p (the quote).  With out == NULL it is only
- * checked; otherwise out points into the body or, when the string has
- * escapes, into the scratch buffer. */
-static gboolean
-read_string (Reader  *r,
-             Str     *out,
-             GError **error)
+/* Reads the string at r->p (the quote), whose bytes before resume need
+ * no attention.  With out == NULL it is only checked; otherwise out points
+ * into the body or, when the string has escapes, into the scratch
+ * buffer. */
+static G_GNUC_NO_INLINE gboolean
+read_string_slow (Reader       *r,
+                  const guchar *resume,
+                  Str          *out,
+                  GError      **error)
 {
   const guchar *start = (const guchar *) r->p;
-  const guchar *p = start + 1;
+  const guchar *p = resume;
   const guchar *end = (const guchar *) r->end;
-  const guchar *run = p;
+  const guchar *run = start + 1;
   gboolean decoding = FALSE;
   gsize offset = 0;
 
@@ -1862,6 +1880,44 @@ read_string (Reader  *r,
   return syntax_error (r, (const char *) start, "unterminated string", error);
 }
 
+/* read_string_slow(), with the common case inline: a string of plain
+ * ASCII (no escape, control character or byte >= 0x80). */
+static inline gboolean
+read_string (Reader  *r,
+             Str     *out,
+             GError **error)
+{
+  const guchar *start = (const guchar *) r->p;
+  const guchar *p = start + 1;
+#ifdef VI_HAVE_SSE2
+  const guchar *end = (const guchar *) r->end;
+
+  while (end - p >= 16) {
+    __m128i v = _mm_loadu_si128 ((const __m128i *) (gconstpointer) p);
+    __m128i special = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                                  _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                                    _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+    int mask = _mm_movemask_epi8 (special);
+
+    if (mask != 0) {
+      p += __builtin_ctz (mask);
+      if (G_LIKELY (*p == '"')) {
+        if (out != NULL) {
+          out->str = (const char *) start + 1;
+          out->len = p - (start + 1);
+          out->state = FIELD_SET;
+        }
+        r->p = (const char *) p + 1;
+        return TRUE;
+      }
+      break;
+    }
+    p += 16;
+  }
+#endif
+  return read_string_slow (r, p, out, error);
+}
+
 typedef struct {
   gboolean is_integer;
   gint64   integer;
@@ -1878,10 +1934,10 @@ static const double powers_of_ten[] = {
  * and a small exponent (one correctly rounded operation on two exact
  * doubles), with g_ascii_strtod() otherwise: the same value json-glib
  * gives. */
-static gboolean
-read_number (Reader  *r,
-             Number  *out,
-             GError **error)
+static G_GNUC_NO_INLINE gboolean
+read_number_slow (Reader  *r,
+                  Number  *out,
+                  GError **error)
 {
   const char *start = r->p, *p = r->p, *end = r->end;
   const char *int_start, *int_end, *frac_start = NULL, *frac_end = NULL;
@@ -1997,6 +2053,67 @@ read_number (Reader  *r,
     }
     out->is_integer = FALSE;
     out->integer = 0;
+  }
+  r->p = p;
+  return TRUE;
+}
+
+/* read_number_slow(), with the common cases inline: an integer of up to
+ * 18 digits, or a number with a fraction and no exponent whose digits
+ * fit in 2^53 with at most 22 of them after the point (the value is
+ * then one correctly rounded division of two exact doubles).  Anything
+ * else, errors included, is left to read_number_slow(). */
+static inline gboolean
+read_number (Reader  *r,
+             Number  *out,
+             GError **error)
+{
+  const char *p = r->p, *end = r->end;
+  const char *digits, *frac = NULL;
+  gboolean negative = FALSE;
+  guint64 mantissa = 0;
+  gsize n_digits;
+
+  if (*p == '-') {
+    negative = TRUE;
+    p++;
+  }
+  digits = p;
+  if (p < end && *p == '0') {
+    p++;
+  } else {
+    while (p < end && (guint) (*p - '0') < 10) {
+      mantissa = mantissa * 10 + (guint) (*p - '0');
+      p++;
+    }
+  }
+  n_digits = p - digits;
+  if (G_UNLIKELY (n_digits == 0 || n_digits > 18))
+    return read_number_slow (r, out, error);
+  if (p < end && *p == '.') {
+    frac = ++p;
+    while (p < end && (guint) (*p - '0') < 10) {
+      mantissa = mantissa * 10 + (guint) (*p - '0');
+      p++;
+    }
+    if (G_UNLIKELY (p == frac || p - frac > 22 || n_digits + (p - frac) > 18 ||
+                    mantissa > (G_GUINT64_CONSTANT (1) << 53)))
+      return read_number_slow (r, out, error);
+  }
+  if (G_UNLIKELY (p < end && (g_ascii_isalnum (*p) || *p == '.' ||
+                              *p == '-' || *p == '+')))
+    return read_number_slow (r, out, error);
+
+  if (frac == NULL) {
+    out->is_integer = TRUE;
+    out->integer = negative ? -(gint64) mantissa : (gint64) mantissa;
+    out->value = (double) out->integer;
+  } else {
+    double value = (double) mantissa / powers_of_ten[p - frac];
+
+    out->is_integer = FALSE;
+    out->integer = 0;
+    out->value = negative ? -value : value;
   }
   r->p = p;
   return TRUE;
@@ -2512,9 +2629,10 @@ read_contents (Reader           *r,
                                "contents", FALSE, &text, error))
         return NULL;
       if (text.state != FIELD_SET)
-        contents = _vi_annotation_content_new_caption_len ("", 0);
+        contents = _vi_annotation_content_new_caption_len (r->arena, "", 0);
       else
-        contents = _vi_annotation_content_new_caption_len (str_data (r, &text),
+        contents = _vi_annotation_content_new_caption_len (r->arena,
+                                                           str_data (r, &text),
                                                            text.len);
       break;
     }
@@ -2527,10 +2645,10 @@ read_contents (Reader           *r,
            !read_array_member (r, at[CONTENTS_TARGET], depth + 1, path,
                                "target", FALSE, points, target, error)))
         return NULL;
-      contents = vi_annotation_content_new_phrase_grounding_bounding_box ((const double *) (gpointer) points->data,
-                                                                          points->len / 2,
-                                                                          target[0],
-                                                                          target[1]);
+      contents = _vi_annotation_content_new_box_in (r->arena,
+                                                    (const double *) (gpointer) points->data,
+                                                    points->len / 2,
+                                                    target[0], target[1]);
       break;
 
     case VI_CONTENT_KIND_VQA: {
@@ -2541,7 +2659,8 @@ read_contents (Reader           *r,
           !read_string_member (r, at[CONTENTS_ANSWER], depth + 1, path,
                                "answer", TRUE, &answer, error))
         return NULL;
-      contents = _vi_annotation_content_new_vqa_len (str_data (r, &question),
+      contents = _vi_annotation_content_new_vqa_len (r->arena,
+                                                     str_data (r, &question),
                                                      question.len,
                                                      str_data (r, &answer),
                                                      answer.len);
@@ -2560,7 +2679,7 @@ read_contents (Reader           *r,
         return NULL;
       }
       raw = json_parser_steal_root (parser);
-      contents = _vi_annotation_content_new_unknown (kind_name, raw);
+      contents = _vi_annotation_content_new_unknown_in (r->arena, kind_name, raw);
       break;
     }
   }
@@ -2631,7 +2750,7 @@ read_spec (Reader           *r,
   ViJsonPath whole_path = VI_JSON_PATH_MEMBER (&aggregation_path, "whole");
   ViJsonPath part_path = VI_JSON_PATH_MEMBER (&aggregation_path, "thisPart");
   ViJsonPath contents_path = VI_JSON_PATH_MEMBER (path, "contents");
-  g_autoptr(ViAnnotationContent) contents = NULL;
+  ViAnnotationContent *contents = NULL;     /* in the arena */
   Str key, bound_type = { NULL, 0, 0, FIELD_ABSENT };
   Str whole_id = { NULL, 0, 0, FIELD_ABSENT };
   Str role = { NULL, 0, 0, FIELD_ABSENT };
@@ -2685,7 +2804,7 @@ read_spec (Reader           *r,
     } else if (KEY_IS (r, &key, "contents")) {
       if (!member_object (r, &contents_path, &contents_state, error))
         return NULL;
-      g_clear_pointer (&contents, vi_annotation_content_unref);
+      contents = NULL;
       if (contents_state != FIELD_SET)
         continue;
       contents = read_contents (r, &contents_path, points, error);
@@ -2702,11 +2821,12 @@ read_spec (Reader           *r,
       !require_field (contents_state, path, "contents", "an object", error))
     return NULL;
 
-  return _vi_annotation_spec_new_from_parts (str_ref_of (r, &bound_type), tag,
+  return _vi_annotation_spec_new_from_parts (r->arena,
+                                             str_ref_of (r, &bound_type), tag,
                                              str_ref_of (r, &whole_id),
                                              role_from_str (r, &role),
                                              str_ref_of (r, &role),
-                                             g_steal_pointer (&contents));
+                                             contents);
 }
 
 static ViResourceMetadata *
@@ -2778,8 +2898,8 @@ read_metadata (Reader           *r,
   }
   if (!require_field (attributes_state, path, "attributes", "an object", error))
     return NULL;
-  return _vi_resource_metadata_new_full (values[0], values[1], values[2],
-                                         g_steal_pointer (&attributes));
+  return _vi_resource_metadata_new_in (r->arena, values[0], values[1],
+                                       values[2], g_steal_pointer (&attributes));
 }
 
 /* The wire `datasetId` without "{org}_" (see _vi_strip_dataset_prefix()). */
@@ -2819,8 +2939,8 @@ read_annotation (Reader           *r,
   ViJsonPath kind_path = VI_JSON_PATH_MEMBER (path, "kind");
   ViJsonPath spec_path = VI_JSON_PATH_MEMBER (path, "spec");
   ViJsonPath metadata_path = VI_JSON_PATH_MEMBER (path, "metadata");
-  g_autoptr(ViAnnotationSpec) spec = NULL;
-  g_autoptr(ViResourceMetadata) metadata = NULL;
+  ViAnnotationSpec *spec = NULL;            /* in the arena */
+  ViResourceMetadata *metadata = NULL;      /* in the arena */
   Str values[VI_ANNOTATION_N_STRINGS];
   ViStrRef refs[VI_ANNOTATION_N_STRINGS];
   Str key, kind = { NULL, 0, 0, FIELD_ABSENT };
@@ -2847,7 +2967,7 @@ read_annotation (Reader           *r,
     } else if (KEY_IS (r, &key, "spec")) {
       if (!member_object (r, &spec_path, &spec_state, error))
         return NULL;
-      g_clear_pointer (&spec, vi_annotation_spec_unref);
+      spec = NULL;
       if (spec_state == FIELD_SET) {
         spec = read_spec (r, &spec_path, points, error);
         if (spec == NULL)
@@ -2856,7 +2976,7 @@ read_annotation (Reader           *r,
     } else if (KEY_IS (r, &key, "metadata")) {
       if (!member_object (r, &metadata_path, &metadata_state, error))
         return NULL;
-      g_clear_pointer (&metadata, vi_resource_metadata_unref);
+      metadata = NULL;
       if (metadata_state == FIELD_SET) {
         metadata = read_metadata (r, &metadata_path, error);
         if (metadata == NULL)
@@ -2897,8 +3017,7 @@ read_annotation (Reader           *r,
   refs[VI_ANNOTATION_STRING_DATASET_ID] =
     strip_dataset_prefix (refs[VI_ANNOTATION_STRING_ORGANIZATION_ID],
                           refs[VI_ANNOTATION_STRING_DATASET_ID]);
-  return _vi_annotation_new_from_parts (refs, g_steal_pointer (&spec),
-                                        g_steal_pointer (&metadata));
+  return _vi_annotation_new_from_parts (r->arena, refs, spec, metadata);
 }
 
 static gboolean
@@ -2936,6 +3055,7 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
   ViJsonPath items_path = VI_JSON_PATH_MEMBER (&root, "items");
   ViJsonPath next_path = VI_JSON_PATH_MEMBER (&root, "nextPage");
   ViJsonPath prev_path = VI_JSON_PATH_MEMBER (&root, "prevPage");
+  g_autoptr(ViArena) arena = NULL;          /* freed after items */
   g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GByteArray) scratch = NULL;
   g_autoptr(GArray) points = NULL;
@@ -2965,6 +3085,8 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
 
   scratch = g_byte_array_new ();
   reader.scratch = scratch;
+  arena = _vi_arena_new ();
+  reader.arena = arena;
   points = g_array_sized_new (FALSE, FALSE, sizeof (double), 8);
   items = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_unref);
 
@@ -3015,6 +3137,7 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
         if (annotation == NULL)
           return NULL;
         g_ptr_array_add (items, annotation);
+        _vi_arena_add_refs (arena, 1);
         index++;
       }
       if (r->failed)
@@ -3038,6 +3161,7 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
   }
 
   return _vi_annotation_page_new_take (g_steal_pointer (&items),
+                                       g_steal_pointer (&arena),
                                        g_steal_pointer (&next_page),
                                        g_steal_pointer (&prev_page));
 }

@@ -85,24 +85,73 @@ typedef enum {
   VI_ANNOTATION_N_STRINGS
 } ViAnnotationString;
 
-/* Internal constructors (vi-types.c).  The _from_parts and _take ones
- * take ownership of the objects passed to them; strings are copied. */
-ViAnnotation          *_vi_annotation_new_from_parts      (const ViStrRef      *strings,
+/* The memory of the objects of one decoded page (vi-types.c): objects
+ * built in an arena come with no reference of their own; each reference
+ * taken or dropped on any of them is one on the arena, which frees them
+ * all with its last one.  Objects in an arena only point to objects in
+ * the same arena, and hold no reference on them. */
+typedef struct _ViArena ViArena;
+
+typedef enum {
+  VI_ARENA_INTERN_NONE,
+  VI_ARENA_INTERN_ASSET_ID,
+  VI_ARENA_INTERN_ORGANIZATION_ID,
+  VI_ARENA_INTERN_DATASET_ID,
+  VI_ARENA_INTERN_BOUND_TYPE,
+  VI_ARENA_INTERN_WHOLE_ID,
+  VI_ARENA_N_INTERNED
+} ViArenaInterned;
+
+ViArena     *_vi_arena_new      (void);
+gpointer     _vi_arena_alloc    (ViArena    *arena,
+                                 gsize       size);
+const char  *_vi_arena_intern   (ViArena    *arena,
+                                 guint       slot,
+                                 const char *str,
+                                 gsize       len);
+/* Only while the arena is private to one thread (being filled). */
+void         _vi_arena_add_refs (ViArena    *arena,
+                                 gint        n);
+void         _vi_arena_unref    (ViArena    *arena);
+
+/* Internal constructors (vi-types.c).  arena is nullable: without one,
+ * the _from_parts and _take ones take ownership of the objects passed to
+ * them; strings are copied. */
+ViAnnotation          *_vi_annotation_new_from_parts      (ViArena             *arena,
+                                                           const ViStrRef      *strings,
                                                            ViAnnotationSpec    *spec,
                                                            ViResourceMetadata  *metadata);
-ViAnnotationSpec      *_vi_annotation_spec_new_from_parts (ViStrRef             bound_type,
+ViAnnotationSpec      *_vi_annotation_spec_new_from_parts (ViArena             *arena,
+                                                           ViStrRef             bound_type,
                                                            gint64               tag,
                                                            ViStrRef             whole_id,
                                                            ViRole               role,
                                                            ViStrRef             role_name,
                                                            ViAnnotationContent *contents);
-ViAnnotationContent   *_vi_annotation_content_new_caption_len (const char      *text,
+ViAnnotationContent   *_vi_annotation_content_new_caption_len (ViArena         *arena,
+                                                               const char      *text,
                                                                gsize            len);
-ViAnnotationContent   *_vi_annotation_content_new_vqa_len (const char          *question,
+ViAnnotationContent   *_vi_annotation_content_new_vqa_len (ViArena             *arena,
+                                                           const char          *question,
                                                            gsize                question_len,
                                                            const char          *answer,
                                                            gsize                answer_len);
+ViAnnotationContent   *_vi_annotation_content_new_box_in  (ViArena             *arena,
+                                                           const double        *points,
+                                                           gsize                n_points,
+                                                           int                  start,
+                                                           int                  end);
+ViAnnotationContent   *_vi_annotation_content_new_unknown_in (ViArena          *arena,
+                                                              const char       *kind_name,
+                                                              JsonNode         *raw);
+ViResourceMetadata    *_vi_resource_metadata_new_in       (ViArena             *arena,
+                                                           gint64               time_created,
+                                                           gint64               last_updated,
+                                                           gint64               generation,
+                                                           GHashTable          *attributes);
+/* arena: (transfer full) (nullable): where the items are. */
 ViAnnotationPage      *_vi_annotation_page_new_take       (GPtrArray           *items,
+                                                           ViArena             *arena,
                                                            char                *next_page,
                                                            char                *prev_page);
 

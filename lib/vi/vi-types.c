@@ -407,11 +407,219 @@ dup_or_empty (const char *str)
 }
 
 /* ------------------------------------------------------------------------
+ * ViArena: the memory of the objects of one decoded page
+ *
+ * A page of a list holds thousands of small objects (an annotation, its
+ * spec, contents and metadata each).  The direct reader puts all of them
+ * in one arena instead of one allocation each: their references are the
+ * arena's, so that any of them keeps the whole arena alive, and the
+ * arena is freed, in a few calls, with its last reference.  The count is
+ * atomic as for any object, since a page may be read on one thread and
+ * used on another.
+ * ------------------------------------------------------------------------ */
+
+#define ARENA_CHUNK_SIZE (64 * 1024 - 64)
+
+typedef struct _ViArenaChunk ViArenaChunk;
+struct _ViArenaChunk {
+  ViArenaChunk *prev;
+  gsize         pad;          /* keeps the data 16-byte aligned */
+};
+
+struct _ViArena {
+  gint          ref_count;
+  char         *cursor;
+  char         *limit;
+  ViArenaChunk *chunks;       /* of ARENA_CHUNK_SIZE bytes */
+  ViArenaChunk *oversized;    /* for objects that do not fit in one */
+  GPtrArray    *metadata;     /* ViResourceMetadata here: their attributes */
+  GPtrArray    *nodes;        /* JsonNode kept by contents of unknown kinds */
+  ViStrRef      interned[VI_ARENA_N_INTERNED];
+};
+
+/* Freed chunks are kept for the next pages (up to 4 MB): given back to
+ * malloc, they would go back to the system, and the next page would
+ * fault its memory in again. */
+#define ARENA_POOL_MAX 64
+
+static GMutex arena_pool_lock;
+static ViArenaChunk *arena_pool;
+static guint arena_pool_size;
+
+static ViArenaChunk *
+arena_chunk_new (void)
+{
+  ViArenaChunk *chunk = NULL;
+
+  g_mutex_lock (&arena_pool_lock);
+  if (arena_pool != NULL) {
+    chunk = arena_pool;
+    arena_pool = chunk->prev;
+    arena_pool_size--;
+  }
+  g_mutex_unlock (&arena_pool_lock);
+  return chunk != NULL ? chunk : g_malloc (ARENA_CHUNK_SIZE);
+}
+
+/* Frees a list of chunks (linked by prev), keeping those of the
+ * standard size in the pool while it has room. */
+static void
+arena_chunks_free (ViArenaChunk *chunks,
+                   ViArenaChunk *oversized)
+{
+  ViArenaChunk *rest = NULL;
+
+  while (oversized != NULL) {
+    ViArenaChunk *prev = oversized->prev;
+
+    g_free (oversized);
+    oversized = prev;
+  }
+  g_mutex_lock (&arena_pool_lock);
+  while (chunks != NULL && arena_pool_size < ARENA_POOL_MAX) {
+    ViArenaChunk *prev = chunks->prev;
+
+    chunks->prev = arena_pool;
+    arena_pool = chunks;
+    arena_pool_size++;
+    chunks = prev;
+  }
+  rest = chunks;
+  g_mutex_unlock (&arena_pool_lock);
+  while (rest != NULL) {
+    ViArenaChunk *prev = rest->prev;
+
+    g_free (rest);
+    rest = prev;
+  }
+}
+
+ViArena *
+_vi_arena_new (void)
+{
+  ViArena *self = g_new0 (ViArena, 1);
+
+  self->ref_count = 1;
+  self->metadata = g_ptr_array_sized_new (1024);
+  return self;
+}
+
+static G_GNUC_NO_INLINE gpointer
+arena_alloc_slow (ViArena *self,
+                  gsize    size)
+{
+  ViArenaChunk *chunk;
+  char *mem;
+
+  if (size > ARENA_CHUNK_SIZE / 4) {
+    chunk = g_malloc (sizeof (ViArenaChunk) + size);
+    chunk->prev = self->oversized;
+    self->oversized = chunk;
+    return chunk + 1;
+  }
+  chunk = arena_chunk_new ();
+  mem = (char *) (chunk + 1);
+  chunk->prev = self->chunks;
+  self->chunks = chunk;
+  self->cursor = mem + size;
+  self->limit = (char *) chunk + ARENA_CHUNK_SIZE;
+  return mem;
+}
+
+/* size bytes, 8-byte aligned, for as long as the arena lives. */
+gpointer
+_vi_arena_alloc (ViArena *self,
+                 gsize    size)
+{
+  char *mem = self->cursor;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (G_UNLIKELY ((gsize) (self->limit - mem) < size))
+    return arena_alloc_slow (self, size);
+  self->cursor = mem + size;
+  return mem;
+}
+
+/* A copy of str, NUL-terminated, shared with the last string given for
+ * the same slot when it is the same (ids repeated on every item). */
+const char *
+_vi_arena_intern (ViArena    *self,
+                  guint       slot,
+                  const char *str,
+                  gsize       len)
+{
+  ViStrRef *last = &self->interned[slot];
+  char *copy;
+
+  if (str == NULL)
+    len = 0;
+  if (last->str != NULL && last->len == len &&
+      (len == 0 || memcmp (last->str, str, len) == 0))
+    return last->str;
+  copy = _vi_arena_alloc (self, len + 1);
+  if (len > 0)
+    memcpy (copy, str, len);
+  copy[len] = '\0';
+  last->str = copy;
+  last->len = len;
+  return copy;
+}
+
+static char *
+arena_strndup (ViArena    *self,
+               const char *str,
+               gsize       len)
+{
+  char *copy = _vi_arena_alloc (self, len + 1);
+
+  if (len > 0)
+    memcpy (copy, str, len);
+  copy[len] = '\0';
+  return copy;
+}
+
+/* References taken while the arena is still private to the thread that
+ * fills it. */
+void
+_vi_arena_add_refs (ViArena *self,
+                    gint     n)
+{
+  self->ref_count += n;
+}
+
+static inline void
+arena_ref (ViArena *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+}
+
+void
+_vi_arena_unref (ViArena *self)
+{
+  guint i;
+
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+  for (i = 0; i < self->metadata->len; i++) {
+    GHashTable **attributes = self->metadata->pdata[i];
+
+    if (*attributes != NULL)
+      g_hash_table_unref (*attributes);
+  }
+  g_ptr_array_unref (self->metadata);
+  if (self->nodes != NULL)
+    g_ptr_array_unref (self->nodes);
+  arena_chunks_free (self->chunks, self->oversized);
+  g_free (self);
+}
+
+/* ------------------------------------------------------------------------
  * ViResourceMetadata
  * ------------------------------------------------------------------------ */
 
 struct _ViResourceMetadata {
   gatomicrefcount ref_count;
+  ViArena        *arena;          /* owner of the memory and references */
   gint64          time_created;
   gint64          last_updated;
   gint64          generation;
@@ -428,9 +636,29 @@ _vi_resource_metadata_new_full (gint64      time_created,
                                 gint64      generation,
                                 GHashTable *attributes)
 {
-  ViResourceMetadata *self = g_new (ViResourceMetadata, 1);
+  return _vi_resource_metadata_new_in (NULL, time_created, last_updated,
+                                       generation, attributes);
+}
 
+/* arena: (nullable): where to put it; its references are then the
+ * arena's, and it comes with none. */
+ViResourceMetadata *
+_vi_resource_metadata_new_in (ViArena    *arena,
+                              gint64      time_created,
+                              gint64      last_updated,
+                              gint64      generation,
+                              GHashTable *attributes)
+{
+  ViResourceMetadata *self;
+
+  if (arena != NULL) {
+    self = _vi_arena_alloc (arena, sizeof (ViResourceMetadata));
+    g_ptr_array_add (arena->metadata, &self->attributes);
+  } else {
+    self = g_new (ViResourceMetadata, 1);
+  }
   g_atomic_ref_count_init (&self->ref_count);
+  self->arena = arena;
   self->time_created = time_created;
   self->last_updated = last_updated;
   self->generation = generation;
@@ -469,7 +697,10 @@ vi_resource_metadata_ref (ViResourceMetadata *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  if (self->arena != NULL)
+    arena_ref (self->arena);
+  else
+    g_atomic_ref_count_inc (&self->ref_count);
   return self;
 }
 
@@ -484,6 +715,10 @@ vi_resource_metadata_unref (ViResourceMetadata *self)
 {
   g_return_if_fail (self != NULL);
 
+  if (self->arena != NULL) {
+    _vi_arena_unref (self->arena);
+    return;
+  }
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_clear_pointer (&self->attributes, g_hash_table_unref);
@@ -599,6 +834,7 @@ vi_resource_metadata_set_attribute (ViResourceMetadata *self,
 struct _ViAnnotationContent {
   gatomicrefcount ref_count;
   ViContentKind   kind;
+  ViArena        *arena;            /* owner of the memory and references */
   const char     *kind_name;        /* static, or inline for unknown kinds */
   const char     *text;             /* caption, or VQA question; inline */
   const char     *answer;           /* VQA; inline */
@@ -630,7 +866,8 @@ pack_string (char       **cursor,
 }
 
 static ViAnnotationContent *
-content_alloc (ViContentKind   kind,
+content_alloc (ViArena        *arena,
+               ViContentKind   kind,
                gsize           n_doubles,
                gsize           string_bytes,
                char          **strings)
@@ -641,17 +878,24 @@ content_alloc (ViContentKind   kind,
   g_return_val_if_fail (n_doubles <= (G_MAXSIZE - CONTENT_HEADER_SIZE - string_bytes) / sizeof (double), NULL);
 
   size = CONTENT_HEADER_SIZE + n_doubles * sizeof (double) + string_bytes;
-  self = g_malloc (size);
-  memset (self, 0, sizeof *self);
+  self = arena != NULL ? _vi_arena_alloc (arena, size) : g_malloc (size);
   g_atomic_ref_count_init (&self->ref_count);
   self->kind = kind;
+  self->arena = arena;
   self->kind_name = vi_content_kind_to_string (kind);
+  self->text = NULL;
+  self->answer = NULL;
+  self->bound = NULL;
+  self->n_points = 0;
+  self->target[0] = self->target[1] = 0;
+  self->raw = NULL;
   *strings = (char *) self + CONTENT_HEADER_SIZE + n_doubles * sizeof (double);
   return self;
 }
 
 ViAnnotationContent *
-_vi_annotation_content_new_caption_len (const char *text,
+_vi_annotation_content_new_caption_len (ViArena    *arena,
+                                        const char *text,
                                         gsize       len)
 {
   ViAnnotationContent *self;
@@ -659,13 +903,14 @@ _vi_annotation_content_new_caption_len (const char *text,
 
   if (text == NULL)
     len = 0;
-  self = content_alloc (VI_CONTENT_KIND_CAPTION, 0, len + 1, &strings);
+  self = content_alloc (arena, VI_CONTENT_KIND_CAPTION, 0, len + 1, &strings);
   self->text = pack_string (&strings, text, len);
   return self;
 }
 
 ViAnnotationContent *
-_vi_annotation_content_new_vqa_len (const char *question,
+_vi_annotation_content_new_vqa_len (ViArena    *arena,
+                                    const char *question,
                                     gsize       question_len,
                                     const char *answer,
                                     gsize       answer_len)
@@ -673,7 +918,7 @@ _vi_annotation_content_new_vqa_len (const char *question,
   ViAnnotationContent *self;
   char *strings;
 
-  self = content_alloc (VI_CONTENT_KIND_VQA, 0,
+  self = content_alloc (arena, VI_CONTENT_KIND_VQA, 0,
                         question_len + 1 + answer_len + 1, &strings);
   self->text = pack_string (&strings, question, question_len);
   self->answer = pack_string (&strings, answer, answer_len);
@@ -691,7 +936,7 @@ _vi_annotation_content_new_vqa_len (const char *question,
 ViAnnotationContent *
 vi_annotation_content_new_caption (const char *text)
 {
-  return _vi_annotation_content_new_caption_len (text,
+  return _vi_annotation_content_new_caption_len (NULL, text,
                                                  text != NULL ? strlen (text) : 0);
 }
 
@@ -718,14 +963,26 @@ vi_annotation_content_new_phrase_grounding_bounding_box (const double *points,
                                                          int           start,
                                                          int           end)
 {
+  g_return_val_if_fail (points != NULL, NULL);
+  g_return_val_if_fail (n_points > 0 && n_points <= G_MAXSIZE / (4 * sizeof (double)), NULL);
+
+  return _vi_annotation_content_new_box_in (NULL, points, n_points, start, end);
+}
+
+/* vi_annotation_content_new_phrase_grounding_bounding_box(), in arena
+ * (nullable). */
+ViAnnotationContent *
+_vi_annotation_content_new_box_in (ViArena      *arena,
+                                   const double *points,
+                                   gsize         n_points,
+                                   int           start,
+                                   int           end)
+{
   ViAnnotationContent *self;
   double *bound;
   char *strings;
 
-  g_return_val_if_fail (points != NULL, NULL);
-  g_return_val_if_fail (n_points > 0 && n_points <= G_MAXSIZE / (4 * sizeof (double)), NULL);
-
-  self = content_alloc (VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX,
+  self = content_alloc (arena, VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX,
                         2 * n_points, 0, &strings);
   bound = (double *) ((char *) self + CONTENT_HEADER_SIZE);
   memcpy (bound, points, 2 * n_points * sizeof (double));
@@ -777,7 +1034,7 @@ vi_annotation_content_new_vqa (const char *question,
   g_return_val_if_fail (question != NULL, NULL);
   g_return_val_if_fail (answer != NULL, NULL);
 
-  return _vi_annotation_content_new_vqa_len (question, strlen (question),
+  return _vi_annotation_content_new_vqa_len (NULL, question, strlen (question),
                                              answer, strlen (answer));
 }
 
@@ -788,6 +1045,15 @@ ViAnnotationContent *
 _vi_annotation_content_new_unknown (const char *kind_name,
                                     JsonNode   *raw)
 {
+  return _vi_annotation_content_new_unknown_in (NULL, kind_name, raw);
+}
+
+/* The same in arena (nullable), which then keeps the node. */
+ViAnnotationContent *
+_vi_annotation_content_new_unknown_in (ViArena    *arena,
+                                       const char *kind_name,
+                                       JsonNode   *raw)
+{
   ViAnnotationContent *self;
   gsize len;
   char *strings;
@@ -795,11 +1061,17 @@ _vi_annotation_content_new_unknown (const char *kind_name,
   g_return_val_if_fail (kind_name != NULL, NULL);
 
   len = strlen (kind_name);
-  self = content_alloc (VI_CONTENT_KIND_UNKNOWN, 0, len + 1, &strings);
+  self = content_alloc (arena, VI_CONTENT_KIND_UNKNOWN, 0, len + 1, &strings);
   self->kind_name = pack_string (&strings, kind_name, len);
-  if (raw != NULL)
+  if (raw != NULL) {
     self->raw = json_node_is_immutable (raw) ? json_node_ref (raw)
                                              : json_node_copy (raw);
+    if (arena != NULL) {
+      if (arena->nodes == NULL)
+        arena->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+      g_ptr_array_add (arena->nodes, self->raw);
+    }
+  }
   return self;
 }
 
@@ -814,7 +1086,10 @@ vi_annotation_content_ref (ViAnnotationContent *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  if (self->arena != NULL)
+    arena_ref (self->arena);
+  else
+    g_atomic_ref_count_inc (&self->ref_count);
   return self;
 }
 
@@ -829,6 +1104,10 @@ vi_annotation_content_unref (ViAnnotationContent *self)
 {
   g_return_if_fail (self != NULL);
 
+  if (self->arena != NULL) {
+    _vi_arena_unref (self->arena);
+    return;
+  }
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_clear_pointer (&self->raw, json_node_unref);
@@ -1010,6 +1289,7 @@ vi_annotation_content_get_raw_json (const ViAnnotationContent *self)
 
 struct _ViAnnotationSpec {
   gatomicrefcount      ref_count;
+  ViArena             *arena;            /* owner of memory and references */
   const char          *bound_type;       /* inline */
   gint64               tag;
   const char          *whole_id;         /* inline */
@@ -1025,7 +1305,8 @@ G_DEFINE_BOXED_TYPE (ViAnnotationSpec, vi_annotation_spec,
 /* contents: (transfer full).  role_name is kept only for VI_ROLE_UNKNOWN
  * (str may be NULL). */
 ViAnnotationSpec *
-_vi_annotation_spec_new_from_parts (ViStrRef             bound_type,
+_vi_annotation_spec_new_from_parts (ViArena             *arena,
+                                    ViStrRef             bound_type,
                                     gint64               tag,
                                     ViStrRef             whole_id,
                                     ViRole               role,
@@ -1044,17 +1325,28 @@ _vi_annotation_spec_new_from_parts (ViStrRef             bound_type,
     whole_id.len = 0;
   keep_name = (role == VI_ROLE_UNKNOWN && role_name.str != NULL);
 
-  self = g_malloc (sizeof (ViAnnotationSpec) + bound_type.len + 1 +
-                   whole_id.len + 1 + (keep_name ? role_name.len + 1 : 0));
+  if (arena != NULL) {
+    self = _vi_arena_alloc (arena, sizeof (ViAnnotationSpec));
+    self->bound_type = _vi_arena_intern (arena, VI_ARENA_INTERN_BOUND_TYPE,
+                                         bound_type.str, bound_type.len);
+    self->whole_id = _vi_arena_intern (arena, VI_ARENA_INTERN_WHOLE_ID,
+                                       whole_id.str, whole_id.len);
+    if (keep_name)
+      self->role_name = arena_strndup (arena, role_name.str, role_name.len);
+  } else {
+    self = g_malloc (sizeof (ViAnnotationSpec) + bound_type.len + 1 +
+                     whole_id.len + 1 + (keep_name ? role_name.len + 1 : 0));
+    strings = self->strings;
+    self->bound_type = pack_string (&strings, bound_type.str, bound_type.len);
+    self->whole_id = pack_string (&strings, whole_id.str, whole_id.len);
+    if (keep_name)
+      self->role_name = pack_string (&strings, role_name.str, role_name.len);
+  }
   g_atomic_ref_count_init (&self->ref_count);
-  strings = self->strings;
-  self->bound_type = pack_string (&strings, bound_type.str, bound_type.len);
+  self->arena = arena;
   self->tag = tag;
-  self->whole_id = pack_string (&strings, whole_id.str, whole_id.len);
   self->role = role;
-  if (keep_name)
-    self->role_name = pack_string (&strings, role_name.str, role_name.len);
-  else
+  if (!keep_name)
     self->role_name = vi_role_to_string (role);
   if (self->role_name == NULL)
     self->role_name = UNKNOWN_NAME;
@@ -1080,7 +1372,7 @@ _vi_annotation_spec_new_full (const char          *bound_type,
 {
   g_return_val_if_fail (contents != NULL, NULL);
 
-  return _vi_annotation_spec_new_from_parts (str_ref (bound_type), tag,
+  return _vi_annotation_spec_new_from_parts (NULL, str_ref (bound_type), tag,
                                              str_ref (whole_id), role,
                                              str_ref (role_name),
                                              vi_annotation_content_ref (contents));
@@ -1124,7 +1416,10 @@ vi_annotation_spec_ref (ViAnnotationSpec *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  if (self->arena != NULL)
+    arena_ref (self->arena);
+  else
+    g_atomic_ref_count_inc (&self->ref_count);
   return self;
 }
 
@@ -1139,6 +1434,10 @@ vi_annotation_spec_unref (ViAnnotationSpec *self)
 {
   g_return_if_fail (self != NULL);
 
+  if (self->arena != NULL) {
+    _vi_arena_unref (self->arena);
+    return;
+  }
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   vi_annotation_content_unref (self->contents);
@@ -1237,6 +1536,7 @@ vi_annotation_spec_get_contents (const ViAnnotationSpec *self)
 
 struct _ViAnnotation {
   gatomicrefcount     ref_count;
+  ViArena            *arena;            /* owner of memory and references */
   const char         *annotation_id;    /* all strings inline */
   const char         *asset_id;
   const char         *organization_id;
@@ -1254,7 +1554,8 @@ G_DEFINE_BOXED_TYPE (ViAnnotation, vi_annotation,
 /* strings: in the order of ViAnnotationString; spec and metadata:
  * (transfer full), metadata nullable. */
 ViAnnotation *
-_vi_annotation_new_from_parts (const ViStrRef     *strings,
+_vi_annotation_new_from_parts (ViArena            *arena,
+                               const ViStrRef     *strings,
                                ViAnnotationSpec   *spec,
                                ViResourceMetadata *metadata)
 {
@@ -1267,11 +1568,51 @@ _vi_annotation_new_from_parts (const ViStrRef     *strings,
   g_return_val_if_fail (strings != NULL, NULL);
   g_return_val_if_fail (spec != NULL, NULL);
 
+  if (arena != NULL) {
+    /* Ids shared by the items of a page are kept once. */
+    static const guint slots[VI_ANNOTATION_N_STRINGS] = {
+      [VI_ANNOTATION_STRING_ASSET_ID] = VI_ARENA_INTERN_ASSET_ID,
+      [VI_ANNOTATION_STRING_ORGANIZATION_ID] = VI_ARENA_INTERN_ORGANIZATION_ID,
+      [VI_ANNOTATION_STRING_DATASET_ID] = VI_ARENA_INTERN_DATASET_ID,
+    };
+    gsize unshared = 0;
+
+    g_return_val_if_fail (metadata != NULL, NULL);
+
+    for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++) {
+      if (slots[i] == 0)
+        unshared += (strings[i].str != NULL ? strings[i].len : 0) + 1;
+    }
+    self = _vi_arena_alloc (arena, size + unshared);
+    self->arena = arena;
+    g_atomic_ref_count_init (&self->ref_count);
+    self->annotation_id = NULL;
+    fields[VI_ANNOTATION_STRING_ID] = &self->annotation_id;
+    fields[VI_ANNOTATION_STRING_ASSET_ID] = &self->asset_id;
+    fields[VI_ANNOTATION_STRING_ORGANIZATION_ID] = &self->organization_id;
+    fields[VI_ANNOTATION_STRING_DATASET_ID] = &self->dataset_id;
+    fields[VI_ANNOTATION_STRING_SELF_LINK] = &self->self_link;
+    fields[VI_ANNOTATION_STRING_ETAG] = &self->etag;
+    cursor = self->strings;
+    for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++) {
+      gsize len = strings[i].str != NULL ? strings[i].len : 0;
+
+      if (slots[i] != 0)
+        *fields[i] = _vi_arena_intern (arena, slots[i], strings[i].str, len);
+      else
+        *fields[i] = pack_string (&cursor, strings[i].str, len);
+    }
+    self->spec = spec;
+    self->metadata = metadata;
+    return self;
+  }
+
   for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++)
     size += (strings[i].str != NULL ? strings[i].len : 0) + 1;
 
   self = g_malloc (size);
   g_atomic_ref_count_init (&self->ref_count);
+  self->arena = NULL;
   fields[VI_ANNOTATION_STRING_ID] = &self->annotation_id;
   fields[VI_ANNOTATION_STRING_ASSET_ID] = &self->asset_id;
   fields[VI_ANNOTATION_STRING_ORGANIZATION_ID] = &self->organization_id;
@@ -1327,7 +1668,7 @@ vi_annotation_new (const char         *annotation_id,
   strings[VI_ANNOTATION_STRING_DATASET_ID] = str_ref (dataset_id);
   strings[VI_ANNOTATION_STRING_SELF_LINK] = str_ref (self_link);
   strings[VI_ANNOTATION_STRING_ETAG] = str_ref (etag);
-  return _vi_annotation_new_from_parts (strings,
+  return _vi_annotation_new_from_parts (NULL, strings,
                                         vi_annotation_spec_ref (spec),
                                         metadata != NULL ? vi_resource_metadata_ref (metadata) : NULL);
 }
@@ -1343,7 +1684,10 @@ vi_annotation_ref (ViAnnotation *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
-  g_atomic_ref_count_inc (&self->ref_count);
+  if (self->arena != NULL)
+    arena_ref (self->arena);
+  else
+    g_atomic_ref_count_inc (&self->ref_count);
   return self;
 }
 
@@ -1358,6 +1702,10 @@ vi_annotation_unref (ViAnnotation *self)
 {
   g_return_if_fail (self != NULL);
 
+  if (self->arena != NULL) {
+    _vi_arena_unref (self->arena);
+    return;
+  }
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   vi_annotation_spec_unref (self->spec);
@@ -1685,6 +2033,7 @@ vi_deleted_resource_free (ViDeletedResource *self)
 struct _ViAnnotationPage {
   gatomicrefcount ref_count;
   GPtrArray      *items;
+  ViArena        *arena;          /* nullable: where the items are */
   char           *next_page;
   char           *prev_page;
 };
@@ -1726,6 +2075,7 @@ _vi_annotation_page_new (GPtrArray  *items,
  * unrefs; next_page and prev_page: (transfer full) (nullable). */
 ViAnnotationPage *
 _vi_annotation_page_new_take (GPtrArray *items,
+                              ViArena   *arena,
                               char      *next_page,
                               char      *prev_page)
 {
@@ -1733,6 +2083,7 @@ _vi_annotation_page_new_take (GPtrArray *items,
 
   g_atomic_ref_count_init (&self->ref_count);
   self->items = items;
+  self->arena = arena;
   if (next_page != NULL && *next_page == '\0')
     g_clear_pointer (&next_page, g_free);
   if (prev_page != NULL && *prev_page == '\0')
@@ -1771,6 +2122,8 @@ vi_annotation_page_unref (ViAnnotationPage *self)
   if (!g_atomic_ref_count_dec (&self->ref_count))
     return;
   g_ptr_array_unref (self->items);
+  if (self->arena != NULL)
+    _vi_arena_unref (self->arena);
   g_free (self->next_page);
   g_free (self->prev_page);
   g_free (self);
