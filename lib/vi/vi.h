@@ -11,5 +11,7 @@
 #include <vi/vi-jsonl.h>
 #include <vi/vi-types.h>
 #include <vi/vi-client.h>
+#include <vi/vi-export.h>
+#include <vi/vi-import.h>
 
 #undef __VI_INSIDE__

@@ -11,18 +11,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <vi/vi.h>
+#include "vi-annotations.h"
 #include "vi-model-private.h"
-
-#define EXIT_API 1
-#define EXIT_USAGE 2
 
 static char *opt_endpoint;
 static char *opt_config_file;
-static gboolean opt_json;
+gboolean opt_json;
 static int opt_page_size;
 static char *opt_page_token;
 static gboolean opt_one_page;
+gboolean opt_no_wait;
+double opt_timeout;
+double opt_poll_interval = 1.0;
+char *opt_format;
+int opt_connections;
+gboolean opt_wait;
+char *opt_on_bad_annotation;
+char *opt_on_bad_file;
 
 static const GOptionEntry entries[] = {
   {"endpoint", 'e', 0, G_OPTION_ARG_STRING, &opt_endpoint,
@@ -39,6 +44,24 @@ static const GOptionEntry entries[] = {
       "list: fetch only the page at this token", "TOKEN"},
   {"one-page", '1', 0, G_OPTION_ARG_NONE, &opt_one_page,
       "list: fetch only the first page", NULL},
+  {"no-wait", 0, 0, G_OPTION_ARG_NONE, &opt_no_wait,
+      "upload: return once the files are sent, without waiting for the "
+        "import", NULL},
+  {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
+      "upload, wait, export: give up waiting after S seconds (default: "
+        "never)", "S"},
+  {"poll-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_poll_interval,
+      "upload, wait, export: seconds between status polls (default 1)", "S"},
+  {"on-bad-annotation", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_annotation,
+      "upload: Warn, RejectFile or RejectSession (default)", "POLICY"},
+  {"on-bad-file", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_file,
+      "upload: Warn, RejectFile or RejectSession (default)", "POLICY"},
+  {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
+      "export create: jsonl (default, annotations only) or full", "FORMAT"},
+  {"wait", 'w', 0, G_OPTION_ARG_NONE, &opt_wait,
+      "export create: wait until the export is ready", NULL},
+  {"connections", 0, 0, G_OPTION_ARG_INT, &opt_connections,
+      "export download: parallel ranged requests (default 4)", "N"},
   {NULL}
 };
 
@@ -47,6 +70,13 @@ static const char *summary =
     "  list DATASET ASSET                 list an asset's annotations (all pages)\n"
     "  get DATASET ASSET ANNOTATION       show one annotation\n"
     "  delete DATASET ASSET ANNOTATION    delete one annotation\n"
+    "  upload DATASET PATH...             upload JSONL files or folders and wait\n"
+    "                                     for the import (--no-wait, --timeout)\n"
+    "  wait DATASET SESSION               wait for an import session\n"
+    "  export create DATASET              start an export (--format, --wait)\n"
+    "  export get DATASET EXPORT          show an export\n"
+    "  export list DATASET                list the dataset's exports\n"
+    "  export download DATASET EXPORT DIR download and unpack an export\n"
     "\n"
     "Credentials come from DATATURE_VI_SECRET_KEY and\n"
     "DATATURE_VI_ORGANIZATION_ID, or from --config-file.";
@@ -71,7 +101,7 @@ usage_error (GOptionContext *context,
   return EXIT_USAGE;
 }
 
-static int
+int
 api_error (const GError *error)
 {
   const char *trace = vi_error_get_trace_id (error);
@@ -85,7 +115,7 @@ api_error (const GError *error)
   return EXIT_API;
 }
 
-static void
+void
 print_json (JsonNode *node)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -271,16 +301,28 @@ cmd_delete (ViClient      *client,
 
 typedef struct {
   const char *name;
-  guint n_args;
+  guint min_args;
+  guint max_args;
   const char *args_help;
   int (*run) (ViClient *, char **, GCancellable *);
 } Command;
 
 static const Command commands[] = {
-  {"list", 2, "DATASET ASSET", cmd_list},
-  {"get", 3, "DATASET ASSET ANNOTATION", cmd_get},
-  {"delete", 3, "DATASET ASSET ANNOTATION", cmd_delete},
+  {"list", 2, 2, "DATASET ASSET", cmd_list},
+  {"get", 3, 3, "DATASET ASSET ANNOTATION", cmd_get},
+  {"delete", 3, 3, "DATASET ASSET ANNOTATION", cmd_delete},
+  {"upload", 2, G_MAXUINT, "DATASET PATH...", cmd_upload},
+  {"wait", 2, 2, "DATASET SESSION", cmd_wait},
+  {"export", 2, 4, "create|get|list|download DATASET [EXPORT [DIR]]",
+      cmd_export},
 };
+
+static gboolean
+on_sigint (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_CONTINUE;
+}
 
 int
 main (int    argc,
@@ -290,7 +332,9 @@ main (int    argc,
   g_autoptr (GError) error = NULL;
   g_autoptr (ViClient) client = NULL;
   const Command *command = NULL;
-  guint n_args;
+  g_autoptr (GCancellable) cancellable = NULL;
+  guint n_args, sigint_id;
+  int status;
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("COMMAND ARGS… — Datature Vi annotations");
@@ -300,17 +344,18 @@ main (int    argc,
     return usage_error (context, "%s", error->message);
 
   if (argc < 2)
-    return usage_error (context, "no command given (list, get or delete)");
+    return usage_error (context, "no command given (list, get, delete, "
+        "upload, wait or export)");
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
       command = &commands[i];
   if (command == NULL)
-    return usage_error (context, "unknown command \"%s\" (use list, get or "
-        "delete)", argv[1]);
+    return usage_error (context, "unknown command \"%s\" (use list, get, "
+        "delete, upload, wait or export)", argv[1]);
 
   n_args = argc - 2;
-  if (n_args != command->n_args)
+  if (n_args < command->min_args || n_args > command->max_args)
     return usage_error (context, "%s takes %s", command->name,
         command->args_help);
   if ((opt_page_token != NULL || opt_one_page || opt_page_size != 0) &&
@@ -322,5 +367,10 @@ main (int    argc,
   if (client == NULL)
     return api_error (error);
 
-  return command->run (client, argv + 2, NULL);
+  /* Ctrl+C cancels: an upload in progress is marked CancelledByUser. */
+  cancellable = g_cancellable_new ();
+  sigint_id = g_unix_signal_add (SIGINT, on_sigint, cancellable);
+  status = command->run (client, argv + 2, cancellable);
+  g_source_remove (sigint_id);
+  return status;
 }

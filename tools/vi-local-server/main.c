@@ -19,6 +19,7 @@ static char *opt_data_dir = NULL;
 static char *opt_secret_key = NULL;
 static char *opt_org = NULL;
 static int opt_latency_ms = 0;
+static int opt_processing_delay_ms = 0;
 static char **opt_faults = NULL;
 static gboolean opt_version = FALSE;
 
@@ -40,6 +41,9 @@ static const GOptionEntry entries[] = {
     VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID ")", "ORG" },
   { "latency-ms", 0, 0, G_OPTION_ARG_INT, &opt_latency_ms,
     "Delay every API answer by N milliseconds", "N" },
+  { "processing-delay-ms", 0, 0, G_OPTION_ARG_INT, &opt_processing_delay_ms,
+    "Wait N milliseconds before processing an import session or building an export",
+    "N" },
   { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_faults,
     "Add a fault rule (a JSON object or array, see below; repeatable)", "JSON" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
@@ -122,6 +126,11 @@ main (int   argc,
       g_printerr ("vi-local-server: --latency-ms must not be negative\n");
       return EXIT_USAGE;
     }
+  if (opt_processing_delay_ms < 0)
+    {
+      g_printerr ("vi-local-server: --processing-delay-ms must not be negative\n");
+      return EXIT_USAGE;
+    }
   for (i = 0; opt_load != NULL && opt_load[i] != NULL; i++)
     {
       const char *eq = strchr (opt_load[i], '=');
@@ -151,6 +160,7 @@ main (int   argc,
         }
     }
   vi_local_server_set_latency (server, (guint) opt_latency_ms);
+  vi_local_server_set_processing_delay (server, (guint) opt_processing_delay_ms);
 
   if (opt_data_dir != NULL && !vi_local_server_set_data_dir (server, opt_data_dir, &error))
     {

@@ -40,6 +40,7 @@ struct _ViLocalServer {
   guint         latency_ms;
   guint64       n_requests;
   GArray       *request_log;      /* LoggedRequest */
+  ViServerWrite *write;           /* sessions, uploads, exports */
 
   /* Owned by the server's thread while it runs. */
   SoupServer   *soup;
@@ -62,6 +63,8 @@ G_DEFINE_FINAL_TYPE (ViLocalServer, vi_local_server, G_TYPE_OBJECT)
 
 static const ViServerRoute *route_tables[] = {
   vi_server_annotation_routes,
+  vi_server_write_routes,
+  vi_server_public_routes,
 };
 
 static void
@@ -79,6 +82,8 @@ vi_local_server_finalize (GObject *object)
 
   vi_local_server_stop (self);
 
+  /* Joins the processing threads, which take the lock. */
+  g_clear_pointer (&self->write, vi_server_write_free);
   g_clear_pointer (&self->store, vi_store_free);
   g_clear_pointer (&self->faults, g_ptr_array_unref);
   g_clear_pointer (&self->request_log, g_array_unref);
@@ -130,7 +135,14 @@ vi_local_server_new (const char *secret_key,
   self->org = g_strdup (organization_id != NULL && *organization_id != '\0'
                         ? organization_id : VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID);
   self->store = vi_store_new (self->org);
+  self->write = vi_server_write_new (self, &self->lock, self->org);
   return self;
+}
+
+ViServerWrite *
+vi_local_server_get_write (ViLocalServer *self)
+{
+  return self->write;
 }
 
 ViStore *
@@ -476,6 +488,27 @@ vi_local_server_set_latency (ViLocalServer *self,
 
   g_mutex_lock (&self->lock);
   self->latency_ms = latency_ms;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * vi_local_server_set_processing_delay:
+ * @self: a #ViLocalServer
+ * @delay_ms: how long an import session waits, once `FilesInserted` is
+ *   reached, before it is processed; and an export before it is built
+ *
+ * Lets tests see the `Complete: Waiting` (and export `Ready: Waiting`)
+ * states.  Default 0.  Thread-safe; applies to what starts processing
+ * afterwards.
+ */
+void
+vi_local_server_set_processing_delay (ViLocalServer *self,
+                                      guint          delay_ms)
+{
+  g_return_if_fail (VI_IS_LOCAL_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  vi_server_write_set_processing_delay (self->write, delay_ms);
   g_mutex_unlock (&self->lock);
 }
 
@@ -895,6 +928,21 @@ check_auth (ViServerRequest *req)
   return TRUE;
 }
 
+/* The signed upload and download URLs carry their own credential. */
+static gboolean
+is_public_path (ViServerRequest *req)
+{
+  const ViServerRoute *route;
+  gboolean found = FALSE;
+
+  if (req->bad_path)
+    return FALSE;
+  for (route = vi_server_public_routes; route->pattern != NULL && !found; route++)
+    found = route_matches (route, req, req->segments, req->n_segments);
+  req->n_params = 0;
+  return found;
+}
+
 static void
 dispatch_api (ViServerRequest *req)
 {
@@ -905,7 +953,7 @@ dispatch_api (ViServerRequest *req)
   g_autoptr(GString) allow = NULL;
   guint t;
 
-  if (!check_auth (req))
+  if (!is_public_path (req) && !check_auth (req))
     return;
 
   if (req->bad_path)
@@ -1264,6 +1312,17 @@ server_callback (SoupServer        *server,
   g_hash_table_add (self->pending, g_steal_pointer (&req));
 }
 
+/* Runs once the headers are read, before the body. */
+static void
+early_callback (SoupServer        *server,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  vi_server_upload_early (user_data, msg);
+}
+
 /* ---- start and stop ----------------------------------------------------- */
 
 static gboolean
@@ -1276,6 +1335,7 @@ server_listen (ViLocalServer  *self,
   self->soup = soup_server_new ("raw-paths", TRUE,
                                 "server-header", "vi-local-server/" PACKAGE_VERSION " ",
                                 NULL);
+  soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
 
   if (!soup_server_listen (self->soup, G_SOCKET_ADDRESS (self->listen_address), 0, error))

@@ -69,6 +69,8 @@ gboolean       vi_local_server_add_fault_json     (ViLocalServer  *self,
 void           vi_local_server_clear_faults       (ViLocalServer  *self);
 void           vi_local_server_set_latency        (ViLocalServer  *self,
                                                    guint           latency_ms);
+void           vi_local_server_set_processing_delay (ViLocalServer *self,
+                                                   guint           delay_ms);
 
 guint          vi_local_server_get_request_count  (ViLocalServer  *self,
                                                    const char     *method,

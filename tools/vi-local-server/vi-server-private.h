@@ -56,8 +56,25 @@ typedef struct {
   ViServerRouteFunc  func;
 } ViServerRoute;
 
-/* Route tables, each ended by a row of NULLs. */
+/* Route tables, each ended by a row of NULLs.  The public routes are
+ * reached without authentication (signed upload and download URLs). */
 extern const ViServerRoute vi_server_annotation_routes[];
+extern const ViServerRoute vi_server_write_routes[];
+extern const ViServerRoute vi_server_public_routes[];
+
+/* The write side (vi-server-write.c): import sessions, signed uploads,
+ * exports and downloads.  Its state is guarded by the server's lock. */
+typedef struct _ViServerWrite ViServerWrite;
+
+ViServerWrite *vi_server_write_new                   (ViLocalServer     *server,
+                                                      GMutex            *lock,
+                                                      const char        *organization_id);
+void           vi_server_write_free                  (ViServerWrite     *w);
+void           vi_server_write_set_processing_delay  (ViServerWrite     *w,
+                                                      guint              delay_ms);
+void           vi_server_upload_early                (ViLocalServer     *server,
+                                                      SoupServerMessage *msg);
+ViServerWrite *vi_local_server_get_write             (ViLocalServer     *self);
 
 ViStore    *vi_local_server_lock_store     (ViLocalServer   *self);
 void        vi_local_server_unlock_store   (ViLocalServer   *self);

@@ -820,6 +820,15 @@ new_part (ViStore        *store,
   return ann;
 }
 
+/* What vi_store_add_records() checks of one record (it computes the
+ * spans), for callers that sort good records from bad ones first. */
+gboolean
+vi_store_check_record (ViJsonlRecord  *record,
+                       GError        **error)
+{
+  return check_record (record, 0, error);
+}
+
 /* One record becomes one Caption part (when it has a caption), one
  * PhraseGroundingBoundingBox part per grounded phrase and one Vqa part per
  * interaction, all sharing a new group id (design.md section 7). */

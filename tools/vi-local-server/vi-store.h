@@ -105,6 +105,8 @@ gboolean            vi_store_add_records             (ViStore            *store,
                                                       guint               n_records,
                                                       guint              *n_added,
                                                       GError            **error);
+gboolean            vi_store_check_record            (ViJsonlRecord      *record,
+                                                      GError            **error);
 gboolean            vi_store_delete_annotation       (ViStore            *store,
                                                       ViStoreAnnotation  *annotation,
                                                       GError            **error);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib-unix.h>
+#include <signal.h>
+#include <vi/vi.h>
+
+G_BEGIN_DECLS
+
+#define EXIT_API 1
+#define EXIT_USAGE 2
+
+extern gboolean opt_json;
+extern gboolean opt_no_wait;
+extern double opt_timeout;
+extern double opt_poll_interval;
+extern char *opt_format;
+extern int opt_connections;
+extern gboolean opt_wait;
+extern char *opt_on_bad_annotation;
+extern char *opt_on_bad_file;
+
+int  api_error  (const GError *error);
+void print_json (JsonNode     *node);
+
+int  cmd_upload (ViClient *client, char **args, GCancellable *cancellable);
+int  cmd_wait   (ViClient *client, char **args, GCancellable *cancellable);
+int  cmd_export (ViClient *client, char **args, GCancellable *cancellable);
+
+/* A one-line progress display on a terminal (redrawn in place), plain
+ * lines otherwise. */
+void progress_line (const char *format, ...) G_GNUC_PRINTF (1, 2);
+void progress_done (void);
+
+G_END_DECLS
