@@ -1341,11 +1341,13 @@ server_listen (ViLocalServer  *self,
   if (!soup_server_listen (self->soup, G_SOCKET_ADDRESS (self->listen_address), 0, error))
     return FALSE;
 
+  /* The list is the caller's to free, not its sockets. */
   listeners = soup_server_get_listeners (self->soup);
   if (listeners != NULL)
     {
       g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
 
+      g_slist_free (listeners);
       if (local == NULL)
         return FALSE;
       g_atomic_int_set (&self->port,
