@@ -1239,8 +1239,15 @@ static void
 upload_finalize (GTask *task)
 {
   UploadData *data = g_task_get_task_data (task);
+  GError *error = NULL;
 
   data->current = NULL;
+  /* Cancelled once the last file was sent: still a cancelled upload. */
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
+          &error)) {
+    upload_fail (task, error);
+    return;
+  }
   upload_set_stage (data, VI_UPLOAD_STAGE_FINALIZING);
   _vi_http_send_async (new_patch_request (data, VI_CONDITION_STATUS_REACHED,
           VI_CONDITION_REASON_NONE), g_task_get_cancellable (task),
@@ -1873,7 +1880,10 @@ start_upload (gpointer             data,
  * registering or sending marks the session `FailedReach` with reason
  * `CancelledByUser` (that request itself is not cancellable, and retried
  * only as any API call) and fails with %G_IO_ERROR_CANCELLED; cancelling
- * during the wait ends it at once, leaving the session as it is.  Errors
+ * while the `FilesInserted: Reached` request is in flight fails with
+ * %G_IO_ERROR_CANCELLED, the session being in whatever state that request
+ * left it; cancelling during the wait ends it at once, leaving the session
+ * as it is.  Errors
  * before the session exists (a bad path, two files with the same name,
  * creating the session) are reported as they are, with no session left
  * behind except for a failed creation.
