@@ -325,7 +325,7 @@ vi_server_write_free (ViServerWrite *w)
     return;
 
   g_mutex_lock (w->lock);
-  w->shutdown = TRUE;
+  g_atomic_int_set (&w->shutdown, TRUE);
   g_cond_broadcast (&w->cond);
   g_mutex_unlock (w->lock);
   /* Queued jobs still run, see the flag and return at once. */
@@ -1251,7 +1251,16 @@ process_import (ViServerWrite *w,
             {
               g_autoptr(GError) error = NULL;
               g_autofree char *bad = NULL;
-              ViJsonlRecord *record = vi_jsonl_reader_next (reader, NULL, &error);
+              ViJsonlRecord *record;
+
+              /* A server being stopped does not finish a big import. */
+              if ((file_seen & 1023) == 0 && g_atomic_int_get (&w->shutdown))
+                {
+                  bad_file = g_strdup_printf ("%s: the server is stopping",
+                                              fc->name);
+                  break;
+                }
+              record = vi_jsonl_reader_next (reader, NULL, &error);
 
               if (record == NULL && error == NULL)
                 break;
