@@ -107,6 +107,12 @@ struct _GstViAnnotSet
   GPtrArray *captions;          /* char * */
   GArray *phrases;              /* GstViAnnotPhrase */
   GArray *interactions;         /* GstViAnnotInteraction */
+
+  /* ROI params depend only on the set, not on the frame: built once, on
+   * the first frame that needs them, then copied onto each frame. */
+  gsize roi_ready;
+  GQuark *roi_types;            /* one per phrase */
+  GstStructure **roi_params;    /* two per phrase */
 };
 
 static void
@@ -203,6 +209,12 @@ gst_vi_annot_set_unref (GstViAnnotSet *set)
 
   g_free (set->dataset_id);
   g_free (set->asset_id);
+  if (set->roi_params != NULL) {
+    for (guint i = 0; i < 2 * set->phrases->len; i++)
+      gst_structure_free (set->roi_params[i]);
+  }
+  g_free (set->roi_params);
+  g_free (set->roi_types);
   g_ptr_array_unref (set->captions);
   g_array_unref (set->phrases);
   g_array_unref (set->interactions);
@@ -1239,6 +1251,46 @@ gst_vi_annot_meta_get_answer (GstViAnnotMeta *meta, guint index)
  *
  * Returns: how many were added
  */
+static void
+ensure_roi_params (GstViAnnotSet *set)
+{
+  guint i, n;
+
+  if (!g_once_init_enter (&set->roi_ready))
+    return;
+
+  n = set->phrases->len;
+  set->roi_types = g_new (GQuark, MAX (n, 1));
+  set->roi_params = g_new (GstStructure *, MAX (2 * n, 1));
+  for (i = 0; i < n; i++) {
+    const GstViAnnotPhrase *p =
+        &g_array_index (set->phrases, GstViAnnotPhrase, i);
+
+    set->roi_types[i] = g_quark_from_string (p->phrase);
+    set->roi_params[2 * i] = gst_structure_new ("vi/annotation",
+        "annotation-id", G_TYPE_STRING, p->annotation_id,
+        "whole-id", G_TYPE_STRING, p->whole_id,
+        "dataset-id", G_TYPE_STRING, set->dataset_id,
+        "asset-id", G_TYPE_STRING, set->asset_id,
+        "phrase", G_TYPE_STRING, p->phrase,
+        "caption", G_TYPE_UINT, p->caption,
+        "start", G_TYPE_INT, p->start,
+        "end", G_TYPE_INT, p->end,
+        "x-min", G_TYPE_DOUBLE, p->bbox.x_min,
+        "y-min", G_TYPE_DOUBLE, p->bbox.y_min,
+        "x-max", G_TYPE_DOUBLE, p->bbox.x_max,
+        "y-max", G_TYPE_DOUBLE, p->bbox.y_max, NULL);
+    set->roi_params[2 * i + 1] = gst_structure_new ("detection",
+        "x_min", G_TYPE_DOUBLE, p->bbox.x_min,
+        "y_min", G_TYPE_DOUBLE, p->bbox.y_min,
+        "x_max", G_TYPE_DOUBLE, p->bbox.x_max,
+        "y_max", G_TYPE_DOUBLE, p->bbox.y_max,
+        "label", G_TYPE_STRING, p->phrase,
+        "confidence", G_TYPE_DOUBLE, 1.0, NULL);
+  }
+  g_once_init_leave (&set->roi_ready, 1);
+}
+
 guint
 gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta *meta, GstBuffer *buffer,
     const GstVideoInfo *info)
@@ -1259,6 +1311,7 @@ gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta *meta, GstBuffer *buffer,
   /* Hold the set: @meta may be on @buffer, whose metas may move when
    * more are added. */
   set = gst_vi_annot_set_ref (meta->set);
+  ensure_roi_params (set);
 
   for (i = 0; i < set->phrases->len; i++) {
     const GstViAnnotPhrase *p =
@@ -1274,34 +1327,16 @@ gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta *meta, GstBuffer *buffer,
     y1 = CLAMP (px.y_max, y0, height);
 
     roi = gst_buffer_add_video_region_of_interest_meta_id (buffer,
-        g_quark_from_string (p->phrase), x0, y0, x1 - x0, y1 - y0);
+        set->roi_types[i], x0, y0, x1 - x0, y1 - y0);
     if (roi == NULL)
       continue;
     roi->id = (gint) i;
     roi->parent_id = -1;
 
     gst_video_region_of_interest_meta_add_param (roi,
-        gst_structure_new ("vi/annotation",
-            "annotation-id", G_TYPE_STRING, p->annotation_id,
-            "whole-id", G_TYPE_STRING, p->whole_id,
-            "dataset-id", G_TYPE_STRING, set->dataset_id,
-            "asset-id", G_TYPE_STRING, set->asset_id,
-            "phrase", G_TYPE_STRING, p->phrase,
-            "caption", G_TYPE_UINT, p->caption,
-            "start", G_TYPE_INT, p->start,
-            "end", G_TYPE_INT, p->end,
-            "x-min", G_TYPE_DOUBLE, p->bbox.x_min,
-            "y-min", G_TYPE_DOUBLE, p->bbox.y_min,
-            "x-max", G_TYPE_DOUBLE, p->bbox.x_max,
-            "y-max", G_TYPE_DOUBLE, p->bbox.y_max, NULL));
+        gst_structure_copy (set->roi_params[2 * i]));
     gst_video_region_of_interest_meta_add_param (roi,
-        gst_structure_new ("detection",
-            "x_min", G_TYPE_DOUBLE, p->bbox.x_min,
-            "y_min", G_TYPE_DOUBLE, p->bbox.y_min,
-            "x_max", G_TYPE_DOUBLE, p->bbox.x_max,
-            "y_max", G_TYPE_DOUBLE, p->bbox.y_max,
-            "label", G_TYPE_STRING, p->phrase,
-            "confidence", G_TYPE_DOUBLE, 1.0, NULL));
+        gst_structure_copy (set->roi_params[2 * i + 1]));
     n++;
   }
 

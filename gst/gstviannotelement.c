@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* viannot GStreamer plugin
+ * Copyright (C) 2025 The viannot authors
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <gst/video/video.h>
+#include <vi/vi.h>
+
+#include <gst/viannot/gstviannotmeta.h>
+#include "gstviannotelements.h"
+
+/* One-time init shared by every element of the plugin, whichever is
+ * registered first (static builds register elements one by one).  The
+ * types used from the worker threads are ensured here, on the
+ * registering thread, as gstsoupelement.c does for GIO. */
+void
+viannot_element_init (GstPlugin * plugin)
+{
+  static gsize res = FALSE;
+
+  if (g_once_init_enter (&res)) {
+    g_type_ensure (G_TYPE_SOCKET_CLIENT);
+    g_type_ensure (G_TYPE_SOCKET_ADDRESS);
+    g_type_ensure (G_TYPE_INET_SOCKET_ADDRESS);
+    g_type_ensure (G_TYPE_INET_ADDRESS);
+    g_type_ensure (VI_TYPE_CLIENT);
+    g_type_ensure (VI_TYPE_JSONL_READER);
+    g_type_ensure (GST_TYPE_VI_ANNOT_SET);
+    gst_vi_annot_meta_get_info ();
+    gst_video_region_of_interest_meta_get_info ();
+    g_once_init_leave (&res, TRUE);
+  }
+}

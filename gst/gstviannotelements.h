@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* viannot GStreamer plugin
+ * Copyright (C) 2025 The viannot authors
+ */
+
+#ifndef __GST_VI_ANNOT_ELEMENTS_H__
+#define __GST_VI_ANNOT_ELEMENTS_H__
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+G_GNUC_INTERNAL void viannot_element_init (GstPlugin * plugin);
+
+GST_ELEMENT_REGISTER_DECLARE (viannotsrc);
+
+G_END_DECLS
+
+#endif /* __GST_VI_ANNOT_ELEMENTS_H__ */

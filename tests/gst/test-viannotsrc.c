@@ -1,0 +1,831 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* viannotsrc with GstHarness against vi-local-server, running in a thread
+ * on 127.0.0.1 with an ephemeral port.
+ *
+ * Harnesses answer the latency query as live by default: tests that want
+ * the non-live behaviour (the frame waits for its annotations) call
+ * gst_harness_set_live (h, FALSE) before the first push.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <vi/vi.h>
+#include <gst/viannot/gstviannotmeta.h>
+#include "vi-local-server.h"
+
+#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
+/* Shaped like a key, but not the server's. */
+#define WRONG_KEY \
+  "dtvi_wrong_key_for_the_tests_" \
+  "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+
+static ViLocalServer *server;
+static gchar *server_url;
+
+static const ViBBox cat_box = { 0.1, 0.2, 0.5, 0.7 };
+static const ViBBox couch_box = { 0.6, 0.2, 0.9, 0.7 };
+
+static void
+server_setup (void)
+{
+  GError *error = NULL;
+
+  g_assert_cmpint (strlen (WRONG_KEY), ==, strlen (KEY));
+  server = vi_local_server_new (NULL, NULL);
+  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
+  g_assert_no_error (error);
+  server_url = vi_local_server_get_url (server);
+}
+
+static void
+server_teardown (void)
+{
+  vi_local_server_stop (server);
+  g_clear_object (&server);
+  g_clear_pointer (&server_url, g_free);
+}
+
+static ViJsonlRecord *
+grounding_record (const gchar * asset)
+{
+  ViJsonlRecord *record = vi_jsonl_record_new (asset);
+
+  vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
+  vi_jsonl_record_add_phrase (record, "cat", &cat_box);
+  vi_jsonl_record_add_phrase (record, "couch", &couch_box);
+  fail_unless (vi_jsonl_record_compute_spans (record, NULL));
+  return record;
+}
+
+static ViJsonlRecord *
+vqa_record (const gchar * asset)
+{
+  ViJsonlRecord *record = vi_jsonl_record_new (asset);
+
+  vi_jsonl_record_add_interaction (record, "What is on the couch?", "A cat");
+  return record;
+}
+
+static void
+add_record (const gchar * dataset, ViJsonlRecord * record)
+{
+  GError *error = NULL;
+
+  fail_unless (vi_local_server_add_record (server, dataset, record, &error));
+  g_assert_no_error (error);
+  vi_jsonl_record_unref (record);
+}
+
+static void
+add_asset (const gchar * dataset, const gchar * asset)
+{
+  add_record (dataset, grounding_record (asset));
+  add_record (dataset, vqa_record (asset));
+}
+
+static GstElement *
+new_dataset_element (const gchar * dataset, const gchar * first_prop, ...)
+{
+  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+  va_list args;
+
+  fail_unless (e != NULL);
+  g_object_set (e, "endpoint", server_url, "organization-id", ORG,
+      "secret-key", KEY, "dataset-id", dataset, NULL);
+  if (first_prop != NULL) {
+    va_start (args, first_prop);
+    g_object_set_valist (G_OBJECT (e), first_prop, args);
+    va_end (args);
+  }
+  return e;
+}
+
+static GstHarness *
+new_harness (GstElement * e, gboolean live, gint width, gint height)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=%d,"
+      "height=%d,framerate=30/1", width, height);
+
+  gst_harness_set_live (h, live);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+  return h;
+}
+
+static GstBuffer *
+frame (gint width, gint height, guint64 offset)
+{
+  GstBuffer *buf = gst_buffer_new_and_alloc (width * height);
+
+  gst_buffer_memset (buf, 0, 0x80, width * height);
+  GST_BUFFER_OFFSET (buf) = offset;
+  return buf;
+}
+
+static guint
+count_rois (GstBuffer * buf)
+{
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (gst_buffer_iterate_meta_filtered (buf, &state,
+          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))
+    n++;
+  return n;
+}
+
+/* The phrases of the meta and the ROI metas, in pixels of width x height,
+ * equal the library's conversion of the boxes. */
+static void
+check_grounding (GstBuffer * buf, gint width, gint height)
+{
+  GstViAnnotMeta *meta = gst_buffer_get_vi_annot_meta (buf);
+  const ViBBox *expected[2] = { &cat_box, &couch_box };
+  GstVideoInfo info;
+  gpointer state = NULL;
+  GstMeta *m;
+  guint i, n_rois = 0;
+
+  fail_unless (meta != NULL);
+  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_GRAY8, width, height);
+
+  fail_unless_equals_int (gst_vi_annot_meta_get_n_captions (meta), 1);
+  fail_unless_equals_string (gst_vi_annot_meta_get_caption (meta, 0),
+      "A cat sitting on a couch");
+  fail_unless_equals_int (gst_vi_annot_meta_get_n_phrases (meta), 2);
+  fail_unless_equals_int (gst_vi_annot_meta_get_n_interactions (meta), 1);
+  fail_unless_equals_string (gst_vi_annot_meta_get_question (meta, 0),
+      "What is on the couch?");
+  fail_unless_equals_string (gst_vi_annot_meta_get_answer (meta, 0),
+      "A cat");
+
+  for (i = 0; i < 2; i++) {
+    ViPixelBox want, got;
+    ViBBox box;
+    gint start, end;
+
+    fail_unless_equals_string (gst_vi_annot_meta_get_phrase (meta, i),
+        i == 0 ? "cat" : "couch");
+    fail_unless (gst_vi_annot_meta_get_phrase_span (meta, i, &start, &end));
+    fail_unless_equals_int (start, i == 0 ? 2 : 19);
+    fail_unless_equals_int (end, i == 0 ? 5 : 24);
+    gst_vi_annot_meta_get_phrase_bbox (meta, i, &box);
+    fail_unless (G_APPROX_VALUE (box.x_min, expected[i]->x_min, 1e-9));
+    fail_unless (G_APPROX_VALUE (box.y_max, expected[i]->y_max, 1e-9));
+    vi_bbox_to_pixels (expected[i], width, height, &want);
+    gst_vi_annot_meta_get_phrase_pixels (meta, i, &info, &got);
+    fail_unless (memcmp (&want, &got, sizeof want) == 0);
+  }
+
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
+    ViPixelBox want;
+    const gchar *type = g_quark_to_string (roi->roi_type);
+    guint k = g_str_equal (type, "cat") ? 0 : 1;
+
+    fail_unless (g_str_equal (type, "cat") || g_str_equal (type, "couch"));
+    vi_bbox_to_pixels (expected[k], width, height, &want);
+    fail_unless_equals_int (roi->x, want.x_min);
+    fail_unless_equals_int (roi->y, want.y_min);
+    fail_unless_equals_int (roi->w, want.x_max - want.x_min);
+    fail_unless_equals_int (roi->h, want.y_max - want.y_min);
+    n_rois++;
+  }
+  fail_unless_equals_int (n_rois, 2);
+}
+
+static GstMessage *
+pop_message (GstBus * bus, GstMessageType type)
+{
+  return gst_bus_pop_filtered (bus, type);
+}
+
+/* ------------------------------------------------------------------ */
+
+GST_START_TEST (test_boxes_in_pixels)
+{
+  const gint sizes[][2] = { {640, 480}, {1920, 1080}, {37, 23} };
+  guint s, i;
+
+  add_asset ("ds", "cat.jpg");
+
+  for (s = 0; s < G_N_ELEMENTS (sizes); s++) {
+    gint w = sizes[s][0], hh = sizes[s][1];
+    GstHarness *h = new_harness (new_dataset_element ("ds", "asset-id",
+            "cat.jpg", NULL), FALSE, w, hh);
+
+    for (i = 0; i < 5; i++) {
+      GstBuffer *out;
+
+      fail_unless_equals_int (gst_harness_push (h, frame (w, hh, i)),
+          GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      /* Captions, spans and VQA on every frame, not just the first. */
+      check_grounding (out, w, hh);
+      gst_buffer_unref (out);
+    }
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* The same data read from a file and from the API give the same metas. */
+GST_START_TEST (test_location_equals_dataset)
+{
+  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "ann.jsonl", NULL);
+  ViJsonlWriter *writer;
+  ViJsonlRecord *records[3];
+  GError *error = NULL;
+  GstHarness *hd, *hl;
+  GstBuffer *bd, *bl;
+  GstViAnnotMeta *md, *ml;
+  GstElement *e;
+  guint i;
+
+  records[0] = grounding_record ("a");
+  records[1] = vqa_record ("a");
+  records[2] = grounding_record ("b");
+  writer = vi_jsonl_writer_new_for_path (path, &error);
+  g_assert_no_error (error);
+  for (i = 0; i < 3; i++) {
+    fail_unless (vi_jsonl_writer_write (writer, records[i], NULL, &error));
+    vi_jsonl_record_unref (records[i]);
+  }
+  fail_unless (vi_jsonl_writer_close (writer, NULL, &error));
+  g_object_unref (writer);
+  fail_unless (vi_local_server_load_jsonl (server, "fileds", path, &error));
+  g_assert_no_error (error);
+
+  hd = new_harness (new_dataset_element ("fileds", "asset-id", "a", NULL),
+      FALSE, 640, 480);
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id", "a", NULL);
+  hl = new_harness (e, FALSE, 640, 480);
+
+  fail_unless_equals_int (gst_harness_push (hd, frame (640, 480, 0)),
+      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (hl, frame (640, 480, 0)),
+      GST_FLOW_OK);
+  bd = gst_harness_pull (hd);
+  bl = gst_harness_pull (hl);
+  check_grounding (bd, 640, 480);
+  check_grounding (bl, 640, 480);
+  md = gst_buffer_get_vi_annot_meta (bd);
+  ml = gst_buffer_get_vi_annot_meta (bl);
+  fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (md), "a");
+  fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (ml), "a");
+  fail_unless_equals_int (gst_vi_annot_meta_get_n_phrases (md),
+      gst_vi_annot_meta_get_n_phrases (ml));
+  for (i = 0; i < gst_vi_annot_meta_get_n_phrases (md); i++) {
+    ViBBox a, b;
+    gint sa, ea, sb, eb;
+
+    fail_unless_equals_string (gst_vi_annot_meta_get_phrase (md, i),
+        gst_vi_annot_meta_get_phrase (ml, i));
+    gst_vi_annot_meta_get_phrase_bbox (md, i, &a);
+    gst_vi_annot_meta_get_phrase_bbox (ml, i, &b);
+    fail_unless (memcmp (&a, &b, sizeof a) == 0);
+    gst_vi_annot_meta_get_phrase_span (md, i, &sa, &ea);
+    gst_vi_annot_meta_get_phrase_span (ml, i, &sb, &eb);
+    fail_unless_equals_int (sa, sb);
+    fail_unless_equals_int (ea, eb);
+  }
+  fail_unless_equals_int (count_rois (bd), count_rois (bl));
+  gst_buffer_unref (bd);
+  gst_buffer_unref (bl);
+  gst_harness_teardown (hd);
+  gst_harness_teardown (hl);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (path);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_caps_change_mid_stream)
+{
+  GstHarness *h;
+  GstBuffer *out;
+
+  add_asset ("ds", "cat.jpg");
+  h = new_harness (new_dataset_element ("ds", "asset-id", "cat.jpg", NULL),
+      FALSE, 640, 480);
+
+  fail_unless_equals_int (gst_harness_push (h, frame (640, 480, 0)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_grounding (out, 640, 480);
+  gst_buffer_unref (out);
+
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=GRAY8,width=320,height=240,framerate=30/1");
+  fail_unless_equals_int (gst_harness_push (h, frame (320, 240, 1)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  check_grounding (out, 320, 240);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+#define N_TEMPLATE_FRAMES 500
+
+GST_START_TEST (test_template_500_frames)
+{
+  ViJsonlRecord *records[N_TEMPLATE_FRAMES];
+  GstHarness *h;
+  GError *error = NULL;
+  guint n;
+
+  for (n = 0; n < N_TEMPLATE_FRAMES; n++) {
+    gchar *asset = g_strdup_printf ("frame_%06u.jpg", n);
+    gchar *caption = g_strdup_printf ("frame number %u", n);
+    ViBBox box = { (n % 100) / 200.0, 0.1, 0.6, 0.9 };
+
+    records[n] = vi_jsonl_record_new (asset);
+    vi_jsonl_record_set_caption (records[n], caption);
+    vi_jsonl_record_add_phrase (records[n], "frame", &box);
+    g_free (asset);
+    g_free (caption);
+  }
+  fail_unless (vi_local_server_add_records (server, "frames", records,
+          N_TEMPLATE_FRAMES, &error));
+  g_assert_no_error (error);
+  for (n = 0; n < N_TEMPLATE_FRAMES; n++)
+    vi_jsonl_record_unref (records[n]);
+
+  h = new_harness (new_dataset_element ("frames", "asset-id-template",
+          "frame_%06d.jpg", "prefetch", 16, NULL), FALSE, 64, 48);
+
+  for (n = 0; n < N_TEMPLATE_FRAMES; n++) {
+    GstBuffer *in = frame (64, 48, 0), *out;
+    GstViAnnotMeta *meta;
+    gchar *asset = g_strdup_printf ("frame_%06u.jpg", n);
+    gchar *caption = g_strdup_printf ("frame number %u", n);
+    ViBBox box;
+
+    /* No offset: the element counts frames from 0. */
+    GST_BUFFER_OFFSET (in) = GST_BUFFER_OFFSET_NONE;
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_vi_annot_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (meta), asset);
+    fail_unless_equals_int (gst_vi_annot_meta_get_n_captions (meta), 1);
+    fail_unless_equals_string (gst_vi_annot_meta_get_caption (meta, 0),
+        caption);
+    fail_unless_equals_int (gst_vi_annot_meta_get_n_phrases (meta), 1);
+    gst_vi_annot_meta_get_phrase_bbox (meta, 0, &box);
+    fail_unless (G_APPROX_VALUE (box.x_min, (n % 100) / 200.0, 1e-9));
+    fail_unless_equals_int (count_rois (out), 1);
+    /* None other: one annotation meta per frame. */
+    {
+      gpointer state = NULL;
+      guint k = 0;
+
+      while (gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VI_ANNOT_META_API_TYPE))
+        k++;
+      fail_unless_equals_int (k, 1);
+    }
+    gst_buffer_unref (out);
+    g_free (asset);
+    g_free (caption);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Live: the fetch takes 200 ms and no frame waits for it. */
+GST_START_TEST (test_live_never_waits)
+{
+  GstHarness *h;
+  GstElement *e;
+  GstStructure *stats;
+  guint64 missed = 0;
+  guint without = 0, with = 0, i;
+
+  add_asset ("ds", "cat.jpg");
+  vi_local_server_set_latency (server, 200);
+  e = new_dataset_element ("ds", "asset-id", "cat.jpg", NULL);
+  h = new_harness (e, TRUE, 64, 48);
+
+  for (i = 0; i < 100 && with < 3; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    GstBuffer *out;
+
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
+        GST_FLOW_OK);
+    fail_unless (g_get_monotonic_time () - t0 < 100 * G_TIME_SPAN_MILLISECOND);
+    out = gst_harness_pull (h);
+    if (gst_buffer_get_vi_annot_meta (out) != NULL) {
+      check_grounding (out, 64, 48);
+      with++;
+    } else {
+      fail_unless (with == 0);
+      without++;
+    }
+    gst_buffer_unref (out);
+    g_usleep (20 * G_TIME_SPAN_MILLISECOND);
+  }
+  fail_unless (without > 0);
+  fail_unless (with == 3);
+
+  g_object_get (e, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "frames-missed", &missed));
+  fail_unless_equals_int (missed, without);
+  gst_structure_free (stats);
+
+  vi_local_server_set_latency (server, 0);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Non-live: the first frame waits for the fetch and carries it. */
+GST_START_TEST (test_non_live_waits)
+{
+  GstHarness *h;
+  GstBuffer *out;
+  gint64 t0;
+
+  add_asset ("ds", "cat.jpg");
+  vi_local_server_set_latency (server, 200);
+  h = new_harness (new_dataset_element ("ds", "asset-id", "cat.jpg", NULL),
+      FALSE, 64, 48);
+
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_OK);
+  fail_unless (g_get_monotonic_time () - t0 >= 150 * G_TIME_SPAN_MILLISECOND);
+  out = gst_harness_pull (h);
+  check_grounding (out, 64, 48);
+  gst_buffer_unref (out);
+
+  vi_local_server_set_latency (server, 0);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* max-wait bounds the wait; the frame then passes without annotations. */
+GST_START_TEST (test_max_wait)
+{
+  GstHarness *h;
+  GstBuffer *out;
+  gint64 t0, dt;
+
+  add_asset ("ds", "cat.jpg");
+  vi_local_server_set_latency (server, 2000);
+  h = new_harness (new_dataset_element ("ds", "asset-id", "cat.jpg",
+          "max-wait", 100, NULL), FALSE, 64, 48);
+
+  t0 = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_OK);
+  dt = g_get_monotonic_time () - t0;
+  fail_unless (dt >= 90 * G_TIME_SPAN_MILLISECOND);
+  fail_unless (dt < 1000 * G_TIME_SPAN_MILLISECOND);
+  out = gst_harness_pull (h);
+  fail_unless (gst_buffer_get_vi_annot_meta (out) == NULL);
+  gst_buffer_unref (out);
+
+  vi_local_server_set_latency (server, 0);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* An annotation added on the server reaches frames within
+ * refresh-interval, and a frame never sees half of an update. */
+GST_START_TEST (test_refresh)
+{
+  GstHarness *h;
+  ViJsonlRecord *record;
+  gint64 t0;
+  gboolean seen = FALSE;
+
+  add_asset ("ds", "cat.jpg");
+  h = new_harness (new_dataset_element ("ds", "asset-id", "cat.jpg",
+          "refresh-interval", 1, NULL), FALSE, 64, 48);
+
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_OK);
+  gst_buffer_unref (gst_harness_pull (h));
+
+  record = vi_jsonl_record_new ("cat.jpg");
+  vi_jsonl_record_set_caption (record, "A second caption");
+  add_record ("ds", record);
+
+  t0 = g_get_monotonic_time ();
+  while (!seen && g_get_monotonic_time () - t0 < 3 * G_USEC_PER_SEC) {
+    GstBuffer *out;
+    GstViAnnotMeta *meta;
+    guint n;
+
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 1)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_vi_annot_meta (out);
+    fail_unless (meta != NULL);
+    n = gst_vi_annot_meta_get_n_captions (meta);
+    fail_unless (n == 1 || n == 2);
+    if (n == 2) {
+      seen = TRUE;
+      /* The rest of the set came with it. */
+      fail_unless_equals_int (gst_vi_annot_meta_get_n_phrases (meta), 2);
+      fail_unless_equals_int (gst_vi_annot_meta_get_n_interactions (meta), 1);
+    }
+    gst_buffer_unref (out);
+    g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+  }
+  fail_unless (seen);
+  /* One refresh interval, and some slack for the request. */
+  fail_unless (g_get_monotonic_time () - t0 < 2500 * G_TIME_SPAN_MILLISECOND);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+check_one_error (GstBus * bus, GstElement * e, GQuark domain, gint code,
+    const gchar * must_name, guint status)
+{
+  GstMessage *msg = pop_message (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *debug = NULL;
+  const GstStructure *details = NULL;
+  guint got_status = 0;
+
+  fail_unless (msg != NULL);
+  fail_unless (GST_MESSAGE_SRC (msg) == GST_OBJECT (e));
+  gst_message_parse_error (msg, &err, &debug);
+  GST_INFO ("error: %s (%s)", err->message, debug);
+  fail_unless (g_error_matches (err, domain, code));
+  fail_unless (strstr (err->message, must_name) != NULL, "'%s' not in '%s'",
+      must_name, err->message);
+  fail_unless (strstr (err->message, "dtvi_") == NULL);
+  fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
+  if (status != 0) {
+    gst_message_parse_error_details (msg, &details);
+    fail_unless (details != NULL);
+    fail_unless (gst_structure_get_uint (details, "http-status-code",
+            &got_status));
+    fail_unless_equals_int (got_status, status);
+  }
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+
+  /* One error, not one per frame. */
+  msg = pop_message (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL);
+}
+
+GST_START_TEST (test_wrong_key)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e;
+  GstHarness *h;
+  guint i;
+
+  add_asset ("ds", "cat.jpg");
+  e = new_dataset_element ("ds", "asset-id", "cat.jpg", "secret-key",
+      WRONG_KEY, NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  for (i = 1; i < 3; i++)
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
+        GST_FLOW_ERROR);
+  check_one_error (bus, e, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "DATATURE_VI_SECRET_KEY", 401);
+
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_forbidden)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e;
+  GstHarness *h;
+  GError *error = NULL;
+
+  add_asset ("ds", "cat.jpg");
+  fail_unless (vi_local_server_add_fault_json (server,
+          "{\"action\":\"status\",\"status\":403,\"times\":-1}", &error));
+  e = new_dataset_element ("ds", "asset-id", "cat.jpg", NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  check_one_error (bus, e, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "organization-id", 403);
+
+  vi_local_server_clear_faults (server);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_not_found)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e;
+  GstHarness *h;
+
+  add_asset ("ds", "cat.jpg");
+  e = new_dataset_element ("nosuchds", "asset-id", "cat.jpg", NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  check_one_error (bus, e, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      "nosuchds", 404);
+
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* on-error=warn: one warning, and the video keeps flowing. */
+GST_START_TEST (test_on_error_warn)
+{
+  GstBus *bus = gst_bus_new ();
+  GstElement *e;
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+  guint i;
+
+  e = new_dataset_element ("nosuchds", "asset-id", "cat.jpg", "on-error",
+      1, NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+
+  for (i = 0; i < 10; i++) {
+    GstBuffer *out;
+
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (gst_buffer_get_vi_annot_meta (out) == NULL);
+    fail_unless_equals_int (count_rois (out), 0);
+    gst_buffer_unref (out);
+  }
+
+  msg = pop_message (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND));
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  fail_unless (pop_message (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR) ==
+      NULL);
+
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+check_start_fails (GstElement * e, const gchar * must_name)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
+      GST_STATE_CHANGE_FAILURE);
+  msg = pop_message (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  GST_INFO ("start error: %s", err->message);
+  fail_unless (err->domain == GST_RESOURCE_ERROR);
+  fail_unless (strstr (err->message, must_name) != NULL, "'%s' not in '%s'",
+      must_name, err->message);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_missing_properties)
+{
+  GstElement *e;
+
+  /* Neither location nor dataset-id. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  check_start_fails (e, "dataset-id");
+
+  /* dataset-id without an asset. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "dataset-id", "ds", NULL);
+  check_start_fails (e, "asset-id");
+
+  /* Both asset-id and a template. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "dataset-id", "ds", "asset-id", "a",
+      "asset-id-template", "f_%d", NULL);
+  check_start_fails (e, "asset-id-template");
+
+  /* A template without a number, or with a string conversion. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "dataset-id", "ds", "asset-id-template", "frame", NULL);
+  check_start_fails (e, "asset-id-template");
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "dataset-id", "ds", "asset-id-template", "f_%s_%d", NULL);
+  check_start_fails (e, "asset-id-template");
+
+  /* A missing file. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", "/nonexistent/ann.jsonl", NULL);
+  check_start_fails (e, "/nonexistent/ann.jsonl");
+
+  /* No credentials at all (the test environment has none). */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "dataset-id", "ds", "asset-id", "a", "endpoint",
+      server_url, NULL);
+  check_start_fails (e, "DATATURE_VI_SECRET_KEY");
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_secret_key_write_only)
+{
+  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+  GParamSpec *pspec =
+      g_object_class_find_property (G_OBJECT_GET_CLASS (e), "secret-key");
+
+  fail_unless (pspec != NULL);
+  fail_unless ((pspec->flags & G_PARAM_READABLE) == 0);
+  fail_unless ((pspec->flags & G_PARAM_WRITABLE) != 0);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
+static Suite *
+viannotsrc_suite (void)
+{
+  Suite *s = suite_create ("viannotsrc");
+  TCase *tc = tcase_create ("general");
+
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+  g_unsetenv ("http_proxy");
+
+  tcase_add_checked_fixture (tc, server_setup, server_teardown);
+  tcase_set_timeout (tc, 120);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_boxes_in_pixels);
+  tcase_add_test (tc, test_location_equals_dataset);
+  tcase_add_test (tc, test_caps_change_mid_stream);
+  tcase_add_test (tc, test_template_500_frames);
+  tcase_add_test (tc, test_live_never_waits);
+  tcase_add_test (tc, test_non_live_waits);
+  tcase_add_test (tc, test_max_wait);
+  tcase_add_test (tc, test_refresh);
+  tcase_add_test (tc, test_wrong_key);
+  tcase_add_test (tc, test_forbidden);
+  tcase_add_test (tc, test_not_found);
+  tcase_add_test (tc, test_on_error_warn);
+  tcase_add_test (tc, test_missing_properties);
+  tcase_add_test (tc, test_secret_key_write_only);
+
+  return s;
+}
+
+GST_CHECK_MAIN (viannotsrc);
