@@ -1472,6 +1472,13 @@ _vi_export_create_body (const ViExportSpec *spec)
  * into a scratch buffer that each item reuses.
  * ------------------------------------------------------------------------ */
 
+/* For the few helpers of the hot loops. */
+#if defined(__GNUC__)
+#define FAST_INLINE static inline __attribute__ ((always_inline))
+#else
+#define FAST_INLINE static inline
+#endif
+
 typedef enum {
   FIELD_ABSENT,
   FIELD_NULL,
@@ -1523,7 +1530,7 @@ syntax_error (Reader      *r,
   return FALSE;
 }
 
-static inline void
+FAST_INLINE void
 skip_ws (Reader *r)
 {
   /* Bodies are usually compact. */
@@ -1882,7 +1889,7 @@ read_string_slow (Reader       *r,
 
 /* read_string_slow(), with the common case inline: a string of plain
  * ASCII (no escape, control character or byte >= 0x80). */
-static inline gboolean
+FAST_INLINE gboolean
 read_string (Reader  *r,
              Str     *out,
              GError **error)
@@ -2063,7 +2070,7 @@ read_number_slow (Reader  *r,
  * fit in 2^53 with at most 22 of them after the point (the value is
  * then one correctly rounded division of two exact doubles).  Anything
  * else, errors included, is left to read_number_slow(). */
-static inline gboolean
+FAST_INLINE gboolean
 read_number (Reader  *r,
              Number  *out,
              GError **error)
@@ -2100,8 +2107,9 @@ read_number (Reader  *r,
                     mantissa > (G_GUINT64_CONSTANT (1) << 53)))
       return read_number_slow (r, out, error);
   }
-  if (G_UNLIKELY (p < end && (g_ascii_isalnum (*p) || *p == '.' ||
-                              *p == '-' || *p == '+')))
+  /* Usually followed by one of ",]}". */
+  if (G_UNLIKELY (p < end && *p != ',' && *p != ']' && *p != '}' &&
+                  (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '+')))
     return read_number_slow (r, out, error);
 
   if (frac == NULL) {
@@ -3020,6 +3028,438 @@ read_annotation (Reader           *r,
   return _vi_annotation_new_from_parts (r->arena, refs, spec, metadata);
 }
 
+/* ------------------------------------------------------------------------
+ * The fast path of the direct reader.
+ *
+ * The server writes every item the same way: the same members, in the
+ * same order, with no null and nothing unknown.  read_annotation_fast()
+ * reads an item of exactly that shape with straight-line code: the bytes
+ * between two values are compared at once with those expected there
+ * (`,"assetId":` for instance), a few words for a compact body, token by
+ * token when there is white space.  It gives up at the first thing it
+ * does not expect, reporting nothing, and the item is then read again
+ * from its start by read_annotation(), which knows every rule and every
+ * message: the fast path only succeeds where read_annotation() would,
+ * with the same values.
+ * ------------------------------------------------------------------------ */
+
+/* Whether the len bytes at p and at q are the same: a few compares of
+ * words when len and q are constants. */
+FAST_INLINE gboolean
+bytes_equal (const char *p,
+             const char *q,
+             gsize       len)
+{
+  guint64 a, b, diff = 0;
+  gsize i;
+
+  if (len >= 8) {
+    for (i = 0; i + 8 <= len; i += 8) {
+      memcpy (&a, p + i, 8);
+      memcpy (&b, q + i, 8);
+      diff |= a ^ b;
+    }
+    if (i < len) {
+      memcpy (&a, p + len - 8, 8);
+      memcpy (&b, q + len - 8, 8);
+      diff |= a ^ b;
+    }
+  } else if (len >= 4) {
+    guint32 c, d;
+
+    memcpy (&c, p, 4);
+    memcpy (&d, q, 4);
+    diff = c ^ d;
+    memcpy (&c, p + len - 4, 4);
+    memcpy (&d, q + len - 4, 4);
+    diff |= c ^ d;
+  } else {
+    for (i = 0; i < len; i++)
+      diff |= (guchar) p[i] ^ (guchar) q[i];
+  }
+  return diff == 0;
+}
+
+/* fast_lit() with white space between the tokens of lit.  Leaves r->p
+ * where it was when the bytes are not those. */
+static G_GNUC_NO_INLINE gboolean
+fast_lit_spaced (Reader     *r,
+                 const char *lit,
+                 gsize       len)
+{
+  const char *start = r->p;
+  gboolean in_string = FALSE;
+  gsize i;
+
+  for (i = 0; i < len; i++) {
+    if (!in_string)
+      skip_ws (r);
+    if (r->p >= r->end || *r->p != lit[i]) {
+      r->p = start;
+      return FALSE;
+    }
+    if (lit[i] == '"')
+      in_string = !in_string;
+    r->p++;
+  }
+  return TRUE;
+}
+
+/* The tokens of lit (whole tokens: punctuation and strings with no
+ * escape) at r->p, which moves past them; or FALSE with r->p where it
+ * was. */
+FAST_INLINE gboolean
+fast_lit (Reader     *r,
+          const char *lit,
+          gsize       len)
+{
+  if (G_LIKELY ((gsize) (r->end - r->p) >= len && bytes_equal (r->p, lit, len))) {
+    r->p += len;
+    return TRUE;
+  }
+  return fast_lit_spaced (r, lit, len);
+}
+
+#define FAST_LIT(r, lit) fast_lit ((r), lit, sizeof (lit) - 1)
+
+/* Whether the next token starts with c (it is then at r->p). */
+FAST_INLINE gboolean
+fast_peek (Reader *r,
+           char    c)
+{
+  if (G_LIKELY (r->p < r->end && *r->p == c))
+    return TRUE;
+  skip_ws (r);
+  return r->p < r->end && *r->p == c;
+}
+
+FAST_INLINE gboolean
+fast_string (Reader *r,
+             Str    *out)
+{
+  return fast_peek (r, '"') && read_string (r, out, NULL);
+}
+
+FAST_INLINE gboolean
+fast_number (Reader *r,
+             Number *out)
+{
+  skip_ws (r);
+  if (G_UNLIKELY (r->p >= r->end ||
+                  (*r->p != '-' && (guint) (*r->p - '0') >= 10)))
+    return FALSE;
+  return read_number (r, out, NULL);
+}
+
+FAST_INLINE gboolean
+fast_int (Reader *r,
+          gint64 *out)
+{
+  Number number;
+
+  if (!fast_number (r, &number) || !number.is_integer)
+    return FALSE;
+  *out = number.integer;
+  return TRUE;
+}
+
+FAST_INLINE gboolean
+fast_double (Reader *r,
+             double *out)
+{
+  Number number;
+
+  if (!fast_number (r, &number) || !isfinite (number.value))
+    return FALSE;
+  *out = number.value;
+  return TRUE;
+}
+
+/* The strings the arena interns (ids repeated on every item): the last
+ * one read for a slot, as a slice of the body, and what it gave.  The
+ * same bytes again give the same string, found without reading it. */
+typedef struct {
+  const char *raw;        /* NULL when the last one had escapes */
+  gsize       raw_len;
+  ViStrRef    value;      /* in the arena */
+  const char *organization_id;  /* dataset id: stripped of this one */
+} InternCache;
+
+typedef enum {
+  CACHE_ASSET_ID,
+  CACHE_ORGANIZATION_ID,
+  CACHE_DATASET_ID,
+  CACHE_BOUND_TYPE,
+  CACHE_WHOLE_ID,
+  N_CACHES
+} CacheSlot;
+
+/* Whether the string at r->p is the one of cache (read past it then). */
+FAST_INLINE gboolean
+fast_cached (Reader            *r,
+             const InternCache *cache)
+{
+  gsize len = cache->raw_len;
+
+  if (cache->raw != NULL && (gsize) (r->end - r->p) >= len + 2 &&
+      r->p[0] == '"' && r->p[len + 1] == '"' &&
+      bytes_equal (r->p + 1, cache->raw, len)) {
+    r->p += len + 2;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* A string for an interned slot of the arena. */
+static G_GNUC_NO_INLINE gboolean
+fast_intern_slow (Reader      *r,
+                  InternCache *cache,
+                  guint        slot,
+                  ViStrRef     organization_id)
+{
+  ViStrRef ref;
+  Str s;
+
+  if (!fast_string (r, &s))
+    return FALSE;
+  ref.str = str_data (r, &s);
+  ref.len = s.len;
+  if (slot == VI_ARENA_INTERN_DATASET_ID)
+    ref = strip_dataset_prefix (organization_id, ref);
+  cache->raw = s.str;
+  cache->raw_len = s.len;
+  cache->value.str = _vi_arena_intern (r->arena, slot, ref.str, ref.len);
+  cache->value.len = ref.len;
+  cache->organization_id = organization_id.str;
+  return TRUE;
+}
+
+FAST_INLINE gboolean
+fast_intern (Reader      *r,
+             InternCache *cache,
+             guint        slot,
+             ViStrRef    *out)
+{
+  if (!fast_cached (r, cache) &&
+      !fast_intern_slow (r, cache, slot, (ViStrRef) { NULL, 0 }))
+    return FALSE;
+  *out = cache->value;
+  return TRUE;
+}
+
+/* `bound`: [[x, y], ...], at least one point, from after its first
+ * bracket.  The points go to local (of n_local doubles) while they fit,
+ * then to points; *out is where they are. */
+static gboolean
+fast_bound (Reader  *r,
+            double  *local,
+            gsize    n_local,
+            GArray  *points,
+            double **out,
+            gsize   *n_points)
+{
+  double *buffer = local;
+  gsize capacity = n_local, n = 0;
+
+  for (;;) {
+    if (G_UNLIKELY (n + 2 > capacity)) {
+      g_array_set_size (points, MAX (2 * capacity, 16));
+      if (buffer == local)
+        memcpy (points->data, local, n * sizeof (double));
+      buffer = (double *) (gpointer) points->data;
+      capacity = points->len;
+    }
+    if (!fast_double (r, &buffer[n]) || !FAST_LIT (r, ",") ||
+        !fast_double (r, &buffer[n + 1]))
+      return FALSE;
+    n += 2;
+    if (G_LIKELY (r->end - r->p >= 3 && r->p[0] == ']')) {
+      if (r->p[1] == ',' && r->p[2] == '[') {
+        r->p += 3;
+        continue;
+      }
+      if (r->p[1] == ']') {
+        r->p += 2;
+        break;
+      }
+    }
+    if (fast_lit_spaced (r, "],[", 3))
+      continue;
+    if (fast_lit_spaced (r, "]]", 2))
+      break;
+    return FALSE;
+  }
+  *out = buffer;
+  *n_points = n / 2;
+  return TRUE;
+}
+
+/* `contents` from its `kind` value to its closing brace. */
+static ViAnnotationContent *
+fast_contents (Reader *r,
+               GArray *points)
+{
+  if (!fast_peek (r, '"') || r->end - r->p < 2)
+    return NULL;
+  switch (r->p[1]) {
+    case 'P': {
+      double local[32], *bound;
+      gsize n_points;
+      gint64 start, end;
+
+      if (!FAST_LIT (r, "\"PhraseGroundingBoundingBox\",\"bound\":[[") ||
+          !fast_bound (r, local, G_N_ELEMENTS (local), points, &bound, &n_points) ||
+          !FAST_LIT (r, ",\"target\":[") || !fast_int (r, &start) ||
+          !FAST_LIT (r, ",") || !fast_int (r, &end) || !FAST_LIT (r, "]}") ||
+          start < G_MININT || start > G_MAXINT || end < G_MININT || end > G_MAXINT)
+        return NULL;
+      return _vi_annotation_content_new_box_in (r->arena, bound, n_points,
+                                                (int) start, (int) end);
+    }
+
+    case 'C': {
+      Str text;
+
+      if (!FAST_LIT (r, "\"Caption\",\"contents\":") ||
+          !fast_string (r, &text) || !FAST_LIT (r, "}"))
+        return NULL;
+      return _vi_annotation_content_new_caption_len (r->arena,
+                                                     str_data (r, &text),
+                                                     text.len);
+    }
+
+    case 'V': {
+      Str question, answer;
+
+      if (!FAST_LIT (r, "\"Vqa\",\"question\":") ||
+          !fast_string (r, &question) || !FAST_LIT (r, ",\"answer\":") ||
+          !fast_string (r, &answer) || !FAST_LIT (r, "}"))
+        return NULL;
+      return _vi_annotation_content_new_vqa_len (r->arena,
+                                                 str_data (r, &question),
+                                                 question.len,
+                                                 str_data (r, &answer),
+                                                 answer.len);
+    }
+
+    default:
+      return NULL;
+  }
+}
+
+/* `attributes` from after its opening brace: a map of strings, usually
+ * empty. */
+static gboolean
+fast_attributes (Reader      *r,
+                 GHashTable **out)
+{
+  g_autoptr(GHashTable) attributes = NULL;
+
+  *out = NULL;
+  if (G_LIKELY (FAST_LIT (r, "}")))
+    return TRUE;
+  for (;;) {
+    Str name, value;
+
+    if (!fast_string (r, &name) || !FAST_LIT (r, ":") ||
+        !fast_string (r, &value))
+      return FALSE;
+    if (attributes == NULL)
+      attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert (attributes, g_strndup (str_data (r, &name), name.len),
+                         g_strndup (str_data (r, &value), value.len));
+    if (FAST_LIT (r, ","))
+      continue;
+    if (FAST_LIT (r, "}"))
+      break;
+    return FALSE;
+  }
+  *out = g_steal_pointer (&attributes);
+  return TRUE;
+}
+
+/* An item at r->p (an object) in the server's shape, or NULL with r
+ * unchanged but for the scratch buffer, the caches and objects left in
+ * the arena. */
+static ViAnnotation *
+read_annotation_fast (Reader      *r,
+                      InternCache *caches,
+                      GArray      *points)
+{
+  const char *start = r->p;
+  ViAnnotationParts parts;
+  ViStrRef asset_id, organization_id, dataset_id, bound_type, whole_id;
+  Str id, self_link, etag, role;
+
+  if (!FAST_LIT (r, "{\"kind\":\"Annotation\",\"annotationId\":") ||
+      !fast_string (r, &id) ||
+      !FAST_LIT (r, ",\"assetId\":") ||
+      !fast_intern (r, &caches[CACHE_ASSET_ID], VI_ARENA_INTERN_ASSET_ID,
+                    &asset_id) ||
+      !FAST_LIT (r, ",\"workspaceId\":") ||
+      !fast_intern (r, &caches[CACHE_ORGANIZATION_ID],
+                    VI_ARENA_INTERN_ORGANIZATION_ID, &organization_id) ||
+      !FAST_LIT (r, ",\"datasetId\":"))
+    goto fail;
+  /* The dataset id is stripped of the organization id. */
+  if (caches[CACHE_DATASET_ID].organization_id == organization_id.str &&
+      fast_cached (r, &caches[CACHE_DATASET_ID]))
+    dataset_id = caches[CACHE_DATASET_ID].value;
+  else if (fast_intern_slow (r, &caches[CACHE_DATASET_ID],
+                             VI_ARENA_INTERN_DATASET_ID, organization_id))
+    dataset_id = caches[CACHE_DATASET_ID].value;
+  else
+    goto fail;
+
+  if (!FAST_LIT (r, ",\"spec\":{\"boundType\":") ||
+      !fast_intern (r, &caches[CACHE_BOUND_TYPE], VI_ARENA_INTERN_BOUND_TYPE,
+                    &bound_type) ||
+      !FAST_LIT (r, ",\"tag\":") || !fast_int (r, &parts.tag) ||
+      !FAST_LIT (r, ",\"aggregation\":{\"whole\":{\"id\":") ||
+      !fast_intern (r, &caches[CACHE_WHOLE_ID], VI_ARENA_INTERN_WHOLE_ID,
+                    &whole_id) ||
+      !FAST_LIT (r, "},\"thisPart\":{\"role\":") ||
+      !fast_string (r, &role) ||
+      !FAST_LIT (r, "}},\"contents\":{\"kind\":"))
+    goto fail;
+  parts.contents = fast_contents (r, points);
+  if (parts.contents == NULL ||
+      !FAST_LIT (r, "},\"metadata\":{\"timeCreated\":") ||
+      !fast_int (r, &parts.time_created) ||
+      !FAST_LIT (r, ",\"lastUpdated\":") ||
+      !fast_int (r, &parts.last_updated) ||
+      !FAST_LIT (r, ",\"generation\":") ||
+      !fast_int (r, &parts.generation) ||
+      !FAST_LIT (r, ",\"attributes\":{") ||
+      !fast_attributes (r, &parts.attributes))
+    goto fail;
+  if (!FAST_LIT (r, "},\"selfLink\":") ||
+      !fast_string (r, &self_link) ||
+      !FAST_LIT (r, ",\"etag\":") ||
+      !fast_string (r, &etag) ||
+      !FAST_LIT (r, "}")) {
+    g_clear_pointer (&parts.attributes, g_hash_table_unref);
+    goto fail;
+  }
+
+  parts.id = str_ref_of (r, &id);
+  parts.self_link = str_ref_of (r, &self_link);
+  parts.etag = str_ref_of (r, &etag);
+  parts.asset_id = asset_id.str;
+  parts.organization_id = organization_id.str;
+  parts.dataset_id = dataset_id.str;
+  parts.bound_type = bound_type.str;
+  parts.whole_id = whole_id.str;
+  parts.role = role_from_str (r, &role);
+  parts.role_name = str_ref_of (r, &role);
+  return _vi_annotation_new_in_arena (r->arena, &parts);
+
+fail:
+  r->p = start;
+  r->failed = FALSE;
+  return NULL;
+}
+
 static gboolean
 read_page_token (Reader           *r,
                  const ViJsonPath *path,
@@ -3065,6 +3505,7 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
   const char *data = NULL;
   gsize len = 0;
   Reader reader, *r = &reader;
+  InternCache caches[N_CACHES];
   Str key;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -3083,12 +3524,15 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
     return NULL;
   }
 
+  memset (caches, 0, sizeof caches);
   scratch = g_byte_array_new ();
   reader.scratch = scratch;
   arena = _vi_arena_new ();
   reader.arena = arena;
   points = g_array_sized_new (FALSE, FALSE, sizeof (double), 8);
-  items = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_unref);
+  /* Items take some 600 bytes each as the server writes them. */
+  items = g_ptr_array_new_full ((guint) MIN (len / 512 + 1, 65536),
+                                (GDestroyNotify) vi_annotation_unref);
 
   if (peek (r) != TOKEN_OBJECT) {
     TokenKind kind = peek (r);
@@ -3132,10 +3576,15 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
           type_error (r, &item_path, "an object", error);
           return NULL;
         }
-        g_byte_array_set_size (scratch, 0);
-        annotation = read_annotation (r, &item_path, points, error);
-        if (annotation == NULL)
-          return NULL;
+        if (scratch->len > 0)
+          g_byte_array_set_size (scratch, 0);
+        annotation = read_annotation_fast (r, caches, points);
+        if (annotation == NULL) {
+          g_byte_array_set_size (scratch, 0);
+          annotation = read_annotation (r, &item_path, points, error);
+          if (annotation == NULL)
+            return NULL;
+        }
         g_ptr_array_add (items, annotation);
         _vi_arena_add_refs (arena, 1);
         index++;

@@ -149,6 +149,31 @@ ViResourceMetadata    *_vi_resource_metadata_new_in       (ViArena             *
                                                            gint64               last_updated,
                                                            gint64               generation,
                                                            GHashTable          *attributes);
+/* What the fast path of the direct reader gathers for one item: strings
+ * are slices (str never NULL) but for those already interned in the
+ * arena; attributes: (transfer full) (nullable); contents: in the
+ * arena. */
+typedef struct {
+  ViStrRef             id;
+  ViStrRef             self_link;
+  ViStrRef             etag;
+  const char          *asset_id;
+  const char          *organization_id;
+  const char          *dataset_id;
+  const char          *bound_type;
+  const char          *whole_id;
+  gint64               tag;
+  ViRole               role;
+  ViStrRef             role_name;
+  ViAnnotationContent *contents;
+  gint64               time_created;
+  gint64               last_updated;
+  gint64               generation;
+  GHashTable          *attributes;
+} ViAnnotationParts;
+
+ViAnnotation          *_vi_annotation_new_in_arena        (ViArena                 *arena,
+                                                           const ViAnnotationParts *parts);
 /* arena: (transfer full) (nullable): where the items are. */
 ViAnnotationPage      *_vi_annotation_page_new_take       (GPtrArray           *items,
                                                            ViArena             *arena,

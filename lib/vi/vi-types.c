@@ -1628,6 +1628,71 @@ _vi_annotation_new_from_parts (ViArena            *arena,
   return self;
 }
 
+/* The fast path of the direct reader: an annotation with its spec and
+ * metadata in one block of the arena.  The interned strings of parts are
+ * in the arena already; the others are copied. */
+ViAnnotation *
+_vi_annotation_new_in_arena (ViArena                 *arena,
+                             const ViAnnotationParts *parts)
+{
+  gboolean keep_name = (parts->role == VI_ROLE_UNKNOWN &&
+                        parts->role_name.str != NULL);
+  gsize annotation_size, spec_size, metadata_size;
+  ViAnnotation *self;
+  ViAnnotationSpec *spec;
+  ViResourceMetadata *metadata;
+  char *block, *cursor;
+
+  annotation_size = (sizeof (ViAnnotation) + parts->id.len + 1 +
+                     parts->self_link.len + 1 + parts->etag.len + 1 + 7) & ~(gsize) 7;
+  spec_size = (sizeof (ViAnnotationSpec) +
+               (keep_name ? parts->role_name.len + 1 : 0) + 7) & ~(gsize) 7;
+  metadata_size = (sizeof (ViResourceMetadata) + 7) & ~(gsize) 7;
+  block = _vi_arena_alloc (arena, annotation_size + spec_size + metadata_size);
+
+  metadata = (ViResourceMetadata *) (gpointer) (block + annotation_size + spec_size);
+  g_atomic_ref_count_init (&metadata->ref_count);
+  metadata->arena = arena;
+  metadata->time_created = parts->time_created;
+  metadata->last_updated = parts->last_updated;
+  metadata->generation = parts->generation;
+  metadata->attributes = parts->attributes;
+  g_ptr_array_add (arena->metadata, &metadata->attributes);
+
+  spec = (ViAnnotationSpec *) (gpointer) (block + annotation_size);
+  g_atomic_ref_count_init (&spec->ref_count);
+  spec->arena = arena;
+  spec->bound_type = parts->bound_type;
+  spec->tag = parts->tag;
+  spec->whole_id = parts->whole_id;
+  spec->role = parts->role;
+  if (keep_name) {
+    cursor = spec->strings;
+    spec->role_name = pack_string (&cursor, parts->role_name.str,
+                                   parts->role_name.len);
+  } else {
+    spec->role_name = vi_role_to_string (parts->role);
+    if (spec->role_name == NULL)
+      spec->role_name = UNKNOWN_NAME;
+  }
+  spec->contents = parts->contents;
+
+  self = (ViAnnotation *) (gpointer) block;
+  g_atomic_ref_count_init (&self->ref_count);
+  self->arena = arena;
+  cursor = self->strings;
+  self->annotation_id = pack_string (&cursor, parts->id.str, parts->id.len);
+  self->asset_id = parts->asset_id;
+  self->organization_id = parts->organization_id;
+  self->dataset_id = parts->dataset_id;
+  self->self_link = pack_string (&cursor, parts->self_link.str,
+                                 parts->self_link.len);
+  self->etag = pack_string (&cursor, parts->etag.str, parts->etag.len);
+  self->spec = spec;
+  self->metadata = metadata;
+  return self;
+}
+
 /**
  * vi_annotation_new:
  * @annotation_id: the annotation's id
