@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 
 #include <vi/vi.h>
 #include "vi-local-server.h"
@@ -252,6 +254,126 @@ test_errors (Fixture       *f,
   }
 }
 
+static char *
+write_temp_jsonl (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_upload_wait (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *path = write_temp_jsonl (
+      "{\"asset_id\": \"up 1\", \"caption\": \"A red car\", "
+      "\"grounded_phrases\": [{\"phrase\": \"red car\", "
+      "\"bbox\": [0.1, 0.2, 0.4, 0.6]}]}\n"
+      "{\"asset_id\": \"up 2\", \"contents\": {\"question\": \"Q?\", "
+      "\"answer\": \"A.\"}}\n");
+  g_autofree char *bad = write_temp_jsonl ("{\"asset_id\": \"x\"}\n"
+      "{\"asset_id\": \"y\", \"caption\": \"ok\"}\n");
+  g_auto (Run) up = { 0 };
+  g_auto (Run) nowait = { 0 };
+  g_auto (Run) wait = { 0 };
+  g_auto (Run) rejected = { 0 };
+  g_auto (Run) warned = { 0 };
+  g_autoptr (JsonNode) session = NULL;
+  const char *id;
+
+  /* Upload and wait: the summary on stdout, progress lines on stderr. */
+  run_cli (f, &up, KEY, (const char *[]) { "upload", "up", path, NULL });
+  g_assert_cmpint (up.status, ==, 0);
+  g_assert_nonnull (strstr (up.out, "complete"));
+  g_assert_nonnull (strstr (up.out, "Created: 3"));
+  g_assert_nonnull (strstr (up.err, "uploading"));
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "up",
+          NULL), ==, 3);
+
+  /* --no-wait prints the session; wait picks it up. */
+  run_cli (f, &nowait, KEY, (const char *[]) { "upload", "up2", path,
+        "--no-wait", "--json", NULL });
+  g_assert_cmpint (nowait.status, ==, 0);
+  session = parse (nowait.out);
+  id = json_object_get_string_member (json_node_get_object (session),
+      "annotationImportSessionId");
+  g_assert_nonnull (id);
+  run_cli (f, &wait, KEY, (const char *[]) { "wait", "up2", id, NULL });
+  g_assert_cmpint (wait.status, ==, 0);
+  g_assert_nonnull (strstr (wait.out, "Complete: Reached"));
+
+  /* A bad line under the default RejectSession: exit 1, the reason shown;
+   * under Warn the good line is imported. */
+  run_cli (f, &rejected, KEY, (const char *[]) { "upload", "bad", bad, NULL });
+  g_assert_cmpint (rejected.status, ==, 1);
+  g_assert_nonnull (strstr (rejected.err, "FailedReach"));
+  run_cli (f, &warned, KEY, (const char *[]) { "upload", "bad", bad,
+        "--on-bad-annotation", "Warn", NULL });
+  g_assert_cmpint (warned.status, ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "bad",
+          NULL), ==, 1);
+
+  g_unlink (path);
+  g_unlink (bad);
+}
+
+static void
+test_export (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-cli-export-XXXXXX", &error);
+  g_autofree char *jsonl = NULL;
+  g_autofree char *contents = NULL;
+  g_auto (Run) create = { 0 };
+  g_auto (Run) list = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) download = { 0 };
+  g_autoptr (JsonNode) created = NULL;
+  const char *id;
+
+  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
+        "--wait", "--json", NULL });
+  g_assert_cmpint (create.status, ==, 0);
+  created = parse (create.out);
+  id = json_object_get_string_member (json_node_get_object (created),
+      "datasetExportId");
+  g_assert_nonnull (id);
+
+  run_cli (f, &list, KEY, (const char *[]) { "export", "list", "ds", NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  g_assert_nonnull (strstr (list.out, id));
+  g_assert_nonnull (strstr (list.out, "1 export"));
+
+  run_cli (f, &get, KEY, (const char *[]) { "export", "get", "ds", id, NULL });
+  g_assert_cmpint (get.status, ==, 0);
+  g_assert_nonnull (strstr (get.out, "ViJsonl"));
+  g_assert_nonnull (strstr (get.out, "Download:"));
+
+  run_cli (f, &download, KEY, (const char *[]) { "export", "download", "ds",
+        id, dir, NULL });
+  g_assert_cmpint (download.status, ==, 0);
+  jsonl = g_build_filename (dir, "ds", "dump", "annotations",
+      "annotations.jsonl", NULL);
+  g_assert_true (g_file_get_contents (jsonl, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "A cat sitting on a couch"));
+
+  {
+    g_auto (Run) usage = { 0 };
+    run_cli (f, &usage, KEY, (const char *[]) { "export", "frob", "ds",
+          NULL });
+    g_assert_cmpint (usage.status, ==, 2);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -263,6 +385,8 @@ main (int    argc,
   ADD ("/cli/list-json-get-delete", test_list_json_get_delete);
   ADD ("/cli/pages", test_pages);
   ADD ("/cli/errors", test_errors);
+  ADD ("/cli/upload-wait", test_upload_wait);
+  ADD ("/cli/export", test_export);
 #undef ADD
 
   return g_test_run ();
