@@ -21,6 +21,7 @@
 #include "vi-error-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
+#include "vi-file-stream-private.h"
 
 #define DEFAULT_POLL_INTERVAL_MS 1000
 /* Signed-upload progress is reported at most once per this many bytes,
@@ -1491,7 +1492,6 @@ upload_attempt (GTask *task)
   GHashTableIter iter;
   gpointer key, value;
   GError *error = NULL;
-  GFileInputStream *stream;
   goffset size;
 
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
@@ -1502,16 +1502,16 @@ upload_attempt (GTask *task)
 
   data->bytes_sent = 0;
   gfile = g_file_new_for_path (file->path);
-  stream = g_file_read (gfile, NULL, &error);
-  if (stream == NULL) {
+  info = g_file_query_info (gfile, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+      G_FILE_QUERY_INFO_NONE, NULL, &error);
+  if (info == NULL) {
     g_prefix_error (&error, "cannot read %s: ", file->path);
     upload_fail (task, error);
     return;
   }
-  data->body = G_INPUT_STREAM (stream);
-  info = g_file_input_stream_query_info (stream,
-      G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error);
-  if (info == NULL) {
+  /* Read on this thread: see vi-file-stream-private.h. */
+  data->body = _vi_file_stream_new (file->path, &error);
+  if (data->body == NULL) {
     g_prefix_error (&error, "cannot read %s: ", file->path);
     upload_fail (task, error);
     return;
