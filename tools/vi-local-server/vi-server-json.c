@@ -76,6 +76,54 @@ vi_json_append_double (GString *out,
       return;
     }
 
+  /* Fast path for what the store mostly holds, normalized coordinates
+   * with a few decimals: the fewest decimals k for which m / 10^k (one
+   * correctly rounded division of exact values) is the value itself; then
+   * "0.m" reads back as exactly that double.  Printed without printf. */
+  if (value >= 0 && value < 1e6)
+    {
+      static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                      1e8, 1e9 };
+      for (guint k = 1; k < G_N_ELEMENTS (pow10); k++)
+        {
+          double scaled = value * pow10[k];
+          guint64 m;
+
+          if (scaled >= 9e15)
+            break;
+          m = (guint64) llround (scaled);
+          if ((double) m / pow10[k] == value)
+            {
+              char digits[32];
+              int n = 0, point;
+              guint64 t = m;
+
+              do
+                {
+                  digits[n++] = (char) ('0' + t % 10);
+                  t /= 10;
+                }
+              while (t != 0);
+              while (n <= (int) k)
+                digits[n++] = '0';
+              /* digits holds m reversed, with at least k + 1 of them. */
+              point = (int) k;
+              for (int i = n - 1; i >= point; i--)
+                g_string_append_c (out, digits[i]);
+              g_string_append_c (out, '.');
+              /* Drop trailing zeros of the fraction, keep one digit. */
+              {
+                int last = 0;
+                while (last < point - 1 && digits[last] == '0')
+                  last++;
+                for (int i = point - 1; i >= last; i--)
+                  g_string_append_c (out, digits[i]);
+              }
+              return;
+            }
+        }
+    }
+
   /* The shortest of %.15g, %.16g, %.17g that reads back as the same double:
    * 0.1 stays "0.1" instead of "0.10000000000000001". */
   g_ascii_formatd (buf, sizeof buf, "%.15g", value);
