@@ -500,29 +500,13 @@ typedef struct {
   GCancellable *cancellable;     /* ours: user's, or the deadline */
   gulong cancel_id;
   GSource *deadline_source;
-  GSource *sleep_source;
-  GSource *cancel_source;
   gboolean timed_out;
   guint n_polls;
 } WaitData;
 
 static void
-wait_stop_sleeping (WaitData *data)
-{
-  if (data->sleep_source != NULL) {
-    g_source_destroy (data->sleep_source);
-    g_clear_pointer (&data->sleep_source, g_source_unref);
-  }
-  if (data->cancel_source != NULL) {
-    g_source_destroy (data->cancel_source);
-    g_clear_pointer (&data->cancel_source, g_source_unref);
-  }
-}
-
-static void
 wait_data_free (WaitData *data)
 {
-  wait_stop_sleeping (data);
   if (data->deadline_source != NULL) {
     g_source_destroy (data->deadline_source);
     g_source_unref (data->deadline_source);
@@ -591,27 +575,20 @@ wait_return_error (GTask  *task,
   g_task_return_error (task, error);
 }
 
-static gboolean
-wait_sleep_done_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-
-  wait_stop_sleeping (g_task_get_task_data (task));
-  wait_poll (g_object_ref (task));
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_sleep_cancelled_cb (GCancellable *cancellable,
-                         gpointer      user_data)
+static void
+wait_slept_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   GTask *task = user_data;
   GError *error = NULL;
 
-  wait_stop_sleeping (g_task_get_task_data (task));
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  wait_return_error (task, error);
-  return G_SOURCE_REMOVE;
+  if (!_vi_sleep_finish (result, &error)) {
+    wait_return_error (task, error);
+    g_object_unref (task);
+    return;
+  }
+  wait_poll (task);
 }
 
 static gboolean
@@ -636,7 +613,6 @@ wait_got_export_cb (GObject      *source,
   GError *error = NULL;
   GPtrArray *conditions;
   gboolean all_reached = TRUE;
-  GMainContext *context = g_task_get_context (task);
 
   export_ = vi_client_get_export_finish (VI_CLIENT (source), result, &error);
   data->n_polls++;
@@ -674,17 +650,9 @@ wait_got_export_cb (GObject      *source,
     return;
   }
 
-  /* Not yet: sleep, then poll again.  Each source holds a task ref;
-   * whichever fires first destroys both. */
-  data->sleep_source = g_timeout_source_new (data->interval_ms);
-  g_source_set_callback (data->sleep_source, wait_sleep_done_cb,
-      g_object_ref (task), g_object_unref);
-  g_source_attach (data->sleep_source, context);
-  data->cancel_source = g_cancellable_source_new (data->cancellable);
-  g_source_set_callback (data->cancel_source,
-      (GSourceFunc) (void (*)(void)) wait_sleep_cancelled_cb,
-      g_object_ref (task), g_object_unref);
-  g_source_attach (data->cancel_source, context);
+  /* Not yet: sleep, then poll again. */
+  _vi_sleep_async (data->interval_ms / 1000.0, data->cancellable,
+      wait_slept_cb, g_object_ref (task));
 }
 
 /* Takes the task. */
@@ -913,16 +881,12 @@ typedef struct {
   GInputStream *stream;
   guint8 *buf;
   guint attempts;
-  guint server_retries;
-  guint rate_retries;
-  GSource *wait_source;
-  GSource *cancel_source;
+  ViRetryState retries;
 } Fetch;
 
 static void
 fetch_free (Fetch *f)
 {
-  g_assert (f->wait_source == NULL && f->cancel_source == NULL);
   g_clear_object (&f->stream);
   g_clear_object (&f->msg);
   g_free (f->buf);
@@ -942,63 +906,33 @@ fetch_what (Fetch *f)
 }
 
 static void
-fetch_stop_waiting (Fetch *f)
-{
-  if (f->wait_source != NULL) {
-    g_source_destroy (f->wait_source);
-    g_clear_pointer (&f->wait_source, g_source_unref);
-  }
-  if (f->cancel_source != NULL) {
-    g_source_destroy (f->cancel_source);
-    g_clear_pointer (&f->cancel_source, g_source_unref);
-  }
-}
-
-static gboolean
-fetch_wait_done_cb (gpointer user_data)
-{
-  Fetch *f = user_data;
-
-  fetch_stop_waiting (f);
-  fetch_start (f);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-fetch_wait_cancelled_cb (GCancellable *cancellable,
-                         gpointer      user_data)
+fetch_slept_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
   Fetch *f = user_data;
   GError *error = NULL;
 
-  fetch_stop_waiting (f);
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  fetch_failed (f, error);
-  return G_SOURCE_REMOVE;
+  if (!_vi_sleep_finish (result, &error)) {
+    fetch_failed (f, error);
+    return;
+  }
+  fetch_start (f);
 }
 
+/* The fetch stays alive until the wait ends, one way or the other. */
 static void
 fetch_schedule_retry (Fetch  *f,
                       double  seconds)
 {
   Download *dl = g_task_get_task_data (f->task);
-  GMainContext *context = g_task_get_context (f->task);
-  guint ms = (guint) MIN (seconds * 1000.0, (double) G_MAXUINT / 2);
 
   g_debug ("%s: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-      ": attempt %u failed, retrying in %u ms", fetch_what (f), f->start,
-      f->end, f->attempts, ms);
+      ": attempt %u failed, retrying in %.3f s", fetch_what (f), f->start,
+      f->end, f->attempts, seconds);
   g_clear_object (&f->stream);
   g_clear_object (&f->msg);
-  /* The fetch stays alive until one of the two sources fires; both are
-   * destroyed then. */
-  f->wait_source = g_timeout_source_new (ms);
-  g_source_set_callback (f->wait_source, fetch_wait_done_cb, f, NULL);
-  g_source_attach (f->wait_source, context);
-  f->cancel_source = g_cancellable_source_new (dl->cancellable);
-  g_source_set_callback (f->cancel_source,
-      (GSourceFunc) (void (*)(void)) fetch_wait_cancelled_cb, f, NULL);
-  g_source_attach (f->cancel_source, context);
+  _vi_sleep_async (seconds, dl->cancellable, fetch_slept_cb, f);
 }
 
 /* A failure below HTTP, or a body cut short: retried as the API's
@@ -1008,16 +942,15 @@ fetch_transport_error (Fetch  *f,
                        GError *error)
 {
   Download *dl = g_task_get_task_data (f->task);
+  double delay;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     fetch_failed (f, error);
     return;
   }
-  if (f->server_retries < dl->policy.max_retries) {
-    f->server_retries++;
+  if (_vi_retry_next (&dl->policy, &f->retries, 0, NULL, &delay)) {
     g_error_free (error);
-    fetch_schedule_retry (f, _vi_http_backoff_delay (&dl->policy,
-            f->server_retries));
+    fetch_schedule_retry (f, delay);
     return;
   }
   {
@@ -1041,26 +974,10 @@ fetch_bad_status (Fetch *f,
   Download *dl = g_task_get_task_data (f->task);
   SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
   GError *error = NULL;
+  double delay;
 
-  if (status == 429 && f->rate_retries < dl->policy.max_rate_limit_retries) {
-    const char *retry_after = soup_message_headers_get_one (headers,
-        "Retry-After");
-    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-    double delay;
-
-    f->rate_retries++;
-    if (_vi_http_parse_retry_after (retry_after, now, &delay))
-      delay = MIN (delay, dl->policy.max_delay);
-    else
-      delay = _vi_http_backoff_delay (&dl->policy, f->rate_retries);
+  if (_vi_retry_next (&dl->policy, &f->retries, status, headers, &delay)) {
     fetch_schedule_retry (f, delay);
-    return;
-  }
-  if ((status == 500 || status == 502 || status == 503 || status == 504) &&
-      f->server_retries < dl->policy.max_retries) {
-    f->server_retries++;
-    fetch_schedule_retry (f, _vi_http_backoff_delay (&dl->policy,
-            f->server_retries));
     return;
   }
   if (status == 416) {

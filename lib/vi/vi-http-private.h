@@ -15,6 +15,31 @@ typedef struct {
   double max_delay;               /* seconds; also caps Retry-After */
 } ViRetryPolicy;
 
+/* How many retries of each kind a request has had. */
+typedef struct {
+  guint server_retries;           /* 5xx, timeouts, transport errors */
+  guint rate_retries;             /* 429 */
+} ViRetryState;
+
+/* The retry rule of vi-api.md §6.3 for any request (API call, signed
+ * upload, ranged download): status is the HTTP status, or 0 when the
+ * exchange failed below HTTP (but not cancelled).  TRUE when another
+ * attempt is due, after *delay seconds; the retry is counted in state. */
+gboolean _vi_retry_next (const ViRetryPolicy *policy,
+                         ViRetryState        *state,
+                         guint                status,
+                         SoupMessageHeaders  *response_headers,
+                         double              *delay);
+
+/* Waits on the thread-default main context; a cancellation ends the wait
+ * at once with G_IO_ERROR_CANCELLED. */
+void     _vi_sleep_async  (double               seconds,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data);
+gboolean _vi_sleep_finish (GAsyncResult        *result,
+                           GError             **error);
+
 /* One request to the API, ready to be sent and re-sent. */
 typedef struct {
   SoupSession  *session;          /* borrowed from the client */

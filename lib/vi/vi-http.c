@@ -175,6 +175,140 @@ _vi_http_backoff_delay (const ViRetryPolicy *policy,
   return g_random_double_range (0, ceiling);
 }
 
+/* The retry rule of vi-api.md §6.3, shared by API calls, signed uploads
+ * and ranged downloads.  status is the HTTP status, or 0 when the exchange
+ * failed below HTTP (transport_error, never a cancellation).  Counts the
+ * retry in state and gives the wait before the next attempt. */
+gboolean
+_vi_retry_next (const ViRetryPolicy *policy,
+                ViRetryState        *state,
+                guint                status,
+                SoupMessageHeaders  *response_headers,
+                double              *delay)
+{
+  if (status == 0 || status == 500 || status == 502 || status == 503 ||
+      status == 504) {
+    /* Retry-After is ignored for these, as the SDK does. */
+    if (state->server_retries >= policy->max_retries)
+      return FALSE;
+    state->server_retries++;
+    *delay = _vi_http_backoff_delay (policy, state->server_retries);
+    return TRUE;
+  }
+
+  if (status == 429) {
+    const char *retry_after = response_headers ?
+        soup_message_headers_get_one (response_headers, "Retry-After") : NULL;
+    g_autoptr (GDateTime) now = NULL;
+
+    if (state->rate_retries >= policy->max_rate_limit_retries)
+      return FALSE;
+    state->rate_retries++;
+    now = g_date_time_new_now_utc ();
+    if (_vi_http_parse_retry_after (retry_after, now, delay))
+      *delay = MIN (*delay, policy->max_delay);
+    else
+      *delay = _vi_http_backoff_delay (policy, state->rate_retries);
+    return TRUE;
+  }
+
+  return FALSE;
+}
+
+/* ------------------------------------------------------------------------
+ * A wait that a cancellation ends at once
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  GSource *timer;
+  GSource *cancel;
+} SleepData;
+
+static void
+sleep_stop (SleepData *data)
+{
+  if (data->timer != NULL) {
+    g_source_destroy (data->timer);
+    g_clear_pointer (&data->timer, g_source_unref);
+  }
+  if (data->cancel != NULL) {
+    g_source_destroy (data->cancel);
+    g_clear_pointer (&data->cancel, g_source_unref);
+  }
+}
+
+static void
+sleep_data_free (SleepData *data)
+{
+  sleep_stop (data);
+  g_free (data);
+}
+
+static gboolean
+sleep_timer_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+
+  sleep_stop (g_task_get_task_data (task));
+  g_task_return_boolean (task, TRUE);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sleep_cancel_cb (GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  GTask *task = user_data;
+  GError *error = NULL;
+
+  sleep_stop (g_task_get_task_data (task));
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  g_task_return_error (task, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits on the thread-default main context; cancelling ends the wait at
+ * once with G_IO_ERROR_CANCELLED. */
+void
+_vi_sleep_async (double               seconds,
+                 GCancellable        *cancellable,
+                 GAsyncReadyCallback  callback,
+                 gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback,
+      user_data);
+  SleepData *data = g_new0 (SleepData, 1);
+  GMainContext *context = g_task_get_context (task);
+  guint ms = seconds <= 0 ? 0 :
+      (guint) MIN (seconds * 1000.0, (double) (G_MAXUINT / 2));
+
+  g_task_set_source_tag (task, _vi_sleep_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) sleep_data_free);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  /* Each source holds a task ref; whichever fires first destroys both. */
+  data->timer = g_timeout_source_new (ms);
+  g_source_set_callback (data->timer, sleep_timer_cb, g_object_ref (task),
+      g_object_unref);
+  g_source_attach (data->timer, context);
+  if (cancellable != NULL) {
+    data->cancel = g_cancellable_source_new (cancellable);
+    g_source_set_callback (data->cancel,
+        (GSourceFunc) (void (*)(void)) sleep_cancel_cb, g_object_ref (task),
+        g_object_unref);
+    g_source_attach (data->cancel, context);
+  }
+}
+
+gboolean
+_vi_sleep_finish (GAsyncResult  *result,
+                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* ------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------ */
@@ -282,16 +416,6 @@ _vi_http_set_status_error (GError     **error,
   g_propagate_error (error, err);
 }
 
-static gboolean
-is_retryable_transport_error (const GError *error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FALSE;
-  /* Anything below HTTP (refused, reset, dropped, truncated, timed out,
-   * TLS) may succeed on another attempt. */
-  return TRUE;
-}
-
 static void
 set_transport_error (GError     **error,
                      const char  *what,
@@ -321,17 +445,12 @@ typedef struct {
   gsize          filled;
   gsize          alloc;
   guint          attempts;
-  guint          server_retries;
-  guint          rate_retries;
-  GSource       *wait_source;
-  GSource       *cancel_source;
+  ViRetryState   retries;
 } SendData;
 
 static void
 send_data_free (SendData *data)
 {
-  g_assert (data->wait_source == NULL);
-  g_assert (data->cancel_source == NULL);
   g_clear_object (&data->stream);
   g_free (data->buf);
   g_clear_object (&data->msg);
@@ -342,41 +461,18 @@ send_data_free (SendData *data)
 static void start_attempt (GTask *task);
 
 static void
-stop_waiting (SendData *data)
+retry_slept_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  if (data->wait_source != NULL) {
-    g_source_destroy (data->wait_source);
-    g_clear_pointer (&data->wait_source, g_source_unref);
-  }
-  if (data->cancel_source != NULL) {
-    g_source_destroy (data->cancel_source);
-    g_clear_pointer (&data->cancel_source, g_source_unref);
-  }
-}
-
-static gboolean
-wait_done_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  SendData *data = g_task_get_task_data (task);
-
-  stop_waiting (data);
-  start_attempt (task);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-wait_cancelled_cb (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  GTask *task = user_data;
-  SendData *data = g_task_get_task_data (task);
+  g_autoptr (GTask) task = user_data;
   GError *error = NULL;
 
-  stop_waiting (data);
-  g_cancellable_set_error_if_cancelled (cancellable, &error);
-  g_task_return_error (task, error);
-  return G_SOURCE_REMOVE;
+  if (!_vi_sleep_finish (result, &error)) {
+    g_task_return_error (task, error);
+    return;
+  }
+  start_attempt (task);
 }
 
 static void
@@ -384,26 +480,11 @@ schedule_retry (GTask  *task,
                 double  seconds)
 {
   SendData *data = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  GMainContext *context = g_task_get_context (task);
-  guint ms = (guint) MIN (seconds * 1000.0, (double) G_MAXUINT / 2);
 
-  g_debug ("%s: attempt %u failed, retrying in %u ms", data->request->what,
-      data->attempts, ms);
-
-  /* Each source holds a task ref; whichever fires first destroys both. */
-  data->wait_source = g_timeout_source_new (ms);
-  g_source_set_callback (data->wait_source, wait_done_cb,
-      g_object_ref (task), g_object_unref);
-  g_source_attach (data->wait_source, context);
-
-  if (cancellable != NULL) {
-    data->cancel_source = g_cancellable_source_new (cancellable);
-    g_source_set_callback (data->cancel_source,
-        (GSourceFunc) (void (*)(void)) wait_cancelled_cb,
-        g_object_ref (task), g_object_unref);
-    g_source_attach (data->cancel_source, context);
-  }
+  g_debug ("%s: attempt %u failed, retrying in %.3f s", data->request->what,
+      data->attempts, seconds);
+  _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
+      g_object_ref (task));
 }
 
 /* What happens once a response body is in (body != NULL) or the exchange
@@ -418,17 +499,17 @@ handle_response (GTask  *task,
   g_autoptr (GError) error = error_in;
   g_autoptr (GBytes) body = body_in;
   guint status;
+  double delay;
 
   if (body == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-    if (is_retryable_transport_error (error) &&
-        data->server_retries < request->policy.max_retries) {
-      data->server_retries++;
-      schedule_retry (task, _vi_http_backoff_delay (&request->policy,
-              data->server_retries));
+    /* Anything below HTTP (refused, reset, dropped, truncated, timed out,
+     * TLS) may succeed on another attempt. */
+    if (_vi_retry_next (&request->policy, &data->retries, 0, NULL, &delay)) {
+      schedule_retry (task, delay);
       return;
     }
     {
@@ -473,28 +554,9 @@ handle_response (GTask  *task,
     return;
   }
 
-  if (status == 429 &&
-      data->rate_retries < request->policy.max_rate_limit_retries) {
-    double delay;
-    const char *retry_after =
-        soup_message_headers_get_one (soup_message_get_response_headers
-        (data->msg), "Retry-After");
-    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-
-    data->rate_retries++;
-    if (_vi_http_parse_retry_after (retry_after, now, &delay))
-      delay = MIN (delay, request->policy.max_delay);
-    else
-      delay = _vi_http_backoff_delay (&request->policy, data->rate_retries);
+  if (_vi_retry_next (&request->policy, &data->retries, status,
+          soup_message_get_response_headers (data->msg), &delay)) {
     schedule_retry (task, delay);
-    return;
-  }
-
-  if ((status == 500 || status == 502 || status == 503 || status == 504) &&
-      data->server_retries < request->policy.max_retries) {
-    data->server_retries++;
-    schedule_retry (task, _vi_http_backoff_delay (&request->policy,
-            data->server_retries));
     return;
   }
 

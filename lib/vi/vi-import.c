@@ -298,99 +298,6 @@ vi_collect_annotation_files (const char *const  *paths,
  * Helpers: a wait a cancellation ends, URLs
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-  GSource *timer;
-  GSource *cancel;
-} SleepData;
-
-static void
-sleep_stop (SleepData *data)
-{
-  if (data->timer != NULL) {
-    g_source_destroy (data->timer);
-    g_clear_pointer (&data->timer, g_source_unref);
-  }
-  if (data->cancel != NULL) {
-    g_source_destroy (data->cancel);
-    g_clear_pointer (&data->cancel, g_source_unref);
-  }
-}
-
-static void
-sleep_data_free (SleepData *data)
-{
-  sleep_stop (data);
-  g_free (data);
-}
-
-static gboolean
-sleep_timer_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-
-  sleep_stop (g_task_get_task_data (task));
-  g_task_return_boolean (task, TRUE);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-sleep_cancel_cb (GCancellable *cancellable,
-                 gpointer      user_data)
-{
-  GTask *task = user_data;
-
-  sleep_stop (g_task_get_task_data (task));
-  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-      "Operation was cancelled");
-  return G_SOURCE_REMOVE;
-}
-
-/* Waits ms milliseconds on the thread-default context; cancelling ends
- * the wait at once with G_IO_ERROR_CANCELLED. */
-static void
-sleep_async (guint                ms,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback,
-      user_data);
-  SleepData *data = g_new0 (SleepData, 1);
-  GMainContext *context = g_task_get_context (task);
-
-  g_task_set_source_tag (task, sleep_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) sleep_data_free);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  data->timer = g_timeout_source_new (ms);
-  g_source_set_callback (data->timer, sleep_timer_cb, g_object_ref (task),
-      g_object_unref);
-  g_source_attach (data->timer, context);
-  if (cancellable != NULL) {
-    data->cancel = g_cancellable_source_new (cancellable);
-    g_source_set_callback (data->cancel,
-        (GSourceFunc) (void (*)(void)) sleep_cancel_cb, g_object_ref (task),
-        g_object_unref);
-    g_source_attach (data->cancel, context);
-  }
-}
-
-static gboolean
-sleep_finish (GAsyncResult  *result,
-              GError       **error)
-{
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static guint
-seconds_to_ms (double seconds)
-{
-  if (seconds <= 0)
-    return 0;
-  return (guint) MIN (seconds * 1000.0, (double) (G_MAXUINT / 2));
-}
-
 /* ".../annotationImportSessions[/{id}]"; ids validated by the caller. */
 static char *
 sessions_url (ViClient   *client,
@@ -677,7 +584,7 @@ wait_slept_cb (GObject      *source,
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
 
-  if (!sleep_finish (result, &error)) {
+  if (!_vi_sleep_finish (result, &error)) {
     wait_return_error (task, error);
     return;
   }
@@ -743,7 +650,8 @@ wait_got_cb (GObject      *source,
   }
 
   wait_report (data, VI_UPLOAD_STAGE_PROCESSING);
-  sleep_async (data->interval_ms, data->op_cancellable, wait_slept_cb,
+  _vi_sleep_async (data->interval_ms / 1000.0, data->op_cancellable,
+      wait_slept_cb,
       g_object_ref (task));
 }
 
@@ -1000,8 +908,7 @@ typedef struct {
   SoupMessage               *msg;
   GInputStream              *body;
   guint                      attempts;
-  guint                      server_retries;
-  guint                      rate_retries;
+  ViRetryState               retries;
 
   GError                    *failure;     /* while marking the session */
 } UploadData;
@@ -1370,7 +1277,7 @@ upload_retry_slept_cb (GObject      *source,
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
 
-  if (!sleep_finish (result, &error)) {
+  if (!_vi_sleep_finish (result, &error)) {
     upload_fail (task, error);
     return;
   }
@@ -1385,7 +1292,7 @@ upload_retry (GTask  *task,
 
   g_debug ("upload of %s: attempt %u failed, retrying in %.3f s",
       data->current->path, data->attempts, seconds);
-  sleep_async (seconds_to_ms (seconds), g_task_get_cancellable (task),
+  _vi_sleep_async (seconds, g_task_get_cancellable (task),
       upload_retry_slept_cb, g_object_ref (task));
 }
 
@@ -1401,6 +1308,7 @@ upload_sent_cb (GObject      *source,
   g_autoptr (SoupMessage) msg = NULL;
   GError *error = NULL;
   guint status;
+  double delay;
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
       &error);
@@ -1412,11 +1320,9 @@ upload_sent_cb (GObject      *source,
       upload_fail (task, error);
       return;
     }
-    if (data->server_retries < policy.max_retries) {
-      data->server_retries++;
+    if (_vi_retry_next (&policy, &data->retries, 0, NULL, &delay)) {
       g_error_free (error);
-      upload_retry (task, _vi_http_backoff_delay (&policy,
-              data->server_retries));
+      upload_retry (task, delay);
       return;
     }
     {
@@ -1443,28 +1349,11 @@ upload_sent_cb (GObject      *source,
     return;
   }
 
-  if (status == 429 && data->rate_retries < policy.max_rate_limit_retries) {
-    const char *retry_after = soup_message_headers_get_one
-        (soup_message_get_response_headers (msg), "Retry-After");
-    g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-    double delay;
-
-    data->rate_retries++;
-    if (_vi_http_parse_retry_after (retry_after, now, &delay))
-      delay = MIN (delay, policy.max_delay);
-    else
-      delay = _vi_http_backoff_delay (&policy, data->rate_retries);
+  if (_vi_retry_next (&policy, &data->retries, status,
+          soup_message_get_response_headers (msg), &delay)) {
     upload_retry (task, delay);
     return;
   }
-  if ((status == 500 || status == 502 || status == 503 || status == 504) &&
-      data->server_retries < policy.max_retries) {
-    data->server_retries++;
-    upload_retry (task, _vi_http_backoff_delay (&policy,
-            data->server_retries));
-    return;
-  }
-
   {
     g_autofree char *what = g_strdup_printf ("sending %s",
         data->current->path);
@@ -1572,7 +1461,8 @@ upload_next_file (GTask *task)
   }
   upload = data->uploads->pdata[data->index];
   data->current = g_hash_table_lookup (data->by_name, upload->name);
-  data->attempts = data->server_retries = data->rate_retries = 0;
+  data->attempts = 0;
+  data->retries = (ViRetryState) { 0, 0 };
   data->bytes_sent = 0;
   upload_report (data);
   upload_attempt (task);
