@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include "vi-crc32-private.h"
+
 #include <string.h>
 
 #include "vi-crc32c.h"
@@ -314,4 +316,38 @@ vi_crc32c_file (const char *path,
   if (size != NULL)
     *size = total;
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------
+ * CRC-32 (ISO-HDLC), for ZIP archives
+ * ------------------------------------------------------------------------ */
+
+static guint32 crc32_iso_table[256];
+
+static gpointer
+init_crc32_iso_table (gpointer data)
+{
+  for (guint32 i = 0; i < 256; i++) {
+    guint32 c = i;
+
+    for (int k = 0; k < 8; k++)
+      c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
+    crc32_iso_table[i] = c;
+  }
+  return NULL;
+}
+
+guint32
+_vi_crc32_update (guint32     crc,
+                  const void *data,
+                  gsize       len)
+{
+  static GOnce once = G_ONCE_INIT;
+  const guint8 *p = data;
+
+  g_once (&once, init_crc32_iso_table, NULL);
+  crc = ~crc;
+  while (len-- > 0)
+    crc = crc32_iso_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+  return ~crc;
 }

@@ -2,14 +2,9 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "vi-crc32-private.h"
 
 G_BEGIN_DECLS
-
-/* CRC-32 (ISO-HDLC, the one of ZIP and gzip): start with crc = 0 and feed
- * the data in pieces; "123456789" gives 0xCBF43926. */
-guint32  _vi_crc32_update (guint32       crc,
-                           const void   *data,
-                           gsize         len);
 
 /* Checks that the file at path is a complete ZIP archive: the
  * end-of-central-directory record is there and every entry of the central

@@ -16,6 +16,7 @@
 
 #include "vi-error.h"
 #include "vi-zip-private.h"
+#include "vi-crc32-private.h"
 
 #define EOCD_SIGNATURE 0x06054b50u
 #define CENTRAL_SIGNATURE 0x02014b50u
@@ -26,40 +27,6 @@
 #define MAX_COMMENT 0xffff
 #define MAX_CENTRAL_DIRECTORY ((guint32) 64 * 1024 * 1024)
 #define BUFFER_SIZE (64 * 1024)
-
-/* ------------------------------------------------------------------------
- * CRC-32
- * ------------------------------------------------------------------------ */
-
-static guint32 crc_table[256];
-
-static gpointer
-init_crc_table (gpointer data)
-{
-  for (guint32 i = 0; i < 256; i++) {
-    guint32 c = i;
-
-    for (int k = 0; k < 8; k++)
-      c = (c & 1) ? 0xedb88320u ^ (c >> 1) : c >> 1;
-    crc_table[i] = c;
-  }
-  return NULL;
-}
-
-guint32
-_vi_crc32_update (guint32     crc,
-                  const void *data,
-                  gsize       len)
-{
-  static GOnce once = G_ONCE_INIT;
-  const guint8 *p = data;
-
-  g_once (&once, init_crc_table, NULL);
-  crc = ~crc;
-  while (len-- > 0)
-    crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
 
 /* ------------------------------------------------------------------------
  * Reading the directory

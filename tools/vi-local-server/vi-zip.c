@@ -2,49 +2,9 @@
 #include "config.h"
 
 #include "vi-zip.h"
+#include "vi-crc32-private.h"
 
 #include <string.h>
-
-/* CRC-32 of ISO 3309 / ITU-T V.42, as zlib and ZIP use it: reflected
- * polynomial 0xEDB88320, initial value and final XOR 0xFFFFFFFF.  Like
- * vi_crc32c_update(), it takes and returns finished values: start with 0. */
-
-static guint32 crc32_table[256];
-
-static void
-crc32_init (void)
-{
-  static gsize initialized = 0;
-
-  if (g_once_init_enter (&initialized))
-    {
-      guint32 i, k;
-
-      for (i = 0; i < 256; i++)
-        {
-          guint32 c = i;
-
-          for (k = 0; k < 8; k++)
-            c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-          crc32_table[i] = c;
-        }
-      g_once_init_leave (&initialized, 1);
-    }
-}
-
-guint32
-vi_crc32 (guint32       crc,
-          const guint8 *data,
-          gsize         length)
-{
-  gsize i;
-
-  crc32_init ();
-  crc = ~crc;
-  for (i = 0; i < length; i++)
-    crc = crc32_table[(crc ^ data[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
 
 typedef struct {
   char    *name;
@@ -168,7 +128,7 @@ vi_zip_writer_add (ViZipWriter   *zip,
     }
 
   entry.name = g_strdup (name);
-  entry.crc = vi_crc32 (0, data, length);
+  entry.crc = _vi_crc32_update (0, data, length);
   entry.size = (guint32) length;
   entry.offset = zip->out->len;
 

@@ -14,10 +14,6 @@ G_BEGIN_DECLS
 
 typedef struct _ViZipWriter ViZipWriter;
 
-guint32      vi_crc32             (guint32        crc,
-                                   const guint8  *data,
-                                   gsize          length);
-
 ViZipWriter *vi_zip_writer_new    (void);
 gboolean     vi_zip_writer_add    (ViZipWriter   *zip,
                                    const char    *name,
