@@ -14,6 +14,7 @@
 #include "vi-http-private.h"
 #include "vi-error-private.h"
 #include "vi-json-private.h"
+#include "vi-json-write-private.h"
 
 ViHttpRequest *
 _vi_http_request_new (SoupSession         *session,
@@ -76,28 +77,14 @@ is_unreserved (guchar c)
   return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* Percent-encodes one path segment.  Everything but the unreserved set is
- * encoded, so '/', '?', '#', '%' and spaces stay inside the segment; the
- * dot segments "." and ".." are encoded too, because a URI parser would
- * otherwise resolve them and the request would reach another resource. */
+/* One path segment, percent-encoded so that it stays one literal segment
+ * ('/', '?', '#', '%', spaces and the dot segments included). */
 char *
 _vi_http_escape_segment (const char *segment)
 {
-  GString *out;
-  const guchar *p;
+  GString *out = g_string_sized_new (strlen (segment) + 8);
 
-  if (g_str_equal (segment, "."))
-    return g_strdup ("%2E");
-  if (g_str_equal (segment, ".."))
-    return g_strdup ("%2E%2E");
-
-  out = g_string_sized_new (strlen (segment) + 8);
-  for (p = (const guchar *) segment; *p; p++) {
-    if (is_unreserved (*p))
-      g_string_append_c (out, *p);
-    else
-      g_string_append_printf (out, "%%%02X", *p);
-  }
+  _vi_uri_append_segment (out, segment);
   return g_string_free (out, FALSE);
 }
 

@@ -13,6 +13,7 @@
 
 #include "vi-error.h"
 #include "vi-error-private.h"
+#include "vi-json-write-private.h"
 #include "vi-geometry.h"
 #include "vi-jsonl.h"
 
@@ -488,73 +489,6 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record,
 /* Writing                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static void
-append_json_string (GString *out,
-    const char *str)
-{
-  const char *p;
-
-  g_string_append_c (out, '"');
-  for (p = str; *p != '\0'; p++) {
-    guchar c = (guchar) * p;
-
-    switch (c) {
-      case '"':
-        g_string_append (out, "\\\"");
-        break;
-      case '\\':
-        g_string_append (out, "\\\\");
-        break;
-      case '\n':
-        g_string_append (out, "\\n");
-        break;
-      case '\r':
-        g_string_append (out, "\\r");
-        break;
-      case '\t':
-        g_string_append (out, "\\t");
-        break;
-      case '\b':
-        g_string_append (out, "\\b");
-        break;
-      case '\f':
-        g_string_append (out, "\\f");
-        break;
-      default:
-        if (c < 0x20)
-          g_string_append_printf (out, "\\u%04x", c);
-        else
-          g_string_append_c (out, (char) c);
-        break;
-    }
-  }
-  g_string_append_c (out, '"');
-}
-
-/* The shortest decimal form that reads back as the same double: 0.1 is
- * written "0.1", not "0.10000000000000001" as "%.17g" would. */
-static void
-append_json_number (GString *out,
-    double value)
-{
-  static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  guint i;
-
-  if (!isfinite (value)) {
-    /* JSON has no NaN or infinity; the reader refuses null as a number. */
-    g_string_append (out, "null");
-    return;
-  }
-
-  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
-    g_ascii_formatd (buf, sizeof buf, formats[i], value);
-    if (g_ascii_strtod (buf, NULL) == value)
-      break;
-  }
-  g_string_append (out, buf);
-}
-
 /**
  * vi_jsonl_record_to_line:
  * @record: a #ViJsonlRecord
@@ -578,11 +512,11 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
 
   out = g_string_sized_new (128);
   g_string_append (out, "{\"asset_id\":");
-  append_json_string (out, record->asset_id);
+  _vi_json_append_string (out, record->asset_id);
 
   if (record->caption != NULL) {
     g_string_append (out, ",\"caption\":");
-    append_json_string (out, record->caption);
+    _vi_json_append_string (out, record->caption);
   }
 
   if (record->phrases->len > 0) {
@@ -594,15 +528,15 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"phrase\":");
-      append_json_string (out, p->phrase);
+      _vi_json_append_string (out, p->phrase);
       g_string_append (out, ",\"bbox\":[");
-      append_json_number (out, p->bbox.x_min);
+      _vi_json_append_number (out, p->bbox.x_min);
       g_string_append_c (out, ',');
-      append_json_number (out, p->bbox.y_min);
+      _vi_json_append_number (out, p->bbox.y_min);
       g_string_append_c (out, ',');
-      append_json_number (out, p->bbox.x_max);
+      _vi_json_append_number (out, p->bbox.x_max);
       g_string_append_c (out, ',');
-      append_json_number (out, p->bbox.y_max);
+      _vi_json_append_number (out, p->bbox.y_max);
       g_string_append (out, "]}");
     }
     g_string_append_c (out, ']');
@@ -617,9 +551,9 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"question\":");
-      append_json_string (out, v->question);
+      _vi_json_append_string (out, v->question);
       g_string_append (out, ",\"answer\":");
-      append_json_string (out, v->answer);
+      _vi_json_append_string (out, v->answer);
       g_string_append_c (out, '}');
     }
     g_string_append (out, "]}");
@@ -757,7 +691,7 @@ format_number (double value)
 {
   GString *out = g_string_new (NULL);
 
-  append_json_number (out, value);
+  _vi_json_append_number (out, value);
   return g_string_free (out, FALSE);
 }
 

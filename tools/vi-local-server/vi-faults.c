@@ -326,16 +326,16 @@ vi_fault_rules_to_json (GPtrArray *rules,
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"action\":");
-      vi_json_append_string (out, vi_fault_action_to_string (rule->action));
+      _vi_json_append_string (out, vi_fault_action_to_string (rule->action));
       if (rule->method != NULL)
         {
           g_string_append (out, ",\"method\":");
-          vi_json_append_string (out, rule->method);
+          _vi_json_append_string (out, rule->method);
         }
       if (rule->path != NULL)
         {
           g_string_append (out, ",\"path\":");
-          vi_json_append_string (out, rule->path);
+          _vi_json_append_string (out, rule->path);
         }
       g_string_append_printf (out, ",\"after\":%" G_GINT64_FORMAT
                               ",\"times\":%" G_GINT64_FORMAT
@@ -344,7 +344,7 @@ vi_fault_rules_to_json (GPtrArray *rules,
       if (rule->retry_after != NULL)
         {
           g_string_append (out, ",\"retryAfter\":");
-          vi_json_append_string (out, rule->retry_after);
+          _vi_json_append_string (out, rule->retry_after);
         }
       g_string_append_printf (out, ",\"seen\":%" G_GINT64_FORMAT
                               ",\"fired\":%" G_GINT64_FORMAT "}",

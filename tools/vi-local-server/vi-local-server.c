@@ -867,9 +867,9 @@ reply_error_literal (ViServerRequest *req,
 {
   GString *body = g_string_new ("{\"error\":");
 
-  vi_json_append_string (body, error_code_for_status (status));
+  _vi_json_append_string (body, error_code_for_status (status));
   g_string_append (body, ",\"message\":");
-  vi_json_append_string (body, message);
+  _vi_json_append_string (body, message);
   g_string_append_c (body, '}');
   vi_server_request_reply_json (req, status, body);
 }

@@ -3,175 +3,17 @@
 
 #include "vi-server-json.h"
 
-#include <math.h>
 #include <string.h>
-
-void
-vi_json_append_string (GString    *out,
-                       const char *str)
-{
-  static const char hex[] = "0123456789abcdef";
-  const char *p, *run;
-
-  g_string_append_c (out, '"');
-  /* Copy runs of characters that need no escaping in one go; only '"', '\\'
-   * and control characters are escaped, UTF-8 is written as it is. */
-  run = str;
-  for (p = str; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;
-
-      if (p > run)
-        g_string_append_len (out, run, p - run);
-      run = p + 1;
-
-      switch (c)
-        {
-        case '"':
-          g_string_append_len (out, "\\\"", 2);
-          break;
-        case '\\':
-          g_string_append_len (out, "\\\\", 2);
-          break;
-        case '\n':
-          g_string_append_len (out, "\\n", 2);
-          break;
-        case '\r':
-          g_string_append_len (out, "\\r", 2);
-          break;
-        case '\t':
-          g_string_append_len (out, "\\t", 2);
-          break;
-        case '\b':
-          g_string_append_len (out, "\\b", 2);
-          break;
-        case '\f':
-          g_string_append_len (out, "\\f", 2);
-          break;
-        default:
-          g_string_append_len (out, "\\u00", 4);
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-          break;
-        }
-    }
-  if (p > run)
-    g_string_append_len (out, run, p - run);
-  g_string_append_c (out, '"');
-}
 
 void
 vi_json_append_double (GString *out,
                        double   value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  gsize start = out->len;
 
-  if (!isfinite (value))
-    {
-      /* JSON has no NaN or infinity; the store never holds one. */
-      g_string_append_len (out, "null", 4);
-      return;
-    }
-
-  /* Fast path for what the store mostly holds, normalized coordinates
-   * with a few decimals: the fewest decimals k for which m / 10^k (one
-   * correctly rounded division of exact values) is the value itself; then
-   * "0.m" reads back as exactly that double.  Printed without printf. */
-  if (value >= 0 && value < 1e6)
-    {
-      static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
-                                      1e8, 1e9 };
-      for (guint k = 1; k < G_N_ELEMENTS (pow10); k++)
-        {
-          double scaled = value * pow10[k];
-          guint64 m;
-
-          if (scaled >= 9e15)
-            break;
-          m = (guint64) llround (scaled);
-          if ((double) m / pow10[k] == value)
-            {
-              char digits[32];
-              int n = 0, point;
-              guint64 t = m;
-
-              do
-                {
-                  digits[n++] = (char) ('0' + t % 10);
-                  t /= 10;
-                }
-              while (t != 0);
-              while (n <= (int) k)
-                digits[n++] = '0';
-              /* digits holds m reversed, with at least k + 1 of them. */
-              point = (int) k;
-              for (int i = n - 1; i >= point; i--)
-                g_string_append_c (out, digits[i]);
-              g_string_append_c (out, '.');
-              /* Drop trailing zeros of the fraction, keep one digit. */
-              {
-                int last = 0;
-                while (last < point - 1 && digits[last] == '0')
-                  last++;
-                for (int i = point - 1; i >= last; i--)
-                  g_string_append_c (out, digits[i]);
-              }
-              return;
-            }
-        }
-    }
-
-  /* The shortest of %.15g, %.16g, %.17g that reads back as the same double:
-   * 0.1 stays "0.1" instead of "0.10000000000000001". */
-  g_ascii_formatd (buf, sizeof buf, "%.15g", value);
-  if (g_ascii_strtod (buf, NULL) != value)
-    {
-      g_ascii_formatd (buf, sizeof buf, "%.16g", value);
-      if (g_ascii_strtod (buf, NULL) != value)
-        g_ascii_formatd (buf, sizeof buf, "%.17g", value);
-    }
-  g_string_append (out, buf);
-
+  _vi_json_append_number (out, value);
   /* Keep a fraction or exponent, so that readers that type JSON numbers
    * (json-glib among them) see a double, never an integer. */
-  if (strpbrk (buf, ".eE") == NULL)
+  if (strpbrk (out->str + start, ".eEn") == NULL)
     g_string_append_len (out, ".0", 2);
-}
-
-void
-vi_json_append_int (GString *out,
-                    gint64   value)
-{
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
-}
-
-void
-vi_uri_append_segment (GString    *out,
-                       const char *segment)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  gboolean all_dots;
-  const char *p;
-
-  all_dots = strcmp (segment, ".") == 0 || strcmp (segment, "..") == 0;
-
-  for (p = segment; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      if (g_ascii_isalnum (c) || c == '-' || c == '_' || c == '~' ||
-          (c == '.' && !all_dots))
-        {
-          g_string_append_c (out, c);
-        }
-      else
-        {
-          g_string_append_c (out, '%');
-          g_string_append_c (out, hex[c >> 4]);
-          g_string_append_c (out, hex[c & 0xf]);
-        }
-    }
 }

@@ -470,7 +470,7 @@ append_member (GString    *out,
 {
   if (out->len > 0 && out->str[out->len - 1] != '{')
     g_string_append_c (out, ',');
-  vi_json_append_string (out, name);
+  _vi_json_append_string (out, name);
   g_string_append_c (out, ':');
 }
 
@@ -482,9 +482,9 @@ append_dataset_path (GString    *out,
   g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
   g_string_append (out, "/workspaces/");
-  vi_uri_append_segment (out, org);
+  _vi_uri_append_segment (out, org);
   g_string_append (out, "/datasets/");
-  vi_uri_append_segment (out, composite);
+  _vi_uri_append_segment (out, composite);
 }
 
 static void
@@ -495,9 +495,9 @@ append_ids (GString    *out,
   g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
   append_member (out, "workspaceId");
-  vi_json_append_string (out, org);
+  _vi_json_append_string (out, org);
   append_member (out, "datasetId");
-  vi_json_append_string (out, composite);
+  _vi_json_append_string (out, composite);
 }
 
 static void
@@ -511,19 +511,19 @@ append_metadata (GString   *out,
 
   append_member (out, "metadata");
   g_string_append (out, "{\"timeCreated\":");
-  vi_json_append_int (out, created);
+  _vi_json_append_int (out, created);
   g_string_append (out, ",\"lastUpdated\":");
-  vi_json_append_int (out, updated);
+  _vi_json_append_int (out, updated);
   g_string_append (out, ",\"generation\":");
-  vi_json_append_int (out, generation);
+  _vi_json_append_int (out, generation);
   g_string_append (out, ",\"attributes\":{");
   for (i = 0; attributes != NULL && i + 1 < attributes->len; i += 2)
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      vi_json_append_string (out, g_ptr_array_index (attributes, i));
+      _vi_json_append_string (out, g_ptr_array_index (attributes, i));
       g_string_append_c (out, ':');
-      vi_json_append_string (out, g_ptr_array_index (attributes, i + 1));
+      _vi_json_append_string (out, g_ptr_array_index (attributes, i + 1));
     }
   g_string_append (out, "}}");
 }
@@ -534,20 +534,20 @@ append_condition (GString         *out,
                   const char      *message)
 {
   g_string_append (out, "{\"condition\":");
-  vi_json_append_string (out, c->condition);
+  _vi_json_append_string (out, c->condition);
   g_string_append (out, ",\"status\":");
-  vi_json_append_string (out, c->status);
+  _vi_json_append_string (out, c->status);
   g_string_append (out, ",\"lastTransitionTime\":");
-  vi_json_append_int (out, c->time);
+  _vi_json_append_int (out, c->time);
   if (c->reason != NULL)
     {
       g_string_append (out, ",\"reason\":");
-      vi_json_append_string (out, c->reason);
+      _vi_json_append_string (out, c->reason);
     }
   if (message != NULL)
     {
       g_string_append (out, ",\"message\":");
-      vi_json_append_string (out, message);
+      _vi_json_append_string (out, message);
     }
   g_string_append_c (out, '}');
 }
@@ -563,9 +563,9 @@ append_count (GString    *out,
   if (!*first)
     g_string_append_c (out, ',');
   *first = FALSE;
-  vi_json_append_string (out, key);
+  _vi_json_append_string (out, key);
   g_string_append_c (out, ':');
-  vi_json_append_int (out, (gint64) n);
+  _vi_json_append_int (out, (gint64) n);
 }
 
 static GString *
@@ -579,34 +579,34 @@ session_to_json (ViServerWrite *w,
 
   g_string_append (out, "{\"kind\":\"AnnotationImportSession\"");
   append_member (out, "user");
-  vi_json_append_string (out, "local-user");
+  _vi_json_append_string (out, "local-user");
   append_ids (out, org, s->dataset_id);
   append_member (out, "annotationImportSessionId");
-  vi_json_append_string (out, s->id);
+  _vi_json_append_string (out, s->id);
   append_member (out, "selfLink");
   g_string_append_c (out, '"');
   append_dataset_path (out, org, s->dataset_id);
   g_string_append (out, "/annotationImportSessions/");
-  vi_uri_append_segment (out, s->id);
+  _vi_uri_append_segment (out, s->id);
   g_string_append_c (out, '"');
   append_member (out, "etag");
-  vi_json_append_string (out, s->etag);
+  _vi_json_append_string (out, s->etag);
   append_metadata (out, s->time_created, s->last_updated, s->generation, s->attributes);
 
   append_member (out, "spec");
   g_string_append (out, "{\"uploadBefore\":");
-  vi_json_append_int (out, s->upload_before);
+  _vi_json_append_int (out, s->upload_before);
   g_string_append (out, ",\"failurePolicies\":{\"onBadAnnotation\":");
-  vi_json_append_string (out, s->on_bad_annotation);
+  _vi_json_append_string (out, s->on_bad_annotation);
   g_string_append (out, ",\"onBadFile\":");
-  vi_json_append_string (out, s->on_bad_file);
+  _vi_json_append_string (out, s->on_bad_file);
   g_string_append (out, ",\"onOverwritten\":");
-  vi_json_append_string (out, s->on_overwritten);
+  _vi_json_append_string (out, s->on_overwritten);
   g_string_append_c (out, '}');
   if (s->source != NULL)
     {
       g_string_append (out, ",\"source\":");
-      vi_json_append_string (out, s->source);
+      _vi_json_append_string (out, s->source);
     }
   g_string_append_c (out, '}');
 
@@ -619,9 +619,9 @@ session_to_json (ViServerWrite *w,
       append_condition (out, g_ptr_array_index (s->conditions, i), NULL);
     }
   g_string_append (out, "],\"files\":{\"pageCount\":");
-  vi_json_append_int (out, (gint64) s->page_count);
+  _vi_json_append_int (out, (gint64) s->page_count);
   g_string_append (out, ",\"totalSizeBytes\":");
-  vi_json_append_int (out, (gint64) s->total_size);
+  _vi_json_append_int (out, (gint64) s->total_size);
   g_string_append (out, ",\"statusCount\":{");
   first = TRUE;
   append_count (out, &first, "Processed", s->files_processed);
@@ -632,7 +632,7 @@ session_to_json (ViServerWrite *w,
   append_count (out, &first, "Failed", s->annotations_failed);
   g_string_append (out, "}},\"reason\":");
   if (s->reason != NULL)
-    vi_json_append_string (out, s->reason);
+    _vi_json_append_string (out, s->reason);
   else
     g_string_append (out, "null");
   g_string_append (out, "}}");
@@ -649,10 +649,10 @@ export_to_json (ViServerWrite *w,
   g_string_append (out, "{\"kind\":\"DatasetExport\"");
   append_ids (out, org, e->dataset_id);
   append_member (out, "datasetExportId");
-  vi_json_append_string (out, e->id);
+  _vi_json_append_string (out, e->id);
   append_member (out, "spec");
   g_string_append (out, "{\"format\":");
-  vi_json_append_string (out, e->format);
+  _vi_json_append_string (out, e->format);
   g_string_append (out, ",\"options\":{\"normalized\":");
   g_string_append (out, e->normalized ? "true" : "false");
   g_string_append (out, ",\"splitRatio\":");
@@ -673,9 +673,9 @@ export_to_json (ViServerWrite *w,
       g_string_append_c (out, '"');
       g_string_append (out, url);
       g_string_append (out, "/downloads/");
-      vi_uri_append_segment (out, e->id);
+      _vi_uri_append_segment (out, e->id);
       g_string_append (out, ".zip\",\"expiresAt\":");
-      vi_json_append_int (out, e->expires_at);
+      _vi_json_append_int (out, e->expires_at);
       g_string_append_c (out, '}');
     }
   g_string_append_c (out, '}');
@@ -684,10 +684,10 @@ export_to_json (ViServerWrite *w,
   g_string_append_c (out, '"');
   append_dataset_path (out, org, e->dataset_id);
   g_string_append (out, "/datasetExports/");
-  vi_uri_append_segment (out, e->id);
+  _vi_uri_append_segment (out, e->id);
   g_string_append_c (out, '"');
   append_member (out, "etag");
-  vi_json_append_string (out, e->etag);
+  _vi_json_append_string (out, e->etag);
   g_string_append_c (out, '}');
   return out;
 }
@@ -1012,7 +1012,7 @@ handle_register_files (ViServerRequest *req)
 
       if (i > 0)
         g_string_append_c (out, ',');
-      vi_json_append_string (out, file->name);
+      _vi_json_append_string (out, file->name);
       g_string_append (out, ":{\"method\":\"PUT\",\"url\":\"");
       g_string_append (out, base_url);
       g_string_append (out, "/upload/");
@@ -1757,9 +1757,9 @@ append_export_head (GString           *out,
                     const ExportGroup *g)
 {
   g_string_append (out, "{\"id\":");
-  vi_json_append_string (out, g->group);
+  _vi_json_append_string (out, g->group);
   g_string_append (out, ",\"asset\":{\"type\":\"Image\",\"filename\":");
-  vi_json_append_string (out, g->asset);
+  _vi_json_append_string (out, g->asset);
   g_string_append (out, ",\"height\":0,\"width\":0,\"filepath\":null,\"url\":null}");
 }
 
@@ -1826,7 +1826,7 @@ export_dataset_lines (ViStoreDataset *dataset,
 
           append_export_head (out, g);
           g_string_append (out, ",\"contents\":{\"type\":\"PhraseGrounding\",\"caption\":");
-          vi_json_append_string (out, caption);
+          _vi_json_append_string (out, caption);
           g_string_append (out, ",\"groundedPhrases\":[");
           for (j = 0; j < g->boxes->len; j++)
             {
@@ -1845,12 +1845,12 @@ export_dataset_lines (ViStoreDataset *dataset,
               {
                 g_autofree char *phrase = g_strndup (start, (gsize) (end - start));
 
-                vi_json_append_string (out, phrase);
+                _vi_json_append_string (out, phrase);
               }
               g_string_append (out, ",\"startTokenIndex\":");
-              vi_json_append_int (out, box->target[0]);
+              _vi_json_append_int (out, box->target[0]);
               g_string_append (out, ",\"endTokenIndex\":");
-              vi_json_append_int (out, box->target[1]);
+              _vi_json_append_int (out, box->target[1]);
               g_string_append (out, ",\"bounds\":[[");
               vi_json_append_double (out, box->bbox.x_min);
               g_string_append_c (out, ',');
@@ -1875,11 +1875,11 @@ export_dataset_lines (ViStoreDataset *dataset,
               if (j > 0)
                 g_string_append_c (out, ',');
               g_string_append (out, "{\"order\":");
-              vi_json_append_int (out, j);
+              _vi_json_append_int (out, j);
               g_string_append (out, ",\"question\":");
-              vi_json_append_string (out, vqa->text);
+              _vi_json_append_string (out, vqa->text);
               g_string_append (out, ",\"answer\":");
-              vi_json_append_string (out, vqa->answer);
+              _vi_json_append_string (out, vqa->answer);
               g_string_append_c (out, '}');
             }
           g_string_append (out, "]},\"category\":null}\n");
@@ -1930,23 +1930,23 @@ process_export (ViServerWrite *w,
 
   now = now_ms ();
   g_string_append (metadata, "{\"workspaceId\":");
-  vi_json_append_string (metadata, org);
+  _vi_json_append_string (metadata, org);
   g_string_append (metadata, ",\"datasetId\":");
   {
     g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
-    vi_json_append_string (metadata, composite);
+    _vi_json_append_string (metadata, composite);
   }
   g_string_append (metadata, ",\"datasetExportId\":");
-  vi_json_append_string (metadata, id);
+  _vi_json_append_string (metadata, id);
   g_string_append (metadata, ",\"format\":");
-  vi_json_append_string (metadata, format);
+  _vi_json_append_string (metadata, format);
   g_string_append_printf (metadata, ",\"normalized\":%s,\"timeCreated\":",
                           normalized ? "true" : "false");
-  vi_json_append_int (metadata, now);
+  _vi_json_append_int (metadata, now);
   g_string_append (metadata, ",\"annotationFiles\":[\"dump/annotations/annotations.jsonl\"]"
                              ",\"lines\":");
-  vi_json_append_int (metadata, n_lines);
+  _vi_json_append_int (metadata, n_lines);
   g_string_append (metadata, "}\n");
 
   zip = vi_zip_writer_new ();

@@ -139,20 +139,20 @@ asset_new (ViStoreDataset *dataset,
   asset->annotations = g_sequence_new (NULL);
 
   s = g_string_new ("\"assetId\":");
-  vi_json_append_string (s, asset_id);
+  _vi_json_append_string (s, asset_id);
   g_string_append (s, ",\"workspaceId\":");
-  vi_json_append_string (s, org);
+  _vi_json_append_string (s, org);
   g_string_append (s, ",\"datasetId\":");
-  vi_json_append_string (s, composite);
+  _vi_json_append_string (s, composite);
   asset->json_ids = g_string_free (s, FALSE);
 
   /* Only unreserved characters and %XX: safe inside a JSON string as is. */
   s = g_string_new ("/workspaces/");
-  vi_uri_append_segment (s, org);
+  _vi_uri_append_segment (s, org);
   g_string_append (s, "/datasets/");
-  vi_uri_append_segment (s, composite);
+  _vi_uri_append_segment (s, composite);
   g_string_append (s, "/assets/");
-  vi_uri_append_segment (s, asset_id);
+  _vi_uri_append_segment (s, asset_id);
   g_string_append (s, "/annotations/");
   asset->self_prefix = g_string_free (s, FALSE);
 
@@ -463,7 +463,7 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
     {
     case VI_STORE_PART_CAPTION:
       APPEND_LITERAL (out, "\"contents\":");
-      vi_json_append_string (out, ann->text);
+      _vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
       g_string_append (out, ann->box_json);
@@ -471,9 +471,9 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
     case VI_STORE_PART_VQA:
     default:
       APPEND_LITERAL (out, "\"question\":");
-      vi_json_append_string (out, ann->text);
+      _vi_json_append_string (out, ann->text);
       APPEND_LITERAL (out, ",\"answer\":");
-      vi_json_append_string (out, ann->answer);
+      _vi_json_append_string (out, ann->answer);
       break;
     }
 
@@ -487,7 +487,7 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
   g_string_append (out, asset->self_prefix);
   g_string_append (out, ann->id);
   APPEND_LITERAL (out, "\",\"etag\":");
-  vi_json_append_string (out, ann->etag);
+  _vi_json_append_string (out, ann->etag);
   g_string_append_c (out, '}');
 }
 
@@ -504,15 +504,15 @@ append_put_line (GString                 *out,
                  const ViStoreAnnotation *ann)
 {
   APPEND_LITERAL (out, "{\"op\":\"put\",\"dataset\":");
-  vi_json_append_string (out, ann->asset->dataset->id);
+  _vi_json_append_string (out, ann->asset->dataset->id);
   APPEND_LITERAL (out, ",\"asset\":");
-  vi_json_append_string (out, ann->asset->id);
+  _vi_json_append_string (out, ann->asset->id);
   APPEND_LITERAL (out, ",\"seq\":");
   append_uint (out, ann->seq);
   APPEND_LITERAL (out, ",\"id\":");
-  vi_json_append_string (out, ann->id);
+  _vi_json_append_string (out, ann->id);
   APPEND_LITERAL (out, ",\"group\":");
-  vi_json_append_string (out, ann->group_id);
+  _vi_json_append_string (out, ann->group_id);
   APPEND_LITERAL (out, ",\"kind\":\"");
   g_string_append (out, part_kind_name (ann->kind));
   g_string_append_c (out, '"');
@@ -520,7 +520,7 @@ append_put_line (GString                 *out,
     {
     case VI_STORE_PART_CAPTION:
       APPEND_LITERAL (out, ",\"text\":");
-      vi_json_append_string (out, ann->text);
+      _vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
       APPEND_LITERAL (out, ",\"bbox\":[");
@@ -540,9 +540,9 @@ append_put_line (GString                 *out,
     case VI_STORE_PART_VQA:
     default:
       APPEND_LITERAL (out, ",\"text\":");
-      vi_json_append_string (out, ann->text);
+      _vi_json_append_string (out, ann->text);
       APPEND_LITERAL (out, ",\"answer\":");
-      vi_json_append_string (out, ann->answer);
+      _vi_json_append_string (out, ann->answer);
       break;
     }
   APPEND_LITERAL (out, ",\"created\":");
@@ -552,7 +552,7 @@ append_put_line (GString                 *out,
   APPEND_LITERAL (out, ",\"generation\":");
   append_int (out, ann->generation);
   APPEND_LITERAL (out, ",\"etag\":");
-  vi_json_append_string (out, ann->etag);
+  _vi_json_append_string (out, ann->etag);
   APPEND_LITERAL (out, "}\n");
 }
 
@@ -564,15 +564,15 @@ append_simple_line (GString    *out,
                     const char *value)
 {
   APPEND_LITERAL (out, "{\"op\":");
-  vi_json_append_string (out, op);
+  _vi_json_append_string (out, op);
   APPEND_LITERAL (out, ",\"dataset\":");
-  vi_json_append_string (out, dataset_id);
+  _vi_json_append_string (out, dataset_id);
   if (key != NULL)
     {
       g_string_append_c (out, ',');
-      vi_json_append_string (out, key);
+      _vi_json_append_string (out, key);
       g_string_append_c (out, ':');
-      vi_json_append_string (out, value);
+      _vi_json_append_string (out, value);
     }
   APPEND_LITERAL (out, "}\n");
 }
@@ -1047,7 +1047,7 @@ store_compact (ViStore  *store,
   APPEND_LITERAL (out, ",\"nextSeq\":");
   append_uint (out, store->next_seq);
   APPEND_LITERAL (out, ",\"organizationId\":");
-  vi_json_append_string (out, store->org);
+  _vi_json_append_string (out, store->org);
   APPEND_LITERAL (out, "}\n");
 
   dataset_ids = g_hash_table_get_keys_as_array (store->datasets, &n_datasets);
