@@ -496,36 +496,17 @@ typedef struct {
   char *export_id;
   guint interval_ms;
   guint timeout_ms;
-  GCancellable *user_cancellable;
-  GCancellable *cancellable;     /* ours: user's, or the deadline */
-  gulong cancel_id;
-  GSource *deadline_source;
-  gboolean timed_out;
+  ViOpCancel op;                  /* the user's cancellable or the deadline */
   guint n_polls;
 } WaitData;
 
 static void
 wait_data_free (WaitData *data)
 {
-  if (data->deadline_source != NULL) {
-    g_source_destroy (data->deadline_source);
-    g_source_unref (data->deadline_source);
-  }
-  if (data->cancel_id != 0)
-    g_cancellable_disconnect (data->user_cancellable, data->cancel_id);
-  g_clear_object (&data->user_cancellable);
-  g_clear_object (&data->cancellable);
+  _vi_op_cancel_clear (&data->op);
   g_free (data->dataset_id);
   g_free (data->export_id);
   g_free (data);
-}
-
-static void
-chain_cancel_cb (GCancellable *cancellable,
-                 gpointer      user_data)
-{
-  /* Any thread: only cancel ours. */
-  g_cancellable_cancel (user_data);
 }
 
 /* The chain of conditions, oldest first (the server lists them newest
@@ -562,9 +543,9 @@ wait_return_error (GTask  *task,
 {
   WaitData *data = g_task_get_task_data (task);
 
-  if (data->timed_out &&
+  if (data->op.timed_out &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_cancellable_is_cancelled (data->user_cancellable)) {
+      !g_cancellable_is_cancelled (data->op.user_cancellable)) {
     g_error_free (error);
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_TIMEOUT,
         "export %s is not ready after %u ms (%u poll%s): wait longer, or "
@@ -589,17 +570,6 @@ wait_slept_cb (GObject      *source,
     return;
   }
   wait_poll (task);
-}
-
-static gboolean
-wait_deadline_cb (gpointer user_data)
-{
-  WaitData *data = user_data;
-
-  data->timed_out = TRUE;
-  g_cancellable_cancel (data->cancellable);
-  g_clear_pointer (&data->deadline_source, g_source_unref);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -651,7 +621,7 @@ wait_got_export_cb (GObject      *source,
   }
 
   /* Not yet: sleep, then poll again. */
-  _vi_sleep_async (data->interval_ms / 1000.0, data->cancellable,
+  _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
       wait_slept_cb, g_object_ref (task));
 }
 
@@ -662,7 +632,7 @@ wait_poll (GTask *task)
   WaitData *data = g_task_get_task_data (task);
 
   vi_client_get_export_async (g_task_get_source_object (task),
-      data->dataset_id, data->export_id, data->cancellable,
+      data->dataset_id, data->export_id, data->op.cancellable,
       wait_got_export_cb, task);
 }
 
@@ -711,19 +681,8 @@ vi_client_wait_export_async (ViClient            *self,
   data->interval_ms = poll_interval_ms != 0 ? poll_interval_ms
       : DEFAULT_POLL_INTERVAL_MS;
   data->timeout_ms = timeout_ms;
-  data->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, data, (GDestroyNotify) wait_data_free);
-  if (cancellable != NULL) {
-    data->user_cancellable = g_object_ref (cancellable);
-    data->cancel_id = g_cancellable_connect (cancellable,
-        G_CALLBACK (chain_cancel_cb), data->cancellable, NULL);
-  }
-  if (timeout_ms != 0) {
-    data->deadline_source = g_timeout_source_new (timeout_ms);
-    g_source_set_callback (data->deadline_source, wait_deadline_cb, data,
-        NULL);
-    g_source_attach (data->deadline_source, g_task_get_context (task));
-  }
+  _vi_op_cancel_init (&data->op, cancellable, timeout_ms);
   wait_poll (task);
 }
 
@@ -824,9 +783,7 @@ typedef struct {
   ViDownloadProgressFunc progress;
   gpointer progress_data;
 
-  GCancellable *user_cancellable;
-  GCancellable *cancellable;    /* ours: the user's, or a failed range */
-  gulong cancel_id;
+  ViOpCancel op;                /* the user's, or a failed range's */
 
   int fd;
   guint64 size;
@@ -848,10 +805,7 @@ download_free (Download *dl)
   g_assert (dl->in_flight == 0);
   if (dl->fd >= 0)
     close (dl->fd);
-  if (dl->cancel_id != 0)
-    g_cancellable_disconnect (dl->user_cancellable, dl->cancel_id);
-  g_clear_object (&dl->user_cancellable);
-  g_clear_object (&dl->cancellable);
+  _vi_op_cancel_clear (&dl->op);
   g_clear_object (&dl->session);
   g_free (dl->url);
   g_free (dl->organization_id);
@@ -932,7 +886,7 @@ fetch_schedule_retry (Fetch  *f,
       f->end, f->attempts, seconds);
   g_clear_object (&f->stream);
   g_clear_object (&f->msg);
-  _vi_sleep_async (seconds, dl->cancellable, fetch_slept_cb, f);
+  _vi_sleep_async (seconds, dl->op.cancellable, fetch_slept_cb, f);
 }
 
 /* A failure below HTTP, or a body cut short: retried as the API's
@@ -1119,7 +1073,7 @@ fetch_read (Fetch *f)
     want = left + 1;   /* one more, to see the end (or an excess) */
   g_input_stream_read_async (f->stream, f->buf,
       (gsize) MIN ((guint64) READ_SIZE, want), G_PRIORITY_DEFAULT,
-      dl->cancellable, fetch_read_cb, f);
+      dl->op.cancellable, fetch_read_cb, f);
 }
 
 static void
@@ -1211,7 +1165,7 @@ fetch_start (Fetch *f)
     }
   }
   soup_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
-      dl->cancellable, fetch_sent_cb, f);
+      dl->op.cancellable, fetch_sent_cb, f);
 }
 
 static Fetch *
@@ -1348,7 +1302,7 @@ fetch_finished (Fetch  *f,
     if (dl->error == NULL) {
       dl->error = error;
       /* Stop the others; their cancellation errors are dropped. */
-      g_cancellable_cancel (dl->cancellable);
+      g_cancellable_cancel (dl->op.cancellable);
     } else {
       g_error_free (error);
     }
@@ -1657,13 +1611,8 @@ vi_client_download_export_async (ViClient               *self,
       ? MIN (n_connections, MAX_CONNECTIONS) : DEFAULT_CONNECTIONS;
   dl->progress = progress;
   dl->progress_data = progress_data;
-  dl->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, dl, (GDestroyNotify) download_free);
-  if (cancellable != NULL) {
-    dl->user_cancellable = g_object_ref (cancellable);
-    dl->cancel_id = g_cancellable_connect (cancellable,
-        G_CALLBACK (chain_cancel_cb), dl->cancellable, NULL);
-  }
+  _vi_op_cancel_init (&dl->op, cancellable, 0);
 
   if (g_mkdir_with_parents (dl->dir, 0755) != 0) {
     int saved_errno = errno;

@@ -40,6 +40,25 @@ void     _vi_sleep_async  (double               seconds,
 gboolean _vi_sleep_finish (GAsyncResult        *result,
                            GError             **error);
 
+/* The cancellable for the steps of a long operation (a wait, a download):
+ * cancelled by the caller's cancellable or by an overall deadline, and
+ * which of the two fired is known (timed_out). */
+typedef struct {
+  GCancellable *cancellable;        /* pass this one to every step */
+  GCancellable *user_cancellable;   /* nullable */
+  gulong        cancel_id;
+  GSource      *deadline;
+  gboolean      timed_out;
+} ViOpCancel;
+
+/* timeout_ms 0: no deadline.  The deadline runs on the thread-default
+ * main context. */
+void _vi_op_cancel_init          (ViOpCancel   *op,
+                                  GCancellable *user_cancellable,
+                                  guint         timeout_ms);
+void _vi_op_cancel_stop_deadline (ViOpCancel   *op);
+void _vi_op_cancel_clear         (ViOpCancel   *op);
+
 /* One request to the API, ready to be sent and re-sent. */
 typedef struct {
   SoupSession  *session;          /* borrowed from the client */

@@ -297,6 +297,72 @@ _vi_sleep_finish (GAsyncResult  *result,
 }
 
 /* ------------------------------------------------------------------------
+ * Cancellation of a long operation by the caller or a deadline
+ * ------------------------------------------------------------------------ */
+
+static void
+op_cancel_linked_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  /* Any thread: only cancel ours. */
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+static gboolean
+op_cancel_deadline_cb (gpointer user_data)
+{
+  ViOpCancel *op = user_data;
+
+  op->timed_out = TRUE;
+  g_cancellable_cancel (op->cancellable);
+  g_clear_pointer (&op->deadline, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+void
+_vi_op_cancel_init (ViOpCancel   *op,
+                    GCancellable *user_cancellable,
+                    guint         timeout_ms)
+{
+  memset (op, 0, sizeof *op);
+  op->cancellable = g_cancellable_new ();
+  if (user_cancellable != NULL) {
+    op->user_cancellable = g_object_ref (user_cancellable);
+    /* Runs at once if already cancelled. */
+    op->cancel_id = g_cancellable_connect (user_cancellable,
+        G_CALLBACK (op_cancel_linked_cb), op->cancellable, NULL);
+  }
+  if (timeout_ms > 0) {
+    GMainContext *context = g_main_context_ref_thread_default ();
+
+    op->deadline = g_timeout_source_new (timeout_ms);
+    g_source_set_callback (op->deadline, op_cancel_deadline_cb, op, NULL);
+    g_source_attach (op->deadline, context);
+    g_main_context_unref (context);
+  }
+}
+
+void
+_vi_op_cancel_stop_deadline (ViOpCancel *op)
+{
+  if (op->deadline != NULL) {
+    g_source_destroy (op->deadline);
+    g_clear_pointer (&op->deadline, g_source_unref);
+  }
+}
+
+void
+_vi_op_cancel_clear (ViOpCancel *op)
+{
+  _vi_op_cancel_stop_deadline (op);
+  if (op->cancel_id != 0)
+    g_cancellable_disconnect (op->user_cancellable, op->cancel_id);
+  op->cancel_id = 0;
+  g_clear_object (&op->user_cancellable);
+  g_clear_object (&op->cancellable);
+}
+
+/* ------------------------------------------------------------------------
  * Errors
  * ------------------------------------------------------------------------ */
 

@@ -461,57 +461,21 @@ typedef struct {
   ViUploadProgressFunc  progress;
   gpointer              progress_data;
   ViUploadProgress      base;       /* files and bytes, from an upload */
-  GCancellable         *user_cancellable;
-  GCancellable         *op_cancellable;
-  gulong                cancel_id;
-  GSource              *deadline;
-  gboolean              timed_out;
+  ViOpCancel            op;
   ViAnnotationImportSession *session;
   guint                 polls;
 } WaitData;
 
 static void
-wait_stop_deadline (WaitData *data)
-{
-  if (data->deadline != NULL) {
-    g_source_destroy (data->deadline);
-    g_clear_pointer (&data->deadline, g_source_unref);
-  }
-}
-
-static void
 wait_data_free (WaitData *data)
 {
-  wait_stop_deadline (data);
-  if (data->cancel_id != 0)
-    g_cancellable_disconnect (data->user_cancellable, data->cancel_id);
-  g_clear_object (&data->user_cancellable);
-  g_clear_object (&data->op_cancellable);
+  _vi_op_cancel_clear (&data->op);
   g_clear_pointer (&data->session, vi_annotation_import_session_unref);
   g_clear_object (&data->client);
   g_free (data->dataset_id);
   g_free (data->session_id);
   g_free (data->url);
   g_free (data);
-}
-
-static void
-linked_cancel_cb (GCancellable *cancellable,
-                  gpointer      user_data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
-}
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  WaitData *data = g_task_get_task_data (task);
-
-  data->timed_out = TRUE;
-  g_cancellable_cancel (data->op_cancellable);
-  g_clear_pointer (&data->deadline, g_source_unref);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -553,8 +517,8 @@ wait_return_error (GTask  *task,
 {
   WaitData *data = g_task_get_task_data (task);
 
-  wait_stop_deadline (data);
-  if (is_cancelled_error (error) && data->timed_out) {
+  _vi_op_cancel_stop_deadline (&data->op);
+  if (is_cancelled_error (error) && data->op.timed_out) {
     g_autofree char *state = describe_state (data);
 
     g_error_free (error);
@@ -565,7 +529,7 @@ wait_return_error (GTask  *task,
     return;
   }
   if (is_cancelled_error (error) &&
-      g_cancellable_is_cancelled (data->user_cancellable)) {
+      g_cancellable_is_cancelled (data->op.user_cancellable)) {
     g_error_free (error);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
         "waiting for import session %s was cancelled", data->session_id);
@@ -623,7 +587,7 @@ wait_got_cb (GObject      *source,
   if (vi_annotation_import_session_is_failed (session)) {
     g_autofree char *state = describe_state (data);
 
-    wait_stop_deadline (data);
+    _vi_op_cancel_stop_deadline (&data->op);
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_IMPORT_FAILED,
         "import session %s failed: %s", data->session_id, state);
     return;
@@ -642,7 +606,7 @@ wait_got_cb (GObject      *source,
   }
 
   if (all_reached) {
-    wait_stop_deadline (data);
+    _vi_op_cancel_stop_deadline (&data->op);
     wait_report (data, VI_UPLOAD_STAGE_DONE);
     g_task_return_pointer (task, vi_annotation_import_session_ref (session),
         (GDestroyNotify) vi_annotation_import_session_unref);
@@ -650,7 +614,7 @@ wait_got_cb (GObject      *source,
   }
 
   wait_report (data, VI_UPLOAD_STAGE_PROCESSING);
-  _vi_sleep_async (data->interval_ms / 1000.0, data->op_cancellable,
+  _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
       wait_slept_cb,
       g_object_ref (task));
 }
@@ -663,7 +627,7 @@ wait_poll (GTask *task)
 
   request = _vi_client_new_request (data->client, "GET", data->url, NULL,
       "get import session");
-  _vi_http_send_async (request, data->op_cancellable, wait_got_cb,
+  _vi_http_send_async (request, data->op.cancellable, wait_got_cb,
       g_object_ref (task));
 }
 
@@ -703,21 +667,8 @@ wait_start (ViClient                *client,
   data->progress_data = progress_data;
   if (base != NULL)
     data->base = *base;
-  data->op_cancellable = g_cancellable_new ();
   g_task_set_task_data (task, data, (GDestroyNotify) wait_data_free);
-
-  if (cancellable != NULL) {
-    data->user_cancellable = g_object_ref (cancellable);
-    /* Runs at once if already cancelled. */
-    data->cancel_id = g_cancellable_connect (cancellable,
-        G_CALLBACK (linked_cancel_cb), data->op_cancellable, NULL);
-  }
-  if (timeout_ms > 0) {
-    data->deadline = g_timeout_source_new (timeout_ms);
-    g_source_set_callback (data->deadline, deadline_cb, g_object_ref (task),
-        g_object_unref);
-    g_source_attach (data->deadline, g_task_get_context (task));
-  }
+  _vi_op_cancel_init (&data->op, cancellable, timeout_ms);
   wait_poll (task);
 }
 
