@@ -733,10 +733,9 @@ _vi_client_new_request (ViClient   *self,
  * Generic call: send, then decode the JSON in the caller's context.
  * ------------------------------------------------------------------------ */
 
-typedef ViDecodeFunc DecodeFunc;
 
 typedef struct {
-  DecodeFunc     decode;
+  ViDecodeFunc     decode;
   gboolean       raw;
   gpointer       decode_data;
   GDestroyNotify decode_data_free;
@@ -783,7 +782,7 @@ call_done_cb (GObject      *source,
 void
 _vi_client_call_async (ViClient            *self,
             ViHttpRequest       *request,
-            DecodeFunc           decode,
+            ViDecodeFunc           decode,
             gpointer             decode_data,
             GDestroyNotify       decode_data_free,
             GDestroyNotify       result_free,

@@ -98,10 +98,6 @@ JsonNode *_vi_http_send_finish (GAsyncResult        *result,
 GBytes   *_vi_http_send_finish_bytes (GAsyncResult  *result,
                                       GError       **error);
 
-/* Number of attempts made for the request of that result (for tests and
- * logs). */
-guint     _vi_http_result_get_attempts (GAsyncResult *result);
-
 /* Helpers, exposed for tests. */
 char     *_vi_http_escape_segment  (const char *segment);
 char     *_vi_http_escape_query    (const char *value);

@@ -807,14 +807,6 @@ _vi_http_send_finish_bytes (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-guint
-_vi_http_result_get_attempts (GAsyncResult *result)
-{
-  SendData *data = g_task_get_task_data (G_TASK (result));
-
-  return data ? data->attempts : 0;
-}
-
 /* ------------------------------------------------------------------------
  * Blocking calls
  * ------------------------------------------------------------------------ */
