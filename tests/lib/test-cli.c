@@ -102,7 +102,10 @@ run_cli (Fixture     *f,
   g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
           &r->err, &error));
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("vi-annotations %s died (signal %d); its stderr:\n%s", args[0],
+        g_subprocess_get_if_signaled (proc) ?
+        g_subprocess_get_term_sig (proc) : 0, r->err);
   r->status = g_subprocess_get_exit_status (proc);
 }
 
