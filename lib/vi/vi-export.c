@@ -841,7 +841,7 @@ typedef struct {
 static void
 fetch_free (Fetch *f)
 {
-  g_clear_object (&f->stream);
+  _vi_http_body_abandon (g_steal_pointer (&f->stream));
   g_clear_object (&f->msg);
   g_free (f->buf);
   g_clear_object (&f->task);
@@ -884,7 +884,7 @@ fetch_schedule_retry (Fetch  *f,
   g_debug ("%s: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
       ": attempt %u failed, retrying in %.3f s", fetch_what (f), f->start,
       f->end, f->attempts, seconds);
-  g_clear_object (&f->stream);
+  _vi_http_body_abandon (g_steal_pointer (&f->stream));
   g_clear_object (&f->msg);
   _vi_sleep_async (seconds, dl->op.cancellable, fetch_slept_cb, f);
 }
@@ -1021,6 +1021,8 @@ fetch_read_cb (GObject      *source,
               f->received, length));
       return;
     }
+    /* At the end of the body: closing keeps the connection. */
+    g_input_stream_close (f->stream, NULL, NULL);
     range_done (f);
     return;
   }
@@ -1086,8 +1088,8 @@ fetch_sent_cb (GObject      *source,
   GError *error = NULL;
   guint status;
 
-  f->stream = soup_session_send_finish (SOUP_SESSION (source), result,
-      &error);
+  f->stream = _vi_http_session_send_finish (SOUP_SESSION (source), result,
+      dl->op.cancellable, &error);
   if (f->stream == NULL) {
     fetch_transport_error (f, error);
     return;
@@ -1099,6 +1101,8 @@ fetch_sent_cb (GObject      *source,
       fetch_bad_status (f, status);
       return;
     }
+    /* No body: closing keeps the connection for the ranges. */
+    g_input_stream_close (f->stream, NULL, NULL);
     head_done (f);
     return;
   }
@@ -1144,7 +1148,7 @@ fetch_start (Fetch *f)
 {
   Download *dl = g_task_get_task_data (f->task);
 
-  g_clear_object (&f->stream);
+  _vi_http_body_abandon (g_steal_pointer (&f->stream));
   g_clear_object (&f->msg);
   f->attempts++;
   f->msg = soup_message_new (f->chunk < 0 ? "HEAD" : "GET", dl->url);

@@ -40,13 +40,25 @@ void     _vi_sleep_async  (double               seconds,
 gboolean _vi_sleep_finish (GAsyncResult        *result,
                            GError             **error);
 
+/* A cancellable for GIO and libsoup, cancelled on the thread-default main
+ * context of the caller when user is (from any thread); see vi-http.c. */
+typedef struct {
+  GCancellable *cancellable;        /* pass this one down */
+  GSource      *watch;              /* on user, if any */
+} ViLocalCancel;
+
+void _vi_local_cancel_init  (ViLocalCancel *lc,
+                             GCancellable  *user);
+void _vi_local_cancel_clear (ViLocalCancel *lc);
+
 /* The cancellable for the steps of a long operation (a wait, a download):
  * cancelled by the caller's cancellable or by an overall deadline, and
- * which of the two fired is known (timed_out). */
+ * which of the two fired is known (timed_out).  Like ViLocalCancel, it is
+ * only ever cancelled on the operation's main context. */
 typedef struct {
   GCancellable *cancellable;        /* pass this one to every step */
   GCancellable *user_cancellable;   /* nullable */
-  gulong        cancel_id;
+  ViLocalCancel local;
   GSource      *deadline;
   gboolean      timed_out;
 } ViOpCancel;
@@ -58,6 +70,29 @@ void _vi_op_cancel_init          (ViOpCancel   *op,
                                   guint         timeout_ms);
 void _vi_op_cancel_stop_deadline (ViOpCancel   *op);
 void _vi_op_cancel_clear         (ViOpCancel   *op);
+
+/* One exchange, without retries, on the thread-default main context: sends
+ * msg and reads its whole body (any status), safe against a cancellation
+ * from another thread at any moment (see vi-http.c). */
+void          _vi_http_send_and_read_async  (SoupSession         *session,
+                                             SoupMessage         *msg,
+                                             int                  priority,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GBytes       *_vi_http_send_and_read_finish (GAsyncResult        *result,
+                                             GError             **error);
+
+/* soup_session_send_finish() for a send started with cancellable, made
+ * safe against that cancellation: a stream that came back anyway is
+ * abandoned and the call fails with G_IO_ERROR_CANCELLED. */
+GInputStream *_vi_http_session_send_finish  (SoupSession         *session,
+                                             GAsyncResult        *result,
+                                             GCancellable        *cancellable,
+                                             GError             **error);
+/* Drops a response body stream (taking the reference) without reading the
+ * rest of the body: the message's I/O ends, its connection is closed. */
+void          _vi_http_body_abandon         (GInputStream        *stream);
 
 /* One request to the API, ready to be sent and re-sent. */
 typedef struct {

@@ -300,12 +300,58 @@ _vi_sleep_finish (GAsyncResult  *result,
  * Cancellation of a long operation by the caller or a deadline
  * ------------------------------------------------------------------------ */
 
-static void
-op_cancel_linked_cb (GCancellable *cancellable,
-                     gpointer      user_data)
+/* ------------------------------------------------------------------------
+ * Cancellation arrives on the operation's own thread
+ *
+ * A GCancellable may be cancelled from any thread, and its "cancelled"
+ * handlers run in that thread.  GLib 2.74's GSocketClient and libsoup 3.2
+ * are not safe against that: a connection attempt cancelled from another
+ * thread at the wrong moment is dropped without its task ever completing
+ * (the request then hangs), and a send cancelled just as its response comes
+ * in crashes.  So what libvi hands to GIO and libsoup is a cancellable of
+ * its own, cancelled from a GCancellableSource on the thread-default main
+ * context of the operation: the cancellation then happens between two
+ * dispatches of that context, as if the operation's own code had done it.
+ * ------------------------------------------------------------------------ */
+
+static gboolean
+local_cancel_cb (GCancellable *user,
+                 gpointer      data)
 {
-  /* Any thread: only cancel ours. */
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
+  g_cancellable_cancel (G_CANCELLABLE (data));
+  return G_SOURCE_REMOVE;
+}
+
+void
+_vi_local_cancel_init (ViLocalCancel *lc,
+                       GCancellable  *user)
+{
+  GMainContext *context;
+
+  lc->cancellable = g_cancellable_new ();
+  lc->watch = NULL;
+  if (user == NULL)
+    return;
+  if (g_cancellable_is_cancelled (user)) {
+    g_cancellable_cancel (lc->cancellable);
+    return;
+  }
+  context = g_main_context_ref_thread_default ();
+  lc->watch = g_cancellable_source_new (user);
+  g_source_set_callback (lc->watch, G_SOURCE_FUNC (local_cancel_cb),
+      g_object_ref (lc->cancellable), g_object_unref);
+  g_source_attach (lc->watch, context);
+  g_main_context_unref (context);
+}
+
+void
+_vi_local_cancel_clear (ViLocalCancel *lc)
+{
+  if (lc->watch != NULL) {
+    g_source_destroy (lc->watch);
+    g_clear_pointer (&lc->watch, g_source_unref);
+  }
+  g_clear_object (&lc->cancellable);
 }
 
 static gboolean
@@ -314,7 +360,7 @@ op_cancel_deadline_cb (gpointer user_data)
   ViOpCancel *op = user_data;
 
   op->timed_out = TRUE;
-  g_cancellable_cancel (op->cancellable);
+  g_cancellable_cancel (op->local.cancellable);
   g_clear_pointer (&op->deadline, g_source_unref);
   return G_SOURCE_REMOVE;
 }
@@ -325,13 +371,10 @@ _vi_op_cancel_init (ViOpCancel   *op,
                     guint         timeout_ms)
 {
   memset (op, 0, sizeof *op);
-  op->cancellable = g_cancellable_new ();
-  if (user_cancellable != NULL) {
+  _vi_local_cancel_init (&op->local, user_cancellable);
+  op->cancellable = op->local.cancellable;
+  if (user_cancellable != NULL)
     op->user_cancellable = g_object_ref (user_cancellable);
-    /* Runs at once if already cancelled. */
-    op->cancel_id = g_cancellable_connect (user_cancellable,
-        G_CALLBACK (op_cancel_linked_cb), op->cancellable, NULL);
-  }
   if (timeout_ms > 0) {
     GMainContext *context = g_main_context_ref_thread_default ();
 
@@ -355,11 +398,9 @@ void
 _vi_op_cancel_clear (ViOpCancel *op)
 {
   _vi_op_cancel_stop_deadline (op);
-  if (op->cancel_id != 0)
-    g_cancellable_disconnect (op->user_cancellable, op->cancel_id);
-  op->cancel_id = 0;
   g_clear_object (&op->user_cancellable);
-  g_clear_object (&op->cancellable);
+  op->cancellable = NULL;
+  _vi_local_cancel_clear (&op->local);
 }
 
 /* ------------------------------------------------------------------------
@@ -493,10 +534,6 @@ set_transport_error (GError     **error,
 typedef struct {
   ViHttpRequest *request;
   SoupMessage   *msg;
-  GInputStream  *stream;
-  char          *buf;
-  gsize          filled;
-  gsize          alloc;
   guint          attempts;
   ViRetryState   retries;
 } SendData;
@@ -504,8 +541,6 @@ typedef struct {
 static void
 send_data_free (SendData *data)
 {
-  g_clear_object (&data->stream);
-  g_free (data->buf);
   g_clear_object (&data->msg);
   _vi_http_request_free (data->request);
   g_free (data);
@@ -627,27 +662,98 @@ handle_response (GTask  *task,
   }
 }
 
-/* Reading the body.  libsoup's send_and_read grows a GMemoryOutputStream,
- * zeroing and copying as it goes; with the length known the body is read
- * into one buffer of the right size instead, which matters for pages of
- * hundreds of kilobytes. */
+/* ------------------------------------------------------------------------
+ * One exchange: send a message, read its whole body
+ *
+ * libsoup 3.2 crashes when the cancellable given to soup_session_send_async()
+ * is cancelled after the response headers are in but before the callback
+ * runs: the GTask then reports the cancellation, soup_session_send_finish()
+ * ends the message's I/O, and the body stream the task holds is finalized
+ * with it, closing itself against I/O that is gone (a NULL dereference in
+ * soup_message_io_skip()).  A cancellation from another thread (an element
+ * stopping, an application's cancel button) hits that window now and then.
+ * So the task is told not to check the cancellable: the stream comes back,
+ * and is then dropped here without reading the rest of it.
+ *
+ * Disposing of an open body stream would read the rest of the body,
+ * blocking; _vi_http_body_abandon() closes it with a cancelled cancellable
+ * instead, which ends the message's I/O at once (the connection is not
+ * reused).
+ * ------------------------------------------------------------------------ */
+
+void
+_vi_http_body_abandon (GInputStream *stream)
+{
+  g_autoptr (GCancellable) now = NULL;
+
+  if (stream == NULL)
+    return;
+  now = g_cancellable_new ();
+  g_cancellable_cancel (now);
+  g_input_stream_close (stream, now, NULL);
+  g_object_unref (stream);
+}
+
+GInputStream *
+_vi_http_session_send_finish (SoupSession   *session,
+                              GAsyncResult  *result,
+                              GCancellable  *cancellable,
+                              GError       **error)
+{
+  GInputStream *stream;
+
+  if (G_IS_TASK (result))
+    g_task_set_check_cancellable (G_TASK (result), FALSE);
+  stream = soup_session_send_finish (session, result, error);
+  if (stream != NULL && g_cancellable_set_error_if_cancelled (cancellable,
+          error)) {
+    _vi_http_body_abandon (stream);
+    return NULL;
+  }
+  return stream;
+}
+
+/* libsoup's send_and_read grows a GMemoryOutputStream, zeroing and copying
+ * as it goes; with the length known the body is read into one buffer of the
+ * right size instead, which matters for pages of hundreds of kilobytes. */
 #define MAX_BODY_SIZE ((gsize) 512 * 1024 * 1024)
+
+typedef struct {
+  SoupSession   *session;
+  SoupMessage   *msg;
+  ViLocalCancel  cancel;
+  GInputStream  *stream;
+  char          *buf;
+  gsize          filled;
+  gsize          alloc;
+} ReadData;
+
+static void
+read_data_free (ReadData *data)
+{
+  _vi_http_body_abandon (g_steal_pointer (&data->stream));
+  _vi_local_cancel_clear (&data->cancel);
+  g_free (data->buf);
+  g_clear_object (&data->msg);
+  g_clear_object (&data->session);
+  g_free (data);
+}
 
 static void
 body_finish (GTask  *task,
              GError *error)
 {
-  SendData *data = g_task_get_task_data (task);
-  GBytes *body = NULL;
+  ReadData *data = g_task_get_task_data (task);
 
-  if (error == NULL) {
-    g_input_stream_close (data->stream, NULL, NULL);
-    body = g_bytes_new_take (g_steal_pointer (&data->buf), data->filled);
+  if (error != NULL) {
+    _vi_http_body_abandon (g_steal_pointer (&data->stream));
+    g_task_return_error (task, error);
+    return;
   }
-  g_clear_pointer (&data->buf, g_free);
+  g_input_stream_close (data->stream, NULL, NULL);
   g_clear_object (&data->stream);
-  data->filled = data->alloc = 0;
-  handle_response (task, body, error);
+  g_task_return_pointer (task, g_bytes_new_take (g_steal_pointer (&data->buf),
+          data->filled), (GDestroyNotify) g_bytes_unref);
 }
 
 static void read_more (GTask *task);
@@ -658,7 +764,7 @@ read_cb (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  SendData *data = g_task_get_task_data (task);
+  ReadData *data = g_task_get_task_data (task);
   GError *error = NULL;
   gssize n;
 
@@ -678,15 +784,15 @@ read_cb (GObject      *source,
 static void
 read_more (GTask *task)
 {
-  SendData *data = g_task_get_task_data (task);
+  ReadData *data = g_task_get_task_data (task);
 
   if (data->filled == data->alloc) {
     gsize grown = MAX (data->alloc * 2, 16384);
 
     if (data->alloc >= MAX_BODY_SIZE) {
       body_finish (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-              "%s: invalid response: body larger than %" G_GSIZE_FORMAT
-              " bytes", data->request->what, MAX_BODY_SIZE));
+              "invalid response: body larger than %" G_GSIZE_FORMAT
+              " bytes", MAX_BODY_SIZE));
       return;
     }
     data->alloc = MIN (grown, MAX_BODY_SIZE);
@@ -694,7 +800,7 @@ read_more (GTask *task)
   }
   g_input_stream_read_async (data->stream, data->buf + data->filled,
       data->alloc - data->filled, g_task_get_priority (task),
-      g_task_get_cancellable (task), read_cb, g_object_ref (task));
+      data->cancel.cancellable, read_cb, g_object_ref (task));
 }
 
 static void
@@ -703,15 +809,15 @@ sent_cb (GObject      *source,
          gpointer      user_data)
 {
   g_autoptr (GTask) task = user_data;
-  SendData *data = g_task_get_task_data (task);
+  ReadData *data = g_task_get_task_data (task);
   GError *error = NULL;
-  GInputStream *stream;
   SoupMessageHeaders *headers;
   goffset length = -1;
 
-  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (stream == NULL) {
-    handle_response (task, NULL, error);
+  data->stream = _vi_http_session_send_finish (SOUP_SESSION (source), result,
+      data->cancel.cancellable, &error);
+  if (data->stream == NULL) {
+    g_task_return_error (task, error);
     return;
   }
 
@@ -720,18 +826,59 @@ sent_cb (GObject      *source,
       SOUP_ENCODING_CONTENT_LENGTH)
     length = soup_message_headers_get_content_length (headers);
 
-  data->stream = stream;
-  data->filled = 0;
   if (length >= 0 && (guint64) length < MAX_BODY_SIZE) {
     /* One spare byte, so that the read that sees the end of the body
      * needs no growth. */
     data->alloc = length + 1;
     data->buf = g_malloc (data->alloc);
-  } else {
-    data->alloc = 0;
-    data->buf = NULL;
   }
   read_more (task);
+}
+
+void
+_vi_http_send_and_read_async (SoupSession         *session,
+                              SoupMessage         *msg,
+                              int                  priority,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  ReadData *data = g_new0 (ReadData, 1);
+
+  g_task_set_source_tag (task, _vi_http_send_and_read_async);
+  g_task_set_priority (task, priority);
+  data->session = g_object_ref (session);
+  data->msg = g_object_ref (msg);
+  _vi_local_cancel_init (&data->cancel, cancellable);
+  g_task_set_task_data (task, data, (GDestroyNotify) read_data_free);
+  soup_session_send_async (session, msg, priority, data->cancel.cancellable,
+      sent_cb, task);
+}
+
+GBytes *
+_vi_http_send_and_read_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ------------------------------------------------------------------------
+ * API requests, retried
+ * ------------------------------------------------------------------------ */
+
+static void
+attempt_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  GError *error = NULL;
+  GBytes *body;
+
+  body = _vi_http_send_and_read_finish (result, &error);
+  handle_response (task, body, error);
 }
 
 static void
@@ -769,9 +916,9 @@ start_attempt (GTask *task)
         "application/json");
 
   data->attempts++;
-  soup_session_send_async (request->session, data->msg,
-      g_task_get_priority (task), g_task_get_cancellable (task), sent_cb,
-      g_object_ref (task));
+  _vi_http_send_and_read_async (request->session, data->msg,
+      g_task_get_priority (task), g_task_get_cancellable (task),
+      attempt_done_cb, g_object_ref (task));
 }
 
 void

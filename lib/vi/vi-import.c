@@ -1261,8 +1261,7 @@ upload_sent_cb (GObject      *source,
   guint status;
   double delay;
 
-  body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-      &error);
+  body = _vi_http_send_and_read_finish (result, &error);
   msg = g_object_ref (data->msg);
   upload_stop_message (data);
 
@@ -1395,7 +1394,7 @@ upload_attempt (GTask *task)
       G_CALLBACK (wrote_body_data_cb), data);
 
   data->attempts++;
-  soup_session_send_and_read_async (_vi_client_get_session (data->client),
+  _vi_http_send_and_read_async (_vi_client_get_session (data->client),
       data->msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
       upload_sent_cb, g_object_ref (task));
 }

@@ -783,6 +783,73 @@ test_cancel_during_backoff (Fixture       *f,
   }
 }
 
+typedef struct {
+  GCancellable *cancellable;
+  gulong        delay_us;
+} LateCancel;
+
+static gpointer
+late_cancel_thread (gpointer data)
+{
+  LateCancel *c = data;
+
+  if (c->delay_us > 0)
+    g_usleep (c->delay_us);
+  g_cancellable_cancel (c->cancellable);
+  return NULL;
+}
+
+/* A cancellation from another thread may land at any moment of a request,
+ * including just as the response comes in (where libsoup 3.2 crashes if
+ * left to itself): the call ends with the page or with
+ * G_IO_ERROR_CANCELLED, and nothing breaks.  The moments are spread over
+ * twice the time of one request. */
+static void
+test_cancel_from_another_thread (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  gint64 start, span;
+  guint done = 0, cancelled = 0;
+
+  for (guint i = 0; i < 20; i++)
+    add_caption (f, "ds", "a", "a caption long enough to take a few reads");
+
+  start = g_get_monotonic_time ();
+  for (guint i = 0; i < 10; i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = vi_client_list_annotations (f->client,
+        "ds", "a", 100, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+  }
+  span = MAX ((g_get_monotonic_time () - start) / 10 * 2, 200);
+
+  for (guint i = 0; i < 400; i++) {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = NULL;
+    LateCancel c = { cancellable,
+      (gulong) g_rand_int_range (rand, 0, (gint32) span) };
+    GThread *thread = g_thread_new ("late-cancel", late_cancel_thread, &c);
+
+    page = vi_client_list_annotations (f->client, "ds", "a", 100, NULL,
+        cancellable, &error);
+    g_thread_join (thread);
+    if (page != NULL) {
+      g_assert_no_error (error);
+      g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 20);
+      done++;
+    } else {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      cancelled++;
+    }
+  }
+  g_test_message ("request %" G_GINT64_FORMAT " us: %u pages, %u cancelled",
+      span / 2, done, cancelled);
+  g_assert_cmpuint (cancelled, >, 0);
+}
+
 static void
 test_asset_ids (Fixture       *f,
                 gconstpointer  data)
@@ -1007,6 +1074,8 @@ main (int    argc,
   ADD ("/client/retry/server-errors", test_retry_server_errors);
   ADD ("/client/retry/transport", test_retry_transport);
   ADD ("/client/retry/cancel-during-backoff", test_cancel_during_backoff);
+  ADD ("/client/cancel-from-another-thread",
+      test_cancel_from_another_thread);
   ADD ("/client/asset-ids", test_asset_ids);
   ADD ("/client/validation", test_validation);
 #undef ADD
