@@ -894,6 +894,81 @@ test_download_resume_after_cancel (void)
   rm_rf (dir);
 }
 
+typedef struct {
+  GCancellable *cancellable;
+  gulong        delay_us;
+} LateCancel;
+
+static gpointer
+late_cancel_thread (gpointer data)
+{
+  LateCancel *c = data;
+
+  if (c->delay_us > 0)
+    g_usleep (c->delay_us);
+  g_cancellable_cancel (c->cancellable);
+  return NULL;
+}
+
+/* Cancelled from another thread at moments spread over twice the time of
+ * a whole download, 60 times over the same folder: each call ends with the
+ * archive extracted or with G_IO_ERROR_CANCELLED, never hangs or breaks,
+ * and a last call completes from what is left. */
+static void
+test_download_cancel_from_another_thread (void)
+{
+  g_autofree char *jsonl = NULL;
+  g_autoptr (GBytes) archive = make_archive (&jsonl);
+  MiniServer *mini = mini_server_new (archive);
+  g_autoptr (ViClient) client = new_client ("http://127.0.0.1:1");
+  g_autoptr (ViExportedAnnotations) export_ = fake_export (mini->url);
+  g_autofree char *dir = g_dir_make_tmp ("vi-dl-XXXXXX", NULL);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (7);
+  g_autoptr (GError) error = NULL;
+  guint completed = 0, cancelled = 0;
+  gint64 start, span;
+
+  _vi_export_set_download_chunk_size (CHUNK);
+  start = g_get_monotonic_time ();
+  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL,
+          NULL, NULL, &error));
+  g_assert_no_error (error);
+  span = MAX ((g_get_monotonic_time () - start) * 2, 500);
+
+  for (guint i = 0; i < 60; i++) {
+    g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+    LateCancel c = { cancellable,
+      (gulong) g_rand_int_range (rand, 0, (gint32) span) };
+    GThread *thread = g_thread_new ("late-cancel", late_cancel_thread, &c);
+    gboolean ok;
+
+    ok = vi_client_download_export (client, export_, dir, 2, NULL, NULL,
+        cancellable, &error);
+    g_thread_join (thread);
+    if (ok) {
+      g_assert_no_error (error);
+      check_extracted (dir, jsonl);
+      completed++;
+    } else {
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      cancelled++;
+    }
+  }
+  g_test_message ("download %" G_GINT64_FORMAT " us: %u completed, "
+      "%u cancelled", span / 2, completed, cancelled);
+  g_assert_cmpuint (cancelled, >, 0);
+
+  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL,
+          NULL, NULL, &error));
+  g_assert_no_error (error);
+  check_extracted (dir, jsonl);
+
+  _vi_export_set_download_chunk_size (0);
+  mini_server_free (mini);
+  rm_rf (dir);
+}
+
 /* A server whose archive is cut short: the download completes, the check
  * refuses it, nothing is left for a resume. */
 static void
@@ -1324,6 +1399,8 @@ main (int    argc,
   g_test_add_func ("/export/download/truncated-archive",
       test_download_truncated_archive);
   g_test_add_func ("/export/download/no-url", test_download_no_url);
+  g_test_add_func ("/export/download/cancel-from-another-thread",
+      test_download_cancel_from_another_thread);
   g_test_add_func ("/export/wait/failed", test_wait_failed);
 
 #define ADD(path, func) \
