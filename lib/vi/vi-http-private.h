@@ -44,7 +44,8 @@ gboolean _vi_sleep_finish (GAsyncResult        *result,
  * context of the caller when user is (from any thread); see vi-http.c. */
 typedef struct {
   GCancellable *cancellable;        /* pass this one down */
-  GSource      *watch;              /* on user, if any */
+  GCancellable *user;               /* nullable */
+  gulong        handler;            /* on user */
 } ViLocalCancel;
 
 void _vi_local_cancel_init  (ViLocalCancel *lc,

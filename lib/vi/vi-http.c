@@ -203,12 +203,106 @@ _vi_retry_next (const ViRetryPolicy *policy,
 }
 
 /* ------------------------------------------------------------------------
+ * Cancellation arrives on the operation's own thread
+ *
+ * A GCancellable may be cancelled from any thread, and its "cancelled"
+ * handlers run in that thread.  Parts of Debian 12's stack are not safe
+ * against that:
+ *   - GLib 2.74's GSocketClient drops a connection attempt cancelled from
+ *     another thread at the wrong moment without its task ever completing
+ *     (the request then hangs);
+ *   - libsoup 3.2 crashes when a send is cancelled just as its response
+ *     comes in (see "One exchange" below);
+ *   - GLib 2.74's GCancellableSource leaks when it is destroyed while its
+ *     cancellable is being cancelled in another thread.
+ * So what libvi hands to GIO and libsoup, and watches with sources, is a
+ * cancellable of its own, which is cancelled from an idle source on the
+ * thread-default main context of the operation: the cancellation then
+ * happens between two dispatches of that context, as if the operation's
+ * own code had done it.
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  GMainContext *context;
+  GCancellable *local;
+} LocalCancelLink;
+
+static void
+local_cancel_link_free (gpointer data)
+{
+  LocalCancelLink *link = data;
+
+  g_main_context_unref (link->context);
+  g_object_unref (link->local);
+  g_free (link);
+}
+
+static gboolean
+local_cancel_idle_cb (gpointer data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: only schedules the cancellation. */
+static void
+local_cancel_linked_cb (GCancellable *user,
+                        gpointer      data)
+{
+  LocalCancelLink *link = data;
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_priority (idle, G_PRIORITY_DEFAULT);
+  g_source_set_callback (idle, local_cancel_idle_cb,
+      g_object_ref (link->local), g_object_unref);
+  g_source_attach (idle, link->context);
+  g_source_unref (idle);
+}
+
+void
+_vi_local_cancel_init (ViLocalCancel *lc,
+                       GCancellable  *user)
+{
+  LocalCancelLink *link;
+
+  lc->cancellable = g_cancellable_new ();
+  lc->user = NULL;
+  lc->handler = 0;
+  if (user == NULL)
+    return;
+  if (g_cancellable_is_cancelled (user)) {
+    g_cancellable_cancel (lc->cancellable);
+    return;
+  }
+  link = g_new0 (LocalCancelLink, 1);
+  link->context = g_main_context_ref_thread_default ();
+  link->local = g_object_ref (lc->cancellable);
+  lc->user = g_object_ref (user);
+  /* Cancelled meanwhile: the handler runs at once, here. */
+  lc->handler = g_cancellable_connect (user,
+      G_CALLBACK (local_cancel_linked_cb), link, local_cancel_link_free);
+}
+
+void
+_vi_local_cancel_clear (ViLocalCancel *lc)
+{
+  /* Waits for a cancellation running in another thread to be done with
+   * our handler. */
+  if (lc->handler != 0)
+    g_cancellable_disconnect (lc->user, lc->handler);
+  lc->handler = 0;
+  g_clear_object (&lc->user);
+  g_clear_object (&lc->cancellable);
+}
+
+/* ------------------------------------------------------------------------
  * A wait that a cancellation ends at once
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  GSource *timer;
-  GSource *cancel;
+  GSource      *timer;
+  GSource      *cancel;
+  ViLocalCancel local;
 } SleepData;
 
 static void
@@ -228,6 +322,7 @@ static void
 sleep_data_free (SleepData *data)
 {
   sleep_stop (data);
+  _vi_local_cancel_clear (&data->local);
   g_free (data);
 }
 
@@ -280,7 +375,8 @@ _vi_sleep_async (double               seconds,
       g_object_unref);
   g_source_attach (data->timer, context);
   if (cancellable != NULL) {
-    data->cancel = g_cancellable_source_new (cancellable);
+    _vi_local_cancel_init (&data->local, cancellable);
+    data->cancel = g_cancellable_source_new (data->local.cancellable);
     g_source_set_callback (data->cancel,
         (GSourceFunc) (void (*)(void)) sleep_cancel_cb, g_object_ref (task),
         g_object_unref);
@@ -299,60 +395,6 @@ _vi_sleep_finish (GAsyncResult  *result,
 /* ------------------------------------------------------------------------
  * Cancellation of a long operation by the caller or a deadline
  * ------------------------------------------------------------------------ */
-
-/* ------------------------------------------------------------------------
- * Cancellation arrives on the operation's own thread
- *
- * A GCancellable may be cancelled from any thread, and its "cancelled"
- * handlers run in that thread.  GLib 2.74's GSocketClient and libsoup 3.2
- * are not safe against that: a connection attempt cancelled from another
- * thread at the wrong moment is dropped without its task ever completing
- * (the request then hangs), and a send cancelled just as its response comes
- * in crashes.  So what libvi hands to GIO and libsoup is a cancellable of
- * its own, cancelled from a GCancellableSource on the thread-default main
- * context of the operation: the cancellation then happens between two
- * dispatches of that context, as if the operation's own code had done it.
- * ------------------------------------------------------------------------ */
-
-static gboolean
-local_cancel_cb (GCancellable *user,
-                 gpointer      data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (data));
-  return G_SOURCE_REMOVE;
-}
-
-void
-_vi_local_cancel_init (ViLocalCancel *lc,
-                       GCancellable  *user)
-{
-  GMainContext *context;
-
-  lc->cancellable = g_cancellable_new ();
-  lc->watch = NULL;
-  if (user == NULL)
-    return;
-  if (g_cancellable_is_cancelled (user)) {
-    g_cancellable_cancel (lc->cancellable);
-    return;
-  }
-  context = g_main_context_ref_thread_default ();
-  lc->watch = g_cancellable_source_new (user);
-  g_source_set_callback (lc->watch, G_SOURCE_FUNC (local_cancel_cb),
-      g_object_ref (lc->cancellable), g_object_unref);
-  g_source_attach (lc->watch, context);
-  g_main_context_unref (context);
-}
-
-void
-_vi_local_cancel_clear (ViLocalCancel *lc)
-{
-  if (lc->watch != NULL) {
-    g_source_destroy (lc->watch);
-    g_clear_pointer (&lc->watch, g_source_unref);
-  }
-  g_clear_object (&lc->cancellable);
-}
 
 static gboolean
 op_cancel_deadline_cb (gpointer user_data)
