@@ -12,6 +12,7 @@
 #include <vi/vi.h>
 #include "vi-http-private.h"
 #include "vi-local-server.h"
+#include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -391,7 +392,6 @@ test_pager (Fixture       *f,
   }
 }
 
-static gpointer cancel_thread (gpointer data);
 static void add_fault (Fixture *f, const char *json);
 
 static void
@@ -450,7 +450,7 @@ test_pager_cancel_prefetch (Fixture       *f,
 
   /* Waiting on the held prefetch: a cancellation ends the wait at once. */
   start = g_get_monotonic_time ();
-  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  thread = cancel_later (cancellable, 200 * 1000);
   page = vi_annotation_pager_next (pager, cancellable, &error);
   g_thread_join (thread);
   g_assert_null (page);
@@ -732,14 +732,6 @@ cancel_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-static gpointer
-cancel_thread (gpointer data)
-{
-  g_usleep (200 * 1000);
-  g_cancellable_cancel (data);
-  return NULL;
-}
-
 static void
 test_cancel_during_backoff (Fixture       *f,
                             gconstpointer  data)
@@ -756,7 +748,7 @@ test_cancel_during_backoff (Fixture       *f,
       "\"30\", \"times\": -1}");
 
   start = g_get_monotonic_time ();
-  thread = g_thread_new ("cancel", cancel_thread, cancellable);
+  thread = cancel_later (cancellable, 200 * 1000);
   page = vi_client_list_annotations (f->client, "ds", "a", 0, NULL,
       cancellable, &error);
   g_thread_join (thread);
@@ -781,22 +773,6 @@ test_cancel_during_backoff (Fixture       *f,
     g_clear_error (&r.error);
     g_main_loop_unref (r.loop);
   }
-}
-
-typedef struct {
-  GCancellable *cancellable;
-  gulong        delay_us;
-} LateCancel;
-
-static gpointer
-late_cancel_thread (gpointer data)
-{
-  LateCancel *c = data;
-
-  if (c->delay_us > 0)
-    g_usleep (c->delay_us);
-  g_cancellable_cancel (c->cancellable);
-  return NULL;
 }
 
 /* A cancellation from another thread may land at any moment of a request,
@@ -829,9 +805,8 @@ test_cancel_from_another_thread (Fixture       *f,
     g_autoptr (GCancellable) cancellable = g_cancellable_new ();
     g_autoptr (GError) error = NULL;
     g_autoptr (ViAnnotationPage) page = NULL;
-    LateCancel c = { cancellable,
-      (gulong) g_rand_int_range (rand, 0, (gint32) span) };
-    GThread *thread = g_thread_new ("late-cancel", late_cancel_thread, &c);
+    GThread *thread = cancel_later (cancellable,
+        (gulong) g_rand_int_range (rand, 0, (gint32) span));
 
     page = vi_client_list_annotations (f->client, "ds", "a", 100, NULL,
         cancellable, &error);

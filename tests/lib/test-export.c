@@ -15,6 +15,7 @@
 #include "vi-export-private.h"
 #include "vi-zip-private.h"
 #include "vi-local-server.h"
+#include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -894,22 +895,6 @@ test_download_resume_after_cancel (void)
   rm_rf (dir);
 }
 
-typedef struct {
-  GCancellable *cancellable;
-  gulong        delay_us;
-} LateCancel;
-
-static gpointer
-late_cancel_thread (gpointer data)
-{
-  LateCancel *c = data;
-
-  if (c->delay_us > 0)
-    g_usleep (c->delay_us);
-  g_cancellable_cancel (c->cancellable);
-  return NULL;
-}
-
 /* Cancelled from another thread at moments spread over twice the time of
  * a whole download, 60 times over the same folder: each call ends with the
  * archive extracted or with G_IO_ERROR_CANCELLED, never hangs or breaks,
@@ -937,9 +922,8 @@ test_download_cancel_from_another_thread (void)
 
   for (guint i = 0; i < 60; i++) {
     g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-    LateCancel c = { cancellable,
-      (gulong) g_rand_int_range (rand, 0, (gint32) span) };
-    GThread *thread = g_thread_new ("late-cancel", late_cancel_thread, &c);
+    GThread *thread = cancel_later (cancellable,
+        (gulong) g_rand_int_range (rand, 0, (gint32) span));
     gboolean ok;
 
     ok = vi_client_download_export (client, export_, dir, 2, NULL, NULL,

@@ -11,6 +11,7 @@
 
 #include <vi/vi.h>
 #include "vi-local-server.h"
+#include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -1011,14 +1012,6 @@ test_wait_timeout (Fixture       *f,
   recorder_clear (&r);
 }
 
-static gpointer
-cancel_later (gpointer data)
-{
-  g_usleep (300 * 1000);
-  g_cancellable_cancel (data);
-  return NULL;
-}
-
 static void
 test_cancel_upload (Fixture       *f,
                     gconstpointer  data)
@@ -1062,7 +1055,7 @@ test_cancel_upload (Fixture       *f,
   recorder_init (&r);
   r.cancellable = g_cancellable_new ();
   {
-    GThread *thread = g_thread_new ("cancel", cancel_later, r.cancellable);
+    GThread *thread = cancel_later (r.cancellable, 300 * 1000);
     gint64 start = g_get_monotonic_time ();
 
     result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
@@ -1117,7 +1110,7 @@ test_cancel_wait (Fixture       *f,
   /* The standalone wait, cancelled from another thread during a pause of
    * ten seconds. */
   {
-    GThread *thread = g_thread_new ("cancel", cancel_later, cancellable);
+    GThread *thread = cancel_later (cancellable, 300 * 1000);
 
     start = g_get_monotonic_time ();
     session = vi_client_wait_until_done (f->client, "ds", r.session_id,
