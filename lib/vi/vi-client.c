@@ -28,6 +28,7 @@
 #include "vi-client.h"
 #include "vi-error-private.h"
 #include "vi-http-private.h"
+#include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
 
@@ -341,9 +342,8 @@ load_config_file (const char  *path,
                   GError     **error)
 {
   g_autofree char *expanded = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local_error = NULL;
-  JsonNode *root;
+  g_autofree char *prefix = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *keys[] = { "secret_key", "organization_id" };
   char **outs[] = { secret_key, organization_id };
@@ -353,13 +353,14 @@ load_config_file (const char  *path,
   else
     expanded = g_strdup (path);
 
-  if (!json_parser_load_from_file (parser, expanded, &local_error)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "cannot read the config file %s: %s", expanded, local_error->message);
+  /* Read with the limits of every JSON the library reads: a config file
+   * may come from anywhere a path can point to. */
+  prefix = g_strdup_printf ("config file %s", expanded);
+  root = vi_json_parse_file (expanded, VI_JSON_MAX_FILE_SIZE,
+      VI_ERROR_INVALID_ARGUMENT, prefix, error);
+  if (root == NULL)
     return FALSE;
-  }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
         "config file %s: expected a JSON object with secret_key and "
         "organization_id", expanded);

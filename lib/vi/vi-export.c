@@ -24,6 +24,7 @@
 #include "vi-export.h"
 #include "vi-error-private.h"
 #include "vi-http-private.h"
+#include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
 #include "vi-export-private.h"
@@ -35,6 +36,8 @@
 #define DEFAULT_CHUNK_SIZE ((guint64) 1024 * 1024)
 #define READ_SIZE (64 * 1024)
 #define SIDECAR_VERSION 1
+/* A sidecar asking for more ranges than this is not one of ours. */
+#define MAX_SIDECAR_CHUNKS ((guint64) 1 << 22)
 
 static guint64 download_chunk_size = DEFAULT_CHUNK_SIZE;
 
@@ -1235,39 +1238,43 @@ save_sidecar (Download  *dl,
 static gboolean
 load_sidecar (Download *dl)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  ViJsonPath root_path = VI_JSON_PATH_ROOT;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
-  JsonArray *done;
-  JsonNode *etag;
+  JsonArray *done = NULL;
+  const char *export_id = NULL, *etag = NULL;
   GStatBuf st;
-  gint64 size, chunk_size;
+  gint64 version = 0, size = -1, chunk_size = 0;
 
-  if (!json_parser_load_from_file (parser, dl->sidecar_path, NULL))
+  /* Written by an earlier call, but in a folder anyone may have written
+   * to: read with the usual limits, and any surprise means start over. */
+  if (g_lstat (dl->sidecar_path, &st) != 0 || !S_ISREG (st.st_mode))
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  root = vi_json_parse_file (dl->sidecar_path, VI_JSON_MAX_FILE_SIZE,
+      VI_ERROR_INVALID_DATA, "download sidecar", NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
-  object = json_node_get_object (json_parser_get_root (parser));
-  if (json_object_get_int_member_with_default (object, "version", 0) !=
-      SIDECAR_VERSION)
+  object = json_node_get_object (root);
+  if (!vi_json_get_int (object, &root_path, "version", TRUE, &version, NULL) ||
+      version != SIDECAR_VERSION ||
+      !vi_json_get_int (object, &root_path, "size", TRUE, &size, NULL) ||
+      !vi_json_get_int (object, &root_path, "chunkSize", TRUE, &chunk_size,
+          NULL) ||
+      !vi_json_get_string (object, &root_path, "datasetExportId", TRUE,
+          &export_id, NULL) ||
+      !vi_json_get_string (object, &root_path, "etag", FALSE, &etag, NULL) ||
+      !vi_json_get_array (object, &root_path, "done", TRUE, &done, NULL))
     return FALSE;
-  size = json_object_get_int_member_with_default (object, "size", -1);
-  chunk_size = json_object_get_int_member_with_default (object, "chunkSize",
-      0);
-  if (size < 0 || (guint64) size != dl->size || chunk_size <= 0)
-    return FALSE;
-  if (g_strcmp0 (json_object_get_string_member_with_default (object,
-              "datasetExportId", NULL), dl->export_id) != 0)
+  if (size < 0 || (guint64) size != dl->size || chunk_size <= 0 ||
+      dl->size / (guint64) chunk_size >= MAX_SIDECAR_CHUNKS ||
+      !g_str_equal (export_id, dl->export_id))
     return FALSE;
   /* A signed URL may be renewed; the archive is the same if its size and
    * its ETag (when both sides have one) are. */
-  etag = json_object_get_member (object, "etag");
-  if (dl->etag != NULL && etag != NULL && JSON_NODE_HOLDS_VALUE (etag) &&
-      g_strcmp0 (json_node_get_string (etag), dl->etag) != 0)
+  if (dl->etag != NULL && etag != NULL && !g_str_equal (etag, dl->etag))
     return FALSE;
-  if (g_stat (dl->part_path, &st) != 0 || (guint64) st.st_size != dl->size)
-    return FALSE;
-  done = json_object_get_array_member (object, "done");
-  if (done == NULL)
+  if (g_lstat (dl->part_path, &st) != 0 || !S_ISREG (st.st_mode) ||
+      (guint64) st.st_size != dl->size)
     return FALSE;
 
   dl->chunk_size = (guint64) chunk_size;

@@ -449,23 +449,25 @@ _vi_op_cancel_clear (ViOpCancel *op)
  * Errors
  * ------------------------------------------------------------------------ */
 
+/* The message of an error body: its "message" (else "error") member when
+ * it is a JSON object, else a short excerpt of the text.  The body comes
+ * from anyone on the path, so it is parsed with the limits of every JSON
+ * the library reads (a small size, the usual depth). */
 static char *
 server_message_from_body (guint   status,
                           GBytes *body)
 {
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   if (data == NULL || len == 0)
     return NULL;
 
-  parser = json_parser_new_immutable ();
-  if (json_parser_load_from_data (parser, data, len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL &&
-      JSON_NODE_HOLDS_OBJECT (root)) {
+  root = vi_json_parse_data (data, len, VI_JSON_MAX_ERROR_BODY_SIZE,
+      VI_ERROR_INVALID_RESPONSE, "error body", NULL);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
     JsonObject *obj = json_node_get_object (root);
     const char *members[] = { "message", "error" };
 
@@ -478,7 +480,8 @@ server_message_from_body (guint   status,
     return NULL;
   }
 
-  /* Not JSON: keep a short, valid UTF-8 excerpt of the raw text. */
+  /* Not JSON, or not within the limits: keep a short, valid UTF-8 excerpt
+   * of the raw text. */
   text = g_utf8_make_valid (data, MIN (len, 200));
   return g_strdup_printf ("HTTP %u: %s%s", status, text,
       len > 200 ? "…" : "");
@@ -758,7 +761,7 @@ _vi_http_session_send_finish (SoupSession   *session,
 /* libsoup's send_and_read grows a GMemoryOutputStream, zeroing and copying
  * as it goes; with the length known the body is read into one buffer of the
  * right size instead, which matters for pages of hundreds of kilobytes. */
-#define MAX_BODY_SIZE ((gsize) 512 * 1024 * 1024)
+#define MAX_BODY_SIZE VI_JSON_MAX_BODY_SIZE
 
 typedef struct {
   SoupSession   *session;

@@ -2677,16 +2677,16 @@ read_contents (Reader           *r,
 
     case VI_CONTENT_KIND_UNKNOWN:
     default: {
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
       g_autoptr(JsonNode) raw = NULL;
       g_autofree char *kind_name = g_strndup (str_data (r, &kind), kind.len);
 
       /* Kept as sent (L-4); rare, so json-glib may build it. */
-      if (!json_parser_load_from_data (parser, start, end - start, NULL)) {
+      raw = vi_json_parse_data (start, end - start, VI_JSON_MAX_BODY_SIZE,
+                                VI_ERROR_INVALID_RESPONSE, "contents", NULL);
+      if (raw == NULL) {
         syntax_error (r, start, "malformed contents", error);
         return NULL;
       }
-      raw = json_parser_steal_root (parser);
       contents = _vi_annotation_content_new_unknown_in (r->arena, kind_name, raw);
       break;
     }

@@ -173,6 +173,35 @@ test_new_credentials (void)
   g_rmdir (dir);
 }
 
+/* A config file nested 100,000 deep: a clear error naming the file, not a
+ * stack overflow in json-glib. */
+static void
+test_new_deep_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *open = g_strnfill (100000, '[');
+  g_autofree char *close = g_strnfill (100000, ']');
+  g_autofree char *json = NULL;
+
+  dir = g_dir_make_tmp ("vi-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (dir, "deep.json", NULL);
+  json = g_strdup_printf ("{\"secret_key\": %s%s}", open, close);
+  g_assert_true (g_file_set_contents (config, json, -1, &error));
+
+  client = vi_client_new ("http://127.0.0.1:1", NULL, ORG, config, &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, config));
+  g_assert_nonnull (strstr (error->message, "nesting too deep"));
+
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
 static void
 test_list_get_delete (Fixture       *f,
                       gconstpointer  data)
@@ -628,6 +657,59 @@ test_retry_rate_limited (Fixture       *f,
           NULL), ==, 3);
 }
 
+/* Error bodies nested 100,000 deep, as any server or anyone on a
+ * plain-http path can send: each status ends in its clean error, and the
+ * message is an excerpt of the raw body. */
+static void
+test_deep_error_bodies (Fixture       *f,
+                        gconstpointer  data)
+{
+  struct {
+    guint status;
+    int code;
+    guint attempts;
+  } cases[] = {
+    {404, VI_ERROR_NOT_FOUND, 1},
+    {500, VI_ERROR_SERVER, 2},
+    {429, VI_ERROR_RATE_LIMITED, 2},
+  };
+
+  add_caption (f, "ds", "a", "hello");
+  g_object_set (f->client, "max-retries", 1, "max-rate-limit-retries", 1,
+      NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = NULL;
+    g_autoptr (ViAnnotation) got = NULL;
+    g_autofree char *rule = g_strdup_printf ("{\"action\": \"status\", "
+        "\"status\": %u, \"bodyNesting\": 100000, \"times\": -1}",
+        cases[i].status);
+    const char *message;
+
+    vi_local_server_clear_faults (f->server);
+    vi_local_server_reset_counters (f->server);
+    add_fault (f, rule);
+
+    /* A list reads the body raw, a get as a JSON tree: both paths. */
+    page = list_once (f, &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, cases[i].code);
+    g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
+    message = vi_error_get_server_message (error);
+    g_assert_nonnull (message);
+    g_assert_true (g_str_has_prefix (message, "HTTP "));
+    g_assert_nonnull (strstr (message, "{\"error\":\"X\",\"message\":[[["));
+    g_assert_cmpuint (strlen (message), <, 300);
+    g_clear_error (&error);
+
+    got = vi_client_get_annotation (f->client, "ds", "a", "x", NULL, &error);
+    g_assert_null (got);
+    g_assert_error (error, VI_ERROR, cases[i].code);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, 2 * cases[i].attempts);
+  }
+}
+
 static void
 test_retry_server_errors (Fixture       *f,
                           gconstpointer  data)
@@ -1030,6 +1112,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client/new/credentials", test_new_credentials);
+  g_test_add_func ("/client/new/deep-config", test_new_deep_config);
   g_test_add_func ("/client/http/escape", test_escape);
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
@@ -1047,6 +1130,7 @@ main (int    argc,
   ADD ("/client/auth", test_auth);
   ADD ("/client/retry/rate-limited", test_retry_rate_limited);
   ADD ("/client/retry/server-errors", test_retry_server_errors);
+  ADD ("/client/deep-error-bodies", test_deep_error_bodies);
   ADD ("/client/retry/transport", test_retry_transport);
   ADD ("/client/retry/cancel-during-backoff", test_cancel_during_backoff);
   ADD ("/client/cancel-from-another-thread",
