@@ -3502,13 +3502,15 @@ read_page_direct (GBytes  *bytes,
 
   if (bytes != NULL)
     data = g_bytes_get_data (bytes, &len);
+  if (data == NULL)
+    data = "";   /* an empty GBytes has no data, and NULL + 0 is undefined */
   reader.data = data;
   reader.p = data;
   reader.end = data + len;
   reader.depth = 0;
   reader.failed = FALSE;
   skip_ws (r);
-  if (data == NULL || r->p == r->end) {
+  if (r->p == r->end) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
                          "invalid response: empty body");
     return NULL;
