@@ -279,7 +279,8 @@ vi_client_class_init (ViClientClass *klass)
    * ViClient:organization-id:
    *
    * The organization id.  %NULL means `DATATURE_VI_ORGANIZATION_ID`, then
-   * the config file.
+   * the config file.  Wherever it comes from, it must be an id like the
+   * others (1 to 255 of `A-Z a-z 0-9 _ -`), or the client is not created.
    */
   properties[PROP_ORGANIZATION_ID] =
       g_param_spec_string ("organization-id", "Organization id",
@@ -444,18 +445,29 @@ vi_client_initable_init (GInitable     *initable,
   ViClient *self = VI_CLIENT (initable);
   g_autofree char *key = NULL;
   g_autofree char *org = NULL;
+  g_autofree char *config_source = NULL;
+  const char *org_source;
   const char *endpoint;
 
   key = g_strdup (non_empty (self->secret_key_arg));
   if (key == NULL)
     key = g_strdup (non_empty (g_getenv ("DATATURE_VI_SECRET_KEY")));
   org = g_strdup (non_empty (self->organization_id_arg));
-  if (org == NULL)
+  org_source = "the organization id given to the client";
+  if (org == NULL) {
     org = g_strdup (non_empty (g_getenv ("DATATURE_VI_ORGANIZATION_ID")));
+    org_source = "DATATURE_VI_ORGANIZATION_ID";
+  }
 
-  if (self->config_file != NULL && (key == NULL || org == NULL) &&
-      !load_config_file (self->config_file, &key, &org, error))
-    return FALSE;
+  if (self->config_file != NULL && (key == NULL || org == NULL)) {
+    gboolean org_from_file = org == NULL;
+
+    if (!load_config_file (self->config_file, &key, &org, error))
+      return FALSE;
+    if (org_from_file)
+      org_source = config_source = g_strdup_printf ("organization_id of the "
+          "config file %s", self->config_file);
+  }
 
   if (key == NULL) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
@@ -477,6 +489,12 @@ vi_client_initable_init (GInitable     *initable,
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
         "no organization id: set DATATURE_VI_ORGANIZATION_ID, pass one to "
         "the client or give a config file with organization_id");
+    return FALSE;
+  }
+  /* It goes into paths and into the Organization-Id header: the id
+   * alphabet keeps it in its path segment and CR/LF out of headers. */
+  if (!vi_validate_id ("organization id", org, error)) {
+    g_prefix_error (error, "%s: ", org_source);
     return FALSE;
   }
 
@@ -523,8 +541,8 @@ vi_client_initable_iface_init (GInitableIface *iface)
  * @error: return location for a #GError
  *
  * Creates a client.  Fails with %VI_ERROR_INVALID_ARGUMENT when no usable
- * credentials are found or the endpoint is not an http(s) URL.  No request
- * is made.
+ * credentials are found (the message says where a refused one came from)
+ * or the endpoint is not an http(s) URL.  No request is made.
  *
  * Returns: (transfer full): a new #ViClient, or %NULL
  */
@@ -622,6 +640,30 @@ _vi_client_get_retry_policy (ViClient *self)
  * Validation and paths
  * ------------------------------------------------------------------------ */
 
+/* An id as an error message may show it: valid UTF-8, control characters
+ * as \u escapes (a message may end up on a terminal), at most 64
+ * characters. */
+static char *
+shown_id (const char *id)
+{
+  g_autofree char *valid = g_utf8_make_valid (id, -1);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+
+  for (const char *p = valid; *p != '\0' && n < 64; p = g_utf8_next_char (p),
+      n++) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c))
+      g_string_append_printf (out, "\\u%04X", c);
+    else
+      g_string_append_unichar (out, c);
+  }
+  if (g_utf8_strlen (valid, -1) > 64)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
 /**
  * vi_validate_id:
  * @what: what the id names, for the message ("dataset id")
@@ -629,6 +671,7 @@ _vi_client_get_retry_policy (ViClient *self)
  * @error: return location for a #GError
  *
  * Checks an id as the SDK does: 1 to 255 characters of `A-Z a-z 0-9 _ -`.
+ * The message of a refused id shows it with control characters escaped.
  *
  * Returns: %TRUE if @id is valid
  */
@@ -653,7 +696,7 @@ vi_validate_id (const char  *what,
   }
   for (const char *p = id; *p; p++) {
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-') {
-      g_autofree char *shown = g_utf8_make_valid (id, MIN (len, 64));
+      g_autofree char *shown = shown_id (id);
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
           "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
           "allowed", what, shown);
@@ -663,9 +706,12 @@ vi_validate_id (const char  *what,
   return TRUE;
 }
 
+/* Asset ids are free text, percent-encoded into one path segment, except
+ * what would leave that segment: "." and ".." (GLib's URI parser, and
+ * servers, resolve them even encoded) and control characters. */
 gboolean
 _vi_validate_asset_id (const char  *asset_id,
-                   GError     **error)
+                       GError     **error)
 {
   if (asset_id == NULL || *asset_id == '\0') {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
@@ -673,9 +719,27 @@ _vi_validate_asset_id (const char  *asset_id,
     return FALSE;
   }
   if (!g_utf8_validate (asset_id, -1, NULL)) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "asset id is not valid UTF-8");
+    g_autofree char *shown = shown_id (asset_id);
+
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "asset id \"%s\" is not valid UTF-8", shown);
     return FALSE;
+  }
+  if (g_str_equal (asset_id, ".") || g_str_equal (asset_id, "..")) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "asset id \"%s\" is refused: it would not stay one path segment "
+        "(it names the folder itself or its parent)", asset_id);
+    return FALSE;
+  }
+  for (const char *p = asset_id; *p != '\0'; p = g_utf8_next_char (p)) {
+    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
+      g_autofree char *shown = shown_id (asset_id);
+
+      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+          "asset id \"%s\" is refused: it contains a control character",
+          shown);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -895,7 +959,8 @@ new_list_request (ViClient   *self,
  * vi_client_list_annotations_async:
  * @self: a #ViClient
  * @dataset_id: the dataset id
- * @asset_id: the asset id (any string; it is percent-encoded)
+ * @asset_id: the asset id (any text but "." and ".." and control
+ *   characters; it is percent-encoded)
  * @page_size: items per page, 1 to %VI_MAX_PAGE_SIZE, or 0 for
  *   %VI_DEFAULT_PAGE_SIZE
  * @page_token: (nullable): the `nextPage` token of the previous page, or
@@ -975,7 +1040,8 @@ start_list (gpointer             data,
  * vi_client_list_annotations:
  * @self: a #ViClient
  * @dataset_id: the dataset id
- * @asset_id: the asset id (any string; it is percent-encoded)
+ * @asset_id: the asset id (any text but "." and ".." and control
+ *   characters; it is percent-encoded)
  * @page_size: items per page, 1 to %VI_MAX_PAGE_SIZE, or 0 for
  *   %VI_DEFAULT_PAGE_SIZE
  * @page_token: (nullable): the `nextPage` token of the previous page, or

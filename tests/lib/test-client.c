@@ -173,6 +173,65 @@ test_new_credentials (void)
   g_rmdir (dir);
 }
 
+/* The organization id goes into paths and into a header: refused unless
+ * it is an id, at construction, naming where it came from. */
+static void
+test_new_organization_id (void)
+{
+  const char *bad[] = { "a\r\nX-Evil: 1", "..", "a/b", "org id", "" };
+  g_autofree char *dir = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  dir = g_dir_make_tmp ("vi-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (dir, "config.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (ViClient) client = NULL;
+    g_autoptr (JsonBuilder) builder = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+    g_autofree char *json = NULL;
+
+    /* An empty argument or variable counts as unset. */
+    if (*bad[i] != '\0') {
+      client = vi_client_new ("http://127.0.0.1:1", KEY, bad[i], NULL, &error);
+      g_assert_null (client);
+      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message,
+              "the organization id given to the client: organization id"));
+      g_assert_null (strpbrk (error->message, "\r\n"));
+      g_clear_error (&error);
+
+      g_setenv ("DATATURE_VI_ORGANIZATION_ID", bad[i], TRUE);
+      client = vi_client_new ("http://127.0.0.1:1", KEY, NULL, NULL, &error);
+      g_assert_null (client);
+      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message,
+              "DATATURE_VI_ORGANIZATION_ID: organization id"));
+      g_clear_error (&error);
+      g_unsetenv ("DATATURE_VI_ORGANIZATION_ID");
+    }
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "organization_id");
+    json_builder_add_string_value (builder, bad[i]);
+    json_builder_end_object (builder);
+    root = json_builder_get_root (builder);
+    json = json_to_string (root, FALSE);
+    g_assert_true (g_file_set_contents (config, json, -1, &error));
+    client = vi_client_new ("http://127.0.0.1:1", KEY, NULL, config, &error);
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, config));
+    g_assert_nonnull (strstr (error->message, "organization"));
+    g_clear_error (&error);
+  }
+
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
 /* A config file nested 100,000 deep: a clear error naming the file, not a
  * stack overflow in json-glib. */
 static void
@@ -912,7 +971,7 @@ test_asset_ids (Fixture       *f,
                 gconstpointer  data)
 {
   const char *assets[] = {
-    "a/b", "..", ".", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
+    "a/b", "...", ".a", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
     "a", "b",
   };
 
@@ -953,6 +1012,78 @@ test_asset_ids (Fixture       *f,
     g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ids",
             NULL), ==, G_N_ELEMENTS (assets) - i - 1);
   }
+}
+
+/* Ids that would leave their path segment, or carry control characters,
+ * are refused before any request, with a message naming them (escaped). */
+static void
+test_refused_ids (Fixture       *f,
+                  gconstpointer  data)
+{
+  struct {
+    const char *asset;
+    const char *shown;
+  } cases[] = {
+    {"..", "\"..\""},
+    {".", "\".\""},
+    {"a\nb", "a\\u000Ab"},
+    {"\x1b[2Jx", "\\u001B[2Jx"},
+    {"tab\there", "tab\\u0009here"},
+    {"del\x7f", "del\\u007F"},
+    {"c1\xc2\x9b", "c1\\u009B"},
+  };
+
+  add_caption (f, "ds", "abc", "hello");
+  vi_local_server_reset_counters (f->server);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = NULL;
+    g_autoptr (ViAnnotation) got = NULL;
+    g_autoptr (ViDeletedResource) deleted = NULL;
+
+    page = vi_client_list_annotations (f->client, "ds", cases[i].asset, 0,
+        NULL, NULL, &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "asset id"));
+    g_assert_nonnull (strstr (error->message, cases[i].shown));
+    g_assert_null (strpbrk (error->message, "\n\x1b\t\x7f"));
+    g_clear_error (&error);
+
+    /* "delete ds .. abc" once sent .../annotations/abc. */
+    deleted = vi_client_delete_annotation (f->client, "ds", cases[i].asset,
+        "abc", NULL, &error);
+    g_assert_null (deleted);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, cases[i].shown));
+    g_clear_error (&error);
+
+    got = vi_client_get_annotation (f->client, "ds", cases[i].asset, "abc",
+        NULL, &error);
+    g_assert_null (got);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  }
+
+  /* Annotation ids have the id alphabet; the message escapes them too. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViDeletedResource) deleted = NULL;
+
+    deleted = vi_client_delete_annotation (f->client, "ds", "abc", "..",
+        NULL, &error);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "annotation id \"..\""));
+    g_clear_error (&error);
+    deleted = vi_client_delete_annotation (f->client, "ds", "abc",
+        "x\r\nHost: evil", NULL, &error);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "x\\u000D\\u000AHost: evil"));
+  }
+
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
+          NULL), ==, 1);
 }
 
 static void
@@ -1113,6 +1244,7 @@ main (int    argc,
 
   g_test_add_func ("/client/new/credentials", test_new_credentials);
   g_test_add_func ("/client/new/deep-config", test_new_deep_config);
+  g_test_add_func ("/client/new/organization-id", test_new_organization_id);
   g_test_add_func ("/client/http/escape", test_escape);
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
@@ -1137,6 +1269,7 @@ main (int    argc,
       test_cancel_from_another_thread);
   ADD ("/client/asset-ids", test_asset_ids);
   ADD ("/client/validation", test_validation);
+  ADD ("/client/refused-ids", test_refused_ids);
 #undef ADD
 
   return g_test_run ();
