@@ -50,6 +50,8 @@ struct _ViClient {
   char *secret_key_arg;
   char *organization_id_arg;
   char *config_file;
+  gboolean allow_insecure;
+  char *tls_ca_file;
 
   /* resolved */
   char *endpoint;          /* scheme://host[:port], no path, no slash */
@@ -81,6 +83,8 @@ enum {
   PROP_RETRY_BASE_DELAY,
   PROP_RETRY_MAX_DELAY,
   PROP_MAX_CONNECTIONS,
+  PROP_ALLOW_INSECURE,
+  PROP_TLS_CA_FILE,
   N_PROPS
 };
 
@@ -132,6 +136,7 @@ vi_client_finalize (GObject *object)
   free_secret (&self->secret_key_arg);
   g_free (self->organization_id_arg);
   g_free (self->config_file);
+  g_free (self->tls_ca_file);
   g_free (self->endpoint);
   free_secret (&self->secret_key);
   free_secret (&self->authorization);
@@ -178,6 +183,12 @@ vi_client_get_property (GObject    *object,
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_ALLOW_INSECURE:
+      g_value_set_boolean (value, self->allow_insecure);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -238,6 +249,13 @@ vi_client_set_property (GObject      *object,
       break;
     case PROP_MAX_CONNECTIONS:
       self->max_connections = g_value_get_uint (value);
+      break;
+    case PROP_ALLOW_INSECURE:
+      self->allow_insecure = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -326,6 +344,32 @@ vi_client_class_init (ViClientClass *klass)
       g_param_spec_uint ("max-connections", "Max connections",
       "Connections kept to the endpoint", 1, 256, DEFAULT_MAX_CONNECTIONS,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:allow-insecure:
+   *
+   * Whether a plain `http://` endpoint on a host that is not loopback is
+   * accepted.  By default it is refused when the client is made: the
+   * secret key, sent as a Bearer token with every request, would travel
+   * in clear text.  Loopback hosts (`127.0.0.0/8`, `::1`, `localhost`)
+   * are always accepted.
+   */
+  properties[PROP_ALLOW_INSECURE] =
+      g_param_spec_boolean ("allow-insecure", "Allow insecure",
+      "Accept plain http to a host that is not loopback", FALSE,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:tls-ca-file:
+   *
+   * A PEM file of CA certificates, for a private deployment whose server
+   * certificate the system does not trust.  A certificate is accepted when
+   * the system's authorities or these vouch for it, on every request of
+   * the client: API calls, signed uploads and downloads.  A file that
+   * cannot be read or holds no certificate fails the construction.
+   */
+  properties[PROP_TLS_CA_FILE] =
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+      "PEM file of extra CA certificates", NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -402,7 +446,20 @@ default_user_agent (void)
 }
 
 static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
+      g_ascii_strcasecmp (host, "localhost.") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static gboolean
 resolve_endpoint (const char  *endpoint,
+                  gboolean     allow_insecure,
                   char       **out,
                   GError     **error)
 {
@@ -429,6 +486,16 @@ resolve_endpoint (const char  *endpoint,
         "invalid endpoint \"%s\": no host", endpoint);
     return FALSE;
   }
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !allow_insecure &&
+      !host_is_loopback (g_uri_get_host (uri))) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "refusing the endpoint \"%s\": with plain http to a host that is "
+        "not loopback, the secret key (sent as a Bearer token) would travel "
+        "in clear text; use https, or opt in with the client's "
+        "allow-insecure property (vi-annotations --allow-insecure)",
+        endpoint);
+    return FALSE;
+  }
   /* Like the SDK (urljoin with an absolute path), any path of the
    * endpoint is dropped: the API is served at the root of the host. */
   *out = g_uri_join (G_URI_FLAGS_NONE,
@@ -446,6 +513,7 @@ vi_client_initable_init (GInitable     *initable,
   g_autofree char *key = NULL;
   g_autofree char *org = NULL;
   g_autofree char *config_source = NULL;
+  g_autoptr (GTlsDatabase) ca_database = NULL;
   const char *org_source;
   const char *endpoint;
 
@@ -503,8 +571,20 @@ vi_client_initable_init (GInitable     *initable,
     endpoint = non_empty (g_getenv ("DATATURE_VI_API_ENDPOINT"));
   if (endpoint == NULL)
     endpoint = VI_DEFAULT_ENDPOINT;
-  if (!resolve_endpoint (endpoint, &self->endpoint, error))
+  if (!resolve_endpoint (endpoint, self->allow_insecure, &self->endpoint,
+          error))
     return FALSE;
+  if (self->tls_ca_file != NULL) {
+    g_autoptr (GError) local_error = NULL;
+
+    ca_database = g_tls_file_database_new (self->tls_ca_file, &local_error);
+    if (ca_database == NULL) {
+      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+          "cannot use the CA file %s: %s", self->tls_ca_file,
+          local_error->message);
+      return FALSE;
+    }
+  }
 
   self->secret_key = g_steal_pointer (&key);
   self->organization_id = g_steal_pointer (&org);
@@ -519,6 +599,8 @@ vi_client_initable_init (GInitable     *initable,
       "idle-timeout", DEFAULT_IDLE_TIMEOUT,
       "max-conns", self->max_connections,
       "max-conns-per-host", self->max_connections, NULL);
+  if (ca_database != NULL)
+    _vi_http_session_set_ca_database (self->session, ca_database);
   return TRUE;
 }
 

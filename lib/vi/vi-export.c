@@ -905,6 +905,11 @@ fetch_transport_error (Fetch  *f,
     fetch_failed (f, error);
     return;
   }
+  if (_vi_http_error_is_final (error)) {
+    g_prefix_error (&error, "%s: ", fetch_what (f));
+    fetch_failed (f, error);
+    return;
+  }
   if (_vi_retry_next (&dl->policy, &f->retries, 0, NULL, &delay)) {
     g_error_free (error);
     fetch_schedule_retry (f, delay);
@@ -1171,7 +1176,7 @@ fetch_start (Fetch *f)
       f->received = 0;
     }
   }
-  soup_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
+  _vi_http_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
       dl->op.cancellable, fetch_sent_cb, f);
 }
 

@@ -84,13 +84,29 @@ void          _vi_http_send_and_read_async  (SoupSession         *session,
 GBytes       *_vi_http_send_and_read_finish (GAsyncResult        *result,
                                              GError             **error);
 
+/* soup_session_send_async() with libvi's TLS handling (see vi-http.c):
+ * every message libvi sends goes through it. */
+void          _vi_http_session_send_async   (SoupSession         *session,
+                                             SoupMessage         *msg,
+                                             int                  priority,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 /* soup_session_send_finish() for a send started with cancellable, made
  * safe against that cancellation: a stream that came back anyway is
- * abandoned and the call fails with G_IO_ERROR_CANCELLED. */
+ * abandoned and the call fails with G_IO_ERROR_CANCELLED.  A TLS failure
+ * another attempt cannot fix becomes a VI_ERROR naming the problem. */
 GInputStream *_vi_http_session_send_finish  (SoupSession         *session,
                                              GAsyncResult        *result,
                                              GCancellable        *cancellable,
                                              GError             **error);
+/* Whether a failure below HTTP must not be retried (a TLS refusal, a body
+ * over the size limit): it is in the VI_ERROR domain. */
+gboolean      _vi_http_error_is_final       (const GError        *error);
+/* Certificates this database vouches for are accepted on every message of
+ * the session, as well as those the system trusts. */
+void          _vi_http_session_set_ca_database (SoupSession  *session,
+                                                GTlsDatabase *database);
 /* Drops a response body stream (taking the reference) without reading the
  * rest of the body: the message's I/O ends, its connection is closed. */
 void          _vi_http_body_abandon         (GInputStream        *stream);

@@ -1270,6 +1270,11 @@ upload_sent_cb (GObject      *source,
       upload_fail (task, error);
       return;
     }
+    if (_vi_http_error_is_final (error)) {
+      g_prefix_error (&error, "sending %s: ", data->current->path);
+      upload_fail (task, error);
+      return;
+    }
     if (_vi_retry_next (&policy, &data->retries, 0, NULL, &delay)) {
       g_error_free (error);
       upload_retry (task, delay);

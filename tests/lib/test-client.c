@@ -11,6 +11,7 @@
 
 #include <vi/vi.h>
 #include "vi-http-private.h"
+#include "vi-client-private.h"
 #include "vi-local-server.h"
 #include "test-cancel-later.h"
 
@@ -1125,6 +1126,333 @@ test_validation (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------------
+ * Transport: plain http only to loopback, TLS failures are final
+ * ------------------------------------------------------------------------ */
+
+static ViClient *
+new_client_with (const char  *url,
+                 GError     **error,
+                 const char  *first_property,
+                 ...)
+{
+  g_autoptr (GObject) object = NULL;
+  va_list args;
+
+  va_start (args, first_property);
+  object = g_object_new_valist (VI_TYPE_CLIENT, first_property, args);
+  va_end (args);
+  g_object_set (object, "retry-base-delay", 0.01, NULL);
+  if (!g_initable_init (G_INITABLE (object), NULL, error))
+    return NULL;
+  return VI_CLIENT (g_steal_pointer (&object));
+}
+
+/* http to a host that is not loopback sends the key in clear text: refused
+ * when the client is made (no connection is ever tried), unless the
+ * caller opts in. */
+static void
+test_insecure_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *refused[] = {
+    "http://192.0.2.1:8080", "http://[2001:db8::1]", "http://api.example.com",
+    "HTTP://10.0.0.1",
+  };
+  const char *accepted[] = {
+    "http://127.0.0.1:1", "http://127.0.0.2", "http://[::1]:1",
+    "http://localhost:1", "https://192.0.2.1", "https://api.example.com",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = vi_client_new (refused[i], KEY, ORG, NULL,
+        &error);
+
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "clear text"));
+    g_assert_nonnull (strstr (error->message, "allow-insecure"));
+    g_assert_null (strstr (error->message, KEY));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = vi_client_new (accepted[i], KEY, ORG, NULL,
+        &error);
+
+    g_assert_no_error (error);
+  }
+}
+
+/* Opted in, the request is made.  192.0.2.1 is never connected to: the
+ * session's proxy is the local server, which answers the absolute-form
+ * request like any other. */
+static void
+test_insecure_allowed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (GProxyResolver) proxy = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+
+  add_caption (f, "ds", "a", "through the proxy");
+  client = new_client_with ("http://192.0.2.1:8080", &error,
+      "endpoint", "http://192.0.2.1:8080", "secret-key", KEY,
+      "organization-id", ORG, "allow-insecure", TRUE, NULL);
+  g_assert_no_error (error);
+  proxy = g_simple_proxy_resolver_new (f->url, NULL);
+  g_object_set (_vi_client_get_session (client), "proxy-resolver", proxy,
+      NULL);
+
+  items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 1);
+}
+
+/* A TLS front for the local server: vi-local-server speaks plain HTTP, so
+ * this terminates TLS on another loopback port, with the self-signed
+ * certificate of tests/lib/tls/, and splices each connection to the
+ * server.  It counts connections, that is handshakes tried.  The
+ * certificate (valid 100 years, for 127.0.0.1 and localhost) was made with
+ *   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1
+ *     -nodes -keyout test-key.pem -out test-cert.pem -days 36500
+ *     -subj "/CN=viannot test server"
+ *     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost"
+ *     -addext "basicConstraints=critical,CA:TRUE"
+ *     -addext "keyUsage=critical,digitalSignature,keyCertSign" */
+typedef struct {
+  GThread         *thread;
+  GMainContext    *context;         /* where connections are accepted */
+  GMainLoop       *loop;
+  GSocketService  *service;
+  GTlsCertificate *certificate;
+  guint16          backend_port;
+  guint16          port;
+  int              connections;
+  GMutex           lock;
+  GCond            cond;
+  guint            active;
+  gboolean         ready;
+} TlsFront;
+
+static void
+splice_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_io_stream_splice_finish (result, NULL);
+  *done = TRUE;
+}
+
+/* One connection, in a thread of the service's pool. */
+static gboolean
+tls_front_run (GThreadedSocketService *service,
+               GSocketConnection      *connection,
+               GObject                *source,
+               gpointer                user_data)
+{
+  TlsFront *front = user_data;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GIOStream) tls = NULL;
+  g_autoptr (GSocketClient) client = NULL;
+  g_autoptr (GSocketConnection) backend = NULL;
+  gboolean done = FALSE;
+
+  g_mutex_lock (&front->lock);
+  front->active++;
+  g_mutex_unlock (&front->lock);
+  g_atomic_int_inc (&front->connections);
+
+  g_main_context_push_thread_default (context);
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection),
+      front->certificate, NULL);
+  if (tls != NULL && g_tls_connection_handshake (G_TLS_CONNECTION (tls),
+          NULL, NULL)) {
+    client = g_socket_client_new ();
+    backend = g_socket_client_connect_to_host (client, "127.0.0.1",
+        front->backend_port, NULL, NULL);
+  }
+  if (backend != NULL) {
+    /* Either side closing ends the splice and closes both. */
+    g_io_stream_splice_async (tls, G_IO_STREAM (backend),
+        G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+        G_PRIORITY_DEFAULT, NULL, splice_done_cb, &done);
+    while (!done)
+      g_main_context_iteration (context, TRUE);
+  }
+  g_main_context_pop_thread_default (context);
+
+  g_mutex_lock (&front->lock);
+  front->active--;
+  g_cond_broadcast (&front->cond);
+  g_mutex_unlock (&front->lock);
+  return TRUE;
+}
+
+/* The service accepts on a main context of its own, run by this thread. */
+static gpointer
+tls_front_thread (gpointer data)
+{
+  TlsFront *front = data;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback,
+      0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_main_context_push_thread_default (front->context);
+  front->service = g_threaded_socket_service_new (4);
+  g_signal_connect (front->service, "run", G_CALLBACK (tls_front_run),
+      front);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (front->service), address,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_socket_service_start (front->service);
+
+  g_mutex_lock (&front->lock);
+  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  front->ready = TRUE;
+  g_cond_broadcast (&front->cond);
+  g_mutex_unlock (&front->lock);
+
+  g_main_loop_run (front->loop);
+
+  g_socket_service_stop (front->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (front->service));
+  g_main_context_pop_thread_default (front->context);
+  return NULL;
+}
+
+static TlsFront *
+tls_front_new (Fixture *f)
+{
+  TlsFront *front = g_new0 (TlsFront, 1);
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-key.pem", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_init (&front->lock);
+  g_cond_init (&front->cond);
+  front->backend_port = vi_local_server_get_port (f->server);
+  front->certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  front->context = g_main_context_new ();
+  front->loop = g_main_loop_new (front->context, FALSE);
+  front->thread = g_thread_new ("tls-front", tls_front_thread, front);
+  g_mutex_lock (&front->lock);
+  while (!front->ready)
+    g_cond_wait (&front->cond, &front->lock);
+  g_mutex_unlock (&front->lock);
+  return front;
+}
+
+static gboolean
+quit_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* Call once the clients are gone: their connections are closed, so every
+ * splice ends. */
+static void
+tls_front_free (TlsFront *front)
+{
+  GSource *idle = g_idle_source_new ();
+
+  g_source_set_callback (idle, quit_cb, front->loop, NULL);
+  g_source_attach (idle, front->context);
+  g_source_unref (idle);
+  g_thread_join (front->thread);
+
+  g_mutex_lock (&front->lock);
+  while (front->active > 0)
+    g_cond_wait (&front->cond, &front->lock);
+  g_mutex_unlock (&front->lock);
+  g_object_unref (front->service);
+  g_object_unref (front->certificate);
+  g_main_loop_unref (front->loop);
+  g_main_context_unref (front->context);
+  g_mutex_clear (&front->lock);
+  g_cond_clear (&front->cond);
+  g_free (front);
+}
+
+static void
+test_tls (Fixture       *f,
+          gconstpointer  data)
+{
+  TlsFront *front = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-cert.pem", NULL);
+
+  add_caption (f, "ds", "a", "over TLS");
+  front = tls_front_new (f);
+  url = g_strdup_printf ("https://127.0.0.1:%u", front->port);
+
+  /* The system does not know the authority: one attempt, not four, and
+   * the message says what is wrong and how to fix it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = new_client (url, KEY, ORG);
+    g_autoptr (ViAnnotationPage) page = NULL;
+
+    page = vi_client_list_annotations (client, "ds", "a", 0, NULL, NULL,
+        &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, VI_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "not signed by a known "
+            "certificate authority"));
+    g_assert_nonnull (strstr (error->message, "tls-ca-file"));
+    g_assert_cmpint (g_atomic_int_get (&front->connections), ==, 1);
+  }
+
+  /* With the CA file, the same request goes through. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = NULL;
+    g_autoptr (GPtrArray) items = NULL;
+
+    client = new_client_with (url, &error, "endpoint", url,
+        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", ca, NULL);
+    g_assert_no_error (error);
+    items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
+        &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (items->len, ==, 1);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, 1);
+  }
+
+  /* A CA file that is not one fails the construction, naming it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = NULL;
+    g_autofree char *missing = g_build_filename (g_get_tmp_dir (),
+        "vi-no-such-ca.pem", NULL);
+
+    client = new_client_with (url, &error, "endpoint", url,
+        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", missing,
+        NULL);
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, missing));
+  }
+
+  tls_front_free (front);
+}
+
+/* ------------------------------------------------------------------------
  * Helpers without a server
  * ------------------------------------------------------------------------ */
 
@@ -1270,6 +1598,9 @@ main (int    argc,
   ADD ("/client/asset-ids", test_asset_ids);
   ADD ("/client/validation", test_validation);
   ADD ("/client/refused-ids", test_refused_ids);
+  ADD ("/client/transport/insecure-refused", test_insecure_refused);
+  ADD ("/client/transport/insecure-allowed", test_insecure_allowed);
+  ADD ("/client/transport/tls", test_tls);
 #undef ADD
 
   return g_test_run ();
