@@ -647,6 +647,7 @@ handle_response (GTask  *task,
     /* Anything below HTTP (refused, reset, dropped, truncated, timed out,
      * TLS) may succeed on another attempt. */
     if (_vi_retry_next (&request->policy, &data->retries, 0, NULL, &delay)) {
+      g_debug ("%s: %s", request->what, error->message);
       schedule_retry (task, delay);
       return;
     }
@@ -820,7 +821,20 @@ _vi_http_session_send_async (SoupSession         *session,
   g_signal_connect_data (msg, "accept-certificate",
       G_CALLBACK (accept_certificate_cb),
       database != NULL ? g_object_ref (database) : NULL, unref_if_set, 0);
-  soup_session_send_async (session, msg, priority, cancellable, callback,
+  /* libsoup 3.2 re-sends by itself an idempotent request whose reused
+   * connection closed before any answer.  When the failure of the first
+   * try is reported from an idle (GTask does so when an operation ends in
+   * the main-context iteration that started it) and the session's queue
+   * source runs the new try first, that late report finishes the new
+   * try's I/O, hands the caller an error, and the new try's own report
+   * then crashes in run_until_read_done() (a NULL I/O).  Seen with a GET
+   * poll dropped by the server on a keep-alive connection, one run in
+   * three.  The reports are idles at the message's I/O priority and the
+   * queue source is at G_PRIORITY_DEFAULT: one step above it, the late
+   * report always comes first and finds the message restarting, as
+   * libsoup expects.  Only the exchange up to the response headers runs
+   * at that priority; bodies are read at the caller's. */
+  soup_session_send_async (session, msg, priority - 1, cancellable, callback,
       user_data);
 }
 
