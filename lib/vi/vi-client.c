@@ -39,6 +39,10 @@
 #define DEFAULT_RETRY_BASE_DELAY 1.0
 #define DEFAULT_RETRY_MAX_DELAY 60.0
 #define DEFAULT_MAX_CONNECTIONS 10
+/* An export archive without ZIP64 is under 4 GiB and holds at most 65535
+ * entries; deflate can make 4 GiB into terabytes. */
+#define DEFAULT_MAX_EXTRACT_SIZE ((guint64) 64 << 30)
+#define DEFAULT_MAX_EXTRACT_ENTRIES 65535
 #define SECRET_KEY_PREFIX "dtvi_"
 #define SECRET_KEY_LENGTH 103
 
@@ -66,6 +70,8 @@ struct _ViClient {
   double retry_base_delay;
   double retry_max_delay;
   guint max_connections;
+  guint64 max_extract_size;
+  guint max_extract_entries;
 
   SoupSession *session;
 };
@@ -85,6 +91,8 @@ enum {
   PROP_MAX_CONNECTIONS,
   PROP_ALLOW_INSECURE,
   PROP_TLS_CA_FILE,
+  PROP_MAX_EXTRACT_SIZE,
+  PROP_MAX_EXTRACT_ENTRIES,
   N_PROPS
 };
 
@@ -104,6 +112,8 @@ vi_client_init (ViClient *self)
   self->retry_base_delay = DEFAULT_RETRY_BASE_DELAY;
   self->retry_max_delay = DEFAULT_RETRY_MAX_DELAY;
   self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->max_extract_size = DEFAULT_MAX_EXTRACT_SIZE;
+  self->max_extract_entries = DEFAULT_MAX_EXTRACT_ENTRIES;
 }
 
 static void
@@ -190,6 +200,12 @@ vi_client_get_property (GObject    *object,
     case PROP_TLS_CA_FILE:
       g_value_set_string (value, self->tls_ca_file);
       break;
+    case PROP_MAX_EXTRACT_SIZE:
+      g_value_set_uint64 (value, self->max_extract_size);
+      break;
+    case PROP_MAX_EXTRACT_ENTRIES:
+      g_value_set_uint (value, self->max_extract_entries);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -256,6 +272,12 @@ vi_client_set_property (GObject      *object,
     case PROP_TLS_CA_FILE:
       g_free (self->tls_ca_file);
       self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_MAX_EXTRACT_SIZE:
+      self->max_extract_size = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_EXTRACT_ENTRIES:
+      self->max_extract_entries = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -370,6 +392,32 @@ vi_client_class_init (ViClientClass *klass)
       g_param_spec_string ("tls-ca-file", "TLS CA file",
       "PEM file of extra CA certificates", NULL,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:max-extract-size:
+   *
+   * The most bytes vi_client_download_export() extracts from an archive,
+   * all entries together, as the archive's central directory declares
+   * them (each entry is then held to its declared size).  A larger
+   * archive is refused before anything is written.  0 means no limit.
+   */
+  properties[PROP_MAX_EXTRACT_SIZE] =
+      g_param_spec_uint64 ("max-extract-size", "Max extract size",
+      "Most bytes extracted from an export archive (0 = no limit)", 0,
+      G_MAXUINT64, DEFAULT_MAX_EXTRACT_SIZE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:max-extract-entries:
+   *
+   * The most entries (files and folders) vi_client_download_export()
+   * accepts in an archive; more are refused before anything is written.
+   * The default, 65535, is all that an archive without ZIP64 can hold.
+   * 0 means no limit.
+   */
+  properties[PROP_MAX_EXTRACT_ENTRIES] =
+      g_param_spec_uint ("max-extract-entries", "Max extract entries",
+      "Most entries extracted from an export archive (0 = no limit)", 0,
+      G_MAXUINT, DEFAULT_MAX_EXTRACT_ENTRIES,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -705,6 +753,15 @@ _vi_client_get_session (ViClient *self)
   return self->session;
 }
 
+void
+_vi_client_get_extract_limits (ViClient *self,
+                               guint64  *max_size,
+                               guint    *max_entries)
+{
+  *max_size = self->max_extract_size;
+  *max_entries = self->max_extract_entries;
+}
+
 ViRetryPolicy
 _vi_client_get_retry_policy (ViClient *self)
 {
@@ -854,22 +911,18 @@ annotations_path (ViClient   *self,
 }
 
 ViHttpRequest *
-_vi_client_new_request (ViClient   *self,
-             const char *method,
-             const char *url,
-             JsonNode   *body,
-             const char *what)
+_vi_client_new_request (ViClient     *self,
+                        const char   *method,
+                        const char   *url,
+                        JsonNode     *body,
+                        ViHttpTarget  target,
+                        const char   *what)
 {
-  ViRetryPolicy policy = {
-    .max_retries = self->max_retries,
-    .max_rate_limit_retries = self->max_rate_limit_retries,
-    .base_delay = self->retry_base_delay,
-    .max_delay = self->retry_max_delay,
-  };
+  ViRetryPolicy policy = _vi_client_get_retry_policy (self);
   ViHttpRequest *request;
 
   request = _vi_http_request_new (self->session, method, url, body, &policy,
-      what);
+      target, what);
   _vi_http_request_add_header (request, "Authorization", self->authorization);
   _vi_http_request_add_header (request, "Organization-Id",
       self->organization_id);
@@ -1031,7 +1084,7 @@ new_list_request (ViClient   *self,
                   const char *url)
 {
   ViHttpRequest *request = _vi_client_new_request (self, "GET", url, NULL,
-      "list annotations");
+      VI_HTTP_TARGET_ANNOTATION, "list annotations");
 
   request->raw_body = TRUE;
   return request;
@@ -1222,7 +1275,8 @@ vi_client_get_annotation_async (ViClient            *self,
         callback, user_data);
     return;
   }
-  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL, "get annotation"),
+  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
+          VI_HTTP_TARGET_ANNOTATION, "get annotation"),
       decode_annotation, NULL, NULL, (GDestroyNotify) vi_annotation_unref,
       vi_client_get_annotation_async, cancellable, callback, user_data);
 }
@@ -1332,7 +1386,8 @@ vi_client_delete_annotation_async (ViClient            *self,
         callback, user_data);
     return;
   }
-  request = _vi_client_new_request (self, "DELETE", url, NULL, "delete annotation");
+  request = _vi_client_new_request (self, "DELETE", url, NULL,
+      VI_HTTP_TARGET_ANNOTATION, "delete annotation");
   /* The service answers 2xx with an empty body (vi-api.md §5.1). */
   request->expect_empty = TRUE;
   _vi_client_call_async (self, request, decode_deleted, g_strdup (annotation_id),

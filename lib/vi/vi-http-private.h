@@ -111,6 +111,17 @@ void          _vi_http_session_set_ca_database (SoupSession  *session,
  * rest of the body: the message's I/O ends, its connection is closed. */
 void          _vi_http_body_abandon         (GInputStream        *stream);
 
+/* What a request is about, for the advice of an error status: which ids
+ * a 404 asks to check, and whether a 401/403 is the key's fault or the
+ * signed URL's. */
+typedef enum {
+  VI_HTTP_TARGET_ANNOTATION,      /* .../assets/{asset}/annotations[/{id}] */
+  VI_HTTP_TARGET_DATASET,         /* a collection of the dataset */
+  VI_HTTP_TARGET_SESSION,         /* .../annotationImportSessions/{id}... */
+  VI_HTTP_TARGET_EXPORT,          /* .../datasetExports/{id} */
+  VI_HTTP_TARGET_SIGNED_URL,      /* an upload or download URL, no key */
+} ViHttpTarget;
+
 /* One request to the API, ready to be sent and re-sent. */
 typedef struct {
   SoupSession  *session;          /* borrowed from the client */
@@ -120,6 +131,7 @@ typedef struct {
   GHashTable   *headers;          /* extra request headers, borrowed values */
   ViRetryPolicy policy;
   char         *what;             /* "list annotations", for messages */
+  ViHttpTarget  target;
   gboolean      expect_empty;     /* DELETE: a 2xx body must be empty */
   gboolean      raw_body;         /* hand back the 2xx body as GBytes */
 } ViHttpRequest;
@@ -129,6 +141,7 @@ ViHttpRequest *_vi_http_request_new  (SoupSession         *session,
                                       const char          *url,
                                       JsonNode            *body,
                                       const ViRetryPolicy *policy,
+                                      ViHttpTarget         target,
                                       const char          *what);
 void           _vi_http_request_free (ViHttpRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViHttpRequest, _vi_http_request_free)
@@ -158,11 +171,12 @@ gboolean  _vi_http_parse_retry_after (const char *value,
                                       double     *seconds);
 double    _vi_http_backoff_delay   (const ViRetryPolicy *policy,
                                     guint                attempt);
-void      _vi_http_set_status_error (GError     **error,
-                                     const char  *what,
-                                     guint        status,
-                                     GBytes      *body,
-                                     const char  *trace_header);
+void      _vi_http_set_status_error (GError       **error,
+                                     const char    *what,
+                                     ViHttpTarget   target,
+                                     guint          status,
+                                     GBytes        *body,
+                                     const char    *trace_header);
 
 /* Runs an async operation to completion on a private main context, for the
  * blocking API: start() is called with that context pushed as the

@@ -22,6 +22,7 @@ _vi_http_request_new (SoupSession         *session,
                       const char          *url,
                       JsonNode            *body,
                       const ViRetryPolicy *policy,
+                      ViHttpTarget         target,
                       const char          *what)
 {
   ViHttpRequest *request = g_new0 (ViHttpRequest, 1);
@@ -31,6 +32,7 @@ _vi_http_request_new (SoupSession         *session,
   request->url = g_strdup (url);
   request->policy = *policy;
   request->what = g_strdup (what);
+  request->target = target;
   request->headers = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, g_free);
   if (body != NULL) {
@@ -488,11 +490,12 @@ server_message_from_body (guint   status,
 }
 
 void
-_vi_http_set_status_error (GError     **error,
-                           const char  *what,
-                           guint        status,
-                           GBytes      *body,
-                           const char  *trace_header)
+_vi_http_set_status_error (GError       **error,
+                           const char    *what,
+                           ViHttpTarget   target,
+                           guint          status,
+                           GBytes        *body,
+                           const char    *trace_header)
 {
   g_autofree char *server_message = server_message_from_body (status, body);
   g_autofree char *trace_id = NULL;
@@ -513,18 +516,41 @@ _vi_http_set_status_error (GError     **error,
       advice = "the server refused the request as invalid";
       break;
     case 401:
-      code = VI_ERROR_AUTHENTICATION;
-      advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
-          "(or the secret key given to the client)";
-      break;
     case 403:
-      code = VI_ERROR_PERMISSION;
-      advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
-          "that the secret key belongs to that organization";
+      code = status == 401 ? VI_ERROR_AUTHENTICATION : VI_ERROR_PERMISSION;
+      if (target == VI_HTTP_TARGET_SIGNED_URL)
+        /* No key goes to a signed URL: its signature or expiry is
+         * wrong. */
+        advice = "the signed URL was refused: it has expired or its "
+            "signature is not valid; ask the API for a new one";
+      else if (status == 401)
+        advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
+            "(or the secret key given to the client)";
+      else
+        advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
+            "that the secret key belongs to that organization";
       break;
     case 404:
       code = VI_ERROR_NOT_FOUND;
-      advice = "not found: check the dataset, asset and annotation ids";
+      switch (target) {
+        case VI_HTTP_TARGET_DATASET:
+          advice = "not found: check the dataset id";
+          break;
+        case VI_HTTP_TARGET_SESSION:
+          advice = "not found: check the dataset and session ids";
+          break;
+        case VI_HTTP_TARGET_EXPORT:
+          advice = "not found: check the dataset and export ids";
+          break;
+        case VI_HTTP_TARGET_SIGNED_URL:
+          advice = "the signed URL was not found: it may have expired; ask "
+              "the API for a new one";
+          break;
+        case VI_HTTP_TARGET_ANNOTATION:
+        default:
+          advice = "not found: check the dataset, asset and annotation ids";
+          break;
+      }
       break;
     case 409:
       code = VI_ERROR_CONFLICT;
@@ -705,7 +731,8 @@ handle_response (GTask  *task,
         soup_message_headers_get_one (soup_message_get_response_headers
         (data->msg), "x-cloud-trace-context");
 
-    _vi_http_set_status_error (&out, request->what, status, body, trace);
+    _vi_http_set_status_error (&out, request->what, request->target, status,
+        body, trace);
     if (status == 429 || status >= 500)
       g_prefix_error (&out, "after %u attempt%s: ", data->attempts,
           data->attempts == 1 ? "" : "s");

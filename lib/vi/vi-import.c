@@ -373,7 +373,8 @@ vi_client_get_import_session_async (ViClient            *self,
   }
   url = sessions_url (self, dataset_id, session_id);
   _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
-          "get import session"), decode_session, NULL, NULL,
+          VI_HTTP_TARGET_SESSION, "get import session"), decode_session,
+      NULL, NULL,
       (GDestroyNotify) vi_annotation_import_session_unref,
       vi_client_get_import_session_async, cancellable, callback, user_data);
 }
@@ -528,7 +529,7 @@ session_read_attempt (GTask *task)
   SessionRead *read = g_task_get_task_data (task);
 
   _vi_http_send_async (_vi_client_new_request (read->client, "GET",
-          read->url, NULL, "get import session"),
+          read->url, NULL, VI_HTTP_TARGET_SESSION, "get import session"),
       g_task_get_cancellable (task), session_read_got_cb,
       g_object_ref (task));
 }
@@ -1330,7 +1331,7 @@ new_patch_request (UploadData        *data,
   body = _vi_patch_status_body (condition);
   url = g_strconcat (data->session_url, "/status", NULL);
   return _vi_client_new_request (data->client, "PATCH", url, body,
-      "update import session status");
+      VI_HTTP_TARGET_SESSION, "update import session status");
 }
 
 static void
@@ -1554,7 +1555,8 @@ upload_sent_cb (GObject      *source,
     const char *trace = soup_message_headers_get_one
         (soup_message_get_response_headers (msg), "x-cloud-trace-context");
 
-    _vi_http_set_status_error (&error, what, status, body, trace);
+    _vi_http_set_status_error (&error, what, VI_HTTP_TARGET_SIGNED_URL,
+        status, body, trace);
     if (data->attempts > 1)
       g_prefix_error (&error, "after %u attempts: ", data->attempts);
     upload_fail (task, error);
@@ -1774,7 +1776,8 @@ upload_created_cb (GObject      *source,
   body = _vi_import_files_body (specs);
   url = g_strconcat (data->session_url, "/files", NULL);
   _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, "register files"), g_task_get_cancellable (task),
+          body, VI_HTTP_TARGET_SESSION, "register files"),
+      g_task_get_cancellable (task),
       upload_registered_cb, g_object_ref (task));
 }
 
@@ -1810,7 +1813,8 @@ upload_collected_cb (GObject      *source,
   body = _vi_import_session_create_body (&spec, NULL);
   url = sessions_url (data->client, data->dataset_id, NULL);
   _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, "create import session"), g_task_get_cancellable (task),
+          body, VI_HTTP_TARGET_DATASET, "create import session"),
+      g_task_get_cancellable (task),
       upload_created_cb, g_object_ref (task));
 }
 

@@ -1548,14 +1548,45 @@ test_status_errors (void)
     g_autoptr (GBytes) body = cases[i].body ?
         g_bytes_new_static (cases[i].body, strlen (cases[i].body)) : NULL;
 
-    _vi_http_set_status_error (&error, "list annotations", cases[i].status,
-        body, "0123456789abcdef/42;o=1");
+    _vi_http_set_status_error (&error, "list annotations",
+        VI_HTTP_TARGET_ANNOTATION, cases[i].status, body,
+        "0123456789abcdef/42;o=1");
     g_assert_error (error, VI_ERROR, cases[i].code);
     g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
     g_assert_cmpstr (vi_error_get_server_message (error), ==,
         cases[i].message);
     g_assert_cmpstr (vi_error_get_trace_id (error), ==, "0123456789abcdef");
     g_assert_true (g_str_has_prefix (error->message, "list annotations"));
+  }
+
+  /* The advice fits what was asked for: a signed URL carries no key, so a
+   * 401/403 there is the URL's; a 404 names the ids that matter. */
+  {
+    struct {
+      ViHttpTarget target;
+      guint status;
+      const char *says;
+      const char *never;
+    } advice[] = {
+      {VI_HTTP_TARGET_SIGNED_URL, 403, "signed URL", "DATATURE_VI"},
+      {VI_HTTP_TARGET_SIGNED_URL, 401, "signed URL", "DATATURE_VI"},
+      {VI_HTTP_TARGET_SIGNED_URL, 404, "signed URL", "annotation"},
+      {VI_HTTP_TARGET_ANNOTATION, 403, "DATATURE_VI_ORGANIZATION_ID", "signed"},
+      {VI_HTTP_TARGET_SESSION, 404, "check the dataset and session ids",
+        "annotation"},
+      {VI_HTTP_TARGET_EXPORT, 404, "check the dataset and export ids",
+        "annotation"},
+      {VI_HTTP_TARGET_DATASET, 404, "check the dataset id", "annotation"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (advice); i++) {
+      g_autoptr (GError) error = NULL;
+
+      _vi_http_set_status_error (&error, "x", advice[i].target,
+          advice[i].status, NULL, NULL);
+      g_assert_nonnull (strstr (error->message, advice[i].says));
+      g_assert_null (strstr (error->message, advice[i].never));
+    }
   }
 }
 

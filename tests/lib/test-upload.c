@@ -895,6 +895,10 @@ test_retries (Fixture       *f,
     upload_small (f, &error, &result);
     g_assert_null (result);
     g_assert_error (error, VI_ERROR, VI_ERROR_IMPORT_FAILED);
+    /* The signed URL carries no key: its signature or expiry is at
+     * fault, not the organization id. */
+    g_assert_nonnull (strstr (error->message, "signed URL"));
+    g_assert_null (strstr (error->message, "DATATURE_VI_ORGANIZATION_ID"));
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
             "/upload/"), ==, 1);
   }
@@ -1056,6 +1060,33 @@ test_state_unknown (Fixture       *f,
     g_assert_null (session);
     assert_state_unknown (error);
   }
+}
+
+/* A session that does not exist: the ids to check are the dataset's and
+ * the session's. */
+static void
+test_missing_session (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationImportSession) session = NULL;
+
+  session = vi_client_get_import_session (f->client, "ds", "nosuchsession",
+      NULL, &error);
+  g_assert_null (session);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message,
+          "check the dataset and session ids"));
+  g_assert_null (strstr (error->message, "annotation ids"));
+  g_clear_error (&error);
+
+  session = vi_client_wait_until_done (f->client, "ds", "nosuchsession", 20,
+      0, NULL, NULL, NULL, &error);
+  g_assert_null (session);
+  g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "nosuchsession"));
+  g_assert_nonnull (strstr (error->message,
+          "check the dataset and session ids"));
 }
 
 /* ------------------------------------------------------------------------
@@ -1403,6 +1434,7 @@ main (int    argc,
   ADD ("/upload/lost-answers", test_lost_answers);
   ADD ("/upload/dropped-read", test_dropped_read);
   ADD ("/upload/state-unknown", test_state_unknown);
+  ADD ("/upload/missing-session", test_missing_session);
   ADD ("/upload/crc-mismatch", test_crc_mismatch);
   ADD ("/upload/wait-timeout", test_wait_timeout);
   ADD ("/upload/cancel-upload", test_cancel_upload);
