@@ -451,6 +451,22 @@ _vi_op_cancel_clear (ViOpCancel *op)
  * Errors
  * ------------------------------------------------------------------------ */
 
+/* A server's message as errors carry it: at most MAX_SERVER_MESSAGE
+ * characters (the body is the server's, or anyone's on the path). */
+#define MAX_SERVER_MESSAGE 1000
+
+static char *
+shorten (const char *text)
+{
+  const char *end = text;
+
+  for (guint n = 0; *end != '\0' && n < MAX_SERVER_MESSAGE; n++)
+    end = g_utf8_next_char (end);
+  if (*end == '\0')
+    return g_strdup (text);
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}
+
 /* The message of an error body: its "message" (else "error") member when
  * it is a JSON object, else a short excerpt of the text.  The body comes
  * from anyone on the path, so it is parsed with the limits of every JSON
@@ -477,7 +493,7 @@ server_message_from_body (guint   status,
       JsonNode *m = json_object_get_member (obj, members[i]);
       if (m != NULL && JSON_NODE_HOLDS_VALUE (m) &&
           json_node_get_value_type (m) == G_TYPE_STRING)
-        return g_strdup (json_node_get_string (m));
+        return shorten (json_node_get_string (m));
     }
     return NULL;
   }
