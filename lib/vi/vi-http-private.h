@@ -40,6 +40,13 @@ void     _vi_sleep_async  (double               seconds,
 gboolean _vi_sleep_finish (GAsyncResult        *result,
                            GError             **error);
 
+/* Waits seconds on task's cancellable, then calls again (task); a
+ * cancellation returns G_IO_ERROR_CANCELLED on task instead. */
+typedef void (*ViRetryFunc) (GTask *task);
+void     _vi_retry_later  (GTask               *task,
+                           double               seconds,
+                           ViRetryFunc          again);
+
 /* A cancellable for GIO and libsoup, cancelled on the thread-default main
  * context of the caller when user is (from any thread); see vi-http.c. */
 typedef struct {

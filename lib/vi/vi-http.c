@@ -635,19 +635,40 @@ send_data_free (SendData *data)
 
 static void start_attempt (GTask *task);
 
+typedef struct {
+  GTask       *task;
+  ViRetryFunc  again;
+} RetryLater;
+
 static void
 retry_slept_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
+  RetryLater *later = user_data;
+  g_autoptr (GTask) task = later->task;
+  ViRetryFunc again = later->again;
   GError *error = NULL;
 
+  g_free (later);
   if (!_vi_sleep_finish (result, &error)) {
     g_task_return_error (task, error);
     return;
   }
-  start_attempt (task);
+  again (task);
+}
+
+void
+_vi_retry_later (GTask       *task,
+                 double       seconds,
+                 ViRetryFunc  again)
+{
+  RetryLater *later = g_new (RetryLater, 1);
+
+  later->task = g_object_ref (task);
+  later->again = again;
+  _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
+      later);
 }
 
 static void
@@ -658,8 +679,7 @@ schedule_retry (GTask  *task,
 
   g_debug ("%s: attempt %u failed, retrying in %.3f s", data->request->what,
       data->attempts, seconds);
-  _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
-      g_object_ref (task));
+  _vi_retry_later (task, seconds, start_attempt);
 }
 
 /* What happens once a response body is in (body != NULL) or the exchange

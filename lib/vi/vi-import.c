@@ -471,21 +471,6 @@ session_read_free (SessionRead *read)
 static void session_read_attempt (GTask *task);
 
 static void
-session_read_slept_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!_vi_sleep_finish (result, &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-  session_read_attempt (task);
-}
-
-static void
 session_read_got_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -516,8 +501,7 @@ session_read_got_cb (GObject      *source,
     g_debug ("%s: %s; reading it again in %.3f s", read->url, error->message,
         delay);
     g_error_free (error);
-    _vi_sleep_async (delay, g_task_get_cancellable (task),
-        session_read_slept_cb, g_object_ref (task));
+    _vi_retry_later (task, delay, session_read_attempt);
     return;
   }
   g_task_return_error (task, error);

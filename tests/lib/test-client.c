@@ -1130,8 +1130,7 @@ test_validation (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static ViClient *
-new_client_with (const char  *url,
-                 GError     **error,
+new_client_with (GError     **error,
                  const char  *first_property,
                  ...)
 {
@@ -1196,9 +1195,9 @@ test_insecure_allowed (Fixture       *f,
   g_autoptr (GPtrArray) items = NULL;
 
   add_caption (f, "ds", "a", "through the proxy");
-  client = new_client_with ("http://192.0.2.1:8080", &error,
-      "endpoint", "http://192.0.2.1:8080", "secret-key", KEY,
-      "organization-id", ORG, "allow-insecure", TRUE, NULL);
+  client = new_client_with (&error, "endpoint", "http://192.0.2.1:8080",
+      "secret-key", KEY, "organization-id", ORG, "allow-insecure", TRUE,
+      NULL);
   g_assert_no_error (error);
   proxy = g_simple_proxy_resolver_new (f->url, NULL);
   g_object_set (_vi_client_get_session (client), "proxy-resolver", proxy,
@@ -1423,7 +1422,7 @@ test_tls (Fixture       *f,
     g_autoptr (ViClient) client = NULL;
     g_autoptr (GPtrArray) items = NULL;
 
-    client = new_client_with (url, &error, "endpoint", url,
+    client = new_client_with (&error, "endpoint", url,
         "secret-key", KEY, "organization-id", ORG, "tls-ca-file", ca, NULL);
     g_assert_no_error (error);
     items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
@@ -1441,7 +1440,7 @@ test_tls (Fixture       *f,
     g_autofree char *missing = g_build_filename (g_get_tmp_dir (),
         "vi-no-such-ca.pem", NULL);
 
-    client = new_client_with (url, &error, "endpoint", url,
+    client = new_client_with (&error, "endpoint", url,
         "secret-key", KEY, "organization-id", ORG, "tls-ca-file", missing,
         NULL);
     g_assert_null (client);
