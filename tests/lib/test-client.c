@@ -1223,18 +1223,14 @@ test_insecure_allowed (Fixture       *f,
  *     -addext "basicConstraints=critical,CA:TRUE"
  *     -addext "keyUsage=critical,digitalSignature,keyCertSign" */
 typedef struct {
-  GThread         *thread;
-  GMainContext    *context;         /* where connections are accepted */
-  GMainLoop       *loop;
-  GSocketService  *service;
+  GThread         *thread;          /* accepts */
+  GSocketListener *listener;
+  GCancellable    *stop;
   GTlsCertificate *certificate;
   guint16          backend_port;
   guint16          port;
   int              connections;
-  GMutex           lock;
-  GCond            cond;
-  guint            active;
-  gboolean         ready;
+  GPtrArray       *handlers;        /* GThread, one per connection */
 } TlsFront;
 
 static void
@@ -1248,25 +1244,26 @@ splice_done_cb (GObject      *source,
   *done = TRUE;
 }
 
-/* One connection, in a thread of the service's pool. */
-static gboolean
-tls_front_run (GThreadedSocketService *service,
-               GSocketConnection      *connection,
-               GObject                *source,
-               gpointer                user_data)
+typedef struct {
+  TlsFront          *front;
+  GSocketConnection *connection;
+} TlsFrontConnection;
+
+/* One connection, in a thread of its own: the handshake, then the bytes
+ * both ways until either side closes. */
+static gpointer
+tls_front_serve (gpointer data)
 {
-  TlsFront *front = user_data;
+  TlsFrontConnection *c = data;
+  TlsFront *front = c->front;
   g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GSocketConnection) connection = c->connection;
   g_autoptr (GIOStream) tls = NULL;
   g_autoptr (GSocketClient) client = NULL;
   g_autoptr (GSocketConnection) backend = NULL;
   gboolean done = FALSE;
 
-  g_mutex_lock (&front->lock);
-  front->active++;
-  g_mutex_unlock (&front->lock);
-  g_atomic_int_inc (&front->connections);
-
+  g_free (c);
   g_main_context_push_thread_default (context);
   tls = g_tls_server_connection_new (G_IO_STREAM (connection),
       front->certificate, NULL);
@@ -1284,48 +1281,32 @@ tls_front_run (GThreadedSocketService *service,
     while (!done)
       g_main_context_iteration (context, TRUE);
   }
+  if (tls != NULL)
+    g_io_stream_close (tls, NULL, NULL);
   g_main_context_pop_thread_default (context);
-
-  g_mutex_lock (&front->lock);
-  front->active--;
-  g_cond_broadcast (&front->cond);
-  g_mutex_unlock (&front->lock);
-  return TRUE;
+  return NULL;
 }
 
-/* The service accepts on a main context of its own, run by this thread. */
 static gpointer
-tls_front_thread (gpointer data)
+tls_front_accept (gpointer data)
 {
   TlsFront *front = data;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback,
-      0);
-  g_autoptr (GSocketAddress) bound = NULL;
-  g_autoptr (GError) error = NULL;
 
-  g_main_context_push_thread_default (front->context);
-  front->service = g_threaded_socket_service_new (4);
-  g_signal_connect (front->service, "run", G_CALLBACK (tls_front_run),
-      front);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (front->service), address,
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
-  g_assert_no_error (error);
-  g_socket_service_start (front->service);
+  while (TRUE) {
+    GSocketConnection *connection;
+    TlsFrontConnection *c;
 
-  g_mutex_lock (&front->lock);
-  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-      (bound));
-  front->ready = TRUE;
-  g_cond_broadcast (&front->cond);
-  g_mutex_unlock (&front->lock);
-
-  g_main_loop_run (front->loop);
-
-  g_socket_service_stop (front->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (front->service));
-  g_main_context_pop_thread_default (front->context);
+    connection = g_socket_listener_accept (front->listener, NULL,
+        front->stop, NULL);
+    if (connection == NULL)
+      break;
+    g_atomic_int_inc (&front->connections);
+    c = g_new (TlsFrontConnection, 1);
+    c->front = front;
+    c->connection = connection;
+    g_ptr_array_add (front->handlers, g_thread_new ("tls-front",
+            tls_front_serve, c));
+  }
   return NULL;
 }
 
@@ -1337,52 +1318,42 @@ tls_front_new (Fixture *f)
       "test-cert.pem", NULL);
   g_autofree char *key = g_test_build_filename (G_TEST_DIST, "lib", "tls",
       "test-key.pem", NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback,
+      0);
+  g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_mutex_init (&front->lock);
-  g_cond_init (&front->cond);
   front->backend_port = vi_local_server_get_port (f->server);
   front->certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_assert_no_error (error);
-  front->context = g_main_context_new ();
-  front->loop = g_main_loop_new (front->context, FALSE);
-  front->thread = g_thread_new ("tls-front", tls_front_thread, front);
-  g_mutex_lock (&front->lock);
-  while (!front->ready)
-    g_cond_wait (&front->cond, &front->lock);
-  g_mutex_unlock (&front->lock);
+  front->listener = g_socket_listener_new ();
+  g_socket_listener_add_address (front->listener, address,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  front->stop = g_cancellable_new ();
+  front->handlers = g_ptr_array_new ();
+  front->thread = g_thread_new ("tls-front-accept", tls_front_accept, front);
   return front;
 }
 
-static gboolean
-quit_cb (gpointer data)
-{
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
-}
-
 /* Call once the clients are gone: their connections are closed, so every
- * splice ends. */
+ * splice ends and every thread is joined. */
 static void
 tls_front_free (TlsFront *front)
 {
-  GSource *idle = g_idle_source_new ();
-
-  g_source_set_callback (idle, quit_cb, front->loop, NULL);
-  g_source_attach (idle, front->context);
-  g_source_unref (idle);
+  g_cancellable_cancel (front->stop);
   g_thread_join (front->thread);
-
-  g_mutex_lock (&front->lock);
-  while (front->active > 0)
-    g_cond_wait (&front->cond, &front->lock);
-  g_mutex_unlock (&front->lock);
-  g_object_unref (front->service);
+  for (guint i = 0; i < front->handlers->len; i++)
+    g_thread_join (front->handlers->pdata[i]);
+  g_ptr_array_unref (front->handlers);
+  g_socket_listener_close (front->listener);
+  g_object_unref (front->listener);
+  g_object_unref (front->stop);
   g_object_unref (front->certificate);
-  g_main_loop_unref (front->loop);
-  g_main_context_unref (front->context);
-  g_mutex_clear (&front->lock);
-  g_cond_clear (&front->cond);
   g_free (front);
 }
 
