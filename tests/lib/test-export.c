@@ -307,34 +307,53 @@ test_zip_extract (void)
   rm_rf (dir);
 }
 
+/* A writer whose first entry is good: nothing at all may be written when
+ * a later entry is refused. */
+static ZipWriter *
+zip_writer_new_with_first (void)
+{
+  ZipWriter *w = zip_writer_new ();
+
+  zip_writer_add (w, "first.txt", "first", FALSE);
+  return w;
+}
+
+/* Finishes w and checks that extracting it fails with code and a message
+ * holding expect (and also, if not NULL, also), before anything is
+ * written. */
+static void
+assert_refused (ZipWriter         *w,
+                const ViZipLimits *limits,
+                int                code,
+                const char        *expect,
+                const char        *also)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *first = g_build_filename (out, "first.txt", NULL);
+  g_autoptr (GBytes) bytes = zip_writer_finish (w);
+  g_autofree char *zip = write_temp (dir, "exp-1.zip", bytes);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (_vi_zip_extract (zip, out, limits, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, expect));
+  g_assert_true (also == NULL || strstr (error->message, also) != NULL);
+  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
+  rm_rf (dir);
+}
+
 static void
 check_refused (const char *name,
                guint       unix_mode,
                const char *expect)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
-  g_autofree char *out = g_build_filename (dir, "out", NULL);
-  g_autofree char *zip = NULL;
-  g_autofree char *first = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  ZipWriter *w = zip_writer_new ();
+  ZipWriter *w = zip_writer_new_with_first ();
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", name);
 
-  /* A good entry first: nothing at all is written when a later name is
-   * bad. */
-  zip_writer_add (w, "first.txt", "first", FALSE);
   zip_writer_add_full (w, name, "/etc/passwd", 11, FALSE, unix_mode, 0);
-  bytes = zip_writer_finish (w);
-  zip = write_temp (dir, "evil.zip", bytes);
-
-  g_assert_false (_vi_zip_extract (zip, out, NULL, NULL, NULL, &error));
-  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
-  g_test_message ("%s: %s", name, error->message);
-  g_assert_nonnull (strstr (error->message, name));
-  g_assert_nonnull (strstr (error->message, expect));
-  first = g_build_filename (out, "first.txt", NULL);
-  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
-  rm_rf (dir);
+  assert_refused (w, NULL, VI_ERROR_INVALID_RESPONSE, quoted, expect);
 }
 
 static void
@@ -358,28 +377,12 @@ check_conflict (const char *const *names,
                 int                code,
                 const char        *expect)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
-  g_autofree char *out = g_build_filename (dir, "out", NULL);
-  g_autofree char *zip = NULL;
-  g_autofree char *first = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  ZipWriter *w = zip_writer_new ();
+  ZipWriter *w = zip_writer_new_with_first ();
 
-  zip_writer_add (w, "first.txt", "first", FALSE);
   for (guint i = 0; i < n_names; i++)
     zip_writer_add (w, names[i], g_str_has_suffix (names[i], "/") ? "" :
         "content", FALSE);
-  bytes = zip_writer_finish (w);
-  zip = write_temp (dir, "exp-1.zip", bytes);
-
-  g_assert_false (_vi_zip_extract (zip, out, limits, NULL, NULL, &error));
-  g_assert_error (error, VI_ERROR, code);
-  g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, expect));
-  first = g_build_filename (out, "first.txt", NULL);
-  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
-  rm_rf (dir);
+  assert_refused (w, limits, code, expect, NULL);
 }
 
 static void
