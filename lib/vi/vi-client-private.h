@@ -16,16 +16,21 @@ GString       *_vi_client_dataset_url      (ViClient   *self,
                                             const char *dataset_id);
 
 /* An API request with the client's credentials and retry policy. */
-ViHttpRequest *_vi_client_new_request      (ViClient   *self,
-                                            const char *method,
-                                            const char *url,
-                                            JsonNode   *body,
-                                            const char *what);
+ViHttpRequest *_vi_client_new_request      (ViClient     *self,
+                                            const char   *method,
+                                            const char   *url,
+                                            JsonNode     *body,
+                                            ViHttpTarget  target,
+                                            const char   *what);
 
 /* The client's session, for requests that must not carry the API
  * credentials (signed upload and download URLs). */
 SoupSession   *_vi_client_get_session      (ViClient   *self);
 ViRetryPolicy  _vi_client_get_retry_policy (ViClient   *self);
+/* ViClient:max-extract-size and ViClient:max-extract-entries. */
+void           _vi_client_get_extract_limits (ViClient *self,
+                                              guint64  *max_size,
+                                              guint    *max_entries);
 
 gboolean       _vi_validate_asset_id       (const char  *asset_id,
                                             GError     **error);

@@ -28,6 +28,7 @@
 #include "vi-client.h"
 #include "vi-error-private.h"
 #include "vi-http-private.h"
+#include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
 
@@ -38,6 +39,10 @@
 #define DEFAULT_RETRY_BASE_DELAY 1.0
 #define DEFAULT_RETRY_MAX_DELAY 60.0
 #define DEFAULT_MAX_CONNECTIONS 10
+/* An export archive without ZIP64 is under 4 GiB and holds at most 65535
+ * entries; deflate can make 4 GiB into terabytes. */
+#define DEFAULT_MAX_EXTRACT_SIZE ((guint64) 64 << 30)
+#define DEFAULT_MAX_EXTRACT_ENTRIES 65535
 #define SECRET_KEY_PREFIX "dtvi_"
 #define SECRET_KEY_LENGTH 103
 
@@ -49,6 +54,8 @@ struct _ViClient {
   char *secret_key_arg;
   char *organization_id_arg;
   char *config_file;
+  gboolean allow_insecure;
+  char *tls_ca_file;
 
   /* resolved */
   char *endpoint;          /* scheme://host[:port], no path, no slash */
@@ -63,6 +70,8 @@ struct _ViClient {
   double retry_base_delay;
   double retry_max_delay;
   guint max_connections;
+  guint64 max_extract_size;
+  guint max_extract_entries;
 
   SoupSession *session;
 };
@@ -80,6 +89,10 @@ enum {
   PROP_RETRY_BASE_DELAY,
   PROP_RETRY_MAX_DELAY,
   PROP_MAX_CONNECTIONS,
+  PROP_ALLOW_INSECURE,
+  PROP_TLS_CA_FILE,
+  PROP_MAX_EXTRACT_SIZE,
+  PROP_MAX_EXTRACT_ENTRIES,
   N_PROPS
 };
 
@@ -99,6 +112,8 @@ vi_client_init (ViClient *self)
   self->retry_base_delay = DEFAULT_RETRY_BASE_DELAY;
   self->retry_max_delay = DEFAULT_RETRY_MAX_DELAY;
   self->max_connections = DEFAULT_MAX_CONNECTIONS;
+  self->max_extract_size = DEFAULT_MAX_EXTRACT_SIZE;
+  self->max_extract_entries = DEFAULT_MAX_EXTRACT_ENTRIES;
 }
 
 static void
@@ -131,6 +146,7 @@ vi_client_finalize (GObject *object)
   free_secret (&self->secret_key_arg);
   g_free (self->organization_id_arg);
   g_free (self->config_file);
+  g_free (self->tls_ca_file);
   g_free (self->endpoint);
   free_secret (&self->secret_key);
   free_secret (&self->authorization);
@@ -177,6 +193,18 @@ vi_client_get_property (GObject    *object,
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_ALLOW_INSECURE:
+      g_value_set_boolean (value, self->allow_insecure);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_MAX_EXTRACT_SIZE:
+      g_value_set_uint64 (value, self->max_extract_size);
+      break;
+    case PROP_MAX_EXTRACT_ENTRIES:
+      g_value_set_uint (value, self->max_extract_entries);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -238,6 +266,19 @@ vi_client_set_property (GObject      *object,
     case PROP_MAX_CONNECTIONS:
       self->max_connections = g_value_get_uint (value);
       break;
+    case PROP_ALLOW_INSECURE:
+      self->allow_insecure = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_MAX_EXTRACT_SIZE:
+      self->max_extract_size = g_value_get_uint64 (value);
+      break;
+    case PROP_MAX_EXTRACT_ENTRIES:
+      self->max_extract_entries = g_value_get_uint (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   }
@@ -278,7 +319,8 @@ vi_client_class_init (ViClientClass *klass)
    * ViClient:organization-id:
    *
    * The organization id.  %NULL means `DATATURE_VI_ORGANIZATION_ID`, then
-   * the config file.
+   * the config file.  Wherever it comes from, it must be an id like the
+   * others (1 to 255 of `A-Z a-z 0-9 _ -`), or the client is not created.
    */
   properties[PROP_ORGANIZATION_ID] =
       g_param_spec_string ("organization-id", "Organization id",
@@ -324,6 +366,58 @@ vi_client_class_init (ViClientClass *klass)
       g_param_spec_uint ("max-connections", "Max connections",
       "Connections kept to the endpoint", 1, 256, DEFAULT_MAX_CONNECTIONS,
       G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:allow-insecure:
+   *
+   * Whether a plain `http://` endpoint on a host that is not loopback is
+   * accepted.  By default it is refused when the client is made: the
+   * secret key, sent as a Bearer token with every request, would travel
+   * in clear text.  Loopback hosts (`127.0.0.0/8`, `::1`, `localhost`)
+   * are always accepted.
+   */
+  properties[PROP_ALLOW_INSECURE] =
+      g_param_spec_boolean ("allow-insecure", "Allow insecure",
+      "Accept plain http to a host that is not loopback", FALSE,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:tls-ca-file:
+   *
+   * A PEM file of CA certificates, for a private deployment whose server
+   * certificate the system does not trust.  A certificate is accepted when
+   * the system's authorities or these vouch for it, on every request of
+   * the client: API calls, signed uploads and downloads.  A file that
+   * cannot be read or holds no certificate fails the construction.
+   */
+  properties[PROP_TLS_CA_FILE] =
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+      "PEM file of extra CA certificates", NULL,
+      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:max-extract-size:
+   *
+   * The most bytes vi_client_download_export() extracts from an archive,
+   * all entries together, as the archive's central directory declares
+   * them (each entry is then held to its declared size).  A larger
+   * archive is refused before anything is written.  0 means no limit.
+   */
+  properties[PROP_MAX_EXTRACT_SIZE] =
+      g_param_spec_uint64 ("max-extract-size", "Max extract size",
+      "Most bytes extracted from an export archive (0 = no limit)", 0,
+      G_MAXUINT64, DEFAULT_MAX_EXTRACT_SIZE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  /**
+   * ViClient:max-extract-entries:
+   *
+   * The most entries (files and folders) vi_client_download_export()
+   * accepts in an archive; more are refused before anything is written.
+   * The default, 65535, is all that an archive without ZIP64 can hold.
+   * 0 means no limit.
+   */
+  properties[PROP_MAX_EXTRACT_ENTRIES] =
+      g_param_spec_uint ("max-extract-entries", "Max extract entries",
+      "Most entries extracted from an export archive (0 = no limit)", 0,
+      G_MAXUINT, DEFAULT_MAX_EXTRACT_ENTRIES,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -341,9 +435,8 @@ load_config_file (const char  *path,
                   GError     **error)
 {
   g_autofree char *expanded = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) local_error = NULL;
-  JsonNode *root;
+  g_autofree char *prefix = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *keys[] = { "secret_key", "organization_id" };
   char **outs[] = { secret_key, organization_id };
@@ -353,13 +446,14 @@ load_config_file (const char  *path,
   else
     expanded = g_strdup (path);
 
-  if (!json_parser_load_from_file (parser, expanded, &local_error)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "cannot read the config file %s: %s", expanded, local_error->message);
+  /* Read with the limits of every JSON the library reads: a config file
+   * may come from anywhere a path can point to. */
+  prefix = g_strdup_printf ("config file %s", expanded);
+  root = vi_json_parse_file (expanded, VI_JSON_MAX_FILE_SIZE,
+      VI_ERROR_INVALID_ARGUMENT, prefix, error);
+  if (root == NULL)
     return FALSE;
-  }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+  if (!JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
         "config file %s: expected a JSON object with secret_key and "
         "organization_id", expanded);
@@ -400,7 +494,20 @@ default_user_agent (void)
 }
 
 static gboolean
+host_is_loopback (const char *host)
+{
+  g_autoptr (GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
+      g_ascii_strcasecmp (host, "localhost.") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static gboolean
 resolve_endpoint (const char  *endpoint,
+                  gboolean     allow_insecure,
                   char       **out,
                   GError     **error)
 {
@@ -427,6 +534,16 @@ resolve_endpoint (const char  *endpoint,
         "invalid endpoint \"%s\": no host", endpoint);
     return FALSE;
   }
+  if (g_ascii_strcasecmp (scheme, "http") == 0 && !allow_insecure &&
+      !host_is_loopback (g_uri_get_host (uri))) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "refusing the endpoint \"%s\": with plain http to a host that is "
+        "not loopback, the secret key (sent as a Bearer token) would travel "
+        "in clear text; use https, or opt in with the client's "
+        "allow-insecure property (vi-annotations --allow-insecure)",
+        endpoint);
+    return FALSE;
+  }
   /* Like the SDK (urljoin with an absolute path), any path of the
    * endpoint is dropped: the API is served at the root of the host. */
   *out = g_uri_join (G_URI_FLAGS_NONE,
@@ -443,18 +560,30 @@ vi_client_initable_init (GInitable     *initable,
   ViClient *self = VI_CLIENT (initable);
   g_autofree char *key = NULL;
   g_autofree char *org = NULL;
+  g_autofree char *config_source = NULL;
+  g_autoptr (GTlsDatabase) ca_database = NULL;
+  const char *org_source;
   const char *endpoint;
 
   key = g_strdup (non_empty (self->secret_key_arg));
   if (key == NULL)
     key = g_strdup (non_empty (g_getenv ("DATATURE_VI_SECRET_KEY")));
   org = g_strdup (non_empty (self->organization_id_arg));
-  if (org == NULL)
+  org_source = "the organization id given to the client";
+  if (org == NULL) {
     org = g_strdup (non_empty (g_getenv ("DATATURE_VI_ORGANIZATION_ID")));
+    org_source = "DATATURE_VI_ORGANIZATION_ID";
+  }
 
-  if (self->config_file != NULL && (key == NULL || org == NULL) &&
-      !load_config_file (self->config_file, &key, &org, error))
-    return FALSE;
+  if (self->config_file != NULL && (key == NULL || org == NULL)) {
+    gboolean org_from_file = org == NULL;
+
+    if (!load_config_file (self->config_file, &key, &org, error))
+      return FALSE;
+    if (org_from_file)
+      org_source = config_source = g_strdup_printf ("organization_id of the "
+          "config file %s", self->config_file);
+  }
 
   if (key == NULL) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
@@ -478,14 +607,32 @@ vi_client_initable_init (GInitable     *initable,
         "the client or give a config file with organization_id");
     return FALSE;
   }
+  /* It goes into paths and into the Organization-Id header: the id
+   * alphabet keeps it in its path segment and CR/LF out of headers. */
+  if (!vi_validate_id ("organization id", org, error)) {
+    g_prefix_error (error, "%s: ", org_source);
+    return FALSE;
+  }
 
   endpoint = non_empty (self->endpoint_arg);
   if (endpoint == NULL)
     endpoint = non_empty (g_getenv ("DATATURE_VI_API_ENDPOINT"));
   if (endpoint == NULL)
     endpoint = VI_DEFAULT_ENDPOINT;
-  if (!resolve_endpoint (endpoint, &self->endpoint, error))
+  if (!resolve_endpoint (endpoint, self->allow_insecure, &self->endpoint,
+          error))
     return FALSE;
+  if (self->tls_ca_file != NULL) {
+    g_autoptr (GError) local_error = NULL;
+
+    ca_database = g_tls_file_database_new (self->tls_ca_file, &local_error);
+    if (ca_database == NULL) {
+      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+          "cannot use the CA file %s: %s", self->tls_ca_file,
+          local_error->message);
+      return FALSE;
+    }
+  }
 
   self->secret_key = g_steal_pointer (&key);
   self->organization_id = g_steal_pointer (&org);
@@ -500,6 +647,8 @@ vi_client_initable_init (GInitable     *initable,
       "idle-timeout", DEFAULT_IDLE_TIMEOUT,
       "max-conns", self->max_connections,
       "max-conns-per-host", self->max_connections, NULL);
+  if (ca_database != NULL)
+    _vi_http_session_set_ca_database (self->session, ca_database);
   return TRUE;
 }
 
@@ -522,8 +671,8 @@ vi_client_initable_iface_init (GInitableIface *iface)
  * @error: return location for a #GError
  *
  * Creates a client.  Fails with %VI_ERROR_INVALID_ARGUMENT when no usable
- * credentials are found or the endpoint is not an http(s) URL.  No request
- * is made.
+ * credentials are found (the message says where a refused one came from)
+ * or the endpoint is not an http(s) URL.  No request is made.
  *
  * Returns: (transfer full): a new #ViClient, or %NULL
  */
@@ -604,6 +753,15 @@ _vi_client_get_session (ViClient *self)
   return self->session;
 }
 
+void
+_vi_client_get_extract_limits (ViClient *self,
+                               guint64  *max_size,
+                               guint    *max_entries)
+{
+  *max_size = self->max_extract_size;
+  *max_entries = self->max_extract_entries;
+}
+
 ViRetryPolicy
 _vi_client_get_retry_policy (ViClient *self)
 {
@@ -621,6 +779,30 @@ _vi_client_get_retry_policy (ViClient *self)
  * Validation and paths
  * ------------------------------------------------------------------------ */
 
+/* An id as an error message may show it: valid UTF-8, control characters
+ * as \u escapes (a message may end up on a terminal), at most 64
+ * characters. */
+static char *
+shown_id (const char *id)
+{
+  g_autofree char *valid = g_utf8_make_valid (id, -1);
+  GString *out = g_string_new (NULL);
+  guint n = 0;
+
+  for (const char *p = valid; *p != '\0' && n < 64; p = g_utf8_next_char (p),
+      n++) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c))
+      g_string_append_printf (out, "\\u%04X", c);
+    else
+      g_string_append_unichar (out, c);
+  }
+  if (g_utf8_strlen (valid, -1) > 64)
+    g_string_append (out, "…");
+  return g_string_free (out, FALSE);
+}
+
 /**
  * vi_validate_id:
  * @what: what the id names, for the message ("dataset id")
@@ -628,6 +810,7 @@ _vi_client_get_retry_policy (ViClient *self)
  * @error: return location for a #GError
  *
  * Checks an id as the SDK does: 1 to 255 characters of `A-Z a-z 0-9 _ -`.
+ * The message of a refused id shows it with control characters escaped.
  *
  * Returns: %TRUE if @id is valid
  */
@@ -652,7 +835,7 @@ vi_validate_id (const char  *what,
   }
   for (const char *p = id; *p; p++) {
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-') {
-      g_autofree char *shown = g_utf8_make_valid (id, MIN (len, 64));
+      g_autofree char *shown = shown_id (id);
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
           "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
           "allowed", what, shown);
@@ -662,9 +845,12 @@ vi_validate_id (const char  *what,
   return TRUE;
 }
 
+/* Asset ids are free text, percent-encoded into one path segment, except
+ * what would leave that segment: "." and ".." (GLib's URI parser, and
+ * servers, resolve them even encoded) and control characters. */
 gboolean
 _vi_validate_asset_id (const char  *asset_id,
-                   GError     **error)
+                       GError     **error)
 {
   if (asset_id == NULL || *asset_id == '\0') {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
@@ -672,9 +858,27 @@ _vi_validate_asset_id (const char  *asset_id,
     return FALSE;
   }
   if (!g_utf8_validate (asset_id, -1, NULL)) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "asset id is not valid UTF-8");
+    g_autofree char *shown = shown_id (asset_id);
+
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "asset id \"%s\" is not valid UTF-8", shown);
     return FALSE;
+  }
+  if (g_str_equal (asset_id, ".") || g_str_equal (asset_id, "..")) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "asset id \"%s\" is refused: it would not stay one path segment "
+        "(it names the folder itself or its parent)", asset_id);
+    return FALSE;
+  }
+  for (const char *p = asset_id; *p != '\0'; p = g_utf8_next_char (p)) {
+    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
+      g_autofree char *shown = shown_id (asset_id);
+
+      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+          "asset id \"%s\" is refused: it contains a control character",
+          shown);
+      return FALSE;
+    }
   }
   return TRUE;
 }
@@ -707,22 +911,18 @@ annotations_path (ViClient   *self,
 }
 
 ViHttpRequest *
-_vi_client_new_request (ViClient   *self,
-             const char *method,
-             const char *url,
-             JsonNode   *body,
-             const char *what)
+_vi_client_new_request (ViClient     *self,
+                        const char   *method,
+                        const char   *url,
+                        JsonNode     *body,
+                        ViHttpTarget  target,
+                        const char   *what)
 {
-  ViRetryPolicy policy = {
-    .max_retries = self->max_retries,
-    .max_rate_limit_retries = self->max_rate_limit_retries,
-    .base_delay = self->retry_base_delay,
-    .max_delay = self->retry_max_delay,
-  };
+  ViRetryPolicy policy = _vi_client_get_retry_policy (self);
   ViHttpRequest *request;
 
   request = _vi_http_request_new (self->session, method, url, body, &policy,
-      what);
+      target, what);
   _vi_http_request_add_header (request, "Authorization", self->authorization);
   _vi_http_request_add_header (request, "Organization-Id",
       self->organization_id);
@@ -884,7 +1084,7 @@ new_list_request (ViClient   *self,
                   const char *url)
 {
   ViHttpRequest *request = _vi_client_new_request (self, "GET", url, NULL,
-      "list annotations");
+      VI_HTTP_TARGET_ANNOTATION, "list annotations");
 
   request->raw_body = TRUE;
   return request;
@@ -894,7 +1094,8 @@ new_list_request (ViClient   *self,
  * vi_client_list_annotations_async:
  * @self: a #ViClient
  * @dataset_id: the dataset id
- * @asset_id: the asset id (any string; it is percent-encoded)
+ * @asset_id: the asset id (any text but "." and ".." and control
+ *   characters; it is percent-encoded)
  * @page_size: items per page, 1 to %VI_MAX_PAGE_SIZE, or 0 for
  *   %VI_DEFAULT_PAGE_SIZE
  * @page_token: (nullable): the `nextPage` token of the previous page, or
@@ -974,7 +1175,8 @@ start_list (gpointer             data,
  * vi_client_list_annotations:
  * @self: a #ViClient
  * @dataset_id: the dataset id
- * @asset_id: the asset id (any string; it is percent-encoded)
+ * @asset_id: the asset id (any text but "." and ".." and control
+ *   characters; it is percent-encoded)
  * @page_size: items per page, 1 to %VI_MAX_PAGE_SIZE, or 0 for
  *   %VI_DEFAULT_PAGE_SIZE
  * @page_token: (nullable): the `nextPage` token of the previous page, or
@@ -1073,7 +1275,8 @@ vi_client_get_annotation_async (ViClient            *self,
         callback, user_data);
     return;
   }
-  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL, "get annotation"),
+  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
+          VI_HTTP_TARGET_ANNOTATION, "get annotation"),
       decode_annotation, NULL, NULL, (GDestroyNotify) vi_annotation_unref,
       vi_client_get_annotation_async, cancellable, callback, user_data);
 }
@@ -1183,7 +1386,8 @@ vi_client_delete_annotation_async (ViClient            *self,
         callback, user_data);
     return;
   }
-  request = _vi_client_new_request (self, "DELETE", url, NULL, "delete annotation");
+  request = _vi_client_new_request (self, "DELETE", url, NULL,
+      VI_HTTP_TARGET_ANNOTATION, "delete annotation");
   /* The service answers 2xx with an empty body (vi-api.md §5.1). */
   request->expect_empty = TRUE;
   _vi_client_call_async (self, request, decode_deleted, g_strdup (annotation_id),

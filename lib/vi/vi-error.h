@@ -46,6 +46,12 @@ G_BEGIN_DECLS
  *   `FailedReach`
  * @VI_ERROR_INVALID_DATA: a local annotation file is malformed; the message
  *   names the file and line
+ * @VI_ERROR_IMPORT_STATE_UNKNOWN: the files of an import session were sent
+ *   and marked inserted (or may have been), but the session's state could
+ *   not be learned, its answers lost or unreadable after every retry.  The
+ *   import may still complete: wait for the session (the message names
+ *   it) rather than uploading again, which could import the annotations
+ *   twice
  *
  * Error codes in the %VI_ERROR domain.  This enumeration may be extended.
  */
@@ -63,6 +69,7 @@ typedef enum {
   VI_ERROR_INVALID_RESPONSE,
   VI_ERROR_IMPORT_FAILED,
   VI_ERROR_INVALID_DATA,
+  VI_ERROR_IMPORT_STATE_UNKNOWN,
 } ViError;
 
 VI_AVAILABLE_IN_ALL

@@ -24,6 +24,7 @@
 #include "vi-export.h"
 #include "vi-error-private.h"
 #include "vi-http-private.h"
+#include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
 #include "vi-export-private.h"
@@ -35,6 +36,8 @@
 #define DEFAULT_CHUNK_SIZE ((guint64) 1024 * 1024)
 #define READ_SIZE (64 * 1024)
 #define SIDECAR_VERSION 1
+/* A sidecar asking for more ranges than this is not one of ours. */
+#define MAX_SIDECAR_CHUNKS ((guint64) 1 << 22)
 
 static guint64 download_chunk_size = DEFAULT_CHUNK_SIZE;
 
@@ -137,7 +140,8 @@ vi_client_create_export_async (ViClient            *self,
   url = exports_url (self, dataset_id, NULL, NULL);
   body = _vi_export_create_body (&spec);
   _vi_client_call_async (self,
-      _vi_client_new_request (self, "POST", url, body, "create export"),
+      _vi_client_new_request (self, "POST", url, body,
+          VI_HTTP_TARGET_DATASET, "create export"),
       decode_export, NULL, NULL, (GDestroyNotify) vi_exported_annotations_unref,
       vi_client_create_export_async, cancellable, callback, user_data);
 }
@@ -244,7 +248,8 @@ vi_client_get_export_async (ViClient            *self,
   }
   url = exports_url (self, dataset_id, export_id, NULL);
   _vi_client_call_async (self,
-      _vi_client_new_request (self, "GET", url, NULL, "get export"),
+      _vi_client_new_request (self, "GET", url, NULL, VI_HTTP_TARGET_EXPORT,
+          "get export"),
       decode_export, NULL, NULL, (GDestroyNotify) vi_exported_annotations_unref,
       vi_client_get_export_async, cancellable, callback, user_data);
 }
@@ -385,7 +390,8 @@ list_fetch (GTask *task)
       data->token);
 
   _vi_http_send_async (_vi_client_new_request (self, "GET", url, NULL,
-          "list exports"), g_task_get_cancellable (task), list_page_cb, task);
+          VI_HTTP_TARGET_DATASET, "list exports"),
+      g_task_get_cancellable (task), list_page_cb, task);
 }
 
 /**
@@ -782,6 +788,8 @@ typedef struct {
   guint n_connections;
   ViDownloadProgressFunc progress;
   gpointer progress_data;
+  guint64 max_extract_size;
+  guint max_extract_entries;
 
   ViOpCancel op;                /* the user's, or a failed range's */
 
@@ -902,6 +910,11 @@ fetch_transport_error (Fetch  *f,
     fetch_failed (f, error);
     return;
   }
+  if (_vi_http_error_is_final (error)) {
+    g_prefix_error (&error, "%s: ", fetch_what (f));
+    fetch_failed (f, error);
+    return;
+  }
   if (_vi_retry_next (&dl->policy, &f->retries, 0, NULL, &delay)) {
     g_error_free (error);
     fetch_schedule_retry (f, delay);
@@ -942,7 +955,8 @@ fetch_bad_status (Fetch *f,
     fetch_failed (f, error);
     return;
   }
-  _vi_http_set_status_error (&error, fetch_what (f), status, NULL,
+  _vi_http_set_status_error (&error, fetch_what (f),
+      VI_HTTP_TARGET_SIGNED_URL, status, NULL,
       soup_message_headers_get_one (headers, "x-cloud-trace-context"));
   if (status == 429 || status >= 500)
     g_prefix_error (&error, "after %u attempt%s: ", f->attempts,
@@ -1168,7 +1182,7 @@ fetch_start (Fetch *f)
       f->received = 0;
     }
   }
-  soup_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
+  _vi_http_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
       dl->op.cancellable, fetch_sent_cb, f);
 }
 
@@ -1235,39 +1249,43 @@ save_sidecar (Download  *dl,
 static gboolean
 load_sidecar (Download *dl)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  ViJsonPath root_path = VI_JSON_PATH_ROOT;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
-  JsonArray *done;
-  JsonNode *etag;
+  JsonArray *done = NULL;
+  const char *export_id = NULL, *etag = NULL;
   GStatBuf st;
-  gint64 size, chunk_size;
+  gint64 version = 0, size = -1, chunk_size = 0;
 
-  if (!json_parser_load_from_file (parser, dl->sidecar_path, NULL))
+  /* Written by an earlier call, but in a folder anyone may have written
+   * to: read with the usual limits, and any surprise means start over. */
+  if (g_lstat (dl->sidecar_path, &st) != 0 || !S_ISREG (st.st_mode))
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  root = vi_json_parse_file (dl->sidecar_path, VI_JSON_MAX_FILE_SIZE,
+      VI_ERROR_INVALID_DATA, "download sidecar", NULL);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
-  object = json_node_get_object (json_parser_get_root (parser));
-  if (json_object_get_int_member_with_default (object, "version", 0) !=
-      SIDECAR_VERSION)
+  object = json_node_get_object (root);
+  if (!vi_json_get_int (object, &root_path, "version", TRUE, &version, NULL) ||
+      version != SIDECAR_VERSION ||
+      !vi_json_get_int (object, &root_path, "size", TRUE, &size, NULL) ||
+      !vi_json_get_int (object, &root_path, "chunkSize", TRUE, &chunk_size,
+          NULL) ||
+      !vi_json_get_string (object, &root_path, "datasetExportId", TRUE,
+          &export_id, NULL) ||
+      !vi_json_get_string (object, &root_path, "etag", FALSE, &etag, NULL) ||
+      !vi_json_get_array (object, &root_path, "done", TRUE, &done, NULL))
     return FALSE;
-  size = json_object_get_int_member_with_default (object, "size", -1);
-  chunk_size = json_object_get_int_member_with_default (object, "chunkSize",
-      0);
-  if (size < 0 || (guint64) size != dl->size || chunk_size <= 0)
-    return FALSE;
-  if (g_strcmp0 (json_object_get_string_member_with_default (object,
-              "datasetExportId", NULL), dl->export_id) != 0)
+  if (size < 0 || (guint64) size != dl->size || chunk_size <= 0 ||
+      dl->size / (guint64) chunk_size >= MAX_SIDECAR_CHUNKS ||
+      !g_str_equal (export_id, dl->export_id))
     return FALSE;
   /* A signed URL may be renewed; the archive is the same if its size and
    * its ETag (when both sides have one) are. */
-  etag = json_object_get_member (object, "etag");
-  if (dl->etag != NULL && etag != NULL && JSON_NODE_HOLDS_VALUE (etag) &&
-      g_strcmp0 (json_node_get_string (etag), dl->etag) != 0)
+  if (dl->etag != NULL && etag != NULL && !g_str_equal (etag, dl->etag))
     return FALSE;
-  if (g_stat (dl->part_path, &st) != 0 || (guint64) st.st_size != dl->size)
-    return FALSE;
-  done = json_object_get_array_member (object, "done");
-  if (done == NULL)
+  if (g_lstat (dl->part_path, &st) != 0 || !S_ISREG (st.st_mode) ||
+      (guint64) st.st_size != dl->size)
     return FALSE;
 
   dl->chunk_size = (guint64) chunk_size;
@@ -1372,7 +1390,7 @@ head_done (Fetch *f)
         dl->chunk_size);
     dl->chunks = g_new0 (guint8, dl->n_chunks);
   }
-  dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC |
+  dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
       (resumed ? 0 : O_TRUNC), 0644);
   if (dl->fd < 0 ||
       (!resumed && ftruncate (dl->fd, (off_t) dl->size) != 0)) {
@@ -1451,9 +1469,15 @@ extract_in_thread (GTask        *task,
   Download *dl = task_data;
   GError *error = NULL;
   guint n_files = 0;
+  g_autofree char *zip_name = g_path_get_basename (dl->zip_path);
+  g_autofree char *part_name = g_path_get_basename (dl->part_path);
+  g_autofree char *sidecar_name = g_path_get_basename (dl->sidecar_path);
+  const char *reserved[] = { zip_name, part_name, sidecar_name, NULL };
+  ViZipLimits limits = { dl->max_extract_size, dl->max_extract_entries,
+    reserved };
 
-  if (!_vi_zip_extract (dl->zip_path, dl->dir, &n_files, cancellable,
-          &error)) {
+  if (!_vi_zip_extract (dl->zip_path, dl->dir, &limits, &n_files,
+          cancellable, &error)) {
     if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE)) {
       /* A bad archive is not kept: the next call downloads it again. */
       g_unlink (dl->zip_path);
@@ -1536,6 +1560,33 @@ download_pump (GTask *task)
     download_complete (task);
 }
 
+/* DIR/<dataset>: created if needed (DIR too, as the caller chose it), but
+ * never a symbolic link someone planted to send the files elsewhere. */
+static gboolean
+prepare_dataset_dir (const char  *destination_dir,
+                     const char  *dir,
+                     GError     **error)
+{
+  GStatBuf st;
+
+  if (g_mkdir_with_parents (destination_dir, 0755) != 0 ||
+      (g_mkdir (dir, 0755) != 0 && errno != EEXIST)) {
+    int saved_errno = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+        "cannot create %s: %s", dir, g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (g_lstat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+        "refusing to download into %s: it is a symbolic link or not a "
+        "folder, and files are never written through one; remove it or "
+        "choose another folder", dir);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /**
  * vi_client_download_export_async:
  * @self: a #ViClient
@@ -1613,17 +1664,15 @@ vi_client_download_export_async (ViClient               *self,
   dl->sidecar_path = g_strconcat (base, ".zip.part.json", NULL);
   dl->n_connections = n_connections != 0
       ? MIN (n_connections, MAX_CONNECTIONS) : DEFAULT_CONNECTIONS;
+  _vi_client_get_extract_limits (self, &dl->max_extract_size,
+      &dl->max_extract_entries);
   dl->progress = progress;
   dl->progress_data = progress_data;
   g_task_set_task_data (task, dl, (GDestroyNotify) download_free);
   _vi_op_cancel_init (&dl->op, cancellable, 0);
 
-  if (g_mkdir_with_parents (dl->dir, 0755) != 0) {
-    int saved_errno = errno;
-
-    g_task_return_new_error (task, G_IO_ERROR,
-        g_io_error_from_errno (saved_errno), "cannot create %s: %s",
-        dl->dir, g_strerror (saved_errno));
+  if (!prepare_dataset_dir (destination_dir, dl->dir, &error)) {
+    g_task_return_error (task, error);
     g_object_unref (task);
     return;
   }
@@ -1692,11 +1741,18 @@ start_download (gpointer             data,
  * URL may have been renewed) fetches only the missing ranges.
  *
  * The complete archive must have its end-of-central-directory record;
- * entries are checked (size, CRC-32) as they are extracted, and names that
- * would write outside the folder (absolute, `..`, symbolic links) are
- * refused with %VI_ERROR_INVALID_RESPONSE.  A bad archive is deleted, so
- * that the next call starts over; the archive and the sidecar are deleted
- * after a successful extraction.
+ * entries are checked (size, CRC-32) as they are extracted.  Refused with
+ * %VI_ERROR_INVALID_RESPONSE before anything is written: names that would
+ * write outside the folder (absolute, `..`, symbolic links), two entries
+ * for one path, a file where another entry needs a folder, entries named
+ * like the archive or its sidecar, and archives over
+ * #ViClient:max-extract-entries or #ViClient:max-extract-size.  A bad
+ * archive is deleted, so that the next call starts over; the archive and
+ * the sidecar are deleted after a successful extraction.
+ *
+ * Symbolic links in the destination are never followed: when
+ * `destination_dir/<dataset id>` or one of the folders inside it is a
+ * link, the call fails with %VI_ERROR_INVALID_ARGUMENT naming it.
  *
  * Returns: %TRUE when the archive is extracted
  */

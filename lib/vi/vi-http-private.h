@@ -40,6 +40,13 @@ void     _vi_sleep_async  (double               seconds,
 gboolean _vi_sleep_finish (GAsyncResult        *result,
                            GError             **error);
 
+/* Waits seconds on task's cancellable, then calls again (task); a
+ * cancellation returns G_IO_ERROR_CANCELLED on task instead. */
+typedef void (*ViRetryFunc) (GTask *task);
+void     _vi_retry_later  (GTask               *task,
+                           double               seconds,
+                           ViRetryFunc          again);
+
 /* A cancellable for GIO and libsoup, cancelled on the thread-default main
  * context of the caller when user is (from any thread); see vi-http.c. */
 typedef struct {
@@ -84,16 +91,43 @@ void          _vi_http_send_and_read_async  (SoupSession         *session,
 GBytes       *_vi_http_send_and_read_finish (GAsyncResult        *result,
                                              GError             **error);
 
+/* soup_session_send_async() with libvi's TLS handling (see vi-http.c):
+ * every message libvi sends goes through it. */
+void          _vi_http_session_send_async   (SoupSession         *session,
+                                             SoupMessage         *msg,
+                                             int                  priority,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
 /* soup_session_send_finish() for a send started with cancellable, made
  * safe against that cancellation: a stream that came back anyway is
- * abandoned and the call fails with G_IO_ERROR_CANCELLED. */
+ * abandoned and the call fails with G_IO_ERROR_CANCELLED.  A TLS failure
+ * another attempt cannot fix becomes a VI_ERROR naming the problem. */
 GInputStream *_vi_http_session_send_finish  (SoupSession         *session,
                                              GAsyncResult        *result,
                                              GCancellable        *cancellable,
                                              GError             **error);
+/* Whether a failure below HTTP must not be retried (a TLS refusal, a body
+ * over the size limit): it is in the VI_ERROR domain. */
+gboolean      _vi_http_error_is_final       (const GError        *error);
+/* Certificates this database vouches for are accepted on every message of
+ * the session, as well as those the system trusts. */
+void          _vi_http_session_set_ca_database (SoupSession  *session,
+                                                GTlsDatabase *database);
 /* Drops a response body stream (taking the reference) without reading the
  * rest of the body: the message's I/O ends, its connection is closed. */
 void          _vi_http_body_abandon         (GInputStream        *stream);
+
+/* What a request is about, for the advice of an error status: which ids
+ * a 404 asks to check, and whether a 401/403 is the key's fault or the
+ * signed URL's. */
+typedef enum {
+  VI_HTTP_TARGET_ANNOTATION,      /* .../assets/{asset}/annotations[/{id}] */
+  VI_HTTP_TARGET_DATASET,         /* a collection of the dataset */
+  VI_HTTP_TARGET_SESSION,         /* .../annotationImportSessions/{id}... */
+  VI_HTTP_TARGET_EXPORT,          /* .../datasetExports/{id} */
+  VI_HTTP_TARGET_SIGNED_URL,      /* an upload or download URL, no key */
+} ViHttpTarget;
 
 /* One request to the API, ready to be sent and re-sent. */
 typedef struct {
@@ -104,6 +138,7 @@ typedef struct {
   GHashTable   *headers;          /* extra request headers, borrowed values */
   ViRetryPolicy policy;
   char         *what;             /* "list annotations", for messages */
+  ViHttpTarget  target;
   gboolean      expect_empty;     /* DELETE: a 2xx body must be empty */
   gboolean      raw_body;         /* hand back the 2xx body as GBytes */
 } ViHttpRequest;
@@ -113,6 +148,7 @@ ViHttpRequest *_vi_http_request_new  (SoupSession         *session,
                                       const char          *url,
                                       JsonNode            *body,
                                       const ViRetryPolicy *policy,
+                                      ViHttpTarget         target,
                                       const char          *what);
 void           _vi_http_request_free (ViHttpRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViHttpRequest, _vi_http_request_free)
@@ -142,11 +178,12 @@ gboolean  _vi_http_parse_retry_after (const char *value,
                                       double     *seconds);
 double    _vi_http_backoff_delay   (const ViRetryPolicy *policy,
                                     guint                attempt);
-void      _vi_http_set_status_error (GError     **error,
-                                     const char  *what,
-                                     guint        status,
-                                     GBytes      *body,
-                                     const char  *trace_header);
+void      _vi_http_set_status_error (GError       **error,
+                                     const char    *what,
+                                     ViHttpTarget   target,
+                                     guint          status,
+                                     GBytes        *body,
+                                     const char    *trace_header);
 
 /* Runs an async operation to completion on a private main context, for the
  * blocking API: start() is called with that context pushed as the

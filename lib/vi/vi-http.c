@@ -22,6 +22,7 @@ _vi_http_request_new (SoupSession         *session,
                       const char          *url,
                       JsonNode            *body,
                       const ViRetryPolicy *policy,
+                      ViHttpTarget         target,
                       const char          *what)
 {
   ViHttpRequest *request = g_new0 (ViHttpRequest, 1);
@@ -31,6 +32,7 @@ _vi_http_request_new (SoupSession         *session,
   request->url = g_strdup (url);
   request->policy = *policy;
   request->what = g_strdup (what);
+  request->target = target;
   request->headers = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, g_free);
   if (body != NULL) {
@@ -449,23 +451,41 @@ _vi_op_cancel_clear (ViOpCancel *op)
  * Errors
  * ------------------------------------------------------------------------ */
 
+/* A server's message as errors carry it: at most MAX_SERVER_MESSAGE
+ * characters (the body is the server's, or anyone's on the path). */
+#define MAX_SERVER_MESSAGE 1000
+
+static char *
+shorten (const char *text)
+{
+  const char *end = text;
+
+  for (guint n = 0; *end != '\0' && n < MAX_SERVER_MESSAGE; n++)
+    end = g_utf8_next_char (end);
+  if (*end == '\0')
+    return g_strdup (text);
+  return g_strdup_printf ("%.*s…", (int) (end - text), text);
+}
+
+/* The message of an error body: its "message" (else "error") member when
+ * it is a JSON object, else a short excerpt of the text.  The body comes
+ * from anyone on the path, so it is parsed with the limits of every JSON
+ * the library reads (a small size, the usual depth). */
 static char *
 server_message_from_body (guint   status,
                           GBytes *body)
 {
   gsize len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
-  g_autoptr (JsonParser) parser = NULL;
-  JsonNode *root;
+  g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
   if (data == NULL || len == 0)
     return NULL;
 
-  parser = json_parser_new_immutable ();
-  if (json_parser_load_from_data (parser, data, len, NULL) &&
-      (root = json_parser_get_root (parser)) != NULL &&
-      JSON_NODE_HOLDS_OBJECT (root)) {
+  root = vi_json_parse_data (data, len, VI_JSON_MAX_ERROR_BODY_SIZE,
+      VI_ERROR_INVALID_RESPONSE, "error body", NULL);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
     JsonObject *obj = json_node_get_object (root);
     const char *members[] = { "message", "error" };
 
@@ -473,23 +493,25 @@ server_message_from_body (guint   status,
       JsonNode *m = json_object_get_member (obj, members[i]);
       if (m != NULL && JSON_NODE_HOLDS_VALUE (m) &&
           json_node_get_value_type (m) == G_TYPE_STRING)
-        return g_strdup (json_node_get_string (m));
+        return shorten (json_node_get_string (m));
     }
     return NULL;
   }
 
-  /* Not JSON: keep a short, valid UTF-8 excerpt of the raw text. */
+  /* Not JSON, or not within the limits: keep a short, valid UTF-8 excerpt
+   * of the raw text. */
   text = g_utf8_make_valid (data, MIN (len, 200));
   return g_strdup_printf ("HTTP %u: %s%s", status, text,
       len > 200 ? "…" : "");
 }
 
 void
-_vi_http_set_status_error (GError     **error,
-                           const char  *what,
-                           guint        status,
-                           GBytes      *body,
-                           const char  *trace_header)
+_vi_http_set_status_error (GError       **error,
+                           const char    *what,
+                           ViHttpTarget   target,
+                           guint          status,
+                           GBytes        *body,
+                           const char    *trace_header)
 {
   g_autofree char *server_message = server_message_from_body (status, body);
   g_autofree char *trace_id = NULL;
@@ -510,18 +532,41 @@ _vi_http_set_status_error (GError     **error,
       advice = "the server refused the request as invalid";
       break;
     case 401:
-      code = VI_ERROR_AUTHENTICATION;
-      advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
-          "(or the secret key given to the client)";
-      break;
     case 403:
-      code = VI_ERROR_PERMISSION;
-      advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
-          "that the secret key belongs to that organization";
+      code = status == 401 ? VI_ERROR_AUTHENTICATION : VI_ERROR_PERMISSION;
+      if (target == VI_HTTP_TARGET_SIGNED_URL)
+        /* No key goes to a signed URL: its signature or expiry is
+         * wrong. */
+        advice = "the signed URL was refused: it has expired or its "
+            "signature is not valid; ask the API for a new one";
+      else if (status == 401)
+        advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
+            "(or the secret key given to the client)";
+      else
+        advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
+            "that the secret key belongs to that organization";
       break;
     case 404:
       code = VI_ERROR_NOT_FOUND;
-      advice = "not found: check the dataset, asset and annotation ids";
+      switch (target) {
+        case VI_HTTP_TARGET_DATASET:
+          advice = "not found: check the dataset id";
+          break;
+        case VI_HTTP_TARGET_SESSION:
+          advice = "not found: check the dataset and session ids";
+          break;
+        case VI_HTTP_TARGET_EXPORT:
+          advice = "not found: check the dataset and export ids";
+          break;
+        case VI_HTTP_TARGET_SIGNED_URL:
+          advice = "the signed URL was not found: it may have expired; ask "
+              "the API for a new one";
+          break;
+        case VI_HTTP_TARGET_ANNOTATION:
+        default:
+          advice = "not found: check the dataset, asset and annotation ids";
+          break;
+      }
       break;
     case 409:
       code = VI_ERROR_CONFLICT;
@@ -590,19 +635,40 @@ send_data_free (SendData *data)
 
 static void start_attempt (GTask *task);
 
+typedef struct {
+  GTask       *task;
+  ViRetryFunc  again;
+} RetryLater;
+
 static void
 retry_slept_cb (GObject      *source,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr (GTask) task = user_data;
+  RetryLater *later = user_data;
+  g_autoptr (GTask) task = later->task;
+  ViRetryFunc again = later->again;
   GError *error = NULL;
 
+  g_free (later);
   if (!_vi_sleep_finish (result, &error)) {
     g_task_return_error (task, error);
     return;
   }
-  start_attempt (task);
+  again (task);
+}
+
+void
+_vi_retry_later (GTask       *task,
+                 double       seconds,
+                 ViRetryFunc  again)
+{
+  RetryLater *later = g_new (RetryLater, 1);
+
+  later->task = g_object_ref (task);
+  later->again = again;
+  _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
+      later);
 }
 
 static void
@@ -613,8 +679,7 @@ schedule_retry (GTask  *task,
 
   g_debug ("%s: attempt %u failed, retrying in %.3f s", data->request->what,
       data->attempts, seconds);
-  _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
-      g_object_ref (task));
+  _vi_retry_later (task, seconds, start_attempt);
 }
 
 /* What happens once a response body is in (body != NULL) or the exchange
@@ -636,9 +701,15 @@ handle_response (GTask  *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+    if (_vi_http_error_is_final (error)) {
+      g_prefix_error (&error, "%s: ", request->what);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
     /* Anything below HTTP (refused, reset, dropped, truncated, timed out,
      * TLS) may succeed on another attempt. */
     if (_vi_retry_next (&request->policy, &data->retries, 0, NULL, &delay)) {
+      g_debug ("%s: %s", request->what, error->message);
       schedule_retry (task, delay);
       return;
     }
@@ -696,7 +767,8 @@ handle_response (GTask  *task,
         soup_message_headers_get_one (soup_message_get_response_headers
         (data->msg), "x-cloud-trace-context");
 
-    _vi_http_set_status_error (&out, request->what, status, body, trace);
+    _vi_http_set_status_error (&out, request->what, request->target, status,
+        body, trace);
     if (status == 429 || status >= 500)
       g_prefix_error (&out, "after %u attempt%s: ", data->attempts,
           data->attempts == 1 ? "" : "s");
@@ -736,6 +808,170 @@ _vi_http_body_abandon (GInputStream *stream)
   g_object_unref (stream);
 }
 
+/* ------------------------------------------------------------------------
+ * TLS
+ *
+ * A certificate the client does not trust stays untrusted on the next
+ * attempt: such a failure is final, and its message says what is wrong
+ * with the certificate.  The flags come from the message's
+ * "accept-certificate" signal, emitted during the handshake of a new
+ * connection.  A client's CA file (ViClient:tls-ca-file) is honoured there
+ * too: a certificate the system refuses is accepted when the CA file
+ * vouches for it (chain and host name), so that the system's authorities
+ * keep working for the signed URLs of cloud storage.
+ * ------------------------------------------------------------------------ */
+
+#define CA_DATABASE_KEY "vi-ca-database"
+/* Marks the flags as seen: a certificate may be refused with none set. */
+#define TLS_FLAGS_SEEN (1u << 31)
+
+static GQuark tls_peer_flags_quark (void);
+G_DEFINE_QUARK (vi-tls-peer-flags, tls_peer_flags)
+
+void
+_vi_http_session_set_ca_database (SoupSession  *session,
+                                  GTlsDatabase *database)
+{
+  g_object_set_data_full (G_OBJECT (session), CA_DATABASE_KEY,
+      g_object_ref (database), g_object_unref);
+}
+
+static gboolean
+accept_certificate_cb (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  GTlsDatabase *database = user_data;
+
+  if (database != NULL) {
+    GUri *uri = soup_message_get_uri (msg);
+    int port = g_uri_get_port (uri);
+    g_autoptr (GSocketConnectable) identity = g_network_address_new
+        (g_uri_get_host (uri), port > 0 ? (guint16) port : 443);
+    GTlsCertificateFlags flags;
+
+    flags = g_tls_database_verify_chain (database, certificate,
+        G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity, NULL,
+        G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
+    if (flags == 0)
+      return TRUE;
+  }
+  g_object_set_qdata (G_OBJECT (msg), tls_peer_flags_quark (),
+      GUINT_TO_POINTER ((guint) errors | TLS_FLAGS_SEEN));
+  return FALSE;
+}
+
+static void
+unref_if_set (gpointer  data,
+              GClosure *closure)
+{
+  if (data != NULL)
+    g_object_unref (data);
+}
+
+void
+_vi_http_session_send_async (SoupSession         *session,
+                             SoupMessage         *msg,
+                             int                  priority,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTlsDatabase *database = g_object_get_data (G_OBJECT (session),
+      CA_DATABASE_KEY);
+
+  g_signal_connect_data (msg, "accept-certificate",
+      G_CALLBACK (accept_certificate_cb),
+      database != NULL ? g_object_ref (database) : NULL, unref_if_set, 0);
+  /* libsoup 3.2 re-sends by itself an idempotent request whose reused
+   * connection closed before any answer.  When the failure of the first
+   * try is reported from an idle (GTask does so when an operation ends in
+   * the main-context iteration that started it) and the session's queue
+   * source runs the new try first, that late report finishes the new
+   * try's I/O, hands the caller an error, and the new try's own report
+   * then crashes in run_until_read_done() (a NULL I/O).  Seen with a GET
+   * poll dropped by the server on a keep-alive connection, one run in
+   * three.  The reports are idles at the message's I/O priority and the
+   * queue source is at G_PRIORITY_DEFAULT: one step above it, the late
+   * report always comes first and finds the message restarting, as
+   * libsoup expects.  Only the exchange up to the response headers runs
+   * at that priority; bodies are read at the caller's. */
+  soup_session_send_async (session, msg, priority - 1, cancellable, callback,
+      user_data);
+}
+
+/* GTlsCertificateFlags in words. */
+static char *
+describe_certificate_flags (GTlsCertificateFlags flags)
+{
+  static const struct {
+    GTlsCertificateFlags flag;
+    const char *words;
+  } problems[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a known "
+          "certificate authority" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it is not for this host name" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
+    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "it has been revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "it uses an insecure algorithm" },
+    { G_TLS_CERTIFICATE_GENERIC_ERROR, "it failed validation" },
+  };
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (problems); i++) {
+    if (flags & problems[i].flag) {
+      if (out->len > 0)
+        g_string_append (out, ", ");
+      g_string_append (out, problems[i].words);
+    }
+  }
+  if (out->len == 0)
+    g_string_append (out, "it was refused");
+  return g_string_free (out, FALSE);
+}
+
+/* A TLS failure that another attempt cannot fix, as a final VI_ERROR
+ * naming the problem; NULL for other failures.  EOF and MISC may be a
+ * connection lost during the handshake: those stay retried. */
+static GError *
+final_tls_error (SoupMessage  *msg,
+                 const GError *error)
+{
+  GUri *uri = msg != NULL ? soup_message_get_uri (msg) : NULL;
+  const char *host = uri != NULL ? g_uri_get_host (uri) : "the server";
+  guint flags;
+
+  if (error->domain != G_TLS_ERROR || error->code == G_TLS_ERROR_EOF ||
+      error->code == G_TLS_ERROR_MISC)
+    return NULL;
+
+  flags = msg != NULL ? GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (msg),
+          tls_peer_flags_quark ())) : 0;
+  if (error->code == G_TLS_ERROR_BAD_CERTIFICATE && (flags & TLS_FLAGS_SEEN)) {
+    g_autofree char *words = describe_certificate_flags (flags &
+        ~TLS_FLAGS_SEEN);
+
+    return g_error_new (VI_ERROR, VI_ERROR_NETWORK,
+        "the TLS certificate of %s is not trusted: %s (not retried: a "
+        "certificate does not change between attempts)%s", host, words,
+        (flags & G_TLS_CERTIFICATE_UNKNOWN_CA) ? "; for a private "
+        "deployment, give the client its CA certificate (ViClient:"
+        "tls-ca-file, vi-annotations --ca-file)" : "");
+  }
+  return g_error_new (VI_ERROR, VI_ERROR_NETWORK,
+      "TLS with %s failed: %s (not retried)", host, error->message);
+}
+
+gboolean
+_vi_http_error_is_final (const GError *error)
+{
+  /* Below HTTP, GIO and libsoup report in their own domains; what libvi
+   * turned into its own is final (a TLS refusal, an oversized body). */
+  return error != NULL && error->domain == VI_ERROR;
+}
+
 GInputStream *
 _vi_http_session_send_finish (SoupSession   *session,
                               GAsyncResult  *result,
@@ -743,12 +979,23 @@ _vi_http_session_send_finish (SoupSession   *session,
                               GError       **error)
 {
   GInputStream *stream;
+  GError *local_error = NULL;
 
   if (G_IS_TASK (result))
     g_task_set_check_cancellable (G_TASK (result), FALSE);
-  stream = soup_session_send_finish (session, result, error);
-  if (stream != NULL && g_cancellable_set_error_if_cancelled (cancellable,
-          error)) {
+  stream = soup_session_send_finish (session, result, &local_error);
+  if (stream == NULL) {
+    GError *final = final_tls_error (soup_session_get_async_result_message
+        (session, result), local_error);
+
+    if (final != NULL) {
+      g_error_free (local_error);
+      local_error = final;
+    }
+    g_propagate_error (error, local_error);
+    return NULL;
+  }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error)) {
     _vi_http_body_abandon (stream);
     return NULL;
   }
@@ -758,7 +1005,7 @@ _vi_http_session_send_finish (SoupSession   *session,
 /* libsoup's send_and_read grows a GMemoryOutputStream, zeroing and copying
  * as it goes; with the length known the body is read into one buffer of the
  * right size instead, which matters for pages of hundreds of kilobytes. */
-#define MAX_BODY_SIZE ((gsize) 512 * 1024 * 1024)
+#define MAX_BODY_SIZE VI_JSON_MAX_BODY_SIZE
 
 typedef struct {
   SoupSession   *session;
@@ -894,8 +1141,8 @@ _vi_http_send_and_read_async (SoupSession         *session,
   data->msg = g_object_ref (msg);
   _vi_local_cancel_init (&data->cancel, cancellable);
   g_task_set_task_data (task, data, (GDestroyNotify) read_data_free);
-  soup_session_send_async (session, msg, priority, data->cancel.cancellable,
-      sent_cb, task);
+  _vi_http_session_send_async (session, msg, priority,
+      data->cancel.cancellable, sent_cb, task);
 }
 
 GBytes *

@@ -373,7 +373,8 @@ vi_client_get_import_session_async (ViClient            *self,
   }
   url = sessions_url (self, dataset_id, session_id);
   _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
-          "get import session"), decode_session, NULL, NULL,
+          VI_HTTP_TARGET_SESSION, "get import session"), decode_session,
+      NULL, NULL,
       (GDestroyNotify) vi_annotation_import_session_unref,
       vi_client_get_import_session_async, cancellable, callback, user_data);
 }
@@ -441,6 +442,132 @@ vi_client_get_import_session (ViClient      *self,
 
   result = _vi_run_sync (start_get_session, &a, cancellable);
   return vi_client_get_import_session_finish (self, result, error);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading a session's state
+ *
+ * Exactly-once uploads rest on this read: when the answer to a step is
+ * lost, the session says what happened.  A read changes nothing on the
+ * server, so it is retried as any GET (5xx, 429, transport errors, bodies
+ * cut short), and a body that is malformed or does not decode is read
+ * again too, within the same retry budget and backoff.
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  ViClient     *client;
+  char         *url;
+  ViRetryState  retries;
+} SessionRead;
+
+static void
+session_read_free (SessionRead *read)
+{
+  g_clear_object (&read->client);
+  g_free (read->url);
+  g_free (read);
+}
+
+static void session_read_attempt (GTask *task);
+
+static void
+session_read_got_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  SessionRead *read = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  ViAnnotationImportSession *session = NULL;
+  GError *error = NULL;
+  ViRetryPolicy policy;
+  double delay;
+
+  node = _vi_http_send_finish (result, &error);
+  if (node != NULL) {
+    session = vi_annotation_import_session_new_from_json (node, &error);
+    if (session == NULL)
+      g_prefix_error (&error, "get import session: ");
+  }
+  if (session != NULL) {
+    g_task_return_pointer (task, session,
+        (GDestroyNotify) vi_annotation_import_session_unref);
+    return;
+  }
+
+  policy = _vi_client_get_retry_policy (read->client);
+  if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE) &&
+      _vi_retry_next (&policy, &read->retries, 0, NULL, &delay)) {
+    g_debug ("%s: %s; reading it again in %.3f s", read->url, error->message,
+        delay);
+    g_error_free (error);
+    _vi_retry_later (task, delay, session_read_attempt);
+    return;
+  }
+  g_task_return_error (task, error);
+}
+
+static void
+session_read_attempt (GTask *task)
+{
+  SessionRead *read = g_task_get_task_data (task);
+
+  _vi_http_send_async (_vi_client_new_request (read->client, "GET",
+          read->url, NULL, VI_HTTP_TARGET_SESSION, "get import session"),
+      g_task_get_cancellable (task), session_read_got_cb,
+      g_object_ref (task));
+}
+
+/* Reads the session at url (…/annotationImportSessions/{id}). */
+static void
+session_read_async (ViClient            *client,
+                    const char          *url,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback,
+      user_data);
+  SessionRead *read = g_new0 (SessionRead, 1);
+
+  g_task_set_source_tag (task, session_read_async);
+  read->client = g_object_ref (client);
+  read->url = g_strdup (url);
+  g_task_set_task_data (task, read, (GDestroyNotify) session_read_free);
+  session_read_attempt (task);
+}
+
+static ViAnnotationImportSession *
+session_read_finish (GAsyncResult  *result,
+                     GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Whether a failed request may have been carried out, its answer lost or
+ * unreadable: the session's state, not the error, says what happened. */
+static gboolean
+answer_may_be_lost (const GError *error)
+{
+  return error != NULL && error->domain == VI_ERROR &&
+      (error->code == VI_ERROR_NETWORK || error->code == VI_ERROR_TIMEOUT ||
+       error->code == VI_ERROR_SERVER || error->code == VI_ERROR_RATE_LIMITED ||
+       error->code == VI_ERROR_INVALID_RESPONSE ||
+       error->code == VI_ERROR_CONFLICT);
+}
+
+/* VI_ERROR_IMPORT_STATE_UNKNOWN, with the advice every such error gives. */
+static GError *
+state_unknown_error (const char   *dataset_id,
+                     const char   *session_id,
+                     const char   *what,
+                     const GError *cause)
+{
+  return g_error_new (VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN,
+      "import session %s of dataset %s: %s (%s); the import may still "
+      "complete: wait for the session (vi_client_wait_until_done()) rather "
+      "than uploading again, which could import the annotations twice",
+      session_id, dataset_id, what, cause->message);
 }
 
 /* ------------------------------------------------------------------------
@@ -562,21 +689,23 @@ wait_got_cb (GObject      *source,
 {
   g_autoptr (GTask) task = user_data;
   WaitData *data = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
   GError *error = NULL;
   ViAnnotationImportSession *session;
   GPtrArray *conditions;
   gboolean all_reached;
   guint i;
 
-  node = _vi_http_send_finish (result, &error);
-  if (node == NULL) {
-    wait_return_error (task, error);
-    return;
-  }
-  session = vi_annotation_import_session_new_from_json (node, &error);
+  session = session_read_finish (result, &error);
   if (session == NULL) {
-    g_prefix_error (&error, "get import session: ");
+    if (answer_may_be_lost (error)) {
+      GError *unknown = state_unknown_error (data->dataset_id,
+          data->session_id, "its state could not be read", error);
+
+      g_error_free (error);
+      error = unknown;
+    } else if (!is_cancelled_error (error)) {
+      g_prefix_error (&error, "import session %s: ", data->session_id);
+    }
     wait_return_error (task, error);
     return;
   }
@@ -623,12 +752,9 @@ static void
 wait_poll (GTask *task)
 {
   WaitData *data = g_task_get_task_data (task);
-  ViHttpRequest *request;
 
-  request = _vi_client_new_request (data->client, "GET", data->url, NULL,
-      "get import session");
-  _vi_http_send_async (request, data->op.cancellable, wait_got_cb,
-      g_object_ref (task));
+  session_read_async (data->client, data->url, data->op.cancellable,
+      wait_got_cb, g_object_ref (task));
 }
 
 /* The wait, for vi_client_wait_until_done_async() and the upload; base
@@ -775,9 +901,12 @@ start_wait (gpointer             data,
  * @error: return location for a #GError
  *
  * Waits for an import session to finish, as the SDK's `wait_until_done()`:
- * reads the session (each read retried as every API call) every
- * @poll_interval_ms until it has conditions and all of them are
- * `Reached`.
+ * reads the session every @poll_interval_ms until it has conditions and
+ * all of them are `Reached`.  Each read is retried as any GET, and a body
+ * that is malformed or does not decode is read again too, within the same
+ * budget (#ViClient:max-retries).  When the session still cannot be read,
+ * the wait fails with %VI_ERROR_IMPORT_STATE_UNKNOWN, naming the session:
+ * wait for it again later, its import may well complete.
  *
  * Unlike the SDK, the wait can be bounded and cancelled: after
  * @timeout_ms it fails with %VI_ERROR_TIMEOUT, naming the session and its
@@ -862,6 +991,8 @@ typedef struct {
   ViRetryState               retries;
 
   GError                    *failure;     /* while marking the session */
+  GError                    *lost;        /* a PATCH whose answer is lost */
+  guint                      reconciles;  /* session reads after one */
 } UploadData;
 
 static void
@@ -892,6 +1023,7 @@ upload_data_free (UploadData *data)
   g_free (data->session_id);
   g_free (data->session_url);
   g_clear_error (&data->failure);
+  g_clear_error (&data->lost);
   g_free (data);
 }
 
@@ -1028,6 +1160,96 @@ upload_wait_progress (const ViUploadProgress *progress,
 
 /* ---- step 4: PATCH FilesInserted ---- */
 
+/* Reading the session after a lost answer is tried this many times; each
+ * read that finds the files not marked sends the PATCH again. */
+#define MAX_RECONCILES 2
+
+static void upload_finalize (GTask *task);
+
+/* The files are marked inserted: wait, or return the session. */
+static void
+upload_marked (GTask *task)
+{
+  UploadData *data = g_task_get_task_data (task);
+  ViUploadProgress base = { 0, };
+
+  if (!data->options.wait_until_done) {
+    upload_set_stage (data, VI_UPLOAD_STAGE_DONE);
+    upload_done (task, data->session);
+    return;
+  }
+
+  base.files_done = data->files_done;
+  base.files_total = data->files->len;
+  base.bytes_done = data->bytes_done;
+  base.bytes_total = data->bytes_total;
+  data->stage = VI_UPLOAD_STAGE_PROCESSING;
+  wait_start (data->client, data->dataset_id, data->session_id,
+      data->options.poll_interval_ms, data->options.timeout_ms,
+      upload_wait_progress, data, &base, upload_waited_cb,
+      g_task_get_cancellable (task), upload_waited_cb,
+      g_object_ref (task));
+}
+
+/* Whether the session shows the PATCH as carried out: FilesInserted is
+ * there, Reached or FailedReach (the session may also have failed). */
+static gboolean
+files_inserted_marked (ViAnnotationImportSession *session)
+{
+  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions
+      (vi_annotation_import_session_get_status (session));
+
+  for (guint i = 0; i < conditions->len; i++) {
+    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
+
+    if (g_strcmp0 (c->condition, "FilesInserted") == 0 &&
+        c->status != VI_CONDITION_STATUS_WAITING)
+      return TRUE;
+  }
+  return vi_annotation_import_session_is_failed (session);
+}
+
+static void
+upload_reconciled_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  UploadData *data = g_task_get_task_data (task);
+  g_autoptr (GError) lost = g_steal_pointer (&data->lost);
+  ViAnnotationImportSession *session;
+  GError *error = NULL;
+
+  session = session_read_finish (result, &error);
+  if (session == NULL) {
+    if (!is_cancelled_error (error)) {
+      g_autofree char *what = g_strdup_printf ("every file was sent, but "
+          "the answer to marking them inserted was lost (%s) and the "
+          "session could not be read", lost->message);
+      GError *unknown = state_unknown_error (data->dataset_id,
+          data->session_id, what, error);
+
+      g_error_free (error);
+      error = unknown;
+    }
+    upload_return_error (task, error);
+    return;
+  }
+  g_clear_pointer (&data->session, vi_annotation_import_session_unref);
+  data->session = session;
+
+  if (files_inserted_marked (session)) {
+    g_debug ("import session %s: the files were marked inserted (%s)",
+        data->session_id, lost->message);
+    upload_marked (task);
+    return;
+  }
+  /* Not carried out: the PATCH is idempotent, send it again. */
+  g_debug ("import session %s: the files are not marked inserted (%s); "
+      "marking them again", data->session_id, lost->message);
+  upload_finalize (task);
+}
+
 static void
 upload_patched_cb (GObject      *source,
                    GAsyncResult *result,
@@ -1047,34 +1269,36 @@ upload_patched_cb (GObject      *source,
       data->session = session;
     }
   }
+  if (error != NULL && answer_may_be_lost (error)) {
+    /* Truncated, dropped, garbled, or a retry told that the files are
+     * already marked (409): the session says whether the PATCH was
+     * carried out. */
+    if (data->reconciles < MAX_RECONCILES) {
+      data->reconciles++;
+      g_clear_error (&data->lost);
+      data->lost = error;
+      session_read_async (data->client, data->session_url,
+          g_task_get_cancellable (task), upload_reconciled_cb,
+          g_object_ref (task));
+      return;
+    }
+    {
+      GError *unknown = state_unknown_error (data->dataset_id,
+          data->session_id, "every file was sent, but marking them "
+          "inserted kept failing without a usable answer", error);
+
+      g_error_free (error);
+      error = unknown;
+    }
+  } else if (error != NULL && !is_cancelled_error (error)) {
+    g_prefix_error (&error, "import session %s: every file was sent, but "
+        "marking them inserted failed: ", data->session_id);
+  }
   if (error != NULL) {
-    if (!is_cancelled_error (error))
-      g_prefix_error (&error, "import session %s: every file was sent, but "
-          "marking them inserted failed: ", data->session_id);
     upload_return_error (task, error);
     return;
   }
-
-  if (!data->options.wait_until_done) {
-    upload_set_stage (data, VI_UPLOAD_STAGE_DONE);
-    upload_done (task, data->session);
-    return;
-  }
-
-  {
-    ViUploadProgress base = { 0, };
-
-    base.files_done = data->files_done;
-    base.files_total = data->files->len;
-    base.bytes_done = data->bytes_done;
-    base.bytes_total = data->bytes_total;
-    data->stage = VI_UPLOAD_STAGE_PROCESSING;
-    wait_start (data->client, data->dataset_id, data->session_id,
-        data->options.poll_interval_ms, data->options.timeout_ms,
-        upload_wait_progress, data, &base, upload_waited_cb,
-        g_task_get_cancellable (task), upload_waited_cb,
-        g_object_ref (task));
-  }
+  upload_marked (task);
 }
 
 static ViHttpRequest *
@@ -1091,7 +1315,7 @@ new_patch_request (UploadData        *data,
   body = _vi_patch_status_body (condition);
   url = g_strconcat (data->session_url, "/status", NULL);
   return _vi_client_new_request (data->client, "PATCH", url, body,
-      "update import session status");
+      VI_HTTP_TARGET_SESSION, "update import session status");
 }
 
 static void
@@ -1270,6 +1494,11 @@ upload_sent_cb (GObject      *source,
       upload_fail (task, error);
       return;
     }
+    if (_vi_http_error_is_final (error)) {
+      g_prefix_error (&error, "sending %s: ", data->current->path);
+      upload_fail (task, error);
+      return;
+    }
     if (_vi_retry_next (&policy, &data->retries, 0, NULL, &delay)) {
       g_error_free (error);
       upload_retry (task, delay);
@@ -1310,7 +1539,8 @@ upload_sent_cb (GObject      *source,
     const char *trace = soup_message_headers_get_one
         (soup_message_get_response_headers (msg), "x-cloud-trace-context");
 
-    _vi_http_set_status_error (&error, what, status, body, trace);
+    _vi_http_set_status_error (&error, what, VI_HTTP_TARGET_SIGNED_URL,
+        status, body, trace);
     if (data->attempts > 1)
       g_prefix_error (&error, "after %u attempts: ", data->attempts);
     upload_fail (task, error);
@@ -1530,7 +1760,8 @@ upload_created_cb (GObject      *source,
   body = _vi_import_files_body (specs);
   url = g_strconcat (data->session_url, "/files", NULL);
   _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, "register files"), g_task_get_cancellable (task),
+          body, VI_HTTP_TARGET_SESSION, "register files"),
+      g_task_get_cancellable (task),
       upload_registered_cb, g_object_ref (task));
 }
 
@@ -1566,7 +1797,8 @@ upload_collected_cb (GObject      *source,
   body = _vi_import_session_create_body (&spec, NULL);
   url = sessions_url (data->client, data->dataset_id, NULL);
   _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, "create import session"), g_task_get_cancellable (task),
+          body, VI_HTTP_TARGET_DATASET, "create import session"),
+      g_task_get_cancellable (task),
       upload_created_cb, g_object_ref (task));
 }
 
@@ -1709,6 +1941,15 @@ start_upload (gpointer             data,
  *    from the start; any 2xx is success, anything else failure;
  * 5. marks the files inserted (`FilesInserted: Reached`);
  * 6. when @options says so, waits as vi_client_wait_until_done().
+ *
+ * Uploads are exactly-once: when the answer to marking the files inserted
+ * is lost (cut short, dropped, garbled, or a retry told that the files are
+ * already marked), the session is read to learn what happened: marked, the
+ * upload goes on; not marked, the request is sent again.  When the state
+ * cannot be learned, the call fails with %VI_ERROR_IMPORT_STATE_UNKNOWN,
+ * whose message names the session: wait for it with
+ * vi_client_wait_until_done() rather than uploading again, which could
+ * import the annotations twice.
  *
  * Memory use does not depend on the size of the files.
  *

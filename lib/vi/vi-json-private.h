@@ -10,6 +10,13 @@ G_BEGIN_DECLS
  * recurses once per level). */
 #define VI_JSON_MAX_DEPTH 512
 
+/* The largest documents read: response bodies (vi-http.c reads no more),
+ * error bodies (only their message is wanted) and local files the library
+ * reads (config files, download sidecars). */
+#define VI_JSON_MAX_BODY_SIZE       ((gsize) 512 * 1024 * 1024)
+#define VI_JSON_MAX_ERROR_BODY_SIZE ((gsize) 1024 * 1024)
+#define VI_JSON_MAX_FILE_SIZE       ((gsize) 16 * 1024 * 1024)
+
 /* A JSON path kept on the stack while walking a document, rendered only
  * when an error has to name it ("items[3].spec.contents.bound").  A frame
  * is either a member (member != NULL) or an array index (member == NULL).
@@ -122,8 +129,23 @@ void vi_json_set_syntax_error (GError     **error,
                                gsize        offset,
                                const char  *what);
 
-/* Parses a whole document from bytes into a node (transfer full); an
- * empty or malformed body is VI_ERROR_INVALID_RESPONSE. */
+/* Every JSON document the library reads goes through one of these: at
+ * most max_size bytes, nesting at most VI_JSON_MAX_DEPTH, strict RFC 8259.
+ * Failures are code, with messages starting with prefix. */
+JsonNode *vi_json_parse_data  (const char  *data,
+                               gsize        len,
+                               gsize        max_size,
+                               ViError      code,
+                               const char  *prefix,
+                               GError     **error);
+JsonNode *vi_json_parse_file  (const char  *path,
+                               gsize        max_size,
+                               ViError      code,
+                               const char  *prefix,
+                               GError     **error);
+
+/* A response body (at most VI_JSON_MAX_BODY_SIZE) into a node (transfer
+ * full); an empty or malformed body is VI_ERROR_INVALID_RESPONSE. */
 JsonNode *vi_json_parse_bytes (GBytes   *bytes,
                                GError  **error);
 

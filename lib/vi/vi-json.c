@@ -512,11 +512,31 @@ vi_json_get_count_map (JsonObject       *object,
 /* VI_JSON_MAX_DEPTH: json-glib's parser recurses once per level and
  * overflows the stack on a few tens of thousands of brackets; real
  * responses are about 8 deep. */
-void
-vi_json_set_syntax_error (GError     **error,
-                          const char  *data,
-                          gsize        offset,
-                          const char  *what)
+
+/* Where a document breaks a rule of check_document(), and which. */
+typedef struct {
+  gsize       offset;
+  const char *what;
+} SyntaxProblem;
+
+static gboolean
+problem (SyntaxProblem *out,
+         gsize          offset,
+         const char    *what)
+{
+  out->offset = offset;
+  out->what = what;
+  return FALSE;
+}
+
+/* "<prefix>: malformed JSON: <line>:<column>: <what>" */
+static void
+set_syntax_error (GError     **error,
+                  ViError      code,
+                  const char  *prefix,
+                  const char  *data,
+                  gsize        offset,
+                  const char  *what)
 {
   guint line = 1, column = 1;
   gsize i;
@@ -531,9 +551,18 @@ vi_json_set_syntax_error (GError     **error,
       column++;
     }
   }
-  g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-               "invalid response: malformed JSON: %u:%u: %s", line, column,
-               what);
+  g_set_error (error, VI_ERROR, code, "%s: malformed JSON: %u:%u: %s",
+               prefix, line, column, what);
+}
+
+void
+vi_json_set_syntax_error (GError     **error,
+                          const char  *data,
+                          gsize        offset,
+                          const char  *what)
+{
+  set_syntax_error (error, VI_ERROR_INVALID_RESPONSE, "invalid response",
+                    data, offset, what);
 }
 
 /* An integer literal of digits[0..n) (no sign, no fraction, no exponent)
@@ -588,10 +617,10 @@ unicode_escape (const guchar *s,
  * 8259, surrogates come in pairs, no raw control characters.  UTF-8 is
  * left to json-glib, which checks the whole document. */
 static gboolean
-check_string (const guchar *s,
-              gsize         len,
-              gsize        *pos,
-              GError      **error)
+check_string (const guchar  *s,
+              gsize          len,
+              gsize         *pos,
+              SyntaxProblem *error)
 {
   gsize i = *pos + 1;
 
@@ -603,9 +632,7 @@ check_string (const guchar *s,
       return TRUE;
     }
     if (c < 0x20) {
-      vi_json_set_syntax_error (error, (const char *) s, i,
-                                "control character in a string");
-      return FALSE;
+      return problem (error, i, "control character in a string");
     }
     if (c != '\\') {
       i++;
@@ -631,31 +658,25 @@ check_string (const guchar *s,
           unit = -1;
         }
         if (unit < 0) {
-          vi_json_set_syntax_error (error, (const char *) s, i,
-                                    "invalid \\u escape");
-          return FALSE;
+          return problem (error, i, "invalid \\u escape");
         }
         i += 6;
         break;
       }
       default:
-        vi_json_set_syntax_error (error, (const char *) s, i,
-                                  "invalid escape in a string");
-        return FALSE;
+        return problem (error, i, "invalid escape in a string");
     }
   }
-  vi_json_set_syntax_error (error, (const char *) s, *pos,
-                            "unterminated string");
-  return FALSE;
+  return problem (error, *pos, "unterminated string");
 }
 
 /* A number starting at s[*pos], with the strict grammar of RFC 8259 (no
  * leading zeros, no "1." or ".5"); integers must fit in 64 bits. */
 static gboolean
-check_number (const guchar *s,
-              gsize         len,
-              gsize        *pos,
-              GError      **error)
+check_number (const guchar  *s,
+              gsize          len,
+              gsize         *pos,
+              SyntaxProblem *error)
 {
   gsize i = *pos, digits_start;
   gboolean negative = FALSE;
@@ -676,9 +697,7 @@ check_number (const guchar *s,
   if (!integer_fits ((const char *) s + digits_start, i - digits_start,
                      negative) &&
       !(i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))) {
-    vi_json_set_syntax_error (error, (const char *) s, *pos,
-                              "integer out of the 64-bit range");
-    return FALSE;
+    return problem (error, *pos, "integer out of the 64-bit range");
   }
   if (i < len && s[i] == '.') {
     i++;
@@ -704,8 +723,7 @@ check_number (const guchar *s,
   return TRUE;
 
 invalid:
-  vi_json_set_syntax_error (error, (const char *) s, *pos, "invalid number");
-  return FALSE;
+  return problem (error, *pos, "invalid number");
 }
 
 /* One linear pass over the document before json-glib parses it.  It
@@ -716,9 +734,9 @@ invalid:
  * surrogates, raw control characters in strings, data after the root), so
  * that every reader of the library takes the same documents. */
 static gboolean
-check_document (const char *data,
-                gsize       len,
-                GError    **error)
+check_document (const char    *data,
+                gsize          len,
+                SyntaxProblem *error)
 {
   const guchar *s = (const guchar *) data;
   gsize i = 0;
@@ -733,9 +751,7 @@ check_document (const char *data,
       continue;
     }
     if (root_done) {
-      vi_json_set_syntax_error (error, data, i,
-                                "unexpected data after the root value");
-      return FALSE;
+      return problem (error, i, "unexpected data after the root value");
     }
     switch (c) {
       case '"':
@@ -745,10 +761,8 @@ check_document (const char *data,
       case '[':
       case '{':
         if (++depth > VI_JSON_MAX_DEPTH) {
-          vi_json_set_syntax_error (error, data, i,
-                                    "nesting too deep (more than "
+          return problem (error, i, "nesting too deep (more than "
                                     G_STRINGIFY (VI_JSON_MAX_DEPTH) " levels)");
-          return FALSE;
         }
         i++;
         break;
@@ -770,8 +784,7 @@ check_document (const char *data,
 
         if (len - i < n || memcmp (s + i, word, n) != 0 ||
             (len - i > n && g_ascii_isalnum (s[i + n]))) {
-          vi_json_set_syntax_error (error, data, i, "invalid literal");
-          return FALSE;
+          return problem (error, i, "invalid literal");
         }
         i += n;
         break;
@@ -782,11 +795,141 @@ check_document (const char *data,
             return FALSE;
           break;
         }
-        vi_json_set_syntax_error (error, data, i, "unexpected character");
-        return FALSE;
+        return problem (error, i, "unexpected character");
     }
   }
   return TRUE;
+}
+
+/**
+ * vi_json_parse_data:
+ * @data: the document
+ * @len: its length in bytes
+ * @max_size: the largest document accepted, in bytes
+ * @code: the #ViError code of every failure
+ * @prefix: what the document is, to begin messages ("invalid response",
+ *   "config file /etc/vi.json")
+ * @error: return location for a #GError
+ *
+ * Parses a whole JSON document with the limits every JSON read by the
+ * library has: at most @max_size bytes, nesting at most
+ * %VI_JSON_MAX_DEPTH deep, integers within 64 bits, and strict RFC 8259
+ * syntax (see check_document()).  Failures are @code in %VI_ERROR with a
+ * message "<prefix>: malformed JSON: <line>:<column>: <what>" (or "…:
+ * empty document", "…: larger than N bytes").  The tree is immutable.
+ *
+ * Returns: (transfer full) (nullable): the root node, or %NULL with @error
+ * set
+ */
+JsonNode *
+vi_json_parse_data (const char  *data,
+                    gsize        len,
+                    gsize        max_size,
+                    ViError      code,
+                    const char  *prefix,
+                    GError     **error)
+{
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GError) local_error = NULL;
+  SyntaxProblem bad = { 0, NULL };
+  JsonNode *root;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (data == NULL || len == 0) {
+    g_set_error (error, VI_ERROR, code, "%s: empty document", prefix);
+    return NULL;
+  }
+  if (len > max_size || len > G_MAXSSIZE) {
+    g_set_error (error, VI_ERROR, code, "%s: larger than %" G_GSIZE_FORMAT
+                 " bytes", prefix, MIN (max_size, (gsize) G_MAXSSIZE));
+    return NULL;
+  }
+
+  if (!check_document (data, len, &bad)) {
+    set_syntax_error (error, code, prefix, data, bad.offset, bad.what);
+    return NULL;
+  }
+
+  parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len,
+                                   &local_error)) {
+    g_set_error (error, VI_ERROR, code, "%s: malformed JSON: %s", prefix,
+                 local_error->message);
+    return NULL;
+  }
+
+  root = json_parser_steal_root (parser);
+  if (root == NULL) {
+    g_set_error (error, VI_ERROR, code, "%s: empty document", prefix);
+    return NULL;
+  }
+  return root;
+}
+
+/**
+ * vi_json_parse_file:
+ * @path: (type filename): the file
+ * @max_size: the largest file accepted, in bytes
+ * @code: the #ViError code of every failure, reading included
+ * @prefix: what the file is, to begin messages
+ * @error: return location for a #GError
+ *
+ * Reads a file of at most @max_size bytes (never more, whatever it has
+ * grown to) and parses it as vi_json_parse_data() does.
+ *
+ * Returns: (transfer full) (nullable): the root node, or %NULL with @error
+ * set
+ */
+JsonNode *
+vi_json_parse_file (const char  *path,
+                    gsize        max_size,
+                    ViError      code,
+                    const char  *prefix,
+                    GError     **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) stream = NULL;
+  g_autoptr(GByteArray) buf = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint8 chunk[16384];
+  JsonNode *root;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  file = g_file_new_for_path (path);
+  stream = g_file_read (file, NULL, &local_error);
+  if (stream == NULL) {
+    g_set_error (error, VI_ERROR, code, "%s: cannot read it: %s", prefix,
+                 local_error->message);
+    return NULL;
+  }
+  buf = g_byte_array_new ();
+  while (TRUE) {
+    gssize n = g_input_stream_read (G_INPUT_STREAM (stream), chunk,
+                                    sizeof chunk, NULL, &local_error);
+
+    if (n < 0) {
+      g_set_error (error, VI_ERROR, code, "%s: cannot read it: %s", prefix,
+                   local_error->message);
+      return NULL;
+    }
+    if (n == 0)
+      break;
+    if (buf->len + (gsize) n > max_size) {
+      g_set_error (error, VI_ERROR, code, "%s: larger than %" G_GSIZE_FORMAT
+                   " bytes", prefix, max_size);
+      return NULL;
+    }
+    g_byte_array_append (buf, chunk, (guint) n);
+  }
+  root = vi_json_parse_data ((const char *) buf->data, buf->len, max_size,
+                             code, prefix, error);
+  /* A config file holds the secret key: leave no copy behind. */
+  memset (buf->data, 0, buf->len);
+  memset (chunk, 0, sizeof chunk);
+  return root;
 }
 
 /**
@@ -794,10 +937,10 @@ check_document (const char *data,
  * @bytes: (nullable): a response body
  * @error: return location for a #GError
  *
- * Parses a whole JSON document.  An empty body (also one of only white
- * space), malformed JSON, nesting deeper than 512 levels and integers that
- * do not fit in 64 bits are %VI_ERROR_INVALID_RESPONSE.  The tree is
- * immutable.
+ * Parses a whole response body as vi_json_parse_data() does, with
+ * %VI_JSON_MAX_BODY_SIZE: an empty body (also one of only white space),
+ * malformed JSON, nesting deeper than 512 levels and integers that do not
+ * fit in 64 bits are %VI_ERROR_INVALID_RESPONSE.  The tree is immutable.
  *
  * Returns: (transfer full) (nullable): the root node, or %NULL with @error
  * set
@@ -806,44 +949,21 @@ JsonNode *
 vi_json_parse_bytes (GBytes  *bytes,
                      GError **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
   const char *data = NULL;
-  gsize len = 0;
-  JsonNode *root;
+  gsize len = 0, i;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (bytes != NULL)
     data = g_bytes_get_data (bytes, &len);
-  if (data == NULL || len == 0) {
+  for (i = 0; i < len && g_ascii_isspace (data[i]); i++)
+    ;
+  if (i == len) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
                          "invalid response: empty body");
     return NULL;
   }
-  if (len > G_MAXSSIZE) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-                         "invalid response: body too large");
-    return NULL;
-  }
-
-  if (!check_document (data, len, error))
-    return NULL;
-
-  parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len,
-                                   &local_error)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-                 "invalid response: malformed JSON: %s",
-                 local_error->message);
-    return NULL;
-  }
-
-  root = json_parser_steal_root (parser);
-  if (root == NULL) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-                         "invalid response: empty body");
-    return NULL;
-  }
-  return root;
+  return vi_json_parse_data (data, len, VI_JSON_MAX_BODY_SIZE,
+                             VI_ERROR_INVALID_RESPONSE, "invalid response",
+                             error);
 }

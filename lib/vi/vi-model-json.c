@@ -2677,16 +2677,16 @@ read_contents (Reader           *r,
 
     case VI_CONTENT_KIND_UNKNOWN:
     default: {
-      g_autoptr(JsonParser) parser = json_parser_new_immutable ();
       g_autoptr(JsonNode) raw = NULL;
       g_autofree char *kind_name = g_strndup (str_data (r, &kind), kind.len);
 
       /* Kept as sent (L-4); rare, so json-glib may build it. */
-      if (!json_parser_load_from_data (parser, start, end - start, NULL)) {
+      raw = vi_json_parse_data (start, end - start, VI_JSON_MAX_BODY_SIZE,
+                                VI_ERROR_INVALID_RESPONSE, "contents", NULL);
+      if (raw == NULL) {
         syntax_error (r, start, "malformed contents", error);
         return NULL;
       }
-      raw = json_parser_steal_root (parser);
       contents = _vi_annotation_content_new_unknown_in (r->arena, kind_name, raw);
       break;
     }
@@ -3502,13 +3502,15 @@ read_page_direct (GBytes  *bytes,
 
   if (bytes != NULL)
     data = g_bytes_get_data (bytes, &len);
+  if (data == NULL)
+    data = "";   /* an empty GBytes has no data, and NULL + 0 is undefined */
   reader.data = data;
   reader.p = data;
   reader.end = data + len;
   reader.depth = 0;
   reader.failed = FALSE;
   skip_ws (r);
-  if (data == NULL || r->p == r->end) {
+  if (r->p == r->end) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
                          "invalid response: empty body");
     return NULL;

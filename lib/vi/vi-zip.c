@@ -34,6 +34,8 @@
 
 typedef struct {
   char    *name;
+  char    *normalized; /* no "" or "." components, no trailing '/' */
+  gboolean is_dir;
   guint16  made_by;
   guint16  flags;
   guint16  method;
@@ -49,6 +51,7 @@ static void
 zip_entry_free (ZipEntry *entry)
 {
   g_free (entry->name);
+  g_free (entry->normalized);
   g_free (entry);
 }
 
@@ -191,11 +194,91 @@ check_entry_name (const ZipEntry  *entry,
   return TRUE;
 }
 
+/* "a//b/./c/" -> "a/b/c": the path an entry is written to, so that two
+ * spellings of one path are seen as the same. */
+static char *
+normalize_name (const char *name)
+{
+  g_auto (GStrv) parts = g_strsplit (name, "/", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; parts[i] != NULL; i++) {
+    if (*parts[i] == '\0' || g_str_equal (parts[i], "."))
+      continue;
+    if (out->len > 0)
+      g_string_append_c (out, '/');
+    g_string_append (out, parts[i]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* What the entries would write, checked as a whole before anything is:
+ * no path twice, no file where another entry needs a folder, no name of
+ * the files kept next to the archive, and within the limits. */
+static gboolean
+check_entries (GPtrArray         *entries,
+               const char        *path,
+               const ViZipLimits *limits,
+               GError           **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint64 total = 0;
+
+  for (guint i = 0; i < entries->len; i++) {
+    ZipEntry *entry = entries->pdata[i];
+    ZipEntry *other;
+
+    if (*entry->normalized == '\0')
+      return invalid (error, path, "entry \"%s\" names no file", entry->name);
+    other = g_hash_table_lookup (seen, entry->normalized);
+    if (other != NULL)
+      return invalid (error, path, "entries \"%s\" and \"%s\" are the same "
+          "path: one would silently replace the other", other->name,
+          entry->name);
+    g_hash_table_insert (seen, entry->normalized, entry);
+    if (limits != NULL && limits->reserved != NULL) {
+      g_autofree char *top = g_strdup (entry->normalized);
+      char *slash = strchr (top, '/');
+
+      if (slash != NULL)
+        *slash = '\0';
+      if (g_strv_contains (limits->reserved, top))
+        return invalid (error, path, "entry \"%s\" has the name of a file "
+            "the download keeps next to the archive (%s)", entry->name, top);
+    }
+    total += entry->size;
+  }
+
+  /* A folder an entry needs must not be a file of another entry. */
+  for (guint i = 0; i < entries->len; i++) {
+    ZipEntry *entry = entries->pdata[i];
+    g_autofree char *prefix = g_strdup (entry->normalized);
+    char *slash;
+
+    while ((slash = strrchr (prefix, '/')) != NULL) {
+      ZipEntry *parent;
+
+      *slash = '\0';
+      parent = g_hash_table_lookup (seen, prefix);
+      if (parent != NULL && !parent->is_dir)
+        return invalid (error, path, "entry \"%s\" is a file, and entry "
+            "\"%s\" needs a folder of that name", parent->name, entry->name);
+    }
+  }
+
+  if (limits != NULL && limits->max_size > 0 && total > limits->max_size)
+    return invalid (error, path, "its entries add up to %" G_GUINT64_FORMAT
+        " bytes, more than the limit of %" G_GUINT64_FORMAT " bytes "
+        "(ViClient:max-extract-size)", total, limits->max_size);
+  return TRUE;
+}
+
 /* Opens the archive and reads its central directory. */
 static GPtrArray *
-read_directory (const char  *path,
-                int         *fd_out,
-                GError     **error)
+read_directory (const char         *path,
+                const ViZipLimits  *limits,
+                int                *fd_out,
+                GError            **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autofree guint8 *tail = NULL;
@@ -208,7 +291,7 @@ read_directory (const char  *path,
   guint16 n_entries;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) {
     set_errno_error (error, "cannot open", path, errno);
     return NULL;
@@ -278,6 +361,13 @@ read_directory (const char  *path,
     close (fd);
     return NULL;
   }
+  if (limits != NULL && limits->max_entries > 0 &&
+      n_entries > limits->max_entries) {
+    invalid (error, path, "it has %u entries, more than the limit of %u "
+        "(ViClient:max-extract-entries)", n_entries, limits->max_entries);
+    close (fd);
+    return NULL;
+  }
 
   directory = g_malloc (MAX (cd_size, 1));
   if (!read_at (fd, path, directory, cd_size, cd_offset, error)) {
@@ -316,6 +406,8 @@ read_directory (const char  *path,
 
     entry = g_new0 (ZipEntry, 1);
     entry->name = g_strndup ((const char *) c + CENTRAL_SIZE, name_len);
+    entry->normalized = normalize_name (entry->name);
+    entry->is_dir = g_str_has_suffix (entry->name, "/");
     entry->made_by = get16 (c + 4);
     entry->flags = get16 (c + 8);
     entry->method = get16 (c + 10);
@@ -362,6 +454,11 @@ read_directory (const char  *path,
     }
   }
 
+  if (!check_entries (entries, path, limits, error)) {
+    close (fd);
+    return NULL;
+  }
+
   *fd_out = fd;
   return g_steal_pointer (&entries);
 }
@@ -375,7 +472,7 @@ _vi_zip_verify (const char  *path,
 
   g_return_val_if_fail (path != NULL, FALSE);
 
-  entries = read_directory (path, &fd, error);
+  entries = read_directory (path, NULL, &fd, error);
   if (entries == NULL)
     return FALSE;
   close (fd);
@@ -483,71 +580,150 @@ extract_data (int             fd,
   return TRUE;
 }
 
+/* "<dest_dir>/<the first n parts>", for messages. */
+static char *
+shown_path (const char  *dest_dir,
+            char       **parts,
+            guint        n)
+{
+  GString *out = g_string_new (dest_dir);
+
+  for (guint i = 0; i < n; i++) {
+    g_string_append_c (out, G_DIR_SEPARATOR);
+    g_string_append (out, parts[i]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+/* The folder made of the first n parts under root_fd, created as needed,
+ * one component at a time and never through a symbolic link: a link
+ * planted in the destination cannot send the files elsewhere. */
+static int
+open_folder (int           root_fd,
+             const char   *dest_dir,
+             char        **parts,
+             guint         n,
+             GError      **error)
+{
+  int fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0)
+    return set_errno_error (error, "cannot open", dest_dir, errno), -1;
+  for (guint i = 0; i < n; i++) {
+    int next;
+
+    if (mkdirat (fd, parts[i], 0755) != 0 && errno != EEXIST) {
+      int saved_errno = errno;
+      g_autofree char *shown = shown_path (dest_dir, parts, i + 1);
+
+      close (fd);
+      return set_errno_error (error, "cannot create the directory", shown,
+          saved_errno), -1;
+    }
+    next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+        O_CLOEXEC);
+    if (next < 0) {
+      int saved_errno = errno;
+      g_autofree char *shown = shown_path (dest_dir, parts, i + 1);
+
+      close (fd);
+      if (saved_errno == ELOOP || saved_errno == ENOTDIR) {
+        g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+            "refusing to extract into %s: it is a symbolic link or not a "
+            "folder, and files are never written through one; remove it",
+            shown);
+        return -1;
+      }
+      return set_errno_error (error, "cannot open", shown, saved_errno), -1;
+    }
+    close (fd);
+    fd = next;
+  }
+  return fd;
+}
+
 static gboolean
 extract_entry (int             fd,
                const char     *path,
                const ZipEntry *entry,
+               int             root_fd,
                const char     *dest_dir,
                GCancellable   *cancellable,
                GError        **error)
 {
-  g_autofree char *out_path = g_build_filename (dest_dir, entry->name, NULL);
-  g_autofree char *parent = NULL;
-  g_autofree char *tmp_path = NULL;
-  gboolean is_dir = g_str_has_suffix (entry->name, "/");
-  int out_fd;
+  g_auto (GStrv) parts = g_strsplit (entry->normalized, "/", -1);
+  guint n = g_strv_length (parts);
+  g_autofree char *out_path = shown_path (dest_dir, parts, n);
+  g_autofree char *tmp_name = NULL;
+  int dir_fd, out_fd = -1;
+  gboolean ok = FALSE;
 
-  if (is_dir) {
-    if (g_mkdir_with_parents (out_path, 0755) != 0)
-      return set_errno_error (error, "cannot create the directory", out_path,
-          errno);
+  if (entry->is_dir) {
+    dir_fd = open_folder (root_fd, dest_dir, parts, n, error);
+    if (dir_fd < 0)
+      return FALSE;
+    close (dir_fd);
     return TRUE;
   }
-  parent = g_path_get_dirname (out_path);
-  if (g_mkdir_with_parents (parent, 0755) != 0)
-    return set_errno_error (error, "cannot create the directory", parent,
-        errno);
-
-  tmp_path = g_strconcat (out_path, ".XXXXXX", NULL);
-  out_fd = g_mkstemp_full (tmp_path, O_WRONLY | O_CLOEXEC, 0644);
-  if (out_fd < 0)
-    return set_errno_error (error, "cannot create", out_path, errno);
-  if (!extract_data (fd, path, entry, out_fd, out_path, cancellable, error)) {
-    close (out_fd);
-    g_unlink (tmp_path);
+  dir_fd = open_folder (root_fd, dest_dir, parts, n - 1, error);
+  if (dir_fd < 0)
     return FALSE;
+
+  /* Written under a name of our own, then renamed: rename() replaces a
+   * symbolic link at the final name rather than following it. */
+  for (guint tries = 0; out_fd < 0 && tries < 100; tries++) {
+    g_free (tmp_name);
+    tmp_name = g_strdup_printf (".%s.%08x.part", parts[n - 1],
+        g_random_int ());
+    out_fd = openat (dir_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL |
+        O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (out_fd < 0 && errno != EEXIST)
+      break;
+  }
+  if (out_fd < 0) {
+    set_errno_error (error, "cannot create", out_path, errno);
+    goto out;
+  }
+  if (!extract_data (fd, path, entry, out_fd, out_path, cancellable,
+          error)) {
+    close (out_fd);
+    unlinkat (dir_fd, tmp_name, 0);
+    goto out;
   }
   if (fchmod (out_fd, 0644) != 0 || close (out_fd) != 0) {
-    int saved_errno = errno;
-    g_unlink (tmp_path);
-    return set_errno_error (error, "cannot write", out_path, saved_errno);
+    set_errno_error (error, "cannot write", out_path, errno);
+    unlinkat (dir_fd, tmp_name, 0);
+    goto out;
   }
-  /* rename() replaces a symbolic link at out_path rather than following
-   * it. */
-  if (g_rename (tmp_path, out_path) != 0) {
-    int saved_errno = errno;
-    g_unlink (tmp_path);
-    return set_errno_error (error, "cannot write", out_path, saved_errno);
+  if (renameat (dir_fd, tmp_name, dir_fd, parts[n - 1]) != 0) {
+    set_errno_error (error, "cannot write", out_path, errno);
+    unlinkat (dir_fd, tmp_name, 0);
+    goto out;
   }
-  return TRUE;
+  ok = TRUE;
+
+out:
+  close (dir_fd);
+  return ok;
 }
 
 gboolean
-_vi_zip_extract (const char    *path,
-                 const char    *dest_dir,
-                 guint         *n_entries,
-                 GCancellable  *cancellable,
-                 GError       **error)
+_vi_zip_extract (const char         *path,
+                 const char         *dest_dir,
+                 const ViZipLimits  *limits,
+                 guint              *n_entries,
+                 GCancellable       *cancellable,
+                 GError            **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   guint n_files = 0;
-  int fd = -1;
+  int fd = -1, root_fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (dest_dir != NULL, FALSE);
 
   /* Every name is checked before anything is written. */
-  entries = read_directory (path, &fd, error);
+  entries = read_directory (path, limits, &fd, error);
   if (entries == NULL)
     return FALSE;
   if (g_mkdir_with_parents (dest_dir, 0755) != 0) {
@@ -555,16 +731,32 @@ _vi_zip_extract (const char    *path,
     close (fd);
     return FALSE;
   }
+  root_fd = g_open (dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+      O_CLOEXEC, 0);
+  if (root_fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR)
+      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+          "refusing to extract into %s: it is a symbolic link or not a "
+          "folder, and files are never written through one; remove it",
+          dest_dir);
+    else
+      set_errno_error (error, "cannot open", dest_dir, errno);
+    close (fd);
+    return FALSE;
+  }
   for (guint i = 0; i < entries->len; i++) {
     ZipEntry *entry = entries->pdata[i];
 
-    if (!extract_entry (fd, path, entry, dest_dir, cancellable, error)) {
+    if (!extract_entry (fd, path, entry, root_fd, dest_dir, cancellable,
+            error)) {
+      close (root_fd);
       close (fd);
       return FALSE;
     }
-    if (!g_str_has_suffix (entry->name, "/"))
+    if (!entry->is_dir)
       n_files++;
   }
+  close (root_fd);
   close (fd);
   if (n_entries != NULL)
     *n_entries = n_files;

@@ -327,6 +327,71 @@ test_upload_wait (Fixture       *f,
   g_unlink (bad);
 }
 
+/* A lost answer after the files are sent: the upload still exits 0 with
+ * every annotation imported once; when the session cannot be read, the
+ * error names the session and the command to follow it. */
+static void
+test_upload_lost_answer (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_temp_jsonl (
+      "{\"asset_id\": \"l 1\", \"caption\": \"once\"}\n"
+      "{\"asset_id\": \"l 2\", \"caption\": \"only once\"}\n");
+  g_auto (Run) up = { 0 };
+  g_auto (Run) unknown = { 0 };
+
+  vi_local_server_add_fault_json (f->server, "{\"method\": \"PATCH\", "
+      "\"action\": \"truncate\"}", &error);
+  g_assert_no_error (error);
+  run_cli (f, &up, KEY, (const char *[]) { "upload", "lost", path,
+        "--poll-interval", "0.02", NULL });
+  g_assert_cmpint (up.status, ==, 0);
+  g_assert_nonnull (strstr (up.out, "complete"));
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "lost",
+          NULL), ==, 2);
+
+  vi_local_server_clear_faults (f->server);
+  vi_local_server_add_fault_json (f->server, "[{\"method\": \"PATCH\", "
+      "\"action\": \"truncate\"}, {\"method\": \"GET\", "
+      "\"action\": \"status\", \"status\": 429, \"retryAfter\": 0, "
+      "\"times\": -1}]", &error);
+  g_assert_no_error (error);
+  run_cli (f, &unknown, KEY, (const char *[]) { "upload", "lost2", path,
+        "--poll-interval", "0.02", NULL });
+  g_assert_cmpint (unknown.status, ==, 1);
+  g_assert_nonnull (strstr (unknown.err, "vi-annotations wait lost2 "));
+  g_assert_nonnull (strstr (unknown.err, "do not upload again"));
+  vi_local_server_clear_faults (f->server);
+  g_unlink (path);
+}
+
+/* --allow-insecure and --ca-file reach the client. */
+static void
+test_transport_options (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto (Run) refused = { 0 };
+  g_auto (Run) ca = { 0 };
+  g_auto (Run) allowed = { 0 };
+
+  run_cli (f, &refused, KEY, (const char *[]) { "--endpoint",
+        "http://192.0.2.1:9", "list", "ds", "img 1", NULL });
+  g_assert_cmpint (refused.status, ==, 2);
+  g_assert_nonnull (strstr (refused.err, "clear text"));
+  g_assert_nonnull (strstr (refused.err, "--allow-insecure"));
+
+  run_cli (f, &ca, KEY, (const char *[]) { "--ca-file",
+        "/nonexistent/vi-ca.pem", "list", "ds", "img 1", NULL });
+  g_assert_cmpint (ca.status, ==, 2);
+  g_assert_nonnull (strstr (ca.err, "/nonexistent/vi-ca.pem"));
+
+  /* Loopback needs no opt-in; the flag changes nothing there. */
+  run_cli (f, &allowed, KEY, (const char *[]) { "--allow-insecure", "list",
+        "ds", "img 1", NULL });
+  g_assert_cmpint (allowed.status, ==, 0);
+}
+
 static void
 test_export (Fixture       *f,
              gconstpointer  data)
@@ -390,6 +455,8 @@ main (int    argc,
   ADD ("/cli/errors", test_errors);
   ADD ("/cli/upload-wait", test_upload_wait);
   ADD ("/cli/export", test_export);
+  ADD ("/cli/upload-lost-answer", test_upload_lost_answer);
+  ADD ("/cli/transport-options", test_transport_options);
 #undef ADD
 
   return g_test_run ();

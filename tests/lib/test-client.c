@@ -11,6 +11,7 @@
 
 #include <vi/vi.h>
 #include "vi-http-private.h"
+#include "vi-client-private.h"
 #include "vi-local-server.h"
 #include "test-cancel-later.h"
 
@@ -168,6 +169,94 @@ test_new_credentials (void)
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "secret_key"));
   g_clear_error (&error);
+
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
+/* The organization id goes into paths and into a header: refused unless
+ * it is an id, at construction, naming where it came from. */
+static void
+test_new_organization_id (void)
+{
+  const char *bad[] = { "a\r\nX-Evil: 1", "..", "a/b", "org id", "" };
+  g_autofree char *dir = NULL;
+  g_autofree char *config = NULL;
+  g_autoptr (GError) error = NULL;
+
+  dir = g_dir_make_tmp ("vi-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (dir, "config.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (ViClient) client = NULL;
+    g_autoptr (JsonBuilder) builder = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+    g_autofree char *json = NULL;
+
+    /* An empty argument or variable counts as unset. */
+    if (*bad[i] != '\0') {
+      client = vi_client_new ("http://127.0.0.1:1", KEY, bad[i], NULL, &error);
+      g_assert_null (client);
+      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message,
+              "the organization id given to the client: organization id"));
+      g_assert_null (strpbrk (error->message, "\r\n"));
+      g_clear_error (&error);
+
+      g_setenv ("DATATURE_VI_ORGANIZATION_ID", bad[i], TRUE);
+      client = vi_client_new ("http://127.0.0.1:1", KEY, NULL, NULL, &error);
+      g_assert_null (client);
+      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+      g_assert_true (g_str_has_prefix (error->message,
+              "DATATURE_VI_ORGANIZATION_ID: organization id"));
+      g_clear_error (&error);
+      g_unsetenv ("DATATURE_VI_ORGANIZATION_ID");
+    }
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "organization_id");
+    json_builder_add_string_value (builder, bad[i]);
+    json_builder_end_object (builder);
+    root = json_builder_get_root (builder);
+    json = json_to_string (root, FALSE);
+    g_assert_true (g_file_set_contents (config, json, -1, &error));
+    client = vi_client_new ("http://127.0.0.1:1", KEY, NULL, config, &error);
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, config));
+    g_assert_nonnull (strstr (error->message, "organization"));
+    g_clear_error (&error);
+  }
+
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
+/* A config file nested 100,000 deep: a clear error naming the file, not a
+ * stack overflow in json-glib. */
+static void
+test_new_deep_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *open = g_strnfill (100000, '[');
+  g_autofree char *close = g_strnfill (100000, ']');
+  g_autofree char *json = NULL;
+
+  dir = g_dir_make_tmp ("vi-client-XXXXXX", &error);
+  g_assert_no_error (error);
+  config = g_build_filename (dir, "deep.json", NULL);
+  json = g_strdup_printf ("{\"secret_key\": %s%s}", open, close);
+  g_assert_true (g_file_set_contents (config, json, -1, &error));
+
+  client = vi_client_new ("http://127.0.0.1:1", NULL, ORG, config, &error);
+  g_assert_null (client);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, config));
+  g_assert_nonnull (strstr (error->message, "nesting too deep"));
 
   g_unlink (config);
   g_rmdir (dir);
@@ -628,6 +717,59 @@ test_retry_rate_limited (Fixture       *f,
           NULL), ==, 3);
 }
 
+/* Error bodies nested 100,000 deep, as any server or anyone on a
+ * plain-http path can send: each status ends in its clean error, and the
+ * message is an excerpt of the raw body. */
+static void
+test_deep_error_bodies (Fixture       *f,
+                        gconstpointer  data)
+{
+  struct {
+    guint status;
+    int code;
+    guint attempts;
+  } cases[] = {
+    {404, VI_ERROR_NOT_FOUND, 1},
+    {500, VI_ERROR_SERVER, 2},
+    {429, VI_ERROR_RATE_LIMITED, 2},
+  };
+
+  add_caption (f, "ds", "a", "hello");
+  g_object_set (f->client, "max-retries", 1, "max-rate-limit-retries", 1,
+      NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = NULL;
+    g_autoptr (ViAnnotation) got = NULL;
+    g_autofree char *rule = g_strdup_printf ("{\"action\": \"status\", "
+        "\"status\": %u, \"bodyNesting\": 100000, \"times\": -1}",
+        cases[i].status);
+    const char *message;
+
+    vi_local_server_clear_faults (f->server);
+    vi_local_server_reset_counters (f->server);
+    add_fault (f, rule);
+
+    /* A list reads the body raw, a get as a JSON tree: both paths. */
+    page = list_once (f, &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, cases[i].code);
+    g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
+    message = vi_error_get_server_message (error);
+    g_assert_nonnull (message);
+    g_assert_true (g_str_has_prefix (message, "HTTP "));
+    g_assert_nonnull (strstr (message, "{\"error\":\"X\",\"message\":[[["));
+    g_assert_cmpuint (strlen (message), <, 300);
+    g_clear_error (&error);
+
+    got = vi_client_get_annotation (f->client, "ds", "a", "x", NULL, &error);
+    g_assert_null (got);
+    g_assert_error (error, VI_ERROR, cases[i].code);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, 2 * cases[i].attempts);
+  }
+}
+
 static void
 test_retry_server_errors (Fixture       *f,
                           gconstpointer  data)
@@ -830,7 +972,7 @@ test_asset_ids (Fixture       *f,
                 gconstpointer  data)
 {
   const char *assets[] = {
-    "a/b", "..", ".", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
+    "a/b", "...", ".a", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
     "a", "b",
   };
 
@@ -873,6 +1015,78 @@ test_asset_ids (Fixture       *f,
   }
 }
 
+/* Ids that would leave their path segment, or carry control characters,
+ * are refused before any request, with a message naming them (escaped). */
+static void
+test_refused_ids (Fixture       *f,
+                  gconstpointer  data)
+{
+  struct {
+    const char *asset;
+    const char *shown;
+  } cases[] = {
+    {"..", "\"..\""},
+    {".", "\".\""},
+    {"a\nb", "a\\u000Ab"},
+    {"\x1b[2Jx", "\\u001B[2Jx"},
+    {"tab\there", "tab\\u0009here"},
+    {"del\x7f", "del\\u007F"},
+    {"c1\xc2\x9b", "c1\\u009B"},
+  };
+
+  add_caption (f, "ds", "abc", "hello");
+  vi_local_server_reset_counters (f->server);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage) page = NULL;
+    g_autoptr (ViAnnotation) got = NULL;
+    g_autoptr (ViDeletedResource) deleted = NULL;
+
+    page = vi_client_list_annotations (f->client, "ds", cases[i].asset, 0,
+        NULL, NULL, &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "asset id"));
+    g_assert_nonnull (strstr (error->message, cases[i].shown));
+    g_assert_null (strpbrk (error->message, "\n\x1b\t\x7f"));
+    g_clear_error (&error);
+
+    /* "delete ds .. abc" once sent .../annotations/abc. */
+    deleted = vi_client_delete_annotation (f->client, "ds", cases[i].asset,
+        "abc", NULL, &error);
+    g_assert_null (deleted);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, cases[i].shown));
+    g_clear_error (&error);
+
+    got = vi_client_get_annotation (f->client, "ds", cases[i].asset, "abc",
+        NULL, &error);
+    g_assert_null (got);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  }
+
+  /* Annotation ids have the id alphabet; the message escapes them too. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViDeletedResource) deleted = NULL;
+
+    deleted = vi_client_delete_annotation (f->client, "ds", "abc", "..",
+        NULL, &error);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "annotation id \"..\""));
+    g_clear_error (&error);
+    deleted = vi_client_delete_annotation (f->client, "ds", "abc",
+        "x\r\nHost: evil", NULL, &error);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "x\\u000D\\u000AHost: evil"));
+  }
+
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+      ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
+          NULL), ==, 1);
+}
+
 static void
 test_validation (Fixture       *f,
                  gconstpointer  data)
@@ -909,6 +1123,303 @@ test_validation (Fixture       *f,
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
       ==, 0);
+}
+
+/* ------------------------------------------------------------------------
+ * Transport: plain http only to loopback, TLS failures are final
+ * ------------------------------------------------------------------------ */
+
+static ViClient *
+new_client_with (GError     **error,
+                 const char  *first_property,
+                 ...)
+{
+  g_autoptr (GObject) object = NULL;
+  va_list args;
+
+  va_start (args, first_property);
+  object = g_object_new_valist (VI_TYPE_CLIENT, first_property, args);
+  va_end (args);
+  g_object_set (object, "retry-base-delay", 0.01, NULL);
+  if (!g_initable_init (G_INITABLE (object), NULL, error))
+    return NULL;
+  return VI_CLIENT (g_steal_pointer (&object));
+}
+
+/* http to a host that is not loopback sends the key in clear text: refused
+ * when the client is made (no connection is ever tried), unless the
+ * caller opts in. */
+static void
+test_insecure_refused (Fixture       *f,
+                       gconstpointer  data)
+{
+  const char *refused[] = {
+    "http://192.0.2.1:8080", "http://[2001:db8::1]", "http://api.example.com",
+    "HTTP://10.0.0.1",
+  };
+  const char *accepted[] = {
+    "http://127.0.0.1:1", "http://127.0.0.2", "http://[::1]:1",
+    "http://localhost:1", "https://192.0.2.1", "https://api.example.com",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = vi_client_new (refused[i], KEY, ORG, NULL,
+        &error);
+
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "clear text"));
+    g_assert_nonnull (strstr (error->message, "allow-insecure"));
+    g_assert_null (strstr (error->message, KEY));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = vi_client_new (accepted[i], KEY, ORG, NULL,
+        &error);
+
+    g_assert_no_error (error);
+  }
+}
+
+/* Opted in, the request is made.  192.0.2.1 is never connected to: the
+ * session's proxy is the local server, which answers the absolute-form
+ * request like any other. */
+static void
+test_insecure_allowed (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (GProxyResolver) proxy = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+
+  add_caption (f, "ds", "a", "through the proxy");
+  client = new_client_with (&error, "endpoint", "http://192.0.2.1:8080",
+      "secret-key", KEY, "organization-id", ORG, "allow-insecure", TRUE,
+      NULL);
+  g_assert_no_error (error);
+  proxy = g_simple_proxy_resolver_new (f->url, NULL);
+  g_object_set (_vi_client_get_session (client), "proxy-resolver", proxy,
+      NULL);
+
+  items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (items->len, ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 1);
+}
+
+/* A TLS front for the local server: vi-local-server speaks plain HTTP, so
+ * this terminates TLS on another loopback port, with the self-signed
+ * certificate of tests/lib/tls/, and splices each connection to the
+ * server.  It counts connections, that is handshakes tried.  The
+ * certificate (valid 100 years, for 127.0.0.1 and localhost) was made with
+ *   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1
+ *     -nodes -keyout test-key.pem -out test-cert.pem -days 36500
+ *     -subj "/CN=viannot test server"
+ *     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost"
+ *     -addext "basicConstraints=critical,CA:TRUE"
+ *     -addext "keyUsage=critical,digitalSignature,keyCertSign" */
+typedef struct {
+  GThread         *thread;          /* accepts */
+  GSocketListener *listener;
+  GCancellable    *stop;
+  GTlsCertificate *certificate;
+  guint16          backend_port;
+  guint16          port;
+  int              connections;
+  GPtrArray       *handlers;        /* GThread, one per connection */
+} TlsFront;
+
+static void
+splice_done_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_io_stream_splice_finish (result, NULL);
+  *done = TRUE;
+}
+
+typedef struct {
+  TlsFront          *front;
+  GSocketConnection *connection;
+} TlsFrontConnection;
+
+/* One connection, in a thread of its own: the handshake, then the bytes
+ * both ways until either side closes. */
+static gpointer
+tls_front_serve (gpointer data)
+{
+  TlsFrontConnection *c = data;
+  TlsFront *front = c->front;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GSocketConnection) connection = c->connection;
+  g_autoptr (GIOStream) tls = NULL;
+  g_autoptr (GSocketClient) client = NULL;
+  g_autoptr (GSocketConnection) backend = NULL;
+  gboolean done = FALSE;
+
+  g_free (c);
+  g_main_context_push_thread_default (context);
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection),
+      front->certificate, NULL);
+  if (tls != NULL && g_tls_connection_handshake (G_TLS_CONNECTION (tls),
+          NULL, NULL)) {
+    client = g_socket_client_new ();
+    backend = g_socket_client_connect_to_host (client, "127.0.0.1",
+        front->backend_port, NULL, NULL);
+  }
+  if (backend != NULL) {
+    /* Either side closing ends the splice and closes both. */
+    g_io_stream_splice_async (tls, G_IO_STREAM (backend),
+        G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+        G_PRIORITY_DEFAULT, NULL, splice_done_cb, &done);
+    while (!done)
+      g_main_context_iteration (context, TRUE);
+  }
+  if (tls != NULL)
+    g_io_stream_close (tls, NULL, NULL);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static gpointer
+tls_front_accept (gpointer data)
+{
+  TlsFront *front = data;
+
+  while (TRUE) {
+    GSocketConnection *connection;
+    TlsFrontConnection *c;
+
+    connection = g_socket_listener_accept (front->listener, NULL,
+        front->stop, NULL);
+    if (connection == NULL)
+      break;
+    g_atomic_int_inc (&front->connections);
+    c = g_new (TlsFrontConnection, 1);
+    c->front = front;
+    c->connection = connection;
+    g_ptr_array_add (front->handlers, g_thread_new ("tls-front",
+            tls_front_serve, c));
+  }
+  return NULL;
+}
+
+static TlsFront *
+tls_front_new (Fixture *f)
+{
+  TlsFront *front = g_new0 (TlsFront, 1);
+  g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-cert.pem", NULL);
+  g_autofree char *key = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-key.pem", NULL);
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback
+      (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback,
+      0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) error = NULL;
+
+  front->backend_port = vi_local_server_get_port (f->server);
+  front->certificate = g_tls_certificate_new_from_files (cert, key, &error);
+  g_assert_no_error (error);
+  front->listener = g_socket_listener_new ();
+  g_socket_listener_add_address (front->listener, address,
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
+      (bound));
+  front->stop = g_cancellable_new ();
+  front->handlers = g_ptr_array_new ();
+  front->thread = g_thread_new ("tls-front-accept", tls_front_accept, front);
+  return front;
+}
+
+/* Call once the clients are gone: their connections are closed, so every
+ * splice ends and every thread is joined. */
+static void
+tls_front_free (TlsFront *front)
+{
+  g_cancellable_cancel (front->stop);
+  g_thread_join (front->thread);
+  for (guint i = 0; i < front->handlers->len; i++)
+    g_thread_join (front->handlers->pdata[i]);
+  g_ptr_array_unref (front->handlers);
+  g_socket_listener_close (front->listener);
+  g_object_unref (front->listener);
+  g_object_unref (front->stop);
+  g_object_unref (front->certificate);
+  g_free (front);
+}
+
+static void
+test_tls (Fixture       *f,
+          gconstpointer  data)
+{
+  TlsFront *front = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "lib", "tls",
+      "test-cert.pem", NULL);
+
+  add_caption (f, "ds", "a", "over TLS");
+  front = tls_front_new (f);
+  url = g_strdup_printf ("https://127.0.0.1:%u", front->port);
+
+  /* The system does not know the authority: one attempt, not four, and
+   * the message says what is wrong and how to fix it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = new_client (url, KEY, ORG);
+    g_autoptr (ViAnnotationPage) page = NULL;
+
+    page = vi_client_list_annotations (client, "ds", "a", 0, NULL, NULL,
+        &error);
+    g_assert_null (page);
+    g_assert_error (error, VI_ERROR, VI_ERROR_NETWORK);
+    g_assert_nonnull (strstr (error->message, "not signed by a known "
+            "certificate authority"));
+    g_assert_nonnull (strstr (error->message, "tls-ca-file"));
+    g_assert_cmpint (g_atomic_int_get (&front->connections), ==, 1);
+  }
+
+  /* With the CA file, the same request goes through. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = NULL;
+    g_autoptr (GPtrArray) items = NULL;
+
+    client = new_client_with (&error, "endpoint", url,
+        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", ca, NULL);
+    g_assert_no_error (error);
+    items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
+        &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (items->len, ==, 1);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+            NULL), ==, 1);
+  }
+
+  /* A CA file that is not one fails the construction, naming it. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViClient) client = NULL;
+    g_autofree char *missing = g_build_filename (g_get_tmp_dir (),
+        "vi-no-such-ca.pem", NULL);
+
+    client = new_client_with (&error, "endpoint", url,
+        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", missing,
+        NULL);
+    g_assert_null (client);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, missing));
+  }
+
+  tls_front_free (front);
 }
 
 /* ------------------------------------------------------------------------
@@ -1007,14 +1518,45 @@ test_status_errors (void)
     g_autoptr (GBytes) body = cases[i].body ?
         g_bytes_new_static (cases[i].body, strlen (cases[i].body)) : NULL;
 
-    _vi_http_set_status_error (&error, "list annotations", cases[i].status,
-        body, "0123456789abcdef/42;o=1");
+    _vi_http_set_status_error (&error, "list annotations",
+        VI_HTTP_TARGET_ANNOTATION, cases[i].status, body,
+        "0123456789abcdef/42;o=1");
     g_assert_error (error, VI_ERROR, cases[i].code);
     g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
     g_assert_cmpstr (vi_error_get_server_message (error), ==,
         cases[i].message);
     g_assert_cmpstr (vi_error_get_trace_id (error), ==, "0123456789abcdef");
     g_assert_true (g_str_has_prefix (error->message, "list annotations"));
+  }
+
+  /* The advice fits what was asked for: a signed URL carries no key, so a
+   * 401/403 there is the URL's; a 404 names the ids that matter. */
+  {
+    struct {
+      ViHttpTarget target;
+      guint status;
+      const char *says;
+      const char *never;
+    } advice[] = {
+      {VI_HTTP_TARGET_SIGNED_URL, 403, "signed URL", "DATATURE_VI"},
+      {VI_HTTP_TARGET_SIGNED_URL, 401, "signed URL", "DATATURE_VI"},
+      {VI_HTTP_TARGET_SIGNED_URL, 404, "signed URL", "annotation"},
+      {VI_HTTP_TARGET_ANNOTATION, 403, "DATATURE_VI_ORGANIZATION_ID", "signed"},
+      {VI_HTTP_TARGET_SESSION, 404, "check the dataset and session ids",
+        "annotation"},
+      {VI_HTTP_TARGET_EXPORT, 404, "check the dataset and export ids",
+        "annotation"},
+      {VI_HTTP_TARGET_DATASET, 404, "check the dataset id", "annotation"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (advice); i++) {
+      g_autoptr (GError) error = NULL;
+
+      _vi_http_set_status_error (&error, "x", advice[i].target,
+          advice[i].status, NULL, NULL);
+      g_assert_nonnull (strstr (error->message, advice[i].says));
+      g_assert_null (strstr (error->message, advice[i].never));
+    }
   }
 }
 
@@ -1030,6 +1572,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/client/new/credentials", test_new_credentials);
+  g_test_add_func ("/client/new/deep-config", test_new_deep_config);
+  g_test_add_func ("/client/new/organization-id", test_new_organization_id);
   g_test_add_func ("/client/http/escape", test_escape);
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
@@ -1047,12 +1591,17 @@ main (int    argc,
   ADD ("/client/auth", test_auth);
   ADD ("/client/retry/rate-limited", test_retry_rate_limited);
   ADD ("/client/retry/server-errors", test_retry_server_errors);
+  ADD ("/client/deep-error-bodies", test_deep_error_bodies);
   ADD ("/client/retry/transport", test_retry_transport);
   ADD ("/client/retry/cancel-during-backoff", test_cancel_during_backoff);
   ADD ("/client/cancel-from-another-thread",
       test_cancel_from_another_thread);
   ADD ("/client/asset-ids", test_asset_ids);
   ADD ("/client/validation", test_validation);
+  ADD ("/client/refused-ids", test_refused_ids);
+  ADD ("/client/transport/insecure-refused", test_insecure_refused);
+  ADD ("/client/transport/insecure-allowed", test_insecure_allowed);
+  ADD ("/client/transport/tls", test_tls);
 #undef ADD
 
   return g_test_run ();

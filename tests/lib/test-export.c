@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include <vi/vi.h>
@@ -286,7 +287,7 @@ test_zip_extract (void)
 
   g_assert_true (_vi_zip_verify (zip, &error));
   g_assert_no_error (error);
-  g_assert_true (_vi_zip_extract (zip, out, &n, NULL, &error));
+  g_assert_true (_vi_zip_extract (zip, out, NULL, &n, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 4);
 
@@ -306,34 +307,53 @@ test_zip_extract (void)
   rm_rf (dir);
 }
 
+/* A writer whose first entry is good: nothing at all may be written when
+ * a later entry is refused. */
+static ZipWriter *
+zip_writer_new_with_first (void)
+{
+  ZipWriter *w = zip_writer_new ();
+
+  zip_writer_add (w, "first.txt", "first", FALSE);
+  return w;
+}
+
+/* Finishes w and checks that extracting it fails with code and a message
+ * holding expect (and also, if not NULL, also), before anything is
+ * written. */
+static void
+assert_refused (ZipWriter         *w,
+                const ViZipLimits *limits,
+                int                code,
+                const char        *expect,
+                const char        *also)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *first = g_build_filename (out, "first.txt", NULL);
+  g_autoptr (GBytes) bytes = zip_writer_finish (w);
+  g_autofree char *zip = write_temp (dir, "exp-1.zip", bytes);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (_vi_zip_extract (zip, out, limits, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, expect));
+  g_assert_true (also == NULL || strstr (error->message, also) != NULL);
+  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
+  rm_rf (dir);
+}
+
 static void
 check_refused (const char *name,
                guint       unix_mode,
                const char *expect)
 {
-  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
-  g_autofree char *out = g_build_filename (dir, "out", NULL);
-  g_autofree char *zip = NULL;
-  g_autofree char *first = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) error = NULL;
-  ZipWriter *w = zip_writer_new ();
+  ZipWriter *w = zip_writer_new_with_first ();
+  g_autofree char *quoted = g_strdup_printf ("\"%s\"", name);
 
-  /* A good entry first: nothing at all is written when a later name is
-   * bad. */
-  zip_writer_add (w, "first.txt", "first", FALSE);
   zip_writer_add_full (w, name, "/etc/passwd", 11, FALSE, unix_mode, 0);
-  bytes = zip_writer_finish (w);
-  zip = write_temp (dir, "evil.zip", bytes);
-
-  g_assert_false (_vi_zip_extract (zip, out, NULL, NULL, &error));
-  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
-  g_test_message ("%s: %s", name, error->message);
-  g_assert_nonnull (strstr (error->message, name));
-  g_assert_nonnull (strstr (error->message, expect));
-  first = g_build_filename (out, "first.txt", NULL);
-  g_assert_false (g_file_test (first, G_FILE_TEST_EXISTS));
-  rm_rf (dir);
+  assert_refused (w, NULL, VI_ERROR_INVALID_RESPONSE, quoted, expect);
 }
 
 static void
@@ -346,6 +366,126 @@ test_zip_slip (void)
   check_refused ("C:/evil.txt", 0, "absolute");
   check_refused ("a\\..\\evil.txt", 0, "backslash");
   check_refused ("link", 0120777, "symbolic link");
+}
+
+/* Entries that would overwrite each other, or the archive's own files:
+ * refused, nothing written, never silently dropped. */
+static void
+check_conflict (const char *const *names,
+                guint              n_names,
+                const ViZipLimits *limits,
+                int                code,
+                const char        *expect)
+{
+  ZipWriter *w = zip_writer_new_with_first ();
+
+  for (guint i = 0; i < n_names; i++)
+    zip_writer_add (w, names[i], g_str_has_suffix (names[i], "/") ? "" :
+        "content", FALSE);
+  assert_refused (w, limits, code, expect, NULL);
+}
+
+static void
+test_zip_conflicts (void)
+{
+  const char *twice[] = { "a.txt", "a.txt" };
+  const char *spelled[] = { "d/a.txt", "d//./a.txt" };
+  const char *dirs[] = { "d/", "d/" };
+  const char *file_dir[] = { "d", "d/x.txt" };
+  const char *dir_file[] = { "d/x.txt", "d" };
+  const char *archive[] = { "exp-1.zip" };
+  const char *sidecar[] = { "exp-1.zip.part.json" };
+  const char *under[] = { "exp-1.zip/x" };
+  const char *reserved[] = { "exp-1.zip", "exp-1.zip.part",
+    "exp-1.zip.part.json", NULL };
+  ViZipLimits limits = { 0, 0, reserved };
+
+  check_conflict (twice, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
+  check_conflict (spelled, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
+  check_conflict (dirs, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
+  check_conflict (file_dir, 2, NULL, VI_ERROR_INVALID_RESPONSE,
+      "needs a folder");
+  check_conflict (dir_file, 2, NULL, VI_ERROR_INVALID_RESPONSE,
+      "needs a folder");
+  check_conflict (archive, 1, &limits, VI_ERROR_INVALID_RESPONSE,
+      "next to the archive");
+  check_conflict (sidecar, 1, &limits, VI_ERROR_INVALID_RESPONSE,
+      "next to the archive");
+  check_conflict (under, 1, &limits, VI_ERROR_INVALID_RESPONSE,
+      "next to the archive");
+}
+
+/* The caps, from the central directory, before anything is written. */
+static void
+test_zip_limits (void)
+{
+  const char *three[] = { "a", "b", "c" };
+  ViZipLimits entries = { 0, 3, NULL };
+  ViZipLimits size = { 5 + 3 * 7 - 1, 0, NULL };
+  ViZipLimits enough = { 5 + 3 * 7, 4, NULL };
+  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *zip = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  ZipWriter *w = zip_writer_new ();
+
+  /* first.txt and three entries of 7 bytes: 4 entries, 26 bytes. */
+  check_conflict (three, 3, &entries, VI_ERROR_INVALID_RESPONSE,
+      "max-extract-entries");
+  check_conflict (three, 3, &size, VI_ERROR_INVALID_RESPONSE,
+      "max-extract-size");
+
+  zip_writer_add (w, "first.txt", "first", FALSE);
+  for (guint i = 0; i < 3; i++)
+    zip_writer_add (w, three[i], "content", TRUE);
+  bytes = zip_writer_finish (w);
+  zip = write_temp (dir, "ok.zip", bytes);
+  g_assert_true (_vi_zip_extract (zip, out, &enough, NULL, NULL, &error));
+  g_assert_no_error (error);
+  rm_rf (dir);
+}
+
+/* A symbolic link planted in the destination is never followed. */
+static void
+test_zip_symlinked_destination (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
+  g_autofree char *out = g_build_filename (dir, "out", NULL);
+  g_autofree char *elsewhere = g_build_filename (dir, "elsewhere", NULL);
+  g_autofree char *link = g_build_filename (out, "dump", NULL);
+  g_autofree char *escaped = g_build_filename (elsewhere, "x.txt", NULL);
+  g_autofree char *linked_out = g_build_filename (dir, "linked-out", NULL);
+  g_autofree char *zip = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  ZipWriter *w = zip_writer_new ();
+
+  zip_writer_add (w, "dump/x.txt", "escaped?", FALSE);
+  bytes = zip_writer_finish (w);
+  zip = write_temp (dir, "a.zip", bytes);
+  g_assert_cmpint (g_mkdir_with_parents (out, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+
+  /* A folder of the archive is a link in the destination. */
+  g_assert_cmpint (symlink (elsewhere, link), ==, 0);
+  g_assert_false (_vi_zip_extract (zip, out, NULL, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, link));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  /* The destination itself. */
+  g_assert_cmpint (symlink (elsewhere, linked_out), ==, 0);
+  g_assert_false (_vi_zip_extract (zip, linked_out, NULL, NULL, NULL,
+          &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+
+  g_unlink (link);
+  g_unlink (linked_out);
+  rm_rf (dir);
 }
 
 static void
@@ -373,7 +513,7 @@ test_zip_corrupt (void)
     g_assert_false (_vi_zip_verify (path, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
     g_clear_error (&error);
-    g_assert_false (_vi_zip_extract (path, out, NULL, NULL, &error));
+    g_assert_false (_vi_zip_extract (path, out, NULL, NULL, NULL, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
     g_clear_error (&error);
     g_clear_pointer (&cut, g_bytes_unref);
@@ -390,7 +530,7 @@ test_zip_corrupt (void)
     g_free (zip);
     zip = write_temp (dir, "crc.zip", bytes);
     g_assert_true (_vi_zip_verify (zip, &error));
-    g_assert_false (_vi_zip_extract (zip, out, NULL, NULL, &error));
+    g_assert_false (_vi_zip_extract (zip, out, NULL, NULL, NULL, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
     g_assert_nonnull (strstr (error->message, "CRC-32"));
     g_clear_error (&error);
@@ -1360,6 +1500,86 @@ test_bad_arguments (Fixture       *f,
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
 }
 
+/* What the download refuses: a planted link for the dataset's folder
+ * (before any request), an archive over the client's caps, and a signed
+ * URL that the server refuses (its signature, not the organization). */
+static void
+test_download_refusals (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr (GPtrArray) records = load_records (f, 30);
+  g_autoptr (ViExportedAnnotations) created = NULL;
+  g_autoptr (ViExportedAnnotations) ready = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-export-XXXXXX", NULL);
+  g_autofree char *elsewhere = g_build_filename (dir, "elsewhere", NULL);
+  g_autofree char *target = g_build_filename (dir, "target", NULL);
+  g_autofree char *link = g_build_filename (target, "ds1", NULL);
+  g_autofree char *jsonl = g_build_filename (target, "ds1", "dump",
+      "annotations", "annotations.jsonl", NULL);
+  g_autoptr (GDir) listing = NULL;
+
+  created = create_or_skip (f);
+  if (created == NULL)
+    return;
+  ready = vi_client_wait_export (f->client, "ds1",
+      vi_exported_annotations_get_dataset_export_id (created), 20, 60000,
+      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (target, 0755), ==, 0);
+
+  /* DIR/<dataset> is a link to elsewhere. */
+  g_assert_cmpint (symlink (elsewhere, link), ==, 0);
+  vi_local_server_reset_counters (f->server);
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
+          NULL, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, link));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL,
+          "/downloads"), ==, 0);
+  listing = g_dir_open (elsewhere, 0, NULL);
+  g_assert_null (g_dir_read_name (listing));
+  g_unlink (link);
+
+  /* Over the entry cap: refused from the central directory. */
+  g_object_set (f->client, "max-extract-entries", 1, NULL);
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
+          NULL, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "max-extract-entries"));
+  g_assert_false (g_file_test (jsonl, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_object_set (f->client, "max-extract-entries", 0, "max-extract-size",
+      (guint64) 10, NULL);
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
+          NULL, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
+  g_assert_nonnull (strstr (error->message, "max-extract-size"));
+  g_clear_error (&error);
+  g_object_set (f->client, "max-extract-size", (guint64) 0, NULL);
+
+  /* The signed URL refused. */
+  g_assert_true (vi_local_server_add_fault_json (f->server,
+          "{\"path\":\"/downloads\",\"action\":\"status\","
+          "\"status\":403}", &error));
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
+          NULL, NULL, NULL, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_PERMISSION);
+  g_assert_nonnull (strstr (error->message, "signed URL"));
+  g_assert_null (strstr (error->message, "DATATURE_VI_ORGANIZATION_ID"));
+  g_clear_error (&error);
+
+  /* And then it works. */
+  g_assert_true (vi_client_download_export (f->client, ready, target, 0,
+          NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  compare_records (records, jsonl);
+  rm_rf (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1375,6 +1595,10 @@ main (int    argc,
   g_test_add_func ("/export/zip/extract", test_zip_extract);
   g_test_add_func ("/export/zip/slip", test_zip_slip);
   g_test_add_func ("/export/zip/corrupt", test_zip_corrupt);
+  g_test_add_func ("/export/zip/conflicts", test_zip_conflicts);
+  g_test_add_func ("/export/zip/limits", test_zip_limits);
+  g_test_add_func ("/export/zip/symlinked-destination",
+      test_zip_symlinked_destination);
   g_test_add_func ("/export/download/basic", test_download_basic);
   g_test_add_func ("/export/download/resume-after-error",
       test_download_resume_after_error);
@@ -1391,6 +1615,7 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/export/server/bad-arguments", test_bad_arguments);
   ADD ("/export/server/round-trip", test_round_trip);
+  ADD ("/export/server/download-refusals", test_download_refusals);
   ADD ("/export/server/wait-timeout", test_wait_timeout);
 
   return g_test_run ();

@@ -80,6 +80,7 @@ typedef struct {
   ViUploadStage last_stage;
   guint last_files;
   char *last_conditions;
+  char *session_id;
 } UploadUi;
 
 static void
@@ -88,6 +89,9 @@ upload_progress (const ViUploadProgress *p,
 {
   UploadUi *ui = user_data;
   gboolean changed = p->stage != ui->last_stage;
+
+  if (ui->session_id == NULL && p->session_id != NULL)
+    ui->session_id = g_strdup (p->session_id);
 
   switch (p->stage) {
     case VI_UPLOAD_STAGE_COLLECTING:
@@ -158,6 +162,22 @@ parse_policy (const char      *text,
   return TRUE;
 }
 
+/* The files were sent but the session's state is unknown: the import may
+ * complete, and uploading again could import everything twice. */
+static int
+state_unknown_error (const GError *error,
+                     const char   *dataset_id,
+                     const char   *session_id)
+{
+  int status = api_error (error);
+
+  if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) &&
+      session_id != NULL)
+    g_printerr ("vi-annotations: follow the import with: vi-annotations "
+        "wait %s %s (do not upload again)\n", dataset_id, session_id);
+  return status;
+}
+
 static void
 print_session (ViAnnotationImportSession *session)
 {
@@ -197,8 +217,13 @@ cmd_upload (ViClient      *client,
       cancellable, &error);
   progress_done ();
   g_free (ui.last_conditions);
-  if (result == NULL)
-    return api_error (error);
+  if (result == NULL) {
+    int status = state_unknown_error (error, args[0], ui.session_id);
+
+    g_free (ui.session_id);
+    return status;
+  }
+  g_free (ui.session_id);
 
   print_session (vi_annotation_upload_result_get_session (result));
   if (!opt_no_wait && !vi_annotation_upload_result_is_complete (result))
@@ -219,8 +244,9 @@ cmd_wait (ViClient      *client,
       timeout_ms (), upload_progress, &ui, cancellable, &error);
   progress_done ();
   g_free (ui.last_conditions);
+  g_free (ui.session_id);
   if (session == NULL)
-    return api_error (error);
+    return state_unknown_error (error, args[0], args[1]);
   print_session (session);
   return 0;
 }

@@ -16,6 +16,8 @@
 
 static char *opt_endpoint;
 static char *opt_config_file;
+static gboolean opt_allow_insecure;
+static char *opt_ca_file;
 gboolean opt_json;
 static int opt_page_size;
 static char *opt_page_token;
@@ -35,6 +37,12 @@ static const GOptionEntry entries[] = {
         VI_DEFAULT_ENDPOINT ")", "URL"},
   {"config-file", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config_file,
       "JSON file with secret_key and organization_id", "FILE"},
+  {"allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
+      "Accept plain http to a host that is not loopback (the secret key "
+        "then travels in clear text)", NULL},
+  {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+      "PEM file of extra certificate authorities (private deployments)",
+      "FILE"},
   {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
       "Print JSON for scripts", NULL},
   {"page-size", 'n', 0, G_OPTION_ARG_INT, &opt_page_size,
@@ -363,7 +371,9 @@ main (int    argc,
     return usage_error (context, "--page-size, --page-token and --one-page "
         "only apply to list");
 
-  client = vi_client_new (opt_endpoint, NULL, NULL, opt_config_file, &error);
+  client = g_initable_new (VI_TYPE_CLIENT, NULL, &error,
+      "endpoint", opt_endpoint, "config-file", opt_config_file,
+      "allow-insecure", opt_allow_insecure, "tls-ca-file", opt_ca_file, NULL);
   if (client == NULL)
     return api_error (error);
 

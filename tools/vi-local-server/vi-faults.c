@@ -12,6 +12,7 @@
 #define DEFAULT_FAULT_STATUS     503
 #define DEFAULT_FAULT_LATENCY_MS 1000
 #define MAX_FAULT_LATENCY_MS     (10 * 60 * 1000)
+#define MAX_FAULT_BODY_NESTING   (16 * 1024 * 1024)
 
 struct _ViFaultRule {
   char          *method;
@@ -22,6 +23,8 @@ struct _ViFaultRule {
   guint          status;
   char          *retry_after;
   guint          latency_ms;
+  char          *body;
+  gint64         body_nesting;
 
   gint64         seen;
   gint64         fired;
@@ -57,6 +60,7 @@ vi_fault_rule_free (ViFaultRule *rule)
   g_free (rule->method);
   g_free (rule->path);
   g_free (rule->retry_after);
+  g_free (rule->body);
   g_free (rule);
 }
 
@@ -64,6 +68,7 @@ void
 vi_fault_clear (ViFault *fault)
 {
   g_clear_pointer (&fault->retry_after, g_free);
+  g_clear_pointer (&fault->body, g_bytes_unref);
   fault->action = VI_FAULT_NONE;
 }
 
@@ -185,6 +190,17 @@ parse_rule (JsonNode  *node,
               goto fail;
             }
         }
+      else if (g_str_equal (name, "body"))
+        {
+          if (!member_string (member, name, &rule->body, error))
+            goto fail;
+        }
+      else if (g_str_equal (name, "bodyNesting"))
+        {
+          if (!member_int (member, name, 1, MAX_FAULT_BODY_NESTING,
+                           &rule->body_nesting, error))
+            goto fail;
+        }
       else if (g_str_equal (name, "action"))
         {
           g_autofree char *action = NULL;
@@ -219,6 +235,12 @@ parse_rule (JsonNode  *node,
     {
       g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                            "fault rule: “action” is required");
+      goto fail;
+    }
+  if (rule->body != NULL && rule->body_nesting > 0)
+    {
+      g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                           "fault rule: “body” and “bodyNesting” exclude each other");
       goto fail;
     }
   return rule;
@@ -279,6 +301,21 @@ vi_fault_rules_parse (const char  *json,
   return g_steal_pointer (&rules);
 }
 
+/* {"error":"X","message":[[…]]}, the arrays nested depth deep. */
+static GBytes *
+nested_body (gint64 depth)
+{
+  static const char head[] = "{\"error\":\"X\",\"message\":";
+  gsize len = sizeof head - 1 + 2 * (gsize) depth + 1;
+  char *body = g_malloc (len);
+
+  memcpy (body, head, sizeof head - 1);
+  memset (body + sizeof head - 1, '[', depth);
+  memset (body + sizeof head - 1 + depth, ']', depth);
+  body[len - 1] = '}';
+  return g_bytes_new_take (body, len);
+}
+
 gboolean
 vi_fault_rules_match (GPtrArray  *rules,
                       const char *method,
@@ -307,6 +344,10 @@ vi_fault_rules_match (GPtrArray  *rules,
       fault->status = rule->status;
       fault->retry_after = g_strdup (rule->retry_after);
       fault->latency_ms = rule->latency_ms;
+      if (rule->body != NULL)
+        fault->body = g_bytes_new (rule->body, strlen (rule->body));
+      else if (rule->body_nesting > 0)
+        fault->body = nested_body (rule->body_nesting);
       return TRUE;
     }
   return FALSE;
@@ -346,6 +387,14 @@ vi_fault_rules_to_json (GPtrArray *rules,
           g_string_append (out, ",\"retryAfter\":");
           _vi_json_append_string (out, rule->retry_after);
         }
+      if (rule->body != NULL)
+        {
+          g_string_append (out, ",\"body\":");
+          _vi_json_append_string (out, rule->body);
+        }
+      if (rule->body_nesting > 0)
+        g_string_append_printf (out, ",\"bodyNesting\":%" G_GINT64_FORMAT,
+                                rule->body_nesting);
       g_string_append_printf (out, ",\"seen\":%" G_GINT64_FORMAT
                               ",\"fired\":%" G_GINT64_FORMAT "}",
                               rule->seen, rule->fired);

@@ -15,6 +15,9 @@ G_BEGIN_DECLS
  *    "action": "status",       "status" | "drop" | "truncate" | "latency" | "malformed"
  *    "status": 503,            for "status" (default 503)
  *    "retryAfter": "2",        for "status": value of a Retry-After header
+ *    "body": "...",            for "status": the body, sent verbatim
+ *    "bodyNesting": 100000,    for "status": the body {"error":"X","message":[[…]]}
+ *                              with arrays nested this deep (a hostile server)
  *    "latencyMs": 200}         for "latency" (default 1000)
  *
  * Rules are tried in order.  A rule whose method and path match counts the
@@ -38,6 +41,7 @@ typedef struct {
   guint          status;
   char          *retry_after;
   guint          latency_ms;
+  GBytes        *body;          /* for "status"; NULL: the usual error body */
 } ViFault;
 
 typedef struct _ViFaultRule ViFaultRule;

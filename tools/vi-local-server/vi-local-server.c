@@ -1105,6 +1105,16 @@ process_api_request (ViServerRequest *req)
       if (req->fault.retry_after != NULL)
         soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
                                       "Retry-After", req->fault.retry_after);
+      if (req->fault.body != NULL)
+        {
+          gsize len;
+          const char *data = g_bytes_get_data (req->fault.body, &len);
+
+          set_status (req, req->fault.status);
+          soup_server_message_set_response (req->msg, "application/json",
+                                            SOUP_MEMORY_COPY, data, len);
+          return TRUE;
+        }
       vi_server_request_reply_error (req, req->fault.status,
                                      "injected fault: status %u", req->fault.status);
       return TRUE;
