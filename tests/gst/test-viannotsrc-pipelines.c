@@ -63,7 +63,8 @@ make_pipeline (const gchar * head, const gchar * props, const gchar * key)
   g_assert_no_error (error);
   fail_unless (pipeline != NULL);
   v = gst_bin_get_by_name (GST_BIN (pipeline), "v");
-  g_object_set (v, "endpoint", server_url, "organization-id", ORG, NULL);
+  if (strstr (props, "dataset-id") != NULL)
+    g_object_set (v, "endpoint", server_url, "organization-id", ORG, NULL);
   if (key != NULL)
     g_object_set (v, "secret-key", key, NULL);
   gst_object_unref (v);
