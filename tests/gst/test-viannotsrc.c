@@ -89,20 +89,44 @@ add_asset (const gchar * dataset, const gchar * asset)
   add_record (dataset, vqa_record (asset));
 }
 
+/* A viannotsrc with @base_dataset's connection to the test server (if
+ * not NULL), then these properties. */
+static GstElement *
+element_valist (const gchar * base_dataset, const gchar * first_prop,
+    va_list args)
+{
+  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+
+  fail_unless (e != NULL);
+  if (base_dataset != NULL)
+    g_object_set (e, "endpoint", server_url, "organization-id", ORG,
+        "secret-key", KEY, "dataset-id", base_dataset, NULL);
+  if (first_prop != NULL)
+    g_object_set_valist (G_OBJECT (e), first_prop, args);
+  return e;
+}
+
+static GstElement *
+element_with (const gchar * first_prop, ...)
+{
+  GstElement *e;
+  va_list args;
+
+  va_start (args, first_prop);
+  e = element_valist (NULL, first_prop, args);
+  va_end (args);
+  return e;
+}
+
 static GstElement *
 new_dataset_element (const gchar * dataset, const gchar * first_prop, ...)
 {
-  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+  GstElement *e;
   va_list args;
 
-  fail_unless (e != NULL);
-  g_object_set (e, "endpoint", server_url, "organization-id", ORG,
-      "secret-key", KEY, "dataset-id", dataset, NULL);
-  if (first_prop != NULL) {
-    va_start (args, first_prop);
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-    va_end (args);
-  }
+  va_start (args, first_prop);
+  e = element_valist (dataset, first_prop, args);
+  va_end (args);
   return e;
 }
 
@@ -722,6 +746,32 @@ GST_START_TEST (test_on_error_warn)
 
 GST_END_TEST;
 
+/* A file holding @contents in a new temporary directory; remove_tmp ()
+ * removes both. */
+static gchar *
+write_tmp (const gchar * name, const gchar * contents)
+{
+  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
+  gchar *path;
+
+  fail_unless (dir != NULL);
+  path = g_build_filename (dir, name, NULL);
+  fail_unless (g_file_set_contents (path, contents, -1, NULL));
+  g_free (dir);
+  return path;
+}
+
+static void
+remove_tmp (gchar * path)
+{
+  gchar *dir = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (path);
+}
+
 /* start () fails with exactly @message. */
 static void
 check_start_fails (GstElement * e, gint code, const gchar * message)
@@ -755,21 +805,6 @@ check_start_fails (GstElement * e, gint code, const gchar * message)
   gst_object_unref (e);
 }
 
-static GstElement *
-element_with (const gchar * first_prop, ...)
-{
-  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
-  va_list args;
-
-  fail_unless (e != NULL);
-  if (first_prop != NULL) {
-    va_start (args, first_prop);
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-    va_end (args);
-  }
-  return e;
-}
-
 /* What libvi says when it cannot make a client of these. */
 static gchar *
 client_error (const gchar * endpoint, const gchar * key, const gchar * org,
@@ -788,12 +823,9 @@ client_error (const gchar * endpoint, const gchar * key, const gchar * org,
 /* Every configuration error fails in start (), with its own message. */
 GST_START_TEST (test_configuration_errors)
 {
-  gchar *ann_dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
-  gchar *ann = g_build_filename (ann_dir, "ann.jsonl", NULL);
+  gchar *ann = write_tmp ("ann.jsonl", "");
   gchar *text, *libvi;
   GError *error = NULL;
-
-  fail_unless (g_file_set_contents (ann, "", -1, NULL));
 
   check_start_fails (element_with (NULL), GST_RESOURCE_ERROR_SETTINGS,
       "No annotations to read: set dataset-id (with credentials) or "
@@ -870,10 +902,7 @@ GST_START_TEST (test_configuration_errors)
   g_free (text);
   g_free (libvi);
 
-  g_unlink (ann);
-  g_rmdir (ann_dir);
-  g_free (ann);
-  g_free (ann_dir);
+  remove_tmp (ann);
 }
 
 GST_END_TEST;
@@ -902,9 +931,7 @@ check_refused_key (GstElement * e, const gchar * origin)
 
 GST_START_TEST (test_refused_key_origin)
 {
-  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
-  gchar *config = g_build_filename (dir, "vi.json", NULL);
-  gchar *json, *origin;
+  gchar *json, *config, *origin;
   GstElement *e;
 
   add_asset ("ds", "cat.jpg");
@@ -912,7 +939,7 @@ GST_START_TEST (test_refused_key_origin)
   /* From a config file. */
   json = g_strdup_printf ("{\"secret_key\": \"%s\", \"organization_id\": "
       "\"%s\"}", WRONG_KEY, ORG);
-  fail_unless (g_file_set_contents (config, json, -1, NULL));
+  config = write_tmp ("vi.json", json);
   g_free (json);
   e = gst_element_factory_make ("viannotsrc", NULL);
   g_object_set (e, "endpoint", server_url, "config-file", config,
@@ -930,10 +957,7 @@ GST_START_TEST (test_refused_key_origin)
   check_refused_key (e, "DATATURE_VI_SECRET_KEY (environment)");
   g_setenv ("DATATURE_VI_SECRET_KEY", "", TRUE);
 
-  g_unlink (config);
-  g_rmdir (dir);
-  g_free (config);
-  g_free (dir);
+  remove_tmp (config);
 }
 
 GST_END_TEST;
@@ -962,8 +986,6 @@ bad_lines_of (const gchar * path, guint * n_lines)
  * instead of "not in the file". */
 GST_START_TEST (test_invalid_lines)
 {
-  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "ann.jsonl", NULL);
   const gchar *lines =
       "{\"asset_id\": \"a\", \"caption\": \"A cat\", "
       "\"grounded_phrases\": [{\"phrase\": \"cat\", "
@@ -984,10 +1006,9 @@ GST_START_TEST (test_invalid_lines)
   GstMessage *msg;
   GError *err = NULL;
   const GstStructure *details = NULL;
-  gchar *text;
+  gchar *text, *path = write_tmp ("ann.jsonl", lines);
   guint n_lines, value, i;
 
-  fail_unless (g_file_set_contents (path, lines, -1, NULL));
   bad = bad_lines_of (path, &n_lines);
   fail_unless_equals_int (bad->len, 4);
   fail_unless_equals_int (n_lines, 6);
@@ -1063,10 +1084,7 @@ GST_START_TEST (test_invalid_lines)
 
   gst_object_unref (bus);
   g_ptr_array_unref (bad);
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  remove_tmp (path);
 }
 
 GST_END_TEST;
@@ -1075,8 +1093,6 @@ GST_END_TEST;
  * annotations, and is counted, as in dataset mode. */
 GST_START_TEST (test_location_template_missing)
 {
-  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "ann.jsonl", NULL);
   const gchar *lines =
       "{\"asset_id\": \"f0\", \"caption\": \"zero\"}\n"
       "{\"asset_id\": \"f2\", \"caption\": \"two\"}\n";
@@ -1086,7 +1102,8 @@ GST_START_TEST (test_location_template_missing)
   guint64 v;
   guint i;
 
-  fail_unless (g_file_set_contents (path, lines, -1, NULL));
+  gchar *path = write_tmp ("ann.jsonl", lines);
+
   e = gst_element_factory_make ("viannotsrc", NULL);
   g_object_set (e, "location", path, "asset-id-template", "f%d", NULL);
   h = new_harness (e, FALSE, 64, 48);
@@ -1107,10 +1124,7 @@ GST_START_TEST (test_location_template_missing)
   gst_structure_free (stats);
   gst_harness_teardown (h);
 
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  remove_tmp (path);
 }
 
 GST_END_TEST;
@@ -1118,8 +1132,6 @@ GST_END_TEST;
 /* Without a timestamp, the buffer offset numbers the frame. */
 GST_START_TEST (test_template_offsets)
 {
-  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
-  gchar *path = g_build_filename (dir, "ann.jsonl", NULL);
   const gchar *lines =
       "{\"asset_id\": \"f7\", \"caption\": \"seven\"}\n"
       "{\"asset_id\": \"f8\", \"caption\": \"eight\"}\n";
@@ -1127,7 +1139,8 @@ GST_START_TEST (test_template_offsets)
   GstHarness *h;
   guint i;
 
-  fail_unless (g_file_set_contents (path, lines, -1, NULL));
+  gchar *path = write_tmp ("ann.jsonl", lines);
+
   e = gst_element_factory_make ("viannotsrc", NULL);
   g_object_set (e, "location", path, "asset-id-template", "f%d",
       "start-number", 5, NULL);
@@ -1148,10 +1161,7 @@ GST_START_TEST (test_template_offsets)
   }
   gst_harness_teardown (h);
 
-  g_unlink (path);
-  g_rmdir (dir);
-  g_free (path);
-  g_free (dir);
+  remove_tmp (path);
 }
 
 GST_END_TEST;
