@@ -608,6 +608,8 @@ check_one_error (GstBus * bus, GstElement * e, GQuark domain, gint code,
       must_name, err->message);
   fail_unless (strstr (err->message, "dtvi_") == NULL);
   fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
+  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s",
+      debug);
   if (status != 0) {
     gst_message_parse_error_details (msg, &details);
     fail_unless (details != NULL);
