@@ -10,7 +10,10 @@
 #include <vi/vi.h>
 
 #include <gst/viannot/gstviannotmeta.h>
+#include "gstviannotconfig.h"
 #include "gstviannotelements.h"
+
+GST_DEBUG_CATEGORY (gst_vi_annot_debug);
 
 /* One-time init shared by every element of the plugin, whichever is
  * registered first (static builds register elements one by one).  The
@@ -22,6 +25,8 @@ viannot_element_init (GstPlugin * plugin)
   static gsize res = FALSE;
 
   if (g_once_init_enter (&res)) {
+    GST_DEBUG_CATEGORY_INIT (gst_vi_annot_debug, "viannot", 0,
+        "Parts the viannot elements share");
     g_type_ensure (G_TYPE_SOCKET_CLIENT);
     g_type_ensure (G_TYPE_SOCKET_ADDRESS);
     g_type_ensure (G_TYPE_INET_SOCKET_ADDRESS);
@@ -29,7 +34,9 @@ viannot_element_init (GstPlugin * plugin)
     g_type_ensure (VI_TYPE_CLIENT);
     g_type_ensure (VI_TYPE_JSONL_READER);
     g_type_ensure (GST_TYPE_VI_ANNOT_SET);
+    g_type_ensure (GST_TYPE_VI_ANNOT_ON_ERROR);
     gst_vi_annot_meta_get_info ();
+    gst_vi_annot_roi_meta_get_info ();
     gst_video_region_of_interest_meta_get_info ();
     g_once_init_leave (&res, TRUE);
   }

@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* The debug category of the parts the elements share ("viannot"); each
+ * element has its own as well. */
+GST_DEBUG_CATEGORY_EXTERN (gst_vi_annot_debug);
+
 G_GNUC_INTERNAL void viannot_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (viannotsrc);

@@ -17,45 +17,72 @@
  * Datature Vi dataset (captions, grounded phrases with their boxes and
  * spans, VQA interactions) on every frame as a #GstViAnnotMeta, and, with
  * #GstViAnnotSrc:attach-roi-meta, as one #GstVideoRegionOfInterestMeta per
- * box in pixels of the current caps.
+ * box in pixels of the current caps.  Those ROI metas stay exact through
+ * videoscale and videoconvert and are removed wherever the
+ * #GstViAnnotMeta is (letterbox, crop, flip, borders).
  *
  * The annotations come from a dataset through the Vi API
  * (#GstViAnnotSrc:dataset-id and credentials) or from a local JSONL file
- * (#GstViAnnotSrc:location: no account, no network).  Every frame carries
- * the annotations of one asset (#GstViAnnotSrc:asset-id), or frame n those
- * of the asset named by #GstViAnnotSrc:asset-id-template filled with n, for
- * datasets of extracted frames.  Frame n is the buffer offset when upstream
- * sets it (videotestsrc, image sequences), else the number of frames seen
- * since the stream started, counting from 0.
+ * (#GstViAnnotSrc:location: no account, no network); the two are
+ * exclusive.  Every frame carries the annotations of one asset
+ * (#GstViAnnotSrc:asset-id), or, for datasets of extracted frames, those
+ * of the asset named by #GstViAnnotSrc:asset-id-template filled with the
+ * frame's number: round (stream time × framerate) +
+ * #GstViAnnotSrc:start-number, or with #GstViAnnotSrc:asset-rate
+ * floor (stream time × asset-rate) + start-number.  Stream time makes the
+ * number right after flushing and segment seeks, rate changes, decoders
+ * and videorate.  A stream without framerate needs asset-rate; a frame
+ * that cannot be numbered is an error (a warning with `on-error=warn`).
  *
- * All HTTP runs on a worker thread with its own main context; the streaming
- * thread never does network I/O.  A non-live pipeline waits for the
- * annotations of a frame, at most #GstViAnnotSrc:max-wait milliseconds
- * (flushes and state changes interrupt the wait); a live pipeline (as
- * upstream answers the latency query) never waits: frames whose
- * annotations are not there yet pass without them, and are counted in
- * #GstViAnnotSrc:stats.  With #GstViAnnotSrc:refresh-interval the
- * annotations are fetched again periodically; a refresh swaps an immutable
- * snapshot, so a frame never carries half of an update.
+ * All HTTP runs on a worker thread with its own main context; the
+ * streaming thread never does network I/O.  A non-live pipeline waits for
+ * the annotations of a frame, at most #GstViAnnotSrc:max-wait
+ * milliseconds (flushes and state changes interrupt the wait); a live
+ * pipeline (as upstream answers the latency query) never waits: frames
+ * whose annotations are not there yet pass without them, and are counted
+ * in #GstViAnnotSrc:stats.  Requests time out after
+ * #GstViAnnotSrc:timeout seconds without an answer.  A request that fails
+ * that way (or 5xx, or a refused connection), or a frame that waited
+ * max-wait in vain, starts an outage: a warning on the bus, frames no
+ * longer wait, and the element retries in the background with a growing
+ * delay; the first answer ends it, with an info message.  A silent service
+ * thus costs one max-wait, not one per frame.  In template mode an asset
+ * that does not exist is a frame without annotations (counted as
+ * `frames-no-asset`).  With #GstViAnnotSrc:refresh-interval the
+ * annotations are fetched again periodically; a refresh swaps an
+ * immutable snapshot, so a frame never carries half of an update.
  *
  * Credentials not set as properties are read as libvi reads them: the
  * environment variables `DATATURE_VI_SECRET_KEY`,
  * `DATATURE_VI_ORGANIZATION_ID` and `DATATURE_VI_API_ENDPOINT`, then
- * #GstViAnnotSrc:config-file.  The secret key is never logged nor put in a
- * message.
+ * #GstViAnnotSrc:config-file.  Prefer those to `secret-key=` on a
+ * gst-launch-1.0 line, which GStreamer's parser logs at
+ * `GST_DEBUG=GST_PIPELINE:4`.  The secret key is never logged nor put in
+ * a message.
  *
- * Messages: an element message `vi-annotations-fetched` is posted each time
- * the annotations of an asset (or the local file) have been read, with the
- * fields `asset-id` (string), `dataset-id` or `location` (string), `count`
- * (guint: annotations, or records of the file), `milliseconds` (guint64)
- * and `refresh` (gboolean).  At EOS an element message
- * `vi-annotations-stats` carries the same fields as #GstViAnnotSrc:stats.
+ * Messages:
  *
- * Errors: 401 and 403 are `RESOURCE/NOT_AUTHORIZED`, naming the credential
- * to check; 404 is `RESOURCE/NOT_FOUND`, naming the dataset and asset; the
- * server's message is in the debug string and the status in the
- * `http-status-code` details field.  With `on-error=warn` they are
- * warnings and the video keeps flowing without annotations.
+ * - element `vi-annotations-fetched` each time the annotations of an
+ *   asset (or the local file) have been read: `asset-id` (string),
+ *   `dataset-id` or `location` (string), `count` (guint: annotations, or
+ *   records of the file), `milliseconds` (guint64), `refresh` (gboolean);
+ * - element `vi-annotations-stats` at EOS, the fields of
+ *   #GstViAnnotSrc:stats;
+ * - warning when an outage starts ("Annotations of dataset … are late"),
+ *   info when it ends ("… are back"); warning with the count and the first
+ *   reasons when lines of the local file are invalid; warning on the first
+ *   asset of a template the dataset does not have.
+ *
+ * Errors: configuration errors (missing or contradictory properties, a
+ * bad template or dataset id, a missing file, unusable credentials) fail
+ * in start() with `RESOURCE/SETTINGS` or `RESOURCE/NOT_FOUND`.  401 and
+ * 403 are `RESOURCE/NOT_AUTHORIZED`, naming where the credential came from
+ * (property, environment or config file); 404 is `RESOURCE/NOT_FOUND`,
+ * naming the dataset and asset; anything else the service refuses is
+ * `RESOURCE/OPEN_READ`.  The server's message is in the debug string, the
+ * status in the `http-status-code` field of the details, with
+ * `vi-error-code` and `asset-id`.  With `on-error=warn` they are warnings
+ * and the video keeps flowing without annotations.
  *
  * ## Example launch lines
  * |[
@@ -64,15 +91,22 @@
  *     videoconvert ! autovideosink
  * ]| Every frame carries the annotations of `street.jpg` from a local file.
  * |[
- * DATATURE_VI_SECRET_KEY=dtvi_… DATATURE_VI_ORGANIZATION_ID=my-org \
- * gst-launch-1.0 multifilesrc location=frame_%06d.jpg index=0 ! jpegdec ! \
+ * export DATATURE_VI_SECRET_KEY=dtvi_… DATATURE_VI_ORGANIZATION_ID=my-org
+ * gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! \
  *     viannotsrc dataset-id=my-dataset asset-id-template=frame_%06d.jpg ! \
  *     videoconvert ! autovideosink
- * ]| Frame n carries the annotations of asset `frame_<n>.jpg` of a dataset,
- * fetched ahead of the stream.
+ * ]| Frame n of the clip carries the annotations of asset
+ * `frame_<n>.jpg` of a dataset, fetched ahead of the stream, also after a
+ * seek.
+ * |[
+ * gst-launch-1.0 multifilesrc location=frame_%06d.png index=10 \
+ *     caps="image/png,framerate=30/1" ! pngdec ! \
+ *     viannotsrc location=ann.jsonl asset-id-template=frame_%06d.png \
+ *     start-number=10 ! fakesink
+ * ]| An image sequence that starts at 10.
  * |[
  * gst-launch-1.0 v4l2src ! viannotsrc dataset-id=my-dataset asset-id=cam0 \
- *     refresh-interval=30 on-error=warn ! fakesink
+ *     config-file=vi.json refresh-interval=30 on-error=warn ! fakesink
  * ]| A live source: frames never wait, the annotations are refreshed every
  * 30 seconds, and errors do not stop the video.
  */
@@ -80,10 +114,18 @@
 #include "config.h"
 
 #include <string.h>
+#include <gst/video/video.h>
 
 #include <gst/viannot/gstviannotmeta.h>
+#include "gstviannotconfig.h"
 #include "gstviannotelements.h"
+#include "gstviannoterrors.h"
+#include "gstviannotfetcher.h"
+#include "gstviannotframemap.h"
+#include "gstviannotlocal.h"
 #include "gstviannotsrc.h"
+#include "gstviannotstore.h"
+#include "gstviannotworker.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vi_annot_src_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_src_debug
@@ -102,104 +144,59 @@ enum
 {
   PROP_0,
   PROP_LOCATION,
-  PROP_DATASET_ID,
-  PROP_ASSET_ID,
-  PROP_ASSET_ID_TEMPLATE,
-  PROP_ENDPOINT,
-  PROP_ORGANIZATION_ID,
-  PROP_SECRET_KEY,
-  PROP_CONFIG_FILE,
   PROP_PAGE_SIZE,
   PROP_REFRESH_INTERVAL,
   PROP_PREFETCH,
   PROP_MAX_WAIT,
-  PROP_ON_ERROR,
   PROP_ATTACH_ROI_META,
   PROP_STATS,
+  PROP_CONFIG_FIRST,
+  PROP_FRAME_MAP_FIRST = PROP_CONFIG_FIRST + GST_VI_ANNOT_CONFIG_N_PROPS,
+  PROP_LAST = PROP_FRAME_MAP_FIRST + GST_VI_ANNOT_FRAME_MAP_N_PROPS,
 };
 
 #define DEFAULT_LOCATION NULL
-#define DEFAULT_DATASET_ID NULL
-#define DEFAULT_ASSET_ID NULL
-#define DEFAULT_ASSET_ID_TEMPLATE NULL
-#define DEFAULT_ENDPOINT NULL
-#define DEFAULT_ORGANIZATION_ID NULL
-#define DEFAULT_SECRET_KEY NULL
-#define DEFAULT_CONFIG_FILE NULL
 #define DEFAULT_PAGE_SIZE 1000
 #define DEFAULT_REFRESH_INTERVAL 0
 #define DEFAULT_PREFETCH 8
 #define DEFAULT_MAX_WAIT 10000
-#define DEFAULT_ON_ERROR GST_VI_ANNOT_SRC_ON_ERROR_FAIL
 #define DEFAULT_ATTACH_ROI_META TRUE
 
 #define MAX_PREFETCH 256
-#define MIN_CACHE_SIZE 32
 
-/* What start () copies from the properties: read by the streaming and the
- * worker threads without locking, freed in stop (). */
-struct _GstViAnnotSrcConfig
+struct _GstViAnnotSrc
 {
+  GstBaseTransform parent;
+
+  /* properties, GST_OBJECT_LOCK */
   gchar *location;
-  gchar *dataset_id;
-  gchar *asset_id;
-  gboolean template_mode;
-  gchar *template_prefix;
-  gchar *template_suffix;
-  gint template_width;
-  gboolean template_zero;
-  gchar *endpoint;
-  gchar *organization_id;
-  gchar *secret_key;
-  gchar *config_file;
+  GstViAnnotConfig config;
+  GstViAnnotFrameMapProps map_props;
   guint page_size;
-  guint refresh_interval;
+  guint refresh_interval;       /* seconds, 0 = never */
   guint prefetch;
-  guint max_wait;
-  GstViAnnotSrcOnError on_error;
+  guint max_wait;               /* ms */
+  gboolean attach_roi_meta;     /* atomic, also read while streaming */
+  GstViAnnotStats last_stats;   /* of the last run, after stop () */
+
+  /* set in start (), immutable until stop () */
+  GstViAnnotConfig cfg;
+  gchar *cfg_location;
+  guint cfg_max_wait;
+  GstViAnnotFrameMap *map;
+  gchar *service;
+  GstViAnnotErrorContext error_ctx;
+  GstViAnnotWorker *worker;
+  GstViAnnotStore *store;       /* swapped under GST_OBJECT_LOCK */
+
+  /* streaming thread only */
+  GstVideoInfo info;
+  gboolean have_info;
+  gboolean live_checked;
+  gboolean live;
+  gboolean error_posted;
+  gboolean warned;              /* on-error=warn: one warning per run */
 };
-
-typedef enum
-{
-  ENTRY_NEW,                    /* queued, not requested yet */
-  ENTRY_FETCHING,
-  ENTRY_READY,
-  ENTRY_FAILED,
-} EntryState;
-
-/* One asset of the dataset mode, in self->cache. */
-typedef struct
-{
-  gchar *asset_id;
-  GstViAnnotSet *set;           /* NULL until fetched */
-  EntryState state;
-  gboolean in_flight;
-  gboolean refresh_queued;
-  gint64 fetched_at;            /* monotonic, us */
-  guint64 last_use;
-  GError *error;                /* ENTRY_FAILED: why */
-} Entry;
-
-typedef struct
-{
-  gchar *asset_id;
-  guint64 frame;                /* G_MAXUINT64: never stale */
-} QueueItem;
-
-/* One asset of the location mode. */
-typedef struct
-{
-  GstViAnnotSet *set;
-  guint count;
-} LocalAsset;
-
-typedef struct
-{
-  GstViAnnotSrc *self;
-  gchar *asset_id;
-  gint64 start_time;
-  gboolean refresh;
-} FetchData;
 
 static void gst_vi_annot_src_finalize (GObject * object);
 static void gst_vi_annot_src_set_property (GObject * object, guint prop_id,
@@ -219,38 +216,16 @@ static gboolean gst_vi_annot_src_sink_event (GstBaseTransform * trans,
 static GstFlowReturn gst_vi_annot_src_transform_ip (GstBaseTransform * trans,
     GstBuffer * buf);
 
-static void gst_vi_annot_src_unlock (GstViAnnotSrc * self);
-static void gst_vi_annot_src_unlock_stop (GstViAnnotSrc * self);
 static GstStructure *gst_vi_annot_src_get_stats (GstViAnnotSrc * self);
-static gboolean _worker_setup_cb (gpointer user_data);
-static gboolean _worker_shutdown_cb (gpointer user_data);
-static gboolean _worker_pump_cb (gpointer user_data);
-static gboolean _worker_load_cb (gpointer user_data);
 
 #define gst_vi_annot_src_parent_class parent_class
 G_DEFINE_TYPE (GstViAnnotSrc, gst_vi_annot_src, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (viannotsrc, "viannotsrc",
     GST_RANK_NONE, GST_TYPE_VI_ANNOT_SRC, viannot_element_init (plugin));
 
-GType
-gst_vi_annot_src_on_error_get_type (void)
-{
-  static gsize id = 0;
-  static const GEnumValue values[] = {
-    {GST_VI_ANNOT_SRC_ON_ERROR_FAIL,
-        "Post an error and stop the stream", "fail"},
-    {GST_VI_ANNOT_SRC_ON_ERROR_WARN,
-        "Post a warning and keep streaming without annotations", "warn"},
-    {0, NULL, NULL}
-  };
-
-  if (g_once_init_enter (&id)) {
-    GType tmp = g_enum_register_static ("GstViAnnotSrcOnError", values);
-    g_once_init_leave (&id, tmp);
-  }
-
-  return (GType) id;
-}
+/* gst-inspect-1.0 prints every metadata key; continuation lines are
+ * indented to its value column. */
+#define NL "\n                           "
 
 static void
 gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
@@ -270,110 +245,15 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
    * GstViAnnotSrc:location:
    *
    * A local JSONL annotation file (any form libvi reads: the flat phrase
-   * grounding form, the nested form, VQA or a dataset export).  Replaces
-   * the dataset: no account and no network.  Without asset-id or
+   * grounding form, the nested form, VQA or a dataset export), instead of
+   * a dataset: no account and no network.  Without asset-id or
    * asset-id-template, every frame carries the first asset of the file.
+   * Invalid lines are skipped and reported in one warning.
    */
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "Location",
-          "Local JSONL annotation file, instead of a dataset "
-          "(default: none)", DEFAULT_LOCATION,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:dataset-id:
-   *
-   * The dataset whose annotations are fetched through the Vi API.  Needs
-   * asset-id or asset-id-template, and credentials.
-   */
-  g_object_class_install_property (gobject_class, PROP_DATASET_ID,
-      g_param_spec_string ("dataset-id", "Dataset id",
-          "Dataset whose annotations are fetched (default: none)",
-          DEFAULT_DATASET_ID,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:asset-id:
-   *
-   * The asset whose annotations go on every frame.  Exclusive with
-   * asset-id-template.
-   */
-  g_object_class_install_property (gobject_class, PROP_ASSET_ID,
-      g_param_spec_string ("asset-id", "Asset id",
-          "Asset whose annotations go on every frame (default: none; in "
-          "location mode the first asset of the file)", DEFAULT_ASSET_ID,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:asset-id-template:
-   *
-   * The asset of frame n, as a printf-like template with one integer
-   * conversion (`%d`, `%06d`, `%u`; `%%` is a percent sign), e.g.
-   * `frame_%06d.jpg`.  n is the buffer offset when upstream sets it,
-   * else the number of frames since the stream started, from 0.
-   * Exclusive with asset-id.
-   */
-  g_object_class_install_property (gobject_class, PROP_ASSET_ID_TEMPLATE,
-      g_param_spec_string ("asset-id-template", "Asset id template",
-          "Asset of frame n, e.g. frame_%06d: filled with the buffer offset, "
-          "or the frame count from 0 when buffers have none (default: none)",
-          DEFAULT_ASSET_ID_TEMPLATE,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:endpoint:
-   *
-   * The API endpoint.  When unset, `DATATURE_VI_API_ENDPOINT`, else
-   * https://api.vi.datature.com.
-   */
-  g_object_class_install_property (gobject_class, PROP_ENDPOINT,
-      g_param_spec_string ("endpoint", "Endpoint",
-          "API endpoint (default: none = $DATATURE_VI_API_ENDPOINT, else "
-          VI_DEFAULT_ENDPOINT ")", DEFAULT_ENDPOINT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:organization-id:
-   *
-   * The organization.  When unset, `DATATURE_VI_ORGANIZATION_ID`, then
-   * config-file.
-   */
-  g_object_class_install_property (gobject_class, PROP_ORGANIZATION_ID,
-      g_param_spec_string ("organization-id", "Organization id",
-          "Organization id (default: none = $DATATURE_VI_ORGANIZATION_ID, "
-          "then config-file)", DEFAULT_ORGANIZATION_ID,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:secret-key:
-   *
-   * The secret key (`dtvi_…`).  Write-only: it cannot be read back and
-   * is never logged nor put in a message.  When unset,
-   * `DATATURE_VI_SECRET_KEY`, then config-file.
-   */
-  g_object_class_install_property (gobject_class, PROP_SECRET_KEY,
-      g_param_spec_string ("secret-key", "Secret key",
-          "Secret key, write-only (default: none = $DATATURE_VI_SECRET_KEY, "
-          "then config-file)", DEFAULT_SECRET_KEY,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:config-file:
-   *
-   * A JSON file with `secret_key` and `organization_id`, for what neither
-   * the properties nor the environment give.
-   */
-  g_object_class_install_property (gobject_class, PROP_CONFIG_FILE,
-      g_param_spec_string ("config-file", "Config file",
-          "JSON credentials file with secret_key and organization_id "
-          "(default: none)", DEFAULT_CONFIG_FILE,
+          "Local JSONL annotation file, instead of a dataset (exclusive "
+          "with dataset-id; default: none)", DEFAULT_LOCATION,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -407,7 +287,7 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
   /**
    * GstViAnnotSrc:prefetch:
    *
-   * Template mode: how many assets, from the current frame on, are
+   * Template mode: how many assets, from the current frame's on, are
    * fetched ahead, and how many requests may be in flight.
    */
   g_object_class_install_property (gobject_class, PROP_PREFETCH,
@@ -421,28 +301,15 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
    * GstViAnnotSrc:max-wait:
    *
    * How long, in milliseconds, a frame of a non-live pipeline waits for
-   * its annotations before it passes without them.  Live pipelines
-   * never wait.  0 never waits.
+   * its annotations before it passes without them.  A frame that waited
+   * in vain starts an outage: the next frames do not wait until the
+   * service answers again.  Live pipelines never wait.  0 never waits.
    */
   g_object_class_install_property (gobject_class, PROP_MAX_WAIT,
       g_param_spec_uint ("max-wait", "Max wait",
-          "Non-live pipelines: ms a frame waits for its annotations "
-          "(0 = never wait; live pipelines never wait)", 0, G_MAXUINT,
-          DEFAULT_MAX_WAIT,
-          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-
-  /**
-   * GstViAnnotSrc:on-error:
-   *
-   * What a failed fetch does: `fail` posts an error and stops the
-   * stream, `warn` posts a warning and keeps the video flowing without
-   * annotations.  Configuration errors always fail, in start.
-   */
-  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
-      g_param_spec_enum ("on-error", "On error",
-          "What a failed fetch does", GST_TYPE_VI_ANNOT_SRC_ON_ERROR,
-          DEFAULT_ON_ERROR,
+          "Non-live pipelines: ms a frame waits for its annotations, once "
+          "per outage (0 = never wait; live pipelines never wait)", 0,
+          G_MAXUINT, DEFAULT_MAX_WAIT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -451,11 +318,14 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
    *
    * Also attach one #GstVideoRegionOfInterestMeta per box, in pixels of
    * the current caps, with `vi/annotation` and `detection` parameters,
-   * for elements that understand ROI metas.  May change while playing.
+   * for elements that understand ROI metas.  They stay exact through
+   * scaling and conversion and are removed where #GstViAnnotMeta is.  May
+   * change while playing.
    */
   g_object_class_install_property (gobject_class, PROP_ATTACH_ROI_META,
       g_param_spec_boolean ("attach-roi-meta", "Attach ROI meta",
-          "Also attach a GstVideoRegionOfInterestMeta per box",
+          "Also attach a GstVideoRegionOfInterestMeta per box (exact after "
+          "scaling, removed where the annotation meta is)",
           DEFAULT_ATTACH_ROI_META,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
@@ -464,19 +334,70 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
    * GstViAnnotSrc:stats:
    *
    * Statistics: `frames`, `frames-annotated`, `frames-missed` (passed,
-   * live, before their annotations were there), `frames-timed-out`
-   * (waited max-wait in vain), `fetches`, `fetch-errors`, `refreshes`.
+   * live or during an outage, before their annotations were there),
+   * `frames-timed-out` (waited max-wait in vain), `frames-no-asset`
+   * (template mode: the asset does not exist), `frames-unmapped`
+   * (template mode: the frame could not be numbered), `fetches`,
+   * `fetch-errors`, `refreshes`, `outages`.
    */
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
-          "Frames annotated, missed, timed out; fetches and errors",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          "Frames annotated, missed, timed out, without asset; fetches, "
+          "errors, outages", GST_TYPE_STRUCTURE,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_vi_annot_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
+  gst_vi_annot_frame_map_install_properties (gobject_class,
+      PROP_FRAME_MAP_FIRST);
 
   gst_element_class_set_static_metadata (element_class,
       "Vi dataset annotations", "Filter/Metadata/Video",
-      "Attaches the annotations of a Datature Vi dataset or of a local "
-      "JSONL file to video frames, without touching the pixels",
-      "The viannot authors");
+      "Attaches the annotations of a Datature Vi dataset (dataset-id, "
+      "through the Vi API)" NL "or of a local JSONL file (location) to "
+      "video frames, without touching the pixels:" NL "a GstViAnnotMeta "
+      "per frame (captions, grounded phrases with normalized boxes, VQA)"
+      NL "and, with attach-roi-meta, a GstVideoRegionOfInterestMeta per "
+      "box, exact after" NL "scaling and removed where the annotation "
+      "meta is (letterbox, crop, flip).", "The viannot authors");
+  gst_element_class_add_static_metadata (element_class, "examples",
+      "viannotsrc location=ann.jsonl asset-id=street.jpg" NL
+      "filesrc location=clip.mp4 ! decodebin ! viannotsrc dataset-id=ds "
+      "asset-id-template=frame_%06d.jpg" NL
+      "multifilesrc location=f_%06d.png index=10 "
+      "caps=image/png,framerate=30/1 ! pngdec !" NL
+      "  viannotsrc location=ann.jsonl asset-id-template=f_%06d.png "
+      "start-number=10");
+  gst_element_class_add_static_metadata (element_class, "frames",
+      "asset-id: one asset for every frame. asset-id-template: frame number "
+      "=" NL "round(stream time x framerate) + start-number, or with "
+      "asset-rate" NL "floor(stream time x asset-rate) + start-number; right "
+      "after seeks, rate" NL "changes, decoders and videorate. No framerate "
+      "and no asset-rate: an error.");
+  gst_element_class_add_static_metadata (element_class, "waiting",
+      "Non-live: a frame waits up to max-wait ms for its annotations; live: "
+      "never." NL "A request without an answer for timeout s (or 5xx, or a "
+      "refused connection)," NL "or a frame that waited max-wait in vain, "
+      "starts an outage: a warning, frames" NL "stop waiting, the element "
+      "retries in the background; an info message when" NL "they are back. "
+      "Template mode: an asset that does not exist is a frame" NL
+      "without annotations (stats: frames-no-asset).");
+  gst_element_class_add_static_metadata (element_class, "messages",
+      "element vi-annotations-fetched (asset-id, count, milliseconds, "
+      "refresh," NL "dataset-id or location); element vi-annotations-stats "
+      "at EOS (the stats" NL "property); warning/info when an outage starts/"
+      "ends; warning with the count" NL "and first file:line reasons of "
+      "invalid lines of location.");
+  gst_element_class_add_static_metadata (element_class, "errors",
+      "Configuration: RESOURCE/SETTINGS or NOT_FOUND in start(). 401/403: "
+      "RESOURCE/" NL "NOT_AUTHORIZED naming the credential's origin; 404: "
+      "RESOURCE/NOT_FOUND; others" NL "RESOURCE/OPEN_READ. Details: "
+      "http-status-code, vi-error-code, asset-id." NL "on-error=warn makes "
+      "them warnings and keeps the video flowing.");
+  gst_element_class_add_static_metadata (element_class, "credentials",
+      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
+      "DATATURE_VI_API_ENDPOINT or" NL "config-file; not secret-key= on a "
+      "gst-launch-1.0 line, which GStreamer logs" NL "at "
+      "GST_DEBUG=GST_PIPELINE:4.");
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -492,24 +413,20 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_vi_annot_src_sink_event);
   trans_class->transform_ip =
       GST_DEBUG_FUNCPTR (gst_vi_annot_src_transform_ip);
-
-  gst_type_mark_as_plugin_api (GST_TYPE_VI_ANNOT_SRC_ON_ERROR, 0);
 }
 
 static void
 gst_vi_annot_src_init (GstViAnnotSrc * self)
 {
   self->location = g_strdup (DEFAULT_LOCATION);
+  gst_vi_annot_config_init (&self->config);
+  gst_vi_annot_config_init (&self->cfg);
+  gst_vi_annot_frame_map_props_init (&self->map_props);
   self->page_size = DEFAULT_PAGE_SIZE;
   self->refresh_interval = DEFAULT_REFRESH_INTERVAL;
   self->prefetch = DEFAULT_PREFETCH;
   self->max_wait = DEFAULT_MAX_WAIT;
-  self->on_error = DEFAULT_ON_ERROR;
   self->attach_roi_meta = DEFAULT_ATTACH_ROI_META;
-
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  g_queue_init (&self->queue);
 
   gst_video_info_init (&self->info);
 
@@ -519,41 +436,15 @@ gst_vi_annot_src_init (GstViAnnotSrc * self)
 }
 
 static void
-wipe_secret (gchar ** secret)
-{
-  if (*secret != NULL) {
-    memset (*secret, 0, strlen (*secret));
-    g_clear_pointer (secret, g_free);
-  }
-}
-
-static void
 gst_vi_annot_src_finalize (GObject * object)
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (object);
 
   g_free (self->location);
-  g_free (self->dataset_id);
-  g_free (self->asset_id);
-  g_free (self->asset_id_template);
-  g_free (self->endpoint);
-  g_free (self->organization_id);
-  wipe_secret (&self->secret_key);
-  g_free (self->config_file);
-
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
+  gst_vi_annot_config_clear (&self->config);
+  gst_vi_annot_frame_map_props_clear (&self->map_props);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-static void
-set_string (gchar ** field, const GValue * value)
-{
-  g_free (*field);
-  *field = g_value_dup_string (value);
-  if (*field != NULL && **field == '\0')
-    g_clear_pointer (field, g_free);
 }
 
 static void
@@ -563,62 +454,42 @@ gst_vi_annot_src_set_property (GObject * object, guint prop_id,
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (object);
 
   GST_OBJECT_LOCK (self);
-  /* Connection parameters are taken in start (): refuse them later, as
-   * filesrc refuses a new location. */
-  if (prop_id != PROP_ATTACH_ROI_META && GST_STATE (self) > GST_STATE_READY) {
+  if (!gst_vi_annot_property_is_settable (GST_ELEMENT (self), pspec)) {
     GST_OBJECT_UNLOCK (self);
-    GST_WARNING_OBJECT (self, "property '%s' can only be set in NULL or "
-        "READY state", pspec->name);
     return;
   }
 
-  switch (prop_id) {
-    case PROP_LOCATION:
-      set_string (&self->location, value);
-      break;
-    case PROP_DATASET_ID:
-      set_string (&self->dataset_id, value);
-      break;
-    case PROP_ASSET_ID:
-      set_string (&self->asset_id, value);
-      break;
-    case PROP_ASSET_ID_TEMPLATE:
-      set_string (&self->asset_id_template, value);
-      break;
-    case PROP_ENDPOINT:
-      set_string (&self->endpoint, value);
-      break;
-    case PROP_ORGANIZATION_ID:
-      set_string (&self->organization_id, value);
-      break;
-    case PROP_SECRET_KEY:
-      wipe_secret (&self->secret_key);
-      set_string (&self->secret_key, value);
-      break;
-    case PROP_CONFIG_FILE:
-      set_string (&self->config_file, value);
-      break;
-    case PROP_PAGE_SIZE:
-      self->page_size = g_value_get_uint (value);
-      break;
-    case PROP_REFRESH_INTERVAL:
-      self->refresh_interval = g_value_get_uint (value);
-      break;
-    case PROP_PREFETCH:
-      self->prefetch = g_value_get_uint (value);
-      break;
-    case PROP_MAX_WAIT:
-      self->max_wait = g_value_get_uint (value);
-      break;
-    case PROP_ON_ERROR:
-      self->on_error = g_value_get_enum (value);
-      break;
-    case PROP_ATTACH_ROI_META:
-      g_atomic_int_set (&self->attach_roi_meta, g_value_get_boolean (value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
+    gst_vi_annot_config_set_property (&self->config,
+        prop_id - PROP_CONFIG_FIRST, value);
+  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
+    gst_vi_annot_frame_map_set_property (&self->map_props,
+        prop_id - PROP_FRAME_MAP_FIRST, value);
+  } else {
+    switch (prop_id) {
+      case PROP_LOCATION:
+        gst_vi_annot_set_string (&self->location, value);
+        break;
+      case PROP_PAGE_SIZE:
+        self->page_size = g_value_get_uint (value);
+        break;
+      case PROP_REFRESH_INTERVAL:
+        self->refresh_interval = g_value_get_uint (value);
+        break;
+      case PROP_PREFETCH:
+        self->prefetch = g_value_get_uint (value);
+        break;
+      case PROP_MAX_WAIT:
+        self->max_wait = g_value_get_uint (value);
+        break;
+      case PROP_ATTACH_ROI_META:
+        g_atomic_int_set (&self->attach_roi_meta,
+            g_value_get_boolean (value));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+        break;
+    }
   }
   GST_OBJECT_UNLOCK (self);
 }
@@ -635,831 +506,60 @@ gst_vi_annot_src_get_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string (value, self->location);
-      break;
-    case PROP_DATASET_ID:
-      g_value_set_string (value, self->dataset_id);
-      break;
-    case PROP_ASSET_ID:
-      g_value_set_string (value, self->asset_id);
-      break;
-    case PROP_ASSET_ID_TEMPLATE:
-      g_value_set_string (value, self->asset_id_template);
-      break;
-    case PROP_ENDPOINT:
-      g_value_set_string (value, self->endpoint);
-      break;
-    case PROP_ORGANIZATION_ID:
-      g_value_set_string (value, self->organization_id);
-      break;
-    case PROP_CONFIG_FILE:
-      g_value_set_string (value, self->config_file);
-      break;
-    case PROP_PAGE_SIZE:
-      g_value_set_uint (value, self->page_size);
-      break;
-    case PROP_REFRESH_INTERVAL:
-      g_value_set_uint (value, self->refresh_interval);
-      break;
-    case PROP_PREFETCH:
-      g_value_set_uint (value, self->prefetch);
-      break;
-    case PROP_MAX_WAIT:
-      g_value_set_uint (value, self->max_wait);
-      break;
-    case PROP_ON_ERROR:
-      g_value_set_enum (value, self->on_error);
-      break;
-    case PROP_ATTACH_ROI_META:
-      g_value_set_boolean (value, g_atomic_int_get (&self->attach_roi_meta));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
+  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
+    gst_vi_annot_config_get_property (&self->config,
+        prop_id - PROP_CONFIG_FIRST, value);
+  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
+    gst_vi_annot_frame_map_get_property (&self->map_props,
+        prop_id - PROP_FRAME_MAP_FIRST, value);
+  } else {
+    switch (prop_id) {
+      case PROP_LOCATION:
+        g_value_set_string (value, self->location);
+        break;
+      case PROP_PAGE_SIZE:
+        g_value_set_uint (value, self->page_size);
+        break;
+      case PROP_REFRESH_INTERVAL:
+        g_value_set_uint (value, self->refresh_interval);
+        break;
+      case PROP_PREFETCH:
+        g_value_set_uint (value, self->prefetch);
+        break;
+      case PROP_MAX_WAIT:
+        g_value_set_uint (value, self->max_wait);
+        break;
+      case PROP_ATTACH_ROI_META:
+        g_value_set_boolean (value,
+            g_atomic_int_get (&self->attach_roi_meta));
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+        break;
+    }
   }
   GST_OBJECT_UNLOCK (self);
 }
 
-/* ------------------------------------------------------------------ */
-/* helpers */
-
-static void
-config_free (GstViAnnotSrcConfig * cfg)
-{
-  if (cfg == NULL)
-    return;
-  g_free (cfg->location);
-  g_free (cfg->dataset_id);
-  g_free (cfg->asset_id);
-  g_free (cfg->template_prefix);
-  g_free (cfg->template_suffix);
-  g_free (cfg->endpoint);
-  g_free (cfg->organization_id);
-  wipe_secret (&cfg->secret_key);
-  g_free (cfg->config_file);
-  g_free (cfg);
-}
-
-static void
-entry_free (Entry * entry)
-{
-  g_free (entry->asset_id);
-  g_clear_pointer (&entry->set, gst_vi_annot_set_unref);
-  g_clear_error (&entry->error);
-  g_free (entry);
-}
-
-static void
-queue_item_free (QueueItem * item)
-{
-  g_free (item->asset_id);
-  g_free (item);
-}
-
-static void
-local_asset_free (LocalAsset * asset)
-{
-  g_clear_pointer (&asset->set, gst_vi_annot_set_unref);
-  g_free (asset);
-}
-
-/* Splits "frame_%06d.jpg" into prefix, width, zero flag and suffix.  The
- * template is never handed to printf: it comes from the user. */
-static gboolean
-parse_template (const gchar * tmpl, GstViAnnotSrcConfig * cfg,
-    gchar ** reason)
-{
-  GString *prefix = g_string_new (NULL);
-  GString *suffix = g_string_new (NULL);
-  GString *cur = prefix;
-  gboolean found = FALSE;
-  const gchar *p;
-
-  for (p = tmpl; *p != '\0'; p++) {
-    const gchar *q;
-    gboolean zero = FALSE;
-    gint width = 0;
-
-    if (*p != '%') {
-      g_string_append_c (cur, *p);
-      continue;
-    }
-    q = p + 1;
-    if (*q == '%') {
-      g_string_append_c (cur, '%');
-      p = q;
-      continue;
-    }
-    if (*q == '0') {
-      zero = TRUE;
-      q++;
-    }
-    while (g_ascii_isdigit (*q)) {
-      width = width * 10 + (*q - '0');
-      if (width > 64)
-        goto bad_width;
-      q++;
-    }
-    while (*q == 'l' || *q == 'z' || *q == 'j')
-      q++;
-    if (*q != 'd' && *q != 'i' && *q != 'u')
-      goto bad_conversion;
-    if (found)
-      goto two_conversions;
-    found = TRUE;
-    cfg->template_zero = zero;
-    cfg->template_width = width;
-    cur = suffix;
-    p = q;
-  }
-  if (!found)
-    goto no_conversion;
-
-  cfg->template_prefix = g_string_free (prefix, FALSE);
-  cfg->template_suffix = g_string_free (suffix, FALSE);
-  return TRUE;
-
-  /* ERRORS */
-bad_width:
-  *reason = g_strdup ("the field width is larger than 64");
-  goto fail;
-bad_conversion:
-  *reason = g_strdup ("only integer conversions (%d, %06d, %u) and %% "
-      "are allowed");
-  goto fail;
-two_conversions:
-  *reason = g_strdup ("it has more than one conversion");
-  goto fail;
-no_conversion:
-  *reason = g_strdup ("it has no conversion for the frame number (%d)");
-  goto fail;
-fail:
-  g_string_free (prefix, TRUE);
-  g_string_free (suffix, TRUE);
-  return FALSE;
-}
-
-static gchar *
-format_asset_id (const GstViAnnotSrcConfig * cfg, guint64 frame)
-{
-  if (cfg->template_zero)
-    return g_strdup_printf ("%s%0*" G_GUINT64_FORMAT "%s",
-        cfg->template_prefix, cfg->template_width, frame,
-        cfg->template_suffix);
-  return g_strdup_printf ("%s%*" G_GUINT64_FORMAT "%s", cfg->template_prefix,
-      cfg->template_width, frame, cfg->template_suffix);
-}
-
+/* Object lock, then the store's: the store never takes the object lock
+ * with its own held (messages are posted after unlocking). */
 static GstStructure *
 gst_vi_annot_src_get_stats (GstViAnnotSrc * self)
 {
   GstStructure *s;
 
-  g_mutex_lock (&self->lock);
-  s = gst_structure_new ("vi-annotations-stats",
-      "frames", G_TYPE_UINT64, self->n_frames,
-      "frames-annotated", G_TYPE_UINT64, self->n_annotated,
-      "frames-missed", G_TYPE_UINT64, self->n_missed,
-      "frames-timed-out", G_TYPE_UINT64, self->n_timed_out,
-      "fetches", G_TYPE_UINT64, self->n_fetches,
-      "fetch-errors", G_TYPE_UINT64, self->n_fetch_errors,
-      "refreshes", G_TYPE_UINT64, self->n_refreshes, NULL);
-  g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  if (self->store != NULL)
+    s = gst_vi_annot_store_get_stats (self->store);
+  else
+    s = gst_vi_annot_stats_to_structure (&self->last_stats);
+  GST_OBJECT_UNLOCK (self);
 
   return s;
 }
 
-static void
-post_fetched (GstViAnnotSrc * self, const gchar * asset_id, guint count,
-    gint64 start_time, gboolean refresh)
-{
-  GstStructure *s;
-  guint64 ms = (g_get_monotonic_time () - start_time) / 1000;
-
-  s = gst_structure_new ("vi-annotations-fetched",
-      "asset-id", G_TYPE_STRING, asset_id,
-      "count", G_TYPE_UINT, count,
-      "milliseconds", G_TYPE_UINT64, ms,
-      "refresh", G_TYPE_BOOLEAN, refresh, NULL);
-  if (self->cfg->location != NULL)
-    gst_structure_set (s, "location", G_TYPE_STRING, self->cfg->location,
-        NULL);
-  else
-    gst_structure_set (s, "dataset-id", G_TYPE_STRING, self->cfg->dataset_id,
-        NULL);
-
-  GST_DEBUG_OBJECT (self, "fetched %u annotations of '%s' in %"
-      G_GUINT64_FORMAT " ms", count, GST_STR_NULL (asset_id), ms);
-  gst_element_post_message (GST_ELEMENT_CAST (self),
-      gst_message_new_element (GST_OBJECT_CAST (self), s));
-}
-
-/* Maps a fetch error to an element error or warning (style.md convention
- * 9).  The debug string has the server's message, never the key. */
-static void
-post_fetch_error (GstViAnnotSrc * self, const GError * error,
-    const gchar * asset_id, gboolean warn)
-{
-  const GstViAnnotSrcConfig *cfg = self->cfg;
-  GstResourceError code;
-  gchar *text, *debug;
-  guint status = 0;
-  const gchar *server_message = NULL;
-  GstStructure *details;
-
-  if (error->domain == VI_ERROR) {
-    status = vi_error_get_http_status (error);
-    server_message = vi_error_get_server_message (error);
-  }
-
-  if (cfg->location != NULL) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
-        g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ||
-        (error->domain == VI_ERROR && error->code == VI_ERROR_NOT_FOUND)) {
-      code = GST_RESOURCE_ERROR_NOT_FOUND;
-      if (asset_id != NULL && error->domain == VI_ERROR)
-        text = g_strdup_printf ("Asset \"%s\" is not in \"%s\".", asset_id,
-            cfg->location);
-      else
-        text = g_strdup_printf ("Could not open \"%s\".", cfg->location);
-    } else {
-      code = GST_RESOURCE_ERROR_READ;
-      text = g_strdup_printf ("Could not read the annotations of \"%s\".",
-          cfg->location);
-    }
-  } else if (status == 401 || (error->domain == VI_ERROR &&
-          error->code == VI_ERROR_AUTHENTICATION)) {
-    code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-    text = g_strdup ("The Vi API refused the secret key: check "
-        "DATATURE_VI_SECRET_KEY (or the secret-key property / config-file).");
-  } else if (status == 403 || (error->domain == VI_ERROR &&
-          error->code == VI_ERROR_PERMISSION)) {
-    code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
-    text = g_strdup_printf ("The secret key may not read dataset \"%s\": "
-        "check organization-id (DATATURE_VI_ORGANIZATION_ID) and the key's "
-        "permissions.", cfg->dataset_id);
-  } else if (status == 404 || (error->domain == VI_ERROR &&
-          error->code == VI_ERROR_NOT_FOUND)) {
-    code = GST_RESOURCE_ERROR_NOT_FOUND;
-    text = g_strdup_printf ("Dataset \"%s\" or asset \"%s\" not found: "
-        "check dataset-id and %s.", cfg->dataset_id, GST_STR_NULL (asset_id),
-        cfg->template_mode ? "asset-id-template" : "asset-id");
-  } else {
-    code = GST_RESOURCE_ERROR_OPEN_READ;
-    text = g_strdup_printf ("Could not fetch the annotations of asset \"%s\" "
-        "of dataset \"%s\".", GST_STR_NULL (asset_id), cfg->dataset_id);
-  }
-
-  debug = g_strdup_printf ("%s (HTTP status %u, server message: %s, "
-      "endpoint %s, organization %s, dataset %s, asset %s)",
-      error->message, status, GST_STR_NULL (server_message),
-      self->client ? vi_client_get_endpoint (self->client) :
-      GST_STR_NULL (cfg->endpoint), GST_STR_NULL (cfg->organization_id),
-      GST_STR_NULL (cfg->dataset_id), GST_STR_NULL (asset_id));
-
-  details = gst_structure_new ("details",
-      "http-status-code", G_TYPE_UINT, status,
-      "vi-error-code", G_TYPE_INT,
-      error->domain == VI_ERROR ? error->code : -1, NULL);
-
-  gst_element_message_full_with_details (GST_ELEMENT_CAST (self),
-      warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
-      code, text, debug, __FILE__, GST_FUNCTION, __LINE__, details);
-}
-
-/* ------------------------------------------------------------------ */
-/* worker thread */
-
-/* Called with the lock. */
-static void
-schedule_pump_locked (GstViAnnotSrc * self)
-{
-  if (self->pump_scheduled || self->worker == NULL)
-    return;
-  self->pump_scheduled = TRUE;
-  gst_vi_annot_worker_invoke (self->worker, _worker_pump_cb, self, NULL);
-}
-
-/* Called with the lock: queue asset for fetching unless it is there. */
-static Entry *
-request_asset_locked (GstViAnnotSrc * self, const gchar * asset_id,
-    guint64 frame)
-{
-  Entry *entry = g_hash_table_lookup (self->cache, asset_id);
-  QueueItem *item;
-
-  if (entry != NULL)
-    return entry;
-
-  entry = g_new0 (Entry, 1);
-  entry->asset_id = g_strdup (asset_id);
-  entry->state = ENTRY_NEW;
-  entry->last_use = ++self->use_clock;
-  g_hash_table_insert (self->cache, entry->asset_id, entry);
-
-  item = g_new0 (QueueItem, 1);
-  item->asset_id = g_strdup (asset_id);
-  item->frame = frame;
-  g_queue_push_tail (&self->queue, item);
-  schedule_pump_locked (self);
-
-  return entry;
-}
-
-/* Called with the lock: a fetched asset is fetched again, the current
- * set staying in use meanwhile. */
-static void
-request_refresh_locked (GstViAnnotSrc * self, Entry * entry)
-{
-  QueueItem *item;
-
-  if (entry->in_flight || entry->refresh_queued)
-    return;
-  entry->refresh_queued = TRUE;
-  item = g_new0 (QueueItem, 1);
-  item->asset_id = g_strdup (entry->asset_id);
-  item->frame = G_MAXUINT64;
-  g_queue_push_tail (&self->queue, item);
-  schedule_pump_locked (self);
-}
-
-/* Called with the lock: keeps the cache bounded, evicting the least
- * recently used entries that are neither in flight nor queued. */
-static void
-evict_locked (GstViAnnotSrc * self)
-{
-  guint capacity = MAX (self->cfg->prefetch * 4, MIN_CACHE_SIZE);
-
-  while (g_hash_table_size (self->cache) > capacity) {
-    GHashTableIter iter;
-    gpointer value;
-    Entry *oldest = NULL;
-
-    g_hash_table_iter_init (&iter, self->cache);
-    while (g_hash_table_iter_next (&iter, NULL, &value)) {
-      Entry *e = value;
-
-      if (e->in_flight || e->state == ENTRY_NEW || e->refresh_queued)
-        continue;
-      if (oldest == NULL || e->last_use < oldest->last_use)
-        oldest = e;
-    }
-    if (oldest == NULL)
-      break;
-    g_hash_table_remove (self->cache, oldest->asset_id);
-  }
-}
-
-static void
-worker_finish (GstViAnnotSrc * self)
-{
-  /* The client was created on this thread, with its soup session: it
-   * goes away here too. */
-  g_clear_object (&self->client);
-  gst_vi_annot_worker_quit (self->worker);
-}
-
-static void
-_fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  FetchData *fd = user_data;
-  GstViAnnotSrc *self = fd->self;
-  GError *error = NULL;
-  GPtrArray *annotations;
-  GstViAnnotSet *set = NULL, *old = NULL;
-  Entry *entry;
-  gboolean post_warning = FALSE;
-  guint count = 0;
-
-  annotations = vi_client_list_all_annotations_finish (VI_CLIENT (source),
-      result, &error);
-  if (annotations != NULL) {
-    count = annotations->len;
-    set = gst_vi_annot_set_new_from_annotations (self->cfg->dataset_id,
-        fd->asset_id, annotations);
-    g_ptr_array_unref (annotations);
-  }
-
-  g_mutex_lock (&self->lock);
-  self->in_flight--;
-  entry = g_hash_table_lookup (self->cache, fd->asset_id);
-  if (entry != NULL) {
-    entry->in_flight = FALSE;
-    if (set != NULL) {
-      old = entry->set;
-      entry->set = set;
-      set = NULL;
-      entry->state = ENTRY_READY;
-      entry->fetched_at = g_get_monotonic_time ();
-      if (fd->refresh)
-        self->n_refreshes++;
-    } else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      if (entry->set == NULL)
-        entry->state = ENTRY_NEW;
-    } else if (entry->set != NULL) {
-      /* A refresh failed: keep what we have. */
-      self->n_fetch_errors++;
-      entry->fetched_at = g_get_monotonic_time ();
-      post_warning = !self->warned_refresh;
-      self->warned_refresh = TRUE;
-    } else {
-      /* Reported when a frame asks for this asset, not before: a
-       * prefetch past the end of the stream is no error. */
-      self->n_fetch_errors++;
-      entry->state = ENTRY_FAILED;
-      g_clear_error (&entry->error);
-      entry->error = g_error_copy (error);
-    }
-  }
-  g_cond_broadcast (&self->cond);
-  if (!self->shutting_down)
-    schedule_pump_locked (self);
-  g_mutex_unlock (&self->lock);
-
-  if (old != NULL)
-    gst_vi_annot_set_unref (old);
-  if (set != NULL)
-    gst_vi_annot_set_unref (set);
-
-  if (annotations != NULL) {
-    post_fetched (self, fd->asset_id, count, fd->start_time, fd->refresh);
-  } else if (post_warning) {
-    post_fetch_error (self, error, fd->asset_id, TRUE);
-  } else if (error != NULL && !g_error_matches (error, G_IO_ERROR,
-          G_IO_ERROR_CANCELLED)) {
-    GST_INFO_OBJECT (self, "fetching '%s' failed: %s", fd->asset_id,
-        error->message);
-  }
-
-  g_clear_error (&error);
-  g_free (fd->asset_id);
-  g_free (fd);
-
-  if (self->shutting_down && self->in_flight == 0)
-    worker_finish (self);
-}
-
-/* Starts queued fetches, up to prefetch in flight. */
-static gboolean
-_worker_pump_cb (gpointer user_data)
-{
-  GstViAnnotSrc *self = user_data;
-  guint max_in_flight = self->cfg->template_mode ? self->cfg->prefetch : 1;
-
-  g_mutex_lock (&self->lock);
-  self->pump_scheduled = FALSE;
-  while (!self->shutting_down && self->client != NULL &&
-      self->in_flight < max_in_flight) {
-    QueueItem *item = g_queue_pop_head (&self->queue);
-    Entry *entry;
-    FetchData *fd;
-
-    if (item == NULL)
-      break;
-    entry = g_hash_table_lookup (self->cache, item->asset_id);
-    if (entry == NULL || entry->in_flight) {
-      queue_item_free (item);
-      continue;
-    }
-    /* Live template mode: frames that went by need nothing. */
-    if (item->frame != G_MAXUINT64 && item->frame < self->current_frame &&
-        entry->state == ENTRY_NEW) {
-      g_hash_table_remove (self->cache, item->asset_id);
-      queue_item_free (item);
-      continue;
-    }
-
-    fd = g_new0 (FetchData, 1);
-    fd->self = self;
-    fd->asset_id = g_strdup (item->asset_id);
-    fd->start_time = g_get_monotonic_time ();
-    fd->refresh = entry->set != NULL;
-    entry->in_flight = TRUE;
-    entry->refresh_queued = FALSE;
-    if (entry->state == ENTRY_NEW)
-      entry->state = ENTRY_FETCHING;
-    self->in_flight++;
-    self->n_fetches++;
-    queue_item_free (item);
-
-    GST_LOG_OBJECT (self, "fetching '%s'", fd->asset_id);
-    vi_client_list_all_annotations_async (self->client,
-        self->cfg->dataset_id, fd->asset_id, self->cfg->page_size,
-        self->cancellable, _fetch_done_cb, fd);
-  }
-  g_mutex_unlock (&self->lock);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Location mode: reads the whole file into an immutable table of sets,
- * swapped in under the lock. */
-static gboolean
-_worker_load_cb (gpointer user_data)
-{
-  GstViAnnotSrc *self = user_data;
-  const GstViAnnotSrcConfig *cfg = self->cfg;
-  ViJsonlReader *reader;
-  GError *error = NULL;
-  GHashTable *groups = NULL, *table = NULL, *old_table = NULL;
-  GPtrArray *order = NULL;
-  gchar *first = NULL;
-  gint64 start_time = g_get_monotonic_time ();
-  gboolean refresh;
-  guint n_records = 0, i;
-
-  if (self->shutting_down)
-    return G_SOURCE_REMOVE;
-
-  reader = vi_jsonl_reader_new_for_path (cfg->location, &error);
-  if (reader == NULL)
-    goto failed;
-  vi_jsonl_reader_set_error_mode (reader, VI_JSONL_ERROR_MODE_WARN);
-
-  groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) g_ptr_array_unref);
-  order = g_ptr_array_new_with_free_func (g_free);
-  for (;;) {
-    ViJsonlRecord *record = vi_jsonl_reader_next (reader, self->cancellable,
-        &error);
-    const gchar *asset;
-    GPtrArray *records;
-
-    if (record == NULL)
-      break;
-    n_records++;
-    asset = vi_jsonl_record_get_asset_id (record);
-    if (asset == NULL)
-      asset = "";
-    records = g_hash_table_lookup (groups, asset);
-    if (records == NULL) {
-      records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-          vi_jsonl_record_unref);
-      g_hash_table_insert (groups, g_strdup (asset), records);
-      g_ptr_array_add (order, g_strdup (asset));
-    }
-    g_ptr_array_add (records, record);
-  }
-  g_object_unref (reader);
-  if (error != NULL)
-    goto failed;
-
-  table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) local_asset_free);
-  for (i = 0; i < order->len; i++) {
-    const gchar *asset = g_ptr_array_index (order, i);
-    GPtrArray *records = g_hash_table_lookup (groups, asset);
-    LocalAsset *la = g_new0 (LocalAsset, 1);
-
-    la->set = gst_vi_annot_set_new_from_records (cfg->dataset_id, asset,
-        records);
-    la->count = records->len;
-    g_hash_table_insert (table, g_strdup (asset), la);
-  }
-  if (order->len > 0)
-    first = g_strdup (g_ptr_array_index (order, 0));
-  g_ptr_array_unref (order);
-  g_hash_table_unref (groups);
-
-  g_mutex_lock (&self->lock);
-  refresh = self->local_table != NULL;
-  old_table = self->local_table;
-  self->local_table = table;
-  g_free (self->local_first_asset);
-  self->local_first_asset = first;
-  if (refresh)
-    self->n_refreshes++;
-  self->n_fetches++;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  if (old_table != NULL)
-    g_hash_table_unref (old_table);
-
-  {
-    const gchar *asset = cfg->asset_id;
-    guint count = n_records;
-
-    if (asset == NULL && !cfg->template_mode)
-      asset = first;
-    if (asset != NULL && !cfg->template_mode) {
-      LocalAsset *la = g_hash_table_lookup (table, asset);
-      count = la ? la->count : 0;
-    }
-    post_fetched (self, cfg->template_mode ? NULL : asset, count, start_time,
-        refresh);
-  }
-
-  return G_SOURCE_REMOVE;
-
-failed:
-  if (order != NULL)
-    g_ptr_array_unref (order);
-  if (groups != NULL)
-    g_hash_table_unref (groups);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_clear_error (&error);
-    return G_SOURCE_REMOVE;
-  }
-  g_mutex_lock (&self->lock);
-  self->n_fetch_errors++;
-  if (self->local_table == NULL && self->load_error == NULL) {
-    self->load_error = error;
-    error = NULL;
-  }
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  if (error != NULL) {
-    /* A reload failed: keep the previous annotations. */
-    post_fetch_error (self, error, NULL, TRUE);
-    g_clear_error (&error);
-  }
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-_worker_refresh_cb (gpointer user_data)
-{
-  GstViAnnotSrc *self = user_data;
-
-  if (self->shutting_down)
-    return G_SOURCE_REMOVE;
-
-  if (self->cfg->location != NULL) {
-    _worker_load_cb (self);
-  } else if (!self->cfg->template_mode) {
-    Entry *entry;
-
-    g_mutex_lock (&self->lock);
-    entry = g_hash_table_lookup (self->cache, self->cfg->asset_id);
-    if (entry != NULL && entry->state != ENTRY_NEW)
-      request_refresh_locked (self, entry);
-    g_mutex_unlock (&self->lock);
-  }
-
-  return G_SOURCE_CONTINUE;
-}
-
-typedef struct
-{
-  GstViAnnotSrc *self;
-  GError *error;
-  gboolean done;
-} SetupData;
-
-/* Runs on the worker: creates the client there (no network), then starts
- * the first fetch so that it overlaps the preroll. */
-static gboolean
-_worker_setup_cb (gpointer user_data)
-{
-  SetupData *sd = user_data;
-  GstViAnnotSrc *self = sd->self;
-  const GstViAnnotSrcConfig *cfg = self->cfg;
-  GError *error = NULL;
-
-  if (cfg->location == NULL) {
-    self->client = vi_client_new (cfg->endpoint, cfg->secret_key,
-        cfg->organization_id, cfg->config_file, &error);
-  }
-
-  if (error == NULL) {
-    if (cfg->refresh_interval > 0 && (cfg->location != NULL ||
-            !cfg->template_mode))
-      self->refresh_source = gst_vi_annot_worker_add_timeout (self->worker,
-          cfg->refresh_interval * 1000, _worker_refresh_cb, self, NULL);
-
-    if (cfg->location != NULL) {
-      gst_vi_annot_worker_invoke (self->worker, _worker_load_cb, self, NULL);
-    } else {
-      g_mutex_lock (&self->lock);
-      if (!cfg->template_mode) {
-        request_asset_locked (self, cfg->asset_id, G_MAXUINT64);
-      } else {
-        guint i;
-
-        for (i = 0; i < cfg->prefetch; i++) {
-          gchar *asset = format_asset_id (cfg, i);
-
-          request_asset_locked (self, asset, i);
-          g_free (asset);
-        }
-        self->next_prefetch = cfg->prefetch;
-      }
-      g_mutex_unlock (&self->lock);
-    }
-  }
-
-  g_mutex_lock (&self->lock);
-  sd->error = error;
-  sd->done = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-_worker_shutdown_cb (gpointer user_data)
-{
-  GstViAnnotSrc *self = user_data;
-
-  self->shutting_down = TRUE;
-  if (self->refresh_source != NULL) {
-    g_source_destroy (self->refresh_source);
-    g_clear_pointer (&self->refresh_source, g_source_unref);
-  }
-  if (self->in_flight == 0)
-    worker_finish (self);
-
-  return G_SOURCE_REMOVE;
-}
-
 /* ------------------------------------------------------------------ */
 /* streaming thread */
-
-/* Called with the lock.  Returns a ref to the set of asset_id when there
- * is one; *done when waiting longer would not help; *error when fetching
- * the annotations of this frame failed. */
-static GstViAnnotSet *
-lookup_set_locked (GstViAnnotSrc * self, const gchar * asset_id,
-    guint64 frame, gboolean * done, GError ** error)
-{
-  const GstViAnnotSrcConfig *cfg = self->cfg;
-
-  *done = FALSE;
-
-  if (cfg->location != NULL) {
-    LocalAsset *la;
-
-    if (self->load_error != NULL) {
-      *done = TRUE;
-      *error = g_error_copy (self->load_error);
-      return NULL;
-    }
-    if (self->local_table == NULL)
-      return NULL;
-    *done = TRUE;
-    if (asset_id == NULL)
-      asset_id = self->local_first_asset;
-    if (asset_id == NULL)
-      return NULL;
-    la = g_hash_table_lookup (self->local_table, asset_id);
-    if (la == NULL) {
-      /* An explicit asset must be there; frames of a template may have
-       * no annotations. */
-      if (!cfg->template_mode)
-        *error = g_error_new (VI_ERROR, VI_ERROR_NOT_FOUND,
-            "asset \"%s\" is not in \"%s\"", asset_id, cfg->location);
-      return NULL;
-    }
-    return gst_vi_annot_set_ref (la->set);
-  } else {
-    Entry *entry = g_hash_table_lookup (self->cache, asset_id);
-
-    if (entry == NULL) {
-      /* Evicted, or a jump in the stream: ask for it now. */
-      entry = request_asset_locked (self, asset_id, frame);
-    }
-    entry->last_use = ++self->use_clock;
-    if (entry->state == ENTRY_FAILED) {
-      *done = TRUE;
-      if (entry->error != NULL)
-        *error = g_error_copy (entry->error);
-      return NULL;
-    }
-    if (entry->set == NULL)
-      return NULL;
-    *done = TRUE;
-    if (cfg->template_mode && cfg->refresh_interval > 0 &&
-        g_get_monotonic_time () - entry->fetched_at >
-        (gint64) cfg->refresh_interval * G_USEC_PER_SEC)
-      request_refresh_locked (self, entry);
-    return gst_vi_annot_set_ref (entry->set);
-  }
-}
-
-/* Called with the lock: queues the assets of the frames ahead. */
-static void
-prefetch_locked (GstViAnnotSrc * self, guint64 frame)
-{
-  const GstViAnnotSrcConfig *cfg = self->cfg;
-
-  if (frame < self->current_frame || frame > self->next_prefetch)
-    self->next_prefetch = frame;
-  self->current_frame = frame;
-
-  while (self->next_prefetch < frame + cfg->prefetch) {
-    gchar *asset = format_asset_id (cfg, self->next_prefetch);
-
-    request_asset_locked (self, asset, self->next_prefetch);
-    g_free (asset);
-    self->next_prefetch++;
-  }
-  evict_locked (self);
-}
 
 static gboolean
 query_is_live (GstViAnnotSrc * self)
@@ -1475,18 +575,46 @@ query_is_live (GstViAnnotSrc * self)
   return live;
 }
 
+/* A request refused or a file unusable, a frame that cannot be numbered:
+ * an error that stops the stream, or with on-error=warn one warning per
+ * run.  Returns the flow to return. */
+static GstFlowReturn
+fail_or_warn (GstViAnnotSrc * self, const GError * error,
+    const gchar * asset_id, gboolean request)
+{
+  gboolean warn = self->cfg.on_error == GST_VI_ANNOT_ON_ERROR_WARN;
+
+  if (warn && self->warned)
+    return GST_FLOW_OK;
+
+  if (request)
+    gst_vi_annot_post_request_error (GST_ELEMENT_CAST (self),
+        warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, error, asset_id,
+        &self->error_ctx);
+  else
+    gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self),
+        warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, error, NULL);
+
+  if (warn) {
+    self->warned = TRUE;
+    return GST_FLOW_OK;
+  }
+  self->error_posted = TRUE;
+  return GST_FLOW_ERROR;
+}
+
 static GstFlowReturn
 gst_vi_annot_src_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (trans);
-  const GstViAnnotSrcConfig *cfg = self->cfg;
   GstViAnnotSet *set = NULL;
   GError *error = NULL;
-  gchar *asset_id = NULL;
-  guint64 frame;
-  gint64 deadline = 0;
-  gboolean done, timed_out = FALSE, missed = FALSE;
-  gboolean warn = cfg->on_error == GST_VI_ANNOT_SRC_ON_ERROR_WARN;
+  gchar *asset_alloc = NULL;
+  const gchar *asset_id;
+  guint64 index = 0;
+  gboolean template_mode = gst_vi_annot_frame_map_is_template (self->map);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstViAnnotLookup res;
 
   if (self->error_posted)
     return GST_FLOW_ERROR;
@@ -1496,113 +624,67 @@ gst_vi_annot_src_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->live_checked = TRUE;
   }
 
-  frame = GST_BUFFER_OFFSET_IS_VALID (buf) ? GST_BUFFER_OFFSET (buf) :
-      self->frame_count;
-  self->frame_count++;
+  if (template_mode) {
+    switch (gst_vi_annot_frame_map_index (self->map, &trans->segment,
+            GST_VIDEO_INFO_FPS_N (&self->info),
+            GST_VIDEO_INFO_FPS_D (&self->info), buf, &index, &error)) {
+      case GST_VI_ANNOT_FRAME_INDEX_OK:
+        break;
+      case GST_VI_ANNOT_FRAME_INDEX_OUTSIDE:
+        GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is before the stream's "
+            "start: no asset", buf);
+        return GST_FLOW_OK;
+      case GST_VI_ANNOT_FRAME_INDEX_FAILED:
+      default:
+        gst_vi_annot_store_count_unmapped (self->store);
+        ret = fail_or_warn (self, error, NULL, FALSE);
+        g_clear_error (&error);
+        return ret;
+    }
+    asset_id = asset_alloc = gst_vi_annot_frame_map_format (self->map,
+        index);
+  } else {
+    asset_id = gst_vi_annot_frame_map_get_asset_id (self->map);
+  }
 
-  if (cfg->template_mode)
-    asset_id = format_asset_id (cfg, frame);
-  else if (cfg->asset_id != NULL)
-    asset_id = g_strdup (cfg->asset_id);
+  res = gst_vi_annot_store_get (self->store, asset_id, index, template_mode,
+      self->live ? 0 : (gint64) self->cfg_max_wait * G_TIME_SPAN_MILLISECOND,
+      &set, &error);
 
-  g_mutex_lock (&self->lock);
-  if (cfg->template_mode && cfg->location == NULL)
-    prefetch_locked (self, frame);
-  self->n_frames++;
-
-  for (;;) {
-    if (self->flushing)
-      goto flushing;
-    set = lookup_set_locked (self, asset_id, frame, &done, &error);
-    if (done)
+  switch (res) {
+    case GST_VI_ANNOT_LOOKUP_FLUSHING:
+      GST_DEBUG_OBJECT (self, "flushing");
+      ret = GST_FLOW_FLUSHING;
       break;
-    if (self->live || cfg->max_wait == 0) {
-      missed = TRUE;
+    case GST_VI_ANNOT_LOOKUP_FAILED:
+      ret = fail_or_warn (self, error, asset_id, TRUE);
+      break;
+    case GST_VI_ANNOT_LOOKUP_TIMED_OUT:
+      GST_WARNING_OBJECT (self, "no annotations for frame %" G_GUINT64_FORMAT
+          " ('%s') after %u ms", index, GST_STR_NULL (asset_id),
+          self->cfg_max_wait);
+      break;
+    case GST_VI_ANNOT_LOOKUP_READY:{
+      GstViAnnotMeta *meta = gst_buffer_add_vi_annot_meta (buf, set);
+
+      if (meta != NULL && self->have_info &&
+          g_atomic_int_get (&self->attach_roi_meta))
+        gst_vi_annot_meta_add_roi_metas (meta, buf, &self->info);
+      gst_vi_annot_set_unref (set);
       break;
     }
-    if (deadline == 0)
-      deadline = g_get_monotonic_time () +
-          (gint64) cfg->max_wait * G_TIME_SPAN_MILLISECOND;
-    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " waits for '%s'",
-        frame, GST_STR_NULL (asset_id));
-    if (!g_cond_wait_until (&self->cond, &self->lock, deadline)) {
-      if (self->flushing)
-        goto flushing;
-      set = lookup_set_locked (self, asset_id, frame, &done, &error);
-      timed_out = !done;
+    default:
       break;
-    }
   }
 
-  if (missed)
-    self->n_missed++;
-  if (timed_out)
-    self->n_timed_out++;
-  if (set != NULL)
-    self->n_annotated++;
-  /* on-error=warn: one warning per run, not one per frame. */
-  if (error != NULL && warn) {
-    if (self->warned)
-      g_clear_error (&error);
-    self->warned = TRUE;
-  }
-  g_mutex_unlock (&self->lock);
-
-  if (error != NULL) {
-    post_fetch_error (self, error, asset_id, warn);
-    g_clear_error (&error);
-    if (!warn) {
-      self->error_posted = TRUE;
-      g_clear_pointer (&set, gst_vi_annot_set_unref);
-      g_free (asset_id);
-      return GST_FLOW_ERROR;
-    }
-  }
-
-  if (timed_out)
-    GST_WARNING_OBJECT (self, "no annotations for frame %" G_GUINT64_FORMAT
-        " ('%s') after %u ms", frame, GST_STR_NULL (asset_id), cfg->max_wait);
-
-  if (set != NULL) {
-    GstViAnnotMeta *meta = gst_buffer_add_vi_annot_meta (buf, set);
-
-    if (meta != NULL && self->have_info &&
-        g_atomic_int_get (&self->attach_roi_meta))
-      gst_vi_annot_meta_add_roi_metas (meta, buf, &self->info);
-    gst_vi_annot_set_unref (set);
-  }
-  g_free (asset_id);
-
-  return GST_FLOW_OK;
-
-flushing:
-  g_mutex_unlock (&self->lock);
-  g_clear_pointer (&set, gst_vi_annot_set_unref);
   g_clear_error (&error);
-  g_free (asset_id);
-  GST_DEBUG_OBJECT (self, "flushing");
-  return GST_FLOW_FLUSHING;
+  g_free (asset_alloc);
+
+  return ret;
 }
 
 /* ------------------------------------------------------------------ */
 /* vfuncs */
-
-static void
-gst_vi_annot_src_unlock (GstViAnnotSrc * self)
-{
-  g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-static void
-gst_vi_annot_src_unlock_stop (GstViAnnotSrc * self)
-{
-  g_mutex_lock (&self->lock);
-  self->flushing = FALSE;
-  g_mutex_unlock (&self->lock);
-}
 
 static GstStateChangeReturn
 gst_vi_annot_src_change_state (GstElement * element,
@@ -1611,13 +693,11 @@ gst_vi_annot_src_change_state (GstElement * element,
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (element);
 
   switch (transition) {
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      gst_vi_annot_src_unlock_stop (self);
-      break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* The streaming thread may wait for annotations while holding the
        * stream lock that deactivating the pads needs. */
-      gst_vi_annot_src_unlock (self);
+      if (self->store != NULL)
+        gst_vi_annot_store_set_flushing (self->store, TRUE);
       break;
     default:
       break;
@@ -1626,91 +706,100 @@ gst_vi_annot_src_change_state (GstElement * element,
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
+static void
+free_run_state (GstViAnnotSrc * self)
+{
+  gst_vi_annot_config_clear (&self->cfg);
+  g_clear_pointer (&self->cfg_location, g_free);
+  g_clear_pointer (&self->map, gst_vi_annot_frame_map_free);
+  g_clear_pointer (&self->service, g_free);
+}
+
 static gboolean
 gst_vi_annot_src_start (GstBaseTransform * trans)
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (trans);
-  GstViAnnotSrcConfig *cfg = g_new0 (GstViAnnotSrcConfig, 1);
-  SetupData sd = { self, NULL, FALSE };
-  gchar *reason = NULL;
-  gchar *asset_id_template;
+  GstViAnnotFrameMapProps map_props;
+  GstViAnnotStore *store;
+  GError *error = NULL;
+  const gchar *property;
+  guint page_size, prefetch, refresh_interval;
+  gchar *map_text;
 
   GST_OBJECT_LOCK (self);
-  cfg->location = g_strdup (self->location);
-  cfg->dataset_id = g_strdup (self->dataset_id);
-  cfg->asset_id = g_strdup (self->asset_id);
-  asset_id_template = g_strdup (self->asset_id_template);
-  cfg->endpoint = g_strdup (self->endpoint);
-  cfg->organization_id = g_strdup (self->organization_id);
-  cfg->secret_key = g_strdup (self->secret_key);
-  cfg->config_file = g_strdup (self->config_file);
-  cfg->page_size = self->page_size;
-  cfg->refresh_interval = self->refresh_interval;
-  cfg->prefetch = self->prefetch;
-  cfg->max_wait = self->max_wait;
-  cfg->on_error = self->on_error;
+  self->cfg_location = g_strdup (self->location);
+  gst_vi_annot_config_copy (&self->config, &self->cfg);
+  map_props = self->map_props;
+  map_props.asset_id = g_strdup (self->map_props.asset_id);
+  map_props.asset_id_template = g_strdup (self->map_props.asset_id_template);
+  page_size = self->page_size;
+  prefetch = self->prefetch;
+  refresh_interval = self->refresh_interval;
+  self->cfg_max_wait = self->max_wait;
   GST_OBJECT_UNLOCK (self);
 
-  if (cfg->location == NULL && cfg->dataset_id == NULL)
+  if (self->cfg_location == NULL && self->cfg.dataset_id == NULL)
     goto no_source;
-  if (cfg->location == NULL && cfg->asset_id == NULL &&
-      asset_id_template == NULL)
+  if (self->cfg_location != NULL && self->cfg.dataset_id != NULL)
+    goto both_sources;
+  property = gst_vi_annot_config_first_connection_property (&self->cfg);
+  if (self->cfg_location != NULL && property != NULL)
+    goto connection_without_dataset;
+  if (self->cfg.dataset_id != NULL && map_props.asset_id == NULL &&
+      map_props.asset_id_template == NULL)
     goto no_asset;
-  if (cfg->asset_id != NULL && asset_id_template != NULL)
-    goto both_assets;
-  if (asset_id_template != NULL) {
-    if (!parse_template (asset_id_template, cfg, &reason))
-      goto bad_template;
-    cfg->template_mode = TRUE;
-  }
-  if (cfg->location != NULL &&
-      !g_file_test (cfg->location, G_FILE_TEST_IS_REGULAR))
+  self->map = gst_vi_annot_frame_map_new (&map_props, &error);
+  gst_vi_annot_frame_map_props_clear (&map_props);
+  if (self->map == NULL)
+    goto config_error;
+  if (self->cfg_location != NULL &&
+      !g_file_test (self->cfg_location, G_FILE_TEST_IS_REGULAR))
     goto no_file;
-  if (cfg->dataset_id != NULL &&
-      !vi_validate_id ("dataset-id", cfg->dataset_id, NULL))
-    goto bad_dataset;
+  if (!gst_vi_annot_config_validate (&self->cfg, &error))
+    goto config_error;
 
-  GST_DEBUG_OBJECT (self, "starting: %s %s, asset %s%s",
-      cfg->location ? "location" : "dataset",
-      cfg->location ? cfg->location : cfg->dataset_id,
-      cfg->template_mode ? "template " : "",
-      cfg->template_mode ? asset_id_template : GST_STR_NULL (cfg->asset_id));
-  g_free (asset_id_template);
+  self->error_ctx.config = self->cfg_location ? NULL : &self->cfg;
+  self->error_ctx.location = self->cfg_location;
+  self->error_ctx.asset_property =
+      gst_vi_annot_frame_map_is_template (self->map) ? "asset-id-template" :
+      "asset-id";
+  self->error_ctx.action = "fetch the annotations of";
+  self->error_ctx.access = "read";
+  self->error_ctx.io_error = GST_RESOURCE_ERROR_OPEN_READ;
 
-  self->cfg = cfg;
-  self->cancellable = g_cancellable_new ();
-  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-      (GDestroyNotify) entry_free);
-  self->shutting_down = FALSE;
-  self->in_flight = 0;
-  self->warned_refresh = FALSE;
   self->live_checked = FALSE;
-  self->frame_count = 0;
-  self->next_prefetch = 0;
   self->error_posted = FALSE;
-  self->have_info = FALSE;
-
-  g_mutex_lock (&self->lock);
-  self->flushing = FALSE;
   self->warned = FALSE;
-  self->current_frame = 0;
-  self->use_clock = 0;
-  self->n_frames = self->n_annotated = self->n_missed = 0;
-  self->n_timed_out = self->n_fetches = self->n_fetch_errors = 0;
-  self->n_refreshes = 0;
-  g_mutex_unlock (&self->lock);
+  self->have_info = FALSE;
 
   /* Only a thread is started here: the client is created on it (reading
    * credentials, no network) and the first fetch begins there. */
   self->worker = gst_vi_annot_worker_new ("viannotsrc");
-  gst_vi_annot_worker_invoke (self->worker, _worker_setup_cb, &sd, NULL);
-  g_mutex_lock (&self->lock);
-  while (!sd.done)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  if (self->cfg_location == NULL) {
+    if (!gst_vi_annot_worker_create_client (self->worker, &self->cfg,
+            &error))
+      goto no_client;
+    self->service = gst_vi_annot_config_describe (&self->cfg,
+        gst_vi_annot_worker_get_client (self->worker));
+    self->error_ctx.service = self->service;
+    store = gst_vi_annot_fetcher_new (GST_ELEMENT_CAST (self), self->worker,
+        &self->cfg, self->map, &self->error_ctx, page_size, prefetch,
+        refresh_interval);
+  } else {
+    store = gst_vi_annot_local_new (GST_ELEMENT_CAST (self), self->worker,
+        self->cfg_location, self->map, refresh_interval);
+  }
 
-  if (sd.error != NULL)
-    goto no_client;
+  map_text = gst_vi_annot_frame_map_to_string (self->map);
+  GST_DEBUG_OBJECT (self, "started: %s %s, %s; %s",
+      self->cfg_location ? "location" : "dataset",
+      self->cfg_location ? self->cfg_location : self->cfg.dataset_id,
+      map_text, self->service ? self->service : "no network");
+  g_free (map_text);
+
+  GST_OBJECT_LOCK (self);
+  self->store = store;
+  GST_OBJECT_UNLOCK (self);
 
   return TRUE;
 
@@ -1722,60 +811,65 @@ no_source:
             "location."), (NULL));
     goto fail;
   }
+both_sources:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("location and dataset-id are exclusive: set only one (location "
+            "reads a local JSONL file, dataset-id the Vi API)."), (NULL));
+    goto fail;
+  }
+connection_without_dataset:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s only applies to dataset-id: location reads a local file, "
+            "without credentials.", property), (NULL));
+    goto fail;
+  }
 no_asset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("dataset-id \"%s\" needs asset-id or asset-id-template.",
-            cfg->dataset_id), (NULL));
+            self->cfg.dataset_id), (NULL));
     goto fail;
   }
-both_assets:
+config_error:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("asset-id and asset-id-template are exclusive: set only one."),
-        (NULL));
-    goto fail;
-  }
-bad_template:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid asset-id-template \"%s\": %s.", asset_id_template, reason),
-        (NULL));
-    g_free (reason);
+    gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self), GST_MESSAGE_ERROR,
+        error, NULL);
+    g_clear_error (&error);
     goto fail;
   }
 no_file:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
         ("Annotation file \"%s\" does not exist or is not a file.",
-            cfg->location), GST_ERROR_SYSTEM);
+            self->cfg_location), GST_ERROR_SYSTEM);
     goto fail;
   }
-bad_dataset:
+no_client:
   {
-    GError *error = NULL;
+    gchar *key = gst_vi_annot_config_describe_origin (&self->cfg,
+        GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
+    gchar *org = gst_vi_annot_config_describe_origin (&self->cfg,
+        GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
+    gchar *service = gst_vi_annot_config_describe (&self->cfg, NULL);
 
-    vi_validate_id ("dataset-id", cfg->dataset_id, &error);
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid dataset-id \"%s\".", cfg->dataset_id), ("%s",
-            error->message));
+        ("Could not set up the Vi API client: %s (secret key from %s, "
+            "organization id from %s).", error->message, key, org),
+        ("%s", service));
+    g_free (key);
+    g_free (org);
+    g_free (service);
     g_clear_error (&error);
+    gst_vi_annot_worker_quit (self->worker);
+    g_clear_pointer (&self->worker, gst_vi_annot_worker_free);
     goto fail;
   }
 fail:
   {
-    g_free (asset_id_template);
-    config_free (cfg);
-    return FALSE;
-  }
-no_client:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not set up the Vi API client: %s", sd.error->message),
-        ("endpoint %s, organization %s", GST_STR_NULL (cfg->endpoint),
-            GST_STR_NULL (cfg->organization_id)));
-    g_clear_error (&sd.error);
-    gst_vi_annot_src_stop (trans);
+    gst_vi_annot_frame_map_props_clear (&map_props);
+    free_run_state (self);
     return FALSE;
   }
 }
@@ -1784,31 +878,24 @@ static gboolean
 gst_vi_annot_src_stop (GstBaseTransform * trans)
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (trans);
-  GHashTable *local_table;
+  GstViAnnotStore *store;
 
   if (self->worker == NULL)
     return TRUE;
 
   GST_DEBUG_OBJECT (self, "stopping");
-  gst_vi_annot_src_unlock (self);
-  g_cancellable_cancel (self->cancellable);
-  gst_vi_annot_worker_invoke (self->worker, _worker_shutdown_cb, self, NULL);
-  gst_vi_annot_worker_free (self->worker);
-  self->worker = NULL;
+  gst_vi_annot_store_stop (self->store);
+  /* Returns once the worker is done with the store and the client. */
+  g_clear_pointer (&self->worker, gst_vi_annot_worker_free);
 
-  g_mutex_lock (&self->lock);
-  g_queue_clear_full (&self->queue, (GDestroyNotify) queue_item_free);
-  g_clear_pointer (&self->cache, g_hash_table_unref);
-  local_table = g_steal_pointer (&self->local_table);
-  g_clear_pointer (&self->local_first_asset, g_free);
-  g_clear_error (&self->load_error);
-  self->pump_scheduled = FALSE;
-  g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  store = self->store;
+  self->store = NULL;
+  self->last_stats = store->stats;
+  GST_OBJECT_UNLOCK (self);
 
-  if (local_table != NULL)
-    g_hash_table_unref (local_table);
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->cfg, config_free);
+  gst_vi_annot_store_free (store);
+  free_run_state (self);
 
   return TRUE;
 }
@@ -1819,15 +906,18 @@ gst_vi_annot_src_set_caps (GstBaseTransform * trans, GstCaps * incaps,
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (trans);
 
-  /* Boxes are converted per frame from these: a caps change mid-stream
-   * gives the next frames the new size. */
+  /* Boxes are converted per frame from these, and frames numbered with
+   * their framerate: a caps change mid-stream applies to the next
+   * frames. */
   self->have_info = gst_video_info_from_caps (&self->info, incaps);
-  if (!self->have_info)
+  if (!self->have_info) {
     GST_WARNING_OBJECT (self, "no video info in %" GST_PTR_FORMAT
         ", not attaching ROI metas", incaps);
-  else
-    GST_DEBUG_OBJECT (self, "frames are %dx%d", self->info.width,
-        self->info.height);
+    gst_video_info_init (&self->info);
+  } else {
+    GST_DEBUG_OBJECT (self, "frames are %dx%d at %d/%d", self->info.width,
+        self->info.height, self->info.fps_n, self->info.fps_d);
+  }
 
   return TRUE;
 }
@@ -1839,10 +929,12 @@ gst_vi_annot_src_sink_event (GstBaseTransform * trans, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_FLUSH_START:
-      gst_vi_annot_src_unlock (self);
+      if (self->store != NULL)
+        gst_vi_annot_store_set_flushing (self->store, TRUE);
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_vi_annot_src_unlock_stop (self);
+      if (self->store != NULL)
+        gst_vi_annot_store_set_flushing (self->store, FALSE);
       break;
     case GST_EVENT_STREAM_START:
       self->live_checked = FALSE;

@@ -13,6 +13,8 @@ struct _GstViAnnotWorker
   GMainContext *context;
   GMainLoop *loop;
 
+  ViClient *client;             /* created, used and released here */
+
   GMutex lock;
   GCond cond;
   gboolean running;
@@ -50,6 +52,10 @@ _worker_thread_func (gpointer user_data)
    * sources) is dispatched here, still on this thread. */
   while (g_main_context_iteration (worker->context, FALSE));
 
+  /* Whoever quit the loop made sure no request is in flight. */
+  g_clear_object (&worker->client);
+  while (g_main_context_iteration (worker->context, FALSE));
+
   g_main_context_pop_thread_default (worker->context);
 
   return NULL;
@@ -73,6 +79,66 @@ gst_vi_annot_worker_new (const gchar * name)
   g_mutex_unlock (&worker->lock);
 
   return worker;
+}
+
+typedef struct
+{
+  GstViAnnotWorker *worker;
+  const GstViAnnotConfig *cfg;
+  GError *error;
+  gboolean done;
+} CreateClient;
+
+static gboolean
+_create_client_cb (gpointer user_data)
+{
+  CreateClient *cc = user_data;
+  GstViAnnotWorker *worker = cc->worker;
+  ViClient *client;
+  GError *error = NULL;
+
+  client = gst_vi_annot_config_new_client (cc->cfg, &error);
+
+  g_mutex_lock (&worker->lock);
+  g_clear_object (&worker->client);
+  worker->client = client;
+  cc->error = error;
+  cc->done = TRUE;
+  g_cond_broadcast (&worker->cond);
+  g_mutex_unlock (&worker->lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Creates the worker's client on the worker, from @cfg, and waits for it:
+ * only credentials are read (environment, config file), no request is
+ * made. */
+gboolean
+gst_vi_annot_worker_create_client (GstViAnnotWorker * worker,
+    const GstViAnnotConfig * cfg, GError ** error)
+{
+  CreateClient cc = { worker, cfg, NULL, FALSE };
+
+  g_assert (!gst_vi_annot_worker_is_current (worker));
+
+  gst_vi_annot_worker_invoke (worker, _create_client_cb, &cc, NULL);
+  g_mutex_lock (&worker->lock);
+  while (!cc.done)
+    g_cond_wait (&worker->cond, &worker->lock);
+  g_mutex_unlock (&worker->lock);
+
+  if (cc.error != NULL) {
+    g_propagate_error (error, cc.error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The client, on the worker thread only. */
+ViClient *
+gst_vi_annot_worker_get_client (GstViAnnotWorker * worker)
+{
+  return worker->client;
 }
 
 GMainContext *

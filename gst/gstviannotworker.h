@@ -7,17 +7,28 @@
 #define __GST_VI_ANNOT_WORKER_H__
 
 #include <glib.h>
+#include <vi/vi.h>
+
+#include "gstviannotconfig.h"
 
 G_BEGIN_DECLS
 
 /* A thread with its own GMainContext and GMainLoop, the souphttpsrc model:
  * everything that talks to libvi (and through it to libsoup) runs there,
- * so the streaming thread never does network I/O.  Private to the
- * plugin. */
+ * so no streaming thread ever does network I/O.  The ViClient is created
+ * on it, used only from it (async calls, callbacks on its context) and
+ * released on it when the loop has quit.  Private to the plugin. */
 typedef struct _GstViAnnotWorker GstViAnnotWorker;
 
 G_GNUC_INTERNAL
 GstViAnnotWorker *gst_vi_annot_worker_new (const gchar * name);
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_worker_create_client (GstViAnnotWorker * worker,
+    const GstViAnnotConfig * cfg, GError ** error);
+
+G_GNUC_INTERNAL
+ViClient *gst_vi_annot_worker_get_client (GstViAnnotWorker * worker);
 
 G_GNUC_INTERNAL
 GMainContext *gst_vi_annot_worker_get_context (GstViAnnotWorker * worker);

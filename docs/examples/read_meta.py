@@ -13,8 +13,16 @@ for example
 
 prints, for every frame, each grounded phrase with its box in pixels of
 the frame as it reaches the appsink.  Boxes are kept normalized in the meta
-and converted with the caps of the sample, so they follow any scaling done
+and converted for the buffer being read, so they follow any scaling done
 after the annotations were attached.
+
+The call that is right on every buffer is
+GstViAnnotMeta.get_phrase_pixels_for_buffer(index, buffer, info), with the
+VideoInfo of the sample's caps: it honours a GstVideoCropMeta on the buffer
+(videocrop towards an element that accepts crop metas passes the whole
+frame on, with caps of the cropped size and a crop meta), where
+get_phrase_pixels(index, info) alone would give boxes of the uncropped
+frame.
 
 The typelibs come from the install (or, in the build tree, from
 GI_TYPELIB_PATH=build/lib/gst:build/lib/vi).
@@ -35,13 +43,17 @@ def phrases_in_pixels(sample):
     """The grounded phrases of a sample's meta, as a list of
     (phrase, caption, (x_min, y_min, x_max, y_max) in pixels), or None when
     the buffer carries no GstViAnnotMeta."""
-    meta = GstViAnnot.buffer_get_vi_annot_meta(sample.get_buffer())
+    buffer = sample.get_buffer()
+    meta = GstViAnnot.buffer_get_vi_annot_meta(buffer)
     if meta is None:
         return None
     info = GstVideo.VideoInfo.new_from_caps(sample.get_caps())
     out = []
     for i in range(meta.get_n_phrases()):
-        box = meta.get_phrase_pixels(i, info)
+        # Right with or without a crop meta on the buffer.
+        ok, box = meta.get_phrase_pixels_for_buffer(i, buffer, info)
+        if not ok:
+            continue
         caption = meta.get_caption(meta.get_phrase_caption(i))
         out.append((meta.get_phrase(i), caption,
                     (box.x_min, box.y_min, box.x_max, box.y_max)))

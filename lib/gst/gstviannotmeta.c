@@ -59,11 +59,11 @@
 #include "config.h"
 #endif
 
-#include "gstviannotmeta.h"
+#include "gstviannotmeta-private.h"
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_vi_annot_meta_debug);
+GST_DEBUG_CATEGORY (gst_vi_annot_meta_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_meta_debug
 
 static void
@@ -77,43 +77,6 @@ gst_vi_annot_meta_debug_init (void)
     g_once_init_leave (&done, 1);
   }
 }
-
-typedef struct
-{
-  char *phrase;
-  guint caption;
-  int start;
-  int end;
-  ViBBox bbox;
-  char *annotation_id;
-  char *whole_id;
-} GstViAnnotPhrase;
-
-typedef struct
-{
-  char *question;
-  char *answer;
-} GstViAnnotInteraction;
-
-struct _GstViAnnotSet
-{
-  gint ref_count;
-  /* Set once the set has been shared (ref'd or attached to a buffer);
-   * builders refuse to change it from then on. */
-  gint frozen;
-
-  char *dataset_id;
-  char *asset_id;
-  GPtrArray *captions;          /* char * */
-  GArray *phrases;              /* GstViAnnotPhrase */
-  GArray *interactions;         /* GstViAnnotInteraction */
-
-  /* ROI params depend only on the set, not on the frame: built once, on
-   * the first frame that needs them, then copied onto each frame. */
-  gsize roi_ready;
-  GQuark *roi_types;            /* one per phrase */
-  GstStructure **roi_params;    /* two per phrase */
-};
 
 static void
 gst_vi_annot_phrase_clear (gpointer data)
@@ -209,12 +172,7 @@ gst_vi_annot_set_unref (GstViAnnotSet *set)
 
   g_free (set->dataset_id);
   g_free (set->asset_id);
-  if (set->roi_params != NULL) {
-    for (guint i = 0; i < 2 * set->phrases->len; i++)
-      gst_structure_free (set->roi_params[i]);
-  }
-  g_free (set->roi_params);
-  g_free (set->roi_types);
+  gst_vi_annot_set_free_roi_params (set);
   g_ptr_array_unref (set->captions);
   g_array_unref (set->phrases);
   g_array_unref (set->interactions);
@@ -708,23 +666,38 @@ scale_keeps_content_area (const GstVideoInfo *in, const GstVideoInfo *out)
   return to_w == GST_VIDEO_INFO_WIDTH (out);
 }
 
-static gboolean
-gst_vi_annot_meta_transform (GstBuffer *dest, GstMeta *meta,
-    GstBuffer *buffer, GQuark type, gpointer data)
+/**
+ * gst_vi_annot_transform_classify: (skip)
+ * @type: the transform type a #GstMetaTransformFunction was given
+ * @data: its data
+ * @out_info: (out): for %GST_VI_ANNOT_TRANSFORM_SCALE, the output geometry
+ *
+ * The rule both metas of viannot follow: copies of whole frames and scales
+ * or conversions that keep the picture filling the frame are followed;
+ * everything else (byte-range copies, letterbox, crop, flip, rotation,
+ * borders, transforms not known here) drops the meta.
+ *
+ * Returns: what to do
+ */
+GstViAnnotTransform
+gst_vi_annot_transform_classify (GQuark type, gpointer data,
+    const GstVideoInfo **out_info)
 {
-  GstViAnnotMeta *smeta = (GstViAnnotMeta *) meta;
+  *out_info = NULL;
 
   if (GST_META_TRANSFORM_IS_COPY (type)) {
     GstMetaTransformCopy *copy = data;
 
     if (copy->region) {
       /* A byte range of a frame is not a frame. */
-      GST_DEBUG ("dropping meta on a region copy (%" G_GSIZE_FORMAT
+      GST_DEBUG ("dropping on a region copy (%" G_GSIZE_FORMAT
           "+%" G_GSIZE_FORMAT ")", copy->offset, copy->size);
-      return FALSE;
+      return GST_VI_ANNOT_TRANSFORM_DROP;
     }
-    GST_LOG ("copy: sharing set %p", smeta->set);
-  } else if (GST_VIDEO_META_TRANSFORM_IS_SCALE (type)) {
+    return GST_VI_ANNOT_TRANSFORM_COPY;
+  }
+
+  if (GST_VIDEO_META_TRANSFORM_IS_SCALE (type)) {
     GstVideoMetaTransform *trans = data;
 
     GST_DEBUG ("scale %s %dx%d (par %d/%d) -> %s %dx%d (par %d/%d)",
@@ -740,20 +713,35 @@ gst_vi_annot_meta_transform (GstBuffer *dest, GstMeta *meta,
         GST_VIDEO_INFO_PAR_D (trans->out_info));
     if (!scale_keeps_content_area (trans->in_info, trans->out_info)) {
       GST_DEBUG ("display aspect ratio changes: the picture may be "
-          "letterboxed, dropping the meta");
-      return FALSE;
+          "letterboxed, dropping");
+      return GST_VI_ANNOT_TRANSFORM_DROP;
     }
-  } else {
-    GST_DEBUG ("dropping meta on unhandled transform %s",
-        g_quark_to_string (type));
-    return FALSE;
+    *out_info = trans->out_info;
+    return GST_VI_ANNOT_TRANSFORM_SCALE;
   }
+
+  GST_DEBUG ("dropping on unhandled transform %s", g_quark_to_string (type));
+  return GST_VI_ANNOT_TRANSFORM_DROP;
+}
+
+static gboolean
+gst_vi_annot_meta_transform (GstBuffer *dest, GstMeta *meta,
+    GstBuffer *buffer, GQuark type, gpointer data)
+{
+  GstViAnnotMeta *smeta = (GstViAnnotMeta *) meta;
+  const GstVideoInfo *out_info;
+
+  /* Normalized boxes are the same on a copy and after a scale. */
+  if (gst_vi_annot_transform_classify (type, data, &out_info) ==
+      GST_VI_ANNOT_TRANSFORM_DROP)
+    return FALSE;
 
   if (gst_buffer_get_vi_annot_meta (dest) != NULL) {
     GST_LOG ("destination already has a meta");
     return TRUE;
   }
 
+  GST_LOG ("sharing set %p", smeta->set);
   return gst_buffer_add_vi_annot_meta (dest, smeta->set) != NULL;
 }
 
@@ -1218,129 +1206,4 @@ gst_vi_annot_meta_get_answer (GstViAnnotMeta *meta, guint index)
   g_return_val_if_fail (index < meta->set->interactions->len, NULL);
   return g_array_index (meta->set->interactions, GstViAnnotInteraction,
       index).answer;
-}
-
-/* ------------------------------------------------------------------------
- * ROI metas (design.md M-2)
- * ------------------------------------------------------------------------ */
-
-/**
- * gst_vi_annot_meta_add_roi_metas:
- * @meta: a #GstViAnnotMeta
- * @buffer: a writable #GstBuffer, usually the one carrying @meta
- * @info: the geometry of @buffer
- *
- * Adds one #GstVideoRegionOfInterestMeta per grounded phrase to @buffer,
- * for elements that understand ROI metas (encoders' ROI support, analytics
- * elements).  The rectangle is the phrase's box in pixels of @info
- * (vi_bbox_to_pixels(), clipped to the frame), `roi_type` the quark of the
- * phrase text, `id` the phrase index.  Two parameter structures are added:
- *
- * - `vi/annotation`: `annotation-id`, `whole-id`, `dataset-id`,
- *   `asset-id` (strings, possibly %NULL), `phrase` (string), `caption`
- *   (uint, the caption index), `start`, `end` (int, the span, -1 when not
- *   known), `x-min`, `y-min`, `x-max`, `y-max` (double, normalized);
- * - `detection`, as DL Streamer reads it: `x_min`, `y_min`, `x_max`,
- *   `y_max` (double, normalized), `label` (string, the phrase) and
- *   `confidence` (double, 1.0).
- *
- * Unlike #GstViAnnotMeta, ROI metas lose their parameters through
- * `videoscale` and `videoconvert` and are dropped or left wrong by crop,
- * borders and flips on GStreamer 1.22: add them after the last element
- * that changes the frame.
- *
- * Returns: how many were added
- */
-static void
-ensure_roi_params (GstViAnnotSet *set)
-{
-  guint i, n;
-
-  if (!g_once_init_enter (&set->roi_ready))
-    return;
-
-  n = set->phrases->len;
-  set->roi_types = g_new (GQuark, MAX (n, 1));
-  set->roi_params = g_new (GstStructure *, MAX (2 * n, 1));
-  for (i = 0; i < n; i++) {
-    const GstViAnnotPhrase *p =
-        &g_array_index (set->phrases, GstViAnnotPhrase, i);
-
-    set->roi_types[i] = g_quark_from_string (p->phrase);
-    set->roi_params[2 * i] = gst_structure_new ("vi/annotation",
-        "annotation-id", G_TYPE_STRING, p->annotation_id,
-        "whole-id", G_TYPE_STRING, p->whole_id,
-        "dataset-id", G_TYPE_STRING, set->dataset_id,
-        "asset-id", G_TYPE_STRING, set->asset_id,
-        "phrase", G_TYPE_STRING, p->phrase,
-        "caption", G_TYPE_UINT, p->caption,
-        "start", G_TYPE_INT, p->start,
-        "end", G_TYPE_INT, p->end,
-        "x-min", G_TYPE_DOUBLE, p->bbox.x_min,
-        "y-min", G_TYPE_DOUBLE, p->bbox.y_min,
-        "x-max", G_TYPE_DOUBLE, p->bbox.x_max,
-        "y-max", G_TYPE_DOUBLE, p->bbox.y_max, NULL);
-    set->roi_params[2 * i + 1] = gst_structure_new ("detection",
-        "x_min", G_TYPE_DOUBLE, p->bbox.x_min,
-        "y_min", G_TYPE_DOUBLE, p->bbox.y_min,
-        "x_max", G_TYPE_DOUBLE, p->bbox.x_max,
-        "y_max", G_TYPE_DOUBLE, p->bbox.y_max,
-        "label", G_TYPE_STRING, p->phrase,
-        "confidence", G_TYPE_DOUBLE, 1.0, NULL);
-  }
-  g_once_init_leave (&set->roi_ready, 1);
-}
-
-guint
-gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta *meta, GstBuffer *buffer,
-    const GstVideoInfo *info)
-{
-  GstViAnnotSet *set;
-  int width, height;
-  guint i, n = 0;
-
-  g_return_val_if_fail (meta != NULL && meta->set != NULL, 0);
-  g_return_val_if_fail (GST_IS_BUFFER (buffer), 0);
-  g_return_val_if_fail (gst_buffer_is_writable (buffer), 0);
-  g_return_val_if_fail (info != NULL, 0);
-
-  width = GST_VIDEO_INFO_WIDTH (info);
-  height = GST_VIDEO_INFO_HEIGHT (info);
-  g_return_val_if_fail (width > 0 && height > 0, 0);
-
-  /* Hold the set: @meta may be on @buffer, whose metas may move when
-   * more are added. */
-  set = gst_vi_annot_set_ref (meta->set);
-  ensure_roi_params (set);
-
-  for (i = 0; i < set->phrases->len; i++) {
-    const GstViAnnotPhrase *p =
-        &g_array_index (set->phrases, GstViAnnotPhrase, i);
-    GstVideoRegionOfInterestMeta *roi;
-    ViPixelBox px;
-    int x0, y0, x1, y1;
-
-    vi_bbox_to_pixels (&p->bbox, width, height, &px);
-    x0 = CLAMP (px.x_min, 0, width);
-    y0 = CLAMP (px.y_min, 0, height);
-    x1 = CLAMP (px.x_max, x0, width);
-    y1 = CLAMP (px.y_max, y0, height);
-
-    roi = gst_buffer_add_video_region_of_interest_meta_id (buffer,
-        set->roi_types[i], x0, y0, x1 - x0, y1 - y0);
-    if (roi == NULL)
-      continue;
-    roi->id = (gint) i;
-    roi->parent_id = -1;
-
-    gst_video_region_of_interest_meta_add_param (roi,
-        gst_structure_copy (set->roi_params[2 * i]));
-    gst_video_region_of_interest_meta_add_param (roi,
-        gst_structure_copy (set->roi_params[2 * i + 1]));
-    n++;
-  }
-
-  gst_vi_annot_set_unref (set);
-
-  return n;
 }

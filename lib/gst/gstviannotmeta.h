@@ -128,11 +128,15 @@ const char     *gst_vi_annot_meta_get_answer           (GstViAnnotMeta *meta,
 
 /* ROI metas for interoperability (design.md M-2): one
  * GstVideoRegionOfInterestMeta per box in pixels of info, roi_type the
- * phrase, with params "vi/annotation" and "detection".  Returns how many
- * were added. */
+ * phrase, with params "vi/annotation" and "detection", kept exact through
+ * scaling and conversion and removed wherever GstViAnnotMeta is.  Returns
+ * how many were added. */
 guint           gst_vi_annot_meta_add_roi_metas        (GstViAnnotMeta     *meta,
                                                         GstBuffer          *buffer,
                                                         const GstVideoInfo *info);
+/* The implementation behind those ROI metas (their meta.info). */
+const GstMetaInfo *gst_vi_annot_roi_meta_get_info      (void);
+#define GST_VI_ANNOT_ROI_META_INFO (gst_vi_annot_roi_meta_get_info ())
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstViAnnotSet, gst_vi_annot_set_unref)
 

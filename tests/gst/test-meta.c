@@ -544,6 +544,99 @@ scale_keeps (int in_w, int in_h, int in_par_n, int in_par_d,
   return kept;
 }
 
+/* The ROI metas' own transform: a copy copies them with their parameters
+ * (the shared ones and one another element added); a scale derives each
+ * rectangle again from the normalized box at the output size; a letterbox
+ * or an unknown transform drops them.  The shared parameter structures
+ * are read-only. */
+GST_START_TEST (test_roi_transform)
+{
+  GstViAnnotSet *set = make_set ();
+  GstBuffer *buf = gst_buffer_new (), *copy, *out;
+  GstViAnnotMeta *meta = attach (buf, set);
+  GstVideoInfo in_info, out_info;
+  GstVideoMetaTransform trans = { &in_info, &out_info };
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+  gpointer state = NULL;
+  GstMeta *m;
+  guint n = 0;
+
+  gst_vi_annot_set_unref (set);
+  gst_video_info_set_format (&in_info, GST_VIDEO_FORMAT_I420, 640, 480);
+  fail_unless_equals_int (gst_vi_annot_meta_add_roi_metas (meta, buf,
+          &in_info), 3);
+  roi = gst_buffer_get_video_region_of_interest_meta_id (buf, 0);
+  fail_unless (roi != NULL);
+  fail_unless (((GstMeta *) roi)->info == GST_VI_ANNOT_ROI_META_INFO);
+  fail_unless (((GstMeta *) roi)->info->api ==
+      GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+
+  /* Read-only for everyone. */
+  s = gst_video_region_of_interest_meta_get_param (roi, "detection");
+  ASSERT_CRITICAL (gst_structure_set (s, "label", G_TYPE_STRING, "cat",
+          NULL));
+  fail_unless_equals_string (gst_structure_get_string (s, "label"), "Hund");
+  /* Another element's parameter is its own. */
+  gst_video_region_of_interest_meta_add_param (roi,
+      gst_structure_new ("roi/x264enc", "delta-qp", G_TYPE_INT, -3, NULL));
+
+  copy = gst_buffer_copy (buf);
+  roi = gst_buffer_get_video_region_of_interest_meta_id (copy, 0);
+  fail_unless (roi != NULL);
+  fail_unless_equals_int (g_list_length (roi->params), 3);
+  fail_unless (gst_video_region_of_interest_meta_get_param (roi,
+          "detection") == s);
+  fail_unless (gst_video_region_of_interest_meta_get_param (roi,
+          "roi/x264enc") != NULL);
+  gst_buffer_unref (copy);
+
+  /* 640x480 -> 1280x720 (pixel-aspect-ratio 3/4, same picture). */
+  gst_video_info_set_format (&out_info, GST_VIDEO_FORMAT_RGBA, 1280, 720);
+  GST_VIDEO_INFO_PAR_N (&out_info) = 3;
+  GST_VIDEO_INFO_PAR_D (&out_info) = 4;
+  out = gst_buffer_new ();
+  while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    fail_unless (m->info->transform_func (out, m, buf,
+            gst_video_meta_transform_scale_get_quark (), &trans));
+  state = NULL;
+  while ((m = gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    ViBBox b;
+    ViPixelBox px;
+
+    roi = (GstVideoRegionOfInterestMeta *) m;
+    gst_vi_annot_meta_get_phrase_bbox (meta, roi->id, &b);
+    vi_bbox_to_pixels (&b, 1280, 720, &px);
+    fail_unless_equals_int (roi->x, px.x_min);
+    fail_unless_equals_int (roi->y, px.y_min);
+    fail_unless_equals_int (roi->x + roi->w, MIN (px.x_max, 1280));
+    fail_unless_equals_int (roi->y + roi->h, MIN (px.y_max, 720));
+    fail_unless (gst_video_region_of_interest_meta_get_param (roi,
+            "vi/annotation") != NULL);
+    n++;
+  }
+  fail_unless_equals_int (n, 3);
+  gst_buffer_unref (out);
+
+  /* A letterbox into 1280x720 with square pixels: dropped. */
+  GST_VIDEO_INFO_PAR_N (&out_info) = 1;
+  GST_VIDEO_INFO_PAR_D (&out_info) = 1;
+  out = gst_buffer_new ();
+  roi = gst_buffer_get_video_region_of_interest_meta_id (buf, 1);
+  fail_if (((GstMeta *) roi)->info->transform_func (out, (GstMeta *) roi, buf,
+          gst_video_meta_transform_scale_get_quark (), &trans));
+  fail_if (((GstMeta *) roi)->info->transform_func (out, (GstMeta *) roi, buf,
+          g_quark_from_static_string ("gst-video-flip"), NULL));
+  fail_unless (gst_buffer_get_video_region_of_interest_meta (out) == NULL);
+  gst_buffer_unref (out);
+
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_transform_scale)
 {
   /* Same display aspect ratio: kept. */
@@ -611,6 +704,7 @@ viannotmeta_suite (void)
   tcase_add_test (tc, test_meta_add_get_copy);
   tcase_add_test (tc, test_pixels);
   tcase_add_test (tc, test_roi_metas);
+  tcase_add_test (tc, test_roi_transform);
   tcase_add_test (tc, test_transform_scale);
   tcase_add_test (tc, test_transform_other);
   tcase_add_test (tc, test_api_tags);

@@ -63,7 +63,8 @@ make_pipeline (const gchar * head, const gchar * props, const gchar * key)
   g_assert_no_error (error);
   fail_unless (pipeline != NULL);
   v = gst_bin_get_by_name (GST_BIN (pipeline), "v");
-  g_object_set (v, "endpoint", server_url, "organization-id", ORG, NULL);
+  if (strstr (props, "dataset-id") != NULL)
+    g_object_set (v, "endpoint", server_url, "organization-id", ORG, NULL);
   if (key != NULL)
     g_object_set (v, "secret-key", key, NULL);
   gst_object_unref (v);
@@ -505,9 +506,18 @@ inspect_envp (void)
 GST_START_TEST (test_gst_inspect)
 {
   const gchar *props[] = { "location", "dataset-id", "asset-id",
-    "asset-id-template", "endpoint", "organization-id", "secret-key",
-    "config-file", "page-size", "refresh-interval", "prefetch", "max-wait",
-    "on-error", "attach-roi-meta", "stats"
+    "asset-id-template", "start-number", "asset-rate", "endpoint",
+    "organization-id", "secret-key", "config-file", "timeout", "page-size",
+    "refresh-interval", "prefetch", "max-wait", "on-error",
+    "attach-roi-meta", "stats"
+  };
+  /* The element's documentation where users look: examples, numbering,
+   * waiting and outages, messages, error mapping, credentials. */
+  const gchar *doc[] = { "\n  Examples ", "\n  Frames ", "\n  Waiting ",
+    "\n  Messages ", "\n  Errors ", "\n  Credentials ",
+    "round(stream time x framerate) + start-number", "outage",
+    "vi-annotations-fetched", "vi-annotations-stats", "NOT_AUTHORIZED",
+    "GST_DEBUG=GST_PIPELINE:4", "asset-id-template=frame_%06d"
   };
   gchar *argv[] = { (gchar *) "gst-inspect-1.0", (gchar *) "viannotsrc",
     NULL
@@ -541,6 +551,9 @@ GST_START_TEST (test_gst_inspect)
   }
   fail_unless (strstr (out, "Default: 1000") != NULL);
   fail_unless (strstr (out, "Default: 10000") != NULL);
+  for (i = 0; i < G_N_ELEMENTS (doc); i++)
+    fail_unless (strstr (out, doc[i]) != NULL, "'%s' not in gst-inspect "
+        "output", doc[i]);
   g_free (out);
   g_free (err);
 }

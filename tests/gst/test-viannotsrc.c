@@ -89,20 +89,44 @@ add_asset (const gchar * dataset, const gchar * asset)
   add_record (dataset, vqa_record (asset));
 }
 
+/* A viannotsrc with @base_dataset's connection to the test server (if
+ * not NULL), then these properties. */
+static GstElement *
+element_valist (const gchar * base_dataset, const gchar * first_prop,
+    va_list args)
+{
+  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+
+  fail_unless (e != NULL);
+  if (base_dataset != NULL)
+    g_object_set (e, "endpoint", server_url, "organization-id", ORG,
+        "secret-key", KEY, "dataset-id", base_dataset, NULL);
+  if (first_prop != NULL)
+    g_object_set_valist (G_OBJECT (e), first_prop, args);
+  return e;
+}
+
+static GstElement *
+element_with (const gchar * first_prop, ...)
+{
+  GstElement *e;
+  va_list args;
+
+  va_start (args, first_prop);
+  e = element_valist (NULL, first_prop, args);
+  va_end (args);
+  return e;
+}
+
 static GstElement *
 new_dataset_element (const gchar * dataset, const gchar * first_prop, ...)
 {
-  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+  GstElement *e;
   va_list args;
 
-  fail_unless (e != NULL);
-  g_object_set (e, "endpoint", server_url, "organization-id", ORG,
-      "secret-key", KEY, "dataset-id", dataset, NULL);
-  if (first_prop != NULL) {
-    va_start (args, first_prop);
-    g_object_set_valist (G_OBJECT (e), first_prop, args);
-    va_end (args);
-  }
+  va_start (args, first_prop);
+  e = element_valist (dataset, first_prop, args);
+  va_end (args);
   return e;
 }
 
@@ -378,8 +402,9 @@ GST_START_TEST (test_template_500_frames)
     gchar *caption = g_strdup_printf ("frame number %u", n);
     ViBBox box;
 
-    /* No offset: the element counts frames from 0. */
+    /* No offset: the frame number comes from the timestamp. */
     GST_BUFFER_OFFSET (in) = GST_BUFFER_OFFSET_NONE;
+    GST_BUFFER_PTS (in) = gst_util_uint64_scale (n, GST_SECOND, 30);
     fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
     out = gst_harness_pull (h);
     meta = gst_buffer_get_vi_annot_meta (out);
@@ -583,6 +608,8 @@ check_one_error (GstBus * bus, GstElement * e, GQuark domain, gint code,
       must_name, err->message);
   fail_unless (strstr (err->message, "dtvi_") == NULL);
   fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
+  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s",
+      debug);
   if (status != 0) {
     gst_message_parse_error_details (msg, &details);
     fail_unless (details != NULL);
@@ -617,8 +644,9 @@ GST_START_TEST (test_wrong_key)
   for (i = 1; i < 3; i++)
     fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
         GST_FLOW_ERROR);
+  /* The key came from the property, not from the environment. */
   check_one_error (bus, e, GST_RESOURCE_ERROR,
-      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "DATATURE_VI_SECRET_KEY", 401);
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, "from the secret-key property", 401);
 
   gst_element_set_bus (e, NULL);
   gst_object_unref (bus);
@@ -720,68 +748,422 @@ GST_START_TEST (test_on_error_warn)
 
 GST_END_TEST;
 
+/* A file holding @contents in a new temporary directory; remove_tmp ()
+ * removes both. */
+static gchar *
+write_tmp (const gchar * name, const gchar * contents)
+{
+  gchar *dir = g_dir_make_tmp ("viannotsrc-XXXXXX", NULL);
+  gchar *path;
+
+  fail_unless (dir != NULL);
+  path = g_build_filename (dir, name, NULL);
+  fail_unless (g_file_set_contents (path, contents, -1, NULL));
+  g_free (dir);
+  return path;
+}
+
 static void
-check_start_fails (GstElement * e, const gchar * must_name)
+remove_tmp (gchar * path)
+{
+  gchar *dir = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (dir);
+  g_free (dir);
+  g_free (path);
+}
+
+/* start () fails with exactly @message. */
+static void
+check_start_fails (GstElement * e, gint code, const gchar * message)
 {
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GError *err = NULL;
+  gchar *debug = NULL;
 
   gst_element_set_bus (e, bus);
   fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
   msg = pop_message (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
-  gst_message_parse_error (msg, &err, NULL);
-  GST_INFO ("start error: %s", err->message);
-  fail_unless (err->domain == GST_RESOURCE_ERROR);
-  fail_unless (strstr (err->message, must_name) != NULL, "'%s' not in '%s'",
-      must_name, err->message);
+  gst_message_parse_error (msg, &err, &debug);
+  GST_INFO ("start error: %s (%s)", err->message, debug);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code), "%s: %s",
+      g_quark_to_string (err->domain), err->message);
+  fail_unless_equals_string (err->message, message);
+  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s",
+      debug);
+  fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
   g_clear_error (&err);
+  g_free (debug);
   gst_message_unref (msg);
+  /* One error. */
+  fail_unless (pop_message (bus, GST_MESSAGE_ERROR) == NULL);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_element_set_bus (e, NULL);
   gst_object_unref (bus);
   gst_object_unref (e);
 }
 
-GST_START_TEST (test_missing_properties)
+/* What libvi says when it cannot make a client of these. */
+static gchar *
+client_error (const gchar * endpoint, const gchar * key, const gchar * org,
+    const gchar * config_file)
 {
-  GstElement *e;
+  GError *error = NULL;
+  ViClient *client = vi_client_new (endpoint, key, org, config_file, &error);
+  gchar *message;
 
-  /* Neither location nor dataset-id. */
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  check_start_fails (e, "dataset-id");
+  fail_unless (client == NULL);
+  message = g_strdup (error->message);
+  g_error_free (error);
+  return message;
+}
 
-  /* dataset-id without an asset. */
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "dataset-id", "ds", NULL);
-  check_start_fails (e, "asset-id");
+/* Every configuration error fails in start (), with its own message. */
+GST_START_TEST (test_configuration_errors)
+{
+  gchar *ann = write_tmp ("ann.jsonl", "");
+  gchar *text, *libvi;
+  GError *error = NULL;
 
-  /* Both asset-id and a template. */
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "dataset-id", "ds", "asset-id", "a",
-      "asset-id-template", "f_%d", NULL);
-  check_start_fails (e, "asset-id-template");
+  check_start_fails (element_with (NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "No annotations to read: set dataset-id (with credentials) or "
+      "location.");
 
-  /* A template without a number, or with a string conversion. */
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "dataset-id", "ds", "asset-id-template", "frame", NULL);
-  check_start_fails (e, "asset-id-template");
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "dataset-id", "ds", "asset-id-template", "f_%s_%d", NULL);
-  check_start_fails (e, "asset-id-template");
+  /* location silently won. */
+  check_start_fails (element_with ("location", ann, "dataset-id", "ds",
+          "asset-id", "a", NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "location and dataset-id are exclusive: set only one (location reads "
+      "a local JSONL file, dataset-id the Vi API).");
+  check_start_fails (element_with ("location", ann, "endpoint", server_url,
+          NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "endpoint only applies to dataset-id: location reads a local file, "
+      "without credentials.");
+  check_start_fails (element_with ("location", ann, "secret-key", KEY,
+          NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "secret-key only applies to dataset-id: location reads a local file, "
+      "without credentials.");
 
-  /* A missing file. */
-  e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "location", "/nonexistent/ann.jsonl", NULL);
-  check_start_fails (e, "/nonexistent/ann.jsonl");
+  check_start_fails (element_with ("dataset-id", "ds", NULL),
+      GST_RESOURCE_ERROR_SETTINGS,
+      "dataset-id \"ds\" needs asset-id or asset-id-template.");
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id", "a",
+          "asset-id-template", "f_%d", NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "asset-id and asset-id-template are exclusive: set only one.");
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id", "a",
+          "start-number", 10, NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "start-number and asset-rate only apply to asset-id-template.");
+  check_start_fails (element_with ("location", ann, "asset-rate", 1, 1,
+          NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "start-number and asset-rate only apply to asset-id-template.");
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id-template",
+          "frame", NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "Invalid asset-id-template \"frame\": it has no conversion for the "
+      "frame number (%d).");
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id-template",
+          "f_%s_%d", NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "Invalid asset-id-template \"f_%s_%d\": only integer conversions "
+      "(%d, %06d, %u) and %% are allowed.");
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id-template",
+          "f_%d_%d", NULL), GST_RESOURCE_ERROR_SETTINGS,
+      "Invalid asset-id-template \"f_%d_%d\": it has more than one "
+      "conversion.");
+
+  check_start_fails (element_with ("location", "/nonexistent/ann.jsonl",
+          NULL), GST_RESOURCE_ERROR_NOT_FOUND,
+      "Annotation file \"/nonexistent/ann.jsonl\" does not exist or is not "
+      "a file.");
+
+  fail_if (vi_validate_id ("dataset-id", "a b", &error));
+  text = g_strdup_printf ("Invalid dataset-id \"a b\": %s.", error->message);
+  g_clear_error (&error);
+  check_start_fails (element_with ("dataset-id", "a b", "asset-id", "a",
+          NULL), GST_RESOURCE_ERROR_SETTINGS, text);
+  g_free (text);
 
   /* No credentials at all (the test environment has none). */
+  libvi = client_error (server_url, NULL, NULL, NULL);
+  text = g_strdup_printf ("Could not set up the Vi API client: %s (secret "
+      "key from nowhere, organization id from nowhere).", libvi);
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id", "a",
+          "endpoint", server_url, NULL), GST_RESOURCE_ERROR_SETTINGS, text);
+  g_free (text);
+  g_free (libvi);
+
+  /* A malformed key, and where it came from. */
+  libvi = client_error (server_url, "dtvi_short", ORG, NULL);
+  text = g_strdup_printf ("Could not set up the Vi API client: %s (secret "
+      "key from the secret-key property, organization id from the "
+      "organization-id property).", libvi);
+  check_start_fails (element_with ("dataset-id", "ds", "asset-id", "a",
+          "endpoint", server_url, "secret-key", "dtvi_short",
+          "organization-id", ORG, NULL), GST_RESOURCE_ERROR_SETTINGS, text);
+  g_free (text);
+  g_free (libvi);
+
+  remove_tmp (ann);
+}
+
+GST_END_TEST;
+
+/* 401: the message names where the refused key came from. */
+static void
+check_refused_key (GstElement * e, const gchar * origin)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  gchar *text;
+
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  text = g_strdup_printf ("The Vi API refused the secret key from %s: "
+      "check it.", origin);
+  check_one_error (bus, e, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED, text, 401);
+  g_free (text);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_START_TEST (test_refused_key_origin)
+{
+  gchar *json, *config, *origin;
+  GstElement *e;
+
+  add_asset ("ds", "cat.jpg");
+
+  /* From a config file. */
+  json = g_strdup_printf ("{\"secret_key\": \"%s\", \"organization_id\": "
+      "\"%s\"}", WRONG_KEY, ORG);
+  config = write_tmp ("vi.json", json);
+  g_free (json);
   e = gst_element_factory_make ("viannotsrc", NULL);
-  g_object_set (e, "dataset-id", "ds", "asset-id", "a", "endpoint",
-      server_url, NULL);
-  check_start_fails (e, "DATATURE_VI_SECRET_KEY");
+  g_object_set (e, "endpoint", server_url, "config-file", config,
+      "dataset-id", "ds", "asset-id", "cat.jpg", NULL);
+  origin = g_strdup_printf ("config-file \"%s\"", config);
+  check_refused_key (e, origin);
+  g_free (origin);
+
+  /* From the environment, which comes before the config file.  Set before
+   * the element exists: nothing reads the environment meanwhile. */
+  g_setenv ("DATATURE_VI_SECRET_KEY", WRONG_KEY, TRUE);
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "endpoint", server_url, "config-file", config,
+      "dataset-id", "ds", "asset-id", "cat.jpg", NULL);
+  check_refused_key (e, "DATATURE_VI_SECRET_KEY (environment)");
+  g_setenv ("DATATURE_VI_SECRET_KEY", "", TRUE);
+
+  remove_tmp (config);
+}
+
+GST_END_TEST;
+
+static GPtrArray *
+bad_lines_of (const gchar * path, guint * n_lines)
+{
+  GError *error = NULL;
+  ViJsonlReader *reader = vi_jsonl_reader_new_for_path (path, &error);
+  ViJsonlRecord *record;
+  GPtrArray *bad;
+
+  g_assert_no_error (error);
+  while ((record = vi_jsonl_reader_next (reader, NULL, &error)) != NULL)
+    vi_jsonl_record_unref (record);
+  g_assert_no_error (error);
+  *n_lines = vi_jsonl_reader_get_line_number (reader);
+  bad = g_ptr_array_ref (vi_jsonl_reader_get_bad_lines (reader));
+  g_object_unref (reader);
+  return bad;
+}
+
+/* Invalid lines of a location file: one warning on the bus with their
+ * count and the first reasons (not g_warning on stderr, which this test
+ * would fail on), and an asset whose lines were all invalid says so
+ * instead of "not in the file". */
+GST_START_TEST (test_invalid_lines)
+{
+  const gchar *lines =
+      "{\"asset_id\": \"a\", \"caption\": \"A cat\", "
+      "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+      "\"bbox\": [0.1, 0.2, 0.5, 0.6]}]}\n"
+      "{\"asset_id\": \"b\", \"caption\": \"A dog\", "
+      "\"grounded_phrases\": [{\"phrase\": \"dog\", "
+      "\"bbox\": [0.5, 0.2, 0.1, 0.6]}]}\n"
+      "{not json\n"
+      "{\"asset_id\": \"c\", \"caption\": \"A cow\"}\n"
+      "{\"asset_id\": \"b\", \"caption\": \"A dog\", "
+      "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+      "\"bbox\": [0.1, 0.2, 0.5, 0.6]}]}\n"
+      "{\"asset_id\": \"d\", \"caption\": 7}\n";
+  GPtrArray *bad;
+  GstElement *e;
+  GstHarness *h;
+  GstBus *bus;
+  GstMessage *msg;
+  GError *err = NULL;
+  const GstStructure *details = NULL;
+  gchar *text, *path = write_tmp ("ann.jsonl", lines);
+  guint n_lines, value, i;
+
+  bad = bad_lines_of (path, &n_lines);
+  fail_unless_equals_int (bad->len, 4);
+  fail_unless_equals_int (n_lines, 6);
+
+  /* The warning, once; the frames of a valid asset carry it. */
+  bus = gst_bus_new ();
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id", "a", NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *out;
+
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (gst_buffer_get_vi_annot_meta (out) != NULL);
+    gst_buffer_unref (out);
+  }
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL);
+  gst_message_parse_warning (msg, &err, NULL);
+  gst_message_parse_warning_details (msg, &details);
+  text = g_strdup_printf ("4 of 6 lines of \"%s\" are invalid and were "
+      "skipped: %s; %s; %s (and 1 more).", path,
+      ((GError *) g_ptr_array_index (bad, 0))->message,
+      ((GError *) g_ptr_array_index (bad, 1))->message,
+      ((GError *) g_ptr_array_index (bad, 2))->message);
+  fail_unless_equals_string (err->message, text);
+  fail_unless (strstr (err->message, ":2: ") != NULL);
+  fail_unless (details != NULL);
+  fail_unless (gst_structure_get_uint (details, "invalid-lines", &value));
+  fail_unless_equals_int (value, 4);
+  g_free (text);
+  g_clear_error (&err);
+  gst_message_unref (msg);
+  fail_unless (pop_message (bus, GST_MESSAGE_WARNING | GST_MESSAGE_ERROR) ==
+      NULL);
+  gst_element_set_bus (e, NULL);
+  gst_harness_teardown (h);
+
+  /* b's two lines were both invalid.  (The warning about the lines comes
+   * again, from the worker: popping the error discards it.) */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id", "b", NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  text = g_strdup_printf ("Asset \"b\" has no valid line in \"%s\": its 2 "
+      "lines are invalid (first: %s).", path,
+      ((GError *) g_ptr_array_index (bad, 0))->message);
+  check_one_error (bus, e, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      text, 0);
+  g_free (text);
+  gst_element_set_bus (e, NULL);
+  gst_harness_teardown (h);
+
+  /* z is not in the file at all. */
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id", "z", NULL);
+  gst_element_set_bus (e, bus);
+  h = new_harness (e, FALSE, 64, 48);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
+      GST_FLOW_ERROR);
+  text = g_strdup_printf ("Asset \"z\" is not in \"%s\".", path);
+  check_one_error (bus, e, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      text, 0);
+  g_free (text);
+  gst_element_set_bus (e, NULL);
+  gst_harness_teardown (h);
+
+  gst_object_unref (bus);
+  g_ptr_array_unref (bad);
+  remove_tmp (path);
+}
+
+GST_END_TEST;
+
+/* Template mode on a file: a frame whose asset is not there has no
+ * annotations, and is counted, as in dataset mode. */
+GST_START_TEST (test_location_template_missing)
+{
+  const gchar *lines =
+      "{\"asset_id\": \"f0\", \"caption\": \"zero\"}\n"
+      "{\"asset_id\": \"f2\", \"caption\": \"two\"}\n";
+  GstStructure *stats;
+  GstElement *e;
+  GstHarness *h;
+  guint64 v;
+  guint i;
+
+  gchar *path = write_tmp ("ann.jsonl", lines);
+
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id-template", "f%d", NULL);
+  h = new_harness (e, FALSE, 64, 48);
+  for (i = 0; i < 3; i++) {
+    GstBuffer *in = frame (64, 48, GST_BUFFER_OFFSET_NONE), *out;
+
+    GST_BUFFER_PTS (in) = gst_util_uint64_scale (i, GST_SECOND, 30);
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless ((gst_buffer_get_vi_annot_meta (out) != NULL) == (i != 1));
+    gst_buffer_unref (out);
+  }
+  g_object_get (e, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, "frames-no-asset", &v));
+  fail_unless_equals_int (v, 1);
+  fail_unless (gst_structure_get_uint64 (stats, "frames-annotated", &v));
+  fail_unless_equals_int (v, 2);
+  gst_structure_free (stats);
+  gst_harness_teardown (h);
+
+  remove_tmp (path);
+}
+
+GST_END_TEST;
+
+/* Without a timestamp, the buffer offset numbers the frame. */
+GST_START_TEST (test_template_offsets)
+{
+  const gchar *lines =
+      "{\"asset_id\": \"f7\", \"caption\": \"seven\"}\n"
+      "{\"asset_id\": \"f8\", \"caption\": \"eight\"}\n";
+  GstElement *e;
+  GstHarness *h;
+  guint i;
+
+  gchar *path = write_tmp ("ann.jsonl", lines);
+
+  e = gst_element_factory_make ("viannotsrc", NULL);
+  g_object_set (e, "location", path, "asset-id-template", "f%d",
+      "start-number", 5, NULL);
+  h = new_harness (e, FALSE, 64, 48);
+  for (i = 2; i < 4; i++) {
+    GstBuffer *out;
+    GstViAnnotMeta *meta;
+    gchar *asset = g_strdup_printf ("f%u", i + 5);
+
+    fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    meta = gst_buffer_get_vi_annot_meta (out);
+    fail_unless (meta != NULL);
+    fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (meta), asset);
+    gst_buffer_unref (out);
+    g_free (asset);
+  }
+  gst_harness_teardown (h);
+
+  remove_tmp (path);
 }
 
 GST_END_TEST;
@@ -824,7 +1206,11 @@ viannotsrc_suite (void)
   tcase_add_test (tc, test_forbidden);
   tcase_add_test (tc, test_not_found);
   tcase_add_test (tc, test_on_error_warn);
-  tcase_add_test (tc, test_missing_properties);
+  tcase_add_test (tc, test_configuration_errors);
+  tcase_add_test (tc, test_refused_key_origin);
+  tcase_add_test (tc, test_invalid_lines);
+  tcase_add_test (tc, test_location_template_missing);
+  tcase_add_test (tc, test_template_offsets);
   tcase_add_test (tc, test_secret_key_write_only);
 
   return s;

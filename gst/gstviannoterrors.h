@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* viannot GStreamer plugin
+ * Copyright (C) 2025 The viannot authors
+ */
+
+#ifndef __GST_VI_ANNOT_ERRORS_H__
+#define __GST_VI_ANNOT_ERRORS_H__
+
+#include <gst/gst.h>
+#include <vi/vi.h>
+
+#include "gstviannotconfig.h"
+
+G_BEGIN_DECLS
+
+/* GError (libvi, GIO, a local file) -> element error, warning or info
+ * (style.md convention 9): a user message naming what to check, with the
+ * real origin of the credential; a debug string with the server's message
+ * and where the request went (never the key); and a details structure
+ * with `http-status-code`, `vi-error-code` and `asset-id`. */
+
+typedef struct
+{
+  /* Dataset mode: the element's configuration snapshot; NULL for a local
+   * file. */
+  const GstViAnnotConfig *config;
+  /* Where requests go and where the credentials came from, as
+   * gst_vi_annot_config_describe() says once the client exists; may be
+   * NULL. */
+  const gchar *service;
+  /* File mode: the file. */
+  const gchar *location;
+  /* The property that named the asset ("asset-id", "asset-id-template"). */
+  const gchar *asset_property;
+  /* What was being done, for the generic text: "fetch the annotations of"
+   * (viannotsrc), "upload annotations to" (viannotsink). */
+  const gchar *action;
+  /* What the key needs on the dataset: "read", "write to". */
+  const gchar *access;
+  /* The code of failures that are neither auth nor not-found. */
+  GstResourceError io_error;
+} GstViAnnotErrorContext;
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_error_is_transient (const GError * error);
+
+G_GNUC_INTERNAL
+GstStructure *gst_vi_annot_error_details (const GError * error,
+    const gchar * asset_id);
+
+G_GNUC_INTERNAL
+void gst_vi_annot_post_request_error (GstElement * element,
+    GstMessageType type, const GError * error, const gchar * asset_id,
+    const GstViAnnotErrorContext * ctx);
+
+G_GNUC_INTERNAL
+void gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
+    const GError * error, const gchar * debug);
+
+G_GNUC_INTERNAL
+GstMessage *gst_vi_annot_outage_message_new (GstElement * element,
+    const gchar * why, const GError * error, const gchar * asset_id,
+    const GstViAnnotErrorContext * ctx);
+
+G_GNUC_INTERNAL
+GstMessage *gst_vi_annot_back_message_new (GstElement * element,
+    gint64 outage_us, guint64 frames_missed,
+    const GstViAnnotErrorContext * ctx);
+
+G_END_DECLS
+
+#endif /* __GST_VI_ANNOT_ERRORS_H__ */
