@@ -149,3 +149,15 @@ parse (const char *text)
   g_assert_true (ok);
   return json_node_copy (json_parser_get_root (parser));
 }
+
+static inline void
+add_fault (Fixture    *f,
+           const char *json)
+{
+  g_autoptr (GError) error = NULL;
+
+  gboolean ok = vi_local_server_add_fault_json (f->server, json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ok);
+}

@@ -2,7 +2,8 @@
 /*
  * vi-annotations: the annotations API from the command line.
  *
- * Exit status: 0 success, 1 the API or the server failed, 2 usage error.
+ * Exit status: 0 success, 1 the API or the server failed, 2 usage error,
+ * 128 + the signal's number when interrupted (130 for Ctrl+C).
  */
 #include "config.h"
 
@@ -101,14 +102,24 @@ usage_error (GOptionContext *context,
   return EXIT_USAGE;
 }
 
+/* Reports a failed command; returns its exit status.  After a SIGINT or
+ * SIGTERM the failure is the interruption's: 128 + the signal. */
 int
 api_error (const GError *error)
 {
   const char *trace = vi_error_get_trace_id (error);
+  int signum = interrupt_signal ();
 
+  if (signum != 0 &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_printerr ("vi-annotations: interrupted: %s\n", error->message);
+    return EXIT_SIGNAL_BASE + signum;
+  }
   g_printerr ("vi-annotations: %s\n", error->message);
   if (trace != NULL)
     g_printerr ("vi-annotations: trace id %s\n", trace);
+  if (signum != 0)
+    return EXIT_SIGNAL_BASE + signum;
   if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT) &&
       vi_error_get_http_status (error) == 0)
     return EXIT_USAGE;
@@ -317,11 +328,106 @@ static const Command commands[] = {
       cmd_export},
 };
 
-static gboolean
-on_sigint (gpointer data)
+/* ---- SIGINT and SIGTERM --------------------------------------------------
+ *
+ * libvi's blocking calls iterate a main context of their own, so a signal
+ * source on the default context would never be dispatched while a command
+ * runs.  The signals are watched from a thread with a context of its own:
+ * the first SIGINT or SIGTERM cancels the command's cancellable (libvi
+ * takes a cancellation from any thread, at any moment), the command ends
+ * as soon as it can -- an upload marks its session CancelledByUser first
+ * -- and the exit status is 128 + the signal.  A second signal exits at
+ * once, for when that last step hangs too.
+ */
+
+typedef struct {
+  GMainContext *context;
+  GThread      *thread;
+  GSource      *sources[2];
+  GCancellable *cancellable;
+  gint          stop;               /* atomic */
+} SignalWatch;
+
+static gint received_signal;       /* atomic: the first signal, or 0 */
+
+int
+interrupt_signal (void)
 {
-  g_cancellable_cancel (data);
+  return g_atomic_int_get (&received_signal);
+}
+
+static void
+handle_signal (SignalWatch *watch,
+               int          signum)
+{
+  if (g_atomic_int_compare_and_exchange (&received_signal, 0, signum)) {
+    g_cancellable_cancel (watch->cancellable);
+    return;
+  }
+  /* No clean-up: it is what the user no longer wants to wait for. */
+  fflush (stdout);
+  g_printerr ("\nvi-annotations: interrupted again, exiting at once\n");
+  _exit (EXIT_SIGNAL_BASE + signum);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  handle_signal (user_data, SIGINT);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  handle_signal (user_data, SIGTERM);
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+signal_thread (gpointer user_data)
+{
+  SignalWatch *watch = user_data;
+
+  /* Not g_main_loop_run(): a quit before the loop starts would be lost. */
+  g_main_context_push_thread_default (watch->context);
+  while (!g_atomic_int_get (&watch->stop))
+    g_main_context_iteration (watch->context, TRUE);
+  g_main_context_pop_thread_default (watch->context);
+  return NULL;
+}
+
+static void
+signal_watch_start (SignalWatch  *watch,
+                    GCancellable *cancellable)
+{
+  const int signals[] = { SIGINT, SIGTERM };
+  GSourceFunc callbacks[] = { on_sigint, on_sigterm };
+
+  watch->context = g_main_context_new ();
+  watch->cancellable = cancellable;
+  watch->stop = FALSE;
+  /* The handlers are installed here, before the command starts. */
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    watch->sources[i] = g_unix_signal_source_new (signals[i]);
+    g_source_set_callback (watch->sources[i], callbacks[i], watch, NULL);
+    g_source_attach (watch->sources[i], watch->context);
+  }
+  watch->thread = g_thread_new ("vi-signals", signal_thread, watch);
+}
+
+static void
+signal_watch_stop (SignalWatch *watch)
+{
+  g_atomic_int_set (&watch->stop, TRUE);
+  g_main_context_wakeup (watch->context);
+  g_thread_join (watch->thread);
+  /* The last source of a signal gives it back its default action. */
+  for (guint i = 0; i < G_N_ELEMENTS (watch->sources); i++) {
+    g_source_destroy (watch->sources[i]);
+    g_source_unref (watch->sources[i]);
+  }
+  g_main_context_unref (watch->context);
 }
 
 int
@@ -333,7 +439,8 @@ main (int    argc,
   g_autoptr (ViClient) client = NULL;
   const Command *command = NULL;
   g_autoptr (GCancellable) cancellable = NULL;
-  guint n_args, sigint_id;
+  SignalWatch signals;
+  guint n_args;
   int status;
 
   setlocale (LC_ALL, "");
@@ -369,8 +476,8 @@ main (int    argc,
 
   /* Ctrl+C cancels: an upload in progress is marked CancelledByUser. */
   cancellable = g_cancellable_new ();
-  sigint_id = g_unix_signal_add (SIGINT, on_sigint, cancellable);
+  signal_watch_start (&signals, cancellable);
   status = command->run (client, argv + 2, cancellable);
-  g_source_remove (sigint_id);
+  signal_watch_stop (&signals);
   return status;
 }

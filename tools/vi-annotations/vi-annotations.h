@@ -9,6 +9,9 @@ G_BEGIN_DECLS
 
 #define EXIT_API 1
 #define EXIT_USAGE 2
+/* Interrupted by a signal: 128 + its number, as a shell reports it (130
+ * for SIGINT, 143 for SIGTERM). */
+#define EXIT_SIGNAL_BASE 128
 
 extern gboolean opt_json;
 extern gboolean opt_no_wait;
@@ -20,8 +23,9 @@ extern gboolean opt_wait;
 extern char *opt_on_bad_annotation;
 extern char *opt_on_bad_file;
 
-int  api_error  (const GError *error);
-void print_json (JsonNode     *node);
+int  api_error        (const GError *error);
+int  interrupt_signal (void);
+void print_json       (JsonNode     *node);
 
 int  cmd_upload (ViClient *client, char **args, GCancellable *cancellable);
 int  cmd_wait   (ViClient *client, char **args, GCancellable *cancellable);
