@@ -268,6 +268,146 @@ test_export (Fixture       *f,
   }
 }
 
+/* A caption, an asset id and a server message that would drive a terminal
+ * (set its title, clear it, move the cursor, reverse the text). */
+#define HOSTILE "title\033]0;pwned\007 clear\033[2J\033[H cr\rover " \
+  "c1\302\233" "31m bidi\342\200\256" "end del\177 tab\tnl\n."
+/* Up to the newline: multi-line descriptions (get) start a line there. */
+#define HOSTILE_SHOWN_LINE "title\\x1b]0;pwned\\x07 clear\\x1b[2J\\x1b[H " \
+  "cr\\rover c1\\u009b31m bidi\\u202eend del\\x7f tab\\tnl"
+#define HOSTILE_SHOWN HOSTILE_SHOWN_LINE "\\n."
+#define HOSTILE_ASSET "evil\033[2J\033]0;x\007asset"
+#define HOSTILE_ASSET_SHOWN "evil\\x1b[2J\\x1b]0;x\\x07asset"
+
+/* Nothing in @text but printable characters and line ends. */
+static void
+assert_printable (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c == '\n')
+      continue;
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e))
+      g_error ("U+%04X at byte %" G_GSIZE_FORMAT " of:\n%s", c,
+          (gsize) (p - text), text);
+  }
+}
+
+static void
+test_escape (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (HOSTILE_ASSET);
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-cli-escape-XXXXXX", &error);
+  g_autofree char *bad = NULL;
+  g_auto (Run) list = { 0 };
+  g_auto (Run) json = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) upload = { 0 };
+  JsonObject *caption = NULL;
+  JsonArray *items;
+  ViBBox box = { 0.1, 0.2, 0.3, 0.4 };
+
+  vi_jsonl_record_set_caption (record, HOSTILE);
+  vi_jsonl_record_add_phrase (record, "title", &box);
+  vi_jsonl_record_add_interaction (record, "bell\007?", "\033c");
+  g_assert_true (vi_local_server_add_record (f->server, "ds", record,
+          &error));
+  g_assert_no_error (error);
+
+  /* Human output: every control character shown, none sent. */
+  run_cli (f, &list, KEY, (const char *[]) { "list", "ds", HOSTILE_ASSET,
+        NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  assert_printable (list.out);
+  g_assert_nonnull (strstr (list.out, "\"" HOSTILE_SHOWN "\""));
+  g_assert_nonnull (strstr (list.out, "Q: bell\\x07?  A: \\x1bc"));
+
+  /* JSON output: the exact strings. */
+  run_cli (f, &json, KEY, (const char *[]) { "list", "ds", HOSTILE_ASSET,
+        "--json", NULL });
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse (json.out);
+  items = json_object_get_array_member (json_node_get_object (root), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++) {
+    JsonObject *a = json_array_get_object_element (items, i);
+    JsonObject *contents = json_object_get_object_member
+        (json_object_get_object_member (a, "spec"), "contents");
+
+    g_assert_cmpstr (json_object_get_string_member (a, "assetId"), ==,
+        HOSTILE_ASSET);
+    if (g_str_equal (json_object_get_string_member (contents, "kind"),
+            "Caption"))
+      caption = a;
+  }
+  g_assert_nonnull (caption);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (json_object_get_object_member (caption, "spec"), "contents"),
+          "contents"), ==, HOSTILE);
+
+  run_cli (f, &get, KEY, (const char *[]) { "get", "ds", HOSTILE_ASSET,
+        json_object_get_string_member (caption, "annotationId"), NULL });
+  g_assert_cmpint (get.status, ==, 0);
+  assert_printable (get.out);
+  g_assert_nonnull (strstr (get.out, "Caption:    " HOSTILE_SHOWN_LINE "\n"));
+  g_assert_nonnull (strstr (get.out, "Asset:        " HOSTILE_ASSET_SHOWN));
+
+  /* A server message quoting what it was sent. */
+  run_cli (f, &missing, KEY, (const char *[]) { "list", "ds",
+        "no\033[2Jsuch", NULL });
+  g_assert_cmpint (missing.status, ==, 1);
+  assert_printable (missing.err);
+  g_assert_nonnull (strstr (missing.err, "no\\x1b[2Jsuch"));
+
+  /* A session's reason naming a file, in the error and the progress. */
+  bad = g_build_filename (dir, "bad\033]0;x\007.jsonl", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"asset_id\": \"x\"}\n", -1,
+          &error));
+  g_assert_no_error (error);
+  run_cli (f, &upload, KEY, (const char *[]) { "upload", "up", bad, NULL });
+  g_assert_cmpint (upload.status, ==, 1);
+  assert_printable (upload.out);
+  assert_printable (upload.err);
+  g_assert_nonnull (strstr (upload.err, "bad\\x1b]0;x\\x07.jsonl"));
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+/* export download --json names the folder in valid JSON, whatever its
+ * name. */
+static void
+test_export_download_json (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("vi-cli-export-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (tmp, "a \"quoted\" \\ name\001",
+      NULL);
+  g_autofree char *expected = g_build_filename (dir, "ds", NULL);
+  g_autoptr (JsonNode) created = NULL;
+  g_autoptr (JsonNode) result = NULL;
+  g_auto (Run) create = { 0 };
+  g_auto (Run) download = { 0 };
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
+        "--wait", "--json", NULL });
+  g_assert_cmpint (create.status, ==, 0);
+  created = parse (create.out);
+  run_cli (f, &download, KEY, (const char *[]) { "export", "download", "ds",
+        json_object_get_string_member (json_node_get_object (created),
+            "datasetExportId"), dir, "--json", NULL });
+  g_assert_cmpint (download.status, ==, 0);
+  result = parse (download.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object
+          (result), "directory"), ==, expected);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -281,6 +421,8 @@ main (int    argc,
   ADD ("/cli/errors", test_errors);
   ADD ("/cli/upload-wait", test_upload_wait);
   ADD ("/cli/export", test_export);
+  ADD ("/cli/escape", test_escape);
+  ADD ("/cli/export-download-json", test_export_download_json);
 #undef ADD
 
   return g_test_run ();

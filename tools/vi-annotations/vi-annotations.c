@@ -98,7 +98,8 @@ usage_error (GOptionContext *context,
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("vi-annotations: %s\nTry 'vi-annotations --help'.\n", msg);
+  print_error ("%s", msg);
+  g_printerr ("Try 'vi-annotations --help'.\n");
   return EXIT_USAGE;
 }
 
@@ -112,30 +113,18 @@ api_error (const GError *error)
 
   if (signum != 0 &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_printerr ("vi-annotations: interrupted: %s\n", error->message);
+    print_error ("interrupted: %s", error->message);
     return EXIT_SIGNAL_BASE + signum;
   }
-  g_printerr ("vi-annotations: %s\n", error->message);
+  print_error ("%s", error->message);
   if (trace != NULL)
-    g_printerr ("vi-annotations: trace id %s\n", trace);
+    print_error ("trace id %s", trace);
   if (signum != 0)
     return EXIT_SIGNAL_BASE + signum;
   if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT) &&
       vi_error_get_http_status (error) == 0)
     return EXIT_USAGE;
   return EXIT_API;
-}
-
-void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (gen, node);
-  json_generator_set_pretty (gen, isatty (STDOUT_FILENO));
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
 }
 
 /* One line per annotation: id, role, group, what it says. */
@@ -172,7 +161,7 @@ print_annotation_line (ViAnnotation *annotation)
       break;
   }
 
-  g_print ("%-24s %-27s %-24s %s\n",
+  print_line ("%-24s %-27s %-24s %s",
       vi_annotation_get_annotation_id (annotation),
       vi_annotation_spec_get_role_name (spec),
       vi_annotation_spec_get_whole_id (spec), what);
@@ -181,7 +170,7 @@ print_annotation_line (ViAnnotation *annotation)
 static void
 print_header (void)
 {
-  g_print ("%-24s %-27s %-24s %s\n", "ANNOTATION", "ROLE", "GROUP",
+  print_line ("%-24s %-27s %-24s %s", "ANNOTATION", "ROLE", "GROUP",
       "CONTENT");
 }
 
@@ -193,7 +182,7 @@ cmd_list (ViClient      *client,
   g_autoptr (GError) error = NULL;
 
   if (opt_page_size < 0 || opt_page_size > VI_MAX_PAGE_SIZE) {
-    g_printerr ("vi-annotations: --page-size must be between 1 and %d\n",
+    print_error ("--page-size must be between 1 and %d",
         VI_MAX_PAGE_SIZE);
     return EXIT_USAGE;
   }
@@ -215,11 +204,11 @@ cmd_list (ViClient      *client,
       print_header ();
       for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
         print_annotation_line (vi_annotation_page_get_item (page, i));
-      g_print ("%u annotation%s on this page\n",
+      print_line ("%u annotation%s on this page",
           vi_annotation_page_get_n_items (page),
           vi_annotation_page_get_n_items (page) == 1 ? "" : "s");
       if (next != NULL)
-        g_print ("next page: --page-token '%s'\n", next);
+        print_line ("next page: --page-token '%s'", next);
     }
     return 0;
   } else {
@@ -261,7 +250,7 @@ cmd_list (ViClient      *client,
       json_node_take_object (root, obj);
       print_json (root);
     } else {
-      g_print ("%u annotation%s\n", total, total == 1 ? "" : "s");
+      print_line ("%u annotation%s", total, total == 1 ? "" : "s");
     }
     return 0;
   }
@@ -285,7 +274,7 @@ cmd_get (ViClient      *client,
     print_json (node);
   } else {
     g_autofree char *text = vi_annotation_to_string (annotation);
-    g_print ("%s\n", text);
+    print_lines (text);
   }
   return 0;
 }
@@ -304,9 +293,9 @@ cmd_delete (ViClient      *client,
     return api_error (error);
 
   if (opt_json)
-    g_print ("{\"id\":\"%s\",\"deleted\":true}\n", deleted->id);
+    print_json_object ("id", deleted->id, "deleted", NULL, NULL);
   else
-    g_print ("deleted %s\n", deleted->id);
+    print_line ("deleted %s", deleted->id);
   return 0;
 }
 

@@ -25,7 +25,23 @@ extern char *opt_on_bad_file;
 
 int  api_error        (const GError *error);
 int  interrupt_signal (void);
-void print_json       (JsonNode     *node);
+
+/* Human output (vi-annotations-output.c).  Everything printed for people
+ * goes through these: control characters are escaped, so that no caption,
+ * id or server message can drive the terminal. */
+void  text_escape_append (GString    *out,
+                          const char *text);
+char *text_escape        (const char *text);
+void  print_line         (const char *format,
+                          ...) G_GNUC_PRINTF (1, 2);
+void  print_error        (const char *format,
+                          ...) G_GNUC_PRINTF (1, 2);
+void  print_lines        (const char *text);
+
+/* JSON output: exact UTF-8 on stdout, indented on a terminal. */
+void  print_json         (JsonNode   *node);
+void  print_json_object  (const char *first_key,
+                          ...) G_GNUC_NULL_TERMINATED;
 
 int  cmd_upload (ViClient *client, char **args, GCancellable *cancellable);
 int  cmd_wait   (ViClient *client, char **args, GCancellable *cancellable);
