@@ -268,6 +268,156 @@ test_export (Fixture       *f,
   }
 }
 
+/* Adds @n_lines lines of a caption and three boxes each (4 annotations a
+ * line) to one asset. */
+static void
+load_asset (Fixture    *f,
+            const char *asset,
+            guint       n_lines)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GError) error = NULL;
+  const ViBBox boxes[] = {
+    { 0.1, 0.2, 0.4, 0.6 }, { 0.5, 0.05, 0.7, 0.9 }, { 0.72, 0.6, 0.85, 0.95 }
+  };
+
+  for (guint i = 0; i < n_lines; i++) {
+    ViJsonlRecord *r = vi_jsonl_record_new (asset);
+    g_autofree char *caption = g_strdup_printf ("frame %u: a red car next "
+        "to a tall tree and a dog", i);
+
+    vi_jsonl_record_set_caption (r, caption);
+    vi_jsonl_record_add_phrase (r, "red car", &boxes[0]);
+    vi_jsonl_record_add_phrase (r, "tall tree", &boxes[1]);
+    vi_jsonl_record_add_phrase (r, "dog", &boxes[2]);
+    g_ptr_array_add (records, r);
+  }
+  g_assert_true (vi_local_server_add_records (f->server, "ds",
+          (ViJsonlRecord **) records->pdata, records->len, &error));
+  g_assert_no_error (error);
+}
+
+/* list --json over several pages is written as the pages arrive, in the
+ * very bytes json-glib gives for the whole document, which scripts parse
+ * today. */
+static void
+test_list_json_pages (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) parsed = NULL;
+  g_autofree char *expected = NULL;
+  g_auto (Run) list = { 0 };
+  g_auto (Run) empty = { 0 };
+  JsonObject *obj = json_object_new ();
+  JsonArray *items = json_array_new ();
+
+  load_asset (f, "many", 530);          /* 2,120 annotations: 3 pages */
+  run_cli (f, &list, KEY, (const char *[]) { "list", "ds", "many", "--json",
+        NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  parsed = parse (list.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member
+          (json_node_get_object (parsed), "items")), ==, 2120);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 3);
+
+  client = vi_client_new (f->url, KEY, ORG, NULL, &error);
+  g_assert_no_error (error);
+  all = vi_client_list_all_annotations (client, "ds", "many", 1000, NULL,
+      &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_element (items, vi_annotation_to_json (all->pdata[i]));
+  json_object_set_array_member (obj, "items", items);
+  json_node_take_object (root, obj);
+  json_generator_set_root (gen, root);
+  expected = json_generator_to_data (gen, NULL);
+  g_assert_true (g_str_has_suffix (list.out, "\n"));
+  list.out[strlen (list.out) - 1] = '\0';
+  g_assert_cmpstr (list.out, ==, expected);
+
+  /* No annotation left: still one document. */
+  vi_local_server_clear_dataset (f->server, "ds", &error);
+  g_assert_no_error (error);
+  load_asset (f, "none", 1);
+  run_cli (f, &empty, KEY, (const char *[]) { "list", "ds", "none",
+        "--json", NULL });
+  g_assert_cmpint (empty.status, ==, 0);
+}
+
+/* The peak memory of list --json for 100,000 annotations is that of one
+ * page, not of the whole list (937 MB before it streamed; text mode takes
+ * about 12 MB).  Memory, not time: the bound is generous.  GNU time
+ * measures it: a child spawned from this process, which holds the server,
+ * would count this process's pages as its own until its exec(). */
+static void
+test_list_json_memory (Fixture       *f,
+                       gconstpointer  data)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("the peak RSS under AddressSanitizer is the sanitizer's");
+#else
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-cli-list-XXXXXX", &error);
+  g_autofree char *json = g_build_filename (dir, "list.json", NULL);
+  g_autofree char *rss = g_build_filename (dir, "rss.txt", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *measured = NULL;
+  const char *time_args[] = { "-f", "%M", "-o", rss, NULL };
+  guint64 peak_kb;
+  guint n = 0;
+
+  if (!g_file_test ("/usr/bin/time", G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip ("GNU time is not installed (scripts/install-deps)");
+    return;
+  }
+  load_asset (f, "big", 25000);
+  launcher = cli_launcher_new (f, KEY);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, json);
+  argv = cli_argv_new ((const char *[]) { "list", "ds", "big", "--json",
+        NULL });
+  for (guint i = 0; i < G_N_ELEMENTS (time_args) - 1; i++)
+    g_ptr_array_insert (argv, i, (gpointer) time_args[i]);
+  g_ptr_array_insert (argv, 0, (gpointer) "/usr/bin/time");
+  proc = g_subprocess_launcher_spawnv (launcher,
+      (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (rss, &measured, NULL, &error));
+  g_assert_no_error (error);
+  peak_kb = g_ascii_strtoull (measured, NULL, 10);
+  g_test_message ("list --json of 100,000 annotations: peak RSS %"
+      G_GUINT64_FORMAT " kB", peak_kb);
+  g_assert_cmpuint (peak_kb, >, 0);
+  g_assert_cmpuint (peak_kb, <, 100 * 1024);
+
+  /* All of them, in one document (the shape is checked on pages above). */
+  g_assert_true (g_file_get_contents (json, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (out, "{\"items\":[{"));
+  g_assert_true (g_str_has_suffix (out, "}]}\n"));
+  for (const char *p = out; (p = strstr (p, "{\"kind\":\"Annotation\","));
+      p++)
+    n++;
+  g_assert_cmpuint (n, ==, 100000);
+  g_unlink (json);
+  g_unlink (rss);
+  g_rmdir (dir);
+#endif
+}
+
 /* A caption, an asset id and a server message that would drive a terminal
  * (set its title, clear it, move the cursor, reverse the text). */
 #define HOSTILE "title\033]0;pwned\007 clear\033[2J\033[H cr\rover " \
@@ -421,6 +571,8 @@ main (int    argc,
   ADD ("/cli/errors", test_errors);
   ADD ("/cli/upload-wait", test_upload_wait);
   ADD ("/cli/export", test_export);
+  ADD ("/cli/list-json-pages", test_list_json_pages);
+  ADD ("/cli/list-json-memory", test_list_json_memory);
   ADD ("/cli/escape", test_escape);
   ADD ("/cli/export-download-json", test_export_download_json);
 #undef ADD

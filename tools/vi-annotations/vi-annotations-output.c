@@ -245,3 +245,62 @@ print_json_object (const char *first_key,
   g_string_append (out, "}\n");
   write_out (out->str, out->len);
 }
+
+/*
+ * {"items":[…]} written item by item: the bytes are those JsonGenerator
+ * gives for the whole document (compact, or indented on a terminal), but
+ * only one item is ever held.  Each item is generated as the only element
+ * of a one-item document and cut out of it, so its indentation is the one
+ * it has in the whole.
+ */
+void
+json_items_begin (JsonItemsWriter *w)
+{
+  w->pretty = json_pretty ();
+  w->n_items = 0;
+}
+
+void
+json_items_add (JsonItemsWriter *w,
+                JsonNode        *item)
+{
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *obj = json_object_new ();
+  JsonArray *items = json_array_new ();
+  const char *head = w->pretty ? "{\n  \"items\" : [\n" : "{\"items\":[";
+  const char *tail = w->pretty ? "\n  ]\n}" : "]}";
+  g_autofree char *text = NULL;
+  gsize len, head_len = strlen (head), tail_len = strlen (tail);
+
+  json_array_add_element (items, item);
+  json_object_set_array_member (obj, "items", items);
+  json_node_take_object (root, obj);
+  text = generate (root, w->pretty, &len);
+  g_assert (len >= head_len + tail_len && g_str_has_prefix (text, head) &&
+      g_str_has_suffix (text, tail));
+
+  if (w->n_items == 0)
+    write_out (head, head_len);
+  else if (w->pretty)
+    write_out (",\n", 2);
+  else
+    write_out (",", 1);
+  write_out (text + head_len, len - head_len - tail_len);
+  w->n_items++;
+}
+
+void
+json_items_end (JsonItemsWriter *w)
+{
+  if (w->n_items == 0) {
+    g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+    JsonObject *obj = json_object_new ();
+
+    json_object_set_array_member (obj, "items", json_array_new ());
+    json_node_take_object (root, obj);
+    print_json (root);
+  } else if (w->pretty)
+    write_out ("\n  ]\n}\n", 7);
+  else
+    write_out ("]}\n", 3);
+}

@@ -329,16 +329,13 @@ cmd_export (ViClient      *client,
     if (all == NULL)
       return api_error (error);
     if (opt_json) {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *obj = json_object_new ();
-      JsonArray *items = json_array_new ();
+      JsonItemsWriter json;
 
+      json_items_begin (&json);
       for (guint i = 0; i < all->len; i++)
-        json_array_add_element (items,
+        json_items_add (&json,
             vi_exported_annotations_to_json (all->pdata[i]));
-      json_object_set_array_member (obj, "items", items);
-      json_node_take_object (root, obj);
-      print_json (root);
+      json_items_end (&json);
     } else {
       for (guint i = 0; i < all->len; i++)
         print_export (all->pdata[i]);

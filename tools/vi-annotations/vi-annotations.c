@@ -213,13 +213,17 @@ cmd_list (ViClient      *client,
     return 0;
   } else {
     g_autoptr (ViAnnotationPager) pager = NULL;
-    g_autoptr (JsonArray) items = NULL;
+    JsonItemsWriter json;
     guint total = 0;
 
+    /* Each page is printed and dropped as it arrives: memory stays that
+     * of one page, however many there are.  A failure after the first
+     * page leaves the JSON document unterminated (and the exit status
+     * non-zero), never a complete-looking one. */
     pager = vi_client_iterate_annotations (client, args[0], args[1],
         opt_page_size ? opt_page_size : VI_MAX_PAGE_SIZE);
     if (opt_json)
-      items = json_array_new ();
+      json_items_begin (&json);
     else
       print_header ();
 
@@ -233,7 +237,7 @@ cmd_list (ViClient      *client,
         ViAnnotation *a = vi_annotation_page_get_item (page, i);
 
         if (opt_json)
-          json_array_add_element (items, vi_annotation_to_json (a));
+          json_items_add (&json, vi_annotation_to_json (a));
         else
           print_annotation_line (a);
         total++;
@@ -242,16 +246,10 @@ cmd_list (ViClient      *client,
     if (error != NULL)
       return api_error (error);
 
-    if (opt_json) {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *obj = json_object_new ();
-
-      json_object_set_array_member (obj, "items", g_steal_pointer (&items));
-      json_node_take_object (root, obj);
-      print_json (root);
-    } else {
+    if (opt_json)
+      json_items_end (&json);
+    else
       print_line ("%u annotation%s", total, total == 1 ? "" : "s");
-    }
     return 0;
   }
 }

@@ -43,6 +43,17 @@ void  print_json         (JsonNode   *node);
 void  print_json_object  (const char *first_key,
                           ...) G_GNUC_NULL_TERMINATED;
 
+/* {"items":[…]} written as the items come. */
+typedef struct {
+  gboolean pretty;
+  guint    n_items;
+} JsonItemsWriter;
+
+void  json_items_begin   (JsonItemsWriter *w);
+void  json_items_add     (JsonItemsWriter *w,
+                          JsonNode        *item);
+void  json_items_end     (JsonItemsWriter *w);
+
 int  cmd_upload (ViClient *client, char **args, GCancellable *cancellable);
 int  cmd_wait   (ViClient *client, char **args, GCancellable *cancellable);
 int  cmd_export (ViClient *client, char **args, GCancellable *cancellable);
