@@ -8,6 +8,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include <vi/vi.h>
 #include "vi-local-server.h"
@@ -160,4 +161,38 @@ add_fault (Fixture    *f,
 
   g_assert_no_error (error);
   g_assert_true (ok);
+}
+
+/* A temporary file holding @text; the caller unlinks it. */
+static inline char *
+write_temp_jsonl (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
+
+  g_assert_no_error (error);
+  close (fd);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* Runs export create --wait --json on dataset "ds"; returns the export's
+ * id. */
+static inline char *
+cli_create_export (Fixture *f)
+{
+  g_autoptr (JsonNode) created = NULL;
+  g_auto (Run) create = { 0 };
+  const char *id;
+
+  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
+        "--wait", "--json", NULL });
+  g_assert_cmpint (create.status, ==, 0);
+  created = parse (create.out);
+  id = json_object_get_string_member (json_node_get_object (created),
+      "datasetExportId");
+  g_assert_nonnull (id);
+  return g_strdup (id);
 }

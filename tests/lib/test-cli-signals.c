@@ -159,21 +159,7 @@ interrupt (Child *c,
       c->run.status, c->run.err);
 }
 
-static char *
-write_temp_jsonl (void)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (path,
-          "{\"asset_id\": \"up 1\", \"caption\": \"A red car\"}\n", -1,
-          &error));
-  g_assert_no_error (error);
-  return path;
-}
+#define UPLOAD_LINE "{\"asset_id\": \"up 1\", \"caption\": \"A red car\"}\n"
 
 /* The session named in "import session ID" in @text. */
 static char *
@@ -236,7 +222,7 @@ static void
 test_upload (Fixture       *f,
              gconstpointer  data)
 {
-  g_autofree char *path = write_temp_jsonl ();
+  g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_autofree char *id = NULL;
   g_autofree char *chain = NULL;
   g_autoptr (ViClient) client = NULL;
@@ -271,7 +257,7 @@ static void
 test_wait (Fixture       *f,
            gconstpointer  data)
 {
-  g_autofree char *path = write_temp_jsonl ();
+  g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_autoptr (JsonNode) node = NULL;
   g_auto (Run) nowait = { 0 };
   g_auto (Child) c = { 0 };
@@ -306,17 +292,8 @@ test_export_download (Fixture       *f,
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("vi-cli-signal-XXXXXX", &error);
   g_autofree char *unpacked = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  g_auto (Run) create = { 0 };
+  g_autofree char *id = cli_create_export (f);
   g_auto (Child) c = { 0 };
-  const char *id;
-
-  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
-        "--wait", "--json", NULL });
-  g_assert_cmpint (create.status, ==, 0);
-  node = parse (create.out);
-  id = json_object_get_string_member (json_node_get_object (node),
-      "datasetExportId");
 
   add_fault (f, "{\"method\": \"GET\", \"path\": \"/downloads/\", "
       "\"times\": -1, \"action\": \"latency\", \"latencyMs\": " HOLD "}");
@@ -337,7 +314,7 @@ static void
 test_second_interrupt (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autofree char *path = write_temp_jsonl ();
+  g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_auto (Child) c = { 0 };
 
   add_fault (f, "[{\"method\": \"PUT\", \"path\": \"/upload/\", "

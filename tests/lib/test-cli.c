@@ -148,20 +148,6 @@ test_errors (Fixture       *f,
   }
 }
 
-static char *
-write_temp_jsonl (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 test_upload_wait (Fixture       *f,
                   gconstpointer  data)
@@ -226,20 +212,10 @@ test_export (Fixture       *f,
   g_autofree char *dir = g_dir_make_tmp ("vi-cli-export-XXXXXX", &error);
   g_autofree char *jsonl = NULL;
   g_autofree char *contents = NULL;
-  g_auto (Run) create = { 0 };
+  g_autofree char *id = cli_create_export (f);
   g_auto (Run) list = { 0 };
   g_auto (Run) get = { 0 };
   g_auto (Run) download = { 0 };
-  g_autoptr (JsonNode) created = NULL;
-  const char *id;
-
-  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
-        "--wait", "--json", NULL });
-  g_assert_cmpint (create.status, ==, 0);
-  created = parse (create.out);
-  id = json_object_get_string_member (json_node_get_object (created),
-      "datasetExportId");
-  g_assert_nonnull (id);
 
   run_cli (f, &list, KEY, (const char *[]) { "export", "list", "ds", NULL });
   g_assert_cmpint (list.status, ==, 0);
@@ -539,19 +515,13 @@ test_export_download_json (Fixture       *f,
   g_autofree char *dir = g_build_filename (tmp, "a \"quoted\" \\ name\001",
       NULL);
   g_autofree char *expected = g_build_filename (dir, "ds", NULL);
-  g_autoptr (JsonNode) created = NULL;
+  g_autofree char *id = cli_create_export (f);
   g_autoptr (JsonNode) result = NULL;
-  g_auto (Run) create = { 0 };
   g_auto (Run) download = { 0 };
 
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
-        "--wait", "--json", NULL });
-  g_assert_cmpint (create.status, ==, 0);
-  created = parse (create.out);
   run_cli (f, &download, KEY, (const char *[]) { "export", "download", "ds",
-        json_object_get_string_member (json_node_get_object (created),
-            "datasetExportId"), dir, "--json", NULL });
+        id, dir, "--json", NULL });
   g_assert_cmpint (download.status, ==, 0);
   result = parse (download.out);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object
