@@ -351,9 +351,15 @@ handle_signal (SignalWatch *watch,
     g_cancellable_cancel (watch->cancellable);
     return;
   }
-  /* No clean-up: it is what the user no longer wants to wait for. */
-  fflush (stdout);
-  g_printerr ("\nvi-annotations: interrupted again, exiting at once\n");
+  static const char message[] =
+      "\nvi-annotations: interrupted again, exiting at once\n";
+  gssize written;
+
+  /* No clean-up: it is what the user no longer wants to wait for.  Not
+   * through stdio either, whose lock the main thread may hold while it
+   * waits on a full pipe. */
+  written = write (STDERR_FILENO, message, sizeof message - 1);
+  (void) written;
   _exit (EXIT_SIGNAL_BASE + signum);
 }
 
