@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 G_GNUC_INTERNAL void viannot_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (viannotsrc);
+#ifdef VIANNOT_HAVE_OVERLAY
+GST_ELEMENT_REGISTER_DECLARE (viannotoverlay);
+#endif
 
 G_END_DECLS
 
