@@ -95,18 +95,118 @@ frame_view (const GstVideoFrame * frame, gint x, gint y, gint width,
   }
 }
 
-/* The pixels of @rect at its render size, in the unpacked family of
- * @frame (AYUV for YUV and gray, raw BGRA/ARGB for RGB: gst_video_blend()
- * then has no colour matrix to apply per line), not premultiplied. */
+typedef struct
+{
+  GstVideoColorMatrix matrix;
+  GstVideoColorRange range;
+  GstBuffer *ayuv;
+} AyuvCache;
+
+static void
+ayuv_cache_free (gpointer data)
+{
+  AyuvCache *c = data;
+
+  gst_buffer_unref (c->ayuv);
+  g_free (c);
+}
+
+static GQuark
+ayuv_quark (void)
+{
+  static gsize q = 0;
+
+  if (g_once_init_enter (&q)) {
+    gsize tmp = g_quark_from_static_string ("viannot-ayuv");
+    g_once_init_leave (&q, tmp);
+  }
+  return (GQuark) q;
+}
+
+/* @bgra (straight alpha, with a GstVideoMeta) as AYUV in the colour matrix
+ * and range of the frame, so that a colour of the palette is the colour a
+ * viewer of the frame sees.  (1.22's own conversion of a rectangle picks
+ * its matrix from the rectangle's size, not from the frame.) */
+static GstBuffer *
+convert_to_ayuv (GstBuffer * bgra, const GstVideoColorimetry * cinfo)
+{
+  GstVideoMeta *vmeta = gst_buffer_get_video_meta (bgra);
+  const GstVideoFormatInfo *ayuv_info =
+      gst_video_format_get_info (GST_VIDEO_FORMAT_AYUV);
+  gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
+  gdouble kr, kb;
+  GstBuffer *out;
+  GstMapInfo in_map, out_map;
+  guint x, y;
+
+  if (!gst_video_color_matrix_get_Kr_Kb (cinfo->matrix, &kr, &kb)) {
+    kr = 0.2126;
+    kb = 0.0722;
+  }
+  gst_video_color_range_offsets (cinfo->range, ayuv_info, offset, scale);
+
+  out = gst_buffer_new_allocate (NULL, (gsize) vmeta->width * vmeta->height
+      * 4, NULL);
+  gst_buffer_add_video_meta (out, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_FORMAT_AYUV, vmeta->width, vmeta->height);
+  gst_buffer_map (bgra, &in_map, GST_MAP_READ);
+  gst_buffer_map (out, &out_map, GST_MAP_WRITE);
+  for (y = 0; y < vmeta->height; y++) {
+    const guint32 *src = (const guint32 *) (in_map.data + vmeta->offset[0] +
+        (gsize) y * vmeta->stride[0]);
+    guint8 *dst = out_map.data + (gsize) y * vmeta->width * 4;
+
+    for (x = 0; x < vmeta->width; x++, dst += 4) {
+      /* native-endian ARGB words */
+      gdouble r = ((src[x] >> 16) & 0xff) / 255.0;
+      gdouble g = ((src[x] >> 8) & 0xff) / 255.0;
+      gdouble b = (src[x] & 0xff) / 255.0;
+      gdouble luma = kr * r + (1 - kr - kb) * g + kb * b;
+
+      dst[0] = src[x] >> 24;
+      dst[1] = CLAMP (offset[0] + scale[0] * luma + 0.5, 0, 255);
+      dst[2] = CLAMP (offset[1] + scale[1] * (b - luma) / (2 * (1 - kb)) +
+          0.5, 0, 255);
+      dst[3] = CLAMP (offset[2] + scale[2] * (r - luma) / (2 * (1 - kr)) +
+          0.5, 0, 255);
+    }
+  }
+  gst_buffer_unmap (out, &out_map);
+  gst_buffer_unmap (bgra, &in_map);
+
+  return out;
+}
+
+/* The pixels of @rect at its render size, straight alpha, in the unpacked
+ * family of @frame: BGRA for RGB frames, AYUV for YUV and gray ones
+ * (converted once per pixel buffer and colorimetry: label pixels are
+ * shared by the compositions that show the label).  gst_video_blend()
+ * then has no colour matrix to apply per line.  (transfer none) */
 static GstBuffer *
 rectangle_pixels (GstVideoOverlayRectangle * rect, GstVideoFrame * frame)
 {
-  gboolean rgb = GST_VIDEO_INFO_IS_RGB (&frame->info);
-
-  return rgb ? gst_video_overlay_rectangle_get_pixels_raw (rect,
-      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE) :
-      gst_video_overlay_rectangle_get_pixels_ayuv (rect,
+  GstBuffer *raw = gst_video_overlay_rectangle_get_pixels_raw (rect,
       GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+  GstVideoColorimetry *cinfo = &frame->info.colorimetry;
+  AyuvCache *cache;
+
+  if (raw == NULL || gst_buffer_get_video_meta (raw) == NULL)
+    return NULL;
+  if (GST_VIDEO_INFO_IS_RGB (&frame->info))
+    return raw;
+
+  cache = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (raw),
+      ayuv_quark ());
+  if (cache == NULL || cache->matrix != cinfo->matrix ||
+      cache->range != cinfo->range) {
+    cache = g_new0 (AyuvCache, 1);
+    cache->matrix = cinfo->matrix;
+    cache->range = cinfo->range;
+    cache->ayuv = convert_to_ayuv (raw, cinfo);
+    gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (raw), ayuv_quark (),
+        cache, ayuv_cache_free);
+  }
+  return cache->ayuv;
 }
 
 static GQuark
@@ -148,20 +248,17 @@ rectangle_kind (GstVideoOverlayRectangle * rect)
           (rect), opaque_quark ()));
 }
 
-/* Fills [x0, x1) x [y0, y1) of @frame with the colour of the first pixel
- * of @src, component by component: only for formats whose components are
- * whole bytes.  A subsampled component is written wherever the rectangle
+/* Fills [x0, x1) x [y0, y1) of @frame with @px (unpacked AYUV or ARGB),
+ * component by component: only for formats whose components are whole
+ * bytes.  A subsampled component is written wherever the rectangle
  * touches its sample. */
 static void
-fill_rectangle (GstVideoFrame * frame, GstVideoFrame * src, gint x0, gint y0,
+fill_rectangle (GstVideoFrame * frame, const guint8 px[4], gint x0, gint y0,
     gint x1, gint y1)
 {
   const GstVideoFormatInfo *finfo = frame->info.finfo;
-  const GstVideoFormatInfo *sinfo = src->info.finfo;
-  guint8 px[4 * 9];
   guint c;
 
-  sinfo->unpack_func (sinfo, 0, px, src->data, src->info.stride, 0, 0, 1);
   for (c = 0; c < GST_VIDEO_FORMAT_INFO_N_COMPONENTS (finfo); c++) {
     /* unpacked AYUV / ARGB: alpha first */
     guint8 v = c < 3 ? px[1 + c] : px[0];
@@ -193,7 +290,8 @@ fill_rectangle (GstVideoFrame * frame, GstVideoFrame * src, gint x0, gint y0,
  * packed back, without any per-pixel arithmetic.  @src is in the unpacked
  * format of @view's format. */
 static void
-copy_rectangle (GstVideoFrame * view, GstVideoFrame * src, gint x, gint y)
+copy_rectangle (GstVideoFrame * view, GstVideoFrame * src, gint x, gint y,
+    guint8 * line)
 {
   const GstVideoFormatInfo *dinfo = view->info.finfo;
   const GstVideoFormatInfo *sinfo = src->info.finfo;
@@ -201,7 +299,6 @@ copy_rectangle (GstVideoFrame * view, GstVideoFrame * src, gint x, gint y)
   gint sw = GST_VIDEO_FRAME_WIDTH (src), sh = GST_VIDEO_FRAME_HEIGHT (src);
   gint sx = 0, sy = 0, w, h, i;
   gboolean covers;
-  guint8 *line;
 
   if (x < 0) {
     sx = -x;
@@ -217,7 +314,6 @@ copy_rectangle (GstVideoFrame * view, GstVideoFrame * src, gint x, gint y)
     return;
   covers = x == 0 && w == vw;
 
-  line = g_malloc ((gsize) (vw + 8) * 4);
   for (i = 0; i < h; i++) {
     if (!covers)
       dinfo->unpack_func (dinfo, 0, line, view->data, view->info.stride, 0,
@@ -227,30 +323,101 @@ copy_rectangle (GstVideoFrame * view, GstVideoFrame * src, gint x, gint y)
     dinfo->pack_func (dinfo, 0, line, 0, view->data, view->info.stride,
         view->info.chroma_site, y + i, vw);
   }
-  g_free (line);
 }
 
-static gboolean
-blend_rectangle (GstVideoOverlayRectangle * rect, GstVideoFrame * frame,
-    const ViewLayout * layout)
+/* How one rectangle goes into frames of the current geometry. */
+typedef struct
 {
-  GstVideoFrame src, view;
+  gint kind;
+  gint x, y;                    /* render position */
+  gint x0, y0, x1, y1;          /* clipped to the frame */
+  gint vx0, vy0, vx1, vy1;      /* the view: aligned around it */
+  guint8 solid[4];              /* SOLID: the unpacked colour */
+  gboolean mapped;
+  GstVideoFrame src;            /* otherwise: the pixels, mapped */
+  gfloat global_alpha;
+} BlendStep;
+
+struct _GstViAnnotBlender
+{
+  /* what the plan was made for */
+  GstVideoOverlayComposition *comp;
+  GstVideoFormat format;
+  gint width;
+  gint height;
+  GstVideoColorMatrix matrix;
+  GstVideoColorRange range;
+
+  gboolean views;               /* else whole-line blending */
+  ViewLayout layout;
+  GArray *steps;                /* BlendStep */
+  guint8 *line;                 /* an unpacked line of the frame */
+};
+
+GstViAnnotBlender *
+gst_vi_annot_blender_new (void)
+{
+  static gsize debug_init = 0;
+  GstViAnnotBlender *b = g_new0 (GstViAnnotBlender, 1);
+
+  if (g_once_init_enter (&debug_init)) {
+    GST_DEBUG_CATEGORY_INIT (gst_vi_annot_blend_debug, "viannotblend", 0,
+        "Blending of overlay compositions, rectangle by rectangle");
+    g_once_init_leave (&debug_init, 1);
+  }
+  b->steps = g_array_new (FALSE, TRUE, sizeof (BlendStep));
+  return b;
+}
+
+static void
+gst_vi_annot_blender_clear (GstViAnnotBlender * b)
+{
+  guint i;
+
+  for (i = 0; i < b->steps->len; i++) {
+    BlendStep *st = &g_array_index (b->steps, BlendStep, i);
+
+    if (st->mapped)
+      gst_video_frame_unmap (&st->src);
+  }
+  g_array_set_size (b->steps, 0);
+  g_clear_pointer (&b->comp, gst_video_overlay_composition_unref);
+  g_clear_pointer (&b->line, g_free);
+}
+
+void
+gst_vi_annot_blender_free (GstViAnnotBlender * b)
+{
+  if (b == NULL)
+    return;
+  gst_vi_annot_blender_clear (b);
+  g_array_unref (b->steps);
+  g_free (b);
+}
+
+/* Everything about a rectangle that does not change from frame to frame:
+ * its place, its kind, its pixels mapped in the frame's family. */
+static gboolean
+plan_step (GstViAnnotBlender * b, GstVideoOverlayRectangle * rect,
+    GstVideoFrame * frame, BlendStep * st)
+{
+  const ViewLayout *layout = &b->layout;
   GstVideoInfo info;
-  gint kind = rectangle_kind (rect);
   GstVideoMeta *vmeta;
   GstBuffer *pixels;
-  gint x, y, x0, y0, x1, y1;
   guint w, h;
   gint fw = GST_VIDEO_FRAME_WIDTH (frame), fh = GST_VIDEO_FRAME_HEIGHT (frame);
-  gboolean ret;
 
-  gst_video_overlay_rectangle_get_render_rectangle (rect, &x, &y, &w, &h);
-  x1 = (gint) MIN ((gint64) x + w, fw);
-  y1 = (gint) MIN ((gint64) y + h, fh);
-  x0 = MAX (x, 0);
-  y0 = MAX (y, 0);
-  if (x1 <= x0 || y1 <= y0)
-    return TRUE;
+  memset (st, 0, sizeof (*st));
+  gst_video_overlay_rectangle_get_render_rectangle (rect, &st->x, &st->y, &w,
+      &h);
+  st->x1 = (gint) MIN ((gint64) st->x + w, fw);
+  st->y1 = (gint) MIN ((gint64) st->y + h, fh);
+  st->x0 = MAX (st->x, 0);
+  st->y0 = MAX (st->y, 0);
+  if (st->x1 <= st->x0 || st->y1 <= st->y0)
+    return FALSE;
+  st->global_alpha = gst_video_overlay_rectangle_get_global_alpha (rect);
 
   pixels = rectangle_pixels (rect, frame);
   vmeta = pixels ? gst_buffer_get_video_meta (pixels) : NULL;
@@ -260,66 +427,107 @@ blend_rectangle (GstVideoOverlayRectangle * rect, GstVideoFrame * frame,
       vmeta->height);
   info.stride[0] = vmeta->stride[0];
   info.offset[0] = vmeta->offset[0];
-  if (!gst_video_frame_map (&src, &info, pixels, GST_MAP_READ))
+  if (!gst_video_frame_map (&st->src, &info, pixels, GST_MAP_READ))
     return FALSE;
+  st->mapped = TRUE;
 
-  if (kind != BLEND && layout->unpacked_8bit &&
-      src.info.finfo->unpack_format == frame->info.finfo->unpack_format) {
-    if (kind == SOLID && layout->byte_components) {
-      fill_rectangle (frame, &src, x0, y0, x1, y1);
-      gst_video_frame_unmap (&src);
-      return TRUE;
-    }
-  } else {
-    kind = BLEND;
+  st->kind = rectangle_kind (rect);
+  if (!layout->unpacked_8bit ||
+      st->src.info.finfo->unpack_format != frame->info.finfo->unpack_format)
+    st->kind = BLEND;
+  if (st->kind == SOLID && !layout->byte_components)
+    st->kind = OPAQUE;
+  if (st->kind == SOLID) {
+    const GstVideoFormatInfo *sinfo = st->src.info.finfo;
+    guint8 px[4 * 9];
+
+    sinfo->unpack_func (sinfo, 0, px, st->src.data, st->src.info.stride, 0,
+        0, 1);
+    memcpy (st->solid, px, 4);
+    gst_video_frame_unmap (&st->src);
+    st->mapped = FALSE;
   }
 
   /* the view: aligned down at the start, up at the end */
-  x0 -= x0 % layout->x_align;
-  y0 -= y0 % layout->y_align;
-  x1 = MIN (x1 + (layout->x_align - x1 % layout->x_align) % layout->x_align,
-      fw);
-  y1 = MIN (y1 + (layout->y_align - y1 % layout->y_align) % layout->y_align,
-      fh);
-  frame_view (frame, x0, y0, x1 - x0, y1 - y0, &view);
-  if (kind != BLEND) {
-    copy_rectangle (&view, &src, x - x0, y - y0);
-    ret = TRUE;
-  } else {
-    ret = gst_video_blend (&view, &src, x - x0, y - y0,
-        gst_video_overlay_rectangle_get_global_alpha (rect));
-  }
+  st->vx0 = st->x0 - st->x0 % layout->x_align;
+  st->vy0 = st->y0 - st->y0 % layout->y_align;
+  st->vx1 = MIN (st->x1 + (layout->x_align - st->x1 % layout->x_align) %
+      layout->x_align, fw);
+  st->vy1 = MIN (st->y1 + (layout->y_align - st->y1 % layout->y_align) %
+      layout->y_align, fh);
+  return TRUE;
+}
 
-  gst_video_frame_unmap (&src);
-  return ret;
+static void
+gst_vi_annot_blender_plan (GstViAnnotBlender * b,
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame)
+{
+  guint i, n;
+
+  gst_vi_annot_blender_clear (b);
+  b->comp = gst_video_overlay_composition_ref (comp);
+  b->format = GST_VIDEO_FRAME_FORMAT (frame);
+  b->width = GST_VIDEO_FRAME_WIDTH (frame);
+  b->height = GST_VIDEO_FRAME_HEIGHT (frame);
+  b->matrix = frame->info.colorimetry.matrix;
+  b->range = frame->info.colorimetry.range;
+  b->views = view_layout (frame->info.finfo, &b->layout);
+  if (!b->views) {
+    GST_DEBUG ("%s: whole-line blending", GST_VIDEO_INFO_NAME (&frame->info));
+    return;
+  }
+  b->line = g_malloc ((gsize) (b->width + 8) * 4);
+
+  n = gst_video_overlay_composition_n_rectangles (comp);
+  for (i = 0; i < n; i++) {
+    BlendStep st;
+
+    if (plan_step (b, gst_video_overlay_composition_get_rectangle (comp, i),
+            frame, &st))
+      g_array_append_val (b->steps, st);
+    else if (st.mapped)
+      gst_video_frame_unmap (&st.src);
+  }
 }
 
 /* Blends @comp into @frame, as gst_video_overlay_composition_blend()
- * does, touching only the pixels under the rectangles. */
+ * does, touching only the pixels under the rectangles.  What does not
+ * change between frames is worked out once per composition and
+ * geometry. */
 gboolean
-gst_vi_annot_blend (GstVideoOverlayComposition * comp, GstVideoFrame * frame)
+gst_vi_annot_blender_blend (GstViAnnotBlender * b,
+    GstVideoOverlayComposition * comp, GstVideoFrame * frame)
 {
-  static gsize debug_init = 0;
-  ViewLayout layout;
-  guint i, n;
   gboolean ret = TRUE;
+  guint i;
 
-  if (g_once_init_enter (&debug_init)) {
-    GST_DEBUG_CATEGORY_INIT (gst_vi_annot_blend_debug, "viannotblend", 0,
-        "Blending of overlay compositions, rectangle by rectangle");
-    g_once_init_leave (&debug_init, 1);
-  }
+  if (b->comp != comp || b->format != GST_VIDEO_FRAME_FORMAT (frame) ||
+      b->width != GST_VIDEO_FRAME_WIDTH (frame) ||
+      b->height != GST_VIDEO_FRAME_HEIGHT (frame) ||
+      b->matrix != frame->info.colorimetry.matrix ||
+      b->range != frame->info.colorimetry.range)
+    gst_vi_annot_blender_plan (b, comp, frame);
 
-  if (!view_layout (frame->info.finfo, &layout)) {
-    GST_LOG ("%s: whole-line blending",
-        GST_VIDEO_INFO_NAME (&frame->info));
+  if (!b->views)
     return gst_video_overlay_composition_blend (comp, frame);
-  }
 
-  n = gst_video_overlay_composition_n_rectangles (comp);
-  for (i = 0; i < n; i++)
-    ret &= blend_rectangle (gst_video_overlay_composition_get_rectangle (comp,
-            i), frame, &layout);
+  for (i = 0; i < b->steps->len; i++) {
+    BlendStep *st = &g_array_index (b->steps, BlendStep, i);
+    GstVideoFrame view;
+
+    if (st->kind == SOLID) {
+      fill_rectangle (frame, st->solid, st->x0, st->y0, st->x1, st->y1);
+      continue;
+    }
+    frame_view (frame, st->vx0, st->vy0, st->vx1 - st->vx0,
+        st->vy1 - st->vy0, &view);
+    if (st->kind == OPAQUE)
+      copy_rectangle (&view, &st->src, st->x - st->vx0, st->y - st->vy0,
+          b->line);
+    else
+      ret &= gst_video_blend (&view, &st->src, st->x - st->vx0,
+          st->y - st->vy0, st->global_alpha);
+  }
 
   return ret;
 }

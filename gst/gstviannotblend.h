@@ -15,9 +15,18 @@ G_GNUC_INTERNAL
 void     gst_vi_annot_blend_mark_opaque (GstVideoOverlayRectangle * rect,
                                          gboolean solid);
 
+typedef struct _GstViAnnotBlender GstViAnnotBlender;
+
 G_GNUC_INTERNAL
-gboolean gst_vi_annot_blend (GstVideoOverlayComposition * comp,
-                             GstVideoFrame * frame);
+GstViAnnotBlender *gst_vi_annot_blender_new   (void);
+
+G_GNUC_INTERNAL
+void               gst_vi_annot_blender_free  (GstViAnnotBlender * blender);
+
+G_GNUC_INTERNAL
+gboolean           gst_vi_annot_blender_blend (GstViAnnotBlender * blender,
+                                               GstVideoOverlayComposition * comp,
+                                               GstVideoFrame * frame);
 
 G_END_DECLS
 

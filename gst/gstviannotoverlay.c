@@ -77,7 +77,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "gstviannotblend.h"
 #include "gstviannotelements.h"
 #include "gstviannotoverlay.h"
 #include "gstviannotroi.h"
@@ -456,6 +455,7 @@ gst_vi_annot_overlay_finalize (GObject * object)
 
   gst_vi_annot_overlay_reset_scene (self);
   g_clear_pointer (&self->label_cache, g_hash_table_unref);
+  g_clear_pointer (&self->blender, gst_vi_annot_blender_free);
   g_clear_object (&self->pango_context);
   g_clear_object (&self->font_map);
   g_array_unref (self->scene_rois);
@@ -619,6 +619,7 @@ gst_vi_annot_overlay_start (GstBaseTransform * trans)
 
   self->label_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) gst_buffer_unref);
+  self->blender = gst_vi_annot_blender_new ();
 
   GST_OBJECT_LOCK (self);
   self->n_frames = self->n_compositions = self->n_text_renders = 0;
@@ -639,6 +640,7 @@ gst_vi_annot_overlay_stop (GstBaseTransform * trans)
 
   gst_vi_annot_overlay_reset_scene (self);
   g_clear_pointer (&self->label_cache, g_hash_table_unref);
+  g_clear_pointer (&self->blender, gst_vi_annot_blender_free);
   g_clear_object (&self->pango_context);
   g_clear_object (&self->font_map);
 
@@ -1604,7 +1606,7 @@ gst_vi_annot_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     if (!gst_video_frame_map (&frame, &filter->in_info, buf,
             GST_MAP_READWRITE))
       goto invalid_frame;
-    gst_vi_annot_blend (self->composition, &frame);
+    gst_vi_annot_blender_blend (self->blender, self->composition, &frame);
     gst_video_frame_unmap (&frame);
     GST_OBJECT_LOCK (self);
     self->n_blended++;

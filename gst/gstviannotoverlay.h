@@ -12,6 +12,8 @@
 #include <gst/viannot/gstviannotmeta.h>
 #include <pango/pangocairo.h>
 
+#include "gstviannotblend.h"
+
 G_BEGIN_DECLS
 
 #define GST_TYPE_VI_ANNOT_OVERLAY (gst_vi_annot_overlay_get_type ())
@@ -69,6 +71,7 @@ struct _GstViAnnotOverlay
   PangoFontMap *font_map;       /* start () .. stop () */
   PangoContext *pango_context;
   GHashTable *label_cache;      /* "colour:size:text" -> GstBuffer */
+  GstViAnnotBlender *blender;   /* start () .. stop () */
 
   /* What the current composition was built from: it is reused as long as
    * a frame carries the same (immutable) annotation set, ROI metas with
