@@ -20,8 +20,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_vi_annot_blend_debug);
  * starts at the rectangle's (aligned) corner and is only as wide as it, so
  * the cost is the rectangle's area.  A view is possible for the formats
  * whose components all move by a whole number of bytes per aligned step
- * (planar, semi-planar and simple packed formats); the others (tiled,
- * palette, several pixels packed in a word) are blended the 1.22 way. */
+ * (planar, semi-planar and simple packed formats); for the others (tiled,
+ * palette, several pixels packed in a word) the view is the whole frame,
+ * whole lines as in 1.22, with the same colour conversion. */
 
 typedef struct
 {
@@ -123,6 +124,42 @@ ayuv_quark (void)
   return (GQuark) q;
 }
 
+/* The frame's Y'CbCr matrix and range, 8 bits. */
+typedef struct
+{
+  gdouble kr, kb;
+  gint offset[GST_VIDEO_MAX_COMPONENTS];
+  gint scale[GST_VIDEO_MAX_COMPONENTS];
+} YuvMatrix;
+
+static void
+yuv_matrix_init (YuvMatrix * m, const GstVideoColorimetry * cinfo)
+{
+  if (!gst_video_color_matrix_get_Kr_Kb (cinfo->matrix, &m->kr, &m->kb)) {
+    m->kr = 0.2126;
+    m->kb = 0.0722;
+  }
+  gst_video_color_range_offsets (cinfo->range,
+      gst_video_format_get_info (GST_VIDEO_FORMAT_AYUV), m->offset, m->scale);
+}
+
+/* A native-endian straight ARGB word as unpacked AYUV bytes. */
+static void
+argb_to_ayuv (const YuvMatrix * m, guint32 argb, guint8 out[4])
+{
+  gdouble r = ((argb >> 16) & 0xff) / 255.0;
+  gdouble g = ((argb >> 8) & 0xff) / 255.0;
+  gdouble b = (argb & 0xff) / 255.0;
+  gdouble luma = m->kr * r + (1 - m->kr - m->kb) * g + m->kb * b;
+
+  out[0] = argb >> 24;
+  out[1] = CLAMP (m->offset[0] + m->scale[0] * luma + 0.5, 0, 255);
+  out[2] = CLAMP (m->offset[1] + m->scale[1] * (b - luma) /
+      (2 * (1 - m->kb)) + 0.5, 0, 255);
+  out[3] = CLAMP (m->offset[2] + m->scale[2] * (r - luma) /
+      (2 * (1 - m->kr)) + 0.5, 0, 255);
+}
+
 /* @bgra (straight alpha, with a GstVideoMeta) as AYUV in the colour matrix
  * and range of the frame, so that a colour of the palette is the colour a
  * viewer of the frame sees.  (1.22's own conversion of a rectangle picks
@@ -131,20 +168,12 @@ static GstBuffer *
 convert_to_ayuv (GstBuffer * bgra, const GstVideoColorimetry * cinfo)
 {
   GstVideoMeta *vmeta = gst_buffer_get_video_meta (bgra);
-  const GstVideoFormatInfo *ayuv_info =
-      gst_video_format_get_info (GST_VIDEO_FORMAT_AYUV);
-  gint offset[GST_VIDEO_MAX_COMPONENTS], scale[GST_VIDEO_MAX_COMPONENTS];
-  gdouble kr, kb;
   GstBuffer *out;
   GstMapInfo in_map, out_map;
+  YuvMatrix m;
   guint x, y;
 
-  if (!gst_video_color_matrix_get_Kr_Kb (cinfo->matrix, &kr, &kb)) {
-    kr = 0.2126;
-    kb = 0.0722;
-  }
-  gst_video_color_range_offsets (cinfo->range, ayuv_info, offset, scale);
-
+  yuv_matrix_init (&m, cinfo);
   out = gst_buffer_new_allocate (NULL, (gsize) vmeta->width * vmeta->height
       * 4, NULL);
   gst_buffer_add_video_meta (out, GST_VIDEO_FRAME_FLAG_NONE,
@@ -156,20 +185,8 @@ convert_to_ayuv (GstBuffer * bgra, const GstVideoColorimetry * cinfo)
         (gsize) y * vmeta->stride[0]);
     guint8 *dst = out_map.data + (gsize) y * vmeta->width * 4;
 
-    for (x = 0; x < vmeta->width; x++, dst += 4) {
-      /* native-endian ARGB words */
-      gdouble r = ((src[x] >> 16) & 0xff) / 255.0;
-      gdouble g = ((src[x] >> 8) & 0xff) / 255.0;
-      gdouble b = (src[x] & 0xff) / 255.0;
-      gdouble luma = kr * r + (1 - kr - kb) * g + kb * b;
-
-      dst[0] = src[x] >> 24;
-      dst[1] = CLAMP (offset[0] + scale[0] * luma + 0.5, 0, 255);
-      dst[2] = CLAMP (offset[1] + scale[1] * (b - luma) / (2 * (1 - kb)) +
-          0.5, 0, 255);
-      dst[3] = CLAMP (offset[2] + scale[2] * (r - luma) / (2 * (1 - kr)) +
-          0.5, 0, 255);
-    }
+    for (x = 0; x < vmeta->width; x++, dst += 4)
+      argb_to_ayuv (&m, src[x], dst);
   }
   gst_buffer_unmap (out, &out_map);
   gst_buffer_unmap (bgra, &in_map);
@@ -419,6 +436,37 @@ plan_step (GstViAnnotBlender * b, GstVideoOverlayRectangle * rect,
     return FALSE;
   st->global_alpha = gst_video_overlay_rectangle_get_global_alpha (rect);
 
+  st->kind = rectangle_kind (rect);
+  if (!layout->unpacked_8bit)
+    st->kind = BLEND;
+  if (st->kind == SOLID && !layout->byte_components)
+    st->kind = OPAQUE;
+  if (st->kind == SOLID) {
+    /* one colour: only its first pixel is looked at (and converted) */
+    GstBuffer *raw = gst_video_overlay_rectangle_get_pixels_raw (rect,
+        GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+    GstMapInfo map;
+    guint32 argb;
+
+    vmeta = raw ? gst_buffer_get_video_meta (raw) : NULL;
+    if (vmeta == NULL || !gst_buffer_map (raw, &map, GST_MAP_READ))
+      return FALSE;
+    argb = *(const guint32 *) (map.data + vmeta->offset[0]);
+    gst_buffer_unmap (raw, &map);
+    if (GST_VIDEO_INFO_IS_RGB (&frame->info)) {
+      st->solid[0] = argb >> 24;
+      st->solid[1] = argb >> 16;
+      st->solid[2] = argb >> 8;
+      st->solid[3] = argb;
+    } else {
+      YuvMatrix m;
+
+      yuv_matrix_init (&m, &frame->info.colorimetry);
+      argb_to_ayuv (&m, argb, st->solid);
+    }
+    return TRUE;
+  }
+
   pixels = rectangle_pixels (rect, frame);
   vmeta = pixels ? gst_buffer_get_video_meta (pixels) : NULL;
   if (vmeta == NULL)
@@ -430,24 +478,15 @@ plan_step (GstViAnnotBlender * b, GstVideoOverlayRectangle * rect,
   if (!gst_video_frame_map (&st->src, &info, pixels, GST_MAP_READ))
     return FALSE;
   st->mapped = TRUE;
-
-  st->kind = rectangle_kind (rect);
-  if (!layout->unpacked_8bit ||
-      st->src.info.finfo->unpack_format != frame->info.finfo->unpack_format)
+  if (st->src.info.finfo->unpack_format != frame->info.finfo->unpack_format)
     st->kind = BLEND;
-  if (st->kind == SOLID && !layout->byte_components)
-    st->kind = OPAQUE;
-  if (st->kind == SOLID) {
-    const GstVideoFormatInfo *sinfo = st->src.info.finfo;
-    guint8 px[4 * 9];
 
-    sinfo->unpack_func (sinfo, 0, px, st->src.data, st->src.info.stride, 0,
-        0, 1);
-    memcpy (st->solid, px, 4);
-    gst_video_frame_unmap (&st->src);
-    st->mapped = FALSE;
+  if (!b->views) {
+    st->vx0 = st->vy0 = 0;
+    st->vx1 = fw;
+    st->vy1 = fh;
+    return TRUE;
   }
-
   /* the view: aligned down at the start, up at the end */
   st->vx0 = st->x0 - st->x0 % layout->x_align;
   st->vy0 = st->y0 - st->y0 % layout->y_align;
@@ -473,8 +512,9 @@ gst_vi_annot_blender_plan (GstViAnnotBlender * b,
   b->range = frame->info.colorimetry.range;
   b->views = view_layout (frame->info.finfo, &b->layout);
   if (!b->views) {
+    /* every rectangle blended into the whole frame */
     GST_DEBUG ("%s: whole-line blending", GST_VIDEO_INFO_NAME (&frame->info));
-    return;
+    memset (&b->layout, 0, sizeof (b->layout));
   }
   b->line = g_malloc ((gsize) (b->width + 8) * 4);
 
@@ -507,9 +547,6 @@ gst_vi_annot_blender_blend (GstViAnnotBlender * b,
       b->matrix != frame->info.colorimetry.matrix ||
       b->range != frame->info.colorimetry.range)
     gst_vi_annot_blender_plan (b, comp, frame);
-
-  if (!b->views)
-    return gst_video_overlay_composition_blend (comp, frame);
 
   for (i = 0; i < b->steps->len; i++) {
     BlendStep *st = &g_array_index (b->steps, BlendStep, i);

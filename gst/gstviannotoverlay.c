@@ -1089,7 +1089,7 @@ gst_vi_annot_overlay_label_rectangle (GstViAnnotOverlay * self,
 
   valid = text_make_valid (text);
   buf = gst_vi_annot_overlay_label_pixels (self, valid,
-      color | 0xFF000000, label_font_px (self, height), MAX (16, width / 2));
+      color | 0xFF000000, self->label_px, MAX (16, width / 2));
   g_free (valid);
 
   vmeta = gst_buffer_get_video_meta (buf);
@@ -1209,7 +1209,7 @@ gst_vi_annot_overlay_caption_rectangle (GstViAnnotOverlay * self,
   }
 
   buf = gst_vi_annot_overlay_render_text (self, text->str, attrs,
-      label_font_px (self, height) * 5 / 4, TRUE, width,
+      self->label_px * 5 / 4, TRUE, width,
       MAX (1, height / 3), PANEL_COLOR, TEXT_COLOR, &rtl);
   pango_attr_list_unref (attrs);
   g_string_free (text, TRUE);
@@ -1272,7 +1272,7 @@ gst_vi_annot_overlay_vqa_rectangle (GstViAnnotOverlay * self,
   }
 
   buf = gst_vi_annot_overlay_render_text (self, text->str, attrs,
-      label_font_px (self, height) * 5 / 4, TRUE, MAX (1, width * 3 / 5),
+      self->label_px * 5 / 4, TRUE, MAX (1, width * 3 / 5),
       MAX (1, height / 3), PANEL_COLOR, TEXT_COLOR, NULL);
   pango_attr_list_unref (attrs);
   g_string_free (text, TRUE);
@@ -1348,6 +1348,7 @@ gst_vi_annot_overlay_build (GstViAnnotOverlay * self, GstViAnnotMeta * meta,
 
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, width, height);
   n_phrases = MIN (n_phrases, MAX_BOXES);
+  self->label_px = label_font_px (self, height);
 
   /* Boxes first, then labels over them, then the texts. */
   for (pass = 0; pass < 2; pass++) {

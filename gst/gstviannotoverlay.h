@@ -72,6 +72,7 @@ struct _GstViAnnotOverlay
   PangoContext *pango_context;
   GHashTable *label_cache;      /* "colour:size:text" -> GstBuffer */
   GstViAnnotBlender *blender;   /* start () .. stop () */
+  gint label_px;                /* label font size of the composition */
 
   /* What the current composition was built from: it is reused as long as
    * a frame carries the same (immutable) annotation set, ROI metas with

@@ -78,16 +78,22 @@ grey_frame (const GstVideoInfo * info)
 }
 
 static guint32
+frame_rgba_at (GstVideoFrame * frame, gint x, gint y)
+{
+  const guint8 *p = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (frame, 0) +
+      y * GST_VIDEO_FRAME_PLANE_STRIDE (frame, 0) + 4 * x;
+
+  return ((guint32) p[3] << 24) | (p[0] << 16) | (p[1] << 8) | p[2];
+}
+
+static guint32
 rgba_at (GstBuffer * buf, const GstVideoInfo * info, gint x, gint y)
 {
   GstVideoFrame frame;
-  const guint8 *p;
   guint32 v;
 
   fail_unless (gst_video_frame_map (&frame, info, buf, GST_MAP_READ));
-  p = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0) +
-      y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0) + 4 * x;
-  v = ((guint32) p[3] << 24) | (p[0] << 16) | (p[1] << 8) | p[2];
+  v = frame_rgba_at (&frame, x, y);
   gst_video_frame_unmap (&frame);
   return v;
 }
@@ -144,18 +150,21 @@ caption_pixels (GstBuffer * buf, const GstVideoInfo * info, guint32 color,
     gdouble * mean_x)
 {
   gint w = GST_VIDEO_INFO_WIDTH (info), h = GST_VIDEO_INFO_HEIGHT (info);
+  GstVideoFrame frame;
   gint x, y;
   guint n = 0;
   gdouble sum = 0;
 
+  fail_unless (gst_video_frame_map (&frame, info, buf, GST_MAP_READ));
   for (y = h - h / 3; y < h; y++) {
     for (x = 0; x < w; x++) {
-      if (color_distance (rgba_at (buf, info, x, y), color) <= 24) {
+      if (color_distance (frame_rgba_at (&frame, x, y), color) <= 24) {
         n++;
         sum += x;
       }
     }
   }
+  gst_video_frame_unmap (&frame);
   if (mean_x)
     *mean_x = n ? sum / n : -1;
   return n;
@@ -438,6 +447,108 @@ GST_START_TEST (test_blend_when_meta_not_allocated)
 
   gst_vi_annot_set_unref (set);
   gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* @buf (of @info) converted to RGBA */
+static GstBuffer *
+to_rgba (GstBuffer * buf, const GstVideoInfo * info, GstVideoInfo * rgba)
+{
+  GstVideoConverter *conv;
+  GstVideoFrame in, out;
+  GstBuffer *ret;
+
+  gst_video_info_set_format (rgba, GST_VIDEO_FORMAT_RGBA, info->width,
+      info->height);
+  ret = gst_buffer_new_allocate (NULL, rgba->size, NULL);
+  conv = gst_video_converter_new ((GstVideoInfo *) info, rgba, NULL);
+  fail_unless (gst_video_frame_map (&in, info, buf, GST_MAP_READ));
+  fail_unless (gst_video_frame_map (&out, rgba, ret, GST_MAP_WRITE));
+  gst_video_converter_frame (conv, &in, &out);
+  gst_video_frame_unmap (&in);
+  gst_video_frame_unmap (&out);
+  gst_video_converter_free (conv);
+  return ret;
+}
+
+/* Every kind of layout: planar, semi-planar, packed, 3-byte, 16-bit
+ * components, bit-packed (whole-line blending) and gray.  The outline of
+ * an opaque box is red, its middle grey. */
+GST_START_TEST (test_blend_formats)
+{
+  static const gchar *formats[] = {
+    "I420", "YV12", "NV12", "NV21", "Y42B", "Y444", "Y41B", "YUY2", "UYVY",
+    "AYUV", "RGBx", "BGRA", "RGB", "BGR", "RGB16", "I420_10LE", "ARGB64",
+    "v210", "UYVP", "NV12_10LE32", "GRAY8",
+  };
+  static const ViBBox b = { 0.25, 0.25, 0.75, 0.75 };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    GstVideoFormat format = gst_video_format_from_string (formats[i]);
+    gchar *caps = g_strdup_printf ("video/x-raw,format=%s,width=192,"
+        "height=96,framerate=30/1", formats[i]);
+    GstHarness *h = harness_new (caps, FALSE);
+    GstViAnnotSet *set = gst_vi_annot_set_new (NULL, formats[i]);
+    GstVideoInfo info, rgba;
+    GstBuffer *grey_rgba, *in, *out, *check, *ref;
+    gboolean gray = format == GST_VIDEO_FORMAT_GRAY8;
+    guint32 px;
+
+    fail_unless (format != GST_VIDEO_FORMAT_UNKNOWN, "%s", formats[i]);
+    /* pure red: darker than the grey in GRAY8 too */
+    g_object_set (h->element, "draw-labels", FALSE, "line-width", 8,
+        "palette", "#FF0000", NULL);
+    gst_vi_annot_set_add_caption (set, "");
+    gst_vi_annot_set_add_phrase (set, 0, "box", -1, -1, &b, NULL, NULL);
+    gst_video_info_set_format (&info, format, 192, 96);
+    gst_video_info_set_format (&rgba, GST_VIDEO_FORMAT_RGBA, 192, 96);
+    grey_rgba = grey_frame (&rgba);
+    /* the grey frame in @format: converted back from RGBA */
+    {
+      GstVideoConverter *conv = gst_video_converter_new (&rgba, &info, NULL);
+      GstVideoFrame fi, fo;
+
+      in = gst_buffer_new_allocate (NULL, info.size, NULL);
+      fail_unless (gst_video_frame_map (&fi, &rgba, grey_rgba, GST_MAP_READ));
+      fail_unless (gst_video_frame_map (&fo, &info, in, GST_MAP_WRITE));
+      gst_video_converter_frame (conv, &fi, &fo);
+      gst_video_frame_unmap (&fi);
+      gst_video_frame_unmap (&fo);
+      gst_video_converter_free (conv);
+    }
+    /* what the untouched pixels look like once converted back */
+    ref = to_rgba (in, &info, &rgba);
+    gst_buffer_add_vi_annot_meta (in, set);
+    fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    check = to_rgba (out, &info, &rgba);
+
+    px = rgba_at (check, &rgba, 52, 48);
+    if (gray)
+      fail_unless (color_distance (px, 0xFF808080) > 24, "%s: %08x",
+          formats[i], px);
+    else
+      fail_unless (color_distance (px, 0xFFFF0000) <= 24, "%s: left side %08x",
+          formats[i], px);
+    px = rgba_at (check, &rgba, 96, 68);
+    if (!gray)
+      fail_unless (color_distance (px, 0xFFFF0000) <= 24, "%s: bottom %08x",
+          formats[i], px);
+    px = rgba_at (check, &rgba, 96, 48);
+    fail_unless_equals_int (px, rgba_at (ref, &rgba, 96, 48));
+    px = rgba_at (check, &rgba, 40, 48);
+    fail_unless_equals_int (px, rgba_at (ref, &rgba, 40, 48));
+
+    gst_buffer_unref (check);
+    gst_buffer_unref (ref);
+    gst_buffer_unref (out);
+    gst_buffer_unref (grey_rgba);
+    gst_vi_annot_set_unref (set);
+    gst_harness_teardown (h);
+    g_free (caps);
+  }
 }
 
 GST_END_TEST;
@@ -806,6 +917,20 @@ GST_START_TEST (test_roi_metas_of_other_elements)
   fail_unless_equals_uint64 (get_stat (h->element, "compositions"), 1);
   fail_unless_equals_uint64 (get_stat (h->element, "text-renders"), 2);
 
+  /* a moving detection: laid out again each frame, its label drawn once */
+  for (i = 0; i < 5; i++) {
+    GstBuffer *buf = grey_frame (&info);
+
+    add_detection (buf, "object", 20 + 10 * i, 40, 100, 80, "person", 0.9);
+    fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    assert_rgba (out, &info, 20 + 10 * i, 80, 0xFF00FF00);
+    assert_rgba (out, &info, 119 + 10 * i, 80, 0xFF00FF00);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (get_stat (h->element, "compositions"), 6);
+  fail_unless_equals_uint64 (get_stat (h->element, "text-renders"), 2);
+
   /* below min-confidence: the person is not drawn, the car (no
    * confidence) still is */
   g_object_set (h->element, "min-confidence", 0.95, NULL);
@@ -1142,6 +1267,7 @@ viannotoverlay_suite (void)
   tcase_add_test (tc, test_composition_320x240);
   tcase_add_test (tc, test_composition_1920x1080);
   tcase_add_test (tc, test_blend_when_meta_not_allocated);
+  tcase_add_test (tc, test_blend_formats);
   tcase_add_test (tc, test_nothing_to_draw);
   tcase_add_test (tc, test_labels_are_plain_text);
   tcase_add_test (tc, test_captions_are_plain_text);
