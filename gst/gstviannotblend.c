@@ -112,17 +112,8 @@ ayuv_cache_free (gpointer data)
   g_free (c);
 }
 
-static GQuark
-ayuv_quark (void)
-{
-  static gsize q = 0;
-
-  if (g_once_init_enter (&q)) {
-    gsize tmp = g_quark_from_static_string ("viannot-ayuv");
-    g_once_init_leave (&q, tmp);
-  }
-  return (GQuark) q;
-}
+/* qdata of the converted pixels on a rectangle's pixel buffer */
+static G_DEFINE_QUARK (viannot-ayuv, ayuv);
 
 /* The frame's Y'CbCr matrix and range, 8 bits. */
 typedef struct
@@ -226,17 +217,8 @@ rectangle_pixels (GstVideoOverlayRectangle * rect, GstVideoFrame * frame)
   return cache->ayuv;
 }
 
-static GQuark
-opaque_quark (void)
-{
-  static gsize q = 0;
-
-  if (g_once_init_enter (&q)) {
-    gsize tmp = g_quark_from_static_string ("viannot-opaque");
-    g_once_init_leave (&q, tmp);
-  }
-  return (GQuark) q;
-}
+/* qdata of a rectangle: what kind of pixels it has */
+static G_DEFINE_QUARK (viannot-opaque, opaque);
 
 enum
 {

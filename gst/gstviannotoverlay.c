@@ -453,11 +453,8 @@ gst_vi_annot_overlay_finalize (GObject * object)
 {
   GstViAnnotOverlay *self = GST_VI_ANNOT_OVERLAY (object);
 
-  gst_vi_annot_overlay_reset_scene (self);
-  g_clear_pointer (&self->label_cache, g_hash_table_unref);
-  g_clear_pointer (&self->blender, gst_vi_annot_blender_free);
-  g_clear_object (&self->pango_context);
-  g_clear_object (&self->font_map);
+  /* what stop () frees, if the element was never stopped */
+  gst_vi_annot_overlay_stop (GST_BASE_TRANSFORM (self));
   g_array_unref (self->scene_rois);
   g_array_unref (self->frame_rois);
   gst_vi_annot_overlay_style_clear (&self->style);

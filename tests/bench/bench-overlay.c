@@ -24,10 +24,11 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gst/viannot/gstviannotmeta.h>
+
+#include "bench-gst.h"
 
 #define CAPTION "A busy street: cars, buses, cyclists and people on the pavement"
 #define N_BOXES 50
@@ -119,16 +120,6 @@ count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static void
 add_probe (GstElement * pipeline, const gchar * name, const gchar * pad_name,
     GstPadProbeType type, GstPadProbeCallback cb)
@@ -146,11 +137,9 @@ run_one (const Mode * mode, guint frames, double *cpu)
 {
   GError *error = NULL;
   GstElement *pipeline, *x;
-  GstBus *bus;
-  GstMessage *msg;
   gchar *desc;
-  gint64 t0, t1;
-  double c0;
+  gchar *name;
+  double wall;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
       "video/x-raw,format=I420,width=1920,height=1080,framerate=30/1 ! "
@@ -175,21 +164,9 @@ run_one (const Mode * mode, guint frames, double *cpu)
         allocation_probe);
   n_with_composition = 0;
 
-  bus = gst_element_get_bus (pipeline);
-  c0 = cpu_seconds ();
-  t0 = g_get_monotonic_time ();
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t1 = g_get_monotonic_time ();
-  *cpu = cpu_seconds () - c0;
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &error, NULL);
-    g_printerr ("bench-overlay: %s: %s\n", mode->name, error->message);
-    exit (1);
-  }
-  gst_message_unref (msg);
-  gst_object_unref (bus);
+  name = g_strdup_printf ("bench-overlay: %s", mode->name);
+  wall = bench_run_to_eos (pipeline, name, cpu);
+  g_free (name);
 
   /* The numbers must measure the path they are named after. */
   if (g_str_equal (mode->element, "viannotoverlay")) {
@@ -224,7 +201,7 @@ run_one (const Mode * mode, guint frames, double *cpu)
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 
-  return (t1 - t0) / 1e6;
+  return wall;
 }
 
 int

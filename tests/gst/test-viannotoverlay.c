@@ -616,18 +616,15 @@ text_harness (const gchar * what)
   return h;
 }
 
-/* Width and height of the label drawn for @text, 0 if none. */
+/* Width and height of the one rectangle drawn for @set, 0 if none; its
+ * bottom at the frame's bottom if @bottom. */
 static guint
-label_size (GstHarness * h, const gchar * text, guint * height)
+rectangle_size (GstHarness * h, GstViAnnotSet * set, gboolean bottom,
+    guint * height)
 {
-  static const ViBBox b = { 0.3, 0.3, 0.6, 0.6 };
-  GstViAnnotSet *set = gst_vi_annot_set_new (NULL, "labels");
-  GstVideoOverlayComposition *comp;
+  GstVideoOverlayComposition *comp = composition_for (h, set, 640, 480);
   guint w = 0, hh = 0;
 
-  gst_vi_annot_set_add_caption (set, "");
-  gst_vi_annot_set_add_phrase (set, 0, text, -1, -1, &b, NULL, NULL);
-  comp = composition_for (h, set, 640, 480);
   if (comp != NULL) {
     gint x, y;
 
@@ -637,6 +634,8 @@ label_size (GstHarness * h, const gchar * text, guint * height)
         (gst_video_overlay_composition_get_rectangle (comp, 0), &x, &y, &w,
         &hh);
     fail_unless (x >= 0 && y >= 0 && x + w <= 640 && y + hh <= 480);
+    if (bottom)
+      fail_unless_equals_int (y + hh, 480);
     gst_video_overlay_composition_unref (comp);
   }
   gst_vi_annot_set_unref (set);
@@ -645,35 +644,31 @@ label_size (GstHarness * h, const gchar * text, guint * height)
   return w;
 }
 
+/* The size of the label drawn for @text. */
+static guint
+label_size (GstHarness * h, const gchar * text, guint * height)
+{
+  static const ViBBox b = { 0.3, 0.3, 0.6, 0.6 };
+  GstViAnnotSet *set = gst_vi_annot_set_new (NULL, "labels");
+
+  gst_vi_annot_set_add_caption (set, "");
+  gst_vi_annot_set_add_phrase (set, 0, text, -1, -1, &b, NULL, NULL);
+  return rectangle_size (h, set, FALSE, height);
+}
+
+/* The size of the band drawn for @caption, all of it one phrase. */
 static guint
 caption_size (GstHarness * h, const gchar * caption, guint * height)
 {
+  static const ViBBox b = { 0.1, 0.1, 0.2, 0.2 };
   GstViAnnotSet *set = gst_vi_annot_set_new (NULL, "captions");
-  GstVideoOverlayComposition *comp;
-  guint w = 0, hh = 0;
   glong n = g_utf8_validate (caption, -1, NULL) ?
       g_utf8_strlen (caption, -1) : (glong) strlen (caption);
-  static const ViBBox b = { 0.1, 0.1, 0.2, 0.2 };
 
   gst_vi_annot_set_add_caption (set, caption);
   /* a span over the whole caption, whatever its bytes */
   gst_vi_annot_set_add_phrase (set, 0, "all", 0, (int) n, &b, NULL, NULL);
-  comp = composition_for (h, set, 640, 480);
-  if (comp != NULL) {
-    gint x, y;
-
-    fail_unless_equals_int (gst_video_overlay_composition_n_rectangles
-        (comp), 1);
-    gst_video_overlay_rectangle_get_render_rectangle
-        (gst_video_overlay_composition_get_rectangle (comp, 0), &x, &y, &w,
-        &hh);
-    fail_unless (x >= 0 && y >= 0 && x + w <= 640 && y + hh == 480);
-    gst_video_overlay_composition_unref (comp);
-  }
-  gst_vi_annot_set_unref (set);
-  if (height)
-    *height = hh;
-  return w;
+  return rectangle_size (h, set, TRUE, height);
 }
 
 static gchar *
