@@ -135,6 +135,10 @@ enum
 /* Label texts kept rendered across compositions (moving boxes of a
  * detector keep their labels); cleared when it grows past this. */
 #define MAX_LABEL_CACHE 512
+/* Bytes of one text given to Pango, at most; captions and VQA pairs drawn,
+ * at most (the panels hold a few lines anyway). */
+#define MAX_TEXT 4096
+#define MAX_PARAGRAPHS 64
 /* The caption band and the VQA panel: translucent black. */
 #define PANEL_COLOR 0x99000000
 #define TEXT_COLOR 0xFFFFFFFF
@@ -846,15 +850,29 @@ gst_vi_annot_overlay_src_event (GstBaseTransform * trans, GstEvent * event)
  * Rendering
  * ------------------------------------------------------------------------ */
 
-/* @text as Pango takes it: valid UTF-8, invalid bytes as U+FFFD. */
+/* @text as Pango takes it: valid UTF-8, invalid bytes as U+FFFD, at most
+ * MAX_TEXT bytes (then cut at a character and ended with an ellipsis):
+ * what is drawn is at most a few lines, and laying out megabytes of
+ * untrusted text on the streaming thread would stall the video. */
 static gchar *
 text_make_valid (const gchar * text)
 {
+  gchar *valid, *end;
+
   if (text == NULL)
     return g_strdup ("");
   if (g_utf8_validate (text, -1, NULL))
-    return g_strdup (text);
-  return g_utf8_make_valid (text, -1);
+    valid = g_strdup (text);
+  else
+    valid = g_utf8_make_valid (text, -1);
+  if (strlen (valid) <= MAX_TEXT)
+    return valid;
+
+  end = g_utf8_find_prev_char (valid, valid + MAX_TEXT + 1);
+  *end = '\0';
+  end = g_strconcat (valid, "…", NULL);
+  g_free (valid);
+  return end;
 }
 
 /* Cairo draws premultiplied ARGB; rectangles are handed out straight
@@ -1157,7 +1175,8 @@ static GstVideoOverlayRectangle *
 gst_vi_annot_overlay_caption_rectangle (GstViAnnotOverlay * self,
     GstViAnnotMeta * meta, gint width, gint height)
 {
-  guint n_captions = gst_vi_annot_meta_get_n_captions (meta);
+  guint n_captions = MIN (gst_vi_annot_meta_get_n_captions (meta),
+      MAX_PARAGRAPHS);
   guint n_phrases = gst_vi_annot_meta_get_n_phrases (meta);
   GstVideoOverlayRectangle *rect;
   GString *text;
@@ -1228,7 +1247,8 @@ static GstVideoOverlayRectangle *
 gst_vi_annot_overlay_vqa_rectangle (GstViAnnotOverlay * self,
     GstViAnnotMeta * meta, gint width, gint height)
 {
-  guint n = gst_vi_annot_meta_get_n_interactions (meta);
+  guint n = MIN (gst_vi_annot_meta_get_n_interactions (meta),
+      MAX_PARAGRAPHS);
   GstVideoOverlayRectangle *rect;
   PangoAttrList *attrs;
   GstVideoMeta *vmeta;

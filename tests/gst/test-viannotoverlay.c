@@ -726,8 +726,8 @@ GST_END_TEST;
 GST_START_TEST (test_captions_are_plain_text)
 {
   GstHarness *h = text_harness ("caption");
-  gchar *two_thousand = long_text (2000);
-  guint w_x, w_markup, w_amp, w_ent, h_x, h_long;
+  gchar *two_thousand = long_text (2000), *megabyte = long_text (1 << 20);
+  guint w_x, w_markup, w_amp, w_ent, h_x, h_long, h_huge;
 
   w_x = caption_size (h, "x", &h_x);
   w_markup = caption_size (h, "<b>x</b>", NULL);
@@ -740,6 +740,9 @@ GST_START_TEST (test_captions_are_plain_text)
   fail_unless_equals_int (caption_size (h, two_thousand, &h_long), 640);
   fail_unless (h_long > 2 * h_x && h_long <= 480 / 3, "band %u high",
       h_long);
+  /* a megabyte: cut before Pango sees it, drawn as the 2,000 */
+  fail_unless_equals_int (caption_size (h, megabyte, &h_huge), 640);
+  fail_unless_equals_int (h_huge, h_long);
 
   fail_unless (caption_size (h, "%s%s%s%n", NULL) > 0);
   fail_unless (caption_size (h, "שלום עולם, a cat", NULL) > 0);
@@ -747,6 +750,7 @@ GST_START_TEST (test_captions_are_plain_text)
   /* the span counts characters of bytes that are not UTF-8 */
   fail_unless (caption_size (h, "\xff\xfe\xfd cat \xc3", NULL) > 0);
 
+  g_free (megabyte);
   g_free (two_thousand);
   gst_harness_teardown (h);
 }
