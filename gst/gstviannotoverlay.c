@@ -79,7 +79,7 @@
 
 #include "gstviannotelements.h"
 #include "gstviannotoverlay.h"
-#include "gstviannotroi.h"
+#include "gstviannotregions.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vi_annot_overlay_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_overlay_debug
@@ -1445,7 +1445,6 @@ static void
 gst_vi_annot_overlay_collect_rois (GstViAnnotOverlay * self, GstBuffer * buf,
     GstViAnnotMeta * meta, gint width, gint height)
 {
-  guint n_phrases = meta ? gst_vi_annot_meta_get_n_phrases (meta) : 0;
   gpointer state = NULL;
   GstMeta *m;
 
@@ -1458,14 +1457,9 @@ gst_vi_annot_overlay_collect_rois (GstViAnnotOverlay * self, GstBuffer * buf,
     if (self->frame_rois->len == MAX_BOXES)
       break;
 
-    /* viannotsrc's ROI metas repeat the phrases of the GstViAnnotMeta: by
-     * their parameter, or, once a scaler dropped the parameters, by their
-     * id (the phrase index) and roi_type (the phrase). */
-    if (meta != NULL && (gst_vi_annot_roi_is_viannot (roi) ||
-            (roi->id >= 0 && (guint) roi->id < n_phrases &&
-                roi->roi_type != 0 && roi->roi_type ==
-                g_quark_try_string (gst_vi_annot_meta_get_phrase (meta,
-                        roi->id)))))
+    /* viannotsrc's ROI metas repeat the phrases of the GstViAnnotMeta
+     * (and go wherever it goes: they are kept exact or dropped with it). */
+    if (meta != NULL && gst_vi_annot_roi_is_own (roi))
       continue;
 
     item.has_confidence = gst_vi_annot_roi_get_confidence (roi,
