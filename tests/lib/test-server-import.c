@@ -810,6 +810,85 @@ test_validation (Fixture       *f,
   g_assert_cmpuint (r4->status, ==, 404);
 }
 
+/* prefix, then n "[", then n "]", then suffix. */
+static char *
+deep_json (const char *prefix,
+           guint       n,
+           const char *suffix)
+{
+  GString *s = g_string_new (prefix);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_string_append_c (s, '[');
+  for (i = 0; i < n; i++)
+    g_string_append_c (s, ']');
+  g_string_append (s, suffix);
+  return g_string_free (s, FALSE);
+}
+
+/* Every JSON body the server reads, nested 100,000 deep (json-glib alone
+ * would overflow the stack): a 400 that says why, and nothing changes. */
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *id = create_session (f, "deep", "Warn", "Warn");
+  g_autofree char *files_path = session_path ("deep", id, "/files");
+  g_autofree char *status_path = session_path ("deep", id, "/status");
+  g_autofree char *session = session_path ("deep", id, NULL);
+  g_autofree char *bare = deep_json ("", 100000, "");
+  g_autofree char *in_spec = deep_json ("{\"spec\":", 100000, "}");
+  g_autofree char *in_files = deep_json ("{\"files\":{\"a.jsonl\":", 100000, "}}");
+  g_autofree char *in_status = deep_json ("{\"status\":{\"conditions\":", 100000, "}}");
+  g_autofree char *deep_line = deep_json ("{\"asset_id\":\"img9\",\"caption\":\"x\",\"extra\":",
+                                          100000, "}\n");
+  g_autofree char *lines = g_strconcat (good_lines, deep_line, NULL);
+  g_auto(GStrv) urls = NULL;
+  g_autoptr(Response) patched = NULL;
+  g_autoptr(Response) done = NULL;
+  g_autoptr(Response) again = NULL;
+  const struct {
+    const char *method;
+    const char *path;
+    const char *body;
+  } cases[] = {
+    { "POST", DATASETS "deep/annotationImportSessions", bare },
+    { "POST", DATASETS "deep/annotationImportSessions", in_spec },
+    { "POST", files_path, bare },
+    { "POST", files_path, in_files },
+    { "PATCH", status_path, bare },
+    { "PATCH", status_path, in_status },
+    { "POST", DATASETS "deep/datasetExports", bare },
+    { "POST", DATASETS "deep/datasetExports", in_spec },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Response) r = api (f, cases[i].method, cases[i].path, cases[i].body);
+
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, 400);
+      g_assert_cmpstr (json_object_get_string_member (obj (r), "error"), ==, "ValidationFailed");
+      if (strstr (error_message (r), "nesting too deep (more than 512 levels)") == NULL)
+        g_error ("%s %s: “%s”", cases[i].method, cases[i].path, error_message (r));
+    }
+
+  /* The session was left alone: it takes files, and a JSONL line nested as
+   * deep is one bad line (libvi's JSONL reader has its own limit). */
+  urls = register_files (f, "deep", id, "a.jsonl", lines, NULL);
+  g_assert_cmpuint (upload (f, urls[0], lines), ==, 200);
+  patched = patch_status (f, "deep", id, "Reached", NULL);
+  g_assert_cmpuint (patched->status, ==, 200);
+  done = wait_done (f, "deep", id);
+  assert_condition (obj (done), 0, "Complete", "Reached");
+  g_assert_cmpint (status_count (obj (done), "annotations", "Created"), ==, GOOD_PARTS);
+  g_assert_cmpint (status_count (obj (done), "annotations", "Failed"), ==, 1);
+  again = api (f, "GET", session, NULL);
+  g_assert_cmpuint (again->status, ==, 200);
+}
+
 /* ---- faults ------------------------------------------------------------- */
 
 static void
@@ -1180,6 +1259,7 @@ main (int   argc,
   ADD ("/server-import/missing-file", test_missing_file);
   ADD ("/server-import/cancelled", test_cancelled);
   ADD ("/server-import/validation", test_validation);
+  ADD ("/server-import/deep-json", test_deep_json);
   ADD ("/server-import/faults", test_faults);
   ADD ("/server-export/round-trip", test_export);
   ADD ("/server-export/download-faults", test_download_faults);

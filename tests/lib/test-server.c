@@ -1486,6 +1486,87 @@ test_control_endpoint (Fixture       *f,
   response_free (r);
 }
 
+/* ---- untrusted JSON ------------------------------------------------------ */
+
+/* prefix, then n "[", then n "]", then suffix: json-glib alone recurses
+ * once per level and overflows the stack long before 100,000. */
+static char *
+deep_json (const char *prefix,
+           guint       n,
+           const char *suffix)
+{
+  GString *s = g_string_new (prefix);
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_string_append_c (s, '[');
+  for (i = 0; i < n; i++)
+    g_string_append_c (s, ']');
+  g_string_append (s, suffix);
+  return g_string_free (s, FALSE);
+}
+
+static void
+assert_message_contains (Response   *r,
+                         const char *part)
+{
+  g_autoptr(JsonNode) root = parse_body (r);
+  const char *message = json_object_get_string_member (json_node_get_object (root), "message");
+
+  if (strstr (message, part) == NULL)
+    g_error ("“%s” does not contain “%s”", message, part);
+}
+
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *deep = deep_json ("", 100000, "");
+  g_autofree char *deep_rule = deep_json ("{\"action\":\"drop\",\"path\":", 100000, "}");
+  g_autofree char *at_limit = deep_json ("", 512, "");
+  g_autofree char *over_limit = deep_json ("", 513, "");
+  g_autoptr(GError) error = NULL;
+  Response *r;
+
+  /* Without credentials, on the control endpoint: a 400 naming the
+   * problem, and the server still answers. */
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, deep);
+  assert_error (r, 400, "ValidationFailed");
+  assert_message_contains (r, "nesting too deep");
+  response_free (r);
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, deep_rule);
+  assert_error (r, 400, "ValidationFailed");
+  assert_message_contains (r, "nesting too deep");
+  response_free (r);
+
+  /* The limit is libvi's: 512 levels parse (and are then no rule), 513
+   * do not. */
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, at_limit);
+  assert_error (r, 400, "ValidationFailed");
+  assert_message_contains (r, "must be a JSON object");
+  response_free (r);
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, over_limit);
+  assert_error (r, 400, "ValidationFailed");
+  assert_message_contains (r, "1:513: nesting too deep");
+  response_free (r);
+
+  /* Strict JSON: what json-glib alone would take is refused too. */
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                    "{\"action\":\"drop\"} {\"action\":\"drop\"}");
+  assert_error (r, 400, "ValidationFailed");
+  response_free (r);
+
+  /* The C API and --fault read rules the same way. */
+  g_assert_false (vi_local_server_add_fault_json (f->server, deep, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "nesting too deep"));
+
+  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (r->body), ==, 2);
+  response_free (r);
+}
+
 /* ---- start, stop, data directory ---------------------------------------- */
 
 static void
@@ -1681,6 +1762,19 @@ test_data_dir_errors (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "store.jsonl:1"));
   g_clear_error (&error);
 
+  /* A line nested too deep for json-glib: a clear error, not a crash. */
+  {
+    g_autofree char *deep = deep_json ("{\"op\":\"dataset\",\"dataset\":\"a\",\"x\":", 100000,
+                                       "}\n");
+
+    g_assert_true (g_file_set_contents (store, deep, -1, &error));
+    g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "store.jsonl:1: malformed JSON"));
+    g_assert_nonnull (strstr (error->message, "nesting too deep"));
+    g_clear_error (&error);
+  }
+
   /* Too late once something was loaded. */
   g_unlink (store);
   add_caption (f, "a", "b");
@@ -1823,6 +1917,7 @@ main (int   argc,
   ADD ("/server/faults/stop-while-held", test_latency_stop_while_held);
   ADD ("/server/faults/after-latency", test_fault_after_latency);
   ADD ("/server/faults/control", test_control_endpoint);
+  ADD ("/server/json/deep", test_deep_json);
   g_test_add_func ("/server/start/refuse-non-loopback", test_refuse_non_loopback);
   g_test_add_func ("/server/start/ipv6", test_ipv6_loopback);
   ADD ("/server/start/restart", test_restart);

@@ -377,16 +377,16 @@ wait_processing_delay (ViServerWrite *w)
 
 /* ---- JSON in ------------------------------------------------------------ */
 
-/* Parses the body as a JSON object; on failure a 400 has been sent. */
+/* Parses the body as a JSON object into *root; on failure a 400 has been
+ * sent. */
 static JsonObject *
-parse_body (ViServerRequest *req,
-            JsonParser      *parser)
+parse_body (ViServerRequest  *req,
+            JsonNode        **root)
 {
   g_autoptr(GBytes) body = vi_server_request_get_body (req);
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
-  JsonNode *root;
 
   if (data == NULL || len == 0)
     {
@@ -394,20 +394,20 @@ parse_body (ViServerRequest *req,
                                      "the request needs a JSON object body");
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &error))
+  *root = vi_server_json_parse (data, len, &error);
+  if (*root == NULL)
     {
       vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
                                      "the body is not valid JSON: %s", error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (*root))
     {
       vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
                                      "the body must be a JSON object");
       return NULL;
     }
-  return json_node_get_object (root);
+  return json_node_get_object (*root);
 }
 
 static JsonObject *
@@ -698,7 +698,7 @@ static void
 handle_create_session (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) attributes = g_ptr_array_new_with_free_func (g_free);
   JsonObject *body, *spec, *policies, *metadata, *attrs = NULL;
@@ -711,7 +711,7 @@ handle_create_session (ViServerRequest *req)
   GString *out;
   guint i;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
 
@@ -888,7 +888,7 @@ static void
 handle_register_files (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GArray) specs = g_array_new (FALSE, TRUE, sizeof (FileSpec));
   g_autoptr(GList) members = NULL;
   g_autofree char *base_url = NULL;
@@ -898,7 +898,7 @@ handle_register_files (ViServerRequest *req)
   GList *l;
   guint i, j;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   files = get_object (body, "files");
@@ -1033,7 +1033,7 @@ static void
 handle_patch_status (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *body, *status, *cond;
   JsonNode *conditions;
   JsonArray *array;
@@ -1042,7 +1042,7 @@ handle_patch_status (ViServerRequest *req)
   ImportSession *s;
   GString *out;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   status = get_object (body, "status");
@@ -1565,7 +1565,7 @@ static void
 handle_create_export (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *body, *spec, *options = NULL;
   const char *format;
   gboolean normalized = TRUE, has_split = FALSE;
@@ -1574,7 +1574,7 @@ handle_create_export (ViServerRequest *req)
   ViStore *store;
   GString *out;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   spec = get_object (body, "spec");

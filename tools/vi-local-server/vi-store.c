@@ -1366,7 +1366,6 @@ load_file (ViStore     *store,
            GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
   g_autofree char *contents = NULL;
   gsize length;
   char *line, *end;
@@ -1381,10 +1380,9 @@ load_file (ViStore     *store,
       return FALSE;
     }
 
-  parser = json_parser_new_immutable ();
   for (line = contents; line < contents + length; line = end + 1)
     {
-      JsonNode *root;
+      g_autoptr(JsonNode) root = NULL;
 
       line_no++;
       end = memchr (line, '\n', contents + length - line);
@@ -1398,10 +1396,10 @@ load_file (ViStore     *store,
       if (end == line)
         continue;
 
-      if (!json_parser_load_from_data (parser, line, end - line, &local_error))
+      root = vi_server_json_parse (line, end - line, &local_error);
+      if (root == NULL)
         goto bad_line;
-      root = json_parser_get_root (parser);
-      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+      if (!JSON_NODE_HOLDS_OBJECT (root))
         {
           g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
                                "not a JSON object");
