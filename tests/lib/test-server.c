@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Tests of vi-local-server, run in-process on 127.0.0.1 with an ephemeral
- * port, spoken to with plain libsoup (not with libvi's client).
+ * port, spoken to with plain libsoup (libvi's client only where a test
+ * says so).
  */
 #include "config.h"
 
@@ -1486,6 +1487,52 @@ test_control_endpoint (Fixture       *f,
   response_free (r);
 }
 
+/* libvi's client retries through three injected 503s; the control
+ * endpoint counts the faulted requests, not the rules. */
+static void
+test_fault_stats_client (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(ViClient) client = NULL;
+  g_autoptr(ViAnnotationPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  JsonObject *o;
+  Response *r;
+
+  client = vi_client_new (f->url, KEY, ORG, NULL, &error);
+  g_assert_no_error (error);
+  g_object_set (client, "retry-base-delay", 0.001, "retry-max-delay", 0.01, NULL);
+
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                    "{\"method\":\"GET\",\"action\":\"status\",\"status\":503,\"times\":3}");
+  g_assert_cmpuint (r->status, ==, 200);
+  response_free (r);
+
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+
+  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  stats = parse_body (r);
+  response_free (r);
+  o = json_node_get_object (stats);
+  g_assert_cmpint (json_object_get_int_member (o, "requests"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (o, "faults"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (o, "rules"), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 3);
+
+  /* A latency rule is a fault too; reset clears the count. */
+  add_fault (f, "{\"action\":\"latency\",\"latencyMs\":1}");
+  g_clear_pointer (&page, vi_annotation_page_unref);
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 4);
+  vi_local_server_reset_counters (f->server);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 0);
+}
+
 /* ---- untrusted JSON ------------------------------------------------------ */
 
 /* prefix, then n "[", then n "]", then suffix: json-glib alone recurses
@@ -1917,6 +1964,7 @@ main (int   argc,
   ADD ("/server/faults/stop-while-held", test_latency_stop_while_held);
   ADD ("/server/faults/after-latency", test_fault_after_latency);
   ADD ("/server/faults/control", test_control_endpoint);
+  ADD ("/server/faults/stats-client", test_fault_stats_client);
   ADD ("/server/json/deep", test_deep_json);
   g_test_add_func ("/server/start/refuse-non-loopback", test_refuse_non_loopback);
   g_test_add_func ("/server/start/ipv6", test_ipv6_loopback);

@@ -39,6 +39,7 @@ struct _ViLocalServer {
   GPtrArray    *faults;           /* ViFaultRule */
   guint         latency_ms;
   guint64       n_requests;
+  guint64       n_faulted;        /* requests a fault rule fired for */
   GArray       *request_log;      /* LoggedRequest */
   ViServerWrite *write;           /* sessions, uploads, exports */
 
@@ -557,10 +558,33 @@ vi_local_server_get_request_count (ViLocalServer *self,
 }
 
 /**
+ * vi_local_server_get_fault_count:
+ * @self: a #ViLocalServer
+ *
+ * Counts the requests a fault rule fired for (any action, "latency"
+ * included) since the start or the last vi_local_server_reset_counters().
+ * Thread-safe.
+ *
+ * Returns: the number of faulted requests
+ */
+guint
+vi_local_server_get_fault_count (ViLocalServer *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_faulted;
+  g_mutex_unlock (&self->lock);
+  return (guint) MIN (n, G_MAXUINT);
+}
+
+/**
  * vi_local_server_reset_counters:
  * @self: a #ViLocalServer
  *
- * Sets the request counters back to zero.  Thread-safe.
+ * Sets the request and fault counters back to zero.  Thread-safe.
  */
 void
 vi_local_server_reset_counters (ViLocalServer *self)
@@ -569,6 +593,7 @@ vi_local_server_reset_counters (ViLocalServer *self)
 
   g_mutex_lock (&self->lock);
   self->n_requests = 0;
+  self->n_faulted = 0;
   g_array_set_size (self->request_log, 0);
   g_mutex_unlock (&self->lock);
 }
@@ -1239,8 +1264,9 @@ handle_control (ViServerRequest *req)
         }
       out = g_string_new (NULL);
       g_mutex_lock (&self->lock);
-      g_string_append_printf (out, "{\"requests\":%" G_GUINT64_FORMAT ",\"faults\":%u}",
-                              self->n_requests, self->faults->len);
+      g_string_append_printf (out, "{\"requests\":%" G_GUINT64_FORMAT
+                              ",\"faults\":%" G_GUINT64_FORMAT ",\"rules\":%u}",
+                              self->n_requests, self->n_faulted, self->faults->len);
       g_mutex_unlock (&self->lock);
       vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
       return;
@@ -1289,7 +1315,8 @@ server_callback (SoupServer        *server,
 
       g_array_append_val (self->request_log, entry);
     }
-  vi_fault_rules_match (self->faults, req->method, req->path, &req->fault);
+  if (vi_fault_rules_match (self->faults, req->method, req->path, &req->fault))
+    self->n_faulted++;
   delay = self->latency_ms;
   if (req->fault.action == VI_FAULT_LATENCY)
     delay += req->fault.latency_ms;

@@ -75,6 +75,7 @@ void           vi_local_server_set_processing_delay (ViLocalServer *self,
 guint          vi_local_server_get_request_count  (ViLocalServer  *self,
                                                    const char     *method,
                                                    const char     *path_prefix);
+guint          vi_local_server_get_fault_count    (ViLocalServer  *self);
 void           vi_local_server_reset_counters     (ViLocalServer  *self);
 guint          vi_local_server_count_annotations  (ViLocalServer  *self,
                                                    const char     *dataset_id,
