@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <vi/vi.h>
@@ -810,6 +811,154 @@ test_validation (Fixture       *f,
   g_assert_cmpuint (r4->status, ==, 404);
 }
 
+static void
+remove_tree (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  if (d == NULL)
+    return;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        remove_tree (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+static char *
+get_body (Fixture    *f,
+          const char *path)
+{
+  g_autoptr(Response) r = api (f, "GET", path, NULL);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  return g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+}
+
+/* With a data directory, sessions outlive the server: finished ones come
+ * back as they were, the others come back failed (a stop interrupted them,
+ * and none of their annotations was added). */
+static void
+test_sessions_restart (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-server-import-XXXXXX", &error);
+  g_autofree char *work = g_build_filename (dir, "work", NULL);
+  g_autofree char *done_id = NULL;
+  g_autofree char *open_id = NULL;
+  g_autofree char *given_up_id = NULL;
+  g_autofree char *done_path = NULL;
+  g_autofree char *open_path = NULL;
+  g_autofree char *given_up_path = NULL;
+  g_autofree char *done_before = NULL;
+  g_autofree char *given_up_before = NULL;
+  g_autofree char *done_after = NULL;
+  g_autofree char *given_up_after = NULL;
+  g_auto(GStrv) done_urls = NULL;
+  g_auto(GStrv) open_urls = NULL;
+  g_autoptr(Response) r1 = NULL;
+  g_autoptr(Response) r2 = NULL;
+  g_autoptr(Response) done = NULL;
+  g_autoptr(Response) reopened = NULL;
+  g_autoptr(Response) late = NULL;
+  const char *reason;
+
+  /* The fixture's server has no data directory: use one that has. */
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+  f->server = vi_local_server_new (NULL, NULL);
+  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  f->url = vi_local_server_get_url (f->server);
+
+  done_id = create_session (f, "keep", "Warn", "Warn");
+  done_urls = register_files (f, "keep", done_id, "a.jsonl", good_lines, NULL);
+  g_assert_cmpuint (upload (f, done_urls[0], good_lines), ==, 200);
+  r1 = patch_status (f, "keep", done_id, "Reached", NULL);
+  g_assert_cmpuint (r1->status, ==, 200);
+  done = wait_done (f, "keep", done_id);
+  assert_condition (obj (done), 0, "Complete", "Reached");
+
+  open_id = create_session (f, "keep", "Warn", "Warn");
+  open_urls = register_files (f, "keep", open_id, "b.jsonl", good_lines, NULL);
+  g_assert_cmpuint (upload (f, open_urls[0], good_lines), ==, 200);
+  /* Uploads are spooled in the data directory's work folder. */
+  g_assert_true (g_file_test (work, G_FILE_TEST_IS_DIR));
+
+  given_up_id = create_session (f, "keep", "Warn", "Warn");
+  r2 = patch_status (f, "keep", given_up_id, "FailedReach", "CancelledByUser");
+  g_assert_cmpuint (r2->status, ==, 200);
+
+  done_path = session_path ("keep", done_id, NULL);
+  open_path = session_path ("keep", open_id, NULL);
+  given_up_path = session_path ("keep", given_up_id, NULL);
+  done_before = get_body (f, done_path);
+  given_up_before = get_body (f, given_up_path);
+
+  /* A new server on the same directory. */
+  soup_session_abort (f->session);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+  f->server = vi_local_server_new (NULL, NULL);
+  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  f->url = vi_local_server_get_url (f->server);
+
+  done_after = get_body (f, done_path);
+  g_assert_cmpstr (done_after, ==, done_before);
+  given_up_after = get_body (f, given_up_path);
+  g_assert_cmpstr (given_up_after, ==, given_up_before);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "keep", NULL), ==, GOOD_PARTS);
+
+  reopened = api (f, "GET", open_path, NULL);
+  g_assert_cmpuint (reopened->status, ==, 200);
+  assert_condition (obj (reopened), 0, "Complete", "FailedReach");
+  reason = session_reason (obj (reopened));
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "stopped before"));
+  /* Its upload URL died with the first server; it is finished. */
+  {
+    g_autofree char *url = g_strconcat (f->url, strstr (open_urls[0], "/upload/"), NULL);
+
+    g_assert_cmpuint (upload (f, url, good_lines), ==, 403);
+  }
+  late = patch_status (f, "keep", open_id, "Reached", NULL);
+  g_assert_cmpuint (late->status, ==, 409);
+
+  /* New sessions work as usual. */
+  {
+    g_autofree char *id = create_session (f, "keep", "Warn", "Warn");
+    g_auto(GStrv) urls = register_files (f, "keep", id, "c.jsonl", good_lines, NULL);
+    g_autoptr(Response) patched = NULL;
+    g_autoptr(Response) finished = NULL;
+
+    g_assert_cmpuint (upload (f, urls[0], good_lines), ==, 200);
+    patched = patch_status (f, "keep", id, "Reached", NULL);
+    g_assert_cmpuint (patched->status, ==, 200);
+    finished = wait_done (f, "keep", id);
+    assert_condition (obj (finished), 0, "Complete", "Reached");
+  }
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "keep", NULL), ==,
+                    2 * GOOD_PARTS);
+
+  soup_session_abort (f->session);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  remove_tree (dir);
+  f->server = vi_local_server_new (NULL, NULL);
+}
+
 /* prefix, then n "[", then n "]", then suffix. */
 static char *
 deep_json (const char *prefix,
@@ -1260,6 +1409,7 @@ main (int   argc,
   ADD ("/server-import/cancelled", test_cancelled);
   ADD ("/server-import/validation", test_validation);
   ADD ("/server-import/deep-json", test_deep_json);
+  ADD ("/server-import/sessions-restart", test_sessions_restart);
   ADD ("/server-import/faults", test_faults);
   ADD ("/server-export/round-trip", test_export);
   ADD ("/server-export/download-faults", test_download_faults);

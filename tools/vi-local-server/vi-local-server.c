@@ -168,8 +168,9 @@ vi_local_server_unlock_store (ViLocalServer *self)
  * @error: return location for a #GError
  *
  * Keeps the store in @dir: what is there is loaded now, and every later
- * change is written there before it is answered.  Call it before anything
- * is loaded.
+ * change is written there before it is answered.  Import sessions are kept
+ * there too; those a stop interrupted come back failed (see
+ * vi-server-write.c).  Call it before anything is loaded.
  *
  * Returns: %TRUE on success
  */
@@ -195,6 +196,8 @@ vi_local_server_set_data_dir (ViLocalServer  *self,
   else
     {
       ok = vi_store_open_dir (store, dir, error);
+      if (ok)
+        vi_server_write_restore (self->write, store);
     }
   vi_local_server_unlock_store (self);
   return ok;

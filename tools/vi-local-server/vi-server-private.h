@@ -72,6 +72,8 @@ ViServerWrite *vi_server_write_new                   (ViLocalServer     *server,
 void           vi_server_write_free                  (ViServerWrite     *w);
 void           vi_server_write_set_processing_delay  (ViServerWrite     *w,
                                                       guint              delay_ms);
+void           vi_server_write_restore               (ViServerWrite     *w,
+                                                      ViStore           *store);
 void           vi_server_upload_early                (ViLocalServer     *server,
                                                       SoupServerMessage *msg);
 ViServerWrite *vi_local_server_get_write             (ViLocalServer     *self);
