@@ -3,8 +3,11 @@
  * vi-local-server as a process (the executable of $VI_LOCAL_SERVER): what
  * only a real process shows.  An import is all or nothing across SIGKILL
  * and a restart on the same --data-dir, and the restarted server's session
- * agrees with what list returns.  The server is spoken to with plain
- * libsoup.
+ * agrees with what list returns.  Request bodies and headers are bounded
+ * before the body is read: the answers come before any body byte is sent,
+ * and the server's peak RSS does not grow with the bodies streamed at it.
+ * The server is spoken to with plain libsoup, or raw sockets where the
+ * request must be malformed or huge.
  */
 #include "config.h"
 
@@ -107,6 +110,19 @@ server_start (Fixture            *f,
   g_assert_null (f->server.proc);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_setenv (launcher, "TMPDIR", f->tmpdir, TRUE);
+  /* Under AddressSanitizer, unwinding the stack of every allocation the
+   * slow way makes a 100,000-line import take minutes: the server is
+   * killed, never asked for a leak report, so the fast way loses nothing.
+   * A small quarantine of freed memory keeps its peak RSS a measure of what
+   * it holds, not of what it freed.  Every check still runs. */
+  if (g_getenv ("ASAN_OPTIONS") != NULL)
+    {
+      g_autofree char *asan = g_strconcat (g_getenv ("ASAN_OPTIONS"),
+                                           ":fast_unwind_on_malloc=1:quarantine_size_mb=8",
+                                           NULL);
+
+      g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", asan, TRUE);
+    }
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_ptr_array_add (argv, (gpointer) exe);
   if (data_dir != NULL)
@@ -154,12 +170,14 @@ server_restart (Fixture *f)
   server_start (f, dir, NULL);
 }
 
+/* The body is parsed when it is JSON, unless raw. */
 static Response *
-send_bytes (Fixture    *f,
-            const char *method,
-            const char *uri,
-            gboolean    auth,
-            GBytes     *body)
+send_full (Fixture    *f,
+           const char *method,
+           const char *uri,
+           gboolean    auth,
+           GBytes     *body,
+           gboolean    raw)
 {
   g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
   Response *r = g_new0 (Response, 1);
@@ -177,7 +195,7 @@ send_bytes (Fixture    *f,
                                                         : "application/octet-stream", body);
   r->body = soup_session_send_and_read (f->session, msg, NULL, &r->error);
   r->status = soup_message_get_status (msg);
-  if (r->body != NULL && g_bytes_get_size (r->body) > 0 &&
+  if (!raw && r->body != NULL && g_bytes_get_size (r->body) > 0 &&
       g_strcmp0 (soup_message_headers_get_content_type (soup_message_get_response_headers (msg),
                                                         NULL), "application/json") == 0)
     {
@@ -188,6 +206,16 @@ send_bytes (Fixture    *f,
         r->json = json_node_copy (json_parser_get_root (parser));
     }
   return r;
+}
+
+static Response *
+send_bytes (Fixture    *f,
+            const char *method,
+            const char *uri,
+            gboolean    auth,
+            GBytes     *body)
+{
+  return send_full (f, method, uri, auth, body, FALSE);
 }
 
 static Response *
@@ -230,11 +258,9 @@ make_import_file (void)
   return g_string_free_to_bytes (s);
 }
 
-/* Creates a session, registers and uploads @file; returns the session id. */
 static char *
-prepare_import (Fixture    *f,
-                const char *dataset,
-                GBytes     *file)
+create_session (Fixture    *f,
+                const char *dataset)
 {
   g_autofree char *path = g_strdup_printf (DATASETS "%s/annotationImportSessions", dataset);
   g_autofree char *body = g_strdup_printf (
@@ -242,32 +268,58 @@ prepare_import (Fixture    *f,
     "{\"onBadAnnotation\":\"RejectSession\",\"onBadFile\":\"RejectSession\","
     "\"onOverwritten\":\"RejectSession\"},\"source\":\"UploadedIndividualFiles\"},"
     "\"metadata\":{\"attributes\":{}}}", now_ms () + 3300 * 1000);
-  g_autofree char *crc = vi_crc32c_to_base64 (vi_crc32c (g_bytes_get_data (file, NULL),
-                                                         g_bytes_get_size (file)));
-  g_autofree char *files = NULL;
-  g_autofree char *files_path = NULL;
-  g_autoptr(Response) created = NULL;
-  g_autoptr(Response) registered = NULL;
-  g_autoptr(Response) put = NULL;
-  const char *url;
-  char *id;
+  g_autoptr(Response) created = api (f, "POST", path, body);
 
-  created = api (f, "POST", path, body);
   g_assert_cmpuint (created->status, ==, 200);
-  id = g_strdup (json_object_get_string_member (obj (created), "annotationImportSessionId"));
+  return g_strdup (json_object_get_string_member (obj (created), "annotationImportSessionId"));
+}
 
-  files_path = g_strdup_printf ("%s/%s/files", path, id);
-  files = g_strdup_printf ("{\"files\":{\"big.jsonl\":{\"sizeBytes\":%" G_GSIZE_FORMAT
-                           ",\"crc32c\":\"%s\",\"kind\":\"Unknown\"}}}",
-                           g_bytes_get_size (file), crc);
-  registered = api (f, "POST", files_path, files);
+/* Registers a file of that size and CRC; returns its upload URL. */
+static char *
+register_file (Fixture    *f,
+               const char *dataset,
+               const char *id,
+               const char *name,
+               gsize       size,
+               guint32     crc)
+{
+  g_autofree char *path = g_strdup_printf (DATASETS "%s/annotationImportSessions/%s/files",
+                                           dataset, id);
+  g_autofree char *b64 = vi_crc32c_to_base64 (crc);
+  g_autofree char *files = g_strdup_printf ("{\"files\":{\"%s\":{\"sizeBytes\":%"
+                                            G_GSIZE_FORMAT ",\"crc32c\":\"%s\","
+                                            "\"kind\":\"Unknown\"}}}", name, size, b64);
+  g_autoptr(Response) registered = api (f, "POST", path, files);
+
   g_assert_cmpuint (registered->status, ==, 200);
-  url = json_object_get_string_member (
+  return g_strdup (json_object_get_string_member (
     json_object_get_object_member (json_object_get_object_member (obj (registered), "files"),
-                                   "big.jsonl"), "url");
-  put = send_bytes (f, "PUT", url, FALSE, file);
+                                   name), "url"));
+}
+
+static void
+upload (Fixture    *f,
+        const char *url,
+        GBytes     *file)
+{
+  g_autoptr(Response) put = send_bytes (f, "PUT", url, FALSE, file);
+
   g_assert_no_error (put->error);
   g_assert_cmpuint (put->status, ==, 200);
+}
+
+/* Creates a session, registers and uploads @file; returns the session id. */
+static char *
+prepare_import (Fixture    *f,
+                const char *dataset,
+                GBytes     *file)
+{
+  char *id = create_session (f, dataset);
+  g_autofree char *url = register_file (f, dataset, id, "big.jsonl", g_bytes_get_size (file),
+                                        vi_crc32c (g_bytes_get_data (file, NULL),
+                                                   g_bytes_get_size (file)));
+
+  upload (f, url, file);
   return id;
 }
 
@@ -343,10 +395,11 @@ count_listed (Fixture    *f,
           const char *body, *p, *next;
           gsize len;
 
-          path = g_strdup_printf (DATASETS "%s/assets/a%u/annotations?pageSize=1000%s%s",
-                                  dataset, a, token != NULL ? "&pageToken=" : "",
-                                  token != NULL ? token : "");
-          r = api (f, "GET", path, NULL);
+          path = g_strdup_printf ("%s" DATASETS "%s/assets/a%u/annotations?pageSize=1000%s%s",
+                                  f->server.url, dataset, a,
+                                  token != NULL ? "&pageToken=" : "", token != NULL ? token : "");
+          r = send_full (f, "GET", path, TRUE, NULL, TRUE);
+          g_assert_no_error (r->error);
           g_clear_pointer (&token, g_free);
           if (r->status == 404)
             break;
@@ -520,6 +573,492 @@ test_import_sigkill (Fixture       *f,
   g_test_message ("%u runs kept all of the import, %u none of it", all, none);
 }
 
+/* ---- request limits --------------------------------------------------------- */
+
+typedef struct {
+  guint    status;
+  char    *head;
+  char    *body;
+  guint64  body_sent;
+} RawResult;
+
+static void
+raw_result_clear (RawResult *r)
+{
+  g_free (r->head);
+  g_free (r->body);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RawResult, raw_result_clear)
+
+static GSocket *
+raw_connect (Fixture *f)
+{
+  g_autoptr(GUri) uri = g_uri_parse (f->server.url, G_URI_FLAGS_NONE, NULL);
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (g_uri_get_host (uri));
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (inet, g_uri_get_port (uri));
+  g_autoptr(GError) error = NULL;
+  GSocket *socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                  G_SOCKET_PROTOCOL_TCP, &error);
+
+  g_assert_no_error (error);
+  g_socket_set_timeout (socket, 60);
+  g_assert_true (g_socket_connect (socket, address, NULL, &error));
+  g_assert_no_error (error);
+  return socket;
+}
+
+static void
+raw_send (GSocket    *socket,
+          const char *data,
+          gsize       len)
+{
+  g_autoptr(GError) error = NULL;
+
+  while (len > 0)
+    {
+      gssize n = g_socket_send (socket, data, len, NULL, &error);
+
+      g_assert_no_error (error);
+      data += n;
+      len -= (gsize) n;
+    }
+}
+
+/* Reads one answer: its head, then Content-Length bytes of body. */
+static void
+raw_read_answer (GSocket   *socket,
+                 RawResult *out)
+{
+  g_autoptr(GString) in = g_string_new (NULL);
+  const char *end, *length;
+  gsize body_len;
+
+  while ((end = strstr (in->str, "\r\n\r\n")) == NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      char buf[4096];
+      gssize n = g_socket_receive (socket, buf, sizeof buf, NULL, &error);
+
+      g_assert_no_error (error);
+      if (n == 0)
+        g_error ("the connection was closed without an answer (%" G_GSIZE_FORMAT
+                 " bytes read)", in->len);
+      g_string_append_len (in, buf, n);
+    }
+  g_assert_true (g_str_has_prefix (in->str, "HTTP/1.1 "));
+  out->status = (guint) g_ascii_strtoull (in->str + 9, NULL, 10);
+  out->head = g_strndup (in->str, end - in->str);
+  length = g_strstr_len (out->head, -1, "\r\nContent-Length: ");
+  g_assert_nonnull (length);
+  body_len = (gsize) g_ascii_strtoull (length + 18, NULL, 10);
+  g_string_erase (in, 0, end + 4 - in->str);
+  while (in->len < body_len)
+    {
+      g_autoptr(GError) error = NULL;
+      char buf[4096];
+      gssize n = g_socket_receive (socket, buf, MIN (sizeof buf, body_len - in->len), NULL,
+                                   &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (n, >, 0);
+      g_string_append_len (in, buf, n);
+    }
+  out->body = g_strndup (in->str, body_len);
+}
+
+/* Streams up to @size bytes of zeros (never held), until the server
+ * closes the connection.  Returns how many were sent. */
+static guint64
+raw_stream_zeros (GSocket *socket,
+                  guint64  size)
+{
+  static const char zeros[64 * 1024];
+  guint64 sent = 0;
+
+  while (sent < size)
+    {
+      g_autoptr(GError) error = NULL;
+      gssize n = g_socket_send (socket, zeros, (gsize) MIN (sizeof zeros, size - sent), NULL,
+                                &error);
+
+      if (n < 0)
+        break;
+      sent += (guint64) n;
+    }
+  return sent;
+}
+
+/* Sends the head of a request announcing a body of @body_size bytes, reads
+ * the answer before sending any of the body, then streams the body. */
+static void
+raw_exchange (Fixture    *f,
+              const char *head,
+              gsize       head_len,
+              guint64     body_size,
+              RawResult  *out)
+{
+  g_autoptr(GSocket) socket = raw_connect (f);
+
+  raw_send (socket, head, head_len);
+  raw_read_answer (socket, out);
+  out->body_sent = raw_stream_zeros (socket, body_size);
+  g_socket_close (socket, NULL);
+}
+
+/* The error code and message of an answer. */
+static void
+assert_raw_error (RawResult  *r,
+                  guint       status,
+                  const char *code,
+                  const char *message_part)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *o;
+
+  if (r->status != status)
+    g_error ("expected %u, got %u: %s", status, r->status, r->body);
+  g_assert_nonnull (strstr (r->head, "\r\nx-cloud-trace-context: "));
+  g_assert_true (json_parser_load_from_data (parser, r->body, -1, &error));
+  g_assert_no_error (error);
+  o = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (o, "error"), ==, code);
+  if (message_part != NULL &&
+      strstr (json_object_get_string_member (o, "message"), message_part) == NULL)
+    g_error ("“%s” does not say “%s”", json_object_get_string_member (o, "message"),
+             message_part);
+}
+
+/* VmHWM (peak RSS) of the server, in bytes. */
+static guint64
+server_peak_rss (Fixture *f)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/status",
+                                           g_subprocess_get_identifier (f->server.proc));
+  g_autofree char *status = NULL;
+  const char *line;
+
+  g_assert_true (g_file_get_contents (path, &status, NULL, NULL));
+  line = strstr (status, "\nVmHWM:");
+  g_assert_nonnull (line);
+  return g_ascii_strtoull (line + 7, NULL, 10) * 1024;
+}
+
+/* Peak RSS growth allowed while bodies of gigabytes are streamed: room for
+ * the sanitizers' bookkeeping, nothing near a body. */
+#define FLAT_RSS (48 << 20)
+
+static void
+assert_server_answers (Fixture *f)
+{
+  g_autoptr(Response) r = api (f, "GET", DATASETS "none/assets/a/annotations", NULL);
+
+  g_assert_cmpuint (r->status, ==, 404);
+}
+
+static void
+test_limits_body (Fixture       *f,
+                  gconstpointer  data)
+{
+  static const char unauthenticated[] =
+    "POST " DATASETS "big/annotationImportSessions HTTP/1.1\r\n"
+    "Host: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    "Content-Length: 1073741824\r\n\r\n";
+  static const char authenticated[] =
+    "POST " DATASETS "big/annotationImportSessions HTTP/1.1\r\n"
+    "Host: 127.0.0.1\r\nAuthorization: Bearer " KEY "\r\nOrganization-Id: " ORG "\r\n"
+    "Content-Type: application/json\r\nContent-Length: 4194305\r\n\r\n";
+  static const char chunked[] =
+    "POST /_control/faults HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    "Transfer-Encoding: chunked\r\n\r\n";
+  g_auto(RawResult) one_gb = { 0 };
+  g_auto(RawResult) over = { 0 };
+  g_auto(RawResult) streamed = { 0 };
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GString) chunk = g_string_new (NULL);
+  guint64 peak;
+  guint i;
+
+  server_start (f, NULL, NULL);
+  peak = server_peak_rss (f);
+
+  /* 1 GB without credentials: 413 before a byte of the body is sent; the
+   * server then drops what it is sent, and its memory stays flat. */
+  raw_exchange (f, unauthenticated, sizeof unauthenticated - 1, G_GUINT64_CONSTANT (1) << 30,
+                &one_gb);
+  assert_raw_error (&one_gb, 413, "FileTooLarge", "larger than 4194304 bytes");
+  g_assert_nonnull (strstr (one_gb.head, "\r\nConnection: close"));
+  g_test_message ("sent %" G_GUINT64_FORMAT " bytes of the refused 1 GB body",
+                  one_gb.body_sent);
+
+  /* One byte over the default limit, with credentials. */
+  raw_exchange (f, authenticated, sizeof authenticated - 1, 4194305, &over);
+  assert_raw_error (&over, 413, "FileTooLarge", "--max-body-size");
+
+  /* A chunked body has no size up front: refused once it passes the
+   * limit, whatever follows. */
+  socket = raw_connect (f);
+  raw_send (socket, chunked, sizeof chunked - 1);
+  for (i = 0; i < 64 * 1024; i++)
+    g_string_append_c (chunk, '[');
+  g_string_prepend (chunk, "10000\r\n");
+  g_string_append (chunk, "\r\n");
+  for (i = 0; i < 80; i++)
+    raw_send (socket, chunk->str, chunk->len);
+  raw_read_answer (socket, &streamed);
+  g_socket_close (socket, NULL);
+  assert_raw_error (&streamed, 413, "FileTooLarge", "larger than 4194304 bytes");
+
+  g_test_message ("server peak RSS: %" G_GUINT64_FORMAT " MB, then %" G_GUINT64_FORMAT " MB",
+                  peak >> 20, server_peak_rss (f) >> 20);
+  g_assert_cmpuint (server_peak_rss (f), <, peak + FLAT_RSS);
+  assert_server_answers (f);
+  server_kill (f);
+
+  /* --max-body-size: a smaller limit; what fits is read as usual. */
+  {
+    const char *options[] = { "--max-body-size", "1k", NULL };
+    g_autofree char *small = g_strnfill (900, ' ');
+    g_autofree char *large = g_strnfill (1025, ' ');
+    g_autoptr(Response) fits = NULL;
+    g_autoptr(Response) refused = NULL;
+
+    server_start (f, NULL, options);
+    fits = api (f, "POST", "/_control/faults", small);
+    g_assert_cmpuint (fits->status, ==, 400);
+    g_assert_nonnull (strstr (json_object_get_string_member (obj (fits), "message"),
+                              "no fault rule given"));
+    refused = api (f, "POST", "/_control/faults", large);
+    g_assert_cmpuint (refused->status, ==, 413);
+    g_assert_nonnull (strstr (json_object_get_string_member (obj (refused), "message"),
+                              "larger than 1024 bytes"));
+  }
+}
+
+static void
+test_limits_upload (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char *options[] = { "--max-upload-size", "1M", NULL };
+  g_autofree char *dir = g_build_filename (f->tmpdir, "data", NULL);
+  g_autofree char *work = g_build_filename (dir, "work", NULL);
+  g_autofree char *unknown = NULL;
+  g_autofree char *too_big = NULL;
+  g_autofree char *chunked = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GString) chunk = g_string_new ("8000\r\n");
+  g_auto(RawResult) forbidden = { 0 };
+  g_auto(RawResult) large = { 0 };
+  g_auto(RawResult) streamed = { 0 };
+  guint64 peak;
+  guint i;
+
+  server_start (f, dir, options);
+  peak = server_peak_rss (f);
+
+  /* 2 GB to a URL the server never gave: 403 before the body, and nothing
+   * is spooled (the work folder is not even made). */
+  unknown = g_strdup_printf ("PUT /upload/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/octet-stream\r\n"
+                             "Content-Length: 2147483648\r\n\r\n",
+                             "nosuchtokennosuchtokennosuchtokennosuchtok");
+  raw_exchange (f, unknown, strlen (unknown), G_GUINT64_CONSTANT (2) << 30, &forbidden);
+  assert_raw_error (&forbidden, 403, "PermissionDenied", "unknown or replaced token");
+  g_test_message ("sent %" G_GUINT64_FORMAT " bytes of the refused 2 GB upload",
+                  forbidden.body_sent);
+  g_assert_false (g_file_test (work, G_FILE_TEST_EXISTS));
+
+  /* A signed URL, with a Content-Length above --max-upload-size: 413
+   * before the body. */
+  id = create_session (f, "up");
+  url = register_file (f, "up", id, "b.jsonl", 2 << 20, 0);
+  too_big = g_strdup_printf ("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/octet-stream\r\n"
+                             "Content-Length: %d\r\n\r\n", strstr (url, "/upload/"), 2 << 20);
+  raw_exchange (f, too_big, strlen (too_big), 2 << 20, &large);
+  assert_raw_error (&large, 413, "FileTooLarge", "--max-upload-size");
+
+  /* Chunked: refused once it passes the limit, and its spool file goes. */
+  chunked = g_strdup_printf ("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                             "Content-Type: application/octet-stream\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n", strstr (url, "/upload/"));
+  socket = raw_connect (f);
+  raw_send (socket, chunked, strlen (chunked));
+  for (i = 0; i < 0x8000; i++)
+    g_string_append_c (chunk, 'x');
+  g_string_append (chunk, "\r\n");
+  for (i = 0; i < 48; i++)
+    raw_send (socket, chunk->str, chunk->len);
+  raw_read_answer (socket, &streamed);
+  g_socket_close (socket, NULL);
+  assert_raw_error (&streamed, 413, "FileTooLarge", "larger than 1048576 bytes");
+
+  g_test_message ("server peak RSS: %" G_GUINT64_FORMAT " MB, then %" G_GUINT64_FORMAT " MB",
+                  peak >> 20, server_peak_rss (f) >> 20);
+  g_assert_cmpuint (server_peak_rss (f), <, peak + FLAT_RSS);
+  {
+    g_autoptr(GDir) d = g_dir_open (work, 0, NULL);
+    const char *name;
+
+    g_assert_nonnull (d);
+    while ((name = g_dir_read_name (d)) != NULL)
+      g_assert_false (g_str_has_prefix (name, "spool-"));
+  }
+
+  /* An upload within the limit goes through. */
+  {
+    g_autoptr(GBytes) small = g_bytes_new_static ("{\"asset_id\":\"a\",\"caption\":\"b\"}\n", 32);
+    g_autofree char *c_url = register_file (f, "up", id, "c.jsonl", 32,
+                                            vi_crc32c (g_bytes_get_data (small, NULL), 32));
+
+    upload (f, c_url, small);
+  }
+}
+
+static char *
+header_request (const char *path,
+                gsize       value_size)
+{
+  g_autofree char *value = g_strnfill (value_size, 'a');
+
+  return g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: %s\r\n\r\n",
+                          path, value);
+}
+
+static void
+test_limits_headers (Fixture       *f,
+                     gconstpointer  data)
+{
+  static const gsize sizes[] = { 64 * 1024, 70 * 1024, 200 * 1024, 48 * 1024, 40 * 1024,
+                                 33 * 1024 };
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *padding = NULL;
+  guint i;
+
+  server_start (f, NULL, NULL);
+
+  /* libsoup alone drops the connection at 64 KiB of headers: 431 now, and
+   * above the limit from 32 KiB on. */
+  for (i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *request = header_request ("/_control/stats", sizes[i]);
+      g_auto(RawResult) r = { 0 };
+
+      raw_exchange (f, request, strlen (request), 0, &r);
+      assert_raw_error (&r, 431, "UnknownError", "request header fields too large");
+    }
+
+  /* Below the limit: answered as usual. */
+  {
+    g_autofree char *request = header_request ("/_control/stats", 30 * 1024);
+    g_auto(RawResult) r = { 0 };
+
+    raw_exchange (f, request, strlen (request), 0, &r);
+    g_assert_cmpuint (r.status, ==, 200);
+  }
+
+  /* On a kept-alive connection, the second request's headers are counted
+   * afresh: a small one, then a large one. */
+  {
+    g_autoptr(GSocket) socket = raw_connect (f);
+    g_autofree char *small = header_request ("/_control/stats", 20 * 1024);
+    g_autofree char *large = header_request ("/_control/stats", 100 * 1024);
+    g_auto(RawResult) first = { 0 };
+    g_auto(RawResult) second = { 0 };
+    g_auto(RawResult) third = { 0 };
+
+    raw_send (socket, small, strlen (small));
+    raw_read_answer (socket, &first);
+    g_assert_cmpuint (first.status, ==, 200);
+    raw_send (socket, small, strlen (small));
+    raw_read_answer (socket, &second);
+    g_assert_cmpuint (second.status, ==, 200);
+    raw_send (socket, large, strlen (large));
+    raw_read_answer (socket, &third);
+    assert_raw_error (&third, 431, "UnknownError", NULL);
+  }
+
+  /* A libsoup client sees the 431, not a dropped connection. */
+  uri = g_strconcat (f->server.url, "/_control/stats", NULL);
+  msg = soup_message_new ("GET", uri);
+  padding = g_strnfill (80 * 1024, 'b');
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Padding", padding);
+  body = soup_session_send_and_read (f->session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 431);
+  assert_server_answers (f);
+  server_kill (f);
+
+  /* --max-header-size */
+  {
+    const char *options[] = { "--max-header-size", "2k", NULL };
+    g_autofree char *fits = header_request ("/_control/stats", 1000);
+    g_autofree char *over = header_request ("/_control/stats", 2100);
+    g_auto(RawResult) ok = { 0 };
+    g_auto(RawResult) refused = { 0 };
+
+    server_start (f, NULL, options);
+    raw_exchange (f, fits, strlen (fits), 0, &ok);
+    g_assert_cmpuint (ok.status, ==, 200);
+    raw_exchange (f, over, strlen (over), 0, &refused);
+    assert_raw_error (&refused, 431, "UnknownError", "may take 2048 bytes");
+  }
+}
+
+/* Bad options are refused with exit status 2, before listening. */
+static void
+test_options (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autofree char *deep = NULL;
+  const char *exe = g_getenv ("VI_LOCAL_SERVER");
+  GString *s = g_string_new ("{\"action\":\"drop\",\"path\":");
+  guint i;
+
+  /* As deep as one argument may be (128 KiB), far deeper than json-glib
+   * alone survives. */
+  for (i = 0; i < 60000; i++)
+    g_string_append_c (s, '[');
+  for (i = 0; i < 60000; i++)
+    g_string_append_c (s, ']');
+  g_string_append_c (s, '}');
+  deep = g_string_free (s, FALSE);
+
+  {
+    const char *cases[][3] = {
+      { "--max-body-size", "12x", "takes a size" },
+      { "--max-upload-size", "-1", "takes a size" },
+      { "--max-header-size", "64k", "from 1024 to 32768" },
+      { "--max-header-size", "512", "from 1024 to 32768" },
+      { "--fault", deep, "nesting too deep" },
+    };
+
+    for (i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autoptr(GSubprocess) proc = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *err = NULL;
+
+        proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                 G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
+                                 exe, cases[i][0], cases[i][1], NULL);
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error));
+        g_assert_no_error (error);
+        g_assert_true (g_subprocess_get_if_exited (proc));
+        g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 2);
+        if (strstr (err, cases[i][2]) == NULL)
+          g_error ("%s %s: %s", cases[i][0], cases[i][1] == deep ? "(deep)" : cases[i][1], err);
+      }
+  }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -532,6 +1071,10 @@ main (int   argc,
   g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/server-process/import/sigkill", test_import_sigkill);
+  ADD ("/server-process/limits/body", test_limits_body);
+  ADD ("/server-process/limits/upload", test_limits_upload);
+  ADD ("/server-process/limits/headers", test_limits_headers);
+  ADD ("/server-process/options", test_options);
 
   return g_test_run ();
 }

@@ -1624,24 +1624,32 @@ process_import (ViServerWrite *w,
 /* ---- the signed upload -------------------------------------------------- */
 
 typedef struct {
-  char    *path;
-  int      fd;
-  guint32  crc;
-  guint64  size;
-  int      write_errno;
+  ViLocalServer *server;
+  char          *path;
+  int            fd;
+  guint32        crc;
+  guint64        size;
+  guint64        max_size;
+  int            write_errno;
 } Spool;
+
+/* Closes and removes the spool file. */
+static void
+spool_discard (Spool *spool)
+{
+  if (spool->fd >= 0)
+    close (spool->fd);
+  spool->fd = -1;
+  if (spool->path != NULL)
+    g_unlink (spool->path);
+  g_clear_pointer (&spool->path, g_free);
+}
 
 static void
 spool_free (gpointer data)
 {
-  Spool *spool = data;
-
-  if (spool->fd >= 0)
-    close (spool->fd);
-  if (spool->path != NULL)
-    g_unlink (spool->path);
-  g_free (spool->path);
-  g_free (spool);
+  spool_discard (data);
+  g_free (data);
 }
 
 static void
@@ -1653,8 +1661,20 @@ spool_got_chunk_cb (SoupServerMessage *msg,
   gsize len;
   const guint8 *data = g_bytes_get_data (chunk, &len);
 
-  spool->crc = vi_crc32c_update (spool->crc, data, len);
   spool->size += len;
+  if (spool->size > spool->max_size)
+    {
+      /* Chunked, so its size was not known before. */
+      g_autofree char *message = g_strdup_printf ("the upload is larger than %"
+                                                  G_GUINT64_FORMAT " bytes "
+                                                  "(--max-upload-size)", spool->max_size);
+
+      g_signal_handlers_disconnect_by_func (msg, spool_got_chunk_cb, user_data);
+      spool_discard (spool);
+      vi_server_refuse (spool->server, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+      return;
+    }
+  spool->crc = vi_crc32c_update (spool->crc, data, len);
   while (len > 0 && spool->write_errno == 0)
     {
       ssize_t n = write (spool->fd, data, len);
@@ -1670,26 +1690,51 @@ spool_got_chunk_cb (SoupServerMessage *msg,
     }
 }
 
-/* From the early handler: called once the headers of a request are read,
- * before its body.  The body of a signed upload goes to a spool file as it
- * arrives instead of being held in memory. */
-void
-vi_server_upload_early (ViLocalServer     *server,
-                        SoupServerMessage *msg)
+/* The token of a signed upload URL: the raw segment after "/upload/"
+ * (tokens are plain letters and digits). */
+static const char *
+upload_token (SoupServerMessage *msg)
+{
+  return g_uri_get_path (soup_server_message_get_uri (msg)) + strlen ("/upload/");
+}
+
+/* From the early handler, for a signed upload (PUT /upload/{token}): an
+ * unknown token is refused (403) before anything is read or stored.
+ * Returns FALSE when the request was refused. */
+gboolean
+vi_server_upload_check_token (ViLocalServer     *server,
+                              SoupServerMessage *msg)
 {
   ViServerWrite *w = vi_local_server_get_write (server);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  gboolean known;
+
+  vi_local_server_lock_store (server);
+  known = g_hash_table_contains (w->tokens, upload_token (msg));
+  vi_local_server_unlock_store (server);
+  if (!known)
+    vi_server_refuse (server, msg, SOUP_STATUS_FORBIDDEN,
+                      "invalid upload URL: unknown or replaced token");
+  return known;
+}
+
+/* From the early handler, once the upload is known to be taken: its body
+ * goes to a spool file as it arrives instead of being held in memory, up
+ * to max_upload bytes. */
+void
+vi_server_upload_early (ViLocalServer     *server,
+                        SoupServerMessage *msg,
+                        guint64            max_upload)
+{
+  ViServerWrite *w = vi_local_server_get_write (server);
   g_autoptr(GError) error = NULL;
   const char *dir;
   Spool *spool;
 
-  if (!g_str_has_prefix (path, "/upload/") ||
-      !g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_PUT))
-    return;
-
   vi_local_server_lock_store (server);
   dir = ensure_work_dir (w, &error);
   spool = g_new0 (Spool, 1);
+  spool->server = server;
+  spool->max_size = max_upload;
   spool->fd = -1;
   if (dir != NULL)
     {
