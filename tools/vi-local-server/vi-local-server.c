@@ -810,6 +810,20 @@ new_trace (void)
                           g_random_int () >> 1);
 }
 
+/* Called with the lock held. */
+static void
+count_request (ViLocalServer   *self,
+               ViServerRequest *req)
+{
+  self->n_requests++;
+  if (self->request_log->len < MAX_LOGGED_REQUESTS)
+    {
+      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
+
+      g_array_append_val (self->request_log, entry);
+    }
+}
+
 static ViServerRequest *
 request_new (ViLocalServer     *self,
              SoupServerMessage *msg,
@@ -1410,13 +1424,7 @@ server_callback (SoupServer        *server,
     }
 
   g_mutex_lock (&self->lock);
-  self->n_requests++;
-  if (self->request_log->len < MAX_LOGGED_REQUESTS)
-    {
-      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
-
-      g_array_append_val (self->request_log, entry);
-    }
+  count_request (self, req);
   if (vi_fault_rules_match (self->faults, req->method, req->path, &req->fault))
     self->n_faulted++;
   delay = self->latency_ms;
@@ -1483,20 +1491,6 @@ vi_server_write_raw_error (GOutputStream *out,
   g_output_stream_flush (out, NULL, NULL);
 }
 
-static void
-count_request (ViLocalServer   *self,
-               ViServerRequest *req)
-{
-  g_mutex_lock (&self->lock);
-  self->n_requests++;
-  if (self->request_log->len < MAX_LOGGED_REQUESTS)
-    {
-      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
-
-      g_array_append_val (self->request_log, entry);
-    }
-  g_mutex_unlock (&self->lock);
-}
 
 /**
  * vi_server_refuse:
@@ -1521,7 +1515,11 @@ vi_server_refuse (ViLocalServer     *server,
   g_autoptr(ViServerRequest) req = request_new (server, msg, NULL);
 
   if (req->n_segments == 0 || !g_str_equal (req->segments[0], "_control"))
-    count_request (server, req);
+    {
+      g_mutex_lock (&server->lock);
+      count_request (server, req);
+      g_mutex_unlock (&server->lock);
+    }
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
