@@ -16,6 +16,7 @@
 
 #include "vi-crc32-private.h"
 #include "vi-local-server.h"
+#include "test-server-util.h"
 
 #define ORG "local-org"
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -26,14 +27,6 @@ typedef struct {
   SoupSession   *session;
   char          *url;
 } Fixture;
-
-typedef struct {
-  guint       status;
-  GBytes     *body;
-  JsonNode   *json;
-  SoupMessageHeaders *headers;
-  GError     *error;
-} Response;
 
 /* Three lines: a caption with two phrases (3 parts), a plain caption
  * (1 part), a VQA line with two interactions (2 parts). */
@@ -58,63 +51,6 @@ static const char mixed_lines[] =
 #define MIXED_GOOD_PARTS 3
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void
-response_free (Response *r)
-{
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->json, json_node_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
-
-static Response *
-send_full (SoupSession *session,
-           const char  *method,
-           const char  *uri,
-           gboolean     auth,
-           const char  *content_type,
-           const void  *data,
-           gsize        length,
-           const char  *range)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  Response *r = g_new0 (Response, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (auth)
-    {
-      soup_message_headers_replace (headers, "Authorization", "Bearer " KEY);
-      soup_message_headers_replace (headers, "Organization-Id", ORG);
-    }
-  if (range != NULL)
-    soup_message_headers_replace (headers, "Range", range);
-  if (data != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (data, length);
-
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
-  r->body = soup_session_send_and_read (session, msg, NULL, &r->error);
-  r->status = soup_message_get_status (msg);
-  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  if (r->body != NULL && g_bytes_get_size (r->body) > 0 &&
-      g_strcmp0 (soup_message_headers_get_content_type (r->headers, NULL),
-                 "application/json") == 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
-                                      (gssize) g_bytes_get_size (r->body), NULL))
-        r->json = json_node_copy (json_parser_get_root (parser));
-    }
-  return r;
-}
 
 static Response *
 api (Fixture    *f,
@@ -811,26 +747,6 @@ test_validation (Fixture       *f,
   g_assert_cmpuint (r4->status, ==, 404);
 }
 
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
 static char *
 get_body (Fixture    *f,
           const char *path)
@@ -839,6 +755,25 @@ get_body (Fixture    *f,
 
   g_assert_cmpuint (r->status, ==, 200);
   return g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+}
+
+/* Replaces the fixture's server by a new one on @dir. */
+static void
+serve_data_dir (Fixture    *f,
+                const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  soup_session_abort (f->session);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+  f->server = vi_local_server_new (NULL, NULL);
+  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  g_assert_no_error (error);
+  f->url = vi_local_server_get_url (f->server);
 }
 
 /* With a data directory, sessions outlive the server: finished ones come
@@ -871,14 +806,7 @@ test_sessions_restart (Fixture       *f,
   const char *reason;
 
   /* The fixture's server has no data directory: use one that has. */
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  f->url = vi_local_server_get_url (f->server);
+  serve_data_dir (f, dir);
 
   done_id = create_session (f, "keep", "Warn", "Warn");
   done_urls = register_files (f, "keep", done_id, "a.jsonl", good_lines, NULL);
@@ -905,15 +833,7 @@ test_sessions_restart (Fixture       *f,
   given_up_before = get_body (f, given_up_path);
 
   /* A new server on the same directory. */
-  soup_session_abort (f->session);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  f->url = vi_local_server_get_url (f->server);
+  serve_data_dir (f, dir);
 
   done_after = get_body (f, done_path);
   g_assert_cmpstr (done_after, ==, done_before);
@@ -957,23 +877,6 @@ test_sessions_restart (Fixture       *f,
   g_clear_object (&f->server);
   remove_tree (dir);
   f->server = vi_local_server_new (NULL, NULL);
-}
-
-/* prefix, then n "[", then n "]", then suffix. */
-static char *
-deep_json (const char *prefix,
-           guint       n,
-           const char *suffix)
-{
-  GString *s = g_string_new (prefix);
-  guint i;
-
-  for (i = 0; i < n; i++)
-    g_string_append_c (s, '[');
-  for (i = 0; i < n; i++)
-    g_string_append_c (s, ']');
-  g_string_append (s, suffix);
-  return g_string_free (s, FALSE);
 }
 
 /* Every JSON body the server reads, nested 100,000 deep (json-glib alone

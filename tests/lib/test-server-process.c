@@ -21,6 +21,7 @@
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
+#include "test-server-util.h"
 
 #define ORG  VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY  VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -43,45 +44,7 @@ typedef struct {
   Server       server;
 } Fixture;
 
-typedef struct {
-  guint       status;
-  GBytes     *body;
-  JsonNode   *json;
-  GError     *error;
-} Response;
-
 /* ---- helpers ------------------------------------------------------------ */
-
-static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
-response_free (Response *r)
-{
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->json, json_node_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
 
 /* In the child: a server outlives no test, even one that aborts (it would
  * keep the test's output open, and meson waiting). */
@@ -170,44 +133,6 @@ server_restart (Fixture *f)
   server_start (f, dir, NULL);
 }
 
-/* The body is parsed when it is JSON, unless raw. */
-static Response *
-send_full (Fixture    *f,
-           const char *method,
-           const char *uri,
-           gboolean    auth,
-           GBytes     *body,
-           gboolean    raw)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  Response *r = g_new0 (Response, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (auth)
-    {
-      soup_message_headers_replace (headers, "Authorization", "Bearer " KEY);
-      soup_message_headers_replace (headers, "Organization-Id", ORG);
-    }
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, auth ? "application/json"
-                                                        : "application/octet-stream", body);
-  r->body = soup_session_send_and_read (f->session, msg, NULL, &r->error);
-  r->status = soup_message_get_status (msg);
-  if (!raw && r->body != NULL && g_bytes_get_size (r->body) > 0 &&
-      g_strcmp0 (soup_message_headers_get_content_type (soup_message_get_response_headers (msg),
-                                                        NULL), "application/json") == 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
-                                      (gssize) g_bytes_get_size (r->body), NULL))
-        r->json = json_node_copy (json_parser_get_root (parser));
-    }
-  return r;
-}
-
 static Response *
 send_bytes (Fixture    *f,
             const char *method,
@@ -215,7 +140,10 @@ send_bytes (Fixture    *f,
             gboolean    auth,
             GBytes     *body)
 {
-  return send_full (f, method, uri, auth, body, FALSE);
+  return send_full (f->session, method, uri, auth,
+                    auth ? "application/json" : "application/octet-stream",
+                    body != NULL ? g_bytes_get_data (body, NULL) : NULL,
+                    body != NULL ? g_bytes_get_size (body) : 0, NULL);
 }
 
 static Response *
@@ -398,7 +326,7 @@ count_listed (Fixture    *f,
           path = g_strdup_printf ("%s" DATASETS "%s/assets/a%u/annotations?pageSize=1000%s%s",
                                   f->server.url, dataset, a,
                                   token != NULL ? "&pageToken=" : "", token != NULL ? token : "");
-          r = send_full (f, "GET", path, TRUE, NULL, TRUE);
+          r = send_request (f->session, "GET", path, TRUE, NULL, NULL, 0, NULL, FALSE);
           g_assert_no_error (r->error);
           g_clear_pointer (&token, g_free);
           if (r->status == 404)
@@ -750,6 +678,40 @@ server_peak_rss (Fixture *f)
 #define FLAT_RSS (48 << 20)
 
 static void
+assert_rss_flat (Fixture *f,
+                 guint64  peak)
+{
+  guint64 now = server_peak_rss (f);
+
+  g_test_message ("server peak RSS: %" G_GUINT64_FORMAT " MB, then %" G_GUINT64_FORMAT " MB",
+                  peak >> 20, now >> 20);
+  g_assert_cmpuint (now, <, peak + FLAT_RSS);
+}
+
+/* Sends the head of a chunked request, then n_chunks chunks of size
+ * bytes of c, then reads the answer. */
+static void
+raw_chunked (Fixture    *f,
+             const char *head,
+             char        c,
+             gsize       size,
+             guint       n_chunks,
+             RawResult  *out)
+{
+  g_autoptr(GSocket) socket = raw_connect (f);
+  g_autofree char *data = g_strnfill (size, c);
+  g_autoptr(GString) chunk = g_string_new (NULL);
+  guint i;
+
+  g_string_append_printf (chunk, "%" G_GSIZE_MODIFIER "x\r\n%s\r\n", size, data);
+  raw_send (socket, head, strlen (head));
+  for (i = 0; i < n_chunks; i++)
+    raw_send (socket, chunk->str, chunk->len);
+  raw_read_answer (socket, out);
+  g_socket_close (socket, NULL);
+}
+
+static void
 assert_server_answers (Fixture *f)
 {
   g_autoptr(Response) r = api (f, "GET", DATASETS "none/assets/a/annotations", NULL);
@@ -775,10 +737,7 @@ test_limits_body (Fixture       *f,
   g_auto(RawResult) one_gb = { 0 };
   g_auto(RawResult) over = { 0 };
   g_auto(RawResult) streamed = { 0 };
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GString) chunk = g_string_new (NULL);
   guint64 peak;
-  guint i;
 
   server_start (f, NULL, NULL);
   peak = server_peak_rss (f);
@@ -798,21 +757,9 @@ test_limits_body (Fixture       *f,
 
   /* A chunked body has no size up front: refused once it passes the
    * limit, whatever follows. */
-  socket = raw_connect (f);
-  raw_send (socket, chunked, sizeof chunked - 1);
-  for (i = 0; i < 64 * 1024; i++)
-    g_string_append_c (chunk, '[');
-  g_string_prepend (chunk, "10000\r\n");
-  g_string_append (chunk, "\r\n");
-  for (i = 0; i < 80; i++)
-    raw_send (socket, chunk->str, chunk->len);
-  raw_read_answer (socket, &streamed);
-  g_socket_close (socket, NULL);
+  raw_chunked (f, chunked, '[', 64 * 1024, 80, &streamed);
   assert_raw_error (&streamed, 413, "FileTooLarge", "larger than 4194304 bytes");
-
-  g_test_message ("server peak RSS: %" G_GUINT64_FORMAT " MB, then %" G_GUINT64_FORMAT " MB",
-                  peak >> 20, server_peak_rss (f) >> 20);
-  g_assert_cmpuint (server_peak_rss (f), <, peak + FLAT_RSS);
+  assert_rss_flat (f, peak);
   assert_server_answers (f);
   server_kill (f);
 
@@ -848,13 +795,10 @@ test_limits_upload (Fixture       *f,
   g_autofree char *chunked = NULL;
   g_autofree char *id = NULL;
   g_autofree char *url = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GString) chunk = g_string_new ("8000\r\n");
   g_auto(RawResult) forbidden = { 0 };
   g_auto(RawResult) large = { 0 };
   g_auto(RawResult) streamed = { 0 };
   guint64 peak;
-  guint i;
 
   server_start (f, dir, options);
   peak = server_peak_rss (f);
@@ -885,20 +829,9 @@ test_limits_upload (Fixture       *f,
   chunked = g_strdup_printf ("PUT %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                              "Content-Type: application/octet-stream\r\n"
                              "Transfer-Encoding: chunked\r\n\r\n", strstr (url, "/upload/"));
-  socket = raw_connect (f);
-  raw_send (socket, chunked, strlen (chunked));
-  for (i = 0; i < 0x8000; i++)
-    g_string_append_c (chunk, 'x');
-  g_string_append (chunk, "\r\n");
-  for (i = 0; i < 48; i++)
-    raw_send (socket, chunk->str, chunk->len);
-  raw_read_answer (socket, &streamed);
-  g_socket_close (socket, NULL);
+  raw_chunked (f, chunked, 'x', 32 * 1024, 48, &streamed);
   assert_raw_error (&streamed, 413, "FileTooLarge", "larger than 1048576 bytes");
-
-  g_test_message ("server peak RSS: %" G_GUINT64_FORMAT " MB, then %" G_GUINT64_FORMAT " MB",
-                  peak >> 20, server_peak_rss (f) >> 20);
-  g_assert_cmpuint (server_peak_rss (f), <, peak + FLAT_RSS);
+  assert_rss_flat (f, peak);
   {
     g_autoptr(GDir) d = g_dir_open (work, 0, NULL);
     const char *name;
@@ -1016,19 +949,11 @@ static void
 test_options (Fixture       *f,
               gconstpointer  data)
 {
-  g_autofree char *deep = NULL;
-  const char *exe = g_getenv ("VI_LOCAL_SERVER");
-  GString *s = g_string_new ("{\"action\":\"drop\",\"path\":");
-  guint i;
-
   /* As deep as one argument may be (128 KiB), far deeper than json-glib
    * alone survives. */
-  for (i = 0; i < 60000; i++)
-    g_string_append_c (s, '[');
-  for (i = 0; i < 60000; i++)
-    g_string_append_c (s, ']');
-  g_string_append_c (s, '}');
-  deep = g_string_free (s, FALSE);
+  g_autofree char *deep = deep_json ("{\"action\":\"drop\",\"path\":", 60000, "}");
+  const char *exe = g_getenv ("VI_LOCAL_SERVER");
+  guint i;
 
   {
     const char *cases[][3] = {

@@ -14,6 +14,7 @@
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
+#include "test-server-util.h"
 
 #define ORG  VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY  VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -105,26 +106,6 @@ fixture_setup_stopped (Fixture       *f,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -141,24 +122,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->tmpdir);
   g_free (f->url);
 }
-
-typedef struct {
-  guint    status;
-  GBytes  *body;
-  SoupMessageHeaders *headers;
-  GError  *error;
-} Response;
-
-static void
-response_free (Response *r)
-{
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
 
 enum {
   AUTH_OK,
@@ -1535,24 +1498,6 @@ test_fault_stats_client (Fixture       *f,
 
 /* ---- untrusted JSON ------------------------------------------------------ */
 
-/* prefix, then n "[", then n "]", then suffix: json-glib alone recurses
- * once per level and overflows the stack long before 100,000. */
-static char *
-deep_json (const char *prefix,
-           guint       n,
-           const char *suffix)
-{
-  GString *s = g_string_new (prefix);
-  guint i;
-
-  for (i = 0; i < n; i++)
-    g_string_append_c (s, '[');
-  for (i = 0; i < n; i++)
-    g_string_append_c (s, ']');
-  g_string_append (s, suffix);
-  return g_string_free (s, FALSE);
-}
-
 static void
 assert_message_contains (Response   *r,
                          const char *part)
@@ -1576,26 +1521,27 @@ test_deep_json (Fixture       *f,
   Response *r;
 
   /* Without credentials, on the control endpoint: a 400 naming the
-   * problem, and the server still answers. */
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, deep);
-  assert_error (r, 400, "ValidationFailed");
-  assert_message_contains (r, "nesting too deep");
-  response_free (r);
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, deep_rule);
-  assert_error (r, 400, "ValidationFailed");
-  assert_message_contains (r, "nesting too deep");
-  response_free (r);
+   * problem, and the server still answers.  The limit is libvi's: 512
+   * levels parse (and are then no rule), 513 do not. */
+  const struct {
+    const char *body;
+    const char *message;
+  } cases[] = {
+    { deep, "nesting too deep" },
+    { deep_rule, "nesting too deep" },
+    { at_limit, "must be a JSON object" },
+    { over_limit, "1:513: nesting too deep" },
+  };
+  guint i;
 
-  /* The limit is libvi's: 512 levels parse (and are then no rule), 513
-   * do not. */
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, at_limit);
-  assert_error (r, 400, "ValidationFailed");
-  assert_message_contains (r, "must be a JSON object");
-  response_free (r);
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, over_limit);
-  assert_error (r, 400, "ValidationFailed");
-  assert_message_contains (r, "1:513: nesting too deep");
-  response_free (r);
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                        cases[i].body);
+      assert_error (r, 400, "ValidationFailed");
+      assert_message_contains (r, cases[i].message);
+      response_free (r);
+    }
 
   /* Strict JSON: what json-glib alone would take is refused too. */
   r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,

@@ -130,6 +130,17 @@ guard_account (ViHeaderGuard  *guard,
   return -1;
 }
 
+/* After a 431, libsoup gets only errors. */
+static gboolean
+guard_closing (ViHeaderGuard  *self,
+               GError        **error)
+{
+  if (self->owner == NULL || !self->owner->tripped)
+    return FALSE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closing");
+  return TRUE;
+}
+
 static gssize
 vi_header_guard_read (GInputStream  *stream,
                       void          *buffer,
@@ -139,11 +150,8 @@ vi_header_guard_read (GInputStream  *stream,
 {
   ViHeaderGuard *self = VI_HEADER_GUARD (stream);
 
-  if (self->owner != NULL && self->owner->tripped)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closing");
-      return -1;
-    }
+  if (guard_closing (self, error))
+    return -1;
   return guard_account (self, g_input_stream_read (base_input (self), buffer, count,
                                                    cancellable, error), error);
 }
@@ -182,11 +190,8 @@ vi_header_guard_read_nonblocking (GPollableInputStream  *stream,
 {
   ViHeaderGuard *self = VI_HEADER_GUARD (stream);
 
-  if (self->owner != NULL && self->owner->tripped)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closing");
-      return -1;
-    }
+  if (guard_closing (self, error))
+    return -1;
   return guard_account (self, g_pollable_input_stream_read_nonblocking (
                                 G_POLLABLE_INPUT_STREAM (base_input (self)), buffer, count,
                                 NULL, error), error);

@@ -476,6 +476,32 @@ is_null (JsonObject *obj,
   return node == NULL || JSON_NODE_HOLDS_NULL (node);
 }
 
+/* Copies the string members of attrs into out (name, value, name, value…);
+ * returns the name of the first member that is not a string, or NULL. */
+static const char *
+read_attributes (JsonObject *attrs,
+                 GPtrArray  *out)
+{
+  g_autoptr(GList) members = json_object_get_members (attrs);
+  const char *bad = NULL;
+  GList *l;
+
+  for (l = members; l != NULL; l = l->next)
+    {
+      const char *value = get_string (attrs, l->data);
+
+      if (value == NULL)
+        {
+          if (bad == NULL)
+            bad = l->data;
+          continue;
+        }
+      g_ptr_array_add (out, g_strdup (l->data));
+      g_ptr_array_add (out, g_strdup (value));
+    }
+  return bad;
+}
+
 static gboolean
 is_policy (const char *value)
 {
@@ -796,20 +822,7 @@ session_from_json (ViServerWrite  *w,
   s->attributes = g_ptr_array_new_with_free_func (g_free);
   attrs = get_object (meta, "attributes");
   if (attrs != NULL)
-    {
-      g_autoptr(GList) members = json_object_get_members (attrs);
-      GList *l;
-
-      for (l = members; l != NULL; l = l->next)
-        {
-          const char *value = get_string (attrs, l->data);
-
-          if (value == NULL)
-            continue;
-          g_ptr_array_add (s->attributes, g_strdup (l->data));
-          g_ptr_array_add (s->attributes, g_strdup (value));
-        }
-    }
+    read_attributes (attrs, s->attributes);
   get_integer (spec, "uploadBefore", &s->upload_before);
   s->on_bad_annotation = g_strdup (values[0]);
   s->on_bad_file = g_strdup (values[1]);
@@ -929,6 +942,7 @@ handle_create_session (ViServerRequest *req)
   const char *names[] = { "onBadAnnotation", "onBadFile", "onOverwritten" };
   const char *values[3];
   const char *source = NULL;
+  const char *bad;
   ImportSession *s;
   gint64 upload_before;
   ViStore *store;
@@ -1002,25 +1016,11 @@ handle_create_session (ViServerRequest *req)
             }
         }
     }
-  if (attrs != NULL)
+  if (attrs != NULL && (bad = read_attributes (attrs, attributes)) != NULL)
     {
-      g_autoptr(GList) members = json_object_get_members (attrs);
-      GList *l;
-
-      for (l = members; l != NULL; l = l->next)
-        {
-          const char *value = get_string (attrs, l->data);
-
-          if (value == NULL)
-            {
-              vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
-                                             "metadata.attributes.%s must be a string",
-                                             (const char *) l->data);
-              return;
-            }
-          g_ptr_array_add (attributes, g_strdup (l->data));
-          g_ptr_array_add (attributes, g_strdup (value));
-        }
+      vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
+                                     "metadata.attributes.%s must be a string", bad);
+      return;
     }
 
   store = vi_local_server_lock_store (req->server);

@@ -592,6 +592,24 @@ append_simple_line (GString    *out,
   APPEND_LITERAL (out, "}\n");
 }
 
+static int
+open_file (const char  *path,
+           int          flags,
+           int          mode,
+           GError     **error)
+{
+  int fd = g_open (path, flags, mode);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot open %s: %s", path, g_strerror (errsv));
+    }
+  return fd;
+}
+
 static gboolean
 write_all (int          fd,
            const char  *what,
@@ -919,15 +937,9 @@ vi_store_batch_set_spool (ViStoreBatch  *batch,
 
   if (!batch->persist)
     return TRUE;
-  fd = g_open (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  fd = open_file (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, error);
   if (fd < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot create %s: %s", path, g_strerror (errsv));
-      return FALSE;
-    }
+    return FALSE;
   batch->spool_fd = fd;
   batch->spool_path = g_strdup (path);
   return spool_flush (batch, error);
@@ -1928,15 +1940,9 @@ vi_store_open_dir (ViStore     *store,
       !load_file (store, journal, &n_journal, error))
     goto fail;
 
-  fd = g_open (journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd = open_file (journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644, error);
   if (fd < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot open %s: %s", journal, g_strerror (errsv));
-      goto fail;
-    }
+    goto fail;
 
   store->journal_fd = fd;
   store->dir = g_strdup (dir);
