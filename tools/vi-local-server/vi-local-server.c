@@ -1706,8 +1706,20 @@ vi_local_server_serve_stream (ViLocalServer  *self,
 {
   g_autoptr(GIOStream) guarded = NULL;
 
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
   if (self->soup == NULL)
     setup_soup (self);
+  /* Signed URLs name the server: the local address stands for it. */
+  if (vi_local_server_get_port (self) == 0 && G_IS_INET_SOCKET_ADDRESS (local))
+    {
+      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
+      g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+
+      g_atomic_int_set (&self->port, g_inet_socket_address_get_port (inet));
+      g_free (self->url);
+      self->url = g_strdup_printf ("http://%s:%u", host, g_inet_socket_address_get_port (inet));
+    }
   guarded = vi_server_conns_wrap (self->conns, stream, remote);
   soup_server_accept_iostream (self->soup, guarded, local, remote, NULL);
 }
