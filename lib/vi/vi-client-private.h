@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <vi/vi-client.h>
+#include <vi/vi.h>
 #include "vi-http-private.h"
 
 G_BEGIN_DECLS
@@ -63,5 +63,9 @@ void           _vi_client_return_early_error (ViClient            *self,
                                               GError              *error,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
+
+/* The pager's guess at a page's nextPage, read from the end of the body
+ * without parsing it; exposed for tests. */
+char *_vi_guess_next_token (GBytes *bytes);
 
 G_END_DECLS

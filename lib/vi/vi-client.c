@@ -888,10 +888,10 @@ GString *
 _vi_client_dataset_url (ViClient   *self,
                         const char *dataset_id)
 {
-  g_autofree char *org = _vi_http_escape_segment (self->organization_id);
+  g_autofree char *org = vi_escape_path_segment (self->organization_id);
   g_autofree char *composite = g_strconcat (self->organization_id, "_",
       dataset_id, NULL);
-  g_autofree char *ds = _vi_http_escape_segment (composite);
+  g_autofree char *ds = vi_escape_path_segment (composite);
   GString *path = g_string_new (self->endpoint);
 
   g_string_append_printf (path, "/workspaces/%s/datasets/%s", org, ds);
@@ -904,7 +904,7 @@ annotations_path (ViClient   *self,
                   const char *asset_id)
 {
   GString *path = _vi_client_dataset_url (self, dataset_id);
-  g_autofree char *asset = _vi_http_escape_segment (asset_id);
+  g_autofree char *asset = vi_escape_path_segment (asset_id);
 
   g_string_append_printf (path, "/assets/%s/annotations", asset);
   return path;
@@ -1237,7 +1237,7 @@ annotation_url (ViClient    *self,
     return NULL;
 
   url = annotations_path (self, dataset_id, asset_id);
-  id = _vi_http_escape_segment (annotation_id);
+  id = vi_escape_path_segment (annotation_id);
   g_string_append_printf (url, "/%s", id);
   return g_string_free (url, FALSE);
 }

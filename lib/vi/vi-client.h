@@ -172,5 +172,7 @@ VI_AVAILABLE_IN_ALL
 gboolean vi_validate_id (const char  *what,
                          const char  *id,
                          GError     **error);
+VI_AVAILABLE_IN_ALL
+char    *vi_escape_path_segment (const char *segment);
 
 G_END_DECLS

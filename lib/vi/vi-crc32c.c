@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include "vi-crc32-private.h"
 
 #include <string.h>
 
@@ -337,10 +336,22 @@ init_crc32_iso_table (gpointer data)
   return NULL;
 }
 
+/**
+ * vi_crc32_update:
+ * @crc: the CRC of the data before @data, 0 to start
+ * @data: (array length=len) (element-type guint8): the next bytes
+ * @len: how many
+ *
+ * Feeds bytes to a CRC-32 (ISO-HDLC, the CRC of ZIP and gzip; not the
+ * CRC-32C of uploads): start with 0 and feed the data in pieces;
+ * `123456789` gives 0xCBF43926.  The export archives are checked with it.
+ *
+ * Returns: the CRC of everything fed so far
+ */
 guint32
-_vi_crc32_update (guint32     crc,
-                  const void *data,
-                  gsize       len)
+vi_crc32_update (guint32     crc,
+                 const void *data,
+                 gsize       len)
 {
   static GOnce once = G_ONCE_INIT;
   const guint8 *p = data;

@@ -26,6 +26,10 @@ gboolean vi_crc32c_has_hardware    (void);
 VI_AVAILABLE_IN_ALL
 char    *vi_crc32c_to_base64       (guint32        crc);
 VI_AVAILABLE_IN_ALL
+guint32  vi_crc32_update           (guint32        crc,
+                                    const void    *data,
+                                    gsize          len);
+VI_AVAILABLE_IN_ALL
 gboolean vi_crc32c_file            (const char    *path,
                                     guint32       *crc,
                                     guint64       *size,

@@ -57,7 +57,7 @@ exports_url (ViClient   *self,
 
   g_string_append (url, "/datasetExports");
   if (export_id != NULL) {
-    g_autofree char *id = _vi_http_escape_segment (export_id);
+    g_autofree char *id = vi_escape_path_segment (export_id);
     g_string_append_printf (url, "/%s", id);
   }
   if (page_token != NULL && *page_token != '\0') {

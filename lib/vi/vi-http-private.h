@@ -2,8 +2,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
-#include <json-glib/json-glib.h>
-#include <vi/vi-error.h>
+#include <vi/vi.h>
 
 G_BEGIN_DECLS
 
@@ -171,7 +170,6 @@ GBytes   *_vi_http_send_finish_bytes (GAsyncResult  *result,
                                       GError       **error);
 
 /* Helpers, exposed for tests. */
-char     *_vi_http_escape_segment  (const char *segment);
 char     *_vi_http_escape_query    (const char *value);
 gboolean  _vi_http_parse_retry_after (const char *value,
                                       GDateTime  *now,
@@ -196,9 +194,5 @@ typedef void (*ViAsyncStarter) (gpointer             data,
 GAsyncResult *_vi_run_sync (ViAsyncStarter  start,
                             gpointer        data,
                             GCancellable   *cancellable);
-
-/* The pager's guess at a page's nextPage, read from the end of the body
- * (vi-client.c); exposed for tests. */
-char *_vi_guess_next_token (GBytes *bytes);
 
 G_END_DECLS

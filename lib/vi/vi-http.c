@@ -14,7 +14,6 @@
 #include "vi-http-private.h"
 #include "vi-error-private.h"
 #include "vi-json-private.h"
-#include "vi-json-write-private.h"
 
 ViHttpRequest *
 _vi_http_request_new (SoupSession         *session,
@@ -79,14 +78,42 @@ is_unreserved (guchar c)
   return g_ascii_isalnum (c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
-/* One path segment, percent-encoded so that it stays one literal segment
- * ('/', '?', '#', '%', spaces and the dot segments included). */
+/**
+ * vi_escape_path_segment:
+ * @segment: one segment of a path (an id)
+ *
+ * Percent-encodes @segment so that it stays one literal segment of a URI
+ * path: everything but the unreserved characters of RFC 3986
+ * (`A-Z a-z 0-9 - . _ ~`) is encoded, `/`, `?`, `#`, `%` and spaces
+ * included, and so are the dots of a `.` or `..` segment, which a URI
+ * parser would otherwise resolve.  This is how libvi puts ids into the
+ * paths of the API.
+ *
+ * Returns: (transfer full): the encoded segment
+ */
 char *
-_vi_http_escape_segment (const char *segment)
+vi_escape_path_segment (const char *segment)
 {
-  GString *out = g_string_sized_new (strlen (segment) + 8);
+  static const char hex[] = "0123456789ABCDEF";
+  GString *out;
+  gboolean all_dots;
+  const char *p;
 
-  _vi_uri_append_segment (out, segment);
+  g_return_val_if_fail (segment != NULL, NULL);
+
+  out = g_string_sized_new (strlen (segment) + 8);
+  all_dots = strcmp (segment, ".") == 0 || strcmp (segment, "..") == 0;
+  for (p = segment; *p != '\0'; p++) {
+    guchar c = (guchar) *p;
+
+    if (is_unreserved (c) && !(c == '.' && all_dots)) {
+      g_string_append_c (out, c);
+    } else {
+      g_string_append_c (out, '%');
+      g_string_append_c (out, hex[c >> 4]);
+      g_string_append_c (out, hex[c & 0xf]);
+    }
+  }
   return g_string_free (out, FALSE);
 }
 

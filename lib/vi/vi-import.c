@@ -308,7 +308,7 @@ sessions_url (ViClient   *client,
 
   g_string_append (url, "/annotationImportSessions");
   if (session_id != NULL) {
-    g_autofree char *id = _vi_http_escape_segment (session_id);
+    g_autofree char *id = vi_escape_path_segment (session_id);
 
     g_string_append_printf (url, "/%s", id);
   }

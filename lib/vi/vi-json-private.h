@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <json-glib/json-glib.h>
-#include <vi/vi-error.h>
+#include <vi/vi.h>
 
 G_BEGIN_DECLS
-
-/* Documents nested deeper than this are refused (json-glib's parser
- * recurses once per level). */
-#define VI_JSON_MAX_DEPTH 512
 
 /* The largest documents read: response bodies (vi-http.c reads no more),
  * error bodies (only their message is wanted) and local files the library
@@ -129,15 +124,10 @@ void vi_json_set_syntax_error (GError     **error,
                                gsize        offset,
                                const char  *what);
 
-/* Every JSON document the library reads goes through one of these: at
- * most max_size bytes, nesting at most VI_JSON_MAX_DEPTH, strict RFC 8259.
- * Failures are code, with messages starting with prefix. */
-JsonNode *vi_json_parse_data  (const char  *data,
-                               gsize        len,
-                               gsize        max_size,
-                               ViError      code,
-                               const char  *prefix,
-                               GError     **error);
+/* Every JSON document the library reads goes through vi_json_parse_data()
+ * (public) or one of these: at most max_size bytes, nesting at most
+ * VI_JSON_MAX_DEPTH, strict RFC 8259.  Failures are code, with messages
+ * starting with prefix. */
 JsonNode *vi_json_parse_file  (const char  *path,
                                gsize        max_size,
                                ViError      code,

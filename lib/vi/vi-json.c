@@ -529,6 +529,9 @@ problem (SyntaxProblem *out,
   return FALSE;
 }
 
+/* A message prefix and its separator, or nothing. */
+#define SEP(prefix) (prefix) != NULL ? (prefix) : "", (prefix) != NULL ? ": " : ""
+
 /* "<prefix>: malformed JSON: <line>:<column>: <what>" */
 static void
 set_syntax_error (GError     **error,
@@ -551,8 +554,8 @@ set_syntax_error (GError     **error,
       column++;
     }
   }
-  g_set_error (error, VI_ERROR, code, "%s: malformed JSON: %u:%u: %s",
-               prefix, line, column, what);
+  g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %u:%u: %s",
+               SEP (prefix), line, column, what);
 }
 
 void
@@ -803,12 +806,12 @@ check_document (const char    *data,
 
 /**
  * vi_json_parse_data:
- * @data: the document
+ * @data: (array length=len) (element-type guint8): the document
  * @len: its length in bytes
  * @max_size: the largest document accepted, in bytes
  * @code: the #ViError code of every failure
- * @prefix: what the document is, to begin messages ("invalid response",
- *   "config file /etc/vi.json")
+ * @prefix: (nullable): what the document is, to begin messages ("invalid
+ *   response", "config file /etc/vi.json"), or %NULL for none
  * @error: return location for a #GError
  *
  * Parses a whole JSON document with the limits every JSON read by the
@@ -817,6 +820,10 @@ check_document (const char    *data,
  * syntax (see check_document()).  Failures are @code in %VI_ERROR with a
  * message "<prefix>: malformed JSON: <line>:<column>: <what>" (or "…:
  * empty document", "…: larger than N bytes").  The tree is immutable.
+ *
+ * This is the parser of every JSON document libvi reads, public so that
+ * programs built on libvi (the local server) take exactly the same
+ * documents.
  *
  * Returns: (transfer full) (nullable): the root node, or %NULL with @error
  * set
@@ -837,12 +844,12 @@ vi_json_parse_data (const char  *data,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (data == NULL || len == 0) {
-    g_set_error (error, VI_ERROR, code, "%s: empty document", prefix);
+    g_set_error (error, VI_ERROR, code, "%s%sempty document", SEP (prefix));
     return NULL;
   }
   if (len > max_size || len > G_MAXSSIZE) {
-    g_set_error (error, VI_ERROR, code, "%s: larger than %" G_GSIZE_FORMAT
-                 " bytes", prefix, MIN (max_size, (gsize) G_MAXSSIZE));
+    g_set_error (error, VI_ERROR, code, "%s%slarger than %" G_GSIZE_FORMAT
+                 " bytes", SEP (prefix), MIN (max_size, (gsize) G_MAXSSIZE));
     return NULL;
   }
 
@@ -854,14 +861,14 @@ vi_json_parse_data (const char  *data,
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) len,
                                    &local_error)) {
-    g_set_error (error, VI_ERROR, code, "%s: malformed JSON: %s", prefix,
-                 local_error->message);
+    g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %s",
+                 SEP (prefix), local_error->message);
     return NULL;
   }
 
   root = json_parser_steal_root (parser);
   if (root == NULL) {
-    g_set_error (error, VI_ERROR, code, "%s: empty document", prefix);
+    g_set_error (error, VI_ERROR, code, "%s%sempty document", SEP (prefix));
     return NULL;
   }
   return root;

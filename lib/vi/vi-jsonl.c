@@ -13,7 +13,6 @@
 
 #include "vi-error.h"
 #include "vi-error-private.h"
-#include "vi-json-write-private.h"
 #include "vi-geometry.h"
 #include "vi-jsonl.h"
 
@@ -512,11 +511,11 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
 
   out = g_string_sized_new (128);
   g_string_append (out, "{\"asset_id\":");
-  _vi_json_append_string (out, record->asset_id);
+  vi_json_append_string (out, record->asset_id);
 
   if (record->caption != NULL) {
     g_string_append (out, ",\"caption\":");
-    _vi_json_append_string (out, record->caption);
+    vi_json_append_string (out, record->caption);
   }
 
   if (record->phrases->len > 0) {
@@ -528,15 +527,15 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"phrase\":");
-      _vi_json_append_string (out, p->phrase);
+      vi_json_append_string (out, p->phrase);
       g_string_append (out, ",\"bbox\":[");
-      _vi_json_append_number (out, p->bbox.x_min);
+      vi_json_append_number (out, p->bbox.x_min);
       g_string_append_c (out, ',');
-      _vi_json_append_number (out, p->bbox.y_min);
+      vi_json_append_number (out, p->bbox.y_min);
       g_string_append_c (out, ',');
-      _vi_json_append_number (out, p->bbox.x_max);
+      vi_json_append_number (out, p->bbox.x_max);
       g_string_append_c (out, ',');
-      _vi_json_append_number (out, p->bbox.y_max);
+      vi_json_append_number (out, p->bbox.y_max);
       g_string_append (out, "]}");
     }
     g_string_append_c (out, ']');
@@ -551,9 +550,9 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"question\":");
-      _vi_json_append_string (out, v->question);
+      vi_json_append_string (out, v->question);
       g_string_append (out, ",\"answer\":");
-      _vi_json_append_string (out, v->answer);
+      vi_json_append_string (out, v->answer);
       g_string_append_c (out, '}');
     }
     g_string_append (out, "]}");
@@ -691,7 +690,7 @@ format_number (double value)
 {
   GString *out = g_string_new (NULL);
 
-  _vi_json_append_number (out, value);
+  vi_json_append_number (out, value);
   return g_string_free (out, FALSE);
 }
 

@@ -690,9 +690,17 @@ vi_annotation_page_new_from_json (JsonNode  *node,
   return _vi_annotation_page_new (items, next_page, prev_page);
 }
 
-/* The page as the API sends it. */
+/**
+ * vi_annotation_page_to_json:
+ * @page: a #ViAnnotationPage
+ *
+ * Serializes a page as the API sends it: `items`, `nextPage` and
+ * `prevPage`.
+ *
+ * Returns: (transfer full): a new JSON node
+ */
 JsonNode *
-_vi_annotation_page_to_json (const ViAnnotationPage *page)
+vi_annotation_page_to_json (const ViAnnotationPage *page)
 {
   JsonObject *object;
   JsonArray *items;

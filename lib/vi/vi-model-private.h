@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <vi/vi-types.h>
+#include <vi/vi.h>
 #include "vi-json-private.h"
 
 G_BEGIN_DECLS
@@ -21,7 +21,6 @@ ViExportedAnnotations     *_vi_exported_annotations_from_json    (JsonNode      
 ViAnnotationPage *_vi_annotation_page_new      (GPtrArray  *items,
                                                 const char *next_page,
                                                 const char *prev_page);
-JsonNode         *_vi_annotation_page_to_json  (const ViAnnotationPage *page);
 
 /* A page of exports: items are ViExportedAnnotations. */
 GPtrArray *_vi_exported_annotations_list_from_json (JsonNode  *node,

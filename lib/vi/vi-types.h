@@ -358,6 +358,8 @@ const char       *vi_annotation_page_get_prev_page  (const ViAnnotationPage *sel
 VI_AVAILABLE_IN_ALL
 ViAnnotationPage *vi_annotation_page_new_from_json  (JsonNode *node,
                                                      GError  **error);
+VI_AVAILABLE_IN_ALL
+JsonNode         *vi_annotation_page_to_json        (const ViAnnotationPage *page);
 
 /* ------------------------------------------------------------------------
  * Import sessions

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <gio/gio.h>
-#include "vi-crc32-private.h"
+#include <vi/vi.h>
 
 G_BEGIN_DECLS
 

@@ -16,7 +16,6 @@
 
 #include "vi-error.h"
 #include "vi-zip-private.h"
-#include "vi-crc32-private.h"
 
 #define EOCD_SIGNATURE 0x06054b50u
 #define CENTRAL_SIGNATURE 0x02014b50u
@@ -526,7 +525,7 @@ extract_data (int             fd,
         finished = TRUE;
         break;
       }
-      crc = _vi_crc32_update (crc, in_buf + in_pos, in_len - in_pos);
+      crc = vi_crc32_update (crc, in_buf + in_pos, in_len - in_pos);
       if (!write_all (out_fd, out_path, in_buf + in_pos, in_len - in_pos,
               error))
         return FALSE;
@@ -557,7 +556,7 @@ extract_data (int             fd,
         if (produced + bytes_written > entry->size)
           return invalid (error, path, "entry \"%s\" inflates to more than "
               "its declared %u bytes", entry->name, entry->size);
-        crc = _vi_crc32_update (crc, out_buf, bytes_written);
+        crc = vi_crc32_update (crc, out_buf, bytes_written);
         if (!write_all (out_fd, out_path, out_buf, bytes_written, error))
           return FALSE;
         produced += bytes_written;

@@ -7,6 +7,7 @@
 #include <vi/vi-enum-types.h>
 #include <vi/vi-error.h>
 #include <vi/vi-crc32c.h>
+#include <vi/vi-json.h>
 #include <vi/vi-geometry.h>
 #include <vi/vi-jsonl.h>
 #include <vi/vi-types.h>

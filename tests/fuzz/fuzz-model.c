@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 
     page = vi_annotation_page_new_from_json (root, &e);
     if (page != NULL) {
-      g_autoptr (JsonNode) back = _vi_annotation_page_to_json (page);
+      g_autoptr (JsonNode) back = vi_annotation_page_to_json (page);
       g_assert (back != NULL);
     }
   }

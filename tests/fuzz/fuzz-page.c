@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 static char *
 page_to_string (const ViAnnotationPage *page)
 {
-  g_autoptr (JsonNode) node = _vi_annotation_page_to_json (page);
+  g_autoptr (JsonNode) node = vi_annotation_page_to_json (page);
 
   return json_to_string (node, FALSE);
 }

@@ -1443,7 +1443,7 @@ test_escape (void)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autofree char *s = _vi_http_escape_segment (cases[i].in);
+    g_autofree char *s = vi_escape_path_segment (cases[i].in);
     g_autofree char *q = _vi_http_escape_query (cases[i].in);
 
     g_assert_cmpstr (s, ==, cases[i].segment);

@@ -1091,7 +1091,7 @@ test_page_round_trip (void)
   g_assert_cmpstr (vi_annotation_page_get_next_page (page), ==, "tok/en=");
   g_assert_null (vi_annotation_page_get_prev_page (page));
 
-  out = _vi_annotation_page_to_json (page);
+  out = vi_annotation_page_to_json (page);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out), "nextPage"), ==, "tok/en=");
   g_assert_true (json_object_get_null_member (json_node_get_object (out), "prevPage"));
   again = vi_annotation_page_new_from_json (out, &error);

@@ -14,7 +14,6 @@
 #include <libsoup/soup.h>
 #include <vi/vi.h>
 
-#include "vi-crc32-private.h"
 #include "vi-local-server.h"
 #include "test-server-util.h"
 
@@ -1055,7 +1054,7 @@ unzip (GBytes *archive)
           g_assert_cmpint (result, ==, G_CONVERTER_FINISHED);
           g_assert_cmpuint (bytes_written, ==, usize);
         }
-      g_assert_cmpuint (_vi_crc32_update (0, out, usize), ==, crc);
+      g_assert_cmpuint (vi_crc32_update (0, out, usize), ==, crc);
       g_hash_table_insert (entries, g_steal_pointer (&name), g_bytes_new_take (out, usize));
       p += 46 + name_len + extra_len + comment_len;
     }

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "vi-annotations.h"
-#include "vi-json-write-private.h"
 
 /* Characters that can move the cursor, change the terminal's title or
  * state, or reorder what is shown: C0 controls (TAB and LF included, so
@@ -231,13 +230,13 @@ print_json_object (const char *first_key,
 
     if (out->len > 1)
       g_string_append_c (out, ',');
-    _vi_json_append_string (out, key);
+    vi_json_append_string (out, key);
     g_string_append_c (out, ':');
     if (value == NULL) {
       g_string_append (out, "true");
     } else {
       g_autofree char *valid = g_utf8_make_valid (value, -1);
-      _vi_json_append_string (out, valid);
+      vi_json_append_string (out, valid);
     }
     key = va_arg (args, const char *);
   }

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "vi-annotations.h"
-#include "vi-model-private.h"
 
 static char *opt_endpoint;
 static char *opt_config_file;
@@ -206,7 +205,7 @@ cmd_list (ViClient      *client,
 
     next = vi_annotation_page_get_next_page (page);
     if (opt_json) {
-      g_autoptr (JsonNode) node = _vi_annotation_page_to_json (page);
+      g_autoptr (JsonNode) node = vi_annotation_page_to_json (page);
       print_json (node);
     } else {
       print_header ();

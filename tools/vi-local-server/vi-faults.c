@@ -370,16 +370,16 @@ vi_fault_rules_to_json (GPtrArray *rules,
       if (i > 0)
         g_string_append_c (out, ',');
       g_string_append (out, "{\"action\":");
-      _vi_json_append_string (out, vi_fault_action_to_string (rule->action));
+      vi_json_append_string (out, vi_fault_action_to_string (rule->action));
       if (rule->method != NULL)
         {
           g_string_append (out, ",\"method\":");
-          _vi_json_append_string (out, rule->method);
+          vi_json_append_string (out, rule->method);
         }
       if (rule->path != NULL)
         {
           g_string_append (out, ",\"path\":");
-          _vi_json_append_string (out, rule->path);
+          vi_json_append_string (out, rule->path);
         }
       g_string_append_printf (out, ",\"after\":%" G_GINT64_FORMAT
                               ",\"times\":%" G_GINT64_FORMAT
@@ -388,12 +388,12 @@ vi_fault_rules_to_json (GPtrArray *rules,
       if (rule->retry_after != NULL)
         {
           g_string_append (out, ",\"retryAfter\":");
-          _vi_json_append_string (out, rule->retry_after);
+          vi_json_append_string (out, rule->retry_after);
         }
       if (rule->body != NULL)
         {
           g_string_append (out, ",\"body\":");
-          _vi_json_append_string (out, rule->body);
+          vi_json_append_string (out, rule->body);
         }
       if (rule->body_nesting > 0)
         g_string_append_printf (out, ",\"bodyNesting\":%" G_GINT64_FORMAT,

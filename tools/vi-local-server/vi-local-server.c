@@ -1000,9 +1000,9 @@ error_body (guint       status,
 {
   GString *body = g_string_new ("{\"error\":");
 
-  _vi_json_append_string (body, error_code_for_status (status));
+  vi_json_append_string (body, error_code_for_status (status));
   g_string_append (body, ",\"message\":");
-  _vi_json_append_string (body, message);
+  vi_json_append_string (body, message);
   g_string_append_c (body, '}');
   return body;
 }

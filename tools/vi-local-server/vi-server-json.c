@@ -2,45 +2,51 @@
 #include "config.h"
 
 #include "vi-server-json.h"
-#include "vi-json-private.h"
 
 #include <string.h>
 
+/* The largest document the server parses: request bodies have their own,
+ * smaller limit (checked before they are read), data directory lines are
+ * the server's own. */
+#define MAX_DOCUMENT_SIZE ((gsize) 512 * 1024 * 1024)
+
 void
-vi_json_append_double (GString *out,
-                       double   value)
+vi_server_json_append_double (GString *out,
+                              double   value)
 {
   gsize start = out->len;
 
-  _vi_json_append_number (out, value);
+  vi_json_append_number (out, value);
   /* Keep a fraction or exponent, so that readers that type JSON numbers
    * (json-glib among them) see a double, never an integer. */
   if (strpbrk (out->str + start, ".eEn") == NULL)
     g_string_append_len (out, ".0", 2);
 }
 
-JsonNode *
-vi_server_json_parse (const char  *data,
-                      gsize        length,
-                      GError     **error)
+void
+vi_server_append_segment (GString    *out,
+                          const char *segment)
 {
-  static const char response_prefix[] = "invalid response: ";
-  g_autoptr(GBytes) bytes = g_bytes_new_static (data, length);
-  g_autoptr(GError) local_error = NULL;
-  const char *message;
-  JsonNode *root;
+  g_autofree char *escaped = vi_escape_path_segment (segment);
 
-  root = vi_json_parse_bytes (bytes, &local_error);
-  if (root != NULL)
-    return root;
+  g_string_append (out, escaped);
+}
 
-  /* libvi words its messages for the responses it reads; what the server
-   * reads is a request or a file. */
-  message = local_error->message;
-  if (g_str_has_prefix (message, response_prefix))
-    message += sizeof response_prefix - 1;
-  if (g_str_equal (message, "empty body"))
-    message = "empty document";
-  g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT, message);
-  return NULL;
+JsonNode *
+vi_server_json_parse (const char *data,
+                      gsize       length,
+                      GError    **error)
+{
+  gsize i;
+
+  /* A document of white space only is as empty as no document. */
+  for (i = 0; i < length && g_ascii_isspace (data[i]); i++)
+    ;
+  if (i == length) {
+    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                         "empty document");
+    return NULL;
+  }
+  return vi_json_parse_data (data, length, MAX_DOCUMENT_SIZE,
+                             VI_ERROR_INVALID_ARGUMENT, NULL, error);
 }

@@ -1,16 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <json-glib/json-glib.h>
-#include "vi-json-write-private.h"
+#include <vi/vi.h>
 
 G_BEGIN_DECLS
 
-/* The server writes its responses with libvi's GString JSON writer
- * (vi-json-write-private.h); doubles always keep a fraction or an
- * exponent, so that typed readers see a double. */
-void      vi_json_append_double  (GString     *out,
-                                  double       value);
+/* The server writes its responses with libvi's JSON writer
+ * (vi_json_append_string() and friends); doubles always keep a fraction
+ * or an exponent, so that typed readers see a double. */
+void vi_server_json_append_double (GString *out,
+                                   double   value);
+
+/* One percent-encoded path segment, as libvi encodes ids in paths. */
+void vi_server_append_segment (GString    *out,
+                               const char *segment);
 
 /* Every JSON document the server reads itself (request bodies, fault
  * rules, lines of the data directory) goes through this: libvi's checked
@@ -19,8 +22,8 @@ void      vi_json_append_double  (GString     *out,
  * 64 bits, data after the root and what is not strictly JSON.  Errors are
  * VI_ERROR_INVALID_ARGUMENT, saying what is wrong and where
  * ("malformed JSON: 1:513: nesting too deep ..."). */
-JsonNode *vi_server_json_parse   (const char  *data,
-                                  gsize        length,
-                                  GError     **error);
+JsonNode *vi_server_json_parse (const char *data,
+                                gsize       length,
+                                GError    **error);
 
 G_END_DECLS

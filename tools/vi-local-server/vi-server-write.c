@@ -518,7 +518,7 @@ append_member (GString    *out,
 {
   if (out->len > 0 && out->str[out->len - 1] != '{')
     g_string_append_c (out, ',');
-  _vi_json_append_string (out, name);
+  vi_json_append_string (out, name);
   g_string_append_c (out, ':');
 }
 
@@ -530,9 +530,9 @@ append_dataset_path (GString    *out,
   g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
   g_string_append (out, "/workspaces/");
-  _vi_uri_append_segment (out, org);
+  vi_server_append_segment (out, org);
   g_string_append (out, "/datasets/");
-  _vi_uri_append_segment (out, composite);
+  vi_server_append_segment (out, composite);
 }
 
 static void
@@ -543,9 +543,9 @@ append_ids (GString    *out,
   g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
   append_member (out, "workspaceId");
-  _vi_json_append_string (out, org);
+  vi_json_append_string (out, org);
   append_member (out, "datasetId");
-  _vi_json_append_string (out, composite);
+  vi_json_append_string (out, composite);
 }
 
 static void
@@ -559,19 +559,19 @@ append_metadata (GString   *out,
 
   append_member (out, "metadata");
   g_string_append (out, "{\"timeCreated\":");
-  _vi_json_append_int (out, created);
+  vi_json_append_int (out, created);
   g_string_append (out, ",\"lastUpdated\":");
-  _vi_json_append_int (out, updated);
+  vi_json_append_int (out, updated);
   g_string_append (out, ",\"generation\":");
-  _vi_json_append_int (out, generation);
+  vi_json_append_int (out, generation);
   g_string_append (out, ",\"attributes\":{");
   for (i = 0; attributes != NULL && i + 1 < attributes->len; i += 2)
     {
       if (i > 0)
         g_string_append_c (out, ',');
-      _vi_json_append_string (out, g_ptr_array_index (attributes, i));
+      vi_json_append_string (out, g_ptr_array_index (attributes, i));
       g_string_append_c (out, ':');
-      _vi_json_append_string (out, g_ptr_array_index (attributes, i + 1));
+      vi_json_append_string (out, g_ptr_array_index (attributes, i + 1));
     }
   g_string_append (out, "}}");
 }
@@ -582,20 +582,20 @@ append_condition (GString         *out,
                   const char      *message)
 {
   g_string_append (out, "{\"condition\":");
-  _vi_json_append_string (out, c->condition);
+  vi_json_append_string (out, c->condition);
   g_string_append (out, ",\"status\":");
-  _vi_json_append_string (out, c->status);
+  vi_json_append_string (out, c->status);
   g_string_append (out, ",\"lastTransitionTime\":");
-  _vi_json_append_int (out, c->time);
+  vi_json_append_int (out, c->time);
   if (c->reason != NULL)
     {
       g_string_append (out, ",\"reason\":");
-      _vi_json_append_string (out, c->reason);
+      vi_json_append_string (out, c->reason);
     }
   if (message != NULL)
     {
       g_string_append (out, ",\"message\":");
-      _vi_json_append_string (out, message);
+      vi_json_append_string (out, message);
     }
   g_string_append_c (out, '}');
 }
@@ -611,9 +611,9 @@ append_count (GString    *out,
   if (!*first)
     g_string_append_c (out, ',');
   *first = FALSE;
-  _vi_json_append_string (out, key);
+  vi_json_append_string (out, key);
   g_string_append_c (out, ':');
-  _vi_json_append_int (out, (gint64) n);
+  vi_json_append_int (out, (gint64) n);
 }
 
 static GString *
@@ -627,34 +627,34 @@ session_to_json (ViServerWrite *w,
 
   g_string_append (out, "{\"kind\":\"AnnotationImportSession\"");
   append_member (out, "user");
-  _vi_json_append_string (out, "local-user");
+  vi_json_append_string (out, "local-user");
   append_ids (out, org, s->dataset_id);
   append_member (out, "annotationImportSessionId");
-  _vi_json_append_string (out, s->id);
+  vi_json_append_string (out, s->id);
   append_member (out, "selfLink");
   g_string_append_c (out, '"');
   append_dataset_path (out, org, s->dataset_id);
   g_string_append (out, "/annotationImportSessions/");
-  _vi_uri_append_segment (out, s->id);
+  vi_server_append_segment (out, s->id);
   g_string_append_c (out, '"');
   append_member (out, "etag");
-  _vi_json_append_string (out, s->etag);
+  vi_json_append_string (out, s->etag);
   append_metadata (out, s->time_created, s->last_updated, s->generation, s->attributes);
 
   append_member (out, "spec");
   g_string_append (out, "{\"uploadBefore\":");
-  _vi_json_append_int (out, s->upload_before);
+  vi_json_append_int (out, s->upload_before);
   g_string_append (out, ",\"failurePolicies\":{\"onBadAnnotation\":");
-  _vi_json_append_string (out, s->on_bad_annotation);
+  vi_json_append_string (out, s->on_bad_annotation);
   g_string_append (out, ",\"onBadFile\":");
-  _vi_json_append_string (out, s->on_bad_file);
+  vi_json_append_string (out, s->on_bad_file);
   g_string_append (out, ",\"onOverwritten\":");
-  _vi_json_append_string (out, s->on_overwritten);
+  vi_json_append_string (out, s->on_overwritten);
   g_string_append_c (out, '}');
   if (s->source != NULL)
     {
       g_string_append (out, ",\"source\":");
-      _vi_json_append_string (out, s->source);
+      vi_json_append_string (out, s->source);
     }
   g_string_append_c (out, '}');
 
@@ -667,9 +667,9 @@ session_to_json (ViServerWrite *w,
       append_condition (out, g_ptr_array_index (s->conditions, i), NULL);
     }
   g_string_append (out, "],\"files\":{\"pageCount\":");
-  _vi_json_append_int (out, (gint64) s->page_count);
+  vi_json_append_int (out, (gint64) s->page_count);
   g_string_append (out, ",\"totalSizeBytes\":");
-  _vi_json_append_int (out, (gint64) s->total_size);
+  vi_json_append_int (out, (gint64) s->total_size);
   g_string_append (out, ",\"statusCount\":{");
   first = TRUE;
   append_count (out, &first, "Processed", s->files_processed);
@@ -680,7 +680,7 @@ session_to_json (ViServerWrite *w,
   append_count (out, &first, "Failed", s->annotations_failed);
   g_string_append (out, "}},\"reason\":");
   if (s->reason != NULL)
-    _vi_json_append_string (out, s->reason);
+    vi_json_append_string (out, s->reason);
   else
     g_string_append (out, "null");
   g_string_append (out, "}}");
@@ -697,15 +697,15 @@ export_to_json (ViServerWrite *w,
   g_string_append (out, "{\"kind\":\"DatasetExport\"");
   append_ids (out, org, e->dataset_id);
   append_member (out, "datasetExportId");
-  _vi_json_append_string (out, e->id);
+  vi_json_append_string (out, e->id);
   append_member (out, "spec");
   g_string_append (out, "{\"format\":");
-  _vi_json_append_string (out, e->format);
+  vi_json_append_string (out, e->format);
   g_string_append (out, ",\"options\":{\"normalized\":");
   g_string_append (out, e->normalized ? "true" : "false");
   g_string_append (out, ",\"splitRatio\":");
   if (e->has_split_ratio)
-    vi_json_append_double (out, e->split_ratio);
+    vi_server_json_append_double (out, e->split_ratio);
   else
     g_string_append (out, "null");
   g_string_append (out, "}}");
@@ -721,9 +721,9 @@ export_to_json (ViServerWrite *w,
       g_string_append_c (out, '"');
       g_string_append (out, url);
       g_string_append (out, "/downloads/");
-      _vi_uri_append_segment (out, e->id);
+      vi_server_append_segment (out, e->id);
       g_string_append (out, ".zip\",\"expiresAt\":");
-      _vi_json_append_int (out, e->expires_at);
+      vi_json_append_int (out, e->expires_at);
       g_string_append_c (out, '}');
     }
   g_string_append_c (out, '}');
@@ -732,10 +732,10 @@ export_to_json (ViServerWrite *w,
   g_string_append_c (out, '"');
   append_dataset_path (out, org, e->dataset_id);
   g_string_append (out, "/datasetExports/");
-  _vi_uri_append_segment (out, e->id);
+  vi_server_append_segment (out, e->id);
   g_string_append_c (out, '"');
   append_member (out, "etag");
-  _vi_json_append_string (out, e->etag);
+  vi_json_append_string (out, e->etag);
   g_string_append_c (out, '}');
   return out;
 }
@@ -1242,7 +1242,7 @@ handle_register_files (ViServerRequest *req)
 
       if (i > 0)
         g_string_append_c (out, ',');
-      _vi_json_append_string (out, file->name);
+      vi_json_append_string (out, file->name);
       g_string_append (out, ":{\"method\":\"PUT\",\"url\":\"");
       g_string_append (out, base_url);
       g_string_append (out, "/upload/");
@@ -2048,9 +2048,9 @@ append_export_head (GString           *out,
                     const ExportGroup *g)
 {
   g_string_append (out, "{\"id\":");
-  _vi_json_append_string (out, g->group);
+  vi_json_append_string (out, g->group);
   g_string_append (out, ",\"asset\":{\"type\":\"Image\",\"filename\":");
-  _vi_json_append_string (out, g->asset);
+  vi_json_append_string (out, g->asset);
   g_string_append (out, ",\"height\":0,\"width\":0,\"filepath\":null,\"url\":null}");
 }
 
@@ -2117,7 +2117,7 @@ export_dataset_lines (ViStoreDataset *dataset,
 
           append_export_head (out, g);
           g_string_append (out, ",\"contents\":{\"type\":\"PhraseGrounding\",\"caption\":");
-          _vi_json_append_string (out, caption);
+          vi_json_append_string (out, caption);
           g_string_append (out, ",\"groundedPhrases\":[");
           for (j = 0; j < g->boxes->len; j++)
             {
@@ -2136,20 +2136,20 @@ export_dataset_lines (ViStoreDataset *dataset,
               {
                 g_autofree char *phrase = g_strndup (start, (gsize) (end - start));
 
-                _vi_json_append_string (out, phrase);
+                vi_json_append_string (out, phrase);
               }
               g_string_append (out, ",\"startTokenIndex\":");
-              _vi_json_append_int (out, box->target[0]);
+              vi_json_append_int (out, box->target[0]);
               g_string_append (out, ",\"endTokenIndex\":");
-              _vi_json_append_int (out, box->target[1]);
+              vi_json_append_int (out, box->target[1]);
               g_string_append (out, ",\"bounds\":[[");
-              vi_json_append_double (out, box->bbox.x_min);
+              vi_server_json_append_double (out, box->bbox.x_min);
               g_string_append_c (out, ',');
-              vi_json_append_double (out, box->bbox.y_min);
+              vi_server_json_append_double (out, box->bbox.y_min);
               g_string_append_c (out, ',');
-              vi_json_append_double (out, box->bbox.x_max);
+              vi_server_json_append_double (out, box->bbox.x_max);
               g_string_append_c (out, ',');
-              vi_json_append_double (out, box->bbox.y_max);
+              vi_server_json_append_double (out, box->bbox.y_max);
               g_string_append (out, "]]}");
             }
           g_string_append (out, "]},\"category\":null}\n");
@@ -2166,11 +2166,11 @@ export_dataset_lines (ViStoreDataset *dataset,
               if (j > 0)
                 g_string_append_c (out, ',');
               g_string_append (out, "{\"order\":");
-              _vi_json_append_int (out, j);
+              vi_json_append_int (out, j);
               g_string_append (out, ",\"question\":");
-              _vi_json_append_string (out, vqa->text);
+              vi_json_append_string (out, vqa->text);
               g_string_append (out, ",\"answer\":");
-              _vi_json_append_string (out, vqa->answer);
+              vi_json_append_string (out, vqa->answer);
               g_string_append_c (out, '}');
             }
           g_string_append (out, "]},\"category\":null}\n");
@@ -2221,23 +2221,23 @@ process_export (ViServerWrite *w,
 
   now = now_ms ();
   g_string_append (metadata, "{\"workspaceId\":");
-  _vi_json_append_string (metadata, org);
+  vi_json_append_string (metadata, org);
   g_string_append (metadata, ",\"datasetId\":");
   {
     g_autofree char *composite = g_strconcat (org, "_", dataset_id, NULL);
 
-    _vi_json_append_string (metadata, composite);
+    vi_json_append_string (metadata, composite);
   }
   g_string_append (metadata, ",\"datasetExportId\":");
-  _vi_json_append_string (metadata, id);
+  vi_json_append_string (metadata, id);
   g_string_append (metadata, ",\"format\":");
-  _vi_json_append_string (metadata, format);
+  vi_json_append_string (metadata, format);
   g_string_append_printf (metadata, ",\"normalized\":%s,\"timeCreated\":",
                           normalized ? "true" : "false");
-  _vi_json_append_int (metadata, now);
+  vi_json_append_int (metadata, now);
   g_string_append (metadata, ",\"annotationFiles\":[\"dump/annotations/annotations.jsonl\"]"
                              ",\"lines\":");
-  _vi_json_append_int (metadata, n_lines);
+  vi_json_append_int (metadata, n_lines);
   g_string_append (metadata, "}\n");
 
   zip = vi_zip_writer_new ();

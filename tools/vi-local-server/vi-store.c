@@ -146,20 +146,20 @@ asset_new (ViStoreDataset *dataset,
   asset->annotations = g_sequence_new (NULL);
 
   s = g_string_new ("\"assetId\":");
-  _vi_json_append_string (s, asset_id);
+  vi_json_append_string (s, asset_id);
   g_string_append (s, ",\"workspaceId\":");
-  _vi_json_append_string (s, org);
+  vi_json_append_string (s, org);
   g_string_append (s, ",\"datasetId\":");
-  _vi_json_append_string (s, composite);
+  vi_json_append_string (s, composite);
   asset->json_ids = g_string_free (s, FALSE);
 
   /* Only unreserved characters and %XX: safe inside a JSON string as is. */
   s = g_string_new ("/workspaces/");
-  _vi_uri_append_segment (s, org);
+  vi_server_append_segment (s, org);
   g_string_append (s, "/datasets/");
-  _vi_uri_append_segment (s, composite);
+  vi_server_append_segment (s, composite);
   g_string_append (s, "/assets/");
-  _vi_uri_append_segment (s, asset_id);
+  vi_server_append_segment (s, asset_id);
   g_string_append (s, "/annotations/");
   asset->self_prefix = g_string_free (s, FALSE);
 
@@ -380,45 +380,14 @@ part_role (ViStorePartKind kind)
 }
 
 static void
-append_uint (GString *out,
-             guint64  value)
-{
-  char buf[24];
-  int i = sizeof buf;
-
-  do
-    {
-      buf[--i] = '0' + (char) (value % 10);
-      value /= 10;
-    }
-  while (value != 0);
-  g_string_append_len (out, buf + i, sizeof buf - i);
-}
-
-static void
-append_int (GString *out,
-            gint64   value)
-{
-  if (value < 0)
-    {
-      g_string_append_c (out, '-');
-      append_uint (out, (guint64) 0 - (guint64) value);
-    }
-  else
-    {
-      append_uint (out, (guint64) value);
-    }
-}
-
-static void
 append_point (GString *out,
               double   x,
               double   y)
 {
   g_string_append_c (out, '[');
-  vi_json_append_double (out, x);
+  vi_server_json_append_double (out, x);
   g_string_append_c (out, ',');
-  vi_json_append_double (out, y);
+  vi_server_json_append_double (out, y);
   g_string_append_c (out, ']');
 }
 
@@ -439,9 +408,9 @@ box_contents_json (const ViStoreAnnotation *ann)
   g_string_append_c (out, ',');
   append_point (out, ann->bbox.x_min, ann->bbox.y_max);
   APPEND_LITERAL (out, "],\"target\":[");
-  append_int (out, ann->target[0]);
+  vi_json_append_int (out, ann->target[0]);
   g_string_append_c (out, ',');
-  append_int (out, ann->target[1]);
+  vi_json_append_int (out, ann->target[1]);
   g_string_append_c (out, ']');
   return g_string_free (out, FALSE);
 }
@@ -473,7 +442,7 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
     {
     case VI_STORE_PART_CAPTION:
       APPEND_LITERAL (out, "\"contents\":");
-      _vi_json_append_string (out, ann->text);
+      vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
       g_string_append (out, ann->box_json);
@@ -481,23 +450,23 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
     case VI_STORE_PART_VQA:
     default:
       APPEND_LITERAL (out, "\"question\":");
-      _vi_json_append_string (out, ann->text);
+      vi_json_append_string (out, ann->text);
       APPEND_LITERAL (out, ",\"answer\":");
-      _vi_json_append_string (out, ann->answer);
+      vi_json_append_string (out, ann->answer);
       break;
     }
 
   APPEND_LITERAL (out, "}},\"metadata\":{\"timeCreated\":");
-  append_int (out, ann->time_created);
+  vi_json_append_int (out, ann->time_created);
   APPEND_LITERAL (out, ",\"lastUpdated\":");
-  append_int (out, ann->last_updated);
+  vi_json_append_int (out, ann->last_updated);
   APPEND_LITERAL (out, ",\"generation\":");
-  append_int (out, ann->generation);
+  vi_json_append_int (out, ann->generation);
   APPEND_LITERAL (out, ",\"attributes\":{}},\"selfLink\":\"");
   g_string_append (out, asset->self_prefix);
   g_string_append (out, ann->id);
   APPEND_LITERAL (out, "\",\"etag\":");
-  _vi_json_append_string (out, ann->etag);
+  vi_json_append_string (out, ann->etag);
   g_string_append_c (out, '}');
 }
 
@@ -519,15 +488,15 @@ append_put_line (GString                 *out,
                  const ViStoreAnnotation *ann)
 {
   APPEND_LITERAL (out, "{\"op\":\"put\",\"dataset\":");
-  _vi_json_append_string (out, dataset_id);
+  vi_json_append_string (out, dataset_id);
   APPEND_LITERAL (out, ",\"asset\":");
-  _vi_json_append_string (out, asset_id);
+  vi_json_append_string (out, asset_id);
   APPEND_LITERAL (out, ",\"seq\":");
-  append_uint (out, seq);
+  vi_json_append_int (out, (gint64) seq);
   APPEND_LITERAL (out, ",\"id\":");
-  _vi_json_append_string (out, ann->id);
+  vi_json_append_string (out, ann->id);
   APPEND_LITERAL (out, ",\"group\":");
-  _vi_json_append_string (out, ann->group_id);
+  vi_json_append_string (out, ann->group_id);
   APPEND_LITERAL (out, ",\"kind\":\"");
   g_string_append (out, part_kind_name (ann->kind));
   g_string_append_c (out, '"');
@@ -535,39 +504,39 @@ append_put_line (GString                 *out,
     {
     case VI_STORE_PART_CAPTION:
       APPEND_LITERAL (out, ",\"text\":");
-      _vi_json_append_string (out, ann->text);
+      vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
       APPEND_LITERAL (out, ",\"bbox\":[");
-      vi_json_append_double (out, ann->bbox.x_min);
+      vi_server_json_append_double (out, ann->bbox.x_min);
       g_string_append_c (out, ',');
-      vi_json_append_double (out, ann->bbox.y_min);
+      vi_server_json_append_double (out, ann->bbox.y_min);
       g_string_append_c (out, ',');
-      vi_json_append_double (out, ann->bbox.x_max);
+      vi_server_json_append_double (out, ann->bbox.x_max);
       g_string_append_c (out, ',');
-      vi_json_append_double (out, ann->bbox.y_max);
+      vi_server_json_append_double (out, ann->bbox.y_max);
       APPEND_LITERAL (out, "],\"target\":[");
-      append_int (out, ann->target[0]);
+      vi_json_append_int (out, ann->target[0]);
       g_string_append_c (out, ',');
-      append_int (out, ann->target[1]);
+      vi_json_append_int (out, ann->target[1]);
       g_string_append_c (out, ']');
       break;
     case VI_STORE_PART_VQA:
     default:
       APPEND_LITERAL (out, ",\"text\":");
-      _vi_json_append_string (out, ann->text);
+      vi_json_append_string (out, ann->text);
       APPEND_LITERAL (out, ",\"answer\":");
-      _vi_json_append_string (out, ann->answer);
+      vi_json_append_string (out, ann->answer);
       break;
     }
   APPEND_LITERAL (out, ",\"created\":");
-  append_int (out, ann->time_created);
+  vi_json_append_int (out, ann->time_created);
   APPEND_LITERAL (out, ",\"updated\":");
-  append_int (out, ann->last_updated);
+  vi_json_append_int (out, ann->last_updated);
   APPEND_LITERAL (out, ",\"generation\":");
-  append_int (out, ann->generation);
+  vi_json_append_int (out, ann->generation);
   APPEND_LITERAL (out, ",\"etag\":");
-  _vi_json_append_string (out, ann->etag);
+  vi_json_append_string (out, ann->etag);
   APPEND_LITERAL (out, "}\n");
 }
 
@@ -579,15 +548,15 @@ append_simple_line (GString    *out,
                     const char *value)
 {
   APPEND_LITERAL (out, "{\"op\":");
-  _vi_json_append_string (out, op);
+  vi_json_append_string (out, op);
   APPEND_LITERAL (out, ",\"dataset\":");
-  _vi_json_append_string (out, dataset_id);
+  vi_json_append_string (out, dataset_id);
   if (key != NULL)
     {
       g_string_append_c (out, ',');
-      _vi_json_append_string (out, key);
+      vi_json_append_string (out, key);
       g_string_append_c (out, ':');
-      _vi_json_append_string (out, value);
+      vi_json_append_string (out, value);
     }
   APPEND_LITERAL (out, "}\n");
 }
@@ -1080,9 +1049,9 @@ append_record_line (GString    *out,
                     const char *json)
 {
   APPEND_LITERAL (out, "{\"op\":\"record\",\"kind\":");
-  _vi_json_append_string (out, kind);
+  vi_json_append_string (out, kind);
   APPEND_LITERAL (out, ",\"id\":");
-  _vi_json_append_string (out, id);
+  vi_json_append_string (out, id);
   APPEND_LITERAL (out, ",\"value\":");
   g_string_append (out, json);
   APPEND_LITERAL (out, "}\n");
@@ -1161,9 +1130,9 @@ journal_append_transaction (ViStore       *store,
   off_t start;
 
   APPEND_LITERAL (begin, "{\"op\":\"begin\",\"seqBase\":");
-  append_uint (begin, seq_base);
+  vi_json_append_int (begin, (gint64) seq_base);
   APPEND_LITERAL (begin, ",\"bytes\":");
-  append_uint (begin, bytes);
+  vi_json_append_int (begin, (gint64) bytes);
   APPEND_LITERAL (begin, "}\n");
   g_string_append_len (begin, head->str, head->len);
 
@@ -1423,11 +1392,11 @@ store_compact (ViStore  *store,
   guint n_datasets, i;
 
   APPEND_LITERAL (out, "{\"op\":\"header\",\"format\":\"" STORE_FORMAT "\",\"version\":");
-  append_uint (out, STORE_VERSION);
+  vi_json_append_int (out, STORE_VERSION);
   APPEND_LITERAL (out, ",\"nextSeq\":");
-  append_uint (out, store->next_seq);
+  vi_json_append_int (out, (gint64) store->next_seq);
   APPEND_LITERAL (out, ",\"organizationId\":");
-  _vi_json_append_string (out, store->org);
+  vi_json_append_string (out, store->org);
   APPEND_LITERAL (out, "}\n");
 
   dataset_ids = g_hash_table_get_keys_as_array (store->datasets, &n_datasets);

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include "vi-zip.h"
-#include "vi-crc32-private.h"
 
 #include <string.h>
 
@@ -128,7 +127,7 @@ vi_zip_writer_add (ViZipWriter   *zip,
     }
 
   entry.name = g_strdup (name);
-  entry.crc = _vi_crc32_update (0, data, length);
+  entry.crc = vi_crc32_update (0, data, length);
   entry.size = (guint32) length;
   entry.offset = zip->out->len;
 
