@@ -1490,76 +1490,6 @@ test_backoff (void)
   }
 }
 
-static void
-test_status_errors (void)
-{
-  struct {
-    guint status;
-    int code;
-    const char *body;
-    const char *message;
-  } cases[] = {
-    {400, VI_ERROR_INVALID_ARGUMENT, "{\"error\":\"Bad\",\"message\":\"bad "
-          "page size\"}", "bad page size"},
-    {401, VI_ERROR_AUTHENTICATION, "{\"error\":\"Unauthorized\"}",
-        "Unauthorized"},
-    {403, VI_ERROR_PERMISSION, "", NULL},
-    {404, VI_ERROR_NOT_FOUND, "not json at all", "HTTP 404: not json at all"},
-    {409, VI_ERROR_CONFLICT, "[1,2]", "HTTP 409: [1,2]"},
-    {413, VI_ERROR_FAILED, NULL, NULL},
-    {429, VI_ERROR_RATE_LIMITED, NULL, NULL},
-    {502, VI_ERROR_SERVER, NULL, NULL},
-    {504, VI_ERROR_SERVER, NULL, NULL},
-    {501, VI_ERROR_FAILED, NULL, NULL},
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (GBytes) body = cases[i].body ?
-        g_bytes_new_static (cases[i].body, strlen (cases[i].body)) : NULL;
-
-    _vi_http_set_status_error (&error, "list annotations",
-        VI_HTTP_TARGET_ANNOTATION, cases[i].status, body,
-        "0123456789abcdef/42;o=1");
-    g_assert_error (error, VI_ERROR, cases[i].code);
-    g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
-    g_assert_cmpstr (vi_error_get_server_message (error), ==,
-        cases[i].message);
-    g_assert_cmpstr (vi_error_get_trace_id (error), ==, "0123456789abcdef");
-    g_assert_true (g_str_has_prefix (error->message, "list annotations"));
-  }
-
-  /* The advice fits what was asked for: a signed URL carries no key, so a
-   * 401/403 there is the URL's; a 404 names the ids that matter. */
-  {
-    struct {
-      ViHttpTarget target;
-      guint status;
-      const char *says;
-      const char *never;
-    } advice[] = {
-      {VI_HTTP_TARGET_SIGNED_URL, 403, "signed URL", "DATATURE_VI"},
-      {VI_HTTP_TARGET_SIGNED_URL, 401, "signed URL", "DATATURE_VI"},
-      {VI_HTTP_TARGET_SIGNED_URL, 404, "signed URL", "annotation"},
-      {VI_HTTP_TARGET_ANNOTATION, 403, "DATATURE_VI_ORGANIZATION_ID", "signed"},
-      {VI_HTTP_TARGET_SESSION, 404, "check the dataset and session ids",
-        "annotation"},
-      {VI_HTTP_TARGET_EXPORT, 404, "check the dataset and export ids",
-        "annotation"},
-      {VI_HTTP_TARGET_DATASET, 404, "check the dataset id", "annotation"},
-    };
-
-    for (guint i = 0; i < G_N_ELEMENTS (advice); i++) {
-      g_autoptr (GError) error = NULL;
-
-      _vi_http_set_status_error (&error, "x", advice[i].target,
-          advice[i].status, NULL, NULL);
-      g_assert_nonnull (strstr (error->message, advice[i].says));
-      g_assert_null (strstr (error->message, advice[i].never));
-    }
-  }
-}
-
 int
 main (int    argc,
       char **argv)
@@ -1577,7 +1507,6 @@ main (int    argc,
   g_test_add_func ("/client/http/escape", test_escape);
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
-  g_test_add_func ("/client/http/status-errors", test_status_errors);
   g_test_add_func ("/client/pagination/guess-next-token",
       test_guess_next_token);
 

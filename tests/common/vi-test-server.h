@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The fixture of every test that talks to vi-local-server: a server
+ * started in a thread of the test on an ephemeral loopback port, its URL,
+ * and a client of it with the server's credentials and a short retry
+ * backoff.  Register a test with
+ *
+ *   g_test_add ("/area/case", ViTestServer, NULL, vi_test_server_setup,
+ *               test_case, vi_test_server_teardown);
+ *
+ * or VI_TEST_SERVER_ADD ("/area/case", test_case).  A test seeds the
+ * server with vi_local_server_add_record() and friends, which work on a
+ * running server.
+ */
+
+#include <vi/vi.h>
+
+#include "vi-local-server.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  ViLocalServer *server;
+  char          *url;
+  ViClient      *client;
+} ViTestServer;
+
+void vi_test_server_setup (ViTestServer *fixture,
+                           gconstpointer data);
+void vi_test_server_teardown (ViTestServer *fixture,
+                              gconstpointer data);
+
+ViClient *vi_test_server_new_client (ViTestServer *fixture,
+                                     const char   *secret_key,
+                                     const char   *organization_id);
+
+void vi_test_server_add_caption (ViTestServer *fixture,
+                                 const char   *dataset_id,
+                                 const char   *asset_id,
+                                 const char   *caption);
+
+#define VI_TEST_SERVER_ADD(path, func)                                        \
+  g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func),      \
+              vi_test_server_teardown)
+
+G_END_DECLS
