@@ -12,57 +12,55 @@ G_BEGIN_DECLS
 /* "<endpoint>/workspaces/{org}/datasets/{org}_{ds}", every segment
  * percent-encoded; append further encoded segments to it.  The caller
  * validates dataset_id first. */
-GString       *_vi_client_dataset_url      (ViClient   *self,
-                                            const char *dataset_id);
+GString *_vi_client_dataset_url (ViClient *self, const char *dataset_id);
 
 /* An API request with the client's credentials and retry policy. */
-ViHttpRequest *_vi_client_new_request      (ViClient     *self,
-                                            const char   *method,
-                                            const char   *url,
-                                            JsonNode     *body,
-                                            ViHttpTarget  target,
-                                            const char   *what);
+ViHttpRequest *_vi_client_new_request (ViClient    *self,
+                                       const char  *method,
+                                       const char  *url,
+                                       JsonNode    *body,
+                                       ViHttpTarget target,
+                                       const char  *what);
 
 /* The client's session, for requests that must not carry the API
  * credentials (signed upload and download URLs). */
-SoupSession   *_vi_client_get_session      (ViClient   *self);
-ViRetryPolicy  _vi_client_get_retry_policy (ViClient   *self);
+SoupSession  *_vi_client_get_session (ViClient *self);
+ViRetryPolicy _vi_client_get_retry_policy (ViClient *self);
 /* ViClient:max-extract-size and ViClient:max-extract-entries. */
-void           _vi_client_get_extract_limits (ViClient *self,
-                                              guint64  *max_size,
-                                              guint    *max_entries);
+void _vi_client_get_extract_limits (ViClient *self,
+                                    guint64  *max_size,
+                                    guint    *max_entries);
 
-gboolean       _vi_validate_asset_id       (const char  *asset_id,
-                                            GError     **error);
+gboolean _vi_validate_asset_id (const char *asset_id, GError **error);
 
 /* Sends request (taking it) and decodes the result in the caller's
  * context: body is a JsonNode, or a GBytes when request->raw_body is set
  * (NULL for expect_empty requests).  The GTask's source object is the
  * client and its source tag source_tag. */
-typedef gpointer (*ViDecodeFunc) (gpointer   body,
-                                  gpointer   decode_data,
-                                  GError   **error);
+typedef gpointer (*ViDecodeFunc) (gpointer body,
+                                  gpointer decode_data,
+                                  GError **error);
 
-void           _vi_client_call_async       (ViClient            *self,
-                                            ViHttpRequest       *request,
-                                            ViDecodeFunc         decode,
-                                            gpointer             decode_data,
-                                            GDestroyNotify       decode_data_free,
-                                            GDestroyNotify       result_free,
-                                            gpointer             source_tag,
-                                            GCancellable        *cancellable,
-                                            GAsyncReadyCallback  callback,
-                                            gpointer             user_data);
-gpointer       _vi_client_call_finish      (ViClient            *self,
-                                            GAsyncResult        *result,
-                                            gpointer             source_tag,
-                                            GError             **error);
+void     _vi_client_call_async (ViClient           *self,
+                                ViHttpRequest      *request,
+                                ViDecodeFunc        decode,
+                                gpointer            decode_data,
+                                GDestroyNotify      decode_data_free,
+                                GDestroyNotify      result_free,
+                                gpointer            source_tag,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+gpointer _vi_client_call_finish (ViClient     *self,
+                                 GAsyncResult *result,
+                                 gpointer      source_tag,
+                                 GError      **error);
 /* Completes an _async call at once with error (taken). */
-void           _vi_client_return_early_error (ViClient            *self,
-                                              gpointer             source_tag,
-                                              GError              *error,
-                                              GAsyncReadyCallback  callback,
-                                              gpointer             user_data);
+void _vi_client_return_early_error (ViClient           *self,
+                                    gpointer            source_tag,
+                                    GError             *error,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
 
 /* The pager's guess at a page's nextPage, read from the end of the body
  * without parsing it; exposed for tests. */

@@ -50,28 +50,28 @@ struct _ViClient {
   GObject parent_instance;
 
   /* construct-time */
-  char *endpoint_arg;
-  char *secret_key_arg;
-  char *organization_id_arg;
-  char *config_file;
+  char    *endpoint_arg;
+  char    *secret_key_arg;
+  char    *organization_id_arg;
+  char    *config_file;
   gboolean allow_insecure;
-  char *tls_ca_file;
+  char    *tls_ca_file;
 
   /* resolved */
-  char *endpoint;          /* scheme://host[:port], no path, no slash */
+  char *endpoint; /* scheme://host[:port], no path, no slash */
   char *secret_key;
   char *organization_id;
   char *user_agent;
   char *authorization;
 
-  guint timeout;
-  guint max_retries;
-  guint max_rate_limit_retries;
-  double retry_base_delay;
-  double retry_max_delay;
-  guint max_connections;
+  guint   timeout;
+  guint   max_retries;
+  guint   max_rate_limit_retries;
+  double  retry_base_delay;
+  double  retry_max_delay;
+  guint   max_connections;
   guint64 max_extract_size;
-  guint max_extract_entries;
+  guint   max_extract_entries;
 
   SoupSession *session;
 };
@@ -100,7 +100,10 @@ static GParamSpec *properties[N_PROPS];
 
 static void vi_client_initable_iface_init (GInitableIface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (ViClient, vi_client, G_TYPE_OBJECT,
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+    ViClient,
+    vi_client,
+    G_TYPE_OBJECT,
     G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, vi_client_initable_iface_init))
 
 static void
@@ -166,12 +169,13 @@ vi_client_get_property (GObject    *object,
 
   switch (prop_id) {
     case PROP_ENDPOINT:
-      g_value_set_string (value, self->endpoint ? self->endpoint
-          : self->endpoint_arg);
+      g_value_set_string (value,
+                          self->endpoint ? self->endpoint : self->endpoint_arg);
       break;
     case PROP_ORGANIZATION_ID:
-      g_value_set_string (value, self->organization_id
-          ? self->organization_id : self->organization_id_arg);
+      g_value_set_string (value,
+                          self->organization_id ? self->organization_id
+                                                : self->organization_id_arg);
       break;
     case PROP_USER_AGENT:
       g_value_set_string (value, self->user_agent);
@@ -236,7 +240,7 @@ vi_client_set_property (GObject      *object,
       g_free (self->config_file);
       self->config_file = g_value_dup_string (value);
       break;
-    case PROP_USER_AGENT:{
+    case PROP_USER_AGENT: {
       const char *ua = g_value_get_string (value);
       if (ua != NULL) {
         g_free (self->user_agent);
@@ -303,7 +307,8 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_ENDPOINT] =
       g_param_spec_string ("endpoint", "Endpoint", "API endpoint URL", NULL,
-      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                               G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:secret-key:
    *
@@ -313,8 +318,9 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_SECRET_KEY] =
       g_param_spec_string ("secret-key", "Secret key",
-      "Secret key (write-only)", NULL,
-      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                           "Secret key (write-only)", NULL,
+                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY |
+                               G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:organization-id:
    *
@@ -324,8 +330,9 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_ORGANIZATION_ID] =
       g_param_spec_string ("organization-id", "Organization id",
-      "Organization id", NULL,
-      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                           "Organization id", NULL,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                               G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:config-file:
    *
@@ -335,37 +342,42 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_CONFIG_FILE] =
       g_param_spec_string ("config-file", "Config file",
-      "JSON credentials file", NULL,
-      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                           "JSON credentials file", NULL,
+                           G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY |
+                               G_PARAM_STATIC_STRINGS);
   properties[PROP_USER_AGENT] =
       g_param_spec_string ("user-agent", "User agent",
-      "User-Agent header value", NULL,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+                           "User-Agent header value", NULL,
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_TIMEOUT] =
       g_param_spec_uint ("timeout", "Timeout",
-      "I/O timeout of one request in seconds (0 = none)", 0, G_MAXUINT,
-      DEFAULT_TIMEOUT, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_MAX_RETRIES] =
-      g_param_spec_uint ("max-retries", "Max retries",
+                         "I/O timeout of one request in seconds (0 = none)", 0,
+                         G_MAXUINT, DEFAULT_TIMEOUT,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_RETRIES] = g_param_spec_uint (
+      "max-retries", "Max retries",
       "Retries after 500/502/503/504, timeouts and transport errors", 0, 100,
       DEFAULT_MAX_RETRIES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_RATE_LIMIT_RETRIES] =
       g_param_spec_uint ("max-rate-limit-retries", "Max rate-limit retries",
-      "Retries after 429", 0, 1000, DEFAULT_MAX_RATE_LIMIT_RETRIES,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+                         "Retries after 429", 0, 1000,
+                         DEFAULT_MAX_RATE_LIMIT_RETRIES,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_RETRY_BASE_DELAY] =
       g_param_spec_double ("retry-base-delay", "Retry base delay",
-      "Base of the exponential backoff, seconds", 0, 3600,
-      DEFAULT_RETRY_BASE_DELAY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  properties[PROP_RETRY_MAX_DELAY] =
-      g_param_spec_double ("retry-max-delay", "Retry max delay",
-      "Longest wait between attempts (also caps Retry-After), seconds", 0,
-      3600, DEFAULT_RETRY_MAX_DELAY,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+                           "Base of the exponential backoff, seconds", 0, 3600,
+                           DEFAULT_RETRY_BASE_DELAY,
+                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RETRY_MAX_DELAY] = g_param_spec_double (
+      "retry-max-delay", "Retry max delay",
+      "Longest wait between attempts (also caps Retry-After), seconds", 0, 3600,
+      DEFAULT_RETRY_MAX_DELAY, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   properties[PROP_MAX_CONNECTIONS] =
       g_param_spec_uint ("max-connections", "Max connections",
-      "Connections kept to the endpoint", 1, 256, DEFAULT_MAX_CONNECTIONS,
-      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_STATIC_STRINGS);
+                         "Connections kept to the endpoint", 1, 256,
+                         DEFAULT_MAX_CONNECTIONS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT |
+                             G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:allow-insecure:
    *
@@ -377,8 +389,10 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_ALLOW_INSECURE] =
       g_param_spec_boolean ("allow-insecure", "Allow insecure",
-      "Accept plain http to a host that is not loopback", FALSE,
-      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                            "Accept plain http to a host that is not loopback",
+                            FALSE,
+                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                                G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:tls-ca-file:
    *
@@ -390,8 +404,9 @@ vi_client_class_init (ViClientClass *klass)
    */
   properties[PROP_TLS_CA_FILE] =
       g_param_spec_string ("tls-ca-file", "TLS CA file",
-      "PEM file of extra CA certificates", NULL,
-      G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+                           "PEM file of extra CA certificates", NULL,
+                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY |
+                               G_PARAM_STATIC_STRINGS);
   /**
    * ViClient:max-extract-size:
    *
@@ -400,8 +415,8 @@ vi_client_class_init (ViClientClass *klass)
    * them (each entry is then held to its declared size).  A larger
    * archive is refused before anything is written.  0 means no limit.
    */
-  properties[PROP_MAX_EXTRACT_SIZE] =
-      g_param_spec_uint64 ("max-extract-size", "Max extract size",
+  properties[PROP_MAX_EXTRACT_SIZE] = g_param_spec_uint64 (
+      "max-extract-size", "Max extract size",
       "Most bytes extracted from an export archive (0 = no limit)", 0,
       G_MAXUINT64, DEFAULT_MAX_EXTRACT_SIZE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
@@ -413,8 +428,8 @@ vi_client_class_init (ViClientClass *klass)
    * The default, 65535, is all that an archive without ZIP64 can hold.
    * 0 means no limit.
    */
-  properties[PROP_MAX_EXTRACT_ENTRIES] =
-      g_param_spec_uint ("max-extract-entries", "Max extract entries",
+  properties[PROP_MAX_EXTRACT_ENTRIES] = g_param_spec_uint (
+      "max-extract-entries", "Max extract entries",
       "Most entries extracted from an export archive (0 = no limit)", 0,
       G_MAXUINT, DEFAULT_MAX_EXTRACT_ENTRIES,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
@@ -429,17 +444,17 @@ non_empty (const char *s)
 }
 
 static gboolean
-load_config_file (const char  *path,
-                  char       **secret_key,
-                  char       **organization_id,
-                  GError     **error)
+load_config_file (const char *path,
+                  char      **secret_key,
+                  char      **organization_id,
+                  GError    **error)
 {
   g_autofree char *expanded = NULL;
   g_autofree char *prefix = NULL;
   g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
   const char *keys[] = { "secret_key", "organization_id" };
-  char **outs[] = { secret_key, organization_id };
+  char      **outs[] = { secret_key, organization_id };
 
   if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
     expanded = g_build_filename (g_get_home_dir (), path + 1, NULL);
@@ -450,13 +465,14 @@ load_config_file (const char  *path,
    * may come from anywhere a path can point to. */
   prefix = g_strdup_printf ("config file %s", expanded);
   root = vi_json_parse_file (expanded, VI_JSON_MAX_FILE_SIZE,
-      VI_ERROR_INVALID_ARGUMENT, prefix, error);
+                             VI_ERROR_INVALID_ARGUMENT, prefix, error);
   if (root == NULL)
     return FALSE;
   if (!JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "config file %s: expected a JSON object with secret_key and "
-        "organization_id", expanded);
+                 "config file %s: expected a JSON object with secret_key and "
+                 "organization_id",
+                 expanded);
     return FALSE;
   }
   obj = json_node_get_object (root);
@@ -468,7 +484,7 @@ load_config_file (const char  *path,
     if (!JSON_NODE_HOLDS_VALUE (m) ||
         json_node_get_value_type (m) != G_TYPE_STRING) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "config file %s: %s must be a string", expanded, keys[i]);
+                   "config file %s: %s must be a string", expanded, keys[i]);
       return FALSE;
     }
     if (*outs[i] == NULL)
@@ -481,16 +497,17 @@ static char *
 default_user_agent (void)
 {
   struct utsname u;
-  const char *sys = "unknown", *rel = "";
+  const char    *sys = "unknown", *rel = "";
 
   if (uname (&u) == 0) {
     sys = u.sysname;
     rel = u.release;
   }
   return g_strdup_printf ("vi-c/%s (GLib/%u.%u.%u; libsoup/%u.%u.%u; %s/%s)",
-      VI_VERSION_S, glib_major_version, glib_minor_version,
-      glib_micro_version, soup_get_major_version (), soup_get_minor_version (),
-      soup_get_micro_version (), sys, rel);
+                          VI_VERSION_S, glib_major_version, glib_minor_version,
+                          glib_micro_version, soup_get_major_version (),
+                          soup_get_minor_version (), soup_get_micro_version (),
+                          sys, rel);
 }
 
 static gboolean
@@ -506,10 +523,10 @@ host_is_loopback (const char *host)
 }
 
 static gboolean
-resolve_endpoint (const char  *endpoint,
-                  gboolean     allow_insecure,
-                  char       **out,
-                  GError     **error)
+resolve_endpoint (const char *endpoint,
+                  gboolean    allow_insecure,
+                  char      **out,
+                  GError    **error)
 {
   g_autoptr (GUri) uri = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -518,46 +535,48 @@ resolve_endpoint (const char  *endpoint,
   uri = g_uri_parse (endpoint, G_URI_FLAGS_NONE, &local_error);
   if (uri == NULL) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "invalid endpoint \"%s\": %s", endpoint, local_error->message);
+                 "invalid endpoint \"%s\": %s", endpoint, local_error->message);
     return FALSE;
   }
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "http") != 0 &&
       g_ascii_strcasecmp (scheme, "https") != 0) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "invalid endpoint \"%s\": only http and https are supported",
-        endpoint);
+                 "invalid endpoint \"%s\": only http and https are supported",
+                 endpoint);
     return FALSE;
   }
   if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "invalid endpoint \"%s\": no host", endpoint);
+                 "invalid endpoint \"%s\": no host", endpoint);
     return FALSE;
   }
   if (g_ascii_strcasecmp (scheme, "http") == 0 && !allow_insecure &&
       !host_is_loopback (g_uri_get_host (uri))) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "refusing the endpoint \"%s\": with plain http to a host that is "
-        "not loopback, the secret key (sent as a Bearer token) would travel "
-        "in clear text; use https, or opt in with the client's "
-        "allow-insecure property (vi-annotations --allow-insecure)",
-        endpoint);
+                 "refusing the endpoint \"%s\": with plain http to a host that is "
+                 "not loopback, the secret key (sent as a Bearer token) would travel "
+                 "in clear text; use https, or opt in with the client's "
+                 "allow-insecure property (vi-annotations --allow-insecure)",
+                 endpoint);
     return FALSE;
   }
   /* Like the SDK (urljoin with an absolute path), any path of the
    * endpoint is dropped: the API is served at the root of the host. */
   *out = g_uri_join (G_URI_FLAGS_NONE,
-      g_ascii_strcasecmp (scheme, "https") == 0 ? "https" : "http",
-      NULL, g_uri_get_host (uri), g_uri_get_port (uri), "", NULL, NULL);
+                     g_ascii_strcasecmp (scheme, "https") == 0 ? "https"
+                                                               : "http",
+                     NULL, g_uri_get_host (uri), g_uri_get_port (uri), "", NULL,
+                     NULL);
   return TRUE;
 }
 
 static gboolean
-vi_client_initable_init (GInitable     *initable,
-                         GCancellable  *cancellable,
-                         GError       **error)
+vi_client_initable_init (GInitable    *initable,
+                         GCancellable *cancellable,
+                         GError      **error)
 {
-  ViClient *self = VI_CLIENT (initable);
+  ViClient        *self = VI_CLIENT (initable);
   g_autofree char *key = NULL;
   g_autofree char *org = NULL;
   g_autofree char *config_source = NULL;
@@ -582,11 +601,13 @@ vi_client_initable_init (GInitable     *initable,
       return FALSE;
     if (org_from_file)
       org_source = config_source = g_strdup_printf ("organization_id of the "
-          "config file %s", self->config_file);
+                                                    "config file %s",
+                                                    self->config_file);
   }
 
   if (key == NULL) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (
+        error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
         "no secret key: set DATATURE_VI_SECRET_KEY, pass one to the client "
         "or give a config file with secret_key");
     return FALSE;
@@ -594,15 +615,16 @@ vi_client_initable_init (GInitable     *initable,
   if (!g_str_has_prefix (key, SECRET_KEY_PREFIX) ||
       strlen (key) != SECRET_KEY_LENGTH) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "the secret key is malformed: a Vi secret key starts with \""
-        SECRET_KEY_PREFIX "\" and is %d characters long (got %"
-        G_GSIZE_FORMAT " characters); check DATATURE_VI_SECRET_KEY",
-        SECRET_KEY_LENGTH, strlen (key));
+                 "the secret key is malformed: a Vi secret key starts with \"" SECRET_KEY_PREFIX
+                 "\" and is %d characters long (got %" G_GSIZE_FORMAT
+                 " characters); check DATATURE_VI_SECRET_KEY",
+                 SECRET_KEY_LENGTH, strlen (key));
     memset (key, 0, strlen (key));
     return FALSE;
   }
   if (org == NULL) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (
+        error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
         "no organization id: set DATATURE_VI_ORGANIZATION_ID, pass one to "
         "the client or give a config file with organization_id");
     return FALSE;
@@ -620,7 +642,7 @@ vi_client_initable_init (GInitable     *initable,
   if (endpoint == NULL)
     endpoint = VI_DEFAULT_ENDPOINT;
   if (!resolve_endpoint (endpoint, self->allow_insecure, &self->endpoint,
-          error))
+                         error))
     return FALSE;
   if (self->tls_ca_file != NULL) {
     g_autoptr (GError) local_error = NULL;
@@ -628,8 +650,8 @@ vi_client_initable_init (GInitable     *initable,
     ca_database = g_tls_file_database_new (self->tls_ca_file, &local_error);
     if (ca_database == NULL) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "cannot use the CA file %s: %s", self->tls_ca_file,
-          local_error->message);
+                   "cannot use the CA file %s: %s", self->tls_ca_file,
+                   local_error->message);
       return FALSE;
     }
   }
@@ -641,12 +663,11 @@ vi_client_initable_init (GInitable     *initable,
   if (self->user_agent == NULL)
     self->user_agent = default_user_agent ();
 
-  self->session = g_object_new (SOUP_TYPE_SESSION,
-      "user-agent", self->user_agent,
-      "timeout", self->timeout,
-      "idle-timeout", DEFAULT_IDLE_TIMEOUT,
-      "max-conns", self->max_connections,
-      "max-conns-per-host", self->max_connections, NULL);
+  self->session =
+      g_object_new (SOUP_TYPE_SESSION, "user-agent", self->user_agent,
+                    "timeout", self->timeout, "idle-timeout",
+                    DEFAULT_IDLE_TIMEOUT, "max-conns", self->max_connections,
+                    "max-conns-per-host", self->max_connections, NULL);
   if (ca_database != NULL)
     _vi_http_session_set_ca_database (self->session, ca_database);
   return TRUE;
@@ -677,19 +698,17 @@ vi_client_initable_iface_init (GInitableIface *iface)
  * Returns: (transfer full): a new #ViClient, or %NULL
  */
 ViClient *
-vi_client_new (const char  *endpoint,
-               const char  *secret_key,
-               const char  *organization_id,
-               const char  *config_file,
-               GError     **error)
+vi_client_new (const char *endpoint,
+               const char *secret_key,
+               const char *organization_id,
+               const char *config_file,
+               GError    **error)
 {
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return g_initable_new (VI_TYPE_CLIENT, NULL, error,
-      "endpoint", endpoint,
-      "secret-key", secret_key,
-      "organization-id", organization_id,
-      "config-file", config_file, NULL);
+  return g_initable_new (VI_TYPE_CLIENT, NULL, error, "endpoint", endpoint,
+                         "secret-key", secret_key, "organization-id",
+                         organization_id, "config-file", config_file, NULL);
 }
 
 /**
@@ -786,11 +805,11 @@ static char *
 shown_id (const char *id)
 {
   g_autofree char *valid = g_utf8_make_valid (id, -1);
-  GString *out = g_string_new (NULL);
-  guint n = 0;
+  GString         *out = g_string_new (NULL);
+  guint            n = 0;
 
-  for (const char *p = valid; *p != '\0' && n < 64; p = g_utf8_next_char (p),
-      n++) {
+  for (const char *p = valid; *p != '\0' && n < 64;
+       p = g_utf8_next_char (p), n++) {
     gunichar c = g_utf8_get_char (p);
 
     if (g_unichar_iscntrl (c))
@@ -815,30 +834,30 @@ shown_id (const char *id)
  * Returns: %TRUE if @id is valid
  */
 gboolean
-vi_validate_id (const char  *what,
-                const char  *id,
-                GError     **error)
+vi_validate_id (const char *what, const char *id, GError **error)
 {
   gsize len;
 
   if (id == NULL || *id == '\0') {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "%s is empty", what);
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT, "%s is empty",
+                 what);
     return FALSE;
   }
   len = strlen (id);
   if (len > 255) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "%s is %" G_GSIZE_FORMAT " characters long; at most 255 are allowed",
-        what, len);
+                 "%s is %" G_GSIZE_FORMAT
+                 " characters long; at most 255 are allowed",
+                 what, len);
     return FALSE;
   }
   for (const char *p = id; *p; p++) {
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-') {
       g_autofree char *shown = shown_id (id);
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
-          "allowed", what, shown);
+                   "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
+                   "allowed",
+                   what, shown);
       return FALSE;
     }
   }
@@ -849,25 +868,25 @@ vi_validate_id (const char  *what,
  * what would leave that segment: "." and ".." (GLib's URI parser, and
  * servers, resolve them even encoded) and control characters. */
 gboolean
-_vi_validate_asset_id (const char  *asset_id,
-                       GError     **error)
+_vi_validate_asset_id (const char *asset_id, GError **error)
 {
   if (asset_id == NULL || *asset_id == '\0') {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "asset id is empty");
+                         "asset id is empty");
     return FALSE;
   }
   if (!g_utf8_validate (asset_id, -1, NULL)) {
     g_autofree char *shown = shown_id (asset_id);
 
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "asset id \"%s\" is not valid UTF-8", shown);
+                 "asset id \"%s\" is not valid UTF-8", shown);
     return FALSE;
   }
   if (g_str_equal (asset_id, ".") || g_str_equal (asset_id, "..")) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "asset id \"%s\" is refused: it would not stay one path segment "
-        "(it names the folder itself or its parent)", asset_id);
+                 "asset id \"%s\" is refused: it would not stay one path segment "
+                 "(it names the folder itself or its parent)",
+                 asset_id);
     return FALSE;
   }
   for (const char *p = asset_id; *p != '\0'; p = g_utf8_next_char (p)) {
@@ -875,8 +894,8 @@ _vi_validate_asset_id (const char  *asset_id,
       g_autofree char *shown = shown_id (asset_id);
 
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "asset id \"%s\" is refused: it contains a control character",
-          shown);
+                   "asset id \"%s\" is refused: it contains a control character",
+                   shown);
       return FALSE;
     }
   }
@@ -885,25 +904,22 @@ _vi_validate_asset_id (const char  *asset_id,
 
 /* /workspaces/{org}/datasets/{org}_{ds}, every segment encoded. */
 GString *
-_vi_client_dataset_url (ViClient   *self,
-                        const char *dataset_id)
+_vi_client_dataset_url (ViClient *self, const char *dataset_id)
 {
   g_autofree char *org = vi_escape_path_segment (self->organization_id);
   g_autofree char *composite = g_strconcat (self->organization_id, "_",
-      dataset_id, NULL);
+                                            dataset_id, NULL);
   g_autofree char *ds = vi_escape_path_segment (composite);
-  GString *path = g_string_new (self->endpoint);
+  GString         *path = g_string_new (self->endpoint);
 
   g_string_append_printf (path, "/workspaces/%s/datasets/%s", org, ds);
   return path;
 }
 
 static GString *
-annotations_path (ViClient   *self,
-                  const char *dataset_id,
-                  const char *asset_id)
+annotations_path (ViClient *self, const char *dataset_id, const char *asset_id)
 {
-  GString *path = _vi_client_dataset_url (self, dataset_id);
+  GString         *path = _vi_client_dataset_url (self, dataset_id);
   g_autofree char *asset = vi_escape_path_segment (asset_id);
 
   g_string_append_printf (path, "/assets/%s/annotations", asset);
@@ -911,21 +927,21 @@ annotations_path (ViClient   *self,
 }
 
 ViHttpRequest *
-_vi_client_new_request (ViClient     *self,
-                        const char   *method,
-                        const char   *url,
-                        JsonNode     *body,
-                        ViHttpTarget  target,
-                        const char   *what)
+_vi_client_new_request (ViClient    *self,
+                        const char  *method,
+                        const char  *url,
+                        JsonNode    *body,
+                        ViHttpTarget target,
+                        const char  *what)
 {
-  ViRetryPolicy policy = _vi_client_get_retry_policy (self);
+  ViRetryPolicy  policy = _vi_client_get_retry_policy (self);
   ViHttpRequest *request;
 
   request = _vi_http_request_new (self->session, method, url, body, &policy,
-      target, what);
+                                  target, what);
   _vi_http_request_add_header (request, "Authorization", self->authorization);
   _vi_http_request_add_header (request, "Organization-Id",
-      self->organization_id);
+                               self->organization_id);
   return request;
 }
 
@@ -933,9 +949,8 @@ _vi_client_new_request (ViClient     *self,
  * Generic call: send, then decode the JSON in the caller's context.
  * ------------------------------------------------------------------------ */
 
-
 typedef struct {
-  ViDecodeFunc     decode;
+  ViDecodeFunc   decode;
   gboolean       raw;
   gpointer       decode_data;
   GDestroyNotify decode_data_free;
@@ -951,15 +966,13 @@ call_data_free (CallData *data)
 }
 
 static void
-call_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+call_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   CallData *data = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  GError *error = NULL;
+  GError  *error = NULL;
   gpointer decoded;
 
   if (data->raw)
@@ -971,7 +984,7 @@ call_done_cb (GObject      *source,
     return;
   }
   decoded = data->decode (data->raw ? (gpointer) bytes : (gpointer) node,
-      data->decode_data, &error);
+                          data->decode_data, &error);
   if (error != NULL) {
     g_task_return_error (task, error);
     return;
@@ -980,18 +993,18 @@ call_done_cb (GObject      *source,
 }
 
 void
-_vi_client_call_async (ViClient            *self,
-            ViHttpRequest       *request,
-            ViDecodeFunc           decode,
-            gpointer             decode_data,
-            GDestroyNotify       decode_data_free,
-            GDestroyNotify       result_free,
-            gpointer             source_tag,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+_vi_client_call_async (ViClient           *self,
+                       ViHttpRequest      *request,
+                       ViDecodeFunc        decode,
+                       gpointer            decode_data,
+                       GDestroyNotify      decode_data_free,
+                       GDestroyNotify      result_free,
+                       gpointer            source_tag,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
 {
-  GTask *task;
+  GTask    *task;
   CallData *data;
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -1007,23 +1020,23 @@ _vi_client_call_async (ViClient            *self,
 }
 
 gpointer
-_vi_client_call_finish (ViClient      *self,
-             GAsyncResult  *result,
-             gpointer       source_tag,
-             GError       **error)
+_vi_client_call_finish (ViClient     *self,
+                        GAsyncResult *result,
+                        gpointer      source_tag,
+                        GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-      source_tag, NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag,
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void
-_vi_client_return_early_error (ViClient            *self,
-                    gpointer             source_tag,
-                    GError              *error,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+_vi_client_return_early_error (ViClient           *self,
+                               gpointer            source_tag,
+                               GError             *error,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   GTask *task = g_task_new (self, NULL, callback, user_data);
 
@@ -1039,21 +1052,19 @@ _vi_client_return_early_error (ViClient            *self,
 /* Pages are decoded straight from the body: json-glib's node tree would
  * cost more than the transfer (see tests/bench). */
 static gpointer
-decode_page (gpointer   body,
-             gpointer   decode_data,
-             GError   **error)
+decode_page (gpointer body, gpointer decode_data, GError **error)
 {
   return _vi_annotation_page_new_from_bytes (body, error);
 }
 
 /* The URL of one page, or NULL with error set for bad arguments. */
 static char *
-list_url (ViClient    *self,
-          const char  *dataset_id,
-          const char  *asset_id,
-          guint        page_size,
-          const char  *page_token,
-          GError     **error)
+list_url (ViClient   *self,
+          const char *dataset_id,
+          const char *asset_id,
+          guint       page_size,
+          const char *page_token,
+          GError    **error)
 {
   GString *url;
 
@@ -1064,8 +1075,8 @@ list_url (ViClient    *self,
     return NULL;
   if (page_size > VI_MAX_PAGE_SIZE) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "page size %u is out of range: use 1 to %d", page_size,
-        VI_MAX_PAGE_SIZE);
+                 "page size %u is out of range: use 1 to %d", page_size,
+                 VI_MAX_PAGE_SIZE);
     return NULL;
   }
 
@@ -1080,11 +1091,11 @@ list_url (ViClient    *self,
 }
 
 static ViHttpRequest *
-new_list_request (ViClient   *self,
-                  const char *url)
+new_list_request (ViClient *self, const char *url)
 {
   ViHttpRequest *request = _vi_client_new_request (self, "GET", url, NULL,
-      VI_HTTP_TARGET_ANNOTATION, "list annotations");
+                                                   VI_HTTP_TARGET_ANNOTATION,
+                                                   "list annotations");
 
   request->raw_body = TRUE;
   return request;
@@ -1108,16 +1119,16 @@ new_list_request (ViClient   *self,
  * vi_client_list_annotations().
  */
 void
-vi_client_list_annotations_async (ViClient            *self,
-                                  const char          *dataset_id,
-                                  const char          *asset_id,
-                                  guint                page_size,
-                                  const char          *page_token,
-                                  GCancellable        *cancellable,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
+vi_client_list_annotations_async (ViClient           *self,
+                                  const char         *dataset_id,
+                                  const char         *asset_id,
+                                  guint               page_size,
+                                  const char         *page_token,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
 {
-  GError *error = NULL;
+  GError          *error = NULL;
   g_autofree char *url = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
@@ -1125,13 +1136,14 @@ vi_client_list_annotations_async (ViClient            *self,
 
   url = list_url (self, dataset_id, asset_id, page_size, page_token, &error);
   if (url == NULL) {
-    _vi_client_return_early_error (self, vi_client_list_annotations_async, error,
-        callback, user_data);
+    _vi_client_return_early_error (self, vi_client_list_annotations_async,
+                                   error, callback, user_data);
     return;
   }
-  _vi_client_call_async (self, new_list_request (self, url), decode_page, NULL, NULL,
-      (GDestroyNotify) vi_annotation_page_unref,
-      vi_client_list_annotations_async, cancellable, callback, user_data);
+  _vi_client_call_async (self, new_list_request (self, url), decode_page, NULL,
+                         NULL, (GDestroyNotify) vi_annotation_page_unref,
+                         vi_client_list_annotations_async, cancellable,
+                         callback, user_data);
 }
 
 /**
@@ -1143,32 +1155,34 @@ vi_client_list_annotations_async (ViClient            *self,
  * Returns: (transfer full): the page, or %NULL on error
  */
 ViAnnotationPage *
-vi_client_list_annotations_finish (ViClient      *self,
-                                   GAsyncResult  *result,
-                                   GError       **error)
+vi_client_list_annotations_finish (ViClient     *self,
+                                   GAsyncResult *result,
+                                   GError      **error)
 {
-  return _vi_client_call_finish (self, result, vi_client_list_annotations_async, error);
+  return _vi_client_call_finish (self, result, vi_client_list_annotations_async,
+                                 error);
 }
 
 typedef struct {
-  ViClient *client;
+  ViClient   *client;
   const char *dataset_id;
   const char *asset_id;
   const char *annotation_id;
   const char *page_token;
-  guint page_size;
+  guint       page_size;
 } SyncArgs;
 
 static void
-start_list (gpointer             data,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+start_list (gpointer            data,
+            GCancellable       *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_list_annotations_async (a->client, a->dataset_id, a->asset_id,
-      a->page_size, a->page_token, cancellable, callback, user_data);
+                                    a->page_size, a->page_token, cancellable,
+                                    callback, user_data);
 }
 
 /**
@@ -1191,13 +1205,13 @@ start_list (gpointer             data,
  * Returns: (transfer full): the page, or %NULL on error
  */
 ViAnnotationPage *
-vi_client_list_annotations (ViClient      *self,
-                            const char    *dataset_id,
-                            const char    *asset_id,
-                            guint          page_size,
-                            const char    *page_token,
-                            GCancellable  *cancellable,
-                            GError       **error)
+vi_client_list_annotations (ViClient     *self,
+                            const char   *dataset_id,
+                            const char   *asset_id,
+                            guint         page_size,
+                            const char   *page_token,
+                            GCancellable *cancellable,
+                            GError      **error)
 {
   SyncArgs a = { self, dataset_id, asset_id, NULL, page_token, page_size };
   g_autoptr (GAsyncResult) result = NULL;
@@ -1214,21 +1228,19 @@ vi_client_list_annotations (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 static gpointer
-decode_annotation (gpointer   node,
-                   gpointer   decode_data,
-                   GError   **error)
+decode_annotation (gpointer node, gpointer decode_data, GError **error)
 {
   return vi_annotation_new_from_json (node, error);
 }
 
 static char *
-annotation_url (ViClient    *self,
-                const char  *dataset_id,
-                const char  *asset_id,
-                const char  *annotation_id,
-                GError     **error)
+annotation_url (ViClient   *self,
+                const char *dataset_id,
+                const char *asset_id,
+                const char *annotation_id,
+                GError    **error)
 {
-  GString *url;
+  GString         *url;
   g_autofree char *id = NULL;
 
   if (!vi_validate_id ("dataset id", dataset_id, error) ||
@@ -1255,15 +1267,15 @@ annotation_url (ViClient    *self,
  * Gets one annotation.  See vi_client_get_annotation().
  */
 void
-vi_client_get_annotation_async (ViClient            *self,
-                                const char          *dataset_id,
-                                const char          *asset_id,
-                                const char          *annotation_id,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+vi_client_get_annotation_async (ViClient           *self,
+                                const char         *dataset_id,
+                                const char         *asset_id,
+                                const char         *annotation_id,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
-  GError *error = NULL;
+  GError          *error = NULL;
   g_autofree char *url = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
@@ -1272,13 +1284,17 @@ vi_client_get_annotation_async (ViClient            *self,
   url = annotation_url (self, dataset_id, asset_id, annotation_id, &error);
   if (url == NULL) {
     _vi_client_return_early_error (self, vi_client_get_annotation_async, error,
-        callback, user_data);
+                                   callback, user_data);
     return;
   }
-  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
-          VI_HTTP_TARGET_ANNOTATION, "get annotation"),
-      decode_annotation, NULL, NULL, (GDestroyNotify) vi_annotation_unref,
-      vi_client_get_annotation_async, cancellable, callback, user_data);
+  _vi_client_call_async (self,
+                         _vi_client_new_request (self, "GET", url, NULL,
+                                                 VI_HTTP_TARGET_ANNOTATION,
+                                                 "get annotation"),
+                         decode_annotation, NULL, NULL,
+                         (GDestroyNotify) vi_annotation_unref,
+                         vi_client_get_annotation_async, cancellable, callback,
+                         user_data);
 }
 
 /**
@@ -1290,23 +1306,25 @@ vi_client_get_annotation_async (ViClient            *self,
  * Returns: (transfer full): the annotation, or %NULL on error
  */
 ViAnnotation *
-vi_client_get_annotation_finish (ViClient      *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
+vi_client_get_annotation_finish (ViClient     *self,
+                                 GAsyncResult *result,
+                                 GError      **error)
 {
-  return _vi_client_call_finish (self, result, vi_client_get_annotation_async, error);
+  return _vi_client_call_finish (self, result, vi_client_get_annotation_async,
+                                 error);
 }
 
 static void
-start_get (gpointer             data,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
+start_get (gpointer            data,
+           GCancellable       *cancellable,
+           GAsyncReadyCallback callback,
+           gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_get_annotation_async (a->client, a->dataset_id, a->asset_id,
-      a->annotation_id, cancellable, callback, user_data);
+                                  a->annotation_id, cancellable, callback,
+                                  user_data);
 }
 
 /**
@@ -1323,12 +1341,12 @@ start_get (gpointer             data,
  * Returns: (transfer full): the annotation, or %NULL on error
  */
 ViAnnotation *
-vi_client_get_annotation (ViClient      *self,
-                          const char    *dataset_id,
-                          const char    *asset_id,
-                          const char    *annotation_id,
-                          GCancellable  *cancellable,
-                          GError       **error)
+vi_client_get_annotation (ViClient     *self,
+                          const char   *dataset_id,
+                          const char   *asset_id,
+                          const char   *annotation_id,
+                          GCancellable *cancellable,
+                          GError      **error)
 {
   SyncArgs a = { self, dataset_id, asset_id, annotation_id, NULL, 0 };
   g_autoptr (GAsyncResult) result = NULL;
@@ -1345,9 +1363,7 @@ vi_client_get_annotation (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 static gpointer
-decode_deleted (gpointer   node,
-                gpointer   decode_data,
-                GError   **error)
+decode_deleted (gpointer node, gpointer decode_data, GError **error)
 {
   return vi_deleted_resource_new (decode_data);
 }
@@ -1365,34 +1381,37 @@ decode_deleted (gpointer   node,
  * Deletes one annotation.  See vi_client_delete_annotation().
  */
 void
-vi_client_delete_annotation_async (ViClient            *self,
-                                   const char          *dataset_id,
-                                   const char          *asset_id,
-                                   const char          *annotation_id,
-                                   GCancellable        *cancellable,
-                                   GAsyncReadyCallback  callback,
-                                   gpointer             user_data)
+vi_client_delete_annotation_async (ViClient           *self,
+                                   const char         *dataset_id,
+                                   const char         *asset_id,
+                                   const char         *annotation_id,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
 {
-  GError *error = NULL;
+  GError          *error = NULL;
   g_autofree char *url = NULL;
-  ViHttpRequest *request;
+  ViHttpRequest   *request;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   url = annotation_url (self, dataset_id, asset_id, annotation_id, &error);
   if (url == NULL) {
-    _vi_client_return_early_error (self, vi_client_delete_annotation_async, error,
-        callback, user_data);
+    _vi_client_return_early_error (self, vi_client_delete_annotation_async,
+                                   error, callback, user_data);
     return;
   }
   request = _vi_client_new_request (self, "DELETE", url, NULL,
-      VI_HTTP_TARGET_ANNOTATION, "delete annotation");
+                                    VI_HTTP_TARGET_ANNOTATION,
+                                    "delete annotation");
   /* The service answers 2xx with an empty body (vi-api.md §5.1). */
   request->expect_empty = TRUE;
-  _vi_client_call_async (self, request, decode_deleted, g_strdup (annotation_id),
-      g_free, (GDestroyNotify) vi_deleted_resource_free,
-      vi_client_delete_annotation_async, cancellable, callback, user_data);
+  _vi_client_call_async (self, request, decode_deleted,
+                         g_strdup (annotation_id), g_free,
+                         (GDestroyNotify) vi_deleted_resource_free,
+                         vi_client_delete_annotation_async, cancellable,
+                         callback, user_data);
 }
 
 /**
@@ -1405,23 +1424,25 @@ vi_client_delete_annotation_async (ViClient            *self,
  *   annotation, or %NULL on error
  */
 ViDeletedResource *
-vi_client_delete_annotation_finish (ViClient      *self,
-                                    GAsyncResult  *result,
-                                    GError       **error)
+vi_client_delete_annotation_finish (ViClient     *self,
+                                    GAsyncResult *result,
+                                    GError      **error)
 {
-  return _vi_client_call_finish (self, result, vi_client_delete_annotation_async, error);
+  return _vi_client_call_finish (self, result,
+                                 vi_client_delete_annotation_async, error);
 }
 
 static void
-start_delete (gpointer             data,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
+start_delete (gpointer            data,
+              GCancellable       *cancellable,
+              GAsyncReadyCallback callback,
+              gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_delete_annotation_async (a->client, a->dataset_id, a->asset_id,
-      a->annotation_id, cancellable, callback, user_data);
+                                     a->annotation_id, cancellable, callback,
+                                     user_data);
 }
 
 /**
@@ -1440,12 +1461,12 @@ start_delete (gpointer             data,
  * Returns: (transfer full): a #ViDeletedResource, or %NULL on error
  */
 ViDeletedResource *
-vi_client_delete_annotation (ViClient      *self,
-                             const char    *dataset_id,
-                             const char    *asset_id,
-                             const char    *annotation_id,
-                             GCancellable  *cancellable,
-                             GError       **error)
+vi_client_delete_annotation (ViClient     *self,
+                             const char   *dataset_id,
+                             const char   *asset_id,
+                             const char   *annotation_id,
+                             GCancellable *cancellable,
+                             GError      **error)
 {
   SyncArgs a = { self, dataset_id, asset_id, annotation_id, NULL, 0 };
   g_autoptr (GAsyncResult) result = NULL;
@@ -1484,24 +1505,24 @@ struct _ViAnnotationPager {
   GObject parent_instance;
 
   ViClient *client;
-  char *dataset_id;
-  char *asset_id;
-  guint page_size;
-  char *token;
-  gboolean done;
-  gboolean busy;
-  guint n_pages;
+  char     *dataset_id;
+  char     *asset_id;
+  guint     page_size;
+  char     *token;
+  gboolean  done;
+  gboolean  busy;
+  guint     n_pages;
 
   /* The speculative request for the page after the one being decoded. */
-  char *prefetch_token;
+  char         *prefetch_token;
   GCancellable *prefetch_cancellable;
   GMainContext *prefetch_context;
-  gboolean prefetch_done;
-  GBytes *prefetch_bytes;
-  GError *prefetch_error;
-  GTask *prefetch_waiter;
-  gulong prefetch_cancel_id;
-  guint prefetch_generation;
+  gboolean      prefetch_done;
+  GBytes       *prefetch_bytes;
+  GError       *prefetch_error;
+  GTask        *prefetch_waiter;
+  gulong        prefetch_cancel_id;
+  guint         prefetch_generation;
 };
 
 G_DEFINE_FINAL_TYPE (ViAnnotationPager, vi_annotation_pager, G_TYPE_OBJECT)
@@ -1595,9 +1616,9 @@ char *
 _vi_guess_next_token (GBytes *bytes)
 {
   static const char key[] = "\"nextPage\"";
-  gsize len = 0;
-  const char *data = g_bytes_get_data (bytes, &len);
-  const char *p, *end;
+  gsize             len = 0;
+  const char       *data = g_bytes_get_data (bytes, &len);
+  const char       *p, *end;
 
   if (data == NULL || len < sizeof key)
     return NULL;
@@ -1620,7 +1641,7 @@ _vi_guess_next_token (GBytes *bytes)
     return NULL;
   p++;
   for (const char *q = p; q < end && q - p < 4096; q++) {
-    if (*q == '\\' || (guchar) * q < 0x20)
+    if (*q == '\\' || (guchar) *q < 0x20)
       return NULL;
     if (*q == '"')
       return q > p ? g_strndup (p, q - p) : NULL;
@@ -1628,13 +1649,12 @@ _vi_guess_next_token (GBytes *bytes)
   return NULL;
 }
 
-static void pager_got_bytes (GTask  *task,
-                             GBytes *bytes);
+static void pager_got_bytes (GTask *task, GBytes *bytes);
 
 static void
 pager_deliver_prefetch (ViAnnotationPager *self)
 {
-  GTask *task = g_steal_pointer (&self->prefetch_waiter);
+  GTask        *task = g_steal_pointer (&self->prefetch_waiter);
   GCancellable *cancellable = g_task_get_cancellable (task);
   g_autoptr (GBytes) bytes = g_steal_pointer (&self->prefetch_bytes);
   GError *error = g_steal_pointer (&self->prefetch_error);
@@ -1656,17 +1676,15 @@ pager_deliver_prefetch (ViAnnotationPager *self)
 
 typedef struct {
   ViAnnotationPager *pager;
-  guint generation;
+  guint              generation;
 } PrefetchData;
 
 static void
-prefetch_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+prefetch_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   PrefetchData *data = user_data;
   g_autoptr (ViAnnotationPager) self = data->pager;
-  guint generation = data->generation;
+  guint   generation = data->generation;
   GError *error = NULL;
   GBytes *bytes;
 
@@ -1686,15 +1704,14 @@ prefetch_cb (GObject      *source,
 }
 
 static void
-pager_start_prefetch (ViAnnotationPager *self,
-                      char              *token)
+pager_start_prefetch (ViAnnotationPager *self, char *token)
 {
   g_autofree char *url = NULL;
-  ViHttpRequest *request;
-  PrefetchData *data;
+  ViHttpRequest   *request;
+  PrefetchData    *data;
 
   url = list_url (self->client, self->dataset_id, self->asset_id,
-      self->page_size, token, NULL);
+                  self->page_size, token, NULL);
   if (url == NULL) {
     g_free (token);
     return;
@@ -1706,8 +1723,7 @@ pager_start_prefetch (ViAnnotationPager *self,
   data = g_new (PrefetchData, 1);
   data->pager = g_object_ref (self);
   data->generation = self->prefetch_generation;
-  _vi_http_send_async (request, self->prefetch_cancellable, prefetch_cb,
-      data);
+  _vi_http_send_async (request, self->prefetch_cancellable, prefetch_cb, data);
 }
 
 static void
@@ -1716,7 +1732,7 @@ decode_in_thread (GTask        *task,
                   gpointer      task_data,
                   GCancellable *cancellable)
 {
-  GError *error = NULL;
+  GError           *error = NULL;
   ViAnnotationPage *page;
 
   page = _vi_annotation_page_new_from_bytes (task_data, &error);
@@ -1724,19 +1740,17 @@ decode_in_thread (GTask        *task,
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, page,
-        (GDestroyNotify) vi_annotation_page_unref);
+                           (GDestroyNotify) vi_annotation_page_unref);
 }
 
 static void
-decoded_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+decoded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   ViAnnotationPager *self = VI_ANNOTATION_PAGER (source);
   g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
+  GError           *error = NULL;
   ViAnnotationPage *page;
-  const char *next;
+  const char       *next;
 
   self->busy = FALSE;
   page = g_task_propagate_pointer (G_TASK (result), &error);
@@ -1752,7 +1766,8 @@ decoded_cb (GObject      *source,
     pager_clear_prefetch (self);
     self->done = TRUE;
     vi_annotation_page_unref (page);
-    g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+    g_task_return_new_error (
+        task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
         "list annotations: invalid response: the server returned the page "
         "token it was given as nextPage, which would never end");
     return;
@@ -1774,16 +1789,15 @@ decoded_cb (GObject      *source,
 /* A page body is in: ask for the following page at once, then decode this
  * one off the main context. */
 static void
-pager_got_bytes (GTask  *task,
-                 GBytes *bytes)
+pager_got_bytes (GTask *task, GBytes *bytes)
 {
   ViAnnotationPager *self = g_task_get_source_object (task);
-  GTask *decode;
-  char *guess;
+  GTask             *decode;
+  char              *guess;
 
   guess = _vi_guess_next_token (bytes);
-  if (guess != NULL && (self->token == NULL ||
-          !g_str_equal (guess, self->token)))
+  if (guess != NULL &&
+      (self->token == NULL || !g_str_equal (guess, self->token)))
     pager_start_prefetch (self, guess);
   else
     g_free (guess);
@@ -1791,19 +1805,17 @@ pager_got_bytes (GTask  *task,
   decode = g_task_new (self, NULL, decoded_cb, task);
   g_task_set_source_tag (decode, pager_got_bytes);
   g_task_set_task_data (decode, g_bytes_ref (bytes),
-      (GDestroyNotify) g_bytes_unref);
+                        (GDestroyNotify) g_bytes_unref);
   g_task_run_in_thread (decode, decode_in_thread);
   g_object_unref (decode);
 }
 
 static void
-pager_fetch_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+pager_fetch_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask             *task = user_data;
   ViAnnotationPager *self = g_task_get_source_object (task);
-  GError *error = NULL;
+  GError            *error = NULL;
   g_autoptr (GBytes) bytes = NULL;
 
   bytes = _vi_http_send_finish_bytes (result, &error);
@@ -1817,8 +1829,7 @@ pager_fetch_cb (GObject      *source,
 }
 
 static void
-waiter_cancelled_cb (GCancellable *cancellable,
-                     gpointer      user_data)
+waiter_cancelled_cb (GCancellable *cancellable, gpointer user_data)
 {
   ViAnnotationPager *self = user_data;
 
@@ -1837,15 +1848,15 @@ waiter_cancelled_cb (GCancellable *cancellable,
  * Fetches the next page.  See vi_annotation_pager_next().
  */
 void
-vi_annotation_pager_next_async (ViAnnotationPager   *self,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+vi_annotation_pager_next_async (ViAnnotationPager  *self,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
 {
   GTask *task;
   g_autoptr (GMainContext) context = NULL;
   g_autofree char *url = NULL;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   g_return_if_fail (VI_IS_ANNOTATION_PAGER (self));
 
@@ -1853,7 +1864,7 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
   g_task_set_source_tag (task, vi_annotation_pager_next_async);
   if (self->busy) {
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "a page is already being fetched by this pager");
+                             "a page is already being fetched by this pager");
     g_object_unref (task);
     return;
   }
@@ -1874,15 +1885,16 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
     if (self->prefetch_done) {
       pager_deliver_prefetch (self);
     } else if (cancellable != NULL) {
-      self->prefetch_cancel_id = g_cancellable_connect (cancellable,
-          G_CALLBACK (waiter_cancelled_cb), self, NULL);
+      self->prefetch_cancel_id =
+          g_cancellable_connect (cancellable, G_CALLBACK (waiter_cancelled_cb),
+                                 self, NULL);
     }
     return;
   }
   pager_clear_prefetch (self);
 
   url = list_url (self->client, self->dataset_id, self->asset_id,
-      self->page_size, self->token, &error);
+                  self->page_size, self->token, &error);
   if (url == NULL) {
     self->busy = FALSE;
     g_task_return_error (task, error);
@@ -1890,7 +1902,7 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
     return;
   }
   _vi_http_send_async (new_list_request (self->client, url), cancellable,
-      pager_fetch_cb, task);
+                       pager_fetch_cb, task);
 }
 
 /**
@@ -1903,19 +1915,19 @@ vi_annotation_pager_next_async (ViAnnotationPager   *self,
  *   error after the last page, or %NULL with @error set
  */
 ViAnnotationPage *
-vi_annotation_pager_next_finish (ViAnnotationPager  *self,
-                                 GAsyncResult       *result,
-                                 GError            **error)
+vi_annotation_pager_next_finish (ViAnnotationPager *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
-start_pager_next (gpointer             data,
-                  GCancellable        *cancellable,
-                  GAsyncReadyCallback  callback,
-                  gpointer             user_data)
+start_pager_next (gpointer            data,
+                  GCancellable       *cancellable,
+                  GAsyncReadyCallback callback,
+                  gpointer            user_data)
 {
   vi_annotation_pager_next_async (data, cancellable, callback, user_data);
 }
@@ -1932,9 +1944,9 @@ start_pager_next (gpointer             data,
  *   error after the last page, or %NULL with @error set
  */
 ViAnnotationPage *
-vi_annotation_pager_next (ViAnnotationPager  *self,
-                          GCancellable       *cancellable,
-                          GError            **error)
+vi_annotation_pager_next (ViAnnotationPager *self,
+                          GCancellable      *cancellable,
+                          GError           **error)
 {
   g_autoptr (GAsyncResult) result = NULL;
 
@@ -1978,7 +1990,7 @@ vi_annotation_pager_get_n_pages (ViAnnotationPager *self)
 
 typedef struct {
   ViAnnotationPager *pager;
-  GPtrArray *items;
+  GPtrArray         *items;
 } AllData;
 
 static void
@@ -1990,14 +2002,12 @@ all_data_free (AllData *data)
 }
 
 static void
-all_page_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+all_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   AllData *data = g_task_get_task_data (task);
   g_autoptr (ViAnnotationPage) page = NULL;
-  GError *error = NULL;
+  GError    *error = NULL;
   GPtrArray *items;
 
   page = vi_annotation_pager_next_finish (data->pager, result, &error);
@@ -2007,7 +2017,7 @@ all_page_cb (GObject      *source,
   }
   if (page == NULL) {
     g_task_return_pointer (task, g_steal_pointer (&data->items),
-        (GDestroyNotify) g_ptr_array_unref);
+                           (GDestroyNotify) g_ptr_array_unref);
     return;
   }
   items = vi_annotation_page_get_items (page);
@@ -2015,7 +2025,7 @@ all_page_cb (GObject      *source,
     g_ptr_array_add (data->items, vi_annotation_ref (items->pdata[i]));
 
   vi_annotation_pager_next_async (data->pager, g_task_get_cancellable (task),
-      all_page_cb, g_object_ref (task));
+                                  all_page_cb, g_object_ref (task));
 }
 
 /**
@@ -2032,15 +2042,15 @@ all_page_cb (GObject      *source,
  * vi_client_list_all_annotations().
  */
 void
-vi_client_list_all_annotations_async (ViClient            *self,
-                                      const char          *dataset_id,
-                                      const char          *asset_id,
-                                      guint                page_size,
-                                      GCancellable        *cancellable,
-                                      GAsyncReadyCallback  callback,
-                                      gpointer             user_data)
+vi_client_list_all_annotations_async (ViClient           *self,
+                                      const char         *dataset_id,
+                                      const char         *asset_id,
+                                      guint               page_size,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
-  GTask *task;
+  GTask   *task;
   AllData *data;
 
   g_return_if_fail (VI_IS_CLIENT (self));
@@ -2049,9 +2059,9 @@ vi_client_list_all_annotations_async (ViClient            *self,
   g_task_set_source_tag (task, vi_client_list_all_annotations_async);
   data = g_new0 (AllData, 1);
   data->pager = vi_client_iterate_annotations (self, dataset_id, asset_id,
-      page_size);
-  data->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_annotation_unref);
+                                               page_size);
+  data->items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_unref);
   g_task_set_task_data (task, data, (GDestroyNotify) all_data_free);
   vi_annotation_pager_next_async (data->pager, cancellable, all_page_cb, task);
 }
@@ -2066,24 +2076,25 @@ vi_client_list_all_annotations_async (ViClient            *self,
  *   annotation, or %NULL on error
  */
 GPtrArray *
-vi_client_list_all_annotations_finish (ViClient      *self,
-                                       GAsyncResult  *result,
-                                       GError       **error)
+vi_client_list_all_annotations_finish (ViClient     *self,
+                                       GAsyncResult *result,
+                                       GError      **error)
 {
-  return _vi_client_call_finish (self, result, vi_client_list_all_annotations_async,
-      error);
+  return _vi_client_call_finish (self, result,
+                                 vi_client_list_all_annotations_async, error);
 }
 
 static void
-start_list_all (gpointer             data,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
+start_list_all (gpointer            data,
+                GCancellable       *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer            user_data)
 {
   SyncArgs *a = data;
 
-  vi_client_list_all_annotations_async (a->client, a->dataset_id,
-      a->asset_id, a->page_size, cancellable, callback, user_data);
+  vi_client_list_all_annotations_async (a->client, a->dataset_id, a->asset_id,
+                                        a->page_size, cancellable, callback,
+                                        user_data);
 }
 
 /**
@@ -2102,12 +2113,12 @@ start_list_all (gpointer             data,
  *   annotation, or %NULL on error
  */
 GPtrArray *
-vi_client_list_all_annotations (ViClient      *self,
-                                const char    *dataset_id,
-                                const char    *asset_id,
-                                guint          page_size,
-                                GCancellable  *cancellable,
-                                GError       **error)
+vi_client_list_all_annotations (ViClient     *self,
+                                const char   *dataset_id,
+                                const char   *asset_id,
+                                guint         page_size,
+                                GCancellable *cancellable,
+                                GError      **error)
 {
   SyncArgs a = { self, dataset_id, asset_id, NULL, NULL, page_size };
   g_autoptr (GAsyncResult) result = NULL;

@@ -38,141 +38,143 @@ VI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ViClient, vi_client, VI, CLIENT, GObject)
 
 VI_AVAILABLE_IN_ALL
-ViClient   *vi_client_new                (const char  *endpoint,
-                                          const char  *secret_key,
-                                          const char  *organization_id,
-                                          const char  *config_file,
-                                          GError     **error);
+ViClient *vi_client_new (const char *endpoint,
+                         const char *secret_key,
+                         const char *organization_id,
+                         const char *config_file,
+                         GError    **error);
 VI_AVAILABLE_IN_ALL
-ViClient   *vi_client_new_from_env       (GError     **error);
+ViClient *vi_client_new_from_env (GError **error);
 
 VI_AVAILABLE_IN_ALL
-const char *vi_client_get_endpoint        (ViClient   *self);
+const char *vi_client_get_endpoint (ViClient *self);
 VI_AVAILABLE_IN_ALL
-const char *vi_client_get_organization_id (ViClient   *self);
+const char *vi_client_get_organization_id (ViClient *self);
 VI_AVAILABLE_IN_ALL
-const char *vi_client_get_user_agent      (ViClient   *self);
+const char *vi_client_get_user_agent (ViClient *self);
 
 /* list */
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage *vi_client_list_annotations        (ViClient            *self,
-                                                     const char          *dataset_id,
-                                                     const char          *asset_id,
-                                                     guint                page_size,
-                                                     const char          *page_token,
-                                                     GCancellable        *cancellable,
-                                                     GError             **error);
+ViAnnotationPage *vi_client_list_annotations (ViClient     *self,
+                                              const char   *dataset_id,
+                                              const char   *asset_id,
+                                              guint         page_size,
+                                              const char   *page_token,
+                                              GCancellable *cancellable,
+                                              GError      **error);
 VI_AVAILABLE_IN_ALL
-void              vi_client_list_annotations_async  (ViClient            *self,
-                                                     const char          *dataset_id,
-                                                     const char          *asset_id,
-                                                     guint                page_size,
-                                                     const char          *page_token,
-                                                     GCancellable        *cancellable,
-                                                     GAsyncReadyCallback  callback,
-                                                     gpointer             user_data);
+void vi_client_list_annotations_async (ViClient           *self,
+                                       const char         *dataset_id,
+                                       const char         *asset_id,
+                                       guint               page_size,
+                                       const char         *page_token,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage *vi_client_list_annotations_finish (ViClient            *self,
-                                                     GAsyncResult        *result,
-                                                     GError             **error);
+ViAnnotationPage *vi_client_list_annotations_finish (ViClient     *self,
+                                                     GAsyncResult *result,
+                                                     GError      **error);
 
 /* all items */
 VI_AVAILABLE_IN_ALL
-GPtrArray *vi_client_list_all_annotations        (ViClient            *self,
-                                                  const char          *dataset_id,
-                                                  const char          *asset_id,
-                                                  guint                page_size,
-                                                  GCancellable        *cancellable,
-                                                  GError             **error);
+GPtrArray *vi_client_list_all_annotations (ViClient     *self,
+                                           const char   *dataset_id,
+                                           const char   *asset_id,
+                                           guint         page_size,
+                                           GCancellable *cancellable,
+                                           GError      **error);
 VI_AVAILABLE_IN_ALL
-void       vi_client_list_all_annotations_async  (ViClient            *self,
-                                                  const char          *dataset_id,
-                                                  const char          *asset_id,
-                                                  guint                page_size,
-                                                  GCancellable        *cancellable,
-                                                  GAsyncReadyCallback  callback,
-                                                  gpointer             user_data);
+void vi_client_list_all_annotations_async (ViClient           *self,
+                                           const char         *dataset_id,
+                                           const char         *asset_id,
+                                           guint               page_size,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-GPtrArray *vi_client_list_all_annotations_finish (ViClient            *self,
-                                                  GAsyncResult        *result,
-                                                  GError             **error);
+GPtrArray *vi_client_list_all_annotations_finish (ViClient     *self,
+                                                  GAsyncResult *result,
+                                                  GError      **error);
 
 /* get */
 VI_AVAILABLE_IN_ALL
-ViAnnotation *vi_client_get_annotation        (ViClient            *self,
-                                               const char          *dataset_id,
-                                               const char          *asset_id,
-                                               const char          *annotation_id,
-                                               GCancellable        *cancellable,
-                                               GError             **error);
+ViAnnotation *vi_client_get_annotation (ViClient     *self,
+                                        const char   *dataset_id,
+                                        const char   *asset_id,
+                                        const char   *annotation_id,
+                                        GCancellable *cancellable,
+                                        GError      **error);
 VI_AVAILABLE_IN_ALL
-void          vi_client_get_annotation_async  (ViClient            *self,
-                                               const char          *dataset_id,
-                                               const char          *asset_id,
-                                               const char          *annotation_id,
-                                               GCancellable        *cancellable,
-                                               GAsyncReadyCallback  callback,
-                                               gpointer             user_data);
+void vi_client_get_annotation_async (ViClient           *self,
+                                     const char         *dataset_id,
+                                     const char         *asset_id,
+                                     const char         *annotation_id,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotation *vi_client_get_annotation_finish (ViClient            *self,
-                                               GAsyncResult        *result,
-                                               GError             **error);
+ViAnnotation *vi_client_get_annotation_finish (ViClient     *self,
+                                               GAsyncResult *result,
+                                               GError      **error);
 
 /* delete */
 VI_AVAILABLE_IN_ALL
-ViDeletedResource *vi_client_delete_annotation        (ViClient            *self,
-                                                       const char          *dataset_id,
-                                                       const char          *asset_id,
-                                                       const char          *annotation_id,
-                                                       GCancellable        *cancellable,
-                                                       GError             **error);
+ViDeletedResource *vi_client_delete_annotation (ViClient     *self,
+                                                const char   *dataset_id,
+                                                const char   *asset_id,
+                                                const char   *annotation_id,
+                                                GCancellable *cancellable,
+                                                GError      **error);
 VI_AVAILABLE_IN_ALL
-void               vi_client_delete_annotation_async  (ViClient            *self,
-                                                       const char          *dataset_id,
-                                                       const char          *asset_id,
-                                                       const char          *annotation_id,
-                                                       GCancellable        *cancellable,
-                                                       GAsyncReadyCallback  callback,
-                                                       gpointer             user_data);
+void vi_client_delete_annotation_async (ViClient           *self,
+                                        const char         *dataset_id,
+                                        const char         *asset_id,
+                                        const char         *annotation_id,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViDeletedResource *vi_client_delete_annotation_finish (ViClient            *self,
-                                                       GAsyncResult        *result,
-                                                       GError             **error);
+ViDeletedResource *vi_client_delete_annotation_finish (ViClient     *self,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
 
 /* Page iterator */
 #define VI_TYPE_ANNOTATION_PAGER (vi_annotation_pager_get_type ())
 VI_AVAILABLE_IN_ALL
-G_DECLARE_FINAL_TYPE (ViAnnotationPager, vi_annotation_pager, VI, ANNOTATION_PAGER, GObject)
+G_DECLARE_FINAL_TYPE (ViAnnotationPager,
+                      vi_annotation_pager,
+                      VI,
+                      ANNOTATION_PAGER,
+                      GObject)
 
 VI_AVAILABLE_IN_ALL
-ViAnnotationPager *vi_client_iterate_annotations     (ViClient            *self,
-                                                      const char          *dataset_id,
-                                                      const char          *asset_id,
-                                                      guint                page_size);
+ViAnnotationPager *vi_client_iterate_annotations (ViClient   *self,
+                                                  const char *dataset_id,
+                                                  const char *asset_id,
+                                                  guint       page_size);
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage  *vi_annotation_pager_next          (ViAnnotationPager   *self,
-                                                      GCancellable        *cancellable,
-                                                      GError             **error);
+ViAnnotationPage *vi_annotation_pager_next (ViAnnotationPager *self,
+                                            GCancellable      *cancellable,
+                                            GError           **error);
 VI_AVAILABLE_IN_ALL
-void               vi_annotation_pager_next_async    (ViAnnotationPager   *self,
-                                                      GCancellable        *cancellable,
-                                                      GAsyncReadyCallback  callback,
-                                                      gpointer             user_data);
+void vi_annotation_pager_next_async (ViAnnotationPager  *self,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage  *vi_annotation_pager_next_finish   (ViAnnotationPager   *self,
-                                                      GAsyncResult        *result,
-                                                      GError             **error);
+ViAnnotationPage *vi_annotation_pager_next_finish (ViAnnotationPager *self,
+                                                   GAsyncResult      *result,
+                                                   GError           **error);
 VI_AVAILABLE_IN_ALL
-gboolean           vi_annotation_pager_is_done       (ViAnnotationPager   *self);
+gboolean vi_annotation_pager_is_done (ViAnnotationPager *self);
 VI_AVAILABLE_IN_ALL
-guint              vi_annotation_pager_get_n_pages   (ViAnnotationPager   *self);
+guint vi_annotation_pager_get_n_pages (ViAnnotationPager *self);
 
 /* Identifier checks, as the SDK does them (design.md §7). */
 VI_AVAILABLE_IN_ALL
-gboolean vi_validate_id (const char  *what,
-                         const char  *id,
-                         GError     **error);
+gboolean vi_validate_id (const char *what, const char *id, GError **error);
 VI_AVAILABLE_IN_ALL
-char    *vi_escape_path_segment (const char *segment);
+char *vi_escape_path_segment (const char *segment);
 
 G_END_DECLS

@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-
 #include <string.h>
 
 #include "vi-crc32c.h"
@@ -60,8 +59,8 @@ init_table (void)
     }
     for (i = 0; i < 256; i++)
       for (k = 1; k < 8; k++)
-        crc_table[k][i] = (crc_table[k - 1][i] >> 8)
-            ^ crc_table[0][crc_table[k - 1][i] & 0xff];
+        crc_table[k][i] = (crc_table[k - 1][i] >> 8) ^
+            crc_table[0][crc_table[k - 1][i] & 0xff];
 
     g_once_init_leave (&initialized, 1);
   }
@@ -69,9 +68,7 @@ init_table (void)
 
 /* The raw (not inverted) register over @data, by table. */
 static guint32
-crc32c_table_raw (guint32 crc,
-    const guint8 *p,
-    gsize len)
+crc32c_table_raw (guint32 crc, const guint8 *p, gsize len)
 {
   init_table ();
 
@@ -89,14 +86,10 @@ crc32c_table_raw (guint32 crc,
     memcpy (&hi, p + 4, 4);
     lo = GUINT32_FROM_LE (lo) ^ crc;
     hi = GUINT32_FROM_LE (hi);
-    crc = crc_table[7][lo & 0xff]
-        ^ crc_table[6][(lo >> 8) & 0xff]
-        ^ crc_table[5][(lo >> 16) & 0xff]
-        ^ crc_table[4][lo >> 24]
-        ^ crc_table[3][hi & 0xff]
-        ^ crc_table[2][(hi >> 8) & 0xff]
-        ^ crc_table[1][(hi >> 16) & 0xff]
-        ^ crc_table[0][hi >> 24];
+    crc = crc_table[7][lo & 0xff] ^ crc_table[6][(lo >> 8) & 0xff] ^
+        crc_table[5][(lo >> 16) & 0xff] ^ crc_table[4][lo >> 24] ^
+        crc_table[3][hi & 0xff] ^ crc_table[2][(hi >> 8) & 0xff] ^
+        crc_table[1][(hi >> 16) & 0xff] ^ crc_table[0][hi >> 24];
     p += 8;
     len -= 8;
   }
@@ -112,11 +105,8 @@ crc32c_table_raw (guint32 crc,
 #ifdef VI_CRC32C_X86_64
 /* The raw register over @data with the SSE4.2 instruction, which computes
  * exactly this CRC (same polynomial, reflected). */
-__attribute__((target ("sse4.2")))
-static guint32
-crc32c_sse42_raw (guint32 crc,
-    const guint8 *p,
-    gsize len)
+__attribute__ ((target ("sse4.2"))) static guint32
+crc32c_sse42_raw (guint32 crc, const guint8 *p, gsize len)
 {
   guint64 c;
 
@@ -181,9 +171,7 @@ vi_crc32c_has_hardware (void)
  * Returns: the CRC of the data so far followed by @data
  */
 guint32
-vi_crc32c_update_table (guint32 crc,
-    const guint8 *data,
-    gsize length)
+vi_crc32c_update_table (guint32 crc, const guint8 *data, gsize length)
 {
   g_return_val_if_fail (data != NULL || length == 0, crc);
 
@@ -206,9 +194,7 @@ vi_crc32c_update_table (guint32 crc,
  * Returns: the CRC of the data so far followed by @data
  */
 guint32
-vi_crc32c_update (guint32 crc,
-    const guint8 *data,
-    gsize length)
+vi_crc32c_update (guint32 crc, const guint8 *data, gsize length)
 {
   g_return_val_if_fail (data != NULL || length == 0, crc);
 
@@ -231,8 +217,7 @@ vi_crc32c_update (guint32 crc,
  * Returns: the CRC-32C of @data (0 for no data)
  */
 guint32
-vi_crc32c (const guint8 *data,
-    gsize length)
+vi_crc32c (const guint8 *data, gsize length)
 {
   return vi_crc32c_update (0, data, length);
 }
@@ -274,17 +259,17 @@ vi_crc32c_to_base64 (guint32 crc)
  * Returns: %TRUE on success, %FALSE with a #GIOError
  */
 gboolean
-vi_crc32c_file (const char *path,
-    guint32 *crc,
-    guint64 *size,
-    GCancellable *cancellable,
-    GError **error)
+vi_crc32c_file (const char   *path,
+                guint32      *crc,
+                guint64      *size,
+                GCancellable *cancellable,
+                GError      **error)
 {
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileInputStream) stream = NULL;
   g_autofree guint8 *buf = NULL;
-  guint32 c = 0;
-  guint64 total = 0;
+  guint32            c = 0;
+  guint64            total = 0;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -297,7 +282,7 @@ vi_crc32c_file (const char *path,
   buf = g_malloc (FILE_CHUNK_SIZE);
   for (;;) {
     gssize n = g_input_stream_read (G_INPUT_STREAM (stream), buf,
-        FILE_CHUNK_SIZE, cancellable, error);
+                                    FILE_CHUNK_SIZE, cancellable, error);
 
     if (n < 0)
       return FALSE;
@@ -349,11 +334,9 @@ init_crc32_iso_table (gpointer data)
  * Returns: the CRC of everything fed so far
  */
 guint32
-vi_crc32_update (guint32     crc,
-                 const void *data,
-                 gsize       len)
+vi_crc32_update (guint32 crc, const void *data, gsize len)
 {
-  static GOnce once = G_ONCE_INIT;
+  static GOnce  once = G_ONCE_INIT;
   const guint8 *p = data;
 
   g_once (&once, init_crc32_iso_table, NULL);

@@ -19,8 +19,7 @@ vi_error_private_init (ViErrorPrivate *priv)
 }
 
 static void
-vi_error_private_copy (const ViErrorPrivate *src,
-                       ViErrorPrivate       *dest)
+vi_error_private_copy (const ViErrorPrivate *src, ViErrorPrivate *dest)
 {
   dest->http_status = src->http_status;
   dest->server_message = g_strdup (src->server_message);
@@ -147,9 +146,7 @@ vi_error_set_http_details (GError     *error,
 }
 
 void
-vi_error_set_file_details (GError     *error,
-                           const char *location,
-                           guint       line)
+vi_error_set_file_details (GError *error, const char *location, guint line)
 {
   ViErrorPrivate *priv;
 

@@ -73,17 +73,17 @@ typedef enum {
 } ViError;
 
 VI_AVAILABLE_IN_ALL
-GQuark       vi_error_quark              (void);
+GQuark vi_error_quark (void);
 
 VI_AVAILABLE_IN_ALL
-guint        vi_error_get_http_status    (const GError *error);
+guint vi_error_get_http_status (const GError *error);
 VI_AVAILABLE_IN_ALL
-const char * vi_error_get_server_message (const GError *error);
+const char *vi_error_get_server_message (const GError *error);
 VI_AVAILABLE_IN_ALL
-const char * vi_error_get_trace_id       (const GError *error);
+const char *vi_error_get_trace_id (const GError *error);
 VI_AVAILABLE_IN_ALL
-const char * vi_error_get_location       (const GError *error);
+const char *vi_error_get_location (const GError *error);
 VI_AVAILABLE_IN_ALL
-guint        vi_error_get_line           (const GError *error);
+guint vi_error_get_line (const GError *error);
 
 G_END_DECLS

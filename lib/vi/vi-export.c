@@ -68,26 +68,24 @@ exports_url (ViClient   *self,
 }
 
 static gpointer
-decode_export (gpointer   node,
-               gpointer   decode_data,
-               GError   **error)
+decode_export (gpointer node, gpointer decode_data, GError **error)
 {
   return vi_exported_annotations_new_from_json (node, error);
 }
 
 typedef struct {
-  ViClient *client;
-  const char *dataset_id;
-  const char *export_id;
-  ViExportFormat format;
-  gboolean normalized;
-  guint poll_interval_ms;
-  guint timeout_ms;
+  ViClient              *client;
+  const char            *dataset_id;
+  const char            *export_id;
+  ViExportFormat         format;
+  gboolean               normalized;
+  guint                  poll_interval_ms;
+  guint                  timeout_ms;
   ViExportedAnnotations *export_;
-  const char *destination_dir;
-  guint n_connections;
+  const char            *destination_dir;
+  guint                  n_connections;
   ViDownloadProgressFunc progress;
-  gpointer progress_data;
+  gpointer               progress_data;
 } SyncArgs;
 
 /* ------------------------------------------------------------------------
@@ -107,43 +105,49 @@ typedef struct {
  * Starts an export of a dataset.  See vi_client_create_export().
  */
 void
-vi_client_create_export_async (ViClient            *self,
-                               const char          *dataset_id,
-                               ViExportFormat       format,
-                               gboolean             normalized,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
+vi_client_create_export_async (ViClient           *self,
+                               const char         *dataset_id,
+                               ViExportFormat      format,
+                               gboolean            normalized,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
 {
   ViExportSpec spec = { format, normalized != FALSE, FALSE, 0 };
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *url = NULL;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   if (!vi_validate_id ("dataset id", dataset_id, &error)) {
-    _vi_client_return_early_error (self, vi_client_create_export_async,
-        error, callback, user_data);
+    _vi_client_return_early_error (self, vi_client_create_export_async, error,
+                                   callback, user_data);
     return;
   }
   if (vi_export_format_to_string (format) == NULL ||
       format == VI_EXPORT_FORMAT_UNKNOWN) {
-    _vi_client_return_early_error (self, vi_client_create_export_async,
+    _vi_client_return_early_error (
+        self, vi_client_create_export_async,
         g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-            "export format %d is not one the API knows: use ViFull or "
-            "ViJsonl", (int) format), callback, user_data);
+                     "export format %d is not one the API knows: use ViFull or "
+                     "ViJsonl",
+                     (int) format),
+        callback, user_data);
     return;
   }
 
   url = exports_url (self, dataset_id, NULL, NULL);
   body = _vi_export_create_body (&spec);
   _vi_client_call_async (self,
-      _vi_client_new_request (self, "POST", url, body,
-          VI_HTTP_TARGET_DATASET, "create export"),
-      decode_export, NULL, NULL, (GDestroyNotify) vi_exported_annotations_unref,
-      vi_client_create_export_async, cancellable, callback, user_data);
+                         _vi_client_new_request (self, "POST", url, body,
+                                                 VI_HTTP_TARGET_DATASET,
+                                                 "create export"),
+                         decode_export, NULL, NULL,
+                         (GDestroyNotify) vi_exported_annotations_unref,
+                         vi_client_create_export_async, cancellable, callback,
+                         user_data);
 }
 
 /**
@@ -155,24 +159,25 @@ vi_client_create_export_async (ViClient            *self,
  * Returns: (transfer full): the new export, or %NULL on error
  */
 ViExportedAnnotations *
-vi_client_create_export_finish (ViClient      *self,
-                                GAsyncResult  *result,
-                                GError       **error)
+vi_client_create_export_finish (ViClient     *self,
+                                GAsyncResult *result,
+                                GError      **error)
 {
   return _vi_client_call_finish (self, result, vi_client_create_export_async,
-      error);
+                                 error);
 }
 
 static void
-start_create (gpointer             data,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
+start_create (gpointer            data,
+              GCancellable       *cancellable,
+              GAsyncReadyCallback callback,
+              gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_create_export_async (a->client, a->dataset_id, a->format,
-      a->normalized, cancellable, callback, user_data);
+                                 a->normalized, cancellable, callback,
+                                 user_data);
 }
 
 /**
@@ -193,15 +198,17 @@ start_create (gpointer             data,
  * Returns: (transfer full): the new export, or %NULL on error
  */
 ViExportedAnnotations *
-vi_client_create_export (ViClient        *self,
-                         const char      *dataset_id,
-                         ViExportFormat   format,
-                         gboolean         normalized,
-                         GCancellable    *cancellable,
-                         GError         **error)
+vi_client_create_export (ViClient      *self,
+                         const char    *dataset_id,
+                         ViExportFormat format,
+                         gboolean       normalized,
+                         GCancellable  *cancellable,
+                         GError       **error)
 {
-  SyncArgs a = { .client = self, .dataset_id = dataset_id, .format = format,
-    .normalized = normalized };
+  SyncArgs a = { .client = self,
+                 .dataset_id = dataset_id,
+                 .format = format,
+                 .normalized = normalized };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
@@ -227,15 +234,15 @@ vi_client_create_export (ViClient        *self,
  * Gets an export.  See vi_client_get_export().
  */
 void
-vi_client_get_export_async (ViClient            *self,
-                            const char          *dataset_id,
-                            const char          *export_id,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+vi_client_get_export_async (ViClient           *self,
+                            const char         *dataset_id,
+                            const char         *export_id,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
 {
   g_autofree char *url = NULL;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -243,15 +250,18 @@ vi_client_get_export_async (ViClient            *self,
   if (!vi_validate_id ("dataset id", dataset_id, &error) ||
       !vi_validate_id ("export id", export_id, &error)) {
     _vi_client_return_early_error (self, vi_client_get_export_async, error,
-        callback, user_data);
+                                   callback, user_data);
     return;
   }
   url = exports_url (self, dataset_id, export_id, NULL);
   _vi_client_call_async (self,
-      _vi_client_new_request (self, "GET", url, NULL, VI_HTTP_TARGET_EXPORT,
-          "get export"),
-      decode_export, NULL, NULL, (GDestroyNotify) vi_exported_annotations_unref,
-      vi_client_get_export_async, cancellable, callback, user_data);
+                         _vi_client_new_request (self, "GET", url, NULL,
+                                                 VI_HTTP_TARGET_EXPORT,
+                                                 "get export"),
+                         decode_export, NULL, NULL,
+                         (GDestroyNotify) vi_exported_annotations_unref,
+                         vi_client_get_export_async, cancellable, callback,
+                         user_data);
 }
 
 /**
@@ -263,24 +273,24 @@ vi_client_get_export_async (ViClient            *self,
  * Returns: (transfer full): the export, or %NULL on error
  */
 ViExportedAnnotations *
-vi_client_get_export_finish (ViClient      *self,
-                             GAsyncResult  *result,
-                             GError       **error)
+vi_client_get_export_finish (ViClient     *self,
+                             GAsyncResult *result,
+                             GError      **error)
 {
   return _vi_client_call_finish (self, result, vi_client_get_export_async,
-      error);
+                                 error);
 }
 
 static void
-start_get (gpointer             data,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data)
+start_get (gpointer            data,
+           GCancellable       *cancellable,
+           GAsyncReadyCallback callback,
+           gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_get_export_async (a->client, a->dataset_id, a->export_id,
-      cancellable, callback, user_data);
+                              cancellable, callback, user_data);
 }
 
 /**
@@ -297,14 +307,15 @@ start_get (gpointer             data,
  * Returns: (transfer full): the export, or %NULL on error
  */
 ViExportedAnnotations *
-vi_client_get_export (ViClient      *self,
-                      const char    *dataset_id,
-                      const char    *export_id,
-                      GCancellable  *cancellable,
-                      GError       **error)
+vi_client_get_export (ViClient     *self,
+                      const char   *dataset_id,
+                      const char   *export_id,
+                      GCancellable *cancellable,
+                      GError      **error)
 {
-  SyncArgs a = { .client = self, .dataset_id = dataset_id,
-    .export_id = export_id };
+  SyncArgs a = { .client = self,
+                 .dataset_id = dataset_id,
+                 .export_id = export_id };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
@@ -319,10 +330,10 @@ vi_client_get_export (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  char *dataset_id;
-  char *token;
+  char      *dataset_id;
+  char      *token;
   GPtrArray *items;
-  guint n_pages;
+  guint      n_pages;
 } ListData;
 
 static void
@@ -337,16 +348,14 @@ list_data_free (ListData *data)
 static void list_fetch (GTask *task);
 
 static void
-list_page_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+list_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   ListData *data = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GPtrArray) items = NULL;
   g_autofree char *next = NULL;
-  GError *error = NULL;
+  GError          *error = NULL;
 
   node = _vi_http_send_finish (result, &error);
   if (node == NULL) {
@@ -360,17 +369,18 @@ list_page_cb (GObject      *source,
     return;
   }
   for (guint i = 0; i < items->len; i++)
-    g_ptr_array_add (data->items, vi_exported_annotations_ref
-        (items->pdata[i]));
+    g_ptr_array_add (data->items,
+                     vi_exported_annotations_ref (items->pdata[i]));
   data->n_pages++;
 
   if (next == NULL || *next == '\0') {
     g_task_return_pointer (task, g_steal_pointer (&data->items),
-        (GDestroyNotify) g_ptr_array_unref);
+                           (GDestroyNotify) g_ptr_array_unref);
     return;
   }
   if (data->token != NULL && g_str_equal (next, data->token)) {
-    g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+    g_task_return_new_error (
+        task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
         "list exports: invalid response: the server returned the page "
         "token it was given as nextPage, which would never end");
     return;
@@ -384,14 +394,15 @@ list_page_cb (GObject      *source,
 static void
 list_fetch (GTask *task)
 {
-  ListData *data = g_task_get_task_data (task);
-  ViClient *self = g_task_get_source_object (task);
+  ListData        *data = g_task_get_task_data (task);
+  ViClient        *self = g_task_get_source_object (task);
   g_autofree char *url = exports_url (self, data->dataset_id, NULL,
-      data->token);
+                                      data->token);
 
   _vi_http_send_async (_vi_client_new_request (self, "GET", url, NULL,
-          VI_HTTP_TARGET_DATASET, "list exports"),
-      g_task_get_cancellable (task), list_page_cb, task);
+                                               VI_HTTP_TARGET_DATASET,
+                                               "list exports"),
+                       g_task_get_cancellable (task), list_page_cb, task);
 }
 
 /**
@@ -405,30 +416,30 @@ list_fetch (GTask *task)
  * Lists the exports of a dataset.  See vi_client_list_exports().
  */
 void
-vi_client_list_exports_async (ViClient            *self,
-                              const char          *dataset_id,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+vi_client_list_exports_async (ViClient           *self,
+                              const char         *dataset_id,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
-  GTask *task;
+  GTask    *task;
   ListData *data;
-  GError *error = NULL;
+  GError   *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   if (!vi_validate_id ("dataset id", dataset_id, &error)) {
     _vi_client_return_early_error (self, vi_client_list_exports_async, error,
-        callback, user_data);
+                                   callback, user_data);
     return;
   }
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, vi_client_list_exports_async);
   data = g_new0 (ListData, 1);
   data->dataset_id = g_strdup (dataset_id);
-  data->items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_exported_annotations_unref);
+  data->items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_exported_annotations_unref);
   g_task_set_task_data (task, data, (GDestroyNotify) list_data_free);
   list_fetch (task);
 }
@@ -443,24 +454,24 @@ vi_client_list_exports_async (ViClient            *self,
  *   exports, or %NULL on error
  */
 GPtrArray *
-vi_client_list_exports_finish (ViClient      *self,
-                               GAsyncResult  *result,
-                               GError       **error)
+vi_client_list_exports_finish (ViClient     *self,
+                               GAsyncResult *result,
+                               GError      **error)
 {
   return _vi_client_call_finish (self, result, vi_client_list_exports_async,
-      error);
+                                 error);
 }
 
 static void
-start_list (gpointer             data,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+start_list (gpointer            data,
+            GCancellable       *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer            user_data)
 {
   SyncArgs *a = data;
 
-  vi_client_list_exports_async (a->client, a->dataset_id, cancellable,
-      callback, user_data);
+  vi_client_list_exports_async (a->client, a->dataset_id, cancellable, callback,
+                                user_data);
 }
 
 /**
@@ -478,10 +489,10 @@ start_list (gpointer             data,
  *   exports, or %NULL on error
  */
 GPtrArray *
-vi_client_list_exports (ViClient      *self,
-                        const char    *dataset_id,
-                        GCancellable  *cancellable,
-                        GError       **error)
+vi_client_list_exports (ViClient     *self,
+                        const char   *dataset_id,
+                        GCancellable *cancellable,
+                        GError      **error)
 {
   SyncArgs a = { .client = self, .dataset_id = dataset_id };
   g_autoptr (GAsyncResult) result = NULL;
@@ -498,12 +509,12 @@ vi_client_list_exports (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  char *dataset_id;
-  char *export_id;
-  guint interval_ms;
-  guint timeout_ms;
-  ViOpCancel op;                  /* the user's cancellable or the deadline */
-  guint n_polls;
+  char      *dataset_id;
+  char      *export_id;
+  guint      interval_ms;
+  guint      timeout_ms;
+  ViOpCancel op; /* the user's cancellable or the deadline */
+  guint      n_polls;
 } WaitData;
 
 static void
@@ -529,7 +540,7 @@ describe_conditions (GPtrArray *conditions)
     if (out->len > 0)
       g_string_append (out, " -> ");
     g_string_append_printf (out, "%s: %s", c->condition,
-        status != NULL ? status : "unknown");
+                            status != NULL ? status : "unknown");
     if (c->reason != NULL && *c->reason != '\0')
       g_string_append_printf (out, " (%s)", c->reason);
     if (c->message != NULL && *c->message != '\0')
@@ -544,8 +555,7 @@ static void wait_poll (GTask *task);
 
 /* The wait ended with an error from a request or a sleep. */
 static void
-wait_return_error (GTask  *task,
-                   GError *error)
+wait_return_error (GTask *task, GError *error)
 {
   WaitData *data = g_task_get_task_data (task);
 
@@ -553,21 +563,21 @@ wait_return_error (GTask  *task,
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_cancellable_is_cancelled (data->op.user_cancellable)) {
     g_error_free (error);
-    g_task_return_new_error (task, VI_ERROR, VI_ERROR_TIMEOUT,
+    g_task_return_new_error (
+        task, VI_ERROR, VI_ERROR_TIMEOUT,
         "export %s is not ready after %u ms (%u poll%s): wait longer, or "
-        "check it with vi_client_get_export()", data->export_id,
-        data->timeout_ms, data->n_polls, data->n_polls == 1 ? "" : "s");
+        "check it with vi_client_get_export()",
+        data->export_id, data->timeout_ms, data->n_polls,
+        data->n_polls == 1 ? "" : "s");
     return;
   }
   g_task_return_error (task, error);
 }
 
 static void
-wait_slept_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+wait_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask  *task = user_data;
   GError *error = NULL;
 
   if (!_vi_sleep_finish (result, &error)) {
@@ -579,16 +589,14 @@ wait_slept_cb (GObject      *source,
 }
 
 static void
-wait_got_export_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+wait_got_export_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   WaitData *data = g_task_get_task_data (task);
   g_autoptr (ViExportedAnnotations) export_ = NULL;
-  GError *error = NULL;
+  GError    *error = NULL;
   GPtrArray *conditions;
-  gboolean all_reached = TRUE;
+  gboolean   all_reached = TRUE;
 
   export_ = vi_client_get_export_finish (VI_CLIENT (source), result, &error);
   data->n_polls++;
@@ -605,7 +613,8 @@ wait_got_export_cb (GObject      *source,
       g_autofree char *chain = describe_conditions (conditions);
 
       g_task_return_new_error (task, VI_ERROR, VI_ERROR_IMPORT_FAILED,
-          "export %s failed at: %s", data->export_id, chain);
+                               "export %s failed at: %s", data->export_id,
+                               chain);
       return;
     }
     if (c->status != VI_CONDITION_STATUS_REACHED)
@@ -616,19 +625,21 @@ wait_got_export_cb (GObject      *source,
         vi_exported_annotations_get_download_url (export_);
 
     if (url == NULL || url->url == NULL || *url->url == '\0') {
-      g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+      g_task_return_new_error (
+          task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
           "export %s: invalid response: every condition is reached but "
-          "there is no downloadUrl", data->export_id);
+          "there is no downloadUrl",
+          data->export_id);
       return;
     }
     g_task_return_pointer (task, g_steal_pointer (&export_),
-        (GDestroyNotify) vi_exported_annotations_unref);
+                           (GDestroyNotify) vi_exported_annotations_unref);
     return;
   }
 
   /* Not yet: sleep, then poll again. */
   _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
-      wait_slept_cb, g_object_ref (task));
+                   wait_slept_cb, g_object_ref (task));
 }
 
 /* Takes the task. */
@@ -637,9 +648,9 @@ wait_poll (GTask *task)
 {
   WaitData *data = g_task_get_task_data (task);
 
-  vi_client_get_export_async (g_task_get_source_object (task),
-      data->dataset_id, data->export_id, data->op.cancellable,
-      wait_got_export_cb, task);
+  vi_client_get_export_async (g_task_get_source_object (task), data->dataset_id,
+                              data->export_id, data->op.cancellable,
+                              wait_got_export_cb, task);
 }
 
 /**
@@ -656,18 +667,18 @@ wait_poll (GTask *task)
  * Waits for an export.  See vi_client_wait_export().
  */
 void
-vi_client_wait_export_async (ViClient            *self,
-                             const char          *dataset_id,
-                             const char          *export_id,
-                             guint                poll_interval_ms,
-                             guint                timeout_ms,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+vi_client_wait_export_async (ViClient           *self,
+                             const char         *dataset_id,
+                             const char         *export_id,
+                             guint               poll_interval_ms,
+                             guint               timeout_ms,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
 {
-  GTask *task;
+  GTask    *task;
   WaitData *data;
-  GError *error = NULL;
+  GError   *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -675,7 +686,7 @@ vi_client_wait_export_async (ViClient            *self,
   if (!vi_validate_id ("dataset id", dataset_id, &error) ||
       !vi_validate_id ("export id", export_id, &error)) {
     _vi_client_return_early_error (self, vi_client_wait_export_async, error,
-        callback, user_data);
+                                   callback, user_data);
     return;
   }
 
@@ -685,7 +696,7 @@ vi_client_wait_export_async (ViClient            *self,
   data->dataset_id = g_strdup (dataset_id);
   data->export_id = g_strdup (export_id);
   data->interval_ms = poll_interval_ms != 0 ? poll_interval_ms
-      : DEFAULT_POLL_INTERVAL_MS;
+                                            : DEFAULT_POLL_INTERVAL_MS;
   data->timeout_ms = timeout_ms;
   g_task_set_task_data (task, data, (GDestroyNotify) wait_data_free);
   _vi_op_cancel_init (&data->op, cancellable, timeout_ms);
@@ -701,24 +712,25 @@ vi_client_wait_export_async (ViClient            *self,
  * Returns: (transfer full): the ready export, or %NULL on error
  */
 ViExportedAnnotations *
-vi_client_wait_export_finish (ViClient      *self,
-                              GAsyncResult  *result,
-                              GError       **error)
+vi_client_wait_export_finish (ViClient     *self,
+                              GAsyncResult *result,
+                              GError      **error)
 {
   return _vi_client_call_finish (self, result, vi_client_wait_export_async,
-      error);
+                                 error);
 }
 
 static void
-start_wait (gpointer             data,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+start_wait (gpointer            data,
+            GCancellable       *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer            user_data)
 {
   SyncArgs *a = data;
 
   vi_client_wait_export_async (a->client, a->dataset_id, a->export_id,
-      a->poll_interval_ms, a->timeout_ms, cancellable, callback, user_data);
+                               a->poll_interval_ms, a->timeout_ms, cancellable,
+                               callback, user_data);
 }
 
 /**
@@ -743,17 +755,19 @@ start_wait (gpointer             data,
  *   %NULL on error
  */
 ViExportedAnnotations *
-vi_client_wait_export (ViClient      *self,
-                       const char    *dataset_id,
-                       const char    *export_id,
-                       guint          poll_interval_ms,
-                       guint          timeout_ms,
-                       GCancellable  *cancellable,
-                       GError       **error)
+vi_client_wait_export (ViClient     *self,
+                       const char   *dataset_id,
+                       const char   *export_id,
+                       guint         poll_interval_ms,
+                       guint         timeout_ms,
+                       GCancellable *cancellable,
+                       GError      **error)
 {
-  SyncArgs a = { .client = self, .dataset_id = dataset_id,
-    .export_id = export_id, .poll_interval_ms = poll_interval_ms,
-    .timeout_ms = timeout_ms };
+  SyncArgs a = { .client = self,
+                 .dataset_id = dataset_id,
+                 .export_id = export_id,
+                 .poll_interval_ms = poll_interval_ms,
+                 .timeout_ms = timeout_ms };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
@@ -774,37 +788,37 @@ enum {
 };
 
 typedef struct {
-  SoupSession *session;
-  ViRetryPolicy policy;
-  char *url;
-  char *organization_id;
-  char *dataset_id;
-  char *export_id;
-  char *format;
-  char *dir;
-  char *part_path;
-  char *sidecar_path;
-  char *zip_path;
-  guint n_connections;
+  SoupSession           *session;
+  ViRetryPolicy          policy;
+  char                  *url;
+  char                  *organization_id;
+  char                  *dataset_id;
+  char                  *export_id;
+  char                  *format;
+  char                  *dir;
+  char                  *part_path;
+  char                  *sidecar_path;
+  char                  *zip_path;
+  guint                  n_connections;
   ViDownloadProgressFunc progress;
-  gpointer progress_data;
-  guint64 max_extract_size;
-  guint max_extract_entries;
+  gpointer               progress_data;
+  guint64                max_extract_size;
+  guint                  max_extract_entries;
 
-  ViOpCancel op;                /* the user's, or a failed range's */
+  ViOpCancel op; /* the user's, or a failed range's */
 
-  int fd;
-  guint64 size;
-  char *etag;
+  int      fd;
+  guint64  size;
+  char    *etag;
   gboolean ranges;
-  guint64 chunk_size;
-  guint n_chunks;
-  guint8 *chunks;               /* CHUNK_* */
-  guint next;                   /* first chunk that may be TODO */
-  guint in_flight;
-  guint64 bytes_done;
-  guint n_fetched;              /* ranges fetched by this call */
-  GError *error;                /* the first failure */
+  guint64  chunk_size;
+  guint    n_chunks;
+  guint8  *chunks; /* CHUNK_* */
+  guint    next;   /* first chunk that may be TODO */
+  guint    in_flight;
+  guint64  bytes_done;
+  guint    n_fetched; /* ranges fetched by this call */
+  GError  *error;     /* the first failure */
 } Download;
 
 static void
@@ -832,18 +846,18 @@ download_free (Download *dl)
 
 /* One HEAD (chunk < 0) or one range, with its retries. */
 typedef struct {
-  GTask *task;
-  int chunk;
-  guint64 start;
-  guint64 end;                  /* inclusive */
-  guint64 received;
-  gboolean whole;               /* a 200 to a ranged request */
-  guint64 skip;                 /* bytes of it before the range */
-  SoupMessage *msg;
+  GTask        *task;
+  int           chunk;
+  guint64       start;
+  guint64       end; /* inclusive */
+  guint64       received;
+  gboolean      whole; /* a 200 to a ranged request */
+  guint64       skip;  /* bytes of it before the range */
+  SoupMessage  *msg;
   GInputStream *stream;
-  guint8 *buf;
-  guint attempts;
-  ViRetryState retries;
+  guint8       *buf;
+  guint         attempts;
+  ViRetryState  retries;
 } Fetch;
 
 static void
@@ -868,11 +882,9 @@ fetch_what (Fetch *f)
 }
 
 static void
-fetch_slept_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+fetch_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Fetch *f = user_data;
+  Fetch  *f = user_data;
   GError *error = NULL;
 
   if (!_vi_sleep_finish (result, &error)) {
@@ -884,14 +896,13 @@ fetch_slept_cb (GObject      *source,
 
 /* The fetch stays alive until the wait ends, one way or the other. */
 static void
-fetch_schedule_retry (Fetch  *f,
-                      double  seconds)
+fetch_schedule_retry (Fetch *f, double seconds)
 {
   Download *dl = g_task_get_task_data (f->task);
 
   g_debug ("%s: bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT
-      ": attempt %u failed, retrying in %.3f s", fetch_what (f), f->start,
-      f->end, f->attempts, seconds);
+           ": attempt %u failed, retrying in %.3f s",
+           fetch_what (f), f->start, f->end, f->attempts, seconds);
   _vi_http_body_abandon (g_steal_pointer (&f->stream));
   g_clear_object (&f->msg);
   _vi_sleep_async (seconds, dl->op.cancellable, fetch_slept_cb, f);
@@ -900,11 +911,10 @@ fetch_schedule_retry (Fetch  *f,
 /* A failure below HTTP, or a body cut short: retried as the API's
  * transport errors are.  Takes error. */
 static void
-fetch_transport_error (Fetch  *f,
-                       GError *error)
+fetch_transport_error (Fetch *f, GError *error)
 {
   Download *dl = g_task_get_task_data (f->task);
-  double delay;
+  double    delay;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
     fetch_failed (f, error);
@@ -921,9 +931,11 @@ fetch_transport_error (Fetch  *f,
     return;
   }
   {
-    GError *out = g_error_new (VI_ERROR,
+    GError *out = g_error_new (
+        VI_ERROR,
         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
-        ? VI_ERROR_TIMEOUT : VI_ERROR_NETWORK,
+            ? VI_ERROR_TIMEOUT
+            : VI_ERROR_NETWORK,
         "%s: network error after %u attempt%s (%s); call again to resume",
         fetch_what (f), f->attempts, f->attempts == 1 ? "" : "s",
         error->message);
@@ -935,13 +947,12 @@ fetch_transport_error (Fetch  *f,
 
 /* An HTTP status that is not the one expected. */
 static void
-fetch_bad_status (Fetch *f,
-                  guint  status)
+fetch_bad_status (Fetch *f, guint status)
 {
-  Download *dl = g_task_get_task_data (f->task);
+  Download           *dl = g_task_get_task_data (f->task);
   SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
-  GError *error = NULL;
-  double delay;
+  GError             *error = NULL;
+  double              delay;
 
   if (_vi_retry_next (&dl->policy, &f->retries, status, headers, &delay)) {
     fetch_schedule_retry (f, delay);
@@ -949,45 +960,45 @@ fetch_bad_status (Fetch *f,
   }
   if (status == 416) {
     g_set_error (&error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-        "%s: the server refused the range %" G_GUINT64_FORMAT "-%"
-        G_GUINT64_FORMAT " (416): the archive changed size; delete %s to "
-        "start again", fetch_what (f), f->start, f->end, dl->sidecar_path);
+                 "%s: the server refused the range %" G_GUINT64_FORMAT
+                 "-%" G_GUINT64_FORMAT
+                 " (416): the archive changed size; delete %s to "
+                 "start again",
+                 fetch_what (f), f->start, f->end, dl->sidecar_path);
     fetch_failed (f, error);
     return;
   }
-  _vi_http_set_status_error (&error, fetch_what (f),
-      VI_HTTP_TARGET_SIGNED_URL, status, NULL,
+  _vi_http_set_status_error (
+      &error, fetch_what (f), VI_HTTP_TARGET_SIGNED_URL, status, NULL,
       soup_message_headers_get_one (headers, "x-cloud-trace-context"));
   if (status == 429 || status >= 500)
     g_prefix_error (&error, "after %u attempt%s: ", f->attempts,
-        f->attempts == 1 ? "" : "s");
+                    f->attempts == 1 ? "" : "s");
   fetch_failed (f, error);
 }
 
 /* "bytes a-b/total" must be what was asked for. */
 static gboolean
-check_content_range (Fetch   *f,
-                     guint64  from,
-                     GError **error)
+check_content_range (Fetch *f, guint64 from, GError **error)
 {
-  Download *dl = g_task_get_task_data (f->task);
+  Download           *dl = g_task_get_task_data (f->task);
   SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
-  goffset start = 0, end = 0, total = 0;
+  goffset             start = 0, end = 0, total = 0;
 
-  if (!soup_message_headers_get_content_range (headers, &start, &end,
-          &total)) {
+  if (!soup_message_headers_get_content_range (headers, &start, &end, &total)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-        "%s: invalid response: 206 without a valid Content-Range",
-        fetch_what (f));
+                 "%s: invalid response: 206 without a valid Content-Range",
+                 fetch_what (f));
     return FALSE;
   }
   if ((guint64) start != from || (guint64) end != f->end ||
       (total >= 0 && (guint64) total != dl->size)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-        "%s: invalid response: asked for bytes %" G_GUINT64_FORMAT "-%"
-        G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ", got %" G_GOFFSET_FORMAT
-        "-%" G_GOFFSET_FORMAT "/%" G_GOFFSET_FORMAT, fetch_what (f), from,
-        f->end, dl->size, start, end, total);
+                 "%s: invalid response: asked for bytes %" G_GUINT64_FORMAT
+                 "-%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                 ", got %" G_GOFFSET_FORMAT "-%" G_GOFFSET_FORMAT
+                 "/%" G_GOFFSET_FORMAT,
+                 fetch_what (f), from, f->end, dl->size, start, end, total);
     return FALSE;
   }
   return TRUE;
@@ -1003,15 +1014,13 @@ report_progress (Download *dl)
 static void fetch_read (Fetch *f);
 
 static void
-fetch_read_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+fetch_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Fetch *f = user_data;
+  Fetch    *f = user_data;
   Download *dl = g_task_get_task_data (f->task);
-  GError *error = NULL;
-  guint64 length = f->end - f->start + 1;
-  gssize n;
+  GError   *error = NULL;
+  guint64   length = f->end - f->start + 1;
+  gssize    n;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   if (n < 0) {
@@ -1021,18 +1030,20 @@ fetch_read_cb (GObject      *source,
   if (f->skip > 0) {
     f->skip -= (guint64) n;
     if (n == 0)
-      fetch_transport_error (f, g_error_new (G_IO_ERROR,
-              G_IO_ERROR_PARTIAL_INPUT, "the body ended early"));
+      fetch_transport_error (f,
+                             g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                          "the body ended early"));
     else
       fetch_read (f);
     return;
   }
   if (n == 0) {
     if (f->received < length) {
-      fetch_transport_error (f, g_error_new (G_IO_ERROR,
-              G_IO_ERROR_PARTIAL_INPUT, "the body ended after %"
-              G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes",
-              f->received, length));
+      fetch_transport_error (f,
+                             g_error_new (G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+                                          "the body ended after %" G_GUINT64_FORMAT
+                                          " of %" G_GUINT64_FORMAT " bytes",
+                                          f->received, length));
       return;
     }
     /* At the end of the body: closing keeps the connection. */
@@ -1041,23 +1052,27 @@ fetch_read_cb (GObject      *source,
     return;
   }
   if (f->received + (guint64) n > length) {
-    fetch_failed (f, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-            "%s: invalid response: more than the %" G_GUINT64_FORMAT
-            " bytes asked for", fetch_what (f), length));
+    fetch_failed (f,
+                  g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                               "%s: invalid response: more than the %" G_GUINT64_FORMAT
+                               " bytes asked for",
+                               fetch_what (f), length));
     return;
   }
   for (gssize off = 0; off < n;) {
     ssize_t w = pwrite (dl->fd, f->buf + off, (size_t) (n - off),
-        (off_t) (f->start + f->received + (guint64) off));
+                        (off_t) (f->start + f->received + (guint64) off));
 
     if (w < 0 && errno == EINTR)
       continue;
     if (w < 0) {
       int saved_errno = errno;
 
-      fetch_failed (f, g_error_new (G_IO_ERROR,
-              g_io_error_from_errno (saved_errno), "cannot write %s: %s",
-              dl->part_path, g_strerror (saved_errno)));
+      fetch_failed (f,
+                    g_error_new (G_IO_ERROR,
+                                 g_io_error_from_errno (saved_errno),
+                                 "cannot write %s: %s", dl->part_path,
+                                 g_strerror (saved_errno)));
       return;
     }
     off += w;
@@ -1078,32 +1093,31 @@ static void
 fetch_read (Fetch *f)
 {
   Download *dl = g_task_get_task_data (f->task);
-  guint64 left = f->end - f->start + 1 - f->received;
-  guint64 want;
+  guint64   left = f->end - f->start + 1 - f->received;
+  guint64   want;
 
   if (f->skip > 0)
     want = f->skip;
   else if (f->whole)
     want = left;
   else
-    want = left + 1;   /* one more, to see the end (or an excess) */
+    want = left + 1; /* one more, to see the end (or an excess) */
   g_input_stream_read_async (f->stream, f->buf,
-      (gsize) MIN ((guint64) READ_SIZE, want), G_PRIORITY_DEFAULT,
-      dl->op.cancellable, fetch_read_cb, f);
+                             (gsize) MIN ((guint64) READ_SIZE, want),
+                             G_PRIORITY_DEFAULT, dl->op.cancellable,
+                             fetch_read_cb, f);
 }
 
 static void
-fetch_sent_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+fetch_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Fetch *f = user_data;
+  Fetch    *f = user_data;
   Download *dl = g_task_get_task_data (f->task);
-  GError *error = NULL;
-  guint status;
+  GError   *error = NULL;
+  guint     status;
 
   f->stream = _vi_http_session_send_finish (SOUP_SESSION (source), result,
-      dl->op.cancellable, &error);
+                                            dl->op.cancellable, &error);
   if (f->stream == NULL) {
     fetch_transport_error (f, error);
     return;
@@ -1126,15 +1140,18 @@ fetch_sent_cb (GObject      *source,
   if (dl->ranges && status == 200) {
     /* The server ignored the range and sends the whole archive (allowed
      * by RFC 9110): skip to the range, and stop after it. */
-    goffset length = soup_message_headers_get_content_length
-        (soup_message_get_response_headers (f->msg));
+    goffset length = soup_message_headers_get_content_length (
+        soup_message_get_response_headers (f->msg));
 
     if (length > 0 && (guint64) length != dl->size) {
       /* Not the archive: a proxy's page, or a body cut short. */
-      fetch_transport_error (f, g_error_new (G_IO_ERROR,
-              G_IO_ERROR_PARTIAL_INPUT, "a 200 answer of %" G_GOFFSET_FORMAT
-              " bytes to a ranged request, for an archive of %"
-              G_GUINT64_FORMAT, length, dl->size));
+      fetch_transport_error (
+          f,
+          g_error_new (
+              G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT,
+              "a 200 answer of %" G_GOFFSET_FORMAT
+              " bytes to a ranged request, for an archive of %" G_GUINT64_FORMAT,
+              length, dl->size));
       return;
     }
     f->whole = TRUE;
@@ -1167,15 +1184,17 @@ fetch_start (Fetch *f)
   f->attempts++;
   f->msg = soup_message_new (f->chunk < 0 ? "HEAD" : "GET", dl->url);
   if (f->msg == NULL) {
-    fetch_failed (f, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-            "download export: invalid response: the download URL is not "
-            "a valid URL"));
+    fetch_failed (f,
+                  g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                               "download export: invalid response: the download URL is not "
+                               "a valid URL"));
     return;
   }
   if (f->chunk >= 0) {
     if (dl->ranges) {
-      soup_message_headers_set_range (soup_message_get_request_headers
-          (f->msg), (goffset) (f->start + f->received), (goffset) f->end);
+      soup_message_headers_set_range (soup_message_get_request_headers (f->msg),
+                                      (goffset) (f->start + f->received),
+                                      (goffset) f->end);
     } else if (f->received > 0) {
       /* Without ranges a retry starts over. */
       dl->bytes_done -= f->received;
@@ -1183,17 +1202,14 @@ fetch_start (Fetch *f)
     }
   }
   _vi_http_session_send_async (dl->session, f->msg, G_PRIORITY_DEFAULT,
-      dl->op.cancellable, fetch_sent_cb, f);
+                               dl->op.cancellable, fetch_sent_cb, f);
 }
 
 static Fetch *
-fetch_new (GTask   *task,
-           int      chunk,
-           guint64  start,
-           guint64  end)
+fetch_new (GTask *task, int chunk, guint64 start, guint64 end)
 {
   Download *dl = g_task_get_task_data (task);
-  Fetch *f = g_new0 (Fetch, 1);
+  Fetch    *f = g_new0 (Fetch, 1);
 
   f->task = g_object_ref (task);
   f->chunk = chunk;
@@ -1205,8 +1221,7 @@ fetch_new (GTask   *task,
 
 /* The sidecar: which ranges of the .part file are complete. */
 static gboolean
-save_sidecar (Download  *dl,
-              GError   **error)
+save_sidecar (Download *dl, GError **error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
@@ -1252,17 +1267,17 @@ load_sidecar (Download *dl)
   ViJsonPath root_path = VI_JSON_PATH_ROOT;
   g_autoptr (JsonNode) root = NULL;
   JsonObject *object;
-  JsonArray *done = NULL;
+  JsonArray  *done = NULL;
   const char *export_id = NULL, *etag = NULL;
-  GStatBuf st;
-  gint64 version = 0, size = -1, chunk_size = 0;
+  GStatBuf    st;
+  gint64      version = 0, size = -1, chunk_size = 0;
 
   /* Written by an earlier call, but in a folder anyone may have written
    * to: read with the usual limits, and any surprise means start over. */
   if (g_lstat (dl->sidecar_path, &st) != 0 || !S_ISREG (st.st_mode))
     return FALSE;
   root = vi_json_parse_file (dl->sidecar_path, VI_JSON_MAX_FILE_SIZE,
-      VI_ERROR_INVALID_DATA, "download sidecar", NULL);
+                             VI_ERROR_INVALID_DATA, "download sidecar", NULL);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     return FALSE;
   object = json_node_get_object (root);
@@ -1270,9 +1285,9 @@ load_sidecar (Download *dl)
       version != SIDECAR_VERSION ||
       !vi_json_get_int (object, &root_path, "size", TRUE, &size, NULL) ||
       !vi_json_get_int (object, &root_path, "chunkSize", TRUE, &chunk_size,
-          NULL) ||
+                        NULL) ||
       !vi_json_get_string (object, &root_path, "datasetExportId", TRUE,
-          &export_id, NULL) ||
+                           &export_id, NULL) ||
       !vi_json_get_string (object, &root_path, "etag", FALSE, &etag, NULL) ||
       !vi_json_get_array (object, &root_path, "done", TRUE, &done, NULL))
     return FALSE;
@@ -1293,14 +1308,13 @@ load_sidecar (Download *dl)
   dl->chunks = g_new0 (guint8, dl->n_chunks);
   for (guint i = 0; i < json_array_get_length (done); i++) {
     JsonNode *node = json_array_get_element (done, i);
-    gint64 index;
+    gint64    index;
 
     if (!JSON_NODE_HOLDS_VALUE (node) ||
         json_node_get_value_type (node) != G_TYPE_INT64)
       continue;
     index = json_node_get_int (node);
-    if (index >= 0 && index < dl->n_chunks &&
-        dl->chunks[index] != CHUNK_DONE) {
+    if (index >= 0 && index < dl->n_chunks && dl->chunks[index] != CHUNK_DONE) {
       guint64 start = (guint64) index * dl->chunk_size;
 
       dl->chunks[index] = CHUNK_DONE;
@@ -1314,10 +1328,9 @@ static void download_pump (GTask *task);
 
 /* A fetch is over, with error (taken) or not. */
 static void
-fetch_finished (Fetch  *f,
-                GError *error)
+fetch_finished (Fetch *f, GError *error)
 {
-  GTask *task = g_object_ref (f->task);
+  GTask    *task = g_object_ref (f->task);
   Download *dl = g_task_get_task_data (task);
 
   if (error != NULL) {
@@ -1338,8 +1351,7 @@ fetch_finished (Fetch  *f,
 }
 
 static void
-fetch_failed (Fetch  *f,
-              GError *error)
+fetch_failed (Fetch *f, GError *error)
 {
   fetch_finished (f, error);
 }
@@ -1348,7 +1360,7 @@ static void
 range_done (Fetch *f)
 {
   Download *dl = g_task_get_task_data (f->task);
-  GError *error = NULL;
+  GError   *error = NULL;
 
   dl->chunks[f->chunk] = CHUNK_DONE;
   dl->n_fetched++;
@@ -1362,19 +1374,20 @@ range_done (Fetch *f)
 static void
 head_done (Fetch *f)
 {
-  Download *dl = g_task_get_task_data (f->task);
+  Download           *dl = g_task_get_task_data (f->task);
   SoupMessageHeaders *headers = soup_message_get_response_headers (f->msg);
-  const char *accept = soup_message_headers_get_list (headers,
-      "Accept-Ranges");
-  goffset length = soup_message_headers_get_content_length (headers);
-  gboolean resumed = FALSE;
-  GError *error = NULL;
+  const char *accept = soup_message_headers_get_list (headers, "Accept-Ranges");
+  goffset     length = soup_message_headers_get_content_length (headers);
+  gboolean    resumed = FALSE;
+  GError     *error = NULL;
 
   if (soup_message_headers_get_encoding (headers) !=
-      SOUP_ENCODING_CONTENT_LENGTH || length <= 0) {
-    fetch_failed (f, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-            "download export: invalid response: HEAD of the download URL "
-            "gave no archive size (Content-Length)"));
+          SOUP_ENCODING_CONTENT_LENGTH ||
+      length <= 0) {
+    fetch_failed (f,
+                  g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                               "download export: invalid response: HEAD of the download URL "
+                               "gave no archive size (Content-Length)"));
     return;
   }
   dl->size = (guint64) length;
@@ -1386,19 +1399,20 @@ head_done (Fetch *f)
   if (!resumed) {
     dl->bytes_done = 0;
     dl->chunk_size = dl->ranges ? download_chunk_size : dl->size;
-    dl->n_chunks = (guint) ((dl->size + dl->chunk_size - 1) /
-        dl->chunk_size);
+    dl->n_chunks = (guint) ((dl->size + dl->chunk_size - 1) / dl->chunk_size);
     dl->chunks = g_new0 (guint8, dl->n_chunks);
   }
-  dl->fd = g_open (dl->part_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
-      (resumed ? 0 : O_TRUNC), 0644);
-  if (dl->fd < 0 ||
-      (!resumed && ftruncate (dl->fd, (off_t) dl->size) != 0)) {
+  dl->fd = g_open (dl->part_path,
+                   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+                       (resumed ? 0 : O_TRUNC),
+                   0644);
+  if (dl->fd < 0 || (!resumed && ftruncate (dl->fd, (off_t) dl->size) != 0)) {
     int saved_errno = errno;
 
-    fetch_failed (f, g_error_new (G_IO_ERROR,
-            g_io_error_from_errno (saved_errno), "cannot write %s: %s",
-            dl->part_path, g_strerror (saved_errno)));
+    fetch_failed (f,
+                  g_error_new (G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                               "cannot write %s: %s", dl->part_path,
+                               g_strerror (saved_errno)));
     return;
   }
   if (!resumed) {
@@ -1412,8 +1426,8 @@ head_done (Fetch *f)
     }
   }
   g_debug ("download export %s: %" G_GUINT64_FORMAT " bytes, %u range%s, %s",
-      dl->export_id, dl->size, dl->n_chunks, dl->n_chunks == 1 ? "" : "s",
-      resumed ? "resumed" : "from the start");
+           dl->export_id, dl->size, dl->n_chunks, dl->n_chunks == 1 ? "" : "s",
+           resumed ? "resumed" : "from the start");
   report_progress (dl);
   fetch_finished (f, NULL);
 }
@@ -1421,8 +1435,7 @@ head_done (Fetch *f)
 /* ---- after the last range ---- */
 
 static gboolean
-write_metadata (Download  *dl,
-                GError   **error)
+write_metadata (Download *dl, GError **error)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   g_autoptr (JsonGenerator) generator = json_generator_new ();
@@ -1466,18 +1479,18 @@ extract_in_thread (GTask        *task,
                    gpointer      task_data,
                    GCancellable *cancellable)
 {
-  Download *dl = task_data;
-  GError *error = NULL;
-  guint n_files = 0;
+  Download        *dl = task_data;
+  GError          *error = NULL;
+  guint            n_files = 0;
   g_autofree char *zip_name = g_path_get_basename (dl->zip_path);
   g_autofree char *part_name = g_path_get_basename (dl->part_path);
   g_autofree char *sidecar_name = g_path_get_basename (dl->sidecar_path);
-  const char *reserved[] = { zip_name, part_name, sidecar_name, NULL };
-  ViZipLimits limits = { dl->max_extract_size, dl->max_extract_entries,
-    reserved };
+  const char      *reserved[] = { zip_name, part_name, sidecar_name, NULL };
+  ViZipLimits      limits = { dl->max_extract_size, dl->max_extract_entries,
+                              reserved };
 
-  if (!_vi_zip_extract (dl->zip_path, dl->dir, &limits, &n_files,
-          cancellable, &error)) {
+  if (!_vi_zip_extract (dl->zip_path, dl->dir, &limits, &n_files, cancellable,
+                        &error)) {
     if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE)) {
       /* A bad archive is not kept: the next call downloads it again. */
       g_unlink (dl->zip_path);
@@ -1493,7 +1506,7 @@ extract_in_thread (GTask        *task,
   g_unlink (dl->sidecar_path);
   g_unlink (dl->zip_path);
   g_debug ("download export %s: %u file%s extracted into %s", dl->export_id,
-      n_files, n_files == 1 ? "" : "s", dl->dir);
+           n_files, n_files == 1 ? "" : "s", dl->dir);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -1501,24 +1514,26 @@ static void
 download_complete (GTask *task)
 {
   Download *dl = g_task_get_task_data (task);
-  GError *error = NULL;
-  int fd = dl->fd;
+  GError   *error = NULL;
+  int       fd = dl->fd;
 
   dl->fd = -1;
   if (close (fd) != 0) {
     int saved_errno = errno;
 
     g_task_return_new_error (task, G_IO_ERROR,
-        g_io_error_from_errno (saved_errno), "cannot write %s: %s",
-        dl->part_path, g_strerror (saved_errno));
+                             g_io_error_from_errno (saved_errno),
+                             "cannot write %s: %s", dl->part_path,
+                             g_strerror (saved_errno));
     return;
   }
   if (g_rename (dl->part_path, dl->zip_path) != 0) {
     int saved_errno = errno;
 
     g_task_return_new_error (task, G_IO_ERROR,
-        g_io_error_from_errno (saved_errno), "cannot rename %s: %s",
-        dl->part_path, g_strerror (saved_errno));
+                             g_io_error_from_errno (saved_errno),
+                             "cannot rename %s: %s", dl->part_path,
+                             g_strerror (saved_errno));
     return;
   }
   if (!_vi_zip_verify (dl->zip_path, &error)) {
@@ -1543,10 +1558,10 @@ download_pump (GTask *task)
     return;
   }
   if (dl->chunks == NULL)
-    return;   /* the HEAD is not done */
+    return; /* the HEAD is not done */
 
   while (dl->in_flight < dl->n_connections && dl->next < dl->n_chunks) {
-    guint i = dl->next++;
+    guint   i = dl->next++;
     guint64 start, end;
 
     if (dl->chunks[i] != CHUNK_TODO)
@@ -1563,9 +1578,9 @@ download_pump (GTask *task)
 /* DIR/<dataset>: created if needed (DIR too, as the caller chose it), but
  * never a symbolic link someone planted to send the files elsewhere. */
 static gboolean
-prepare_dataset_dir (const char  *destination_dir,
-                     const char  *dir,
-                     GError     **error)
+prepare_dataset_dir (const char *destination_dir,
+                     const char *dir,
+                     GError    **error)
 {
   GStatBuf st;
 
@@ -1574,14 +1589,15 @@ prepare_dataset_dir (const char  *destination_dir,
     int saved_errno = errno;
 
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-        "cannot create %s: %s", dir, g_strerror (saved_errno));
+                 "cannot create %s: %s", dir, g_strerror (saved_errno));
     return FALSE;
   }
   if (g_lstat (dir, &st) != 0 || !S_ISDIR (st.st_mode)) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "refusing to download into %s: it is a symbolic link or not a "
-        "folder, and files are never written through one; remove it or "
-        "choose another folder", dir);
+                 "refusing to download into %s: it is a symbolic link or not a "
+                 "folder, and files are never written through one; remove it or "
+                 "choose another folder",
+                 dir);
     return FALSE;
   }
   return TRUE;
@@ -1603,22 +1619,22 @@ prepare_dataset_dir (const char  *destination_dir,
  * Downloads and extracts an export.  See vi_client_download_export().
  */
 void
-vi_client_download_export_async (ViClient               *self,
-                                 ViExportedAnnotations  *export_,
-                                 const char             *destination_dir,
-                                 guint                   n_connections,
-                                 ViDownloadProgressFunc  progress,
-                                 gpointer                progress_data,
-                                 GCancellable           *cancellable,
-                                 GAsyncReadyCallback     callback,
-                                 gpointer                user_data)
+vi_client_download_export_async (ViClient              *self,
+                                 ViExportedAnnotations *export_,
+                                 const char            *destination_dir,
+                                 guint                  n_connections,
+                                 ViDownloadProgressFunc progress,
+                                 gpointer               progress_data,
+                                 GCancellable          *cancellable,
+                                 GAsyncReadyCallback    callback,
+                                 gpointer               user_data)
 {
   const ViExportedAnnotationsDownloadUrl *url;
-  const char *dataset_id, *export_id, *format;
-  g_autofree char *base = NULL;
-  GError *error = NULL;
-  Download *dl;
-  GTask *task;
+  const char                             *dataset_id, *export_id, *format;
+  g_autofree char                        *base = NULL;
+  GError                                 *error = NULL;
+  Download                               *dl;
+  GTask                                  *task;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (export_ != NULL);
@@ -1632,15 +1648,18 @@ vi_client_download_export_async (ViClient               *self,
   if (!vi_validate_id ("dataset id", dataset_id, &error) ||
       !vi_validate_id ("export id", export_id, &error)) {
     g_prefix_error (&error, "download export: ");
-    _vi_client_return_early_error (self, vi_client_download_export_async,
-        error, callback, user_data);
+    _vi_client_return_early_error (self, vi_client_download_export_async, error,
+                                   callback, user_data);
     return;
   }
   if (url == NULL || url->url == NULL || *url->url == '\0') {
-    _vi_client_return_early_error (self, vi_client_download_export_async,
+    _vi_client_return_early_error (
+        self, vi_client_download_export_async,
         g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-            "export %s has no download URL yet: wait for it with "
-            "vi_client_wait_export()", export_id), callback, user_data);
+                     "export %s has no download URL yet: wait for it with "
+                     "vi_client_wait_export()",
+                     export_id),
+        callback, user_data);
     return;
   }
 
@@ -1654,18 +1673,18 @@ vi_client_download_export_async (ViClient               *self,
   dl->organization_id = g_strdup (vi_client_get_organization_id (self));
   dl->dataset_id = g_strdup (dataset_id);
   dl->export_id = g_strdup (export_id);
-  format = vi_export_format_to_string
-      (vi_exported_annotations_get_spec (export_)->format);
+  format = vi_export_format_to_string (
+      vi_exported_annotations_get_spec (export_)->format);
   dl->format = g_strdup (format != NULL ? format : "unknown");
   dl->dir = g_build_filename (destination_dir, dataset_id, NULL);
   base = g_build_filename (dl->dir, export_id, NULL);
   dl->zip_path = g_strconcat (base, ".zip", NULL);
   dl->part_path = g_strconcat (base, ".zip.part", NULL);
   dl->sidecar_path = g_strconcat (base, ".zip.part.json", NULL);
-  dl->n_connections = n_connections != 0
-      ? MIN (n_connections, MAX_CONNECTIONS) : DEFAULT_CONNECTIONS;
+  dl->n_connections = n_connections != 0 ? MIN (n_connections, MAX_CONNECTIONS)
+                                         : DEFAULT_CONNECTIONS;
   _vi_client_get_extract_limits (self, &dl->max_extract_size,
-      &dl->max_extract_entries);
+                                 &dl->max_extract_entries);
   dl->progress = progress;
   dl->progress_data = progress_data;
   g_task_set_task_data (task, dl, (GDestroyNotify) download_free);
@@ -1690,27 +1709,29 @@ vi_client_download_export_async (ViClient               *self,
  * Returns: %TRUE when the archive is extracted
  */
 gboolean
-vi_client_download_export_finish (ViClient      *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
+vi_client_download_export_finish (ViClient     *self,
+                                  GAsyncResult *result,
+                                  GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-      vi_client_download_export_async, FALSE);
+                            vi_client_download_export_async,
+                        FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void
-start_download (gpointer             data,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
+start_download (gpointer            data,
+                GCancellable       *cancellable,
+                GAsyncReadyCallback callback,
+                gpointer            user_data)
 {
   SyncArgs *a = data;
 
-  vi_client_download_export_async (a->client, a->export_,
-      a->destination_dir, a->n_connections, a->progress, a->progress_data,
-      cancellable, callback, user_data);
+  vi_client_download_export_async (a->client, a->export_, a->destination_dir,
+                                   a->n_connections, a->progress,
+                                   a->progress_data, cancellable, callback,
+                                   user_data);
 }
 
 /**
@@ -1757,18 +1778,21 @@ start_download (gpointer             data,
  * Returns: %TRUE when the archive is extracted
  */
 gboolean
-vi_client_download_export (ViClient                *self,
-                           ViExportedAnnotations   *export_,
-                           const char              *destination_dir,
-                           guint                    n_connections,
-                           ViDownloadProgressFunc   progress,
-                           gpointer                 progress_data,
-                           GCancellable            *cancellable,
-                           GError                 **error)
+vi_client_download_export (ViClient              *self,
+                           ViExportedAnnotations *export_,
+                           const char            *destination_dir,
+                           guint                  n_connections,
+                           ViDownloadProgressFunc progress,
+                           gpointer               progress_data,
+                           GCancellable          *cancellable,
+                           GError               **error)
 {
-  SyncArgs a = { .client = self, .export_ = export_,
-    .destination_dir = destination_dir, .n_connections = n_connections,
-    .progress = progress, .progress_data = progress_data };
+  SyncArgs a = { .client = self,
+                 .export_ = export_,
+                 .destination_dir = destination_dir,
+                 .n_connections = n_connections,
+                 .progress = progress,
+                 .progress_data = progress_data };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), FALSE);

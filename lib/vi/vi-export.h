@@ -27,103 +27,103 @@ typedef void (*ViDownloadProgressFunc) (guint64  bytes_done,
                                         gpointer user_data);
 
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_create_export        (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       ViExportFormat         format,
-                                                       gboolean               normalized,
-                                                       GCancellable          *cancellable,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_create_export (ViClient      *self,
+                                                const char    *dataset_id,
+                                                ViExportFormat format,
+                                                gboolean       normalized,
+                                                GCancellable  *cancellable,
+                                                GError       **error);
 VI_AVAILABLE_IN_ALL
-void                   vi_client_create_export_async  (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       ViExportFormat         format,
-                                                       gboolean               normalized,
-                                                       GCancellable          *cancellable,
-                                                       GAsyncReadyCallback    callback,
-                                                       gpointer               user_data);
+void vi_client_create_export_async (ViClient           *self,
+                                    const char         *dataset_id,
+                                    ViExportFormat      format,
+                                    gboolean            normalized,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_create_export_finish (ViClient              *self,
-                                                       GAsyncResult          *result,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_create_export_finish (ViClient     *self,
+                                                       GAsyncResult *result,
+                                                       GError      **error);
 
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_get_export           (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       const char            *export_id,
-                                                       GCancellable          *cancellable,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_get_export (ViClient     *self,
+                                             const char   *dataset_id,
+                                             const char   *export_id,
+                                             GCancellable *cancellable,
+                                             GError      **error);
 VI_AVAILABLE_IN_ALL
-void                   vi_client_get_export_async     (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       const char            *export_id,
-                                                       GCancellable          *cancellable,
-                                                       GAsyncReadyCallback    callback,
-                                                       gpointer               user_data);
+void vi_client_get_export_async (ViClient           *self,
+                                 const char         *dataset_id,
+                                 const char         *export_id,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_get_export_finish    (ViClient              *self,
-                                                       GAsyncResult          *result,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_get_export_finish (ViClient     *self,
+                                                    GAsyncResult *result,
+                                                    GError      **error);
 
 VI_AVAILABLE_IN_ALL
-GPtrArray             *vi_client_list_exports         (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       GCancellable          *cancellable,
-                                                       GError               **error);
+GPtrArray *vi_client_list_exports (ViClient     *self,
+                                   const char   *dataset_id,
+                                   GCancellable *cancellable,
+                                   GError      **error);
 VI_AVAILABLE_IN_ALL
-void                   vi_client_list_exports_async   (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       GCancellable          *cancellable,
-                                                       GAsyncReadyCallback    callback,
-                                                       gpointer               user_data);
+void vi_client_list_exports_async (ViClient           *self,
+                                   const char         *dataset_id,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-GPtrArray             *vi_client_list_exports_finish  (ViClient              *self,
-                                                       GAsyncResult          *result,
-                                                       GError               **error);
+GPtrArray *vi_client_list_exports_finish (ViClient     *self,
+                                          GAsyncResult *result,
+                                          GError      **error);
 
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_wait_export          (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       const char            *export_id,
-                                                       guint                  poll_interval_ms,
-                                                       guint                  timeout_ms,
-                                                       GCancellable          *cancellable,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_wait_export (ViClient     *self,
+                                              const char   *dataset_id,
+                                              const char   *export_id,
+                                              guint         poll_interval_ms,
+                                              guint         timeout_ms,
+                                              GCancellable *cancellable,
+                                              GError      **error);
 VI_AVAILABLE_IN_ALL
-void                   vi_client_wait_export_async    (ViClient              *self,
-                                                       const char            *dataset_id,
-                                                       const char            *export_id,
-                                                       guint                  poll_interval_ms,
-                                                       guint                  timeout_ms,
-                                                       GCancellable          *cancellable,
-                                                       GAsyncReadyCallback    callback,
-                                                       gpointer               user_data);
+void vi_client_wait_export_async (ViClient           *self,
+                                  const char         *dataset_id,
+                                  const char         *export_id,
+                                  guint               poll_interval_ms,
+                                  guint               timeout_ms,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations *vi_client_wait_export_finish   (ViClient              *self,
-                                                       GAsyncResult          *result,
-                                                       GError               **error);
+ViExportedAnnotations *vi_client_wait_export_finish (ViClient     *self,
+                                                     GAsyncResult *result,
+                                                     GError      **error);
 
 VI_AVAILABLE_IN_ALL
-gboolean               vi_client_download_export        (ViClient               *self,
-                                                         ViExportedAnnotations  *export_,
-                                                         const char             *destination_dir,
-                                                         guint                   n_connections,
-                                                         ViDownloadProgressFunc  progress,
-                                                         gpointer                progress_data,
-                                                         GCancellable           *cancellable,
-                                                         GError                **error);
+gboolean vi_client_download_export (ViClient              *self,
+                                    ViExportedAnnotations *export_,
+                                    const char            *destination_dir,
+                                    guint                  n_connections,
+                                    ViDownloadProgressFunc progress,
+                                    gpointer               progress_data,
+                                    GCancellable          *cancellable,
+                                    GError               **error);
 VI_AVAILABLE_IN_ALL
-void                   vi_client_download_export_async  (ViClient               *self,
-                                                         ViExportedAnnotations  *export_,
-                                                         const char             *destination_dir,
-                                                         guint                   n_connections,
-                                                         ViDownloadProgressFunc  progress,
-                                                         gpointer                progress_data,
-                                                         GCancellable           *cancellable,
-                                                         GAsyncReadyCallback     callback,
-                                                         gpointer                user_data);
+void vi_client_download_export_async (ViClient              *self,
+                                      ViExportedAnnotations *export_,
+                                      const char            *destination_dir,
+                                      guint                  n_connections,
+                                      ViDownloadProgressFunc progress,
+                                      gpointer               progress_data,
+                                      GCancellable          *cancellable,
+                                      GAsyncReadyCallback    callback,
+                                      gpointer               user_data);
 VI_AVAILABLE_IN_ALL
-gboolean               vi_client_download_export_finish (ViClient               *self,
-                                                         GAsyncResult           *result,
-                                                         GError                **error);
+gboolean vi_client_download_export_finish (ViClient     *self,
+                                           GAsyncResult *result,
+                                           GError      **error);
 
 G_END_DECLS

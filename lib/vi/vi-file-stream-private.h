@@ -12,7 +12,6 @@ G_BEGIN_DECLS
  * of a regular file do not block on the network, so doing them on the
  * calling thread is what a pollable stream allows.  Seekable, so that a
  * restarted request can rewind it. */
-GInputStream *_vi_file_stream_new (const char  *path,
-                                   GError     **error);
+GInputStream *_vi_file_stream_new (const char *path, GError **error);
 
 G_END_DECLS

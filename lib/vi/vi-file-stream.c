@@ -10,29 +10,30 @@
 
 typedef struct {
   GInputStream parent_instance;
-  int fd;
-  goffset position;
+  int          fd;
+  goffset      position;
 } ViFileStream;
 
 typedef struct {
   GInputStreamClass parent_class;
 } ViFileStreamClass;
 
-static void vi_file_stream_pollable_iface_init (GPollableInputStreamInterface *iface);
-static void vi_file_stream_seekable_iface_init (GSeekableIface *iface);
+static void vi_file_stream_pollable_iface_init (
+    GPollableInputStreamInterface *iface);
+static void  vi_file_stream_seekable_iface_init (GSeekableIface *iface);
 static GType vi_file_stream_get_type (void);
 
-G_DEFINE_TYPE_WITH_CODE (ViFileStream, vi_file_stream, G_TYPE_INPUT_STREAM,
+G_DEFINE_TYPE_WITH_CODE (
+    ViFileStream,
+    vi_file_stream,
+    G_TYPE_INPUT_STREAM,
     G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
-        vi_file_stream_pollable_iface_init)
-    G_IMPLEMENT_INTERFACE (G_TYPE_SEEKABLE,
-        vi_file_stream_seekable_iface_init))
+                           vi_file_stream_pollable_iface_init)
+        G_IMPLEMENT_INTERFACE (G_TYPE_SEEKABLE,
+                               vi_file_stream_seekable_iface_init))
 
 static gssize
-file_read (ViFileStream  *self,
-           void          *buffer,
-           gsize          count,
-           GError       **error)
+file_read (ViFileStream *self, void *buffer, gsize count, GError **error)
 {
   gssize n;
 
@@ -42,7 +43,7 @@ file_read (ViFileStream  *self,
   if (n < 0) {
     int saved = errno;
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-        "cannot read the file: %s", g_strerror (saved));
+                 "cannot read the file: %s", g_strerror (saved));
     return -1;
   }
   self->position += n;
@@ -50,11 +51,11 @@ file_read (ViFileStream  *self,
 }
 
 static gssize
-vi_file_stream_read (GInputStream  *stream,
-                     void          *buffer,
-                     gsize          count,
-                     GCancellable  *cancellable,
-                     GError       **error)
+vi_file_stream_read (GInputStream *stream,
+                     void         *buffer,
+                     gsize         count,
+                     GCancellable *cancellable,
+                     GError      **error)
 {
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return -1;
@@ -62,9 +63,9 @@ vi_file_stream_read (GInputStream  *stream,
 }
 
 static gboolean
-vi_file_stream_close (GInputStream  *stream,
-                      GCancellable  *cancellable,
-                      GError       **error)
+vi_file_stream_close (GInputStream *stream,
+                      GCancellable *cancellable,
+                      GError      **error)
 {
   ViFileStream *self = (ViFileStream *) stream;
 
@@ -112,8 +113,7 @@ is_readable (GPollableInputStream *stream)
 }
 
 static GSource *
-create_source (GPollableInputStream *stream,
-               GCancellable         *cancellable)
+create_source (GPollableInputStream *stream, GCancellable *cancellable)
 {
   /* Always ready: a source that dispatches at once. */
   GSource *base = g_timeout_source_new (0);
@@ -124,10 +124,10 @@ create_source (GPollableInputStream *stream,
 }
 
 static gssize
-read_nonblocking (GPollableInputStream  *stream,
-                  void                  *buffer,
-                  gsize                  count,
-                  GError               **error)
+read_nonblocking (GPollableInputStream *stream,
+                  void                 *buffer,
+                  gsize                 count,
+                  GError              **error)
 {
   return file_read ((ViFileStream *) stream, buffer, count, error);
 }
@@ -154,14 +154,14 @@ can_seek (GSeekable *seekable)
 }
 
 static gboolean
-seek (GSeekable     *seekable,
-      goffset        offset,
-      GSeekType      type,
-      GCancellable  *cancellable,
-      GError       **error)
+seek (GSeekable    *seekable,
+      goffset       offset,
+      GSeekType     type,
+      GCancellable *cancellable,
+      GError      **error)
 {
   ViFileStream *self = (ViFileStream *) seekable;
-  goffset target;
+  goffset       target;
 
   switch (type) {
     case G_SEEK_SET:
@@ -170,12 +170,12 @@ seek (GSeekable     *seekable,
     case G_SEEK_CUR:
       target = self->position + offset;
       break;
-    default:{
+    default: {
       goffset end = lseek (self->fd, 0, SEEK_END);
       if (end < 0) {
         int saved = errno;
         g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-            "cannot seek: %s", g_strerror (saved));
+                     "cannot seek: %s", g_strerror (saved));
         return FALSE;
       }
       target = end + offset;
@@ -184,7 +184,7 @@ seek (GSeekable     *seekable,
   }
   if (target < 0) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "cannot seek before the start of the file");
+                         "cannot seek before the start of the file");
     return FALSE;
   }
   self->position = target;
@@ -198,13 +198,13 @@ can_truncate (GSeekable *seekable)
 }
 
 static gboolean
-truncate_fn (GSeekable     *seekable,
-             goffset        offset,
-             GCancellable  *cancellable,
-             GError       **error)
+truncate_fn (GSeekable    *seekable,
+             goffset       offset,
+             GCancellable *cancellable,
+             GError      **error)
 {
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-      "cannot truncate an input stream");
+                       "cannot truncate an input stream");
   return FALSE;
 }
 
@@ -219,17 +219,16 @@ vi_file_stream_seekable_iface_init (GSeekableIface *iface)
 }
 
 GInputStream *
-_vi_file_stream_new (const char  *path,
-                     GError     **error)
+_vi_file_stream_new (const char *path, GError **error)
 {
   ViFileStream *self;
-  int fd;
+  int           fd;
 
   fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
     int saved = errno;
-    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-        "%s", g_strerror (saved));
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s",
+                 g_strerror (saved));
     return NULL;
   }
   self = g_object_new (vi_file_stream_get_type (), NULL);

@@ -21,8 +21,10 @@
  */
 
 G_DEFINE_BOXED_TYPE (ViBBox, vi_bbox, vi_bbox_copy, vi_bbox_free)
-G_DEFINE_BOXED_TYPE (ViPixelBox, vi_pixel_box, vi_pixel_box_copy,
-    vi_pixel_box_free)
+G_DEFINE_BOXED_TYPE (ViPixelBox,
+                     vi_pixel_box,
+                     vi_pixel_box_copy,
+                     vi_pixel_box_free)
 
 /**
  * vi_bbox_copy:
@@ -89,7 +91,7 @@ gboolean
 vi_bbox_is_valid (const ViBBox *bbox)
 {
   double v[4];
-  guint i;
+  guint  i;
 
   g_return_val_if_fail (bbox != NULL, FALSE);
 
@@ -154,8 +156,7 @@ vi_bbox_clamp (ViBBox *bbox)
  *
  * Results beyond the range of int are saturated, NaN gives 0. */
 static int
-to_pixel (double v,
-    int size)
+to_pixel (double v, int size)
 {
   double x, t, next;
 
@@ -192,10 +193,7 @@ to_pixel (double v,
  * pixels → normalized → pixels is the identity.
  */
 void
-vi_bbox_to_pixels (const ViBBox *bbox,
-    int width,
-    int height,
-    ViPixelBox *out)
+vi_bbox_to_pixels (const ViBBox *bbox, int width, int height, ViPixelBox *out)
 {
   g_return_if_fail (bbox != NULL);
   g_return_if_fail (out != NULL);
@@ -218,10 +216,7 @@ vi_bbox_to_pixels (const ViBBox *bbox,
  * `from_pixels`: `x_min / width` and so on.  No clamping is done.
  */
 void
-vi_bbox_from_pixels (const ViPixelBox *box,
-    int width,
-    int height,
-    ViBBox *out)
+vi_bbox_from_pixels (const ViPixelBox *box, int width, int height, ViBBox *out)
 {
   g_return_if_fail (box != NULL);
   g_return_if_fail (out != NULL);
@@ -243,8 +238,7 @@ vi_bbox_from_pixels (const ViPixelBox *box,
  * bottom-right, bottom-left), flattened: `x1, y1, x2, y1, x2, y2, x1, y2`.
  */
 void
-vi_bbox_to_bound (const ViBBox *bbox,
-    double bound[8])
+vi_bbox_to_bound (const ViBBox *bbox, double bound[8])
 {
   g_return_if_fail (bbox != NULL);
   g_return_if_fail (bound != NULL);
@@ -276,12 +270,10 @@ vi_bbox_to_bound (const ViBBox *bbox,
  * not finite
  */
 gboolean
-vi_bbox_from_bound (const double *points,
-    gsize n_points,
-    ViBBox *out)
+vi_bbox_from_bound (const double *points, gsize n_points, ViBBox *out)
 {
   ViBBox box;
-  gsize i;
+  gsize  i;
 
   g_return_val_if_fail (out != NULL, FALSE);
   g_return_val_if_fail (points != NULL || n_points == 0, FALSE);

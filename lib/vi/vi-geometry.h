@@ -47,39 +47,36 @@ typedef struct {
 #define VI_TYPE_PIXEL_BOX (vi_pixel_box_get_type ())
 
 VI_AVAILABLE_IN_ALL
-GType       vi_bbox_get_type          (void) G_GNUC_CONST;
+GType vi_bbox_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViBBox     *vi_bbox_copy              (const ViBBox     *bbox);
+ViBBox *vi_bbox_copy (const ViBBox *bbox);
 VI_AVAILABLE_IN_ALL
-void        vi_bbox_free              (ViBBox           *bbox);
+void vi_bbox_free (ViBBox *bbox);
 VI_AVAILABLE_IN_ALL
-GType       vi_pixel_box_get_type     (void) G_GNUC_CONST;
+GType vi_pixel_box_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViPixelBox *vi_pixel_box_copy         (const ViPixelBox *box);
+ViPixelBox *vi_pixel_box_copy (const ViPixelBox *box);
 VI_AVAILABLE_IN_ALL
-void        vi_pixel_box_free         (ViPixelBox       *box);
+void vi_pixel_box_free (ViPixelBox *box);
 
 VI_AVAILABLE_IN_ALL
-gboolean    vi_bbox_is_valid          (const ViBBox     *bbox);
+gboolean vi_bbox_is_valid (const ViBBox *bbox);
 VI_AVAILABLE_IN_ALL
-void        vi_bbox_clamp             (ViBBox           *bbox);
+void vi_bbox_clamp (ViBBox *bbox);
 VI_AVAILABLE_IN_ALL
-void        vi_bbox_to_pixels         (const ViBBox     *bbox,
-                                       int               width,
-                                       int               height,
-                                       ViPixelBox       *out);
+void vi_bbox_to_pixels (const ViBBox *bbox,
+                        int           width,
+                        int           height,
+                        ViPixelBox   *out);
 VI_AVAILABLE_IN_ALL
-void        vi_bbox_from_pixels       (const ViPixelBox *box,
-                                       int               width,
-                                       int               height,
-                                       ViBBox           *out);
+void vi_bbox_from_pixels (const ViPixelBox *box,
+                          int               width,
+                          int               height,
+                          ViBBox           *out);
 VI_AVAILABLE_IN_ALL
-void        vi_bbox_to_bound          (const ViBBox     *bbox,
-                                       double            bound[8]);
+void vi_bbox_to_bound (const ViBBox *bbox, double bound[8]);
 VI_AVAILABLE_IN_ALL
-gboolean    vi_bbox_from_bound        (const double     *points,
-                                       gsize             n_points,
-                                       ViBBox           *out);
+gboolean vi_bbox_from_bound (const double *points, gsize n_points, ViBBox *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViBBox, vi_bbox_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViPixelBox, vi_pixel_box_free)

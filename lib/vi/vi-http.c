@@ -32,8 +32,8 @@ _vi_http_request_new (SoupSession         *session,
   request->policy = *policy;
   request->what = g_strdup (what);
   request->target = target;
-  request->headers = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, g_free);
+  request->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            g_free);
   if (body != NULL) {
     g_autoptr (JsonGenerator) gen = json_generator_new ();
     gsize len = 0;
@@ -95,9 +95,9 @@ char *
 vi_escape_path_segment (const char *segment)
 {
   static const char hex[] = "0123456789ABCDEF";
-  GString *out;
-  gboolean all_dots;
-  const char *p;
+  GString          *out;
+  gboolean          all_dots;
+  const char       *p;
 
   g_return_val_if_fail (segment != NULL, NULL);
 
@@ -121,7 +121,7 @@ vi_escape_path_segment (const char *segment)
 char *
 _vi_http_escape_query (const char *value)
 {
-  GString *out = g_string_sized_new (strlen (value) + 8);
+  GString      *out = g_string_sized_new (strlen (value) + 8);
   const guchar *p;
 
   for (p = (const guchar *) value; *p; p++) {
@@ -141,11 +141,9 @@ _vi_http_escape_query (const char *value)
 
 /* Retry-After is delta-seconds (integer or decimal) or an HTTP-date. */
 gboolean
-_vi_http_parse_retry_after (const char *value,
-                            GDateTime  *now,
-                            double     *seconds)
+_vi_http_parse_retry_after (const char *value, GDateTime *now, double *seconds)
 {
-  char *end = NULL;
+  char  *end = NULL;
   double v;
   g_autoptr (GDateTime) date = NULL;
 
@@ -179,8 +177,7 @@ _vi_http_parse_retry_after (const char *value,
 /* Full jitter: uniform(0, base * 2^(attempt-1)), capped; attempt counts
  * from 1. */
 double
-_vi_http_backoff_delay (const ViRetryPolicy *policy,
-                        guint                attempt)
+_vi_http_backoff_delay (const ViRetryPolicy *policy, guint attempt)
 {
   double ceiling;
 
@@ -213,8 +210,9 @@ _vi_retry_next (const ViRetryPolicy *policy,
   }
 
   if (status == 429) {
-    const char *retry_after = response_headers ?
-        soup_message_headers_get_one (response_headers, "Retry-After") : NULL;
+    const char *retry_after = response_headers
+        ? soup_message_headers_get_one (response_headers, "Retry-After")
+        : NULL;
     g_autoptr (GDateTime) now = NULL;
 
     if (state->rate_retries >= policy->max_rate_limit_retries)
@@ -275,22 +273,20 @@ local_cancel_idle_cb (gpointer data)
 
 /* Any thread: only schedules the cancellation. */
 static void
-local_cancel_linked_cb (GCancellable *user,
-                        gpointer      data)
+local_cancel_linked_cb (GCancellable *user, gpointer data)
 {
   LocalCancelLink *link = data;
-  GSource *idle = g_idle_source_new ();
+  GSource         *idle = g_idle_source_new ();
 
   g_source_set_priority (idle, G_PRIORITY_DEFAULT);
-  g_source_set_callback (idle, local_cancel_idle_cb,
-      g_object_ref (link->local), g_object_unref);
+  g_source_set_callback (idle, local_cancel_idle_cb, g_object_ref (link->local),
+                         g_object_unref);
   g_source_attach (idle, link->context);
   g_source_unref (idle);
 }
 
 void
-_vi_local_cancel_init (ViLocalCancel *lc,
-                       GCancellable  *user)
+_vi_local_cancel_init (ViLocalCancel *lc, GCancellable *user)
 {
   LocalCancelLink *link;
 
@@ -309,7 +305,8 @@ _vi_local_cancel_init (ViLocalCancel *lc,
   lc->user = g_object_ref (user);
   /* Cancelled meanwhile: the handler runs at once, here. */
   lc->handler = g_cancellable_connect (user,
-      G_CALLBACK (local_cancel_linked_cb), link, local_cancel_link_free);
+                                       G_CALLBACK (local_cancel_linked_cb),
+                                       link, local_cancel_link_free);
 }
 
 void
@@ -366,10 +363,9 @@ sleep_timer_cb (gpointer user_data)
 }
 
 static gboolean
-sleep_cancel_cb (GCancellable *cancellable,
-                 gpointer      user_data)
+sleep_cancel_cb (GCancellable *cancellable, gpointer user_data)
 {
-  GTask *task = user_data;
+  GTask  *task = user_data;
   GError *error = NULL;
 
   sleep_stop (g_task_get_task_data (task));
@@ -381,17 +377,17 @@ sleep_cancel_cb (GCancellable *cancellable,
 /* Waits on the thread-default main context; cancelling ends the wait at
  * once with G_IO_ERROR_CANCELLED. */
 void
-_vi_sleep_async (double               seconds,
-                 GCancellable        *cancellable,
-                 GAsyncReadyCallback  callback,
-                 gpointer             user_data)
+_vi_sleep_async (double              seconds,
+                 GCancellable       *cancellable,
+                 GAsyncReadyCallback callback,
+                 gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback,
-      user_data);
-  SleepData *data = g_new0 (SleepData, 1);
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SleepData    *data = g_new0 (SleepData, 1);
   GMainContext *context = g_task_get_context (task);
-  guint ms = seconds <= 0 ? 0 :
-      (guint) MIN (seconds * 1000.0, (double) (G_MAXUINT / 2));
+  guint         ms = seconds <= 0
+              ? 0
+              : (guint) MIN (seconds * 1000.0, (double) (G_MAXUINT / 2));
 
   g_task_set_source_tag (task, _vi_sleep_async);
   g_task_set_task_data (task, data, (GDestroyNotify) sleep_data_free);
@@ -401,21 +397,20 @@ _vi_sleep_async (double               seconds,
   /* Each source holds a task ref; whichever fires first destroys both. */
   data->timer = g_timeout_source_new (ms);
   g_source_set_callback (data->timer, sleep_timer_cb, g_object_ref (task),
-      g_object_unref);
+                         g_object_unref);
   g_source_attach (data->timer, context);
   if (cancellable != NULL) {
     _vi_local_cancel_init (&data->local, cancellable);
     data->cancel = g_cancellable_source_new (data->local.cancellable);
     g_source_set_callback (data->cancel,
-        (GSourceFunc) (void (*)(void)) sleep_cancel_cb, g_object_ref (task),
-        g_object_unref);
+                           (GSourceFunc) (void (*) (void)) sleep_cancel_cb,
+                           g_object_ref (task), g_object_unref);
     g_source_attach (data->cancel, context);
   }
 }
 
 gboolean
-_vi_sleep_finish (GAsyncResult  *result,
-                  GError       **error)
+_vi_sleep_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -499,10 +494,9 @@ shorten (const char *text)
  * from anyone on the path, so it is parsed with the limits of every JSON
  * the library reads (a small size, the usual depth). */
 static char *
-server_message_from_body (guint   status,
-                          GBytes *body)
+server_message_from_body (guint status, GBytes *body)
 {
-  gsize len = 0;
+  gsize       len = 0;
   const char *data = body ? g_bytes_get_data (body, &len) : NULL;
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *text = NULL;
@@ -511,7 +505,7 @@ server_message_from_body (guint   status,
     return NULL;
 
   root = vi_json_parse_data (data, len, VI_JSON_MAX_ERROR_BODY_SIZE,
-      VI_ERROR_INVALID_RESPONSE, "error body", NULL);
+                             VI_ERROR_INVALID_RESPONSE, "error body", NULL);
   if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
     JsonObject *obj = json_node_get_object (root);
     const char *members[] = { "message", "error" };
@@ -528,29 +522,28 @@ server_message_from_body (guint   status,
   /* Not JSON, or not within the limits: keep a short, valid UTF-8 excerpt
    * of the raw text. */
   text = g_utf8_make_valid (data, MIN (len, 200));
-  return g_strdup_printf ("HTTP %u: %s%s", status, text,
-      len > 200 ? "…" : "");
+  return g_strdup_printf ("HTTP %u: %s%s", status, text, len > 200 ? "…" : "");
 }
 
 void
-_vi_http_set_status_error (GError       **error,
-                           const char    *what,
-                           ViHttpTarget   target,
-                           guint          status,
-                           GBytes        *body,
-                           const char    *trace_header)
+_vi_http_set_status_error (GError     **error,
+                           const char  *what,
+                           ViHttpTarget target,
+                           guint        status,
+                           GBytes      *body,
+                           const char  *trace_header)
 {
   g_autofree char *server_message = server_message_from_body (status, body);
   g_autofree char *trace_id = NULL;
   g_autofree char *detail = NULL;
-  GError *err;
-  ViError code;
-  const char *advice;
+  GError          *err;
+  ViError          code;
+  const char      *advice;
 
   if (trace_header != NULL) {
     const char *slash = strchr (trace_header, '/');
     trace_id = slash ? g_strndup (trace_header, slash - trace_header)
-        : g_strdup (trace_header);
+                     : g_strdup (trace_header);
   }
 
   switch (status) {
@@ -565,13 +558,13 @@ _vi_http_set_status_error (GError       **error,
         /* No key goes to a signed URL: its signature or expiry is
          * wrong. */
         advice = "the signed URL was refused: it has expired or its "
-            "signature is not valid; ask the API for a new one";
+                 "signature is not valid; ask the API for a new one";
       else if (status == 401)
         advice = "authentication failed: check DATATURE_VI_SECRET_KEY "
-            "(or the secret key given to the client)";
+                 "(or the secret key given to the client)";
       else
         advice = "permission denied: check DATATURE_VI_ORGANIZATION_ID and "
-            "that the secret key belongs to that organization";
+                 "that the secret key belongs to that organization";
       break;
     case 404:
       code = VI_ERROR_NOT_FOUND;
@@ -587,7 +580,7 @@ _vi_http_set_status_error (GError       **error,
           break;
         case VI_HTTP_TARGET_SIGNED_URL:
           advice = "the signed URL was not found: it may have expired; ask "
-              "the API for a new one";
+                   "the API for a new one";
           break;
         case VI_HTTP_TARGET_ANNOTATION:
         default:
@@ -617,28 +610,28 @@ _vi_http_set_status_error (GError       **error,
   }
 
   detail = server_message ? g_strdup_printf (" (%s)", server_message)
-      : g_strdup ("");
-  err = g_error_new (VI_ERROR, code, "%s: HTTP %u, %s%s", what, status,
-      advice, detail);
+                          : g_strdup ("");
+  err = g_error_new (VI_ERROR, code, "%s: HTTP %u, %s%s", what, status, advice,
+                     detail);
   vi_error_set_http_details (err, status, server_message, trace_id);
   g_propagate_error (error, err);
 }
 
 static void
-set_transport_error (GError     **error,
-                     const char  *what,
+set_transport_error (GError      **error,
+                     const char   *what,
                      const GError *cause,
-                     guint        attempts)
+                     guint         attempts)
 {
   if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
     g_set_error (error, VI_ERROR, VI_ERROR_TIMEOUT,
-        "%s: timed out after %u attempt%s (%s)", what, attempts,
-        attempts == 1 ? "" : "s", cause->message);
+                 "%s: timed out after %u attempt%s (%s)", what, attempts,
+                 attempts == 1 ? "" : "s", cause->message);
   else
     g_set_error (error, VI_ERROR, VI_ERROR_NETWORK,
-        "%s: network error after %u attempt%s (%s): check the endpoint "
-        "and the connection", what, attempts, attempts == 1 ? "" : "s",
-        cause->message);
+                 "%s: network error after %u attempt%s (%s): check the endpoint "
+                 "and the connection",
+                 what, attempts, attempts == 1 ? "" : "s", cause->message);
 }
 
 /* ------------------------------------------------------------------------
@@ -663,19 +656,17 @@ send_data_free (SendData *data)
 static void start_attempt (GTask *task);
 
 typedef struct {
-  GTask       *task;
-  ViRetryFunc  again;
+  GTask      *task;
+  ViRetryFunc again;
 } RetryLater;
 
 static void
-retry_slept_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+retry_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   RetryLater *later = user_data;
   g_autoptr (GTask) task = later->task;
   ViRetryFunc again = later->again;
-  GError *error = NULL;
+  GError     *error = NULL;
 
   g_free (later);
   if (!_vi_sleep_finish (result, &error)) {
@@ -686,41 +677,36 @@ retry_slept_cb (GObject      *source,
 }
 
 void
-_vi_retry_later (GTask       *task,
-                 double       seconds,
-                 ViRetryFunc  again)
+_vi_retry_later (GTask *task, double seconds, ViRetryFunc again)
 {
   RetryLater *later = g_new (RetryLater, 1);
 
   later->task = g_object_ref (task);
   later->again = again;
   _vi_sleep_async (seconds, g_task_get_cancellable (task), retry_slept_cb,
-      later);
+                   later);
 }
 
 static void
-schedule_retry (GTask  *task,
-                double  seconds)
+schedule_retry (GTask *task, double seconds)
 {
   SendData *data = g_task_get_task_data (task);
 
   g_debug ("%s: attempt %u failed, retrying in %.3f s", data->request->what,
-      data->attempts, seconds);
+           data->attempts, seconds);
   _vi_retry_later (task, seconds, start_attempt);
 }
 
 /* What happens once a response body is in (body != NULL) or the exchange
  * failed below HTTP (error != NULL).  Takes both. */
 static void
-handle_response (GTask  *task,
-                 GBytes *body_in,
-                 GError *error_in)
+handle_response (GTask *task, GBytes *body_in, GError *error_in)
 {
-  SendData *data = g_task_get_task_data (task);
+  SendData      *data = g_task_get_task_data (task);
   ViHttpRequest *request = data->request;
   g_autoptr (GError) error = error_in;
   g_autoptr (GBytes) body = body_in;
-  guint status;
+  guint  status;
   double delay;
 
   if (body == NULL) {
@@ -752,14 +738,16 @@ handle_response (GTask  *task,
   status = soup_message_get_status (data->msg);
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
-    GError *parse_error = NULL;
+    GError   *parse_error = NULL;
     JsonNode *root;
 
     if (request->expect_empty) {
       if (g_bytes_get_size (body) != 0) {
-        g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-            "%s: invalid response: expected an empty body, got %"
-            G_GSIZE_FORMAT " bytes", request->what, g_bytes_get_size (body));
+        g_task_return_new_error (
+            task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+            "%s: invalid response: expected an empty body, got %" G_GSIZE_FORMAT
+            " bytes",
+            request->what, g_bytes_get_size (body));
         return;
       }
       g_task_return_pointer (task, NULL, NULL);
@@ -768,7 +756,7 @@ handle_response (GTask  *task,
 
     if (request->raw_body) {
       g_task_return_pointer (task, g_steal_pointer (&body),
-          (GDestroyNotify) g_bytes_unref);
+                             (GDestroyNotify) g_bytes_unref);
       return;
     }
 
@@ -783,22 +771,23 @@ handle_response (GTask  *task,
   }
 
   if (_vi_retry_next (&request->policy, &data->retries, status,
-          soup_message_get_response_headers (data->msg), &delay)) {
+                      soup_message_get_response_headers (data->msg), &delay)) {
     schedule_retry (task, delay);
     return;
   }
 
   {
-    GError *out = NULL;
+    GError     *out = NULL;
     const char *trace =
-        soup_message_headers_get_one (soup_message_get_response_headers
-        (data->msg), "x-cloud-trace-context");
+        soup_message_headers_get_one (soup_message_get_response_headers (
+                                          data->msg),
+                                      "x-cloud-trace-context");
 
     _vi_http_set_status_error (&out, request->what, request->target, status,
-        body, trace);
+                               body, trace);
     if (status == 429 || status >= 500)
       g_prefix_error (&out, "after %u attempt%s: ", data->attempts,
-          data->attempts == 1 ? "" : "s");
+                      data->attempts == 1 ? "" : "s");
     g_task_return_error (task, out);
   }
 }
@@ -853,64 +842,66 @@ _vi_http_body_abandon (GInputStream *stream)
 #define TLS_FLAGS_SEEN (1u << 31)
 
 static GQuark tls_peer_flags_quark (void);
-G_DEFINE_QUARK (vi-tls-peer-flags, tls_peer_flags)
+G_DEFINE_QUARK (vi - tls - peer - flags, tls_peer_flags)
 
 void
-_vi_http_session_set_ca_database (SoupSession  *session,
-                                  GTlsDatabase *database)
+_vi_http_session_set_ca_database (SoupSession *session, GTlsDatabase *database)
 {
   g_object_set_data_full (G_OBJECT (session), CA_DATABASE_KEY,
-      g_object_ref (database), g_object_unref);
+                          g_object_ref (database), g_object_unref);
 }
 
 static gboolean
-accept_certificate_cb (SoupMessage          *msg,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
+accept_certificate_cb (SoupMessage         *msg,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
 {
   GTlsDatabase *database = user_data;
 
   if (database != NULL) {
     GUri *uri = soup_message_get_uri (msg);
-    int port = g_uri_get_port (uri);
-    g_autoptr (GSocketConnectable) identity = g_network_address_new
-        (g_uri_get_host (uri), port > 0 ? (guint16) port : 443);
+    int   port = g_uri_get_port (uri);
+    g_autoptr (GSocketConnectable)
+        identity = g_network_address_new (g_uri_get_host (uri),
+                                          port > 0 ? (guint16) port : 443);
     GTlsCertificateFlags flags;
 
-    flags = g_tls_database_verify_chain (database, certificate,
-        G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER, identity, NULL,
-        G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
+    flags =
+        g_tls_database_verify_chain (database, certificate,
+                                     G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
+                                     identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
+                                     NULL, NULL);
     if (flags == 0)
       return TRUE;
   }
   g_object_set_qdata (G_OBJECT (msg), tls_peer_flags_quark (),
-      GUINT_TO_POINTER ((guint) errors | TLS_FLAGS_SEEN));
+                      GUINT_TO_POINTER ((guint) errors | TLS_FLAGS_SEEN));
   return FALSE;
 }
 
 static void
-unref_if_set (gpointer  data,
-              GClosure *closure)
+unref_if_set (gpointer data, GClosure *closure)
 {
   if (data != NULL)
     g_object_unref (data);
 }
 
 void
-_vi_http_session_send_async (SoupSession         *session,
-                             SoupMessage         *msg,
-                             int                  priority,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+_vi_http_session_send_async (SoupSession        *session,
+                             SoupMessage        *msg,
+                             int                 priority,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
 {
   GTlsDatabase *database = g_object_get_data (G_OBJECT (session),
-      CA_DATABASE_KEY);
+                                              CA_DATABASE_KEY);
 
   g_signal_connect_data (msg, "accept-certificate",
-      G_CALLBACK (accept_certificate_cb),
-      database != NULL ? g_object_ref (database) : NULL, unref_if_set, 0);
+                         G_CALLBACK (accept_certificate_cb),
+                         database != NULL ? g_object_ref (database) : NULL,
+                         unref_if_set, 0);
   /* libsoup 3.2 re-sends by itself an idempotent request whose reused
    * connection closed before any answer.  When the failure of the first
    * try is reported from an idle (GTask does so when an operation ends in
@@ -925,7 +916,7 @@ _vi_http_session_send_async (SoupSession         *session,
    * libsoup expects.  Only the exchange up to the response headers runs
    * at that priority; bodies are read at the caller's. */
   soup_session_send_async (session, msg, priority - 1, cancellable, callback,
-      user_data);
+                           user_data);
 }
 
 /* GTlsCertificateFlags in words. */
@@ -934,10 +925,11 @@ describe_certificate_flags (GTlsCertificateFlags flags)
 {
   static const struct {
     GTlsCertificateFlags flag;
-    const char *words;
+    const char          *words;
   } problems[] = {
-    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a known "
-          "certificate authority" },
+    { G_TLS_CERTIFICATE_UNKNOWN_CA,
+      "it is not signed by a known "
+      "certificate authority" },
     { G_TLS_CERTIFICATE_BAD_IDENTITY, "it is not for this host name" },
     { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
     { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
@@ -963,32 +955,38 @@ describe_certificate_flags (GTlsCertificateFlags flags)
  * naming the problem; NULL for other failures.  EOF and MISC may be a
  * connection lost during the handshake: those stay retried. */
 static GError *
-final_tls_error (SoupMessage  *msg,
-                 const GError *error)
+final_tls_error (SoupMessage *msg, const GError *error)
 {
-  GUri *uri = msg != NULL ? soup_message_get_uri (msg) : NULL;
+  GUri       *uri = msg != NULL ? soup_message_get_uri (msg) : NULL;
   const char *host = uri != NULL ? g_uri_get_host (uri) : "the server";
-  guint flags;
+  guint       flags;
 
   if (error->domain != G_TLS_ERROR || error->code == G_TLS_ERROR_EOF ||
       error->code == G_TLS_ERROR_MISC)
     return NULL;
 
-  flags = msg != NULL ? GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (msg),
-          tls_peer_flags_quark ())) : 0;
+  flags = msg != NULL
+      ? GPOINTER_TO_UINT (
+            g_object_get_qdata (G_OBJECT (msg), tls_peer_flags_quark ()))
+      : 0;
   if (error->code == G_TLS_ERROR_BAD_CERTIFICATE && (flags & TLS_FLAGS_SEEN)) {
     g_autofree char *words = describe_certificate_flags (flags &
-        ~TLS_FLAGS_SEEN);
+                                                         ~TLS_FLAGS_SEEN);
 
-    return g_error_new (VI_ERROR, VI_ERROR_NETWORK,
+    return g_error_new (
+        VI_ERROR, VI_ERROR_NETWORK,
         "the TLS certificate of %s is not trusted: %s (not retried: a "
-        "certificate does not change between attempts)%s", host, words,
-        (flags & G_TLS_CERTIFICATE_UNKNOWN_CA) ? "; for a private "
-        "deployment, give the client its CA certificate (ViClient:"
-        "tls-ca-file, vi-annotations --ca-file)" : "");
+        "certificate does not change between attempts)%s",
+        host, words,
+        (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
+            ? "; for a private "
+              "deployment, give the client its CA certificate (ViClient:"
+              "tls-ca-file, vi-annotations --ca-file)"
+            : "");
   }
   return g_error_new (VI_ERROR, VI_ERROR_NETWORK,
-      "TLS with %s failed: %s (not retried)", host, error->message);
+                      "TLS with %s failed: %s (not retried)", host,
+                      error->message);
 }
 
 gboolean
@@ -1000,20 +998,22 @@ _vi_http_error_is_final (const GError *error)
 }
 
 GInputStream *
-_vi_http_session_send_finish (SoupSession   *session,
-                              GAsyncResult  *result,
-                              GCancellable  *cancellable,
-                              GError       **error)
+_vi_http_session_send_finish (SoupSession  *session,
+                              GAsyncResult *result,
+                              GCancellable *cancellable,
+                              GError      **error)
 {
   GInputStream *stream;
-  GError *local_error = NULL;
+  GError       *local_error = NULL;
 
   if (G_IS_TASK (result))
     g_task_set_check_cancellable (G_TASK (result), FALSE);
   stream = soup_session_send_finish (session, result, &local_error);
   if (stream == NULL) {
-    GError *final = final_tls_error (soup_session_get_async_result_message
-        (session, result), local_error);
+    GError *final =
+        final_tls_error (soup_session_get_async_result_message (session,
+                                                                result),
+                         local_error);
 
     if (final != NULL) {
       g_error_free (local_error);
@@ -1035,13 +1035,13 @@ _vi_http_session_send_finish (SoupSession   *session,
 #define MAX_BODY_SIZE VI_JSON_MAX_BODY_SIZE
 
 typedef struct {
-  SoupSession   *session;
-  SoupMessage   *msg;
-  ViLocalCancel  cancel;
-  GInputStream  *stream;
-  char          *buf;
-  gsize          filled;
-  gsize          alloc;
+  SoupSession  *session;
+  SoupMessage  *msg;
+  ViLocalCancel cancel;
+  GInputStream *stream;
+  char         *buf;
+  gsize         filled;
+  gsize         alloc;
 } ReadData;
 
 static void
@@ -1056,8 +1056,7 @@ read_data_free (ReadData *data)
 }
 
 static void
-body_finish (GTask  *task,
-             GError *error)
+body_finish (GTask *task, GError *error)
 {
   ReadData *data = g_task_get_task_data (task);
 
@@ -1068,21 +1067,21 @@ body_finish (GTask  *task,
   }
   g_input_stream_close (data->stream, NULL, NULL);
   g_clear_object (&data->stream);
-  g_task_return_pointer (task, g_bytes_new_take (g_steal_pointer (&data->buf),
-          data->filled), (GDestroyNotify) g_bytes_unref);
+  g_task_return_pointer (task,
+                         g_bytes_new_take (g_steal_pointer (&data->buf),
+                                           data->filled),
+                         (GDestroyNotify) g_bytes_unref);
 }
 
 static void read_more (GTask *task);
 
 static void
-read_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   ReadData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  gssize n;
+  GError   *error = NULL;
+  gssize    n;
 
   n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
   if (n < 0) {
@@ -1106,32 +1105,35 @@ read_more (GTask *task)
     gsize grown = MAX (data->alloc * 2, 16384);
 
     if (data->alloc >= MAX_BODY_SIZE) {
-      body_finish (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-              "invalid response: body larger than %" G_GSIZE_FORMAT
-              " bytes", MAX_BODY_SIZE));
+      body_finish (task,
+                   g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                                "invalid response: body larger than %" G_GSIZE_FORMAT
+                                " bytes",
+                                MAX_BODY_SIZE));
       return;
     }
     data->alloc = MIN (grown, MAX_BODY_SIZE);
     data->buf = g_realloc (data->buf, data->alloc);
   }
   g_input_stream_read_async (data->stream, data->buf + data->filled,
-      data->alloc - data->filled, g_task_get_priority (task),
-      data->cancel.cancellable, read_cb, g_object_ref (task));
+                             data->alloc - data->filled,
+                             g_task_get_priority (task),
+                             data->cancel.cancellable, read_cb,
+                             g_object_ref (task));
 }
 
 static void
-sent_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
+sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  ReadData *data = g_task_get_task_data (task);
-  GError *error = NULL;
+  ReadData           *data = g_task_get_task_data (task);
+  GError             *error = NULL;
   SoupMessageHeaders *headers;
-  goffset length = -1;
+  goffset             length = -1;
 
   data->stream = _vi_http_session_send_finish (SOUP_SESSION (source), result,
-      data->cancel.cancellable, &error);
+                                               data->cancel.cancellable,
+                                               &error);
   if (data->stream == NULL) {
     g_task_return_error (task, error);
     return;
@@ -1152,14 +1154,14 @@ sent_cb (GObject      *source,
 }
 
 void
-_vi_http_send_and_read_async (SoupSession         *session,
-                              SoupMessage         *msg,
-                              int                  priority,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+_vi_http_send_and_read_async (SoupSession        *session,
+                              SoupMessage        *msg,
+                              int                 priority,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask    *task = g_task_new (NULL, cancellable, callback, user_data);
   ReadData *data = g_new0 (ReadData, 1);
 
   g_task_set_source_tag (task, _vi_http_send_and_read_async);
@@ -1168,13 +1170,12 @@ _vi_http_send_and_read_async (SoupSession         *session,
   data->msg = g_object_ref (msg);
   _vi_local_cancel_init (&data->cancel, cancellable);
   g_task_set_task_data (task, data, (GDestroyNotify) read_data_free);
-  _vi_http_session_send_async (session, msg, priority,
-      data->cancel.cancellable, sent_cb, task);
+  _vi_http_session_send_async (session, msg, priority, data->cancel.cancellable,
+                               sent_cb, task);
 }
 
 GBytes *
-_vi_http_send_and_read_finish (GAsyncResult  *result,
-                               GError       **error)
+_vi_http_send_and_read_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1185,9 +1186,7 @@ _vi_http_send_and_read_finish (GAsyncResult  *result,
  * ------------------------------------------------------------------------ */
 
 static void
-attempt_done_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+attempt_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
@@ -1200,11 +1199,11 @@ attempt_done_cb (GObject      *source,
 static void
 start_attempt (GTask *task)
 {
-  SendData *data = g_task_get_task_data (task);
-  ViHttpRequest *request = data->request;
+  SendData           *data = g_task_get_task_data (task);
+  ViHttpRequest      *request = data->request;
   SoupMessageHeaders *headers;
-  GHashTableIter iter;
-  gpointer key, value;
+  GHashTableIter      iter;
+  gpointer            key, value;
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -1213,7 +1212,8 @@ start_attempt (GTask *task)
   data->msg = soup_message_new (request->method, request->url);
   if (data->msg == NULL) {
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "%s: cannot build a request for this URL", request->what);
+                             "%s: cannot build a request for this URL",
+                             request->what);
     return;
   }
 
@@ -1226,22 +1226,22 @@ start_attempt (GTask *task)
   /* Every API request declares JSON, with or without a body (§1.3). */
   if (request->body != NULL)
     soup_message_set_request_body_from_bytes (data->msg, "application/json",
-        request->body);
+                                              request->body);
   else
-    soup_message_headers_replace (headers, "Content-Type",
-        "application/json");
+    soup_message_headers_replace (headers, "Content-Type", "application/json");
 
   data->attempts++;
   _vi_http_send_and_read_async (request->session, data->msg,
-      g_task_get_priority (task), g_task_get_cancellable (task),
-      attempt_done_cb, g_object_ref (task));
+                                g_task_get_priority (task),
+                                g_task_get_cancellable (task), attempt_done_cb,
+                                g_object_ref (task));
 }
 
 void
-_vi_http_send_async (ViHttpRequest       *request,
-                     GCancellable        *cancellable,
-                     GAsyncReadyCallback  callback,
-                     gpointer             user_data)
+_vi_http_send_async (ViHttpRequest      *request,
+                     GCancellable       *cancellable,
+                     GAsyncReadyCallback callback,
+                     gpointer            user_data)
 {
   g_autoptr (GTask) task = NULL;
   SendData *data;
@@ -1255,16 +1255,14 @@ _vi_http_send_async (ViHttpRequest       *request,
 }
 
 JsonNode *
-_vi_http_send_finish (GAsyncResult  *result,
-                      GError       **error)
+_vi_http_send_finish (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 GBytes *
-_vi_http_send_finish_bytes (GAsyncResult  *result,
-                            GError       **error)
+_vi_http_send_finish_bytes (GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
@@ -1278,13 +1276,11 @@ _vi_http_send_finish_bytes (GAsyncResult  *result,
  * libsoup does a message's I/O on the context it was sent from, so reusing
  * the same context lets consecutive blocking calls share keep-alive
  * connections. */
-static GPrivate sync_context_key =
-G_PRIVATE_INIT ((GDestroyNotify) g_main_context_unref);
+static GPrivate sync_context_key = G_PRIVATE_INIT (
+    (GDestroyNotify) g_main_context_unref);
 
 static void
-sync_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+sync_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GAsyncResult **out = user_data;
 
@@ -1292,9 +1288,7 @@ sync_done_cb (GObject      *source,
 }
 
 GAsyncResult *
-_vi_run_sync (ViAsyncStarter  start,
-              gpointer        data,
-              GCancellable   *cancellable)
+_vi_run_sync (ViAsyncStarter start, gpointer data, GCancellable *cancellable)
 {
   GMainContext *context = g_private_get (&sync_context_key);
   GAsyncResult *result = NULL;

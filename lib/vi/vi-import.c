@@ -32,8 +32,10 @@
  * ViUploadOptions
  * ------------------------------------------------------------------------ */
 
-G_DEFINE_BOXED_TYPE (ViUploadOptions, vi_upload_options,
-                     vi_upload_options_copy, vi_upload_options_free)
+G_DEFINE_BOXED_TYPE (ViUploadOptions,
+                     vi_upload_options,
+                     vi_upload_options_copy,
+                     vi_upload_options_free)
 
 /**
  * vi_upload_options_init:
@@ -52,7 +54,8 @@ vi_upload_options_init (ViUploadOptions *options)
   options->wait_until_done = TRUE;
   options->poll_interval_ms = DEFAULT_POLL_INTERVAL_MS;
   options->timeout_ms = 0;
-  options->failure_policies.on_bad_annotation = VI_FAILURE_POLICY_REJECT_SESSION;
+  options->failure_policies.on_bad_annotation =
+      VI_FAILURE_POLICY_REJECT_SESSION;
   options->failure_policies.on_bad_file = VI_FAILURE_POLICY_REJECT_SESSION;
   options->failure_policies.on_overwritten = VI_FAILURE_POLICY_REJECT_SESSION;
 }
@@ -113,8 +116,7 @@ has_annotation_extension (const char *name)
 }
 
 static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
+compare_paths (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
@@ -123,28 +125,27 @@ compare_paths (gconstpointer a,
  * Symbolic links to files are followed; links to folders are not, so
  * that a loop cannot make the walk endless. */
 static gboolean
-collect_folder (const char  *dir,
-                GPtrArray   *out,
-                GError     **error)
+collect_folder (const char *dir, GPtrArray *out, GError **error)
 {
   g_autoptr (GDir) handle = NULL;
   g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) subdirs = g_ptr_array_new_with_free_func (g_free);
-  GError *local_error = NULL;
+  GError     *local_error = NULL;
   const char *name;
-  guint i;
+  guint       i;
 
   handle = g_dir_open (dir, 0, &local_error);
   if (handle == NULL) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "cannot read the folder \"%s\": %s", dir, local_error->message);
+                 "cannot read the folder \"%s\": %s", dir,
+                 local_error->message);
     g_error_free (local_error);
     return FALSE;
   }
 
   while ((name = g_dir_read_name (handle)) != NULL) {
     g_autofree char *path = g_build_filename (dir, name, NULL);
-    GStatBuf st;
+    GStatBuf         st;
 
     if (g_lstat (path, &st) != 0)
       continue;
@@ -152,8 +153,8 @@ collect_folder (const char  *dir,
       g_ptr_array_add (subdirs, g_steal_pointer (&path));
       continue;
     }
-    if (S_ISLNK (st.st_mode) && (g_stat (path, &st) != 0 ||
-            !S_ISREG (st.st_mode)))
+    if (S_ISLNK (st.st_mode) &&
+        (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)))
       continue;
     if (S_ISREG (st.st_mode) && has_annotation_extension (name))
       g_ptr_array_add (found, g_steal_pointer (&path));
@@ -162,8 +163,8 @@ collect_folder (const char  *dir,
   /* Files and folders together in path order, as a sorted recursive
    * listing gives them. */
   for (i = 0; i < subdirs->len; i++)
-    g_ptr_array_add (found, g_strconcat (subdirs->pdata[i], G_DIR_SEPARATOR_S,
-            NULL));
+    g_ptr_array_add (found,
+                     g_strconcat (subdirs->pdata[i], G_DIR_SEPARATOR_S, NULL));
   g_ptr_array_sort (found, compare_paths);
 
   for (i = 0; i < found->len; i++) {
@@ -205,8 +206,7 @@ collect_folder (const char  *dir,
  *   files, or %NULL on error
  */
 GPtrArray *
-vi_collect_annotation_files (const char *const  *paths,
-                             GError            **error)
+vi_collect_annotation_files (const char *const *paths, GError **error)
 {
   g_autoptr (GPtrArray) files = NULL;
   g_autoptr (GPtrArray) result = NULL;
@@ -218,26 +218,26 @@ vi_collect_annotation_files (const char *const  *paths,
 
   if (paths == NULL || paths[0] == NULL) {
     g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "no annotation files or folders given");
+                         "no annotation files or folders given");
     return NULL;
   }
 
   files = g_ptr_array_new_with_free_func (g_free);
   for (i = 0; paths[i] != NULL; i++) {
     const char *path = paths[i];
-    GStatBuf st;
+    GStatBuf    st;
 
     if (*path == '\0') {
       g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "an empty path is neither a file nor a folder");
+                           "an empty path is neither a file nor a folder");
       return NULL;
     }
     if (g_stat (path, &st) != 0) {
       int saved = errno;
 
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "\"%s\" is neither a file nor a folder (%s)", path,
-          g_strerror (saved));
+                   "\"%s\" is neither a file nor a folder (%s)", path,
+                   g_strerror (saved));
       return NULL;
     }
     if (S_ISREG (st.st_mode)) {
@@ -247,7 +247,7 @@ vi_collect_annotation_files (const char *const  *paths,
         return NULL;
     } else {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "\"%s\" is neither a file nor a folder", path);
+                   "\"%s\" is neither a file nor a folder", path);
       return NULL;
     }
   }
@@ -256,10 +256,10 @@ vi_collect_annotation_files (const char *const  *paths,
   names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (i = 0; i < files->len; i++) {
-    const char *path = files->pdata[i];
+    const char      *path = files->pdata[i];
     g_autofree char *canonical = g_canonicalize_filename (path, NULL);
     g_autofree char *base = g_path_get_basename (path);
-    const char *other;
+    const char      *other;
 
     if (g_hash_table_contains (seen, canonical))
       continue;
@@ -267,16 +267,18 @@ vi_collect_annotation_files (const char *const  *paths,
       g_autofree char *shown = g_filename_display_name (path);
 
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "the name of \"%s\" is not valid UTF-8: files are registered "
-          "under their name, which must be text", shown);
+                   "the name of \"%s\" is not valid UTF-8: files are registered "
+                   "under their name, which must be text",
+                   shown);
       return NULL;
     }
     other = g_hash_table_lookup (names, base);
     if (other != NULL) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "\"%s\" and \"%s\" have the same name \"%s\": files are "
-          "registered under their name, so one would replace the other; "
-          "rename one of them", other, path, base);
+                   "\"%s\" and \"%s\" have the same name \"%s\": files are "
+                   "registered under their name, so one would replace the other; "
+                   "rename one of them",
+                   other, path, base);
       return NULL;
     }
     g_hash_table_add (seen, g_steal_pointer (&canonical));
@@ -288,7 +290,8 @@ vi_collect_annotation_files (const char *const  *paths,
     g_autofree char *joined = g_strjoinv ("\", \"", (char **) paths);
 
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-        "no annotation files (.json or .jsonl) found in \"%s\"", joined);
+                 "no annotation files (.json or .jsonl) found in \"%s\"",
+                 joined);
     return NULL;
   }
   return g_steal_pointer (&result);
@@ -300,9 +303,7 @@ vi_collect_annotation_files (const char *const  *paths,
 
 /* ".../annotationImportSessions[/{id}]"; ids validated by the caller. */
 static char *
-sessions_url (ViClient   *client,
-              const char *dataset_id,
-              const char *session_id)
+sessions_url (ViClient *client, const char *dataset_id, const char *session_id)
 {
   GString *url = _vi_client_dataset_url (client, dataset_id);
 
@@ -332,9 +333,7 @@ is_cancelled_error (const GError *error)
  * ------------------------------------------------------------------------ */
 
 static gpointer
-decode_session (gpointer   node,
-                gpointer   decode_data,
-                GError   **error)
+decode_session (gpointer node, gpointer decode_data, GError **error)
 {
   return vi_annotation_import_session_new_from_json (node, error);
 }
@@ -352,14 +351,14 @@ decode_session (gpointer   node,
  * vi_client_get_import_session().
  */
 void
-vi_client_get_import_session_async (ViClient            *self,
-                                    const char          *dataset_id,
-                                    const char          *session_id,
-                                    GCancellable        *cancellable,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
+vi_client_get_import_session_async (ViClient           *self,
+                                    const char         *dataset_id,
+                                    const char         *session_id,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
 {
-  GError *error = NULL;
+  GError          *error = NULL;
   g_autofree char *url = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
@@ -368,15 +367,18 @@ vi_client_get_import_session_async (ViClient            *self,
   if (!vi_validate_id ("dataset id", dataset_id, &error) ||
       !vi_validate_id ("import session id", session_id, &error)) {
     _vi_client_return_early_error (self, vi_client_get_import_session_async,
-        error, callback, user_data);
+                                   error, callback, user_data);
     return;
   }
   url = sessions_url (self, dataset_id, session_id);
-  _vi_client_call_async (self, _vi_client_new_request (self, "GET", url, NULL,
-          VI_HTTP_TARGET_SESSION, "get import session"), decode_session,
-      NULL, NULL,
-      (GDestroyNotify) vi_annotation_import_session_unref,
-      vi_client_get_import_session_async, cancellable, callback, user_data);
+  _vi_client_call_async (self,
+                         _vi_client_new_request (self, "GET", url, NULL,
+                                                 VI_HTTP_TARGET_SESSION,
+                                                 "get import session"),
+                         decode_session, NULL, NULL,
+                         (GDestroyNotify) vi_annotation_import_session_unref,
+                         vi_client_get_import_session_async, cancellable,
+                         callback, user_data);
 }
 
 /**
@@ -388,30 +390,30 @@ vi_client_get_import_session_async (ViClient            *self,
  * Returns: (transfer full): the session, or %NULL on error
  */
 ViAnnotationImportSession *
-vi_client_get_import_session_finish (ViClient      *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
+vi_client_get_import_session_finish (ViClient     *self,
+                                     GAsyncResult *result,
+                                     GError      **error)
 {
   return _vi_client_call_finish (self, result,
-      vi_client_get_import_session_async, error);
+                                 vi_client_get_import_session_async, error);
 }
 
 typedef struct {
-  ViClient *client;
+  ViClient   *client;
   const char *dataset_id;
   const char *session_id;
 } GetArgs;
 
 static void
-start_get_session (gpointer             data,
-                   GCancellable        *cancellable,
-                   GAsyncReadyCallback  callback,
-                   gpointer             user_data)
+start_get_session (gpointer            data,
+                   GCancellable       *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer            user_data)
 {
   GetArgs *a = data;
 
-  vi_client_get_import_session_async (a->client, a->dataset_id,
-      a->session_id, cancellable, callback, user_data);
+  vi_client_get_import_session_async (a->client, a->dataset_id, a->session_id,
+                                      cancellable, callback, user_data);
 }
 
 /**
@@ -428,11 +430,11 @@ start_get_session (gpointer             data,
  * Returns: (transfer full): the session, or %NULL on error
  */
 ViAnnotationImportSession *
-vi_client_get_import_session (ViClient      *self,
-                              const char    *dataset_id,
-                              const char    *session_id,
-                              GCancellable  *cancellable,
-                              GError       **error)
+vi_client_get_import_session (ViClient     *self,
+                              const char   *dataset_id,
+                              const char   *session_id,
+                              GCancellable *cancellable,
+                              GError      **error)
 {
   GetArgs a = { self, dataset_id, session_id };
   g_autoptr (GAsyncResult) result = NULL;
@@ -455,9 +457,9 @@ vi_client_get_import_session (ViClient      *self,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  ViClient     *client;
-  char         *url;
-  ViRetryState  retries;
+  ViClient    *client;
+  char        *url;
+  ViRetryState retries;
 } SessionRead;
 
 static void
@@ -471,17 +473,15 @@ session_read_free (SessionRead *read)
 static void session_read_attempt (GTask *task);
 
 static void
-session_read_got_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+session_read_got_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   SessionRead *read = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   ViAnnotationImportSession *session = NULL;
-  GError *error = NULL;
-  ViRetryPolicy policy;
-  double delay;
+  GError                    *error = NULL;
+  ViRetryPolicy              policy;
+  double                     delay;
 
   node = _vi_http_send_finish (result, &error);
   if (node != NULL) {
@@ -491,7 +491,7 @@ session_read_got_cb (GObject      *source,
   }
   if (session != NULL) {
     g_task_return_pointer (task, session,
-        (GDestroyNotify) vi_annotation_import_session_unref);
+                           (GDestroyNotify) vi_annotation_import_session_unref);
     return;
   }
 
@@ -499,7 +499,7 @@ session_read_got_cb (GObject      *source,
   if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE) &&
       _vi_retry_next (&policy, &read->retries, 0, NULL, &delay)) {
     g_debug ("%s: %s; reading it again in %.3f s", read->url, error->message,
-        delay);
+             delay);
     g_error_free (error);
     _vi_retry_later (task, delay, session_read_attempt);
     return;
@@ -512,22 +512,22 @@ session_read_attempt (GTask *task)
 {
   SessionRead *read = g_task_get_task_data (task);
 
-  _vi_http_send_async (_vi_client_new_request (read->client, "GET",
-          read->url, NULL, VI_HTTP_TARGET_SESSION, "get import session"),
-      g_task_get_cancellable (task), session_read_got_cb,
-      g_object_ref (task));
+  _vi_http_send_async (_vi_client_new_request (read->client, "GET", read->url,
+                                               NULL, VI_HTTP_TARGET_SESSION,
+                                               "get import session"),
+                       g_task_get_cancellable (task), session_read_got_cb,
+                       g_object_ref (task));
 }
 
 /* Reads the session at url (…/annotationImportSessions/{id}). */
 static void
-session_read_async (ViClient            *client,
-                    const char          *url,
-                    GCancellable        *cancellable,
-                    GAsyncReadyCallback  callback,
-                    gpointer             user_data)
+session_read_async (ViClient           *client,
+                    const char         *url,
+                    GCancellable       *cancellable,
+                    GAsyncReadyCallback callback,
+                    gpointer            user_data)
 {
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback,
-      user_data);
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   SessionRead *read = g_new0 (SessionRead, 1);
 
   g_task_set_source_tag (task, session_read_async);
@@ -538,8 +538,7 @@ session_read_async (ViClient            *client,
 }
 
 static ViAnnotationImportSession *
-session_read_finish (GAsyncResult  *result,
-                     GError       **error)
+session_read_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -563,7 +562,8 @@ state_unknown_error (const char   *dataset_id,
                      const char   *what,
                      const GError *cause)
 {
-  return g_error_new (VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN,
+  return g_error_new (
+      VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN,
       "import session %s of dataset %s: %s (%s); the import may still "
       "complete: wait for the session (vi_client_wait_until_done()) rather "
       "than uploading again, which could import the annotations twice",
@@ -579,18 +579,18 @@ state_unknown_error (const char   *dataset_id,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  ViClient             *client;
-  char                 *dataset_id;
-  char                 *session_id;
-  char                 *url;
-  guint                 interval_ms;
-  guint                 timeout_ms;
-  ViUploadProgressFunc  progress;
-  gpointer              progress_data;
-  ViUploadProgress      base;       /* files and bytes, from an upload */
-  ViOpCancel            op;
+  ViClient                  *client;
+  char                      *dataset_id;
+  char                      *session_id;
+  char                      *url;
+  guint                      interval_ms;
+  guint                      timeout_ms;
+  ViUploadProgressFunc       progress;
+  gpointer                   progress_data;
+  ViUploadProgress           base; /* files and bytes, from an upload */
+  ViOpCancel                 op;
   ViAnnotationImportSession *session;
-  guint                 polls;
+  guint                      polls;
 } WaitData;
 
 static void
@@ -606,8 +606,7 @@ wait_data_free (WaitData *data)
 }
 
 static void
-wait_report (WaitData      *data,
-             ViUploadStage  stage)
+wait_report (WaitData *data, ViUploadStage stage)
 {
   ViUploadProgress p;
 
@@ -625,13 +624,13 @@ static char *
 describe_state (WaitData *data)
 {
   g_autofree char *chain = NULL;
-  const char *reason;
+  const char      *reason;
 
   if (data->session == NULL)
     return g_strdup ("the session was never read");
   chain = vi_annotation_import_session_describe_conditions (data->session);
-  reason = vi_annotation_import_session_status_get_reason
-      (vi_annotation_import_session_get_status (data->session));
+  reason = vi_annotation_import_session_status_get_reason (
+      vi_annotation_import_session_get_status (data->session));
   if (reason != NULL && *reason != '\0')
     return g_strdup_printf ("%s; reason: %s", chain, reason);
   return g_steal_pointer (&chain);
@@ -639,8 +638,7 @@ describe_state (WaitData *data)
 
 /* The outcome of an interrupted step: cancelled, or the deadline. */
 static void
-wait_return_error (GTask  *task,
-                   GError *error)
+wait_return_error (GTask *task, GError *error)
 {
   WaitData *data = g_task_get_task_data (task);
 
@@ -649,9 +647,11 @@ wait_return_error (GTask  *task,
     g_autofree char *state = describe_state (data);
 
     g_error_free (error);
-    g_task_return_new_error (task, VI_ERROR, VI_ERROR_TIMEOUT,
+    g_task_return_new_error (
+        task, VI_ERROR, VI_ERROR_TIMEOUT,
         "import session %s did not finish within %u ms (%u poll%s); last "
-        "state: %s", data->session_id, data->timeout_ms, data->polls,
+        "state: %s",
+        data->session_id, data->timeout_ms, data->polls,
         data->polls == 1 ? "" : "s", state);
     return;
   }
@@ -659,7 +659,8 @@ wait_return_error (GTask  *task,
       g_cancellable_is_cancelled (data->op.user_cancellable)) {
     g_error_free (error);
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-        "waiting for import session %s was cancelled", data->session_id);
+                             "waiting for import session %s was cancelled",
+                             data->session_id);
     return;
   }
   g_task_return_error (task, error);
@@ -668,9 +669,7 @@ wait_return_error (GTask  *task,
 static void wait_poll (GTask *task);
 
 static void
-wait_slept_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+wait_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   GError *error = NULL;
@@ -683,23 +682,22 @@ wait_slept_cb (GObject      *source,
 }
 
 static void
-wait_got_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+wait_got_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  WaitData *data = g_task_get_task_data (task);
-  GError *error = NULL;
+  WaitData                  *data = g_task_get_task_data (task);
+  GError                    *error = NULL;
   ViAnnotationImportSession *session;
-  GPtrArray *conditions;
-  gboolean all_reached;
-  guint i;
+  GPtrArray                 *conditions;
+  gboolean                   all_reached;
+  guint                      i;
 
   session = session_read_finish (result, &error);
   if (session == NULL) {
     if (answer_may_be_lost (error)) {
-      GError *unknown = state_unknown_error (data->dataset_id,
-          data->session_id, "its state could not be read", error);
+      GError *unknown = state_unknown_error (data->dataset_id, data->session_id,
+                                             "its state could not be read",
+                                             error);
 
       g_error_free (error);
       error = unknown;
@@ -718,14 +716,15 @@ wait_got_cb (GObject      *source,
 
     _vi_op_cancel_stop_deadline (&data->op);
     g_task_return_new_error (task, VI_ERROR, VI_ERROR_IMPORT_FAILED,
-        "import session %s failed: %s", data->session_id, state);
+                             "import session %s failed: %s", data->session_id,
+                             state);
     return;
   }
 
   /* Done when every condition is Reached, and there is at least one; the
    * names are not looked at (the SDK's Condition.ALL). */
-  conditions = vi_annotation_import_session_status_get_conditions
-      (vi_annotation_import_session_get_status (session));
+  conditions = vi_annotation_import_session_status_get_conditions (
+      vi_annotation_import_session_get_status (session));
   all_reached = conditions->len > 0;
   for (i = 0; i < conditions->len && all_reached; i++) {
     const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
@@ -738,14 +737,13 @@ wait_got_cb (GObject      *source,
     _vi_op_cancel_stop_deadline (&data->op);
     wait_report (data, VI_UPLOAD_STAGE_DONE);
     g_task_return_pointer (task, vi_annotation_import_session_ref (session),
-        (GDestroyNotify) vi_annotation_import_session_unref);
+                           (GDestroyNotify) vi_annotation_import_session_unref);
     return;
   }
 
   wait_report (data, VI_UPLOAD_STAGE_PROCESSING);
   _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
-      wait_slept_cb,
-      g_object_ref (task));
+                   wait_slept_cb, g_object_ref (task));
 }
 
 static void
@@ -754,24 +752,24 @@ wait_poll (GTask *task)
   WaitData *data = g_task_get_task_data (task);
 
   session_read_async (data->client, data->url, data->op.cancellable,
-      wait_got_cb, g_object_ref (task));
+                      wait_got_cb, g_object_ref (task));
 }
 
 /* The wait, for vi_client_wait_until_done_async() and the upload; base
  * (nullable) holds the file and byte counts progress reports carry. */
 static void
-wait_start (ViClient                *client,
-            const char              *dataset_id,
-            const char              *session_id,
-            guint                    poll_interval_ms,
-            guint                    timeout_ms,
-            ViUploadProgressFunc     progress,
-            gpointer                 progress_data,
-            const ViUploadProgress  *base,
-            gpointer                 source_tag,
-            GCancellable            *cancellable,
-            GAsyncReadyCallback      callback,
-            gpointer                 user_data)
+wait_start (ViClient               *client,
+            const char             *dataset_id,
+            const char             *session_id,
+            guint                   poll_interval_ms,
+            guint                   timeout_ms,
+            ViUploadProgressFunc    progress,
+            gpointer                progress_data,
+            const ViUploadProgress *base,
+            gpointer                source_tag,
+            GCancellable           *cancellable,
+            GAsyncReadyCallback     callback,
+            gpointer                user_data)
 {
   g_autoptr (GTask) task = NULL;
   WaitData *data;
@@ -787,7 +785,7 @@ wait_start (ViClient                *client,
   data->session_id = g_strdup (session_id);
   data->url = sessions_url (client, dataset_id, session_id);
   data->interval_ms = poll_interval_ms != 0 ? poll_interval_ms
-      : DEFAULT_POLL_INTERVAL_MS;
+                                            : DEFAULT_POLL_INTERVAL_MS;
   data->timeout_ms = timeout_ms;
   data->progress = progress;
   data->progress_data = progress_data;
@@ -817,16 +815,16 @@ wait_start (ViClient                *client,
  * valid until @callback is called.
  */
 void
-vi_client_wait_until_done_async (ViClient             *self,
-                                 const char           *dataset_id,
-                                 const char           *session_id,
-                                 guint                 poll_interval_ms,
-                                 guint                 timeout_ms,
-                                 ViUploadProgressFunc  progress,
-                                 gpointer              progress_data,
-                                 GCancellable         *cancellable,
-                                 GAsyncReadyCallback   callback,
-                                 gpointer              user_data)
+vi_client_wait_until_done_async (ViClient            *self,
+                                 const char          *dataset_id,
+                                 const char          *session_id,
+                                 guint                poll_interval_ms,
+                                 guint                timeout_ms,
+                                 ViUploadProgressFunc progress,
+                                 gpointer             progress_data,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
 {
   GError *error = NULL;
 
@@ -835,13 +833,13 @@ vi_client_wait_until_done_async (ViClient             *self,
 
   if (!vi_validate_id ("dataset id", dataset_id, &error) ||
       !vi_validate_id ("import session id", session_id, &error)) {
-    _vi_client_return_early_error (self, vi_client_wait_until_done_async,
-        error, callback, user_data);
+    _vi_client_return_early_error (self, vi_client_wait_until_done_async, error,
+                                   callback, user_data);
     return;
   }
   wait_start (self, dataset_id, session_id, poll_interval_ms, timeout_ms,
-      progress, progress_data, NULL, vi_client_wait_until_done_async,
-      cancellable, callback, user_data);
+              progress, progress_data, NULL, vi_client_wait_until_done_async,
+              cancellable, callback, user_data);
 }
 
 /**
@@ -853,37 +851,39 @@ vi_client_wait_until_done_async (ViClient             *self,
  * Returns: (transfer full): the finished session, or %NULL on error
  */
 ViAnnotationImportSession *
-vi_client_wait_until_done_finish (ViClient      *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
+vi_client_wait_until_done_finish (ViClient     *self,
+                                  GAsyncResult *result,
+                                  GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-      vi_client_wait_until_done_async, NULL);
+                            vi_client_wait_until_done_async,
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct {
-  ViClient *client;
-  const char *dataset_id;
-  const char *session_id;
-  guint poll_interval_ms;
-  guint timeout_ms;
+  ViClient            *client;
+  const char          *dataset_id;
+  const char          *session_id;
+  guint                poll_interval_ms;
+  guint                timeout_ms;
   ViUploadProgressFunc progress;
-  gpointer progress_data;
+  gpointer             progress_data;
 } WaitArgs;
 
 static void
-start_wait (gpointer             data,
-            GCancellable        *cancellable,
-            GAsyncReadyCallback  callback,
-            gpointer             user_data)
+start_wait (gpointer            data,
+            GCancellable       *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer            user_data)
 {
   WaitArgs *a = data;
 
   vi_client_wait_until_done_async (a->client, a->dataset_id, a->session_id,
-      a->poll_interval_ms, a->timeout_ms, a->progress, a->progress_data,
-      cancellable, callback, user_data);
+                                   a->poll_interval_ms, a->timeout_ms,
+                                   a->progress, a->progress_data, cancellable,
+                                   callback, user_data);
 }
 
 /**
@@ -919,18 +919,18 @@ start_wait (gpointer             data,
  * Returns: (transfer full): the finished session, or %NULL on error
  */
 ViAnnotationImportSession *
-vi_client_wait_until_done (ViClient              *self,
-                           const char            *dataset_id,
-                           const char            *session_id,
-                           guint                  poll_interval_ms,
-                           guint                  timeout_ms,
-                           ViUploadProgressFunc   progress,
-                           gpointer               progress_data,
-                           GCancellable          *cancellable,
-                           GError               **error)
+vi_client_wait_until_done (ViClient            *self,
+                           const char          *dataset_id,
+                           const char          *session_id,
+                           guint                poll_interval_ms,
+                           guint                timeout_ms,
+                           ViUploadProgressFunc progress,
+                           gpointer             progress_data,
+                           GCancellable        *cancellable,
+                           GError             **error)
 {
-  WaitArgs a = { self, dataset_id, session_id, poll_interval_ms, timeout_ms,
-    progress, progress_data };
+  WaitArgs a = { self,       dataset_id, session_id,   poll_interval_ms,
+                 timeout_ms, progress,   progress_data };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
@@ -945,10 +945,10 @@ vi_client_wait_until_done (ViClient              *self,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  char   *path;       /* as collected */
-  char   *name;       /* base name, the registration key */
+  char   *path; /* as collected */
+  char   *name; /* base name, the registration key */
   guint64 size;
-  char   *crc32c;     /* base64 of the big-endian CRC-32C */
+  char   *crc32c; /* base64 of the big-endian CRC-32C */
 } LocalFile;
 
 static void
@@ -961,46 +961,46 @@ local_file_free (LocalFile *file)
 }
 
 typedef struct {
-  ViClient                  *client;
-  char                      *dataset_id;
-  char                     **paths;
-  ViUploadOptions            options;
-  ViUploadProgressFunc       progress;
-  gpointer                   progress_data;
+  ViClient            *client;
+  char                *dataset_id;
+  char               **paths;
+  ViUploadOptions      options;
+  ViUploadProgressFunc progress;
+  gpointer             progress_data;
 
-  GPtrArray                 *files;       /* LocalFile, collected order */
-  GHashTable                *by_name;     /* name -> LocalFile */
-  GPtrArray                 *uploads;     /* ViSignedUpload, server order */
-  ViAnnotationImportSession *session;     /* latest response */
+  GPtrArray                 *files;   /* LocalFile, collected order */
+  GHashTable                *by_name; /* name -> LocalFile */
+  GPtrArray                 *uploads; /* ViSignedUpload, server order */
+  ViAnnotationImportSession *session; /* latest response */
   char                      *session_id;
   char                      *session_url;
 
-  ViUploadStage              stage;
-  guint                      index;       /* into uploads */
-  LocalFile                 *current;
-  guint                      files_done;
-  guint64                    bytes_done;  /* files finished */
-  guint64                    bytes_sent;  /* current attempt */
-  guint64                    bytes_reported;
-  guint64                    bytes_total;
+  ViUploadStage stage;
+  guint         index; /* into uploads */
+  LocalFile    *current;
+  guint         files_done;
+  guint64       bytes_done; /* files finished */
+  guint64       bytes_sent; /* current attempt */
+  guint64       bytes_reported;
+  guint64       bytes_total;
 
   /* the signed upload in flight */
-  SoupMessage               *msg;
-  GInputStream              *body;
-  guint                      attempts;
-  ViRetryState               retries;
+  SoupMessage  *msg;
+  GInputStream *body;
+  guint         attempts;
+  ViRetryState  retries;
 
-  GError                    *failure;     /* while marking the session */
-  GError                    *lost;        /* a PATCH whose answer is lost */
-  guint                      reconciles;  /* session reads after one */
+  GError *failure;    /* while marking the session */
+  GError *lost;       /* a PATCH whose answer is lost */
+  guint   reconciles; /* session reads after one */
 } UploadData;
 
 static void
 upload_stop_message (UploadData *data)
 {
   if (data->msg != NULL) {
-    g_signal_handlers_disconnect_matched (data->msg, G_SIGNAL_MATCH_DATA, 0,
-        0, NULL, NULL, data);
+    g_signal_handlers_disconnect_matched (data->msg, G_SIGNAL_MATCH_DATA, 0, 0,
+                                          NULL, NULL, data);
     g_clear_object (&data->msg);
   }
   if (data->body != NULL) {
@@ -1030,27 +1030,29 @@ upload_data_free (UploadData *data)
 static void
 upload_report (UploadData *data)
 {
-  ViUploadProgress p = { 0, };
+  ViUploadProgress p = {
+    0,
+  };
 
   if (data->progress == NULL)
     return;
   p.stage = data->stage;
   p.session_id = data->session_id;
   p.current_file = data->stage == VI_UPLOAD_STAGE_UPLOADING &&
-      data->current != NULL ? data->current->path : NULL;
+          data->current != NULL
+      ? data->current->path
+      : NULL;
   p.files_done = data->files_done;
   p.files_total = data->files != NULL ? data->files->len : 0;
   p.bytes_done = data->bytes_done + data->bytes_sent;
   p.bytes_total = data->bytes_total;
-  p.session = data->stage >= VI_UPLOAD_STAGE_PROCESSING ? data->session
-      : NULL;
+  p.session = data->stage >= VI_UPLOAD_STAGE_PROCESSING ? data->session : NULL;
   data->bytes_reported = p.bytes_done;
   data->progress (&p, data->progress_data);
 }
 
 static void
-upload_set_stage (UploadData    *data,
-                  ViUploadStage  stage)
+upload_set_stage (UploadData *data, ViUploadStage stage)
 {
   data->stage = stage;
   upload_report (data);
@@ -1067,7 +1069,7 @@ collect_thread (GTask        *task,
   g_autoptr (GPtrArray) found = NULL;
   g_autoptr (GPtrArray) files = NULL;
   GError *error = NULL;
-  guint i;
+  guint   i;
 
   found = vi_collect_annotation_files ((const char *const *) paths, &error);
   if (found == NULL) {
@@ -1078,17 +1080,17 @@ collect_thread (GTask        *task,
   files = g_ptr_array_new_with_free_func ((GDestroyNotify) local_file_free);
   for (i = 0; i < found->len; i++) {
     LocalFile *file = g_new0 (LocalFile, 1);
-    guint32 crc = 0;
+    guint32    crc = 0;
 
     file->path = g_strdup (found->pdata[i]);
     file->name = g_path_get_basename (file->path);
     g_ptr_array_add (files, file);
     /* Size and CRC from the same read, so that they agree. */
-    if (!vi_crc32c_file (file->path, &crc, &file->size, cancellable,
-            &error)) {
+    if (!vi_crc32c_file (file->path, &crc, &file->size, cancellable, &error)) {
       if (!is_cancelled_error (error)) {
         GError *wrapped = g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-            "cannot read \"%s\": %s", file->path, error->message);
+                                       "cannot read \"%s\": %s", file->path,
+                                       error->message);
 
         g_error_free (error);
         error = wrapped;
@@ -1099,33 +1101,28 @@ collect_thread (GTask        *task,
     file->crc32c = vi_crc32c_to_base64 (crc);
   }
   g_task_return_pointer (task, g_steal_pointer (&files),
-      (GDestroyNotify) g_ptr_array_unref);
+                         (GDestroyNotify) g_ptr_array_unref);
 }
 
-static void upload_fail (GTask  *task,
-                         GError *error);
+static void upload_fail (GTask *task, GError *error);
 
 static void
-upload_return_error (GTask  *task,
-                     GError *error)
+upload_return_error (GTask *task, GError *error)
 {
   g_task_return_error (task, error);
 }
 
 static void
-upload_done (GTask                     *task,
-             ViAnnotationImportSession *session)
+upload_done (GTask *task, ViAnnotationImportSession *session)
 {
   g_task_return_pointer (task, vi_annotation_upload_result_new (session),
-      (GDestroyNotify) vi_annotation_upload_result_unref);
+                         (GDestroyNotify) vi_annotation_upload_result_unref);
 }
 
 /* ---- step 5: wait ---- */
 
 static void
-upload_waited_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+upload_waited_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   g_autoptr (ViAnnotationImportSession) session = NULL;
@@ -1142,17 +1139,15 @@ upload_waited_cb (GObject      *source,
 /* Progress of the wait inside an upload: the upload's own callback sees
  * the session as last read. */
 static void
-upload_wait_progress (const ViUploadProgress *progress,
-                      gpointer                user_data)
+upload_wait_progress (const ViUploadProgress *progress, gpointer user_data)
 {
   UploadData *data = user_data;
 
   data->stage = progress->stage;
-  if (progress->session != NULL &&
-      progress->session != data->session) {
+  if (progress->session != NULL && progress->session != data->session) {
     g_clear_pointer (&data->session, vi_annotation_import_session_unref);
-    data->session = vi_annotation_import_session_ref
-        ((ViAnnotationImportSession *) progress->session);
+    data->session = vi_annotation_import_session_ref (
+        (ViAnnotationImportSession *) progress->session);
   }
   if (data->progress != NULL)
     data->progress (progress, data->progress_data);
@@ -1170,8 +1165,10 @@ static void upload_finalize (GTask *task);
 static void
 upload_marked (GTask *task)
 {
-  UploadData *data = g_task_get_task_data (task);
-  ViUploadProgress base = { 0, };
+  UploadData      *data = g_task_get_task_data (task);
+  ViUploadProgress base = {
+    0,
+  };
 
   if (!data->options.wait_until_done) {
     upload_set_stage (data, VI_UPLOAD_STAGE_DONE);
@@ -1185,10 +1182,10 @@ upload_marked (GTask *task)
   base.bytes_total = data->bytes_total;
   data->stage = VI_UPLOAD_STAGE_PROCESSING;
   wait_start (data->client, data->dataset_id, data->session_id,
-      data->options.poll_interval_ms, data->options.timeout_ms,
-      upload_wait_progress, data, &base, upload_waited_cb,
-      g_task_get_cancellable (task), upload_waited_cb,
-      g_object_ref (task));
+              data->options.poll_interval_ms, data->options.timeout_ms,
+              upload_wait_progress, data, &base, upload_waited_cb,
+              g_task_get_cancellable (task), upload_waited_cb,
+              g_object_ref (task));
 }
 
 /* Whether the session shows the PATCH as carried out: FilesInserted is
@@ -1196,8 +1193,8 @@ upload_marked (GTask *task)
 static gboolean
 files_inserted_marked (ViAnnotationImportSession *session)
 {
-  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions
-      (vi_annotation_import_session_get_status (session));
+  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions (
+      vi_annotation_import_session_get_status (session));
 
   for (guint i = 0; i < conditions->len; i++) {
     const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
@@ -1210,24 +1207,24 @@ files_inserted_marked (ViAnnotationImportSession *session)
 }
 
 static void
-upload_reconciled_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+upload_reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   UploadData *data = g_task_get_task_data (task);
   g_autoptr (GError) lost = g_steal_pointer (&data->lost);
   ViAnnotationImportSession *session;
-  GError *error = NULL;
+  GError                    *error = NULL;
 
   session = session_read_finish (result, &error);
   if (session == NULL) {
     if (!is_cancelled_error (error)) {
-      g_autofree char *what = g_strdup_printf ("every file was sent, but "
-          "the answer to marking them inserted was lost (%s) and the "
-          "session could not be read", lost->message);
-      GError *unknown = state_unknown_error (data->dataset_id,
-          data->session_id, what, error);
+      g_autofree char *what =
+          g_strdup_printf ("every file was sent, but "
+                           "the answer to marking them inserted was lost (%s) and the "
+                           "session could not be read",
+                           lost->message);
+      GError *unknown = state_unknown_error (data->dataset_id, data->session_id,
+                                             what, error);
 
       g_error_free (error);
       error = unknown;
@@ -1240,26 +1237,25 @@ upload_reconciled_cb (GObject      *source,
 
   if (files_inserted_marked (session)) {
     g_debug ("import session %s: the files were marked inserted (%s)",
-        data->session_id, lost->message);
+             data->session_id, lost->message);
     upload_marked (task);
     return;
   }
   /* Not carried out: the PATCH is idempotent, send it again. */
   g_debug ("import session %s: the files are not marked inserted (%s); "
-      "marking them again", data->session_id, lost->message);
+           "marking them again",
+           data->session_id, lost->message);
   upload_finalize (task);
 }
 
 static void
-upload_patched_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+upload_patched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   UploadData *data = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   ViAnnotationImportSession *session;
-  GError *error = NULL;
+  GError                    *error = NULL;
 
   node = _vi_http_send_finish (result, &error);
   if (node != NULL) {
@@ -1278,21 +1274,25 @@ upload_patched_cb (GObject      *source,
       g_clear_error (&data->lost);
       data->lost = error;
       session_read_async (data->client, data->session_url,
-          g_task_get_cancellable (task), upload_reconciled_cb,
-          g_object_ref (task));
+                          g_task_get_cancellable (task), upload_reconciled_cb,
+                          g_object_ref (task));
       return;
     }
     {
-      GError *unknown = state_unknown_error (data->dataset_id,
-          data->session_id, "every file was sent, but marking them "
-          "inserted kept failing without a usable answer", error);
+      GError *unknown =
+          state_unknown_error (data->dataset_id, data->session_id,
+                               "every file was sent, but marking them "
+                               "inserted kept failing without a usable answer",
+                               error);
 
       g_error_free (error);
       error = unknown;
     }
   } else if (error != NULL && !is_cancelled_error (error)) {
-    g_prefix_error (&error, "import session %s: every file was sent, but "
-        "marking them inserted failed: ", data->session_id);
+    g_prefix_error (&error,
+                    "import session %s: every file was sent, but "
+                    "marking them inserted failed: ",
+                    data->session_id);
   }
   if (error != NULL) {
     upload_return_error (task, error);
@@ -1302,39 +1302,42 @@ upload_patched_cb (GObject      *source,
 }
 
 static ViHttpRequest *
-new_patch_request (UploadData        *data,
-                   ViConditionStatus  status,
-                   ViConditionReason  reason)
+new_patch_request (UploadData       *data,
+                   ViConditionStatus status,
+                   ViConditionReason reason)
 {
   g_autoptr (ViAnnotationImportSessionCondition) condition = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *url = NULL;
 
-  condition = vi_annotation_import_session_condition_new ("FilesInserted",
-      status, (double) now_ms (), reason);
+  condition =
+      vi_annotation_import_session_condition_new ("FilesInserted", status,
+                                                  (double) now_ms (), reason);
   body = _vi_patch_status_body (condition);
   url = g_strconcat (data->session_url, "/status", NULL);
   return _vi_client_new_request (data->client, "PATCH", url, body,
-      VI_HTTP_TARGET_SESSION, "update import session status");
+                                 VI_HTTP_TARGET_SESSION,
+                                 "update import session status");
 }
 
 static void
 upload_finalize (GTask *task)
 {
   UploadData *data = g_task_get_task_data (task);
-  GError *error = NULL;
+  GError     *error = NULL;
 
   data->current = NULL;
   /* Cancelled once the last file was sent: still a cancelled upload. */
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
-          &error)) {
+                                            &error)) {
     upload_fail (task, error);
     return;
   }
   upload_set_stage (data, VI_UPLOAD_STAGE_FINALIZING);
   _vi_http_send_async (new_patch_request (data, VI_CONDITION_STATUS_REACHED,
-          VI_CONDITION_REASON_NONE), g_task_get_cancellable (task),
-      upload_patched_cb, g_object_ref (task));
+                                          VI_CONDITION_REASON_NONE),
+                       g_task_get_cancellable (task), upload_patched_cb,
+                       g_object_ref (task));
 }
 
 /* ---- after a failure in steps 2-3: FailedReach ---- */
@@ -1356,25 +1359,26 @@ upload_failed_patched_cb (GObject      *source,
   if (is_cancelled_error (failure)) {
     if (patch_error != NULL)
       g_warning ("import session %s: marking it cancelled failed: %s",
-          data->session_id, patch_error->message);
+                 data->session_id, patch_error->message);
     upload_return_error (task, g_steal_pointer (&failure));
     return;
   }
 
   if (patch_error != NULL)
     error = g_error_new (VI_ERROR, VI_ERROR_IMPORT_FAILED,
-        "import session %s: %s; marking the session failed "
-        "(FailedReach, UserUploadErrored) failed too: %s",
-        data->session_id, failure->message, patch_error->message);
+                         "import session %s: %s; marking the session failed "
+                         "(FailedReach, UserUploadErrored) failed too: %s",
+                         data->session_id, failure->message,
+                         patch_error->message);
   else
     error = g_error_new (VI_ERROR, VI_ERROR_IMPORT_FAILED,
-        "import session %s: %s; the session was marked failed "
-        "(FilesInserted: FailedReach, UserUploadErrored)",
-        data->session_id, failure->message);
+                         "import session %s: %s; the session was marked failed "
+                         "(FilesInserted: FailedReach, UserUploadErrored)",
+                         data->session_id, failure->message);
   if (failure->domain == VI_ERROR)
     vi_error_set_http_details (error, vi_error_get_http_status (failure),
-        vi_error_get_server_message (failure),
-        vi_error_get_trace_id (failure));
+                               vi_error_get_server_message (failure),
+                               vi_error_get_trace_id (failure));
   upload_return_error (task, error);
 }
 
@@ -1382,12 +1386,11 @@ upload_failed_patched_cb (GObject      *source,
  * marked FailedReach, with CancelledByUser when the caller cancelled and
  * UserUploadErrored otherwise; the PATCH is not cancellable. */
 static void
-upload_fail (GTask  *task,
-             GError *error)
+upload_fail (GTask *task, GError *error)
 {
-  UploadData *data = g_task_get_task_data (task);
-  GCancellable *cancellable = g_task_get_cancellable (task);
-  gboolean cancelled;
+  UploadData       *data = g_task_get_task_data (task);
+  GCancellable     *cancellable = g_task_get_cancellable (task);
+  gboolean          cancelled;
   ViConditionReason reason;
 
   upload_stop_message (data);
@@ -1397,11 +1400,10 @@ upload_fail (GTask  *task,
   if (cancelled && !is_cancelled_error (error)) {
     g_error_free (error);
     error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-        "Operation was cancelled");
+                                 "Operation was cancelled");
   }
   if (cancelled) {
-    g_prefix_error (&error, "upload to import session %s: ",
-        data->session_id);
+    g_prefix_error (&error, "upload to import session %s: ", data->session_id);
     reason = VI_CONDITION_REASON_CANCELLED_BY_USER;
   } else {
     reason = VI_CONDITION_REASON_USER_UPLOAD_ERRORED;
@@ -1409,8 +1411,9 @@ upload_fail (GTask  *task,
 
   data->failure = error;
   _vi_http_send_async (new_patch_request (data,
-          VI_CONDITION_STATUS_FAILED_REACH, reason), NULL,
-      upload_failed_patched_cb, g_object_ref (task));
+                                          VI_CONDITION_STATUS_FAILED_REACH,
+                                          reason),
+                       NULL, upload_failed_patched_cb, g_object_ref (task));
 }
 
 /* ---- step 3: the signed uploads ---- */
@@ -1419,9 +1422,7 @@ static void upload_next_file (GTask *task);
 static void upload_attempt (GTask *task);
 
 static void
-wrote_body_data_cb (SoupMessage *msg,
-                    guint        chunk_size,
-                    gpointer     user_data)
+wrote_body_data_cb (SoupMessage *msg, guint chunk_size, gpointer user_data)
 {
   UploadData *data = user_data;
 
@@ -1432,8 +1433,7 @@ wrote_body_data_cb (SoupMessage *msg,
 }
 
 static void
-restarted_cb (SoupMessage *msg,
-              gpointer     user_data)
+restarted_cb (SoupMessage *msg, gpointer user_data)
 {
   UploadData *data = user_data;
 
@@ -1460,30 +1460,27 @@ upload_retry_slept_cb (GObject      *source,
 }
 
 static void
-upload_retry (GTask  *task,
-              double  seconds)
+upload_retry (GTask *task, double seconds)
 {
   UploadData *data = g_task_get_task_data (task);
 
   g_debug ("upload of %s: attempt %u failed, retrying in %.3f s",
-      data->current->path, data->attempts, seconds);
+           data->current->path, data->attempts, seconds);
   _vi_sleep_async (seconds, g_task_get_cancellable (task),
-      upload_retry_slept_cb, g_object_ref (task));
+                   upload_retry_slept_cb, g_object_ref (task));
 }
 
 static void
-upload_sent_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+upload_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
+  UploadData   *data = g_task_get_task_data (task);
   ViRetryPolicy policy = _vi_client_get_retry_policy (data->client);
   g_autoptr (GBytes) body = NULL;
   g_autoptr (SoupMessage) msg = NULL;
   GError *error = NULL;
-  guint status;
-  double delay;
+  guint   status;
+  double  delay;
 
   body = _vi_http_send_and_read_finish (result, &error);
   msg = g_object_ref (data->msg);
@@ -1506,8 +1503,10 @@ upload_sent_cb (GObject      *source,
     }
     {
       GError *out = g_error_new (VI_ERROR, VI_ERROR_NETWORK,
-          "sending %s failed after %u attempt%s: %s", data->current->path,
-          data->attempts, data->attempts == 1 ? "" : "s", error->message);
+                                 "sending %s failed after %u attempt%s: %s",
+                                 data->current->path, data->attempts,
+                                 data->attempts == 1 ? "" : "s",
+                                 error->message);
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         out->code = VI_ERROR_TIMEOUT;
@@ -1529,18 +1528,18 @@ upload_sent_cb (GObject      *source,
   }
 
   if (_vi_retry_next (&policy, &data->retries, status,
-          soup_message_get_response_headers (msg), &delay)) {
+                      soup_message_get_response_headers (msg), &delay)) {
     upload_retry (task, delay);
     return;
   }
   {
-    g_autofree char *what = g_strdup_printf ("sending %s",
-        data->current->path);
-    const char *trace = soup_message_headers_get_one
-        (soup_message_get_response_headers (msg), "x-cloud-trace-context");
+    g_autofree char *what = g_strdup_printf ("sending %s", data->current->path);
+    const char      *trace =
+        soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                      "x-cloud-trace-context");
 
-    _vi_http_set_status_error (&error, what, VI_HTTP_TARGET_SIGNED_URL,
-        status, body, trace);
+    _vi_http_set_status_error (&error, what, VI_HTTP_TARGET_SIGNED_URL, status,
+                               body, trace);
     if (data->attempts > 1)
       g_prefix_error (&error, "after %u attempts: ", data->attempts);
     upload_fail (task, error);
@@ -1552,19 +1551,19 @@ upload_sent_cb (GObject      *source,
 static void
 upload_attempt (GTask *task)
 {
-  UploadData *data = g_task_get_task_data (task);
+  UploadData           *data = g_task_get_task_data (task);
   const ViSignedUpload *upload = data->uploads->pdata[data->index];
-  LocalFile *file = data->current;
+  LocalFile            *file = data->current;
   g_autoptr (GFile) gfile = NULL;
   g_autoptr (GFileInfo) info = NULL;
   SoupMessageHeaders *headers;
-  GHashTableIter iter;
-  gpointer key, value;
-  GError *error = NULL;
-  goffset size;
+  GHashTableIter      iter;
+  gpointer            key, value;
+  GError             *error = NULL;
+  goffset             size;
 
   if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
-          &error)) {
+                                            &error)) {
     upload_fail (task, error);
     return;
   }
@@ -1572,7 +1571,7 @@ upload_attempt (GTask *task)
   data->bytes_sent = 0;
   gfile = g_file_new_for_path (file->path);
   info = g_file_query_info (gfile, G_FILE_ATTRIBUTE_STANDARD_SIZE,
-      G_FILE_QUERY_INFO_NONE, NULL, &error);
+                            G_FILE_QUERY_INFO_NONE, NULL, &error);
   if (info == NULL) {
     g_prefix_error (&error, "cannot read %s: ", file->path);
     upload_fail (task, error);
@@ -1587,10 +1586,12 @@ upload_attempt (GTask *task)
   }
   size = g_file_info_get_size (info);
   if (size < 0 || (guint64) size != file->size) {
-    upload_fail (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_DATA,
-            "%s changed while it was being uploaded (%" G_GUINT64_FORMAT
-            " bytes when registered, %" G_GINT64_FORMAT " now)",
-            file->path, file->size, (gint64) size));
+    upload_fail (task,
+                 g_error_new (VI_ERROR, VI_ERROR_INVALID_DATA,
+                              "%s changed while it was being uploaded (%" G_GUINT64_FORMAT
+                              " bytes when registered, %" G_GINT64_FORMAT
+                              " now)",
+                              file->path, file->size, (gint64) size));
     return;
   }
 
@@ -1598,9 +1599,11 @@ upload_attempt (GTask *task)
   if (data->msg == NULL) {
     g_autofree char *shown = g_utf8_make_valid (upload->url, 200);
 
-    upload_fail (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-            "invalid response: the upload URL for %s is not a valid URL "
-            "(%s %s)", file->name, upload->method, shown));
+    upload_fail (task,
+                 g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                              "invalid response: the upload URL for %s is not a valid URL "
+                              "(%s %s)",
+                              file->name, upload->method, shown));
     return;
   }
   /* Exactly the method and headers the server gave, and no API
@@ -1610,8 +1613,9 @@ upload_attempt (GTask *task)
    * stream where the first try left it, which sends a truncated body.
    * Our own retries open the file again instead.  Should libsoup restart
    * it anyway, the stream is rewound. */
-  soup_message_add_flags (data->msg, SOUP_MESSAGE_NO_REDIRECT |
-      SOUP_MESSAGE_NEW_CONNECTION);
+  soup_message_add_flags (data->msg,
+                          SOUP_MESSAGE_NO_REDIRECT |
+                              SOUP_MESSAGE_NEW_CONNECTION);
   g_signal_connect (data->msg, "restarted", G_CALLBACK (restarted_cb), data);
   headers = soup_message_get_request_headers (data->msg);
   if (upload->headers != NULL) {
@@ -1621,18 +1625,19 @@ upload_attempt (GTask *task)
   }
   soup_message_set_request_body (data->msg, NULL, data->body, size);
   g_signal_connect (data->msg, "wrote-body-data",
-      G_CALLBACK (wrote_body_data_cb), data);
+                    G_CALLBACK (wrote_body_data_cb), data);
 
   data->attempts++;
   _vi_http_send_and_read_async (_vi_client_get_session (data->client),
-      data->msg, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-      upload_sent_cb, g_object_ref (task));
+                                data->msg, G_PRIORITY_DEFAULT,
+                                g_task_get_cancellable (task), upload_sent_cb,
+                                g_object_ref (task));
 }
 
 static void
 upload_next_file (GTask *task)
 {
-  UploadData *data = g_task_get_task_data (task);
+  UploadData           *data = g_task_get_task_data (task);
   const ViSignedUpload *upload;
 
   if (data->index >= data->uploads->len) {
@@ -1642,7 +1647,7 @@ upload_next_file (GTask *task)
   upload = data->uploads->pdata[data->index];
   data->current = g_hash_table_lookup (data->by_name, upload->name);
   data->attempts = 0;
-  data->retries = (ViRetryState) { 0, 0 };
+  data->retries = (ViRetryState){ 0, 0 };
   data->bytes_sent = 0;
   upload_report (data);
   upload_attempt (task);
@@ -1651,16 +1656,14 @@ upload_next_file (GTask *task)
 /* ---- step 2: register ---- */
 
 static void
-upload_registered_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+upload_registered_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   UploadData *data = g_task_get_task_data (task);
   g_autoptr (JsonNode) node = NULL;
   g_autoptr (GHashTable) listed = NULL;
   GError *error = NULL;
-  guint i;
+  guint   i;
 
   node = _vi_http_send_finish (result, &error);
   if (node == NULL) {
@@ -1674,9 +1677,10 @@ upload_registered_cb (GObject      *source,
     return;
   }
   if (data->uploads->len == 0) {
-    upload_fail (task, g_error_new_literal (VI_ERROR,
-            VI_ERROR_INVALID_RESPONSE, "register files: the server added no "
-            "files to the session"));
+    upload_fail (task,
+                 g_error_new_literal (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                                      "register files: the server added no "
+                                      "files to the session"));
     return;
   }
 
@@ -1687,9 +1691,11 @@ upload_registered_cb (GObject      *source,
     const ViSignedUpload *upload = data->uploads->pdata[i];
 
     if (!g_hash_table_contains (data->by_name, upload->name)) {
-      upload_fail (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-              "register files: the server returned an upload URL for "
-              "\"%s\", which was not registered", upload->name));
+      upload_fail (task,
+                   g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                                "register files: the server returned an upload URL for "
+                                "\"%s\", which was not registered",
+                                upload->name));
       return;
     }
     g_hash_table_add (listed, upload->name);
@@ -1698,9 +1704,11 @@ upload_registered_cb (GObject      *source,
     const LocalFile *file = data->files->pdata[i];
 
     if (!g_hash_table_contains (listed, file->name)) {
-      upload_fail (task, g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-              "register files: the server returned no upload URL for %s",
-              file->path));
+      upload_fail (
+          task,
+          g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                       "register files: the server returned no upload URL for %s",
+                       file->path));
       return;
     }
   }
@@ -1713,9 +1721,7 @@ upload_registered_cb (GObject      *source,
 /* ---- step 1: create the session ---- */
 
 static void
-upload_created_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+upload_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
   UploadData *data = g_task_get_task_data (task);
@@ -1723,9 +1729,9 @@ upload_created_cb (GObject      *source,
   g_autoptr (GPtrArray) specs = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *url = NULL;
-  GError *error = NULL;
-  const char *id;
-  guint i;
+  GError          *error = NULL;
+  const char      *id;
+  guint            i;
 
   node = _vi_http_send_finish (result, &error);
   if (node == NULL) {
@@ -1749,34 +1755,35 @@ upload_created_cb (GObject      *source,
   data->session_url = sessions_url (data->client, data->dataset_id, id);
 
   upload_set_stage (data, VI_UPLOAD_STAGE_REGISTERING);
-  specs = g_ptr_array_new_with_free_func
-      ((GDestroyNotify) vi_annotation_import_file_spec_free);
+  specs = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_import_file_spec_free);
   for (i = 0; i < data->files->len; i++) {
     const LocalFile *file = data->files->pdata[i];
 
-    g_ptr_array_add (specs, vi_annotation_import_file_spec_new (file->name,
-            (gint64) file->size, file->crc32c));
+    g_ptr_array_add (specs,
+                     vi_annotation_import_file_spec_new (file->name,
+                                                         (gint64) file->size,
+                                                         file->crc32c));
   }
   body = _vi_import_files_body (specs);
   url = g_strconcat (data->session_url, "/files", NULL);
-  _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, VI_HTTP_TARGET_SESSION, "register files"),
-      g_task_get_cancellable (task),
-      upload_registered_cb, g_object_ref (task));
+  _vi_http_send_async (_vi_client_new_request (data->client, "POST", url, body,
+                                               VI_HTTP_TARGET_SESSION,
+                                               "register files"),
+                       g_task_get_cancellable (task), upload_registered_cb,
+                       g_object_ref (task));
 }
 
 static void
-upload_collected_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+upload_collected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
+  UploadData            *data = g_task_get_task_data (task);
   ViAnnotationImportSpec spec;
   g_autoptr (JsonNode) body = NULL;
   g_autofree char *url = NULL;
-  GError *error = NULL;
-  guint i;
+  GError          *error = NULL;
+  guint            i;
 
   data->files = g_task_propagate_pointer (G_TASK (result), &error);
   if (data->files == NULL) {
@@ -1796,10 +1803,11 @@ upload_collected_cb (GObject      *source,
   spec.failure_policies = data->options.failure_policies;
   body = _vi_import_session_create_body (&spec, NULL);
   url = sessions_url (data->client, data->dataset_id, NULL);
-  _vi_http_send_async (_vi_client_new_request (data->client, "POST", url,
-          body, VI_HTTP_TARGET_DATASET, "create import session"),
-      g_task_get_cancellable (task),
-      upload_created_cb, g_object_ref (task));
+  _vi_http_send_async (_vi_client_new_request (data->client, "POST", url, body,
+                                               VI_HTTP_TARGET_DATASET,
+                                               "create import session"),
+                       g_task_get_cancellable (task), upload_created_cb,
+                       g_object_ref (task));
 }
 
 /**
@@ -1821,27 +1829,27 @@ upload_collected_cb (GObject      *source,
  * @progress and @progress_data must stay valid until @callback is called.
  */
 void
-vi_client_upload_annotations_async (ViClient               *self,
-                                    const char             *dataset_id,
-                                    const char *const      *paths,
-                                    const ViUploadOptions  *options,
-                                    ViUploadProgressFunc    progress,
-                                    gpointer                progress_data,
-                                    GCancellable           *cancellable,
-                                    GAsyncReadyCallback     callback,
-                                    gpointer                user_data)
+vi_client_upload_annotations_async (ViClient              *self,
+                                    const char            *dataset_id,
+                                    const char *const     *paths,
+                                    const ViUploadOptions *options,
+                                    ViUploadProgressFunc   progress,
+                                    gpointer               progress_data,
+                                    GCancellable          *cancellable,
+                                    GAsyncReadyCallback    callback,
+                                    gpointer               user_data)
 {
   g_autoptr (GTask) task = NULL;
   g_autoptr (GTask) collect = NULL;
   UploadData *data;
-  GError *error = NULL;
+  GError     *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   if (!vi_validate_id ("dataset id", dataset_id, &error)) {
     _vi_client_return_early_error (self, vi_client_upload_annotations_async,
-        error, callback, user_data);
+                                   error, callback, user_data);
     return;
   }
 
@@ -1863,10 +1871,10 @@ vi_client_upload_annotations_async (ViClient               *self,
   upload_set_stage (data, VI_UPLOAD_STAGE_COLLECTING);
 
   collect = g_task_new (NULL, cancellable, upload_collected_cb,
-      g_object_ref (task));
+                        g_object_ref (task));
   g_task_set_source_tag (collect, collect_thread);
   g_task_set_task_data (collect, g_strdupv (data->paths),
-      (GDestroyNotify) g_strfreev);
+                        (GDestroyNotify) g_strfreev);
   g_task_run_in_thread (collect, collect_thread);
 }
 
@@ -1879,36 +1887,37 @@ vi_client_upload_annotations_async (ViClient               *self,
  * Returns: (transfer full): the result, or %NULL on error
  */
 ViAnnotationUploadResult *
-vi_client_upload_annotations_finish (ViClient      *self,
-                                     GAsyncResult  *result,
-                                     GError       **error)
+vi_client_upload_annotations_finish (ViClient     *self,
+                                     GAsyncResult *result,
+                                     GError      **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-      vi_client_upload_annotations_async, NULL);
+                            vi_client_upload_annotations_async,
+                        NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct {
-  ViClient *client;
-  const char *dataset_id;
-  const char *const *paths;
+  ViClient              *client;
+  const char            *dataset_id;
+  const char *const     *paths;
   const ViUploadOptions *options;
-  ViUploadProgressFunc progress;
-  gpointer progress_data;
+  ViUploadProgressFunc   progress;
+  gpointer               progress_data;
 } UploadArgs;
 
 static void
-start_upload (gpointer             data,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
+start_upload (gpointer            data,
+              GCancellable       *cancellable,
+              GAsyncReadyCallback callback,
+              gpointer            user_data)
 {
   UploadArgs *a = data;
 
   vi_client_upload_annotations_async (a->client, a->dataset_id, a->paths,
-      a->options, a->progress, a->progress_data, cancellable, callback,
-      user_data);
+                                      a->options, a->progress, a->progress_data,
+                                      cancellable, callback, user_data);
 }
 
 /**
@@ -1977,17 +1986,16 @@ start_upload (gpointer             data,
  *   %NULL on error
  */
 ViAnnotationUploadResult *
-vi_client_upload_annotations (ViClient               *self,
-                              const char             *dataset_id,
-                              const char *const      *paths,
-                              const ViUploadOptions  *options,
-                              ViUploadProgressFunc    progress,
-                              gpointer                progress_data,
-                              GCancellable           *cancellable,
-                              GError                **error)
+vi_client_upload_annotations (ViClient              *self,
+                              const char            *dataset_id,
+                              const char *const     *paths,
+                              const ViUploadOptions *options,
+                              ViUploadProgressFunc   progress,
+                              gpointer               progress_data,
+                              GCancellable          *cancellable,
+                              GError               **error)
 {
-  UploadArgs a = { self, dataset_id, paths, options, progress,
-    progress_data };
+  UploadArgs a = { self, dataset_id, paths, options, progress, progress_data };
   g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (VI_IS_CLIENT (self), NULL);

@@ -94,90 +94,96 @@ typedef struct {
 
 #define VI_TYPE_UPLOAD_OPTIONS (vi_upload_options_get_type ())
 VI_AVAILABLE_IN_ALL
-GType            vi_upload_options_get_type (void) G_GNUC_CONST;
+GType vi_upload_options_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-void             vi_upload_options_init     (ViUploadOptions       *options);
+void vi_upload_options_init (ViUploadOptions *options);
 VI_AVAILABLE_IN_ALL
-ViUploadOptions *vi_upload_options_new      (void);
+ViUploadOptions *vi_upload_options_new (void);
 VI_AVAILABLE_IN_ALL
-ViUploadOptions *vi_upload_options_copy     (const ViUploadOptions *options);
+ViUploadOptions *vi_upload_options_copy (const ViUploadOptions *options);
 VI_AVAILABLE_IN_ALL
-void             vi_upload_options_free     (ViUploadOptions       *options);
+void vi_upload_options_free (ViUploadOptions *options);
 
 VI_AVAILABLE_IN_ALL
-GPtrArray *vi_collect_annotation_files (const char *const  *paths,
-                                        GError            **error);
+GPtrArray *vi_collect_annotation_files (const char *const *paths,
+                                        GError           **error);
 
 /* upload */
 VI_AVAILABLE_IN_ALL
-ViAnnotationUploadResult *vi_client_upload_annotations        (ViClient               *self,
-                                                               const char             *dataset_id,
-                                                               const char *const      *paths,
-                                                               const ViUploadOptions  *options,
-                                                               ViUploadProgressFunc    progress,
-                                                               gpointer                progress_data,
-                                                               GCancellable           *cancellable,
-                                                               GError                **error);
+ViAnnotationUploadResult *vi_client_upload_annotations (
+    ViClient              *self,
+    const char            *dataset_id,
+    const char *const     *paths,
+    const ViUploadOptions *options,
+    ViUploadProgressFunc   progress,
+    gpointer               progress_data,
+    GCancellable          *cancellable,
+    GError               **error);
 VI_AVAILABLE_IN_ALL
-void                      vi_client_upload_annotations_async  (ViClient               *self,
-                                                               const char             *dataset_id,
-                                                               const char *const      *paths,
-                                                               const ViUploadOptions  *options,
-                                                               ViUploadProgressFunc    progress,
-                                                               gpointer                progress_data,
-                                                               GCancellable           *cancellable,
-                                                               GAsyncReadyCallback     callback,
-                                                               gpointer                user_data);
+void vi_client_upload_annotations_async (ViClient              *self,
+                                         const char            *dataset_id,
+                                         const char *const     *paths,
+                                         const ViUploadOptions *options,
+                                         ViUploadProgressFunc   progress,
+                                         gpointer               progress_data,
+                                         GCancellable          *cancellable,
+                                         GAsyncReadyCallback    callback,
+                                         gpointer               user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotationUploadResult *vi_client_upload_annotations_finish (ViClient               *self,
-                                                               GAsyncResult           *result,
-                                                               GError                **error);
+ViAnnotationUploadResult *vi_client_upload_annotations_finish (
+    ViClient     *self,
+    GAsyncResult *result,
+    GError      **error);
 
 /* get_import_session */
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession *vi_client_get_import_session        (ViClient            *self,
-                                                                const char          *dataset_id,
-                                                                const char          *session_id,
-                                                                GCancellable        *cancellable,
-                                                                GError             **error);
+ViAnnotationImportSession *vi_client_get_import_session (
+    ViClient     *self,
+    const char   *dataset_id,
+    const char   *session_id,
+    GCancellable *cancellable,
+    GError      **error);
 VI_AVAILABLE_IN_ALL
-void                       vi_client_get_import_session_async  (ViClient            *self,
-                                                                const char          *dataset_id,
-                                                                const char          *session_id,
-                                                                GCancellable        *cancellable,
-                                                                GAsyncReadyCallback  callback,
-                                                                gpointer             user_data);
+void vi_client_get_import_session_async (ViClient           *self,
+                                         const char         *dataset_id,
+                                         const char         *session_id,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession *vi_client_get_import_session_finish (ViClient            *self,
-                                                                GAsyncResult        *result,
-                                                                GError             **error);
+ViAnnotationImportSession *vi_client_get_import_session_finish (
+    ViClient     *self,
+    GAsyncResult *result,
+    GError      **error);
 
 /* wait_until_done */
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession *vi_client_wait_until_done        (ViClient              *self,
-                                                             const char            *dataset_id,
-                                                             const char            *session_id,
-                                                             guint                  poll_interval_ms,
-                                                             guint                  timeout_ms,
-                                                             ViUploadProgressFunc   progress,
-                                                             gpointer               progress_data,
-                                                             GCancellable          *cancellable,
-                                                             GError               **error);
+ViAnnotationImportSession *vi_client_wait_until_done (
+    ViClient            *self,
+    const char          *dataset_id,
+    const char          *session_id,
+    guint                poll_interval_ms,
+    guint                timeout_ms,
+    ViUploadProgressFunc progress,
+    gpointer             progress_data,
+    GCancellable        *cancellable,
+    GError             **error);
 VI_AVAILABLE_IN_ALL
-void                       vi_client_wait_until_done_async  (ViClient              *self,
-                                                             const char            *dataset_id,
-                                                             const char            *session_id,
-                                                             guint                  poll_interval_ms,
-                                                             guint                  timeout_ms,
-                                                             ViUploadProgressFunc   progress,
-                                                             gpointer               progress_data,
-                                                             GCancellable          *cancellable,
-                                                             GAsyncReadyCallback    callback,
-                                                             gpointer               user_data);
+void vi_client_wait_until_done_async (ViClient            *self,
+                                      const char          *dataset_id,
+                                      const char          *session_id,
+                                      guint                poll_interval_ms,
+                                      guint                timeout_ms,
+                                      ViUploadProgressFunc progress,
+                                      gpointer             progress_data,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession *vi_client_wait_until_done_finish (ViClient              *self,
-                                                             GAsyncResult          *result,
-                                                             GError               **error);
+ViAnnotationImportSession *vi_client_wait_until_done_finish (
+    ViClient     *self,
+    GAsyncResult *result,
+    GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViUploadOptions, vi_upload_options_free)
 

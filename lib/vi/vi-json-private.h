@@ -8,9 +8,9 @@ G_BEGIN_DECLS
 /* The largest documents read: response bodies (vi-http.c reads no more),
  * error bodies (only their message is wanted) and local files the library
  * reads (config files, download sidecars). */
-#define VI_JSON_MAX_BODY_SIZE       ((gsize) 512 * 1024 * 1024)
+#define VI_JSON_MAX_BODY_SIZE ((gsize) 512 * 1024 * 1024)
 #define VI_JSON_MAX_ERROR_BODY_SIZE ((gsize) 1024 * 1024)
-#define VI_JSON_MAX_FILE_SIZE       ((gsize) 16 * 1024 * 1024)
+#define VI_JSON_MAX_FILE_SIZE ((gsize) 16 * 1024 * 1024)
 
 /* A JSON path kept on the stack while walking a document, rendered only
  * when an error has to name it ("items[3].spec.contents.bound").  A frame
@@ -23,9 +23,18 @@ struct _ViJsonPath {
   int               index;
 };
 
-#define VI_JSON_PATH_ROOT { NULL, NULL, -1 }
-#define VI_JSON_PATH_MEMBER(parent_, member_) { (parent_), (member_), -1 }
-#define VI_JSON_PATH_INDEX(parent_, index_) { (parent_), NULL, (index_) }
+#define VI_JSON_PATH_ROOT \
+  {                       \
+    NULL, NULL, -1        \
+  }
+#define VI_JSON_PATH_MEMBER(parent_, member_) \
+  {                                           \
+    (parent_), (member_), -1                  \
+  }
+#define VI_JSON_PATH_INDEX(parent_, index_) \
+  {                                         \
+    (parent_), NULL, (index_)               \
+  }
 
 char *vi_json_path_to_string (const ViJsonPath *path);
 
@@ -40,51 +49,51 @@ void vi_json_set_error (GError          **error,
  * TRUE and leaves the output alone when it is missing or null.  All fail
  * on a wrong type.  Strings are returned as borrowed pointers into the
  * node. */
-JsonObject *vi_json_require_object  (JsonNode         *node,
-                                     const ViJsonPath *path,
-                                     GError          **error);
-JsonArray  *vi_json_require_array   (JsonNode         *node,
-                                     const ViJsonPath *path,
-                                     GError          **error);
+JsonObject *vi_json_require_object (JsonNode         *node,
+                                    const ViJsonPath *path,
+                                    GError          **error);
+JsonArray  *vi_json_require_array (JsonNode         *node,
+                                   const ViJsonPath *path,
+                                   GError          **error);
 
-gboolean vi_json_get_string   (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               const char      **out,
-                               GError          **error);
-gboolean vi_json_get_int      (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               gint64           *out,
-                               GError          **error);
+gboolean vi_json_get_string (JsonObject       *object,
+                             const ViJsonPath *parent,
+                             const char       *member,
+                             gboolean          required,
+                             const char      **out,
+                             GError          **error);
+gboolean vi_json_get_int (JsonObject       *object,
+                          const ViJsonPath *parent,
+                          const char       *member,
+                          gboolean          required,
+                          gint64           *out,
+                          GError          **error);
 /* Accepts integers and floats. */
-gboolean vi_json_get_double   (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               double           *out,
-                               GError          **error);
-gboolean vi_json_get_boolean  (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               gboolean         *out,
-                               GError          **error);
+gboolean vi_json_get_double (JsonObject       *object,
+                             const ViJsonPath *parent,
+                             const char       *member,
+                             gboolean          required,
+                             double           *out,
+                             GError          **error);
+gboolean vi_json_get_boolean (JsonObject       *object,
+                              const ViJsonPath *parent,
+                              const char       *member,
+                              gboolean          required,
+                              gboolean         *out,
+                              GError          **error);
 /* out is NULL when optional and absent. */
-gboolean vi_json_get_object   (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               JsonObject      **out,
-                               GError          **error);
-gboolean vi_json_get_array    (JsonObject       *object,
-                               const ViJsonPath *parent,
-                               const char       *member,
-                               gboolean          required,
-                               JsonArray       **out,
-                               GError          **error);
+gboolean vi_json_get_object (JsonObject       *object,
+                             const ViJsonPath *parent,
+                             const char       *member,
+                             gboolean          required,
+                             JsonObject      **out,
+                             GError          **error);
+gboolean vi_json_get_array (JsonObject       *object,
+                            const ViJsonPath *parent,
+                            const char       *member,
+                            gboolean          required,
+                            JsonArray       **out,
+                            GError          **error);
 /* A string -> string map; returns a new table (empty when absent). */
 gboolean vi_json_get_string_map (JsonObject       *object,
                                  const ViJsonPath *parent,
@@ -93,12 +102,12 @@ gboolean vi_json_get_string_map (JsonObject       *object,
                                  GHashTable      **out,
                                  GError          **error);
 /* A string -> integer map, values are g_new'd gint64. */
-gboolean vi_json_get_count_map  (JsonObject       *object,
-                                 const ViJsonPath *parent,
-                                 const char       *member,
-                                 gboolean          required,
-                                 GHashTable      **out,
-                                 GError          **error);
+gboolean vi_json_get_count_map (JsonObject       *object,
+                                const ViJsonPath *parent,
+                                const char       *member,
+                                gboolean          required,
+                                GHashTable      **out,
+                                GError          **error);
 
 /* Typed access to a node itself (an array element), with path-naming
  * errors.  A NULL node is "missing required field"; null is a wrong type.
@@ -108,10 +117,10 @@ gboolean vi_json_node_get_string (JsonNode         *node,
                                   const ViJsonPath *path,
                                   const char      **out,
                                   GError          **error);
-gboolean vi_json_node_get_int    (JsonNode         *node,
-                                  const ViJsonPath *path,
-                                  gint64           *out,
-                                  GError          **error);
+gboolean vi_json_node_get_int (JsonNode         *node,
+                               const ViJsonPath *path,
+                               gint64           *out,
+                               GError          **error);
 gboolean vi_json_node_get_double (JsonNode         *node,
                                   const ViJsonPath *path,
                                   double           *out,
@@ -119,24 +128,23 @@ gboolean vi_json_node_get_double (JsonNode         *node,
 
 /* Sets VI_ERROR_INVALID_RESPONSE for bad syntax at byte offset of data:
  * "invalid response: malformed JSON: <line>:<column>: <what>". */
-void vi_json_set_syntax_error (GError     **error,
-                               const char  *data,
-                               gsize        offset,
-                               const char  *what);
+void vi_json_set_syntax_error (GError    **error,
+                               const char *data,
+                               gsize       offset,
+                               const char *what);
 
 /* Every JSON document the library reads goes through vi_json_parse_data()
  * (public) or one of these: at most max_size bytes, nesting at most
  * VI_JSON_MAX_DEPTH, strict RFC 8259.  Failures are code, with messages
  * starting with prefix. */
-JsonNode *vi_json_parse_file  (const char  *path,
-                               gsize        max_size,
-                               ViError      code,
-                               const char  *prefix,
-                               GError     **error);
+JsonNode *vi_json_parse_file (const char *path,
+                              gsize       max_size,
+                              ViError     code,
+                              const char *prefix,
+                              GError    **error);
 
 /* A response body (at most VI_JSON_MAX_BODY_SIZE) into a node (transfer
  * full); an empty or malformed body is VI_ERROR_INVALID_RESPONSE. */
-JsonNode *vi_json_parse_bytes (GBytes   *bytes,
-                               GError  **error);
+JsonNode *vi_json_parse_bytes (GBytes *bytes, GError **error);
 
 G_END_DECLS

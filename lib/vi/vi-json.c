@@ -25,8 +25,7 @@ is_identifier (const char *name)
 }
 
 static void
-append_member (GString    *out,
-               const char *member)
+append_member (GString *out, const char *member)
 {
   gsize len = strlen (member);
 
@@ -39,7 +38,7 @@ append_member (GString    *out,
      * quote it, so the path stays unambiguous. */
     g_autofree char *cut = NULL;
     g_autofree char *escaped = NULL;
-    gboolean truncated = FALSE;
+    gboolean         truncated = FALSE;
 
     if (len > VI_JSON_MAX_NAME_IN_MESSAGE) {
       const char *end = member + VI_JSON_MAX_NAME_IN_MESSAGE;
@@ -51,8 +50,7 @@ append_member (GString    *out,
       truncated = TRUE;
     }
     escaped = g_strescape (cut != NULL ? cut : member, NULL);
-    g_string_append_printf (out, "[\"%s%s\"]", escaped,
-                            truncated ? "..." : "");
+    g_string_append_printf (out, "[\"%s%s\"]", escaped, truncated ? "..." : "");
   }
 }
 
@@ -72,8 +70,8 @@ vi_json_path_to_string (const ViJsonPath *path)
 {
   const ViJsonPath *frames[VI_JSON_MAX_DEPTH * 2];
   const ViJsonPath *p;
-  GString *out;
-  guint n = 0;
+  GString          *out;
+  guint             n = 0;
 
   for (p = path; p != NULL && n < G_N_ELEMENTS (frames); p = p->parent) {
     if (p->member != NULL || p->index >= 0)
@@ -113,7 +111,7 @@ vi_json_set_error (GError          **error,
 {
   g_autofree char *where = NULL;
   g_autofree char *what = NULL;
-  va_list args;
+  va_list          args;
 
   if (error == NULL)
     return;
@@ -155,11 +153,10 @@ describe_node (JsonNode *node)
 }
 
 static gboolean
-node_holds (JsonNode *node,
-            GType     type)
+node_holds (JsonNode *node, GType type)
 {
   return JSON_NODE_TYPE (node) == JSON_NODE_VALUE &&
-         json_node_get_value_type (node) == type;
+      json_node_get_value_type (node) == type;
 }
 
 /* Looks the member up.  Returns FALSE (with error set when required) if it
@@ -190,9 +187,7 @@ lookup (JsonObject       *object,
 }
 
 static gboolean
-check_node (JsonNode         *node,
-            const ViJsonPath *path,
-            GError          **error)
+check_node (JsonNode *node, const ViJsonPath *path, GError **error)
 {
   if (node == NULL) {
     vi_json_set_error (error, path, "missing required field");
@@ -287,9 +282,7 @@ vi_json_node_get_double (JsonNode         *node,
  * with @error set if @node is missing or not an object
  */
 JsonObject *
-vi_json_require_object (JsonNode         *node,
-                        const ViJsonPath *path,
-                        GError          **error)
+vi_json_require_object (JsonNode *node, const ViJsonPath *path, GError **error)
 {
   if (node == NULL) {
     vi_json_set_error (error, path, "missing required field");
@@ -313,9 +306,7 @@ vi_json_require_object (JsonNode         *node,
  * with @error set if @node is missing or not an array
  */
 JsonArray *
-vi_json_require_array (JsonNode         *node,
-                       const ViJsonPath *path,
-                       GError          **error)
+vi_json_require_array (JsonNode *node, const ViJsonPath *path, GError **error)
 {
   if (node == NULL) {
     vi_json_set_error (error, path, "missing required field");
@@ -338,7 +329,7 @@ vi_json_get_string (JsonObject       *object,
                     GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   if (!lookup (object, &path, required, "a string", &node, error))
     return !required;
@@ -354,7 +345,7 @@ vi_json_get_int (JsonObject       *object,
                  GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   if (!lookup (object, &path, required, "an integer", &node, error))
     return !required;
@@ -370,7 +361,7 @@ vi_json_get_double (JsonObject       *object,
                     GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   if (!lookup (object, &path, required, "a number", &node, error))
     return !required;
@@ -386,7 +377,7 @@ vi_json_get_boolean (JsonObject       *object,
                      GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   if (!lookup (object, &path, required, "a boolean", &node, error))
     return !required;
@@ -407,7 +398,7 @@ vi_json_get_object (JsonObject       *object,
                     GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   *out = NULL;
   if (!lookup (object, &path, required, "an object", &node, error))
@@ -425,7 +416,7 @@ vi_json_get_array (JsonObject       *object,
                    GError          **error)
 {
   ViJsonPath path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonNode *node;
+  JsonNode  *node;
 
   *out = NULL;
   if (!lookup (object, &path, required, "an array", &node, error))
@@ -442,12 +433,12 @@ vi_json_get_string_map (JsonObject       *object,
                         GHashTable      **out,
                         GError          **error)
 {
-  g_autoptr(GHashTable) map = NULL;
-  ViJsonPath map_path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonObject *map_object;
+  g_autoptr (GHashTable) map = NULL;
+  ViJsonPath     map_path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonObject    *map_object;
   JsonObjectIter iter;
-  const char *key;
-  JsonNode *value;
+  const char    *key;
+  JsonNode      *value;
 
   *out = NULL;
   if (!vi_json_get_object (object, parent, member, required, &map_object,
@@ -458,7 +449,7 @@ vi_json_get_string_map (JsonObject       *object,
   if (map_object != NULL) {
     json_object_iter_init_ordered (&iter, map_object);
     while (json_object_iter_next_ordered (&iter, &key, &value)) {
-      ViJsonPath path = VI_JSON_PATH_MEMBER (&map_path, key);
+      ViJsonPath  path = VI_JSON_PATH_MEMBER (&map_path, key);
       const char *str;
 
       if (!vi_json_node_get_string (value, &path, &str, error))
@@ -478,12 +469,12 @@ vi_json_get_count_map (JsonObject       *object,
                        GHashTable      **out,
                        GError          **error)
 {
-  g_autoptr(GHashTable) map = NULL;
-  ViJsonPath map_path = VI_JSON_PATH_MEMBER (parent, member);
-  JsonObject *map_object;
+  g_autoptr (GHashTable) map = NULL;
+  ViJsonPath     map_path = VI_JSON_PATH_MEMBER (parent, member);
+  JsonObject    *map_object;
   JsonObjectIter iter;
-  const char *key;
-  JsonNode *value;
+  const char    *key;
+  JsonNode      *value;
 
   *out = NULL;
   if (!vi_json_get_object (object, parent, member, required, &map_object,
@@ -495,8 +486,8 @@ vi_json_get_count_map (JsonObject       *object,
     json_object_iter_init_ordered (&iter, map_object);
     while (json_object_iter_next_ordered (&iter, &key, &value)) {
       ViJsonPath path = VI_JSON_PATH_MEMBER (&map_path, key);
-      gint64 *count;
-      gint64 n;
+      gint64    *count;
+      gint64     n;
 
       if (!vi_json_node_get_int (value, &path, &n, error))
         return FALSE;
@@ -520,9 +511,7 @@ typedef struct {
 } SyntaxProblem;
 
 static gboolean
-problem (SyntaxProblem *out,
-         gsize          offset,
-         const char    *what)
+problem (SyntaxProblem *out, gsize offset, const char *what)
 {
   out->offset = offset;
   out->what = what;
@@ -530,16 +519,17 @@ problem (SyntaxProblem *out,
 }
 
 /* A message prefix and its separator, or nothing. */
-#define SEP(prefix) (prefix) != NULL ? (prefix) : "", (prefix) != NULL ? ": " : ""
+#define SEP(prefix) \
+  (prefix) != NULL ? (prefix) : "", (prefix) != NULL ? ": " : ""
 
 /* "<prefix>: malformed JSON: <line>:<column>: <what>" */
 static void
-set_syntax_error (GError     **error,
-                  ViError      code,
-                  const char  *prefix,
-                  const char  *data,
-                  gsize        offset,
-                  const char  *what)
+set_syntax_error (GError    **error,
+                  ViError     code,
+                  const char *prefix,
+                  const char *data,
+                  gsize       offset,
+                  const char *what)
 {
   guint line = 1, column = 1;
   gsize i;
@@ -559,21 +549,19 @@ set_syntax_error (GError     **error,
 }
 
 void
-vi_json_set_syntax_error (GError     **error,
-                          const char  *data,
-                          gsize        offset,
-                          const char  *what)
+vi_json_set_syntax_error (GError    **error,
+                          const char *data,
+                          gsize       offset,
+                          const char *what)
 {
-  set_syntax_error (error, VI_ERROR_INVALID_RESPONSE, "invalid response",
-                    data, offset, what);
+  set_syntax_error (error, VI_ERROR_INVALID_RESPONSE, "invalid response", data,
+                    offset, what);
 }
 
 /* An integer literal of digits[0..n) (no sign, no fraction, no exponent)
  * fits in a gint64?  json-glib 1.6 silently wraps the ones that do not. */
 static gboolean
-integer_fits (const char *digits,
-              gsize       n,
-              gboolean    negative)
+integer_fits (const char *digits, gsize n, gboolean negative)
 {
   const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
 
@@ -598,9 +586,7 @@ hex_value (guchar c)
 
 /* The code unit of the \uXXXX escape at s[i] (the backslash), or -1. */
 static int
-unicode_escape (const guchar *s,
-                gsize         len,
-                gsize         i)
+unicode_escape (const guchar *s, gsize len, gsize i)
 {
   int value = 0, k;
 
@@ -620,10 +606,7 @@ unicode_escape (const guchar *s,
  * 8259, surrogates come in pairs, no raw control characters.  UTF-8 is
  * left to json-glib, which checks the whole document. */
 static gboolean
-check_string (const guchar  *s,
-              gsize          len,
-              gsize         *pos,
-              SyntaxProblem *error)
+check_string (const guchar *s, gsize len, gsize *pos, SyntaxProblem *error)
 {
   gsize i = *pos + 1;
 
@@ -644,7 +627,14 @@ check_string (const guchar  *s,
     if (i + 1 >= len)
       break;
     switch (s[i + 1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't':
         i += 2;
         break;
       case 'u': {
@@ -676,12 +666,9 @@ check_string (const guchar  *s,
 /* A number starting at s[*pos], with the strict grammar of RFC 8259 (no
  * leading zeros, no "1." or ".5"); integers must fit in 64 bits. */
 static gboolean
-check_number (const guchar  *s,
-              gsize          len,
-              gsize         *pos,
-              SyntaxProblem *error)
+check_number (const guchar *s, gsize len, gsize *pos, SyntaxProblem *error)
 {
-  gsize i = *pos, digits_start;
+  gsize    i = *pos, digits_start;
   gboolean negative = FALSE;
 
   if (s[i] == '-') {
@@ -719,8 +706,8 @@ check_number (const guchar  *s,
       i++;
   }
   /* "01", "1.2.3", "1x": a number must end at a delimiter. */
-  if (i < len && (g_ascii_isalnum (s[i]) || s[i] == '.' || s[i] == '-' ||
-                  s[i] == '+'))
+  if (i < len &&
+      (g_ascii_isalnum (s[i]) || s[i] == '.' || s[i] == '-' || s[i] == '+'))
     goto invalid;
   *pos = i;
   return TRUE;
@@ -737,14 +724,12 @@ invalid:
  * surrogates, raw control characters in strings, data after the root), so
  * that every reader of the library takes the same documents. */
 static gboolean
-check_document (const char    *data,
-                gsize          len,
-                SyntaxProblem *error)
+check_document (const char *data, gsize len, SyntaxProblem *error)
 {
   const guchar *s = (const guchar *) data;
-  gsize i = 0;
-  guint depth = 0;
-  gboolean root_done = FALSE;
+  gsize         i = 0;
+  guint         depth = 0;
+  gboolean      root_done = FALSE;
 
   while (i < len) {
     guchar c = s[i];
@@ -764,8 +749,9 @@ check_document (const char    *data,
       case '[':
       case '{':
         if (++depth > VI_JSON_MAX_DEPTH) {
-          return problem (error, i, "nesting too deep (more than "
-                                    G_STRINGIFY (VI_JSON_MAX_DEPTH) " levels)");
+          return problem (error, i,
+                          "nesting too deep (more than " G_STRINGIFY (
+                              VI_JSON_MAX_DEPTH) " levels)");
         }
         i++;
         break;
@@ -783,7 +769,7 @@ check_document (const char    *data,
       case 'f':
       case 'n': {
         const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-        gsize n = strlen (word);
+        gsize       n = strlen (word);
 
         if (len - i < n || memcmp (s + i, word, n) != 0 ||
             (len - i > n && g_ascii_isalnum (s[i + n]))) {
@@ -829,17 +815,17 @@ check_document (const char    *data,
  * set
  */
 JsonNode *
-vi_json_parse_data (const char  *data,
-                    gsize        len,
-                    gsize        max_size,
-                    ViError      code,
-                    const char  *prefix,
-                    GError     **error)
+vi_json_parse_data (const char *data,
+                    gsize       len,
+                    gsize       max_size,
+                    ViError     code,
+                    const char *prefix,
+                    GError    **error)
 {
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) local_error = NULL;
   SyntaxProblem bad = { 0, NULL };
-  JsonNode *root;
+  JsonNode     *root;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -848,8 +834,9 @@ vi_json_parse_data (const char  *data,
     return NULL;
   }
   if (len > max_size || len > G_MAXSSIZE) {
-    g_set_error (error, VI_ERROR, code, "%s%slarger than %" G_GSIZE_FORMAT
-                 " bytes", SEP (prefix), MIN (max_size, (gsize) G_MAXSSIZE));
+    g_set_error (error, VI_ERROR, code,
+                 "%s%slarger than %" G_GSIZE_FORMAT " bytes", SEP (prefix),
+                 MIN (max_size, (gsize) G_MAXSSIZE));
     return NULL;
   }
 
@@ -859,10 +846,9 @@ vi_json_parse_data (const char  *data,
   }
 
   parser = json_parser_new_immutable ();
-  if (!json_parser_load_from_data (parser, data, (gssize) len,
-                                   &local_error)) {
-    g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %s",
-                 SEP (prefix), local_error->message);
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error)) {
+    g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %s", SEP (prefix),
+                 local_error->message);
     return NULL;
   }
 
@@ -889,17 +875,17 @@ vi_json_parse_data (const char  *data,
  * set
  */
 JsonNode *
-vi_json_parse_file (const char  *path,
-                    gsize        max_size,
-                    ViError      code,
-                    const char  *prefix,
-                    GError     **error)
+vi_json_parse_file (const char *path,
+                    gsize       max_size,
+                    ViError     code,
+                    const char *prefix,
+                    GError    **error)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GByteArray) buf = NULL;
-  g_autoptr(GError) local_error = NULL;
-  guint8 chunk[16384];
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileInputStream) stream = NULL;
+  g_autoptr (GByteArray) buf = NULL;
+  g_autoptr (GError) local_error = NULL;
+  guint8    chunk[16384];
   JsonNode *root;
 
   g_return_val_if_fail (path != NULL, NULL);
@@ -925,14 +911,15 @@ vi_json_parse_file (const char  *path,
     if (n == 0)
       break;
     if (buf->len + (gsize) n > max_size) {
-      g_set_error (error, VI_ERROR, code, "%s: larger than %" G_GSIZE_FORMAT
-                   " bytes", prefix, max_size);
+      g_set_error (error, VI_ERROR, code,
+                   "%s: larger than %" G_GSIZE_FORMAT " bytes", prefix,
+                   max_size);
       return NULL;
     }
     g_byte_array_append (buf, chunk, (guint) n);
   }
-  root = vi_json_parse_data ((const char *) buf->data, buf->len, max_size,
-                             code, prefix, error);
+  root = vi_json_parse_data ((const char *) buf->data, buf->len, max_size, code,
+                             prefix, error);
   /* A config file holds the secret key: leave no copy behind. */
   memset (buf->data, 0, buf->len);
   memset (chunk, 0, sizeof chunk);
@@ -953,11 +940,10 @@ vi_json_parse_file (const char  *path,
  * set
  */
 JsonNode *
-vi_json_parse_bytes (GBytes  *bytes,
-                     GError **error)
+vi_json_parse_bytes (GBytes *bytes, GError **error)
 {
   const char *data = NULL;
-  gsize len = 0, i;
+  gsize       len = 0, i;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 

@@ -29,13 +29,10 @@ JsonNode *vi_json_parse_data (const char *data,
                               GError    **error);
 
 VI_AVAILABLE_IN_ALL
-void vi_json_append_string (GString    *out,
-                            const char *str);
+void vi_json_append_string (GString *out, const char *str);
 VI_AVAILABLE_IN_ALL
-void vi_json_append_number (GString *out,
-                            double   value);
+void vi_json_append_number (GString *out, double value);
 VI_AVAILABLE_IN_ALL
-void vi_json_append_int (GString *out,
-                         gint64   value);
+void vi_json_append_int (GString *out, gint64 value);
 
 G_END_DECLS

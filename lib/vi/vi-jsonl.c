@@ -46,19 +46,20 @@
 /* ViJsonlRecord                                                            */
 /* ------------------------------------------------------------------------ */
 
-struct _ViJsonlRecord
-{
-  char *asset_id;
-  char *id;
+struct _ViJsonlRecord {
+  char         *asset_id;
+  char         *id;
   ViJsonlFormat format;
-  gboolean format_set;
-  char *caption;
-  GArray *phrases;              /* ViGroundedPhrase */
-  GArray *interactions;         /* ViVqaInteraction */
+  gboolean      format_set;
+  char         *caption;
+  GArray       *phrases;      /* ViGroundedPhrase */
+  GArray       *interactions; /* ViVqaInteraction */
 };
 
-G_DEFINE_BOXED_TYPE (ViJsonlRecord, vi_jsonl_record, vi_jsonl_record_ref,
-    vi_jsonl_record_unref)
+G_DEFINE_BOXED_TYPE (ViJsonlRecord,
+                     vi_jsonl_record,
+                     vi_jsonl_record_ref,
+                     vi_jsonl_record_unref)
 
 static void
 grounded_phrase_clear (gpointer data)
@@ -238,8 +239,7 @@ vi_jsonl_record_get_n_phrases (const ViJsonlRecord *record)
  * Returns: (transfer none): the grounded phrase, owned by @record
  */
 const ViGroundedPhrase *
-vi_jsonl_record_get_phrase (const ViJsonlRecord *record,
-    guint index)
+vi_jsonl_record_get_phrase (const ViJsonlRecord *record, guint index)
 {
   g_return_val_if_fail (record != NULL, NULL);
   g_return_val_if_fail (index < record->phrases->len, NULL);
@@ -269,8 +269,7 @@ vi_jsonl_record_get_n_interactions (const ViJsonlRecord *record)
  * Returns: (transfer none): the interaction, owned by @record
  */
 const ViVqaInteraction *
-vi_jsonl_record_get_interaction (const ViJsonlRecord *record,
-    guint index)
+vi_jsonl_record_get_interaction (const ViJsonlRecord *record, guint index)
 {
   g_return_val_if_fail (record != NULL, NULL);
   g_return_val_if_fail (index < record->interactions->len, NULL);
@@ -287,8 +286,7 @@ vi_jsonl_record_get_interaction (const ViJsonlRecord *record,
  * have no id).
  */
 void
-vi_jsonl_record_set_id (ViJsonlRecord *record,
-    const char *id)
+vi_jsonl_record_set_id (ViJsonlRecord *record, const char *id)
 {
   g_return_if_fail (record != NULL);
   g_return_if_fail (id == NULL || g_utf8_validate (id, -1, NULL));
@@ -306,8 +304,7 @@ vi_jsonl_record_set_id (ViJsonlRecord *record,
  * vi_jsonl_record_compute_spans() again.
  */
 void
-vi_jsonl_record_set_caption (ViJsonlRecord *record,
-    const char *caption)
+vi_jsonl_record_set_caption (ViJsonlRecord *record, const char *caption)
 {
   g_return_if_fail (record != NULL);
   g_return_if_fail (caption == NULL || g_utf8_validate (caption, -1, NULL));
@@ -327,8 +324,8 @@ vi_jsonl_record_set_caption (ViJsonlRecord *record,
  */
 void
 vi_jsonl_record_add_phrase (ViJsonlRecord *record,
-    const char *phrase,
-    const ViBBox *bbox)
+                            const char    *phrase,
+                            const ViBBox  *bbox)
 {
   ViGroundedPhrase entry;
 
@@ -345,9 +342,9 @@ vi_jsonl_record_add_phrase (ViJsonlRecord *record,
 
 static void
 record_append_interaction (ViJsonlRecord *record,
-    const char *question,
-    const char *answer,
-    int order)
+                           const char    *question,
+                           const char    *answer,
+                           int            order)
 {
   ViVqaInteraction entry;
 
@@ -367,22 +364,21 @@ record_append_interaction (ViJsonlRecord *record,
  */
 void
 vi_jsonl_record_add_interaction (ViJsonlRecord *record,
-    const char *question,
-    const char *answer)
+                                 const char    *question,
+                                 const char    *answer)
 {
   g_return_if_fail (record != NULL);
   g_return_if_fail (question != NULL && g_utf8_validate (question, -1, NULL));
   g_return_if_fail (answer != NULL && g_utf8_validate (answer, -1, NULL));
 
   record_append_interaction (record, question, answer,
-      (int) record->interactions->len);
+                             (int) record->interactions->len);
 }
 
 /* A string for an error message: at most @max_chars characters of a valid
  * UTF-8 string, with an ellipsis when cut. */
 static char *
-shorten (const char *str,
-    glong max_chars)
+shorten (const char *str, glong max_chars)
 {
   if (g_utf8_strlen (str, -1) <= max_chars)
     return g_strdup (str);
@@ -410,13 +406,12 @@ shorten (const char *str,
  * phrase is empty or not found, or when there are phrases but no caption
  */
 gboolean
-vi_jsonl_record_compute_spans (ViJsonlRecord *record,
-    GError **error)
+vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
 {
   const char *caption;
-  gsize prev_start = 0;         /* bytes */
-  gsize prev_len = 0;           /* bytes, 0 before the first phrase */
-  guint i;
+  gsize       prev_start = 0; /* bytes */
+  gsize       prev_len = 0;   /* bytes, 0 before the first phrase */
+  guint       i;
 
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -434,18 +429,18 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record,
   caption = record->caption;
   if (caption == NULL) {
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-        "%u grounded phrase(s) but no caption", record->phrases->len);
+                 "%u grounded phrase(s) but no caption", record->phrases->len);
     return FALSE;
   }
 
   for (i = 0; i < record->phrases->len; i++) {
     ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
-    gsize len = strlen (p->phrase);
-    const char *found;
+    gsize             len = strlen (p->phrase);
+    const char       *found;
 
     if (len == 0) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-          "grounded phrase %u is empty", i);
+                   "grounded phrase %u is empty", i);
       return FALSE;
     }
 
@@ -467,11 +462,13 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record,
 
       if (prev_start > 0 && strstr (caption, p->phrase) != NULL)
         g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-            "grounded phrase %u \"%s\" not found in the caption after the "
-            "previous phrase (phrases must be in caption order)", i, shown);
+                     "grounded phrase %u \"%s\" not found in the caption after the "
+                     "previous phrase (phrases must be in caption order)",
+                     i, shown);
       else
         g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-            "grounded phrase %u \"%s\" not found in the caption", i, shown);
+                     "grounded phrase %u \"%s\" not found in the caption", i,
+                     shown);
       return FALSE;
     }
 
@@ -505,7 +502,7 @@ char *
 vi_jsonl_record_to_line (const ViJsonlRecord *record)
 {
   GString *out;
-  guint i;
+  guint    i;
 
   g_return_val_if_fail (record != NULL, NULL);
 
@@ -521,8 +518,8 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
   if (record->phrases->len > 0) {
     g_string_append (out, ",\"grounded_phrases\":[");
     for (i = 0; i < record->phrases->len; i++) {
-      const ViGroundedPhrase *p =
-          &g_array_index (record->phrases, ViGroundedPhrase, i);
+      const ViGroundedPhrase *p = &g_array_index (record->phrases,
+                                                  ViGroundedPhrase, i);
 
       if (i > 0)
         g_string_append_c (out, ',');
@@ -544,8 +541,8 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
   if (record->interactions->len > 0) {
     g_string_append (out, ",\"contents\":{\"interactions\":[");
     for (i = 0; i < record->interactions->len; i++) {
-      const ViVqaInteraction *v =
-          &g_array_index (record->interactions, ViVqaInteraction, i);
+      const ViVqaInteraction *v = &g_array_index (record->interactions,
+                                                  ViVqaInteraction, i);
 
       if (i > 0)
         g_string_append_c (out, ',');
@@ -568,20 +565,17 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
 /* ------------------------------------------------------------------------ */
 
 /* How the boxes of a phrase are spelled. */
-typedef enum
-{
-  BOX_FLAT,                     /* "bbox": [4 numbers] */
-  BOX_NESTED,                   /* "bound": [4 numbers] or [[x, y], ...] */
-  BOX_EXPORT,                   /* "bounds": [[4 numbers], ...] or [[x, y], ...] */
+typedef enum {
+  BOX_FLAT,   /* "bbox": [4 numbers] */
+  BOX_NESTED, /* "bound": [4 numbers] or [[x, y], ...] */
+  BOX_EXPORT, /* "bounds": [[4 numbers], ...] or [[x, y], ...] */
 } BoxStyle;
 
-static gboolean invalid (GError ** error, const char *format, ...)
+static gboolean invalid (GError **error, const char *format, ...)
     G_GNUC_PRINTF (2, 3);
 
 static gboolean
-invalid (GError **error,
-    const char *format,
-    ...)
+invalid (GError **error, const char *format, ...)
 {
   va_list args;
 
@@ -619,8 +613,7 @@ node_kind (JsonNode *node)
 
 /* A member that is absent or null is "not given". */
 static JsonNode *
-get_member (JsonObject *object,
-    const char *name)
+get_member (JsonObject *object, const char *name)
 {
   JsonNode *node;
 
@@ -643,10 +636,10 @@ node_is_string (JsonNode *node)
  * json-glib 1.6 can produce invalid UTF-8 from some escapes (a lone low
  * surrogate), so the unescaped text is checked again. */
 static const char *
-node_get_text (JsonNode *node,
-    const char *path,
-    const char *expected,
-    GError **error)
+node_get_text (JsonNode   *node,
+               const char *path,
+               const char *expected,
+               GError    **error)
 {
   const char *value;
 
@@ -665,8 +658,7 @@ node_get_text (JsonNode *node,
 }
 
 static gboolean
-node_get_number (JsonNode *node,
-    double *value)
+node_get_number (JsonNode *node, double *value)
 {
   if (!JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
@@ -696,15 +688,15 @@ format_number (double value)
 
 /* Reads one coordinate at @path[@index]: a finite number in [0, 1]. */
 static gboolean
-parse_coordinate (JsonNode *node,
-    const char *path,
-    guint index,
-    double *value,
-    GError **error)
+parse_coordinate (JsonNode   *node,
+                  const char *path,
+                  guint       index,
+                  double     *value,
+                  GError    **error)
 {
   if (!node_get_number (node, value))
     return invalid (error, "%s[%u] is %s, not a number", path, index,
-        node_kind (node));
+                    node_kind (node));
 
   if (!isfinite (*value))
     return invalid (error, "%s[%u] is not a finite number", path, index);
@@ -712,17 +704,14 @@ parse_coordinate (JsonNode *node,
   if (*value < 0.0 || *value > 1.0) {
     g_autofree char *shown = format_number (*value);
 
-    return invalid (error, "%s[%u]: %s is outside [0, 1]", path, index,
-        shown);
+    return invalid (error, "%s[%u]: %s is outside [0, 1]", path, index, shown);
   }
 
   return TRUE;
 }
 
 static gboolean
-check_box_order (const ViBBox *box,
-    const char *path,
-    GError **error)
+check_box_order (const ViBBox *box, const char *path, GError **error)
 {
   if (box->x_min >= box->x_max) {
     g_autofree char *a = format_number (box->x_min);
@@ -741,22 +730,22 @@ check_box_order (const ViBBox *box,
 
 /* Four numbers, x_min, y_min, x_max, y_max; @node is known to be an array. */
 static gboolean
-parse_four_numbers (JsonArray *array,
-    const char *path,
-    ViBBox *out,
-    GError **error)
+parse_four_numbers (JsonArray  *array,
+                    const char *path,
+                    ViBBox     *out,
+                    GError    **error)
 {
   double v[4];
-  guint i;
+  guint  i;
 
   if (json_array_get_length (array) != 4)
     return invalid (error,
-        "%s is not an array of 4 numbers (it has %u elements)", path,
-        json_array_get_length (array));
+                    "%s is not an array of 4 numbers (it has %u elements)",
+                    path, json_array_get_length (array));
 
   for (i = 0; i < 4; i++)
     if (!parse_coordinate (json_array_get_element (array, i), path, i, &v[i],
-            error))
+                           error))
       return FALSE;
 
   out->x_min = v[0];
@@ -769,33 +758,33 @@ parse_four_numbers (JsonArray *array,
 
 /* A list of [x, y] corner points: the box around them. */
 static gboolean
-parse_corner_points (JsonArray *array,
-    const char *path,
-    ViBBox *out,
-    GError **error)
+parse_corner_points (JsonArray  *array,
+                     const char *path,
+                     ViBBox     *out,
+                     GError    **error)
 {
-  guint n = json_array_get_length (array);
+  guint              n = json_array_get_length (array);
   g_autofree double *points = NULL;
-  guint i;
+  guint              i;
 
   if (n == 0)
     return invalid (error, "%s is empty", path);
 
   points = g_new (double, 2 * (gsize) n);
   for (i = 0; i < n; i++) {
-    JsonNode *pt = json_array_get_element (array, i);
+    JsonNode        *pt = json_array_get_element (array, i);
     g_autofree char *pt_path = g_strdup_printf ("%s[%u]", path, i);
-    JsonArray *pair;
+    JsonArray       *pair;
 
-    if (!JSON_NODE_HOLDS_ARRAY (pt)
-        || json_array_get_length (json_node_get_array (pt)) != 2)
+    if (!JSON_NODE_HOLDS_ARRAY (pt) ||
+        json_array_get_length (json_node_get_array (pt)) != 2)
       return invalid (error, "%s is not an [x, y] point", pt_path);
 
     pair = json_node_get_array (pt);
     if (!parse_coordinate (json_array_get_element (pair, 0), pt_path, 0,
-            &points[2 * i], error)
-        || !parse_coordinate (json_array_get_element (pair, 1), pt_path, 1,
-            &points[2 * i + 1], error))
+                           &points[2 * i], error) ||
+        !parse_coordinate (json_array_get_element (pair, 1), pt_path, 1,
+                           &points[2 * i + 1], error))
       return FALSE;
   }
 
@@ -807,21 +796,21 @@ parse_corner_points (JsonArray *array,
 
 /* A box given as 4 numbers or as a list of corner points. */
 static gboolean
-parse_box_or_points (JsonNode *node,
-    const char *path,
-    gboolean allow_points,
-    ViBBox *out,
-    GError **error)
+parse_box_or_points (JsonNode   *node,
+                     const char *path,
+                     gboolean    allow_points,
+                     ViBBox     *out,
+                     GError    **error)
 {
   JsonArray *array;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return invalid (error, "%s is %s, not an array of 4 numbers", path,
-        node_kind (node));
+                    node_kind (node));
 
   array = json_node_get_array (node);
-  if (allow_points && json_array_get_length (array) > 0
-      && JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 0)))
+  if (allow_points && json_array_get_length (array) > 0 &&
+      JSON_NODE_HOLDS_ARRAY (json_array_get_element (array, 0)))
     return parse_corner_points (array, path, out, error);
 
   return parse_four_numbers (array, path, out, error);
@@ -831,17 +820,17 @@ parse_box_or_points (JsonNode *node,
  * entry of its own), or a list of [x, y] corners making one box. */
 static gboolean
 parse_export_bounds (ViJsonlRecord *record,
-    const char *phrase,
-    JsonNode *node,
-    const char *path,
-    GError **error)
+                     const char    *phrase,
+                     JsonNode      *node,
+                     const char    *path,
+                     GError       **error)
 {
   JsonArray *array;
-  guint n, i, n_points = 0;
+  guint      n, i, n_points = 0;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return invalid (error, "%s is %s, not a list of boxes", path,
-        node_kind (node));
+                    node_kind (node));
 
   array = json_node_get_array (node);
   n = json_array_get_length (array);
@@ -850,18 +839,18 @@ parse_export_bounds (ViJsonlRecord *record,
 
   for (i = 0; i < n; i++) {
     JsonNode *inner = json_array_get_element (array, i);
-    guint len;
+    guint     len;
 
     if (!JSON_NODE_HOLDS_ARRAY (inner))
       return invalid (error, "%s[%u] is %s, not a list of numbers", path, i,
-          node_kind (inner));
+                      node_kind (inner));
     len = json_array_get_length (json_node_get_array (inner));
     if (len == 2)
       n_points++;
     else if (len != 4)
       return invalid (error,
-          "%s[%u] has %u numbers: expected a box of 4 or a point of 2",
-          path, i, len);
+                      "%s[%u] has %u numbers: expected a box of 4 or a point of 2",
+                      path, i, len);
   }
 
   if (n_points == n) {
@@ -875,14 +864,15 @@ parse_export_bounds (ViJsonlRecord *record,
 
   if (n_points != 0)
     return invalid (error, "%s mixes boxes of 4 numbers and [x, y] points",
-        path);
+                    path);
 
   for (i = 0; i < n; i++) {
     g_autofree char *inner_path = g_strdup_printf ("%s[%u]", path, i);
-    ViBBox box;
+    ViBBox           box;
 
-    if (!parse_four_numbers (json_node_get_array (json_array_get_element
-                (array, i)), inner_path, &box, error))
+    if (!parse_four_numbers (json_node_get_array (
+                                 json_array_get_element (array, i)),
+                             inner_path, &box, error))
       return FALSE;
     vi_jsonl_record_add_phrase (record, phrase, &box);
   }
@@ -892,13 +882,13 @@ parse_export_bounds (ViJsonlRecord *record,
 
 static gboolean
 parse_phrases (ViJsonlRecord *record,
-    JsonNode *node,
-    const char *path,
-    BoxStyle style,
-    GError **error)
+               JsonNode      *node,
+               const char    *path,
+               BoxStyle       style,
+               GError       **error)
 {
   JsonArray *array;
-  guint n, i;
+  guint      n, i;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return invalid (error, "%s is %s, not an array", path, node_kind (node));
@@ -906,18 +896,18 @@ parse_phrases (ViJsonlRecord *record,
   array = json_node_get_array (node);
   n = json_array_get_length (array);
   for (i = 0; i < n; i++) {
-    JsonNode *entry = json_array_get_element (array, i);
+    JsonNode        *entry = json_array_get_element (array, i);
     g_autofree char *entry_path = g_strdup_printf ("%s[%u]", path, i);
     g_autofree char *box_path = NULL;
     g_autofree char *phrase_path = NULL;
-    JsonObject *object;
-    JsonNode *phrase_node, *box_node;
-    const char *phrase, *box_key;
-    ViBBox box;
+    JsonObject      *object;
+    JsonNode        *phrase_node, *box_node;
+    const char      *phrase, *box_key;
+    ViBBox           box;
 
     if (!JSON_NODE_HOLDS_OBJECT (entry))
       return invalid (error, "%s is %s, not an object", entry_path,
-          node_kind (entry));
+                      node_kind (entry));
     object = json_node_get_object (entry);
 
     phrase_node = get_member (object, "phrase");
@@ -958,8 +948,8 @@ parse_phrases (ViJsonlRecord *record,
       if (!parse_export_bounds (record, phrase, box_node, box_path, error))
         return FALSE;
     } else {
-      if (!parse_box_or_points (box_node, box_path, style == BOX_NESTED,
-              &box, error))
+      if (!parse_box_or_points (box_node, box_path, style == BOX_NESTED, &box,
+                                error))
         return FALSE;
       vi_jsonl_record_add_phrase (record, phrase, &box);
     }
@@ -969,12 +959,12 @@ parse_phrases (ViJsonlRecord *record,
 }
 
 static gboolean
-get_string_member (JsonObject *object,
-    const char *name,
-    const char *path,
-    gboolean required,
-    const char **value,
-    GError **error)
+get_string_member (JsonObject  *object,
+                   const char  *name,
+                   const char  *path,
+                   gboolean     required,
+                   const char **value,
+                   GError     **error)
 {
   JsonNode *node = get_member (object, name);
 
@@ -990,12 +980,12 @@ get_string_member (JsonObject *object,
 
 static gboolean
 parse_interactions (ViJsonlRecord *record,
-    JsonNode *node,
-    const char *path,
-    GError **error)
+                    JsonNode      *node,
+                    const char    *path,
+                    GError       **error)
 {
   JsonArray *array;
-  guint n, i;
+  guint      n, i;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return invalid (error, "%s is %s, not an array", path, node_kind (node));
@@ -1003,36 +993,35 @@ parse_interactions (ViJsonlRecord *record,
   array = json_node_get_array (node);
   n = json_array_get_length (array);
   for (i = 0; i < n; i++) {
-    JsonNode *entry = json_array_get_element (array, i);
+    JsonNode        *entry = json_array_get_element (array, i);
     g_autofree char *entry_path = g_strdup_printf ("%s[%u]", path, i);
     g_autofree char *q_path = NULL;
     g_autofree char *a_path = NULL;
-    JsonObject *object;
-    JsonNode *order_node;
-    const char *question, *answer;
-    int order = (int) record->interactions->len;
+    JsonObject      *object;
+    JsonNode        *order_node;
+    const char      *question, *answer;
+    int              order = (int) record->interactions->len;
 
     if (!JSON_NODE_HOLDS_OBJECT (entry))
       return invalid (error, "%s is %s, not an object", entry_path,
-          node_kind (entry));
+                      node_kind (entry));
     object = json_node_get_object (entry);
 
     q_path = g_strconcat (entry_path, ".question", NULL);
     a_path = g_strconcat (entry_path, ".answer", NULL);
     if (!get_string_member (object, "question", q_path, TRUE, &question,
-            error)
-        || !get_string_member (object, "answer", a_path, TRUE, &answer,
-            error))
+                            error) ||
+        !get_string_member (object, "answer", a_path, TRUE, &answer, error))
       return FALSE;
 
     order_node = get_member (object, "order");
     if (order_node != NULL) {
-      if (!JSON_NODE_HOLDS_VALUE (order_node)
-          || json_node_get_value_type (order_node) != G_TYPE_INT64)
+      if (!JSON_NODE_HOLDS_VALUE (order_node) ||
+          json_node_get_value_type (order_node) != G_TYPE_INT64)
         return invalid (error, "%s.order is %s, not an integer", entry_path,
-            node_kind (order_node));
-      if (json_node_get_int (order_node) < 0
-          || json_node_get_int (order_node) > G_MAXINT)
+                        node_kind (order_node));
+      if (json_node_get_int (order_node) < 0 ||
+          json_node_get_int (order_node) > G_MAXINT)
         return invalid (error, "%s.order is out of range", entry_path);
       order = (int) json_node_get_int (order_node);
     }
@@ -1044,12 +1033,9 @@ parse_interactions (ViJsonlRecord *record,
 }
 
 static gboolean
-check_asset_id (JsonNode *node,
-    const char *path,
-    GError **error)
+check_asset_id (JsonNode *node, const char *path, GError **error)
 {
-  const char *value = node_get_text (node, path, "a non-empty string",
-      error);
+  const char *value = node_get_text (node, path, "a non-empty string", error);
 
   if (value == NULL)
     return FALSE;
@@ -1059,13 +1045,13 @@ check_asset_id (JsonNode *node,
 }
 
 static gboolean
-check_something_to_import (ViJsonlRecord *record,
-    GError **error)
+check_something_to_import (ViJsonlRecord *record, GError **error)
 {
   if (record->caption == NULL && record->phrases->len == 0 &&
       record->interactions->len == 0)
-    return invalid (error, "nothing to import: no caption, grounded phrases "
-        "or interactions");
+    return invalid (error,
+                    "nothing to import: no caption, grounded phrases "
+                    "or interactions");
 
   if (record->caption == NULL && record->phrases->len > 0)
     return invalid (error, "grounded phrases without a caption");
@@ -1076,15 +1062,15 @@ check_something_to_import (ViJsonlRecord *record,
 /* The dataset export form: contents.type is PhraseGrounding or Vqa. */
 static ViJsonlRecord *
 parse_export (JsonObject *root,
-    JsonObject *contents,
-    JsonNode *type_node,
-    GError **error)
+              JsonObject *contents,
+              JsonNode   *type_node,
+              GError    **error)
 {
   g_autoptr (ViJsonlRecord) record = NULL;
-  JsonNode *asset_id_node;
+  JsonNode   *asset_id_node;
   const char *type, *asset_id;
   const char *id, *caption;
-  JsonNode *node;
+  JsonNode   *node;
 
   type = node_get_text (type_node, "contents.type", "a string", error);
   if (type == NULL)
@@ -1092,8 +1078,10 @@ parse_export (JsonObject *root,
   if (strcmp (type, "PhraseGrounding") != 0 && strcmp (type, "Vqa") != 0) {
     g_autofree char *shown = shorten (type, 40);
 
-    invalid (error, "unknown contents.type \"%s\" (expected PhraseGrounding "
-        "or Vqa)", shown);
+    invalid (error,
+             "unknown contents.type \"%s\" (expected PhraseGrounding "
+             "or Vqa)",
+             shown);
     return NULL;
   }
 
@@ -1134,13 +1122,14 @@ parse_export (JsonObject *root,
 
   if (strcmp (type, "PhraseGrounding") == 0) {
     if (!get_string_member (contents, "caption", "contents.caption", FALSE,
-            &caption, error))
+                            &caption, error))
       return NULL;
     vi_jsonl_record_set_caption (record, caption);
 
     node = get_member (contents, "groundedPhrases");
-    if (node != NULL && !parse_phrases (record, node,
-            "contents.groundedPhrases", BOX_EXPORT, error))
+    if (node != NULL &&
+        !parse_phrases (record, node, "contents.groundedPhrases", BOX_EXPORT,
+                        error))
       return NULL;
   } else {
     node = get_member (contents, "interactions");
@@ -1161,15 +1150,13 @@ parse_export (JsonObject *root,
 /* The upload forms: flat, nested, VQA, or a mix (flat caption and phrases
  * with contents.interactions). */
 static ViJsonlRecord *
-parse_upload (JsonObject *root,
-    JsonObject *contents,
-    GError **error)
+parse_upload (JsonObject *root, JsonObject *contents, GError **error)
 {
   g_autoptr (ViJsonlRecord) record = NULL;
-  JsonNode *asset_id_node;
-  JsonNode *caption_node, *c_caption_node;
-  JsonNode *phrases_node, *c_phrases_node;
-  JsonNode *interactions_node, *question_node, *answer_node;
+  JsonNode   *asset_id_node;
+  JsonNode   *caption_node, *c_caption_node;
+  JsonNode   *phrases_node, *c_phrases_node;
+  JsonNode   *interactions_node, *question_node, *answer_node;
   const char *id, *caption = NULL;
 
   asset_id_node = get_member (root, "asset_id");
@@ -1196,8 +1183,9 @@ parse_upload (JsonObject *root,
     return NULL;
   }
   if (phrases_node != NULL && c_phrases_node != NULL) {
-    invalid (error, "both grounded_phrases and contents.grounded_phrases "
-        "are given");
+    invalid (error,
+             "both grounded_phrases and contents.grounded_phrases "
+             "are given");
     return NULL;
   }
 
@@ -1208,44 +1196,46 @@ parse_upload (JsonObject *root,
     record->format = VI_JSONL_FORMAT_FLAT;
   else if (c_caption_node != NULL || c_phrases_node != NULL)
     record->format = VI_JSONL_FORMAT_NESTED;
-  else if (interactions_node != NULL || question_node != NULL
-      || answer_node != NULL)
+  else if (interactions_node != NULL || question_node != NULL ||
+           answer_node != NULL)
     record->format = VI_JSONL_FORMAT_VQA;
   else
     record->format = VI_JSONL_FORMAT_FLAT;
 
   if (caption_node != NULL) {
-    if (!get_string_member (root, "caption", "caption", FALSE, &caption,
-            error))
+    if (!get_string_member (root, "caption", "caption", FALSE, &caption, error))
       return NULL;
   } else if (c_caption_node != NULL) {
     if (!get_string_member (contents, "caption", "contents.caption", FALSE,
-            &caption, error))
+                            &caption, error))
       return NULL;
   }
   vi_jsonl_record_set_caption (record, caption);
 
-  if (phrases_node != NULL && !parse_phrases (record, phrases_node,
-          "grounded_phrases", BOX_FLAT, error))
+  if (phrases_node != NULL &&
+      !parse_phrases (record, phrases_node, "grounded_phrases", BOX_FLAT,
+                      error))
     return NULL;
-  if (c_phrases_node != NULL && !parse_phrases (record, c_phrases_node,
-          "contents.grounded_phrases", BOX_NESTED, error))
+  if (c_phrases_node != NULL &&
+      !parse_phrases (record, c_phrases_node, "contents.grounded_phrases",
+                      BOX_NESTED, error))
     return NULL;
 
-  if (interactions_node != NULL && !parse_interactions (record,
-          interactions_node, "contents.interactions", error))
+  if (interactions_node != NULL &&
+      !parse_interactions (record, interactions_node, "contents.interactions",
+                           error))
     return NULL;
 
   if (question_node != NULL || answer_node != NULL) {
     const char *question, *answer;
 
     if (!get_string_member (contents, "question", "contents.question", TRUE,
-            &question, error)
-        || !get_string_member (contents, "answer", "contents.answer", TRUE,
-            &answer, error))
+                            &question, error) ||
+        !get_string_member (contents, "answer", "contents.answer", TRUE,
+                            &answer, error))
       return NULL;
     record_append_interaction (record, question, answer,
-        (int) record->interactions->len);
+                               (int) record->interactions->len);
   }
 
   if (!check_something_to_import (record, error))
@@ -1286,12 +1276,10 @@ guess_kind (char c)
  * Outside strings, strict JSON has only structural characters, numbers,
  * literals and whitespace, so anything else is refused here. */
 static gboolean
-check_json_structure (const char *line,
-    gsize length,
-    GError **error)
+check_json_structure (const char *line, gsize length, GError **error)
 {
-  gsize i = 0;
-  guint depth = 0;
+  gsize    i = 0;
+  guint    depth = 0;
   gboolean in_string = FALSE, escaped = FALSE, ended = FALSE;
 
   while (i < length && g_ascii_isspace (line[i]))
@@ -1301,8 +1289,10 @@ check_json_structure (const char *line,
 
     if (kind != NULL)
       return invalid (error, "line is not a JSON object (it is %s)", kind);
-    return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-        ": unexpected character", i + 1);
+    return invalid (error,
+                    "invalid JSON at byte %" G_GSIZE_FORMAT
+                    ": unexpected character",
+                    i + 1);
   }
 
   for (; i < length; i++) {
@@ -1313,12 +1303,16 @@ check_json_structure (const char *line,
         /* json-glib also takes GScanner's octal escapes ("\\274"), which
          * make bytes that are not UTF-8. */
         if (strchr ("\"\\/bfnrtu", c) == NULL || c == '\0')
-          return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-              ": invalid escape in a string", i + 1);
+          return invalid (error,
+                          "invalid JSON at byte %" G_GSIZE_FORMAT
+                          ": invalid escape in a string",
+                          i + 1);
         /* json-glib would silently cut the string at a NUL. */
         if (c == 'u' && length - i > 4 && memcmp (line + i + 1, "0000", 4) == 0)
-          return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-              ": \\u0000 (NUL) in a string", i);
+          return invalid (error,
+                          "invalid JSON at byte %" G_GSIZE_FORMAT
+                          ": \\u0000 (NUL) in a string",
+                          i);
         escaped = FALSE;
       } else if (c == '\\') {
         escaped = TRUE;
@@ -1332,8 +1326,10 @@ check_json_structure (const char *line,
       continue;
 
     if (ended)
-      return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-          ": unexpected data after the end of the object", i + 1);
+      return invalid (error,
+                      "invalid JSON at byte %" G_GSIZE_FORMAT
+                      ": unexpected data after the end of the object",
+                      i + 1);
 
     switch (c) {
       case '"':
@@ -1343,7 +1339,7 @@ check_json_structure (const char *line,
       case '[':
         if (++depth > MAX_JSON_DEPTH)
           return invalid (error, "invalid JSON: nested deeper than %d levels",
-              MAX_JSON_DEPTH);
+                          MAX_JSON_DEPTH);
         break;
       case '}':
       case ']':
@@ -1360,10 +1356,14 @@ check_json_structure (const char *line,
         if (g_ascii_isalnum (c))
           break;
         if (g_ascii_isgraph (c))
-          return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-              ": unexpected character '%c'", i + 1, c);
-        return invalid (error, "invalid JSON at byte %" G_GSIZE_FORMAT
-            ": unexpected byte 0x%02X", i + 1, (guint) (guchar) c);
+          return invalid (error,
+                          "invalid JSON at byte %" G_GSIZE_FORMAT
+                          ": unexpected character '%c'",
+                          i + 1, c);
+        return invalid (error,
+                        "invalid JSON at byte %" G_GSIZE_FORMAT
+                        ": unexpected byte 0x%02X",
+                        i + 1, (guint) (guchar) c);
     }
   }
 
@@ -1371,8 +1371,7 @@ check_json_structure (const char *line,
 }
 
 static gboolean
-is_blank (const char *line,
-    gsize length)
+is_blank (const char *line, gsize length)
 {
   gsize i;
 
@@ -1384,24 +1383,24 @@ is_blank (const char *line,
 
 static ViJsonlRecord *
 parse_line_with (JsonParser *parser,
-    const char *line,
-    gsize length,
-    GError **error)
+                 const char *line,
+                 gsize       length,
+                 GError    **error)
 {
   g_autoptr (GError) json_error = NULL;
   g_autoptr (ViJsonlRecord) record = NULL;
   const char *end = NULL;
-  JsonNode *root;
+  JsonNode   *root;
   JsonObject *object, *contents = NULL;
-  JsonNode *contents_node, *type_node;
+  JsonNode   *contents_node, *type_node;
 
   if (!g_utf8_validate (line, length, &end)) {
     if (end != NULL && end < line + length && *end == '\0')
       invalid (error, "NUL byte at byte %" G_GSIZE_FORMAT,
-          (gsize) (end - line) + 1);
+               (gsize) (end - line) + 1);
     else
       invalid (error, "invalid UTF-8 at byte %" G_GSIZE_FORMAT,
-          (gsize) (end - line) + 1);
+               (gsize) (end - line) + 1);
     return NULL;
   }
 
@@ -1414,7 +1413,7 @@ parse_line_with (JsonParser *parser,
     return NULL;
 
   if (!json_parser_load_from_data (parser, line, (gssize) length,
-          &json_error)) {
+                                   &json_error)) {
     const char *msg = json_error->message;
 
     /* json-glib says "<data>:1:COLUMN: Parse error: ..."; the line is
@@ -1425,7 +1424,7 @@ parse_line_with (JsonParser *parser,
 
       if (colon != NULL && colon > col) {
         invalid (error, "invalid JSON at column %.*s:%s", (int) (colon - col),
-            col, colon + 1);
+                 col, colon + 1);
         return NULL;
       }
     }
@@ -1448,7 +1447,7 @@ parse_line_with (JsonParser *parser,
   if (contents_node != NULL) {
     if (!JSON_NODE_HOLDS_OBJECT (contents_node)) {
       invalid (error, "contents is %s, not an object",
-          node_kind (contents_node));
+               node_kind (contents_node));
       return NULL;
     }
     contents = json_node_get_object (contents_node);
@@ -1471,9 +1470,7 @@ parse_line_with (JsonParser *parser,
 
 /* Drops a UTF-8 byte order mark at the start and a CR at the end. */
 static void
-trim_line (const char **line,
-    gsize *length,
-    gboolean strip_bom)
+trim_line (const char **line, gsize *length, gboolean strip_bom)
 {
   if (strip_bom && *length >= 3 && memcmp (*line, "\xEF\xBB\xBF", 3) == 0) {
     *line += 3;
@@ -1498,9 +1495,7 @@ trim_line (const char **line,
  * %VI_ERROR_INVALID_DATA
  */
 ViJsonlRecord *
-vi_jsonl_parse_line (const char *line,
-    gssize length,
-    GError **error)
+vi_jsonl_parse_line (const char *line, gssize length, GError **error)
 {
   g_autoptr (JsonParser) parser = NULL;
   gsize len;
@@ -1527,27 +1522,26 @@ vi_jsonl_parse_line (const char *line,
  * Reads a JSONL annotation file one line at a time; memory use is bounded
  * by the maximum line length whatever the size of the file.
  */
-struct _ViJsonlReader
-{
+struct _ViJsonlReader {
   GObject parent_instance;
 
-  GInputStream *stream;
-  char *name;
+  GInputStream    *stream;
+  char            *name;
   ViJsonlErrorMode error_mode;
-  gsize max_line_length;
+  gsize            max_line_length;
 
   JsonParser *parser;
 
-  guint8 *buf;
-  gsize buf_pos;
-  gsize buf_len;
-  gboolean eof;
+  guint8     *buf;
+  gsize       buf_pos;
+  gsize       buf_len;
+  gboolean    eof;
   GByteArray *line;
 
-  guint line_number;
-  guint n_records;
-  guint n_bad_lines;
-  GPtrArray *bad_lines;         /* GError */
+  guint      line_number;
+  guint      n_records;
+  guint      n_bad_lines;
+  GPtrArray *bad_lines; /* GError */
 };
 
 G_DEFINE_FINAL_TYPE (ViJsonlReader, vi_jsonl_reader, G_TYPE_OBJECT)
@@ -1583,8 +1577,8 @@ vi_jsonl_reader_init (ViJsonlReader *self)
   self->parser = json_parser_new ();
   self->buf = g_malloc (READ_CHUNK_SIZE);
   self->line = g_byte_array_new ();
-  self->bad_lines = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      g_error_free);
+  self->bad_lines = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_error_free);
 }
 
 /**
@@ -1599,8 +1593,7 @@ vi_jsonl_reader_init (ViJsonlReader *self)
  * Returns: (transfer full): a new #ViJsonlReader
  */
 ViJsonlReader *
-vi_jsonl_reader_new (GInputStream *stream,
-    const char *name)
+vi_jsonl_reader_new (GInputStream *stream, const char *name)
 {
   ViJsonlReader *self;
 
@@ -1624,8 +1617,7 @@ vi_jsonl_reader_new (GInputStream *stream,
  * #GIOError if the file cannot be opened
  */
 ViJsonlReader *
-vi_jsonl_reader_new_for_path (const char *path,
-    GError **error)
+vi_jsonl_reader_new_for_path (const char *path, GError **error)
 {
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileInputStream) stream = NULL;
@@ -1651,8 +1643,7 @@ vi_jsonl_reader_new_for_path (const char *path,
  * Sets what vi_jsonl_reader_next() does with a bad line.
  */
 void
-vi_jsonl_reader_set_error_mode (ViJsonlReader *reader,
-    ViJsonlErrorMode mode)
+vi_jsonl_reader_set_error_mode (ViJsonlReader *reader, ViJsonlErrorMode mode)
 {
   g_return_if_fail (VI_IS_JSONL_READER (reader));
   g_return_if_fail (mode <= VI_JSONL_ERROR_MODE_FAIL);
@@ -1684,8 +1675,7 @@ vi_jsonl_reader_get_error_mode (ViJsonlReader *reader)
  * before it, do not count.  The default is 4 MiB.
  */
 void
-vi_jsonl_reader_set_max_line_length (ViJsonlReader *reader,
-    gsize max_length)
+vi_jsonl_reader_set_max_line_length (ViJsonlReader *reader, gsize max_length)
 {
   g_return_if_fail (VI_IS_JSONL_READER (reader));
   g_return_if_fail (max_length > 0);
@@ -1694,8 +1684,7 @@ vi_jsonl_reader_set_max_line_length (ViJsonlReader *reader,
   reader->max_line_length = MIN (max_length, (gsize) G_MAXINT);
 }
 
-typedef enum
-{
+typedef enum {
   READ_LINE,
   READ_EOF,
   READ_ERROR,
@@ -1705,9 +1694,9 @@ typedef enum
  * line longer than the limit is dropped as it is read and *too_long set. */
 static ReadStatus
 read_line (ViJsonlReader *self,
-    gboolean *too_long,
-    GCancellable *cancellable,
-    GError **error)
+           gboolean      *too_long,
+           GCancellable  *cancellable,
+           GError       **error)
 {
   gboolean got_any = FALSE;
 
@@ -1716,7 +1705,7 @@ read_line (ViJsonlReader *self,
 
   for (;;) {
     const guint8 *start, *newline;
-    gsize chunk;
+    gsize         chunk;
 
     if (self->buf_pos == self->buf_len) {
       gssize n;
@@ -1724,7 +1713,7 @@ read_line (ViJsonlReader *self,
       if (self->eof)
         break;
       n = g_input_stream_read (self->stream, self->buf, READ_CHUNK_SIZE,
-          cancellable, error);
+                               cancellable, error);
       if (n < 0)
         return READ_ERROR;
       if (n == 0) {
@@ -1739,7 +1728,7 @@ read_line (ViJsonlReader *self,
     start = self->buf + self->buf_pos;
     newline = memchr (start, '\n', self->buf_len - self->buf_pos);
     chunk = newline != NULL ? (gsize) (newline - start)
-        : self->buf_len - self->buf_pos;
+                            : self->buf_len - self->buf_pos;
 
     /* One byte more than the limit is kept, for a CR before the LF. */
     if (!*too_long) {
@@ -1772,9 +1761,7 @@ read_line (ViJsonlReader *self,
 
 /* Decides the fate of a bad line; returns TRUE if reading goes on. */
 static gboolean
-handle_bad_line (ViJsonlReader *self,
-    GError *bad,
-    GError **error)
+handle_bad_line (ViJsonlReader *self, GError *bad, GError **error)
 {
   g_prefix_error (&bad, "%s:%u: ", self->name, self->line_number);
   vi_error_set_file_details (bad, self->name, self->line_number);
@@ -1817,20 +1804,20 @@ handle_bad_line (ViJsonlReader *self,
  */
 ViJsonlRecord *
 vi_jsonl_reader_next (ViJsonlReader *reader,
-    GCancellable *cancellable,
-    GError **error)
+                      GCancellable  *cancellable,
+                      GError       **error)
 {
   g_return_val_if_fail (VI_IS_JSONL_READER (reader), NULL);
-  g_return_val_if_fail (cancellable == NULL
-      || G_IS_CANCELLABLE (cancellable), NULL);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable),
+                        NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   for (;;) {
-    GError *bad = NULL;
+    GError        *bad = NULL;
     ViJsonlRecord *record;
-    gboolean too_long;
-    const char *line;
-    gsize length;
+    gboolean       too_long;
+    const char    *line;
+    gsize          length;
 
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return NULL;
@@ -1848,8 +1835,8 @@ vi_jsonl_reader_next (ViJsonlReader *reader,
 
     if (too_long) {
       bad = g_error_new (VI_ERROR, VI_ERROR_INVALID_DATA,
-          "line is longer than %" G_GSIZE_FORMAT " bytes",
-          reader->max_line_length);
+                         "line is longer than %" G_GSIZE_FORMAT " bytes",
+                         reader->max_line_length);
       if (!handle_bad_line (reader, bad, error))
         return NULL;
       continue;
@@ -1868,7 +1855,7 @@ vi_jsonl_reader_next (ViJsonlReader *reader,
     if (record == NULL) {
       if (bad == NULL)
         bad = g_error_new_literal (VI_ERROR, VI_ERROR_INVALID_DATA,
-            "invalid line");
+                                   "invalid line");
       if (!handle_bad_line (reader, bad, error))
         return NULL;
       continue;
@@ -1948,12 +1935,11 @@ vi_jsonl_reader_get_bad_lines (ViJsonlReader *reader)
  *
  * Writes records, one line each, with vi_jsonl_record_to_line().
  */
-struct _ViJsonlWriter
-{
+struct _ViJsonlWriter {
   GObject parent_instance;
 
-  GOutputStream *stream;        /* buffered, owns the caller's stream */
-  gboolean closed;
+  GOutputStream *stream; /* buffered, owns the caller's stream */
+  gboolean       closed;
 };
 
 G_DEFINE_FINAL_TYPE (ViJsonlWriter, vi_jsonl_writer, G_TYPE_OBJECT)
@@ -2017,8 +2003,7 @@ vi_jsonl_writer_new (GOutputStream *stream)
  * a #GIOError
  */
 ViJsonlWriter *
-vi_jsonl_writer_new_for_path (const char *path,
-    GError **error)
+vi_jsonl_writer_new_for_path (const char *path, GError **error)
 {
   g_autoptr (GFile) file = NULL;
   g_autoptr (GFileOutputStream) stream = NULL;
@@ -2027,8 +2012,7 @@ vi_jsonl_writer_new_for_path (const char *path,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   file = g_file_new_for_path (path);
-  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL,
-      error);
+  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
   if (stream == NULL)
     return NULL;
 
@@ -2047,13 +2031,13 @@ vi_jsonl_writer_new_for_path (const char *path,
  * Returns: %TRUE on success, %FALSE with a #GIOError
  */
 gboolean
-vi_jsonl_writer_write (ViJsonlWriter *writer,
-    const ViJsonlRecord *record,
-    GCancellable *cancellable,
-    GError **error)
+vi_jsonl_writer_write (ViJsonlWriter       *writer,
+                       const ViJsonlRecord *record,
+                       GCancellable        *cancellable,
+                       GError             **error)
 {
   g_autofree char *line = NULL;
-  gsize len;
+  gsize            len;
 
   g_return_val_if_fail (VI_IS_JSONL_WRITER (writer), FALSE);
   g_return_val_if_fail (record != NULL, FALSE);
@@ -2061,7 +2045,7 @@ vi_jsonl_writer_write (ViJsonlWriter *writer,
 
   if (writer->closed) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
-        "The JSONL writer is closed");
+                         "The JSONL writer is closed");
     return FALSE;
   }
 
@@ -2069,9 +2053,9 @@ vi_jsonl_writer_write (ViJsonlWriter *writer,
   len = strlen (line);
 
   return g_output_stream_write_all (writer->stream, line, len, NULL,
-      cancellable, error)
-      && g_output_stream_write_all (writer->stream, "\n", 1, NULL,
-      cancellable, error);
+                                    cancellable, error) &&
+      g_output_stream_write_all (writer->stream, "\n", 1, NULL, cancellable,
+                                 error);
 }
 
 /**
@@ -2087,8 +2071,8 @@ vi_jsonl_writer_write (ViJsonlWriter *writer,
  */
 gboolean
 vi_jsonl_writer_close (ViJsonlWriter *writer,
-    GCancellable *cancellable,
-    GError **error)
+                       GCancellable  *cancellable,
+                       GError       **error)
 {
   g_return_val_if_fail (VI_IS_JSONL_WRITER (writer), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);

@@ -81,107 +81,102 @@ typedef struct _ViJsonlRecord ViJsonlRecord;
 #define VI_TYPE_JSONL_RECORD (vi_jsonl_record_get_type ())
 
 VI_AVAILABLE_IN_ALL
-GType                   vi_jsonl_record_get_type         (void) G_GNUC_CONST;
+GType vi_jsonl_record_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViJsonlRecord          *vi_jsonl_record_new              (const char          *asset_id);
+ViJsonlRecord *vi_jsonl_record_new (const char *asset_id);
 VI_AVAILABLE_IN_ALL
-ViJsonlRecord          *vi_jsonl_record_ref              (ViJsonlRecord       *record);
+ViJsonlRecord *vi_jsonl_record_ref (ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-void                    vi_jsonl_record_unref            (ViJsonlRecord       *record);
+void vi_jsonl_record_unref (ViJsonlRecord *record);
 
 VI_AVAILABLE_IN_ALL
-const char             *vi_jsonl_record_get_asset_id     (const ViJsonlRecord *record);
+const char *vi_jsonl_record_get_asset_id (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-const char             *vi_jsonl_record_get_id           (const ViJsonlRecord *record);
+const char *vi_jsonl_record_get_id (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-ViJsonlFormat           vi_jsonl_record_get_format       (const ViJsonlRecord *record);
+ViJsonlFormat vi_jsonl_record_get_format (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-const char             *vi_jsonl_record_get_caption      (const ViJsonlRecord *record);
+const char *vi_jsonl_record_get_caption (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-guint                   vi_jsonl_record_get_n_phrases    (const ViJsonlRecord *record);
+guint vi_jsonl_record_get_n_phrases (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-const ViGroundedPhrase *vi_jsonl_record_get_phrase       (const ViJsonlRecord *record,
-                                                          guint                index);
+const ViGroundedPhrase *vi_jsonl_record_get_phrase (const ViJsonlRecord *record,
+                                                    guint                index);
 VI_AVAILABLE_IN_ALL
-guint                   vi_jsonl_record_get_n_interactions (const ViJsonlRecord *record);
+guint vi_jsonl_record_get_n_interactions (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
-const ViVqaInteraction *vi_jsonl_record_get_interaction  (const ViJsonlRecord *record,
-                                                          guint                index);
+const ViVqaInteraction *vi_jsonl_record_get_interaction (
+    const ViJsonlRecord *record,
+    guint                index);
 
 VI_AVAILABLE_IN_ALL
-void                    vi_jsonl_record_set_id           (ViJsonlRecord       *record,
-                                                          const char          *id);
+void vi_jsonl_record_set_id (ViJsonlRecord *record, const char *id);
 VI_AVAILABLE_IN_ALL
-void                    vi_jsonl_record_set_caption      (ViJsonlRecord       *record,
-                                                          const char          *caption);
+void vi_jsonl_record_set_caption (ViJsonlRecord *record, const char *caption);
 VI_AVAILABLE_IN_ALL
-void                    vi_jsonl_record_add_phrase       (ViJsonlRecord       *record,
-                                                          const char          *phrase,
-                                                          const ViBBox        *bbox);
+void vi_jsonl_record_add_phrase (ViJsonlRecord *record,
+                                 const char    *phrase,
+                                 const ViBBox  *bbox);
 VI_AVAILABLE_IN_ALL
-void                    vi_jsonl_record_add_interaction  (ViJsonlRecord       *record,
-                                                          const char          *question,
-                                                          const char          *answer);
+void vi_jsonl_record_add_interaction (ViJsonlRecord *record,
+                                      const char    *question,
+                                      const char    *answer);
 VI_AVAILABLE_IN_ALL
-gboolean                vi_jsonl_record_compute_spans    (ViJsonlRecord       *record,
-                                                          GError             **error);
+gboolean vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error);
 VI_AVAILABLE_IN_ALL
-char                   *vi_jsonl_record_to_line          (const ViJsonlRecord *record);
+char *vi_jsonl_record_to_line (const ViJsonlRecord *record);
 
 VI_AVAILABLE_IN_ALL
-ViJsonlRecord          *vi_jsonl_parse_line              (const char          *line,
-                                                          gssize               length,
-                                                          GError             **error);
+ViJsonlRecord *vi_jsonl_parse_line (const char *line,
+                                    gssize      length,
+                                    GError    **error);
 
 #define VI_TYPE_JSONL_READER (vi_jsonl_reader_get_type ())
 VI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ViJsonlReader, vi_jsonl_reader, VI, JSONL_READER, GObject)
 
 VI_AVAILABLE_IN_ALL
-ViJsonlReader   *vi_jsonl_reader_new                 (GInputStream     *stream,
-                                                      const char       *name);
+ViJsonlReader *vi_jsonl_reader_new (GInputStream *stream, const char *name);
 VI_AVAILABLE_IN_ALL
-ViJsonlReader   *vi_jsonl_reader_new_for_path        (const char       *path,
-                                                      GError          **error);
+ViJsonlReader *vi_jsonl_reader_new_for_path (const char *path, GError **error);
 VI_AVAILABLE_IN_ALL
-void             vi_jsonl_reader_set_error_mode      (ViJsonlReader    *reader,
-                                                      ViJsonlErrorMode  mode);
+void vi_jsonl_reader_set_error_mode (ViJsonlReader   *reader,
+                                     ViJsonlErrorMode mode);
 VI_AVAILABLE_IN_ALL
-ViJsonlErrorMode vi_jsonl_reader_get_error_mode      (ViJsonlReader    *reader);
+ViJsonlErrorMode vi_jsonl_reader_get_error_mode (ViJsonlReader *reader);
 VI_AVAILABLE_IN_ALL
-void             vi_jsonl_reader_set_max_line_length (ViJsonlReader    *reader,
-                                                      gsize             max_length);
+void vi_jsonl_reader_set_max_line_length (ViJsonlReader *reader,
+                                          gsize          max_length);
 VI_AVAILABLE_IN_ALL
-ViJsonlRecord   *vi_jsonl_reader_next                (ViJsonlReader    *reader,
-                                                      GCancellable     *cancellable,
-                                                      GError          **error);
+ViJsonlRecord *vi_jsonl_reader_next (ViJsonlReader *reader,
+                                     GCancellable  *cancellable,
+                                     GError       **error);
 VI_AVAILABLE_IN_ALL
-guint            vi_jsonl_reader_get_line_number     (ViJsonlReader    *reader);
+guint vi_jsonl_reader_get_line_number (ViJsonlReader *reader);
 VI_AVAILABLE_IN_ALL
-guint            vi_jsonl_reader_get_n_records       (ViJsonlReader    *reader);
+guint vi_jsonl_reader_get_n_records (ViJsonlReader *reader);
 VI_AVAILABLE_IN_ALL
-guint            vi_jsonl_reader_get_n_bad_lines     (ViJsonlReader    *reader);
+guint vi_jsonl_reader_get_n_bad_lines (ViJsonlReader *reader);
 VI_AVAILABLE_IN_ALL
-GPtrArray       *vi_jsonl_reader_get_bad_lines       (ViJsonlReader    *reader);
+GPtrArray *vi_jsonl_reader_get_bad_lines (ViJsonlReader *reader);
 
 #define VI_TYPE_JSONL_WRITER (vi_jsonl_writer_get_type ())
 VI_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (ViJsonlWriter, vi_jsonl_writer, VI, JSONL_WRITER, GObject)
 
 VI_AVAILABLE_IN_ALL
-ViJsonlWriter   *vi_jsonl_writer_new                 (GOutputStream    *stream);
+ViJsonlWriter *vi_jsonl_writer_new (GOutputStream *stream);
 VI_AVAILABLE_IN_ALL
-ViJsonlWriter   *vi_jsonl_writer_new_for_path        (const char       *path,
-                                                      GError          **error);
+ViJsonlWriter *vi_jsonl_writer_new_for_path (const char *path, GError **error);
 VI_AVAILABLE_IN_ALL
-gboolean         vi_jsonl_writer_write               (ViJsonlWriter    *writer,
-                                                      const ViJsonlRecord *record,
-                                                      GCancellable     *cancellable,
-                                                      GError          **error);
+gboolean vi_jsonl_writer_write (ViJsonlWriter       *writer,
+                                const ViJsonlRecord *record,
+                                GCancellable        *cancellable,
+                                GError             **error);
 VI_AVAILABLE_IN_ALL
-gboolean         vi_jsonl_writer_close               (ViJsonlWriter    *writer,
-                                                      GCancellable     *cancellable,
-                                                      GError          **error);
+gboolean vi_jsonl_writer_close (ViJsonlWriter *writer,
+                                GCancellable  *cancellable,
+                                GError       **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViJsonlRecord, vi_jsonl_record_unref)
 

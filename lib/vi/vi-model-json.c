@@ -35,8 +35,8 @@ quote_for_message (const char *str)
 {
   g_autofree char *cut = NULL;
   g_autofree char *escaped = NULL;
-  gsize len = strlen (str);
-  gboolean truncated = FALSE;
+  gsize            len = strlen (str);
+  gboolean         truncated = FALSE;
 
   if (len > 64) {
     const char *end = str + 64;
@@ -63,7 +63,7 @@ check_kind (JsonObject       *object,
   if (!vi_json_get_string (object, path, "kind", FALSE, &kind, error))
     return FALSE;
   if (kind != NULL && strcmp (kind, expected) != 0) {
-    ViJsonPath kind_path = VI_JSON_PATH_MEMBER (path, "kind");
+    ViJsonPath       kind_path = VI_JSON_PATH_MEMBER (path, "kind");
     g_autofree char *shown = quote_for_message (kind);
 
     vi_json_set_error (error, &kind_path, "expected \"%s\", got %s", expected,
@@ -78,10 +78,10 @@ parse_metadata (JsonObject       *parent,
                 const ViJsonPath *parent_path,
                 GError          **error)
 {
-  ViJsonPath path = VI_JSON_PATH_MEMBER (parent_path, "metadata");
+  ViJsonPath  path = VI_JSON_PATH_MEMBER (parent_path, "metadata");
   JsonObject *object;
   GHashTable *attributes;
-  gint64 time_created, last_updated, generation;
+  gint64      time_created, last_updated, generation;
 
   if (!vi_json_get_object (parent, parent_path, "metadata", TRUE, &object,
                            error) ||
@@ -95,8 +95,8 @@ parse_metadata (JsonObject       *parent,
                                error))
     return NULL;
 
-  return _vi_resource_metadata_new_full (time_created, last_updated,
-                                         generation, attributes);
+  return _vi_resource_metadata_new_full (time_created, last_updated, generation,
+                                         attributes);
 }
 
 /* `bound`: a list of [x, y] points, at least one, each exactly two finite
@@ -107,10 +107,10 @@ parse_bound (JsonObject       *contents,
              gsize            *n_points,
              GError          **error)
 {
-  ViJsonPath bound_path = VI_JSON_PATH_MEMBER (contents_path, "bound");
+  ViJsonPath         bound_path = VI_JSON_PATH_MEMBER (contents_path, "bound");
   g_autofree double *points = NULL;
-  JsonArray *bound;
-  guint n, i;
+  JsonArray         *bound;
+  guint              n, i;
 
   if (!vi_json_get_array (contents, contents_path, "bound", TRUE, &bound,
                           error))
@@ -126,7 +126,7 @@ parse_bound (JsonObject       *contents,
   for (i = 0; i < n; i++) {
     ViJsonPath point_path = VI_JSON_PATH_INDEX (&bound_path, (int) i);
     JsonArray *point;
-    guint j;
+    guint      j;
 
     point = vi_json_require_array (json_array_get_element (bound, i),
                                    &point_path, error);
@@ -160,7 +160,7 @@ parse_target (JsonObject       *contents,
 {
   ViJsonPath target_path = VI_JSON_PATH_MEMBER (contents_path, "target");
   JsonArray *array;
-  guint j;
+  guint      j;
 
   if (!vi_json_get_array (contents, contents_path, "target", TRUE, &array,
                           error))
@@ -173,7 +173,7 @@ parse_target (JsonObject       *contents,
   }
   for (j = 0; j < 2; j++) {
     ViJsonPath index_path = VI_JSON_PATH_INDEX (&target_path, (int) j);
-    gint64 value;
+    gint64     value;
 
     if (!vi_json_node_get_int (json_array_get_element (array, j), &index_path,
                                &value, error))
@@ -190,11 +190,9 @@ parse_target (JsonObject       *contents,
 /* The `contents` union, tagged by a mandatory `kind`.  A kind this version
  * does not know is kept with its raw JSON (L-4). */
 static ViAnnotationContent *
-parse_contents (JsonObject       *spec,
-                const ViJsonPath *spec_path,
-                GError          **error)
+parse_contents (JsonObject *spec, const ViJsonPath *spec_path, GError **error)
 {
-  ViJsonPath path = VI_JSON_PATH_MEMBER (spec_path, "contents");
+  ViJsonPath  path = VI_JSON_PATH_MEMBER (spec_path, "contents");
   JsonObject *contents;
   const char *kind;
 
@@ -215,8 +213,8 @@ parse_contents (JsonObject       *spec,
 
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: {
       g_autofree double *points = NULL;
-      gsize n_points = 0;
-      int target[2];
+      gsize              n_points = 0;
+      int                target[2];
 
       points = parse_bound (contents, &path, &n_points, error);
       if (points == NULL || !parse_target (contents, &path, target, error))
@@ -232,16 +230,15 @@ parse_contents (JsonObject       *spec,
 
       if (!vi_json_get_string (contents, &path, "question", TRUE, &question,
                                error) ||
-          !vi_json_get_string (contents, &path, "answer", TRUE, &answer,
-                               error))
+          !vi_json_get_string (contents, &path, "answer", TRUE, &answer, error))
         return NULL;
       return vi_annotation_content_new_vqa (question, answer);
     }
 
     case VI_CONTENT_KIND_UNKNOWN:
     default:
-      return _vi_annotation_content_new_unknown (kind,
-                                                 json_object_get_member (spec, "contents"));
+      return _vi_annotation_content_new_unknown (
+          kind, json_object_get_member (spec, "contents"));
   }
 }
 
@@ -254,10 +251,10 @@ parse_annotation_spec (JsonObject       *annotation,
   ViJsonPath aggregation_path = VI_JSON_PATH_MEMBER (&path, "aggregation");
   ViJsonPath whole_path = VI_JSON_PATH_MEMBER (&aggregation_path, "whole");
   ViJsonPath part_path = VI_JSON_PATH_MEMBER (&aggregation_path, "thisPart");
-  g_autoptr(ViAnnotationContent) contents = NULL;
+  g_autoptr (ViAnnotationContent) contents = NULL;
   JsonObject *spec, *aggregation, *whole, *part;
   const char *bound_type, *whole_id, *role;
-  gint64 tag;
+  gint64      tag;
 
   if (!vi_json_get_object (annotation, annotation_path, "spec", TRUE, &spec,
                            error) ||
@@ -285,8 +282,7 @@ parse_annotation_spec (JsonObject       *annotation,
 
 /* "{org}_{ds}" as the wire carries it. */
 static char *
-compose_dataset_id (const char *organization_id,
-                    const char *dataset_id)
+compose_dataset_id (const char *organization_id, const char *dataset_id)
 {
   if (organization_id == NULL || organization_id[0] == '\0')
     return g_strdup (dataset_id);
@@ -307,8 +303,7 @@ node_take_object (JsonObject *object)
 }
 
 static JsonObject *
-add_object (JsonObject *parent,
-            const char *member)
+add_object (JsonObject *parent, const char *member)
 {
   JsonObject *child = json_object_new ();
 
@@ -317,8 +312,7 @@ add_object (JsonObject *parent,
 }
 
 static JsonArray *
-add_array (JsonObject *parent,
-           const char *member)
+add_array (JsonObject *parent, const char *member)
 {
   JsonArray *child = json_array_new ();
 
@@ -327,9 +321,7 @@ add_array (JsonObject *parent,
 }
 
 static void
-set_string_or_null (JsonObject *object,
-                    const char *member,
-                    const char *value)
+set_string_or_null (JsonObject *object, const char *member, const char *value)
 {
   if (value != NULL)
     json_object_set_string_member (object, member, value);
@@ -344,8 +336,7 @@ name_or_unknown (const char *name)
 }
 
 static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+compare_strings (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
@@ -353,13 +344,11 @@ compare_strings (gconstpointer a,
 /* Map members in sorted order, so that output does not depend on hash
  * order. */
 static void
-add_string_map (JsonObject *parent,
-                const char *member,
-                GHashTable *map)
+add_string_map (JsonObject *parent, const char *member, GHashTable *map)
 {
-  JsonObject *object = add_object (parent, member);
+  JsonObject             *object = add_object (parent, member);
   g_autofree const char **keys = NULL;
-  guint n_keys = 0, i;
+  guint                   n_keys = 0, i;
 
   if (map == NULL)
     return;
@@ -371,13 +360,11 @@ add_string_map (JsonObject *parent,
 }
 
 static void
-add_count_map (JsonObject *parent,
-               const char *member,
-               GHashTable *map)
+add_count_map (JsonObject *parent, const char *member, GHashTable *map)
 {
-  JsonObject *object = add_object (parent, member);
+  JsonObject             *object = add_object (parent, member);
   g_autofree const char **keys = NULL;
-  guint n_keys = 0, i;
+  guint                   n_keys = 0, i;
 
   if (map == NULL)
     return;
@@ -391,8 +378,7 @@ add_count_map (JsonObject *parent,
 }
 
 static void
-add_metadata (JsonObject               *parent,
-              const ViResourceMetadata *metadata)
+add_metadata (JsonObject *parent, const ViResourceMetadata *metadata)
 {
   JsonObject *object = add_object (parent, "metadata");
 
@@ -409,15 +395,14 @@ add_metadata (JsonObject               *parent,
 /* Milliseconds as an integer when they are one (as the SDK sends them),
  * as a float otherwise, so that a parse gives the same double back. */
 static void
-set_time_member (JsonObject *object,
-                 const char *member,
-                 double      value)
+set_time_member (JsonObject *object, const char *member, double value)
 {
   if (isfinite (value) && value == floor (value) &&
       value >= -9007199254740992.0 && value <= 9007199254740992.0)
     json_object_set_int_member (object, member, (gint64) value);
   else
-    json_object_set_double_member (object, member, isfinite (value) ? value : 0.0);
+    json_object_set_double_member (object, member,
+                                   isfinite (value) ? value : 0.0);
 }
 
 /* ------------------------------------------------------------------------
@@ -429,21 +414,20 @@ _vi_annotation_from_json (JsonNode         *node,
                           const ViJsonPath *path,
                           GError          **error)
 {
-  g_autoptr(ViAnnotationSpec) spec = NULL;
-  g_autoptr(ViResourceMetadata) metadata = NULL;
+  g_autoptr (ViAnnotationSpec) spec = NULL;
+  g_autoptr (ViResourceMetadata) metadata = NULL;
   g_autofree char *dataset_id = NULL;
-  const char *annotation_id, *asset_id, *organization_id, *wire_dataset_id;
-  const char *self_link, *etag;
-  JsonObject *object;
+  const char      *annotation_id, *asset_id, *organization_id, *wire_dataset_id;
+  const char      *self_link, *etag;
+  JsonObject      *object;
 
   object = vi_json_require_object (node, path, error);
-  if (object == NULL ||
-      !check_kind (object, path, "Annotation", error) ||
+  if (object == NULL || !check_kind (object, path, "Annotation", error) ||
       !vi_json_get_string (object, path, "annotationId", TRUE, &annotation_id,
                            error) ||
       !vi_json_get_string (object, path, "assetId", TRUE, &asset_id, error) ||
-      !vi_json_get_string (object, path, "workspaceId", TRUE,
-                           &organization_id, error) ||
+      !vi_json_get_string (object, path, "workspaceId", TRUE, &organization_id,
+                           error) ||
       !vi_json_get_string (object, path, "datasetId", TRUE, &wire_dataset_id,
                            error))
     return NULL;
@@ -480,8 +464,7 @@ _vi_annotation_from_json (JsonNode         *node,
  *   set
  */
 ViAnnotation *
-vi_annotation_new_from_json (JsonNode  *node,
-                             GError   **error)
+vi_annotation_new_from_json (JsonNode *node, GError **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
 
@@ -494,18 +477,19 @@ vi_annotation_new_from_json (JsonNode  *node,
 static JsonNode *
 contents_to_json (const ViAnnotationContent *contents)
 {
-  JsonObject *object;
-  JsonArray *array;
+  JsonObject   *object;
+  JsonArray    *array;
   const double *bound;
-  gsize n_points, i;
-  int start, end;
+  gsize         n_points, i;
+  int           start, end;
 
   switch (vi_annotation_content_get_kind (contents)) {
     case VI_CONTENT_KIND_CAPTION:
       object = json_object_new ();
       json_object_set_string_member (object, "kind", "Caption");
       json_object_set_string_member (object, "contents",
-                                     vi_annotation_content_get_caption (contents));
+                                     vi_annotation_content_get_caption (
+                                         contents));
       return node_take_object (object);
 
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
@@ -531,9 +515,11 @@ contents_to_json (const ViAnnotationContent *contents)
       object = json_object_new ();
       json_object_set_string_member (object, "kind", "Vqa");
       json_object_set_string_member (object, "question",
-                                     vi_annotation_content_get_question (contents));
+                                     vi_annotation_content_get_question (
+                                         contents));
       json_object_set_string_member (object, "answer",
-                                     vi_annotation_content_get_answer (contents));
+                                     vi_annotation_content_get_answer (
+                                         contents));
       return node_take_object (object);
 
     case VI_CONTENT_KIND_UNKNOWN:
@@ -542,7 +528,8 @@ contents_to_json (const ViAnnotationContent *contents)
         return json_node_copy (vi_annotation_content_get_raw_json (contents));
       object = json_object_new ();
       json_object_set_string_member (object, "kind",
-                                     vi_annotation_content_get_kind_name (contents));
+                                     vi_annotation_content_get_kind_name (
+                                         contents));
       return node_take_object (object);
   }
 }
@@ -562,8 +549,8 @@ JsonNode *
 vi_annotation_to_json (const ViAnnotation *self)
 {
   const ViAnnotationSpec *spec;
-  JsonObject *object, *spec_object, *aggregation, *part;
-  g_autofree char *dataset_id = NULL;
+  JsonObject             *object, *spec_object, *aggregation, *part;
+  g_autofree char        *dataset_id = NULL;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -593,13 +580,13 @@ vi_annotation_to_json (const ViAnnotation *self)
   json_object_set_string_member (part, "role",
                                  vi_annotation_spec_get_role_name (spec));
   json_object_set_member (spec_object, "contents",
-                          contents_to_json (vi_annotation_spec_get_contents (spec)));
+                          contents_to_json (
+                              vi_annotation_spec_get_contents (spec)));
 
   add_metadata (object, vi_annotation_get_metadata (self));
   json_object_set_string_member (object, "selfLink",
                                  vi_annotation_get_self_link (self));
-  json_object_set_string_member (object, "etag",
-                                 vi_annotation_get_etag (self));
+  json_object_set_string_member (object, "etag", vi_annotation_get_etag (self));
   return node_take_object (object);
 }
 
@@ -614,19 +601,19 @@ typedef gpointer (*ItemParser) (JsonNode         *node,
 /* The Pagination envelope: `items` (default []), `nextPage` and `prevPage`
  * (missing, null or a string; "" means none). */
 static GPtrArray *
-parse_page (JsonNode        *node,
-            ItemParser       parse_item,
-            GDestroyNotify   free_item,
-            const char     **next_page,
-            const char     **prev_page,
-            GError         **error)
+parse_page (JsonNode      *node,
+            ItemParser     parse_item,
+            GDestroyNotify free_item,
+            const char   **next_page,
+            const char   **prev_page,
+            GError       **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
   ViJsonPath items_path = VI_JSON_PATH_MEMBER (&root, "items");
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   JsonObject *object;
-  JsonArray *array;
-  guint n, i;
+  JsonArray  *array;
+  guint       n, i;
 
   *next_page = NULL;
   *prev_page = NULL;
@@ -639,7 +626,7 @@ parse_page (JsonNode        *node,
   items = g_ptr_array_new_full (n, free_item);
   for (i = 0; i < n; i++) {
     ViJsonPath item_path = VI_JSON_PATH_INDEX (&items_path, (int) i);
-    gpointer item;
+    gpointer   item;
 
     item = parse_item (json_array_get_element (array, i), &item_path, error);
     if (item == NULL)
@@ -649,8 +636,7 @@ parse_page (JsonNode        *node,
 
   if (!vi_json_get_string (object, &root, "nextPage", FALSE, next_page,
                            error) ||
-      !vi_json_get_string (object, &root, "prevPage", FALSE, prev_page,
-                           error))
+      !vi_json_get_string (object, &root, "prevPage", FALSE, prev_page, error))
     return NULL;
   if (*next_page != NULL && (*next_page)[0] == '\0')
     *next_page = NULL;
@@ -673,10 +659,9 @@ parse_page (JsonNode        *node,
  * Returns: (transfer full) (nullable): the page, or %NULL with @error set
  */
 ViAnnotationPage *
-vi_annotation_page_new_from_json (JsonNode  *node,
-                                  GError   **error)
+vi_annotation_page_new_from_json (JsonNode *node, GError **error)
 {
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   const char *next_page, *prev_page;
 
   g_return_val_if_fail (node != NULL, NULL);
@@ -703,8 +688,8 @@ JsonNode *
 vi_annotation_page_to_json (const ViAnnotationPage *page)
 {
   JsonObject *object;
-  JsonArray *items;
-  guint i, n;
+  JsonArray  *items;
+  guint       i, n;
 
   g_return_val_if_fail (page != NULL, NULL);
 
@@ -713,9 +698,12 @@ vi_annotation_page_to_json (const ViAnnotationPage *page)
   n = vi_annotation_page_get_n_items (page);
   for (i = 0; i < n; i++)
     json_array_add_element (items,
-                            vi_annotation_to_json (vi_annotation_page_get_item (page, i)));
-  set_string_or_null (object, "nextPage", vi_annotation_page_get_next_page (page));
-  set_string_or_null (object, "prevPage", vi_annotation_page_get_prev_page (page));
+                            vi_annotation_to_json (
+                                vi_annotation_page_get_item (page, i)));
+  set_string_or_null (object, "nextPage",
+                      vi_annotation_page_get_next_page (page));
+  set_string_or_null (object, "prevPage",
+                      vi_annotation_page_get_prev_page (page));
   return node_take_object (object);
 }
 
@@ -744,8 +732,8 @@ parse_import_spec (JsonObject             *session,
                    ViAnnotationImportSpec *spec,
                    GError                **error)
 {
-  ViJsonPath path = VI_JSON_PATH_MEMBER (session_path, "spec");
-  ViJsonPath policies_path = VI_JSON_PATH_MEMBER (&path, "failurePolicies");
+  ViJsonPath  path = VI_JSON_PATH_MEMBER (session_path, "spec");
+  ViJsonPath  policies_path = VI_JSON_PATH_MEMBER (&path, "failurePolicies");
   JsonObject *object, *policies;
   const char *source = NULL;
 
@@ -764,20 +752,19 @@ parse_import_spec (JsonObject             *session,
       !vi_json_get_string (object, &path, "source", FALSE, &source, error))
     return FALSE;
 
-  spec->source = source != NULL ? vi_annotation_import_source_from_string (source)
-                                : VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES;
+  spec->source = source != NULL
+      ? vi_annotation_import_source_from_string (source)
+      : VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES;
   return TRUE;
 }
 
 static ViAnnotationImportSessionCondition *
-parse_session_condition (JsonNode         *node,
-                         const ViJsonPath *path,
-                         GError          **error)
+parse_session_condition (JsonNode *node, const ViJsonPath *path, GError **error)
 {
   ViAnnotationImportSessionCondition *condition;
-  const char *name, *status, *reason = NULL;
-  double time;
-  JsonObject *object;
+  const char                         *name, *status, *reason = NULL;
+  double                              time;
+  JsonObject                         *object;
 
   object = vi_json_require_object (node, path, error);
   if (object == NULL ||
@@ -788,10 +775,9 @@ parse_session_condition (JsonNode         *node,
       !vi_json_get_string (object, path, "reason", FALSE, &reason, error))
     return NULL;
 
-  condition = vi_annotation_import_session_condition_new (name,
-                                                          vi_condition_status_from_string (status),
-                                                          time,
-                                                          vi_condition_reason_from_string (reason));
+  condition = vi_annotation_import_session_condition_new (
+      name, vi_condition_status_from_string (status), time,
+      vi_condition_reason_from_string (reason));
   /* Keep the reason as sent, also when this version does not know it. */
   g_free (condition->reason_name);
   condition->reason_name = g_strdup (reason);
@@ -807,14 +793,14 @@ parse_session_status (JsonObject       *session,
   ViJsonPath conditions_path = VI_JSON_PATH_MEMBER (&path, "conditions");
   ViJsonPath files_path = VI_JSON_PATH_MEMBER (&path, "files");
   ViJsonPath annotations_path = VI_JSON_PATH_MEMBER (&path, "annotations");
-  g_autoptr(GPtrArray) conditions = NULL;
-  g_autoptr(GHashTable) file_counts = NULL;
-  g_autoptr(GHashTable) annotation_counts = NULL;
+  g_autoptr (GPtrArray) conditions = NULL;
+  g_autoptr (GHashTable) file_counts = NULL;
+  g_autoptr (GHashTable) annotation_counts = NULL;
   JsonObject *object, *files, *annotations;
-  JsonArray *array;
+  JsonArray  *array;
   const char *reason = NULL;
-  gint64 page_count, total_size;
-  guint n, i;
+  gint64      page_count, total_size;
+  guint       n, i;
 
   if (!vi_json_get_object (session, session_path, "status", TRUE, &object,
                            error) ||
@@ -822,7 +808,10 @@ parse_session_status (JsonObject       *session,
     return NULL;
 
   n = json_array_get_length (array);
-  conditions = g_ptr_array_new_full (n, (GDestroyNotify) vi_annotation_import_session_condition_free);
+  conditions =
+      g_ptr_array_new_full (n,
+                            (GDestroyNotify)
+                                vi_annotation_import_session_condition_free);
   for (i = 0; i < n; i++) {
     ViJsonPath item_path = VI_JSON_PATH_INDEX (&conditions_path, (int) i);
     ViAnnotationImportSessionCondition *condition;
@@ -837,8 +826,8 @@ parse_session_status (JsonObject       *session,
   if (!vi_json_get_object (object, &path, "files", TRUE, &files, error) ||
       !vi_json_get_int (files, &files_path, "pageCount", TRUE, &page_count,
                         error) ||
-      !vi_json_get_int (files, &files_path, "totalSizeBytes", TRUE,
-                        &total_size, error) ||
+      !vi_json_get_int (files, &files_path, "totalSizeBytes", TRUE, &total_size,
+                        error) ||
       !vi_json_get_count_map (files, &files_path, "statusCount", TRUE,
                               &file_counts, error) ||
       !vi_json_get_object (object, &path, "annotations", TRUE, &annotations,
@@ -858,26 +847,25 @@ _vi_annotation_import_session_from_json (JsonNode         *node,
                                          const ViJsonPath *path,
                                          GError          **error)
 {
-  g_autoptr(ViResourceMetadata) metadata = NULL;
-  g_autoptr(ViAnnotationImportSessionStatus) status = NULL;
-  g_autofree char *dataset_id = NULL;
+  g_autoptr (ViResourceMetadata) metadata = NULL;
+  g_autoptr (ViAnnotationImportSessionStatus) status = NULL;
+  g_autofree char       *dataset_id = NULL;
   ViAnnotationImportSpec spec;
-  const char *user, *organization_id, *wire_dataset_id, *session_id;
-  const char *self_link, *etag;
-  JsonObject *object;
+  const char            *user, *organization_id, *wire_dataset_id, *session_id;
+  const char            *self_link, *etag;
+  JsonObject            *object;
 
   object = vi_json_require_object (node, path, error);
   if (object == NULL ||
       !check_kind (object, path, "AnnotationImportSession", error) ||
       !vi_json_get_string (object, path, "user", TRUE, &user, error) ||
-      !vi_json_get_string (object, path, "workspaceId", TRUE,
-                           &organization_id, error) ||
+      !vi_json_get_string (object, path, "workspaceId", TRUE, &organization_id,
+                           error) ||
       !vi_json_get_string (object, path, "datasetId", TRUE, &wire_dataset_id,
                            error) ||
       !vi_json_get_string (object, path, "annotationImportSessionId", TRUE,
                            &session_id, error) ||
-      !vi_json_get_string (object, path, "selfLink", TRUE, &self_link,
-                           error) ||
+      !vi_json_get_string (object, path, "selfLink", TRUE, &self_link, error) ||
       !vi_json_get_string (object, path, "etag", TRUE, &etag, error))
     return NULL;
 
@@ -908,8 +896,7 @@ _vi_annotation_import_session_from_json (JsonNode         *node,
  *   set
  */
 ViAnnotationImportSession *
-vi_annotation_import_session_new_from_json (JsonNode  *node,
-                                            GError   **error)
+vi_annotation_import_session_new_from_json (JsonNode *node, GError **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
 
@@ -926,23 +913,27 @@ add_policies (JsonObject                            *parent,
   JsonObject *object = add_object (parent, "failurePolicies");
 
   json_object_set_string_member (object, "onBadAnnotation",
-                                 name_or_unknown (vi_failure_policy_to_string (policies->on_bad_annotation)));
+                                 name_or_unknown (vi_failure_policy_to_string (
+                                     policies->on_bad_annotation)));
   json_object_set_string_member (object, "onBadFile",
-                                 name_or_unknown (vi_failure_policy_to_string (policies->on_bad_file)));
+                                 name_or_unknown (vi_failure_policy_to_string (
+                                     policies->on_bad_file)));
   json_object_set_string_member (object, "onOverwritten",
-                                 name_or_unknown (vi_failure_policy_to_string (policies->on_overwritten)));
+                                 name_or_unknown (vi_failure_policy_to_string (
+                                     policies->on_overwritten)));
 }
 
 static void
-add_import_spec (JsonObject                   *parent,
-                 const ViAnnotationImportSpec *spec)
+add_import_spec (JsonObject *parent, const ViAnnotationImportSpec *spec)
 {
   JsonObject *object = add_object (parent, "spec");
 
   json_object_set_int_member (object, "uploadBefore", spec->upload_before);
   add_policies (object, &spec->failure_policies);
   json_object_set_string_member (object, "source",
-                                 name_or_unknown (vi_annotation_import_source_to_string (spec->source)));
+                                 name_or_unknown (
+                                     vi_annotation_import_source_to_string (
+                                         spec->source)));
 }
 
 static const char *
@@ -957,17 +948,20 @@ condition_reason_name (const ViAnnotationImportSessionCondition *condition)
  * (the SDK's omit_defaults, and its PATCH body, vi-api.md §4.4). */
 static JsonNode *
 session_condition_to_json (const ViAnnotationImportSessionCondition *condition,
-                           gboolean                                  integer_time)
+                           gboolean integer_time)
 {
   JsonObject *object = json_object_new ();
 
   json_object_set_string_member (object, "condition", condition->condition);
   json_object_set_string_member (object, "status",
-                                 name_or_unknown (vi_condition_status_to_string (condition->status)));
+                                 name_or_unknown (
+                                     vi_condition_status_to_string (
+                                         condition->status)));
   if (integer_time)
     json_object_set_int_member (object, "lastTransitionTime",
-                                isfinite (condition->last_transition_time) ?
-                                (gint64) condition->last_transition_time : 0);
+                                isfinite (condition->last_transition_time)
+                                    ? (gint64) condition->last_transition_time
+                                    : 0);
   else
     set_time_member (object, "lastTransitionTime",
                      condition->last_transition_time);
@@ -991,29 +985,34 @@ JsonNode *
 vi_annotation_import_session_to_json (const ViAnnotationImportSession *self)
 {
   const ViAnnotationImportSessionStatus *status;
-  const ViAnnotationFileStatus *files;
-  JsonObject *object, *status_object, *files_object;
-  JsonArray *conditions;
-  GPtrArray *list;
-  g_autofree char *dataset_id = NULL;
-  guint i;
+  const ViAnnotationFileStatus          *files;
+  JsonObject                            *object, *status_object, *files_object;
+  JsonArray                             *conditions;
+  GPtrArray                             *list;
+  g_autofree char                       *dataset_id = NULL;
+  guint                                  i;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  dataset_id = compose_dataset_id (vi_annotation_import_session_get_organization_id (self),
-                                   vi_annotation_import_session_get_dataset_id (self));
+  dataset_id =
+      compose_dataset_id (vi_annotation_import_session_get_organization_id (
+                              self),
+                          vi_annotation_import_session_get_dataset_id (self));
 
   object = json_object_new ();
   json_object_set_string_member (object, "kind", "AnnotationImportSession");
   json_object_set_string_member (object, "user",
                                  vi_annotation_import_session_get_user (self));
   json_object_set_string_member (object, "workspaceId",
-                                 vi_annotation_import_session_get_organization_id (self));
+                                 vi_annotation_import_session_get_organization_id (
+                                     self));
   json_object_set_string_member (object, "datasetId", dataset_id);
   json_object_set_string_member (object, "annotationImportSessionId",
-                                 vi_annotation_import_session_get_session_id (self));
+                                 vi_annotation_import_session_get_session_id (
+                                     self));
   json_object_set_string_member (object, "selfLink",
-                                 vi_annotation_import_session_get_self_link (self));
+                                 vi_annotation_import_session_get_self_link (
+                                     self));
   json_object_set_string_member (object, "etag",
                                  vi_annotation_import_session_get_etag (self));
   add_metadata (object, vi_annotation_import_session_get_metadata (self));
@@ -1025,7 +1024,9 @@ vi_annotation_import_session_to_json (const ViAnnotationImportSession *self)
   list = vi_annotation_import_session_status_get_conditions (status);
   for (i = 0; i < list->len; i++)
     json_array_add_element (conditions,
-                            session_condition_to_json (g_ptr_array_index (list, i), FALSE));
+                            session_condition_to_json (g_ptr_array_index (list,
+                                                                          i),
+                                                       FALSE));
   files = vi_annotation_import_session_status_get_files (status);
   files_object = add_object (status_object, "files");
   json_object_set_int_member (files_object, "pageCount", files->page_count);
@@ -1033,7 +1034,8 @@ vi_annotation_import_session_to_json (const ViAnnotationImportSession *self)
                               files->total_size_bytes);
   add_count_map (files_object, "statusCount", files->status_count);
   add_count_map (add_object (status_object, "annotations"), "statusCount",
-                 vi_annotation_import_session_status_get_annotations (status)->status_count);
+                 vi_annotation_import_session_status_get_annotations (status)
+                     ->status_count);
   set_string_or_null (status_object, "reason",
                       vi_annotation_import_session_status_get_reason (status));
   return node_take_object (object);
@@ -1044,20 +1046,19 @@ vi_annotation_import_session_to_json (const ViAnnotationImportSession *self)
  * ------------------------------------------------------------------------ */
 
 static gboolean
-parse_export_spec (JsonObject       *export,
+parse_export_spec (JsonObject *export,
                    const ViJsonPath *export_path,
                    ViExportSpec     *spec,
                    JsonNode        **spec_node,
                    GError          **error)
 {
-  ViJsonPath path = VI_JSON_PATH_MEMBER (export_path, "spec");
-  ViJsonPath options_path = VI_JSON_PATH_MEMBER (&path, "options");
+  ViJsonPath  path = VI_JSON_PATH_MEMBER (export_path, "spec");
+  ViJsonPath  options_path = VI_JSON_PATH_MEMBER (&path, "options");
   JsonObject *object, *options;
   const char *format;
-  double split_ratio = 0.0;
+  double      split_ratio = 0.0;
 
-  if (!vi_json_get_object (export, export_path, "spec", TRUE, &object,
-                           error) ||
+  if (!vi_json_get_object (export, export_path, "spec", TRUE, &object, error) ||
       !vi_json_get_string (object, &path, "format", TRUE, &format, error) ||
       !vi_json_get_object (object, &path, "options", TRUE, &options, error) ||
       !vi_json_get_boolean (options, &options_path, "normalized", TRUE,
@@ -1085,9 +1086,9 @@ parse_resource_condition (JsonNode         *node,
                           GError          **error)
 {
   ViResourceCondition *condition;
-  const char *name, *status, *reason = NULL, *message = NULL;
-  gint64 time;
-  JsonObject *object;
+  const char          *name, *status, *reason = NULL, *message = NULL;
+  gint64               time;
+  JsonObject          *object;
 
   object = vi_json_require_object (node, path, error);
   if (object == NULL ||
@@ -1116,23 +1117,22 @@ _vi_exported_annotations_from_json (JsonNode         *node,
   ViJsonPath status_path = VI_JSON_PATH_MEMBER (path, "status");
   ViJsonPath conditions_path = VI_JSON_PATH_MEMBER (&status_path, "conditions");
   ViJsonPath url_path = VI_JSON_PATH_MEMBER (&status_path, "downloadUrl");
-  g_autoptr(ViResourceMetadata) metadata = NULL;
-  g_autoptr(GPtrArray) conditions = NULL;
-  g_autofree char *dataset_id = NULL;
+  g_autoptr (ViResourceMetadata) metadata = NULL;
+  g_autoptr (GPtrArray) conditions = NULL;
+  g_autofree char                 *dataset_id = NULL;
   ViExportedAnnotationsDownloadUrl download_url = { NULL, 0 };
-  ViExportSpec spec;
-  JsonNode *spec_node = NULL;
-  JsonObject *object, *status, *url;
-  JsonArray *array;
+  ViExportSpec                     spec;
+  JsonNode                        *spec_node = NULL;
+  JsonObject                      *object, *status, *url;
+  JsonArray                       *array;
   const char *organization_id, *wire_dataset_id, *export_id;
   const char *self_link, *etag, *url_string = NULL;
-  guint n, i;
+  guint       n, i;
 
   object = vi_json_require_object (node, path, error);
-  if (object == NULL ||
-      !check_kind (object, path, "DatasetExport", error) ||
-      !vi_json_get_string (object, path, "workspaceId", TRUE,
-                           &organization_id, error) ||
+  if (object == NULL || !check_kind (object, path, "DatasetExport", error) ||
+      !vi_json_get_string (object, path, "workspaceId", TRUE, &organization_id,
+                           error) ||
       !vi_json_get_string (object, path, "datasetId", TRUE, &wire_dataset_id,
                            error) ||
       !vi_json_get_string (object, path, "datasetExportId", TRUE, &export_id,
@@ -1144,7 +1144,8 @@ _vi_exported_annotations_from_json (JsonNode         *node,
     return NULL;
 
   n = json_array_get_length (array);
-  conditions = g_ptr_array_new_full (n, (GDestroyNotify) vi_resource_condition_free);
+  conditions =
+      g_ptr_array_new_full (n, (GDestroyNotify) vi_resource_condition_free);
   for (i = 0; i < n; i++) {
     ViJsonPath item_path = VI_JSON_PATH_INDEX (&conditions_path, (int) i);
     ViResourceCondition *condition;
@@ -1191,8 +1192,7 @@ _vi_exported_annotations_from_json (JsonNode         *node,
  * Returns: (transfer full) (nullable): the export, or %NULL with @error set
  */
 ViExportedAnnotations *
-vi_exported_annotations_new_from_json (JsonNode  *node,
-                                       GError   **error)
+vi_exported_annotations_new_from_json (JsonNode *node, GError **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
 
@@ -1209,7 +1209,8 @@ export_spec_to_json (const ViExportSpec *spec)
   JsonObject *options;
 
   json_object_set_string_member (object, "format",
-                                 name_or_unknown (vi_export_format_to_string (spec->format)));
+                                 name_or_unknown (vi_export_format_to_string (
+                                     spec->format)));
   options = add_object (object, "options");
   json_object_set_boolean_member (options, "normalized", spec->normalized);
   if (spec->has_split_ratio)
@@ -1232,40 +1233,47 @@ JsonNode *
 vi_exported_annotations_to_json (const ViExportedAnnotations *self)
 {
   const ViExportedAnnotationsDownloadUrl *url;
-  JsonObject *object, *status;
-  JsonArray *conditions;
-  GPtrArray *list;
-  JsonNode *spec_json;
-  g_autofree char *dataset_id = NULL;
-  guint i;
+  JsonObject                             *object, *status;
+  JsonArray                              *conditions;
+  GPtrArray                              *list;
+  JsonNode                               *spec_json;
+  g_autofree char                        *dataset_id = NULL;
+  guint                                   i;
 
   g_return_val_if_fail (self != NULL, NULL);
 
-  dataset_id = compose_dataset_id (vi_exported_annotations_get_organization_id (self),
-                                   vi_exported_annotations_get_dataset_id (self));
+  dataset_id =
+      compose_dataset_id (vi_exported_annotations_get_organization_id (self),
+                          vi_exported_annotations_get_dataset_id (self));
 
   object = json_object_new ();
   json_object_set_string_member (object, "kind", "DatasetExport");
   json_object_set_string_member (object, "workspaceId",
-                                 vi_exported_annotations_get_organization_id (self));
+                                 vi_exported_annotations_get_organization_id (
+                                     self));
   json_object_set_string_member (object, "datasetId", dataset_id);
   json_object_set_string_member (object, "datasetExportId",
-                                 vi_exported_annotations_get_dataset_export_id (self));
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     self));
   spec_json = vi_exported_annotations_get_spec_json (self);
   json_object_set_member (object, "spec",
-                          spec_json != NULL ? json_node_copy (spec_json)
-                                            : export_spec_to_json (vi_exported_annotations_get_spec (self)));
+                          spec_json != NULL
+                              ? json_node_copy (spec_json)
+                              : export_spec_to_json (
+                                    vi_exported_annotations_get_spec (self)));
 
   status = add_object (object, "status");
   conditions = add_array (status, "conditions");
   list = vi_exported_annotations_get_conditions (self);
   for (i = 0; i < list->len; i++) {
     const ViResourceCondition *condition = g_ptr_array_index (list, i);
-    JsonObject *item = json_object_new ();
+    JsonObject                *item = json_object_new ();
 
     json_object_set_string_member (item, "condition", condition->condition);
     json_object_set_string_member (item, "status",
-                                   name_or_unknown (vi_condition_status_to_string (condition->status)));
+                                   name_or_unknown (
+                                       vi_condition_status_to_string (
+                                           condition->status)));
     json_object_set_int_member (item, "lastTransitionTime",
                                 condition->last_transition_time);
     if (condition->reason != NULL)
@@ -1294,11 +1302,11 @@ vi_exported_annotations_to_json (const ViExportedAnnotations *self)
  * ViExportedAnnotations) and, if next_page is not NULL, the next page
  * token (NULL when there is none). */
 GPtrArray *
-_vi_exported_annotations_list_from_json (JsonNode  *node,
-                                         char     **next_page,
-                                         GError   **error)
+_vi_exported_annotations_list_from_json (JsonNode *node,
+                                         char    **next_page,
+                                         GError  **error)
 {
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   const char *next, *prev;
 
   g_return_val_if_fail (node != NULL, NULL);
@@ -1322,16 +1330,15 @@ _vi_exported_annotations_list_from_json (JsonNode  *node,
 /* `{"files": {"<name>": {"method", "url", "headers"}}}`, all three
  * required, in the server's order (json-glib keeps member order). */
 GPtrArray *
-_vi_signed_uploads_from_json (JsonNode  *node,
-                              GError   **error)
+_vi_signed_uploads_from_json (JsonNode *node, GError **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
   ViJsonPath files_path = VI_JSON_PATH_MEMBER (&root, "files");
-  g_autoptr(GPtrArray) uploads = NULL;
-  JsonObject *object, *files;
+  g_autoptr (GPtrArray) uploads = NULL;
+  JsonObject    *object, *files;
   JsonObjectIter iter;
-  const char *name;
-  JsonNode *entry;
+  const char    *name;
+  JsonNode      *entry;
 
   g_return_val_if_fail (node != NULL, NULL);
 
@@ -1340,18 +1347,19 @@ _vi_signed_uploads_from_json (JsonNode  *node,
       !vi_json_get_object (object, &root, "files", TRUE, &files, error))
     return NULL;
 
-  uploads = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_signed_upload_free);
+  uploads = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_signed_upload_free);
   json_object_iter_init_ordered (&iter, files);
   while (json_object_iter_next_ordered (&iter, &name, &entry)) {
     ViJsonPath entry_path = VI_JSON_PATH_MEMBER (&files_path, name);
-    g_autoptr(ViSignedUpload) upload = g_new0 (ViSignedUpload, 1);
+    g_autoptr (ViSignedUpload) upload = g_new0 (ViSignedUpload, 1);
     JsonObject *entry_object;
     const char *method, *url;
 
     entry_object = vi_json_require_object (entry, &entry_path, error);
     if (entry_object == NULL ||
-        !vi_json_get_string (entry_object, &entry_path, "method", TRUE,
-                             &method, error) ||
+        !vi_json_get_string (entry_object, &entry_path, "method", TRUE, &method,
+                             error) ||
         !vi_json_get_string (entry_object, &entry_path, "url", TRUE, &url,
                              error) ||
         !vi_json_get_string_map (entry_object, &entry_path, "headers", TRUE,
@@ -1373,11 +1381,11 @@ _vi_signed_uploads_to_json (GPtrArray *uploads)
 {
   JsonObject *object = json_object_new ();
   JsonObject *files = add_object (object, "files");
-  guint i;
+  guint       i;
 
   for (i = 0; uploads != NULL && i < uploads->len; i++) {
     const ViSignedUpload *upload = g_ptr_array_index (uploads, i);
-    JsonObject *entry = add_object (files, upload->name);
+    JsonObject           *entry = add_object (files, upload->name);
 
     json_object_set_string_member (entry, "method", upload->method);
     json_object_set_string_member (entry, "url", upload->url);
@@ -1416,11 +1424,11 @@ _vi_import_files_body (GPtrArray *file_specs)
 {
   JsonObject *object = json_object_new ();
   JsonObject *files = add_object (object, "files");
-  guint i;
+  guint       i;
 
   for (i = 0; file_specs != NULL && i < file_specs->len; i++) {
     const ViAnnotationImportFileSpec *spec = g_ptr_array_index (file_specs, i);
-    JsonObject *entry = json_object_new ();
+    JsonObject                       *entry = json_object_new ();
 
     json_object_set_int_member (entry, "sizeBytes", spec->size_bytes);
     json_object_set_string_member (entry, "crc32c", spec->crc32c);
@@ -1438,7 +1446,7 @@ JsonNode *
 _vi_patch_status_body (const ViAnnotationImportSessionCondition *condition)
 {
   JsonObject *object, *status;
-  JsonArray *conditions;
+  JsonArray  *conditions;
 
   g_return_val_if_fail (condition != NULL, NULL);
 
@@ -1494,8 +1502,8 @@ typedef enum {
 } FieldState;
 
 typedef struct {
-  const char *str;        /* in the body, or NULL when decoded into scratch */
-  gsize       offset;     /* in scratch */
+  const char *str;    /* in the body, or NULL when decoded into scratch */
+  gsize       offset; /* in scratch */
   gsize       len;
   FieldState  state;
 } Str;
@@ -1505,9 +1513,9 @@ typedef struct {
   const char *p;
   const char *end;
   guint       depth;
-  gboolean    failed;     /* a syntax error was reported */
+  gboolean    failed; /* a syntax error was reported */
   GByteArray *scratch;
-  ViArena    *arena;      /* where the objects go */
+  ViArena    *arena; /* where the objects go */
 } Reader;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViArena, _vi_arena_unref)
@@ -1524,14 +1532,10 @@ typedef enum {
   TOKEN_END,
 } TokenKind;
 
-static gboolean skip_value (Reader  *r,
-                            GError **error);
+static gboolean skip_value (Reader *r, GError **error);
 
 static gboolean
-syntax_error (Reader      *r,
-              const char  *at,
-              const char  *what,
-              GError     **error)
+syntax_error (Reader *r, const char *at, const char *what, GError **error)
 {
   vi_json_set_syntax_error (error, r->data, at - r->data, what);
   r->failed = TRUE;
@@ -1616,15 +1620,13 @@ type_error (Reader           *r,
 }
 
 static inline const char *
-str_data (const Reader *r,
-          const Str    *s)
+str_data (const Reader *r, const Str *s)
 {
   return s->str != NULL ? s->str : (const char *) r->scratch->data + s->offset;
 }
 
 static inline ViStrRef
-str_ref_of (const Reader *r,
-            const Str    *s)
+str_ref_of (const Reader *r, const Str *s)
 {
   ViStrRef ref = { NULL, 0 };
 
@@ -1636,15 +1638,14 @@ str_ref_of (const Reader *r,
 }
 
 static inline gboolean
-str_equal (const Reader *r,
-           const Str    *s,
-           const char   *literal,
-           gsize         literal_len)
+str_equal (const Reader *r, const Str *s, const char *literal, gsize literal_len)
 {
-  return s->len == literal_len && memcmp (str_data (r, s), literal, literal_len) == 0;
+  return s->len == literal_len &&
+      memcmp (str_data (r, s), literal, literal_len) == 0;
 }
 
-#define KEY_IS(r, key, literal) str_equal ((r), (key), literal, sizeof (literal) - 1)
+#define KEY_IS(r, key, literal) \
+  str_equal ((r), (key), literal, sizeof (literal) - 1)
 
 /* The names shared by ViRole and ViContentKind (same values for both):
  * 1 Caption, 2 PhraseGroundingBoundingBox, 3 Vqa, 0 anything else. */
@@ -1654,15 +1655,15 @@ G_STATIC_ASSERT ((int) VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX ==
 G_STATIC_ASSERT ((int) VI_ROLE_VQA == (int) VI_CONTENT_KIND_VQA);
 
 static int
-part_name_from_str (const Reader *r,
-                    const Str    *s)
+part_name_from_str (const Reader *r, const Str *s)
 {
   switch (s->len) {
     case 7:
       return KEY_IS (r, s, "Caption") ? VI_ROLE_CAPTION : 0;
     case 26:
-      return KEY_IS (r, s, "PhraseGroundingBoundingBox") ?
-        VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX : 0;
+      return KEY_IS (r, s, "PhraseGroundingBoundingBox")
+          ? VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX
+          : 0;
     case 3:
       return KEY_IS (r, s, "Vqa") ? VI_ROLE_VQA : 0;
     default:
@@ -1672,15 +1673,13 @@ part_name_from_str (const Reader *r,
 
 /* vi_role_from_string() and vi_content_kind_from_string() on a slice. */
 static ViRole
-role_from_str (const Reader *r,
-               const Str    *s)
+role_from_str (const Reader *r, const Str *s)
 {
   return (ViRole) part_name_from_str (r, s);
 }
 
 static ViContentKind
-content_kind_from_str (const Reader *r,
-                       const Str    *s)
+content_kind_from_str (const Reader *r, const Str *s)
 {
   return (ViContentKind) part_name_from_str (r, s);
 }
@@ -1689,11 +1688,10 @@ content_kind_from_str (const Reader *r,
  * (overlong forms, surrogates and values past U+10FFFF are invalid, as for
  * g_utf8_validate()). */
 static gsize
-utf8_sequence (const guchar *p,
-               const guchar *end)
+utf8_sequence (const guchar *p, const guchar *end)
 {
   gunichar value;
-  gsize n, i;
+  gsize    n, i;
 
   if (p[0] >= 0xc2 && p[0] <= 0xdf) {
     n = 2;
@@ -1722,8 +1720,7 @@ utf8_sequence (const guchar *p,
 }
 
 static int
-hex4 (const guchar *p,
-      const guchar *end)
+hex4 (const guchar *p, const guchar *end)
 {
   int value = 0, i;
 
@@ -1753,11 +1750,12 @@ has_special_byte (guint64 v)
 {
   const guint64 ones = G_GUINT64_CONSTANT (0x0101010101010101);
   const guint64 highs = G_GUINT64_CONSTANT (0x8080808080808080);
-  guint64 quote = v ^ (ones * '"');
-  guint64 backslash = v ^ (ones * '\\');
+  guint64       quote = v ^ (ones * '"');
+  guint64       backslash = v ^ (ones * '\\');
 
   return ((((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
-           (v - ones * 0x20) | v) & highs) != 0;
+           (v - ones * 0x20) | v) &
+          highs) != 0;
 }
 
 /* Reads the string at r->p (the quote), whose bytes before resume need
@@ -1765,17 +1763,14 @@ has_special_byte (guint64 v)
  * into the body or, when the string has escapes, into the scratch
  * buffer. */
 static G_GNUC_NO_INLINE gboolean
-read_string_slow (Reader       *r,
-                  const guchar *resume,
-                  Str          *out,
-                  GError      **error)
+read_string_slow (Reader *r, const guchar *resume, Str *out, GError **error)
 {
   const guchar *start = (const guchar *) r->p;
   const guchar *p = resume;
   const guchar *end = (const guchar *) r->end;
   const guchar *run = start + 1;
-  gboolean decoding = FALSE;
-  gsize offset = 0;
+  gboolean      decoding = FALSE;
+  gsize         offset = 0;
 
   while (p < end) {
     guchar c;
@@ -1784,9 +1779,10 @@ read_string_slow (Reader       *r,
     /* 16 bytes at a time; signed "< 0x20" also catches bytes >= 0x80. */
     while (end - p >= 16) {
       __m128i v = _mm_loadu_si128 ((const __m128i *) (gconstpointer) p);
-      __m128i special = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
-                                                    _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
-                                      _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+      __m128i special =
+          _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                      _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                        _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
       int mask = _mm_movemask_epi8 (special);
 
       if (mask != 0) {
@@ -1836,8 +1832,8 @@ read_string_slow (Reader       *r,
       continue;
     }
     if (c < 0x20)
-      return syntax_error (r, (const char *) p,
-                           "control character in a string", error);
+      return syntax_error (r, (const char *) p, "control character in a string",
+                           error);
 
     /* A backslash. */
     if (out != NULL && !decoding) {
@@ -1849,10 +1845,17 @@ read_string_slow (Reader       *r,
     if (p + 1 >= end)
       break;
     switch (p[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': {
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't': {
         static const char from[] = "\"\\/bfnrt";
         static const char to[] = "\"\\/\b\f\n\r\t";
-        guint8 decoded = to[strchr (from, p[1]) - from];
+        guint8            decoded = to[strchr (from, p[1]) - from];
 
         if (decoding)
           g_byte_array_append (r->scratch, &decoded, 1);
@@ -1860,12 +1863,14 @@ read_string_slow (Reader       *r,
         break;
       }
       case 'u': {
-        int unit = hex4 (p + 2, end);
+        int      unit = hex4 (p + 2, end);
         gunichar value = unit;
-        gsize length = 6;
+        gsize    length = 6;
 
         if (unit >= 0xd800 && unit <= 0xdbff) {
-          int low = (end - p >= 12 && p[6] == '\\' && p[7] == 'u') ? hex4 (p + 8, end) : -1;
+          int low = (end - p >= 12 && p[6] == '\\' && p[7] == 'u')
+              ? hex4 (p + 8, end)
+              : -1;
 
           if (low < 0xdc00 || low > 0xdfff)
             unit = -1;
@@ -1876,10 +1881,11 @@ read_string_slow (Reader       *r,
           unit = -1;
         }
         if (unit < 0)
-          return syntax_error (r, (const char *) p, "invalid \\u escape", error);
+          return syntax_error (r, (const char *) p, "invalid \\u escape",
+                               error);
         if (decoding) {
           char utf8[6];
-          int n = g_unichar_to_utf8 (value, utf8);
+          int  n = g_unichar_to_utf8 (value, utf8);
 
           g_byte_array_append (r->scratch, (const guint8 *) utf8, n);
         }
@@ -1887,8 +1893,8 @@ read_string_slow (Reader       *r,
         break;
       }
       default:
-        return syntax_error (r, (const char *) p,
-                             "invalid escape in a string", error);
+        return syntax_error (r, (const char *) p, "invalid escape in a string",
+                             error);
     }
     run = p;
   }
@@ -1898,9 +1904,7 @@ read_string_slow (Reader       *r,
 /* read_string_slow(), with the common case inline: a string of plain
  * ASCII (no escape, control character or byte >= 0x80). */
 FAST_INLINE gboolean
-read_string (Reader  *r,
-             Str     *out,
-             GError **error)
+read_string (Reader *r, Str *out, GError **error)
 {
   const guchar *start = (const guchar *) r->p;
   const guchar *p = start + 1;
@@ -1909,9 +1913,10 @@ read_string (Reader  *r,
 
   while (end - p >= 16) {
     __m128i v = _mm_loadu_si128 ((const __m128i *) (gconstpointer) p);
-    __m128i special = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
-                                                  _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
-                                    _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+    __m128i special =
+        _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                    _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                      _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
     int mask = _mm_movemask_epi8 (special);
 
     if (mask != 0) {
@@ -1940,7 +1945,7 @@ typedef struct {
 } Number;
 
 static const double powers_of_ten[] = {
-  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+  1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
   1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
@@ -1950,13 +1955,11 @@ static const double powers_of_ten[] = {
  * doubles), with g_ascii_strtod() otherwise: the same value json-glib
  * gives. */
 static G_GNUC_NO_INLINE gboolean
-read_number_slow (Reader  *r,
-                  Number  *out,
-                  GError **error)
+read_number_slow (Reader *r, Number *out, GError **error)
 {
   const char *start = r->p, *p = r->p, *end = r->end;
   const char *int_start, *int_end, *frac_start = NULL, *frac_end = NULL;
-  gboolean negative = FALSE, has_exponent = FALSE;
+  gboolean    negative = FALSE, has_exponent = FALSE;
 
   if (*p == '-') {
     negative = TRUE;
@@ -1996,14 +1999,15 @@ read_number_slow (Reader  *r,
     return syntax_error (r, start, "invalid number", error);
 
   if (frac_start == NULL && !has_exponent) {
-    guint64 value = 0;
+    guint64     value = 0;
     const char *q;
 
     for (q = int_start; q < int_end; q++) {
       guint digit = *q - '0';
 
       if (value > (G_MAXUINT64 - digit) / 10)
-        return syntax_error (r, start, "integer out of the 64-bit range", error);
+        return syntax_error (r, start, "integer out of the 64-bit range",
+                             error);
       value = value * 10 + digit;
     }
     if (value > (guint64) G_MAXINT64 + (negative ? 1 : 0))
@@ -2012,9 +2016,9 @@ read_number_slow (Reader  *r,
     out->integer = negative ? (gint64) (0 - value) : (gint64) value;
     out->value = (double) out->integer;
   } else {
-    guint64 mantissa = 0;
-    int significant = 0, exponent = 0;
-    gboolean fast = TRUE;
+    guint64     mantissa = 0;
+    int         significant = 0, exponent = 0;
+    gboolean    fast = TRUE;
     const char *q;
 
     for (q = int_start; q < int_end && fast; q++) {
@@ -2031,9 +2035,10 @@ read_number_slow (Reader  *r,
       fast = ++significant <= 15;
     }
     if (has_exponent && fast) {
-      const char *e = int_end + (frac_start != NULL ? (frac_end - int_end) : 0) + 1;
+      const char *e = int_end +
+          (frac_start != NULL ? (frac_end - int_end) : 0) + 1;
       gboolean exp_negative = FALSE;
-      int value = 0;
+      int      value = 0;
 
       if (*e == '+' || *e == '-')
         exp_negative = (*e++ == '-');
@@ -2053,7 +2058,7 @@ read_number_slow (Reader  *r,
                            : value * powers_of_ten[exponent];
       out->value = negative ? -value : value;
     } else {
-      char buffer[64];
+      char  buffer[64];
       gsize len = p - start;
 
       if (len < sizeof buffer) {
@@ -2079,15 +2084,13 @@ read_number_slow (Reader  *r,
  * then one correctly rounded division of two exact doubles).  Anything
  * else, errors included, is left to read_number_slow(). */
 FAST_INLINE gboolean
-read_number (Reader  *r,
-             Number  *out,
-             GError **error)
+read_number (Reader *r, Number *out, GError **error)
 {
   const char *p = r->p, *end = r->end;
   const char *digits, *frac = NULL;
-  gboolean negative = FALSE;
-  guint64 mantissa = 0;
-  gsize n_digits;
+  gboolean    negative = FALSE;
+  guint64     mantissa = 0;
+  gsize       n_digits;
 
   if (*p == '-') {
     negative = TRUE;
@@ -2116,8 +2119,9 @@ read_number (Reader  *r,
       return read_number_slow (r, out, error);
   }
   /* Usually followed by one of ",]}". */
-  if (G_UNLIKELY (p < end && *p != ',' && *p != ']' && *p != '}' &&
-                  (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '+')))
+  if (G_UNLIKELY (
+          p < end && *p != ',' && *p != ']' && *p != '}' &&
+          (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '+')))
     return read_number_slow (r, out, error);
 
   if (frac == NULL) {
@@ -2136,10 +2140,7 @@ read_number (Reader  *r,
 }
 
 static gboolean
-read_literal (Reader     *r,
-              const char *word,
-              gsize       len,
-              GError    **error)
+read_literal (Reader *r, const char *word, gsize len, GError **error)
 {
   if ((gsize) (r->end - r->p) < len || memcmp (r->p, word, len) != 0 ||
       ((gsize) (r->end - r->p) > len && g_ascii_isalnum (r->p[len])))
@@ -2149,12 +2150,13 @@ read_literal (Reader     *r,
 }
 
 static gboolean
-begin_container (Reader  *r,
-                 GError **error)
+begin_container (Reader *r, GError **error)
 {
   if (++r->depth > VI_JSON_MAX_DEPTH)
-    return syntax_error (r, r->p, "nesting too deep (more than "
-                         G_STRINGIFY (VI_JSON_MAX_DEPTH) " levels)", error);
+    return syntax_error (r, r->p,
+                         "nesting too deep (more than " G_STRINGIFY (
+                             VI_JSON_MAX_DEPTH) " levels)",
+                         error);
   r->p++;
   return TRUE;
 }
@@ -2163,10 +2165,7 @@ begin_container (Reader  *r,
  * its value and key (nullable) set to its name; FALSE at the end of the
  * object, or on a syntax error (r->failed). */
 static gboolean
-next_member (Reader    *r,
-             gboolean  *first,
-             Str       *key,
-             GError   **error)
+next_member (Reader *r, gboolean *first, Str *key, GError **error)
 {
   Str ignored;
 
@@ -2201,9 +2200,7 @@ next_member (Reader    *r,
 
 /* The same for the elements of an array. */
 static gboolean
-next_element (Reader    *r,
-              gboolean  *first,
-              GError   **error)
+next_element (Reader *r, gboolean *first, GError **error)
 {
   skip_ws (r);
   if (r->p >= r->end)
@@ -2228,11 +2225,10 @@ next_element (Reader    *r,
 }
 
 static gboolean
-skip_value (Reader  *r,
-            GError **error)
+skip_value (Reader *r, GError **error)
 {
   gboolean first = TRUE;
-  Number number;
+  Number   number;
 
   switch (peek (r)) {
     case TOKEN_OBJECT:
@@ -2272,10 +2268,7 @@ skip_value (Reader  *r,
 /* Typed members.  A null is recorded (FIELD_NULL) and judged by the caller,
  * which knows whether the member is required. */
 static gboolean
-member_string (Reader           *r,
-               const ViJsonPath *path,
-               Str              *out,
-               GError          **error)
+member_string (Reader *r, const ViJsonPath *path, Str *out, GError **error)
 {
   switch (peek (r)) {
     case TOKEN_STRING:
@@ -2319,10 +2312,7 @@ member_int (Reader           *r,
 
 /* A number that must be one, from an array element (no null allowed). */
 static gboolean
-element_double (Reader           *r,
-                const ViJsonPath *path,
-                double           *out,
-                GError          **error)
+element_double (Reader *r, const ViJsonPath *path, double *out, GError **error)
 {
   Number number;
 
@@ -2339,10 +2329,7 @@ element_double (Reader           *r,
 }
 
 static gboolean
-element_int (Reader           *r,
-             const ViJsonPath *path,
-             gint64           *out,
-             GError          **error)
+element_int (Reader *r, const ViJsonPath *path, gint64 *out, GError **error)
 {
   FieldState state = FIELD_ABSENT;
 
@@ -2376,13 +2363,13 @@ require_field (FieldState        state,
  * integer when integers are asked for), -1 if none.  Errors are reported
  * by the caller, in the order the tree reader finds them. */
 static gboolean
-read_pair (Reader      *r,
-           gboolean     integers,
-           Number       values[2],
-           const char  *starts[2],
-           guint       *count,
-           int         *bad,
-           GError     **error)
+read_pair (Reader     *r,
+           gboolean    integers,
+           Number      values[2],
+           const char *starts[2],
+           guint      *count,
+           int        *bad,
+           GError    **error)
 {
   gboolean first = TRUE;
 
@@ -2396,8 +2383,9 @@ read_pair (Reader      *r,
       if (peek (r) == TOKEN_NUMBER) {
         if (!read_number (r, &values[*count], error))
           return FALSE;
-        if (*bad < 0 && (integers ? !values[*count].is_integer
-                                  : !isfinite (values[*count].value)))
+        if (*bad < 0 &&
+            (integers ? !values[*count].is_integer
+                      : !isfinite (values[*count].value)))
           *bad = *count;
       } else {
         if (*bad < 0)
@@ -2420,18 +2408,18 @@ read_bound (Reader           *r,
             GError          **error)
 {
   gboolean first = TRUE;
-  int index = 0;
+  int      index = 0;
 
   g_array_set_size (points, 0);
   if (!begin_container (r, error))
     return FALSE;
   while (next_element (r, &first, error)) {
-    ViJsonPath point_path = VI_JSON_PATH_INDEX (bound_path, index);
+    ViJsonPath  point_path = VI_JSON_PATH_INDEX (bound_path, index);
     const char *starts[2];
-    Number values[2];
-    double xy[2];
-    guint count;
-    int bad;
+    Number      values[2];
+    double      xy[2];
+    guint       count;
+    int         bad;
 
     if (peek (r) != TOKEN_ARRAY)
       return type_error (r, &point_path, "an array", error);
@@ -2472,9 +2460,9 @@ read_target (Reader           *r,
              GError          **error)
 {
   const char *starts[2];
-  Number values[2];
-  guint count, j;
-  int bad;
+  Number      values[2];
+  guint       count, j;
+  int         bad;
 
   if (!read_pair (r, TRUE, values, starts, &count, &bad, error))
     return FALSE;
@@ -2488,7 +2476,7 @@ read_target (Reader           *r,
 
     if (bad == (int) j) {
       const char *after = r->p;
-      gint64 ignored;
+      gint64      ignored;
 
       r->p = starts[j];
       element_int (r, &index_path, &ignored, error);
@@ -2561,7 +2549,8 @@ read_string_member (Reader           *r,
     if (!member_string (r, &path, out, error))
       return FALSE;
   }
-  return !required || require_field (out->state, parent, member, "a string", error);
+  return !required ||
+      require_field (out->state, parent, member, "a string", error);
 }
 
 /* `contents`, at r->p (an object).  Its `kind` decides what the other
@@ -2569,26 +2558,23 @@ read_string_member (Reader           *r,
  * members that matter start; they are then read in the order the tree
  * reader checks them, so that both report the same first error. */
 static ViAnnotationContent *
-read_contents (Reader           *r,
-               const ViJsonPath *path,
-               GArray           *points,
-               GError          **error)
+read_contents (Reader *r, const ViJsonPath *path, GArray *points, GError **error)
 {
-  static const char *const names[CONTENTS_N_MEMBERS] = {
-    "contents", "bound", "target", "question", "answer"
-  };
-  static const gsize name_lens[CONTENTS_N_MEMBERS] = { 8, 5, 6, 8, 6 };
-  const char *at[CONTENTS_N_MEMBERS] = { NULL, NULL, NULL, NULL, NULL };
-  const char *start = r->p, *end;
-  guint depth = r->depth;
-  gboolean first = TRUE;
-  Str key, kind = { NULL, 0, 0, FIELD_ABSENT };
-  ViJsonPath kind_path = VI_JSON_PATH_MEMBER (path, "kind");
+  static const char *const names[CONTENTS_N_MEMBERS] = { "contents", "bound",
+                                                         "target", "question",
+                                                         "answer" };
+  static const gsize       name_lens[CONTENTS_N_MEMBERS] = { 8, 5, 6, 8, 6 };
+  const char   *at[CONTENTS_N_MEMBERS] = { NULL, NULL, NULL, NULL, NULL };
+  const char   *start = r->p, *end;
+  guint         depth = r->depth;
+  gboolean      first = TRUE;
+  Str           key, kind = { NULL, 0, 0, FIELD_ABSENT };
+  ViJsonPath    kind_path = VI_JSON_PATH_MEMBER (path, "kind");
   ViContentKind content_kind, kind_so_far = VI_CONTENT_KIND_UNKNOWN;
   ViAnnotationContent *contents = NULL;
-  gboolean bound_read = FALSE, target_read = FALSE;
-  int target[2] = { 0, 0 };
-  guint i;
+  gboolean             bound_read = FALSE, target_read = FALSE;
+  int                  target[2] = { 0, 0 };
+  guint                i;
 
   if (!begin_container (r, error))
     return NULL;
@@ -2612,12 +2598,12 @@ read_contents (Reader           *r,
     if (kind_so_far == VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX &&
         (i == CONTENTS_BOUND || i == CONTENTS_TARGET)) {
       const char *value = r->p;
-      ViJsonPath ignored = VI_JSON_PATH_ROOT;
-      gboolean ok;
+      ViJsonPath  ignored = VI_JSON_PATH_ROOT;
+      gboolean    ok;
 
       ok = peek (r) == TOKEN_ARRAY &&
-           (i == CONTENTS_BOUND ? read_bound (r, &ignored, points, NULL)
-                                : read_target (r, &ignored, target, NULL));
+          (i == CONTENTS_BOUND ? read_bound (r, &ignored, points, NULL)
+                               : read_target (r, &ignored, target, NULL));
       if (i == CONTENTS_BOUND)
         bound_read = ok;
       else
@@ -2631,8 +2617,7 @@ read_contents (Reader           *r,
     if (!skip_value (r, error))
       return NULL;
   }
-  if (r->failed ||
-      !require_field (kind.state, path, "kind", "a string", error))
+  if (r->failed || !require_field (kind.state, path, "kind", "a string", error))
     return NULL;
   end = r->p;
 
@@ -2662,9 +2647,10 @@ read_contents (Reader           *r,
                                "target", FALSE, points, target, error)))
         return NULL;
       contents = _vi_annotation_content_new_box_in (r->arena,
-                                                    (const double *) (gpointer) points->data,
-                                                    points->len / 2,
-                                                    target[0], target[1]);
+                                                    (const double *) (gpointer)
+                                                        points->data,
+                                                    points->len / 2, target[0],
+                                                    target[1]);
       break;
 
     case VI_CONTENT_KIND_VQA: {
@@ -2685,7 +2671,7 @@ read_contents (Reader           *r,
 
     case VI_CONTENT_KIND_UNKNOWN:
     default: {
-      g_autoptr(JsonNode) raw = NULL;
+      g_autoptr (JsonNode) raw = NULL;
       g_autofree char *kind_name = g_strndup (str_data (r, &kind), kind.len);
 
       /* Kept as sent (L-4); rare, so json-glib may build it. */
@@ -2695,7 +2681,8 @@ read_contents (Reader           *r,
         syntax_error (r, start, "malformed contents", error);
         return NULL;
       }
-      contents = _vi_annotation_content_new_unknown_in (r->arena, kind_name, raw);
+      contents = _vi_annotation_content_new_unknown_in (r->arena, kind_name,
+                                                        raw);
       break;
     }
   }
@@ -2734,9 +2721,9 @@ read_single_string_object (Reader           *r,
                            GError          **error)
 {
   ViJsonPath member_path = VI_JSON_PATH_MEMBER (path, member);
-  gboolean first = TRUE;
-  gsize member_len = strlen (member);
-  Str key;
+  gboolean   first = TRUE;
+  gsize      member_len = strlen (member);
+  Str        key;
 
   out->state = FIELD_ABSENT;
   if (!begin_container (r, error))
@@ -2755,10 +2742,7 @@ read_single_string_object (Reader           *r,
 }
 
 static ViAnnotationSpec *
-read_spec (Reader           *r,
-           const ViJsonPath *path,
-           GArray           *points,
-           GError          **error)
+read_spec (Reader *r, const ViJsonPath *path, GArray *points, GError **error)
 {
   ViJsonPath bound_type_path = VI_JSON_PATH_MEMBER (path, "boundType");
   ViJsonPath tag_path = VI_JSON_PATH_MEMBER (path, "tag");
@@ -2766,15 +2750,15 @@ read_spec (Reader           *r,
   ViJsonPath whole_path = VI_JSON_PATH_MEMBER (&aggregation_path, "whole");
   ViJsonPath part_path = VI_JSON_PATH_MEMBER (&aggregation_path, "thisPart");
   ViJsonPath contents_path = VI_JSON_PATH_MEMBER (path, "contents");
-  ViAnnotationContent *contents = NULL;     /* in the arena */
-  Str key, bound_type = { NULL, 0, 0, FIELD_ABSENT };
-  Str whole_id = { NULL, 0, 0, FIELD_ABSENT };
-  Str role = { NULL, 0, 0, FIELD_ABSENT };
+  ViAnnotationContent *contents = NULL; /* in the arena */
+  Str                  key, bound_type = { NULL, 0, 0, FIELD_ABSENT };
+  Str                  whole_id = { NULL, 0, 0, FIELD_ABSENT };
+  Str                  role = { NULL, 0, 0, FIELD_ABSENT };
   FieldState tag_state = FIELD_ABSENT, aggregation_state = FIELD_ABSENT;
   FieldState whole_state = FIELD_ABSENT, part_state = FIELD_ABSENT;
   FieldState contents_state = FIELD_ABSENT;
-  gboolean first = TRUE;
-  gint64 tag = 0;
+  gboolean   first = TRUE;
+  gint64     tag = 0;
 
   if (!begin_container (r, error))
     return NULL;
@@ -2787,7 +2771,7 @@ read_spec (Reader           *r,
         return NULL;
     } else if (KEY_IS (r, &key, "aggregation")) {
       gboolean first_part = TRUE;
-      Str part_key;
+      Str      part_key;
 
       if (!member_object (r, &aggregation_path, &aggregation_state, error))
         return NULL;
@@ -2801,7 +2785,8 @@ read_spec (Reader           *r,
           if (!member_object (r, &whole_path, &whole_state, error))
             return NULL;
           if (whole_state == FIELD_SET &&
-              !read_single_string_object (r, &whole_path, "id", &whole_id, error))
+              !read_single_string_object (r, &whole_path, "id", &whole_id,
+                                          error))
             return NULL;
         } else if (KEY_IS (r, &part_key, "thisPart")) {
           if (!member_object (r, &part_path, &part_state, error))
@@ -2814,8 +2799,10 @@ read_spec (Reader           *r,
         }
       }
       if (r->failed ||
-          !require_field (whole_state, &aggregation_path, "whole", "an object", error) ||
-          !require_field (part_state, &aggregation_path, "thisPart", "an object", error))
+          !require_field (whole_state, &aggregation_path, "whole", "an object",
+                          error) ||
+          !require_field (part_state, &aggregation_path, "thisPart",
+                          "an object", error))
         return NULL;
     } else if (KEY_IS (r, &key, "contents")) {
       if (!member_object (r, &contents_path, &contents_state, error))
@@ -2833,7 +2820,8 @@ read_spec (Reader           *r,
   if (r->failed ||
       !require_field (bound_type.state, path, "boundType", "a string", error) ||
       !require_field (tag_state, path, "tag", "an integer", error) ||
-      !require_field (aggregation_state, path, "aggregation", "an object", error) ||
+      !require_field (aggregation_state, path, "aggregation", "an object",
+                      error) ||
       !require_field (contents_state, path, "contents", "an object", error))
     return NULL;
 
@@ -2841,25 +2829,23 @@ read_spec (Reader           *r,
                                              str_ref_of (r, &bound_type), tag,
                                              str_ref_of (r, &whole_id),
                                              role_from_str (r, &role),
-                                             str_ref_of (r, &role),
-                                             contents);
+                                             str_ref_of (r, &role), contents);
 }
 
 static ViResourceMetadata *
-read_metadata (Reader           *r,
-               const ViJsonPath *path,
-               GError          **error)
+read_metadata (Reader *r, const ViJsonPath *path, GError **error)
 {
-  static const char *const names[] = { "timeCreated", "lastUpdated", "generation" };
-  static const gsize name_lens[] = { 11, 11, 10 };
+  static const char *const names[] = { "timeCreated", "lastUpdated",
+                                       "generation" };
+  static const gsize       name_lens[] = { 11, 11, 10 };
   ViJsonPath attributes_path = VI_JSON_PATH_MEMBER (path, "attributes");
-  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
   FieldState states[3] = { FIELD_ABSENT, FIELD_ABSENT, FIELD_ABSENT };
   FieldState attributes_state = FIELD_ABSENT;
-  gint64 values[3] = { 0, 0, 0 };
-  gboolean first = TRUE;
-  Str key;
-  guint i;
+  gint64     values[3] = { 0, 0, 0 };
+  gboolean   first = TRUE;
+  Str        key;
+  guint      i;
 
   if (!begin_container (r, error))
     return NULL;
@@ -2875,7 +2861,7 @@ read_metadata (Reader           *r,
         return NULL;
     } else if (KEY_IS (r, &key, "attributes")) {
       gboolean first_entry = TRUE;
-      Str name;
+      Str      name;
 
       if (!member_object (r, &attributes_path, &attributes_state, error))
         return NULL;
@@ -2886,8 +2872,9 @@ read_metadata (Reader           *r,
         return NULL;
       while (next_member (r, &first_entry, &name, error)) {
         g_autofree char *name_copy = g_strndup (str_data (r, &name), name.len);
-        ViJsonPath entry_path = VI_JSON_PATH_MEMBER (&attributes_path, name_copy);
-        Str value = { NULL, 0, 0, FIELD_ABSENT };
+        ViJsonPath       entry_path = VI_JSON_PATH_MEMBER (&attributes_path,
+                                                           name_copy);
+        Str              value = { NULL, 0, 0, FIELD_ABSENT };
 
         if (!member_string (r, &entry_path, &value, error))
           return NULL;
@@ -2896,7 +2883,8 @@ read_metadata (Reader           *r,
           return NULL;
         }
         if (attributes == NULL)
-          attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              g_free);
         g_hash_table_insert (attributes, g_steal_pointer (&name_copy),
                              g_strndup (str_data (r, &value), value.len));
       }
@@ -2915,13 +2903,13 @@ read_metadata (Reader           *r,
   if (!require_field (attributes_state, path, "attributes", "an object", error))
     return NULL;
   return _vi_resource_metadata_new_in (r->arena, values[0], values[1],
-                                       values[2], g_steal_pointer (&attributes));
+                                       values[2],
+                                       g_steal_pointer (&attributes));
 }
 
 /* The wire `datasetId` without "{org}_" (see _vi_strip_dataset_prefix()). */
 static ViStrRef
-strip_dataset_prefix (ViStrRef organization_id,
-                      ViStrRef dataset_id)
+strip_dataset_prefix (ViStrRef organization_id, ViStrRef dataset_id)
 {
   if (organization_id.len > 0 && dataset_id.len > organization_id.len + 1 &&
       memcmp (dataset_id.str, organization_id.str, organization_id.len) == 0 &&
@@ -2940,8 +2928,8 @@ read_annotation (Reader           *r,
 {
 #define NAME(s) s, sizeof (s) - 1
   static const struct {
-    const char *name;
-    gsize len;
+    const char        *name;
+    gsize              len;
     ViAnnotationString index;
   } strings[] = {
     { NAME ("annotationId"), VI_ANNOTATION_STRING_ID },
@@ -2952,17 +2940,17 @@ read_annotation (Reader           *r,
     { NAME ("etag"), VI_ANNOTATION_STRING_ETAG },
   };
 #undef NAME
-  ViJsonPath kind_path = VI_JSON_PATH_MEMBER (path, "kind");
-  ViJsonPath spec_path = VI_JSON_PATH_MEMBER (path, "spec");
-  ViJsonPath metadata_path = VI_JSON_PATH_MEMBER (path, "metadata");
-  ViAnnotationSpec *spec = NULL;            /* in the arena */
-  ViResourceMetadata *metadata = NULL;      /* in the arena */
-  Str values[VI_ANNOTATION_N_STRINGS];
-  ViStrRef refs[VI_ANNOTATION_N_STRINGS];
-  Str key, kind = { NULL, 0, 0, FIELD_ABSENT };
-  FieldState spec_state = FIELD_ABSENT, metadata_state = FIELD_ABSENT;
-  gboolean first = TRUE;
-  guint i;
+  ViJsonPath          kind_path = VI_JSON_PATH_MEMBER (path, "kind");
+  ViJsonPath          spec_path = VI_JSON_PATH_MEMBER (path, "spec");
+  ViJsonPath          metadata_path = VI_JSON_PATH_MEMBER (path, "metadata");
+  ViAnnotationSpec   *spec = NULL;     /* in the arena */
+  ViResourceMetadata *metadata = NULL; /* in the arena */
+  Str                 values[VI_ANNOTATION_N_STRINGS];
+  ViStrRef            refs[VI_ANNOTATION_N_STRINGS];
+  Str                 key, kind = { NULL, 0, 0, FIELD_ABSENT };
+  FieldState          spec_state = FIELD_ABSENT, metadata_state = FIELD_ABSENT;
+  gboolean            first = TRUE;
+  guint               i;
 
   memset (values, 0, sizeof values);
   if (!begin_container (r, error))
@@ -3031,8 +3019,8 @@ read_annotation (Reader           *r,
   for (i = 0; i < VI_ANNOTATION_N_STRINGS; i++)
     refs[i] = str_ref_of (r, &values[i]);
   refs[VI_ANNOTATION_STRING_DATASET_ID] =
-    strip_dataset_prefix (refs[VI_ANNOTATION_STRING_ORGANIZATION_ID],
-                          refs[VI_ANNOTATION_STRING_DATASET_ID]);
+      strip_dataset_prefix (refs[VI_ANNOTATION_STRING_ORGANIZATION_ID],
+                            refs[VI_ANNOTATION_STRING_DATASET_ID]);
   return _vi_annotation_new_from_parts (r->arena, refs, spec, metadata);
 }
 
@@ -3054,12 +3042,10 @@ read_annotation (Reader           *r,
 /* Whether the len bytes at p and at q are the same: a few compares of
  * words when len and q are constants. */
 FAST_INLINE gboolean
-bytes_equal (const char *p,
-             const char *q,
-             gsize       len)
+bytes_equal (const char *p, const char *q, gsize len)
 {
   guint64 a, b, diff = 0;
-  gsize i;
+  gsize   i;
 
   if (len >= 8) {
     for (i = 0; i + 8 <= len; i += 8) {
@@ -3091,13 +3077,11 @@ bytes_equal (const char *p,
 /* fast_lit() with white space between the tokens of lit.  Leaves r->p
  * where it was when the bytes are not those. */
 static G_GNUC_NO_INLINE gboolean
-fast_lit_spaced (Reader     *r,
-                 const char *lit,
-                 gsize       len)
+fast_lit_spaced (Reader *r, const char *lit, gsize len)
 {
   const char *start = r->p;
-  gboolean in_string = FALSE;
-  gsize i;
+  gboolean    in_string = FALSE;
+  gsize       i;
 
   for (i = 0; i < len; i++) {
     if (!in_string)
@@ -3117,11 +3101,10 @@ fast_lit_spaced (Reader     *r,
  * escape) at r->p, which moves past them; or FALSE with r->p where it
  * was. */
 FAST_INLINE gboolean
-fast_lit (Reader     *r,
-          const char *lit,
-          gsize       len)
+fast_lit (Reader *r, const char *lit, gsize len)
 {
-  if (G_LIKELY ((gsize) (r->end - r->p) >= len && bytes_equal (r->p, lit, len))) {
+  if (G_LIKELY ((gsize) (r->end - r->p) >= len &&
+                bytes_equal (r->p, lit, len))) {
     r->p += len;
     return TRUE;
   }
@@ -3132,8 +3115,7 @@ fast_lit (Reader     *r,
 
 /* Whether the next token starts with c (it is then at r->p). */
 FAST_INLINE gboolean
-fast_peek (Reader *r,
-           char    c)
+fast_peek (Reader *r, char c)
 {
   if (G_LIKELY (r->p < r->end && *r->p == c))
     return TRUE;
@@ -3142,15 +3124,13 @@ fast_peek (Reader *r,
 }
 
 FAST_INLINE gboolean
-fast_string (Reader *r,
-             Str    *out)
+fast_string (Reader *r, Str *out)
 {
   return fast_peek (r, '"') && read_string (r, out, NULL);
 }
 
 FAST_INLINE gboolean
-fast_number (Reader *r,
-             Number *out)
+fast_number (Reader *r, Number *out)
 {
   skip_ws (r);
   if (G_UNLIKELY (r->p >= r->end ||
@@ -3160,8 +3140,7 @@ fast_number (Reader *r,
 }
 
 FAST_INLINE gboolean
-fast_int (Reader *r,
-          gint64 *out)
+fast_int (Reader *r, gint64 *out)
 {
   Number number;
 
@@ -3172,8 +3151,7 @@ fast_int (Reader *r,
 }
 
 FAST_INLINE gboolean
-fast_double (Reader *r,
-             double *out)
+fast_double (Reader *r, double *out)
 {
   Number number;
 
@@ -3187,10 +3165,10 @@ fast_double (Reader *r,
  * one read for a slot, as a slice of the body, and what it gave.  The
  * same bytes again give the same string, found without reading it. */
 typedef struct {
-  const char *raw;        /* NULL when the last one had escapes */
+  const char *raw; /* NULL when the last one had escapes */
   gsize       raw_len;
-  ViStrRef    value;      /* in the arena */
-  const char *organization_id;  /* dataset id: stripped of this one */
+  ViStrRef    value;           /* in the arena */
+  const char *organization_id; /* dataset id: stripped of this one */
 } InternCache;
 
 typedef enum {
@@ -3204,8 +3182,7 @@ typedef enum {
 
 /* Whether the string at r->p is the one of cache (read past it then). */
 FAST_INLINE gboolean
-fast_cached (Reader            *r,
-             const InternCache *cache)
+fast_cached (Reader *r, const InternCache *cache)
 {
   gsize len = cache->raw_len;
 
@@ -3226,7 +3203,7 @@ fast_intern_slow (Reader      *r,
                   ViStrRef     organization_id)
 {
   ViStrRef ref;
-  Str s;
+  Str      s;
 
   if (!fast_string (r, &s))
     return FALSE;
@@ -3243,13 +3220,10 @@ fast_intern_slow (Reader      *r,
 }
 
 FAST_INLINE gboolean
-fast_intern (Reader      *r,
-             InternCache *cache,
-             guint        slot,
-             ViStrRef    *out)
+fast_intern (Reader *r, InternCache *cache, guint slot, ViStrRef *out)
 {
   if (!fast_cached (r, cache) &&
-      !fast_intern_slow (r, cache, slot, (ViStrRef) { NULL, 0 }))
+      !fast_intern_slow (r, cache, slot, (ViStrRef){ NULL, 0 }))
     return FALSE;
   *out = cache->value;
   return TRUE;
@@ -3267,7 +3241,7 @@ fast_bound (Reader  *r,
             gsize   *n_points)
 {
   double *buffer = local;
-  gsize capacity = n_local, n = 0;
+  gsize   capacity = n_local, n = 0;
 
   for (;;) {
     if (G_UNLIKELY (n + 2 > capacity)) {
@@ -3304,22 +3278,23 @@ fast_bound (Reader  *r,
 
 /* `contents` from its `kind` value to its closing brace. */
 static ViAnnotationContent *
-fast_contents (Reader *r,
-               GArray *points)
+fast_contents (Reader *r, GArray *points)
 {
   if (!fast_peek (r, '"') || r->end - r->p < 2)
     return NULL;
   switch (r->p[1]) {
     case 'P': {
       double local[32], *bound;
-      gsize n_points;
+      gsize  n_points;
       gint64 start, end;
 
       if (!FAST_LIT (r, "\"PhraseGroundingBoundingBox\",\"bound\":[[") ||
-          !fast_bound (r, local, G_N_ELEMENTS (local), points, &bound, &n_points) ||
+          !fast_bound (r, local, G_N_ELEMENTS (local), points, &bound,
+                       &n_points) ||
           !FAST_LIT (r, ",\"target\":[") || !fast_int (r, &start) ||
           !FAST_LIT (r, ",") || !fast_int (r, &end) || !FAST_LIT (r, "]}") ||
-          start < G_MININT || start > G_MAXINT || end < G_MININT || end > G_MAXINT)
+          start < G_MININT || start > G_MAXINT || end < G_MININT ||
+          end > G_MAXINT)
         return NULL;
       return _vi_annotation_content_new_box_in (r->arena, bound, n_points,
                                                 (int) start, (int) end);
@@ -3358,10 +3333,9 @@ fast_contents (Reader *r,
 /* `attributes` from after its opening brace: a map of strings, usually
  * empty. */
 static gboolean
-fast_attributes (Reader      *r,
-                 GHashTable **out)
+fast_attributes (Reader *r, GHashTable **out)
 {
-  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr (GHashTable) attributes = NULL;
 
   *out = NULL;
   if (G_LIKELY (FAST_LIT (r, "}")))
@@ -3373,7 +3347,8 @@ fast_attributes (Reader      *r,
         !fast_string (r, &value))
       return FALSE;
     if (attributes == NULL)
-      attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      attributes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          g_free);
     g_hash_table_insert (attributes, g_strndup (str_data (r, &name), name.len),
                          g_strndup (str_data (r, &value), value.len));
     if (FAST_LIT (r, ","))
@@ -3390,18 +3365,15 @@ fast_attributes (Reader      *r,
  * unchanged but for the scratch buffer, the caches and objects left in
  * the arena. */
 static ViAnnotation *
-read_annotation_fast (Reader      *r,
-                      InternCache *caches,
-                      GArray      *points)
+read_annotation_fast (Reader *r, InternCache *caches, GArray *points)
 {
-  const char *start = r->p;
+  const char       *start = r->p;
   ViAnnotationParts parts;
-  ViStrRef asset_id, organization_id, dataset_id, bound_type, whole_id;
-  Str id, self_link, etag, role;
+  ViStrRef          asset_id, organization_id, dataset_id, bound_type, whole_id;
+  Str               id, self_link, etag, role;
 
   if (!FAST_LIT (r, "{\"kind\":\"Annotation\",\"annotationId\":") ||
-      !fast_string (r, &id) ||
-      !FAST_LIT (r, ",\"assetId\":") ||
+      !fast_string (r, &id) || !FAST_LIT (r, ",\"assetId\":") ||
       !fast_intern (r, &caches[CACHE_ASSET_ID], VI_ARENA_INTERN_ASSET_ID,
                     &asset_id) ||
       !FAST_LIT (r, ",\"workspaceId\":") ||
@@ -3426,8 +3398,7 @@ read_annotation_fast (Reader      *r,
       !FAST_LIT (r, ",\"aggregation\":{\"whole\":{\"id\":") ||
       !fast_intern (r, &caches[CACHE_WHOLE_ID], VI_ARENA_INTERN_WHOLE_ID,
                     &whole_id) ||
-      !FAST_LIT (r, "},\"thisPart\":{\"role\":") ||
-      !fast_string (r, &role) ||
+      !FAST_LIT (r, "},\"thisPart\":{\"role\":") || !fast_string (r, &role) ||
       !FAST_LIT (r, "}},\"contents\":{\"kind\":"))
     goto fail;
   parts.contents = fast_contents (r, points);
@@ -3435,16 +3406,12 @@ read_annotation_fast (Reader      *r,
       !FAST_LIT (r, "},\"metadata\":{\"timeCreated\":") ||
       !fast_int (r, &parts.time_created) ||
       !FAST_LIT (r, ",\"lastUpdated\":") ||
-      !fast_int (r, &parts.last_updated) ||
-      !FAST_LIT (r, ",\"generation\":") ||
-      !fast_int (r, &parts.generation) ||
-      !FAST_LIT (r, ",\"attributes\":{") ||
+      !fast_int (r, &parts.last_updated) || !FAST_LIT (r, ",\"generation\":") ||
+      !fast_int (r, &parts.generation) || !FAST_LIT (r, ",\"attributes\":{") ||
       !fast_attributes (r, &parts.attributes))
     goto fail;
-  if (!FAST_LIT (r, "},\"selfLink\":") ||
-      !fast_string (r, &self_link) ||
-      !FAST_LIT (r, ",\"etag\":") ||
-      !fast_string (r, &etag) ||
+  if (!FAST_LIT (r, "},\"selfLink\":") || !fast_string (r, &self_link) ||
+      !FAST_LIT (r, ",\"etag\":") || !fast_string (r, &etag) ||
       !FAST_LIT (r, "}")) {
     g_clear_pointer (&parts.attributes, g_hash_table_unref);
     goto fail;
@@ -3469,10 +3436,7 @@ fail:
 }
 
 static gboolean
-read_page_token (Reader           *r,
-                 const ViJsonPath *path,
-                 char            **out,
-                 GError          **error)
+read_page_token (Reader *r, const ViJsonPath *path, char **out, GError **error)
 {
   Str token = { NULL, 0, 0, FIELD_ABSENT };
 
@@ -3486,32 +3450,31 @@ read_page_token (Reader           *r,
 
 /* The byte reader of _vi_annotation_page_new_from_bytes(). */
 static ViAnnotationPage *
-read_page_direct (GBytes  *bytes,
-                  GError **error)
+read_page_direct (GBytes *bytes, GError **error)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
   ViJsonPath items_path = VI_JSON_PATH_MEMBER (&root, "items");
   ViJsonPath next_path = VI_JSON_PATH_MEMBER (&root, "nextPage");
   ViJsonPath prev_path = VI_JSON_PATH_MEMBER (&root, "prevPage");
-  g_autoptr(ViArena) arena = NULL;          /* freed after items */
-  g_autoptr(GPtrArray) items = NULL;
-  g_autoptr(GByteArray) scratch = NULL;
-  g_autoptr(GArray) points = NULL;
+  g_autoptr (ViArena) arena = NULL; /* freed after items */
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GByteArray) scratch = NULL;
+  g_autoptr (GArray) points = NULL;
   g_autofree char *next_page = NULL;
   g_autofree char *prev_page = NULL;
-  gboolean first = TRUE;
-  const char *data = NULL;
-  gsize len = 0;
-  Reader reader, *r = &reader;
-  InternCache caches[N_CACHES];
-  Str key;
+  gboolean         first = TRUE;
+  const char      *data = NULL;
+  gsize            len = 0;
+  Reader           reader, *r = &reader;
+  InternCache      caches[N_CACHES];
+  Str              key;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (bytes != NULL)
     data = g_bytes_get_data (bytes, &len);
   if (data == NULL)
-    data = "";   /* an empty GBytes has no data, and NULL + 0 is undefined */
+    data = ""; /* an empty GBytes has no data, and NULL + 0 is undefined */
   reader.data = data;
   reader.p = data;
   reader.end = data + len;
@@ -3554,7 +3517,7 @@ read_page_direct (GBytes  *bytes,
   while (next_member (r, &first, &key, error)) {
     if (KEY_IS (r, &key, "items")) {
       gboolean first_item = TRUE;
-      int index = 0;
+      int      index = 0;
 
       g_ptr_array_set_size (items, 0);
       if (peek (r) == TOKEN_NULL) {
@@ -3569,7 +3532,7 @@ read_page_direct (GBytes  *bytes,
       if (!begin_container (r, error))
         return NULL;
       while (next_element (r, &first_item, error)) {
-        ViJsonPath item_path = VI_JSON_PATH_INDEX (&items_path, index);
+        ViJsonPath    item_path = VI_JSON_PATH_INDEX (&items_path, index);
         ViAnnotation *annotation;
 
         if (peek (r) != TOKEN_OBJECT) {
@@ -3634,11 +3597,10 @@ read_page_direct (GBytes  *bytes,
  * Returns: (transfer full) (nullable): the page, or %NULL with @error set
  */
 ViAnnotationPage *
-_vi_annotation_page_new_from_bytes (GBytes  *bytes,
-                                    GError **error)
+_vi_annotation_page_new_from_bytes (GBytes *bytes, GError **error)
 {
-  g_autoptr(GError) direct_error = NULL;
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (GError) direct_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
   ViAnnotationPage *page;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -3647,8 +3609,10 @@ _vi_annotation_page_new_from_bytes (GBytes  *bytes,
   if (page != NULL)
     return page;
 
-  if (!g_str_has_prefix (direct_error->message, "invalid response: malformed JSON") &&
-      !g_str_has_prefix (direct_error->message, "invalid response: empty body")) {
+  if (!g_str_has_prefix (direct_error->message,
+                         "invalid response: malformed JSON") &&
+      !g_str_has_prefix (direct_error->message,
+                         "invalid response: empty body")) {
     root = vi_json_parse_bytes (bytes, NULL);
     if (root != NULL) {
       page = vi_annotation_page_new_from_json (root, NULL);

@@ -8,54 +8,58 @@ G_BEGIN_DECLS
 
 /* Parsers that take the path of the node being parsed, so that errors
  * name the member inside a larger document (items[3].spec...). */
-ViAnnotation              *_vi_annotation_from_json              (JsonNode         *node,
-                                                                  const ViJsonPath *path,
-                                                                  GError          **error);
-ViAnnotationImportSession *_vi_annotation_import_session_from_json (JsonNode         *node,
-                                                                  const ViJsonPath *path,
-                                                                  GError          **error);
-ViExportedAnnotations     *_vi_exported_annotations_from_json    (JsonNode         *node,
-                                                                  const ViJsonPath *path,
-                                                                  GError          **error);
+ViAnnotation              *_vi_annotation_from_json (JsonNode         *node,
+                                                     const ViJsonPath *path,
+                                                     GError          **error);
+ViAnnotationImportSession *_vi_annotation_import_session_from_json (
+    JsonNode         *node,
+    const ViJsonPath *path,
+    GError          **error);
+ViExportedAnnotations *_vi_exported_annotations_from_json (
+    JsonNode         *node,
+    const ViJsonPath *path,
+    GError          **error);
 
-ViAnnotationPage *_vi_annotation_page_new      (GPtrArray  *items,
-                                                const char *next_page,
-                                                const char *prev_page);
+ViAnnotationPage *_vi_annotation_page_new (GPtrArray  *items,
+                                           const char *next_page,
+                                           const char *prev_page);
 
 /* A page of exports: items are ViExportedAnnotations. */
-GPtrArray *_vi_exported_annotations_list_from_json (JsonNode  *node,
-                                                    char     **next_page,
-                                                    GError   **error);
+GPtrArray *_vi_exported_annotations_list_from_json (JsonNode *node,
+                                                    char    **next_page,
+                                                    GError  **error);
 
-ViAnnotationImportSession *_vi_annotation_import_session_new (const char                      *user,
-                                                              const char                      *organization_id,
-                                                              const char                      *dataset_id,
-                                                              const char                      *session_id,
-                                                              const char                      *self_link,
-                                                              const char                      *etag,
-                                                              ViResourceMetadata              *metadata,
-                                                              const ViAnnotationImportSpec    *spec,
-                                                              ViAnnotationImportSessionStatus *status);
-ViAnnotationImportSessionStatus *_vi_annotation_import_session_status_new (GPtrArray   *conditions,
-                                                                          gint64       file_page_count,
-                                                                          gint64       file_total_size_bytes,
-                                                                          GHashTable  *file_status_count,
-                                                                          GHashTable  *annotation_status_count,
-                                                                          const char  *reason);
+ViAnnotationImportSession *_vi_annotation_import_session_new (
+    const char                      *user,
+    const char                      *organization_id,
+    const char                      *dataset_id,
+    const char                      *session_id,
+    const char                      *self_link,
+    const char                      *etag,
+    ViResourceMetadata              *metadata,
+    const ViAnnotationImportSpec    *spec,
+    ViAnnotationImportSessionStatus *status);
+ViAnnotationImportSessionStatus *_vi_annotation_import_session_status_new (
+    GPtrArray  *conditions,
+    gint64      file_page_count,
+    gint64      file_total_size_bytes,
+    GHashTable *file_status_count,
+    GHashTable *annotation_status_count,
+    const char *reason);
 
 /* Request bodies (vi-api.md §2.5, §2.6, §4.4, §9.6).  All fields are
  * always present, as the SDK's ViStruct sends them. */
-JsonNode  *_vi_import_session_create_body (const ViAnnotationImportSpec *spec,
-                                           GHashTable                   *attributes);
-JsonNode  *_vi_import_files_body          (GPtrArray                    *file_specs);
-JsonNode  *_vi_patch_status_body          (const ViAnnotationImportSessionCondition *condition);
-JsonNode  *_vi_export_create_body         (const ViExportSpec           *spec);
+JsonNode *_vi_import_session_create_body (const ViAnnotationImportSpec *spec,
+                                          GHashTable *attributes);
+JsonNode *_vi_import_files_body (GPtrArray *file_specs);
+JsonNode *_vi_patch_status_body (
+    const ViAnnotationImportSessionCondition *condition);
+JsonNode *_vi_export_create_body (const ViExportSpec *spec);
 
 /* Response of the file registration: element type ViSignedUpload, in the
  * server's order. */
-GPtrArray *_vi_signed_uploads_from_json   (JsonNode  *node,
-                                           GError   **error);
-JsonNode  *_vi_signed_uploads_to_json     (GPtrArray *uploads);
+GPtrArray *_vi_signed_uploads_from_json (JsonNode *node, GError **error);
+JsonNode  *_vi_signed_uploads_to_json (GPtrArray *uploads);
 
 /* Strips "{org}_" from a composite dataset id (design.md §7). */
 char *_vi_strip_dataset_prefix (const char *organization_id,
@@ -101,53 +105,53 @@ typedef enum {
   VI_ARENA_N_INTERNED
 } ViArenaInterned;
 
-ViArena     *_vi_arena_new      (void);
-gpointer     _vi_arena_alloc    (ViArena    *arena,
-                                 gsize       size);
-const char  *_vi_arena_intern   (ViArena    *arena,
-                                 guint       slot,
-                                 const char *str,
-                                 gsize       len);
+ViArena    *_vi_arena_new (void);
+gpointer    _vi_arena_alloc (ViArena *arena, gsize size);
+const char *_vi_arena_intern (ViArena    *arena,
+                              guint       slot,
+                              const char *str,
+                              gsize       len);
 /* Only while the arena is private to one thread (being filled). */
-void         _vi_arena_add_refs (ViArena    *arena,
-                                 gint        n);
-void         _vi_arena_unref    (ViArena    *arena);
+void _vi_arena_add_refs (ViArena *arena, gint n);
+void _vi_arena_unref (ViArena *arena);
 
 /* Internal constructors (vi-types.c).  arena is nullable: without one,
  * the _from_parts and _take ones take ownership of the objects passed to
  * them; strings are copied. */
-ViAnnotation          *_vi_annotation_new_from_parts      (ViArena             *arena,
-                                                           const ViStrRef      *strings,
-                                                           ViAnnotationSpec    *spec,
-                                                           ViResourceMetadata  *metadata);
-ViAnnotationSpec      *_vi_annotation_spec_new_from_parts (ViArena             *arena,
-                                                           ViStrRef             bound_type,
-                                                           gint64               tag,
-                                                           ViStrRef             whole_id,
-                                                           ViRole               role,
-                                                           ViStrRef             role_name,
-                                                           ViAnnotationContent *contents);
-ViAnnotationContent   *_vi_annotation_content_new_caption_len (ViArena         *arena,
-                                                               const char      *text,
-                                                               gsize            len);
-ViAnnotationContent   *_vi_annotation_content_new_vqa_len (ViArena             *arena,
-                                                           const char          *question,
-                                                           gsize                question_len,
-                                                           const char          *answer,
-                                                           gsize                answer_len);
-ViAnnotationContent   *_vi_annotation_content_new_box_in  (ViArena             *arena,
-                                                           const double        *points,
-                                                           gsize                n_points,
-                                                           int                  start,
-                                                           int                  end);
-ViAnnotationContent   *_vi_annotation_content_new_unknown_in (ViArena          *arena,
-                                                              const char       *kind_name,
-                                                              JsonNode         *raw);
-ViResourceMetadata    *_vi_resource_metadata_new_in       (ViArena             *arena,
-                                                           gint64               time_created,
-                                                           gint64               last_updated,
-                                                           gint64               generation,
-                                                           GHashTable          *attributes);
+ViAnnotation     *_vi_annotation_new_from_parts (ViArena            *arena,
+                                                 const ViStrRef     *strings,
+                                                 ViAnnotationSpec   *spec,
+                                                 ViResourceMetadata *metadata);
+ViAnnotationSpec *_vi_annotation_spec_new_from_parts (
+    ViArena             *arena,
+    ViStrRef             bound_type,
+    gint64               tag,
+    ViStrRef             whole_id,
+    ViRole               role,
+    ViStrRef             role_name,
+    ViAnnotationContent *contents);
+ViAnnotationContent *_vi_annotation_content_new_caption_len (ViArena    *arena,
+                                                             const char *text,
+                                                             gsize       len);
+ViAnnotationContent *_vi_annotation_content_new_vqa_len (ViArena    *arena,
+                                                         const char *question,
+                                                         gsize question_len,
+                                                         const char *answer,
+                                                         gsize answer_len);
+ViAnnotationContent *_vi_annotation_content_new_box_in (ViArena      *arena,
+                                                        const double *points,
+                                                        gsize         n_points,
+                                                        int           start,
+                                                        int           end);
+ViAnnotationContent *_vi_annotation_content_new_unknown_in (
+    ViArena    *arena,
+    const char *kind_name,
+    JsonNode   *raw);
+ViResourceMetadata *_vi_resource_metadata_new_in (ViArena    *arena,
+                                                  gint64      time_created,
+                                                  gint64      last_updated,
+                                                  gint64      generation,
+                                                  GHashTable *attributes);
 /* What the fast path of the direct reader gathers for one item: strings
  * are slices (str never NULL) but for those already interned in the
  * arena; attributes: (transfer full) (nullable); contents: in the
@@ -171,37 +175,38 @@ typedef struct {
   GHashTable          *attributes;
 } ViAnnotationParts;
 
-ViAnnotation          *_vi_annotation_new_in_arena        (ViArena                 *arena,
-                                                           const ViAnnotationParts *parts);
+ViAnnotation *_vi_annotation_new_in_arena (ViArena                 *arena,
+                                           const ViAnnotationParts *parts);
 /* arena: (transfer full) (nullable): where the items are. */
-ViAnnotationPage      *_vi_annotation_page_new_take       (GPtrArray           *items,
-                                                           ViArena             *arena,
-                                                           char                *next_page,
-                                                           char                *prev_page);
+ViAnnotationPage *_vi_annotation_page_new_take (GPtrArray *items,
+                                                ViArena   *arena,
+                                                char      *next_page,
+                                                char      *prev_page);
 
 /* Internal constructors (vi-types.c) for what the public API cannot build:
  * values kept although this version does not know them, and exports. */
-ViResourceMetadata    *_vi_resource_metadata_new_full     (gint64               time_created,
-                                                           gint64               last_updated,
-                                                           gint64               generation,
-                                                           GHashTable          *attributes);
-ViAnnotationContent   *_vi_annotation_content_new_unknown (const char          *kind_name,
-                                                           JsonNode            *raw);
-ViAnnotationSpec      *_vi_annotation_spec_new_full       (const char          *bound_type,
-                                                           gint64               tag,
-                                                           const char          *whole_id,
-                                                           ViRole               role,
-                                                           const char          *role_name,
-                                                           ViAnnotationContent *contents);
-ViExportedAnnotations *_vi_exported_annotations_new       (const char          *organization_id,
-                                                           const char          *dataset_id,
-                                                           const char          *dataset_export_id,
-                                                           const ViExportSpec  *spec,
-                                                           JsonNode            *spec_json,
-                                                           GPtrArray           *conditions,
-                                                           const ViExportedAnnotationsDownloadUrl *download_url,
-                                                           ViResourceMetadata  *metadata,
-                                                           const char          *self_link,
-                                                           const char          *etag);
+ViResourceMetadata  *_vi_resource_metadata_new_full (gint64      time_created,
+                                                     gint64      last_updated,
+                                                     gint64      generation,
+                                                     GHashTable *attributes);
+ViAnnotationContent *_vi_annotation_content_new_unknown (const char *kind_name,
+                                                         JsonNode   *raw);
+ViAnnotationSpec    *_vi_annotation_spec_new_full (const char          *bound_type,
+                                                   gint64               tag,
+                                                   const char          *whole_id,
+                                                   ViRole               role,
+                                                   const char          *role_name,
+                                                   ViAnnotationContent *contents);
+ViExportedAnnotations *_vi_exported_annotations_new (
+    const char                             *organization_id,
+    const char                             *dataset_id,
+    const char                             *dataset_export_id,
+    const ViExportSpec                     *spec,
+    JsonNode                               *spec_json,
+    GPtrArray                              *conditions,
+    const ViExportedAnnotationsDownloadUrl *download_url,
+    ViResourceMetadata                     *metadata,
+    const char                             *self_link,
+    const char                             *etag);
 
 G_END_DECLS

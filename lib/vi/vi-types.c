@@ -29,7 +29,8 @@ static const char *const role_names[] = {
 static const char *const content_kind_names[] = {
   [VI_CONTENT_KIND_UNKNOWN] = UNKNOWN_NAME,
   [VI_CONTENT_KIND_CAPTION] = "Caption",
-  [VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX] = "PhraseGroundingBoundingBox",
+  [VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX] =
+      "PhraseGroundingBoundingBox",
   [VI_CONTENT_KIND_VQA] = "Vqa",
 };
 
@@ -42,7 +43,8 @@ static const char *const failure_policy_names[] = {
 
 static const char *const import_source_names[] = {
   [VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN] = UNKNOWN_NAME,
-  [VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES] = "UploadedIndividualFiles",
+  [VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES] =
+      "UploadedIndividualFiles",
 };
 
 static const char *const condition_status_names[] = {
@@ -67,9 +69,7 @@ static const char *const export_format_names[] = {
 };
 
 static const char *
-enum_to_string (const char *const *names,
-                guint              n_names,
-                int                value)
+enum_to_string (const char *const *names, guint n_names, int value)
 {
   if (value < 0 || (guint) value >= n_names)
     return NULL;
@@ -136,8 +136,8 @@ vi_role_from_string (const char *str)
 const char *
 vi_content_kind_to_string (ViContentKind kind)
 {
-  return enum_to_string (content_kind_names,
-                         G_N_ELEMENTS (content_kind_names), kind);
+  return enum_to_string (content_kind_names, G_N_ELEMENTS (content_kind_names),
+                         kind);
 }
 
 /**
@@ -321,9 +321,9 @@ string_map_new (void)
 static GHashTable *
 string_map_copy (GHashTable *src)
 {
-  GHashTable *copy = string_map_new ();
+  GHashTable    *copy = string_map_new ();
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
   if (src == NULL)
     return copy;
@@ -336,9 +336,9 @@ string_map_copy (GHashTable *src)
 static GHashTable *
 count_map_copy (GHashTable *src)
 {
-  GHashTable *copy = string_map_new ();
+  GHashTable    *copy = string_map_new ();
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
   if (src == NULL)
     return copy;
@@ -353,8 +353,7 @@ count_map_copy (GHashTable *src)
 }
 
 static gint64
-count_map_get (GHashTable *map,
-               const char *key)
+count_map_get (GHashTable *map, const char *key)
 {
   const gint64 *count;
 
@@ -368,8 +367,8 @@ static gint64
 count_map_sum (GHashTable *map)
 {
   GHashTableIter iter;
-  gpointer value;
-  gint64 total = 0;
+  gpointer       value;
+  gint64         total = 0;
 
   if (map == NULL)
     return 0;
@@ -382,16 +381,14 @@ count_map_sum (GHashTable *map)
 }
 
 static int
-compare_strings (gconstpointer a,
-                 gconstpointer b)
+compare_strings (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
 /* The keys of map, sorted, for stable output. */
 static const char **
-sorted_keys (GHashTable *map,
-             guint      *n_keys)
+sorted_keys (GHashTable *map, guint *n_keys)
 {
   const char **keys;
 
@@ -423,17 +420,17 @@ dup_or_empty (const char *str)
 typedef struct _ViArenaChunk ViArenaChunk;
 struct _ViArenaChunk {
   ViArenaChunk *prev;
-  gsize         pad;          /* keeps the data 16-byte aligned */
+  gsize         pad; /* keeps the data 16-byte aligned */
 };
 
 struct _ViArena {
   gint          ref_count;
   char         *cursor;
   char         *limit;
-  ViArenaChunk *chunks;       /* of ARENA_CHUNK_SIZE bytes */
-  ViArenaChunk *oversized;    /* for objects that do not fit in one */
-  GPtrArray    *metadata;     /* ViResourceMetadata here: their attributes */
-  GPtrArray    *nodes;        /* JsonNode kept by contents of unknown kinds */
+  ViArenaChunk *chunks;    /* of ARENA_CHUNK_SIZE bytes */
+  ViArenaChunk *oversized; /* for objects that do not fit in one */
+  GPtrArray    *metadata;  /* ViResourceMetadata here: their attributes */
+  GPtrArray    *nodes;     /* JsonNode kept by contents of unknown kinds */
   ViStrRef      interned[VI_ARENA_N_INTERNED];
 };
 
@@ -442,9 +439,9 @@ struct _ViArena {
  * fault its memory in again. */
 #define ARENA_POOL_MAX 64
 
-static GMutex arena_pool_lock;
+static GMutex        arena_pool_lock;
 static ViArenaChunk *arena_pool;
-static guint arena_pool_size;
+static guint         arena_pool_size;
 
 static ViArenaChunk *
 arena_chunk_new (void)
@@ -464,8 +461,7 @@ arena_chunk_new (void)
 /* Frees a list of chunks (linked by prev), keeping those of the
  * standard size in the pool while it has room. */
 static void
-arena_chunks_free (ViArenaChunk *chunks,
-                   ViArenaChunk *oversized)
+arena_chunks_free (ViArenaChunk *chunks, ViArenaChunk *oversized)
 {
   ViArenaChunk *rest = NULL;
 
@@ -505,11 +501,10 @@ _vi_arena_new (void)
 }
 
 static G_GNUC_NO_INLINE gpointer
-arena_alloc_slow (ViArena *self,
-                  gsize    size)
+arena_alloc_slow (ViArena *self, gsize size)
 {
   ViArenaChunk *chunk;
-  char *mem;
+  char         *mem;
 
   if (size > ARENA_CHUNK_SIZE / 4) {
     chunk = g_malloc (sizeof (ViArenaChunk) + size);
@@ -528,8 +523,7 @@ arena_alloc_slow (ViArena *self,
 
 /* size bytes, 8-byte aligned, for as long as the arena lives. */
 gpointer
-_vi_arena_alloc (ViArena *self,
-                 gsize    size)
+_vi_arena_alloc (ViArena *self, gsize size)
 {
   char *mem = self->cursor;
 
@@ -543,13 +537,10 @@ _vi_arena_alloc (ViArena *self,
 /* A copy of str, NUL-terminated, shared with the last string given for
  * the same slot when it is the same (ids repeated on every item). */
 const char *
-_vi_arena_intern (ViArena    *self,
-                  guint       slot,
-                  const char *str,
-                  gsize       len)
+_vi_arena_intern (ViArena *self, guint slot, const char *str, gsize len)
 {
   ViStrRef *last = &self->interned[slot];
-  char *copy;
+  char     *copy;
 
   if (str == NULL)
     len = 0;
@@ -566,9 +557,7 @@ _vi_arena_intern (ViArena    *self,
 }
 
 static char *
-arena_strndup (ViArena    *self,
-               const char *str,
-               gsize       len)
+arena_strndup (ViArena *self, const char *str, gsize len)
 {
   char *copy = _vi_arena_alloc (self, len + 1);
 
@@ -581,8 +570,7 @@ arena_strndup (ViArena    *self,
 /* References taken while the arena is still private to the thread that
  * fills it. */
 void
-_vi_arena_add_refs (ViArena *self,
-                    gint     n)
+_vi_arena_add_refs (ViArena *self, gint n)
 {
   self->ref_count += n;
 }
@@ -619,16 +607,18 @@ _vi_arena_unref (ViArena *self)
 
 struct _ViResourceMetadata {
   gatomicrefcount ref_count;
-  ViArena        *arena;          /* owner of the memory and references */
+  ViArena        *arena; /* owner of the memory and references */
   gint64          time_created;
   gint64          last_updated;
   gint64          generation;
-  GHashTable     *attributes;     /* created when first asked for: almost
+  GHashTable     *attributes; /* created when first asked for: almost
                                    * every resource has none */
 };
 
-G_DEFINE_BOXED_TYPE (ViResourceMetadata, vi_resource_metadata,
-                     vi_resource_metadata_ref, vi_resource_metadata_unref)
+G_DEFINE_BOXED_TYPE (ViResourceMetadata,
+                     vi_resource_metadata,
+                     vi_resource_metadata_ref,
+                     vi_resource_metadata_unref)
 
 ViResourceMetadata *
 _vi_resource_metadata_new_full (gint64      time_created,
@@ -682,8 +672,8 @@ vi_resource_metadata_new (gint64 time_created,
                           gint64 last_updated,
                           gint64 generation)
 {
-  return _vi_resource_metadata_new_full (time_created, last_updated,
-                                         generation, NULL);
+  return _vi_resource_metadata_new_full (time_created, last_updated, generation,
+                                         NULL);
 }
 
 /**
@@ -778,7 +768,7 @@ GHashTable *
 vi_resource_metadata_get_attributes (const ViResourceMetadata *self)
 {
   ViResourceMetadata *mutable_self = (ViResourceMetadata *) self;
-  GHashTable *attributes;
+  GHashTable         *attributes;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -788,8 +778,8 @@ vi_resource_metadata_get_attributes (const ViResourceMetadata *self)
   if (attributes == NULL) {
     GHashTable *fresh = string_map_new ();
 
-    if (g_atomic_pointer_compare_and_exchange (&mutable_self->attributes,
-                                               NULL, fresh)) {
+    if (g_atomic_pointer_compare_and_exchange (&mutable_self->attributes, NULL,
+                                               fresh)) {
       attributes = fresh;
     } else {
       g_hash_table_unref (fresh);
@@ -834,27 +824,27 @@ vi_resource_metadata_set_attribute (ViResourceMetadata *self,
 struct _ViAnnotationContent {
   gatomicrefcount ref_count;
   ViContentKind   kind;
-  ViArena        *arena;            /* owner of the memory and references */
-  const char     *kind_name;        /* static, or inline for unknown kinds */
-  const char     *text;             /* caption, or VQA question; inline */
-  const char     *answer;           /* VQA; inline */
-  const double   *bound;            /* 2 * n_points doubles; inline */
+  ViArena        *arena;     /* owner of the memory and references */
+  const char     *kind_name; /* static, or inline for unknown kinds */
+  const char     *text;      /* caption, or VQA question; inline */
+  const char     *answer;    /* VQA; inline */
+  const double   *bound;     /* 2 * n_points doubles; inline */
   gsize           n_points;
   int             target[2];
-  JsonNode       *raw;              /* unknown kinds */
+  JsonNode       *raw; /* unknown kinds */
 };
 
 #define CONTENT_HEADER_SIZE ((sizeof (ViAnnotationContent) + 7) & ~(gsize) 7)
 
-G_DEFINE_BOXED_TYPE (ViAnnotationContent, vi_annotation_content,
-                     vi_annotation_content_ref, vi_annotation_content_unref)
+G_DEFINE_BOXED_TYPE (ViAnnotationContent,
+                     vi_annotation_content,
+                     vi_annotation_content_ref,
+                     vi_annotation_content_unref)
 
 /* Copies len bytes of str to *cursor, NUL-terminated, and moves the
  * cursor past them. */
 static const char *
-pack_string (char       **cursor,
-             const char  *str,
-             gsize        len)
+pack_string (char **cursor, const char *str, gsize len)
 {
   char *dest = *cursor;
 
@@ -866,16 +856,19 @@ pack_string (char       **cursor,
 }
 
 static ViAnnotationContent *
-content_alloc (ViArena        *arena,
-               ViContentKind   kind,
-               gsize           n_doubles,
-               gsize           string_bytes,
-               char          **strings)
+content_alloc (ViArena      *arena,
+               ViContentKind kind,
+               gsize         n_doubles,
+               gsize         string_bytes,
+               char        **strings)
 {
   ViAnnotationContent *self;
-  gsize size;
+  gsize                size;
 
-  g_return_val_if_fail (n_doubles <= (G_MAXSIZE - CONTENT_HEADER_SIZE - string_bytes) / sizeof (double), NULL);
+  g_return_val_if_fail (n_doubles <=
+                            (G_MAXSIZE - CONTENT_HEADER_SIZE - string_bytes) /
+                                sizeof (double),
+                        NULL);
 
   size = CONTENT_HEADER_SIZE + n_doubles * sizeof (double) + string_bytes;
   self = arena != NULL ? _vi_arena_alloc (arena, size) : g_malloc (size);
@@ -899,7 +892,7 @@ _vi_annotation_content_new_caption_len (ViArena    *arena,
                                         gsize       len)
 {
   ViAnnotationContent *self;
-  char *strings;
+  char                *strings;
 
   if (text == NULL)
     len = 0;
@@ -916,7 +909,7 @@ _vi_annotation_content_new_vqa_len (ViArena    *arena,
                                     gsize       answer_len)
 {
   ViAnnotationContent *self;
-  char *strings;
+  char                *strings;
 
   self = content_alloc (arena, VI_CONTENT_KIND_VQA, 0,
                         question_len + 1 + answer_len + 1, &strings);
@@ -937,7 +930,8 @@ ViAnnotationContent *
 vi_annotation_content_new_caption (const char *text)
 {
   return _vi_annotation_content_new_caption_len (NULL, text,
-                                                 text != NULL ? strlen (text) : 0);
+                                                 text != NULL ? strlen (text)
+                                                              : 0);
 }
 
 /**
@@ -964,7 +958,9 @@ vi_annotation_content_new_phrase_grounding_bounding_box (const double *points,
                                                          int           end)
 {
   g_return_val_if_fail (points != NULL, NULL);
-  g_return_val_if_fail (n_points > 0 && n_points <= G_MAXSIZE / (4 * sizeof (double)), NULL);
+  g_return_val_if_fail (n_points > 0 &&
+                            n_points <= G_MAXSIZE / (4 * sizeof (double)),
+                        NULL);
 
   return _vi_annotation_content_new_box_in (NULL, points, n_points, start, end);
 }
@@ -979,8 +975,8 @@ _vi_annotation_content_new_box_in (ViArena      *arena,
                                    int           end)
 {
   ViAnnotationContent *self;
-  double *bound;
-  char *strings;
+  double              *bound;
+  char                *strings;
 
   self = content_alloc (arena, VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX,
                         2 * n_points, 0, &strings);
@@ -1005,9 +1001,7 @@ _vi_annotation_content_new_box_in (ViArena      *arena,
  * Returns: (transfer full): a new #ViAnnotationContent
  */
 ViAnnotationContent *
-vi_annotation_content_new_from_bbox (const ViBBox *bbox,
-                                     int           start,
-                                     int           end)
+vi_annotation_content_new_from_bbox (const ViBBox *bbox, int start, int end)
 {
   double bound[8];
 
@@ -1028,8 +1022,7 @@ vi_annotation_content_new_from_bbox (const ViBBox *bbox,
  * Returns: (transfer full): a new #ViAnnotationContent
  */
 ViAnnotationContent *
-vi_annotation_content_new_vqa (const char *question,
-                               const char *answer)
+vi_annotation_content_new_vqa (const char *question, const char *answer)
 {
   g_return_val_if_fail (question != NULL, NULL);
   g_return_val_if_fail (answer != NULL, NULL);
@@ -1042,8 +1035,7 @@ vi_annotation_content_new_vqa (const char *question,
  * the whole contents object (its `kind` included); raw gets a reference
  * when it is immutable, a copy otherwise. */
 ViAnnotationContent *
-_vi_annotation_content_new_unknown (const char *kind_name,
-                                    JsonNode   *raw)
+_vi_annotation_content_new_unknown (const char *kind_name, JsonNode *raw)
 {
   return _vi_annotation_content_new_unknown_in (NULL, kind_name, raw);
 }
@@ -1055,8 +1047,8 @@ _vi_annotation_content_new_unknown_in (ViArena    *arena,
                                        JsonNode   *raw)
 {
   ViAnnotationContent *self;
-  gsize len;
-  char *strings;
+  gsize                len;
+  char                *strings;
 
   g_return_val_if_fail (kind_name != NULL, NULL);
 
@@ -1068,7 +1060,8 @@ _vi_annotation_content_new_unknown_in (ViArena    *arena,
                                              : json_node_copy (raw);
     if (arena != NULL) {
       if (arena->nodes == NULL)
-        arena->nodes = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+        arena->nodes = g_ptr_array_new_with_free_func (
+            (GDestroyNotify) json_node_unref);
       g_ptr_array_add (arena->nodes, self->raw);
     }
   }
@@ -1197,8 +1190,7 @@ vi_annotation_content_get_bound (const ViAnnotationContent *self,
  * Returns: %TRUE if @bbox was set; %FALSE for other kinds
  */
 gboolean
-vi_annotation_content_get_bbox (const ViAnnotationContent *self,
-                                ViBBox                    *bbox)
+vi_annotation_content_get_bbox (const ViAnnotationContent *self, ViBBox *bbox)
 {
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (bbox != NULL, FALSE);
@@ -1289,18 +1281,20 @@ vi_annotation_content_get_raw_json (const ViAnnotationContent *self)
 
 struct _ViAnnotationSpec {
   gatomicrefcount      ref_count;
-  ViArena             *arena;            /* owner of memory and references */
-  const char          *bound_type;       /* inline */
+  ViArena             *arena;      /* owner of memory and references */
+  const char          *bound_type; /* inline */
   gint64               tag;
-  const char          *whole_id;         /* inline */
+  const char          *whole_id; /* inline */
   ViRole               role;
-  const char          *role_name;        /* static, or inline when unknown */
+  const char          *role_name; /* static, or inline when unknown */
   ViAnnotationContent *contents;
   char                 strings[];
 };
 
-G_DEFINE_BOXED_TYPE (ViAnnotationSpec, vi_annotation_spec,
-                     vi_annotation_spec_ref, vi_annotation_spec_unref)
+G_DEFINE_BOXED_TYPE (ViAnnotationSpec,
+                     vi_annotation_spec,
+                     vi_annotation_spec_ref,
+                     vi_annotation_spec_unref)
 
 /* contents: (transfer full).  role_name is kept only for VI_ROLE_UNKNOWN
  * (str may be NULL). */
@@ -1314,8 +1308,8 @@ _vi_annotation_spec_new_from_parts (ViArena             *arena,
                                     ViAnnotationContent *contents)
 {
   ViAnnotationSpec *self;
-  gboolean keep_name;
-  char *strings;
+  gboolean          keep_name;
+  char             *strings;
 
   g_return_val_if_fail (contents != NULL, NULL);
 
@@ -1375,7 +1369,8 @@ _vi_annotation_spec_new_full (const char          *bound_type,
   return _vi_annotation_spec_new_from_parts (NULL, str_ref (bound_type), tag,
                                              str_ref (whole_id), role,
                                              str_ref (role_name),
-                                             vi_annotation_content_ref (contents));
+                                             vi_annotation_content_ref (
+                                                 contents));
 }
 
 /**
@@ -1536,8 +1531,8 @@ vi_annotation_spec_get_contents (const ViAnnotationSpec *self)
 
 struct _ViAnnotation {
   gatomicrefcount     ref_count;
-  ViArena            *arena;            /* owner of memory and references */
-  const char         *annotation_id;    /* all strings inline */
+  ViArena            *arena;         /* owner of memory and references */
+  const char         *annotation_id; /* all strings inline */
   const char         *asset_id;
   const char         *organization_id;
   const char         *dataset_id;
@@ -1548,8 +1543,10 @@ struct _ViAnnotation {
   char                strings[];
 };
 
-G_DEFINE_BOXED_TYPE (ViAnnotation, vi_annotation,
-                     vi_annotation_ref, vi_annotation_unref)
+G_DEFINE_BOXED_TYPE (ViAnnotation,
+                     vi_annotation,
+                     vi_annotation_ref,
+                     vi_annotation_unref)
 
 /* strings: in the order of ViAnnotationString; spec and metadata:
  * (transfer full), metadata nullable. */
@@ -1559,11 +1556,11 @@ _vi_annotation_new_from_parts (ViArena            *arena,
                                ViAnnotationSpec   *spec,
                                ViResourceMetadata *metadata)
 {
-  const char **fields[VI_ANNOTATION_N_STRINGS];
+  const char  **fields[VI_ANNOTATION_N_STRINGS];
   ViAnnotation *self;
-  gsize size = sizeof (ViAnnotation);
-  char *cursor;
-  guint i;
+  gsize         size = sizeof (ViAnnotation);
+  char         *cursor;
+  guint         i;
 
   g_return_val_if_fail (strings != NULL, NULL);
   g_return_val_if_fail (spec != NULL, NULL);
@@ -1624,7 +1621,8 @@ _vi_annotation_new_from_parts (ViArena            *arena,
     *fields[i] = pack_string (&cursor, strings[i].str,
                               strings[i].str != NULL ? strings[i].len : 0);
   self->spec = spec;
-  self->metadata = metadata != NULL ? metadata : vi_resource_metadata_new (0, 0, 0);
+  self->metadata = metadata != NULL ? metadata
+                                    : vi_resource_metadata_new (0, 0, 0);
   return self;
 }
 
@@ -1632,25 +1630,27 @@ _vi_annotation_new_from_parts (ViArena            *arena,
  * metadata in one block of the arena.  The interned strings of parts are
  * in the arena already; the others are copied. */
 ViAnnotation *
-_vi_annotation_new_in_arena (ViArena                 *arena,
-                             const ViAnnotationParts *parts)
+_vi_annotation_new_in_arena (ViArena *arena, const ViAnnotationParts *parts)
 {
-  gboolean keep_name = (parts->role == VI_ROLE_UNKNOWN &&
+  gboolean            keep_name = (parts->role == VI_ROLE_UNKNOWN &&
                         parts->role_name.str != NULL);
-  gsize annotation_size, spec_size, metadata_size;
-  ViAnnotation *self;
-  ViAnnotationSpec *spec;
+  gsize               annotation_size, spec_size, metadata_size;
+  ViAnnotation       *self;
+  ViAnnotationSpec   *spec;
   ViResourceMetadata *metadata;
-  char *block, *cursor;
+  char               *block, *cursor;
 
   annotation_size = (sizeof (ViAnnotation) + parts->id.len + 1 +
-                     parts->self_link.len + 1 + parts->etag.len + 1 + 7) & ~(gsize) 7;
+                     parts->self_link.len + 1 + parts->etag.len + 1 + 7) &
+      ~(gsize) 7;
   spec_size = (sizeof (ViAnnotationSpec) +
-               (keep_name ? parts->role_name.len + 1 : 0) + 7) & ~(gsize) 7;
+               (keep_name ? parts->role_name.len + 1 : 0) + 7) &
+      ~(gsize) 7;
   metadata_size = (sizeof (ViResourceMetadata) + 7) & ~(gsize) 7;
   block = _vi_arena_alloc (arena, annotation_size + spec_size + metadata_size);
 
-  metadata = (ViResourceMetadata *) (gpointer) (block + annotation_size + spec_size);
+  metadata = (ViResourceMetadata *) (gpointer) (block + annotation_size +
+                                                spec_size);
   g_atomic_ref_count_init (&metadata->ref_count);
   metadata->arena = arena;
   metadata->time_created = parts->time_created;
@@ -1735,7 +1735,10 @@ vi_annotation_new (const char         *annotation_id,
   strings[VI_ANNOTATION_STRING_ETAG] = str_ref (etag);
   return _vi_annotation_new_from_parts (NULL, strings,
                                         vi_annotation_spec_ref (spec),
-                                        metadata != NULL ? vi_resource_metadata_ref (metadata) : NULL);
+                                        metadata != NULL
+                                            ? vi_resource_metadata_ref (
+                                                  metadata)
+                                            : NULL);
 }
 
 /**
@@ -1892,8 +1895,7 @@ vi_annotation_get_etag (const ViAnnotation *self)
 }
 
 static void
-append_double (GString *out,
-               double   value)
+append_double (GString *out, double value)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
@@ -1901,11 +1903,9 @@ append_double (GString *out,
 }
 
 static void
-append_time (GString    *out,
-             const char *label,
-             gint64      ms)
+append_time (GString *out, const char *label, gint64 ms)
 {
-  g_autoptr(GDateTime) time = NULL;
+  g_autoptr (GDateTime) time = NULL;
 
   /* Years 1..9999 only: GDateTime's range. */
   if (ms / 1000 > -62135596800 && ms / 1000 < 253402300800)
@@ -1923,16 +1923,16 @@ append_time (GString    *out,
 }
 
 static void
-append_contents (GString                   *out,
-                 const ViAnnotationContent *contents)
+append_contents (GString *out, const ViAnnotationContent *contents)
 {
   ViBBox bbox;
-  gsize i;
+  gsize  i;
 
   g_string_append_printf (out, "  %-14s%s", "Contents:", contents->kind_name);
   switch (contents->kind) {
     case VI_CONTENT_KIND_CAPTION:
-      g_string_append_printf (out, "\n    %-12s%s\n", "Caption:", contents->text);
+      g_string_append_printf (out, "\n    %-12s%s\n",
+                              "Caption:", contents->text);
       break;
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
       g_string_append_printf (out, "\n    %-12s[", "Bound:");
@@ -1957,8 +1957,9 @@ append_contents (GString                   *out,
         append_double (out, bbox.y_max);
         g_string_append (out, "]\n");
       }
-      g_string_append_printf (out, "    %-12s[%d, %d]\n", "Target:",
-                              contents->target[0], contents->target[1]);
+      g_string_append_printf (out, "    %-12s[%d, %d]\n",
+                              "Target:", contents->target[0],
+                              contents->target[1]);
       break;
     case VI_CONTENT_KIND_VQA:
       g_string_append_printf (out, "\n    %-12s%s\n    %-12s%s\n",
@@ -1992,7 +1993,7 @@ char *
 vi_annotation_to_string (const ViAnnotation *self)
 {
   const ViAnnotationSpec *spec;
-  GString *out;
+  GString                *out;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2001,30 +2002,34 @@ vi_annotation_to_string (const ViAnnotation *self)
   g_string_append_printf (out, "Annotation %s\n", self->annotation_id);
   g_string_append_printf (out, "  %-14s%s\n", "Asset:", self->asset_id);
   g_string_append_printf (out, "  %-14s%s\n", "Dataset:", self->dataset_id);
-  g_string_append_printf (out, "  %-14s%s\n", "Organization:",
-                          self->organization_id);
+  g_string_append_printf (out, "  %-14s%s\n",
+                          "Organization:", self->organization_id);
   g_string_append_printf (out, "  %-14s%s\n", "Bound type:", spec->bound_type);
-  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n", "Tag:",
-                          spec->tag);
+  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n",
+                          "Tag:", spec->tag);
   g_string_append_printf (out, "  %-14s%s%s\n", "Role:", spec->role_name,
-                          spec->role == VI_ROLE_UNKNOWN ?
-                          " (unknown to this version)" : "");
+                          spec->role == VI_ROLE_UNKNOWN
+                              ? " (unknown to this version)"
+                              : "");
   g_string_append_printf (out, "  %-14s%s\n", "Whole:", spec->whole_id);
   append_contents (out, spec->contents);
   append_time (out, "Created:", self->metadata->time_created);
   append_time (out, "Updated:", self->metadata->last_updated);
-  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n", "Generation:",
-                          self->metadata->generation);
+  g_string_append_printf (out, "  %-14s%" G_GINT64_FORMAT "\n",
+                          "Generation:", self->metadata->generation);
   if (self->metadata->attributes != NULL &&
       g_hash_table_size (self->metadata->attributes) > 0) {
     g_autofree const char **keys = NULL;
-    guint n_keys, i;
+    guint                   n_keys, i;
 
     keys = sorted_keys (self->metadata->attributes, &n_keys);
     g_string_append_printf (out, "  %-14s\n", "Attributes:");
     for (i = 0; i < n_keys; i++)
       g_string_append_printf (out, "    %s: %s\n", keys[i],
-                              (const char *) g_hash_table_lookup (self->metadata->attributes, keys[i]));
+                              (const char *)
+                                  g_hash_table_lookup (self->metadata
+                                                           ->attributes,
+                                                       keys[i]));
   }
   g_string_append_printf (out, "  %-14s%s\n", "Self link:", self->self_link);
   g_string_append_printf (out, "  %-14s%s\n", "ETag:", self->etag);
@@ -2035,8 +2040,10 @@ vi_annotation_to_string (const ViAnnotation *self)
  * ViDeletedResource
  * ------------------------------------------------------------------------ */
 
-G_DEFINE_BOXED_TYPE (ViDeletedResource, vi_deleted_resource,
-                     vi_deleted_resource_copy, vi_deleted_resource_free)
+G_DEFINE_BOXED_TYPE (ViDeletedResource,
+                     vi_deleted_resource,
+                     vi_deleted_resource_copy,
+                     vi_deleted_resource_free)
 
 /**
  * vi_deleted_resource_new:
@@ -2098,17 +2105,18 @@ vi_deleted_resource_free (ViDeletedResource *self)
 struct _ViAnnotationPage {
   gatomicrefcount ref_count;
   GPtrArray      *items;
-  ViArena        *arena;          /* nullable: where the items are */
+  ViArena        *arena; /* nullable: where the items are */
   char           *next_page;
   char           *prev_page;
 };
 
-G_DEFINE_BOXED_TYPE (ViAnnotationPage, vi_annotation_page,
-                     vi_annotation_page_ref, vi_annotation_page_unref)
+G_DEFINE_BOXED_TYPE (ViAnnotationPage,
+                     vi_annotation_page,
+                     vi_annotation_page_ref,
+                     vi_annotation_page_unref)
 
 static gpointer
-annotation_ref_copy (gconstpointer src,
-                     gpointer      data)
+annotation_ref_copy (gconstpointer src, gpointer data)
 {
   return vi_annotation_ref ((ViAnnotation *) src);
 }
@@ -2129,10 +2137,15 @@ _vi_annotation_page_new (GPtrArray  *items,
     g_ptr_array_set_free_func (self->items,
                                (GDestroyNotify) vi_annotation_unref);
   } else {
-    self->items = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_unref);
+    self->items = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) vi_annotation_unref);
   }
-  self->next_page = (next_page != NULL && *next_page != '\0') ? g_strdup (next_page) : NULL;
-  self->prev_page = (prev_page != NULL && *prev_page != '\0') ? g_strdup (prev_page) : NULL;
+  self->next_page = (next_page != NULL && *next_page != '\0')
+      ? g_strdup (next_page)
+      : NULL;
+  self->prev_page = (prev_page != NULL && *prev_page != '\0')
+      ? g_strdup (prev_page)
+      : NULL;
   return self;
 }
 
@@ -2216,8 +2229,7 @@ vi_annotation_page_get_n_items (const ViAnnotationPage *self)
  * Returns: (transfer none): the annotation at @index
  */
 ViAnnotation *
-vi_annotation_page_get_item (const ViAnnotationPage *self,
-                             guint                   index)
+vi_annotation_page_get_item (const ViAnnotationPage *self, guint index)
 {
   g_return_val_if_fail (self != NULL, NULL);
   g_return_val_if_fail (index < self->items->len, NULL);
@@ -2286,7 +2298,8 @@ G_DEFINE_BOXED_TYPE (ViAnnotationImportFailurePolicy,
  * Returns: (transfer full): a copy of @self
  */
 ViAnnotationImportFailurePolicy *
-vi_annotation_import_failure_policy_copy (const ViAnnotationImportFailurePolicy *self)
+vi_annotation_import_failure_policy_copy (
+    const ViAnnotationImportFailurePolicy *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2305,7 +2318,8 @@ vi_annotation_import_failure_policy_free (ViAnnotationImportFailurePolicy *self)
   g_free (self);
 }
 
-G_DEFINE_BOXED_TYPE (ViAnnotationImportSpec, vi_annotation_import_spec,
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSpec,
+                     vi_annotation_import_spec,
                      vi_annotation_import_spec_copy,
                      vi_annotation_import_spec_free)
 
@@ -2372,10 +2386,10 @@ G_DEFINE_BOXED_TYPE (ViAnnotationImportSessionCondition,
  *   whose @reason_name is the wire string of @reason
  */
 ViAnnotationImportSessionCondition *
-vi_annotation_import_session_condition_new (const char        *condition,
-                                            ViConditionStatus  status,
-                                            double             last_transition_time,
-                                            ViConditionReason  reason)
+vi_annotation_import_session_condition_new (const char       *condition,
+                                            ViConditionStatus status,
+                                            double last_transition_time,
+                                            ViConditionReason reason)
 {
   ViAnnotationImportSessionCondition *self;
 
@@ -2397,7 +2411,8 @@ vi_annotation_import_session_condition_new (const char        *condition,
  * Returns: (transfer full): a copy of @self
  */
 ViAnnotationImportSessionCondition *
-vi_annotation_import_session_condition_copy (const ViAnnotationImportSessionCondition *self)
+vi_annotation_import_session_condition_copy (
+    const ViAnnotationImportSessionCondition *self)
 {
   ViAnnotationImportSessionCondition *copy;
 
@@ -2419,7 +2434,8 @@ vi_annotation_import_session_condition_copy (const ViAnnotationImportSessionCond
  * Frees @self.
  */
 void
-vi_annotation_import_session_condition_free (ViAnnotationImportSessionCondition *self)
+vi_annotation_import_session_condition_free (
+    ViAnnotationImportSessionCondition *self)
 {
   if (self == NULL)
     return;
@@ -2442,8 +2458,7 @@ G_DEFINE_BOXED_TYPE (ViAnnotationImportSessionStatus,
                      vi_annotation_import_session_status_unref)
 
 static gpointer
-condition_copy_func (gconstpointer src,
-                     gpointer      data)
+condition_copy_func (gconstpointer src, gpointer data)
 {
   return vi_annotation_import_session_condition_copy (src);
 }
@@ -2466,9 +2481,11 @@ _vi_annotation_import_session_status_new (GPtrArray  *conditions,
   if (conditions != NULL) {
     self->conditions = g_ptr_array_copy (conditions, condition_copy_func, NULL);
     g_ptr_array_set_free_func (self->conditions,
-                               (GDestroyNotify) vi_annotation_import_session_condition_free);
+                               (GDestroyNotify)
+                                   vi_annotation_import_session_condition_free);
   } else {
-    self->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_import_session_condition_free);
+    self->conditions = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) vi_annotation_import_session_condition_free);
   }
   self->files.page_count = file_page_count;
   self->files.total_size_bytes = file_total_size_bytes;
@@ -2522,7 +2539,8 @@ vi_annotation_import_session_status_unref (ViAnnotationImportSessionStatus *self
  *   array
  */
 GPtrArray *
-vi_annotation_import_session_status_get_conditions (const ViAnnotationImportSessionStatus *self)
+vi_annotation_import_session_status_get_conditions (
+    const ViAnnotationImportSessionStatus *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2536,7 +2554,8 @@ vi_annotation_import_session_status_get_conditions (const ViAnnotationImportSess
  * Returns: (transfer none): the file counts
  */
 const ViAnnotationFileStatus *
-vi_annotation_import_session_status_get_files (const ViAnnotationImportSessionStatus *self)
+vi_annotation_import_session_status_get_files (
+    const ViAnnotationImportSessionStatus *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2550,7 +2569,8 @@ vi_annotation_import_session_status_get_files (const ViAnnotationImportSessionSt
  * Returns: (transfer none): the annotation counts
  */
 const ViAnnotationStatus *
-vi_annotation_import_session_status_get_annotations (const ViAnnotationImportSessionStatus *self)
+vi_annotation_import_session_status_get_annotations (
+    const ViAnnotationImportSessionStatus *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2564,7 +2584,8 @@ vi_annotation_import_session_status_get_annotations (const ViAnnotationImportSes
  * Returns: (nullable): the session-level free-form `reason`
  */
 const char *
-vi_annotation_import_session_status_get_reason (const ViAnnotationImportSessionStatus *self)
+vi_annotation_import_session_status_get_reason (
+    const ViAnnotationImportSessionStatus *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2579,8 +2600,9 @@ vi_annotation_import_session_status_get_reason (const ViAnnotationImportSessionS
  * Returns: the number of files counted under @status, 0 if none
  */
 gint64
-vi_annotation_import_session_status_get_file_count (const ViAnnotationImportSessionStatus *self,
-                                                    const char                            *status)
+vi_annotation_import_session_status_get_file_count (
+    const ViAnnotationImportSessionStatus *self,
+    const char                            *status)
 {
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (status != NULL, 0);
@@ -2596,8 +2618,9 @@ vi_annotation_import_session_status_get_file_count (const ViAnnotationImportSess
  * Returns: the number of annotations counted under @status, 0 if none
  */
 gint64
-vi_annotation_import_session_status_get_annotation_count (const ViAnnotationImportSessionStatus *self,
-                                                          const char                            *status)
+vi_annotation_import_session_status_get_annotation_count (
+    const ViAnnotationImportSessionStatus *self,
+    const char                            *status)
 {
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (status != NULL, 0);
@@ -2613,7 +2636,8 @@ vi_annotation_import_session_status_get_annotation_count (const ViAnnotationImpo
  *   `total_annotations`
  */
 gint64
-vi_annotation_import_session_status_get_total_annotations (const ViAnnotationImportSessionStatus *self)
+vi_annotation_import_session_status_get_total_annotations (
+    const ViAnnotationImportSessionStatus *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
@@ -2637,7 +2661,8 @@ struct _ViAnnotationImportSession {
   ViAnnotationImportSessionStatus *status;
 };
 
-G_DEFINE_BOXED_TYPE (ViAnnotationImportSession, vi_annotation_import_session,
+G_DEFINE_BOXED_TYPE (ViAnnotationImportSession,
+                     vi_annotation_import_session,
                      vi_annotation_import_session_ref,
                      vi_annotation_import_session_unref)
 
@@ -2645,13 +2670,13 @@ G_DEFINE_BOXED_TYPE (ViAnnotationImportSession, vi_annotation_import_session,
  * reference (NULL gives empty ones), spec is copied (NULL gives
  * vi_annotation_import_spec_init_default()). */
 ViAnnotationImportSession *
-_vi_annotation_import_session_new (const char                      *user,
-                                   const char                      *organization_id,
-                                   const char                      *dataset_id,
-                                   const char                      *session_id,
-                                   const char                      *self_link,
-                                   const char                      *etag,
-                                   ViResourceMetadata              *metadata,
+_vi_annotation_import_session_new (const char         *user,
+                                   const char         *organization_id,
+                                   const char         *dataset_id,
+                                   const char         *session_id,
+                                   const char         *self_link,
+                                   const char         *etag,
+                                   ViResourceMetadata *metadata,
                                    const ViAnnotationImportSpec    *spec,
                                    ViAnnotationImportSessionStatus *status)
 {
@@ -2670,8 +2695,9 @@ _vi_annotation_import_session_new (const char                      *user,
     self->spec = *spec;
   else
     vi_annotation_import_spec_init_default (&self->spec);
-  self->status = status != NULL ? vi_annotation_import_session_status_ref (status)
-                                : _vi_annotation_import_session_status_new (NULL, 0, 0, NULL, NULL, NULL);
+  self->status = status != NULL
+      ? vi_annotation_import_session_status_ref (status)
+      : _vi_annotation_import_session_status_new (NULL, 0, 0, NULL, NULL, NULL);
   return self;
 }
 
@@ -2735,7 +2761,8 @@ vi_annotation_import_session_get_user (const ViAnnotationImportSession *self)
  * Returns: the organization id (`workspaceId` on the wire)
  */
 const char *
-vi_annotation_import_session_get_organization_id (const ViAnnotationImportSession *self)
+vi_annotation_import_session_get_organization_id (
+    const ViAnnotationImportSession *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2749,7 +2776,8 @@ vi_annotation_import_session_get_organization_id (const ViAnnotationImportSessio
  * Returns: the dataset id, without the `"{organization}_"` prefix
  */
 const char *
-vi_annotation_import_session_get_dataset_id (const ViAnnotationImportSession *self)
+vi_annotation_import_session_get_dataset_id (
+    const ViAnnotationImportSession *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2763,7 +2791,8 @@ vi_annotation_import_session_get_dataset_id (const ViAnnotationImportSession *se
  * Returns: the session id (`annotationImportSessionId`)
  */
 const char *
-vi_annotation_import_session_get_session_id (const ViAnnotationImportSession *self)
+vi_annotation_import_session_get_session_id (
+    const ViAnnotationImportSession *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2777,7 +2806,8 @@ vi_annotation_import_session_get_session_id (const ViAnnotationImportSession *se
  * Returns: the `selfLink`
  */
 const char *
-vi_annotation_import_session_get_self_link (const ViAnnotationImportSession *self)
+vi_annotation_import_session_get_self_link (
+    const ViAnnotationImportSession *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -2853,13 +2883,14 @@ gboolean
 vi_annotation_import_session_is_complete (const ViAnnotationImportSession *self)
 {
   GPtrArray *conditions;
-  guint i;
+  guint      i;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
   conditions = self->status->conditions;
   for (i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i);
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions,
+                                                                     i);
 
     if (c->status == VI_CONDITION_STATUS_REACHED &&
         g_strcmp0 (c->condition, "Complete") == 0)
@@ -2878,13 +2909,14 @@ gboolean
 vi_annotation_import_session_is_failed (const ViAnnotationImportSession *self)
 {
   GPtrArray *conditions;
-  guint i;
+  guint      i;
 
   g_return_val_if_fail (self != NULL, FALSE);
 
   conditions = self->status->conditions;
   for (i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i);
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions,
+                                                                     i);
 
     if (c->status == VI_CONDITION_STATUS_FAILED_REACH)
       return TRUE;
@@ -2893,8 +2925,7 @@ vi_annotation_import_session_is_failed (const ViAnnotationImportSession *self)
 }
 
 static void
-append_condition_chain (GString   *out,
-                        GPtrArray *conditions)
+append_condition_chain (GString *out, GPtrArray *conditions)
 {
   guint i;
 
@@ -2904,7 +2935,8 @@ append_condition_chain (GString   *out,
   }
   /* The server lists the newest first; people read oldest first. */
   for (i = conditions->len; i > 0; i--) {
-    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions, i - 1);
+    const ViAnnotationImportSessionCondition *c = g_ptr_array_index (conditions,
+                                                                     i - 1);
     const char *status = vi_condition_status_to_string (c->status);
 
     if (i != conditions->len)
@@ -2913,7 +2945,8 @@ append_condition_chain (GString   *out,
                             status != NULL ? status : UNKNOWN_NAME);
     if (c->reason != VI_CONDITION_REASON_NONE)
       g_string_append_printf (out, " (%s)",
-                              c->reason_name != NULL ? c->reason_name : UNKNOWN_NAME);
+                              c->reason_name != NULL ? c->reason_name
+                                                     : UNKNOWN_NAME);
   }
 }
 
@@ -2930,7 +2963,8 @@ append_condition_chain (GString   *out,
  *   are none
  */
 char *
-vi_annotation_import_session_describe_conditions (const ViAnnotationImportSession *self)
+vi_annotation_import_session_describe_conditions (
+    const ViAnnotationImportSession *self)
 {
   GString *out;
 
@@ -3016,8 +3050,10 @@ vi_annotation_import_file_spec_free (ViAnnotationImportFileSpec *self)
   g_free (self);
 }
 
-G_DEFINE_BOXED_TYPE (ViSignedUpload, vi_signed_upload,
-                     vi_signed_upload_copy, vi_signed_upload_free)
+G_DEFINE_BOXED_TYPE (ViSignedUpload,
+                     vi_signed_upload,
+                     vi_signed_upload_copy,
+                     vi_signed_upload_free)
 
 /**
  * vi_signed_upload_copy:
@@ -3067,7 +3103,8 @@ struct _ViAnnotationUploadResult {
   ViAnnotationImportSession *session;
 };
 
-G_DEFINE_BOXED_TYPE (ViAnnotationUploadResult, vi_annotation_upload_result,
+G_DEFINE_BOXED_TYPE (ViAnnotationUploadResult,
+                     vi_annotation_upload_result,
                      vi_annotation_upload_result_ref,
                      vi_annotation_upload_result_unref)
 
@@ -3146,7 +3183,8 @@ vi_annotation_upload_result_get_session_id (const ViAnnotationUploadResult *self
  * Returns: the sum of the session's annotation status counts
  */
 gint64
-vi_annotation_upload_result_get_total_annotations (const ViAnnotationUploadResult *self)
+vi_annotation_upload_result_get_total_annotations (
+    const ViAnnotationUploadResult *self)
 {
   g_return_val_if_fail (self != NULL, 0);
 
@@ -3182,12 +3220,10 @@ vi_annotation_upload_result_is_complete (const ViAnnotationUploadResult *self)
 }
 
 static void
-append_counts (GString    *out,
-               const char *title,
-               GHashTable *counts)
+append_counts (GString *out, const char *title, GHashTable *counts)
 {
   g_autofree const char **keys = NULL;
-  guint n_keys, i;
+  guint                   n_keys, i;
 
   if (g_hash_table_size (counts) == 0)
     return;
@@ -3214,11 +3250,11 @@ append_counts (GString    *out,
 char *
 vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
 {
-  const ViAnnotationImportSession *session;
+  const ViAnnotationImportSession       *session;
   const ViAnnotationImportSessionStatus *status;
-  const char *state;
-  GString *out;
-  gint64 duration_ms;
+  const char                            *state;
+  GString                               *out;
+  gint64                                 duration_ms;
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -3238,24 +3274,29 @@ vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
   append_condition_chain (out, status->conditions);
   g_string_append_c (out, '\n');
   g_string_append_printf (out,
-                          "  Files: %" G_GINT64_FORMAT " processed, %"
-                          G_GINT64_FORMAT " failed (%" G_GINT64_FORMAT
-                          " pages)\n",
-                          count_map_get (status->files.status_count, "Processed"),
+                          "  Files: %" G_GINT64_FORMAT
+                          " processed, %" G_GINT64_FORMAT
+                          " failed (%" G_GINT64_FORMAT " pages)\n",
+                          count_map_get (status->files.status_count,
+                                         "Processed"),
                           count_map_get (status->files.status_count, "Failed"),
                           status->files.page_count);
   g_string_append_printf (out,
-                          "  Annotations: %" G_GINT64_FORMAT " imported (%"
-                          G_GINT64_FORMAT " created, %" G_GINT64_FORMAT
-                          " failed)\n",
+                          "  Annotations: %" G_GINT64_FORMAT
+                          " imported (%" G_GINT64_FORMAT
+                          " created, %" G_GINT64_FORMAT " failed)\n",
                           count_map_sum (status->annotations.status_count),
-                          count_map_get (status->annotations.status_count, "Created"),
-                          count_map_get (status->annotations.status_count, "Failed"));
-  g_string_append_printf (out, "  Total size: %.2f MB (%" G_GINT64_FORMAT
+                          count_map_get (status->annotations.status_count,
+                                         "Created"),
+                          count_map_get (status->annotations.status_count,
+                                         "Failed"));
+  g_string_append_printf (out,
+                          "  Total size: %.2f MB (%" G_GINT64_FORMAT
                           " bytes)\n",
                           status->files.total_size_bytes / (1024.0 * 1024.0),
                           status->files.total_size_bytes);
-  duration_ms = session->metadata->last_updated - session->metadata->time_created;
+  duration_ms = session->metadata->last_updated -
+      session->metadata->time_created;
   g_string_append_printf (out, "  Duration: %.1fs\n", duration_ms / 1000.0);
   append_counts (out, "File status", status->files.status_count);
   append_counts (out, "Annotation status", status->annotations.status_count);
@@ -3268,8 +3309,10 @@ vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
  * Exports
  * ------------------------------------------------------------------------ */
 
-G_DEFINE_BOXED_TYPE (ViResourceCondition, vi_resource_condition,
-                     vi_resource_condition_copy, vi_resource_condition_free)
+G_DEFINE_BOXED_TYPE (ViResourceCondition,
+                     vi_resource_condition,
+                     vi_resource_condition_copy,
+                     vi_resource_condition_free)
 
 /**
  * vi_resource_condition_copy:
@@ -3322,7 +3365,8 @@ G_DEFINE_BOXED_TYPE (ViExportedAnnotationsDownloadUrl,
  * Returns: (transfer full): a copy of @self
  */
 ViExportedAnnotationsDownloadUrl *
-vi_exported_annotations_download_url_copy (const ViExportedAnnotationsDownloadUrl *self)
+vi_exported_annotations_download_url_copy (
+    const ViExportedAnnotationsDownloadUrl *self)
 {
   ViExportedAnnotationsDownloadUrl *copy;
 
@@ -3341,7 +3385,8 @@ vi_exported_annotations_download_url_copy (const ViExportedAnnotationsDownloadUr
  * Frees @self.
  */
 void
-vi_exported_annotations_download_url_free (ViExportedAnnotationsDownloadUrl *self)
+vi_exported_annotations_download_url_free (
+    ViExportedAnnotationsDownloadUrl *self)
 {
   if (self == NULL)
     return;
@@ -3349,8 +3394,10 @@ vi_exported_annotations_download_url_free (ViExportedAnnotationsDownloadUrl *sel
   g_free (self);
 }
 
-G_DEFINE_BOXED_TYPE (ViExportSpec, vi_export_spec,
-                     vi_export_spec_copy, vi_export_spec_free)
+G_DEFINE_BOXED_TYPE (ViExportSpec,
+                     vi_export_spec,
+                     vi_export_spec_copy,
+                     vi_export_spec_free)
 
 /**
  * vi_export_spec_copy:
@@ -3392,13 +3439,13 @@ struct _ViExportedAnnotations {
   char                             *etag;
 };
 
-G_DEFINE_BOXED_TYPE (ViExportedAnnotations, vi_exported_annotations,
+G_DEFINE_BOXED_TYPE (ViExportedAnnotations,
+                     vi_exported_annotations,
                      vi_exported_annotations_ref,
                      vi_exported_annotations_unref)
 
 static gpointer
-resource_condition_copy_func (gconstpointer src,
-                              gpointer      data)
+resource_condition_copy_func (gconstpointer src, gpointer data)
 {
   return vi_resource_condition_copy (src);
 }
@@ -3408,16 +3455,17 @@ resource_condition_copy_func (gconstpointer src,
  * copied; spec_json (nullable), the `spec` object as sent, is copied;
  * metadata (nullable) gets a reference. */
 ViExportedAnnotations *
-_vi_exported_annotations_new (const char                             *organization_id,
-                              const char                             *dataset_id,
-                              const char                             *dataset_export_id,
-                              const ViExportSpec                     *spec,
-                              JsonNode                               *spec_json,
-                              GPtrArray                              *conditions,
-                              const ViExportedAnnotationsDownloadUrl *download_url,
-                              ViResourceMetadata                     *metadata,
-                              const char                             *self_link,
-                              const char                             *etag)
+_vi_exported_annotations_new (
+    const char                             *organization_id,
+    const char                             *dataset_id,
+    const char                             *dataset_export_id,
+    const ViExportSpec                     *spec,
+    JsonNode                               *spec_json,
+    GPtrArray                              *conditions,
+    const ViExportedAnnotationsDownloadUrl *download_url,
+    ViResourceMetadata                     *metadata,
+    const char                             *self_link,
+    const char                             *etag)
 {
   ViExportedAnnotations *self = g_new0 (ViExportedAnnotations, 1);
 
@@ -3438,10 +3486,12 @@ _vi_exported_annotations_new (const char                             *organizati
     g_ptr_array_set_free_func (self->conditions,
                                (GDestroyNotify) vi_resource_condition_free);
   } else {
-    self->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_resource_condition_free);
+    self->conditions = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) vi_resource_condition_free);
   }
   if (download_url != NULL)
-    self->download_url = vi_exported_annotations_download_url_copy (download_url);
+    self->download_url = vi_exported_annotations_download_url_copy (
+        download_url);
   self->metadata = metadata != NULL ? vi_resource_metadata_ref (metadata)
                                     : vi_resource_metadata_new (0, 0, 0);
   self->self_link = dup_or_empty (self_link);
@@ -3658,8 +3708,7 @@ vi_exported_annotations_get_etag (const ViExportedAnnotations *self)
  * (the SDK keeps what follows the last "_", which breaks ids with "_"). An
  * id without the prefix, or with nothing after it, is kept whole. */
 char *
-_vi_strip_dataset_prefix (const char *organization_id,
-                          const char *dataset_id)
+_vi_strip_dataset_prefix (const char *organization_id, const char *dataset_id)
 {
   gsize org_len;
 

@@ -134,33 +134,35 @@ typedef enum {
 } ViExportFormat;
 
 VI_AVAILABLE_IN_ALL
-const char *vi_role_to_string                       (ViRole                   role);
+const char *vi_role_to_string (ViRole role);
 VI_AVAILABLE_IN_ALL
-ViRole      vi_role_from_string                     (const char              *str);
+ViRole vi_role_from_string (const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_content_kind_to_string               (ViContentKind            kind);
+const char *vi_content_kind_to_string (ViContentKind kind);
 VI_AVAILABLE_IN_ALL
-ViContentKind vi_content_kind_from_string           (const char              *str);
+ViContentKind vi_content_kind_from_string (const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_failure_policy_to_string             (ViFailurePolicy          policy);
+const char *vi_failure_policy_to_string (ViFailurePolicy policy);
 VI_AVAILABLE_IN_ALL
-ViFailurePolicy vi_failure_policy_from_string       (const char              *str);
+ViFailurePolicy vi_failure_policy_from_string (const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_annotation_import_source_to_string   (ViAnnotationImportSource source);
+const char *vi_annotation_import_source_to_string (
+    ViAnnotationImportSource source);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSource vi_annotation_import_source_from_string (const char *str);
+ViAnnotationImportSource vi_annotation_import_source_from_string (
+    const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_condition_status_to_string           (ViConditionStatus        status);
+const char *vi_condition_status_to_string (ViConditionStatus status);
 VI_AVAILABLE_IN_ALL
-ViConditionStatus vi_condition_status_from_string   (const char              *str);
+ViConditionStatus vi_condition_status_from_string (const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_condition_reason_to_string           (ViConditionReason        reason);
+const char *vi_condition_reason_to_string (ViConditionReason reason);
 VI_AVAILABLE_IN_ALL
-ViConditionReason vi_condition_reason_from_string   (const char              *str);
+ViConditionReason vi_condition_reason_from_string (const char *str);
 VI_AVAILABLE_IN_ALL
-const char *vi_export_format_to_string              (ViExportFormat           format);
+const char *vi_export_format_to_string (ViExportFormat format);
 VI_AVAILABLE_IN_ALL
-ViExportFormat vi_export_format_from_string         (const char              *str);
+ViExportFormat vi_export_format_from_string (const char *str);
 
 /* ------------------------------------------------------------------------
  * ResourceMetadata
@@ -169,27 +171,27 @@ ViExportFormat vi_export_format_from_string         (const char              *st
 typedef struct _ViResourceMetadata ViResourceMetadata;
 #define VI_TYPE_RESOURCE_METADATA (vi_resource_metadata_get_type ())
 VI_AVAILABLE_IN_ALL
-GType               vi_resource_metadata_get_type          (void) G_GNUC_CONST;
+GType vi_resource_metadata_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViResourceMetadata *vi_resource_metadata_new               (gint64 time_created,
-                                                            gint64 last_updated,
-                                                            gint64 generation);
+ViResourceMetadata *vi_resource_metadata_new (gint64 time_created,
+                                              gint64 last_updated,
+                                              gint64 generation);
 VI_AVAILABLE_IN_ALL
-ViResourceMetadata *vi_resource_metadata_ref               (ViResourceMetadata *self);
+ViResourceMetadata *vi_resource_metadata_ref (ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-void                vi_resource_metadata_unref             (ViResourceMetadata *self);
+void vi_resource_metadata_unref (ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-gint64              vi_resource_metadata_get_time_created  (const ViResourceMetadata *self);
+gint64 vi_resource_metadata_get_time_created (const ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-gint64              vi_resource_metadata_get_last_updated  (const ViResourceMetadata *self);
+gint64 vi_resource_metadata_get_last_updated (const ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-gint64              vi_resource_metadata_get_generation    (const ViResourceMetadata *self);
+gint64 vi_resource_metadata_get_generation (const ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-GHashTable         *vi_resource_metadata_get_attributes    (const ViResourceMetadata *self);
+GHashTable *vi_resource_metadata_get_attributes (const ViResourceMetadata *self);
 VI_AVAILABLE_IN_ALL
-void                vi_resource_metadata_set_attribute     (ViResourceMetadata *self,
-                                                            const char         *key,
-                                                            const char         *value);
+void vi_resource_metadata_set_attribute (ViResourceMetadata *self,
+                                         const char         *key,
+                                         const char         *value);
 
 /* ------------------------------------------------------------------------
  * Annotation and its parts
@@ -198,117 +200,118 @@ void                vi_resource_metadata_set_attribute     (ViResourceMetadata *
 typedef struct _ViAnnotationContent ViAnnotationContent;
 #define VI_TYPE_ANNOTATION_CONTENT (vi_annotation_content_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                vi_annotation_content_get_type        (void) G_GNUC_CONST;
+GType vi_annotation_content_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_content_new_caption     (const char *text);
+ViAnnotationContent *vi_annotation_content_new_caption (const char *text);
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_content_new_phrase_grounding_bounding_box
-                                                           (const double *points,
-                                                            gsize         n_points,
-                                                            int           start,
-                                                            int           end);
+ViAnnotationContent *vi_annotation_content_new_phrase_grounding_bounding_box (
+    const double *points,
+    gsize         n_points,
+    int           start,
+    int           end);
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_content_new_from_bbox   (const ViBBox *bbox,
-                                                            int           start,
-                                                            int           end);
+ViAnnotationContent *vi_annotation_content_new_from_bbox (const ViBBox *bbox,
+                                                          int           start,
+                                                          int           end);
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_content_new_vqa         (const char *question,
-                                                            const char *answer);
+ViAnnotationContent *vi_annotation_content_new_vqa (const char *question,
+                                                    const char *answer);
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_content_ref             (ViAnnotationContent *self);
+ViAnnotationContent *vi_annotation_content_ref (ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-void                 vi_annotation_content_unref           (ViAnnotationContent *self);
+void vi_annotation_content_unref (ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-ViContentKind        vi_annotation_content_get_kind        (const ViAnnotationContent *self);
+ViContentKind vi_annotation_content_get_kind (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_content_get_kind_name   (const ViAnnotationContent *self);
+const char *vi_annotation_content_get_kind_name (
+    const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_content_get_caption     (const ViAnnotationContent *self);
+const char *vi_annotation_content_get_caption (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-const double        *vi_annotation_content_get_bound       (const ViAnnotationContent *self,
-                                                            gsize                     *n_points);
+const double *vi_annotation_content_get_bound (const ViAnnotationContent *self,
+                                               gsize *n_points);
 VI_AVAILABLE_IN_ALL
-gboolean             vi_annotation_content_get_bbox        (const ViAnnotationContent *self,
-                                                            ViBBox                    *bbox);
+gboolean vi_annotation_content_get_bbox (const ViAnnotationContent *self,
+                                         ViBBox                    *bbox);
 VI_AVAILABLE_IN_ALL
-gboolean             vi_annotation_content_get_target      (const ViAnnotationContent *self,
-                                                            int                       *start,
-                                                            int                       *end);
+gboolean vi_annotation_content_get_target (const ViAnnotationContent *self,
+                                           int                       *start,
+                                           int                       *end);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_content_get_question    (const ViAnnotationContent *self);
+const char *vi_annotation_content_get_question (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_content_get_answer      (const ViAnnotationContent *self);
+const char *vi_annotation_content_get_answer (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
-JsonNode            *vi_annotation_content_get_raw_json    (const ViAnnotationContent *self);
+JsonNode *vi_annotation_content_get_raw_json (const ViAnnotationContent *self);
 
 typedef struct _ViAnnotationSpec ViAnnotationSpec;
 #define VI_TYPE_ANNOTATION_SPEC (vi_annotation_spec_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                vi_annotation_spec_get_type           (void) G_GNUC_CONST;
+GType vi_annotation_spec_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationSpec    *vi_annotation_spec_new                (const char          *bound_type,
-                                                            gint64               tag,
-                                                            const char          *whole_id,
-                                                            ViRole               role,
-                                                            ViAnnotationContent *contents);
+ViAnnotationSpec *vi_annotation_spec_new (const char          *bound_type,
+                                          gint64               tag,
+                                          const char          *whole_id,
+                                          ViRole               role,
+                                          ViAnnotationContent *contents);
 VI_AVAILABLE_IN_ALL
-ViAnnotationSpec    *vi_annotation_spec_ref                (ViAnnotationSpec *self);
+ViAnnotationSpec *vi_annotation_spec_ref (ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-void                 vi_annotation_spec_unref              (ViAnnotationSpec *self);
+void vi_annotation_spec_unref (ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_spec_get_bound_type     (const ViAnnotationSpec *self);
+const char *vi_annotation_spec_get_bound_type (const ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-gint64               vi_annotation_spec_get_tag            (const ViAnnotationSpec *self);
+gint64 vi_annotation_spec_get_tag (const ViAnnotationSpec *self);
 /* The reference's AnnotationAggregation{whole{id}, this_part{role}}. */
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_spec_get_whole_id       (const ViAnnotationSpec *self);
+const char *vi_annotation_spec_get_whole_id (const ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-ViRole               vi_annotation_spec_get_role           (const ViAnnotationSpec *self);
+ViRole vi_annotation_spec_get_role (const ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-const char          *vi_annotation_spec_get_role_name      (const ViAnnotationSpec *self);
+const char *vi_annotation_spec_get_role_name (const ViAnnotationSpec *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationContent *vi_annotation_spec_get_contents       (const ViAnnotationSpec *self);
+ViAnnotationContent *vi_annotation_spec_get_contents (
+    const ViAnnotationSpec *self);
 
 typedef struct _ViAnnotation ViAnnotation;
 #define VI_TYPE_ANNOTATION (vi_annotation_get_type ())
 VI_AVAILABLE_IN_ALL
-GType               vi_annotation_get_type                 (void) G_GNUC_CONST;
+GType vi_annotation_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotation       *vi_annotation_new                      (const char         *annotation_id,
-                                                            const char         *asset_id,
-                                                            const char         *organization_id,
-                                                            const char         *dataset_id,
-                                                            ViAnnotationSpec   *spec,
-                                                            ViResourceMetadata *metadata,
-                                                            const char         *self_link,
-                                                            const char         *etag);
+ViAnnotation *vi_annotation_new (const char         *annotation_id,
+                                 const char         *asset_id,
+                                 const char         *organization_id,
+                                 const char         *dataset_id,
+                                 ViAnnotationSpec   *spec,
+                                 ViResourceMetadata *metadata,
+                                 const char         *self_link,
+                                 const char         *etag);
 VI_AVAILABLE_IN_ALL
-ViAnnotation       *vi_annotation_ref                      (ViAnnotation *self);
+ViAnnotation *vi_annotation_ref (ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-void                vi_annotation_unref                    (ViAnnotation *self);
+void vi_annotation_unref (ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_annotation_id        (const ViAnnotation *self);
+const char *vi_annotation_get_annotation_id (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_asset_id             (const ViAnnotation *self);
+const char *vi_annotation_get_asset_id (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_organization_id      (const ViAnnotation *self);
+const char *vi_annotation_get_organization_id (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_dataset_id           (const ViAnnotation *self);
+const char *vi_annotation_get_dataset_id (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationSpec   *vi_annotation_get_spec                 (const ViAnnotation *self);
+ViAnnotationSpec *vi_annotation_get_spec (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-ViResourceMetadata *vi_annotation_get_metadata             (const ViAnnotation *self);
+ViResourceMetadata *vi_annotation_get_metadata (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_self_link            (const ViAnnotation *self);
+const char *vi_annotation_get_self_link (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-const char         *vi_annotation_get_etag                 (const ViAnnotation *self);
+const char *vi_annotation_get_etag (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-char               *vi_annotation_to_string                (const ViAnnotation *self);
+char *vi_annotation_to_string (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotation       *vi_annotation_new_from_json            (JsonNode           *node,
-                                                            GError            **error);
+ViAnnotation *vi_annotation_new_from_json (JsonNode *node, GError **error);
 VI_AVAILABLE_IN_ALL
-JsonNode           *vi_annotation_to_json                  (const ViAnnotation *self);
+JsonNode *vi_annotation_to_json (const ViAnnotation *self);
 
 /**
  * ViDeletedResource:
@@ -324,13 +327,13 @@ typedef struct {
 } ViDeletedResource;
 #define VI_TYPE_DELETED_RESOURCE (vi_deleted_resource_get_type ())
 VI_AVAILABLE_IN_ALL
-GType              vi_deleted_resource_get_type (void) G_GNUC_CONST;
+GType vi_deleted_resource_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViDeletedResource *vi_deleted_resource_new      (const char *id);
+ViDeletedResource *vi_deleted_resource_new (const char *id);
 VI_AVAILABLE_IN_ALL
-ViDeletedResource *vi_deleted_resource_copy     (const ViDeletedResource *self);
+ViDeletedResource *vi_deleted_resource_copy (const ViDeletedResource *self);
 VI_AVAILABLE_IN_ALL
-void               vi_deleted_resource_free     (ViDeletedResource *self);
+void vi_deleted_resource_free (ViDeletedResource *self);
 
 /* ------------------------------------------------------------------------
  * A page of a list (the SDK's Pagination / PaginatedResponse).
@@ -339,27 +342,27 @@ void               vi_deleted_resource_free     (ViDeletedResource *self);
 typedef struct _ViAnnotationPage ViAnnotationPage;
 #define VI_TYPE_ANNOTATION_PAGE (vi_annotation_page_get_type ())
 VI_AVAILABLE_IN_ALL
-GType             vi_annotation_page_get_type       (void) G_GNUC_CONST;
+GType vi_annotation_page_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage *vi_annotation_page_ref            (ViAnnotationPage *self);
+ViAnnotationPage *vi_annotation_page_ref (ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-void              vi_annotation_page_unref          (ViAnnotationPage *self);
+void vi_annotation_page_unref (ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-guint             vi_annotation_page_get_n_items    (const ViAnnotationPage *self);
+guint vi_annotation_page_get_n_items (const ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotation     *vi_annotation_page_get_item       (const ViAnnotationPage *self,
-                                                     guint                   index);
+ViAnnotation *vi_annotation_page_get_item (const ViAnnotationPage *self,
+                                           guint                   index);
 VI_AVAILABLE_IN_ALL
-GPtrArray        *vi_annotation_page_get_items      (const ViAnnotationPage *self);
+GPtrArray *vi_annotation_page_get_items (const ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-const char       *vi_annotation_page_get_next_page  (const ViAnnotationPage *self);
+const char *vi_annotation_page_get_next_page (const ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-const char       *vi_annotation_page_get_prev_page  (const ViAnnotationPage *self);
+const char *vi_annotation_page_get_prev_page (const ViAnnotationPage *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationPage *vi_annotation_page_new_from_json  (JsonNode *node,
-                                                     GError  **error);
+ViAnnotationPage *vi_annotation_page_new_from_json (JsonNode *node,
+                                                    GError  **error);
 VI_AVAILABLE_IN_ALL
-JsonNode         *vi_annotation_page_to_json        (const ViAnnotationPage *page);
+JsonNode *vi_annotation_page_to_json (const ViAnnotationPage *page);
 
 /* ------------------------------------------------------------------------
  * Import sessions
@@ -378,13 +381,16 @@ typedef struct {
   ViFailurePolicy on_bad_file;
   ViFailurePolicy on_overwritten;
 } ViAnnotationImportFailurePolicy;
-#define VI_TYPE_ANNOTATION_IMPORT_FAILURE_POLICY (vi_annotation_import_failure_policy_get_type ())
+#define VI_TYPE_ANNOTATION_IMPORT_FAILURE_POLICY \
+  (vi_annotation_import_failure_policy_get_type ())
 VI_AVAILABLE_IN_ALL
 GType vi_annotation_import_failure_policy_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportFailurePolicy *vi_annotation_import_failure_policy_copy (const ViAnnotationImportFailurePolicy *self);
+ViAnnotationImportFailurePolicy *vi_annotation_import_failure_policy_copy (
+    const ViAnnotationImportFailurePolicy *self);
 VI_AVAILABLE_IN_ALL
-void vi_annotation_import_failure_policy_free (ViAnnotationImportFailurePolicy *self);
+void vi_annotation_import_failure_policy_free (
+    ViAnnotationImportFailurePolicy *self);
 
 /**
  * ViAnnotationImportSpec:
@@ -403,7 +409,8 @@ typedef struct {
 VI_AVAILABLE_IN_ALL
 GType vi_annotation_import_spec_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSpec *vi_annotation_import_spec_copy (const ViAnnotationImportSpec *self);
+ViAnnotationImportSpec *vi_annotation_import_spec_copy (
+    const ViAnnotationImportSpec *self);
 VI_AVAILABLE_IN_ALL
 void vi_annotation_import_spec_free (ViAnnotationImportSpec *self);
 VI_AVAILABLE_IN_ALL
@@ -428,18 +435,22 @@ typedef struct {
   ViConditionReason reason;
   char             *reason_name;
 } ViAnnotationImportSessionCondition;
-#define VI_TYPE_ANNOTATION_IMPORT_SESSION_CONDITION (vi_annotation_import_session_condition_get_type ())
+#define VI_TYPE_ANNOTATION_IMPORT_SESSION_CONDITION \
+  (vi_annotation_import_session_condition_get_type ())
 VI_AVAILABLE_IN_ALL
 GType vi_annotation_import_session_condition_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSessionCondition *vi_annotation_import_session_condition_new (const char        *condition,
-                                                                                ViConditionStatus  status,
-                                                                                double             last_transition_time,
-                                                                                ViConditionReason  reason);
+ViAnnotationImportSessionCondition *vi_annotation_import_session_condition_new (
+    const char       *condition,
+    ViConditionStatus status,
+    double            last_transition_time,
+    ViConditionReason reason);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSessionCondition *vi_annotation_import_session_condition_copy (const ViAnnotationImportSessionCondition *self);
+ViAnnotationImportSessionCondition *vi_annotation_import_session_condition_copy (
+    const ViAnnotationImportSessionCondition *self);
 VI_AVAILABLE_IN_ALL
-void vi_annotation_import_session_condition_free (ViAnnotationImportSessionCondition *self);
+void vi_annotation_import_session_condition_free (
+    ViAnnotationImportSessionCondition *self);
 
 /**
  * ViAnnotationFileStatus:
@@ -467,67 +478,93 @@ typedef struct {
 } ViAnnotationStatus;
 
 typedef struct _ViAnnotationImportSessionStatus ViAnnotationImportSessionStatus;
-#define VI_TYPE_ANNOTATION_IMPORT_SESSION_STATUS (vi_annotation_import_session_status_get_type ())
+#define VI_TYPE_ANNOTATION_IMPORT_SESSION_STATUS \
+  (vi_annotation_import_session_status_get_type ())
 VI_AVAILABLE_IN_ALL
 GType vi_annotation_import_session_status_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSessionStatus *vi_annotation_import_session_status_ref   (ViAnnotationImportSessionStatus *self);
+ViAnnotationImportSessionStatus *vi_annotation_import_session_status_ref (
+    ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-void                             vi_annotation_import_session_status_unref (ViAnnotationImportSessionStatus *self);
+void vi_annotation_import_session_status_unref (
+    ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-GPtrArray   *vi_annotation_import_session_status_get_conditions (const ViAnnotationImportSessionStatus *self);
+GPtrArray *vi_annotation_import_session_status_get_conditions (
+    const ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-const ViAnnotationFileStatus *vi_annotation_import_session_status_get_files (const ViAnnotationImportSessionStatus *self);
+const ViAnnotationFileStatus *vi_annotation_import_session_status_get_files (
+    const ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-const ViAnnotationStatus *vi_annotation_import_session_status_get_annotations (const ViAnnotationImportSessionStatus *self);
+const ViAnnotationStatus *vi_annotation_import_session_status_get_annotations (
+    const ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-const char  *vi_annotation_import_session_status_get_reason (const ViAnnotationImportSessionStatus *self);
+const char *vi_annotation_import_session_status_get_reason (
+    const ViAnnotationImportSessionStatus *self);
 VI_AVAILABLE_IN_ALL
-gint64       vi_annotation_import_session_status_get_file_count (const ViAnnotationImportSessionStatus *self,
-                                                                 const char                            *status);
+gint64 vi_annotation_import_session_status_get_file_count (
+    const ViAnnotationImportSessionStatus *self,
+    const char                            *status);
 VI_AVAILABLE_IN_ALL
-gint64       vi_annotation_import_session_status_get_annotation_count (const ViAnnotationImportSessionStatus *self,
-                                                                       const char                            *status);
+gint64 vi_annotation_import_session_status_get_annotation_count (
+    const ViAnnotationImportSessionStatus *self,
+    const char                            *status);
 VI_AVAILABLE_IN_ALL
-gint64       vi_annotation_import_session_status_get_total_annotations (const ViAnnotationImportSessionStatus *self);
+gint64 vi_annotation_import_session_status_get_total_annotations (
+    const ViAnnotationImportSessionStatus *self);
 
 typedef struct _ViAnnotationImportSession ViAnnotationImportSession;
-#define VI_TYPE_ANNOTATION_IMPORT_SESSION (vi_annotation_import_session_get_type ())
+#define VI_TYPE_ANNOTATION_IMPORT_SESSION \
+  (vi_annotation_import_session_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                            vi_annotation_import_session_get_type          (void) G_GNUC_CONST;
+GType vi_annotation_import_session_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession       *vi_annotation_import_session_ref               (ViAnnotationImportSession *self);
+ViAnnotationImportSession *vi_annotation_import_session_ref (
+    ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-void                             vi_annotation_import_session_unref             (ViAnnotationImportSession *self);
+void vi_annotation_import_session_unref (ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_user          (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_user (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_organization_id (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_organization_id (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_dataset_id    (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_dataset_id (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_session_id    (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_session_id (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_self_link     (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_self_link (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const char                      *vi_annotation_import_session_get_etag          (const ViAnnotationImportSession *self);
+const char *vi_annotation_import_session_get_etag (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-ViResourceMetadata              *vi_annotation_import_session_get_metadata      (const ViAnnotationImportSession *self);
+ViResourceMetadata *vi_annotation_import_session_get_metadata (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-const ViAnnotationImportSpec    *vi_annotation_import_session_get_spec          (const ViAnnotationImportSession *self);
+const ViAnnotationImportSpec *vi_annotation_import_session_get_spec (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSessionStatus *vi_annotation_import_session_get_status        (const ViAnnotationImportSession *self);
+ViAnnotationImportSessionStatus *vi_annotation_import_session_get_status (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-gboolean                         vi_annotation_import_session_is_complete       (const ViAnnotationImportSession *self);
+gboolean vi_annotation_import_session_is_complete (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-gboolean                         vi_annotation_import_session_is_failed         (const ViAnnotationImportSession *self);
+gboolean vi_annotation_import_session_is_failed (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-char                            *vi_annotation_import_session_describe_conditions (const ViAnnotationImportSession *self);
+char *vi_annotation_import_session_describe_conditions (
+    const ViAnnotationImportSession *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession       *vi_annotation_import_session_new_from_json     (JsonNode  *node,
-                                                                                 GError   **error);
+ViAnnotationImportSession *vi_annotation_import_session_new_from_json (
+    JsonNode *node,
+    GError  **error);
 VI_AVAILABLE_IN_ALL
-JsonNode                        *vi_annotation_import_session_to_json           (const ViAnnotationImportSession *self);
+JsonNode *vi_annotation_import_session_to_json (
+    const ViAnnotationImportSession *self);
 
 /**
  * ViAnnotationImportFileSpec:
@@ -544,17 +581,20 @@ typedef struct {
   char  *crc32c;
   char  *kind;
 } ViAnnotationImportFileSpec;
-#define VI_TYPE_ANNOTATION_IMPORT_FILE_SPEC (vi_annotation_import_file_spec_get_type ())
+#define VI_TYPE_ANNOTATION_IMPORT_FILE_SPEC \
+  (vi_annotation_import_file_spec_get_type ())
 VI_AVAILABLE_IN_ALL
 GType vi_annotation_import_file_spec_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportFileSpec *vi_annotation_import_file_spec_new  (const char *name,
-                                                                 gint64      size_bytes,
-                                                                 const char *crc32c);
+ViAnnotationImportFileSpec *vi_annotation_import_file_spec_new (
+    const char *name,
+    gint64      size_bytes,
+    const char *crc32c);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportFileSpec *vi_annotation_import_file_spec_copy (const ViAnnotationImportFileSpec *self);
+ViAnnotationImportFileSpec *vi_annotation_import_file_spec_copy (
+    const ViAnnotationImportFileSpec *self);
 VI_AVAILABLE_IN_ALL
-void                        vi_annotation_import_file_spec_free (ViAnnotationImportFileSpec *self);
+void vi_annotation_import_file_spec_free (ViAnnotationImportFileSpec *self);
 
 /**
  * ViSignedUpload:
@@ -574,32 +614,39 @@ typedef struct {
 } ViSignedUpload;
 #define VI_TYPE_SIGNED_UPLOAD (vi_signed_upload_get_type ())
 VI_AVAILABLE_IN_ALL
-GType           vi_signed_upload_get_type (void) G_GNUC_CONST;
+GType vi_signed_upload_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViSignedUpload *vi_signed_upload_copy     (const ViSignedUpload *self);
+ViSignedUpload *vi_signed_upload_copy (const ViSignedUpload *self);
 VI_AVAILABLE_IN_ALL
-void            vi_signed_upload_free     (ViSignedUpload *self);
+void vi_signed_upload_free (ViSignedUpload *self);
 
 typedef struct _ViAnnotationUploadResult ViAnnotationUploadResult;
-#define VI_TYPE_ANNOTATION_UPLOAD_RESULT (vi_annotation_upload_result_get_type ())
+#define VI_TYPE_ANNOTATION_UPLOAD_RESULT \
+  (vi_annotation_upload_result_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                      vi_annotation_upload_result_get_type             (void) G_GNUC_CONST;
+GType vi_annotation_upload_result_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViAnnotationUploadResult  *vi_annotation_upload_result_new                  (ViAnnotationImportSession *session);
+ViAnnotationUploadResult *vi_annotation_upload_result_new (
+    ViAnnotationImportSession *session);
 VI_AVAILABLE_IN_ALL
-ViAnnotationUploadResult  *vi_annotation_upload_result_ref                  (ViAnnotationUploadResult *self);
+ViAnnotationUploadResult *vi_annotation_upload_result_ref (
+    ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-void                       vi_annotation_upload_result_unref                (ViAnnotationUploadResult *self);
+void vi_annotation_upload_result_unref (ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-const char                *vi_annotation_upload_result_get_session_id       (const ViAnnotationUploadResult *self);
+const char *vi_annotation_upload_result_get_session_id (
+    const ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-gint64                     vi_annotation_upload_result_get_total_annotations (const ViAnnotationUploadResult *self);
+gint64 vi_annotation_upload_result_get_total_annotations (
+    const ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-ViAnnotationImportSession *vi_annotation_upload_result_get_session          (const ViAnnotationUploadResult *self);
+ViAnnotationImportSession *vi_annotation_upload_result_get_session (
+    const ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-gboolean                   vi_annotation_upload_result_is_complete          (const ViAnnotationUploadResult *self);
+gboolean vi_annotation_upload_result_is_complete (
+    const ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
-char                      *vi_annotation_upload_result_summary              (const ViAnnotationUploadResult *self);
+char *vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self);
 
 /* ------------------------------------------------------------------------
  * Dataset exports (ExportedAnnotations / DatasetExport)
@@ -624,11 +671,12 @@ typedef struct {
 } ViResourceCondition;
 #define VI_TYPE_RESOURCE_CONDITION (vi_resource_condition_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                vi_resource_condition_get_type (void) G_GNUC_CONST;
+GType vi_resource_condition_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViResourceCondition *vi_resource_condition_copy     (const ViResourceCondition *self);
+ViResourceCondition *vi_resource_condition_copy (
+    const ViResourceCondition *self);
 VI_AVAILABLE_IN_ALL
-void                 vi_resource_condition_free     (ViResourceCondition *self);
+void vi_resource_condition_free (ViResourceCondition *self);
 
 /**
  * ViExportedAnnotationsDownloadUrl:
@@ -641,13 +689,16 @@ typedef struct {
   char  *url;
   gint64 expires_at;
 } ViExportedAnnotationsDownloadUrl;
-#define VI_TYPE_EXPORTED_ANNOTATIONS_DOWNLOAD_URL (vi_exported_annotations_download_url_get_type ())
+#define VI_TYPE_EXPORTED_ANNOTATIONS_DOWNLOAD_URL \
+  (vi_exported_annotations_download_url_get_type ())
 VI_AVAILABLE_IN_ALL
 GType vi_exported_annotations_download_url_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotationsDownloadUrl *vi_exported_annotations_download_url_copy (const ViExportedAnnotationsDownloadUrl *self);
+ViExportedAnnotationsDownloadUrl *vi_exported_annotations_download_url_copy (
+    const ViExportedAnnotationsDownloadUrl *self);
 VI_AVAILABLE_IN_ALL
-void vi_exported_annotations_download_url_free (ViExportedAnnotationsDownloadUrl *self);
+void vi_exported_annotations_download_url_free (
+    ViExportedAnnotationsDownloadUrl *self);
 
 /**
  * ViExportSpec:
@@ -667,47 +718,56 @@ typedef struct {
 } ViExportSpec;
 #define VI_TYPE_EXPORT_SPEC (vi_export_spec_get_type ())
 VI_AVAILABLE_IN_ALL
-GType         vi_export_spec_get_type (void) G_GNUC_CONST;
+GType vi_export_spec_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViExportSpec *vi_export_spec_copy     (const ViExportSpec *self);
+ViExportSpec *vi_export_spec_copy (const ViExportSpec *self);
 VI_AVAILABLE_IN_ALL
-void          vi_export_spec_free     (ViExportSpec *self);
+void vi_export_spec_free (ViExportSpec *self);
 
 typedef struct _ViExportedAnnotations ViExportedAnnotations;
 #define VI_TYPE_EXPORTED_ANNOTATIONS (vi_exported_annotations_get_type ())
 VI_AVAILABLE_IN_ALL
-GType                   vi_exported_annotations_get_type              (void) G_GNUC_CONST;
+GType vi_exported_annotations_get_type (void) G_GNUC_CONST;
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations  *vi_exported_annotations_ref                   (ViExportedAnnotations *self);
+ViExportedAnnotations *vi_exported_annotations_ref (ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-void                    vi_exported_annotations_unref                 (ViExportedAnnotations *self);
+void vi_exported_annotations_unref (ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_kind              (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_kind (const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_organization_id   (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_organization_id (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_dataset_id        (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_dataset_id (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_dataset_export_id (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_dataset_export_id (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const ViExportSpec     *vi_exported_annotations_get_spec              (const ViExportedAnnotations *self);
+const ViExportSpec *vi_exported_annotations_get_spec (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-JsonNode               *vi_exported_annotations_get_spec_json         (const ViExportedAnnotations *self);
+JsonNode *vi_exported_annotations_get_spec_json (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-GPtrArray              *vi_exported_annotations_get_conditions        (const ViExportedAnnotations *self);
+GPtrArray *vi_exported_annotations_get_conditions (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const ViExportedAnnotationsDownloadUrl *vi_exported_annotations_get_download_url (const ViExportedAnnotations *self);
+const ViExportedAnnotationsDownloadUrl *vi_exported_annotations_get_download_url (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-ViResourceMetadata     *vi_exported_annotations_get_metadata          (const ViExportedAnnotations *self);
+ViResourceMetadata *vi_exported_annotations_get_metadata (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_self_link         (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_self_link (
+    const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-const char             *vi_exported_annotations_get_etag              (const ViExportedAnnotations *self);
+const char *vi_exported_annotations_get_etag (const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
-ViExportedAnnotations  *vi_exported_annotations_new_from_json         (JsonNode  *node,
-                                                                       GError   **error);
+ViExportedAnnotations *vi_exported_annotations_new_from_json (JsonNode *node,
+                                                              GError  **error);
 VI_AVAILABLE_IN_ALL
-JsonNode               *vi_exported_annotations_to_json               (const ViExportedAnnotations *self);
+JsonNode *vi_exported_annotations_to_json (const ViExportedAnnotations *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViResourceMetadata, vi_resource_metadata_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationContent, vi_annotation_content_unref)
@@ -715,17 +775,26 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationSpec, vi_annotation_spec_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotation, vi_annotation_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViDeletedResource, vi_deleted_resource_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationPage, vi_annotation_page_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportFailurePolicy, vi_annotation_import_failure_policy_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSpec, vi_annotation_import_spec_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSessionCondition, vi_annotation_import_session_condition_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSessionStatus, vi_annotation_import_session_status_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSession, vi_annotation_import_session_unref)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportFileSpec, vi_annotation_import_file_spec_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportFailurePolicy,
+                               vi_annotation_import_failure_policy_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSpec,
+                               vi_annotation_import_spec_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSessionCondition,
+                               vi_annotation_import_session_condition_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSessionStatus,
+                               vi_annotation_import_session_status_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportSession,
+                               vi_annotation_import_session_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportFileSpec,
+                               vi_annotation_import_file_spec_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViSignedUpload, vi_signed_upload_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationUploadResult, vi_annotation_upload_result_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationUploadResult,
+                               vi_annotation_upload_result_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViResourceCondition, vi_resource_condition_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportedAnnotationsDownloadUrl, vi_exported_annotations_download_url_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportedAnnotationsDownloadUrl,
+                               vi_exported_annotations_download_url_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportSpec, vi_export_spec_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportedAnnotations, vi_exported_annotations_unref)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportedAnnotations,
+                               vi_exported_annotations_unref)
 
 G_END_DECLS

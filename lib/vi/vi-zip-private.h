@@ -8,15 +8,14 @@ G_BEGIN_DECLS
 /* Checks that the file at path is a complete ZIP archive: the
  * end-of-central-directory record is there and every entry of the central
  * directory lies inside the file.  VI_ERROR_INVALID_RESPONSE otherwise. */
-gboolean _vi_zip_verify   (const char   *path,
-                           GError      **error);
+gboolean _vi_zip_verify (const char *path, GError **error);
 
 /* What an extraction may write, checked from the central directory before
  * anything is. */
 typedef struct {
-  guint64            max_size;     /* the entries' sizes added up; 0: none */
-  guint              max_entries;  /* 0: none */
-  const char *const *reserved;     /* nullable: top-level names no entry
+  guint64            max_size;    /* the entries' sizes added up; 0: none */
+  guint              max_entries; /* 0: none */
+  const char *const *reserved;    /* nullable: top-level names no entry
                                     * may take (the archive's own files) */
 } ViZipLimits;
 
@@ -31,11 +30,11 @@ typedef struct {
  * destination is refused (VI_ERROR_INVALID_ARGUMENT).  Each file is
  * written under a temporary name and renamed when complete.  n_entries
  * (nullable) receives the number of files written. */
-gboolean _vi_zip_extract  (const char         *path,
-                           const char         *dest_dir,
-                           const ViZipLimits  *limits,
-                           guint              *n_entries,
-                           GCancellable       *cancellable,
-                           GError            **error);
+gboolean _vi_zip_extract (const char        *path,
+                          const char        *dest_dir,
+                          const ViZipLimits *limits,
+                          guint             *n_entries,
+                          GCancellable      *cancellable,
+                          GError           **error);
 
 G_END_DECLS

@@ -43,7 +43,7 @@ typedef struct {
   guint32  size;
   guint32  external_attributes;
   guint32  local_offset;
-  guint64  data_offset;       /* filled from the local header */
+  guint64  data_offset; /* filled from the local header */
 } ZipEntry;
 
 static void
@@ -67,49 +67,45 @@ get32 (const guint8 *p)
       ((guint32) p[3] << 24);
 }
 
-static gboolean
-invalid (GError     **error,
-         const char  *path,
-         const char  *format,
-         ...) G_GNUC_PRINTF (3, 4);
+static gboolean invalid (GError    **error,
+                         const char *path,
+                         const char *format,
+                         ...) G_GNUC_PRINTF (3, 4);
 
 static gboolean
-invalid (GError     **error,
-         const char  *path,
-         const char  *format,
-         ...)
+invalid (GError **error, const char *path, const char *format, ...)
 {
   g_autofree char *message = NULL;
   g_autofree char *base = g_path_get_basename (path);
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
   g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-      "invalid export archive %s: %s", base, message);
+               "invalid export archive %s: %s", base, message);
   return FALSE;
 }
 
 static gboolean
-set_errno_error (GError     **error,
-                 const char  *what,
-                 const char  *path,
-                 int          saved_errno)
+set_errno_error (GError    **error,
+                 const char *what,
+                 const char *path,
+                 int         saved_errno)
 {
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-      "%s %s: %s", what, path, g_strerror (saved_errno));
+               "%s %s: %s", what, path, g_strerror (saved_errno));
   return FALSE;
 }
 
 /* Reads exactly len bytes at offset; a short read is a truncated file. */
 static gboolean
-read_at (int          fd,
-         const char  *path,
-         void        *buf,
-         gsize        len,
-         guint64      offset,
-         GError     **error)
+read_at (int         fd,
+         const char *path,
+         void       *buf,
+         gsize       len,
+         guint64     offset,
+         GError    **error)
 {
   guint8 *p = buf;
 
@@ -131,11 +127,7 @@ read_at (int          fd,
 }
 
 static gboolean
-write_all (int          fd,
-           const char  *path,
-           const void  *buf,
-           gsize        len,
-           GError     **error)
+write_all (int fd, const char *path, const void *buf, gsize len, GError **error)
 {
   const guint8 *p = buf;
 
@@ -155,9 +147,7 @@ write_all (int          fd,
 
 /* A safe relative path, or an error naming the entry (zip-slip). */
 static gboolean
-check_entry_name (const ZipEntry  *entry,
-                  const char      *path,
-                  GError         **error)
+check_entry_name (const ZipEntry *entry, const char *path, GError **error)
 {
   const char *name = entry->name;
   g_auto (GStrv) parts = NULL;
@@ -175,8 +165,9 @@ check_entry_name (const ZipEntry  *entry,
   for (guint i = 0; parts[i] != NULL; i++) {
     if (g_str_equal (parts[i], ".."))
       return invalid (error, path,
-          "entry \"%s\" has a \"..\" component, which would write outside "
-          "the destination", name);
+                      "entry \"%s\" has a \"..\" component, which would write outside "
+                      "the destination",
+                      name);
   }
   /* Unix mode in the high half of the external attributes, when made on
    * Unix (3) or macOS (19). */
@@ -188,8 +179,9 @@ check_entry_name (const ZipEntry  *entry,
     return invalid (error, path, "entry \"%s\" is encrypted", name);
   if (entry->method != 0 && entry->method != 8)
     return invalid (error, path,
-        "entry \"%s\" uses compression method %u (only stored and deflated "
-        "are supported)", name, entry->method);
+                    "entry \"%s\" uses compression method %u (only stored and deflated "
+                    "are supported)",
+                    name, entry->method);
   return TRUE;
 }
 
@@ -231,28 +223,31 @@ check_entries (GPtrArray         *entries,
       return invalid (error, path, "entry \"%s\" names no file", entry->name);
     other = g_hash_table_lookup (seen, entry->normalized);
     if (other != NULL)
-      return invalid (error, path, "entries \"%s\" and \"%s\" are the same "
-          "path: one would silently replace the other", other->name,
-          entry->name);
+      return invalid (error, path,
+                      "entries \"%s\" and \"%s\" are the same "
+                      "path: one would silently replace the other",
+                      other->name, entry->name);
     g_hash_table_insert (seen, entry->normalized, entry);
     if (limits != NULL && limits->reserved != NULL) {
       g_autofree char *top = g_strdup (entry->normalized);
-      char *slash = strchr (top, '/');
+      char            *slash = strchr (top, '/');
 
       if (slash != NULL)
         *slash = '\0';
       if (g_strv_contains (limits->reserved, top))
-        return invalid (error, path, "entry \"%s\" has the name of a file "
-            "the download keeps next to the archive (%s)", entry->name, top);
+        return invalid (error, path,
+                        "entry \"%s\" has the name of a file "
+                        "the download keeps next to the archive (%s)",
+                        entry->name, top);
     }
     total += entry->size;
   }
 
   /* A folder an entry needs must not be a file of another entry. */
   for (guint i = 0; i < entries->len; i++) {
-    ZipEntry *entry = entries->pdata[i];
+    ZipEntry        *entry = entries->pdata[i];
     g_autofree char *prefix = g_strdup (entry->normalized);
-    char *slash;
+    char            *slash;
 
     while ((slash = strrchr (prefix, '/')) != NULL) {
       ZipEntry *parent;
@@ -260,35 +255,40 @@ check_entries (GPtrArray         *entries,
       *slash = '\0';
       parent = g_hash_table_lookup (seen, prefix);
       if (parent != NULL && !parent->is_dir)
-        return invalid (error, path, "entry \"%s\" is a file, and entry "
-            "\"%s\" needs a folder of that name", parent->name, entry->name);
+        return invalid (error, path,
+                        "entry \"%s\" is a file, and entry "
+                        "\"%s\" needs a folder of that name",
+                        parent->name, entry->name);
     }
   }
 
   if (limits != NULL && limits->max_size > 0 && total > limits->max_size)
-    return invalid (error, path, "its entries add up to %" G_GUINT64_FORMAT
-        " bytes, more than the limit of %" G_GUINT64_FORMAT " bytes "
-        "(ViClient:max-extract-size)", total, limits->max_size);
+    return invalid (error, path,
+                    "its entries add up to %" G_GUINT64_FORMAT
+                    " bytes, more than the limit of %" G_GUINT64_FORMAT
+                    " bytes "
+                    "(ViClient:max-extract-size)",
+                    total, limits->max_size);
   return TRUE;
 }
 
 /* Opens the archive and reads its central directory. */
 static GPtrArray *
-read_directory (const char         *path,
-                const ViZipLimits  *limits,
-                int                *fd_out,
-                GError            **error)
+read_directory (const char        *path,
+                const ViZipLimits *limits,
+                int               *fd_out,
+                GError           **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autofree guint8 *tail = NULL;
   g_autofree guint8 *directory = NULL;
-  struct stat st;
-  guint64 size, tail_start, eocd_offset = 0;
-  gsize tail_len;
-  gboolean found = FALSE;
-  guint32 cd_size, cd_offset;
-  guint16 n_entries;
-  int fd;
+  struct stat        st;
+  guint64            size, tail_start, eocd_offset = 0;
+  gsize              tail_len;
+  gboolean           found = FALSE;
+  guint32            cd_size, cd_offset;
+  guint16            n_entries;
+  int                fd;
 
   fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
   if (fd < 0) {
@@ -302,8 +302,10 @@ read_directory (const char         *path,
   }
   size = (guint64) st.st_size;
   if (size < EOCD_SIZE) {
-    invalid (error, path, "%" G_GUINT64_FORMAT " bytes is too short for a "
-        "ZIP archive (truncated?)", size);
+    invalid (error, path,
+             "%" G_GUINT64_FORMAT " bytes is too short for a "
+             "ZIP archive (truncated?)",
+             size);
     close (fd);
     return NULL;
   }
@@ -325,8 +327,9 @@ read_directory (const char         *path,
     }
   }
   if (!found) {
-    invalid (error, path, "no end-of-central-directory record (the archive "
-        "is truncated or not a ZIP file)");
+    invalid (error, path,
+             "no end-of-central-directory record (the archive "
+             "is truncated or not a ZIP file)");
     close (fd);
     return NULL;
   }
@@ -356,14 +359,16 @@ read_directory (const char         *path,
   }
   if (cd_size > MAX_CENTRAL_DIRECTORY) {
     invalid (error, path, "the central directory is too large (%u bytes)",
-        cd_size);
+             cd_size);
     close (fd);
     return NULL;
   }
   if (limits != NULL && limits->max_entries > 0 &&
       n_entries > limits->max_entries) {
-    invalid (error, path, "it has %u entries, more than the limit of %u "
-        "(ViClient:max-extract-entries)", n_entries, limits->max_entries);
+    invalid (error, path,
+             "it has %u entries, more than the limit of %u "
+             "(ViClient:max-extract-entries)",
+             n_entries, limits->max_entries);
     close (fd);
     return NULL;
   }
@@ -377,13 +382,13 @@ read_directory (const char         *path,
   entries = g_ptr_array_new_with_free_func ((GDestroyNotify) zip_entry_free);
   for (gsize pos = 0, i = 0; i < n_entries; i++) {
     const guint8 *c = directory + pos;
-    ZipEntry *entry;
-    guint16 name_len, extra_len, comment_len;
-    guint8 local[LOCAL_SIZE];
+    ZipEntry     *entry;
+    guint16       name_len, extra_len, comment_len;
+    guint8        local[LOCAL_SIZE];
 
     if (pos + CENTRAL_SIZE > cd_size || get32 (c) != CENTRAL_SIGNATURE) {
-      invalid (error, path, "central directory entry %" G_GSIZE_FORMAT
-          " is malformed", i);
+      invalid (error, path,
+               "central directory entry %" G_GSIZE_FORMAT " is malformed", i);
       close (fd);
       return NULL;
     }
@@ -391,14 +396,16 @@ read_directory (const char         *path,
     extra_len = get16 (c + 30);
     comment_len = get16 (c + 32);
     if (pos + CENTRAL_SIZE + name_len + extra_len + comment_len > cd_size) {
-      invalid (error, path, "central directory entry %" G_GSIZE_FORMAT
-          " is malformed", i);
+      invalid (error, path,
+               "central directory entry %" G_GSIZE_FORMAT " is malformed", i);
       close (fd);
       return NULL;
     }
     if (memchr (c + CENTRAL_SIZE, '\0', name_len) != NULL) {
-      invalid (error, path, "entry %" G_GSIZE_FORMAT " has a NUL in its "
-          "name", i);
+      invalid (error, path,
+               "entry %" G_GSIZE_FORMAT " has a NUL in its "
+               "name",
+               i);
       close (fd);
       return NULL;
     }
@@ -422,8 +429,8 @@ read_directory (const char         *path,
       close (fd);
       return NULL;
     }
-    if (entry->compressed_size == 0xffffffffu ||
-        entry->size == 0xffffffffu || entry->local_offset == 0xffffffffu) {
+    if (entry->compressed_size == 0xffffffffu || entry->size == 0xffffffffu ||
+        entry->local_offset == 0xffffffffu) {
       invalid (error, path, "ZIP64 archives are not supported");
       close (fd);
       return NULL;
@@ -433,7 +440,7 @@ read_directory (const char         *path,
         get32 (local) != LOCAL_SIGNATURE) {
       g_clear_error (error);
       invalid (error, path, "the local header of entry \"%s\" is missing",
-          entry->name);
+               entry->name);
       close (fd);
       return NULL;
     }
@@ -441,13 +448,13 @@ read_directory (const char         *path,
         get16 (local + 26) + get16 (local + 28);
     if (entry->data_offset + entry->compressed_size > cd_offset) {
       invalid (error, path, "the data of entry \"%s\" lies outside the file",
-          entry->name);
+               entry->name);
       close (fd);
       return NULL;
     }
     if (entry->method == 0 && entry->compressed_size != entry->size) {
       invalid (error, path, "stored entry \"%s\" has two different sizes",
-          entry->name);
+               entry->name);
       close (fd);
       return NULL;
     }
@@ -463,8 +470,7 @@ read_directory (const char         *path,
 }
 
 gboolean
-_vi_zip_verify (const char  *path,
-                GError     **error)
+_vi_zip_verify (const char *path, GError **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   int fd = -1;
@@ -495,14 +501,14 @@ extract_data (int             fd,
   g_autofree guint8 *in_buf = g_malloc (BUFFER_SIZE);
   g_autofree guint8 *out_buf = g_malloc (BUFFER_SIZE);
   g_autoptr (GConverter) inflater = NULL;
-  guint64 consumed = 0, produced = 0;
-  guint32 crc = 0;
+  guint64  consumed = 0, produced = 0;
+  guint32  crc = 0;
   gboolean finished = FALSE;
-  gsize in_len = 0, in_pos = 0;
+  gsize    in_len = 0, in_pos = 0;
 
   if (entry->method == 8)
-    inflater = G_CONVERTER (g_zlib_decompressor_new
-        (G_ZLIB_COMPRESSOR_FORMAT_RAW));
+    inflater = G_CONVERTER (
+        g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW));
 
   while (!finished) {
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -511,9 +517,9 @@ extract_data (int             fd,
     /* Refill when everything read so far was used. */
     if (in_pos == in_len && consumed < entry->compressed_size) {
       in_len = (gsize) MIN ((guint64) BUFFER_SIZE,
-          entry->compressed_size - consumed);
+                            entry->compressed_size - consumed);
       if (!read_at (fd, path, in_buf, in_len, entry->data_offset + consumed,
-              error))
+                    error))
         return FALSE;
       consumed += in_len;
       in_pos = 0;
@@ -527,35 +533,38 @@ extract_data (int             fd,
       }
       crc = vi_crc32_update (crc, in_buf + in_pos, in_len - in_pos);
       if (!write_all (out_fd, out_path, in_buf + in_pos, in_len - in_pos,
-              error))
+                      error))
         return FALSE;
       produced += in_len - in_pos;
       in_pos = in_len;
       if (consumed == entry->compressed_size)
         finished = TRUE;
     } else {
-      gsize bytes_read = 0, bytes_written = 0;
+      gsize            bytes_read = 0, bytes_written = 0;
       GConverterResult res;
       g_autoptr (GError) local_error = NULL;
       GConverterFlags flags = consumed == entry->compressed_size
-          ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS;
+          ? G_CONVERTER_INPUT_AT_END
+          : G_CONVERTER_NO_FLAGS;
 
       res = g_converter_convert (inflater, in_buf + in_pos, in_len - in_pos,
-          out_buf, BUFFER_SIZE, flags, &bytes_read, &bytes_written,
-          &local_error);
+                                 out_buf, BUFFER_SIZE, flags, &bytes_read,
+                                 &bytes_written, &local_error);
       if (res == G_CONVERTER_ERROR) {
         if (g_error_matches (local_error, G_IO_ERROR,
-                G_IO_ERROR_PARTIAL_INPUT) &&
+                             G_IO_ERROR_PARTIAL_INPUT) &&
             consumed < entry->compressed_size)
-          continue;   /* needs more input: the refill above */
+          continue; /* needs more input: the refill above */
         return invalid (error, path, "entry \"%s\" cannot be inflated: %s",
-            entry->name, local_error->message);
+                        entry->name, local_error->message);
       }
       in_pos += bytes_read;
       if (bytes_written > 0) {
         if (produced + bytes_written > entry->size)
-          return invalid (error, path, "entry \"%s\" inflates to more than "
-              "its declared %u bytes", entry->name, entry->size);
+          return invalid (error, path,
+                          "entry \"%s\" inflates to more than "
+                          "its declared %u bytes",
+                          entry->name, entry->size);
         crc = vi_crc32_update (crc, out_buf, bytes_written);
         if (!write_all (out_fd, out_path, out_buf, bytes_written, error))
           return FALSE;
@@ -564,26 +573,30 @@ extract_data (int             fd,
       if (res == G_CONVERTER_FINISHED)
         finished = TRUE;
       else if (bytes_read == 0 && bytes_written == 0 && in_pos == in_len &&
-          consumed == entry->compressed_size)
-        return invalid (error, path, "entry \"%s\": the deflated data ends "
-            "early", entry->name);
+               consumed == entry->compressed_size)
+        return invalid (error, path,
+                        "entry \"%s\": the deflated data ends "
+                        "early",
+                        entry->name);
     }
   }
 
   if (produced != entry->size)
-    return invalid (error, path, "entry \"%s\" has %" G_GUINT64_FORMAT
-        " bytes, not the declared %u", entry->name, produced, entry->size);
+    return invalid (error, path,
+                    "entry \"%s\" has %" G_GUINT64_FORMAT
+                    " bytes, not the declared %u",
+                    entry->name, produced, entry->size);
   if (crc != entry->crc)
-    return invalid (error, path, "entry \"%s\" fails its CRC-32 check "
-        "(%08x, expected %08x)", entry->name, crc, entry->crc);
+    return invalid (error, path,
+                    "entry \"%s\" fails its CRC-32 check "
+                    "(%08x, expected %08x)",
+                    entry->name, crc, entry->crc);
   return TRUE;
 }
 
 /* "<dest_dir>/<the first n parts>", for messages. */
 static char *
-shown_path (const char  *dest_dir,
-            char       **parts,
-            guint        n)
+shown_path (const char *dest_dir, char **parts, guint n)
 {
   GString *out = g_string_new (dest_dir);
 
@@ -598,11 +611,11 @@ shown_path (const char  *dest_dir,
  * one component at a time and never through a symbolic link: a link
  * planted in the destination cannot send the files elsewhere. */
 static int
-open_folder (int           root_fd,
-             const char   *dest_dir,
-             char        **parts,
-             guint         n,
-             GError      **error)
+open_folder (int         root_fd,
+             const char *dest_dir,
+             char      **parts,
+             guint       n,
+             GError    **error)
 {
   int fd = openat (root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
@@ -612,25 +625,26 @@ open_folder (int           root_fd,
     int next;
 
     if (mkdirat (fd, parts[i], 0755) != 0 && errno != EEXIST) {
-      int saved_errno = errno;
+      int              saved_errno = errno;
       g_autofree char *shown = shown_path (dest_dir, parts, i + 1);
 
       close (fd);
       return set_errno_error (error, "cannot create the directory", shown,
-          saved_errno), -1;
+                              saved_errno),
+             -1;
     }
-    next = openat (fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-        O_CLOEXEC);
+    next = openat (fd, parts[i],
+                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0) {
-      int saved_errno = errno;
+      int              saved_errno = errno;
       g_autofree char *shown = shown_path (dest_dir, parts, i + 1);
 
       close (fd);
       if (saved_errno == ELOOP || saved_errno == ENOTDIR) {
         g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-            "refusing to extract into %s: it is a symbolic link or not a "
-            "folder, and files are never written through one; remove it",
-            shown);
+                     "refusing to extract into %s: it is a symbolic link or not a "
+                     "folder, and files are never written through one; remove it",
+                     shown);
         return -1;
       }
       return set_errno_error (error, "cannot open", shown, saved_errno), -1;
@@ -651,11 +665,11 @@ extract_entry (int             fd,
                GError        **error)
 {
   g_auto (GStrv) parts = g_strsplit (entry->normalized, "/", -1);
-  guint n = g_strv_length (parts);
+  guint            n = g_strv_length (parts);
   g_autofree char *out_path = shown_path (dest_dir, parts, n);
   g_autofree char *tmp_name = NULL;
-  int dir_fd, out_fd = -1;
-  gboolean ok = FALSE;
+  int              dir_fd, out_fd = -1;
+  gboolean         ok = FALSE;
 
   if (entry->is_dir) {
     dir_fd = open_folder (root_fd, dest_dir, parts, n, error);
@@ -672,10 +686,10 @@ extract_entry (int             fd,
    * symbolic link at the final name rather than following it. */
   for (guint tries = 0; out_fd < 0 && tries < 100; tries++) {
     g_free (tmp_name);
-    tmp_name = g_strdup_printf (".%s.%08x.part", parts[n - 1],
-        g_random_int ());
-    out_fd = openat (dir_fd, tmp_name, O_WRONLY | O_CREAT | O_EXCL |
-        O_NOFOLLOW | O_CLOEXEC, 0644);
+    tmp_name = g_strdup_printf (".%s.%08x.part", parts[n - 1], g_random_int ());
+    out_fd = openat (dir_fd, tmp_name,
+                     O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0644);
     if (out_fd < 0 && errno != EEXIST)
       break;
   }
@@ -683,8 +697,7 @@ extract_entry (int             fd,
     set_errno_error (error, "cannot create", out_path, errno);
     goto out;
   }
-  if (!extract_data (fd, path, entry, out_fd, out_path, cancellable,
-          error)) {
+  if (!extract_data (fd, path, entry, out_fd, out_path, cancellable, error)) {
     close (out_fd);
     unlinkat (dir_fd, tmp_name, 0);
     goto out;
@@ -707,16 +720,16 @@ out:
 }
 
 gboolean
-_vi_zip_extract (const char         *path,
-                 const char         *dest_dir,
-                 const ViZipLimits  *limits,
-                 guint              *n_entries,
-                 GCancellable       *cancellable,
-                 GError            **error)
+_vi_zip_extract (const char        *path,
+                 const char        *dest_dir,
+                 const ViZipLimits *limits,
+                 guint             *n_entries,
+                 GCancellable      *cancellable,
+                 GError           **error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   guint n_files = 0;
-  int fd = -1, root_fd;
+  int   fd = -1, root_fd;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (dest_dir != NULL, FALSE);
@@ -730,14 +743,14 @@ _vi_zip_extract (const char         *path,
     close (fd);
     return FALSE;
   }
-  root_fd = g_open (dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-      O_CLOEXEC, 0);
+  root_fd = g_open (dest_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+                    0);
   if (root_fd < 0) {
     if (errno == ELOOP || errno == ENOTDIR)
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-          "refusing to extract into %s: it is a symbolic link or not a "
-          "folder, and files are never written through one; remove it",
-          dest_dir);
+                   "refusing to extract into %s: it is a symbolic link or not a "
+                   "folder, and files are never written through one; remove it",
+                   dest_dir);
     else
       set_errno_error (error, "cannot open", dest_dir, errno);
     close (fd);
@@ -747,7 +760,7 @@ _vi_zip_extract (const char         *path,
     ZipEntry *entry = entries->pdata[i];
 
     if (!extract_entry (fd, path, entry, root_fd, dest_dir, cancellable,
-            error)) {
+                        error)) {
       close (root_fd);
       close (fd);
       return FALSE;

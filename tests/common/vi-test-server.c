@@ -34,8 +34,7 @@ vi_test_server_new_client (ViTestServer *fixture,
 }
 
 void
-vi_test_server_setup (ViTestServer *fixture,
-                      gconstpointer data)
+vi_test_server_setup (ViTestServer *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -48,8 +47,7 @@ vi_test_server_setup (ViTestServer *fixture,
 }
 
 void
-vi_test_server_teardown (ViTestServer *fixture,
-                         gconstpointer data)
+vi_test_server_teardown (ViTestServer *fixture, gconstpointer data)
 {
   g_clear_object (&fixture->client);
   vi_local_server_stop (fixture->server);
@@ -68,7 +66,7 @@ vi_test_server_add_caption (ViTestServer *fixture,
   g_autoptr (GError) error = NULL;
 
   vi_jsonl_record_set_caption (record, caption);
-  g_assert_true (vi_local_server_add_record (fixture->server, dataset_id,
-                                             record, &error));
+  g_assert_true (
+      vi_local_server_add_record (fixture->server, dataset_id, record, &error));
   g_assert_no_error (error);
 }

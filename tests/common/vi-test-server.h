@@ -27,10 +27,8 @@ typedef struct {
   ViClient      *client;
 } ViTestServer;
 
-void vi_test_server_setup (ViTestServer *fixture,
-                           gconstpointer data);
-void vi_test_server_teardown (ViTestServer *fixture,
-                              gconstpointer data);
+void vi_test_server_setup (ViTestServer *fixture, gconstpointer data);
+void vi_test_server_teardown (ViTestServer *fixture, gconstpointer data);
 
 ViClient *vi_test_server_new_client (ViTestServer *fixture,
                                      const char   *secret_key,
@@ -41,8 +39,8 @@ void vi_test_server_add_caption (ViTestServer *fixture,
                                  const char   *asset_id,
                                  const char   *caption);
 
-#define VI_TEST_SERVER_ADD(path, func)                                        \
-  g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func),      \
+#define VI_TEST_SERVER_ADD(path, func)                                  \
+  g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func), \
               vi_test_server_teardown)
 
 G_END_DECLS

@@ -25,8 +25,7 @@ cancel_later_thread (gpointer data)
 }
 
 static inline GThread *
-cancel_later (GCancellable *cancellable,
-              gulong        delay_us)
+cancel_later (GCancellable *cancellable, gulong delay_us)
 {
   CancelLater *c = g_new0 (CancelLater, 1);
 

@@ -18,12 +18,12 @@
 
 typedef struct {
   ViLocalServer *server;
-  char *url;
+  char          *url;
 } Fixture;
 
 /* What a finished run gave. */
 typedef struct {
-  int status;
+  int   status;
   char *out;
   char *err;
 } Run;
@@ -39,8 +39,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
 /* Asset "img 1" of dataset "ds": a caption, a box and a VQA pair. */
 static inline void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new ("img 1");
@@ -49,18 +48,15 @@ fixture_setup (Fixture       *f,
   f->server = vi_local_server_new (NULL, NULL);
   vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
   vi_jsonl_record_add_phrase (record, "cat", &cat);
-  vi_jsonl_record_add_interaction (record, "What is the cat doing?",
-      "Sitting");
-  g_assert_true (vi_local_server_add_record (f->server, "ds", record,
-          &error));
+  vi_jsonl_record_add_interaction (record, "What is the cat doing?", "Sitting");
+  g_assert_true (vi_local_server_add_record (f->server, "ds", record, &error));
   g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
   g_assert_no_error (error);
   f->url = vi_local_server_get_url (f->server);
 }
 
 static inline void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   vi_local_server_stop (f->server);
   g_clear_object (&f->server);
@@ -70,20 +66,19 @@ fixture_teardown (Fixture       *f,
 /* A launcher whose children talk to the fixture's server with @key (none
  * when NULL). */
 static inline GSubprocessLauncher *
-cli_launcher_new (Fixture    *f,
-                  const char *key)
+cli_launcher_new (Fixture *f, const char *key)
 {
   GSubprocessLauncher *launcher;
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_PIPE);
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "DATATURE_VI_API_ENDPOINT", f->url,
-      TRUE);
+                                TRUE);
   g_subprocess_launcher_setenv (launcher, "DATATURE_VI_ORGANIZATION_ID", ORG,
-      TRUE);
+                                TRUE);
   if (key != NULL)
     g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", key,
-        TRUE);
+                                  TRUE);
   else
     g_subprocess_launcher_unsetenv (launcher, "DATATURE_VI_SECRET_KEY");
   return launcher;
@@ -93,7 +88,7 @@ cli_launcher_new (Fixture    *f,
 static inline GPtrArray *
 cli_argv_new (const char *const *args)
 {
-  GPtrArray *argv = g_ptr_array_new ();
+  GPtrArray  *argv = g_ptr_array_new ();
   const char *cli = g_getenv ("VI_ANNOTATIONS_CLI");
 
   g_assert_nonnull (cli);
@@ -106,23 +101,20 @@ cli_argv_new (const char *const *args)
 
 /* Fills @r from a finished @proc; a death by a signal fails the test. */
 static inline void
-run_set_status (Run         *r,
-                GSubprocess *proc,
-                const char  *command)
+run_set_status (Run *r, GSubprocess *proc, const char *command)
 {
   if (!g_subprocess_get_if_exited (proc))
     g_error ("vi-annotations %s died (signal %d); its stderr:\n%s", command,
-        g_subprocess_get_if_signaled (proc) ?
-        g_subprocess_get_term_sig (proc) : 0, r->err);
+             g_subprocess_get_if_signaled (proc)
+                 ? g_subprocess_get_term_sig (proc)
+                 : 0,
+             r->err);
   r->status = g_subprocess_get_exit_status (proc);
 }
 
 /* Runs the CLI to its end with @args and the server's credentials (@key). */
 static inline void
-run_cli (Fixture           *f,
-         Run               *r,
-         const char        *key,
-         const char *const *args)
+run_cli (Fixture *f, Run *r, const char *key, const char *const *args)
 {
   g_autoptr (GSubprocessLauncher) launcher = cli_launcher_new (f, key);
   g_autoptr (GPtrArray) argv = cli_argv_new (args);
@@ -130,10 +122,11 @@ run_cli (Fixture           *f,
   g_autoptr (GError) error = NULL;
 
   proc = g_subprocess_launcher_spawnv (launcher,
-      (const char *const *) argv->pdata, &error);
+                                       (const char *const *) argv->pdata,
+                                       &error);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
-          &r->err, &error));
+                                                &r->err, &error));
   g_assert_no_error (error);
   run_set_status (r, proc, args[0]);
 }
@@ -152,8 +145,7 @@ parse (const char *text)
 }
 
 static inline void
-add_fault (Fixture    *f,
-           const char *json)
+add_fault (Fixture *f, const char *json)
 {
   g_autoptr (GError) error = NULL;
 
@@ -169,7 +161,7 @@ write_temp_jsonl (const char *text)
 {
   g_autoptr (GError) error = NULL;
   char *path = NULL;
-  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
+  int   fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
 
   g_assert_no_error (error);
   close (fd);
@@ -187,12 +179,13 @@ cli_create_export (Fixture *f)
   g_auto (Run) create = { 0 };
   const char *id;
 
-  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
-        "--wait", "--json", NULL });
+  run_cli (f, &create, KEY,
+           (const char *[]){ "export", "create", "ds", "--wait", "--json",
+                             NULL });
   g_assert_cmpint (create.status, ==, 0);
   created = parse (create.out);
   id = json_object_get_string_member (json_node_get_object (created),
-      "datasetExportId");
+                                      "datasetExportId");
   g_assert_nonnull (id);
   return g_strdup (id);
 }

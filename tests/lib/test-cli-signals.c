@@ -26,31 +26,27 @@
 #define WATCHDOG_S 60
 
 typedef struct {
-  Fixture *f;
+  Fixture     *f;
   GSubprocess *proc;
-  const char *command;
-  gboolean done;
-  Run run;
+  const char  *command;
+  gboolean     done;
+  Run          run;
 } Child;
 
 static void
-communicated_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+communicated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Child *c = user_data;
   g_autoptr (GError) error = NULL;
 
   g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
-      &c->run.out, &c->run.err, &error);
+                                        &c->run.out, &c->run.err, &error);
   g_assert_no_error (error);
   c->done = TRUE;
 }
 
 static void
-child_start (Child             *c,
-             Fixture           *f,
-             const char *const *args)
+child_start (Child *c, Fixture *f, const char *const *args)
 {
   g_autoptr (GSubprocessLauncher) launcher = cli_launcher_new (f, KEY);
   g_autoptr (GPtrArray) argv = cli_argv_new (args);
@@ -59,10 +55,10 @@ child_start (Child             *c,
   c->f = f;
   c->command = args[0];
   c->proc = g_subprocess_launcher_spawnv (launcher,
-      (const char *const *) argv->pdata, &error);
+                                          (const char *const *) argv->pdata,
+                                          &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (c->proc, NULL, NULL, communicated_cb,
-      c);
+  g_subprocess_communicate_utf8_async (c->proc, NULL, NULL, communicated_cb, c);
 }
 
 static void
@@ -85,13 +81,10 @@ typedef gboolean (*Condition) (Child *c, gconstpointer data);
 /* Runs the default main context (the child's pipes) until @cond holds,
  * checking it every few milliseconds. */
 static void
-wait_until (Child         *c,
-            Condition      cond,
-            gconstpointer  data,
-            const char    *what)
+wait_until (Child *c, Condition cond, gconstpointer data, const char *what)
 {
   gint64 deadline = g_get_monotonic_time () + WATCHDOG_S * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (5, tick_cb, NULL);
+  guint  tick = g_timeout_add (5, tick_cb, NULL);
 
   while (!cond (c, data)) {
     if (g_get_monotonic_time () > deadline) {
@@ -99,7 +92,8 @@ wait_until (Child         *c,
       while (!c->done)
         g_main_context_iteration (NULL, TRUE);
       g_error ("vi-annotations %s: %s did not happen within %d s; its "
-          "stderr:\n%s", c->command, what, WATCHDOG_S, c->run.err);
+               "stderr:\n%s",
+               c->command, what, WATCHDOG_S, c->run.err);
     }
     g_main_context_iteration (NULL, TRUE);
   }
@@ -107,8 +101,7 @@ wait_until (Child         *c,
 }
 
 static gboolean
-exited (Child         *c,
-        gconstpointer  data)
+exited (Child *c, gconstpointer data)
 {
   return c->done;
 }
@@ -116,31 +109,27 @@ exited (Child         *c,
 typedef struct {
   const char *method;
   const char *path;
-  guint n;
+  guint       n;
 } Requests;
 
 /* The server has received @data's requests; the command must not have
  * ended first. */
 static gboolean
-server_saw (Child         *c,
-            gconstpointer  data)
+server_saw (Child *c, gconstpointer data)
 {
   const Requests *r = data;
 
   if (c->done)
     g_error ("vi-annotations %s ended (status %d) before the server saw "
-        "%u %s %s; its stderr:\n%s", c->command,
-        g_subprocess_get_exit_status (c->proc), r->n, r->method, r->path,
-        c->run.err);
-  return vi_local_server_get_request_count (c->f->server, r->method,
-      r->path) >= r->n;
+             "%u %s %s; its stderr:\n%s",
+             c->command, g_subprocess_get_exit_status (c->proc), r->n,
+             r->method, r->path, c->run.err);
+  return vi_local_server_get_request_count (c->f->server, r->method, r->path) >=
+      r->n;
 }
 
 static void
-wait_for_requests (Child      *c,
-                   const char *method,
-                   const char *path,
-                   guint       n)
+wait_for_requests (Child *c, const char *method, const char *path, guint n)
 {
   Requests r = { method, path, n };
 
@@ -149,14 +138,13 @@ wait_for_requests (Child      *c,
 
 /* Sends @signum and waits for the exit. */
 static void
-interrupt (Child *c,
-           int    signum)
+interrupt (Child *c, int signum)
 {
   g_subprocess_send_signal (c->proc, signum);
   wait_until (c, exited, NULL, "the exit after the signal");
   run_set_status (&c->run, c->proc, c->command);
   g_test_message ("vi-annotations %s: status %d, stderr:\n%s", c->command,
-      c->run.status, c->run.err);
+                  c->run.status, c->run.err);
 }
 
 #define UPLOAD_LINE "{\"asset_id\": \"up 1\", \"caption\": \"A red car\"}\n"
@@ -165,8 +153,8 @@ interrupt (Child *c,
 static char *
 session_id_in (const char *text)
 {
-  g_autoptr (GRegex) re = g_regex_new ("import session ([A-Za-z0-9_-]+)", 0,
-      0, NULL);
+  g_autoptr (GRegex)
+      re = g_regex_new ("import session ([A-Za-z0-9_-]+)", 0, 0, NULL);
   g_autoptr (GMatchInfo) match = NULL;
 
   if (!g_regex_match (re, text, 0, &match))
@@ -176,16 +164,17 @@ session_id_in (const char *text)
 
 /* A list that stops in the middle: the second page is held. */
 static void
-test_list (Fixture       *f,
-           gconstpointer  data)
+test_list (Fixture *f, gconstpointer data)
 {
   g_auto (Child) c = { 0 };
 
-  add_fault (f, "{\"method\": \"GET\", \"path\": \"/workspaces/\", "
-      "\"after\": 1, \"times\": -1, \"action\": \"latency\", "
-      "\"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]) { "list", "ds", "img 1",
-        "--page-size", "1", NULL });
+  add_fault (f,
+             "{\"method\": \"GET\", \"path\": \"/workspaces/\", "
+             "\"after\": 1, \"times\": -1, \"action\": \"latency\", "
+             "\"latencyMs\": " HOLD "}");
+  child_start (&c, f,
+               (const char *[]){ "list", "ds", "img 1", "--page-size", "1",
+                                 NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 2);
   interrupt (&c, SIGINT);
 
@@ -195,19 +184,18 @@ test_list (Fixture       *f,
   g_assert_nonnull (strstr (c.run.out, "ANNOTATION"));
   g_assert_null (strstr (c.run.out, "annotations"));
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          "/workspaces/"), ==, 2);
+                                                       "/workspaces/"),
+                    ==, 2);
 }
 
 /* A hung call, ended by SIGTERM: 143. */
 static void
-test_get_sigterm (Fixture       *f,
-                  gconstpointer  data)
+test_get_sigterm (Fixture *f, gconstpointer data)
 {
   g_auto (Child) c = { 0 };
 
   add_fault (f, "{\"action\": \"latency\", \"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]) { "get", "ds", "img 1", "abc",
-        NULL });
+  child_start (&c, f, (const char *[]){ "get", "ds", "img 1", "abc", NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 1);
   interrupt (&c, SIGTERM);
 
@@ -219,8 +207,7 @@ test_get_sigterm (Fixture       *f,
 /* Interrupted while the file is sent: the session is marked
  * CancelledByUser, as the README promises, and nothing is imported. */
 static void
-test_upload (Fixture       *f,
-             gconstpointer  data)
+test_upload (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_autofree char *id = NULL;
@@ -230,16 +217,18 @@ test_upload (Fixture       *f,
   g_autoptr (GError) error = NULL;
   g_auto (Child) c = { 0 };
 
-  add_fault (f, "{\"method\": \"PUT\", \"path\": \"/upload/\", "
-      "\"action\": \"latency\", \"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]) { "upload", "up", path, NULL });
+  add_fault (f,
+             "{\"method\": \"PUT\", \"path\": \"/upload/\", "
+             "\"action\": \"latency\", \"latencyMs\": " HOLD "}");
+  child_start (&c, f, (const char *[]){ "upload", "up", path, NULL });
   wait_for_requests (&c, "PUT", "/upload/", 1);
   interrupt (&c, SIGINT);
 
   g_assert_cmpint (c.run.status, ==, 130);
   g_assert_nonnull (strstr (c.run.err, "interrupted"));
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
+                                                       NULL),
+                    ==, 1);
   id = session_id_in (c.run.err);
   client = vi_client_new (f->url, KEY, ORG, NULL, &error);
   g_assert_no_error (error);
@@ -247,15 +236,14 @@ test_upload (Fixture       *f,
   g_assert_no_error (error);
   chain = vi_annotation_import_session_describe_conditions (session);
   g_assert_cmpstr (chain, ==, "FilesInserted: FailedReach (CancelledByUser)");
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "up",
-          NULL), ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "up", NULL),
+                    ==, 0);
   g_unlink (path);
 }
 
 /* wait stops between two polls of a session that is not processed yet. */
 static void
-test_wait (Fixture       *f,
-           gconstpointer  data)
+test_wait (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_autoptr (JsonNode) node = NULL;
@@ -264,16 +252,18 @@ test_wait (Fixture       *f,
   const char *id;
 
   vi_local_server_set_processing_delay (f->server, 3600 * 1000);
-  run_cli (f, &nowait, KEY, (const char *[]) { "upload", "up", path,
-        "--no-wait", "--json", NULL });
+  run_cli (f, &nowait, KEY,
+           (const char *[]){ "upload", "up", path, "--no-wait", "--json",
+                             NULL });
   g_assert_cmpint (nowait.status, ==, 0);
   node = parse (nowait.out);
   id = json_object_get_string_member (json_node_get_object (node),
-      "annotationImportSessionId");
+                                      "annotationImportSessionId");
 
   vi_local_server_reset_counters (f->server);
-  child_start (&c, f, (const char *[]) { "wait", "up", id,
-        "--poll-interval", "0.01", NULL });
+  child_start (&c, f,
+               (const char *[]){ "wait", "up", id, "--poll-interval", "0.01",
+                                 NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 2);
   interrupt (&c, SIGINT);
 
@@ -286,8 +276,7 @@ test_wait (Fixture       *f,
 
 /* export download stops in the middle of the transfer. */
 static void
-test_export_download (Fixture       *f,
-                      gconstpointer  data)
+test_export_download (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("vi-cli-signal-XXXXXX", &error);
@@ -295,10 +284,12 @@ test_export_download (Fixture       *f,
   g_autofree char *id = cli_create_export (f);
   g_auto (Child) c = { 0 };
 
-  add_fault (f, "{\"method\": \"GET\", \"path\": \"/downloads/\", "
-      "\"times\": -1, \"action\": \"latency\", \"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]) { "export", "download", "ds", id, dir,
-        NULL });
+  add_fault (f,
+             "{\"method\": \"GET\", \"path\": \"/downloads/\", "
+             "\"times\": -1, \"action\": \"latency\", \"latencyMs\": " HOLD
+             "}");
+  child_start (&c, f,
+               (const char *[]){ "export", "download", "ds", id, dir, NULL });
   wait_for_requests (&c, "GET", "/downloads/", 1);
   interrupt (&c, SIGINT);
 
@@ -311,17 +302,17 @@ test_export_download (Fixture       *f,
 /* The first Ctrl+C starts the clean-up (the CancelledByUser PATCH); when
  * that hangs too, the second one exits at once. */
 static void
-test_second_interrupt (Fixture       *f,
-                       gconstpointer  data)
+test_second_interrupt (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = write_temp_jsonl (UPLOAD_LINE);
   g_auto (Child) c = { 0 };
 
-  add_fault (f, "[{\"method\": \"PUT\", \"path\": \"/upload/\", "
-      "\"action\": \"latency\", \"latencyMs\": " HOLD "}, "
-      "{\"method\": \"PATCH\", \"action\": \"latency\", "
-      "\"latencyMs\": " HOLD "}]");
-  child_start (&c, f, (const char *[]) { "upload", "up", path, NULL });
+  add_fault (f,
+             "[{\"method\": \"PUT\", \"path\": \"/upload/\", "
+             "\"action\": \"latency\", \"latencyMs\": " HOLD "}, "
+             "{\"method\": \"PATCH\", \"action\": \"latency\", "
+             "\"latencyMs\": " HOLD "}]");
+  child_start (&c, f, (const char *[]){ "upload", "up", path, NULL });
   wait_for_requests (&c, "PUT", "/upload/", 1);
   g_subprocess_send_signal (c.proc, SIGINT);
   wait_for_requests (&c, "PATCH", NULL, 1);
@@ -333,8 +324,7 @@ test_second_interrupt (Fixture       *f,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 

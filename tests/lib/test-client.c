@@ -20,14 +20,12 @@
 
 typedef struct {
   ViLocalServer *server;
-  char *url;
-  ViClient *client;
+  char          *url;
+  ViClient      *client;
 } Fixture;
 
 static ViClient *
-new_client (const char *url,
-            const char *key,
-            const char *org)
+new_client (const char *url, const char *key, const char *org)
 {
   g_autoptr (GError) error = NULL;
   ViClient *client = vi_client_new (url, key, org, NULL, &error);
@@ -40,8 +38,7 @@ new_client (const char *url,
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -53,8 +50,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->client);
   vi_local_server_stop (f->server);
@@ -72,16 +68,14 @@ add_caption (Fixture    *f,
   g_autoptr (GError) error = NULL;
 
   vi_jsonl_record_set_caption (record, caption);
-  g_assert_true (vi_local_server_add_record (f->server, dataset, record,
-          &error));
+  g_assert_true (
+      vi_local_server_add_record (f->server, dataset, record, &error));
   g_assert_no_error (error);
 }
 
 /* "A cat sitting on a couch" with two grounded phrases. */
 static void
-add_grounding (Fixture    *f,
-               const char *dataset,
-               const char *asset)
+add_grounding (Fixture *f, const char *dataset, const char *asset)
 {
   g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (asset);
   g_autoptr (GError) error = NULL;
@@ -91,8 +85,8 @@ add_grounding (Fixture    *f,
   vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
   vi_jsonl_record_add_phrase (record, "cat", &cat);
   vi_jsonl_record_add_phrase (record, "couch", &couch);
-  g_assert_true (vi_local_server_add_record (f->server, dataset, record,
-          &error));
+  g_assert_true (
+      vi_local_server_add_record (f->server, dataset, record, &error));
   g_assert_no_error (error);
 }
 
@@ -116,7 +110,7 @@ test_new_credentials (void)
 
   /* A malformed key is refused, and never echoed. */
   client = vi_client_new ("http://127.0.0.1:1", "dtvi_secretvalue", ORG, NULL,
-      &error);
+                          &error);
   g_assert_null (client);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_null (strstr (error->message, "secretvalue"));
@@ -137,8 +131,7 @@ test_new_credentials (void)
   g_assert_cmpstr (vi_client_get_organization_id (client), ==, "env-org");
   /* The endpoint's path is dropped, as the SDK's urljoin does. */
   g_assert_cmpstr (vi_client_get_endpoint (client), ==, "http://127.0.0.1:9");
-  g_assert_true (g_str_has_prefix (vi_client_get_user_agent (client),
-          "vi-c/"));
+  g_assert_true (g_str_has_prefix (vi_client_get_user_agent (client), "vi-c/"));
   g_clear_object (&client);
 
   /* Arguments win over the environment. */
@@ -155,15 +148,16 @@ test_new_credentials (void)
   g_assert_no_error (error);
   config = g_build_filename (dir, "config.json", NULL);
   json = g_strdup_printf ("{\"secret_key\": \"%s\", \"organization_id\": "
-      "\"file-org\"}", KEY);
+                          "\"file-org\"}",
+                          KEY);
   g_assert_true (g_file_set_contents (config, json, -1, &error));
   client = vi_client_new ("http://127.0.0.1:1", NULL, NULL, config, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vi_client_get_organization_id (client), ==, "file-org");
   g_clear_object (&client);
 
-  g_assert_true (g_file_set_contents (config, "{\"secret_key\": 5}", -1,
-          &error));
+  g_assert_true (
+      g_file_set_contents (config, "{\"secret_key\": 5}", -1, &error));
   client = vi_client_new ("http://127.0.0.1:1", NULL, NULL, config, &error);
   g_assert_null (client);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
@@ -179,7 +173,7 @@ test_new_credentials (void)
 static void
 test_new_organization_id (void)
 {
-  const char *bad[] = { "a\r\nX-Evil: 1", "..", "a/b", "org id", "" };
+  const char      *bad[] = { "a\r\nX-Evil: 1", "..", "a/b", "org id", "" };
   g_autofree char *dir = NULL;
   g_autofree char *config = NULL;
   g_autoptr (GError) error = NULL;
@@ -199,8 +193,9 @@ test_new_organization_id (void)
       client = vi_client_new ("http://127.0.0.1:1", KEY, bad[i], NULL, &error);
       g_assert_null (client);
       g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
-      g_assert_true (g_str_has_prefix (error->message,
-              "the organization id given to the client: organization id"));
+      g_assert_true (g_str_has_prefix (
+          error->message,
+          "the organization id given to the client: organization id"));
       g_assert_null (strpbrk (error->message, "\r\n"));
       g_clear_error (&error);
 
@@ -208,8 +203,9 @@ test_new_organization_id (void)
       client = vi_client_new ("http://127.0.0.1:1", KEY, NULL, NULL, &error);
       g_assert_null (client);
       g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
-      g_assert_true (g_str_has_prefix (error->message,
-              "DATATURE_VI_ORGANIZATION_ID: organization id"));
+      g_assert_true (
+          g_str_has_prefix (error->message,
+                            "DATATURE_VI_ORGANIZATION_ID: organization id"));
       g_clear_error (&error);
       g_unsetenv ("DATATURE_VI_ORGANIZATION_ID");
     }
@@ -263,26 +259,25 @@ test_new_deep_config (void)
 }
 
 static void
-test_list_get_delete (Fixture       *f,
-                      gconstpointer  data)
+test_list_get_delete (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) all = NULL;
   g_autoptr (ViAnnotation) got = NULL;
   g_autoptr (ViDeletedResource) deleted = NULL;
   const char *caption_id = NULL, *whole = NULL;
-  guint n_boxes = 0;
+  guint       n_boxes = 0;
 
   add_grounding (f, "ds1", "asset-1");
 
   all = vi_client_list_all_annotations (f->client, "ds1", "asset-1", 0, NULL,
-      &error);
+                                        &error);
   g_assert_no_error (error);
   /* One caption part and one box part per phrase, one group. */
   g_assert_cmpuint (all->len, ==, 3);
   for (guint i = 0; i < all->len; i++) {
-    ViAnnotation *a = all->pdata[i];
-    ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+    ViAnnotation        *a = all->pdata[i];
+    ViAnnotationSpec    *spec = vi_annotation_get_spec (a);
     ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
 
     g_assert_cmpstr (vi_annotation_get_asset_id (a), ==, "asset-1");
@@ -294,27 +289,26 @@ test_list_get_delete (Fixture       *f,
     g_assert_cmpstr (vi_annotation_spec_get_whole_id (spec), ==, whole);
 
     if (vi_annotation_content_get_kind (c) == VI_CONTENT_KIND_CAPTION) {
-      g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
-          VI_ROLE_CAPTION);
+      g_assert_cmpint (vi_annotation_spec_get_role (spec), ==, VI_ROLE_CAPTION);
       g_assert_cmpstr (vi_annotation_content_get_caption (c), ==,
-          "A cat sitting on a couch");
+                       "A cat sitting on a couch");
       caption_id = vi_annotation_get_annotation_id (a);
     } else {
       ViBBox b;
-      int start, end;
+      int    start, end;
 
       g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
-          VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+                       VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
       g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
-          VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
+                       VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
       g_assert_true (vi_annotation_content_get_bbox (c, &b));
       g_assert_true (vi_annotation_content_get_target (c, &start, &end));
       if (start == 2) {
-        g_assert_cmpint (end, ==, 5);   /* "cat" */
+        g_assert_cmpint (end, ==, 5); /* "cat" */
         g_assert_cmpfloat_with_epsilon (b.x_min, 0.1, 1e-12);
         g_assert_cmpfloat_with_epsilon (b.y_max, 0.7, 1e-12);
       } else {
-        g_assert_cmpint (start, ==, 19);        /* "couch" */
+        g_assert_cmpint (start, ==, 19); /* "couch" */
         g_assert_cmpint (end, ==, 24);
         g_assert_cmpfloat_with_epsilon (b.x_min, 0.6, 1e-12);
       }
@@ -324,8 +318,8 @@ test_list_get_delete (Fixture       *f,
   g_assert_cmpuint (n_boxes, ==, 2);
   g_assert_nonnull (caption_id);
 
-  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id,
-      NULL, &error);
+  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id, NULL,
+                                  &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vi_annotation_get_annotation_id (got), ==, caption_id);
   g_assert_nonnull (vi_annotation_get_etag (got));
@@ -336,16 +330,17 @@ test_list_get_delete (Fixture       *f,
   }
 
   deleted = vi_client_delete_annotation (f->client, "ds1", "asset-1",
-      caption_id, NULL, &error);
+                                         caption_id, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (deleted->id, ==, caption_id);
   g_assert_true (deleted->deleted);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds1",
-          "asset-1"), ==, 2);
+                                                       "asset-1"),
+                    ==, 2);
 
   g_clear_pointer (&got, vi_annotation_unref);
-  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id,
-      NULL, &error);
+  got = vi_client_get_annotation (f->client, "ds1", "asset-1", caption_id, NULL,
+                                  &error);
   g_assert_null (got);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
   g_assert_cmpuint (vi_error_get_http_status (error), ==, 404);
@@ -356,65 +351,62 @@ test_list_get_delete (Fixture       *f,
   vi_local_server_reset_counters (f->server);
   g_clear_pointer (&deleted, vi_deleted_resource_free);
   deleted = vi_client_delete_annotation (f->client, "ds1", "asset-1",
-      caption_id, NULL, &error);
+                                         caption_id, NULL, &error);
   g_assert_null (deleted);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 1);
+                    ==, 1);
   g_clear_error (&error);
 
   /* Unknown dataset. */
   g_clear_pointer (&all, g_ptr_array_unref);
-  all = vi_client_list_all_annotations (f->client, "nope", "asset-1", 0,
-      NULL, &error);
+  all = vi_client_list_all_annotations (f->client, "nope", "asset-1", 0, NULL,
+                                        &error);
   g_assert_null (all);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
 }
 
 /* Writes n caption-only lines for one asset and loads them. */
 static void
-load_many (Fixture    *f,
-           const char *dataset,
-           const char *asset,
-           guint       n)
+load_many (Fixture *f, const char *dataset, const char *asset, guint n)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  GString *text = g_string_new (NULL);
-  int fd;
+  GString         *text = g_string_new (NULL);
+  int              fd;
 
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (text, "{\"asset_id\": \"%s\", \"caption\": "
-        "\"caption number %u\"}\n", asset, i);
+    g_string_append_printf (text,
+                            "{\"asset_id\": \"%s\", \"caption\": "
+                            "\"caption number %u\"}\n",
+                            asset, i);
   fd = g_file_open_tmp ("vi-many-XXXXXX.jsonl", &path, &error);
   g_assert_no_error (error);
   close (fd);
   g_assert_true (g_file_set_contents (path, text->str, text->len, &error));
   g_string_free (text, TRUE);
-  g_assert_true (vi_local_server_load_jsonl (f->server, dataset, path,
-          &error));
+  g_assert_true (vi_local_server_load_jsonl (f->server, dataset, path, &error));
   g_assert_no_error (error);
   g_unlink (path);
 }
 
 static void
-check_all_once (GPtrArray *items,
-                guint      n)
+check_all_once (GPtrArray *items, guint n)
 {
   g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GHashTable) captions = g_hash_table_new (g_str_hash,
-      g_str_equal);
+  g_autoptr (GHashTable) captions = g_hash_table_new (g_str_hash, g_str_equal);
 
   g_assert_cmpuint (items->len, ==, n);
   for (guint i = 0; i < items->len; i++) {
-    ViAnnotation *a = items->pdata[i];
-    ViAnnotationContent *c =
-        vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+    ViAnnotation        *a = items->pdata[i];
+    ViAnnotationContent *c = vi_annotation_spec_get_contents (
+        vi_annotation_get_spec (a));
 
-    g_assert_true (g_hash_table_add (ids,
-            (gpointer) vi_annotation_get_annotation_id (a)));
-    g_assert_true (g_hash_table_add (captions,
-            (gpointer) vi_annotation_content_get_caption (c)));
+    g_assert_true (
+        g_hash_table_add (ids, (gpointer) vi_annotation_get_annotation_id (a)));
+    g_assert_true (
+        g_hash_table_add (captions,
+                          (gpointer) vi_annotation_content_get_caption (c)));
   }
   for (guint i = 0; i < n; i++) {
     g_autofree char *caption = g_strdup_printf ("caption number %u", i);
@@ -423,8 +415,7 @@ check_all_once (GPtrArray *items,
 }
 
 static void
-test_pagination (Fixture       *f,
-                 gconstpointer  data)
+test_pagination (Fixture *f, gconstpointer data)
 {
   const guint sizes[] = { 1, 7, 1000 };
 
@@ -436,23 +427,23 @@ test_pagination (Fixture       *f,
     guint expected_pages = (2500 + sizes[s] - 1) / sizes[s];
 
     vi_local_server_reset_counters (f->server);
-    items = vi_client_list_all_annotations (f->client, "big", "asset",
-        sizes[s], NULL, &error);
+    items = vi_client_list_all_annotations (f->client, "big", "asset", sizes[s],
+                                            NULL, &error);
     g_assert_no_error (error);
     check_all_once (items, 2500);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-            NULL), ==, expected_pages);
+                                                         NULL),
+                      ==, expected_pages);
   }
 }
 
 static void
-test_pager (Fixture       *f,
-            gconstpointer  data)
+test_pager (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPager) pager = NULL;
-  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_annotation_unref);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_unref);
   ViAnnotationPage *page;
 
   load_many (f, "paged", "asset", 25);
@@ -461,7 +452,8 @@ test_pager (Fixture       *f,
     g_assert_cmpuint (vi_annotation_page_get_n_items (page), <=, 10);
     for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
       g_ptr_array_add (items,
-          vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+                       vi_annotation_ref (
+                           vi_annotation_page_get_item (page, i)));
     vi_annotation_page_unref (page);
   }
   g_assert_no_error (error);
@@ -474,7 +466,7 @@ test_pager (Fixture       *f,
     g_autoptr (ViAnnotationPage) first = NULL;
 
     first = vi_client_list_annotations (f->client, "paged", "asset", 0, NULL,
-        NULL, &error);
+                                        NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (vi_annotation_page_get_n_items (first), ==, 10);
     g_assert_nonnull (vi_annotation_page_get_next_page (first));
@@ -490,21 +482,21 @@ test_guess_next_token (void)
     const char *body;
     const char *guess;
   } cases[] = {
-    {"{\"items\":[],\"nextPage\":\"abc_123\",\"prevPage\":null}", "abc_123"},
-    {"{\"items\":[] , \"nextPage\" : \"t\" }", "t"},
-    {"{\"items\":[],\"nextPage\":null}", NULL},
-    {"{\"items\":[],\"nextPage\":\"\"}", NULL},
-    {"{\"items\":[],\"nextPage\":\"a\\u0041\"}", NULL},
-    {"{\"items\":[]}", NULL},
-    {"{\"nextPage\":\"first\",\"items\":[{\"c\":\"x\\\"nextPage\\\":\\\"no\\\"\"}]}",
-        "first"},
-    {"", NULL},
-    {"\"nextPage\"", NULL},
+    { "{\"items\":[],\"nextPage\":\"abc_123\",\"prevPage\":null}", "abc_123" },
+    { "{\"items\":[] , \"nextPage\" : \"t\" }", "t" },
+    { "{\"items\":[],\"nextPage\":null}", NULL },
+    { "{\"items\":[],\"nextPage\":\"\"}", NULL },
+    { "{\"items\":[],\"nextPage\":\"a\\u0041\"}", NULL },
+    { "{\"items\":[]}", NULL },
+    { "{\"nextPage\":\"first\",\"items\":[{\"c\":\"x\\\"nextPage\\\":\\\"no\\\"\"}]}",
+      "first" },
+    { "", NULL },
+    { "\"nextPage\"", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr (GBytes) bytes = g_bytes_new_static (cases[i].body,
-        strlen (cases[i].body));
+    g_autoptr (GBytes)
+        bytes = g_bytes_new_static (cases[i].body, strlen (cases[i].body));
     g_autofree char *guess = _vi_guess_next_token (bytes);
 
     g_assert_cmpstr (guess, ==, cases[i].guess);
@@ -512,29 +504,29 @@ test_guess_next_token (void)
 }
 
 static void
-test_pager_cancel_prefetch (Fixture       *f,
-                            gconstpointer  data)
+test_pager_cancel_prefetch (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPager) pager = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_annotation_unref);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_unref);
   GThread *thread;
-  gint64 start;
+  gint64   start;
 
   load_many (f, "slow", "asset", 30);
   /* The second list request (the prefetch of page 2) is held for 3 s. */
-  add_fault (f, "{\"action\": \"latency\", \"latencyMs\": 3000, "
-      "\"after\": 1, \"times\": 1}");
+  add_fault (f,
+             "{\"action\": \"latency\", \"latencyMs\": 3000, "
+             "\"after\": 1, \"times\": 1}");
 
   pager = vi_client_iterate_annotations (f->client, "slow", "asset", 10);
   page = vi_annotation_pager_next (pager, NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
     g_ptr_array_add (items,
-        vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+                     vi_annotation_ref (vi_annotation_page_get_item (page, i)));
   g_clear_pointer (&page, vi_annotation_page_unref);
 
   /* Waiting on the held prefetch: a cancellation ends the wait at once. */
@@ -551,7 +543,8 @@ test_pager_cancel_prefetch (Fixture       *f,
   while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL) {
     for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
       g_ptr_array_add (items,
-          vi_annotation_ref (vi_annotation_page_get_item (page, i)));
+                       vi_annotation_ref (
+                           vi_annotation_page_get_item (page, i)));
     vi_annotation_page_unref (page);
   }
   g_assert_no_error (error);
@@ -559,39 +552,34 @@ test_pager_cancel_prefetch (Fixture       *f,
 }
 
 typedef struct {
-  GMainLoop *loop;
+  GMainLoop        *loop;
   ViAnnotationPage *page;
-  ViAnnotation *annotation;
-  GError *error;
+  ViAnnotation     *annotation;
+  GError           *error;
 } AsyncResult;
 
 static void
-list_async_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+list_async_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AsyncResult *r = user_data;
 
   r->page = vi_client_list_annotations_finish (VI_CLIENT (source), result,
-      &r->error);
+                                               &r->error);
   g_main_loop_quit (r->loop);
 }
 
 static void
-get_async_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+get_async_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AsyncResult *r = user_data;
 
   r->annotation = vi_client_get_annotation_finish (VI_CLIENT (source), result,
-      &r->error);
+                                                   &r->error);
   g_main_loop_quit (r->loop);
 }
 
 static void
-test_async (Fixture       *f,
-            gconstpointer  data)
+test_async (Fixture *f, gconstpointer data)
 {
   AsyncResult r = { 0 };
 
@@ -599,30 +587,31 @@ test_async (Fixture       *f,
   r.loop = g_main_loop_new (NULL, FALSE);
 
   vi_client_list_annotations_async (f->client, "ds", "img", 100, NULL, NULL,
-      list_async_cb, &r);
+                                    list_async_cb, &r);
   g_main_loop_run (r.loop);
   g_assert_no_error (r.error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (r.page), ==, 3);
   g_assert_null (vi_annotation_page_get_next_page (r.page));
 
   vi_client_get_annotation_async (f->client, "ds", "img",
-      vi_annotation_get_annotation_id (vi_annotation_page_get_item (r.page,
-              1)), NULL, get_async_cb, &r);
+                                  vi_annotation_get_annotation_id (
+                                      vi_annotation_page_get_item (r.page, 1)),
+                                  NULL, get_async_cb, &r);
   g_main_loop_run (r.loop);
   g_assert_no_error (r.error);
   g_assert_cmpstr (vi_annotation_get_annotation_id (r.annotation), ==,
-      vi_annotation_get_annotation_id (vi_annotation_page_get_item (r.page,
-              1)));
+                   vi_annotation_get_annotation_id (
+                       vi_annotation_page_get_item (r.page, 1)));
 
   /* Bad arguments fail through the callback, with no request. */
   vi_annotation_page_unref (r.page);
   vi_local_server_reset_counters (f->server);
-  vi_client_list_annotations_async (f->client, "bad id!", "img", 0, NULL,
-      NULL, list_async_cb, &r);
+  vi_client_list_annotations_async (f->client, "bad id!", "img", 0, NULL, NULL,
+                                    list_async_cb, &r);
   g_main_loop_run (r.loop);
   g_assert_error (r.error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 0);
+                    ==, 0);
 
   g_assert_null (r.page);
   g_clear_error (&r.error);
@@ -631,8 +620,7 @@ test_async (Fixture       *f,
 }
 
 static void
-test_auth (Fixture       *f,
-           gconstpointer  data)
+test_auth (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViClient) wrong_key = NULL;
@@ -646,7 +634,7 @@ test_auth (Fixture       *f,
   wrong_key = new_client (f->url, other_key, ORG);
   vi_local_server_reset_counters (f->server);
   page = vi_client_list_annotations (wrong_key, "ds", "a", 0, NULL, NULL,
-      &error);
+                                     &error);
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_AUTHENTICATION);
   g_assert_cmpuint (vi_error_get_http_status (error), ==, 401);
@@ -654,12 +642,12 @@ test_auth (Fixture       *f,
   /* The key never appears in a message. */
   g_assert_null (strstr (error->message, other_key));
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 1);
+                    ==, 1);
   g_clear_error (&error);
 
   wrong_org = new_client (f->url, KEY, "someone-else");
   page = vi_client_list_annotations (wrong_org, "ds", "a", 0, NULL, NULL,
-      &error);
+                                     &error);
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_PERMISSION);
   g_assert_cmpuint (vi_error_get_http_status (error), ==, 403);
@@ -667,8 +655,7 @@ test_auth (Fixture       *f,
 }
 
 static void
-add_fault (Fixture    *f,
-           const char *json)
+add_fault (Fixture *f, const char *json)
 {
   g_autoptr (GError) error = NULL;
 
@@ -677,32 +664,31 @@ add_fault (Fixture    *f,
 }
 
 static ViAnnotationPage *
-list_once (Fixture  *f,
-           GError  **error)
+list_once (Fixture *f, GError **error)
 {
   return vi_client_list_annotations (f->client, "ds", "a", 0, NULL, NULL,
-      error);
+                                     error);
 }
 
 static void
-test_retry_rate_limited (Fixture       *f,
-                         gconstpointer  data)
+test_retry_rate_limited (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
   gint64 start;
 
   add_caption (f, "ds", "a", "hello");
-  add_fault (f, "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
-      "\"1\", \"times\": 1}");
+  add_fault (f,
+             "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
+             "\"1\", \"times\": 1}");
   /* With a base delay of 0.01 s, only Retry-After explains a 1 s wait. */
   start = g_get_monotonic_time ();
   page = list_once (f, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
   g_assert_cmpint (g_get_monotonic_time () - start, >=, 900 * 1000);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 2);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 2);
   g_clear_pointer (&page, vi_annotation_page_unref);
 
   /* Out of 429 retries: rate limited after 1 + 2 attempts. */
@@ -713,37 +699,36 @@ test_retry_rate_limited (Fixture       *f,
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_RATE_LIMITED);
   g_assert_cmpuint (vi_error_get_http_status (error), ==, 429);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 3);
 }
 
 /* Error bodies nested 100,000 deep, as any server or anyone on a
  * plain-http path can send: each status ends in its clean error, and the
  * message is an excerpt of the raw body. */
 static void
-test_deep_error_bodies (Fixture       *f,
-                        gconstpointer  data)
+test_deep_error_bodies (Fixture *f, gconstpointer data)
 {
   struct {
     guint status;
-    int code;
+    int   code;
     guint attempts;
   } cases[] = {
-    {404, VI_ERROR_NOT_FOUND, 1},
-    {500, VI_ERROR_SERVER, 2},
-    {429, VI_ERROR_RATE_LIMITED, 2},
+    { 404, VI_ERROR_NOT_FOUND, 1 },
+    { 500, VI_ERROR_SERVER, 2 },
+    { 429, VI_ERROR_RATE_LIMITED, 2 },
   };
 
   add_caption (f, "ds", "a", "hello");
-  g_object_set (f->client, "max-retries", 1, "max-rate-limit-retries", 1,
-      NULL);
+  g_object_set (f->client, "max-retries", 1, "max-rate-limit-retries", 1, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
     g_autoptr (ViAnnotationPage) page = NULL;
     g_autoptr (ViAnnotation) got = NULL;
-    g_autofree char *rule = g_strdup_printf ("{\"action\": \"status\", "
-        "\"status\": %u, \"bodyNesting\": 100000, \"times\": -1}",
-        cases[i].status);
+    g_autofree char *rule =
+        g_strdup_printf ("{\"action\": \"status\", "
+                         "\"status\": %u, \"bodyNesting\": 100000, \"times\": -1}",
+                         cases[i].status);
     const char *message;
 
     vi_local_server_clear_faults (f->server);
@@ -766,13 +751,13 @@ test_deep_error_bodies (Fixture       *f,
     g_assert_null (got);
     g_assert_error (error, VI_ERROR, cases[i].code);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-            NULL), ==, 2 * cases[i].attempts);
+                                                         NULL),
+                      ==, 2 * cases[i].attempts);
   }
 }
 
 static void
-test_retry_server_errors (Fixture       *f,
-                          gconstpointer  data)
+test_retry_server_errors (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
@@ -784,8 +769,8 @@ test_retry_server_errors (Fixture       *f,
   page = list_once (f, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 4);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 4);
   g_clear_pointer (&page, vi_annotation_page_unref);
 
   /* Four consecutive 500s: server error after exactly 4 attempts. */
@@ -796,16 +781,17 @@ test_retry_server_errors (Fixture       *f,
   g_assert_error (error, VI_ERROR, VI_ERROR_SERVER);
   g_assert_cmpuint (vi_error_get_http_status (error), ==, 500);
   g_assert_nonnull (strstr (error->message, "4 attempts"));
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 4);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 4);
   g_clear_error (&error);
   vi_local_server_clear_faults (f->server);
 
   /* 400 and 404 are never retried. */
   for (guint status = 400; status <= 404; status += 4) {
-    int expected;
+    int              expected;
     g_autofree char *rule = g_strdup_printf ("{\"action\": \"status\", "
-        "\"status\": %u, \"times\": 5}", status);
+                                             "\"status\": %u, \"times\": 5}",
+                                             status);
 
     vi_local_server_reset_counters (f->server);
     add_fault (f, rule);
@@ -815,15 +801,15 @@ test_retry_server_errors (Fixture       *f,
     g_assert_error (error, VI_ERROR, expected);
     g_assert_cmpuint (vi_error_get_http_status (error), ==, status);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-            NULL), ==, 1);
+                                                         NULL),
+                      ==, 1);
     g_clear_error (&error);
     vi_local_server_clear_faults (f->server);
   }
 }
 
 static void
-test_retry_transport (Fixture       *f,
-                      gconstpointer  data)
+test_retry_transport (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
@@ -831,13 +817,14 @@ test_retry_transport (Fixture       *f,
   add_caption (f, "ds", "a", "hello");
 
   /* A dropped connection and a truncated body are retried. */
-  add_fault (f, "[{\"action\": \"drop\", \"times\": 1}, "
-      "{\"action\": \"truncate\", \"times\": 1}]");
+  add_fault (f,
+             "[{\"action\": \"drop\", \"times\": 1}, "
+             "{\"action\": \"truncate\", \"times\": 1}]");
   page = list_once (f, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 1);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 3);
   g_clear_pointer (&page, vi_annotation_page_unref);
 
   /* Dropped every time: a network error after 4 attempts of ours.  The
@@ -850,10 +837,10 @@ test_retry_transport (Fixture       *f,
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, "after 4 attempts"));
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), >=, 4);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), <=, 5);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    >=, 4);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    <=, 5);
   g_clear_error (&error);
   vi_local_server_clear_faults (f->server);
 
@@ -863,8 +850,8 @@ test_retry_transport (Fixture       *f,
   page = list_once (f, &error);
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 1);
 }
 
 static gboolean
@@ -875,30 +862,30 @@ cancel_cb (gpointer data)
 }
 
 static void
-test_cancel_during_backoff (Fixture       *f,
-                            gconstpointer  data)
+test_cancel_during_backoff (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   GThread *thread;
-  gint64 start;
+  gint64   start;
 
   add_caption (f, "ds", "a", "hello");
   /* The server asks for a 30 s pause; the caller cancels after 0.2 s. */
-  add_fault (f, "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
-      "\"30\", \"times\": -1}");
+  add_fault (f,
+             "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
+             "\"30\", \"times\": -1}");
 
   start = g_get_monotonic_time ();
   thread = cancel_later (cancellable, 200 * 1000);
-  page = vi_client_list_annotations (f->client, "ds", "a", 0, NULL,
-      cancellable, &error);
+  page = vi_client_list_annotations (f->client, "ds", "a", 0, NULL, cancellable,
+                                     &error);
   g_thread_join (thread);
   g_assert_null (page);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 1);
   g_clear_error (&error);
 
   /* The same through the async API, cancelled from the main loop. */
@@ -909,7 +896,7 @@ test_cancel_during_backoff (Fixture       *f,
     r.loop = g_main_loop_new (NULL, FALSE);
     g_timeout_add (100, cancel_cb, c2);
     vi_client_list_annotations_async (f->client, "ds", "a", 0, NULL, c2,
-        list_async_cb, &r);
+                                      list_async_cb, &r);
     g_main_loop_run (r.loop);
     g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_clear_error (&r.error);
@@ -923,12 +910,11 @@ test_cancel_during_backoff (Fixture       *f,
  * G_IO_ERROR_CANCELLED, and nothing breaks.  The moments are spread over
  * twice the time of one request. */
 static void
-test_cancel_from_another_thread (Fixture       *f,
-                                 gconstpointer  data)
+test_cancel_from_another_thread (Fixture *f, gconstpointer data)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
   gint64 start, span;
-  guint done = 0, cancelled = 0;
+  guint  done = 0, cancelled = 0;
 
   for (guint i = 0; i < 20; i++)
     add_caption (f, "ds", "a", "a caption long enough to take a few reads");
@@ -936,8 +922,9 @@ test_cancel_from_another_thread (Fixture       *f,
   start = g_get_monotonic_time ();
   for (guint i = 0; i < 10; i++) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (ViAnnotationPage) page = vi_client_list_annotations (f->client,
-        "ds", "a", 100, NULL, NULL, &error);
+    g_autoptr (ViAnnotationPage)
+        page = vi_client_list_annotations (f->client, "ds", "a", 100, NULL,
+                                           NULL, &error);
 
     g_assert_no_error (error);
   }
@@ -947,11 +934,12 @@ test_cancel_from_another_thread (Fixture       *f,
     g_autoptr (GCancellable) cancellable = g_cancellable_new ();
     g_autoptr (GError) error = NULL;
     g_autoptr (ViAnnotationPage) page = NULL;
-    GThread *thread = cancel_later (cancellable,
-        (gulong) g_rand_int_range (rand, 0, (gint32) span));
+    GThread *thread =
+        cancel_later (cancellable,
+                      (gulong) g_rand_int_range (rand, 0, (gint32) span));
 
     page = vi_client_list_annotations (f->client, "ds", "a", 100, NULL,
-        cancellable, &error);
+                                       cancellable, &error);
     g_thread_join (thread);
     if (page != NULL) {
       g_assert_no_error (error);
@@ -963,17 +951,16 @@ test_cancel_from_another_thread (Fixture       *f,
     }
   }
   g_test_message ("request %" G_GINT64_FORMAT " us: %u pages, %u cancelled",
-      span / 2, done, cancelled);
+                  span / 2, done, cancelled);
   g_assert_cmpuint (cancelled, >, 0);
 }
 
 static void
-test_asset_ids (Fixture       *f,
-                gconstpointer  data)
+test_asset_ids (Fixture *f, gconstpointer data)
 {
   const char *assets[] = {
-    "a/b", "...", ".a", "my asset", "café", "a%2Fb", "q?x=1#frag", "plus+sign",
-    "a", "b",
+    "a/b",   "...",        ".a",        "my asset", "café",
+    "a%2Fb", "q?x=1#frag", "plus+sign", "a",        "b",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (assets); i++) {
@@ -987,51 +974,55 @@ test_asset_ids (Fixture       *f,
     g_autoptr (ViAnnotation) got = NULL;
     g_autoptr (ViDeletedResource) deleted = NULL;
     g_autofree char *caption = g_strdup_printf ("caption of [%s]", assets[i]);
-    ViAnnotation *a;
+    ViAnnotation    *a;
 
     items = vi_client_list_all_annotations (f->client, "ids", assets[i], 0,
-        NULL, &error);
+                                            NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (items->len, ==, 1);
     a = items->pdata[0];
     g_assert_cmpstr (vi_annotation_get_asset_id (a), ==, assets[i]);
-    g_assert_cmpstr (vi_annotation_content_get_caption
-        (vi_annotation_spec_get_contents (vi_annotation_get_spec (a))), ==,
-        caption);
+    g_assert_cmpstr (vi_annotation_content_get_caption (
+                         vi_annotation_spec_get_contents (
+                             vi_annotation_get_spec (a))),
+                     ==, caption);
 
     got = vi_client_get_annotation (f->client, "ids", assets[i],
-        vi_annotation_get_annotation_id (a), NULL, &error);
+                                    vi_annotation_get_annotation_id (a), NULL,
+                                    &error);
     g_assert_no_error (error);
     g_assert_cmpstr (vi_annotation_get_asset_id (got), ==, assets[i]);
 
     deleted = vi_client_delete_annotation (f->client, "ids", assets[i],
-        vi_annotation_get_annotation_id (a), NULL, &error);
+                                           vi_annotation_get_annotation_id (a),
+                                           NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ids",
-            assets[i]), ==, 0);
+                                                         assets[i]),
+                      ==, 0);
     /* Nothing else was touched. */
     g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ids",
-            NULL), ==, G_N_ELEMENTS (assets) - i - 1);
+                                                         NULL),
+                      ==, G_N_ELEMENTS (assets) - i - 1);
   }
 }
 
 /* Ids that would leave their path segment, or carry control characters,
  * are refused before any request, with a message naming them (escaped). */
 static void
-test_refused_ids (Fixture       *f,
-                  gconstpointer  data)
+test_refused_ids (Fixture *f, gconstpointer data)
 {
   struct {
     const char *asset;
     const char *shown;
   } cases[] = {
-    {"..", "\"..\""},
-    {".", "\".\""},
-    {"a\nb", "a\\u000Ab"},
-    {"\x1b[2Jx", "\\u001B[2Jx"},
-    {"tab\there", "tab\\u0009here"},
-    {"del\x7f", "del\\u007F"},
-    {"c1\xc2\x9b", "c1\\u009B"},
+    { "..", "\"..\"" },
+    { ".", "\".\"" },
+    { "a\nb", "a\\u000Ab" },
+    { "\x1b[2Jx", "\\u001B[2Jx" },
+    { "tab\there", "tab\\u0009here" },
+    { "del\x7f", "del\\u007F" },
+    { "c1\xc2\x9b", "c1\\u009B" },
   };
 
   add_caption (f, "ds", "abc", "hello");
@@ -1042,8 +1033,8 @@ test_refused_ids (Fixture       *f,
     g_autoptr (ViAnnotation) got = NULL;
     g_autoptr (ViDeletedResource) deleted = NULL;
 
-    page = vi_client_list_annotations (f->client, "ds", cases[i].asset, 0,
-        NULL, NULL, &error);
+    page = vi_client_list_annotations (f->client, "ds", cases[i].asset, 0, NULL,
+                                       NULL, &error);
     g_assert_null (page);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "asset id"));
@@ -1053,14 +1044,14 @@ test_refused_ids (Fixture       *f,
 
     /* "delete ds .. abc" once sent .../annotations/abc. */
     deleted = vi_client_delete_annotation (f->client, "ds", cases[i].asset,
-        "abc", NULL, &error);
+                                           "abc", NULL, &error);
     g_assert_null (deleted);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, cases[i].shown));
     g_clear_error (&error);
 
     got = vi_client_get_annotation (f->client, "ds", cases[i].asset, "abc",
-        NULL, &error);
+                                    NULL, &error);
     g_assert_null (got);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   }
@@ -1070,59 +1061,58 @@ test_refused_ids (Fixture       *f,
     g_autoptr (GError) error = NULL;
     g_autoptr (ViDeletedResource) deleted = NULL;
 
-    deleted = vi_client_delete_annotation (f->client, "ds", "abc", "..",
-        NULL, &error);
+    deleted = vi_client_delete_annotation (f->client, "ds", "abc", "..", NULL,
+                                           &error);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "annotation id \"..\""));
     g_clear_error (&error);
     deleted = vi_client_delete_annotation (f->client, "ds", "abc",
-        "x\r\nHost: evil", NULL, &error);
+                                           "x\r\nHost: evil", NULL, &error);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "x\\u000D\\u000AHost: evil"));
   }
 
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 0);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
-          NULL), ==, 1);
+                    ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", NULL),
+                    ==, 1);
 }
 
 static void
-test_validation (Fixture       *f,
-                 gconstpointer  data)
+test_validation (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *long_id = g_strnfill (256, 'x');
-  const char *bad_ids[] = { "", "a b", "../x", "a/b", "café", long_id };
+  const char      *bad_ids[] = { "", "a b", "../x", "a/b", "café", long_id };
   g_autoptr (ViAnnotationPage) page = NULL;
   g_autoptr (ViAnnotation) got = NULL;
 
   vi_local_server_reset_counters (f->server);
   for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++) {
     page = vi_client_list_annotations (f->client, bad_ids[i], "a", 0, NULL,
-        NULL, &error);
+                                       NULL, &error);
     g_assert_null (page);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "dataset id"));
     g_clear_error (&error);
 
     got = vi_client_get_annotation (f->client, "ds", "a", bad_ids[i], NULL,
-        &error);
+                                    &error);
     g_assert_null (got);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, "annotation id"));
     g_clear_error (&error);
   }
   page = vi_client_list_annotations (f->client, "ds", "a", 1001, NULL, NULL,
-      &error);
+                                     &error);
   g_assert_null (page);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   page = vi_client_list_annotations (f->client, "ds", "", 10, NULL, NULL,
-      &error);
+                                     &error);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 0);
+                    ==, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -1130,9 +1120,7 @@ test_validation (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static ViClient *
-new_client_with (GError     **error,
-                 const char  *first_property,
-                 ...)
+new_client_with (GError **error, const char *first_property, ...)
 {
   g_autoptr (GObject) object = NULL;
   va_list args;
@@ -1150,22 +1138,23 @@ new_client_with (GError     **error,
  * when the client is made (no connection is ever tried), unless the
  * caller opts in. */
 static void
-test_insecure_refused (Fixture       *f,
-                       gconstpointer  data)
+test_insecure_refused (Fixture *f, gconstpointer data)
 {
   const char *refused[] = {
-    "http://192.0.2.1:8080", "http://[2001:db8::1]", "http://api.example.com",
+    "http://192.0.2.1:8080",
+    "http://[2001:db8::1]",
+    "http://api.example.com",
     "HTTP://10.0.0.1",
   };
   const char *accepted[] = {
-    "http://127.0.0.1:1", "http://127.0.0.2", "http://[::1]:1",
+    "http://127.0.0.1:1", "http://127.0.0.2",  "http://[::1]:1",
     "http://localhost:1", "https://192.0.2.1", "https://api.example.com",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (ViClient) client = vi_client_new (refused[i], KEY, ORG, NULL,
-        &error);
+    g_autoptr (ViClient)
+        client = vi_client_new (refused[i], KEY, ORG, NULL, &error);
 
     g_assert_null (client);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
@@ -1175,8 +1164,8 @@ test_insecure_refused (Fixture       *f,
   }
   for (guint i = 0; i < G_N_ELEMENTS (accepted); i++) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (ViClient) client = vi_client_new (accepted[i], KEY, ORG, NULL,
-        &error);
+    g_autoptr (ViClient)
+        client = vi_client_new (accepted[i], KEY, ORG, NULL, &error);
 
     g_assert_no_error (error);
   }
@@ -1186,8 +1175,7 @@ test_insecure_refused (Fixture       *f,
  * session's proxy is the local server, which answers the absolute-form
  * request like any other. */
 static void
-test_insecure_allowed (Fixture       *f,
-                       gconstpointer  data)
+test_insecure_allowed (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViClient) client = NULL;
@@ -1196,19 +1184,17 @@ test_insecure_allowed (Fixture       *f,
 
   add_caption (f, "ds", "a", "through the proxy");
   client = new_client_with (&error, "endpoint", "http://192.0.2.1:8080",
-      "secret-key", KEY, "organization-id", ORG, "allow-insecure", TRUE,
-      NULL);
+                            "secret-key", KEY, "organization-id", ORG,
+                            "allow-insecure", TRUE, NULL);
   g_assert_no_error (error);
   proxy = g_simple_proxy_resolver_new (f->url, NULL);
-  g_object_set (_vi_client_get_session (client), "proxy-resolver", proxy,
-      NULL);
+  g_object_set (_vi_client_get_session (client), "proxy-resolver", proxy, NULL);
 
-  items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
-      &error);
+  items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (items->len, ==, 1);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          NULL), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 1);
 }
 
 /* A TLS front for the local server: vi-local-server speaks plain HTTP, so
@@ -1223,20 +1209,18 @@ test_insecure_allowed (Fixture       *f,
  *     -addext "basicConstraints=critical,CA:TRUE"
  *     -addext "keyUsage=critical,digitalSignature,keyCertSign" */
 typedef struct {
-  GThread         *thread;          /* accepts */
+  GThread         *thread; /* accepts */
   GSocketListener *listener;
   GCancellable    *stop;
   GTlsCertificate *certificate;
   guint16          backend_port;
   guint16          port;
   int              connections;
-  GPtrArray       *handlers;        /* GThread, one per connection */
+  GPtrArray       *handlers; /* GThread, one per connection */
 } TlsFront;
 
 static void
-splice_done_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+splice_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   gboolean *done = user_data;
 
@@ -1255,7 +1239,7 @@ static gpointer
 tls_front_serve (gpointer data)
 {
   TlsFrontConnection *c = data;
-  TlsFront *front = c->front;
+  TlsFront           *front = c->front;
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (GSocketConnection) connection = c->connection;
   g_autoptr (GIOStream) tls = NULL;
@@ -1266,18 +1250,19 @@ tls_front_serve (gpointer data)
   g_free (c);
   g_main_context_push_thread_default (context);
   tls = g_tls_server_connection_new (G_IO_STREAM (connection),
-      front->certificate, NULL);
-  if (tls != NULL && g_tls_connection_handshake (G_TLS_CONNECTION (tls),
-          NULL, NULL)) {
+                                     front->certificate, NULL);
+  if (tls != NULL &&
+      g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, NULL)) {
     client = g_socket_client_new ();
     backend = g_socket_client_connect_to_host (client, "127.0.0.1",
-        front->backend_port, NULL, NULL);
+                                               front->backend_port, NULL, NULL);
   }
   if (backend != NULL) {
     /* Either side closing ends the splice and closes both. */
     g_io_stream_splice_async (tls, G_IO_STREAM (backend),
-        G_IO_STREAM_SPLICE_CLOSE_STREAM1 | G_IO_STREAM_SPLICE_CLOSE_STREAM2,
-        G_PRIORITY_DEFAULT, NULL, splice_done_cb, &done);
+                              G_IO_STREAM_SPLICE_CLOSE_STREAM1 |
+                                  G_IO_STREAM_SPLICE_CLOSE_STREAM2,
+                              G_PRIORITY_DEFAULT, NULL, splice_done_cb, &done);
     while (!done)
       g_main_context_iteration (context, TRUE);
   }
@@ -1293,19 +1278,19 @@ tls_front_accept (gpointer data)
   TlsFront *front = data;
 
   while (TRUE) {
-    GSocketConnection *connection;
+    GSocketConnection  *connection;
     TlsFrontConnection *c;
 
-    connection = g_socket_listener_accept (front->listener, NULL,
-        front->stop, NULL);
+    connection = g_socket_listener_accept (front->listener, NULL, front->stop,
+                                           NULL);
     if (connection == NULL)
       break;
     g_atomic_int_inc (&front->connections);
     c = g_new (TlsFrontConnection, 1);
     c->front = front;
     c->connection = connection;
-    g_ptr_array_add (front->handlers, g_thread_new ("tls-front",
-            tls_front_serve, c));
+    g_ptr_array_add (front->handlers,
+                     g_thread_new ("tls-front", tls_front_serve, c));
   }
   return NULL;
 }
@@ -1313,15 +1298,14 @@ tls_front_accept (gpointer data)
 static TlsFront *
 tls_front_new (Fixture *f)
 {
-  TlsFront *front = g_new0 (TlsFront, 1);
+  TlsFront        *front = g_new0 (TlsFront, 1);
   g_autofree char *cert = g_test_build_filename (G_TEST_DIST, "lib", "tls",
-      "test-cert.pem", NULL);
+                                                 "test-cert.pem", NULL);
   g_autofree char *key = g_test_build_filename (G_TEST_DIST, "lib", "tls",
-      "test-key.pem", NULL);
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback
-      (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback,
-      0);
+                                                "test-key.pem", NULL);
+  g_autoptr (GInetAddress)
+      loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
   g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -1329,11 +1313,10 @@ tls_front_new (Fixture *f)
   front->certificate = g_tls_certificate_new_from_files (cert, key, &error);
   g_assert_no_error (error);
   front->listener = g_socket_listener_new ();
-  g_socket_listener_add_address (front->listener, address,
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_socket_listener_add_address (front->listener, address, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
   g_assert_no_error (error);
-  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-      (bound));
+  front->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   front->stop = g_cancellable_new ();
   front->handlers = g_ptr_array_new ();
   front->thread = g_thread_new ("tls-front-accept", tls_front_accept, front);
@@ -1358,13 +1341,12 @@ tls_front_free (TlsFront *front)
 }
 
 static void
-test_tls (Fixture       *f,
-          gconstpointer  data)
+test_tls (Fixture *f, gconstpointer data)
 {
-  TlsFront *front = NULL;
+  TlsFront        *front = NULL;
   g_autofree char *url = NULL;
   g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "lib", "tls",
-      "test-cert.pem", NULL);
+                                               "test-cert.pem", NULL);
 
   add_caption (f, "ds", "a", "over TLS");
   front = tls_front_new (f);
@@ -1378,11 +1360,12 @@ test_tls (Fixture       *f,
     g_autoptr (ViAnnotationPage) page = NULL;
 
     page = vi_client_list_annotations (client, "ds", "a", 0, NULL, NULL,
-        &error);
+                                       &error);
     g_assert_null (page);
     g_assert_error (error, VI_ERROR, VI_ERROR_NETWORK);
-    g_assert_nonnull (strstr (error->message, "not signed by a known "
-            "certificate authority"));
+    g_assert_nonnull (strstr (error->message,
+                              "not signed by a known "
+                              "certificate authority"));
     g_assert_nonnull (strstr (error->message, "tls-ca-file"));
     g_assert_cmpint (g_atomic_int_get (&front->connections), ==, 1);
   }
@@ -1393,15 +1376,15 @@ test_tls (Fixture       *f,
     g_autoptr (ViClient) client = NULL;
     g_autoptr (GPtrArray) items = NULL;
 
-    client = new_client_with (&error, "endpoint", url,
-        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", ca, NULL);
+    client = new_client_with (&error, "endpoint", url, "secret-key", KEY,
+                              "organization-id", ORG, "tls-ca-file", ca, NULL);
     g_assert_no_error (error);
-    items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL,
-        &error);
+    items = vi_client_list_all_annotations (client, "ds", "a", 0, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (items->len, ==, 1);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-            NULL), ==, 1);
+                                                         NULL),
+                      ==, 1);
   }
 
   /* A CA file that is not one fails the construction, naming it. */
@@ -1409,11 +1392,11 @@ test_tls (Fixture       *f,
     g_autoptr (GError) error = NULL;
     g_autoptr (ViClient) client = NULL;
     g_autofree char *missing = g_build_filename (g_get_tmp_dir (),
-        "vi-no-such-ca.pem", NULL);
+                                                 "vi-no-such-ca.pem", NULL);
 
-    client = new_client_with (&error, "endpoint", url,
-        "secret-key", KEY, "organization-id", ORG, "tls-ca-file", missing,
-        NULL);
+    client = new_client_with (&error, "endpoint", url, "secret-key", KEY,
+                              "organization-id", ORG, "tls-ca-file", missing,
+                              NULL);
     g_assert_null (client);
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
     g_assert_nonnull (strstr (error->message, missing));
@@ -1432,14 +1415,14 @@ test_escape (void)
   struct {
     const char *in, *segment, *query;
   } cases[] = {
-    {"abc-_.~09", "abc-_.~09", "abc-_.~09"},
-    {"a/b", "a%2Fb", "a%2Fb"},
-    {"..", "%2E%2E", ".."},
-    {".", "%2E", "."},
-    {"my asset", "my%20asset", "my+asset"},
-    {"a+b=c", "a%2Bb%3Dc", "a%2Bb%3Dc"},
-    {"café", "caf%C3%A9", "caf%C3%A9"},
-    {"50%", "50%25", "50%25"},
+    { "abc-_.~09", "abc-_.~09", "abc-_.~09" },
+    { "a/b", "a%2Fb", "a%2Fb" },
+    { "..", "%2E%2E", ".." },
+    { ".", "%2E", "." },
+    { "my asset", "my%20asset", "my+asset" },
+    { "a+b=c", "a%2Bb%3Dc", "a%2Bb%3Dc" },
+    { "café", "caf%C3%A9", "caf%C3%A9" },
+    { "50%", "50%25", "50%25" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -1461,12 +1444,12 @@ test_retry_after (void)
   g_assert_cmpfloat (s, ==, 7);
   g_assert_true (_vi_http_parse_retry_after (" 1.5 ", now, &s));
   g_assert_cmpfloat (s, ==, 1.5);
-  g_assert_true (_vi_http_parse_retry_after ("Sat, 28 Nov 2026 12:00:30 GMT",
-          now, &s));
+  g_assert_true (
+      _vi_http_parse_retry_after ("Sat, 28 Nov 2026 12:00:30 GMT", now, &s));
   g_assert_cmpfloat_with_epsilon (s, 30, 1e-6);
   /* A date in the past means no wait. */
-  g_assert_true (_vi_http_parse_retry_after ("Sat, 28 Nov 2026 11:00:00 GMT",
-          now, &s));
+  g_assert_true (
+      _vi_http_parse_retry_after ("Sat, 28 Nov 2026 11:00:00 GMT", now, &s));
   g_assert_cmpfloat (s, ==, 0);
   g_assert_false (_vi_http_parse_retry_after ("", now, &s));
   g_assert_false (_vi_http_parse_retry_after ("-3", now, &s));
@@ -1491,8 +1474,7 @@ test_backoff (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");
@@ -1508,7 +1490,7 @@ main (int    argc,
   g_test_add_func ("/client/http/retry-after", test_retry_after);
   g_test_add_func ("/client/http/backoff", test_backoff);
   g_test_add_func ("/client/pagination/guess-next-token",
-      test_guess_next_token);
+                   test_guess_next_token);
 
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
@@ -1523,8 +1505,7 @@ main (int    argc,
   ADD ("/client/deep-error-bodies", test_deep_error_bodies);
   ADD ("/client/retry/transport", test_retry_transport);
   ADD ("/client/retry/cancel-during-backoff", test_cancel_during_backoff);
-  ADD ("/client/cancel-from-another-thread",
-      test_cancel_from_another_thread);
+  ADD ("/client/cancel-from-another-thread", test_cancel_from_another_thread);
   ADD ("/client/asset-ids", test_asset_ids);
   ADD ("/client/validation", test_validation);
   ADD ("/client/refused-ids", test_refused_ids);

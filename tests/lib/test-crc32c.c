@@ -12,18 +12,17 @@
 #include <glib/gstdio.h>
 #include <vi/vi.h>
 
-typedef struct
-{
+typedef struct {
   const char *input;
-  guint32 crc;
+  guint32     crc;
   const char *base64;
 } Vector;
 
 static const Vector vectors[] = {
-  {"", 0x00000000u, "AAAAAA=="},
-  {"123456789", 0xE3069283u, "4waSgw=="},
-  {"hello world", 0xC99465AAu, "yZRlqg=="},
-  {"{\"asset_id\": \"a\"}\n", 0x5D39C5D0u, "XTnF0A=="},
+  { "", 0x00000000u, "AAAAAA==" },
+  { "123456789", 0xE3069283u, "4waSgw==" },
+  { "hello world", 0xC99465AAu, "yZRlqg==" },
+  { "{\"asset_id\": \"a\"}\n", 0x5D39C5D0u, "XTnF0A==" },
 };
 
 static void
@@ -67,11 +66,12 @@ test_vectors_default (void)
   /* Whatever path vi_crc32c() takes, and the NULL/0 case. */
   for (i = 0; i < G_N_ELEMENTS (vectors); i++)
     g_assert_cmphex (vi_crc32c ((const guint8 *) vectors[i].input,
-            strlen (vectors[i].input)), ==, vectors[i].crc);
+                                strlen (vectors[i].input)),
+                     ==, vectors[i].crc);
   g_assert_cmphex (vi_crc32c (NULL, 0), ==, 0);
   g_assert_cmphex (vi_crc32c_update (0x12345678u, NULL, 0), ==, 0x12345678u);
   g_assert_cmphex (vi_crc32c_update_table (0x12345678u, NULL, 0), ==,
-      0x12345678u);
+                   0x12345678u);
 }
 
 static void
@@ -86,11 +86,10 @@ test_base64 (void)
 }
 
 static guint8 *
-random_bytes (gsize len,
-    GRand *rand)
+random_bytes (gsize len, GRand *rand)
 {
   guint8 *data = g_malloc (len);
-  gsize i;
+  gsize   i;
 
   for (i = 0; i < len; i++)
     data[i] = (guint8) g_rand_int_range (rand, 0, 256);
@@ -101,20 +100,20 @@ static void
 check_chained (guint32 (*update) (guint32, const guint8 *, gsize))
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (0xC0FFEE);
-  const gsize len = 100 * 1000 + 7;
+  const gsize        len = 100 * 1000 + 7;
   g_autofree guint8 *data = random_bytes (len, rand);
-  guint32 whole = update (0, data, len);
-  guint round;
+  guint32            whole = update (0, data, len);
+  guint              round;
 
   for (round = 0; round < 200; round++) {
     guint32 crc = 0;
-    gsize pos = 0;
+    gsize   pos = 0;
 
     while (pos < len) {
       /* Mostly small pieces, sometimes large, sometimes empty. */
-      gsize piece = g_rand_boolean (rand) ?
-          (gsize) g_rand_int_range (rand, 0, 20) :
-          (gsize) g_rand_int_range (rand, 0, 20000);
+      gsize piece = g_rand_boolean (rand)
+          ? (gsize) g_rand_int_range (rand, 0, 20)
+          : (gsize) g_rand_int_range (rand, 0, 20000);
 
       piece = MIN (piece, len - pos);
       crc = update (crc, data + pos, piece);
@@ -126,7 +125,7 @@ check_chained (guint32 (*update) (guint32, const guint8 *, gsize))
   /* And against the vector, split at every point. */
   {
     const char *s = "123456789";
-    gsize split;
+    gsize       split;
 
     for (split = 0; split <= 9; split++) {
       guint32 crc = update (0, (const guint8 *) s, split);
@@ -157,9 +156,9 @@ static void
 test_hardware_equals_table (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (42);
-  const gsize len = 1024 * 1024;
+  const gsize        len = 1024 * 1024;
   g_autofree guint8 *data = NULL;
-  gsize offset;
+  gsize              offset;
 
   if (!vi_crc32c_has_hardware ()) {
     g_test_skip ("no CRC32C instruction on this CPU");
@@ -173,7 +172,7 @@ test_hardware_equals_table (void)
     gsize n = len - offset * 3;
 
     g_assert_cmphex (vi_crc32c_update (0, data + offset, n), ==,
-        vi_crc32c_update_table (0, data + offset, n));
+                     vi_crc32c_update_table (0, data + offset, n));
   }
 
   /* Short lengths, where only the byte loops run. */
@@ -182,7 +181,7 @@ test_hardware_equals_table (void)
 
     for (n = 0; n < 40; n++)
       g_assert_cmphex (vi_crc32c_update (0xDEADBEEFu, data + offset, n), ==,
-          vi_crc32c_update_table (0xDEADBEEFu, data + offset, n));
+                       vi_crc32c_update_table (0xDEADBEEFu, data + offset, n));
   }
 }
 
@@ -191,13 +190,13 @@ test_file (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (7);
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char   *path = NULL;
   g_autofree guint8 *data = NULL;
   /* More than two read chunks, and not a multiple of one. */
   const gsize len = 2 * 1024 * 1024 + 12345;
-  guint32 crc = 0;
-  guint64 size = 0;
-  int fd;
+  guint32     crc = 0;
+  guint64     size = 0;
+  int         fd;
 
   fd = g_file_open_tmp ("test-crc32c-XXXXXX", &path, &error);
   g_assert_no_error (error);
@@ -244,7 +243,7 @@ test_file_cancelled (void)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
-  int fd;
+  int              fd;
 
   fd = g_file_open_tmp ("test-crc32c-XXXXXX", &path, &error);
   g_assert_no_error (error);
@@ -260,8 +259,7 @@ test_file_cancelled (void)
 }
 
 int
-main (int argc,
-    char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
@@ -271,8 +269,7 @@ main (int argc,
   g_test_add_func ("/crc32c/base64", test_base64);
   g_test_add_func ("/crc32c/chained/table", test_chained_table);
   g_test_add_func ("/crc32c/chained/hardware", test_chained_hardware);
-  g_test_add_func ("/crc32c/hardware-equals-table",
-      test_hardware_equals_table);
+  g_test_add_func ("/crc32c/hardware-equals-table", test_hardware_equals_table);
   g_test_add_func ("/crc32c/file", test_file);
   g_test_add_func ("/crc32c/file-cancelled", test_file_cancelled);
 

@@ -19,37 +19,39 @@ static void
 test_status_mapping (void)
 {
   struct {
-    guint status;
-    int code;
+    guint       status;
+    int         code;
     const char *body;
     const char *message;
   } cases[] = {
-    {400, VI_ERROR_INVALID_ARGUMENT, "{\"error\":\"Bad\",\"message\":\"bad "
-          "page size\"}", "bad page size"},
-    {401, VI_ERROR_AUTHENTICATION, "{\"error\":\"Unauthorized\"}",
-        "Unauthorized"},
-    {403, VI_ERROR_PERMISSION, "", NULL},
-    {404, VI_ERROR_NOT_FOUND, "not json at all", "HTTP 404: not json at all"},
-    {409, VI_ERROR_CONFLICT, "[1,2]", "HTTP 409: [1,2]"},
-    {413, VI_ERROR_FAILED, NULL, NULL},
-    {429, VI_ERROR_RATE_LIMITED, NULL, NULL},
-    {502, VI_ERROR_SERVER, NULL, NULL},
-    {504, VI_ERROR_SERVER, NULL, NULL},
-    {501, VI_ERROR_FAILED, NULL, NULL},
+    { 400, VI_ERROR_INVALID_ARGUMENT,
+      "{\"error\":\"Bad\",\"message\":\"bad "
+      "page size\"}",
+      "bad page size" },
+    { 401, VI_ERROR_AUTHENTICATION, "{\"error\":\"Unauthorized\"}",
+      "Unauthorized" },
+    { 403, VI_ERROR_PERMISSION, "", NULL },
+    { 404, VI_ERROR_NOT_FOUND, "not json at all", "HTTP 404: not json at all" },
+    { 409, VI_ERROR_CONFLICT, "[1,2]", "HTTP 409: [1,2]" },
+    { 413, VI_ERROR_FAILED, NULL, NULL },
+    { 429, VI_ERROR_RATE_LIMITED, NULL, NULL },
+    { 502, VI_ERROR_SERVER, NULL, NULL },
+    { 504, VI_ERROR_SERVER, NULL, NULL },
+    { 501, VI_ERROR_FAILED, NULL, NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (GBytes) body = cases[i].body ?
-        g_bytes_new_static (cases[i].body, strlen (cases[i].body)) : NULL;
+    g_autoptr (GBytes) body = cases[i].body
+        ? g_bytes_new_static (cases[i].body, strlen (cases[i].body))
+        : NULL;
 
     _vi_http_set_status_error (&error, "list annotations",
-        VI_HTTP_TARGET_ANNOTATION, cases[i].status, body,
-        "0123456789abcdef/42;o=1");
+                               VI_HTTP_TARGET_ANNOTATION, cases[i].status, body,
+                               "0123456789abcdef/42;o=1");
     g_assert_error (error, VI_ERROR, cases[i].code);
     g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
-    g_assert_cmpstr (vi_error_get_server_message (error), ==,
-        cases[i].message);
+    g_assert_cmpstr (vi_error_get_server_message (error), ==, cases[i].message);
     g_assert_cmpstr (vi_error_get_trace_id (error), ==, "0123456789abcdef");
     g_assert_true (g_str_has_prefix (error->message, "list annotations"));
   }
@@ -59,26 +61,27 @@ test_status_mapping (void)
   {
     struct {
       ViHttpTarget target;
-      guint status;
-      const char *says;
-      const char *never;
+      guint        status;
+      const char  *says;
+      const char  *never;
     } advice[] = {
-      {VI_HTTP_TARGET_SIGNED_URL, 403, "signed URL", "DATATURE_VI"},
-      {VI_HTTP_TARGET_SIGNED_URL, 401, "signed URL", "DATATURE_VI"},
-      {VI_HTTP_TARGET_SIGNED_URL, 404, "signed URL", "annotation"},
-      {VI_HTTP_TARGET_ANNOTATION, 403, "DATATURE_VI_ORGANIZATION_ID", "signed"},
-      {VI_HTTP_TARGET_SESSION, 404, "check the dataset and session ids",
-        "annotation"},
-      {VI_HTTP_TARGET_EXPORT, 404, "check the dataset and export ids",
-        "annotation"},
-      {VI_HTTP_TARGET_DATASET, 404, "check the dataset id", "annotation"},
+      { VI_HTTP_TARGET_SIGNED_URL, 403, "signed URL", "DATATURE_VI" },
+      { VI_HTTP_TARGET_SIGNED_URL, 401, "signed URL", "DATATURE_VI" },
+      { VI_HTTP_TARGET_SIGNED_URL, 404, "signed URL", "annotation" },
+      { VI_HTTP_TARGET_ANNOTATION, 403, "DATATURE_VI_ORGANIZATION_ID",
+        "signed" },
+      { VI_HTTP_TARGET_SESSION, 404, "check the dataset and session ids",
+        "annotation" },
+      { VI_HTTP_TARGET_EXPORT, 404, "check the dataset and export ids",
+        "annotation" },
+      { VI_HTTP_TARGET_DATASET, 404, "check the dataset id", "annotation" },
     };
 
     for (guint i = 0; i < G_N_ELEMENTS (advice); i++) {
       g_autoptr (GError) error = NULL;
 
       _vi_http_set_status_error (&error, "x", advice[i].target,
-          advice[i].status, NULL, NULL);
+                                 advice[i].status, NULL, NULL);
       g_assert_nonnull (strstr (error->message, advice[i].says));
       g_assert_null (strstr (error->message, advice[i].never));
     }
@@ -109,8 +112,7 @@ test_details_travel (void)
   g_propagate_prefixed_error (&prefixed, g_steal_pointer (&copy), "sync: ");
   g_assert_true (g_str_has_prefix (prefixed->message, "sync: get annotation"));
   g_assert_cmpuint (vi_error_get_http_status (prefixed), ==, 404);
-  g_assert_cmpstr (vi_error_get_server_message (prefixed), ==,
-                   "no such asset");
+  g_assert_cmpstr (vi_error_get_server_message (prefixed), ==, "no such asset");
   g_clear_error (&prefixed);
 
   other = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "x");
@@ -159,9 +161,7 @@ typedef struct {
 } AsyncWait;
 
 static void
-got_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      user_data)
+got_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   AsyncWait *wait = user_data;
 
@@ -170,8 +170,7 @@ got_cb (GObject      *source,
 }
 
 static void
-test_from_server (ViTestServer *f,
-                  gconstpointer data)
+test_from_server (ViTestServer *f, gconstpointer data)
 {
   struct {
     guint       status;
@@ -190,15 +189,14 @@ test_from_server (ViTestServer *f,
   };
 
   vi_test_server_add_caption (f, "ds", "img", "A cat");
-  g_object_set (f->client, "max-retries", 0, "max-rate-limit-retries", 0,
-                NULL);
+  g_object_set (f->client, "max-retries", 0, "max-rate-limit-retries", 0, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *rule = NULL;
     g_autoptr (GError) error = NULL;
     g_autoptr (GError) async_error = NULL;
     g_autoptr (GError) local_error = NULL;
     g_autoptr (ViAnnotation) annotation = NULL;
-    AsyncWait wait = { g_main_loop_new (NULL, FALSE), NULL };
+    AsyncWait   wait = { g_main_loop_new (NULL, FALSE), NULL };
     const char *trace;
 
     rule = g_strdup_printf ("{\"path\":\"/workspaces/\",\"times\":2,"
@@ -216,8 +214,7 @@ test_from_server (ViTestServer *f,
     g_assert_null (annotation);
     g_assert_error (error, VI_ERROR, cases[i].code);
     g_assert_cmpuint (vi_error_get_http_status (error), ==, cases[i].status);
-    g_assert_cmpstr (vi_error_get_server_message (error), ==,
-                     cases[i].message);
+    g_assert_cmpstr (vi_error_get_server_message (error), ==, cases[i].message);
     g_assert_nonnull (strstr (error->message, cases[i].message));
     /* The trace id is the part of x-cloud-trace-context before '/'. */
     trace = vi_error_get_trace_id (error);
@@ -242,8 +239,7 @@ test_from_server (ViTestServer *f,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 

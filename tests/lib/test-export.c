@@ -28,12 +28,11 @@
 typedef struct {
   GByteArray *data;
   GByteArray *central;
-  guint n_entries;
+  guint       n_entries;
 } ZipWriter;
 
 static void
-put16 (GByteArray *a,
-       guint       v)
+put16 (GByteArray *a, guint v)
 {
   guint8 b[2] = { v & 0xff, (v >> 8) & 0xff };
 
@@ -41,8 +40,7 @@ put16 (GByteArray *a,
 }
 
 static void
-put32 (GByteArray *a,
-       guint32     v)
+put32 (GByteArray *a, guint32 v)
 {
   guint8 b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
 
@@ -50,23 +48,22 @@ put32 (GByteArray *a,
 }
 
 static GBytes *
-deflate_raw (const guint8 *data,
-             gsize         len)
+deflate_raw (const guint8 *data, gsize len)
 {
-  g_autoptr (GZlibCompressor) compressor =
-      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, 6);
+  g_autoptr (GZlibCompressor)
+      compressor = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_RAW, 6);
   GByteArray *out = g_byte_array_new ();
-  guint8 buf[4096];
-  gsize pos = 0;
+  guint8      buf[4096];
+  gsize       pos = 0;
 
   for (;;) {
     gsize nread = 0, nwritten = 0;
     g_autoptr (GError) error = NULL;
     GConverterResult res;
 
-    res = g_converter_convert (G_CONVERTER (compressor), data + pos,
-        len - pos, buf, sizeof buf, G_CONVERTER_INPUT_AT_END, &nread,
-        &nwritten, &error);
+    res = g_converter_convert (G_CONVERTER (compressor), data + pos, len - pos,
+                               buf, sizeof buf, G_CONVERTER_INPUT_AT_END,
+                               &nread, &nwritten, &error);
     g_assert_no_error (error);
     pos += nread;
     g_byte_array_append (out, buf, (guint) nwritten);
@@ -88,20 +85,20 @@ zip_writer_new (void)
 
 /* made_by_unix with mode: a Unix entry with that st_mode. */
 static void
-zip_writer_add_full (ZipWriter    *w,
-                     const char   *name,
-                     const void   *content,
-                     gsize         len,
-                     gboolean      deflate,
-                     guint         unix_mode,
-                     guint32       crc_xor)
+zip_writer_add_full (ZipWriter  *w,
+                     const char *name,
+                     const void *content,
+                     gsize       len,
+                     gboolean    deflate,
+                     guint       unix_mode,
+                     guint32     crc_xor)
 {
   g_autoptr (GBytes) packed = NULL;
   const guint8 *body;
-  gsize body_len;
-  guint32 crc = vi_crc32_update (0, content, len) ^ crc_xor;
-  guint32 offset = w->data->len;
-  gsize name_len = strlen (name);
+  gsize         body_len;
+  guint32       crc = vi_crc32_update (0, content, len) ^ crc_xor;
+  guint32       offset = w->data->len;
+  gsize         name_len = strlen (name);
 
   if (deflate) {
     packed = deflate_raw (content, len);
@@ -180,15 +177,13 @@ zip_writer_finish (ZipWriter *w)
 }
 
 static char *
-write_temp (const char *dir,
-            const char *name,
-            GBytes     *bytes)
+write_temp (const char *dir, const char *name, GBytes *bytes)
 {
   char *path = g_build_filename (dir, name, NULL);
   g_autoptr (GError) error = NULL;
 
   g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
-      (gssize) g_bytes_get_size (bytes), &error);
+                       (gssize) g_bytes_get_size (bytes), &error);
   g_assert_no_error (error);
   return path;
 }
@@ -211,13 +206,15 @@ rm_rf (const char *path)
   g_autoptr (GFileEnumerator) e = NULL;
   GFileInfo *info;
 
-  e = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME ","
-      G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS,
-      NULL, NULL);
-  while (e != NULL && (info = g_file_enumerator_next_file (e, NULL,
-              NULL)) != NULL) {
-    g_autofree char *child = g_build_filename (path,
-        g_file_info_get_name (info), NULL);
+  e = g_file_enumerate_children (file,
+                                 G_FILE_ATTRIBUTE_STANDARD_NAME
+                                 "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                 G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL,
+                                 NULL);
+  while (e != NULL &&
+         (info = g_file_enumerator_next_file (e, NULL, NULL)) != NULL) {
+    g_autofree char *child =
+        g_build_filename (path, g_file_info_get_name (info), NULL);
 
     if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
       rm_rf (child);
@@ -252,7 +249,7 @@ static void
 test_crc32 (void)
 {
   const char *check = "123456789";
-  guint32 crc;
+  guint32     crc;
 
   g_assert_cmphex (vi_crc32_update (0, check, 9), ==, 0xcbf43926);
   g_assert_cmphex (vi_crc32_update (0, "", 0), ==, 0);
@@ -275,7 +272,7 @@ test_zip_extract (void)
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
   ZipWriter *w = zip_writer_new ();
-  guint n = 0;
+  guint      n = 0;
 
   zip_writer_add (w, "metadata.json", "{\"a\":1}", FALSE);
   zip_writer_add (w, "dump/", "", FALSE);
@@ -291,8 +288,7 @@ test_zip_extract (void)
   g_assert_no_error (error);
   g_assert_cmpuint (n, ==, 4);
 
-  p = g_build_filename (out, "dump", "annotations", "annotations.jsonl",
-      NULL);
+  p = g_build_filename (out, "dump", "annotations", "annotations.jsonl", NULL);
   text = read_text (p);
   g_assert_cmpstr (text, ==, big);
   g_clear_pointer (&p, g_free);
@@ -345,11 +341,9 @@ assert_refused (ZipWriter         *w,
 }
 
 static void
-check_refused (const char *name,
-               guint       unix_mode,
-               const char *expect)
+check_refused (const char *name, guint unix_mode, const char *expect)
 {
-  ZipWriter *w = zip_writer_new_with_first ();
+  ZipWriter       *w = zip_writer_new_with_first ();
   g_autofree char *quoted = g_strdup_printf ("\"%s\"", name);
 
   zip_writer_add_full (w, name, "/etc/passwd", 11, FALSE, unix_mode, 0);
@@ -380,8 +374,8 @@ check_conflict (const char *const *names,
   ZipWriter *w = zip_writer_new_with_first ();
 
   for (guint i = 0; i < n_names; i++)
-    zip_writer_add (w, names[i], g_str_has_suffix (names[i], "/") ? "" :
-        "content", FALSE);
+    zip_writer_add (w, names[i],
+                    g_str_has_suffix (names[i], "/") ? "" : "content", FALSE);
   assert_refused (w, limits, code, expect, NULL);
 }
 
@@ -397,32 +391,32 @@ test_zip_conflicts (void)
   const char *sidecar[] = { "exp-1.zip.part.json" };
   const char *under[] = { "exp-1.zip/x" };
   const char *reserved[] = { "exp-1.zip", "exp-1.zip.part",
-    "exp-1.zip.part.json", NULL };
+                             "exp-1.zip.part.json", NULL };
   ViZipLimits limits = { 0, 0, reserved };
 
   check_conflict (twice, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
   check_conflict (spelled, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
   check_conflict (dirs, 2, NULL, VI_ERROR_INVALID_RESPONSE, "same path");
   check_conflict (file_dir, 2, NULL, VI_ERROR_INVALID_RESPONSE,
-      "needs a folder");
+                  "needs a folder");
   check_conflict (dir_file, 2, NULL, VI_ERROR_INVALID_RESPONSE,
-      "needs a folder");
+                  "needs a folder");
   check_conflict (archive, 1, &limits, VI_ERROR_INVALID_RESPONSE,
-      "next to the archive");
+                  "next to the archive");
   check_conflict (sidecar, 1, &limits, VI_ERROR_INVALID_RESPONSE,
-      "next to the archive");
+                  "next to the archive");
   check_conflict (under, 1, &limits, VI_ERROR_INVALID_RESPONSE,
-      "next to the archive");
+                  "next to the archive");
 }
 
 /* The caps, from the central directory, before anything is written. */
 static void
 test_zip_limits (void)
 {
-  const char *three[] = { "a", "b", "c" };
-  ViZipLimits entries = { 0, 3, NULL };
-  ViZipLimits size = { 5 + 3 * 7 - 1, 0, NULL };
-  ViZipLimits enough = { 5 + 3 * 7, 4, NULL };
+  const char      *three[] = { "a", "b", "c" };
+  ViZipLimits      entries = { 0, 3, NULL };
+  ViZipLimits      size = { 5 + 3 * 7 - 1, 0, NULL };
+  ViZipLimits      enough = { 5 + 3 * 7, 4, NULL };
   g_autofree char *dir = g_dir_make_tmp ("vi-zip-XXXXXX", NULL);
   g_autofree char *out = g_build_filename (dir, "out", NULL);
   g_autofree char *zip = NULL;
@@ -432,9 +426,9 @@ test_zip_limits (void)
 
   /* first.txt and three entries of 7 bytes: 4 entries, 26 bytes. */
   check_conflict (three, 3, &entries, VI_ERROR_INVALID_RESPONSE,
-      "max-extract-entries");
+                  "max-extract-entries");
   check_conflict (three, 3, &size, VI_ERROR_INVALID_RESPONSE,
-      "max-extract-size");
+                  "max-extract-size");
 
   zip_writer_add (w, "first.txt", "first", FALSE);
   for (guint i = 0; i < 3; i++)
@@ -478,8 +472,7 @@ test_zip_symlinked_destination (void)
 
   /* The destination itself. */
   g_assert_cmpint (symlink (elsewhere, linked_out), ==, 0);
-  g_assert_false (_vi_zip_extract (zip, linked_out, NULL, NULL, NULL,
-          &error));
+  g_assert_false (_vi_zip_extract (zip, linked_out, NULL, NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
 
@@ -498,7 +491,7 @@ test_zip_corrupt (void)
   g_autoptr (GBytes) cut = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *zip = NULL;
-  ZipWriter *w;
+  ZipWriter       *w;
 
   /* Truncated: no end record. */
   w = zip_writer_new ();
@@ -539,8 +532,7 @@ test_zip_corrupt (void)
   }
 
   /* Not a ZIP file at all. */
-  bytes = g_bytes_new_static ("hello, this is not an archive at all......",
-      42);
+  bytes = g_bytes_new_static ("hello, this is not an archive at all......", 42);
   g_free (zip);
   zip = write_temp (dir, "text.zip", bytes);
   g_assert_false (_vi_zip_verify (zip, &error));
@@ -554,35 +546,35 @@ test_zip_corrupt (void)
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  GThread *thread;
+  GThread      *thread;
   GMainContext *context;
-  GMainLoop *loop;
-  SoupServer *server;
-  char *url;
-  GMutex lock;
-  GCond cond;
-  gboolean ready;
+  GMainLoop    *loop;
+  SoupServer   *server;
+  char         *url;
+  GMutex        lock;
+  GCond         cond;
+  gboolean      ready;
 
-  GBytes *archive;
-  guint n_head;
-  guint n_get;
-  guint fail_after;        /* GETs served before failing */
-  guint fail_times;        /* GETs failed then */
-  guint fail_status;
+  GBytes  *archive;
+  guint    n_head;
+  guint    n_get;
+  guint    fail_after; /* GETs served before failing */
+  guint    fail_times; /* GETs failed then */
+  guint    fail_status;
   gboolean auth_seen;
-  char *count_query;       /* if set, requests with another query are
+  char    *count_query; /* if set, requests with another query are
                             * served but neither counted nor failed */
 } MiniServer;
 
 /* A DatasetExport with those conditions, and that download URL. */
 static char *
-api_export_json (const char *id,
-                 const char *conditions,
-                 const char *url)
+api_export_json (const char *id, const char *conditions, const char *url)
 {
-  g_autofree char *download = url != NULL ? g_strdup_printf (
-      ",\"downloadUrl\":{\"url\":\"%sdownloads/%s.zip\",\"expiresAt\":1}",
-      url, id) : g_strdup ("");
+  g_autofree char *download = url != NULL
+      ? g_strdup_printf (
+            ",\"downloadUrl\":{\"url\":\"%sdownloads/%s.zip\",\"expiresAt\":1}",
+            url, id)
+      : g_strdup ("");
 
   return g_strdup_printf (
       "{\"kind\":\"DatasetExport\",\"workspaceId\":\"local-org\","
@@ -590,8 +582,8 @@ api_export_json (const char *id,
       "\"spec\":{\"format\":\"ViJsonl\",\"options\":{\"normalized\":true,"
       "\"splitRatio\":null}},\"status\":{\"conditions\":[%s]%s},"
       "\"metadata\":{\"timeCreated\":1,\"lastUpdated\":1,\"generation\":1,"
-      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}", id,
-      conditions, download);
+      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}",
+      id, conditions, download);
 }
 
 static void
@@ -601,23 +593,23 @@ mini_handler (SoupServer        *server,
               GHashTable        *query,
               gpointer           user_data)
 {
-  MiniServer *mini = user_data;
+  MiniServer         *mini = user_data;
   SoupMessageHeaders *req = soup_server_message_get_request_headers (msg);
   SoupMessageHeaders *resp = soup_server_message_get_response_headers (msg);
-  const char *method = soup_server_message_get_method (msg);
+  const char         *method = soup_server_message_get_method (msg);
   g_autoptr (GBytes) archive = NULL;
-  gsize size;
-  const char *raw_query =
-      g_uri_get_query (soup_server_message_get_uri (msg));
-  SoupRange *ranges = NULL;
-  int n_ranges = 0;
-  gboolean fail = FALSE;
+  gsize       size;
+  const char *raw_query = g_uri_get_query (soup_server_message_get_uri (msg));
+  SoupRange  *ranges = NULL;
+  int         n_ranges = 0;
+  gboolean    fail = FALSE;
 
   g_mutex_lock (&mini->lock);
   if (soup_message_headers_get_one (req, "Authorization") != NULL ||
       soup_message_headers_get_one (req, "Organization-Id") != NULL)
     mini->auth_seen = TRUE;
-  if (mini->count_query != NULL && g_strcmp0 (raw_query, mini->count_query) != 0) {
+  if (mini->count_query != NULL &&
+      g_strcmp0 (raw_query, mini->count_query) != 0) {
     /* A straggler of an earlier call. */
   } else if (g_str_equal (method, "HEAD")) {
     mini->n_head++;
@@ -630,24 +622,29 @@ mini_handler (SoupServer        *server,
   archive = mini->archive != NULL ? g_bytes_ref (mini->archive) : NULL;
   g_mutex_unlock (&mini->lock);
 
-  if (g_str_has_prefix (path, "/workspaces/local-org/datasets/local-org_ds1/"
-          "datasetExports/")) {
-    const char *id = strrchr (path, '/') + 1;
+  if (g_str_has_prefix (path,
+                        "/workspaces/local-org/datasets/local-org_ds1/"
+                        "datasetExports/")) {
+    const char      *id = strrchr (path, '/') + 1;
     g_autofree char *json = NULL;
 
     if (g_str_equal (id, "exp-fail"))
       /* Newest first. */
-      json = api_export_json (id, "{\"condition\":\"Finished\",\"status\":"
+      json = api_export_json (
+          id,
+          "{\"condition\":\"Finished\",\"status\":"
           "\"FailedReach\",\"lastTransitionTime\":2,\"reason\":"
           "\"ExportErrored\",\"message\":\"disk full\"},{\"condition\":"
           "\"Started\",\"status\":\"Reached\",\"lastTransitionTime\":1}",
           NULL);
     else
-      json = api_export_json (id, "{\"condition\":\"Finished\",\"status\":"
-          "\"Reached\",\"lastTransitionTime\":1}", NULL);
+      json = api_export_json (id,
+                              "{\"condition\":\"Finished\",\"status\":"
+                              "\"Reached\",\"lastTransitionTime\":1}",
+                              NULL);
     soup_server_message_set_status (msg, 200, NULL);
-    soup_server_message_set_response (msg, "application/json",
-        SOUP_MEMORY_COPY, json, strlen (json));
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY,
+                                      json, strlen (json));
     return;
   }
   if (!g_str_equal (path, "/downloads/exp-1.zip") || archive == NULL) {
@@ -657,28 +654,32 @@ mini_handler (SoupServer        *server,
   if (fail) {
     soup_server_message_set_status (msg, mini->fail_status, NULL);
     soup_server_message_set_response (msg, "application/json",
-        SOUP_MEMORY_STATIC, "{\"message\":\"injected\"}", 22);
+                                      SOUP_MEMORY_STATIC,
+                                      "{\"message\":\"injected\"}", 22);
     return;
   }
   size = g_bytes_get_size (archive);
   soup_message_headers_replace (resp, "Accept-Ranges", "bytes");
   if (g_str_equal (method, "GET") &&
       soup_message_headers_get_ranges (req, (goffset) size, &ranges,
-          &n_ranges) && n_ranges == 1) {
+                                       &n_ranges) &&
+      n_ranges == 1) {
     gsize start = (gsize) ranges[0].start, end = (gsize) ranges[0].end;
 
     soup_message_headers_free_ranges (req, ranges);
     soup_server_message_set_status (msg, 206, NULL);
     soup_message_headers_set_content_range (resp, (goffset) start,
-        (goffset) end, (goffset) size);
-    soup_server_message_set_response (msg, "application/zip",
-        SOUP_MEMORY_COPY, (const char *) g_bytes_get_data (archive, NULL)
-        + start, end - start + 1);
+                                            (goffset) end, (goffset) size);
+    soup_server_message_set_response (msg, "application/zip", SOUP_MEMORY_COPY,
+                                      (const char *) g_bytes_get_data (archive,
+                                                                       NULL) +
+                                          start,
+                                      end - start + 1);
     return;
   }
   soup_server_message_set_status (msg, 200, NULL);
   soup_server_message_set_response (msg, "application/zip", SOUP_MEMORY_COPY,
-      g_bytes_get_data (archive, NULL), size);
+                                    g_bytes_get_data (archive, NULL), size);
 }
 
 static gpointer
@@ -692,7 +693,7 @@ mini_thread (gpointer user_data)
   mini->server = soup_server_new ("server-header", "mini", NULL);
   soup_server_add_handler (mini->server, NULL, mini_handler, mini, NULL);
   soup_server_listen_local (mini->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY,
-      &error);
+                            &error);
   g_assert_no_error (error);
   uris = soup_server_get_uris (mini->server);
   mini->url = g_uri_to_string (uris->data);
@@ -752,9 +753,7 @@ mini_server_free (MiniServer *mini)
 }
 
 static void
-mini_set_faults (MiniServer *mini,
-                 guint       after,
-                 guint       times)
+mini_set_faults (MiniServer *mini, guint after, guint times)
 {
   g_mutex_lock (&mini->lock);
   mini->n_get = 0;
@@ -767,8 +766,7 @@ mini_set_faults (MiniServer *mini,
 /* From now on only requests whose URL has that query count: a request of
  * an earlier, cancelled call may still reach the server after it. */
 static void
-mini_count_only (MiniServer *mini,
-                 const char *query)
+mini_count_only (MiniServer *mini, const char *query)
 {
   g_mutex_lock (&mini->lock);
   g_free (mini->count_query);
@@ -790,8 +788,7 @@ mini_get_count (MiniServer *mini)
 /* An export as the API gives it, pointing at url, with a query string if
  * not NULL (a renewed signed URL). */
 static ViExportedAnnotations *
-fake_export_with_query (const char *url,
-                        const char *query)
+fake_export_with_query (const char *url, const char *query)
 {
   g_autofree char *json = g_strdup_printf (
       "{\"kind\":\"DatasetExport\",\"workspaceId\":\"local-org\","
@@ -801,8 +798,8 @@ fake_export_with_query (const char *url,
       "\"Finished\",\"status\":\"Reached\",\"lastTransitionTime\":1}],"
       "\"downloadUrl\":{\"url\":\"%sdownloads/exp-1.zip%s%s\",\"expiresAt\":1}},"
       "\"metadata\":{\"timeCreated\":1,\"lastUpdated\":1,\"generation\":1,"
-      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}", url,
-      query != NULL ? "?" : "", query != NULL ? query : "");
+      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}",
+      url, query != NULL ? "?" : "", query != NULL ? query : "");
   g_autoptr (JsonNode) node = json_from_string (json, NULL);
   g_autoptr (GError) error = NULL;
   ViExportedAnnotations *export_;
@@ -831,17 +828,15 @@ new_client (const char *url)
 }
 
 typedef struct {
-  guint64 last_done;
-  guint64 total;
-  guint64 cancel_at;
+  guint64       last_done;
+  guint64       total;
+  guint64       cancel_at;
   GCancellable *cancellable;
-  guint calls;
+  guint         calls;
 } Progress;
 
 static void
-progress_cb (guint64  done,
-             guint64  total,
-             gpointer user_data)
+progress_cb (guint64 done, guint64 total, gpointer user_data)
 {
   Progress *p = user_data;
 
@@ -856,8 +851,7 @@ progress_cb (guint64  done,
 
 /* How many ranges the sidecar says are on disk. */
 static guint
-sidecar_done (const char *dir,
-              const char *export_id)
+sidecar_done (const char *dir, const char *export_id)
 {
   g_autofree char *name = g_strconcat (export_id, ".zip.part.json", NULL);
   g_autofree char *path = g_build_filename (dir, "ds1", name, NULL);
@@ -866,8 +860,10 @@ sidecar_done (const char *dir,
 
   json_parser_load_from_file (parser, path, &error);
   g_assert_no_error (error);
-  return json_array_get_length (json_object_get_array_member
-      (json_node_get_object (json_parser_get_root (parser)), "done"));
+  return json_array_get_length (
+      json_object_get_array_member (json_node_get_object (
+                                        json_parser_get_root (parser)),
+                                    "done"));
 }
 
 #define CHUNK 16384
@@ -876,7 +872,7 @@ static GBytes *
 make_archive (char **jsonl_out)
 {
   g_autofree char *jsonl = random_text (6000);
-  ZipWriter *w = zip_writer_new ();
+  ZipWriter       *w = zip_writer_new ();
 
   zip_writer_add (w, "metadata.json", "{\"server\":true}", FALSE);
   zip_writer_add (w, "dump/annotations/annotations.jsonl", jsonl, TRUE);
@@ -885,17 +881,15 @@ make_archive (char **jsonl_out)
 }
 
 static void
-check_extracted (const char *dir,
-                 const char *jsonl)
+check_extracted (const char *dir, const char *jsonl)
 {
-  g_autofree char *path = g_build_filename (dir, "ds1", "dump",
-      "annotations", "annotations.jsonl", NULL);
+  g_autofree char *path = g_build_filename (dir, "ds1", "dump", "annotations",
+                                            "annotations.jsonl", NULL);
   g_autofree char *text = read_text (path);
   g_autofree char *meta_path = g_build_filename (dir, "ds1", "metadata.json",
-      NULL);
+                                                 NULL);
   g_autofree char *meta = read_text (meta_path);
-  g_autofree char *part = g_build_filename (dir, "ds1", "exp-1.zip.part",
-      NULL);
+  g_autofree char *part = g_build_filename (dir, "ds1", "exp-1.zip.part", NULL);
   g_autofree char *sidecar = g_strconcat (part, ".json", NULL);
 
   g_assert_cmpstr (text, ==, jsonl);
@@ -917,14 +911,14 @@ test_download_basic (void)
   g_autofree char *dir = g_dir_make_tmp ("vi-dl-XXXXXX", NULL);
   g_autoptr (GError) error = NULL;
   Progress p = { 0 };
-  guint n_chunks;
+  guint    n_chunks;
 
   _vi_export_set_download_chunk_size (CHUNK);
   n_chunks = (guint) ((g_bytes_get_size (archive) + CHUNK - 1) / CHUNK);
   g_assert_cmpuint (n_chunks, >=, 8);
 
   g_assert_true (vi_client_download_export (client, export_, dir, 3,
-          progress_cb, &p, NULL, &error));
+                                            progress_cb, &p, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (p.total, ==, g_bytes_get_size (archive));
   g_assert_cmpuint (p.last_done, ==, p.total);
@@ -934,8 +928,8 @@ test_download_basic (void)
 
   /* 5xx on some ranges: retried. */
   mini_set_faults (mini, 2, 2);
-  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL,
-          NULL, NULL, &error));
+  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL, NULL,
+                                            NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (mini_get_count (mini), ==, n_chunks + 2);
   check_extracted (dir, jsonl);
@@ -966,7 +960,7 @@ test_download_resume_after_error (void)
    * fails 4 times (3 retries). */
   mini_set_faults (mini, 3, 4);
   g_assert_false (vi_client_download_export (client, export_, dir, 1, NULL,
-          NULL, NULL, &error));
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_SERVER);
   g_test_message ("%s", error->message);
   g_clear_error (&error);
@@ -977,8 +971,8 @@ test_download_resume_after_error (void)
   /* The chunk size in the sidecar wins over a new setting. */
   _vi_export_set_download_chunk_size (CHUNK * 2);
   mini_set_faults (mini, 0, 0);
-  g_assert_true (vi_client_download_export (client, export_, dir, 4, NULL,
-          NULL, NULL, &error));
+  g_assert_true (vi_client_download_export (client, export_, dir, 4, NULL, NULL,
+                                            NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (mini_get_count (mini), ==, n_chunks - done);
   check_extracted (dir, jsonl);
@@ -1002,7 +996,7 @@ test_download_resume_after_cancel (void)
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   Progress p = { 0 };
-  guint n_chunks, done;
+  guint    n_chunks, done;
 
   _vi_export_set_download_chunk_size (CHUNK);
   n_chunks = (guint) ((g_bytes_get_size (archive) + CHUNK - 1) / CHUNK);
@@ -1010,7 +1004,8 @@ test_download_resume_after_cancel (void)
   p.cancellable = cancellable;
   p.cancel_at = g_bytes_get_size (archive) / 2;
   g_assert_false (vi_client_download_export (client, export_, dir, 2,
-          progress_cb, &p, cancellable, &error));
+                                             progress_cb, &p, cancellable,
+                                             &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   done = sidecar_done (dir, "exp-1");
@@ -1024,7 +1019,7 @@ test_download_resume_after_cancel (void)
   mini_set_faults (mini, 0, 0);
   memset (&p, 0, sizeof p);
   g_assert_true (vi_client_download_export (client, renewed, dir, 2,
-          progress_cb, &p, NULL, &error));
+                                            progress_cb, &p, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (mini_get_count (mini), ==, n_chunks - done);
   g_assert_cmpuint (p.last_done, ==, g_bytes_get_size (archive));
@@ -1050,24 +1045,25 @@ test_download_cancel_from_another_thread (void)
   g_autofree char *dir = g_dir_make_tmp ("vi-dl-XXXXXX", NULL);
   g_autoptr (GRand) rand = g_rand_new_with_seed (7);
   g_autoptr (GError) error = NULL;
-  guint completed = 0, cancelled = 0;
+  guint  completed = 0, cancelled = 0;
   gint64 start, span;
 
   _vi_export_set_download_chunk_size (CHUNK);
   start = g_get_monotonic_time ();
-  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL,
-          NULL, NULL, &error));
+  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL, NULL,
+                                            NULL, &error));
   g_assert_no_error (error);
   span = MAX ((g_get_monotonic_time () - start) * 2, 500);
 
   for (guint i = 0; i < 60; i++) {
     g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-    GThread *thread = cancel_later (cancellable,
-        (gulong) g_rand_int_range (rand, 0, (gint32) span));
+    GThread *thread =
+        cancel_later (cancellable,
+                      (gulong) g_rand_int_range (rand, 0, (gint32) span));
     gboolean ok;
 
     ok = vi_client_download_export (client, export_, dir, 2, NULL, NULL,
-        cancellable, &error);
+                                    cancellable, &error);
     g_thread_join (thread);
     if (ok) {
       g_assert_no_error (error);
@@ -1080,11 +1076,12 @@ test_download_cancel_from_another_thread (void)
     }
   }
   g_test_message ("download %" G_GINT64_FORMAT " us: %u completed, "
-      "%u cancelled", span / 2, completed, cancelled);
+                  "%u cancelled",
+                  span / 2, completed, cancelled);
   g_assert_cmpuint (cancelled, >, 0);
 
-  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL,
-          NULL, NULL, &error));
+  g_assert_true (vi_client_download_export (client, export_, dir, 2, NULL, NULL,
+                                            NULL, &error));
   g_assert_no_error (error);
   check_extracted (dir, jsonl);
 
@@ -1100,19 +1097,19 @@ test_download_truncated_archive (void)
 {
   g_autofree char *jsonl = NULL;
   g_autoptr (GBytes) full = make_archive (&jsonl);
-  g_autoptr (GBytes) archive = g_bytes_new_from_bytes (full, 0,
-      g_bytes_get_size (full) - 100);
+  g_autoptr (GBytes)
+      archive = g_bytes_new_from_bytes (full, 0, g_bytes_get_size (full) - 100);
   MiniServer *mini = mini_server_new (archive);
   g_autoptr (ViClient) client = new_client ("http://127.0.0.1:1");
   g_autoptr (ViExportedAnnotations) export_ = fake_export (mini->url);
   g_autofree char *dir = g_dir_make_tmp ("vi-dl-XXXXXX", NULL);
   g_autofree char *zip = g_build_filename (dir, "ds1", "exp-1.zip", NULL);
   g_autofree char *sidecar = g_build_filename (dir, "ds1",
-      "exp-1.zip.part.json", NULL);
+                                               "exp-1.zip.part.json", NULL);
   g_autoptr (GError) error = NULL;
 
   g_assert_false (vi_client_download_export (client, export_, dir, 0, NULL,
-          NULL, NULL, &error));
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
   g_test_message ("%s", error->message);
   g_assert_false (g_file_test (zip, G_FILE_TEST_EXISTS));
@@ -1135,16 +1132,17 @@ test_wait_failed (void)
   g_autoptr (GError) error = NULL;
 
   export_ = vi_client_wait_export (client, "ds1", "exp-fail", 10, 5000, NULL,
-      &error);
+                                   &error);
   g_assert_null (export_);
   g_assert_error (error, VI_ERROR, VI_ERROR_IMPORT_FAILED);
   g_test_message ("%s", error->message);
-  g_assert_nonnull (strstr (error->message, "Started: Reached -> Finished: "
-          "FailedReach (ExportErrored): disk full"));
+  g_assert_nonnull (strstr (error->message,
+                            "Started: Reached -> Finished: "
+                            "FailedReach (ExportErrored): disk full"));
   g_clear_error (&error);
 
-  export_ = vi_client_wait_export (client, "ds1", "exp-nourl", 10, 5000,
-      NULL, &error);
+  export_ = vi_client_wait_export (client, "ds1", "exp-nourl", 10, 5000, NULL,
+                                   &error);
   g_assert_null (export_);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
   g_assert_nonnull (strstr (error->message, "downloadUrl"));
@@ -1163,12 +1161,13 @@ test_download_no_url (void)
       "\"datasetExportId\":\"exp-1\",\"spec\":{\"format\":\"ViJsonl\","
       "\"options\":{\"normalized\":true}},\"status\":{\"conditions\":[]},"
       "\"metadata\":{\"timeCreated\":1,\"lastUpdated\":1,\"generation\":1,"
-      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}", NULL);
+      "\"attributes\":{}},\"selfLink\":\"x\",\"etag\":\"y\"}",
+      NULL);
 
   export_ = vi_exported_annotations_new_from_json (node, &error);
   g_assert_no_error (error);
-  g_assert_false (vi_client_download_export (client, export_, "/nonexistent",
-          0, NULL, NULL, NULL, &error));
+  g_assert_false (vi_client_download_export (client, export_, "/nonexistent", 0,
+                                             NULL, NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
 }
 
@@ -1178,13 +1177,12 @@ test_download_no_url (void)
 
 typedef struct {
   ViLocalServer *server;
-  char *url;
-  ViClient *client;
+  char          *url;
+  ViClient      *client;
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -1196,8 +1194,7 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->client);
   vi_local_server_stop (f->server);
@@ -1207,25 +1204,26 @@ fixture_teardown (Fixture       *f,
 
 /* The records loaded: captions alone, captions with phrases, VQA. */
 static GPtrArray *
-load_records (Fixture *f,
-              guint    n)
+load_records (Fixture *f, guint n)
 {
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_jsonl_record_unref);
+  GPtrArray *records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
   g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < n; i++) {
     g_autofree char *asset = g_strdup_printf ("asset-%04u.jpg", i);
-    ViJsonlRecord *r = vi_jsonl_record_new (asset);
+    ViJsonlRecord   *r = vi_jsonl_record_new (asset);
 
     switch (i % 3) {
-      case 0:{
-        g_autofree char *caption = g_strdup_printf ("plain caption number %u "
-            "with some words to make it longer", i);
+      case 0: {
+        g_autofree char *caption =
+            g_strdup_printf ("plain caption number %u "
+                             "with some words to make it longer",
+                             i);
         vi_jsonl_record_set_caption (r, caption);
         break;
       }
-      case 1:{
+      case 1: {
         ViBBox cat = { 0.1, 0.2, 0.5, 0.7 + (i % 10) * 0.01 };
         ViBBox couch = { 0.6, 0.2, 0.9, 0.7 };
         vi_jsonl_record_set_caption (r, "A cat sitting on a couch");
@@ -1233,7 +1231,7 @@ load_records (Fixture *f,
         vi_jsonl_record_add_phrase (r, "couch", &couch);
         break;
       }
-      default:{
+      default: {
         g_autofree char *answer = g_strdup_printf ("%u", i);
         vi_jsonl_record_add_interaction (r, "How many cats?", answer);
         vi_jsonl_record_add_interaction (r, "What colour?", "grey");
@@ -1255,10 +1253,11 @@ create_or_skip (Fixture *f)
   ViExportedAnnotations *export_;
 
   export_ = vi_client_create_export (f->client, "ds1",
-      VI_EXPORT_FORMAT_VI_JSONL, TRUE, NULL, &error);
-  if (export_ == NULL && (g_error_matches (error, VI_ERROR,
-              VI_ERROR_NOT_FOUND) || g_error_matches (error, VI_ERROR,
-              VI_ERROR_FAILED))) {
+                                     VI_EXPORT_FORMAT_VI_JSONL, TRUE, NULL,
+                                     &error);
+  if (export_ == NULL &&
+      (g_error_matches (error, VI_ERROR, VI_ERROR_NOT_FOUND) ||
+       g_error_matches (error, VI_ERROR, VI_ERROR_FAILED))) {
     g_test_skip ("vi-local-server has no dataset exports yet");
     return NULL;
   }
@@ -1267,11 +1266,11 @@ create_or_skip (Fixture *f)
 }
 
 static void
-compare_records (GPtrArray  *expected,
-                 const char *path)
+compare_records (GPtrArray *expected, const char *path)
 {
-  g_autoptr (GHashTable) by_asset = g_hash_table_new_full (g_str_hash,
-      g_str_equal, NULL, (GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GHashTable)
+      by_asset = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                        (GDestroyNotify) vi_jsonl_record_unref);
   g_autoptr (ViJsonlReader) reader = NULL;
   g_autoptr (GError) error = NULL;
   ViJsonlRecord *r;
@@ -1281,25 +1280,25 @@ compare_records (GPtrArray  *expected,
   vi_jsonl_reader_set_error_mode (reader, VI_JSONL_ERROR_MODE_FAIL);
   while ((r = vi_jsonl_reader_next (reader, NULL, &error)) != NULL) {
     g_assert_cmpint (vi_jsonl_record_get_format (r), ==,
-        VI_JSONL_FORMAT_EXPORT);
-    g_assert_null (g_hash_table_lookup (by_asset,
-            vi_jsonl_record_get_asset_id (r)));
-    g_hash_table_insert (by_asset,
-        (gpointer) vi_jsonl_record_get_asset_id (r), r);
+                     VI_JSONL_FORMAT_EXPORT);
+    g_assert_null (
+        g_hash_table_lookup (by_asset, vi_jsonl_record_get_asset_id (r)));
+    g_hash_table_insert (by_asset, (gpointer) vi_jsonl_record_get_asset_id (r),
+                         r);
   }
   g_assert_no_error (error);
   g_assert_cmpuint (g_hash_table_size (by_asset), ==, expected->len);
 
   for (guint i = 0; i < expected->len; i++) {
     const ViJsonlRecord *want = expected->pdata[i];
-    const ViJsonlRecord *got = g_hash_table_lookup (by_asset,
-        vi_jsonl_record_get_asset_id (want));
+    const ViJsonlRecord *got =
+        g_hash_table_lookup (by_asset, vi_jsonl_record_get_asset_id (want));
 
     g_assert_nonnull (got);
     g_assert_cmpstr (vi_jsonl_record_get_caption (got), ==,
-        vi_jsonl_record_get_caption (want));
+                     vi_jsonl_record_get_caption (want));
     g_assert_cmpuint (vi_jsonl_record_get_n_phrases (got), ==,
-        vi_jsonl_record_get_n_phrases (want));
+                      vi_jsonl_record_get_n_phrases (want));
     for (guint k = 0; k < vi_jsonl_record_get_n_phrases (want); k++) {
       const ViGroundedPhrase *a = vi_jsonl_record_get_phrase (want, k);
       const ViGroundedPhrase *b = vi_jsonl_record_get_phrase (got, k);
@@ -1311,7 +1310,7 @@ compare_records (GPtrArray  *expected,
       g_assert_cmpfloat_with_epsilon (a->bbox.y_max, b->bbox.y_max, 1e-9);
     }
     g_assert_cmpuint (vi_jsonl_record_get_n_interactions (got), ==,
-        vi_jsonl_record_get_n_interactions (want));
+                      vi_jsonl_record_get_n_interactions (want));
     for (guint k = 0; k < vi_jsonl_record_get_n_interactions (want); k++) {
       const ViVqaInteraction *a = vi_jsonl_record_get_interaction (want, k);
       const ViVqaInteraction *b = vi_jsonl_record_get_interaction (got, k);
@@ -1323,16 +1322,13 @@ compare_records (GPtrArray  *expected,
 }
 
 static void
-store_result_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+store_result_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
 static void
-test_round_trip (Fixture       *f,
-                 gconstpointer  data)
+test_round_trip (Fixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) records = load_records (f, 900);
   g_autoptr (ViExportedAnnotations) created = NULL;
@@ -1343,54 +1339,54 @@ test_round_trip (Fixture       *f,
   g_autofree char *dir = g_dir_make_tmp ("vi-export-XXXXXX", NULL);
   g_autofree char *jsonl = NULL;
   g_autofree char *fault = NULL;
-  const char *id;
-  Progress p = { 0 };
-  guint n_chunks, done, chunk = 4096;
-  gboolean found = FALSE;
+  const char      *id;
+  Progress         p = { 0 };
+  guint            n_chunks, done, chunk = 4096;
+  gboolean         found = FALSE;
 
   created = create_or_skip (f);
   if (created == NULL)
     return;
   id = vi_exported_annotations_get_dataset_export_id (created);
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_id (created), ==,
-      "ds1");
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_id (created), ==, "ds1");
   g_assert_cmpint (vi_exported_annotations_get_spec (created)->format, ==,
-      VI_EXPORT_FORMAT_VI_JSONL);
+                   VI_EXPORT_FORMAT_VI_JSONL);
 
-  ready = vi_client_wait_export (f->client, "ds1", id, 20, 60000, NULL,
-      &error);
+  ready = vi_client_wait_export (f->client, "ds1", id, 20, 60000, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (vi_exported_annotations_get_download_url (ready));
 
   got = vi_client_get_export (f->client, "ds1", id, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (got), ==,
-      id);
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (got), ==, id);
 
   list = vi_client_list_exports (f->client, "ds1", NULL, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < list->len; i++)
-    found |= g_str_equal (vi_exported_annotations_get_dataset_export_id
-        (list->pdata[i]), id);
+    found |= g_str_equal (vi_exported_annotations_get_dataset_export_id (
+                              list->pdata[i]),
+                          id);
   g_assert_true (found);
 
   /* Interrupted once: two ranges go through, then the third one fails
    * until its retries are spent (one connection, so the order is
    * known). */
   _vi_export_set_download_chunk_size (chunk);
-  fault = g_strdup_printf ("{\"method\":\"GET\",\"path\":\"/downloads\","
+  fault = g_strdup_printf (
+      "{\"method\":\"GET\",\"path\":\"/downloads\","
       "\"after\":2,\"times\":4,\"action\":\"status\",\"status\":500}");
   g_assert_true (vi_local_server_add_fault_json (f->server, fault, &error));
   g_assert_no_error (error);
   vi_local_server_reset_counters (f->server);
   g_assert_false (vi_client_download_export (f->client, ready, dir, 1,
-          progress_cb, &p, NULL, &error));
+                                             progress_cb, &p, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_SERVER);
   g_clear_error (&error);
   n_chunks = (guint) ((p.total + chunk - 1) / chunk);
   g_assert_cmpuint (n_chunks, >, 3);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          "/downloads"), ==, 6);
+                                                       "/downloads"),
+                    ==, 6);
   done = sidecar_done (dir, id);
   g_assert_cmpuint (done, ==, 2);
 
@@ -1398,15 +1394,17 @@ test_round_trip (Fixture       *f,
   vi_local_server_clear_faults (f->server);
   vi_local_server_reset_counters (f->server);
   g_assert_true (vi_client_download_export (f->client, ready, dir, 4, NULL,
-          NULL, NULL, &error));
+                                            NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-          "/downloads"), ==, n_chunks - done);
+                                                       "/downloads"),
+                    ==, n_chunks - done);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "HEAD",
-          "/downloads"), ==, 1);
+                                                       "/downloads"),
+                    ==, 1);
 
   jsonl = g_build_filename (dir, "ds1", "dump", "annotations",
-      "annotations.jsonl", NULL);
+                            "annotations.jsonl", NULL);
   compare_records (records, jsonl);
   rm_rf (dir);
 
@@ -1417,17 +1415,20 @@ test_round_trip (Fixture       *f,
     g_autoptr (GAsyncResult) result = NULL;
     g_autofree char *dir2 = g_dir_make_tmp ("vi-export-XXXXXX", NULL);
     g_autofree char *jsonl2 = g_build_filename (dir2, "ds1", "dump",
-        "annotations", "annotations.jsonl", NULL);
+                                                "annotations",
+                                                "annotations.jsonl", NULL);
 
-    g_assert_true (vi_local_server_add_fault_json (f->server,
-            "[{\"method\":\"GET\",\"path\":\"/downloads\",\"after\":1,"
-            "\"times\":2,\"action\":\"truncate\"},{\"method\":\"GET\","
-            "\"path\":\"/downloads\",\"after\":4,\"times\":1,"
-            "\"action\":\"drop\"}]", &error));
+    g_assert_true (vi_local_server_add_fault_json (
+        f->server,
+        "[{\"method\":\"GET\",\"path\":\"/downloads\",\"after\":1,"
+        "\"times\":2,\"action\":\"truncate\"},{\"method\":\"GET\","
+        "\"path\":\"/downloads\",\"after\":4,\"times\":1,"
+        "\"action\":\"drop\"}]",
+        &error));
     g_assert_no_error (error);
     g_main_context_push_thread_default (context);
     vi_client_download_export_async (f->client, ready, dir2, 2, NULL, NULL,
-        NULL, store_result_cb, &result);
+                                     NULL, store_result_cb, &result);
     while (result == NULL)
       g_main_context_iteration (context, TRUE);
     vi_client_download_export_finish (f->client, result, &error);
@@ -1440,8 +1441,7 @@ test_round_trip (Fixture       *f,
 }
 
 static void
-test_wait_timeout (Fixture       *f,
-                   gconstpointer  data)
+test_wait_timeout (Fixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) records = load_records (f, 3);
   g_autoptr (ViExportedAnnotations) created = NULL;
@@ -1458,8 +1458,9 @@ test_wait_timeout (Fixture       *f,
   vi_local_server_set_latency (f->server, 400);
   t0 = g_get_monotonic_time ();
   ready = vi_client_wait_export (f->client, "ds1",
-      vi_exported_annotations_get_dataset_export_id (created), 10, 150, NULL,
-      &error);
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     created),
+                                 10, 150, NULL, &error);
   g_assert_null (ready);
   g_assert_error (error, VI_ERROR, VI_ERROR_TIMEOUT);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 390 * 1000);
@@ -1468,35 +1469,36 @@ test_wait_timeout (Fixture       *f,
   /* Cancelled: at once too. */
   g_cancellable_cancel (cancellable);
   ready = vi_client_wait_export (f->client, "ds1",
-      vi_exported_annotations_get_dataset_export_id (created), 10, 0,
-      cancellable, &error);
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     created),
+                                 10, 0, cancellable, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   vi_local_server_set_latency (f->server, 0);
 }
 
 static void
-test_bad_arguments (Fixture       *f,
-                    gconstpointer  data)
+test_bad_arguments (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
   g_assert_null (vi_client_create_export (f->client, "bad/id",
-          VI_EXPORT_FORMAT_VI_JSONL, TRUE, NULL, &error));
+                                          VI_EXPORT_FORMAT_VI_JSONL, TRUE, NULL,
+                                          &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (vi_client_create_export (f->client, "ds1",
-          VI_EXPORT_FORMAT_UNKNOWN, TRUE, NULL, &error));
+                                          VI_EXPORT_FORMAT_UNKNOWN, TRUE, NULL,
+                                          &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
   g_assert_null (vi_client_get_export (f->client, "ds1", "", NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_null (vi_client_wait_export (f->client, "ds1", "a b", 0, 0, NULL,
-          &error));
+  g_assert_null (
+      vi_client_wait_export (f->client, "ds1", "a b", 0, 0, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
-  g_assert_null (vi_client_get_export (f->client, "ds1", "nope", NULL,
-          &error));
+  g_assert_null (vi_client_get_export (f->client, "ds1", "nope", NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
 }
 
@@ -1504,8 +1506,7 @@ test_bad_arguments (Fixture       *f,
  * (before any request), an archive over the client's caps, and a signed
  * URL that the server refuses (its signature, not the organization). */
 static void
-test_download_refusals (Fixture       *f,
-                        gconstpointer  data)
+test_download_refusals (Fixture *f, gconstpointer data)
 {
   g_autoptr (GPtrArray) records = load_records (f, 30);
   g_autoptr (ViExportedAnnotations) created = NULL;
@@ -1516,15 +1517,17 @@ test_download_refusals (Fixture       *f,
   g_autofree char *target = g_build_filename (dir, "target", NULL);
   g_autofree char *link = g_build_filename (target, "ds1", NULL);
   g_autofree char *jsonl = g_build_filename (target, "ds1", "dump",
-      "annotations", "annotations.jsonl", NULL);
+                                             "annotations", "annotations.jsonl",
+                                             NULL);
   g_autoptr (GDir) listing = NULL;
 
   created = create_or_skip (f);
   if (created == NULL)
     return;
   ready = vi_client_wait_export (f->client, "ds1",
-      vi_exported_annotations_get_dataset_export_id (created), 20, 60000,
-      NULL, &error);
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     created),
+                                 20, 60000, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0755), ==, 0);
   g_assert_cmpint (g_mkdir_with_parents (target, 0755), ==, 0);
@@ -1532,57 +1535,59 @@ test_download_refusals (Fixture       *f,
   /* DIR/<dataset> is a link to elsewhere. */
   g_assert_cmpint (symlink (elsewhere, link), ==, 0);
   vi_local_server_reset_counters (f->server);
-  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
-          NULL, NULL, NULL, &error));
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0, NULL,
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, link));
   g_assert_nonnull (strstr (error->message, "symbolic link"));
   g_clear_error (&error);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL,
-          "/downloads"), ==, 0);
+                                                       "/downloads"),
+                    ==, 0);
   listing = g_dir_open (elsewhere, 0, NULL);
   g_assert_null (g_dir_read_name (listing));
   g_unlink (link);
 
   /* Over the entry cap: refused from the central directory. */
   g_object_set (f->client, "max-extract-entries", 1, NULL);
-  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
-          NULL, NULL, NULL, &error));
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0, NULL,
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
   g_assert_nonnull (strstr (error->message, "max-extract-entries"));
   g_assert_false (g_file_test (jsonl, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
   g_object_set (f->client, "max-extract-entries", 0, "max-extract-size",
-      (guint64) 10, NULL);
-  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
-          NULL, NULL, NULL, &error));
+                (guint64) 10, NULL);
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0, NULL,
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
   g_assert_nonnull (strstr (error->message, "max-extract-size"));
   g_clear_error (&error);
   g_object_set (f->client, "max-extract-size", (guint64) 0, NULL);
 
   /* The signed URL refused. */
-  g_assert_true (vi_local_server_add_fault_json (f->server,
-          "{\"path\":\"/downloads\",\"action\":\"status\","
-          "\"status\":403}", &error));
-  g_assert_false (vi_client_download_export (f->client, ready, target, 0,
-          NULL, NULL, NULL, &error));
+  g_assert_true (
+      vi_local_server_add_fault_json (f->server,
+                                      "{\"path\":\"/downloads\",\"action\":\"status\","
+                                      "\"status\":403}",
+                                      &error));
+  g_assert_false (vi_client_download_export (f->client, ready, target, 0, NULL,
+                                             NULL, NULL, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_PERMISSION);
   g_assert_nonnull (strstr (error->message, "signed URL"));
   g_assert_null (strstr (error->message, "DATATURE_VI_ORGANIZATION_ID"));
   g_clear_error (&error);
 
   /* And then it works. */
-  g_assert_true (vi_client_download_export (f->client, ready, target, 0,
-          NULL, NULL, NULL, &error));
+  g_assert_true (vi_client_download_export (f->client, ready, target, 0, NULL,
+                                            NULL, NULL, &error));
   g_assert_no_error (error);
   compare_records (records, jsonl);
   rm_rf (dir);
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");
@@ -1598,17 +1603,17 @@ main (int    argc,
   g_test_add_func ("/export/zip/conflicts", test_zip_conflicts);
   g_test_add_func ("/export/zip/limits", test_zip_limits);
   g_test_add_func ("/export/zip/symlinked-destination",
-      test_zip_symlinked_destination);
+                   test_zip_symlinked_destination);
   g_test_add_func ("/export/download/basic", test_download_basic);
   g_test_add_func ("/export/download/resume-after-error",
-      test_download_resume_after_error);
+                   test_download_resume_after_error);
   g_test_add_func ("/export/download/resume-after-cancel",
-      test_download_resume_after_cancel);
+                   test_download_resume_after_cancel);
   g_test_add_func ("/export/download/truncated-archive",
-      test_download_truncated_archive);
+                   test_download_truncated_archive);
   g_test_add_func ("/export/download/no-url", test_download_no_url);
   g_test_add_func ("/export/download/cancel-from-another-thread",
-      test_download_cancel_from_another_thread);
+                   test_download_cancel_from_another_thread);
   g_test_add_func ("/export/wait/failed", test_wait_failed);
 
 #define ADD(path, func) \

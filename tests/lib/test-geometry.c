@@ -12,11 +12,7 @@
 #include <vi/vi.h>
 
 static void
-assert_pixels (const ViPixelBox *box,
-    int x_min,
-    int y_min,
-    int x_max,
-    int y_max)
+assert_pixels (const ViPixelBox *box, int x_min, int y_min, int x_max, int y_max)
 {
   g_assert_cmpint (box->x_min, ==, x_min);
   g_assert_cmpint (box->y_min, ==, y_min);
@@ -27,9 +23,9 @@ assert_pixels (const ViPixelBox *box,
 static void
 test_reference_example (void)
 {
-  ViBBox bbox = { 0.1, 0.2, 0.5, 0.7 };
+  ViBBox     bbox = { 0.1, 0.2, 0.5, 0.7 };
   ViPixelBox px;
-  ViBBox back;
+  ViBBox     back;
 
   vi_bbox_to_pixels (&bbox, 1920, 1080, &px);
   assert_pixels (&px, 192, 216, 960, 756);
@@ -47,7 +43,7 @@ static void
 test_truncation (void)
 {
   ViPixelBox px;
-  ViBBox a = { 0.0, 0.0, 1.0, 1.0 };
+  ViBBox     a = { 0.0, 0.0, 1.0, 1.0 };
   /* 0.999 * 10 = 9.99: truncated, as int() does. */
   ViBBox b = { 0.05, 0.149, 0.999, 0.5 };
 
@@ -68,10 +64,9 @@ test_truncation (void)
 
 /* Every integer box of a width × height frame survives the round trip. */
 static void
-check_every_box (int width,
-    int height)
+check_every_box (int width, int height)
 {
-  int x0, x1, y0, y1;
+  int     x0, x1, y0, y1;
   guint64 n = 0;
 
   for (x0 = 0; x0 < width; x0++)
@@ -80,29 +75,30 @@ check_every_box (int width,
         for (y1 = y0 + 1; y1 <= height; y1++) {
           ViPixelBox in = { x0, y0, x1, y1 };
           ViPixelBox out;
-          ViBBox norm;
+          ViBBox     norm;
 
           vi_bbox_from_pixels (&in, width, height, &norm);
           g_assert_true (vi_bbox_is_valid (&norm));
           vi_bbox_to_pixels (&norm, width, height, &out);
-          if (out.x_min != x0 || out.y_min != y0 || out.x_max != x1
-              || out.y_max != y1)
-            g_error ("%dx%d: [%d,%d,%d,%d] came back as [%d,%d,%d,%d]",
-                width, height, x0, y0, x1, y1, out.x_min, out.y_min,
-                out.x_max, out.y_max);
+          if (out.x_min != x0 || out.y_min != y0 || out.x_max != x1 ||
+              out.y_max != y1)
+            g_error ("%dx%d: [%d,%d,%d,%d] came back as [%d,%d,%d,%d]", width,
+                     height, x0, y0, x1, y1, out.x_min, out.y_min, out.x_max,
+                     out.y_max);
           n++;
         }
 
   /* C(w+1, 2) * C(h+1, 2) boxes. */
   g_assert_cmpuint (n, ==,
-      (guint64) width * (width + 1) / 2 * height * (height + 1) / 2);
+                    (guint64) width * (width + 1) / 2 * height * (height + 1) /
+                        2);
 }
 
 static void
 test_round_trip_every_box (void)
 {
   /* 13 / 23 * 23 is 12.999999999999998: plain truncation fails here. */
-  ViBBox tricky = { 13.0 / 23, 0.0, 1.0, 1.0 };
+  ViBBox     tricky = { 13.0 / 23, 0.0, 1.0, 1.0 };
   ViPixelBox px;
 
   g_assert_cmpint ((int) (tricky.x_min * 23), ==, 12);
@@ -115,17 +111,15 @@ test_round_trip_every_box (void)
 /* Every single coordinate, for several sizes: faster than every box and
  * covering all integers of large frames. */
 static void
-check_every_coordinate (int width,
-    int height)
+check_every_coordinate (int width, int height)
 {
   int i;
 
   for (i = 0; i <= MAX (width, height); i++) {
-    ViPixelBox in = { MIN (i, width), MIN (i, height),
-      MIN (i, width), MIN (i, height)
-    };
+    ViPixelBox in = { MIN (i, width), MIN (i, height), MIN (i, width),
+                      MIN (i, height) };
     ViPixelBox out;
-    ViBBox norm;
+    ViBBox     norm;
 
     vi_bbox_from_pixels (&in, width, height, &norm);
     vi_bbox_to_pixels (&norm, width, height, &out);
@@ -140,16 +134,17 @@ static void
 test_round_trip_spot_checks (void)
 {
   static const int sizes[][2] = {
-    {1920, 1080}, {640, 480}, {1, 1}, {3, 7}, {37, 23}, {49, 98},
-    {4096, 2160}, {7680, 4320}, {1279, 719}, {100003, 99991},
+    { 1920, 1080 }, { 640, 480 },      { 1, 1 },       { 3, 7 },
+    { 37, 23 },     { 49, 98 },        { 4096, 2160 }, { 7680, 4320 },
+    { 1279, 719 },  { 100003, 99991 },
   };
   static const int boxes_1080p[][4] = {
-    {0, 0, 1920, 1080}, {192, 216, 960, 756}, {1, 1, 2, 2},
-    {1919, 1079, 1920, 1080}, {333, 111, 777, 999}, {7, 13, 1013, 1077},
+    { 0, 0, 1920, 1080 },       { 192, 216, 960, 756 }, { 1, 1, 2, 2 },
+    { 1919, 1079, 1920, 1080 }, { 333, 111, 777, 999 }, { 7, 13, 1013, 1077 },
   };
   static const int boxes_480p[][4] = {
-    {0, 0, 640, 480}, {1, 2, 3, 4}, {213, 107, 427, 373},
-    {639, 479, 640, 480}, {37, 41, 601, 443},
+    { 0, 0, 640, 480 },     { 1, 2, 3, 4 },       { 213, 107, 427, 373 },
+    { 639, 479, 640, 480 }, { 37, 41, 601, 443 },
   };
   guint i;
 
@@ -157,11 +152,10 @@ test_round_trip_spot_checks (void)
     check_every_coordinate (sizes[i][0], sizes[i][1]);
 
   for (i = 0; i < G_N_ELEMENTS (boxes_1080p); i++) {
-    ViPixelBox in = { boxes_1080p[i][0], boxes_1080p[i][1],
-      boxes_1080p[i][2], boxes_1080p[i][3]
-    };
+    ViPixelBox in = { boxes_1080p[i][0], boxes_1080p[i][1], boxes_1080p[i][2],
+                      boxes_1080p[i][3] };
     ViPixelBox out;
-    ViBBox norm;
+    ViBBox     norm;
 
     vi_bbox_from_pixels (&in, 1920, 1080, &norm);
     vi_bbox_to_pixels (&norm, 1920, 1080, &out);
@@ -169,11 +163,10 @@ test_round_trip_spot_checks (void)
   }
 
   for (i = 0; i < G_N_ELEMENTS (boxes_480p); i++) {
-    ViPixelBox in = { boxes_480p[i][0], boxes_480p[i][1],
-      boxes_480p[i][2], boxes_480p[i][3]
-    };
+    ViPixelBox in = { boxes_480p[i][0], boxes_480p[i][1], boxes_480p[i][2],
+                      boxes_480p[i][3] };
     ViPixelBox out;
-    ViBBox norm;
+    ViBBox     norm;
 
     vi_bbox_from_pixels (&in, 640, 480, &norm);
     vi_bbox_to_pixels (&norm, 640, 480, &out);
@@ -184,7 +177,7 @@ test_round_trip_spot_checks (void)
 static void
 test_to_pixels_extremes (void)
 {
-  ViBBox huge = { NAN, -INFINITY, INFINITY, 1e300 };
+  ViBBox     huge = { NAN, -INFINITY, INFINITY, 1e300 };
   ViPixelBox px;
 
   vi_bbox_to_pixels (&huge, 1920, 1080, &px);
@@ -194,17 +187,15 @@ test_to_pixels_extremes (void)
 static void
 test_bound (void)
 {
-  ViBBox bbox = { 0.1, 0.2, 0.5, 0.7 };
-  double bound[8];
-  ViBBox back = { 0, 0, 0, 0 };
+  ViBBox       bbox = { 0.1, 0.2, 0.5, 0.7 };
+  double       bound[8];
+  ViBBox       back = { 0, 0, 0, 0 };
   const double expected[8] = { 0.1, 0.2, 0.5, 0.2, 0.5, 0.7, 0.1, 0.7 };
   /* Corners in any order, and more than four points. */
-  const double points[10] = { 0.5, 0.7, 0.3, 0.4, 0.1, 0.2, 0.5, 0.2, 0.1,
-    0.7
-  };
+  const double points[10] = { 0.5, 0.7, 0.3, 0.4, 0.1, 0.2, 0.5, 0.2, 0.1, 0.7 };
   const double corners[4] = { 0.5, 0.7, 0.1, 0.2 };
   const double bad[4] = { 0.1, NAN, 0.5, 0.5 };
-  guint i;
+  guint        i;
 
   vi_bbox_to_bound (&bbox, bound);
   for (i = 0; i < 8; i++)
@@ -246,19 +237,18 @@ static void
 test_is_valid (void)
 {
   const ViBBox good[] = {
-    {0.1, 0.2, 0.5, 0.7}, {0, 0, 1, 1}, {0.5, 0.5, 0.5000001, 0.6},
+    { 0.1, 0.2, 0.5, 0.7 },
+    { 0, 0, 1, 1 },
+    { 0.5, 0.5, 0.5000001, 0.6 },
   };
   const ViBBox bad[] = {
-    {0.5, 0.2, 0.5, 0.7},       /* x_min == x_max */
-    {0.6, 0.2, 0.5, 0.7},       /* x_min > x_max */
-    {0.1, 0.7, 0.5, 0.7},       /* y_min == y_max */
-    {0.1, 0.8, 0.5, 0.7},
-    {-0.1, 0.2, 0.5, 0.7},
-    {0.1, 0.2, 1.5, 0.7},
-    {0.1, 0.2, 0.5, 1.0000001},
-    {NAN, 0.2, 0.5, 0.7},
-    {0.1, 0.2, INFINITY, 0.7},
-    {0.1, -INFINITY, 0.5, 0.7},
+    { 0.5, 0.2, 0.5, 0.7 }, /* x_min == x_max */
+    { 0.6, 0.2, 0.5, 0.7 }, /* x_min > x_max */
+    { 0.1, 0.7, 0.5, 0.7 }, /* y_min == y_max */
+    { 0.1, 0.8, 0.5, 0.7 },       { -0.1, 0.2, 0.5, 0.7 },
+    { 0.1, 0.2, 1.5, 0.7 },       { 0.1, 0.2, 0.5, 1.0000001 },
+    { NAN, 0.2, 0.5, 0.7 },       { 0.1, 0.2, INFINITY, 0.7 },
+    { 0.1, -INFINITY, 0.5, 0.7 },
   };
   guint i;
 
@@ -309,7 +299,7 @@ test_clamp (void)
 static void
 test_boxed (void)
 {
-  ViBBox bbox = { 0.1, 0.2, 0.5, 0.7 };
+  ViBBox     bbox = { 0.1, 0.2, 0.5, 0.7 };
   ViPixelBox px = { 1, 2, 3, 4 };
   g_autoptr (ViBBox) bcopy = NULL;
   g_autoptr (ViPixelBox) pcopy = NULL;
@@ -331,17 +321,16 @@ test_boxed (void)
 }
 
 int
-main (int argc,
-    char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/geometry/reference-example", test_reference_example);
   g_test_add_func ("/geometry/truncation", test_truncation);
   g_test_add_func ("/geometry/round-trip/every-box-37x23",
-      test_round_trip_every_box);
+                   test_round_trip_every_box);
   g_test_add_func ("/geometry/round-trip/spot-checks",
-      test_round_trip_spot_checks);
+                   test_round_trip_spot_checks);
   g_test_add_func ("/geometry/to-pixels-extremes", test_to_pixels_extremes);
   g_test_add_func ("/geometry/bound", test_bound);
   g_test_add_func ("/geometry/is-valid", test_is_valid);

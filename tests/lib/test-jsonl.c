@@ -19,27 +19,24 @@
 /* ------------------------------------------------------------------------ */
 
 static ViJsonlReader *
-reader_for_data (const char *data,
-    gssize len,
-    const char *name)
+reader_for_data (const char *data, gssize len, const char *name)
 {
   g_autoptr (GInputStream) stream = NULL;
 
   if (len < 0)
     len = (gssize) strlen (data);
   stream = g_memory_input_stream_new_from_data (g_memdup2 (data, (gsize) len),
-      len, g_free);
+                                                len, g_free);
   return vi_jsonl_reader_new (stream, name);
 }
 
 /* Reads every record of @data; bad lines are not allowed. */
 static GPtrArray *
-read_all (const char *data,
-    gssize len)
+read_all (const char *data, gssize len)
 {
   g_autoptr (ViJsonlReader) reader = reader_for_data (data, len, "test.jsonl");
-  GPtrArray *records =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) vi_jsonl_record_unref);
+  GPtrArray *records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
   g_autoptr (GError) error = NULL;
   ViJsonlRecord *record;
 
@@ -73,21 +70,21 @@ read_one (const char *line)
   b = vi_jsonl_record_to_line (records->pdata[0]);
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpint (vi_jsonl_record_get_format (direct), ==,
-      vi_jsonl_record_get_format (records->pdata[0]));
+                   vi_jsonl_record_get_format (records->pdata[0]));
 
   return vi_jsonl_record_ref (records->pdata[0]);
 }
 
 static void
 assert_phrase (const ViJsonlRecord *record,
-    guint index,
-    const char *phrase,
-    double x_min,
-    double y_min,
-    double x_max,
-    double y_max,
-    int start,
-    int end)
+               guint                index,
+               const char          *phrase,
+               double               x_min,
+               double               y_min,
+               double               x_max,
+               double               y_max,
+               int                  start,
+               int                  end)
 {
   const ViGroundedPhrase *p;
 
@@ -104,10 +101,10 @@ assert_phrase (const ViJsonlRecord *record,
 
 static void
 assert_interaction (const ViJsonlRecord *record,
-    guint index,
-    const char *question,
-    const char *answer,
-    int order)
+                    guint                index,
+                    const char          *question,
+                    const char          *answer,
+                    int                  order)
 {
   const ViVqaInteraction *v;
 
@@ -125,7 +122,8 @@ assert_interaction (const ViJsonlRecord *record,
 static void
 test_form_flat (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"asset_123\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"asset_id\": \"asset_123\", "
       "\"caption\": \"A cat sitting on a couch\", \"grounded_phrases\": ["
       "{\"phrase\": \"cat\", \"bbox\": [0.1, 0.2, 0.5, 0.7]}, "
       "{\"phrase\": \"couch\", \"bbox\": [0.6, 0.2, 0.9, 0.7]}], "
@@ -135,7 +133,7 @@ test_form_flat (void)
   g_assert_null (vi_jsonl_record_get_id (r));
   g_assert_cmpint (vi_jsonl_record_get_format (r), ==, VI_JSONL_FORMAT_FLAT);
   g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==,
-      "A cat sitting on a couch");
+                   "A cat sitting on a couch");
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r), ==, 2);
   assert_phrase (r, 0, "cat", 0.1, 0.2, 0.5, 0.7, 2, 5);
   assert_phrase (r, 1, "couch", 0.6, 0.2, 0.9, 0.7, 19, 24);
@@ -146,11 +144,13 @@ static void
 test_form_plain_caption (void)
 {
   g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"img-2\", "
-      "\"caption\": \"A sunny beach\"}");
-  g_autoptr (ViJsonlRecord) r2 = read_one ("{\"asset_id\": \"img-3\", "
+                                          "\"caption\": \"A sunny beach\"}");
+  g_autoptr (ViJsonlRecord) r2 = read_one (
+      "{\"asset_id\": \"img-3\", "
       "\"caption\": \"Nothing grounded\", \"grounded_phrases\": []}");
   /* Integers are numbers too. */
-  g_autoptr (ViJsonlRecord) r3 = read_one ("{\"asset_id\": \"img-4\", "
+  g_autoptr (ViJsonlRecord) r3 = read_one (
+      "{\"asset_id\": \"img-4\", "
       "\"caption\": \"whole\", \"grounded_phrases\": [{\"phrase\": "
       "\"whole\", \"bbox\": [0, 0, 1, 1]}]}");
 
@@ -170,33 +170,34 @@ test_form_plain_caption (void)
 static void
 test_form_nested (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"asset_123\", "
-      "\"contents\": {\"caption\": \"A cat sitting on a couch\", "
-      "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-      "\"bound\": [0.1, 0.2, 0.5, 0.7]}]}}");
+  g_autoptr (ViJsonlRecord)
+      r = read_one ("{\"asset_id\": \"asset_123\", "
+                    "\"contents\": {\"caption\": \"A cat sitting on a couch\", "
+                    "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                    "\"bound\": [0.1, 0.2, 0.5, 0.7]}]}}");
   /* bound as corner pairs, as the annotation resource spells it. */
-  g_autoptr (ViJsonlRecord) r2 = read_one ("{\"asset_id\": \"a2\", "
+  g_autoptr (ViJsonlRecord) r2 = read_one (
+      "{\"asset_id\": \"a2\", "
       "\"contents\": {\"caption\": \"a dog\", \"grounded_phrases\": ["
       "{\"phrase\": \"dog\", \"bound\": [[0.25, 0.5], [0.75, 0.5], "
       "[0.75, 1], [0.25, 1]]}]}}");
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (r), ==, "asset_123");
-  g_assert_cmpint (vi_jsonl_record_get_format (r), ==,
-      VI_JSONL_FORMAT_NESTED);
+  g_assert_cmpint (vi_jsonl_record_get_format (r), ==, VI_JSONL_FORMAT_NESTED);
   g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==,
-      "A cat sitting on a couch");
+                   "A cat sitting on a couch");
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r), ==, 1);
   assert_phrase (r, 0, "cat", 0.1, 0.2, 0.5, 0.7, 2, 5);
 
-  g_assert_cmpint (vi_jsonl_record_get_format (r2), ==,
-      VI_JSONL_FORMAT_NESTED);
+  g_assert_cmpint (vi_jsonl_record_get_format (r2), ==, VI_JSONL_FORMAT_NESTED);
   assert_phrase (r2, 0, "dog", 0.25, 0.5, 0.75, 1, 2, 5);
 }
 
 static void
 test_form_vqa_interactions (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"asset_123\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"asset_id\": \"asset_123\", "
       "\"contents\": {\"interactions\": [{\"question\": "
       "\"What is the cat doing?\", \"answer\": \"Sitting on a couch\"}, "
       "{\"question\": \"Colour?\", \"answer\": \"Grey\"}]}}");
@@ -206,15 +207,15 @@ test_form_vqa_interactions (void)
   g_assert_null (vi_jsonl_record_get_caption (r));
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r), ==, 0);
   g_assert_cmpuint (vi_jsonl_record_get_n_interactions (r), ==, 2);
-  assert_interaction (r, 0, "What is the cat doing?", "Sitting on a couch",
-      0);
+  assert_interaction (r, 0, "What is the cat doing?", "Sitting on a couch", 0);
   assert_interaction (r, 1, "Colour?", "Grey", 1);
 }
 
 static void
 test_form_vqa_question_answer (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"q1\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"asset_id\": \"q1\", "
       "\"contents\": {\"question\": \"How many cats?\", \"answer\": \"2\"}}");
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (r), ==, "q1");
@@ -228,7 +229,8 @@ static void
 test_form_export_phrase_grounding (void)
 {
   /* The example of vi-api.md §7.3, with a second box for the phrase. */
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"id\": \"ann-1\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"id\": \"ann-1\", "
       "\"asset\": {\"type\": \"Image\", \"filename\": \"img.jpg\", "
       "\"height\": 480, \"width\": 640, \"filepath\": null, \"url\": null}, "
       "\"contents\": {\"type\": \"PhraseGrounding\", "
@@ -240,7 +242,8 @@ test_form_export_phrase_grounding (void)
       "\"endTokenIndex\": 5, \"bounds\": [[0, 0.5, 1, 1]]}]}, "
       "\"category\": null}");
   /* Corner pairs; a top-level asset_id wins over asset.filename. */
-  g_autoptr (ViJsonlRecord) r2 = read_one ("{\"id\": \"ann-3\", "
+  g_autoptr (ViJsonlRecord) r2 = read_one (
+      "{\"id\": \"ann-3\", "
       "\"asset_id\": \"asset-9\", \"asset\": {\"filename\": \"x.jpg\"}, "
       "\"contents\": {\"type\": \"PhraseGrounding\", \"caption\": "
       "\"two birds\", \"groundedPhrases\": [{\"phrase\": \"birds\", "
@@ -249,10 +252,9 @@ test_form_export_phrase_grounding (void)
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (r), ==, "img.jpg");
   g_assert_cmpstr (vi_jsonl_record_get_id (r), ==, "ann-1");
-  g_assert_cmpint (vi_jsonl_record_get_format (r), ==,
-      VI_JSONL_FORMAT_EXPORT);
+  g_assert_cmpint (vi_jsonl_record_get_format (r), ==, VI_JSONL_FORMAT_EXPORT);
   g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==,
-      "A red car on the street");
+                   "A red car on the street");
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r), ==, 3);
   assert_phrase (r, 0, "red car", 0.2, 0.3, 0.6, 0.8, 2, 9);
   assert_phrase (r, 1, "red car", 0.05, 0.1, 0.15, 0.2, 2, 9);
@@ -260,8 +262,7 @@ test_form_export_phrase_grounding (void)
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (r2), ==, "asset-9");
   g_assert_cmpstr (vi_jsonl_record_get_id (r2), ==, "ann-3");
-  g_assert_cmpint (vi_jsonl_record_get_format (r2), ==,
-      VI_JSONL_FORMAT_EXPORT);
+  g_assert_cmpint (vi_jsonl_record_get_format (r2), ==, VI_JSONL_FORMAT_EXPORT);
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r2), ==, 1);
   assert_phrase (r2, 0, "birds", 0.1, 0.2, 0.4, 0.6, 4, 9);
 }
@@ -269,7 +270,8 @@ test_form_export_phrase_grounding (void)
 static void
 test_form_export_vqa (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"id\": \"ann-2\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"id\": \"ann-2\", "
       "\"asset\": {\"filename\": \"img.jpg\", \"height\": 480, "
       "\"width\": 640}, \"contents\": {\"type\": \"Vqa\", "
       "\"interactions\": [{\"order\": 0, \"question\": \"What colour?\", "
@@ -278,8 +280,7 @@ test_form_export_vqa (void)
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (r), ==, "img.jpg");
   g_assert_cmpstr (vi_jsonl_record_get_id (r), ==, "ann-2");
-  g_assert_cmpint (vi_jsonl_record_get_format (r), ==,
-      VI_JSONL_FORMAT_EXPORT);
+  g_assert_cmpint (vi_jsonl_record_get_format (r), ==, VI_JSONL_FORMAT_EXPORT);
   g_assert_null (vi_jsonl_record_get_caption (r));
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (r), ==, 0);
   g_assert_cmpuint (vi_jsonl_record_get_n_interactions (r), ==, 2);
@@ -290,7 +291,8 @@ test_form_export_vqa (void)
 static void
 test_form_caption_and_interactions (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"mix\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"asset_id\": \"mix\", "
       "\"caption\": \"A dog in a park\", \"grounded_phrases\": [{\"phrase\": "
       "\"dog\", \"bbox\": [0.1, 0.1, 0.3, 0.4]}], \"contents\": "
       "{\"interactions\": [{\"question\": \"Is it sunny?\", "
@@ -309,7 +311,8 @@ test_form_blank_crlf_bom (void)
 {
   /* BOM, CRLF endings, blank and whitespace-only lines, a last line
    * without a newline. */
-  const char *data = "\xEF\xBB\xBF{\"asset_id\": \"a\", \"caption\": \"one\"}\r\n"
+  const char *data =
+      "\xEF\xBB\xBF{\"asset_id\": \"a\", \"caption\": \"one\"}\r\n"
       "\r\n"
       "   \t \n"
       "\n"
@@ -317,13 +320,14 @@ test_form_blank_crlf_bom (void)
       "{\"asset_id\": \"c\", \"caption\": \"three\"}";
   g_autoptr (ViJsonlReader) reader = reader_for_data (data, -1, "crlf.jsonl");
   g_autoptr (GError) error = NULL;
-  static const struct
-  {
+  static const struct {
     const char *asset_id;
     const char *caption;
-    guint line;
+    guint       line;
   } expected[] = {
-    {"a", "one", 1}, {"b", "two", 5}, {"c", "three", 6},
+    { "a", "one", 1 },
+    { "b", "two", 5 },
+    { "c", "three", 6 },
   };
   guint i;
 
@@ -336,11 +340,10 @@ test_form_blank_crlf_bom (void)
     g_assert_no_error (error);
     g_assert_nonnull (r);
     g_assert_cmpstr (vi_jsonl_record_get_asset_id (r), ==,
-        expected[i].asset_id);
-    g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==,
-        expected[i].caption);
+                     expected[i].asset_id);
+    g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==, expected[i].caption);
     g_assert_cmpuint (vi_jsonl_reader_get_line_number (reader), ==,
-        expected[i].line);
+                      expected[i].line);
   }
 
   g_assert_null (vi_jsonl_reader_next (reader, NULL, &error));
@@ -368,19 +371,22 @@ test_form_blank_crlf_bom (void)
 static void
 test_spans (void)
 {
-  g_autoptr (ViJsonlRecord) r = read_one ("{\"asset_id\": \"fr\", "
+  g_autoptr (ViJsonlRecord) r = read_one (
+      "{\"asset_id\": \"fr\", "
       "\"caption\": \"Un café près du café\", \"grounded_phrases\": ["
       "{\"phrase\": \"café\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}, "
       "{\"phrase\": \"café\", \"bbox\": [0.5, 0.5, 0.6, 0.6]}]}");
   /* Overlapping phrases, and a phrase before the previous one's start is
    * searched from that start. */
-  g_autoptr (ViJsonlRecord) r2 = read_one ("{\"asset_id\": \"o\", "
+  g_autoptr (ViJsonlRecord) r2 = read_one (
+      "{\"asset_id\": \"o\", "
       "\"caption\": \"a red car and a car\", \"grounded_phrases\": ["
       "{\"phrase\": \"red car\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}, "
       "{\"phrase\": \"car\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}, "
       "{\"phrase\": \"a car\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}]}");
   /* Characters outside the BMP count as one character each. */
-  g_autoptr (ViJsonlRecord) r3 = read_one ("{\"asset_id\": \"e\", "
+  g_autoptr (ViJsonlRecord) r3 = read_one (
+      "{\"asset_id\": \"e\", "
       "\"caption\": \"\xF0\x9F\x90\xB1 and \xF0\x9F\x90\xB6 \\u00e9t\\u00e9\", "
       "\"grounded_phrases\": [{\"phrase\": \"\xF0\x9F\x90\xB6\", "
       "\"bbox\": [0.1, 0.1, 0.2, 0.2]}, {\"phrase\": \"été\", "
@@ -397,7 +403,7 @@ test_spans (void)
   assert_phrase (r2, 2, "a car", 0.1, 0.1, 0.2, 0.2, 14, 19);
 
   g_assert_cmpstr (vi_jsonl_record_get_caption (r3), ==,
-      "\xF0\x9F\x90\xB1 and \xF0\x9F\x90\xB6 été");
+                   "\xF0\x9F\x90\xB1 and \xF0\x9F\x90\xB6 été");
   assert_phrase (r3, 0, "\xF0\x9F\x90\xB6", 0.1, 0.1, 0.2, 0.2, 6, 7);
   assert_phrase (r3, 1, "été", 0.1, 0.1, 0.2, 0.2, 8, 11);
 
@@ -433,11 +439,10 @@ test_spans (void)
 /* Bad lines                                                                */
 /* ------------------------------------------------------------------------ */
 
-typedef struct
-{
-  const char *line;             /* NULL: use raw/raw_len */
+typedef struct {
+  const char *line; /* NULL: use raw/raw_len */
   const char *raw;
-  gsize raw_len;
+  gsize       raw_len;
   const char *reason;
 } BadCase;
 
@@ -446,132 +451,137 @@ typedef struct
 #define NUL_LINE GOOD_PREFIX "\"caption\": \"a\0b\"}"
 
 static const BadCase bad_cases[] = {
-  {"{\"asset_id\": \"a\", \"caption\": ", NULL, 0, "invalid JSON"},
-  {"{\"asset_id\": \"a\" \"caption\": \"x\"}", NULL, 0, "invalid JSON"},
-  {"{\"asset_id\": \"a\", \"caption\": \"x\"} {}", NULL, 0,
-      "unexpected data after the end of the object"},
-  {"3{\"asset_id\": \"a\", \"caption\": \"x\"}", NULL, 0,
-      "line is not a JSON object (it is a number)"},
-  {"{\"asset_id\": \"a\", /* } */ \"caption\": \"x\"}", NULL, 0,
-      "invalid JSON at byte 19: unexpected character '/'"},
-  {"{\"asset_id\": \"a\", \"caption\": 'x'}", NULL, 0,
-      "invalid JSON at byte 30: unexpected character '''"},
-  {"[1, 2, 3]", NULL, 0, "line is not a JSON object (it is an array)"},
-  {"\"just a string\"", NULL, 0, "line is not a JSON object (it is a string)"},
-  {"{\"caption\": \"x\"}", NULL, 0, "missing asset_id"},
-  {"{\"asset_id\": 5, \"caption\": \"x\"}", NULL, 0,
-      "asset_id is a number, not a non-empty string"},
-  {"{\"asset_id\": \"\", \"caption\": \"x\"}", NULL, 0,
-      "asset_id is an empty string"},
-  {GOOD_PREFIX "\"caption\": 3}", NULL, 0,
-      "caption is a number, not a string"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": {}}", NULL, 0,
-      "grounded_phrases is an object, not an array"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [\"cat\"]}", NULL, 0,
-      "grounded_phrases[0] is a string, not an object"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"bbox\": [0, 0, 1, 1]}]}",
-      NULL, 0, "grounded_phrases[0].phrase is missing"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": 1, "
-        "\"bbox\": [0, 0, 1, 1]}]}", NULL, 0,
-      "grounded_phrases[0].phrase is a number, not a string"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"\", "
-        "\"bbox\": [0, 0, 1, 1]}]}", NULL, 0,
-      "grounded_phrases[0].phrase is empty"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\"}]}",
-      NULL, 0, "grounded_phrases[0].bbox is missing"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [0.1, 0.2, 0.5]}]}", NULL, 0,
-      "grounded_phrases[0].bbox is not an array of 4 numbers"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": \"0.1 0.2 0.5 0.7\"}]}", NULL, 0,
-      "grounded_phrases[0].bbox is a string, not an array of 4 numbers"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"a\", "
-        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"cat\", "
-        "\"bbox\": [0.1, 0.2, \"0.5\", 0.7]}]}", NULL, 0,
-      "grounded_phrases[1].bbox[2] is a string, not a number"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [true, 0.2, 0.5, 0.7]}]}", NULL, 0,
-      "grounded_phrases[0].bbox[0] is a boolean, not a number"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"a\", "
-        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"cat\", "
-        "\"bbox\": [0.1, 0.2, 1.5, 0.7]}]}", NULL, 0,
-      "grounded_phrases[1].bbox[2]: 1.5 is outside [0, 1]"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [-0.25, 0.2, 0.5, 0.7]}]}", NULL, 0,
-      "grounded_phrases[0].bbox[0]: -0.25 is outside [0, 1]"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [0.5, 0.2, 0.5, 0.7]}]}", NULL, 0,
-      "grounded_phrases[0].bbox: x_min (0.5) >= x_max (0.5)"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [0.1, 0.8, 0.5, 0.7]}]}", NULL, 0,
-      "grounded_phrases[0].bbox: y_min (0.8) >= y_max (0.7)"},
-  {GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"dog\", "
-        "\"bbox\": [0, 0, 1, 1]}]}", NULL, 0,
-      "grounded phrase 1 \"dog\" not found in the caption"},
-  {GOOD_PREFIX "\"grounded_phrases\": [{\"phrase\": \"cat\", "
-        "\"bbox\": [0, 0, 1, 1]}]}", NULL, 0,
-      "grounded phrases without a caption"},
-  {GOOD_PREFIX "\"contents\": {\"interactions\": \"what?\"}}", NULL, 0,
-      "contents.interactions is a string, not an array"},
-  {GOOD_PREFIX "\"contents\": {\"interactions\": [{\"answer\": \"x\"}]}}",
-      NULL, 0, "contents.interactions[0].question is missing"},
-  {GOOD_PREFIX "\"contents\": {\"interactions\": [{\"question\": \"q\", "
-        "\"answer\": 4}]}}", NULL, 0,
-      "contents.interactions[0].answer is a number, not a string"},
-  {GOOD_PREFIX "\"contents\": {\"question\": \"q\"}}", NULL, 0,
-      "contents.answer is missing"},
-  {NULL, GOOD_PREFIX "\"caption\": \"caf\xE9\"}", 0, "invalid UTF-8 at byte 34"},
-  {NULL, NUL_LINE, sizeof (NUL_LINE) - 1, "NUL byte at byte 32"},
-  {GOOD_PREFIX "\"caption\": \"a\\u0000b\"}", NULL, 0,
-      "invalid JSON at byte 32: \\u0000 (NUL) in a string"},
-  {GOOD_PREFIX "\"caption\": \"a\\274b\"}", NULL, 0,
-      "invalid JSON at byte 33: invalid escape in a string"},
-  {GOOD_PREFIX "\"caption\": \"a\\udc00b\"}", NULL, 0,
-      "caption is not valid UTF-8 once unescaped"},
-  {"{\"asset_id\": \"a\", \"grounded_phrases\": []}", NULL, 0,
-      "nothing to import"},
-  {"{\"asset_id\": \"a\"}", NULL, 0, "nothing to import"},
-  {"{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
-        "{\"type\": \"Polygon\"}}", NULL, 0,
-      "unknown contents.type \"Polygon\""},
-  {GOOD_PREFIX "\"contents\": [1]}", NULL, 0,
-      "contents is an array, not an object"},
-  {"{\"id\": \"x\", \"contents\": {\"type\": \"Vqa\", \"interactions\": "
-        "[]}}", NULL, 0, "missing asset_id (and no asset.filename)"},
-  {"{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
-        "{\"type\": \"PhraseGrounding\", \"caption\": \"a cat\", "
-        "\"groundedPhrases\": [{\"phrase\": \"cat\", \"bounds\": "
-        "[[0.1, 0.2, 0.5, 0.7], [0.1, 0.2]]}]}}", NULL, 0,
-      "contents.groundedPhrases[0].bounds mixes boxes"},
-  {"{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
-        "{\"type\": \"PhraseGrounding\", \"caption\": \"a cat\", "
-        "\"groundedPhrases\": [{\"phrase\": \"cat\", \"bounds\": "
-        "[[0.1, 0.2, 0.5, 1.7]]}]}}", NULL, 0,
-      "contents.groundedPhrases[0].bounds[0][3]: 1.7 is outside [0, 1]"},
-  {"{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
-        "{\"type\": \"Vqa\"}}", NULL, 0, "contents.interactions is missing"},
-  {GOOD_PREFIX "\"contents\": {\"caption\": \"a cat\", \"grounded_phrases\": "
-        "[{\"phrase\": \"cat\", \"bbox\": [0, 0, 1, 1]}]}, "
-        "\"caption\": \"a cat\"}", NULL, 0,
-      "both caption and contents.caption are given"},
-  {GOOD_PREFIX "\"contents\": {\"caption\": \"a cat\", \"grounded_phrases\": "
-        "[{\"phrase\": \"cat\"}]}}", NULL, 0,
-      "contents.grounded_phrases[0].bound is missing"},
-  {NULL, NULL, 0, "invalid JSON: nested deeper than 64 levels"},
+  { "{\"asset_id\": \"a\", \"caption\": ", NULL, 0, "invalid JSON" },
+  { "{\"asset_id\": \"a\" \"caption\": \"x\"}", NULL, 0, "invalid JSON" },
+  { "{\"asset_id\": \"a\", \"caption\": \"x\"} {}", NULL, 0,
+    "unexpected data after the end of the object" },
+  { "3{\"asset_id\": \"a\", \"caption\": \"x\"}", NULL, 0,
+    "line is not a JSON object (it is a number)" },
+  { "{\"asset_id\": \"a\", /* } */ \"caption\": \"x\"}", NULL, 0,
+    "invalid JSON at byte 19: unexpected character '/'" },
+  { "{\"asset_id\": \"a\", \"caption\": 'x'}", NULL, 0,
+    "invalid JSON at byte 30: unexpected character '''" },
+  { "[1, 2, 3]", NULL, 0, "line is not a JSON object (it is an array)" },
+  { "\"just a string\"", NULL, 0,
+    "line is not a JSON object (it is a string)" },
+  { "{\"caption\": \"x\"}", NULL, 0, "missing asset_id" },
+  { "{\"asset_id\": 5, \"caption\": \"x\"}", NULL, 0,
+    "asset_id is a number, not a non-empty string" },
+  { "{\"asset_id\": \"\", \"caption\": \"x\"}", NULL, 0,
+    "asset_id is an empty string" },
+  { GOOD_PREFIX "\"caption\": 3}", NULL, 0,
+    "caption is a number, not a string" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": {}}", NULL, 0,
+    "grounded_phrases is an object, not an array" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [\"cat\"]}", NULL, 0,
+    "grounded_phrases[0] is a string, not an object" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"bbox\": [0, 0, 1, 1]}]}",
+    NULL, 0, "grounded_phrases[0].phrase is missing" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": 1, "
+                        "\"bbox\": [0, 0, 1, 1]}]}",
+    NULL, 0, "grounded_phrases[0].phrase is a number, not a string" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"\", "
+                        "\"bbox\": [0, 0, 1, 1]}]}",
+    NULL, 0, "grounded_phrases[0].phrase is empty" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\"}]}", NULL,
+    0, "grounded_phrases[0].bbox is missing" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [0.1, 0.2, 0.5]}]}",
+    NULL, 0, "grounded_phrases[0].bbox is not an array of 4 numbers" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": \"0.1 0.2 0.5 0.7\"}]}",
+    NULL, 0,
+    "grounded_phrases[0].bbox is a string, not an array of 4 numbers" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"a\", "
+                        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"cat\", "
+                        "\"bbox\": [0.1, 0.2, \"0.5\", 0.7]}]}",
+    NULL, 0, "grounded_phrases[1].bbox[2] is a string, not a number" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [true, 0.2, 0.5, 0.7]}]}",
+    NULL, 0, "grounded_phrases[0].bbox[0] is a boolean, not a number" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"a\", "
+                        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"cat\", "
+                        "\"bbox\": [0.1, 0.2, 1.5, 0.7]}]}",
+    NULL, 0, "grounded_phrases[1].bbox[2]: 1.5 is outside [0, 1]" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [-0.25, 0.2, 0.5, 0.7]}]}",
+    NULL, 0, "grounded_phrases[0].bbox[0]: -0.25 is outside [0, 1]" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [0.5, 0.2, 0.5, 0.7]}]}",
+    NULL, 0, "grounded_phrases[0].bbox: x_min (0.5) >= x_max (0.5)" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [0.1, 0.8, 0.5, 0.7]}]}",
+    NULL, 0, "grounded_phrases[0].bbox: y_min (0.8) >= y_max (0.7)" },
+  { GOOD_PREFIX CAP_CAT "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                        "\"bbox\": [0, 0, 1, 1]}, {\"phrase\": \"dog\", "
+                        "\"bbox\": [0, 0, 1, 1]}]}",
+    NULL, 0, "grounded phrase 1 \"dog\" not found in the caption" },
+  { GOOD_PREFIX "\"grounded_phrases\": [{\"phrase\": \"cat\", "
+                "\"bbox\": [0, 0, 1, 1]}]}",
+    NULL, 0, "grounded phrases without a caption" },
+  { GOOD_PREFIX "\"contents\": {\"interactions\": \"what?\"}}", NULL, 0,
+    "contents.interactions is a string, not an array" },
+  { GOOD_PREFIX "\"contents\": {\"interactions\": [{\"answer\": \"x\"}]}}",
+    NULL, 0, "contents.interactions[0].question is missing" },
+  { GOOD_PREFIX "\"contents\": {\"interactions\": [{\"question\": \"q\", "
+                "\"answer\": 4}]}}",
+    NULL, 0, "contents.interactions[0].answer is a number, not a string" },
+  { GOOD_PREFIX "\"contents\": {\"question\": \"q\"}}", NULL, 0,
+    "contents.answer is missing" },
+  { NULL, GOOD_PREFIX "\"caption\": \"caf\xE9\"}", 0,
+    "invalid UTF-8 at byte 34" },
+  { NULL, NUL_LINE, sizeof (NUL_LINE) - 1, "NUL byte at byte 32" },
+  { GOOD_PREFIX "\"caption\": \"a\\u0000b\"}", NULL, 0,
+    "invalid JSON at byte 32: \\u0000 (NUL) in a string" },
+  { GOOD_PREFIX "\"caption\": \"a\\274b\"}", NULL, 0,
+    "invalid JSON at byte 33: invalid escape in a string" },
+  { GOOD_PREFIX "\"caption\": \"a\\udc00b\"}", NULL, 0,
+    "caption is not valid UTF-8 once unescaped" },
+  { "{\"asset_id\": \"a\", \"grounded_phrases\": []}", NULL, 0,
+    "nothing to import" },
+  { "{\"asset_id\": \"a\"}", NULL, 0, "nothing to import" },
+  { "{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
+    "{\"type\": \"Polygon\"}}",
+    NULL, 0, "unknown contents.type \"Polygon\"" },
+  { GOOD_PREFIX "\"contents\": [1]}", NULL, 0,
+    "contents is an array, not an object" },
+  { "{\"id\": \"x\", \"contents\": {\"type\": \"Vqa\", \"interactions\": "
+    "[]}}",
+    NULL, 0, "missing asset_id (and no asset.filename)" },
+  { "{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
+    "{\"type\": \"PhraseGrounding\", \"caption\": \"a cat\", "
+    "\"groundedPhrases\": [{\"phrase\": \"cat\", \"bounds\": "
+    "[[0.1, 0.2, 0.5, 0.7], [0.1, 0.2]]}]}}",
+    NULL, 0, "contents.groundedPhrases[0].bounds mixes boxes" },
+  { "{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
+    "{\"type\": \"PhraseGrounding\", \"caption\": \"a cat\", "
+    "\"groundedPhrases\": [{\"phrase\": \"cat\", \"bounds\": "
+    "[[0.1, 0.2, 0.5, 1.7]]}]}}",
+    NULL, 0,
+    "contents.groundedPhrases[0].bounds[0][3]: 1.7 is outside [0, 1]" },
+  { "{\"id\": \"x\", \"asset\": {\"filename\": \"f.jpg\"}, \"contents\": "
+    "{\"type\": \"Vqa\"}}",
+    NULL, 0, "contents.interactions is missing" },
+  { GOOD_PREFIX "\"contents\": {\"caption\": \"a cat\", \"grounded_phrases\": "
+                "[{\"phrase\": \"cat\", \"bbox\": [0, 0, 1, 1]}]}, "
+                "\"caption\": \"a cat\"}",
+    NULL, 0, "both caption and contents.caption are given" },
+  { GOOD_PREFIX "\"contents\": {\"caption\": \"a cat\", \"grounded_phrases\": "
+                "[{\"phrase\": \"cat\"}]}}",
+    NULL, 0, "contents.grounded_phrases[0].bound is missing" },
+  { NULL, NULL, 0, "invalid JSON: nested deeper than 64 levels" },
 };
 
 /* The file: a good line, then each bad case, with blank lines here and
  * there so that physical line numbers matter, and a good line at the
  * end. */
 static GString *
-make_bad_file (guint *lines,
-    guint *n_good)
+make_bad_file (guint *lines, guint *n_good)
 {
   GString *data = g_string_new ("\xEF\xBB\xBF" GOOD_PREFIX
-      "\"caption\": \"first\"}\n");
-  guint line = 1;
-  guint i;
+                                "\"caption\": \"first\"}\n");
+  guint    line = 1;
+  guint    i;
 
   *n_good = 1;
   for (i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
@@ -591,7 +601,8 @@ make_bad_file (guint *lines,
       g_string_append (data, c->line);
     } else if (c->raw != NULL) {
       g_string_append_len (data, c->raw,
-          c->raw_len ? (gssize) c->raw_len : (gssize) strlen (c->raw));
+                           c->raw_len ? (gssize) c->raw_len
+                                      : (gssize) strlen (c->raw));
     } else {
       guint d;
 
@@ -614,9 +625,7 @@ make_bad_file (guint *lines,
 }
 
 static void
-check_bad_error (const GError *error,
-    guint i,
-    guint line)
+check_bad_error (const GError *error, guint i, guint line)
 {
   g_autofree char *prefix = g_strdup_printf ("bad.jsonl:%u: ", line);
 
@@ -625,7 +634,7 @@ check_bad_error (const GError *error,
   g_assert_true (g_str_has_prefix (error->message, prefix));
   if (strstr (error->message, bad_cases[i].reason) == NULL)
     g_error ("case %u: \"%s\" does not contain \"%s\"", i, error->message,
-        bad_cases[i].reason);
+             bad_cases[i].reason);
   g_assert_cmpuint (vi_error_get_line (error), ==, line);
   g_assert_cmpstr (vi_error_get_location (error), ==, "bad.jsonl");
 }
@@ -636,11 +645,11 @@ run_bad_lines (ViJsonlErrorMode mode)
   guint lines[G_N_ELEMENTS (bad_cases)];
   guint n_good = 0, n_read = 0, i;
   g_autoptr (GString) data = make_bad_file (lines, &n_good);
-  g_autoptr (ViJsonlReader) reader =
-      reader_for_data (data->str, (gssize) data->len, "bad.jsonl");
+  g_autoptr (ViJsonlReader)
+      reader = reader_for_data (data->str, (gssize) data->len, "bad.jsonl");
   g_autoptr (GError) error = NULL;
   ViJsonlRecord *record;
-  GPtrArray *bad;
+  GPtrArray     *bad;
 
   g_assert_cmpuint (G_N_ELEMENTS (bad_cases), >=, 14);
 
@@ -649,8 +658,8 @@ run_bad_lines (ViJsonlErrorMode mode)
 
   if (mode == VI_JSONL_ERROR_MODE_WARN) {
     for (i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
-      g_autofree char *pattern = g_strdup_printf ("bad.jsonl:%u: *%s*",
-          lines[i], bad_cases[i].reason);
+      g_autofree char *pattern =
+          g_strdup_printf ("bad.jsonl:%u: *%s*", lines[i], bad_cases[i].reason);
 
       g_test_expect_message ("Vi", G_LOG_LEVEL_WARNING, pattern);
     }
@@ -671,7 +680,7 @@ run_bad_lines (ViJsonlErrorMode mode)
       g_assert_cmpuint (next_bad, <, G_N_ELEMENTS (bad_cases));
       check_bad_error (error, next_bad, lines[next_bad]);
       g_assert_cmpuint (vi_jsonl_reader_get_line_number (reader), ==,
-          lines[next_bad]);
+                        lines[next_bad]);
       g_clear_error (&error);
       next_bad++;
     }
@@ -690,7 +699,7 @@ run_bad_lines (ViJsonlErrorMode mode)
   g_assert_cmpuint (n_read, ==, n_good);
   g_assert_cmpuint (vi_jsonl_reader_get_n_records (reader), ==, n_good);
   g_assert_cmpuint (vi_jsonl_reader_get_n_bad_lines (reader), ==,
-      G_N_ELEMENTS (bad_cases));
+                    G_N_ELEMENTS (bad_cases));
 
   bad = vi_jsonl_reader_get_bad_lines (reader);
   g_assert_cmpuint (bad->len, ==, G_N_ELEMENTS (bad_cases));
@@ -724,7 +733,7 @@ test_bad_lines_kept (void)
   g_autoptr (ViJsonlReader) reader = NULL;
   g_autoptr (GError) error = NULL;
   GPtrArray *bad;
-  guint i;
+  guint      i;
 
   for (i = 0; i < 1500; i++)
     g_string_append (data, "not json\n");
@@ -750,7 +759,7 @@ test_parse_line (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (ViJsonlRecord) r = NULL;
   const char buf[] = "{\"asset_id\": \"a\", \"caption\": \"x\"}GARBAGE";
-  guint i;
+  guint      i;
 
   /* Not nul-terminated: the length is honoured. */
   r = vi_jsonl_parse_line (buf, strlen (buf) - 7, &error);
@@ -760,7 +769,7 @@ test_parse_line (void)
 
   /* A CR at the end is tolerated. */
   r = vi_jsonl_parse_line ("{\"asset_id\": \"a\", \"caption\": \"y\"}\r", -1,
-      &error);
+                           &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vi_jsonl_record_get_caption (r), ==, "y");
   g_clear_pointer (&r, vi_jsonl_record_unref);
@@ -768,7 +777,8 @@ test_parse_line (void)
   /* Errors carry only the reason, and no file details. */
   g_assert_null (vi_jsonl_parse_line ("{\"asset_id\": \"a\"}", -1, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
-  g_assert_cmpstr (error->message, ==,
+  g_assert_cmpstr (
+      error->message, ==,
       "nothing to import: no caption, grounded phrases or interactions");
   g_assert_cmpuint (vi_error_get_line (error), ==, 0);
   g_assert_null (vi_error_get_location (error));
@@ -806,14 +816,14 @@ test_too_long (void)
   g_autoptr (GString) data = g_string_new (NULL);
   g_autoptr (ViJsonlReader) reader = NULL;
   g_autoptr (GError) error = NULL;
-  const char *ok = "{\"asset_id\": \"a\", \"caption\": \"short\"}";
+  const char      *ok = "{\"asset_id\": \"a\", \"caption\": \"short\"}";
   g_autofree char *xs = g_strnfill (268, 'x');
   g_autofree char *ys = g_strnfill (68, 'y');
   g_autofree char *zs = g_strnfill (300 * 1024, 'z');
   g_autofree char *exact = NULL;
-  GPtrArray *bad;
-  guint n = 0;
-  ViJsonlRecord *r;
+  GPtrArray       *bad;
+  guint            n = 0;
+  ViJsonlRecord   *r;
 
   exact = g_strdup_printf ("{\"asset_id\": \"a\", \"caption\": \"%s\"}", ys);
   g_assert_cmpuint (strlen (exact), ==, 100);
@@ -824,12 +834,14 @@ test_too_long (void)
    * long and has no newline. */
   g_string_append_printf (data, "%s\n", ok);
   g_string_append_printf (data, "{\"asset_id\": \"a\", \"caption\": \"%s\"}\n",
-      xs);
+                          xs);
   g_string_append_printf (data, "%s\r\n", exact);
   g_string_append_printf (data, "%s \n", exact);
   g_string_append_printf (data, "%s\n", zs);
   g_string_append_printf (data, "%s\n", ok);
-  g_string_append (data, "{\"asset_id\": \"a\", \"caption\": \"this last line "
+  g_string_append (
+      data,
+      "{\"asset_id\": \"a\", \"caption\": \"this last line "
       "is long and has no newline at the end, so the reader meets the end of "
       "the stream in the middle of a long line\"}");
 
@@ -848,7 +860,7 @@ test_too_long (void)
   bad = vi_jsonl_reader_get_bad_lines (reader);
   g_assert_cmpuint (bad->len, ==, 4);
   g_assert_cmpstr (((GError *) bad->pdata[0])->message, ==,
-      "long.jsonl:2: line is longer than 100 bytes");
+                   "long.jsonl:2: line is longer than 100 bytes");
   g_assert_cmpuint (vi_error_get_line (bad->pdata[0]), ==, 2);
   g_assert_cmpuint (vi_error_get_line (bad->pdata[1]), ==, 4);
   g_assert_cmpuint (vi_error_get_line (bad->pdata[2]), ==, 5);
@@ -883,24 +895,27 @@ test_too_long (void)
 
 /* A stream that gives some data, then fails. */
 #define TEST_TYPE_FAILING_STREAM (test_failing_stream_get_type ())
-G_DECLARE_FINAL_TYPE (TestFailingStream, test_failing_stream, TEST,
-    FAILING_STREAM, GInputStream)
+G_DECLARE_FINAL_TYPE (TestFailingStream,
+                      test_failing_stream,
+                      TEST,
+                      FAILING_STREAM,
+                      GInputStream)
 
-struct _TestFailingStream
-{
+struct _TestFailingStream {
   GInputStream parent_instance;
-  gboolean gave_data;
+  gboolean     gave_data;
 };
 
-G_DEFINE_FINAL_TYPE (TestFailingStream, test_failing_stream,
-    G_TYPE_INPUT_STREAM)
+G_DEFINE_FINAL_TYPE (TestFailingStream,
+                     test_failing_stream,
+                     G_TYPE_INPUT_STREAM)
 
 static gssize
 test_failing_stream_read (GInputStream *stream,
-    void *buffer,
-    gsize count,
-    GCancellable *cancellable,
-    GError **error)
+                          void         *buffer,
+                          gsize         count,
+                          GCancellable *cancellable,
+                          GError      **error)
 {
   TestFailingStream *self = TEST_FAILING_STREAM (stream);
   const char *data = "{\"asset_id\": \"a\", \"caption\": \"ok\"}\n{\"asset";
@@ -930,8 +945,8 @@ test_failing_stream_init (TestFailingStream *self)
 static void
 test_io_errors (void)
 {
-  g_autoptr (GInputStream) stream = g_object_new (TEST_TYPE_FAILING_STREAM,
-      NULL);
+  g_autoptr (GInputStream)
+      stream = g_object_new (TEST_TYPE_FAILING_STREAM, NULL);
   g_autoptr (ViJsonlReader) reader = vi_jsonl_reader_new (stream, NULL);
   g_autoptr (ViJsonlReader) missing = NULL;
   g_autoptr (ViJsonlRecord) r = NULL;
@@ -939,7 +954,7 @@ test_io_errors (void)
 
   /* I/O errors fail even in SKIP mode. */
   g_assert_cmpint (vi_jsonl_reader_get_error_mode (reader), ==,
-      VI_JSONL_ERROR_MODE_SKIP);
+                   VI_JSONL_ERROR_MODE_SKIP);
   r = vi_jsonl_reader_next (reader, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (r);
@@ -949,7 +964,7 @@ test_io_errors (void)
   g_clear_error (&error);
 
   missing = vi_jsonl_reader_new_for_path ("/nonexistent/dir/file.jsonl",
-      &error);
+                                          &error);
   g_assert_null (missing);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
@@ -958,7 +973,8 @@ static void
 test_cancelled (void)
 {
   g_autoptr (ViJsonlReader) reader = reader_for_data ("{\"asset_id\": \"a\", "
-      "\"caption\": \"ok\"}\n", -1, NULL);
+                                                      "\"caption\": \"ok\"}\n",
+                                                      -1, NULL);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GError) error = NULL;
   g_autoptr (ViJsonlRecord) r = NULL;
@@ -994,8 +1010,8 @@ static void
 test_record_api (void)
 {
   g_autoptr (ViJsonlRecord) r = vi_jsonl_record_new ("asset");
-  ViJsonlRecord *copy;
-  ViBBox box = { 0.1, 0.2, 0.5, 0.7 };
+  ViJsonlRecord   *copy;
+  ViBBox           box = { 0.1, 0.2, 0.5, 0.7 };
   g_autofree char *line = NULL;
 
   g_assert_true (G_TYPE_IS_BOXED (VI_TYPE_JSONL_RECORD));
@@ -1020,7 +1036,9 @@ test_record_api (void)
   vi_jsonl_record_unref (copy);
 
   line = vi_jsonl_record_to_line (r);
-  g_assert_cmpstr (line, ==, "{\"asset_id\":\"asset\",\"caption\":\"A cat\","
+  g_assert_cmpstr (
+      line, ==,
+      "{\"asset_id\":\"asset\",\"caption\":\"A cat\","
       "\"grounded_phrases\":[{\"phrase\":\"cat\",\"bbox\":[0.1,0.2,0.5,0.7]}],"
       "\"contents\":{\"interactions\":[{\"question\":\"q\",\"answer\":\"a\"}]}}");
 }
@@ -1034,7 +1052,7 @@ test_writer_lines (void)
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *c = NULL;
-  ViBBox box = { 1.0 / 3, 0.2, 2.0 / 3, 1 };
+  ViBBox           box = { 1.0 / 3, 0.2, 2.0 / 3, 1 };
 
   vi_jsonl_record_set_caption (plain, "A sunny beach");
   a = vi_jsonl_record_to_line (plain);
@@ -1042,37 +1060,40 @@ test_writer_lines (void)
 
   vi_jsonl_record_add_interaction (vqa, "What?", "That");
   b = vi_jsonl_record_to_line (vqa);
-  g_assert_cmpstr (b, ==, "{\"asset_id\":\"v\",\"contents\":{\"interactions\":"
-      "[{\"question\":\"What?\",\"answer\":\"That\"}]}}");
+  g_assert_cmpstr (b, ==,
+                   "{\"asset_id\":\"v\",\"contents\":{\"interactions\":"
+                   "[{\"question\":\"What?\",\"answer\":\"That\"}]}}");
 
   /* Escapes, control characters, non-ASCII kept as UTF-8, and doubles
    * written with the digits they need. */
   vi_jsonl_record_set_caption (odd, "tab\there \x01 caf\xC3\xA9 /");
   vi_jsonl_record_add_phrase (odd, "caf\xC3\xA9", &box);
   c = vi_jsonl_record_to_line (odd);
-  g_assert_cmpstr (c, ==, "{\"asset_id\":\"o\\\"\\\\\\n\","
-      "\"caption\":\"tab\\there \\u0001 caf\xC3\xA9 /\","
-      "\"grounded_phrases\":[{\"phrase\":\"caf\xC3\xA9\","
-      "\"bbox\":[0.3333333333333333,0.2,0.6666666666666666,1]}]}");
+  g_assert_cmpstr (c, ==,
+                   "{\"asset_id\":\"o\\\"\\\\\\n\","
+                   "\"caption\":\"tab\\there \\u0001 caf\xC3\xA9 /\","
+                   "\"grounded_phrases\":[{\"phrase\":\"caf\xC3\xA9\","
+                   "\"bbox\":[0.3333333333333333,0.2,0.6666666666666666,1]}]}");
 }
 
 static char *
-random_text (GRand *rand,
-    guint n_words)
+random_text (GRand *rand, guint n_words)
 {
   static const char *const words[] = {
-    "cat", "dog", "red", "car", "café", "près", "street", "a", "the",
-    "\"quoted\"", "back\\slash", "tab\there", "new\nline", "été", "日本",
-    "\xF0\x9F\x90\xB1", "x/y", "{json}", "[1,2]", "ctrl\x02",
+    "cat",       "dog",        "red",         "car",
+    "café",      "près",       "street",      "a",
+    "the",       "\"quoted\"", "back\\slash", "tab\there",
+    "new\nline", "été",        "日本",        "\xF0\x9F\x90\xB1",
+    "x/y",       "{json}",     "[1,2]",       "ctrl\x02",
   };
   GString *s = g_string_new (NULL);
-  guint i;
+  guint    i;
 
   for (i = 0; i < n_words; i++) {
     if (i > 0)
       g_string_append_c (s, ' ');
-    g_string_append (s, words[g_rand_int_range (rand, 0,
-                G_N_ELEMENTS (words))]);
+    g_string_append (s,
+                     words[g_rand_int_range (rand, 0, G_N_ELEMENTS (words))]);
   }
   return g_string_free (s, FALSE);
 }
@@ -1093,19 +1114,18 @@ random_coordinate (GRand *rand)
 }
 
 static ViJsonlRecord *
-random_record (GRand *rand,
-    guint index)
+random_record (GRand *rand, guint index)
 {
   g_autofree char *asset_id = g_strdup_printf ("asset-%u-é", index);
-  ViJsonlRecord *r = vi_jsonl_record_new (asset_id);
-  guint kind = g_rand_int_range (rand, 0, 4);
-  guint i, n;
+  ViJsonlRecord   *r = vi_jsonl_record_new (asset_id);
+  guint            kind = g_rand_int_range (rand, 0, 4);
+  guint            i, n;
 
   if (kind != 3) {
     g_autofree char *caption = random_text (rand,
-        g_rand_int_range (rand, 1, 12));
-    gchar **words = g_strsplit (caption, " ", -1);
-    guint n_words = g_strv_length (words);
+                                            g_rand_int_range (rand, 1, 12));
+    gchar          **words = g_strsplit (caption, " ", -1);
+    guint            n_words = g_strv_length (words);
 
     vi_jsonl_record_set_caption (r, caption);
     /* Phrases taken from the caption, in order, so they are found. */
@@ -1142,19 +1162,18 @@ random_record (GRand *rand,
 }
 
 static void
-assert_records_equal (const ViJsonlRecord *a,
-    const ViJsonlRecord *b)
+assert_records_equal (const ViJsonlRecord *a, const ViJsonlRecord *b)
 {
   guint i;
 
   g_assert_cmpstr (vi_jsonl_record_get_asset_id (a), ==,
-      vi_jsonl_record_get_asset_id (b));
+                   vi_jsonl_record_get_asset_id (b));
   g_assert_cmpstr (vi_jsonl_record_get_caption (a), ==,
-      vi_jsonl_record_get_caption (b));
+                   vi_jsonl_record_get_caption (b));
   g_assert_cmpint (vi_jsonl_record_get_format (a), ==,
-      vi_jsonl_record_get_format (b));
+                   vi_jsonl_record_get_format (b));
   g_assert_cmpuint (vi_jsonl_record_get_n_phrases (a), ==,
-      vi_jsonl_record_get_n_phrases (b));
+                    vi_jsonl_record_get_n_phrases (b));
   for (i = 0; i < vi_jsonl_record_get_n_phrases (a); i++) {
     const ViGroundedPhrase *pa = vi_jsonl_record_get_phrase (a, i);
     const ViGroundedPhrase *pb = vi_jsonl_record_get_phrase (b, i);
@@ -1169,7 +1188,7 @@ assert_records_equal (const ViJsonlRecord *a,
     g_assert_cmpint (pa->end, ==, pb->end);
   }
   g_assert_cmpuint (vi_jsonl_record_get_n_interactions (a), ==,
-      vi_jsonl_record_get_n_interactions (b));
+                    vi_jsonl_record_get_n_interactions (b));
   for (i = 0; i < vi_jsonl_record_get_n_interactions (a); i++) {
     const ViVqaInteraction *va = vi_jsonl_record_get_interaction (a, i);
     const ViVqaInteraction *vb = vi_jsonl_record_get_interaction (b, i);
@@ -1184,8 +1203,8 @@ static void
 test_writer_round_trip (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (1234);
-  g_autoptr (GPtrArray) written =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GPtrArray) written = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
   g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr (ViJsonlWriter) writer = vi_jsonl_writer_new (out);
   g_autoptr (GError) error = NULL;
@@ -1203,14 +1222,14 @@ test_writer_round_trip (void)
   g_assert_true (vi_jsonl_writer_close (writer, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (vi_jsonl_writer_close (writer, NULL, &error));
-  g_assert_false (vi_jsonl_writer_write (writer, written->pdata[0], NULL,
-          &error));
+  g_assert_false (
+      vi_jsonl_writer_write (writer, written->pdata[0], NULL, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED);
   g_clear_error (&error);
 
   bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
   read = read_all (g_bytes_get_data (bytes, NULL),
-      (gssize) g_bytes_get_size (bytes));
+                   (gssize) g_bytes_get_size (bytes));
 
   g_assert_cmpuint (read->len, ==, written->len);
   for (i = 0; i < read->len; i++) {
@@ -1232,9 +1251,9 @@ test_large_file (void)
   g_autoptr (ViJsonlReader) reader = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *path = NULL;
-  const guint n_lines = 10000;
-  guint i, n = 0, n_phrases = 0, expected_phrases = 0;
-  ViJsonlRecord *r;
+  const guint      n_lines = 10000;
+  guint            i, n = 0, n_phrases = 0, expected_phrases = 0;
+  ViJsonlRecord   *r;
 
   dir = g_dir_make_tmp ("test-jsonl-XXXXXX", &error);
   g_assert_no_error (error);
@@ -1288,23 +1307,21 @@ test_large_file (void)
 }
 
 int
-main (int argc,
-    char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/jsonl/forms/flat", test_form_flat);
   g_test_add_func ("/jsonl/forms/plain-caption", test_form_plain_caption);
   g_test_add_func ("/jsonl/forms/nested", test_form_nested);
-  g_test_add_func ("/jsonl/forms/vqa-interactions",
-      test_form_vqa_interactions);
+  g_test_add_func ("/jsonl/forms/vqa-interactions", test_form_vqa_interactions);
   g_test_add_func ("/jsonl/forms/vqa-question-answer",
-      test_form_vqa_question_answer);
+                   test_form_vqa_question_answer);
   g_test_add_func ("/jsonl/forms/export-phrase-grounding",
-      test_form_export_phrase_grounding);
+                   test_form_export_phrase_grounding);
   g_test_add_func ("/jsonl/forms/export-vqa", test_form_export_vqa);
   g_test_add_func ("/jsonl/forms/caption-and-interactions",
-      test_form_caption_and_interactions);
+                   test_form_caption_and_interactions);
   g_test_add_func ("/jsonl/forms/blank-crlf-bom", test_form_blank_crlf_bom);
   g_test_add_func ("/jsonl/spans", test_spans);
   g_test_add_func ("/jsonl/bad-lines/skip", test_bad_lines_skip);

@@ -19,100 +19,100 @@
  * Documents
  * ------------------------------------------------------------------------ */
 
-#define ANNOTATION_BOX \
-  "{\"kind\": \"Annotation\", \"annotationId\": \"ann_789\"," \
-  " \"assetId\": \"asset_456\", \"workspaceId\": \"ORG\"," \
-  " \"datasetId\": \"ORG_DS\"," \
-  " \"spec\": {\"boundType\": \"box\", \"tag\": 7," \
-  "   \"aggregation\": {\"whole\": {\"id\": \"grp_1\"}," \
-  "                     \"thisPart\": {\"role\": \"PhraseGroundingBoundingBox\"}}," \
-  "   \"contents\": {\"kind\": \"PhraseGroundingBoundingBox\"," \
-  "     \"bound\": [[0.1, 0.2], [0.5, 0.2], [0.5, 0.7], [0.1, 0.7]]," \
-  "     \"target\": [2, 5]}}," \
-  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225601000," \
-  "   \"generation\": 3, \"attributes\": {\"source\": \"test\", \"b\": \"2\"}}," \
+#define ANNOTATION_BOX                                                                       \
+  "{\"kind\": \"Annotation\", \"annotationId\": \"ann_789\","                                \
+  " \"assetId\": \"asset_456\", \"workspaceId\": \"ORG\","                                   \
+  " \"datasetId\": \"ORG_DS\","                                                              \
+  " \"spec\": {\"boundType\": \"box\", \"tag\": 7,"                                          \
+  "   \"aggregation\": {\"whole\": {\"id\": \"grp_1\"},"                                     \
+  "                     \"thisPart\": {\"role\": \"PhraseGroundingBoundingBox\"}},"          \
+  "   \"contents\": {\"kind\": \"PhraseGroundingBoundingBox\","                              \
+  "     \"bound\": [[0.1, 0.2], [0.5, 0.2], [0.5, 0.7], [0.1, 0.7]],"                        \
+  "     \"target\": [2, 5]}},"                                                               \
+  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225601000,"          \
+  "   \"generation\": 3, \"attributes\": {\"source\": \"test\", \"b\": \"2\"}},"             \
   " \"selfLink\": \"/workspaces/ORG/datasets/ORG_DS/assets/asset_456/annotations/ann_789\"," \
   " \"etag\": \"opaque\"}"
 
-#define ANNOTATION_CAPTION \
-  "{\"kind\": \"Annotation\", \"annotationId\": \"ann_1\"," \
-  " \"assetId\": \"asset_456\", \"workspaceId\": \"ORG\"," \
-  " \"datasetId\": \"ORG_DS\"," \
-  " \"spec\": {\"boundType\": \"caption\", \"tag\": 0," \
-  "   \"aggregation\": {\"whole\": {\"id\": \"grp_1\"}," \
-  "                     \"thisPart\": {\"role\": \"Caption\"}}," \
+#define ANNOTATION_CAPTION                                                                 \
+  "{\"kind\": \"Annotation\", \"annotationId\": \"ann_1\","                                \
+  " \"assetId\": \"asset_456\", \"workspaceId\": \"ORG\","                                 \
+  " \"datasetId\": \"ORG_DS\","                                                            \
+  " \"spec\": {\"boundType\": \"caption\", \"tag\": 0,"                                    \
+  "   \"aggregation\": {\"whole\": {\"id\": \"grp_1\"},"                                   \
+  "                     \"thisPart\": {\"role\": \"Caption\"}},"                           \
   "   \"contents\": {\"kind\": \"Caption\", \"contents\": \"A cat sitting on a couch\"}}," \
-  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225600000," \
-  "   \"generation\": 1, \"attributes\": {}}," \
+  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225600000,"        \
+  "   \"generation\": 1, \"attributes\": {}},"                                             \
   " \"selfLink\": \"/x/ann_1\", \"etag\": \"e1\"}"
 
-#define ANNOTATION_VQA \
-  "{\"annotationId\": \"ann_q\", \"assetId\": \"asset_9\", \"workspaceId\": \"ORG\"," \
-  " \"datasetId\": \"ORG_DS\"," \
-  " \"spec\": {\"boundType\": \"vqa\", \"tag\": 2," \
-  "   \"aggregation\": {\"whole\": {\"id\": \"grp_q\"}, \"thisPart\": {\"role\": \"Vqa\"}}," \
-  "   \"contents\": {\"kind\": \"Vqa\", \"question\": \"What colour?\", \"answer\": \"Red\"}}," \
+#define ANNOTATION_VQA                                                                              \
+  "{\"annotationId\": \"ann_q\", \"assetId\": \"asset_9\", \"workspaceId\": \"ORG\","               \
+  " \"datasetId\": \"ORG_DS\","                                                                     \
+  " \"spec\": {\"boundType\": \"vqa\", \"tag\": 2,"                                                 \
+  "   \"aggregation\": {\"whole\": {\"id\": \"grp_q\"}, \"thisPart\": {\"role\": \"Vqa\"}},"        \
+  "   \"contents\": {\"kind\": \"Vqa\", \"question\": \"What colour?\", \"answer\": \"Red\"}},"     \
   " \"metadata\": {\"timeCreated\": 1, \"lastUpdated\": 2, \"generation\": 1, \"attributes\": {}}," \
   " \"selfLink\": \"/x/ann_q\", \"etag\": \"eq\"}"
 
-#define ANNOTATION_UNKNOWN \
-  "{\"annotationId\": \"ann_p\", \"assetId\": \"asset_9\", \"workspaceId\": \"ORG\"," \
-  " \"datasetId\": \"ORG_DS\"," \
-  " \"spec\": {\"boundType\": \"polygon\", \"tag\": 4," \
-  "   \"aggregation\": {\"whole\": {\"id\": \"grp_p\"}, \"thisPart\": {\"role\": \"Polygon\"}}," \
-  "   \"contents\": {\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]]," \
-  "                  \"label\": {\"name\": \"roof\"}}}," \
+#define ANNOTATION_UNKNOWN                                                                          \
+  "{\"annotationId\": \"ann_p\", \"assetId\": \"asset_9\", \"workspaceId\": \"ORG\","               \
+  " \"datasetId\": \"ORG_DS\","                                                                     \
+  " \"spec\": {\"boundType\": \"polygon\", \"tag\": 4,"                                             \
+  "   \"aggregation\": {\"whole\": {\"id\": \"grp_p\"}, \"thisPart\": {\"role\": \"Polygon\"}},"    \
+  "   \"contents\": {\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"                  \
+  "                  \"label\": {\"name\": \"roof\"}}},"                                            \
   " \"metadata\": {\"timeCreated\": 1, \"lastUpdated\": 2, \"generation\": 1, \"attributes\": {}}," \
   " \"selfLink\": \"/x/ann_p\", \"etag\": \"ep\", \"futureMember\": [1, 2, 3]}"
 
-#define SESSION \
-  "{\"kind\": \"AnnotationImportSession\", \"user\": \"user-1\"," \
-  " \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\"," \
-  " \"annotationImportSessionId\": \"sess_123\"," \
-  " \"selfLink\": \"/workspaces/ORG/datasets/ORG_DS/annotationImportSessions/sess_123\"," \
-  " \"etag\": \"opaque\"," \
-  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225612500," \
-  "   \"generation\": 1, \"attributes\": {}}," \
-  " \"spec\": {\"uploadBefore\": 1767228900000," \
-  "   \"failurePolicies\": {\"onBadAnnotation\": \"Warn\", \"onBadFile\": \"RejectFile\"," \
-  "                         \"onOverwritten\": \"RejectSession\"}," \
-  "   \"source\": \"UploadedIndividualFiles\"}," \
-  " \"status\": {" \
-  "   \"conditions\": [" \
-  "     {\"condition\": \"Complete\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225612500}," \
+#define SESSION                                                                                               \
+  "{\"kind\": \"AnnotationImportSession\", \"user\": \"user-1\","                                             \
+  " \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\","                                                     \
+  " \"annotationImportSessionId\": \"sess_123\","                                                             \
+  " \"selfLink\": \"/workspaces/ORG/datasets/ORG_DS/annotationImportSessions/sess_123\","                     \
+  " \"etag\": \"opaque\","                                                                                    \
+  " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225612500,"                           \
+  "   \"generation\": 1, \"attributes\": {}},"                                                                \
+  " \"spec\": {\"uploadBefore\": 1767228900000,"                                                              \
+  "   \"failurePolicies\": {\"onBadAnnotation\": \"Warn\", \"onBadFile\": \"RejectFile\","                    \
+  "                         \"onOverwritten\": \"RejectSession\"},"                                           \
+  "   \"source\": \"UploadedIndividualFiles\"},"                                                              \
+  " \"status\": {"                                                                                            \
+  "   \"conditions\": ["                                                                                      \
+  "     {\"condition\": \"Complete\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225612500},"       \
   "     {\"condition\": \"FilesInserted\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225600900.5," \
-  "      \"reason\": \"CancelledByUser\"}]," \
-  "   \"files\": {\"pageCount\": 2, \"totalSizeBytes\": 1048576," \
-  "             \"statusCount\": {\"Processed\": 2, \"Failed\": 1}}," \
-  "   \"annotations\": {\"statusCount\": {\"Created\": 450, \"Failed\": 3}}," \
+  "      \"reason\": \"CancelledByUser\"}],"                                                                  \
+  "   \"files\": {\"pageCount\": 2, \"totalSizeBytes\": 1048576,"                                             \
+  "             \"statusCount\": {\"Processed\": 2, \"Failed\": 1}},"                                         \
+  "   \"annotations\": {\"statusCount\": {\"Created\": 450, \"Failed\": 3}},"                                 \
   "   \"reason\": \"some files had bad lines\"}}"
 
-#define EXPORT_DONE \
-  "{\"kind\": \"DatasetExport\", \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\"," \
-  " \"datasetExportId\": \"exp_1\"," \
-  " \"spec\": {\"format\": \"ViJsonl\", \"options\": {\"normalized\": true, \"splitRatio\": 0.75}," \
-  "          \"extra\": {\"x\": 1}}," \
-  " \"status\": {\"conditions\": [" \
-  "     {\"condition\": \"Started\", \"status\": \"Reached\", \"lastTransitionTime\": 10," \
-  "      \"reason\": \"Queued\", \"message\": \"ok\"}," \
-  "     {\"condition\": \"Finished\", \"status\": \"Reached\", \"lastTransitionTime\": 20}]," \
+#define EXPORT_DONE                                                                                   \
+  "{\"kind\": \"DatasetExport\", \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\","                \
+  " \"datasetExportId\": \"exp_1\","                                                                  \
+  " \"spec\": {\"format\": \"ViJsonl\", \"options\": {\"normalized\": true, \"splitRatio\": 0.75},"   \
+  "          \"extra\": {\"x\": 1}},"                                                                 \
+  " \"status\": {\"conditions\": ["                                                                   \
+  "     {\"condition\": \"Started\", \"status\": \"Reached\", \"lastTransitionTime\": 10,"            \
+  "      \"reason\": \"Queued\", \"message\": \"ok\"},"                                               \
+  "     {\"condition\": \"Finished\", \"status\": \"Reached\", \"lastTransitionTime\": 20}],"         \
   "   \"downloadUrl\": {\"url\": \"https://example.com/export.zip\", \"expiresAt\": 1767229200000}}," \
-  " \"metadata\": {\"timeCreated\": 5, \"lastUpdated\": 20, \"generation\": 2, \"attributes\": {}}," \
+  " \"metadata\": {\"timeCreated\": 5, \"lastUpdated\": 20, \"generation\": 2, \"attributes\": {}},"  \
   " \"selfLink\": \"/x/exp_1\", \"etag\": \"ex\"}"
 
-#define EXPORT_PENDING \
-  "{\"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\", \"datasetExportId\": \"exp_2\"," \
+#define EXPORT_PENDING                                                                               \
+  "{\"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\", \"datasetExportId\": \"exp_2\","            \
   " \"spec\": {\"format\": \"ViFull\", \"options\": {\"normalized\": false, \"splitRatio\": null}}," \
-  " \"status\": {\"conditions\": [" \
-  "     {\"condition\": \"Started\", \"status\": \"Waiting\", \"lastTransitionTime\": 10}]}," \
-  " \"metadata\": {\"timeCreated\": 5, \"lastUpdated\": 6, \"generation\": 1, \"attributes\": {}}," \
+  " \"status\": {\"conditions\": ["                                                                  \
+  "     {\"condition\": \"Started\", \"status\": \"Waiting\", \"lastTransitionTime\": 10}]},"        \
+  " \"metadata\": {\"timeCreated\": 5, \"lastUpdated\": 6, \"generation\": 1, \"attributes\": {}},"  \
   " \"selfLink\": \"/x/exp_2\", \"etag\": \"ey\"}"
 
-#define SIGNED_UPLOADS \
-  "{\"files\": {" \
-  "  \"z.jsonl\": {\"method\": \"PUT\", \"url\": \"https://s/z\"," \
-  "              \"headers\": {\"content-type\": \"application/octet-stream\"," \
-  "                          \"x-goog-hash\": \"crc32c=XTnF0A==\"}}," \
+#define SIGNED_UPLOADS                                                                \
+  "{\"files\": {"                                                                     \
+  "  \"z.jsonl\": {\"method\": \"PUT\", \"url\": \"https://s/z\","                    \
+  "              \"headers\": {\"content-type\": \"application/octet-stream\","       \
+  "                          \"x-goog-hash\": \"crc32c=XTnF0A==\"}},"                 \
   "  \"a.jsonl\": {\"method\": \"POST\", \"url\": \"https://s/a\", \"headers\": {}}," \
   "  \"m.json\": {\"method\": \"PUT\", \"url\": \"https://s/m\", \"headers\": {}}}}"
 
@@ -123,8 +123,8 @@
 static JsonNode *
 parse (const char *json)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (json, strlen (json));
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GBytes) bytes = g_bytes_new (json, strlen (json));
+  g_autoptr (GError) error = NULL;
   JsonNode *node;
 
   node = vi_json_parse_bytes (bytes, &error);
@@ -137,8 +137,8 @@ parse (const char *json)
 static JsonNode *
 parse_mutable (const char *json)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
 
   json_parser_load_from_data (parser, json, -1, &error);
   g_assert_no_error (error);
@@ -146,10 +146,9 @@ parse_mutable (const char *json)
 }
 
 static void
-assert_json_equal (JsonNode   *node,
-                   const char *expected)
+assert_json_equal (JsonNode *node, const char *expected)
 {
-  g_autoptr(JsonNode) want = parse (expected);
+  g_autoptr (JsonNode) want = parse (expected);
 
   if (!json_node_equal (node, want)) {
     g_autofree char *got = json_to_string (node, TRUE);
@@ -161,11 +160,10 @@ assert_json_equal (JsonNode   *node,
 }
 
 static void
-assert_string_maps_equal (GHashTable *a,
-                          GHashTable *b)
+assert_string_maps_equal (GHashTable *a, GHashTable *b)
 {
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
   g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
   g_hash_table_iter_init (&iter, a);
@@ -174,11 +172,10 @@ assert_string_maps_equal (GHashTable *a,
 }
 
 static void
-assert_count_maps_equal (GHashTable *a,
-                         GHashTable *b)
+assert_count_maps_equal (GHashTable *a, GHashTable *b)
 {
   GHashTableIter iter;
-  gpointer key, value;
+  gpointer       key, value;
 
   g_assert_cmpuint (g_hash_table_size (a), ==, g_hash_table_size (b));
   g_hash_table_iter_init (&iter, a);
@@ -191,8 +188,7 @@ assert_count_maps_equal (GHashTable *a,
 }
 
 static void
-assert_metadata_equal (ViResourceMetadata *a,
-                       ViResourceMetadata *b)
+assert_metadata_equal (ViResourceMetadata *a, ViResourceMetadata *b)
 {
   g_assert_cmpint (vi_resource_metadata_get_time_created (a), ==,
                    vi_resource_metadata_get_time_created (b));
@@ -205,12 +201,11 @@ assert_metadata_equal (ViResourceMetadata *a,
 }
 
 static void
-assert_contents_equal (ViAnnotationContent *a,
-                       ViAnnotationContent *b)
+assert_contents_equal (ViAnnotationContent *a, ViAnnotationContent *b)
 {
   const double *pa, *pb;
-  gsize na, nb;
-  int sa = -1, ea = -1, sb = -2, eb = -2;
+  gsize         na, nb;
+  int           sa = -1, ea = -1, sb = -2, eb = -2;
 
   g_assert_cmpint (vi_annotation_content_get_kind (a), ==,
                    vi_annotation_content_get_kind (b));
@@ -226,10 +221,12 @@ assert_contents_equal (ViAnnotationContent *a,
   pb = vi_annotation_content_get_bound (b, &nb);
   g_assert_cmpuint (na, ==, nb);
   if (na > 0)
-    g_assert_cmpmem (pa, na * 2 * sizeof (double), pb, nb * 2 * sizeof (double));
+    g_assert_cmpmem (pa, na * 2 * sizeof (double), pb,
+                     nb * 2 * sizeof (double));
   g_assert_cmpint (vi_annotation_content_get_target (a, &sa, &ea), ==,
                    vi_annotation_content_get_target (b, &sb, &eb));
-  if (vi_annotation_content_get_kind (a) == VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX) {
+  if (vi_annotation_content_get_kind (a) ==
+      VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX) {
     g_assert_cmpint (sa, ==, sb);
     g_assert_cmpint (ea, ==, eb);
   }
@@ -243,8 +240,7 @@ assert_contents_equal (ViAnnotationContent *a,
 }
 
 static void
-assert_annotations_equal (ViAnnotation *a,
-                          ViAnnotation *b)
+assert_annotations_equal (ViAnnotation *a, ViAnnotation *b)
 {
   ViAnnotationSpec *sa = vi_annotation_get_spec (a);
   ViAnnotationSpec *sb = vi_annotation_get_spec (b);
@@ -280,12 +276,12 @@ assert_annotations_equal (ViAnnotation *a,
 static ViAnnotation *
 annotation_round_trip (const char *json)
 {
-  g_autoptr(JsonNode) node = parse (json);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotation) first = NULL;
-  g_autoptr(ViAnnotation) second = NULL;
-  g_autoptr(JsonNode) out1 = NULL;
-  g_autoptr(JsonNode) out2 = NULL;
+  g_autoptr (JsonNode) node = parse (json);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotation) first = NULL;
+  g_autoptr (ViAnnotation) second = NULL;
+  g_autoptr (JsonNode) out1 = NULL;
+  g_autoptr (JsonNode) out2 = NULL;
 
   first = vi_annotation_new_from_json (node, &error);
   g_assert_no_error (error);
@@ -302,8 +298,7 @@ annotation_round_trip (const char *json)
 }
 
 static void
-assert_invalid_response (const GError *error,
-                         const char   *message)
+assert_invalid_response (const GError *error, const char *message)
 {
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
   g_assert_cmpstr (error->message, ==, message);
@@ -327,7 +322,7 @@ test_json_path (void)
   ViJsonPath file = VI_JSON_PATH_MEMBER (&files, "a \"b\".jsonl");
   ViJsonPath url = VI_JSON_PATH_MEMBER (&file, "url");
   ViJsonPath top_index = VI_JSON_PATH_INDEX (&root, 2);
-  char *s;
+  char      *s;
 
   s = vi_json_path_to_string (&root);
   g_assert_cmpstr (s, ==, "(root)");
@@ -357,11 +352,12 @@ test_json_set_error (void)
 {
   ViJsonPath root = VI_JSON_PATH_ROOT;
   ViJsonPath spec = VI_JSON_PATH_MEMBER (&root, "spec");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   vi_json_set_error (&error, &spec, "expected %s, got %s", "an array",
                      "a string");
-  assert_invalid_response (error, "invalid response: spec: expected an array, got a string");
+  assert_invalid_response (
+      error, "invalid response: spec: expected an array, got a string");
 
   /* No error location: nothing happens. */
   vi_json_set_error (NULL, &spec, "ignored");
@@ -370,24 +366,25 @@ test_json_set_error (void)
 static void
 test_json_getters (void)
 {
-  g_autoptr(JsonNode) node = parse ("{\"s\": \"str\", \"i\": 42, \"f\": 1.5,"
-                                    " \"one\": 1.0, \"b\": true, \"n\": null,"
-                                    " \"o\": {\"k\": \"v\"}, \"a\": [1],"
-                                    " \"big\": 1e309, \"neg\": -1e309,"
-                                    " \"m\": {\"x\": \"1\", \"y\": \"2\"},"
-                                    " \"c\": {\"Created\": 3, \"Failed\": 4},"
-                                    " \"badm\": {\"x\": 1}, \"badc\": {\"x\": 1.5}}");
+  g_autoptr (JsonNode)
+      node = parse ("{\"s\": \"str\", \"i\": 42, \"f\": 1.5,"
+                    " \"one\": 1.0, \"b\": true, \"n\": null,"
+                    " \"o\": {\"k\": \"v\"}, \"a\": [1],"
+                    " \"big\": 1e309, \"neg\": -1e309,"
+                    " \"m\": {\"x\": \"1\", \"y\": \"2\"},"
+                    " \"c\": {\"Created\": 3, \"Failed\": 4},"
+                    " \"badm\": {\"x\": 1}, \"badc\": {\"x\": 1.5}}");
   JsonObject *object = json_node_get_object (node);
-  ViJsonPath root = VI_JSON_PATH_ROOT;
-  ViJsonPath parent = VI_JSON_PATH_MEMBER (&root, "p");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) map = NULL;
+  ViJsonPath  root = VI_JSON_PATH_ROOT;
+  ViJsonPath  parent = VI_JSON_PATH_MEMBER (&root, "p");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) map = NULL;
   const char *str = NULL;
-  gint64 i = 0;
-  double d = 0;
-  gboolean b = FALSE;
+  gint64      i = 0;
+  double      d = 0;
+  gboolean    b = FALSE;
   JsonObject *o = NULL;
-  JsonArray *a = NULL;
+  JsonArray  *a = NULL;
 
   g_assert_true (vi_json_get_string (object, &parent, "s", TRUE, &str, &error));
   g_assert_cmpstr (str, ==, "str");
@@ -408,87 +405,119 @@ test_json_getters (void)
   /* Optional and absent or null: TRUE, output untouched (NULL for
    * objects and arrays). */
   str = "unchanged";
-  g_assert_true (vi_json_get_string (object, &parent, "absent", FALSE, &str, &error));
-  g_assert_true (vi_json_get_string (object, &parent, "n", FALSE, &str, &error));
+  g_assert_true (
+      vi_json_get_string (object, &parent, "absent", FALSE, &str, &error));
+  g_assert_true (
+      vi_json_get_string (object, &parent, "n", FALSE, &str, &error));
   g_assert_cmpstr (str, ==, "unchanged");
-  g_assert_true (vi_json_get_object (object, &parent, "absent", FALSE, &o, &error));
+  g_assert_true (
+      vi_json_get_object (object, &parent, "absent", FALSE, &o, &error));
   g_assert_null (o);
   g_assert_true (vi_json_get_array (object, &parent, "n", FALSE, &a, &error));
   g_assert_null (a);
-  g_assert_true (vi_json_get_string_map (object, &parent, "absent", FALSE, &map, &error));
+  g_assert_true (
+      vi_json_get_string_map (object, &parent, "absent", FALSE, &map, &error));
   g_assert_cmpuint (g_hash_table_size (map), ==, 0);
   g_clear_pointer (&map, g_hash_table_unref);
   g_assert_no_error (error);
 
-  g_assert_true (vi_json_get_string_map (object, &parent, "m", TRUE, &map, &error));
+  g_assert_true (
+      vi_json_get_string_map (object, &parent, "m", TRUE, &map, &error));
   g_assert_cmpstr (g_hash_table_lookup (map, "y"), ==, "2");
   g_clear_pointer (&map, g_hash_table_unref);
-  g_assert_true (vi_json_get_count_map (object, &parent, "c", TRUE, &map, &error));
+  g_assert_true (
+      vi_json_get_count_map (object, &parent, "c", TRUE, &map, &error));
   g_assert_cmpint (*(gint64 *) g_hash_table_lookup (map, "Failed"), ==, 4);
   g_clear_pointer (&map, g_hash_table_unref);
   g_assert_no_error (error);
 
-  g_assert_false (vi_json_get_string (object, &parent, "absent", TRUE, &str, &error));
-  assert_invalid_response (error, "invalid response: p.absent: missing required field");
+  g_assert_false (
+      vi_json_get_string (object, &parent, "absent", TRUE, &str, &error));
+  assert_invalid_response (error,
+                           "invalid response: p.absent: missing required field");
   g_clear_error (&error);
-  g_assert_false (vi_json_get_string (object, &parent, "n", TRUE, &str, &error));
-  assert_invalid_response (error, "invalid response: p.n: expected a string, got null");
+  g_assert_false (
+      vi_json_get_string (object, &parent, "n", TRUE, &str, &error));
+  assert_invalid_response (error,
+                           "invalid response: p.n: expected a string, got null");
   g_clear_error (&error);
-  g_assert_false (vi_json_get_string (object, &parent, "i", TRUE, &str, &error));
-  assert_invalid_response (error, "invalid response: p.i: expected a string, got a number");
+  g_assert_false (
+      vi_json_get_string (object, &parent, "i", TRUE, &str, &error));
+  assert_invalid_response (
+      error, "invalid response: p.i: expected a string, got a number");
   g_clear_error (&error);
   g_assert_false (vi_json_get_int (object, &parent, "f", TRUE, &i, &error));
-  assert_invalid_response (error, "invalid response: p.f: expected an integer, got a floating-point number");
+  assert_invalid_response (
+      error,
+      "invalid response: p.f: expected an integer, got a floating-point number");
   g_clear_error (&error);
   /* json-glib reads 1.0 as a float: refused too, the SDK sends integers. */
   g_assert_false (vi_json_get_int (object, &parent, "one", TRUE, &i, &error));
-  assert_invalid_response (error, "invalid response: p.one: expected an integer, got a floating-point number");
+  assert_invalid_response (
+      error,
+      "invalid response: p.one: expected an integer, got a floating-point number");
   g_clear_error (&error);
   g_assert_false (vi_json_get_int (object, &parent, "b", TRUE, &i, &error));
-  assert_invalid_response (error, "invalid response: p.b: expected an integer, got a boolean");
+  assert_invalid_response (
+      error, "invalid response: p.b: expected an integer, got a boolean");
   g_clear_error (&error);
-  g_assert_false (vi_json_get_double (object, &parent, "big", TRUE, &d, &error));
-  assert_invalid_response (error, "invalid response: p.big: number out of range");
+  g_assert_false (
+      vi_json_get_double (object, &parent, "big", TRUE, &d, &error));
+  assert_invalid_response (error,
+                           "invalid response: p.big: number out of range");
   g_clear_error (&error);
-  g_assert_false (vi_json_get_double (object, &parent, "neg", FALSE, &d, &error));
-  assert_invalid_response (error, "invalid response: p.neg: number out of range");
+  g_assert_false (
+      vi_json_get_double (object, &parent, "neg", FALSE, &d, &error));
+  assert_invalid_response (error,
+                           "invalid response: p.neg: number out of range");
   g_clear_error (&error);
   g_assert_false (vi_json_get_double (object, &parent, "s", TRUE, &d, &error));
-  assert_invalid_response (error, "invalid response: p.s: expected a number, got a string");
+  assert_invalid_response (
+      error, "invalid response: p.s: expected a number, got a string");
   g_clear_error (&error);
   g_assert_false (vi_json_get_boolean (object, &parent, "s", TRUE, &b, &error));
-  assert_invalid_response (error, "invalid response: p.s: expected a boolean, got a string");
+  assert_invalid_response (
+      error, "invalid response: p.s: expected a boolean, got a string");
   g_clear_error (&error);
   g_assert_false (vi_json_get_object (object, &parent, "a", TRUE, &o, &error));
-  assert_invalid_response (error, "invalid response: p.a: expected an object, got an array");
+  assert_invalid_response (
+      error, "invalid response: p.a: expected an object, got an array");
   g_clear_error (&error);
   g_assert_false (vi_json_get_array (object, &parent, "o", FALSE, &a, &error));
-  assert_invalid_response (error, "invalid response: p.o: expected an array, got an object");
+  assert_invalid_response (
+      error, "invalid response: p.o: expected an array, got an object");
   g_clear_error (&error);
-  g_assert_false (vi_json_get_string_map (object, &parent, "badm", TRUE, &map, &error));
-  assert_invalid_response (error, "invalid response: p.badm.x: expected a string, got a number");
+  g_assert_false (
+      vi_json_get_string_map (object, &parent, "badm", TRUE, &map, &error));
+  assert_invalid_response (
+      error, "invalid response: p.badm.x: expected a string, got a number");
   g_assert_null (map);
   g_clear_error (&error);
-  g_assert_false (vi_json_get_count_map (object, &parent, "badc", TRUE, &map, &error));
-  assert_invalid_response (error, "invalid response: p.badc.x: expected an integer, got a floating-point number");
+  g_assert_false (
+      vi_json_get_count_map (object, &parent, "badc", TRUE, &map, &error));
+  assert_invalid_response (
+      error,
+      "invalid response: p.badc.x: expected an integer, got a floating-point number");
   g_assert_null (map);
   g_clear_error (&error);
 
   g_assert_null (vi_json_require_object (NULL, &parent, &error));
-  assert_invalid_response (error, "invalid response: p: missing required field");
+  assert_invalid_response (error,
+                           "invalid response: p: missing required field");
   g_clear_error (&error);
-  g_assert_null (vi_json_require_array (json_object_get_member (object, "s"), &root, &error));
-  assert_invalid_response (error, "invalid response: (root): expected an array, got a string");
+  g_assert_null (vi_json_require_array (json_object_get_member (object, "s"),
+                                        &root, &error));
+  assert_invalid_response (
+      error, "invalid response: (root): expected an array, got a string");
 }
 
 static void
-assert_parse_fails (const char *json,
-                    gssize      len,
-                    const char *message_prefix)
+assert_parse_fails (const char *json, gssize len, const char *message_prefix)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (json, len < 0 ? strlen (json) : (gsize) len);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr (GBytes)
+      bytes = g_bytes_new (json, len < 0 ? strlen (json) : (gsize) len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
 
   node = vi_json_parse_bytes (bytes, &error);
   g_assert_null (node);
@@ -502,28 +531,33 @@ assert_parse_fails (const char *json,
 static void
 test_json_parse_bytes (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GString) deep = g_string_new (NULL);
-  g_autoptr(GString) ok_deep = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GString) deep = g_string_new (NULL);
+  g_autoptr (GString) ok_deep = g_string_new (NULL);
   guint i;
 
   assert_parse_fails ("", 0, "invalid response: empty body");
   assert_parse_fails (" \n\t ", -1, "invalid response: empty body");
   assert_parse_fails ("{\"a\": ", -1, "invalid response: malformed JSON: ");
   assert_parse_fails ("nul", -1, "invalid response: malformed JSON: ");
-  assert_parse_fails ("{\"a\": \"\xff\xfe\"}", -1, "invalid response: malformed JSON: ");
+  assert_parse_fails ("{\"a\": \"\xff\xfe\"}", -1,
+                      "invalid response: malformed JSON: ");
   /* json-glib would wrap these silently. */
-  assert_parse_fails ("{\"a\": 99999999999999999999}", -1,
-                      "invalid response: malformed JSON: 1:7: integer out of the 64-bit range");
-  assert_parse_fails ("[9223372036854775808]", -1, "invalid response: malformed JSON: ");
-  assert_parse_fails ("[-9223372036854775809]", -1, "invalid response: malformed JSON: ");
+  assert_parse_fails (
+      "{\"a\": 99999999999999999999}", -1,
+      "invalid response: malformed JSON: 1:7: integer out of the 64-bit range");
+  assert_parse_fails ("[9223372036854775808]", -1,
+                      "invalid response: malformed JSON: ");
+  assert_parse_fails ("[-9223372036854775809]", -1,
+                      "invalid response: malformed JSON: ");
   /* json-glib would overflow the stack. */
   for (i = 0; i < 200000; i++)
     g_string_append_c (deep, '[');
   for (i = 0; i < 200000; i++)
     g_string_append_c (deep, ']');
-  assert_parse_fails (deep->str, -1, "invalid response: malformed JSON: 1:513: nesting too deep");
+  assert_parse_fails (deep->str, -1,
+                      "invalid response: malformed JSON: 1:513: nesting too deep");
   g_string_truncate (deep, 0);
   for (i = 0; i < 100000; i++)
     g_string_append (deep, "{\"a\":");
@@ -539,26 +573,51 @@ test_json_parse_bytes (void)
   g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
   g_clear_pointer (&node, json_node_unref);
 
-  node = parse ("{\"max\": 9223372036854775807, \"min\": -9223372036854775808,"
-                " \"f\": 1e300, \"z\": -0, \"e\": 1E+2, \"s\": \"\\ud83d\\ude00\\/\"}");
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "max"), ==, G_MAXINT64);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "min"), ==, G_MININT64);
+  node = parse (
+      "{\"max\": 9223372036854775807, \"min\": -9223372036854775808,"
+      " \"f\": 1e300, \"z\": -0, \"e\": 1E+2, \"s\": \"\\ud83d\\ude00\\/\"}");
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node),
+                                               "max"),
+                   ==, G_MAXINT64);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (node),
+                                               "min"),
+                   ==, G_MININT64);
   g_clear_pointer (&node, json_node_unref);
 
   /* What json-glib 1.6 takes although it is not JSON. */
-  assert_parse_fails ("{\"a\": 012}", -1, "invalid response: malformed JSON: 1:7: invalid number");
-  assert_parse_fails ("{\"a\": 1.}", -1, "invalid response: malformed JSON: 1:7: invalid number");
-  assert_parse_fails ("{\"a\": .5}", -1, "invalid response: malformed JSON: 1:7: unexpected character");
-  assert_parse_fails ("{\"a\": 0x10}", -1, "invalid response: malformed JSON: 1:7: invalid number");
-  assert_parse_fails ("{'a': 1}", -1, "invalid response: malformed JSON: 1:2: unexpected character");
-  assert_parse_fails ("{\"a\": 1 /* c */}", -1, "invalid response: malformed JSON: 1:9: unexpected character");
-  assert_parse_fails ("{\"a\": \"\\x\"}", -1, "invalid response: malformed JSON: 1:8: invalid escape in a string");
-  assert_parse_fails ("{\"a\": \"\\udc00\"}", -1, "invalid response: malformed JSON: 1:8: invalid \\u escape");
-  assert_parse_fails ("{\"a\": \"\\ud800x\"}", -1, "invalid response: malformed JSON: 1:8: invalid \\u escape");
-  assert_parse_fails ("{\"a\": \"tab\there\"}", -1, "invalid response: malformed JSON: 1:11: control character in a string");
-  assert_parse_fails ("{\"a\": 1}{}", -1, "invalid response: malformed JSON: 1:9: unexpected data after the root value");
-  assert_parse_fails ("{\"a\": tru}", -1, "invalid response: malformed JSON: 1:7: invalid literal");
-  assert_parse_fails ("{\"a\": NaN}", -1, "invalid response: malformed JSON: 1:7: unexpected character");
+  assert_parse_fails ("{\"a\": 012}", -1,
+                      "invalid response: malformed JSON: 1:7: invalid number");
+  assert_parse_fails ("{\"a\": 1.}", -1,
+                      "invalid response: malformed JSON: 1:7: invalid number");
+  assert_parse_fails (
+      "{\"a\": .5}", -1,
+      "invalid response: malformed JSON: 1:7: unexpected character");
+  assert_parse_fails ("{\"a\": 0x10}", -1,
+                      "invalid response: malformed JSON: 1:7: invalid number");
+  assert_parse_fails (
+      "{'a': 1}", -1,
+      "invalid response: malformed JSON: 1:2: unexpected character");
+  assert_parse_fails (
+      "{\"a\": 1 /* c */}", -1,
+      "invalid response: malformed JSON: 1:9: unexpected character");
+  assert_parse_fails (
+      "{\"a\": \"\\x\"}", -1,
+      "invalid response: malformed JSON: 1:8: invalid escape in a string");
+  assert_parse_fails ("{\"a\": \"\\udc00\"}", -1,
+                      "invalid response: malformed JSON: 1:8: invalid \\u escape");
+  assert_parse_fails ("{\"a\": \"\\ud800x\"}", -1,
+                      "invalid response: malformed JSON: 1:8: invalid \\u escape");
+  assert_parse_fails (
+      "{\"a\": \"tab\there\"}", -1,
+      "invalid response: malformed JSON: 1:11: control character in a string");
+  assert_parse_fails (
+      "{\"a\": 1}{}", -1,
+      "invalid response: malformed JSON: 1:9: unexpected data after the root value");
+  assert_parse_fails ("{\"a\": tru}", -1,
+                      "invalid response: malformed JSON: 1:7: invalid literal");
+  assert_parse_fails (
+      "{\"a\": NaN}", -1,
+      "invalid response: malformed JSON: 1:7: unexpected character");
 
   node = vi_json_parse_bytes (NULL, &error);
   g_assert_null (node);
@@ -573,7 +632,8 @@ static void
 test_enums (void)
 {
   g_assert_cmpstr (vi_role_to_string (VI_ROLE_CAPTION), ==, "Caption");
-  g_assert_cmpstr (vi_role_to_string (VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX), ==, "PhraseGroundingBoundingBox");
+  g_assert_cmpstr (vi_role_to_string (VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX),
+                   ==, "PhraseGroundingBoundingBox");
   g_assert_cmpstr (vi_role_to_string (VI_ROLE_VQA), ==, "Vqa");
   g_assert_cmpstr (vi_role_to_string (VI_ROLE_UNKNOWN), ==, "Unknown");
   g_assert_null (vi_role_to_string (99));
@@ -581,40 +641,75 @@ test_enums (void)
   g_assert_cmpint (vi_role_from_string ("caption"), ==, VI_ROLE_UNKNOWN);
   g_assert_cmpint (vi_role_from_string (NULL), ==, VI_ROLE_UNKNOWN);
 
-  g_assert_cmpstr (vi_content_kind_to_string (VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX), ==, "PhraseGroundingBoundingBox");
-  g_assert_cmpint (vi_content_kind_from_string ("Caption"), ==, VI_CONTENT_KIND_CAPTION);
-  g_assert_cmpint (vi_content_kind_from_string ("Vqa"), ==, VI_CONTENT_KIND_VQA);
-  g_assert_cmpint (vi_content_kind_from_string ("Polygon"), ==, VI_CONTENT_KIND_UNKNOWN);
+  g_assert_cmpstr (vi_content_kind_to_string (
+                       VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX),
+                   ==, "PhraseGroundingBoundingBox");
+  g_assert_cmpint (vi_content_kind_from_string ("Caption"), ==,
+                   VI_CONTENT_KIND_CAPTION);
+  g_assert_cmpint (vi_content_kind_from_string ("Vqa"), ==,
+                   VI_CONTENT_KIND_VQA);
+  g_assert_cmpint (vi_content_kind_from_string ("Polygon"), ==,
+                   VI_CONTENT_KIND_UNKNOWN);
 
-  g_assert_cmpstr (vi_failure_policy_to_string (VI_FAILURE_POLICY_WARN), ==, "Warn");
-  g_assert_cmpstr (vi_failure_policy_to_string (VI_FAILURE_POLICY_REJECT_FILE), ==, "RejectFile");
-  g_assert_cmpstr (vi_failure_policy_to_string (VI_FAILURE_POLICY_REJECT_SESSION), ==, "RejectSession");
-  g_assert_cmpint (vi_failure_policy_from_string ("RejectFile"), ==, VI_FAILURE_POLICY_REJECT_FILE);
-  g_assert_cmpint (vi_failure_policy_from_string ("Ignore"), ==, VI_FAILURE_POLICY_UNKNOWN);
+  g_assert_cmpstr (vi_failure_policy_to_string (VI_FAILURE_POLICY_WARN), ==,
+                   "Warn");
+  g_assert_cmpstr (vi_failure_policy_to_string (VI_FAILURE_POLICY_REJECT_FILE),
+                   ==, "RejectFile");
+  g_assert_cmpstr (vi_failure_policy_to_string (
+                       VI_FAILURE_POLICY_REJECT_SESSION),
+                   ==, "RejectSession");
+  g_assert_cmpint (vi_failure_policy_from_string ("RejectFile"), ==,
+                   VI_FAILURE_POLICY_REJECT_FILE);
+  g_assert_cmpint (vi_failure_policy_from_string ("Ignore"), ==,
+                   VI_FAILURE_POLICY_UNKNOWN);
 
-  g_assert_cmpstr (vi_annotation_import_source_to_string (VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES), ==, "UploadedIndividualFiles");
-  g_assert_cmpint (vi_annotation_import_source_from_string ("UploadedIndividualFiles"), ==, VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
+  g_assert_cmpstr (vi_annotation_import_source_to_string (
+                       VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES),
+                   ==, "UploadedIndividualFiles");
+  g_assert_cmpint (vi_annotation_import_source_from_string (
+                       "UploadedIndividualFiles"),
+                   ==, VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
 
-  g_assert_cmpstr (vi_condition_status_to_string (VI_CONDITION_STATUS_WAITING), ==, "Waiting");
-  g_assert_cmpstr (vi_condition_status_to_string (VI_CONDITION_STATUS_REACHED), ==, "Reached");
-  g_assert_cmpstr (vi_condition_status_to_string (VI_CONDITION_STATUS_FAILED_REACH), ==, "FailedReach");
-  g_assert_cmpint (vi_condition_status_from_string ("FailedReach"), ==, VI_CONDITION_STATUS_FAILED_REACH);
-  g_assert_cmpint (vi_condition_status_from_string ("Paused"), ==, VI_CONDITION_STATUS_UNKNOWN);
+  g_assert_cmpstr (vi_condition_status_to_string (VI_CONDITION_STATUS_WAITING),
+                   ==, "Waiting");
+  g_assert_cmpstr (vi_condition_status_to_string (VI_CONDITION_STATUS_REACHED),
+                   ==, "Reached");
+  g_assert_cmpstr (vi_condition_status_to_string (
+                       VI_CONDITION_STATUS_FAILED_REACH),
+                   ==, "FailedReach");
+  g_assert_cmpint (vi_condition_status_from_string ("FailedReach"), ==,
+                   VI_CONDITION_STATUS_FAILED_REACH);
+  g_assert_cmpint (vi_condition_status_from_string ("Paused"), ==,
+                   VI_CONDITION_STATUS_UNKNOWN);
 
   g_assert_null (vi_condition_reason_to_string (VI_CONDITION_REASON_NONE));
-  g_assert_cmpstr (vi_condition_reason_to_string (VI_CONDITION_REASON_UNKNOWN), ==, "Unknown");
-  g_assert_cmpstr (vi_condition_reason_to_string (VI_CONDITION_REASON_CANCELLED_BY_USER), ==, "CancelledByUser");
-  g_assert_cmpstr (vi_condition_reason_to_string (VI_CONDITION_REASON_USER_UPLOAD_ERRORED), ==, "UserUploadErrored");
-  g_assert_cmpint (vi_condition_reason_from_string (NULL), ==, VI_CONDITION_REASON_NONE);
-  g_assert_cmpint (vi_condition_reason_from_string ("UserUploadErrored"), ==, VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
-  g_assert_cmpint (vi_condition_reason_from_string ("Timeout"), ==, VI_CONDITION_REASON_UNKNOWN);
-  g_assert_cmpint (vi_condition_reason_from_string ("Unknown"), ==, VI_CONDITION_REASON_UNKNOWN);
+  g_assert_cmpstr (vi_condition_reason_to_string (VI_CONDITION_REASON_UNKNOWN),
+                   ==, "Unknown");
+  g_assert_cmpstr (vi_condition_reason_to_string (
+                       VI_CONDITION_REASON_CANCELLED_BY_USER),
+                   ==, "CancelledByUser");
+  g_assert_cmpstr (vi_condition_reason_to_string (
+                       VI_CONDITION_REASON_USER_UPLOAD_ERRORED),
+                   ==, "UserUploadErrored");
+  g_assert_cmpint (vi_condition_reason_from_string (NULL), ==,
+                   VI_CONDITION_REASON_NONE);
+  g_assert_cmpint (vi_condition_reason_from_string ("UserUploadErrored"), ==,
+                   VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
+  g_assert_cmpint (vi_condition_reason_from_string ("Timeout"), ==,
+                   VI_CONDITION_REASON_UNKNOWN);
+  g_assert_cmpint (vi_condition_reason_from_string ("Unknown"), ==,
+                   VI_CONDITION_REASON_UNKNOWN);
 
-  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_FULL), ==, "ViFull");
-  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_JSONL), ==, "ViJsonl");
-  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_TFRECORD), ==, "ViTfrecord");
-  g_assert_cmpint (vi_export_format_from_string ("ViTfrecord"), ==, VI_EXPORT_FORMAT_VI_TFRECORD);
-  g_assert_cmpint (vi_export_format_from_string ("ViCoco"), ==, VI_EXPORT_FORMAT_UNKNOWN);
+  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_FULL), ==,
+                   "ViFull");
+  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_JSONL), ==,
+                   "ViJsonl");
+  g_assert_cmpstr (vi_export_format_to_string (VI_EXPORT_FORMAT_VI_TFRECORD),
+                   ==, "ViTfrecord");
+  g_assert_cmpint (vi_export_format_from_string ("ViTfrecord"), ==,
+                   VI_EXPORT_FORMAT_VI_TFRECORD);
+  g_assert_cmpint (vi_export_format_from_string ("ViCoco"), ==,
+                   VI_EXPORT_FORMAT_UNKNOWN);
 
   /* Registered GTypes (mkenums) and boxed types. */
   g_assert_true (G_TYPE_IS_ENUM (VI_TYPE_ROLE));
@@ -652,15 +747,16 @@ test_dataset_prefix (void)
 static void
 test_small_types (void)
 {
-  g_autoptr(ViDeletedResource) deleted = vi_deleted_resource_new ("ann_1");
-  g_autoptr(ViDeletedResource) deleted_copy = vi_deleted_resource_copy (deleted);
-  g_autoptr(ViResourceMetadata) metadata = vi_resource_metadata_new (1, 2, 3);
-  g_autoptr(ViAnnotationImportFileSpec) file = NULL;
-  g_autoptr(ViAnnotationImportFileSpec) file_copy = NULL;
-  g_autoptr(ViAnnotationImportSessionCondition) condition = NULL;
-  g_autoptr(ViAnnotationImportSessionCondition) condition_copy = NULL;
+  g_autoptr (ViDeletedResource) deleted = vi_deleted_resource_new ("ann_1");
+  g_autoptr (ViDeletedResource)
+      deleted_copy = vi_deleted_resource_copy (deleted);
+  g_autoptr (ViResourceMetadata) metadata = vi_resource_metadata_new (1, 2, 3);
+  g_autoptr (ViAnnotationImportFileSpec) file = NULL;
+  g_autoptr (ViAnnotationImportFileSpec) file_copy = NULL;
+  g_autoptr (ViAnnotationImportSessionCondition) condition = NULL;
+  g_autoptr (ViAnnotationImportSessionCondition) condition_copy = NULL;
   ViAnnotationImportSpec spec;
-  g_autoptr(ViAnnotationImportSpec) spec_copy = NULL;
+  g_autoptr (ViAnnotationImportSpec) spec_copy = NULL;
   gint64 now_ms = g_get_real_time () / 1000;
 
   g_assert_cmpstr (deleted_copy->id, ==, "ann_1");
@@ -669,8 +765,13 @@ test_small_types (void)
   vi_resource_metadata_set_attribute (metadata, "k", "v");
   vi_resource_metadata_set_attribute (metadata, "k2", "v2");
   vi_resource_metadata_set_attribute (metadata, "k2", NULL);
-  g_assert_cmpuint (g_hash_table_size (vi_resource_metadata_get_attributes (metadata)), ==, 1);
-  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (metadata), "k"), ==, "v");
+  g_assert_cmpuint (g_hash_table_size (
+                        vi_resource_metadata_get_attributes (metadata)),
+                    ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (
+                                            metadata),
+                                        "k"),
+                   ==, "v");
 
   file = vi_annotation_import_file_spec_new ("a.jsonl", 18, "XTnF0A==");
   file_copy = vi_annotation_import_file_spec_copy (file);
@@ -679,20 +780,23 @@ test_small_types (void)
   g_assert_cmpstr (file_copy->crc32c, ==, "XTnF0A==");
   g_assert_cmpstr (file_copy->kind, ==, "Unknown");
 
-  condition = vi_annotation_import_session_condition_new ("FilesInserted",
-                                                          VI_CONDITION_STATUS_FAILED_REACH,
-                                                          1767225600123.0,
-                                                          VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
+  condition = vi_annotation_import_session_condition_new (
+      "FilesInserted", VI_CONDITION_STATUS_FAILED_REACH, 1767225600123.0,
+      VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
   condition_copy = vi_annotation_import_session_condition_copy (condition);
   g_assert_cmpstr (condition_copy->condition, ==, "FilesInserted");
   g_assert_cmpstr (condition_copy->reason_name, ==, "UserUploadErrored");
   g_assert_cmpfloat (condition_copy->last_transition_time, ==, 1767225600123.0);
 
   vi_annotation_import_spec_init_default (&spec);
-  g_assert_cmpint (spec.failure_policies.on_bad_annotation, ==, VI_FAILURE_POLICY_REJECT_SESSION);
-  g_assert_cmpint (spec.failure_policies.on_bad_file, ==, VI_FAILURE_POLICY_REJECT_SESSION);
-  g_assert_cmpint (spec.failure_policies.on_overwritten, ==, VI_FAILURE_POLICY_REJECT_SESSION);
-  g_assert_cmpint (spec.source, ==, VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
+  g_assert_cmpint (spec.failure_policies.on_bad_annotation, ==,
+                   VI_FAILURE_POLICY_REJECT_SESSION);
+  g_assert_cmpint (spec.failure_policies.on_bad_file, ==,
+                   VI_FAILURE_POLICY_REJECT_SESSION);
+  g_assert_cmpint (spec.failure_policies.on_overwritten, ==,
+                   VI_FAILURE_POLICY_REJECT_SESSION);
+  g_assert_cmpint (spec.source, ==,
+                   VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
   g_assert_cmpint (spec.upload_before % 1000, ==, 0);
   g_assert_cmpint (spec.upload_before, >=, now_ms + 3299 * 1000);
   g_assert_cmpint (spec.upload_before, <=, now_ms + 3301 * 1000);
@@ -707,14 +811,14 @@ test_small_types (void)
 static void
 test_annotation_box (void)
 {
-  g_autoptr(ViAnnotation) a = annotation_round_trip (ANNOTATION_BOX);
-  ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+  g_autoptr (ViAnnotation) a = annotation_round_trip (ANNOTATION_BOX);
+  ViAnnotationSpec    *spec = vi_annotation_get_spec (a);
   ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
-  ViResourceMetadata *m = vi_annotation_get_metadata (a);
-  const double *bound;
-  gsize n_points;
-  ViBBox bbox;
-  int start, end;
+  ViResourceMetadata  *m = vi_annotation_get_metadata (a);
+  const double        *bound;
+  gsize                n_points;
+  ViBBox               bbox;
+  int                  start, end;
 
   g_assert_cmpstr (vi_annotation_get_annotation_id (a), ==, "ann_789");
   g_assert_cmpstr (vi_annotation_get_asset_id (a), ==, "asset_456");
@@ -724,9 +828,12 @@ test_annotation_box (void)
   g_assert_cmpstr (vi_annotation_spec_get_bound_type (spec), ==, "box");
   g_assert_cmpint (vi_annotation_spec_get_tag (spec), ==, 7);
   g_assert_cmpstr (vi_annotation_spec_get_whole_id (spec), ==, "grp_1");
-  g_assert_cmpint (vi_annotation_spec_get_role (spec), ==, VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
-  g_assert_cmpint (vi_annotation_content_get_kind (c), ==, VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
-  g_assert_cmpstr (vi_annotation_content_get_kind_name (c), ==, "PhraseGroundingBoundingBox");
+  g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
+                   VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
+  g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
+                   VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+  g_assert_cmpstr (vi_annotation_content_get_kind_name (c), ==,
+                   "PhraseGroundingBoundingBox");
   bound = vi_annotation_content_get_bound (c, &n_points);
   g_assert_cmpuint (n_points, ==, 4);
   g_assert_cmpfloat (bound[0], ==, 0.1);
@@ -741,23 +848,31 @@ test_annotation_box (void)
   g_assert_cmpfloat (bbox.y_max, ==, 0.7);
   g_assert_null (vi_annotation_content_get_caption (c));
   g_assert_null (vi_annotation_content_get_raw_json (c));
-  g_assert_cmpint (vi_resource_metadata_get_time_created (m), ==, 1767225600000);
-  g_assert_cmpint (vi_resource_metadata_get_last_updated (m), ==, 1767225601000);
+  g_assert_cmpint (vi_resource_metadata_get_time_created (m), ==,
+                   1767225600000);
+  g_assert_cmpint (vi_resource_metadata_get_last_updated (m), ==,
+                   1767225601000);
   g_assert_cmpint (vi_resource_metadata_get_generation (m), ==, 3);
-  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (m), "source"), ==, "test");
+  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (m),
+                                        "source"),
+                   ==, "test");
 }
 
 static void
 test_annotation_caption (void)
 {
-  g_autoptr(ViAnnotation) a = annotation_round_trip (ANNOTATION_CAPTION);
-  ViAnnotationContent *c = vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+  g_autoptr (ViAnnotation) a = annotation_round_trip (ANNOTATION_CAPTION);
+  ViAnnotationContent *c = vi_annotation_spec_get_contents (
+      vi_annotation_get_spec (a));
   ViBBox bbox;
-  gsize n = 99;
+  gsize  n = 99;
 
-  g_assert_cmpint (vi_annotation_spec_get_role (vi_annotation_get_spec (a)), ==, VI_ROLE_CAPTION);
-  g_assert_cmpint (vi_annotation_content_get_kind (c), ==, VI_CONTENT_KIND_CAPTION);
-  g_assert_cmpstr (vi_annotation_content_get_caption (c), ==, "A cat sitting on a couch");
+  g_assert_cmpint (vi_annotation_spec_get_role (vi_annotation_get_spec (a)), ==,
+                   VI_ROLE_CAPTION);
+  g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
+                   VI_CONTENT_KIND_CAPTION);
+  g_assert_cmpstr (vi_annotation_content_get_caption (c), ==,
+                   "A cat sitting on a couch");
   g_assert_false (vi_annotation_content_get_bbox (c, &bbox));
   g_assert_false (vi_annotation_content_get_target (c, NULL, NULL));
   g_assert_null (vi_annotation_content_get_bound (c, &n));
@@ -767,30 +882,38 @@ test_annotation_caption (void)
 static void
 test_annotation_caption_default (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (ANNOTATION_CAPTION);
+  g_autoptr (JsonNode) node = parse_mutable (ANNOTATION_CAPTION);
   JsonObject *contents;
-  g_autoptr(ViAnnotation) a = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViAnnotation) a = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* Caption `contents` is optional and defaults to "" (also when null). */
-  contents = json_object_get_object_member (json_object_get_object_member (json_node_get_object (node), "spec"), "contents");
+  contents = json_object_get_object_member (
+      json_object_get_object_member (json_node_get_object (node), "spec"),
+      "contents");
   json_object_remove_member (contents, "contents");
   a = vi_annotation_new_from_json (node, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (vi_annotation_content_get_caption (vi_annotation_spec_get_contents (vi_annotation_get_spec (a))), ==, "");
+  g_assert_cmpstr (vi_annotation_content_get_caption (
+                       vi_annotation_spec_get_contents (
+                           vi_annotation_get_spec (a))),
+                   ==, "");
   g_clear_pointer (&a, vi_annotation_unref);
 
   json_object_set_null_member (contents, "contents");
   a = vi_annotation_new_from_json (node, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (vi_annotation_content_get_caption (vi_annotation_spec_get_contents (vi_annotation_get_spec (a))), ==, "");
+  g_assert_cmpstr (vi_annotation_content_get_caption (
+                       vi_annotation_spec_get_contents (
+                           vi_annotation_get_spec (a))),
+                   ==, "");
 }
 
 static void
 test_annotation_vqa (void)
 {
-  g_autoptr(ViAnnotation) a = annotation_round_trip (ANNOTATION_VQA);
-  ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+  g_autoptr (ViAnnotation) a = annotation_round_trip (ANNOTATION_VQA);
+  ViAnnotationSpec    *spec = vi_annotation_get_spec (a);
   ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
 
   g_assert_cmpint (vi_annotation_spec_get_role (spec), ==, VI_ROLE_VQA);
@@ -803,35 +926,49 @@ test_annotation_vqa (void)
 static void
 test_annotation_unknown_kind (void)
 {
-  g_autoptr(ViAnnotation) a = annotation_round_trip (ANNOTATION_UNKNOWN);
-  ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+  g_autoptr (ViAnnotation) a = annotation_round_trip (ANNOTATION_UNKNOWN);
+  ViAnnotationSpec    *spec = vi_annotation_get_spec (a);
   ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
-  g_autoptr(JsonNode) out = vi_annotation_to_json (a);
+  g_autoptr (JsonNode) out = vi_annotation_to_json (a);
   JsonNode *raw;
 
   g_assert_cmpint (vi_annotation_spec_get_role (spec), ==, VI_ROLE_UNKNOWN);
   g_assert_cmpstr (vi_annotation_spec_get_role_name (spec), ==, "Polygon");
-  g_assert_cmpint (vi_annotation_content_get_kind (c), ==, VI_CONTENT_KIND_UNKNOWN);
+  g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
+                   VI_CONTENT_KIND_UNKNOWN);
   g_assert_cmpstr (vi_annotation_content_get_kind_name (c), ==, "Polygon");
   raw = vi_annotation_content_get_raw_json (c);
   g_assert_nonnull (raw);
-  assert_json_equal (raw, "{\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"
-                          " \"label\": {\"name\": \"roof\"}}");
-  /* Written back as it came. */
-  assert_json_equal (json_object_get_member (json_object_get_object_member (json_node_get_object (out), "spec"), "contents"),
+  assert_json_equal (raw,
                      "{\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"
                      " \"label\": {\"name\": \"roof\"}}");
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (json_object_get_object_member (json_object_get_object_member (json_node_get_object (out), "spec"), "aggregation"), "thisPart"), "role"), ==, "Polygon");
+  /* Written back as it came. */
+  assert_json_equal (json_object_get_member (json_object_get_object_member (
+                                                 json_node_get_object (out),
+                                                 "spec"),
+                                             "contents"),
+                     "{\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"
+                     " \"label\": {\"name\": \"roof\"}}");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (
+                           json_object_get_object_member (
+                               json_object_get_object_member (json_node_get_object (
+                                                                  out),
+                                                              "spec"),
+                               "aggregation"),
+                           "thisPart"),
+                       "role"),
+                   ==, "Polygon");
 }
 
 /* to_json writes exactly the wire form of vi-api.md §8. */
 static void
 test_annotation_wire_form (void)
 {
-  g_autoptr(JsonNode) node = parse (ANNOTATION_BOX);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotation) a = vi_annotation_new_from_json (node, &error);
-  g_autoptr(JsonNode) out = NULL;
+  g_autoptr (JsonNode) node = parse (ANNOTATION_BOX);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotation) a = vi_annotation_new_from_json (node, &error);
+  g_autoptr (JsonNode) out = NULL;
 
   g_assert_no_error (error);
   out = vi_annotation_to_json (a);
@@ -850,21 +987,23 @@ test_annotation_wire_form (void)
 static void
 test_annotation_dataset_prefix (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (ANNOTATION_BOX);
+  g_autoptr (JsonNode) node = parse_mutable (ANNOTATION_BOX);
   JsonObject *object = json_node_get_object (node);
-  g_autoptr(ViAnnotation) a = NULL;
-  g_autoptr(ViAnnotation) b = NULL;
-  g_autoptr(JsonNode) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViAnnotation) a = NULL;
+  g_autoptr (ViAnnotation) b = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autoptr (GError) error = NULL;
 
   json_object_set_string_member (object, "workspaceId", "org");
-  json_object_set_string_member (object, "datasetId", "org_ds_with_underscores");
+  json_object_set_string_member (object, "datasetId",
+                                 "org_ds_with_underscores");
   a = vi_annotation_new_from_json (node, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vi_annotation_get_dataset_id (a), ==, "ds_with_underscores");
   out = vi_annotation_to_json (a);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out), "datasetId"), ==,
-                   "org_ds_with_underscores");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out),
+                                                  "datasetId"),
+                   ==, "org_ds_with_underscores");
 
   /* Without the prefix the id is kept, and a round trip gives it back. */
   json_object_set_string_member (object, "datasetId", "plain");
@@ -882,10 +1021,10 @@ test_annotation_dataset_prefix (void)
 static void
 test_annotation_kind (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (ANNOTATION_BOX);
+  g_autoptr (JsonNode) node = parse_mutable (ANNOTATION_BOX);
   JsonObject *object = json_node_get_object (node);
-  g_autoptr(ViAnnotation) a = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViAnnotation) a = NULL;
+  g_autoptr (GError) error = NULL;
 
   json_object_remove_member (object, "kind");
   a = vi_annotation_new_from_json (node, &error);
@@ -896,13 +1035,16 @@ test_annotation_kind (void)
   json_object_set_string_member (object, "kind", "AnnotationImportSession");
   a = vi_annotation_new_from_json (node, &error);
   g_assert_null (a);
-  assert_invalid_response (error, "invalid response: kind: expected \"Annotation\", got \"AnnotationImportSession\"");
+  assert_invalid_response (
+      error,
+      "invalid response: kind: expected \"Annotation\", got \"AnnotationImportSession\"");
   g_clear_error (&error);
 
   json_object_set_int_member (object, "kind", 3);
   a = vi_annotation_new_from_json (node, &error);
   g_assert_null (a);
-  assert_invalid_response (error, "invalid response: kind: expected a string, got a number");
+  assert_invalid_response (
+      error, "invalid response: kind: expected a string, got a number");
 }
 
 static void
@@ -910,16 +1052,18 @@ test_annotation_constructors (void)
 {
   double points[] = { 0.6, 0.2, 0.9, 0.2, 0.9, 0.7, 0.6, 0.7 };
   ViBBox box = { 0.1, 0.2, 0.5, 0.7 }, got;
-  g_autoptr(ViAnnotationContent) from_box = vi_annotation_content_new_from_bbox (&box, 2, 5);
-  g_autoptr(ViAnnotationContent) from_points = NULL;
-  g_autoptr(ViAnnotationContent) caption = vi_annotation_content_new_caption (NULL);
-  g_autoptr(ViAnnotationSpec) spec = NULL;
-  g_autoptr(ViAnnotation) a = NULL;
-  g_autoptr(ViAnnotation) back = NULL;
-  g_autoptr(JsonNode) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViAnnotationContent)
+      from_box = vi_annotation_content_new_from_bbox (&box, 2, 5);
+  g_autoptr (ViAnnotationContent) from_points = NULL;
+  g_autoptr (ViAnnotationContent)
+      caption = vi_annotation_content_new_caption (NULL);
+  g_autoptr (ViAnnotationSpec) spec = NULL;
+  g_autoptr (ViAnnotation) a = NULL;
+  g_autoptr (ViAnnotation) back = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autoptr (GError) error = NULL;
   const double *bound;
-  gsize n;
+  gsize         n;
 
   bound = vi_annotation_content_get_bound (from_box, &n);
   g_assert_cmpuint (n, ==, 4);
@@ -935,19 +1079,27 @@ test_annotation_constructors (void)
   g_assert_true (vi_annotation_content_get_bbox (from_box, &got));
   g_assert_cmpmem (&got, sizeof got, &box, sizeof box);
 
-  from_points = vi_annotation_content_new_phrase_grounding_bounding_box (points, 4, 10, 15);
+  from_points = vi_annotation_content_new_phrase_grounding_bounding_box (points,
+                                                                         4, 10,
+                                                                         15);
   g_assert_true (vi_annotation_content_get_bbox (from_points, &got));
   g_assert_cmpfloat (got.x_min, ==, 0.6);
   g_assert_cmpfloat (got.y_max, ==, 0.7);
 
   g_assert_cmpstr (vi_annotation_content_get_caption (caption), ==, "");
 
-  spec = vi_annotation_spec_new ("box", 1, "grp", VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX, from_points);
+  spec = vi_annotation_spec_new ("box", 1, "grp",
+                                 VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX,
+                                 from_points);
   a = vi_annotation_new ("id1", "asset", "org", "ds", spec, NULL, NULL, NULL);
   g_assert_cmpstr (vi_annotation_get_self_link (a), ==, "");
-  g_assert_cmpint (vi_resource_metadata_get_generation (vi_annotation_get_metadata (a)), ==, 0);
+  g_assert_cmpint (vi_resource_metadata_get_generation (
+                       vi_annotation_get_metadata (a)),
+                   ==, 0);
   out = vi_annotation_to_json (a);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out), "datasetId"), ==, "org_ds");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out),
+                                                  "datasetId"),
+                   ==, "org_ds");
   back = vi_annotation_new_from_json (out, &error);
   g_assert_no_error (error);
   assert_annotations_equal (a, back);
@@ -956,10 +1108,10 @@ test_annotation_constructors (void)
 static void
 test_annotation_to_string (void)
 {
-  g_autoptr(ViAnnotation) box = annotation_round_trip (ANNOTATION_BOX);
-  g_autoptr(ViAnnotation) caption = annotation_round_trip (ANNOTATION_CAPTION);
-  g_autoptr(ViAnnotation) vqa = annotation_round_trip (ANNOTATION_VQA);
-  g_autoptr(ViAnnotation) unknown = annotation_round_trip (ANNOTATION_UNKNOWN);
+  g_autoptr (ViAnnotation) box = annotation_round_trip (ANNOTATION_BOX);
+  g_autoptr (ViAnnotation) caption = annotation_round_trip (ANNOTATION_CAPTION);
+  g_autoptr (ViAnnotation) vqa = annotation_round_trip (ANNOTATION_VQA);
+  g_autoptr (ViAnnotation) unknown = annotation_round_trip (ANNOTATION_UNKNOWN);
   g_autofree char *s1 = vi_annotation_to_string (box);
   g_autofree char *s2 = vi_annotation_to_string (caption);
   g_autofree char *s3 = vi_annotation_to_string (vqa);
@@ -972,7 +1124,8 @@ test_annotation_to_string (void)
   g_assert_nonnull (strstr (s1, "box"));
   g_assert_nonnull (strstr (s1, "PhraseGroundingBoundingBox"));
   g_assert_nonnull (strstr (s1, "grp_1"));
-  g_assert_nonnull (strstr (s1, "[[0.1, 0.2], [0.5, 0.2], [0.5, 0.7], [0.1, 0.7]]"));
+  g_assert_nonnull (
+      strstr (s1, "[[0.1, 0.2], [0.5, 0.2], [0.5, 0.7], [0.1, 0.7]]"));
   g_assert_nonnull (strstr (s1, "[0.1, 0.2, 0.5, 0.7]"));
   g_assert_nonnull (strstr (s1, "[2, 5]"));
   g_assert_nonnull (strstr (s1, "2026-01-01 00:00:00.000 UTC"));
@@ -993,11 +1146,10 @@ test_annotation_to_string (void)
  * ------------------------------------------------------------------------ */
 
 static char *
-make_page (guint       n_items,
-           const char *tail)
+make_page (guint n_items, const char *tail)
 {
   GString *s = g_string_new ("{\"items\": [");
-  guint i;
+  guint    i;
 
   for (i = 0; i < n_items; i++) {
     if (i > 0)
@@ -1011,16 +1163,14 @@ make_page (guint       n_items,
 /* The direct reader and the tree reader agree: the same page, or the same
  * error (messages compared unless only failure is asked for). */
 static void
-assert_same_page_full (const char *json,
-                       gsize       len,
-                       gboolean    compare_messages)
+assert_same_page_full (const char *json, gsize len, gboolean compare_messages)
 {
-  g_autoptr(GBytes) bytes = g_bytes_new (json, len);
-  g_autoptr(GError) tree_error = NULL;
-  g_autoptr(GError) direct_error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(ViAnnotationPage) tree = NULL;
-  g_autoptr(ViAnnotationPage) direct = NULL;
+  g_autoptr (GBytes) bytes = g_bytes_new (json, len);
+  g_autoptr (GError) tree_error = NULL;
+  g_autoptr (GError) direct_error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (ViAnnotationPage) tree = NULL;
+  g_autoptr (ViAnnotationPage) direct = NULL;
   guint i;
 
   node = vi_json_parse_bytes (bytes, &tree_error);
@@ -1031,13 +1181,16 @@ assert_same_page_full (const char *json,
   /* Syntax errors are worded by json-glib on one side: both must be
    * syntax errors.  Schema errors must be word for word the same. */
   if (compare_messages && tree == NULL && direct == NULL &&
-      g_str_has_prefix (tree_error->message, "invalid response: malformed JSON: ") &&
-      g_str_has_prefix (direct_error->message, "invalid response: malformed JSON: "))
+      g_str_has_prefix (tree_error->message,
+                        "invalid response: malformed JSON: ") &&
+      g_str_has_prefix (direct_error->message,
+                        "invalid response: malformed JSON: "))
     compare_messages = FALSE;
   if ((tree == NULL) != (direct == NULL) ||
       (compare_messages && tree == NULL &&
        g_strcmp0 (tree_error->message, direct_error->message) != 0)) {
-    g_printerr ("document: %.*s\ntree:   %s\ndirect: %s\n", (int) MIN (len, 2000), json,
+    g_printerr ("document: %.*s\ntree:   %s\ndirect: %s\n",
+                (int) MIN (len, 2000), json,
                 tree_error != NULL ? tree_error->message : "(parsed)",
                 direct_error != NULL ? direct_error->message : "(parsed)");
     g_assert_not_reached ();
@@ -1075,14 +1228,17 @@ assert_same_page_node (JsonNode *node)
 static void
 test_page_round_trip (void)
 {
-  g_autofree char *json = make_page (5, ", \"nextPage\": \"tok/en=\", \"prevPage\": null, \"total\": 99");
-  g_autoptr(JsonNode) node = parse (json);
+  g_autofree char *json =
+      make_page (5,
+                 ", \"nextPage\": \"tok/en=\", \"prevPage\": null, \"total\": 99");
+  g_autoptr (JsonNode) node = parse (json);
 
   assert_same_page (json);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationPage) page = vi_annotation_page_new_from_json (node, &error);
-  g_autoptr(ViAnnotationPage) again = NULL;
-  g_autoptr(JsonNode) out = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage)
+      page = vi_annotation_page_new_from_json (node, &error);
+  g_autoptr (ViAnnotationPage) again = NULL;
+  g_autoptr (JsonNode) out = NULL;
   guint i;
 
   g_assert_no_error (error);
@@ -1092,8 +1248,11 @@ test_page_round_trip (void)
   g_assert_null (vi_annotation_page_get_prev_page (page));
 
   out = vi_annotation_page_to_json (page);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out), "nextPage"), ==, "tok/en=");
-  g_assert_true (json_object_get_null_member (json_node_get_object (out), "prevPage"));
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out),
+                                                  "nextPage"),
+                   ==, "tok/en=");
+  g_assert_true (
+      json_object_get_null_member (json_node_get_object (out), "prevPage"));
   again = vi_annotation_page_new_from_json (out, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (again), ==, 5);
@@ -1109,27 +1268,33 @@ test_page_envelope (void)
 {
   const struct {
     const char *json;
-    guint n_items;
+    guint       n_items;
     const char *next;
     const char *prev;
   } cases[] = {
     { "{}", 0, NULL, NULL },
     { "{\"items\": null, \"nextPage\": null}", 0, NULL, NULL },
     { "{\"items\": [], \"nextPage\": \"\"}", 0, NULL, NULL },
-    { "{\"items\": [], \"nextPage\": \"abc\", \"prevPage\": \"\"}", 0, "abc", NULL },
-    { "{\"nextPage\": \"x\", \"prevPage\": \"y\", \"page\": 1, \"page_size\": 10}", 0, "x", "y" },
+    { "{\"items\": [], \"nextPage\": \"abc\", \"prevPage\": \"\"}", 0, "abc",
+      NULL },
+    { "{\"nextPage\": \"x\", \"prevPage\": \"y\", \"page\": 1, \"page_size\": 10}",
+      0, "x", "y" },
   };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(JsonNode) node = parse (cases[i].json);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(ViAnnotationPage) page = vi_annotation_page_new_from_json (node, &error);
+    g_autoptr (JsonNode) node = parse (cases[i].json);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotationPage)
+        page = vi_annotation_page_new_from_json (node, &error);
 
     g_assert_no_error (error);
-    g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, cases[i].n_items);
-    g_assert_cmpstr (vi_annotation_page_get_next_page (page), ==, cases[i].next);
-    g_assert_cmpstr (vi_annotation_page_get_prev_page (page), ==, cases[i].prev);
+    g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==,
+                      cases[i].n_items);
+    g_assert_cmpstr (vi_annotation_page_get_next_page (page), ==,
+                     cases[i].next);
+    g_assert_cmpstr (vi_annotation_page_get_prev_page (page), ==,
+                     cases[i].prev);
     assert_same_page (cases[i].json);
   }
 }
@@ -1141,9 +1306,10 @@ test_page_unknown_kept (void)
   g_autofree char *json = g_strconcat ("{\"items\": [", ANNOTATION_BOX, ", ",
                                        ANNOTATION_UNKNOWN, ", ", ANNOTATION_VQA,
                                        ", ", ANNOTATION_CAPTION, "]}", NULL);
-  g_autoptr(JsonNode) node = parse (json);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationPage) page = vi_annotation_page_new_from_json (node, &error);
+  g_autoptr (JsonNode) node = parse (json);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage)
+      page = vi_annotation_page_new_from_json (node, &error);
   ViAnnotationSpec *spec;
 
   g_assert_no_error (error);
@@ -1151,10 +1317,15 @@ test_page_unknown_kept (void)
   spec = vi_annotation_get_spec (vi_annotation_page_get_item (page, 1));
   g_assert_cmpint (vi_annotation_spec_get_role (spec), ==, VI_ROLE_UNKNOWN);
   g_assert_cmpstr (vi_annotation_spec_get_role_name (spec), ==, "Polygon");
-  g_assert_cmpint (vi_annotation_content_get_kind (vi_annotation_spec_get_contents (spec)), ==,
-                   VI_CONTENT_KIND_UNKNOWN);
-  g_assert_cmpstr (vi_annotation_get_annotation_id (vi_annotation_page_get_item (page, 2)), ==, "ann_q");
-  g_assert_cmpstr (vi_annotation_get_annotation_id (vi_annotation_page_get_item (page, 3)), ==, "ann_1");
+  g_assert_cmpint (vi_annotation_content_get_kind (
+                       vi_annotation_spec_get_contents (spec)),
+                   ==, VI_CONTENT_KIND_UNKNOWN);
+  g_assert_cmpstr (vi_annotation_get_annotation_id (
+                       vi_annotation_page_get_item (page, 2)),
+                   ==, "ann_q");
+  g_assert_cmpstr (vi_annotation_get_annotation_id (
+                       vi_annotation_page_get_item (page, 3)),
+                   ==, "ann_1");
   assert_same_page (json);
 }
 
@@ -1162,31 +1333,38 @@ static void
 test_page_deep_error (void)
 {
   g_autofree char *json = make_page (6, "");
-  g_autoptr(JsonNode) node = parse_mutable (json);
-  JsonArray *items = json_object_get_array_member (json_node_get_object (node), "items");
+  g_autoptr (JsonNode) node = parse_mutable (json);
+  JsonArray  *items = json_object_get_array_member (json_node_get_object (node),
+                                                    "items");
   JsonObject *contents;
-  g_autoptr(ViAnnotationPage) page = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* items[3] is a caption: make it a box without `bound`. */
-  contents = json_object_get_object_member (json_object_get_object_member (json_array_get_object_element (items, 3), "spec"), "contents");
-  json_object_set_string_member (contents, "kind", "PhraseGroundingBoundingBox");
+  contents = json_object_get_object_member (
+      json_object_get_object_member (json_array_get_object_element (items, 3),
+                                     "spec"),
+      "contents");
+  json_object_set_string_member (contents, "kind",
+                                 "PhraseGroundingBoundingBox");
   json_object_set_array_member (contents, "target", json_array_new ());
   page = vi_annotation_page_new_from_json (node, &error);
   g_assert_null (page);
-  assert_invalid_response (error, "invalid response: items[3].spec.contents.bound: missing required field");
+  assert_invalid_response (
+      error,
+      "invalid response: items[3].spec.contents.bound: missing required field");
   assert_same_page_node (node);
 }
 
 static void
 test_page_private_new (void)
 {
-  g_autoptr(JsonNode) node = parse (ANNOTATION_BOX);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotation) a = vi_annotation_new_from_json (node, &error);
-  g_autoptr(GPtrArray) items = g_ptr_array_new ();
-  g_autoptr(ViAnnotationPage) page = NULL;
-  g_autoptr(ViAnnotationPage) empty = _vi_annotation_page_new (NULL, "", NULL);
+  g_autoptr (JsonNode) node = parse (ANNOTATION_BOX);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotation) a = vi_annotation_new_from_json (node, &error);
+  g_autoptr (GPtrArray) items = g_ptr_array_new ();
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (ViAnnotationPage) empty = _vi_annotation_page_new (NULL, "", NULL);
 
   /* The page keeps its own array and references. */
   g_ptr_array_add (items, a);
@@ -1208,25 +1386,37 @@ static void
 assert_sessions_equal (ViAnnotationImportSession *a,
                        ViAnnotationImportSession *b)
 {
-  ViAnnotationImportSessionStatus *sa = vi_annotation_import_session_get_status (a);
-  ViAnnotationImportSessionStatus *sb = vi_annotation_import_session_get_status (b);
+  ViAnnotationImportSessionStatus *sa =
+      vi_annotation_import_session_get_status (a);
+  ViAnnotationImportSessionStatus *sb =
+      vi_annotation_import_session_get_status (b);
   GPtrArray *ca = vi_annotation_import_session_status_get_conditions (sa);
   GPtrArray *cb = vi_annotation_import_session_status_get_conditions (sb);
   const ViAnnotationImportSpec *pa = vi_annotation_import_session_get_spec (a);
   const ViAnnotationImportSpec *pb = vi_annotation_import_session_get_spec (b);
-  guint i;
+  guint                         i;
 
-  g_assert_cmpstr (vi_annotation_import_session_get_user (a), ==, vi_annotation_import_session_get_user (b));
-  g_assert_cmpstr (vi_annotation_import_session_get_organization_id (a), ==, vi_annotation_import_session_get_organization_id (b));
-  g_assert_cmpstr (vi_annotation_import_session_get_dataset_id (a), ==, vi_annotation_import_session_get_dataset_id (b));
-  g_assert_cmpstr (vi_annotation_import_session_get_session_id (a), ==, vi_annotation_import_session_get_session_id (b));
-  g_assert_cmpstr (vi_annotation_import_session_get_self_link (a), ==, vi_annotation_import_session_get_self_link (b));
-  g_assert_cmpstr (vi_annotation_import_session_get_etag (a), ==, vi_annotation_import_session_get_etag (b));
-  assert_metadata_equal (vi_annotation_import_session_get_metadata (a), vi_annotation_import_session_get_metadata (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_user (a), ==,
+                   vi_annotation_import_session_get_user (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_organization_id (a), ==,
+                   vi_annotation_import_session_get_organization_id (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_dataset_id (a), ==,
+                   vi_annotation_import_session_get_dataset_id (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_session_id (a), ==,
+                   vi_annotation_import_session_get_session_id (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_self_link (a), ==,
+                   vi_annotation_import_session_get_self_link (b));
+  g_assert_cmpstr (vi_annotation_import_session_get_etag (a), ==,
+                   vi_annotation_import_session_get_etag (b));
+  assert_metadata_equal (vi_annotation_import_session_get_metadata (a),
+                         vi_annotation_import_session_get_metadata (b));
   g_assert_cmpint (pa->upload_before, ==, pb->upload_before);
-  g_assert_cmpint (pa->failure_policies.on_bad_annotation, ==, pb->failure_policies.on_bad_annotation);
-  g_assert_cmpint (pa->failure_policies.on_bad_file, ==, pb->failure_policies.on_bad_file);
-  g_assert_cmpint (pa->failure_policies.on_overwritten, ==, pb->failure_policies.on_overwritten);
+  g_assert_cmpint (pa->failure_policies.on_bad_annotation, ==,
+                   pb->failure_policies.on_bad_annotation);
+  g_assert_cmpint (pa->failure_policies.on_bad_file, ==,
+                   pb->failure_policies.on_bad_file);
+  g_assert_cmpint (pa->failure_policies.on_overwritten, ==,
+                   pb->failure_policies.on_overwritten);
   g_assert_cmpint (pa->source, ==, pb->source);
 
   g_assert_cmpuint (ca->len, ==, cb->len);
@@ -1240,14 +1430,26 @@ assert_sessions_equal (ViAnnotationImportSession *a,
     g_assert_cmpint (x->reason, ==, y->reason);
     g_assert_cmpstr (x->reason_name, ==, y->reason_name);
   }
-  g_assert_cmpint (vi_annotation_import_session_status_get_files (sa)->page_count, ==,
-                   vi_annotation_import_session_status_get_files (sb)->page_count);
-  g_assert_cmpint (vi_annotation_import_session_status_get_files (sa)->total_size_bytes, ==,
-                   vi_annotation_import_session_status_get_files (sb)->total_size_bytes);
-  assert_count_maps_equal (vi_annotation_import_session_status_get_files (sa)->status_count,
-                           vi_annotation_import_session_status_get_files (sb)->status_count);
-  assert_count_maps_equal (vi_annotation_import_session_status_get_annotations (sa)->status_count,
-                           vi_annotation_import_session_status_get_annotations (sb)->status_count);
+  g_assert_cmpint (vi_annotation_import_session_status_get_files (sa)
+                       ->page_count,
+                   ==,
+                   vi_annotation_import_session_status_get_files (sb)
+                       ->page_count);
+  g_assert_cmpint (vi_annotation_import_session_status_get_files (sa)
+                       ->total_size_bytes,
+                   ==,
+                   vi_annotation_import_session_status_get_files (sb)
+                       ->total_size_bytes);
+  assert_count_maps_equal (vi_annotation_import_session_status_get_files (sa)
+                               ->status_count,
+                           vi_annotation_import_session_status_get_files (sb)
+                               ->status_count);
+  assert_count_maps_equal (vi_annotation_import_session_status_get_annotations (
+                               sa)
+                               ->status_count,
+                           vi_annotation_import_session_status_get_annotations (
+                               sb)
+                               ->status_count);
   g_assert_cmpstr (vi_annotation_import_session_status_get_reason (sa), ==,
                    vi_annotation_import_session_status_get_reason (sb));
 }
@@ -1255,11 +1457,11 @@ assert_sessions_equal (ViAnnotationImportSession *a,
 static ViAnnotationImportSession *
 session_round_trip (JsonNode *node)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationImportSession) first = NULL;
-  g_autoptr(ViAnnotationImportSession) second = NULL;
-  g_autoptr(JsonNode) out1 = NULL;
-  g_autoptr(JsonNode) out2 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationImportSession) first = NULL;
+  g_autoptr (ViAnnotationImportSession) second = NULL;
+  g_autoptr (JsonNode) out1 = NULL;
+  g_autoptr (JsonNode) out2 = NULL;
 
   first = vi_annotation_import_session_new_from_json (node, &error);
   g_assert_no_error (error);
@@ -1275,23 +1477,32 @@ session_round_trip (JsonNode *node)
 static void
 test_session_round_trip (void)
 {
-  g_autoptr(JsonNode) node = parse (SESSION);
-  g_autoptr(ViAnnotationImportSession) s = session_round_trip (node);
-  ViAnnotationImportSessionStatus *status = vi_annotation_import_session_get_status (s);
-  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions (status);
+  g_autoptr (JsonNode) node = parse (SESSION);
+  g_autoptr (ViAnnotationImportSession) s = session_round_trip (node);
+  ViAnnotationImportSessionStatus *status =
+      vi_annotation_import_session_get_status (s);
+  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions (
+      status);
   const ViAnnotationImportSessionCondition *c;
-  const ViAnnotationImportSpec *spec = vi_annotation_import_session_get_spec (s);
+  const ViAnnotationImportSpec *spec = vi_annotation_import_session_get_spec (
+      s);
   g_autofree char *chain = vi_annotation_import_session_describe_conditions (s);
 
   g_assert_cmpstr (vi_annotation_import_session_get_user (s), ==, "user-1");
-  g_assert_cmpstr (vi_annotation_import_session_get_organization_id (s), ==, "ORG");
+  g_assert_cmpstr (vi_annotation_import_session_get_organization_id (s), ==,
+                   "ORG");
   g_assert_cmpstr (vi_annotation_import_session_get_dataset_id (s), ==, "DS");
-  g_assert_cmpstr (vi_annotation_import_session_get_session_id (s), ==, "sess_123");
+  g_assert_cmpstr (vi_annotation_import_session_get_session_id (s), ==,
+                   "sess_123");
   g_assert_cmpint (spec->upload_before, ==, 1767228900000);
-  g_assert_cmpint (spec->failure_policies.on_bad_annotation, ==, VI_FAILURE_POLICY_WARN);
-  g_assert_cmpint (spec->failure_policies.on_bad_file, ==, VI_FAILURE_POLICY_REJECT_FILE);
-  g_assert_cmpint (spec->failure_policies.on_overwritten, ==, VI_FAILURE_POLICY_REJECT_SESSION);
-  g_assert_cmpint (spec->source, ==, VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
+  g_assert_cmpint (spec->failure_policies.on_bad_annotation, ==,
+                   VI_FAILURE_POLICY_WARN);
+  g_assert_cmpint (spec->failure_policies.on_bad_file, ==,
+                   VI_FAILURE_POLICY_REJECT_FILE);
+  g_assert_cmpint (spec->failure_policies.on_overwritten, ==,
+                   VI_FAILURE_POLICY_REJECT_SESSION);
+  g_assert_cmpint (spec->source, ==,
+                   VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES);
 
   g_assert_cmpuint (conditions->len, ==, 2);
   c = g_ptr_array_index (conditions, 0);
@@ -1305,19 +1516,35 @@ test_session_round_trip (void)
   g_assert_cmpint (c->reason, ==, VI_CONDITION_REASON_CANCELLED_BY_USER);
   g_assert_cmpstr (c->reason_name, ==, "CancelledByUser");
 
-  g_assert_cmpint (vi_annotation_import_session_status_get_files (status)->page_count, ==, 2);
-  g_assert_cmpint (vi_annotation_import_session_status_get_files (status)->total_size_bytes, ==, 1048576);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status, "Processed"), ==, 2);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status, "Failed"), ==, 1);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status, "Other"), ==, 0);
-  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count (status, "Created"), ==, 450);
-  g_assert_cmpint (vi_annotation_import_session_status_get_total_annotations (status), ==, 453);
-  g_assert_cmpstr (vi_annotation_import_session_status_get_reason (status), ==, "some files had bad lines");
+  g_assert_cmpint (vi_annotation_import_session_status_get_files (status)
+                       ->page_count,
+                   ==, 2);
+  g_assert_cmpint (vi_annotation_import_session_status_get_files (status)
+                       ->total_size_bytes,
+                   ==, 1048576);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Processed"),
+                   ==, 2);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Failed"),
+                   ==, 1);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Other"),
+                   ==, 0);
+  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count (
+                       status, "Created"),
+                   ==, 450);
+  g_assert_cmpint (vi_annotation_import_session_status_get_total_annotations (
+                       status),
+                   ==, 453);
+  g_assert_cmpstr (vi_annotation_import_session_status_get_reason (status), ==,
+                   "some files had bad lines");
 
   g_assert_true (vi_annotation_import_session_is_complete (s));
   g_assert_false (vi_annotation_import_session_is_failed (s));
   /* Chronological: the wire lists the newest first. */
-  g_assert_cmpstr (chain, ==, "FilesInserted: Reached (CancelledByUser) -> Complete: Reached");
+  g_assert_cmpstr (chain, ==,
+                   "FilesInserted: Reached (CancelledByUser) -> Complete: Reached");
 }
 
 /* The §4.6 example, read and written back unchanged. */
@@ -1325,24 +1552,24 @@ static void
 test_session_wire_form (void)
 {
   const char *json =
-    "{\"kind\": \"AnnotationImportSession\", \"user\": \"user-id-string\","
-    " \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\","
-    " \"annotationImportSessionId\": \"sess_123\","
-    " \"selfLink\": \"/workspaces/ORG/datasets/ORG_DS/annotationImportSessions/sess_123\","
-    " \"etag\": \"opaque\","
-    " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225601000, \"generation\": 1, \"attributes\": {}},"
-    " \"spec\": {\"uploadBefore\": 1767228900000,"
-    "   \"failurePolicies\": {\"onBadAnnotation\": \"RejectSession\", \"onBadFile\": \"RejectSession\", \"onOverwritten\": \"RejectSession\"},"
-    "   \"source\": \"UploadedIndividualFiles\"},"
-    " \"status\": {\"conditions\": ["
-    "     {\"condition\": \"Complete\", \"status\": \"Waiting\", \"lastTransitionTime\": 1767225601000},"
-    "     {\"condition\": \"FilesInserted\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225600900}],"
-    "   \"files\": {\"pageCount\": 1, \"totalSizeBytes\": 18, \"statusCount\": {\"Processed\": 1}},"
-    "   \"annotations\": {\"statusCount\": {\"Created\": 3}},"
-    "   \"reason\": null}}";
-  g_autoptr(JsonNode) node = parse (json);
-  g_autoptr(ViAnnotationImportSession) s = session_round_trip (node);
-  g_autoptr(JsonNode) out = vi_annotation_import_session_to_json (s);
+      "{\"kind\": \"AnnotationImportSession\", \"user\": \"user-id-string\","
+      " \"workspaceId\": \"ORG\", \"datasetId\": \"ORG_DS\","
+      " \"annotationImportSessionId\": \"sess_123\","
+      " \"selfLink\": \"/workspaces/ORG/datasets/ORG_DS/annotationImportSessions/sess_123\","
+      " \"etag\": \"opaque\","
+      " \"metadata\": {\"timeCreated\": 1767225600000, \"lastUpdated\": 1767225601000, \"generation\": 1, \"attributes\": {}},"
+      " \"spec\": {\"uploadBefore\": 1767228900000,"
+      "   \"failurePolicies\": {\"onBadAnnotation\": \"RejectSession\", \"onBadFile\": \"RejectSession\", \"onOverwritten\": \"RejectSession\"},"
+      "   \"source\": \"UploadedIndividualFiles\"},"
+      " \"status\": {\"conditions\": ["
+      "     {\"condition\": \"Complete\", \"status\": \"Waiting\", \"lastTransitionTime\": 1767225601000},"
+      "     {\"condition\": \"FilesInserted\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225600900}],"
+      "   \"files\": {\"pageCount\": 1, \"totalSizeBytes\": 18, \"statusCount\": {\"Processed\": 1}},"
+      "   \"annotations\": {\"statusCount\": {\"Created\": 3}},"
+      "   \"reason\": null}}";
+  g_autoptr (JsonNode) node = parse (json);
+  g_autoptr (ViAnnotationImportSession) s = session_round_trip (node);
+  g_autoptr (JsonNode) out = vi_annotation_import_session_to_json (s);
   g_autofree char *chain = vi_annotation_import_session_describe_conditions (s);
 
   assert_json_equal (out, json);
@@ -1354,36 +1581,48 @@ test_session_wire_form (void)
 static void
 test_session_unknown_values (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (SESSION);
+  g_autoptr (JsonNode) node = parse_mutable (SESSION);
   JsonObject *object = json_node_get_object (node);
   JsonObject *spec = json_object_get_object_member (object, "spec");
   JsonObject *status = json_object_get_object_member (object, "status");
   JsonObject *condition;
-  g_autoptr(ViAnnotationImportSession) s = NULL;
+  g_autoptr (ViAnnotationImportSession) s = NULL;
   const ViAnnotationImportSessionCondition *c;
-  g_autofree char *chain = NULL;
+  g_autofree char                          *chain = NULL;
 
   json_object_remove_member (object, "kind");
-  json_object_set_string_member (json_object_get_object_member (spec, "failurePolicies"),
+  json_object_set_string_member (json_object_get_object_member (spec,
+                                                                "failurePolicies"),
                                  "onBadFile", "Ignore");
   json_object_set_string_member (spec, "source", "Bucket");
-  condition = json_array_get_object_element (json_object_get_array_member (status, "conditions"), 0);
+  condition =
+      json_array_get_object_element (json_object_get_array_member (status,
+                                                                   "conditions"),
+                                     0);
   json_object_set_string_member (condition, "status", "Paused");
   json_object_set_string_member (condition, "reason", "Timeout");
   json_object_set_string_member (condition, "condition", "Parsing");
   json_object_set_null_member (status, "reason");
 
   s = session_round_trip (node);
-  g_assert_cmpint (vi_annotation_import_session_get_spec (s)->failure_policies.on_bad_file, ==, VI_FAILURE_POLICY_UNKNOWN);
-  g_assert_cmpint (vi_annotation_import_session_get_spec (s)->source, ==, VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN);
-  c = g_ptr_array_index (vi_annotation_import_session_status_get_conditions (vi_annotation_import_session_get_status (s)), 0);
+  g_assert_cmpint (vi_annotation_import_session_get_spec (s)
+                       ->failure_policies.on_bad_file,
+                   ==, VI_FAILURE_POLICY_UNKNOWN);
+  g_assert_cmpint (vi_annotation_import_session_get_spec (s)->source, ==,
+                   VI_ANNOTATION_IMPORT_SOURCE_UNKNOWN);
+  c = g_ptr_array_index (vi_annotation_import_session_status_get_conditions (
+                             vi_annotation_import_session_get_status (s)),
+                         0);
   g_assert_cmpint (c->status, ==, VI_CONDITION_STATUS_UNKNOWN);
   g_assert_cmpint (c->reason, ==, VI_CONDITION_REASON_UNKNOWN);
   g_assert_cmpstr (c->reason_name, ==, "Timeout");
-  g_assert_null (vi_annotation_import_session_status_get_reason (vi_annotation_import_session_get_status (s)));
+  g_assert_null (vi_annotation_import_session_status_get_reason (
+      vi_annotation_import_session_get_status (s)));
   g_assert_false (vi_annotation_import_session_is_complete (s));
   chain = vi_annotation_import_session_describe_conditions (s);
-  g_assert_cmpstr (chain, ==, "FilesInserted: Reached (CancelledByUser) -> Parsing: Unknown (Timeout)");
+  g_assert_cmpstr (
+      chain, ==,
+      "FilesInserted: Reached (CancelledByUser) -> Parsing: Unknown (Timeout)");
 
   /* `source` is optional and defaults to UploadedIndividualFiles. */
   g_clear_pointer (&s, vi_annotation_import_session_unref);
@@ -1396,13 +1635,15 @@ test_session_unknown_values (void)
 static void
 test_session_states (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (SESSION);
-  JsonObject *status = json_object_get_object_member (json_node_get_object (node), "status");
+  g_autoptr (JsonNode) node = parse_mutable (SESSION);
+  JsonObject *status =
+      json_object_get_object_member (json_node_get_object (node), "status");
   JsonArray *conditions = json_object_get_array_member (status, "conditions");
-  g_autoptr(ViAnnotationImportSession) s = NULL;
+  g_autoptr (ViAnnotationImportSession) s = NULL;
   g_autofree char *chain = NULL;
 
-  json_object_set_string_member (json_array_get_object_element (conditions, 0), "status", "FailedReach");
+  json_object_set_string_member (json_array_get_object_element (conditions, 0),
+                                 "status", "FailedReach");
   s = session_round_trip (node);
   g_assert_true (vi_annotation_import_session_is_failed (s));
   g_assert_false (vi_annotation_import_session_is_complete (s));
@@ -1419,27 +1660,33 @@ test_session_states (void)
 static void
 test_upload_result (void)
 {
-  g_autoptr(JsonNode) node = parse_mutable (SESSION);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationImportSession) s = vi_annotation_import_session_new_from_json (node, &error);
-  g_autoptr(ViAnnotationUploadResult) result = NULL;
+  g_autoptr (JsonNode) node = parse_mutable (SESSION);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationImportSession)
+      s = vi_annotation_import_session_new_from_json (node, &error);
+  g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autofree char *summary = NULL;
-  JsonObject *condition;
+  JsonObject      *condition;
 
   g_assert_no_error (error);
   result = vi_annotation_upload_result_new (s);
   g_assert_true (vi_annotation_upload_result_get_session (result) == s);
-  g_assert_cmpstr (vi_annotation_upload_result_get_session_id (result), ==, "sess_123");
-  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result), ==, 453);
+  g_assert_cmpstr (vi_annotation_upload_result_get_session_id (result), ==,
+                   "sess_123");
+  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
+                   ==, 453);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
 
   summary = vi_annotation_upload_result_summary (result);
   g_test_message ("%s", summary);
   g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
   g_assert_nonnull (strstr (summary, "sess_123"));
-  g_assert_nonnull (strstr (summary, "FilesInserted: Reached (CancelledByUser) -> Complete: Reached"));
+  g_assert_nonnull (
+      strstr (summary,
+              "FilesInserted: Reached (CancelledByUser) -> Complete: Reached"));
   g_assert_nonnull (strstr (summary, "Files: 2 processed, 1 failed"));
-  g_assert_nonnull (strstr (summary, "Annotations: 453 imported (450 created, 3 failed)"));
+  g_assert_nonnull (
+      strstr (summary, "Annotations: 453 imported (450 created, 3 failed)"));
   g_assert_nonnull (strstr (summary, "1.00 MB"));
   g_assert_nonnull (strstr (summary, "Duration: 12.5s"));
   g_assert_nonnull (strstr (summary, "Created: 450"));
@@ -1450,7 +1697,11 @@ test_upload_result (void)
   g_clear_pointer (&summary, g_free);
   g_clear_pointer (&result, vi_annotation_upload_result_unref);
   g_clear_pointer (&s, vi_annotation_import_session_unref);
-  condition = json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (json_node_get_object (node), "status"), "conditions"), 0);
+  condition = json_array_get_object_element (
+      json_object_get_array_member (
+          json_object_get_object_member (json_node_get_object (node), "status"),
+          "conditions"),
+      0);
   json_object_set_string_member (condition, "status", "FailedReach");
   json_object_set_string_member (condition, "reason", "UserUploadErrored");
   s = vi_annotation_import_session_new_from_json (node, &error);
@@ -1458,7 +1709,8 @@ test_upload_result (void)
   result = vi_annotation_upload_result_new (s);
   summary = vi_annotation_upload_result_summary (result);
   g_assert_true (g_str_has_prefix (summary, "Annotation import failed\n"));
-  g_assert_nonnull (strstr (summary, "Complete: FailedReach (UserUploadErrored)"));
+  g_assert_nonnull (
+      strstr (summary, "Complete: FailedReach (UserUploadErrored)"));
 
   g_clear_pointer (&summary, g_free);
   g_clear_pointer (&result, vi_annotation_upload_result_unref);
@@ -1476,32 +1728,45 @@ test_upload_result (void)
 static void
 test_session_private_new (void)
 {
-  g_autoptr(GPtrArray) conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_import_session_condition_free);
-  g_autoptr(GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(ViAnnotationImportSessionStatus) status = NULL;
-  g_autoptr(ViAnnotationImportSession) s = NULL;
-  g_autoptr(ViAnnotationImportSession) back = NULL;
-  g_autoptr(ViResourceMetadata) metadata = vi_resource_metadata_new (1, 2, 3);
-  g_autoptr(JsonNode) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) conditions = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_import_session_condition_free);
+  g_autoptr (GHashTable) files = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (ViAnnotationImportSessionStatus) status = NULL;
+  g_autoptr (ViAnnotationImportSession) s = NULL;
+  g_autoptr (ViAnnotationImportSession) back = NULL;
+  g_autoptr (ViResourceMetadata) metadata = vi_resource_metadata_new (1, 2, 3);
+  g_autoptr (JsonNode) out = NULL;
+  g_autoptr (GError) error = NULL;
   ViAnnotationImportSpec spec;
-  gint64 processed = 4;
+  gint64                 processed = 4;
 
   g_ptr_array_add (conditions,
-                   vi_annotation_import_session_condition_new ("Complete", VI_CONDITION_STATUS_WAITING, 5, VI_CONDITION_REASON_NONE));
+                   vi_annotation_import_session_condition_new (
+                       "Complete", VI_CONDITION_STATUS_WAITING, 5,
+                       VI_CONDITION_REASON_NONE));
   g_hash_table_insert (files, (gpointer) "Processed", &processed);
-  status = _vi_annotation_import_session_status_new (conditions, 1, 18, files, NULL, NULL);
+  status = _vi_annotation_import_session_status_new (conditions, 1, 18, files,
+                                                     NULL, NULL);
   /* Copied: the caller's containers can go. */
   g_ptr_array_set_size (conditions, 0);
   g_hash_table_remove_all (files);
-  g_assert_cmpuint (vi_annotation_import_session_status_get_conditions (status)->len, ==, 1);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status, "Processed"), ==, 4);
-  g_assert_cmpint (vi_annotation_import_session_status_get_total_annotations (status), ==, 0);
+  g_assert_cmpuint (vi_annotation_import_session_status_get_conditions (status)
+                        ->len,
+                    ==, 1);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Processed"),
+                   ==, 4);
+  g_assert_cmpint (vi_annotation_import_session_status_get_total_annotations (
+                       status),
+                   ==, 0);
 
   vi_annotation_import_spec_init_default (&spec);
-  s = _vi_annotation_import_session_new ("u", "org", "ds", "sess", "/link", "etag", metadata, &spec, status);
+  s = _vi_annotation_import_session_new ("u", "org", "ds", "sess", "/link",
+                                         "etag", metadata, &spec, status);
   out = vi_annotation_import_session_to_json (s);
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out), "datasetId"), ==, "org_ds");
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (out),
+                                                  "datasetId"),
+                   ==, "org_ds");
   back = vi_annotation_import_session_new_from_json (out, &error);
   g_assert_no_error (error);
   assert_sessions_equal (s, back);
@@ -1512,23 +1777,30 @@ test_session_private_new (void)
  * ------------------------------------------------------------------------ */
 
 static void
-assert_exports_equal (ViExportedAnnotations *a,
-                      ViExportedAnnotations *b)
+assert_exports_equal (ViExportedAnnotations *a, ViExportedAnnotations *b)
 {
   const ViExportSpec *sa = vi_exported_annotations_get_spec (a);
   const ViExportSpec *sb = vi_exported_annotations_get_spec (b);
-  GPtrArray *ca = vi_exported_annotations_get_conditions (a);
-  GPtrArray *cb = vi_exported_annotations_get_conditions (b);
-  const ViExportedAnnotationsDownloadUrl *ua = vi_exported_annotations_get_download_url (a);
-  const ViExportedAnnotationsDownloadUrl *ub = vi_exported_annotations_get_download_url (b);
+  GPtrArray          *ca = vi_exported_annotations_get_conditions (a);
+  GPtrArray          *cb = vi_exported_annotations_get_conditions (b);
+  const ViExportedAnnotationsDownloadUrl *ua =
+      vi_exported_annotations_get_download_url (a);
+  const ViExportedAnnotationsDownloadUrl *ub =
+      vi_exported_annotations_get_download_url (b);
   guint i;
 
-  g_assert_cmpstr (vi_exported_annotations_get_kind (a), ==, vi_exported_annotations_get_kind (b));
-  g_assert_cmpstr (vi_exported_annotations_get_organization_id (a), ==, vi_exported_annotations_get_organization_id (b));
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_id (a), ==, vi_exported_annotations_get_dataset_id (b));
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (a), ==, vi_exported_annotations_get_dataset_export_id (b));
-  g_assert_cmpstr (vi_exported_annotations_get_self_link (a), ==, vi_exported_annotations_get_self_link (b));
-  g_assert_cmpstr (vi_exported_annotations_get_etag (a), ==, vi_exported_annotations_get_etag (b));
+  g_assert_cmpstr (vi_exported_annotations_get_kind (a), ==,
+                   vi_exported_annotations_get_kind (b));
+  g_assert_cmpstr (vi_exported_annotations_get_organization_id (a), ==,
+                   vi_exported_annotations_get_organization_id (b));
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_id (a), ==,
+                   vi_exported_annotations_get_dataset_id (b));
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (a), ==,
+                   vi_exported_annotations_get_dataset_export_id (b));
+  g_assert_cmpstr (vi_exported_annotations_get_self_link (a), ==,
+                   vi_exported_annotations_get_self_link (b));
+  g_assert_cmpstr (vi_exported_annotations_get_etag (a), ==,
+                   vi_exported_annotations_get_etag (b));
   g_assert_cmpint (sa->format, ==, sb->format);
   g_assert_cmpint (sa->normalized, ==, sb->normalized);
   g_assert_cmpint (sa->has_split_ratio, ==, sb->has_split_ratio);
@@ -1559,12 +1831,12 @@ assert_exports_equal (ViExportedAnnotations *a,
 static ViExportedAnnotations *
 export_round_trip (const char *json)
 {
-  g_autoptr(JsonNode) node = parse (json);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViExportedAnnotations) first = NULL;
-  g_autoptr(ViExportedAnnotations) second = NULL;
-  g_autoptr(JsonNode) out1 = NULL;
-  g_autoptr(JsonNode) out2 = NULL;
+  g_autoptr (JsonNode) node = parse (json);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViExportedAnnotations) first = NULL;
+  g_autoptr (ViExportedAnnotations) second = NULL;
+  g_autoptr (JsonNode) out1 = NULL;
+  g_autoptr (JsonNode) out2 = NULL;
 
   first = vi_exported_annotations_new_from_json (node, &error);
   g_assert_no_error (error);
@@ -1580,16 +1852,18 @@ export_round_trip (const char *json)
 static void
 test_export_done (void)
 {
-  g_autoptr(ViExportedAnnotations) e = export_round_trip (EXPORT_DONE);
+  g_autoptr (ViExportedAnnotations) e = export_round_trip (EXPORT_DONE);
   const ViExportSpec *spec = vi_exported_annotations_get_spec (e);
-  const ViExportedAnnotationsDownloadUrl *url = vi_exported_annotations_get_download_url (e);
+  const ViExportedAnnotationsDownloadUrl *url =
+      vi_exported_annotations_get_download_url (e);
   GPtrArray *conditions = vi_exported_annotations_get_conditions (e);
   const ViResourceCondition *c;
-  g_autoptr(JsonNode) out = vi_exported_annotations_to_json (e);
+  g_autoptr (JsonNode) out = vi_exported_annotations_to_json (e);
 
   g_assert_cmpstr (vi_exported_annotations_get_kind (e), ==, "DatasetExport");
   g_assert_cmpstr (vi_exported_annotations_get_dataset_id (e), ==, "DS");
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (e), ==, "exp_1");
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (e), ==,
+                   "exp_1");
   g_assert_cmpint (spec->format, ==, VI_EXPORT_FORMAT_VI_JSONL);
   g_assert_true (spec->normalized);
   g_assert_true (spec->has_split_ratio);
@@ -1615,21 +1889,24 @@ test_export_done (void)
 static void
 test_export_pending (void)
 {
-  g_autoptr(ViExportedAnnotations) e = export_round_trip (EXPORT_PENDING);
+  g_autoptr (ViExportedAnnotations) e = export_round_trip (EXPORT_PENDING);
   const ViExportSpec *spec = vi_exported_annotations_get_spec (e);
-  g_autoptr(JsonNode) out = vi_exported_annotations_to_json (e);
-  g_autoptr(JsonNode) list = NULL;
-  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr (JsonNode) out = vi_exported_annotations_to_json (e);
+  g_autoptr (JsonNode) list = NULL;
+  g_autoptr (GPtrArray) items = NULL;
   g_autofree char *list_json = NULL;
   g_autofree char *next = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_null (vi_exported_annotations_get_download_url (e));
   g_assert_cmpint (spec->format, ==, VI_EXPORT_FORMAT_VI_FULL);
   g_assert_false (spec->normalized);
   g_assert_false (spec->has_split_ratio);
-  g_assert_false (json_object_has_member (json_object_get_object_member (json_node_get_object (out), "status"),
-                                          "downloadUrl"));
+  g_assert_false (
+      json_object_has_member (json_object_get_object_member (json_node_get_object (
+                                                                 out),
+                                                             "status"),
+                              "downloadUrl"));
 
   list_json = g_strconcat ("{\"items\": [", EXPORT_DONE, ", ", EXPORT_PENDING,
                            "], \"nextPage\": \"p2\"}", NULL);
@@ -1637,7 +1914,9 @@ test_export_pending (void)
   items = _vi_exported_annotations_list_from_json (list, &next, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (items->len, ==, 2);
-  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (g_ptr_array_index (items, 1)), ==, "exp_2");
+  g_assert_cmpstr (vi_exported_annotations_get_dataset_export_id (
+                       g_ptr_array_index (items, 1)),
+                   ==, "exp_2");
   g_assert_cmpstr (next, ==, "p2");
 }
 
@@ -1646,21 +1925,25 @@ test_export_private_new (void)
 {
   ViExportSpec spec = { VI_EXPORT_FORMAT_VI_TFRECORD, TRUE, TRUE, 0.5 };
   ViExportedAnnotationsDownloadUrl url = { (char *) "https://u", 99 };
-  g_autoptr(ViExportedAnnotations) e = NULL;
-  g_autoptr(ViExportedAnnotations) back = NULL;
-  g_autoptr(JsonNode) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViExportedAnnotations) e = NULL;
+  g_autoptr (ViExportedAnnotations) back = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autoptr (GError) error = NULL;
 
-  e = _vi_exported_annotations_new ("org", "ds", "exp", &spec, NULL, NULL, &url, NULL, "/l", "e");
+  e = _vi_exported_annotations_new ("org", "ds", "exp", &spec, NULL, NULL, &url,
+                                    NULL, "/l", "e");
   g_assert_null (vi_exported_annotations_get_spec_json (e));
   out = vi_exported_annotations_to_json (e);
-  assert_json_equal (json_object_get_member (json_node_get_object (out), "spec"),
-                     "{\"format\": \"ViTfrecord\", \"options\": {\"normalized\": true, \"splitRatio\": 0.5}}");
+  assert_json_equal (
+      json_object_get_member (json_node_get_object (out), "spec"),
+      "{\"format\": \"ViTfrecord\", \"options\": {\"normalized\": true, \"splitRatio\": 0.5}}");
   back = vi_exported_annotations_new_from_json (out, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (vi_exported_annotations_get_dataset_id (back), ==, "ds");
-  g_assert_cmpint (vi_exported_annotations_get_spec (back)->format, ==, VI_EXPORT_FORMAT_VI_TFRECORD);
-  g_assert_cmpint (vi_exported_annotations_get_download_url (back)->expires_at, ==, 99);
+  g_assert_cmpint (vi_exported_annotations_get_spec (back)->format, ==,
+                   VI_EXPORT_FORMAT_VI_TFRECORD);
+  g_assert_cmpint (vi_exported_annotations_get_download_url (back)->expires_at,
+                   ==, 99);
 }
 
 /* ------------------------------------------------------------------------
@@ -1670,26 +1953,30 @@ test_export_private_new (void)
 static void
 test_signed_uploads (void)
 {
-  g_autoptr(JsonNode) node = parse (SIGNED_UPLOADS);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) uploads = _vi_signed_uploads_from_json (node, &error);
-  g_autoptr(GPtrArray) again = NULL;
-  g_autoptr(JsonNode) out = NULL;
-  g_autoptr(ViSignedUpload) copy = NULL;
+  g_autoptr (JsonNode) node = parse (SIGNED_UPLOADS);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) uploads = _vi_signed_uploads_from_json (node, &error);
+  g_autoptr (GPtrArray) again = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autoptr (ViSignedUpload) copy = NULL;
   const ViSignedUpload *u;
-  GList *members;
-  guint i;
+  GList                *members;
+  guint                 i;
 
   g_assert_no_error (error);
   g_assert_cmpuint (uploads->len, ==, 3);
   /* The server's order, not sorted. */
-  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 0))->name, ==, "z.jsonl");
-  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 1))->name, ==, "a.jsonl");
-  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 2))->name, ==, "m.json");
+  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 0))->name,
+                   ==, "z.jsonl");
+  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 1))->name,
+                   ==, "a.jsonl");
+  g_assert_cmpstr (((ViSignedUpload *) g_ptr_array_index (uploads, 2))->name,
+                   ==, "m.json");
   u = g_ptr_array_index (uploads, 0);
   g_assert_cmpstr (u->method, ==, "PUT");
   g_assert_cmpstr (u->url, ==, "https://s/z");
-  g_assert_cmpstr (g_hash_table_lookup (u->headers, "x-goog-hash"), ==, "crc32c=XTnF0A==");
+  g_assert_cmpstr (g_hash_table_lookup (u->headers, "x-goog-hash"), ==,
+                   "crc32c=XTnF0A==");
   u = g_ptr_array_index (uploads, 1);
   g_assert_cmpstr (u->method, ==, "POST");
   g_assert_cmpuint (g_hash_table_size (u->headers), ==, 0);
@@ -1700,7 +1987,8 @@ test_signed_uploads (void)
 
   out = _vi_signed_uploads_to_json (uploads);
   assert_json_equal (out, SIGNED_UPLOADS);
-  members = json_object_get_members (json_object_get_object_member (json_node_get_object (out), "files"));
+  members = json_object_get_members (
+      json_object_get_object_member (json_node_get_object (out), "files"));
   g_assert_cmpstr (members->data, ==, "z.jsonl");
   g_assert_cmpstr (members->next->data, ==, "a.jsonl");
   g_list_free (members);
@@ -1722,19 +2010,22 @@ test_body_create_session (void)
 {
   ViAnnotationImportSpec spec = {
     1767229200000,
-    { VI_FAILURE_POLICY_REJECT_SESSION, VI_FAILURE_POLICY_REJECT_SESSION, VI_FAILURE_POLICY_REJECT_SESSION },
+    { VI_FAILURE_POLICY_REJECT_SESSION, VI_FAILURE_POLICY_REJECT_SESSION,
+      VI_FAILURE_POLICY_REJECT_SESSION },
     VI_ANNOTATION_IMPORT_SOURCE_UPLOADED_INDIVIDUAL_FILES
   };
-  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(JsonNode) body = _vi_import_session_create_body (&spec, NULL);
+  g_autoptr (GHashTable)
+      attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (JsonNode) body = _vi_import_session_create_body (&spec, NULL);
   GList *members;
 
-  assert_json_equal (body,
-                     "{\"spec\": {\"uploadBefore\": 1767229200000,"
-                     "  \"failurePolicies\": {\"onBadAnnotation\": \"RejectSession\","
-                     "    \"onBadFile\": \"RejectSession\", \"onOverwritten\": \"RejectSession\"},"
-                     "  \"source\": \"UploadedIndividualFiles\"},"
-                     " \"metadata\": {\"attributes\": {}}}");
+  assert_json_equal (
+      body,
+      "{\"spec\": {\"uploadBefore\": 1767229200000,"
+      "  \"failurePolicies\": {\"onBadAnnotation\": \"RejectSession\","
+      "    \"onBadFile\": \"RejectSession\", \"onOverwritten\": \"RejectSession\"},"
+      "  \"source\": \"UploadedIndividualFiles\"},"
+      " \"metadata\": {\"attributes\": {}}}");
   /* Field order as the SDK sends it. */
   members = json_object_get_members (json_node_get_object (body));
   g_assert_cmpstr (members->data, ==, "spec");
@@ -1746,34 +2037,44 @@ test_body_create_session (void)
   spec.failure_policies.on_bad_file = VI_FAILURE_POLICY_REJECT_FILE;
   g_hash_table_insert (attributes, (gpointer) "origin", (gpointer) "gst");
   body = _vi_import_session_create_body (&spec, attributes);
-  assert_json_equal (body,
-                     "{\"spec\": {\"uploadBefore\": 1767229200000,"
-                     "  \"failurePolicies\": {\"onBadAnnotation\": \"Warn\","
-                     "    \"onBadFile\": \"RejectFile\", \"onOverwritten\": \"RejectSession\"},"
-                     "  \"source\": \"UploadedIndividualFiles\"},"
-                     " \"metadata\": {\"attributes\": {\"origin\": \"gst\"}}}");
+  assert_json_equal (
+      body,
+      "{\"spec\": {\"uploadBefore\": 1767229200000,"
+      "  \"failurePolicies\": {\"onBadAnnotation\": \"Warn\","
+      "    \"onBadFile\": \"RejectFile\", \"onOverwritten\": \"RejectSession\"},"
+      "  \"source\": \"UploadedIndividualFiles\"},"
+      " \"metadata\": {\"attributes\": {\"origin\": \"gst\"}}}");
 }
 
 static void
 test_body_files (void)
 {
-  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_annotation_import_file_spec_free);
-  g_autoptr(JsonNode) body = NULL;
-  g_autoptr(JsonNode) empty = _vi_import_files_body (NULL);
-  GList *members, *l;
+  g_autoptr (GPtrArray) files = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_import_file_spec_free);
+  g_autoptr (JsonNode) body = NULL;
+  g_autoptr (JsonNode) empty = _vi_import_files_body (NULL);
+  GList      *members, *l;
   const char *order[] = { "zeta.jsonl", "annotations.jsonl", "b.json" };
-  guint i;
+  guint       i;
 
-  g_ptr_array_add (files, vi_annotation_import_file_spec_new ("zeta.jsonl", 10, "AAAAAA=="));
-  g_ptr_array_add (files, vi_annotation_import_file_spec_new ("annotations.jsonl", 18, "XTnF0A=="));
-  g_ptr_array_add (files, vi_annotation_import_file_spec_new ("b.json", 0, "AAAAAA=="));
+  g_ptr_array_add (files,
+                   vi_annotation_import_file_spec_new ("zeta.jsonl", 10,
+                                                       "AAAAAA=="));
+  g_ptr_array_add (files,
+                   vi_annotation_import_file_spec_new ("annotations.jsonl", 18,
+                                                       "XTnF0A=="));
+  g_ptr_array_add (files,
+                   vi_annotation_import_file_spec_new ("b.json", 0,
+                                                       "AAAAAA=="));
   body = _vi_import_files_body (files);
-  assert_json_equal (body,
-                     "{\"files\": {"
-                     " \"zeta.jsonl\": {\"sizeBytes\": 10, \"crc32c\": \"AAAAAA==\", \"kind\": \"Unknown\"},"
-                     " \"annotations.jsonl\": {\"sizeBytes\": 18, \"crc32c\": \"XTnF0A==\", \"kind\": \"Unknown\"},"
-                     " \"b.json\": {\"sizeBytes\": 0, \"crc32c\": \"AAAAAA==\", \"kind\": \"Unknown\"}}}");
-  members = json_object_get_members (json_object_get_object_member (json_node_get_object (body), "files"));
+  assert_json_equal (
+      body,
+      "{\"files\": {"
+      " \"zeta.jsonl\": {\"sizeBytes\": 10, \"crc32c\": \"AAAAAA==\", \"kind\": \"Unknown\"},"
+      " \"annotations.jsonl\": {\"sizeBytes\": 18, \"crc32c\": \"XTnF0A==\", \"kind\": \"Unknown\"},"
+      " \"b.json\": {\"sizeBytes\": 0, \"crc32c\": \"AAAAAA==\", \"kind\": \"Unknown\"}}}");
+  members = json_object_get_members (
+      json_object_get_object_member (json_node_get_object (body), "files"));
   for (l = members, i = 0; l != NULL; l = l->next, i++)
     g_assert_cmpstr (l->data, ==, order[i]);
   g_assert_cmpuint (i, ==, 3);
@@ -1785,55 +2086,72 @@ test_body_files (void)
 static void
 test_body_patch_status (void)
 {
-  g_autoptr(ViAnnotationImportSessionCondition) ok = NULL;
-  g_autoptr(ViAnnotationImportSessionCondition) failed = NULL;
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr (ViAnnotationImportSessionCondition) ok = NULL;
+  g_autoptr (ViAnnotationImportSessionCondition) failed = NULL;
+  g_autoptr (JsonNode) body = NULL;
 
-  ok = vi_annotation_import_session_condition_new ("FilesInserted", VI_CONDITION_STATUS_REACHED,
-                                                   1767225600123.0, VI_CONDITION_REASON_NONE);
+  ok = vi_annotation_import_session_condition_new ("FilesInserted",
+                                                   VI_CONDITION_STATUS_REACHED,
+                                                   1767225600123.0,
+                                                   VI_CONDITION_REASON_NONE);
   body = _vi_patch_status_body (ok);
-  assert_json_equal (body,
-                     "{\"status\": {\"conditions\": ["
-                     "  {\"condition\": \"FilesInserted\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225600123}]}}");
+  assert_json_equal (
+      body,
+      "{\"status\": {\"conditions\": ["
+      "  {\"condition\": \"FilesInserted\", \"status\": \"Reached\", \"lastTransitionTime\": 1767225600123}]}}");
   /* An integer on the wire, not 1767225600123.0. */
-  g_assert_cmpint (json_node_get_value_type (json_object_get_member (json_array_get_object_element (json_object_get_array_member (json_object_get_object_member (json_node_get_object (body), "status"), "conditions"), 0), "lastTransitionTime")), ==, G_TYPE_INT64);
+  g_assert_cmpint (json_node_get_value_type (json_object_get_member (
+                       json_array_get_object_element (
+                           json_object_get_array_member (
+                               json_object_get_object_member (json_node_get_object (
+                                                                  body),
+                                                              "status"),
+                               "conditions"),
+                           0),
+                       "lastTransitionTime")),
+                   ==, G_TYPE_INT64);
   g_clear_pointer (&body, json_node_unref);
 
-  failed = vi_annotation_import_session_condition_new ("FilesInserted", VI_CONDITION_STATUS_FAILED_REACH,
-                                                       1767225600123.7, VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
+  failed = vi_annotation_import_session_condition_new (
+      "FilesInserted", VI_CONDITION_STATUS_FAILED_REACH, 1767225600123.7,
+      VI_CONDITION_REASON_USER_UPLOAD_ERRORED);
   body = _vi_patch_status_body (failed);
-  assert_json_equal (body,
-                     "{\"status\": {\"conditions\": ["
-                     "  {\"condition\": \"FilesInserted\", \"status\": \"FailedReach\", \"lastTransitionTime\": 1767225600123,"
-                     "   \"reason\": \"UserUploadErrored\"}]}}");
+  assert_json_equal (
+      body,
+      "{\"status\": {\"conditions\": ["
+      "  {\"condition\": \"FilesInserted\", \"status\": \"FailedReach\", \"lastTransitionTime\": 1767225600123,"
+      "   \"reason\": \"UserUploadErrored\"}]}}");
   g_clear_pointer (&body, json_node_unref);
 
   failed->reason = VI_CONDITION_REASON_CANCELLED_BY_USER;
   g_free (failed->reason_name);
   failed->reason_name = NULL;
   body = _vi_patch_status_body (failed);
-  assert_json_equal (body,
-                     "{\"status\": {\"conditions\": ["
-                     "  {\"condition\": \"FilesInserted\", \"status\": \"FailedReach\", \"lastTransitionTime\": 1767225600123,"
-                     "   \"reason\": \"CancelledByUser\"}]}}");
+  assert_json_equal (
+      body,
+      "{\"status\": {\"conditions\": ["
+      "  {\"condition\": \"FilesInserted\", \"status\": \"FailedReach\", \"lastTransitionTime\": 1767225600123,"
+      "   \"reason\": \"CancelledByUser\"}]}}");
 }
 
 static void
 test_body_export (void)
 {
   ViExportSpec spec = { VI_EXPORT_FORMAT_VI_JSONL, TRUE, FALSE, 0.0 };
-  g_autoptr(JsonNode) body = _vi_export_create_body (&spec);
+  g_autoptr (JsonNode) body = _vi_export_create_body (&spec);
 
-  assert_json_equal (body,
-                     "{\"spec\": {\"format\": \"ViJsonl\", \"options\": {\"normalized\": true, \"splitRatio\": null}}}");
+  assert_json_equal (
+      body,
+      "{\"spec\": {\"format\": \"ViJsonl\", \"options\": {\"normalized\": true, \"splitRatio\": null}}}");
   g_clear_pointer (&body, json_node_unref);
 
   spec.format = VI_EXPORT_FORMAT_VI_FULL;
   spec.has_split_ratio = TRUE;
   spec.split_ratio = 0.8;
   body = _vi_export_create_body (&spec);
-  assert_json_equal (body,
-                     "{\"spec\": {\"format\": \"ViFull\", \"options\": {\"normalized\": true, \"splitRatio\": 0.8}}}");
+  assert_json_equal (
+      body,
+      "{\"spec\": {\"format\": \"ViFull\", \"options\": {\"normalized\": true, \"splitRatio\": 0.8}}}");
 }
 
 /* ------------------------------------------------------------------------
@@ -1850,46 +2168,46 @@ typedef enum {
 
 /* Parses node as a document of that type; TRUE on success. */
 static gboolean
-parse_as (DocType    type,
-          JsonNode  *node,
-          GError   **error)
+parse_as (DocType type, JsonNode *node, GError **error)
 {
   switch (type) {
     case DOC_ANNOTATION: {
-      g_autoptr(ViAnnotation) a = vi_annotation_new_from_json (node, error);
+      g_autoptr (ViAnnotation) a = vi_annotation_new_from_json (node, error);
       return a != NULL;
     }
     case DOC_PAGE: {
-      g_autoptr(ViAnnotationPage) p = vi_annotation_page_new_from_json (node, error);
+      g_autoptr (ViAnnotationPage)
+          p = vi_annotation_page_new_from_json (node, error);
       return p != NULL;
     }
     case DOC_SESSION: {
-      g_autoptr(ViAnnotationImportSession) s = vi_annotation_import_session_new_from_json (node, error);
+      g_autoptr (ViAnnotationImportSession)
+          s = vi_annotation_import_session_new_from_json (node, error);
       return s != NULL;
     }
     case DOC_EXPORT: {
-      g_autoptr(ViExportedAnnotations) e = vi_exported_annotations_new_from_json (node, error);
+      g_autoptr (ViExportedAnnotations)
+          e = vi_exported_annotations_new_from_json (node, error);
       return e != NULL;
     }
     case DOC_UPLOADS:
     default: {
-      g_autoptr(GPtrArray) u = _vi_signed_uploads_from_json (node, error);
+      g_autoptr (GPtrArray) u = _vi_signed_uploads_from_json (node, error);
       return u != NULL;
     }
   }
 }
 
 static JsonNode *
-node_at (JsonNode   *root,
-         char      **parts,
-         guint       n_parts)
+node_at (JsonNode *root, char **parts, guint n_parts)
 {
   JsonNode *node = root;
-  guint i;
+  guint     i;
 
   for (i = 0; i < n_parts; i++) {
     if (JSON_NODE_HOLDS_ARRAY (node))
-      node = json_array_get_element (json_node_get_array (node), atoi (parts[i]));
+      node = json_array_get_element (json_node_get_array (node),
+                                     atoi (parts[i]));
     else
       node = json_object_get_member (json_node_get_object (node), parts[i]);
     g_assert_nonnull (node);
@@ -1899,36 +2217,39 @@ node_at (JsonNode   *root,
 
 /* Replaces (value != NULL) or removes the node at slash-separated path. */
 static void
-mutate (JsonNode   *root,
-        const char *path,
-        const char *value)
+mutate (JsonNode *root, const char *path, const char *value)
 {
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (parts);
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  guint     n = g_strv_length (parts);
   JsonNode *parent = node_at (root, parts, n - 1);
   JsonNode *replacement = value != NULL ? parse_mutable (value) : NULL;
 
   if (JSON_NODE_HOLDS_ARRAY (parent)) {
     JsonArray *array = json_node_get_array (parent);
-    guint index = atoi (parts[n - 1]);
+    guint      index = atoi (parts[n - 1]);
 
     g_assert_nonnull (replacement);
     g_assert_cmpuint (index, <, json_array_get_length (array));
     /* No json_array_set_element in 1.6: rebuild the array. */
     {
       JsonArray *copy = json_array_new ();
-      guint i;
+      guint      i;
 
       for (i = 0; i < json_array_get_length (array); i++)
-        json_array_add_element (copy, i == index ? json_node_ref (replacement)
-                                                 : json_node_copy (json_array_get_element (array, i)));
+        json_array_add_element (copy,
+                                i == index
+                                    ? json_node_ref (replacement)
+                                    : json_node_copy (
+                                          json_array_get_element (array, i)));
       json_node_take_array (parent, copy);
     }
     json_node_unref (replacement);
   } else if (replacement != NULL) {
-    json_object_set_member (json_node_get_object (parent), parts[n - 1], replacement);
+    json_object_set_member (json_node_get_object (parent), parts[n - 1],
+                            replacement);
   } else {
-    g_assert_true (json_object_has_member (json_node_get_object (parent), parts[n - 1]));
+    g_assert_true (
+        json_object_has_member (json_node_get_object (parent), parts[n - 1]));
     json_object_remove_member (json_node_get_object (parent), parts[n - 1]);
   }
 }
@@ -1959,103 +2280,175 @@ static void
 test_field_errors (void)
 {
   const struct {
-    DocType type;
+    DocType     type;
     const char *path;
-    const char *value;       /* NULL: remove */
-    const char *message;     /* after "invalid response: " */
+    const char *value;   /* NULL: remove */
+    const char *message; /* after "invalid response: " */
   } cases[] = {
-    { DOC_ANNOTATION, "annotationId", NULL, "annotationId: missing required field" },
-    { DOC_ANNOTATION, "assetId", "5", "assetId: expected a string, got a number" },
-    { DOC_ANNOTATION, "workspaceId", "null", "workspaceId: expected a string, got null" },
-    { DOC_ANNOTATION, "datasetId", "{}", "datasetId: expected a string, got an object" },
-    { DOC_ANNOTATION, "spec", "\"box\"", "spec: expected an object, got a string" },
-    { DOC_ANNOTATION, "spec/boundType", NULL, "spec.boundType: missing required field" },
-    { DOC_ANNOTATION, "spec/tag", "1.5", "spec.tag: expected an integer, got a floating-point number" },
-    { DOC_ANNOTATION, "spec/tag", "1.0", "spec.tag: expected an integer, got a floating-point number" },
-    { DOC_ANNOTATION, "spec/aggregation", NULL, "spec.aggregation: missing required field" },
-    { DOC_ANNOTATION, "spec/aggregation/whole/id", NULL, "spec.aggregation.whole.id: missing required field" },
-    { DOC_ANNOTATION, "spec/aggregation/thisPart/role", "[]", "spec.aggregation.thisPart.role: expected a string, got an array" },
-    { DOC_ANNOTATION, "spec/contents", "[]", "spec.contents: expected an object, got an array" },
-    { DOC_ANNOTATION, "spec/contents/kind", NULL, "spec.contents.kind: missing required field" },
-    { DOC_ANNOTATION, "spec/contents/kind", "null", "spec.contents.kind: expected a string, got null" },
-    { DOC_ANNOTATION, "spec/contents/bound", NULL, "spec.contents.bound: missing required field" },
-    { DOC_ANNOTATION, "spec/contents/bound", "[]", "spec.contents.bound: expected at least one point" },
-    { DOC_ANNOTATION, "spec/contents/bound", "[0.1, 0.2]", "spec.contents.bound[0]: expected an array, got a number" },
-    { DOC_ANNOTATION, "spec/contents/bound/1", "[0.5]", "spec.contents.bound[1]: expected a point of 2 numbers, got 1 elements" },
-    { DOC_ANNOTATION, "spec/contents/bound/2", "[0.5, 0.5, 0.5]", "spec.contents.bound[2]: expected a point of 2 numbers, got 3 elements" },
-    { DOC_ANNOTATION, "spec/contents/bound/2", "[\"x\", 0.5]", "spec.contents.bound[2][0]: expected a number, got a string" },
-    { DOC_ANNOTATION, "spec/contents/bound/3", "[0.5, 1e309]", "spec.contents.bound[3][1]: number out of range" },
-    { DOC_ANNOTATION, "spec/contents/bound/0", "null", "spec.contents.bound[0]: expected an array, got null" },
-    { DOC_ANNOTATION, "spec/contents/target", NULL, "spec.contents.target: missing required field" },
-    { DOC_ANNOTATION, "spec/contents/target", "[1, 2, 3]", "spec.contents.target: expected 2 integers, got 3 elements" },
-    { DOC_ANNOTATION, "spec/contents/target", "{\"start\": 1}", "spec.contents.target: expected an array, got an object" },
-    { DOC_ANNOTATION, "spec/contents/target/1", "2.5", "spec.contents.target[1]: expected an integer, got a floating-point number" },
-    { DOC_ANNOTATION, "spec/contents/target/0", "99999999999", "spec.contents.target[0]: integer out of range" },
+    { DOC_ANNOTATION, "annotationId", NULL,
+      "annotationId: missing required field" },
+    { DOC_ANNOTATION, "assetId", "5",
+      "assetId: expected a string, got a number" },
+    { DOC_ANNOTATION, "workspaceId", "null",
+      "workspaceId: expected a string, got null" },
+    { DOC_ANNOTATION, "datasetId", "{}",
+      "datasetId: expected a string, got an object" },
+    { DOC_ANNOTATION, "spec", "\"box\"",
+      "spec: expected an object, got a string" },
+    { DOC_ANNOTATION, "spec/boundType", NULL,
+      "spec.boundType: missing required field" },
+    { DOC_ANNOTATION, "spec/tag", "1.5",
+      "spec.tag: expected an integer, got a floating-point number" },
+    { DOC_ANNOTATION, "spec/tag", "1.0",
+      "spec.tag: expected an integer, got a floating-point number" },
+    { DOC_ANNOTATION, "spec/aggregation", NULL,
+      "spec.aggregation: missing required field" },
+    { DOC_ANNOTATION, "spec/aggregation/whole/id", NULL,
+      "spec.aggregation.whole.id: missing required field" },
+    { DOC_ANNOTATION, "spec/aggregation/thisPart/role", "[]",
+      "spec.aggregation.thisPart.role: expected a string, got an array" },
+    { DOC_ANNOTATION, "spec/contents", "[]",
+      "spec.contents: expected an object, got an array" },
+    { DOC_ANNOTATION, "spec/contents/kind", NULL,
+      "spec.contents.kind: missing required field" },
+    { DOC_ANNOTATION, "spec/contents/kind", "null",
+      "spec.contents.kind: expected a string, got null" },
+    { DOC_ANNOTATION, "spec/contents/bound", NULL,
+      "spec.contents.bound: missing required field" },
+    { DOC_ANNOTATION, "spec/contents/bound", "[]",
+      "spec.contents.bound: expected at least one point" },
+    { DOC_ANNOTATION, "spec/contents/bound", "[0.1, 0.2]",
+      "spec.contents.bound[0]: expected an array, got a number" },
+    { DOC_ANNOTATION, "spec/contents/bound/1", "[0.5]",
+      "spec.contents.bound[1]: expected a point of 2 numbers, got 1 elements" },
+    { DOC_ANNOTATION, "spec/contents/bound/2", "[0.5, 0.5, 0.5]",
+      "spec.contents.bound[2]: expected a point of 2 numbers, got 3 elements" },
+    { DOC_ANNOTATION, "spec/contents/bound/2", "[\"x\", 0.5]",
+      "spec.contents.bound[2][0]: expected a number, got a string" },
+    { DOC_ANNOTATION, "spec/contents/bound/3", "[0.5, 1e309]",
+      "spec.contents.bound[3][1]: number out of range" },
+    { DOC_ANNOTATION, "spec/contents/bound/0", "null",
+      "spec.contents.bound[0]: expected an array, got null" },
+    { DOC_ANNOTATION, "spec/contents/target", NULL,
+      "spec.contents.target: missing required field" },
+    { DOC_ANNOTATION, "spec/contents/target", "[1, 2, 3]",
+      "spec.contents.target: expected 2 integers, got 3 elements" },
+    { DOC_ANNOTATION, "spec/contents/target", "{\"start\": 1}",
+      "spec.contents.target: expected an array, got an object" },
+    { DOC_ANNOTATION, "spec/contents/target/1", "2.5",
+      "spec.contents.target[1]: expected an integer, got a floating-point number" },
+    { DOC_ANNOTATION, "spec/contents/target/0", "99999999999",
+      "spec.contents.target[0]: integer out of range" },
     { DOC_ANNOTATION, "metadata", NULL, "metadata: missing required field" },
-    { DOC_ANNOTATION, "metadata/timeCreated", "\"2026\"", "metadata.timeCreated: expected an integer, got a string" },
-    { DOC_ANNOTATION, "metadata/generation", NULL, "metadata.generation: missing required field" },
-    { DOC_ANNOTATION, "metadata/attributes", NULL, "metadata.attributes: missing required field" },
-    { DOC_ANNOTATION, "metadata/attributes/source", "1", "metadata.attributes.source: expected a string, got a number" },
+    { DOC_ANNOTATION, "metadata/timeCreated", "\"2026\"",
+      "metadata.timeCreated: expected an integer, got a string" },
+    { DOC_ANNOTATION, "metadata/generation", NULL,
+      "metadata.generation: missing required field" },
+    { DOC_ANNOTATION, "metadata/attributes", NULL,
+      "metadata.attributes: missing required field" },
+    { DOC_ANNOTATION, "metadata/attributes/source", "1",
+      "metadata.attributes.source: expected a string, got a number" },
     { DOC_ANNOTATION, "selfLink", NULL, "selfLink: missing required field" },
-    { DOC_ANNOTATION, "etag", "true", "etag: expected a string, got a boolean" },
-    { DOC_ANNOTATION, "kind", "\"Annotations\"", "kind: expected \"Annotation\", got \"Annotations\"" },
+    { DOC_ANNOTATION, "etag", "true",
+      "etag: expected a string, got a boolean" },
+    { DOC_ANNOTATION, "kind", "\"Annotations\"",
+      "kind: expected \"Annotation\", got \"Annotations\"" },
 
     { DOC_PAGE, "items", "{}", "items: expected an array, got an object" },
     { DOC_PAGE, "items/2", "null", "items[2]: expected an object, got null" },
-    { DOC_PAGE, "items/3", "\"annotation\"", "items[3]: expected an object, got a string" },
-    { DOC_PAGE, "items/4/spec/contents/bound", NULL, "items[4].spec.contents.bound: missing required field" },
-    { DOC_PAGE, "items/5/metadata/lastUpdated", NULL, "items[5].metadata.lastUpdated: missing required field" },
-    { DOC_PAGE, "items/1/kind", "\"DatasetExport\"", "items[1].kind: expected \"Annotation\", got \"DatasetExport\"" },
+    { DOC_PAGE, "items/3", "\"annotation\"",
+      "items[3]: expected an object, got a string" },
+    { DOC_PAGE, "items/4/spec/contents/bound", NULL,
+      "items[4].spec.contents.bound: missing required field" },
+    { DOC_PAGE, "items/5/metadata/lastUpdated", NULL,
+      "items[5].metadata.lastUpdated: missing required field" },
+    { DOC_PAGE, "items/1/kind", "\"DatasetExport\"",
+      "items[1].kind: expected \"Annotation\", got \"DatasetExport\"" },
     { DOC_PAGE, "nextPage", "5", "nextPage: expected a string, got a number" },
-    { DOC_PAGE, "nextPage", "[\"a\"]", "nextPage: expected a string, got an array" },
+    { DOC_PAGE, "nextPage", "[\"a\"]",
+      "nextPage: expected a string, got an array" },
 
-    { DOC_SESSION, "kind", "\"Annotation\"", "kind: expected \"AnnotationImportSession\", got \"Annotation\"" },
+    { DOC_SESSION, "kind", "\"Annotation\"",
+      "kind: expected \"AnnotationImportSession\", got \"Annotation\"" },
     { DOC_SESSION, "user", NULL, "user: missing required field" },
-    { DOC_SESSION, "annotationImportSessionId", "7", "annotationImportSessionId: expected a string, got a number" },
-    { DOC_SESSION, "spec/uploadBefore", "\"soon\"", "spec.uploadBefore: expected an integer, got a string" },
-    { DOC_SESSION, "spec/failurePolicies/onBadFile", NULL, "spec.failurePolicies.onBadFile: missing required field" },
-    { DOC_SESSION, "spec/failurePolicies", NULL, "spec.failurePolicies: missing required field" },
-    { DOC_SESSION, "spec/source", "1", "spec.source: expected a string, got a number" },
+    { DOC_SESSION, "annotationImportSessionId", "7",
+      "annotationImportSessionId: expected a string, got a number" },
+    { DOC_SESSION, "spec/uploadBefore", "\"soon\"",
+      "spec.uploadBefore: expected an integer, got a string" },
+    { DOC_SESSION, "spec/failurePolicies/onBadFile", NULL,
+      "spec.failurePolicies.onBadFile: missing required field" },
+    { DOC_SESSION, "spec/failurePolicies", NULL,
+      "spec.failurePolicies: missing required field" },
+    { DOC_SESSION, "spec/source", "1",
+      "spec.source: expected a string, got a number" },
     { DOC_SESSION, "status", NULL, "status: missing required field" },
-    { DOC_SESSION, "status/conditions", NULL, "status.conditions: missing required field" },
-    { DOC_SESSION, "status/conditions/1/lastTransitionTime", NULL, "status.conditions[1].lastTransitionTime: missing required field" },
-    { DOC_SESSION, "status/conditions/1/lastTransitionTime", "\"now\"", "status.conditions[1].lastTransitionTime: expected a number, got a string" },
-    { DOC_SESSION, "status/conditions/0/status", "3", "status.conditions[0].status: expected a string, got a number" },
-    { DOC_SESSION, "status/conditions/0/reason", "{}", "status.conditions[0].reason: expected a string, got an object" },
-    { DOC_SESSION, "status/files/pageCount", NULL, "status.files.pageCount: missing required field" },
-    { DOC_SESSION, "status/files/statusCount/Processed", "\"2\"", "status.files.statusCount.Processed: expected an integer, got a string" },
-    { DOC_SESSION, "status/annotations", NULL, "status.annotations: missing required field" },
-    { DOC_SESSION, "status/annotations/statusCount", NULL, "status.annotations.statusCount: missing required field" },
-    { DOC_SESSION, "status/reason", "5", "status.reason: expected a string, got a number" },
-    { DOC_SESSION, "metadata/attributes", "[]", "metadata.attributes: expected an object, got an array" },
+    { DOC_SESSION, "status/conditions", NULL,
+      "status.conditions: missing required field" },
+    { DOC_SESSION, "status/conditions/1/lastTransitionTime", NULL,
+      "status.conditions[1].lastTransitionTime: missing required field" },
+    { DOC_SESSION, "status/conditions/1/lastTransitionTime", "\"now\"",
+      "status.conditions[1].lastTransitionTime: expected a number, got a string" },
+    { DOC_SESSION, "status/conditions/0/status", "3",
+      "status.conditions[0].status: expected a string, got a number" },
+    { DOC_SESSION, "status/conditions/0/reason", "{}",
+      "status.conditions[0].reason: expected a string, got an object" },
+    { DOC_SESSION, "status/files/pageCount", NULL,
+      "status.files.pageCount: missing required field" },
+    { DOC_SESSION, "status/files/statusCount/Processed", "\"2\"",
+      "status.files.statusCount.Processed: expected an integer, got a string" },
+    { DOC_SESSION, "status/annotations", NULL,
+      "status.annotations: missing required field" },
+    { DOC_SESSION, "status/annotations/statusCount", NULL,
+      "status.annotations.statusCount: missing required field" },
+    { DOC_SESSION, "status/reason", "5",
+      "status.reason: expected a string, got a number" },
+    { DOC_SESSION, "metadata/attributes", "[]",
+      "metadata.attributes: expected an object, got an array" },
 
-    { DOC_EXPORT, "kind", "\"Export\"", "kind: expected \"DatasetExport\", got \"Export\"" },
-    { DOC_EXPORT, "datasetExportId", NULL, "datasetExportId: missing required field" },
-    { DOC_EXPORT, "spec/format", "1", "spec.format: expected a string, got a number" },
-    { DOC_EXPORT, "spec/options", NULL, "spec.options: missing required field" },
-    { DOC_EXPORT, "spec/options/normalized", NULL, "spec.options.normalized: missing required field" },
-    { DOC_EXPORT, "spec/options/normalized", "1", "spec.options.normalized: expected a boolean, got a number" },
-    { DOC_EXPORT, "spec/options/splitRatio", "\"half\"", "spec.options.splitRatio: expected a number, got a string" },
-    { DOC_EXPORT, "status/conditions/0/lastTransitionTime", "1.5", "status.conditions[0].lastTransitionTime: expected an integer, got a floating-point number" },
-    { DOC_EXPORT, "status/conditions/1/condition", NULL, "status.conditions[1].condition: missing required field" },
-    { DOC_EXPORT, "status/downloadUrl/expiresAt", NULL, "status.downloadUrl.expiresAt: missing required field" },
-    { DOC_EXPORT, "status/downloadUrl/url", "null", "status.downloadUrl.url: expected a string, got null" },
+    { DOC_EXPORT, "kind", "\"Export\"",
+      "kind: expected \"DatasetExport\", got \"Export\"" },
+    { DOC_EXPORT, "datasetExportId", NULL,
+      "datasetExportId: missing required field" },
+    { DOC_EXPORT, "spec/format", "1",
+      "spec.format: expected a string, got a number" },
+    { DOC_EXPORT, "spec/options", NULL,
+      "spec.options: missing required field" },
+    { DOC_EXPORT, "spec/options/normalized", NULL,
+      "spec.options.normalized: missing required field" },
+    { DOC_EXPORT, "spec/options/normalized", "1",
+      "spec.options.normalized: expected a boolean, got a number" },
+    { DOC_EXPORT, "spec/options/splitRatio", "\"half\"",
+      "spec.options.splitRatio: expected a number, got a string" },
+    { DOC_EXPORT, "status/conditions/0/lastTransitionTime", "1.5",
+      "status.conditions[0].lastTransitionTime: expected an integer, got a floating-point number" },
+    { DOC_EXPORT, "status/conditions/1/condition", NULL,
+      "status.conditions[1].condition: missing required field" },
+    { DOC_EXPORT, "status/downloadUrl/expiresAt", NULL,
+      "status.downloadUrl.expiresAt: missing required field" },
+    { DOC_EXPORT, "status/downloadUrl/url", "null",
+      "status.downloadUrl.url: expected a string, got null" },
     { DOC_EXPORT, "metadata", NULL, "metadata: missing required field" },
     { DOC_EXPORT, "etag", NULL, "etag: missing required field" },
 
     { DOC_UPLOADS, "files", NULL, "files: missing required field" },
-    { DOC_UPLOADS, "files/a.jsonl/url", NULL, "files[\"a.jsonl\"].url: missing required field" },
-    { DOC_UPLOADS, "files/z.jsonl/headers", NULL, "files[\"z.jsonl\"].headers: missing required field" },
-    { DOC_UPLOADS, "files/m.json/method", "1", "files[\"m.json\"].method: expected a string, got a number" },
-    { DOC_UPLOADS, "files/z.jsonl/headers/x-goog-hash", "[]", "files[\"z.jsonl\"].headers[\"x-goog-hash\"]: expected a string, got an array" },
-    { DOC_UPLOADS, "files/a.jsonl", "\"https://x\"", "files[\"a.jsonl\"]: expected an object, got a string" },
+    { DOC_UPLOADS, "files/a.jsonl/url", NULL,
+      "files[\"a.jsonl\"].url: missing required field" },
+    { DOC_UPLOADS, "files/z.jsonl/headers", NULL,
+      "files[\"z.jsonl\"].headers: missing required field" },
+    { DOC_UPLOADS, "files/m.json/method", "1",
+      "files[\"m.json\"].method: expected a string, got a number" },
+    { DOC_UPLOADS, "files/z.jsonl/headers/x-goog-hash", "[]",
+      "files[\"z.jsonl\"].headers[\"x-goog-hash\"]: expected a string, got an array" },
+    { DOC_UPLOADS, "files/a.jsonl", "\"https://x\"",
+      "files[\"a.jsonl\"]: expected an object, got a string" },
   };
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (cases); i++) {
-    g_autoptr(JsonNode) node = parse_mutable (base_document (cases[i].type));
-    g_autoptr(GError) error = NULL;
-    g_autofree char *expected = g_strconcat ("invalid response: ", cases[i].message, NULL);
+    g_autoptr (JsonNode) node = parse_mutable (base_document (cases[i].type));
+    g_autoptr (GError) error = NULL;
+    g_autofree char *expected =
+        g_strconcat ("invalid response: ", cases[i].message, NULL);
 
     /* The unchanged document parses. */
     g_assert_true (parse_as (cases[i].type, node, &error));
@@ -2073,7 +2466,9 @@ test_field_errors (void)
       assert_same_page_node (node);
     } else if (cases[i].type == DOC_ANNOTATION) {
       g_autofree char *item = json_to_string (node, FALSE);
-      g_autofree char *page = g_strconcat ("{\"items\": [" ANNOTATION_CAPTION ", ", item, "]}", NULL);
+      g_autofree char *page = g_strconcat ("{\"items\": [" ANNOTATION_CAPTION
+                                           ", ",
+                                           item, "]}", NULL);
 
       assert_same_page (page);
     }
@@ -2087,25 +2482,24 @@ test_field_errors (void)
  * ------------------------------------------------------------------------ */
 
 static void
-collect_paths (JsonNode   *node,
-               const char *prefix,
-               GPtrArray  *paths)
+collect_paths (JsonNode *node, const char *prefix, GPtrArray *paths)
 {
   if (JSON_NODE_HOLDS_OBJECT (node)) {
     JsonObjectIter iter;
-    const char *name;
-    JsonNode *child;
+    const char    *name;
+    JsonNode      *child;
 
     json_object_iter_init_ordered (&iter, json_node_get_object (node));
     while (json_object_iter_next_ordered (&iter, &name, &child)) {
-      char *path = *prefix != '\0' ? g_strconcat (prefix, "/", name, NULL) : g_strdup (name);
+      char *path = *prefix != '\0' ? g_strconcat (prefix, "/", name, NULL)
+                                   : g_strdup (name);
 
       g_ptr_array_add (paths, path);
       collect_paths (child, path, paths);
     }
   } else if (JSON_NODE_HOLDS_ARRAY (node)) {
     JsonArray *array = json_node_get_array (node);
-    guint i;
+    guint      i;
 
     for (i = 0; i < json_array_get_length (array); i++) {
       char *path = *prefix != '\0' ? g_strdup_printf ("%s/%u", prefix, i)
@@ -2118,10 +2512,9 @@ collect_paths (JsonNode   *node,
 }
 
 static void
-assert_parse_or_invalid (DocType   type,
-                         JsonNode *node)
+assert_parse_or_invalid (DocType type, JsonNode *node)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!parse_as (type, node, &error)) {
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE);
@@ -2132,8 +2525,7 @@ assert_parse_or_invalid (DocType   type,
 }
 
 static gboolean
-path_is_in (const char         *path,
-            const char * const *list)
+path_is_in (const char *path, const char *const *list)
 {
   guint i;
 
@@ -2148,20 +2540,41 @@ static void
 test_hostile_mutations (void)
 {
   const char *values[] = {
-    "null", "\"s\"", "0", "-1", "1.5", "1e308", "true", "[]", "{}", "[null]",
-    "[[null]]", "{\"kind\": null}", "9223372036854775807",
+    "null",
+    "\"s\"",
+    "0",
+    "-1",
+    "1.5",
+    "1e308",
+    "true",
+    "[]",
+    "{}",
+    "[null]",
+    "[[null]]",
+    "{\"kind\": null}",
+    "9223372036854775807",
   };
   /* Members that may be removed: the documented optional ones, and the
    * entries of maps (attributes, counts, headers, the files themselves). */
-  const char *const optional[] = {
-    "kind", "items/", "nextPage", "spec/source", "status/reason",
-    "status/conditions/0/reason", "status/conditions/1/reason",
-    "status/conditions/0/message", "status/downloadUrl",
-    "metadata/attributes/", "status/files/statusCount/",
-    "status/annotations/statusCount/", "spec/options/splitRatio",
-    "spec/extra", "files/z.jsonl/headers/", "files/", NULL
-  };
-  const DocType types[] = { DOC_ANNOTATION, DOC_PAGE, DOC_SESSION, DOC_EXPORT, DOC_UPLOADS };
+  const char *const optional[] = { "kind",
+                                   "items/",
+                                   "nextPage",
+                                   "spec/source",
+                                   "status/reason",
+                                   "status/conditions/0/reason",
+                                   "status/conditions/1/reason",
+                                   "status/conditions/0/message",
+                                   "status/downloadUrl",
+                                   "metadata/attributes/",
+                                   "status/files/statusCount/",
+                                   "status/annotations/statusCount/",
+                                   "spec/options/splitRatio",
+                                   "spec/extra",
+                                   "files/z.jsonl/headers/",
+                                   "files/",
+                                   NULL };
+  const DocType types[] = { DOC_ANNOTATION, DOC_PAGE, DOC_SESSION, DOC_EXPORT,
+                            DOC_UPLOADS };
   /* The whole product of paths and values takes half a minute under
    * AddressSanitizer on a slow machine: by default each path gets every
    * third value (each value still meets a third of the paths), and
@@ -2170,21 +2583,22 @@ test_hostile_mutations (void)
   guint t, v, p, n_runs = 0;
 
   for (t = 0; t < G_N_ELEMENTS (types); t++) {
-    const char *base = types[t] == DOC_PAGE ? "{\"items\": [" ANNOTATION_BOX ", " ANNOTATION_CAPTION
-                                              ", " ANNOTATION_VQA "], \"nextPage\": \"t\"}"
-                                            : base_document (types[t]);
-    g_autoptr(JsonNode) original = parse_mutable (base);
-    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+    const char *base = types[t] == DOC_PAGE
+        ? "{\"items\": [" ANNOTATION_BOX ", " ANNOTATION_CAPTION
+          ", " ANNOTATION_VQA "], \"nextPage\": \"t\"}"
+        : base_document (types[t]);
+    g_autoptr (JsonNode) original = parse_mutable (base);
+    g_autoptr (GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
 
     collect_paths (original, "", paths);
     for (p = 0; p < paths->len; p++) {
       const char *path = g_ptr_array_index (paths, p);
-      g_autoptr(JsonNode) removed = NULL;
+      g_autoptr (JsonNode) removed = NULL;
       JsonNode *parent;
-      g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+      g_auto (GStrv) parts = g_strsplit (path, "/", -1);
 
       for (v = (p + t) % stride; v < G_N_ELEMENTS (values); v += stride) {
-        g_autoptr(JsonNode) node = parse_mutable (base);
+        g_autoptr (JsonNode) node = parse_mutable (base);
 
         mutate (node, path, values[v]);
         assert_parse_or_invalid (types[t], node);
@@ -2192,7 +2606,8 @@ test_hostile_mutations (void)
           assert_same_page_node (node);
         } else if (types[t] == DOC_ANNOTATION) {
           g_autofree char *item = json_to_string (node, FALSE);
-          g_autofree char *page = g_strconcat ("{\"items\": [", item, "], \"nextPage\": null}", NULL);
+          g_autofree char *page = g_strconcat ("{\"items\": [", item,
+                                               "], \"nextPage\": null}", NULL);
 
           assert_same_page (page);
         }
@@ -2216,19 +2631,21 @@ test_hostile_mutations (void)
       if (path_is_in (path, optional) || types[t] == DOC_PAGE) {
         assert_parse_or_invalid (types[t], removed);
       } else {
-        g_autoptr(GError) error = NULL;
-        g_autoptr(GString) rendered = g_string_new (NULL);
+        g_autoptr (GError) error = NULL;
+        g_autoptr (GString) rendered = g_string_new (NULL);
         g_autofree char *want = NULL;
-        guint k;
+        guint            k;
 
         /* a/0/b -> a[0].b, as the library renders paths. */
         for (k = 0; parts[k] != NULL; k++) {
           if (g_ascii_isdigit (parts[k][0]))
             g_string_append_printf (rendered, "[%s]", parts[k]);
           else
-            g_string_append_printf (rendered, "%s%s", k > 0 ? "." : "", parts[k]);
+            g_string_append_printf (rendered, "%s%s", k > 0 ? "." : "",
+                                    parts[k]);
         }
-        want = g_strconcat ("invalid response: ", rendered->str, ": missing required field", NULL);
+        want = g_strconcat ("invalid response: ", rendered->str,
+                            ": missing required field", NULL);
         g_assert_false (parse_as (types[t], removed, &error));
         if (types[t] != DOC_UPLOADS)
           assert_invalid_response (error, want);
@@ -2245,27 +2662,38 @@ static void
 test_hostile_roots (void)
 {
   const char *roots[] = {
-    "[]", "[null, null]", "\"str\"", "42", "1e309", "null", "true",
-    "{\"items\": [null, null, null]}", "{\"items\": \"items\"}",
-    "{\"items\": [[], {}, 1]}", "{\"spec\": \"x\", \"metadata\": 1}",
-    "{\"files\": [null]}", "{\"files\": {\"a\": null}}",
+    "[]",
+    "[null, null]",
+    "\"str\"",
+    "42",
+    "1e309",
+    "null",
+    "true",
+    "{\"items\": [null, null, null]}",
+    "{\"items\": \"items\"}",
+    "{\"items\": [[], {}, 1]}",
+    "{\"spec\": \"x\", \"metadata\": 1}",
+    "{\"files\": [null]}",
+    "{\"files\": {\"a\": null}}",
     "{\"status\": {\"conditions\": [null]}}",
   };
-  const DocType types[] = { DOC_ANNOTATION, DOC_PAGE, DOC_SESSION, DOC_EXPORT, DOC_UPLOADS };
-  guint r, t;
+  const DocType types[] = { DOC_ANNOTATION, DOC_PAGE, DOC_SESSION, DOC_EXPORT,
+                            DOC_UPLOADS };
+  guint         r, t;
 
   for (r = 0; r < G_N_ELEMENTS (roots); r++) {
-    g_autoptr(JsonNode) node = parse (roots[r]);
+    g_autoptr (JsonNode) node = parse (roots[r]);
 
     for (t = 0; t < G_N_ELEMENTS (types); t++) {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       g_autofree char *next = NULL;
-      g_autoptr(GPtrArray) exports = NULL;
+      g_autoptr (GPtrArray) exports = NULL;
 
-      if (types[t] == DOC_PAGE && (strcmp (roots[r], "{\"spec\": \"x\", \"metadata\": 1}") == 0 ||
-                                   strcmp (roots[r], "{\"files\": [null]}") == 0 ||
-                                   strcmp (roots[r], "{\"files\": {\"a\": null}}") == 0 ||
-                                   strcmp (roots[r], "{\"status\": {\"conditions\": [null]}}") == 0)) {
+      if (types[t] == DOC_PAGE &&
+          (strcmp (roots[r], "{\"spec\": \"x\", \"metadata\": 1}") == 0 ||
+           strcmp (roots[r], "{\"files\": [null]}") == 0 ||
+           strcmp (roots[r], "{\"files\": {\"a\": null}}") == 0 ||
+           strcmp (roots[r], "{\"status\": {\"conditions\": [null]}}") == 0)) {
         /* An envelope without items is an empty page. */
         g_assert_true (parse_as (types[t], node, &error));
         continue;
@@ -2286,10 +2714,10 @@ test_hostile_roots (void)
 static void
 test_hostile_big (void)
 {
-  g_autoptr(GString) json = g_string_new ("{\"items\": [");
-  g_autoptr(JsonNode) node = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationPage) page = NULL;
+  g_autoptr (GString) json = g_string_new ("{\"items\": [");
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
   guint i;
 
   for (i = 0; i < 2000; i++) {
@@ -2305,16 +2733,19 @@ test_hostile_big (void)
   /* The page outlives the tree, raw JSON included. */
   g_clear_pointer (&node, json_node_unref);
   {
-    JsonNode *raw = vi_annotation_content_get_raw_json (vi_annotation_spec_get_contents (vi_annotation_get_spec (vi_annotation_page_get_item (page, 0))));
+    JsonNode *raw = vi_annotation_content_get_raw_json (
+        vi_annotation_spec_get_contents (
+            vi_annotation_get_spec (vi_annotation_page_get_item (page, 0))));
     g_autofree char *text = NULL;
-    g_autoptr(ViAnnotation) copy = NULL;
-    g_autoptr(JsonNode) out = NULL;
+    g_autoptr (ViAnnotation) copy = NULL;
+    g_autoptr (JsonNode) out = NULL;
 
     g_assert_nonnull (raw);
     text = json_to_string (raw, FALSE);
     g_assert_nonnull (strstr (text, "roof"));
-    assert_json_equal (raw, "{\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"
-                            " \"label\": {\"name\": \"roof\"}}");
+    assert_json_equal (raw,
+                       "{\"kind\": \"Polygon\", \"points\": [[0, 0], [1, 0], [1, 1]],"
+                       " \"label\": {\"name\": \"roof\"}}");
     out = vi_annotation_to_json (vi_annotation_page_get_item (page, 0));
     copy = vi_annotation_new_from_json (out, &error);
     g_assert_no_error (error);
@@ -2329,10 +2760,10 @@ test_hostile_big (void)
 static void
 test_direct_basics (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationPage) page = NULL;
-  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
-  g_autoptr(GBytes) blank = g_bytes_new_static (" \n ", 3);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+  g_autoptr (GBytes) blank = g_bytes_new_static (" \n ", 3);
 
   page = _vi_annotation_page_new_from_bytes (NULL, &error);
   g_assert_null (page);
@@ -2352,8 +2783,10 @@ test_direct_basics (void)
   assert_same_page ("null");
   assert_same_page ("{\"items\": []} ");
   assert_same_page ("{\"items\": [], \"items\": null}");
-  assert_same_page ("{\"items\": [" ANNOTATION_BOX "], \"items\": [" ANNOTATION_VQA "]}");
-  assert_same_page ("{\"items\": [" ANNOTATION_UNKNOWN ", " ANNOTATION_VQA "], \"nextPage\": \"\", \"prevPage\": \"p\"}");
+  assert_same_page ("{\"items\": [" ANNOTATION_BOX
+                    "], \"items\": [" ANNOTATION_VQA "]}");
+  assert_same_page ("{\"items\": [" ANNOTATION_UNKNOWN ", " ANNOTATION_VQA
+                    "], \"nextPage\": \"\", \"prevPage\": \"p\"}");
   assert_same_page ("{\"items\": [" ANNOTATION_BOX "]}x");
   assert_same_page ("{\"items\": [" ANNOTATION_BOX "]");
   assert_same_page ("{\"items\": [" ANNOTATION_BOX ",]}");
@@ -2367,33 +2800,44 @@ static void
 test_direct_strings (void)
 {
   const char *page =
-    "{\"prevPage\": \"p\\\"q\", \"items\": [{"
-    " \"etag\": \"e\\u00e9\\ud83d\\ude00\", \"selfLink\": \"/a\\/b\","
-    " \"metadata\": {\"attributes\": {\"k\\u0065y\": \"v\\n\\t\\\"\", \"caf\xc3\xa9\": \"\xe2\x82\xac\"},"
-    "               \"generation\": 2, \"lastUpdated\": 2, \"timeCreated\": 1, \"generation\": 5},"
-    " \"spec\": {\"contents\": {\"contents\": \"Un chat \\u00e0 Paris \xe2\x98\x85\", \"kind\": \"Capt\\u0069on\"},"
-    "            \"aggregation\": {\"thisPart\": {\"role\": \"Caption\"}, \"whole\": {\"id\": \"g\\\\1\"}},"
-    "            \"tag\": -3, \"boundType\": \"caption\"},"
-    " \"datasetId\": \"O\\u005fD\", \"workspaceId\": \"O\", \"assetId\": \"a\", \"annotationId\": \"x\","
-    " \"annotationId\": \"\\u4e2d\\u6587\"}],"
-    " \"nextPage\": \"n\\u0000\"}";
-  g_autoptr(GBytes) bytes = g_bytes_new_static (page, strlen (page));
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ViAnnotationPage) p = _vi_annotation_page_new_from_bytes (bytes, &error);
+      "{\"prevPage\": \"p\\\"q\", \"items\": [{"
+      " \"etag\": \"e\\u00e9\\ud83d\\ude00\", \"selfLink\": \"/a\\/b\","
+      " \"metadata\": {\"attributes\": {\"k\\u0065y\": \"v\\n\\t\\\"\", \"caf\xc3\xa9\": \"\xe2\x82\xac\"},"
+      "               \"generation\": 2, \"lastUpdated\": 2, \"timeCreated\": 1, \"generation\": 5},"
+      " \"spec\": {\"contents\": {\"contents\": \"Un chat \\u00e0 Paris \xe2\x98\x85\", \"kind\": \"Capt\\u0069on\"},"
+      "            \"aggregation\": {\"thisPart\": {\"role\": \"Caption\"}, \"whole\": {\"id\": \"g\\\\1\"}},"
+      "            \"tag\": -3, \"boundType\": \"caption\"},"
+      " \"datasetId\": \"O\\u005fD\", \"workspaceId\": \"O\", \"assetId\": \"a\", \"annotationId\": \"x\","
+      " \"annotationId\": \"\\u4e2d\\u6587\"}],"
+      " \"nextPage\": \"n\\u0000\"}";
+  g_autoptr (GBytes) bytes = g_bytes_new_static (page, strlen (page));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage)
+      p = _vi_annotation_page_new_from_bytes (bytes, &error);
   ViAnnotation *a;
 
   g_assert_no_error (error);
   a = vi_annotation_page_get_item (p, 0);
-  g_assert_cmpstr (vi_annotation_get_annotation_id (a), ==, "\xe4\xb8\xad\xe6\x96\x87");
+  g_assert_cmpstr (vi_annotation_get_annotation_id (a), ==,
+                   "\xe4\xb8\xad\xe6\x96\x87");
   g_assert_cmpstr (vi_annotation_get_dataset_id (a), ==, "D");
   g_assert_cmpstr (vi_annotation_get_etag (a), ==, "e\xc3\xa9\xf0\x9f\x98\x80");
   g_assert_cmpstr (vi_annotation_get_self_link (a), ==, "/a/b");
-  g_assert_cmpstr (vi_annotation_spec_get_whole_id (vi_annotation_get_spec (a)), ==, "g\\1");
-  g_assert_cmpint (vi_annotation_spec_get_tag (vi_annotation_get_spec (a)), ==, -3);
-  g_assert_cmpstr (vi_annotation_content_get_caption (vi_annotation_spec_get_contents (vi_annotation_get_spec (a))), ==,
-                   "Un chat \xc3\xa0 Paris \xe2\x98\x85");
-  g_assert_cmpint (vi_resource_metadata_get_generation (vi_annotation_get_metadata (a)), ==, 5);
-  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (vi_annotation_get_metadata (a)), "key"), ==, "v\n\t\"");
+  g_assert_cmpstr (vi_annotation_spec_get_whole_id (vi_annotation_get_spec (a)),
+                   ==, "g\\1");
+  g_assert_cmpint (vi_annotation_spec_get_tag (vi_annotation_get_spec (a)), ==,
+                   -3);
+  g_assert_cmpstr (vi_annotation_content_get_caption (
+                       vi_annotation_spec_get_contents (
+                           vi_annotation_get_spec (a))),
+                   ==, "Un chat \xc3\xa0 Paris \xe2\x98\x85");
+  g_assert_cmpint (vi_resource_metadata_get_generation (
+                       vi_annotation_get_metadata (a)),
+                   ==, 5);
+  g_assert_cmpstr (g_hash_table_lookup (vi_resource_metadata_get_attributes (
+                                            vi_annotation_get_metadata (a)),
+                                        "key"),
+                   ==, "v\n\t\"");
   g_assert_cmpstr (vi_annotation_page_get_prev_page (p), ==, "p\"q");
   g_assert_cmpstr (vi_annotation_page_get_next_page (p), ==, "n");
   assert_same_page (page);
@@ -2405,7 +2849,8 @@ test_direct_strings (void)
   assert_same_page ("{\"items\": [], \"nextPage\": \"raw\ttab\"}");
   assert_same_page ("{\"items\": [], \"nextPage\": \"bad \xff utf8\"}");
   assert_same_page ("{\"items\": [], \"nextPage\": \"overlong \xc0\xaf\"}");
-  assert_same_page ("{\"items\": [], \"nextPage\": \"surrogate \xed\xa0\x80\"}");
+  assert_same_page (
+      "{\"items\": [], \"nextPage\": \"surrogate \xed\xa0\x80\"}");
   assert_same_page ("{\"items\": [], \"nextPage\": \"unterminated}");
 }
 
@@ -2413,14 +2858,36 @@ test_direct_strings (void)
 static void
 test_direct_numbers (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20261128);
-  g_autoptr(GString) json = g_string_new ("{\"items\": [");
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20261128);
+  g_autoptr (GString) json = g_string_new ("{\"items\": [");
   const char *fixed[] = {
-    "0", "-0", "0.0", "-0.0", "1", "0.1", "0.7", "0.30000000000000004", "1e-7",
-    "1E+2", "2.5e-3", "123456789012345", "1234567890123456789", "0.1234567890123456789",
-    "1e22", "1e23", "1e-22", "1e-23", "4.9e-324", "2.2250738585072014e-308",
-    "1.7976931348623157e308", "9007199254740993", "-9223372036854775808",
-    "9223372036854775807", "0.000001", "100000000000000000000000.5", "1e-400",
+    "0",
+    "-0",
+    "0.0",
+    "-0.0",
+    "1",
+    "0.1",
+    "0.7",
+    "0.30000000000000004",
+    "1e-7",
+    "1E+2",
+    "2.5e-3",
+    "123456789012345",
+    "1234567890123456789",
+    "0.1234567890123456789",
+    "1e22",
+    "1e23",
+    "1e-22",
+    "1e-23",
+    "4.9e-324",
+    "2.2250738585072014e-308",
+    "1.7976931348623157e308",
+    "9007199254740993",
+    "-9223372036854775808",
+    "9223372036854775807",
+    "0.000001",
+    "100000000000000000000000.5",
+    "1e-400",
   };
   guint i;
 
@@ -2432,25 +2899,28 @@ test_direct_numbers (void)
       g_strlcpy (y, fixed[G_N_ELEMENTS (fixed) - 1 - i], sizeof y);
     } else if (i % 3 == 0) {
       g_ascii_formatd (x, sizeof x, "%.17g", g_rand_double (rand));
-      g_ascii_formatd (y, sizeof y, "%.17g", g_rand_double_range (rand, -1e6, 1e6));
+      g_ascii_formatd (y, sizeof y, "%.17g",
+                       g_rand_double_range (rand, -1e6, 1e6));
     } else if (i % 3 == 1) {
       g_ascii_formatd (x, sizeof x, "%.6f", g_rand_double (rand));
-      g_ascii_formatd (y, sizeof y, "%.3e", g_rand_double_range (rand, -1e30, 1e30));
+      g_ascii_formatd (y, sizeof y, "%.3e",
+                       g_rand_double_range (rand, -1e30, 1e30));
     } else {
       g_ascii_formatd (x, sizeof x, "%.15g", g_rand_double (rand) * 1e-10);
       g_snprintf (y, sizeof y, "%d", g_rand_int_range (rand, -100000, 100000));
     }
     if (i > 0)
       g_string_append (json, ", ");
-    g_string_append_printf (json,
-                            "{\"annotationId\": \"a%u\", \"assetId\": \"s\", \"workspaceId\": \"o\","
-                            " \"datasetId\": \"o_d\", \"selfLink\": \"l\", \"etag\": \"e\","
-                            " \"metadata\": {\"timeCreated\": %d, \"lastUpdated\": 0, \"generation\": 0, \"attributes\": {}},"
-                            " \"spec\": {\"boundType\": \"box\", \"tag\": 0,"
-                            "   \"aggregation\": {\"whole\": {\"id\": \"w\"}, \"thisPart\": {\"role\": \"PhraseGroundingBoundingBox\"}},"
-                            "   \"contents\": {\"kind\": \"PhraseGroundingBoundingBox\", \"target\": [0, 1],"
-                            "     \"bound\": [[%s, %s], [%s, %s]]}}}",
-                            i, g_rand_int (rand) % 100000, x, y, y, x);
+    g_string_append_printf (
+        json,
+        "{\"annotationId\": \"a%u\", \"assetId\": \"s\", \"workspaceId\": \"o\","
+        " \"datasetId\": \"o_d\", \"selfLink\": \"l\", \"etag\": \"e\","
+        " \"metadata\": {\"timeCreated\": %d, \"lastUpdated\": 0, \"generation\": 0, \"attributes\": {}},"
+        " \"spec\": {\"boundType\": \"box\", \"tag\": 0,"
+        "   \"aggregation\": {\"whole\": {\"id\": \"w\"}, \"thisPart\": {\"role\": \"PhraseGroundingBoundingBox\"}},"
+        "   \"contents\": {\"kind\": \"PhraseGroundingBoundingBox\", \"target\": [0, 1],"
+        "     \"bound\": [[%s, %s], [%s, %s]]}}}",
+        i, g_rand_int (rand) % 100000, x, y, y, x);
   }
   g_string_append (json, "]}");
   assert_same_page (json->str);
@@ -2473,21 +2943,22 @@ test_direct_numbers (void)
 static void
 test_direct_fuzz (void)
 {
-  const char specials[] = "{}[]\",:\\ 0-1.eEtfnu\x80\xff\x00\n";
-  g_autofree char *base = g_strconcat ("{\"items\": [", ANNOTATION_BOX, ", ", ANNOTATION_CAPTION,
-                                       ", ", ANNOTATION_VQA, ", ", ANNOTATION_UNKNOWN,
+  const char       specials[] = "{}[]\",:\\ 0-1.eEtfnu\x80\xff\x00\n";
+  g_autofree char *base = g_strconcat ("{\"items\": [", ANNOTATION_BOX, ", ",
+                                       ANNOTATION_CAPTION, ", ", ANNOTATION_VQA,
+                                       ", ", ANNOTATION_UNKNOWN,
                                        "], \"nextPage\": \"t\\u00e9\"}", NULL);
-  gsize base_len = strlen (base);
-  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  gsize            base_len = strlen (base);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
   guint i, n = g_test_slow () ? 200000 : 500;
 
   for (i = 0; i < n; i++) {
-    g_autoptr(GByteArray) doc = g_byte_array_new ();
+    g_autoptr (GByteArray) doc = g_byte_array_new ();
     guint changes = 1 + g_rand_int_range (rand, 0, 3), c;
 
     g_byte_array_append (doc, (const guint8 *) base, base_len);
     for (c = 0; c < changes && doc->len > 0; c++) {
-      guint at = g_rand_int_range (rand, 0, doc->len);
+      guint  at = g_rand_int_range (rand, 0, doc->len);
       guint8 byte = specials[g_rand_int_range (rand, 0, sizeof specials - 1)];
 
       switch (g_rand_int_range (rand, 0, 4)) {
@@ -2513,8 +2984,7 @@ test_direct_fuzz (void)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
@@ -2527,13 +2997,17 @@ main (int    argc,
   g_test_add_func ("/model/small-types", test_small_types);
   g_test_add_func ("/model/annotation/box", test_annotation_box);
   g_test_add_func ("/model/annotation/caption", test_annotation_caption);
-  g_test_add_func ("/model/annotation/caption-default", test_annotation_caption_default);
+  g_test_add_func ("/model/annotation/caption-default",
+                   test_annotation_caption_default);
   g_test_add_func ("/model/annotation/vqa", test_annotation_vqa);
-  g_test_add_func ("/model/annotation/unknown-kind", test_annotation_unknown_kind);
+  g_test_add_func ("/model/annotation/unknown-kind",
+                   test_annotation_unknown_kind);
   g_test_add_func ("/model/annotation/wire-form", test_annotation_wire_form);
-  g_test_add_func ("/model/annotation/dataset-prefix", test_annotation_dataset_prefix);
+  g_test_add_func ("/model/annotation/dataset-prefix",
+                   test_annotation_dataset_prefix);
   g_test_add_func ("/model/annotation/kind", test_annotation_kind);
-  g_test_add_func ("/model/annotation/constructors", test_annotation_constructors);
+  g_test_add_func ("/model/annotation/constructors",
+                   test_annotation_constructors);
   g_test_add_func ("/model/annotation/to-string", test_annotation_to_string);
   g_test_add_func ("/model/page/round-trip", test_page_round_trip);
   g_test_add_func ("/model/page/envelope", test_page_envelope);
@@ -2542,7 +3016,8 @@ main (int    argc,
   g_test_add_func ("/model/page/private-new", test_page_private_new);
   g_test_add_func ("/model/session/round-trip", test_session_round_trip);
   g_test_add_func ("/model/session/wire-form", test_session_wire_form);
-  g_test_add_func ("/model/session/unknown-values", test_session_unknown_values);
+  g_test_add_func ("/model/session/unknown-values",
+                   test_session_unknown_values);
   g_test_add_func ("/model/session/states", test_session_states);
   g_test_add_func ("/model/session/upload-result", test_upload_result);
   g_test_add_func ("/model/session/private-new", test_session_private_new);

@@ -16,9 +16,9 @@
 #include "vi-local-server.h"
 #include "test-server-util.h"
 
-#define ORG  VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY  VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-#define DS   "ds1"
+#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
+#define DS "ds1"
 #define DATASET_PATH "/workspaces/" ORG "/datasets/" ORG "_" DS
 
 typedef struct {
@@ -31,8 +31,7 @@ typedef struct {
 /* ---- helpers ------------------------------------------------------------ */
 
 static ViJsonlRecord *
-make_record (const char *asset_id,
-             const char *caption)
+make_record (const char *asset_id, const char *caption)
 {
   ViJsonlRecord *record = vi_jsonl_record_new (asset_id);
 
@@ -42,12 +41,10 @@ make_record (const char *asset_id,
 }
 
 static void
-add_caption (Fixture    *f,
-             const char *asset_id,
-             const char *caption)
+add_caption (Fixture *f, const char *asset_id, const char *caption)
 {
-  g_autoptr(ViJsonlRecord) record = make_record (asset_id, caption);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViJsonlRecord) record = make_record (asset_id, caption);
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (vi_local_server_add_record (f->server, DS, record, &error));
   g_assert_no_error (error);
@@ -55,11 +52,11 @@ add_caption (Fixture    *f,
 
 /* The record of the reference's example: a caption and two boxes. */
 static void
-add_grounded (Fixture    *f,
-              const char *asset_id)
+add_grounded (Fixture *f, const char *asset_id)
 {
-  g_autoptr(ViJsonlRecord) record = make_record (asset_id, "A cat sitting on a couch");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViJsonlRecord)
+      record = make_record (asset_id, "A cat sitting on a couch");
+  g_autoptr (GError) error = NULL;
   ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
   ViBBox couch = { 0.0, 0.5, 1.0, 1.0 };
 
@@ -72,7 +69,7 @@ add_grounded (Fixture    *f,
 static void
 start_server (Fixture *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
   g_assert_no_error (error);
@@ -84,8 +81,7 @@ start_server (Fixture *f)
 }
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   f->server = vi_local_server_new (NULL, NULL);
   f->session = soup_session_new ();
@@ -94,10 +90,9 @@ fixture_setup (Fixture       *f,
 }
 
 static void
-fixture_setup_stopped (Fixture       *f,
-                       gconstpointer  data)
+fixture_setup_stopped (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->server = vi_local_server_new (NULL, NULL);
   f->session = soup_session_new ();
@@ -106,15 +101,13 @@ fixture_setup_stopped (Fixture       *f,
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->server != NULL)
-    {
-      vi_local_server_stop (f->server);
-      g_assert_cmpint (G_OBJECT (f->server)->ref_count, ==, 1);
-      g_clear_object (&f->server);
-    }
+  if (f->server != NULL) {
+    vi_local_server_stop (f->server);
+    g_assert_cmpint (G_OBJECT (f->server)->ref_count, ==, 1);
+    g_clear_object (&f->server);
+  }
   soup_session_abort (f->session);
   g_clear_object (&f->session);
   if (f->tmpdir != NULL)
@@ -141,9 +134,9 @@ request_full (SoupSession *session,
               const char  *body)
 {
   g_autofree char *uri = g_strconcat (url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   SoupMessageHeaders *headers;
-  Response *r = g_new0 (Response, 1);
+  Response           *r = g_new0 (Response, 1);
 
   g_assert_nonnull (msg);
   headers = soup_message_get_request_headers (msg);
@@ -151,28 +144,27 @@ request_full (SoupSession *session,
   if (auth != AUTH_NONE && auth != AUTH_BAD_KEY)
     soup_message_headers_replace (headers, "Authorization", "Bearer " KEY);
   if (auth == AUTH_BAD_KEY)
-    soup_message_headers_replace (headers, "Authorization", "Bearer dtvi_wrong");
+    soup_message_headers_replace (headers, "Authorization",
+                                  "Bearer dtvi_wrong");
   if (auth == AUTH_OTHER_ORG)
     soup_message_headers_replace (headers, "Organization-Id", "other-org");
   else if (auth != AUTH_NO_ORG)
     soup_message_headers_replace (headers, "Organization-Id", ORG);
-  if (body != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+  if (body != NULL) {
+    g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
 
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  }
 
   r->body = soup_session_send_and_read (session, msg, NULL, &r->error);
   r->status = soup_message_get_status (msg);
-  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  r->headers = soup_message_headers_ref (
+      soup_message_get_response_headers (msg));
   return r;
 }
 
 static Response *
-request (Fixture    *f,
-         const char *method,
-         const char *path)
+request (Fixture *f, const char *method, const char *path)
 {
   Response *r = request_full (f->session, f->url, method, path, AUTH_OK, NULL);
 
@@ -183,9 +175,9 @@ request (Fixture    *f,
 static JsonNode *
 parse_body (Response *r)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
-  gsize len;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  gsize       len;
   const char *data = g_bytes_get_data (r->body, &len);
 
   g_assert_true (json_parser_load_from_data (parser, data, len, &error));
@@ -196,20 +188,20 @@ parse_body (Response *r)
 static void
 assert_trace_header (Response *r)
 {
-  const char *trace = soup_message_headers_get_one (r->headers, "x-cloud-trace-context");
+  const char *trace = soup_message_headers_get_one (r->headers,
+                                                    "x-cloud-trace-context");
 
   g_assert_nonnull (trace);
-  g_assert_true (g_regex_match_simple ("^[0-9a-f]{32}/[0-9]+;o=1$", trace, 0, 0));
+  g_assert_true (
+      g_regex_match_simple ("^[0-9a-f]{32}/[0-9]+;o=1$", trace, 0, 0));
 }
 
 /* Checks a JSON error answer: the status, {"error": code, "message": ...}
  * and the trace header. */
 static void
-assert_error (Response   *r,
-              guint       status,
-              const char *code)
+assert_error (Response *r, guint status, const char *code)
 {
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *obj;
 
   g_assert_no_error (r->error);
@@ -228,19 +220,19 @@ static char *
 encode_segment (const char *segment)
 {
   /* Everything but unreserved characters, and the dots of "." and "..". */
-  GString *s = g_string_new (NULL);
-  gboolean dots = g_str_equal (segment, ".") || g_str_equal (segment, "..");
+  GString    *s = g_string_new (NULL);
+  gboolean    dots = g_str_equal (segment, ".") || g_str_equal (segment, "..");
   const char *p;
 
-  for (p = segment; *p != '\0'; p++)
-    {
-      guchar c = *p;
+  for (p = segment; *p != '\0'; p++) {
+    guchar c = *p;
 
-      if (g_ascii_isalnum (c) || c == '-' || c == '_' || c == '~' || (c == '.' && !dots))
-        g_string_append_c (s, c);
-      else
-        g_string_append_printf (s, "%%%02X", c);
-    }
+    if (g_ascii_isalnum (c) || c == '-' || c == '_' || c == '~' ||
+        (c == '.' && !dots))
+      g_string_append_c (s, c);
+    else
+      g_string_append_printf (s, "%%%02X", c);
+  }
   return g_string_free (s, FALSE);
 }
 
@@ -259,30 +251,28 @@ items_of (JsonNode *root)
 }
 
 static const char *
-first_annotation_id (Fixture    *f,
-                     const char *asset_id,
-                     JsonNode  **keep)
+first_annotation_id (Fixture *f, const char *asset_id, JsonNode **keep)
 {
   g_autofree char *path = list_path (asset_id);
-  g_autoptr(Response) r = request (f, "GET", path);
+  g_autoptr (Response) r = request (f, "GET", path);
   JsonArray *items;
 
   g_assert_cmpuint (r->status, ==, 200);
   *keep = parse_body (r);
   items = items_of (*keep);
   g_assert_cmpuint (json_array_get_length (items), >, 0);
-  return json_object_get_string_member (json_array_get_object_element (items, 0),
+  return json_object_get_string_member (json_array_get_object_element (items,
+                                                                       0),
                                         "annotationId");
 }
 
 /* ---- authentication ----------------------------------------------------- */
 
 static void
-test_auth (Fixture       *f,
-           gconstpointer  data)
+test_auth (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  Response *r;
+  Response        *r;
 
   r = request_full (f->session, f->url, "GET", path, AUTH_NONE, NULL);
   assert_error (r, 401, "AuthenticationFailed");
@@ -302,7 +292,8 @@ test_auth (Fixture       *f,
 
   /* Right headers, another organization in the path. */
   r = request_full (f->session, f->url, "GET",
-                    "/workspaces/other-org/datasets/other-org_" DS "/assets/img1.jpg/annotations",
+                    "/workspaces/other-org/datasets/other-org_" DS
+                    "/assets/img1.jpg/annotations",
                     AUTH_OK, NULL);
   assert_error (r, 403, "PermissionDenied");
   response_free (r);
@@ -319,40 +310,49 @@ test_auth (Fixture       *f,
   response_free (r);
 
   /* Refused requests are counted too. */
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL), ==, 7);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", "/workspaces/" ORG "/"), ==, 5);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+                    ==, 7);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+                                                       "/workspaces/" ORG "/"),
+                    ==, 5);
 }
 
 static void
 test_auth_custom_credentials (void)
 {
-  const char *key = "dtvi_test_key_of_the_right_shape_"
-                    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
-  g_autoptr(ViLocalServer) server = vi_local_server_new (key, "acme");
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
+  const char *key =
+      "dtvi_test_key_of_the_right_shape_"
+      "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+  g_autoptr (ViLocalServer) server = vi_local_server_new (key, "acme");
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *uri = NULL;
   g_autofree char *auth = NULL;
-  Response *r;
+  Response        *r;
 
   g_assert_true (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
   g_assert_no_error (error);
   url = vi_local_server_get_url (server);
 
   /* The default key is not accepted by a server with another key. */
-  r = request_full (session, url, "GET", "/workspaces/acme/datasets/acme_x/assets/a/annotations",
+  r = request_full (session, url, "GET",
+                    "/workspaces/acme/datasets/acme_x/assets/a/annotations",
                     AUTH_OK, NULL);
   assert_error (r, 401, "AuthenticationFailed");
   response_free (r);
 
-  uri = g_strconcat (url, "/workspaces/acme/datasets/acme_x/assets/a/annotations", NULL);
+  uri = g_strconcat (url,
+                     "/workspaces/acme/datasets/acme_x/assets/a/annotations",
+                     NULL);
   msg = soup_message_new ("GET", uri);
   auth = g_strconcat ("Bearer ", key, NULL);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Organization-Id", "acme");
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Authorization", auth);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                "Organization-Id", "acme");
   body = soup_session_send_and_read (session, msg, NULL, &error);
   g_assert_no_error (error);
   /* Authenticated; the dataset does not exist. */
@@ -364,12 +364,13 @@ test_auth_custom_credentials (void)
 /* ---- routing ------------------------------------------------------------ */
 
 static void
-test_not_found (Fixture       *f,
-                gconstpointer  data)
+test_not_found (Fixture *f, gconstpointer data)
 {
   Response *r;
 
-  r = request (f, "GET", "/workspaces/" ORG "/datasets/" ORG "_nope/assets/img1.jpg/annotations");
+  r = request (f, "GET",
+               "/workspaces/" ORG "/datasets/" ORG
+               "_nope/assets/img1.jpg/annotations");
   assert_error (r, 404, "ResourceNotFound");
   response_free (r);
 
@@ -378,10 +379,14 @@ test_not_found (Fixture       *f,
   response_free (r);
 
   /* The dataset segment must be "{org}_{ds}". */
-  r = request (f, "GET", "/workspaces/" ORG "/datasets/" DS "/assets/img1.jpg/annotations");
+  r = request (f, "GET",
+               "/workspaces/" ORG "/datasets/" DS
+               "/assets/img1.jpg/annotations");
   assert_error (r, 404, "ResourceNotFound");
   response_free (r);
-  r = request (f, "GET", "/workspaces/" ORG "/datasets/" ORG "_/assets/img1.jpg/annotations");
+  r = request (f, "GET",
+               "/workspaces/" ORG "/datasets/" ORG
+               "_/assets/img1.jpg/annotations");
   assert_error (r, 404, "ResourceNotFound");
   response_free (r);
 
@@ -395,20 +400,21 @@ test_not_found (Fixture       *f,
 
   r = request (f, "POST", DATASET_PATH "/assets/img1.jpg/annotations");
   assert_error (r, 405, "MethodNotAllowed");
-  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Allow"), ==, "GET");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Allow"), ==,
+                   "GET");
   response_free (r);
 
   r = request (f, "PUT", DATASET_PATH "/assets/img1.jpg/annotations/abc");
   assert_error (r, 405, "MethodNotAllowed");
-  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Allow"), ==, "GET, DELETE");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Allow"), ==,
+                   "GET, DELETE");
   response_free (r);
 }
 
 /* ---- the resource ------------------------------------------------------- */
 
 static void
-assert_int_member (JsonObject *obj,
-                   const char *name)
+assert_int_member (JsonObject *obj, const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -418,8 +424,7 @@ assert_int_member (JsonObject *obj,
 }
 
 static const char *
-assert_string_member (JsonObject *obj,
-                      const char *name)
+assert_string_member (JsonObject *obj, const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
 
@@ -431,11 +436,10 @@ assert_string_member (JsonObject *obj,
 
 /* Every field of vi-api.md section 8, with its type.  Returns the role. */
 static const char *
-assert_annotation (JsonObject *ann,
-                   const char *asset_id)
+assert_annotation (JsonObject *ann, const char *asset_id)
 {
-  JsonObject *spec, *aggregation, *contents, *metadata;
-  const char *id, *role, *kind;
+  JsonObject      *spec, *aggregation, *contents, *metadata;
+  const char      *id, *role, *kind;
   g_autofree char *self_link = NULL;
   g_autofree char *enc = encode_segment (asset_id);
 
@@ -445,7 +449,8 @@ assert_annotation (JsonObject *ann,
   g_assert_cmpstr (assert_string_member (ann, "assetId"), ==, asset_id);
   g_assert_cmpstr (assert_string_member (ann, "workspaceId"), ==, ORG);
   g_assert_cmpstr (assert_string_member (ann, "datasetId"), ==, ORG "_" DS);
-  self_link = g_strdup_printf (DATASET_PATH "/assets/%s/annotations/%s", enc, id);
+  self_link = g_strdup_printf (DATASET_PATH "/assets/%s/annotations/%s", enc,
+                               id);
   g_assert_cmpstr (assert_string_member (ann, "selfLink"), ==, self_link);
   g_assert_true (strlen (assert_string_member (ann, "etag")) > 0);
 
@@ -457,80 +462,82 @@ assert_annotation (JsonObject *ann,
   aggregation = json_object_get_object_member (spec, "aggregation");
   g_assert_nonnull (aggregation);
   g_assert_nonnull (json_object_get_object_member (aggregation, "whole"));
-  assert_string_member (json_object_get_object_member (aggregation, "whole"), "id");
+  assert_string_member (json_object_get_object_member (aggregation, "whole"),
+                        "id");
   g_assert_nonnull (json_object_get_object_member (aggregation, "thisPart"));
-  role = assert_string_member (json_object_get_object_member (aggregation, "thisPart"), "role");
+  role = assert_string_member (json_object_get_object_member (aggregation,
+                                                              "thisPart"),
+                               "role");
   contents = json_object_get_object_member (spec, "contents");
   g_assert_nonnull (contents);
   kind = assert_string_member (contents, "kind");
   g_assert_cmpstr (kind, ==, role);
 
-  if (g_str_equal (kind, "Caption"))
-    {
-      g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==, "caption");
-      assert_string_member (contents, "contents");
-    }
-  else if (g_str_equal (kind, "PhraseGroundingBoundingBox"))
-    {
-      JsonArray *bound = json_object_get_array_member (contents, "bound");
-      JsonArray *target = json_object_get_array_member (contents, "target");
-      guint i;
+  if (g_str_equal (kind, "Caption")) {
+    g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==,
+                     "caption");
+    assert_string_member (contents, "contents");
+  } else if (g_str_equal (kind, "PhraseGroundingBoundingBox")) {
+    JsonArray *bound = json_object_get_array_member (contents, "bound");
+    JsonArray *target = json_object_get_array_member (contents, "target");
+    guint      i;
 
-      g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==, "box");
-      g_assert_nonnull (bound);
-      g_assert_cmpuint (json_array_get_length (bound), ==, 4);
-      for (i = 0; i < 4; i++)
-        {
-          JsonArray *point = json_array_get_array_element (bound, i);
+    g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==,
+                     "box");
+    g_assert_nonnull (bound);
+    g_assert_cmpuint (json_array_get_length (bound), ==, 4);
+    for (i = 0; i < 4; i++) {
+      JsonArray *point = json_array_get_array_element (bound, i);
 
-          g_assert_cmpuint (json_array_get_length (point), ==, 2);
-          g_assert_cmpint (json_node_get_value_type (json_array_get_element (point, 0)), ==,
-                           G_TYPE_DOUBLE);
-        }
-      g_assert_nonnull (target);
-      g_assert_cmpuint (json_array_get_length (target), ==, 2);
-      g_assert_cmpint (json_node_get_value_type (json_array_get_element (target, 0)), ==,
-                       G_TYPE_INT64);
+      g_assert_cmpuint (json_array_get_length (point), ==, 2);
+      g_assert_cmpint (json_node_get_value_type (
+                           json_array_get_element (point, 0)),
+                       ==, G_TYPE_DOUBLE);
     }
-  else
-    {
-      g_assert_cmpstr (kind, ==, "Vqa");
-      g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==, "vqa");
-      assert_string_member (contents, "question");
-      assert_string_member (contents, "answer");
-    }
+    g_assert_nonnull (target);
+    g_assert_cmpuint (json_array_get_length (target), ==, 2);
+    g_assert_cmpint (json_node_get_value_type (
+                         json_array_get_element (target, 0)),
+                     ==, G_TYPE_INT64);
+  } else {
+    g_assert_cmpstr (kind, ==, "Vqa");
+    g_assert_cmpstr (json_object_get_string_member (spec, "boundType"), ==,
+                     "vqa");
+    assert_string_member (contents, "question");
+    assert_string_member (contents, "answer");
+  }
 
   metadata = json_object_get_object_member (ann, "metadata");
   g_assert_nonnull (metadata);
   assert_int_member (metadata, "timeCreated");
   assert_int_member (metadata, "lastUpdated");
   assert_int_member (metadata, "generation");
-  g_assert_cmpint (json_object_get_int_member (metadata, "timeCreated"), >, 1600000000000);
+  g_assert_cmpint (json_object_get_int_member (metadata, "timeCreated"), >,
+                   1600000000000);
   g_assert_nonnull (json_object_get_object_member (metadata, "attributes"));
   return role;
 }
 
 static double
-point_coord (JsonArray *bound,
-             guint      corner,
-             guint      axis)
+point_coord (JsonArray *bound, guint corner, guint axis)
 {
-  return json_array_get_double_element (json_array_get_array_element (bound, corner), axis);
+  return json_array_get_double_element (json_array_get_array_element (bound,
+                                                                      corner),
+                                        axis);
 }
 
 static void
-test_resource_fields (Fixture       *f,
-                      gconstpointer  data)
+test_resource_fields (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ViJsonlRecord) vqa = make_record ("vqa.jpg", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViJsonlRecord) vqa = make_record ("vqa.jpg", NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree char *path = list_path ("img1.jpg");
-  g_autoptr(Response) r = request (f, "GET", path);
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr (Response) r = request (f, "GET", path);
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *obj, *caption, *box;
-  JsonArray *items, *bound, *target;
+  JsonArray  *items, *bound, *target;
   const char *group;
-  guint i;
+  guint       i;
 
   g_assert_cmpuint (r->status, ==, 200);
   assert_trace_header (r);
@@ -549,21 +556,38 @@ test_resource_fields (Fixture       *f,
 
   caption = json_array_get_object_element (items, 0);
   g_assert_cmpstr (json_object_get_string_member (
-                     json_object_get_object_member (
-                       json_object_get_object_member (caption, "spec"), "contents"), "contents"),
+                       json_object_get_object_member (
+                           json_object_get_object_member (caption, "spec"),
+                           "contents"),
+                       "contents"),
                    ==, "A cat sitting on a couch");
-  group = json_object_get_string_member (json_object_get_object_member (
-    json_object_get_object_member (json_object_get_object_member (caption, "spec"), "aggregation"),
-    "whole"), "id");
+  group = json_object_get_string_member (
+      json_object_get_object_member (
+          json_object_get_object_member (json_object_get_object_member (caption,
+                                                                        "spec"),
+                                         "aggregation"),
+          "whole"),
+      "id");
 
   box = json_array_get_object_element (items, 1);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
-    json_object_get_object_member (json_object_get_object_member (box, "spec"), "aggregation"),
-    "whole"), "id"), ==, group);
-  bound = json_object_get_array_member (json_object_get_object_member (
-    json_object_get_object_member (box, "spec"), "contents"), "bound");
-  target = json_object_get_array_member (json_object_get_object_member (
-    json_object_get_object_member (box, "spec"), "contents"), "target");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (
+                           json_object_get_object_member (
+                               json_object_get_object_member (box, "spec"),
+                               "aggregation"),
+                           "whole"),
+                       "id"),
+                   ==, group);
+  bound = json_object_get_array_member (
+      json_object_get_object_member (json_object_get_object_member (box,
+                                                                    "spec"),
+                                     "contents"),
+      "bound");
+  target = json_object_get_array_member (
+      json_object_get_object_member (json_object_get_object_member (box,
+                                                                    "spec"),
+                                     "contents"),
+      "target");
   /* [[x1,y1],[x2,y1],[x2,y2],[x1,y2]] of [0.1, 0.2, 0.5, 0.7] */
   g_assert_cmpfloat (point_coord (bound, 0, 0), ==, 0.1);
   g_assert_cmpfloat (point_coord (bound, 0, 1), ==, 0.2);
@@ -577,8 +601,11 @@ test_resource_fields (Fixture       *f,
   g_assert_cmpint (json_array_get_int_element (target, 1), ==, 5);
 
   box = json_array_get_object_element (items, 2);
-  target = json_object_get_array_member (json_object_get_object_member (
-    json_object_get_object_member (box, "spec"), "contents"), "target");
+  target = json_object_get_array_member (
+      json_object_get_object_member (json_object_get_object_member (box,
+                                                                    "spec"),
+                                     "contents"),
+      "target");
   /* "a couch" in "A cat sitting on a couch" */
   g_assert_cmpint (json_array_get_int_element (target, 0), ==, 17);
   g_assert_cmpint (json_array_get_int_element (target, 1), ==, 24);
@@ -590,35 +617,46 @@ test_resource_fields (Fixture       *f,
   g_assert_no_error (error);
   {
     g_autofree char *vqa_path = list_path ("vqa.jpg");
-    g_autoptr(Response) rv = request (f, "GET", vqa_path);
-    g_autoptr(JsonNode) vroot = parse_body (rv);
-    JsonArray *vitems = items_of (vroot);
+    g_autoptr (Response) rv = request (f, "GET", vqa_path);
+    g_autoptr (JsonNode) vroot = parse_body (rv);
+    JsonArray  *vitems = items_of (vroot);
     JsonObject *contents;
 
     g_assert_cmpuint (json_array_get_length (vitems), ==, 2);
-    g_assert_cmpstr (assert_annotation (json_array_get_object_element (vitems, 0), "vqa.jpg"),
+    g_assert_cmpstr (assert_annotation (json_array_get_object_element (vitems,
+                                                                       0),
+                                        "vqa.jpg"),
                      ==, "Vqa");
     assert_annotation (json_array_get_object_element (vitems, 1), "vqa.jpg");
-    contents = json_object_get_object_member (json_object_get_object_member (
-      json_array_get_object_element (vitems, 1), "spec"), "contents");
-    g_assert_cmpstr (json_object_get_string_member (contents, "question"), ==, "Colour?");
-    g_assert_cmpstr (json_object_get_string_member (contents, "answer"), ==, "Grey \"tabby\"\n");
+    contents = json_object_get_object_member (
+        json_object_get_object_member (json_array_get_object_element (vitems,
+                                                                      1),
+                                       "spec"),
+        "contents");
+    g_assert_cmpstr (json_object_get_string_member (contents, "question"), ==,
+                     "Colour?");
+    g_assert_cmpstr (json_object_get_string_member (contents, "answer"), ==,
+                     "Grey \"tabby\"\n");
   }
 
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 5);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "img1.jpg"), ==, 3);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "nope"), ==, 0);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "nope", NULL), ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    5);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS,
+                                                       "img1.jpg"),
+                    ==, 3);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "nope"),
+                    ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "nope", NULL),
+                    ==, 0);
 }
 
 static void
-test_invalid_records (Fixture       *f,
-                      gconstpointer  data)
+test_invalid_records (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ViJsonlRecord) bad = make_record ("x.jpg", "A dog");
-  g_autoptr(ViJsonlRecord) good = make_record ("x.jpg", "A cat");
-  g_autoptr(GError) error = NULL;
-  ViBBox box = { 0.1, 0.1, 0.2, 0.2 };
+  g_autoptr (ViJsonlRecord) bad = make_record ("x.jpg", "A dog");
+  g_autoptr (ViJsonlRecord) good = make_record ("x.jpg", "A cat");
+  g_autoptr (GError) error = NULL;
+  ViBBox         box = { 0.1, 0.1, 0.2, 0.2 };
   ViJsonlRecord *both[2];
 
   vi_jsonl_record_add_phrase (bad, "cat", &box);
@@ -628,25 +666,26 @@ test_invalid_records (Fixture       *f,
   g_assert_false (vi_local_server_add_records (f->server, DS, both, 2, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "x.jpg"), ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "x.jpg"),
+                    ==, 0);
 
-  g_assert_false (vi_local_server_add_record (f->server, "bad id!", good, &error));
+  g_assert_false (
+      vi_local_server_add_record (f->server, "bad id!", good, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
 }
 
 /* ---- get and delete ----------------------------------------------------- */
 
 static void
-test_get_delete (Fixture       *f,
-                 gconstpointer  data)
+test_get_delete (Fixture *f, gconstpointer data)
 {
-  g_autoptr(JsonNode) list = NULL;
-  g_autoptr(JsonNode) got = NULL;
+  g_autoptr (JsonNode) list = NULL;
+  g_autoptr (JsonNode) got = NULL;
   g_autofree char *path = NULL;
   g_autofree char *other = NULL;
-  const char *id;
-  Response *r;
-  gsize len;
+  const char      *id;
+  Response        *r;
+  gsize            len;
 
   add_caption (f, "img2.jpg", "Another image");
   id = first_annotation_id (f, "img1.jpg", &list);
@@ -657,7 +696,8 @@ test_get_delete (Fixture       *f,
   assert_trace_header (r);
   got = parse_body (r);
   assert_annotation (json_node_get_object (got), "img1.jpg");
-  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (got), "annotationId"),
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (got),
+                                                  "annotationId"),
                    ==, id);
   response_free (r);
 
@@ -676,7 +716,9 @@ test_get_delete (Fixture       *f,
   g_bytes_get_data (r->body, &len);
   g_assert_cmpuint (len, ==, 0);
   response_free (r);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "img1.jpg"), ==, 2);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS,
+                                                       "img1.jpg"),
+                    ==, 2);
 
   r = request (f, "DELETE", path);
   assert_error (r, 404, "ResourceNotFound");
@@ -686,148 +728,152 @@ test_get_delete (Fixture       *f,
   response_free (r);
 
   /* Not an id at all. */
-  r = request (f, "GET", DATASET_PATH "/assets/img1.jpg/annotations/not%20an%20id");
+  r = request (f, "GET",
+               DATASET_PATH "/assets/img1.jpg/annotations/not%20an%20id");
   assert_error (r, 404, "ResourceNotFound");
   response_free (r);
 
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "DELETE", NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "DELETE",
+                                                       NULL),
+                    ==, 3);
 }
 
 /* ---- pagination --------------------------------------------------------- */
 
 static void
-test_pagination (Fixture       *f,
-                 gconstpointer  data)
+test_pagination (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable)
+      seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable)
+      deleted = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree char *token = NULL;
-  guint page = 0, i;
+  guint            page = 0, i;
 
-  for (i = 0; i < 25; i++)
-    {
-      g_autofree char *caption = g_strdup_printf ("caption %u", i);
+  for (i = 0; i < 25; i++) {
+    g_autofree char *caption = g_strdup_printf ("caption %u", i);
 
-      add_caption (f, "many.jpg", caption);
-    }
+    add_caption (f, "many.jpg", caption);
+  }
 
   /* The full order, for reference. */
   {
     g_autofree char *path = list_path ("many.jpg");
     g_autofree char *full = g_strconcat (path, "?pageSize=1000", NULL);
-    g_autoptr(Response) r = request (f, "GET", full);
-    g_autoptr(JsonNode) root = parse_body (r);
+    g_autoptr (Response) r = request (f, "GET", full);
+    g_autoptr (JsonNode) root = parse_body (r);
     JsonArray *items = items_of (root);
 
     g_assert_cmpuint (json_array_get_length (items), ==, 25);
-    g_assert_true (json_object_get_null_member (json_node_get_object (root), "nextPage"));
-    for (i = 0; i < 25; i++)
-      {
-        JsonObject *item = json_array_get_object_element (items, i);
-        g_autofree char *expected = g_strdup_printf ("caption %u", i);
+    g_assert_true (
+        json_object_get_null_member (json_node_get_object (root), "nextPage"));
+    for (i = 0; i < 25; i++) {
+      JsonObject      *item = json_array_get_object_element (items, i);
+      g_autofree char *expected = g_strdup_printf ("caption %u", i);
 
-        /* Insertion order. */
-        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
-          json_object_get_object_member (item, "spec"), "contents"), "contents"), ==, expected);
-        g_ptr_array_add (all, g_strdup (json_object_get_string_member (item, "annotationId")));
-      }
+      /* Insertion order. */
+      g_assert_cmpstr (json_object_get_string_member (
+                           json_object_get_object_member (
+                               json_object_get_object_member (item, "spec"),
+                               "contents"),
+                           "contents"),
+                       ==, expected);
+      g_ptr_array_add (all,
+                       g_strdup (
+                           json_object_get_string_member (item,
+                                                          "annotationId")));
+    }
   }
 
-  do
-    {
-      g_autofree char *base = list_path ("many.jpg");
-      g_autofree char *path = NULL;
-      g_autoptr(Response) r = NULL;
-      g_autoptr(JsonNode) root = NULL;
-      JsonArray *items;
-      JsonNode *next;
+  do {
+    g_autofree char *base = list_path ("many.jpg");
+    g_autofree char *path = NULL;
+    g_autoptr (Response) r = NULL;
+    g_autoptr (JsonNode) root = NULL;
+    JsonArray *items;
+    JsonNode  *next;
 
-      if (token != NULL)
-        path = g_strdup_printf ("%s?pageToken=%s&pageSize=7", base, token);
-      else
-        path = g_strdup_printf ("%s?pageSize=7", base);
-      r = request (f, "GET", path);
-      g_assert_cmpuint (r->status, ==, 200);
-      root = parse_body (r);
-      items = items_of (root);
-      g_assert_cmpuint (json_array_get_length (items), <=, 7);
-      for (i = 0; i < json_array_get_length (items); i++)
-        {
-          const char *id = json_object_get_string_member (json_array_get_object_element (items, i),
-                                                          "annotationId");
+    if (token != NULL)
+      path = g_strdup_printf ("%s?pageToken=%s&pageSize=7", base, token);
+    else
+      path = g_strdup_printf ("%s?pageSize=7", base);
+    r = request (f, "GET", path);
+    g_assert_cmpuint (r->status, ==, 200);
+    root = parse_body (r);
+    items = items_of (root);
+    g_assert_cmpuint (json_array_get_length (items), <=, 7);
+    for (i = 0; i < json_array_get_length (items); i++) {
+      const char *id =
+          json_object_get_string_member (json_array_get_object_element (items,
+                                                                        i),
+                                         "annotationId");
 
-          g_assert_false (g_hash_table_contains (seen, id));
-          g_assert_false (g_hash_table_contains (deleted, id));
-          g_hash_table_add (seen, g_strdup (id));
-        }
-
-      next = json_object_get_member (json_node_get_object (root), "nextPage");
-      g_assert_nonnull (next);
-      g_clear_pointer (&token, g_free);
-      if (!JSON_NODE_HOLDS_NULL (next))
-        {
-          token = g_strdup (json_node_get_string (next));
-          g_assert_cmpstr (token, !=, "");
-          g_assert_cmpuint (json_array_get_length (items), ==, 7);
-        }
-
-      /* Between pages: delete the first item of the next page, one already
-       * seen, and the item right after the cursor's item. */
-      if (page == 0 || page == 1)
-        {
-          guint targets[2];
-          guint t;
-
-          targets[0] = page == 0 ? 7 : 15;   /* not yet seen */
-          targets[1] = page == 0 ? 2 : 10;   /* seen */
-          for (t = 0; t < 2; t++)
-            {
-              const char *id = g_ptr_array_index (all, targets[t]);
-              g_autofree char *del = g_strdup_printf ("%s/%s", base, id);
-              g_autoptr(Response) d = request (f, "DELETE", del);
-
-              g_assert_cmpuint (d->status, ==, 204);
-              g_hash_table_add (deleted, g_strdup (id));
-            }
-        }
-      page++;
+      g_assert_false (g_hash_table_contains (seen, id));
+      g_assert_false (g_hash_table_contains (deleted, id));
+      g_hash_table_add (seen, g_strdup (id));
     }
-  while (token != NULL);
+
+    next = json_object_get_member (json_node_get_object (root), "nextPage");
+    g_assert_nonnull (next);
+    g_clear_pointer (&token, g_free);
+    if (!JSON_NODE_HOLDS_NULL (next)) {
+      token = g_strdup (json_node_get_string (next));
+      g_assert_cmpstr (token, !=, "");
+      g_assert_cmpuint (json_array_get_length (items), ==, 7);
+    }
+
+    /* Between pages: delete the first item of the next page, one already
+       * seen, and the item right after the cursor's item. */
+    if (page == 0 || page == 1) {
+      guint targets[2];
+      guint t;
+
+      targets[0] = page == 0 ? 7 : 15; /* not yet seen */
+      targets[1] = page == 0 ? 2 : 10; /* seen */
+      for (t = 0; t < 2; t++) {
+        const char      *id = g_ptr_array_index (all, targets[t]);
+        g_autofree char *del = g_strdup_printf ("%s/%s", base, id);
+        g_autoptr (Response) d = request (f, "DELETE", del);
+
+        g_assert_cmpuint (d->status, ==, 204);
+        g_hash_table_add (deleted, g_strdup (id));
+      }
+    }
+    page++;
+  } while (token != NULL);
 
   /* Every item not deleted before it was reached was seen exactly once. */
-  for (i = 0; i < all->len; i++)
-    {
-      const char *id = g_ptr_array_index (all, i);
+  for (i = 0; i < all->len; i++) {
+    const char *id = g_ptr_array_index (all, i);
 
-      if (i == 7 || i == 15)
-        g_assert_false (g_hash_table_contains (seen, id));
-      else
-        g_assert_true (g_hash_table_contains (seen, id));
-    }
+    if (i == 7 || i == 15)
+      g_assert_false (g_hash_table_contains (seen, id));
+    else
+      g_assert_true (g_hash_table_contains (seen, id));
+  }
   g_assert_cmpuint (g_hash_table_size (seen), ==, 23);
 }
 
 static void
-test_page_size (Fixture       *f,
-                gconstpointer  data)
+test_page_size (Fixture *f, gconstpointer data)
 {
   static const char *bad_sizes[] = { "0", "1001", "-1", "abc", "10x", "" };
-  g_autofree char *base = list_path ("img1.jpg");
-  g_autofree char *token = NULL;
-  guint i;
+  g_autofree char   *base = list_path ("img1.jpg");
+  g_autofree char   *token = NULL;
+  guint              i;
 
-  for (i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("%s?pageSize=%s", base, bad_sizes[i]);
-      g_autoptr(Response) r = request (f, "GET", path);
+  for (i = 0; i < G_N_ELEMENTS (bad_sizes); i++) {
+    g_autofree char *path = g_strdup_printf ("%s?pageSize=%s", base,
+                                             bad_sizes[i]);
+    g_autoptr (Response) r = request (f, "GET", path);
 
-      assert_error (r, 400, "ValidationFailed");
-    }
+    assert_error (r, 400, "ValidationFailed");
+  }
 
   {
     g_autofree char *path = g_strdup_printf ("%s?pageSize=1000", base);
-    g_autoptr(Response) r = request (f, "GET", path);
+    g_autoptr (Response) r = request (f, "GET", path);
 
     g_assert_cmpuint (r->status, ==, 200);
   }
@@ -837,9 +883,10 @@ test_page_size (Fixture       *f,
     add_caption (f, "dozen.jpg", "x");
   {
     g_autofree char *path = list_path ("dozen.jpg");
-    g_autoptr(Response) r = request (f, "GET", path);
-    g_autoptr(JsonNode) root = parse_body (r);
-    JsonNode *next = json_object_get_member (json_node_get_object (root), "nextPage");
+    g_autoptr (Response) r = request (f, "GET", path);
+    g_autoptr (JsonNode) root = parse_body (r);
+    JsonNode *next = json_object_get_member (json_node_get_object (root),
+                                             "nextPage");
 
     g_assert_cmpuint (json_array_get_length (items_of (root)), ==, 10);
     g_assert_false (JSON_NODE_HOLDS_NULL (next));
@@ -849,144 +896,153 @@ test_page_size (Fixture       *f,
   /* A token is valid for its own listing only. */
   {
     g_autofree char *path = g_strdup_printf ("%s?pageToken=%s", base, token);
-    g_autoptr(Response) r = request (f, "GET", path);
+    g_autoptr (Response) r = request (f, "GET", path);
 
     assert_error (r, 400, "ValidationFailed");
   }
   {
-    static const char *bad_tokens[] = { "x", "AAAAAAAAAAAAAAAAAAAAAA", "%2F%2F%2F", "12345" };
+    static const char *bad_tokens[] = { "x", "AAAAAAAAAAAAAAAAAAAAAA",
+                                        "%2F%2F%2F", "12345" };
 
-    for (i = 0; i < G_N_ELEMENTS (bad_tokens); i++)
-      {
-        g_autofree char *dozen = list_path ("dozen.jpg");
-        g_autofree char *path = g_strdup_printf ("%s?pageToken=%s", dozen, bad_tokens[i]);
-        g_autoptr(Response) r = request (f, "GET", path);
+    for (i = 0; i < G_N_ELEMENTS (bad_tokens); i++) {
+      g_autofree char *dozen = list_path ("dozen.jpg");
+      g_autofree char *path = g_strdup_printf ("%s?pageToken=%s", dozen,
+                                               bad_tokens[i]);
+      g_autoptr (Response) r = request (f, "GET", path);
 
-        assert_error (r, 400, "ValidationFailed");
-      }
+      assert_error (r, 400, "ValidationFailed");
+    }
   }
   {
     g_autofree char *dozen = list_path ("dozen.jpg");
-    g_autofree char *path = g_strdup_printf ("%s?pageToken=%s&pageSize=10", dozen, token);
-    g_autoptr(Response) r = request (f, "GET", path);
-    g_autoptr(JsonNode) root = parse_body (r);
+    g_autofree char *path = g_strdup_printf ("%s?pageToken=%s&pageSize=10",
+                                             dozen, token);
+    g_autoptr (Response) r = request (f, "GET", path);
+    g_autoptr (JsonNode) root = parse_body (r);
 
     g_assert_cmpuint (json_array_get_length (items_of (root)), ==, 2);
-    g_assert_true (json_object_get_null_member (json_node_get_object (root), "nextPage"));
+    g_assert_true (
+        json_object_get_null_member (json_node_get_object (root), "nextPage"));
   }
 }
 
 /* ---- ids that need encoding --------------------------------------------- */
 
 static const char *special_ids[] = {
-  "a/b", "a", "b", "..", ".", "...", "my asset", "café", "100%", "a+b", "a%2Fb",
-  "annotations", "x?y#z", "日本語.png",
+  "a/b",  "a",    "b",   "..",    ".",           "...",   "my asset",
+  "café", "100%", "a+b", "a%2Fb", "annotations", "x?y#z", "日本語.png",
 };
 
 static void
-test_special_ids (Fixture       *f,
-                  gconstpointer  data)
+test_special_ids (Fixture *f, gconstpointer data)
 {
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (special_ids); i++)
-    {
-      g_autofree char *caption = g_strdup_printf ("caption of %s", special_ids[i]);
+  for (i = 0; i < G_N_ELEMENTS (special_ids); i++) {
+    g_autofree char *caption = g_strdup_printf ("caption of %s",
+                                                special_ids[i]);
 
-      add_caption (f, special_ids[i], caption);
+    add_caption (f, special_ids[i], caption);
+  }
+
+  for (i = 0; i < G_N_ELEMENTS (special_ids); i++) {
+    g_autofree char *path = list_path (special_ids[i]);
+    g_autofree char *caption = g_strdup_printf ("caption of %s",
+                                                special_ids[i]);
+    g_autoptr (Response) r = request (f, "GET", path);
+    g_autoptr (JsonNode) root = NULL;
+    g_autofree char *get_path = NULL;
+    JsonArray       *items;
+    JsonObject      *item;
+
+    g_test_message ("asset “%s” at %s", special_ids[i], path);
+    g_assert_cmpuint (r->status, ==, 200);
+    root = parse_body (r);
+    items = items_of (root);
+    g_assert_cmpuint (json_array_get_length (items), ==, 1);
+    item = json_array_get_object_element (items, 0);
+    assert_annotation (item, special_ids[i]);
+    g_assert_cmpstr (json_object_get_string_member (
+                         json_object_get_object_member (
+                             json_object_get_object_member (item, "spec"),
+                             "contents"),
+                         "contents"),
+                     ==, caption);
+
+    /* Its selfLink leads back to it. */
+    get_path = g_strdup (json_object_get_string_member (item, "selfLink"));
+    {
+      g_autoptr (Response) g = request (f, "GET", get_path);
+      g_autoptr (JsonNode) groot = NULL;
+
+      g_assert_cmpuint (g->status, ==, 200);
+      groot = parse_body (g);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (
+                                                          groot),
+                                                      "assetId"),
+                       ==, special_ids[i]);
     }
 
-  for (i = 0; i < G_N_ELEMENTS (special_ids); i++)
+    /* The decoded path is what the counters and fault rules see. */
     {
-      g_autofree char *path = list_path (special_ids[i]);
-      g_autofree char *caption = g_strdup_printf ("caption of %s", special_ids[i]);
-      g_autoptr(Response) r = request (f, "GET", path);
-      g_autoptr(JsonNode) root = NULL;
-      g_autofree char *get_path = NULL;
-      JsonArray *items;
-      JsonObject *item;
+      g_autofree char *decoded = g_strdup_printf (DATASET_PATH
+                                                  "/assets/%s/annotations",
+                                                  special_ids[i]);
 
-      g_test_message ("asset “%s” at %s", special_ids[i], path);
-      g_assert_cmpuint (r->status, ==, 200);
-      root = parse_body (r);
-      items = items_of (root);
-      g_assert_cmpuint (json_array_get_length (items), ==, 1);
-      item = json_array_get_object_element (items, 0);
-      assert_annotation (item, special_ids[i]);
-      g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (
-        json_object_get_object_member (item, "spec"), "contents"), "contents"), ==, caption);
-
-      /* Its selfLink leads back to it. */
-      get_path = g_strdup (json_object_get_string_member (item, "selfLink"));
-      {
-        g_autoptr(Response) g = request (f, "GET", get_path);
-        g_autoptr(JsonNode) groot = NULL;
-
-        g_assert_cmpuint (g->status, ==, 200);
-        groot = parse_body (g);
-        g_assert_cmpstr (json_object_get_string_member (json_node_get_object (groot), "assetId"),
-                         ==, special_ids[i]);
-      }
-
-      /* The decoded path is what the counters and fault rules see. */
-      {
-        g_autofree char *decoded = g_strdup_printf (DATASET_PATH "/assets/%s/annotations",
-                                                    special_ids[i]);
-
-        g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", decoded), >=, 2);
-      }
+      g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+                                                           decoded),
+                        >=, 2);
     }
+  }
 }
 
 /* A raw HTTP/1.1 exchange on a new connection; returns what came back
  * until the server closed the connection or sent Content-Length bytes. */
 static char *
-raw_exchange (Fixture    *f,
-              const char *request_text,
-              gsize      *len_out)
+raw_exchange (Fixture *f, const char *request_text, gsize *len_out)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GByteArray) data = g_byte_array_new ();
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GByteArray) data = g_byte_array_new ();
   GInputStream *in;
-  guint8 buf[4096];
-  gssize n;
+  guint8        buf[4096];
+  gssize        n;
 
   conn = g_socket_client_connect_to_host (client, "127.0.0.1",
-                                          vi_local_server_get_port (f->server), NULL, &error);
+                                          vi_local_server_get_port (f->server),
+                                          NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (
+                                                G_IO_STREAM (conn)),
                                             request_text, strlen (request_text),
                                             NULL, NULL, &error));
   g_assert_no_error (error);
 
   in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  for (;;)
-    {
-      const char *headers_end;
+  for (;;) {
+    const char *headers_end;
 
-      n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
-      if (n <= 0)
+    n = g_input_stream_read (in, buf, sizeof buf, NULL, &error);
+    if (n <= 0)
+      break;
+    g_byte_array_append (data, buf, n);
+
+    /* Stop after a complete answer on a kept-alive connection. */
+    g_byte_array_append (data, (const guint8 *) "", 1);
+    headers_end = strstr ((const char *) data->data, "\r\n\r\n");
+    g_byte_array_set_size (data, data->len - 1);
+    if (headers_end != NULL) {
+      const char *cl = g_strstr_len ((const char *) data->data,
+                                     headers_end - (const char *) data->data,
+                                     "Content-Length: ");
+      gsize       header_len = headers_end + 4 - (const char *) data->data;
+
+      if (cl != NULL &&
+          data->len - header_len >= g_ascii_strtoull (cl + 16, NULL, 10))
         break;
-      g_byte_array_append (data, buf, n);
-
-      /* Stop after a complete answer on a kept-alive connection. */
-      g_byte_array_append (data, (const guint8 *) "", 1);
-      headers_end = strstr ((const char *) data->data, "\r\n\r\n");
-      g_byte_array_set_size (data, data->len - 1);
-      if (headers_end != NULL)
-        {
-          const char *cl = g_strstr_len ((const char *) data->data,
-                                         headers_end - (const char *) data->data,
-                                         "Content-Length: ");
-          gsize header_len = headers_end + 4 - (const char *) data->data;
-
-          if (cl != NULL &&
-              data->len - header_len >= g_ascii_strtoull (cl + 16, NULL, 10))
-            break;
-        }
     }
+  }
   /* A reset connection is as good as a closed one here. */
   g_clear_error (&error);
 
@@ -996,15 +1052,11 @@ raw_exchange (Fixture    *f,
 }
 
 static void
-test_raw_encoded_dots (Fixture       *f,
-                       gconstpointer  data)
+test_raw_encoded_dots (Fixture *f, gconstpointer data)
 {
   static const char *cases[][2] = {
-    { "%2E%2E", ".." },
-    { "%2e", "." },
-    { "a%2Fb", "a/b" },
-    { "a%2fb", "a/b" },
-    { "caf%C3%A9", "café" },
+    { "%2E%2E", ".." }, { "%2e", "." },          { "a%2Fb", "a/b" },
+    { "a%2fb", "a/b" }, { "caf%C3%A9", "café" },
   };
   guint i;
 
@@ -1013,77 +1065,79 @@ test_raw_encoded_dots (Fixture       *f,
   add_caption (f, "a/b", "slash");
   add_caption (f, "café", "accent");
 
-  for (i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autofree char *req = g_strdup_printf (
-        "GET " DATASET_PATH "/assets/%s/annotations HTTP/1.1\r\n"
-        "Host: 127.0.0.1\r\n"
-        "Authorization: Bearer " KEY "\r\n"
-        "Organization-Id: " ORG "\r\n"
-        "Connection: close\r\n"
-        "\r\n", cases[i][0]);
-      g_autofree char *expected = NULL;
-      g_autofree char *answer = NULL;
-      gsize len;
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *req =
+        g_strdup_printf ("GET " DATASET_PATH
+                         "/assets/%s/annotations HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\n"
+                         "Authorization: Bearer " KEY "\r\n"
+                         "Organization-Id: " ORG "\r\n"
+                         "Connection: close\r\n"
+                         "\r\n",
+                         cases[i][0]);
+    g_autofree char *expected = NULL;
+    g_autofree char *answer = NULL;
+    gsize            len;
 
-      answer = raw_exchange (f, req, &len);
-      g_test_message ("%s -> %.*s", cases[i][0], 40, answer);
-      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
-      expected = g_strdup_printf ("\"assetId\":\"%s\"", cases[i][1]);
-      g_assert_nonnull (strstr (answer, expected));
-    }
+    answer = raw_exchange (f, req, &len);
+    g_test_message ("%s -> %.*s", cases[i][0], 40, answer);
+    g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
+    expected = g_strdup_printf ("\"assetId\":\"%s\"", cases[i][1]);
+    g_assert_nonnull (strstr (answer, expected));
+  }
 
   /* Escapes that do not decode, or decode to something that is not UTF-8
    * (GUri refuses "%ZZ" on the client side, so this is raw). */
   {
     static const char *bad[] = { "%ZZ", "%C3", "%00" };
 
-    for (i = 0; i < G_N_ELEMENTS (bad); i++)
-      {
-        g_autofree char *req = g_strdup_printf (
-          "GET " DATASET_PATH "/assets/%s/annotations HTTP/1.1\r\n"
-          "Host: 127.0.0.1\r\n"
-          "Authorization: Bearer " KEY "\r\n"
-          "Organization-Id: " ORG "\r\n"
-          "Connection: close\r\n"
-          "\r\n", bad[i]);
-        g_autofree char *answer = NULL;
-        gsize len;
+    for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+      g_autofree char *req =
+          g_strdup_printf ("GET " DATASET_PATH
+                           "/assets/%s/annotations HTTP/1.1\r\n"
+                           "Host: 127.0.0.1\r\n"
+                           "Authorization: Bearer " KEY "\r\n"
+                           "Organization-Id: " ORG "\r\n"
+                           "Connection: close\r\n"
+                           "\r\n",
+                           bad[i]);
+      g_autofree char *answer = NULL;
+      gsize            len;
 
-        answer = raw_exchange (f, req, &len);
-        g_test_message ("%s -> %.*s", bad[i], 40, answer);
-        g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400"));
-        /* libsoup itself refuses "%ZZ", before the server sees it. */
-        if (i > 0)
-          g_assert_nonnull (strstr (answer, "\"error\":\"ValidationFailed\""));
-      }
+      answer = raw_exchange (f, req, &len);
+      g_test_message ("%s -> %.*s", bad[i], 40, answer);
+      g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 400"));
+      /* libsoup itself refuses "%ZZ", before the server sees it. */
+      if (i > 0)
+        g_assert_nonnull (strstr (answer, "\"error\":\"ValidationFailed\""));
+    }
   }
 }
 
 /* ---- faults ------------------------------------------------------------- */
 
 static void
-add_fault (Fixture    *f,
-           const char *json)
+add_fault (Fixture *f, const char *json)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (vi_local_server_add_fault_json (f->server, json, &error));
   g_assert_no_error (error);
 }
 
 static void
-test_fault_status (Fixture       *f,
-                   gconstpointer  data)
+test_fault_status (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  Response *r;
+  Response        *r;
 
-  add_fault (f, "{\"path\":\"/workspaces/\",\"action\":\"status\",\"status\":503,"
-                "\"retryAfter\":\"2\",\"times\":2}");
+  add_fault (f,
+             "{\"path\":\"/workspaces/\",\"action\":\"status\",\"status\":503,"
+             "\"retryAfter\":\"2\",\"times\":2}");
   r = request (f, "GET", path);
   assert_error (r, 503, "ServiceUnavailable");
-  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Retry-After"), ==, "2");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Retry-After"), ==,
+                   "2");
   response_free (r);
   r = request (f, "GET", path);
   assert_error (r, 503, "ServiceUnavailable");
@@ -1095,15 +1149,18 @@ test_fault_status (Fixture       *f,
 
   /* "after" lets requests through first; rules only count what matches. */
   vi_local_server_clear_faults (f->server);
-  add_fault (f, "[{\"method\":\"DELETE\",\"action\":\"status\",\"status\":500,\"times\":-1},"
-                "{\"method\":\"GET\",\"after\":1,\"action\":\"status\",\"status\":429,"
-                "\"retryAfter\":1}]");
+  add_fault (
+      f,
+      "[{\"method\":\"DELETE\",\"action\":\"status\",\"status\":500,\"times\":-1},"
+      "{\"method\":\"GET\",\"after\":1,\"action\":\"status\",\"status\":429,"
+      "\"retryAfter\":1}]");
   r = request (f, "GET", path);
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
   r = request (f, "GET", path);
   assert_error (r, 429, "RateLimitExceeded");
-  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Retry-After"), ==, "1");
+  g_assert_cmpstr (soup_message_headers_get_one (r->headers, "Retry-After"), ==,
+                   "1");
   response_free (r);
   r = request (f, "GET", path);
   g_assert_cmpuint (r->status, ==, 200);
@@ -1117,51 +1174,60 @@ test_fault_status (Fixture       *f,
 
   /* A path that does not match. */
   vi_local_server_clear_faults (f->server);
-  add_fault (f, "{\"path\":\"/workspaces/" ORG "/datasets/" ORG "_other\",\"action\":\"status\"}");
+  add_fault (f,
+             "{\"path\":\"/workspaces/" ORG "/datasets/" ORG
+             "_other\",\"action\":\"status\"}");
   r = request (f, "GET", path);
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
 
   /* Faulted requests are counted. */
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL), ==, 9);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+                    ==, 9);
   vi_local_server_reset_counters (f->server);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL), ==, 0);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", "/"), ==, 0);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+                    ==, 0);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", "/"),
+                    ==, 0);
 }
 
 static void
-test_fault_rules_invalid (Fixture       *f,
-                          gconstpointer  data)
+test_fault_rules_invalid (Fixture *f, gconstpointer data)
 {
   static const char *bad[] = {
-    "", "{", "42", "{}", "{\"action\":\"explode\"}", "{\"action\":\"drop\",\"time\":1}",
-    "{\"action\":\"status\",\"status\":99}", "{\"action\":\"drop\",\"times\":-2}",
-    "[{\"action\":\"drop\"},{\"action\":1}]", "{\"action\":\"status\",\"retryAfter\":\"1\\r\\nX: y\"}",
+    "",
+    "{",
+    "42",
+    "{}",
+    "{\"action\":\"explode\"}",
+    "{\"action\":\"drop\",\"time\":1}",
+    "{\"action\":\"status\",\"status\":99}",
+    "{\"action\":\"drop\",\"times\":-2}",
+    "[{\"action\":\"drop\"},{\"action\":1}]",
+    "{\"action\":\"status\",\"retryAfter\":\"1\\r\\nX: y\"}",
   };
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (bad); i++)
-    {
-      g_autoptr(GError) error = NULL;
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) error = NULL;
 
-      g_assert_false (vi_local_server_add_fault_json (f->server, bad[i], &error));
-      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
-    }
+    g_assert_false (vi_local_server_add_fault_json (f->server, bad[i], &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  }
   /* Nothing was added by the half-good array. */
   {
     g_autofree char *path = list_path ("img1.jpg");
-    g_autoptr(Response) r = request (f, "GET", path);
+    g_autoptr (Response) r = request (f, "GET", path);
 
     g_assert_cmpuint (r->status, ==, 200);
   }
 }
 
 static void
-test_fault_drop (Fixture       *f,
-                 gconstpointer  data)
+test_fault_drop (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  g_autoptr(SoupSession) fresh = soup_session_new ();
+  g_autoptr (SoupSession) fresh = soup_session_new ();
   Response *r;
 
   add_fault (f, "{\"method\":\"GET\",\"action\":\"drop\"}");
@@ -1177,19 +1243,19 @@ test_fault_drop (Fixture       *f,
   g_assert_no_error (r->error);
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL), ==, 2);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET", NULL),
+                    ==, 2);
 }
 
 static void
-test_fault_truncate (Fixture       *f,
-                     gconstpointer  data)
+test_fault_truncate (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
   g_autofree char *answer = NULL;
   g_autofree char *req = NULL;
-  const char *cl, *body;
-  gsize len;
-  Response *r;
+  const char      *cl, *body;
+  gsize            len;
+  Response        *r;
 
   add_fault (f, "{\"action\":\"truncate\",\"times\":2}");
 
@@ -1201,7 +1267,8 @@ test_fault_truncate (Fixture       *f,
 
   /* On the wire: a 200 whose Content-Length is more than what follows. */
   req = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                         "Authorization: Bearer " KEY "\r\nOrganization-Id: " ORG "\r\n\r\n",
+                         "Authorization: Bearer " KEY
+                         "\r\nOrganization-Id: " ORG "\r\n\r\n",
                          path);
   answer = raw_exchange (f, req, &len);
   g_assert_true (g_str_has_prefix (answer, "HTTP/1.1 200"));
@@ -1211,7 +1278,8 @@ test_fault_truncate (Fixture       *f,
   body = strstr (answer, "\r\n\r\n");
   g_assert_nonnull (body);
   body += 4;
-  g_assert_cmpuint (g_ascii_strtoull (cl + 16, NULL, 10), >, len - (body - answer));
+  g_assert_cmpuint (g_ascii_strtoull (cl + 16, NULL, 10), >,
+                    len - (body - answer));
   g_assert_cmpuint (len - (body - answer), >, 0);
 
   r = request (f, "GET", path);
@@ -1220,15 +1288,14 @@ test_fault_truncate (Fixture       *f,
 }
 
 static void
-test_fault_malformed (Fixture       *f,
-                      gconstpointer  data)
+test_fault_malformed (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
   const char *body;
-  gsize len;
-  Response *r;
+  gsize       len;
+  Response   *r;
 
   add_fault (f, "{\"action\":\"malformed\"}");
   r = request (f, "GET", path);
@@ -1246,18 +1313,18 @@ test_fault_malformed (Fixture       *f,
 }
 
 typedef struct {
-  char    *url;
-  char    *path;
-  gint64   started;
-  gint64   finished;
-  guint    status;
+  char  *url;
+  char  *path;
+  gint64 started;
+  gint64 finished;
+  guint  status;
 } SlowRequest;
 
 static gpointer
 slow_request_thread (gpointer data)
 {
   SlowRequest *slow = data;
-  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr (SoupSession) session = soup_session_new ();
   Response *r;
 
   slow->started = g_get_monotonic_time ();
@@ -1271,25 +1338,30 @@ slow_request_thread (gpointer data)
 }
 
 static void
-test_fault_latency (Fixture       *f,
-                    gconstpointer  data)
+test_fault_latency (Fixture *f, gconstpointer data)
 {
-  SlowRequest slow = { 0, };
+  SlowRequest slow = {
+    0,
+  };
   g_autofree char *fast_path = NULL;
-  GThread *thread;
-  gint64 fast_start, fast_end;
-  Response *r;
+  GThread         *thread;
+  gint64           fast_start, fast_end;
+  Response        *r;
 
   add_caption (f, "fast.jpg", "fast");
-  add_fault (f, "{\"path\":\"" DATASET_PATH "/assets/img1.jpg/\",\"action\":\"latency\","
-                "\"latencyMs\":1500}");
+  add_fault (f,
+             "{\"path\":\"" DATASET_PATH
+             "/assets/img1.jpg/\",\"action\":\"latency\","
+             "\"latencyMs\":1500}");
 
   slow.url = f->url;
   slow.path = list_path ("img1.jpg");
   thread = g_thread_new ("slow", slow_request_thread, &slow);
 
   /* Wait until the slow request is held by the server. */
-  while (vi_local_server_get_request_count (f->server, "GET", DATASET_PATH "/assets/img1.jpg/") == 0)
+  while (vi_local_server_get_request_count (f->server, "GET",
+                                            DATASET_PATH
+                                            "/assets/img1.jpg/") == 0)
     g_usleep (1000);
 
   fast_path = list_path ("fast.jpg");
@@ -1305,17 +1377,16 @@ test_fault_latency (Fixture       *f,
 
   g_thread_join (thread);
   g_assert_cmpuint (slow.status, ==, 200);
-  g_assert_cmpint (slow.finished - slow.started, >=, 1500 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (slow.finished - slow.started, >=,
+                   1500 * G_TIME_SPAN_MILLISECOND);
   g_assert_cmpint (slow.finished, >, fast_end);
   g_free (slow.path);
 }
 
 static void
-send_done_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
+send_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GInputStream) stream = NULL;
+  g_autoptr (GInputStream) stream = NULL;
   gboolean *done = user_data;
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, NULL);
@@ -1323,21 +1394,21 @@ send_done_cb (GObject      *source,
 }
 
 static void
-test_latency_stop_while_held (Fixture       *f,
-                              gconstpointer  data)
+test_latency_stop_while_held (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(SoupSession) session = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (SoupSession) session = NULL;
   g_autofree char *path = list_path ("img1.jpg");
   g_autofree char *uri = g_strconcat (f->url, path, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   gboolean done = FALSE;
 
   /* A request held back when the server stops is closed, not leaked. */
   vi_local_server_set_latency (f->server, 10000);
   g_main_context_push_thread_default (context);
   session = soup_session_new ();
-  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_done_cb, &done);
+  soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_done_cb,
+                           &done);
   while (vi_local_server_get_request_count (f->server, NULL, NULL) == 0)
     g_main_context_iteration (context, FALSE);
   vi_local_server_stop (f->server);
@@ -1352,18 +1423,18 @@ test_latency_stop_while_held (Fixture       *f,
 
 /* Faults on answers held back by the server-wide latency. */
 static void
-test_fault_after_latency (Fixture       *f,
-                          gconstpointer  data)
+test_fault_after_latency (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  g_autoptr(SoupSession) fresh = soup_session_new ();
-  gint64 start;
+  g_autoptr (SoupSession) fresh = soup_session_new ();
+  gint64    start;
   Response *r;
 
   vi_local_server_set_latency (f->server, 100);
-  add_fault (f, "[{\"action\":\"drop\"},{\"action\":\"truncate\"},"
-                "{\"action\":\"status\",\"status\":504},{\"action\":\"malformed\"},"
-                "{\"action\":\"latency\",\"latencyMs\":200}]");
+  add_fault (f,
+             "[{\"action\":\"drop\"},{\"action\":\"truncate\"},"
+             "{\"action\":\"status\",\"status\":504},{\"action\":\"malformed\"},"
+             "{\"action\":\"latency\",\"latencyMs\":200}]");
 
   r = request_full (fresh, f->url, "GET", path, AUTH_OK, NULL);
   g_assert_nonnull (r->error);
@@ -1377,7 +1448,8 @@ test_fault_after_latency (Fixture       *f,
   start = g_get_monotonic_time ();
   r = request (f, "GET", path);
   assert_error (r, 504, "TimeoutError");
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 100 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+                   100 * G_TIME_SPAN_MILLISECOND);
   response_free (r);
   r = request (f, "GET", path);
   g_assert_cmpuint (r->status, ==, 200);
@@ -1387,7 +1459,8 @@ test_fault_after_latency (Fixture       *f,
   start = g_get_monotonic_time ();
   r = request (f, "GET", path);
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_cmpint (g_get_monotonic_time () - start, >=, 300 * G_TIME_SPAN_MILLISECOND);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=,
+                   300 * G_TIME_SPAN_MILLISECOND);
   response_free (r);
 
   vi_local_server_set_latency (f->server, 0);
@@ -1398,16 +1471,16 @@ test_fault_after_latency (Fixture       *f,
 }
 
 static void
-test_control_endpoint (Fixture       *f,
-                       gconstpointer  data)
+test_control_endpoint (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  g_autoptr(JsonNode) stats = NULL;
+  g_autoptr (JsonNode) stats = NULL;
   Response *r;
 
   /* No authentication on the control endpoint, and it is not counted. */
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
-                    "[{\"action\":\"status\",\"status\":502,\"times\":-1,\"method\":\"GET\"}]");
+  r = request_full (
+      f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+      "[{\"action\":\"status\",\"status\":502,\"times\":-1,\"method\":\"GET\"}]");
   g_assert_no_error (r->error);
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
@@ -1416,13 +1489,15 @@ test_control_endpoint (Fixture       *f,
   assert_error (r, 502, "NetworkError");
   response_free (r);
 
-  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 200);
-  g_assert_nonnull (g_strstr_len (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body),
-                                  "\"fired\":1"));
+  g_assert_nonnull (g_strstr_len (g_bytes_get_data (r->body, NULL),
+                                  g_bytes_get_size (r->body), "\"fired\":1"));
   response_free (r);
 
-  r = request_full (f->session, f->url, "DELETE", "/_control/faults", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "DELETE", "/_control/faults", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 204);
   response_free (r);
 
@@ -1430,22 +1505,29 @@ test_control_endpoint (Fixture       *f,
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
 
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE, "{\"action\":\"nope\"}");
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                    "{\"action\":\"nope\"}");
   assert_error (r, 400, "ValidationFailed");
   response_free (r);
 
-  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 200);
   stats = parse_body (r);
-  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats), "requests"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (json_node_get_object (stats),
+                                               "requests"),
+                   ==, 2);
   response_free (r);
 
-  r = request_full (f->session, f->url, "POST", "/_control/reset", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "POST", "/_control/reset", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 204);
   response_free (r);
-  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL), ==, 0);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
+                    ==, 0);
 
-  r = request_full (f->session, f->url, "GET", "/_control/nothing", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "GET", "/_control/nothing", AUTH_NONE,
+                    NULL);
   assert_error (r, 404, "ResourceNotFound");
   response_free (r);
 }
@@ -1453,30 +1535,33 @@ test_control_endpoint (Fixture       *f,
 /* libvi's client retries through three injected 503s; the control
  * endpoint counts the faulted requests, not the rules. */
 static void
-test_fault_stats_client (Fixture       *f,
-                         gconstpointer  data)
+test_fault_stats_client (Fixture *f, gconstpointer data)
 {
-  g_autoptr(ViClient) client = NULL;
-  g_autoptr(ViAnnotationPage) page = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) stats = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) stats = NULL;
   JsonObject *o;
-  Response *r;
+  Response   *r;
 
   client = vi_client_new (f->url, KEY, ORG, NULL, &error);
   g_assert_no_error (error);
-  g_object_set (client, "retry-base-delay", 0.001, "retry-max-delay", 0.01, NULL);
+  g_object_set (client, "retry-base-delay", 0.001, "retry-max-delay", 0.01,
+                NULL);
 
-  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
-                    "{\"method\":\"GET\",\"action\":\"status\",\"status\":503,\"times\":3}");
+  r = request_full (
+      f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+      "{\"method\":\"GET\",\"action\":\"status\",\"status\":503,\"times\":3}");
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
 
-  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL,
+                                     &error);
   g_assert_no_error (error);
   g_assert_nonnull (page);
 
-  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 200);
   stats = parse_body (r);
   response_free (r);
@@ -1489,7 +1574,8 @@ test_fault_stats_client (Fixture       *f,
   /* A latency rule is a fault too; reset clears the count. */
   add_fault (f, "{\"action\":\"latency\",\"latencyMs\":1}");
   g_clear_pointer (&page, vi_annotation_page_unref);
-  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL,
+                                     &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 4);
   vi_local_server_reset_counters (f->server);
@@ -1499,25 +1585,25 @@ test_fault_stats_client (Fixture       *f,
 /* ---- untrusted JSON ------------------------------------------------------ */
 
 static void
-assert_message_contains (Response   *r,
-                         const char *part)
+assert_message_contains (Response *r, const char *part)
 {
-  g_autoptr(JsonNode) root = parse_body (r);
-  const char *message = json_object_get_string_member (json_node_get_object (root), "message");
+  g_autoptr (JsonNode) root = parse_body (r);
+  const char *message =
+      json_object_get_string_member (json_node_get_object (root), "message");
 
   if (strstr (message, part) == NULL)
     g_error ("“%s” does not contain “%s”", message, part);
 }
 
 static void
-test_deep_json (Fixture       *f,
-                gconstpointer  data)
+test_deep_json (Fixture *f, gconstpointer data)
 {
   g_autofree char *deep = deep_json ("", 100000, "");
-  g_autofree char *deep_rule = deep_json ("{\"action\":\"drop\",\"path\":", 100000, "}");
+  g_autofree char *deep_rule =
+      deep_json ("{\"action\":\"drop\",\"path\":", 100000, "}");
   g_autofree char *at_limit = deep_json ("", 512, "");
   g_autofree char *over_limit = deep_json ("", 513, "");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   Response *r;
 
   /* Without credentials, on the control endpoint: a 400 naming the
@@ -1534,14 +1620,13 @@ test_deep_json (Fixture       *f,
   };
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
-                        cases[i].body);
-      assert_error (r, 400, "ValidationFailed");
-      assert_message_contains (r, cases[i].message);
-      response_free (r);
-    }
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                      cases[i].body);
+    assert_error (r, 400, "ValidationFailed");
+    assert_message_contains (r, cases[i].message);
+    response_free (r);
+  }
 
   /* Strict JSON: what json-glib alone would take is refused too. */
   r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
@@ -1554,7 +1639,8 @@ test_deep_json (Fixture       *f,
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "nesting too deep"));
 
-  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE, NULL);
+  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE,
+                    NULL);
   g_assert_cmpuint (r->status, ==, 200);
   g_assert_cmpuint (g_bytes_get_size (r->body), ==, 2);
   response_free (r);
@@ -1565,45 +1651,45 @@ test_deep_json (Fixture       *f,
 static void
 test_refuse_non_loopback (void)
 {
-  static const char *addresses[] = { "0.0.0.0", "192.168.1.10", "::", "example.com" };
-  g_autoptr(ViLocalServer) server = vi_local_server_new (NULL, NULL);
+  static const char *addresses[] = { "0.0.0.0", "192.168.1.10",
+                                     "::", "example.com" };
+  g_autoptr (ViLocalServer) server = vi_local_server_new (NULL, NULL);
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (addresses); i++)
-    {
-      g_autoptr(GError) error = NULL;
+  for (i = 0; i < G_N_ELEMENTS (addresses); i++) {
+    g_autoptr (GError) error = NULL;
 
-      g_assert_false (vi_local_server_start (server, addresses[i], 0, TRUE, &error));
-      g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
-      g_assert_cmpuint (vi_local_server_get_port (server), ==, 0);
-      g_assert_null (vi_local_server_get_url (server));
-    }
+    g_assert_false (
+        vi_local_server_start (server, addresses[i], 0, TRUE, &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpuint (vi_local_server_get_port (server), ==, 0);
+    g_assert_null (vi_local_server_get_url (server));
+  }
 }
 
 static void
 test_ipv6_loopback (void)
 {
-  g_autoptr(ViLocalServer) server = vi_local_server_new (NULL, NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (ViLocalServer) server = vi_local_server_new (NULL, NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree char *url = NULL;
 
-  if (!vi_local_server_start (server, "::1", 0, TRUE, &error))
-    {
-      g_assert_false (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT));
-      g_test_skip ("no IPv6 loopback here");
-      return;
-    }
+  if (!vi_local_server_start (server, "::1", 0, TRUE, &error)) {
+    g_assert_false (
+        g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT));
+    g_test_skip ("no IPv6 loopback here");
+    return;
+  }
   url = vi_local_server_get_url (server);
   g_assert_true (g_str_has_prefix (url, "http://[::1]:"));
   vi_local_server_stop (server);
 }
 
 static void
-test_restart (Fixture       *f,
-              gconstpointer  data)
+test_restart (Fixture *f, gconstpointer data)
 {
   g_autofree char *path = list_path ("img1.jpg");
-  Response *r;
+  Response        *r;
 
   vi_local_server_stop (f->server);
   vi_local_server_stop (f->server);
@@ -1615,31 +1701,30 @@ test_restart (Fixture       *f,
 }
 
 static char *
-list_all_json (Fixture    *f,
-               const char *asset_id)
+list_all_json (Fixture *f, const char *asset_id)
 {
   g_autofree char *base = list_path (asset_id);
   g_autofree char *path = g_strconcat (base, "?pageSize=1000", NULL);
-  g_autoptr(Response) r = request (f, "GET", path);
+  g_autoptr (Response) r = request (f, "GET", path);
 
   g_assert_cmpuint (r->status, ==, 200);
-  return g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+  return g_strndup (g_bytes_get_data (r->body, NULL),
+                    g_bytes_get_size (r->body));
 }
 
 static void
-test_data_dir (Fixture       *f,
-               gconstpointer  data)
+test_data_dir (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) list = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) list = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   g_autofree char *del = NULL;
   g_autofree char *journal = NULL;
   g_autofree char *token = NULL;
-  const char *id;
-  Response *r;
-  guint i;
+  const char      *id;
+  Response        *r;
+  guint            i;
 
   g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
   g_assert_no_error (error);
@@ -1648,16 +1733,17 @@ test_data_dir (Fixture       *f,
   for (i = 0; i < 5; i++)
     add_caption (f, "many", "m");
   {
-    g_autoptr(ViJsonlRecord) vqa = make_record ("vqa", NULL);
+    g_autoptr (ViJsonlRecord) vqa = make_record ("vqa", NULL);
 
     vi_jsonl_record_add_interaction (vqa, "Q?", "A!");
     g_assert_true (vi_local_server_add_record (f->server, DS, vqa, &error));
   }
   /* A dataset with nothing in it. */
   {
-    g_autoptr(ViJsonlRecord) empty = make_record ("bare", NULL);
+    g_autoptr (ViJsonlRecord) empty = make_record ("bare", NULL);
 
-    g_assert_true (vi_local_server_add_record (f->server, "other", empty, &error));
+    g_assert_true (
+        vi_local_server_add_record (f->server, "other", empty, &error));
   }
   start_server (f);
 
@@ -1670,10 +1756,12 @@ test_data_dir (Fixture       *f,
   {
     g_autofree char *base = list_path ("many");
     g_autofree char *path = g_strconcat (base, "?pageSize=2", NULL);
-    g_autoptr(Response) p = request (f, "GET", path);
-    g_autoptr(JsonNode) root = parse_body (p);
+    g_autoptr (Response) p = request (f, "GET", path);
+    g_autoptr (JsonNode) root = parse_body (p);
 
-    token = g_strdup (json_object_get_string_member (json_node_get_object (root), "nextPage"));
+    token = g_strdup (
+        json_object_get_string_member (json_node_get_object (root),
+                                       "nextPage"));
   }
 
   /* A new server on the same directory sees the same data. */
@@ -1682,8 +1770,11 @@ test_data_dir (Fixture       *f,
   f->server = vi_local_server_new (NULL, NULL);
   g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 2 + 1 + 5 + 1);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "other", NULL), ==, 0);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    2 + 1 + 5 + 1);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "other",
+                                                       NULL),
+                    ==, 0);
   start_server (f);
 
   after = list_all_json (f, "img1.jpg");
@@ -1704,14 +1795,17 @@ test_data_dir (Fixture       *f,
   /* A page token survives the restart. */
   {
     g_autofree char *base = list_path ("many");
-    g_autofree char *path = g_strdup_printf ("%s?pageSize=10&pageToken=%s", base, token);
-    g_autoptr(Response) p = request (f, "GET", path);
-    g_autoptr(JsonNode) root = parse_body (p);
+    g_autofree char *path = g_strdup_printf ("%s?pageSize=10&pageToken=%s",
+                                             base, token);
+    g_autoptr (Response) p = request (f, "GET", path);
+    g_autoptr (JsonNode) root = parse_body (p);
 
     g_assert_cmpuint (p->status, ==, 200);
     g_assert_cmpuint (json_array_get_length (items_of (root)), ==, 3);
   }
-  r = request (f, "GET", "/workspaces/" ORG "/datasets/" ORG "_other/assets/bare/annotations");
+  r = request (f, "GET",
+               "/workspaces/" ORG "/datasets/" ORG
+               "_other/assets/bare/annotations");
   g_assert_cmpuint (r->status, ==, 200);
   response_free (r);
 
@@ -1722,34 +1816,41 @@ test_data_dir (Fixture       *f,
   g_clear_object (&f->server);
   journal = g_build_filename (f->tmpdir, "journal.jsonl", NULL);
   {
-    g_autoptr(GFile) file = g_file_new_for_path (journal);
-    g_autoptr(GFileOutputStream) out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+    g_autoptr (GFile) file = g_file_new_for_path (journal);
+    g_autoptr (GFileOutputStream)
+        out = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
 
     g_assert_no_error (error);
-    g_assert_true (g_output_stream_write_all (G_OUTPUT_STREAM (out), "{\"op\":\"put\",\"data", 18,
+    g_assert_true (g_output_stream_write_all (G_OUTPUT_STREAM (out),
+                                              "{\"op\":\"put\",\"data", 18,
                                               NULL, NULL, &error));
     g_assert_no_error (error);
   }
   f->server = vi_local_server_new (NULL, NULL);
-  g_test_expect_message ("ViLocalServer", G_LOG_LEVEL_WARNING, "*incomplete last line*");
+  g_test_expect_message ("ViLocalServer", G_LOG_LEVEL_WARNING,
+                         "*incomplete last line*");
   g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "late"), ==, 1);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 10);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "late"),
+                    ==, 1);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    10);
   start_server (f);
 }
 
 static void
-test_data_dir_errors (Fixture       *f,
-                      gconstpointer  data)
+test_data_dir_errors (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *store = g_build_filename (f->tmpdir, "store.jsonl", NULL);
 
   /* A store that is not ours. */
-  g_assert_true (g_file_set_contents (store, "{\"op\":\"header\",\"format\":\"x\",\"version\":1,"
-                                             "\"nextSeq\":1}\n", -1, &error));
+  g_assert_true (
+      g_file_set_contents (store,
+                           "{\"op\":\"header\",\"format\":\"x\",\"version\":1,"
+                           "\"nextSeq\":1}\n",
+                           -1, &error));
   g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "store.jsonl:1"));
@@ -1757,11 +1858,13 @@ test_data_dir_errors (Fixture       *f,
 
   /* A line nested too deep for json-glib: a clear error, not a crash. */
   {
-    g_autofree char *deep = deep_json ("{\"op\":\"dataset\",\"dataset\":\"a\",\"x\":", 100000,
-                                       "}\n");
+    g_autofree char *deep =
+        deep_json ("{\"op\":\"dataset\",\"dataset\":\"a\",\"x\":", 100000,
+                   "}\n");
 
     g_assert_true (g_file_set_contents (store, deep, -1, &error));
-    g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+    g_assert_false (
+        vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
     g_assert_nonnull (strstr (error->message, "store.jsonl:1: malformed JSON"));
     g_assert_nonnull (strstr (error->message, "nesting too deep"));
@@ -1776,29 +1879,36 @@ test_data_dir_errors (Fixture       *f,
 }
 
 static void
-test_load_jsonl (Fixture       *f,
-                 gconstpointer  data)
+test_load_jsonl (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *good = g_build_filename (f->tmpdir, "good.jsonl", NULL);
   g_autofree char *bad = g_build_filename (f->tmpdir, "bad.jsonl", NULL);
   g_autofree char *where = NULL;
 
-  g_assert_true (g_file_set_contents (good,
-    "{\"asset_id\":\"img1.jpg\",\"caption\":\"A cat sitting on a couch\","
-    "\"grounded_phrases\":[{\"phrase\":\"A cat\",\"bbox\":[0.1,0.2,0.5,0.7]}]}\n"
-    "\n"
-    "{\"asset_id\":\"img2.jpg\",\"caption\":\"Two dogs\"}\n", -1, &error));
-  g_assert_true (g_file_set_contents (bad,
-    "{\"asset_id\":\"img1.jpg\",\"caption\":\"ok\"}\n"
-    "{\"asset_id\":\"img2.jpg\",\"caption\":\"ok\"}\n"
-    "{\"asset_id\":\"img3.jpg\",\"caption\":\"A cat\","
-    "\"grounded_phrases\":[{\"phrase\":\"A cat\",\"bbox\":[0.5,0.2,0.1,0.7]}]}\n", -1, &error));
+  g_assert_true (g_file_set_contents (
+      good,
+      "{\"asset_id\":\"img1.jpg\",\"caption\":\"A cat sitting on a couch\","
+      "\"grounded_phrases\":[{\"phrase\":\"A cat\",\"bbox\":[0.1,0.2,0.5,0.7]}]}\n"
+      "\n"
+      "{\"asset_id\":\"img2.jpg\",\"caption\":\"Two dogs\"}\n",
+      -1, &error));
+  g_assert_true (g_file_set_contents (
+      bad,
+      "{\"asset_id\":\"img1.jpg\",\"caption\":\"ok\"}\n"
+      "{\"asset_id\":\"img2.jpg\",\"caption\":\"ok\"}\n"
+      "{\"asset_id\":\"img3.jpg\",\"caption\":\"A cat\","
+      "\"grounded_phrases\":[{\"phrase\":\"A cat\",\"bbox\":[0.5,0.2,0.1,0.7]}]}\n",
+      -1, &error));
 
   g_assert_true (vi_local_server_load_jsonl (f->server, DS, good, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "img1.jpg"), ==, 2);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "img2.jpg"), ==, 1);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS,
+                                                       "img1.jpg"),
+                    ==, 2);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS,
+                                                       "img2.jpg"),
+                    ==, 1);
 
   g_assert_false (vi_local_server_load_jsonl (f->server, DS, bad, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
@@ -1807,26 +1917,31 @@ test_load_jsonl (Fixture       *f,
   g_assert_nonnull (strstr (error->message, where));
   g_clear_error (&error);
   /* Nothing of the bad file was added. */
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    3);
 
-  g_assert_false (vi_local_server_load_jsonl (f->server, "bad id", good, &error));
+  g_assert_false (
+      vi_local_server_load_jsonl (f->server, "bad id", good, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   /* Replacing. */
   g_assert_true (vi_local_server_replace_jsonl (f->server, DS, good, &error));
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    3);
   g_assert_false (vi_local_server_replace_jsonl (f->server, DS, bad, &error));
   g_clear_error (&error);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==, 3);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
+                    3);
 
   /* Loading while the server runs. */
   start_server (f);
   g_assert_true (vi_local_server_load_jsonl (f->server, "live", good, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(Response) r = request (f, "GET",
-      "/workspaces/" ORG "/datasets/" ORG "_live/assets/img2.jpg/annotations");
+    g_autoptr (Response) r = request (f, "GET",
+                                      "/workspaces/" ORG "/datasets/" ORG
+                                      "_live/assets/img2.jpg/annotations");
 
     g_assert_cmpuint (r->status, ==, 200);
   }
@@ -1835,51 +1950,48 @@ test_load_jsonl (Fixture       *f,
 /* A listing much larger than a page, walked to the end: each page is found
  * by binary search, so this stays fast. */
 static void
-test_large_listing (Fixture       *f,
-                    gconstpointer  data)
+test_large_listing (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_jsonl_record_unref);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GError) error = NULL;
   g_autofree char *token = NULL;
   g_autofree char *base = list_path ("big");
-  guint total = 0, i;
-  gint64 start;
+  guint            total = 0, i;
+  gint64           start;
 
-  for (i = 0; i < 20000; i++)
-    {
-      g_autofree char *caption = g_strdup_printf ("caption %u", i);
+  for (i = 0; i < 20000; i++) {
+    g_autofree char *caption = g_strdup_printf ("caption %u", i);
 
-      g_ptr_array_add (records, make_record ("big", caption));
-    }
+    g_ptr_array_add (records, make_record ("big", caption));
+  }
   g_assert_true (vi_local_server_add_records (f->server, DS,
-                                              (ViJsonlRecord **) records->pdata, records->len,
-                                              &error));
+                                              (ViJsonlRecord **) records->pdata,
+                                              records->len, &error));
   g_assert_no_error (error);
 
   start = g_get_monotonic_time ();
-  do
-    {
-      g_autofree char *path = token != NULL
+  do {
+    g_autofree char *path = token != NULL
         ? g_strdup_printf ("%s?pageSize=1000&pageToken=%s", base, token)
         : g_strdup_printf ("%s?pageSize=1000", base);
-      g_autoptr(Response) r = request (f, "GET", path);
-      g_autoptr(JsonNode) root = parse_body (r);
-      JsonNode *next = json_object_get_member (json_node_get_object (root), "nextPage");
+    g_autoptr (Response) r = request (f, "GET", path);
+    g_autoptr (JsonNode) root = parse_body (r);
+    JsonNode *next = json_object_get_member (json_node_get_object (root),
+                                             "nextPage");
 
-      total += json_array_get_length (items_of (root));
-      g_clear_pointer (&token, g_free);
-      if (!JSON_NODE_HOLDS_NULL (next))
-        token = g_strdup (json_node_get_string (next));
-    }
-  while (token != NULL);
+    total += json_array_get_length (items_of (root));
+    g_clear_pointer (&token, g_free);
+    if (!JSON_NODE_HOLDS_NULL (next))
+      token = g_strdup (json_node_get_string (next));
+  } while (token != NULL);
   g_test_message ("20 pages of 1000 in %.0f ms (with parsing)",
                   (g_get_monotonic_time () - start) / 1000.0);
   g_assert_cmpuint (total, ==, 20000);
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");
@@ -1887,11 +1999,13 @@ main (int   argc,
 
 #define ADD(name, func) \
   g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
-#define ADD_STOPPED(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_setup_stopped, func, fixture_teardown)
+#define ADD_STOPPED(name, func)                                 \
+  g_test_add (name, Fixture, NULL, fixture_setup_stopped, func, \
+              fixture_teardown)
 
   ADD ("/server/auth", test_auth);
-  g_test_add_func ("/server/auth/custom-credentials", test_auth_custom_credentials);
+  g_test_add_func ("/server/auth/custom-credentials",
+                   test_auth_custom_credentials);
   ADD ("/server/routing/not-found", test_not_found);
   ADD ("/server/resource/fields", test_resource_fields);
   ADD ("/server/resource/invalid-records", test_invalid_records);
@@ -1912,7 +2026,8 @@ main (int   argc,
   ADD ("/server/faults/control", test_control_endpoint);
   ADD ("/server/faults/stats-client", test_fault_stats_client);
   ADD ("/server/json/deep", test_deep_json);
-  g_test_add_func ("/server/start/refuse-non-loopback", test_refuse_non_loopback);
+  g_test_add_func ("/server/start/refuse-non-loopback",
+                   test_refuse_non_loopback);
   g_test_add_func ("/server/start/ipv6", test_ipv6_loopback);
   ADD ("/server/start/restart", test_restart);
   ADD_STOPPED ("/server/data-dir/persistence", test_data_dir);

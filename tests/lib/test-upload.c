@@ -15,18 +15,18 @@
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-#define SESSIONS "/workspaces/" ORG "/datasets/" ORG "_ds/annotationImportSessions"
+#define SESSIONS \
+  "/workspaces/" ORG "/datasets/" ORG "_ds/annotationImportSessions"
 
 typedef struct {
   ViLocalServer *server;
-  char *url;
-  ViClient *client;
-  char *dir;
+  char          *url;
+  ViClient      *client;
+  char          *dir;
 } Fixture;
 
 static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
+fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
@@ -66,8 +66,7 @@ rm_rf (const char *path)
 }
 
 static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
+fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_object (&f->client);
   vi_local_server_stop (f->server);
@@ -79,12 +78,10 @@ fixture_teardown (Fixture       *f,
 
 /* Writes dir/rel (creating folders) and returns its path. */
 static char *
-write_file (const char *dir,
-            const char *rel,
-            const char *contents)
+write_file (const char *dir, const char *rel, const char *contents)
 {
   g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (dir, rel, NULL);
+  char            *path = g_build_filename (dir, rel, NULL);
   g_autofree char *parent = g_path_get_dirname (path);
 
   g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
@@ -94,8 +91,7 @@ write_file (const char *dir,
 }
 
 static void
-add_fault (Fixture    *f,
-           const char *json)
+add_fault (Fixture *f, const char *json)
 {
   g_autoptr (GError) error = NULL;
 
@@ -104,8 +100,7 @@ add_fault (Fixture    *f,
 }
 
 static gboolean
-contains_ci (const char *haystack,
-             const char *needle)
+contains_ci (const char *haystack, const char *needle)
 {
   g_autofree char *h = g_utf8_strdown (haystack, -1);
   g_autofree char *n = g_utf8_strdown (needle, -1);
@@ -118,13 +113,13 @@ contains_ci (const char *haystack,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  GArray        *events;        /* ViUploadProgress, pointers cleared */
-  GThread       *thread;
-  GCancellable  *cancellable;   /* cancelled at cancel_stage, if set */
-  int            cancel_stage;  /* -1: never */
-  char          *modify_path;   /* flipped at the first UPLOADING report */
-  char          *session_id;
-  gboolean       saw_session;
+  GArray       *events; /* ViUploadProgress, pointers cleared */
+  GThread      *thread;
+  GCancellable *cancellable;  /* cancelled at cancel_stage, if set */
+  int           cancel_stage; /* -1: never */
+  char         *modify_path;  /* flipped at the first UPLOADING report */
+  char         *session_id;
+  gboolean      saw_session;
 } Recorder;
 
 static void
@@ -150,7 +145,7 @@ flip_first_byte (const char *path)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize len;
+  gsize            len;
 
   g_assert_true (g_file_get_contents (path, &contents, &len, &error));
   g_assert_cmpuint (len, >, 20);
@@ -160,10 +155,9 @@ flip_first_byte (const char *path)
 }
 
 static void
-record_progress (const ViUploadProgress *progress,
-                 gpointer                user_data)
+record_progress (const ViUploadProgress *progress, gpointer user_data)
 {
-  Recorder *r = user_data;
+  Recorder        *r = user_data;
   ViUploadProgress copy = *progress;
 
   g_assert_true (g_thread_self () == r->thread);
@@ -188,11 +182,10 @@ record_progress (const ViUploadProgress *progress,
 
 /* Stages never go back, the upload reaches DONE, bytes reach the total. */
 static void
-check_progress (Recorder *r,
-                gboolean  waited)
+check_progress (Recorder *r, gboolean waited)
 {
-  ViUploadStage last = VI_UPLOAD_STAGE_COLLECTING;
-  gboolean all_bytes = FALSE, processing = FALSE;
+  ViUploadStage     last = VI_UPLOAD_STAGE_COLLECTING;
+  gboolean          all_bytes = FALSE, processing = FALSE;
   ViUploadProgress *e;
 
   g_assert_cmpuint (r->events->len, >=, 5);
@@ -324,20 +317,20 @@ test_collect (void)
  * them after non-ASCII text, so spans count characters), plain captions
  * and VQA with two interactions. */
 static char *
-generate_mixed (const char *dir,
-                const char *name,
-                guint       n)
+generate_mixed (const char *dir, const char *name, guint n)
 {
   GString *text = g_string_new (NULL);
-  char *path;
+  char    *path;
 
   for (guint i = 0; i < n; i++) {
-    guint asset = i % N_ASSETS;
+    guint  asset = i % N_ASSETS;
     double x = 0.01 * (i % 40);
 
     switch (i % 3) {
       case 0:
-        g_string_append_printf (text, "{\"asset_id\": \"asset-%02u\", "
+        g_string_append_printf (
+            text,
+            "{\"asset_id\": \"asset-%02u\", "
             "\"caption\": \"line %u: a red cat beside a café, a blue dog "
             "and a red cat again\", \"grounded_phrases\": ["
             "{\"phrase\": \"red cat\", \"bbox\": [%.2f, 0.1, %.2f, 0.5]}, "
@@ -347,11 +340,15 @@ generate_mixed (const char *dir,
             asset, i, x, x + 0.5, x / 2);
         break;
       case 1:
-        g_string_append_printf (text, "{\"asset_id\": \"asset-%02u\", "
-            "\"caption\": \"line %u: just a caption\"}\n", asset, i);
+        g_string_append_printf (text,
+                                "{\"asset_id\": \"asset-%02u\", "
+                                "\"caption\": \"line %u: just a caption\"}\n",
+                                asset, i);
         break;
       default:
-        g_string_append_printf (text, "{\"asset_id\": \"asset-%02u\", "
+        g_string_append_printf (
+            text,
+            "{\"asset_id\": \"asset-%02u\", "
             "\"contents\": {\"interactions\": ["
             "{\"question\": \"line %u: what is it?\", \"answer\": \"a cat\"}, "
             "{\"question\": \"line %u: how many?\", \"answer\": \"%u\"}]}}\n",
@@ -374,46 +371,45 @@ record_key (const ViJsonlRecord *record)
 }
 
 static void
-check_group (const ViJsonlRecord *record,
-             GPtrArray           *parts)
+check_group (const ViJsonlRecord *record, GPtrArray *parts)
 {
-  guint n_phrases = vi_jsonl_record_get_n_phrases (record);
-  guint n_interactions = vi_jsonl_record_get_n_interactions (record);
+  guint    n_phrases = vi_jsonl_record_get_n_phrases (record);
+  guint    n_interactions = vi_jsonl_record_get_n_interactions (record);
   gboolean has_caption = vi_jsonl_record_get_caption (record) != NULL;
   g_autofree gboolean *phrase_seen = g_new0 (gboolean, n_phrases + 1);
   g_autofree gboolean *qa_seen = g_new0 (gboolean, n_interactions + 1);
-  guint n_captions = 0;
+  guint                n_captions = 0;
 
-  g_assert_cmpuint (parts->len, ==, (has_caption ? 1 : 0) + n_phrases +
-      n_interactions);
+  g_assert_cmpuint (parts->len, ==,
+                    (has_caption ? 1 : 0) + n_phrases + n_interactions);
 
   for (guint i = 0; i < parts->len; i++) {
-    ViAnnotationSpec *spec = vi_annotation_get_spec (parts->pdata[i]);
+    ViAnnotationSpec    *spec = vi_annotation_get_spec (parts->pdata[i]);
     ViAnnotationContent *c = vi_annotation_spec_get_contents (spec);
 
     switch (vi_annotation_content_get_kind (c)) {
       case VI_CONTENT_KIND_CAPTION:
         g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
-            VI_ROLE_CAPTION);
+                         VI_ROLE_CAPTION);
         g_assert_cmpstr (vi_annotation_content_get_caption (c), ==,
-            vi_jsonl_record_get_caption (record));
+                         vi_jsonl_record_get_caption (record));
         n_captions++;
         break;
       case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: {
-        int start, end;
-        gsize n_points = 0;
+        int           start, end;
+        gsize         n_points = 0;
         const double *bound = vi_annotation_content_get_bound (c, &n_points);
-        gboolean matched = FALSE;
+        gboolean      matched = FALSE;
 
         g_assert_cmpint (vi_annotation_spec_get_role (spec), ==,
-            VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
+                         VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX);
         g_assert_true (vi_annotation_content_get_target (c, &start, &end));
         g_assert_cmpuint (n_points, ==, 4);
         for (guint p = 0; p < n_phrases && !matched; p++) {
           const ViGroundedPhrase *ph = vi_jsonl_record_get_phrase (record, p);
-          const ViBBox *b = &ph->bbox;
+          const ViBBox           *b = &ph->bbox;
           const double corners[8] = { b->x_min, b->y_min, b->x_max, b->y_min,
-            b->x_max, b->y_max, b->x_min, b->y_max };
+                                      b->x_max, b->y_max, b->x_min, b->y_max };
 
           if (phrase_seen[p] || ph->start != start || ph->end != end)
             continue;
@@ -428,14 +424,15 @@ check_group (const ViJsonlRecord *record,
         gboolean matched = FALSE;
 
         for (guint q = 0; q < n_interactions && !matched; q++) {
-          const ViVqaInteraction *qa = vi_jsonl_record_get_interaction
-              (record, q);
+          const ViVqaInteraction *qa = vi_jsonl_record_get_interaction (record,
+                                                                        q);
 
-          if (qa_seen[q] || g_strcmp0 (qa->question,
-                  vi_annotation_content_get_question (c)) != 0)
+          if (qa_seen[q] ||
+              g_strcmp0 (qa->question,
+                         vi_annotation_content_get_question (c)) != 0)
             continue;
           g_assert_cmpstr (vi_annotation_content_get_answer (c), ==,
-              qa->answer);
+                           qa->answer);
           qa_seen[q] = matched = TRUE;
         }
         g_assert_true (matched);
@@ -451,30 +448,28 @@ check_group (const ViJsonlRecord *record,
 /* Lists every asset and checks each record of path comes back as the
  * parts of one group (design.md §7).  Returns the number of parts. */
 static guint
-check_round_trip (Fixture    *f,
-                  const char *dataset,
-                  const char *path)
+check_round_trip (Fixture *f, const char *dataset, const char *path)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViJsonlReader) reader = NULL;
-  g_autoptr (GHashTable) groups = NULL;     /* "asset\nkey" -> parts */
-  g_autoptr (GHashTable) whole_of = NULL;   /* whole id -> key */
-  g_autoptr (GPtrArray) lists = g_ptr_array_new_with_free_func
-      ((GDestroyNotify) g_ptr_array_unref);
+  g_autoptr (GHashTable) groups = NULL;   /* "asset\nkey" -> parts */
+  g_autoptr (GHashTable) whole_of = NULL; /* whole id -> key */
+  g_autoptr (GPtrArray) lists = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) g_ptr_array_unref);
   ViJsonlRecord *record;
-  guint n_parts = 0, n_records = 0;
+  guint          n_parts = 0, n_records = 0;
 
   groups = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) g_ptr_array_unref);
-  whole_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      g_free);
+                                  (GDestroyNotify) g_ptr_array_unref);
+  whole_of = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   for (guint a = 0; a < N_ASSETS; a++) {
     g_autofree char *asset = g_strdup_printf ("asset-%02u", a);
-    GPtrArray *items = vi_client_list_all_annotations (f->client, dataset,
-        asset, 1000, NULL, &error);
-    g_autoptr (GHashTable) by_whole = g_hash_table_new (g_str_hash,
-        g_str_equal);
+    GPtrArray       *items = vi_client_list_all_annotations (f->client, dataset,
+                                                             asset, 1000, NULL,
+                                                             &error);
+    g_autoptr (GHashTable)
+        by_whole = g_hash_table_new (g_str_hash, g_str_equal);
 
     g_assert_no_error (error);
     g_ptr_array_add (lists, items);
@@ -484,8 +479,8 @@ check_round_trip (Fixture    *f,
      * question. */
     for (guint i = 0; i < items->len; i++) {
       ViAnnotation *ann = items->pdata[i];
-      const char *whole = vi_annotation_spec_get_whole_id
-          (vi_annotation_get_spec (ann));
+      const char   *whole = vi_annotation_spec_get_whole_id (
+            vi_annotation_get_spec (ann));
       GPtrArray *parts;
 
       g_assert_cmpstr (vi_annotation_get_asset_id (ann), ==, asset);
@@ -500,34 +495,36 @@ check_round_trip (Fixture    *f,
     }
     {
       GHashTableIter iter;
-      gpointer key, value;
+      gpointer       key, value;
 
       g_hash_table_iter_init (&iter, by_whole);
       while (g_hash_table_iter_next (&iter, &key, &value)) {
-        GPtrArray *parts = value;
+        GPtrArray  *parts = value;
         const char *name = NULL;
 
         for (guint i = 0; i < parts->len && name == NULL; i++) {
-          ViAnnotationContent *c = vi_annotation_spec_get_contents
-              (vi_annotation_get_spec (parts->pdata[i]));
+          ViAnnotationContent *c = vi_annotation_spec_get_contents (
+              vi_annotation_get_spec (parts->pdata[i]));
 
           if (vi_annotation_content_get_kind (c) == VI_CONTENT_KIND_CAPTION)
             name = vi_annotation_content_get_caption (c);
         }
         for (guint i = 0; i < parts->len && name == NULL; i++) {
-          ViAnnotationContent *c = vi_annotation_spec_get_contents
-              (vi_annotation_get_spec (parts->pdata[i]));
+          ViAnnotationContent *c = vi_annotation_spec_get_contents (
+              vi_annotation_get_spec (parts->pdata[i]));
 
           if (vi_annotation_content_get_kind (c) == VI_CONTENT_KIND_VQA &&
               g_str_has_suffix (vi_annotation_content_get_question (c),
-                  "what is it?"))
+                                "what is it?"))
             name = vi_annotation_content_get_question (c);
         }
         g_assert_nonnull (name);
-        g_assert_true (g_hash_table_insert (groups,
-                g_strdup_printf ("%s\n%s", asset, name), parts));
-        g_assert_true (g_hash_table_insert (whole_of, g_strdup (key),
-                g_strdup (name)));
+        g_assert_true (
+            g_hash_table_insert (groups,
+                                 g_strdup_printf ("%s\n%s", asset, name),
+                                 parts));
+        g_assert_true (
+            g_hash_table_insert (whole_of, g_strdup (key), g_strdup (name)));
       }
       g_hash_table_steal_all (by_whole);
     }
@@ -538,12 +535,12 @@ check_round_trip (Fixture    *f,
   vi_jsonl_reader_set_error_mode (reader, VI_JSONL_ERROR_MODE_FAIL);
   while ((record = vi_jsonl_reader_next (reader, NULL, &error)) != NULL) {
     g_autofree char *key = NULL;
-    GPtrArray *parts;
+    GPtrArray       *parts;
 
     g_assert_true (vi_jsonl_record_compute_spans (record, &error));
     g_assert_no_error (error);
     key = g_strdup_printf ("%s\n%s", vi_jsonl_record_get_asset_id (record),
-        record_key (record));
+                           record_key (record));
     parts = g_hash_table_lookup (groups, key);
     g_assert_nonnull (parts);
     check_group (record, parts);
@@ -559,36 +556,36 @@ check_round_trip (Fixture    *f,
 }
 
 static void
-test_round_trip (Fixture       *f,
-                 gconstpointer  data)
+test_round_trip (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autoptr (ViAnnotationImportSession) got = NULL;
   g_autofree char *path = generate_mixed (f->dir, "mixed.jsonl", 300);
   g_autofree char *summary = NULL;
-  const char *paths[] = { path, NULL };
+  const char      *paths[] = { path, NULL };
   ViAnnotationImportSessionStatus *status;
-  Recorder r;
-  guint n_parts;
+  Recorder                         r;
+  guint                            n_parts;
 
   recorder_init (&r);
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
-      record_progress, &r, NULL, &error);
+                                         record_progress, &r, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
   check_progress (&r, TRUE);
   g_assert_cmpstr (r.session_id, ==,
-      vi_annotation_upload_result_get_session_id (result));
+                   vi_annotation_upload_result_get_session_id (result));
 
   /* 100 groundings of 1 + 4 parts, 100 captions, 100 VQA of 2. */
   g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
-      ==, 100 * 5 + 100 + 100 * 2);
-  status = vi_annotation_import_session_get_status
-      (vi_annotation_upload_result_get_session (result));
+                   ==, 100 * 5 + 100 + 100 * 2);
+  status = vi_annotation_import_session_get_status (
+      vi_annotation_upload_result_get_session (result));
   g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
-          "Processed"), ==, 1);
+                                                                       "Processed"),
+                   ==, 1);
   summary = vi_annotation_upload_result_summary (result);
   g_assert_nonnull (strstr (summary, "complete"));
 
@@ -596,18 +593,24 @@ test_round_trip (Fixture       *f,
   g_assert_cmpuint (n_parts, ==, 800);
 
   /* The session reads back the same. */
-  got = vi_client_get_import_session (f->client, "ds",
-      vi_annotation_upload_result_get_session_id (result), NULL, &error);
+  got =
+      vi_client_get_import_session (f->client, "ds",
+                                    vi_annotation_upload_result_get_session_id (
+                                        result),
+                                    NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_import_session_is_complete (got));
 
   /* Exactly one session, one registration, one PUT, one PATCH. */
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "POST",
-          SESSIONS), ==, 2);
+                                                       SESSIONS),
+                    ==, 2);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-          "/upload/"), ==, 1);
+                                                       "/upload/"),
+                    ==, 1);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
+                                                       NULL),
+                    ==, 1);
   recorder_clear (&r);
 }
 
@@ -616,56 +619,58 @@ test_round_trip (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static void
-test_folder (Fixture       *f,
-             gconstpointer  data)
+test_folder (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autofree char *root = g_build_filename (f->dir, "tree", NULL);
-  const char *paths[] = { root, NULL };
+  const char      *paths[] = { root, NULL };
 
   g_free (write_file (f->dir, "tree/one.jsonl",
-          "{\"asset_id\": \"f1\", \"caption\": \"one\"}\n"));
+                      "{\"asset_id\": \"f1\", \"caption\": \"one\"}\n"));
   g_free (write_file (f->dir, "tree/sub/TWO.JSONL",
-          "{\"asset_id\": \"f1\", \"caption\": \"two\"}\n"));
+                      "{\"asset_id\": \"f1\", \"caption\": \"two\"}\n"));
   g_free (write_file (f->dir, "tree/sub/deeper/three.json",
-          "{\"asset_id\": \"f2\", \"caption\": \"three\"}\n"));
+                      "{\"asset_id\": \"f2\", \"caption\": \"three\"}\n"));
   g_free (write_file (f->dir, "tree/sub/readme.txt", "not annotations"));
   g_free (write_file (f->dir, "tree/sub/deeper/bad.yaml", "{{{"));
 
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL, NULL,
-      NULL, NULL, &error);
+                                         NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
   g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
-      ==, 3);
+                   ==, 3);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-          "/upload/"), ==, 3);
+                                                       "/upload/"),
+                    ==, 3);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "f1"),
-      ==, 2);
+                    ==, 2);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "f2"),
-      ==, 1);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count
-      (vi_annotation_import_session_get_status
-          (vi_annotation_upload_result_get_session (result)), "Processed"),
-      ==, 3);
+                    ==, 1);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (
+                       vi_annotation_import_session_get_status (
+                           vi_annotation_upload_result_get_session (result)),
+                       "Processed"),
+                   ==, 3);
 }
 
 static void
-test_duplicate_names (Fixture       *f,
-                      gconstpointer  data)
+test_duplicate_names (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
-  g_autofree char *a = write_file (f->dir, "a/same.jsonl",
-      "{\"asset_id\": \"x\", \"caption\": \"a\"}\n");
-  g_autofree char *b = write_file (f->dir, "b/same.jsonl",
-      "{\"asset_id\": \"x\", \"caption\": \"b\"}\n");
+  g_autofree char *a =
+      write_file (f->dir, "a/same.jsonl",
+                  "{\"asset_id\": \"x\", \"caption\": \"a\"}\n");
+  g_autofree char *b =
+      write_file (f->dir, "b/same.jsonl",
+                  "{\"asset_id\": \"x\", \"caption\": \"b\"}\n");
   const char *paths[] = { a, b, NULL };
   const char *neither[] = { a, "/nonexistent/path.jsonl", NULL };
 
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL, NULL,
-      NULL, NULL, &error);
+                                         NULL, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, a));
@@ -673,22 +678,22 @@ test_duplicate_names (Fixture       *f,
   g_clear_error (&error);
 
   result = vi_client_upload_annotations (f->client, "ds", neither, NULL, NULL,
-      NULL, NULL, &error);
+                                         NULL, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "/nonexistent/path.jsonl"));
   g_clear_error (&error);
 
   /* A bad dataset id. */
-  result = vi_client_upload_annotations (f->client, "bad/id", paths, NULL,
-      NULL, NULL, NULL, &error);
+  result = vi_client_upload_annotations (f->client, "bad/id", paths, NULL, NULL,
+                                         NULL, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
 
   /* Nothing was sent. */
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 0);
+                    ==, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -696,18 +701,18 @@ test_duplicate_names (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 /* Two good lines around a bad one (phrase not in the caption). */
-#define GOOD_BAD_GOOD \
-  "{\"asset_id\": \"p\", \"caption\": \"good one\"}\n" \
+#define GOOD_BAD_GOOD                                                    \
+  "{\"asset_id\": \"p\", \"caption\": \"good one\"}\n"                   \
   "{\"asset_id\": \"p\", \"caption\": \"a cat\", \"grounded_phrases\": " \
-  "[{\"phrase\": \"dog\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}]}\n" \
+  "[{\"phrase\": \"dog\", \"bbox\": [0.1, 0.1, 0.2, 0.2]}]}\n"           \
   "{\"asset_id\": \"p\", \"caption\": \"good two\"}\n"
 #define ALL_GOOD "{\"asset_id\": \"q\", \"caption\": \"fine\"}\n"
 
 static ViAnnotationUploadResult *
-upload_policy (Fixture          *f,
-               ViFailurePolicy   policy,
-               const char      **paths,
-               GError          **error)
+upload_policy (Fixture        *f,
+               ViFailurePolicy policy,
+               const char    **paths,
+               GError        **error)
 {
   ViUploadOptions options;
 
@@ -715,37 +720,39 @@ upload_policy (Fixture          *f,
   options.failure_policies.on_bad_annotation = policy;
   options.failure_policies.on_bad_file = policy;
   options.poll_interval_ms = 20;
-  return vi_client_upload_annotations (f->client, "ds", paths, &options,
-      NULL, NULL, NULL, error);
+  return vi_client_upload_annotations (f->client, "ds", paths, &options, NULL,
+                                       NULL, NULL, error);
 }
 
 static void
-test_policies (Fixture       *f,
-               gconstpointer  data)
+test_policies (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autofree char *mixed = write_file (f->dir, "mixed.jsonl", GOOD_BAD_GOOD);
   g_autofree char *good = write_file (f->dir, "good.jsonl", ALL_GOOD);
-  const char *paths[] = { mixed, good, NULL };
+  const char      *paths[] = { mixed, good, NULL };
   ViAnnotationImportSessionStatus *status;
 
   /* Warn: the bad line is skipped, the rest imported. */
   result = upload_policy (f, VI_FAILURE_POLICY_WARN, paths, &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
-  status = vi_annotation_import_session_get_status
-      (vi_annotation_upload_result_get_session (result));
-  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count
-      (status, "Created"), ==, 3);
-  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count
-      (status, "Failed"), ==, 1);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count
-      (status, "Processed"), ==, 2);
+  status = vi_annotation_import_session_get_status (
+      vi_annotation_upload_result_get_session (result));
+  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count (
+                       status, "Created"),
+                   ==, 3);
+  g_assert_cmpint (vi_annotation_import_session_status_get_annotation_count (
+                       status, "Failed"),
+                   ==, 1);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Processed"),
+                   ==, 2);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "p"),
-      ==, 2);
+                    ==, 2);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "q"),
-      ==, 1);
+                    ==, 1);
   g_clear_pointer (&result, vi_annotation_upload_result_unref);
   g_assert_true (vi_local_server_clear_dataset (f->server, "ds", &error));
 
@@ -753,16 +760,18 @@ test_policies (Fixture       *f,
   result = upload_policy (f, VI_FAILURE_POLICY_REJECT_FILE, paths, &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
-  status = vi_annotation_import_session_get_status
-      (vi_annotation_upload_result_get_session (result));
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count
-      (status, "Failed"), ==, 1);
-  g_assert_cmpint (vi_annotation_import_session_status_get_file_count
-      (status, "Processed"), ==, 1);
+  status = vi_annotation_import_session_get_status (
+      vi_annotation_upload_result_get_session (result));
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Failed"),
+                   ==, 1);
+  g_assert_cmpint (vi_annotation_import_session_status_get_file_count (status,
+                                                                       "Processed"),
+                   ==, 1);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "p"),
-      ==, 0);
+                    ==, 0);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "q"),
-      ==, 1);
+                    ==, 1);
   g_clear_pointer (&result, vi_annotation_upload_result_unref);
   g_assert_true (vi_local_server_clear_dataset (f->server, "ds", &error));
 
@@ -775,9 +784,9 @@ test_policies (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "FilesInserted: Reached"));
   g_assert_nonnull (strstr (error->message, "mixed.jsonl:2"));
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "p"),
-      ==, 0);
+                    ==, 0);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "q"),
-      ==, 0);
+                    ==, 0);
 }
 
 /* ------------------------------------------------------------------------
@@ -785,27 +794,25 @@ test_policies (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static void
-upload_small (Fixture  *f,
-              GError  **error,
-              ViAnnotationUploadResult **result)
+upload_small (Fixture *f, GError **error, ViAnnotationUploadResult **result)
 {
-  g_autofree char *path = write_file (f->dir, "small.jsonl",
-      "{\"asset_id\": \"r\", \"caption\": \"retried\"}\n"
-      "{\"asset_id\": \"r\", \"caption\": \"twice\"}\n");
-  const char *paths[] = { path, NULL };
+  g_autofree char *path =
+      write_file (f->dir, "small.jsonl",
+                  "{\"asset_id\": \"r\", \"caption\": \"retried\"}\n"
+                  "{\"asset_id\": \"r\", \"caption\": \"twice\"}\n");
+  const char     *paths[] = { path, NULL };
   ViUploadOptions options;
 
   vi_upload_options_init (&options);
   options.poll_interval_ms = 20;
   *result = vi_client_upload_annotations (f->client, "ds", paths, &options,
-      NULL, NULL, NULL, error);
+                                          NULL, NULL, NULL, error);
 }
 
 /* Uploads under one fault rule, from an empty dataset and fresh counters:
  * the upload completes with both annotations, imported once. */
 static void
-upload_recovers (Fixture    *f,
-                 const char *rule)
+upload_recovers (Fixture *f, const char *rule)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
@@ -818,47 +825,58 @@ upload_recovers (Fixture    *f,
   upload_small (f, &error, &result);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
-  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations
-      (result), ==, 2);
-  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
-          "r"), ==, 2);
+  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
+                   ==, 2);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "r"),
+                    ==, 2);
 }
 
 static void
-test_retries (Fixture       *f,
-              gconstpointer  data)
+test_retries (Fixture *f, gconstpointer data)
 {
   struct {
     const char *rule;
     const char *method;
     const char *path;
-    guint expected;
+    guint       expected;
   } cases[] = {
     /* create */
-    { "{\"method\": \"POST\", \"path\": \"" SESSIONS "\", \"action\": \"status\", \"status\": 429, "
-      "\"retryAfter\": \"0\"}", "POST", SESSIONS, 3 },
-    { "{\"method\": \"POST\", \"path\": \"" SESSIONS "\", \"action\": \"status\", \"status\": 503, "
-      "\"times\": 2}", "POST", SESSIONS, 4 },
+    { "{\"method\": \"POST\", \"path\": \"" SESSIONS
+      "\", \"action\": \"status\", \"status\": 429, "
+      "\"retryAfter\": \"0\"}",
+      "POST", SESSIONS, 3 },
+    { "{\"method\": \"POST\", \"path\": \"" SESSIONS
+      "\", \"action\": \"status\", \"status\": 503, "
+      "\"times\": 2}",
+      "POST", SESSIONS, 4 },
     /* register: the first POST (create) goes through */
     { "{\"method\": \"POST\", \"path\": \"" SESSIONS "\", \"after\": 1, "
-      "\"action\": \"status\", \"status\": 502}", "POST", SESSIONS, 3 },
+      "\"action\": \"status\", \"status\": 502}",
+      "POST", SESSIONS, 3 },
     { "{\"method\": \"POST\", \"path\": \"" SESSIONS "\", \"after\": 1, "
-      "\"action\": \"drop\"}", "POST", SESSIONS, 3 },
+      "\"action\": \"drop\"}",
+      "POST", SESSIONS, 3 },
     /* the signed upload */
     { "{\"method\": \"PUT\", \"path\": \"/upload/\", \"action\": \"status\", \"status\": 503, "
-      "\"times\": 3}", "PUT", "/upload/", 4 },
+      "\"times\": 3}",
+      "PUT", "/upload/", 4 },
     { "{\"method\": \"PUT\", \"path\": \"/upload/\", \"action\": \"status\", \"status\": 429}",
       "PUT", "/upload/", 2 },
     { "{\"method\": \"PUT\", \"path\": \"/upload/\", \"action\": \"drop\", "
-      "\"times\": 2}", "PUT", "/upload/", 3 },
+      "\"times\": 2}",
+      "PUT", "/upload/", 3 },
     /* PATCH */
-    { "{\"method\": \"PATCH\", \"action\": \"status\", \"status\": 500}", "PATCH", NULL, 2 },
+    { "{\"method\": \"PATCH\", \"action\": \"status\", \"status\": 500}",
+      "PATCH", NULL, 2 },
     { "{\"method\": \"PATCH\", \"action\": \"status\", \"status\": 429, \"retryAfter\": \"0\"}",
       "PATCH", NULL, 2 },
     /* polling */
-    { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", \"action\": \"status\", \"status\": 504, "
-      "\"times\": 3}", "GET", NULL, 0 },
-    { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", \"action\": \"status\", \"status\": 429}",
+    { "{\"method\": \"GET\", \"path\": \"" SESSIONS
+      "\", \"action\": \"status\", \"status\": 504, "
+      "\"times\": 3}",
+      "GET", NULL, 0 },
+    { "{\"method\": \"GET\", \"path\": \"" SESSIONS
+      "\", \"action\": \"status\", \"status\": 429}",
       "GET", NULL, 0 },
   };
 
@@ -866,7 +884,9 @@ test_retries (Fixture       *f,
     upload_recovers (f, cases[i].rule);
     if (cases[i].expected > 0)
       g_assert_cmpuint (vi_local_server_get_request_count (f->server,
-              cases[i].method, cases[i].path), ==, cases[i].expected);
+                                                           cases[i].method,
+                                                           cases[i].path),
+                        ==, cases[i].expected);
   }
 
   /* Out of retries on the signed upload: the session is marked failed
@@ -877,8 +897,9 @@ test_retries (Fixture       *f,
 
     vi_local_server_reset_counters (f->server);
     vi_local_server_clear_faults (f->server);
-    add_fault (f, "{\"method\": \"PUT\", \"path\": \"/upload/\", "
-        "\"action\": \"status\", \"status\": 503, \"times\": -1}");
+    add_fault (f,
+               "{\"method\": \"PUT\", \"path\": \"/upload/\", "
+               "\"action\": \"status\", \"status\": 503, \"times\": -1}");
     upload_small (f, &error, &result);
     g_assert_null (result);
     g_assert_error (error, VI_ERROR, VI_ERROR_IMPORT_FAILED);
@@ -887,9 +908,11 @@ test_retries (Fixture       *f,
     g_assert_nonnull (strstr (error->message, "UserUploadErrored"));
     g_assert_cmpuint (vi_error_get_http_status (error), ==, 503);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-            "/upload/"), ==, 4);
+                                                         "/upload/"),
+                      ==, 4);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-            NULL), ==, 1);
+                                                         NULL),
+                      ==, 1);
   }
 
   /* A 4xx on the signed upload is not retried. */
@@ -899,8 +922,9 @@ test_retries (Fixture       *f,
 
     vi_local_server_reset_counters (f->server);
     vi_local_server_clear_faults (f->server);
-    add_fault (f, "{\"method\": \"PUT\", \"path\": \"/upload/\", "
-        "\"action\": \"status\", \"status\": 403, \"times\": -1}");
+    add_fault (f,
+               "{\"method\": \"PUT\", \"path\": \"/upload/\", "
+               "\"action\": \"status\", \"status\": 403, \"times\": -1}");
     upload_small (f, &error, &result);
     g_assert_null (result);
     g_assert_error (error, VI_ERROR, VI_ERROR_IMPORT_FAILED);
@@ -909,7 +933,8 @@ test_retries (Fixture       *f,
     g_assert_nonnull (strstr (error->message, "signed URL"));
     g_assert_null (strstr (error->message, "DATATURE_VI_ORGANIZATION_ID"));
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-            "/upload/"), ==, 1);
+                                                         "/upload/"),
+                      ==, 1);
   }
 }
 
@@ -928,12 +953,12 @@ test_retries (Fixture       *f,
  * could finish the second and crash (about one run in three before the
  * workaround in vi-http.c).  Many rounds, so that the race is met. */
 static void
-test_dropped_read (Fixture       *f,
-                   gconstpointer  data)
+test_dropped_read (Fixture *f, gconstpointer data)
 {
-  g_autofree char *path = write_file (f->dir, "nowait.jsonl",
-      "{\"asset_id\": \"n\", \"caption\": \"later\"}\n");
-  const char *paths[] = { path, NULL };
+  g_autofree char *path =
+      write_file (f->dir, "nowait.jsonl",
+                  "{\"asset_id\": \"n\", \"caption\": \"later\"}\n");
+  const char     *paths[] = { path, NULL };
   ViUploadOptions options;
 
   vi_upload_options_init (&options);
@@ -945,44 +970,52 @@ test_dropped_read (Fixture       *f,
 
     vi_local_server_clear_faults (f->server);
     result = vi_client_upload_annotations (f->client, "ds", paths, &options,
-        NULL, NULL, NULL, &error);
+                                           NULL, NULL, NULL, &error);
     g_assert_no_error (error);
     add_fault (f, "{\"method\": \"GET\", \"action\": \"drop\"}");
-    session = vi_client_get_import_session (f->client, "ds",
-        vi_annotation_upload_result_get_session_id (result), NULL, &error);
+    session =
+        vi_client_get_import_session (f->client, "ds",
+                                      vi_annotation_upload_result_get_session_id (
+                                          result),
+                                      NULL, &error);
     g_assert_no_error (error);
     g_assert_nonnull (session);
   }
 }
 
 static void
-test_lost_answers (Fixture       *f,
-                   gconstpointer  data)
+test_lost_answers (Fixture *f, gconstpointer data)
 {
   struct {
     const char *rule;
-    guint patches;
+    guint       patches;
   } cases[] = {
     { "{\"method\": \"PATCH\", \"action\": \"truncate\"}", 2 },
     { "{\"method\": \"PATCH\", \"action\": \"drop\"}", 2 },
     { "{\"method\": \"PATCH\", \"action\": \"malformed\"}", 2 },
     { "{\"method\": \"PATCH\", \"action\": \"truncate\", \"times\": 2}", 3 },
     { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", "
-      "\"action\": \"truncate\"}", 1 },
+      "\"action\": \"truncate\"}",
+      1 },
     { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", "
-      "\"action\": \"drop\"}", 1 },
+      "\"action\": \"drop\"}",
+      1 },
     { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", "
-      "\"action\": \"malformed\"}", 1 },
+      "\"action\": \"malformed\"}",
+      1 },
     { "{\"method\": \"GET\", \"path\": \"" SESSIONS "\", "
-      "\"action\": \"malformed\", \"times\": 3}", 1 },
+      "\"action\": \"malformed\", \"times\": 3}",
+      1 },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     upload_recovers (f, cases[i].rule);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "POST",
-            SESSIONS), ==, 2);
+                                                         SESSIONS),
+                      ==, 2);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-            NULL), ==, cases[i].patches);
+                                                         NULL),
+                      ==, cases[i].patches);
   }
 }
 
@@ -999,8 +1032,7 @@ assert_state_unknown (const GError *error)
 }
 
 static void
-test_state_unknown (Fixture       *f,
-                    gconstpointer  data)
+test_state_unknown (Fixture *f, gconstpointer data)
 {
   const char *rules[] = {
     /* The PATCH answer lost, and the session cannot be read. */
@@ -1027,9 +1059,11 @@ test_state_unknown (Fixture       *f,
     assert_state_unknown (error);
     /* Bounded: a few reads, never a loop. */
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-            NULL), <=, 3);
+                                                         NULL),
+                      <=, 3);
     g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
-            NULL), <=, 12);
+                                                         NULL),
+                      <=, 12);
   }
 
   /* A wait that cannot read the session says the same. */
@@ -1037,21 +1071,24 @@ test_state_unknown (Fixture       *f,
     g_autoptr (GError) error = NULL;
     g_autoptr (ViAnnotationUploadResult) result = NULL;
     g_autoptr (ViAnnotationImportSession) session = NULL;
-    ViUploadOptions options;
-    g_autofree char *path = write_file (f->dir, "nowait.jsonl",
-        "{\"asset_id\": \"n\", \"caption\": \"later\"}\n");
+    ViUploadOptions  options;
+    g_autofree char *path =
+        write_file (f->dir, "nowait.jsonl",
+                    "{\"asset_id\": \"n\", \"caption\": \"later\"}\n");
     const char *paths[] = { path, NULL };
 
     vi_local_server_clear_faults (f->server);
     vi_upload_options_init (&options);
     options.wait_until_done = FALSE;
     result = vi_client_upload_annotations (f->client, "ds", paths, &options,
-        NULL, NULL, NULL, &error);
+                                           NULL, NULL, NULL, &error);
     g_assert_no_error (error);
     add_fault (f, rules[2]);
-    session = vi_client_wait_until_done (f->client, "ds",
-        vi_annotation_upload_result_get_session_id (result), 20, 0, NULL,
-        NULL, NULL, &error);
+    session =
+        vi_client_wait_until_done (f->client, "ds",
+                                   vi_annotation_upload_result_get_session_id (
+                                       result),
+                                   20, 0, NULL, NULL, NULL, &error);
     g_assert_null (session);
     assert_state_unknown (error);
   }
@@ -1060,28 +1097,27 @@ test_state_unknown (Fixture       *f,
 /* A session that does not exist: the ids to check are the dataset's and
  * the session's. */
 static void
-test_missing_session (Fixture       *f,
-                      gconstpointer  data)
+test_missing_session (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
 
   session = vi_client_get_import_session (f->client, "ds", "nosuchsession",
-      NULL, &error);
+                                          NULL, &error);
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message,
-          "check the dataset and session ids"));
+  g_assert_nonnull (
+      strstr (error->message, "check the dataset and session ids"));
   g_assert_null (strstr (error->message, "annotation ids"));
   g_clear_error (&error);
 
-  session = vi_client_wait_until_done (f->client, "ds", "nosuchsession", 20,
-      0, NULL, NULL, NULL, &error);
+  session = vi_client_wait_until_done (f->client, "ds", "nosuchsession", 20, 0,
+                                       NULL, NULL, NULL, &error);
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "nosuchsession"));
-  g_assert_nonnull (strstr (error->message,
-          "check the dataset and session ids"));
+  g_assert_nonnull (
+      strstr (error->message, "check the dataset and session ids"));
 }
 
 /* ------------------------------------------------------------------------
@@ -1089,23 +1125,23 @@ test_missing_session (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 static void
-test_crc_mismatch (Fixture       *f,
-                   gconstpointer  data)
+test_crc_mismatch (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
-  g_autofree char *path = write_file (f->dir, "changing.jsonl",
-      "{\"asset_id\": \"c\", \"caption\": \"before the change\"}\n");
+  g_autofree char *path =
+      write_file (f->dir, "changing.jsonl",
+                  "{\"asset_id\": \"c\", \"caption\": \"before the change\"}\n");
   g_autofree char *chain = NULL;
-  const char *paths[] = { path, NULL };
-  Recorder r;
+  const char      *paths[] = { path, NULL };
+  Recorder         r;
 
   /* The file changes (same size) after registration, before sending. */
   recorder_init (&r);
   r.modify_path = g_strdup (path);
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
-      record_progress, &r, NULL, &error);
+                                         record_progress, &r, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, VI_ERROR, VI_ERROR_IMPORT_FAILED);
   g_assert_true (contains_ci (error->message, "crc32c mismatch"));
@@ -1114,33 +1150,34 @@ test_crc_mismatch (Fixture       *f,
   g_clear_error (&error);
   /* A 400 is not retried. */
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-          "/upload/"), ==, 1);
+                                                       "/upload/"),
+                    ==, 1);
 
   /* The session says why. */
-  session = vi_client_get_import_session (f->client, "ds", r.session_id,
-      NULL, &error);
+  session = vi_client_get_import_session (f->client, "ds", r.session_id, NULL,
+                                          &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_import_session_is_failed (session));
   chain = vi_annotation_import_session_describe_conditions (session);
   g_assert_nonnull (strstr (chain, "UserUploadErrored"));
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds", "c"),
-      ==, 0);
+                    ==, 0);
   recorder_clear (&r);
 }
 
 static void
-test_wait_timeout (Fixture       *f,
-                   gconstpointer  data)
+test_wait_timeout (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
-  g_autofree char *path = write_file (f->dir, "slow.jsonl",
-      "{\"asset_id\": \"s\", \"caption\": \"slow\"}\n");
-  const char *paths[] = { path, NULL };
+  g_autofree char *path =
+      write_file (f->dir, "slow.jsonl",
+                  "{\"asset_id\": \"s\", \"caption\": \"slow\"}\n");
+  const char     *paths[] = { path, NULL };
   ViUploadOptions options;
-  Recorder r;
-  gint64 start;
+  Recorder        r;
+  gint64          start;
 
   vi_local_server_set_processing_delay (f->server, 3000);
   vi_upload_options_init (&options);
@@ -1149,7 +1186,7 @@ test_wait_timeout (Fixture       *f,
   recorder_init (&r);
   start = g_get_monotonic_time ();
   result = vi_client_upload_annotations (f->client, "ds", paths, &options,
-      record_progress, &r, NULL, &error);
+                                         record_progress, &r, NULL, &error);
   g_assert_null (result);
   g_assert_error (error, VI_ERROR, VI_ERROR_TIMEOUT);
   g_assert_nonnull (strstr (error->message, r.session_id));
@@ -1160,8 +1197,8 @@ test_wait_timeout (Fixture       *f,
 
   /* The standalone wait, with no upload: same. */
   start = g_get_monotonic_time ();
-  session = vi_client_wait_until_done (f->client, "ds", r.session_id, 20,
-      200, NULL, NULL, NULL, &error);
+  session = vi_client_wait_until_done (f->client, "ds", r.session_id, 20, 200,
+                                       NULL, NULL, NULL, &error);
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_TIMEOUT);
   g_assert_cmpint (g_get_monotonic_time () - start, <, G_USEC_PER_SEC);
@@ -1169,7 +1206,7 @@ test_wait_timeout (Fixture       *f,
 
   /* Waiting long enough: done. */
   session = vi_client_wait_until_done (f->client, "ds", r.session_id, 50, 0,
-      NULL, NULL, NULL, &error);
+                                       NULL, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (vi_annotation_import_session_is_complete (session));
 
@@ -1177,7 +1214,7 @@ test_wait_timeout (Fixture       *f,
   vi_local_server_reset_counters (f->server);
   g_clear_pointer (&session, vi_annotation_import_session_unref);
   session = vi_client_wait_until_done (f->client, "ds", "../x", 0, 0, NULL,
-      NULL, NULL, &error);
+                                       NULL, NULL, &error);
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_clear_error (&error);
@@ -1185,65 +1222,71 @@ test_wait_timeout (Fixture       *f,
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, NULL, NULL),
-      ==, 0);
+                    ==, 0);
   g_clear_error (&error);
 
   /* Unknown session: 404, not a wait. */
   session = vi_client_wait_until_done (f->client, "ds", "nope", 10, 0, NULL,
-      NULL, NULL, &error);
+                                       NULL, NULL, &error);
   g_assert_null (session);
   g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
   recorder_clear (&r);
 }
 
 static void
-test_cancel_upload (Fixture       *f,
-                    gconstpointer  data)
+test_cancel_upload (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
-  g_autofree char *path = write_file (f->dir, "cancelled.jsonl",
-      "{\"asset_id\": \"k\", \"caption\": \"never\"}\n");
+  g_autofree char *path =
+      write_file (f->dir, "cancelled.jsonl",
+                  "{\"asset_id\": \"k\", \"caption\": \"never\"}\n");
   g_autofree char *chain = NULL;
-  const char *paths[] = { path, NULL };
-  Recorder r;
+  const char      *paths[] = { path, NULL };
+  Recorder         r;
 
   /* Cancelled as the first file starts. */
   recorder_init (&r);
   r.cancellable = g_cancellable_new ();
   r.cancel_stage = VI_UPLOAD_STAGE_UPLOADING;
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
-      record_progress, &r, r.cancellable, &error);
+                                         record_progress, &r, r.cancellable,
+                                         &error);
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_error (&error);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PUT",
-          "/upload/"), ==, 0);
+                                                       "/upload/"),
+                    ==, 0);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
-  session = vi_client_get_import_session (f->client, "ds", r.session_id,
-      NULL, &error);
+                                                       NULL),
+                    ==, 1);
+  session = vi_client_get_import_session (f->client, "ds", r.session_id, NULL,
+                                          &error);
   g_assert_no_error (error);
   chain = vi_annotation_import_session_describe_conditions (session);
-  g_assert_nonnull (strstr (chain, "FilesInserted: FailedReach "
-          "(CancelledByUser)"));
+  g_assert_nonnull (strstr (chain,
+                            "FilesInserted: FailedReach "
+                            "(CancelledByUser)"));
   recorder_clear (&r);
   g_clear_pointer (&session, vi_annotation_import_session_unref);
   g_clear_pointer (&chain, g_free);
 
   /* Cancelled while the signed upload hangs: at once, and marked. */
   vi_local_server_reset_counters (f->server);
-  add_fault (f, "{\"method\": \"PUT\", \"path\": \"/upload/\", "
-      "\"action\": \"latency\", \"latencyMs\": 5000}");
+  add_fault (f,
+             "{\"method\": \"PUT\", \"path\": \"/upload/\", "
+             "\"action\": \"latency\", \"latencyMs\": 5000}");
   recorder_init (&r);
   r.cancellable = g_cancellable_new ();
   {
     GThread *thread = cancel_later (r.cancellable, 300 * 1000);
-    gint64 start = g_get_monotonic_time ();
+    gint64   start = g_get_monotonic_time ();
 
     result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
-        record_progress, &r, r.cancellable, &error);
+                                           record_progress, &r, r.cancellable,
+                                           &error);
     g_assert_null (result);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
@@ -1251,9 +1294,10 @@ test_cancel_upload (Fixture       *f,
     g_clear_error (&error);
   }
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
-  session = vi_client_get_import_session (f->client, "ds", r.session_id,
-      NULL, &error);
+                                                       NULL),
+                    ==, 1);
+  session = vi_client_get_import_session (f->client, "ds", r.session_id, NULL,
+                                          &error);
   g_assert_no_error (error);
   chain = vi_annotation_import_session_describe_conditions (session);
   g_assert_nonnull (strstr (chain, "CancelledByUser"));
@@ -1261,18 +1305,18 @@ test_cancel_upload (Fixture       *f,
 }
 
 static void
-test_cancel_wait (Fixture       *f,
-                  gconstpointer  data)
+test_cancel_wait (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  g_autofree char *path = write_file (f->dir, "waiting.jsonl",
-      "{\"asset_id\": \"w\", \"caption\": \"waiting\"}\n");
+  g_autofree char *path =
+      write_file (f->dir, "waiting.jsonl",
+                  "{\"asset_id\": \"w\", \"caption\": \"waiting\"}\n");
   const char *paths[] = { path, NULL };
-  Recorder r;
-  gint64 start;
+  Recorder    r;
+  gint64      start;
 
   vi_local_server_set_processing_delay (f->server, 5000);
 
@@ -1283,13 +1327,15 @@ test_cancel_wait (Fixture       *f,
   r.cancel_stage = VI_UPLOAD_STAGE_PROCESSING;
   start = g_get_monotonic_time ();
   result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
-      record_progress, &r, r.cancellable, &error);
+                                         record_progress, &r, r.cancellable,
+                                         &error);
   g_assert_null (result);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
   g_clear_error (&error);
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
+                                                       NULL),
+                    ==, 1);
 
   /* The standalone wait, cancelled from another thread during a pause of
    * ten seconds. */
@@ -1297,15 +1343,16 @@ test_cancel_wait (Fixture       *f,
     GThread *thread = cancel_later (cancellable, 300 * 1000);
 
     start = g_get_monotonic_time ();
-    session = vi_client_wait_until_done (f->client, "ds", r.session_id,
-        10000, 0, NULL, NULL, cancellable, &error);
+    session = vi_client_wait_until_done (f->client, "ds", r.session_id, 10000,
+                                         0, NULL, NULL, cancellable, &error);
     g_assert_null (session);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
     g_thread_join (thread);
   }
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
-          NULL), ==, 1);
+                                                       NULL),
+                    ==, 1);
   recorder_clear (&r);
 }
 
@@ -1314,45 +1361,46 @@ test_cancel_wait (Fixture       *f,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  GMainLoop *loop;
+  GMainLoop                *loop;
   ViAnnotationUploadResult *result;
-  GError *error;
+  GError                   *error;
 } AsyncData;
 
 static void
-uploaded_cb (GObject      *source,
-             GAsyncResult *res,
-             gpointer      user_data)
+uploaded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AsyncData *d = user_data;
 
   d->result = vi_client_upload_annotations_finish (VI_CLIENT (source), res,
-      &d->error);
+                                                   &d->error);
   g_main_loop_quit (d->loop);
 }
 
 static void
-test_async (Fixture       *f,
-            gconstpointer  data)
+test_async (Fixture *f, gconstpointer data)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autofree char *a = NULL, *b = NULL;
-  GString *text = g_string_new (NULL);
-  AsyncData d = { 0, };
+  GString         *text = g_string_new (NULL);
+  AsyncData        d = {
+           0,
+  };
   ViUploadOptions options;
-  const char *paths[3];
-  guint uploading = 0;
-  Recorder r;
+  const char     *paths[3];
+  guint           uploading = 0;
+  Recorder        r;
 
   /* Two files, one of about 1.5 MB so that sending reports progress. */
   for (guint i = 0; i < 20000; i++)
-    g_string_append_printf (text, "{\"asset_id\": \"big-%u\", \"caption\": "
+    g_string_append_printf (
+        text,
+        "{\"asset_id\": \"big-%u\", \"caption\": "
         "\"caption number %u of the big file, with some padding text\"}\n",
         i % 7, i);
   a = write_file (f->dir, "big.jsonl", text->str);
   g_string_free (text, TRUE);
   b = write_file (f->dir, "small.json",
-      "{\"asset_id\": \"small\", \"caption\": \"tiny\"}\n");
+                  "{\"asset_id\": \"small\", \"caption\": \"tiny\"}\n");
   paths[0] = a;
   paths[1] = b;
   paths[2] = NULL;
@@ -1363,7 +1411,8 @@ test_async (Fixture       *f,
   vi_upload_options_init (&options);
   options.poll_interval_ms = 50;
   vi_client_upload_annotations_async (f->client, "ds", paths, &options,
-      record_progress, &r, NULL, uploaded_cb, &d);
+                                      record_progress, &r, NULL, uploaded_cb,
+                                      &d);
   g_main_loop_run (d.loop);
   g_main_loop_unref (d.loop);
   g_main_context_pop_thread_default (context);
@@ -1371,8 +1420,8 @@ test_async (Fixture       *f,
   g_assert_no_error (d.error);
   g_assert_nonnull (d.result);
   g_assert_true (vi_annotation_upload_result_is_complete (d.result));
-  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations
-      (d.result), ==, 20001);
+  g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (d.result),
+                   ==, 20001);
   check_progress (&r, TRUE);
   for (guint i = 0; i < r.events->len; i++) {
     ViUploadProgress *e = &g_array_index (r.events, ViUploadProgress, i);
@@ -1394,21 +1443,21 @@ test_async (Fixture       *f,
   paths[0] = b;
   paths[1] = NULL;
   vi_client_upload_annotations_async (f->client, "ds", paths, &options,
-      record_progress, &r, NULL, uploaded_cb, &d);
+                                      record_progress, &r, NULL, uploaded_cb,
+                                      &d);
   g_main_loop_run (d.loop);
   g_main_loop_unref (d.loop);
   g_main_context_pop_thread_default (context);
   g_assert_no_error (d.error);
   check_progress (&r, FALSE);
-  g_assert_false (vi_annotation_import_session_is_failed
-      (vi_annotation_upload_result_get_session (d.result)));
+  g_assert_false (vi_annotation_import_session_is_failed (
+      vi_annotation_upload_result_get_session (d.result)));
   vi_annotation_upload_result_unref (d.result);
   recorder_clear (&r);
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");

@@ -19,9 +19,9 @@
 static gboolean
 needs_escape (gunichar c)
 {
-  return c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-      c == 0x061c || c == 0x200e || c == 0x200f ||
-      (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e ||
+      c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+      (c >= 0x2066 && c <= 0x2069);
 }
 
 /**
@@ -35,18 +35,17 @@ needs_escape (gunichar c)
  * they are: this is for people, JSON output is exact.
  */
 void
-text_escape_append (GString    *out,
-                    const char *text)
+text_escape_append (GString *out, const char *text)
 {
   const char *p = text;
 
   while (*p != '\0') {
     const char *run = p;
-    gunichar c;
+    gunichar    c;
     const char *next;
 
     /* Printable ASCII, most of any text, is copied in runs. */
-    while ((guchar) * p >= 0x20 && (guchar) * p < 0x7f)
+    while ((guchar) *p >= 0x20 && (guchar) *p < 0x7f)
       p++;
     if (p > run)
       g_string_append_len (out, run, p - run);
@@ -54,8 +53,8 @@ text_escape_append (GString    *out,
       break;
 
     c = g_utf8_get_char_validated (p, -1);
-    if (c == (gunichar) - 1 || c == (gunichar) - 2) {
-      g_string_append_printf (out, "\\x%02x", (guint) (guchar) * p);
+    if (c == (gunichar) -1 || c == (gunichar) -2) {
+      g_string_append_printf (out, "\\x%02x", (guint) (guchar) *p);
       p++;
       continue;
     }
@@ -85,11 +84,10 @@ text_escape (const char *text)
   return g_string_free (out, FALSE);
 }
 
-static void
-print_escaped (FILE       *stream,
-               const char *prefix,
-               const char *format,
-               va_list     args) G_GNUC_PRINTF (3, 0);
+static void print_escaped (FILE       *stream,
+                           const char *prefix,
+                           const char *format,
+                           va_list     args) G_GNUC_PRINTF (3, 0);
 
 static void
 print_escaped (FILE       *stream,
@@ -114,8 +112,7 @@ print_escaped (FILE       *stream,
  * Prints one line on stdout, escaped as a whole (text_escape_append()).
  */
 void
-print_line (const char *format,
-            ...)
+print_line (const char *format, ...)
 {
   va_list args;
 
@@ -131,8 +128,7 @@ print_line (const char *format,
  * Prints `vi-annotations: ` and the message on stderr, escaped.
  */
 void
-print_error (const char *format,
-             ...)
+print_error (const char *format, ...)
 {
   va_list args;
 
@@ -171,16 +167,13 @@ json_pretty (void)
 
 /* Exact bytes on stdout: g_print() would convert to the locale's charset. */
 static void
-write_out (const char *data,
-           gsize       len)
+write_out (const char *data, gsize len)
 {
   fwrite (data, 1, len, stdout);
 }
 
 static char *
-generate (JsonNode *node,
-          gboolean  pretty,
-          gsize    *len)
+generate (JsonNode *node, gboolean pretty, gsize *len)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
 
@@ -198,7 +191,7 @@ generate (JsonNode *node,
 void
 print_json (JsonNode *node)
 {
-  gsize len;
+  gsize            len;
   g_autofree char *text = generate (node, json_pretty (), &len);
 
   write_out (text, len);
@@ -217,12 +210,11 @@ print_json (JsonNode *node)
  * with U+FFFD.
  */
 void
-print_json_object (const char *first_key,
-                   ...)
+print_json_object (const char *first_key, ...)
 {
   g_autoptr (GString) out = g_string_new ("{");
   const char *key = first_key;
-  va_list args;
+  va_list     args;
 
   va_start (args, first_key);
   while (key != NULL) {
@@ -260,23 +252,22 @@ json_items_begin (JsonItemsWriter *w)
 }
 
 void
-json_items_add (JsonItemsWriter *w,
-                JsonNode        *item)
+json_items_add (JsonItemsWriter *w, JsonNode *item)
 {
   g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-  JsonObject *obj = json_object_new ();
-  JsonArray *items = json_array_new ();
-  const char *head = w->pretty ? "{\n  \"items\" : [\n" : "{\"items\":[";
-  const char *tail = w->pretty ? "\n  ]\n}" : "]}";
+  JsonObject      *obj = json_object_new ();
+  JsonArray       *items = json_array_new ();
+  const char      *head = w->pretty ? "{\n  \"items\" : [\n" : "{\"items\":[";
+  const char      *tail = w->pretty ? "\n  ]\n}" : "]}";
   g_autofree char *text = NULL;
-  gsize len, head_len = strlen (head), tail_len = strlen (tail);
+  gsize            len, head_len = strlen (head), tail_len = strlen (tail);
 
   json_array_add_element (items, item);
   json_object_set_array_member (obj, "items", items);
   json_node_take_object (root, obj);
   text = generate (root, w->pretty, &len);
   g_assert (len >= head_len + tail_len && g_str_has_prefix (text, head) &&
-      g_str_has_suffix (text, tail));
+            g_str_has_suffix (text, tail));
 
   if (w->n_items == 0)
     write_out (head, head_len);

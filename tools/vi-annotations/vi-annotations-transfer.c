@@ -22,10 +22,9 @@ on_tty (void)
 }
 
 void
-progress_line (const char *format,
-               ...)
+progress_line (const char *format, ...)
 {
-  va_list args;
+  va_list          args;
   g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
 
@@ -62,17 +61,17 @@ timeout_ms (void)
 static guint
 poll_ms (void)
 {
-  return opt_poll_interval > 0 ?
-      (guint) MIN (opt_poll_interval * 1000.0, G_MAXUINT) : 1000;
+  return opt_poll_interval > 0
+      ? (guint) MIN (opt_poll_interval * 1000.0, G_MAXUINT)
+      : 1000;
 }
 
 static char *
-bar (guint64 done,
-     guint64 total)
+bar (guint64 done, guint64 total)
 {
   const int width = 24;
-  int filled = total ? (int) (width * MIN (done, total) / total) : 0;
-  GString *s = g_string_new ("[");
+  int       filled = total ? (int) (width * MIN (done, total) / total) : 0;
+  GString  *s = g_string_new ("[");
 
   for (int i = 0; i < width; i++)
     g_string_append (s, i < filled ? "#" : ".");
@@ -82,17 +81,16 @@ bar (guint64 done,
 
 typedef struct {
   ViUploadStage last_stage;
-  guint last_files;
-  char *last_conditions;
-  char *session_id;
+  guint         last_files;
+  char         *last_conditions;
+  char         *session_id;
 } UploadUi;
 
 static void
-upload_progress (const ViUploadProgress *p,
-                 gpointer                user_data)
+upload_progress (const ViUploadProgress *p, gpointer user_data)
 {
   UploadUi *ui = user_data;
-  gboolean changed = p->stage != ui->last_stage;
+  gboolean  changed = p->stage != ui->last_stage;
 
   if (ui->session_id == NULL && p->session_id != NULL)
     ui->session_id = g_strdup (p->session_id);
@@ -110,32 +108,33 @@ upload_progress (const ViUploadProgress *p,
           [VI_UPLOAD_STAGE_FINALIZING] = "finishing the upload",
         };
         progress_line ("%s%s%s", what[p->stage],
-            p->session_id ? ": session " : "",
-            p->session_id ? p->session_id : "");
+                       p->session_id ? ": session " : "",
+                       p->session_id ? p->session_id : "");
       }
       break;
     case VI_UPLOAD_STAGE_UPLOADING:
       if (on_tty ()) {
         g_autofree char *b = bar (p->bytes_done, p->bytes_total);
         progress_line ("uploading %s %.1f/%.1f MB, file %u/%u %s", b,
-            p->bytes_done / 1e6, p->bytes_total / 1e6,
-            MIN (p->files_done + 1, p->files_total), p->files_total,
-            p->current_file ? p->current_file : "");
+                       p->bytes_done / 1e6, p->bytes_total / 1e6,
+                       MIN (p->files_done + 1, p->files_total), p->files_total,
+                       p->current_file ? p->current_file : "");
       } else if (changed || p->files_done != ui->last_files) {
-        progress_line ("uploading: %u/%u files, %" G_GUINT64_FORMAT "/%"
-            G_GUINT64_FORMAT " bytes", p->files_done, p->files_total,
-            p->bytes_done, p->bytes_total);
+        progress_line ("uploading: %u/%u files, %" G_GUINT64_FORMAT
+                       "/%" G_GUINT64_FORMAT " bytes",
+                       p->files_done, p->files_total, p->bytes_done,
+                       p->bytes_total);
       }
       ui->last_files = p->files_done;
       break;
-    case VI_UPLOAD_STAGE_PROCESSING:{
-      g_autofree char *chain = p->session ?
-          vi_annotation_import_session_describe_conditions (p->session) :
-          g_strdup ("");
+    case VI_UPLOAD_STAGE_PROCESSING: {
+      g_autofree char *chain = p->session
+          ? vi_annotation_import_session_describe_conditions (p->session)
+          : g_strdup ("");
 
       if (on_tty () || changed || g_strcmp0 (chain, ui->last_conditions)) {
         progress_line ("processing: session %s: %s",
-            p->session_id ? p->session_id : "", chain);
+                       p->session_id ? p->session_id : "", chain);
         g_free (ui->last_conditions);
         ui->last_conditions = g_steal_pointer (&chain);
       }
@@ -148,9 +147,7 @@ upload_progress (const ViUploadProgress *p,
 }
 
 static gboolean
-parse_policy (const char      *text,
-              const char      *option,
-              ViFailurePolicy *out)
+parse_policy (const char *text, const char *option, ViFailurePolicy *out)
 {
   ViFailurePolicy policy;
 
@@ -159,7 +156,7 @@ parse_policy (const char      *text,
   policy = vi_failure_policy_from_string (text);
   if (policy == VI_FAILURE_POLICY_UNKNOWN) {
     print_error ("%s must be Warn, RejectFile or RejectSession, not \"%s\"",
-        option, text);
+                 option, text);
     return FALSE;
   }
   *out = policy;
@@ -178,7 +175,8 @@ state_unknown_error (const GError *error,
   if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) &&
       session_id != NULL)
     g_printerr ("vi-annotations: follow the import with: vi-annotations "
-        "wait %s %s (do not upload again)\n", dataset_id, session_id);
+                "wait %s %s (do not upload again)\n",
+                dataset_id, session_id);
   return status;
 }
 
@@ -189,36 +187,35 @@ print_session (ViAnnotationImportSession *session)
     g_autoptr (JsonNode) node = vi_annotation_import_session_to_json (session);
     print_json (node);
   } else {
-    g_autoptr (ViAnnotationUploadResult) result =
-        vi_annotation_upload_result_new (session);
+    g_autoptr (ViAnnotationUploadResult)
+        result = vi_annotation_upload_result_new (session);
     g_autofree char *summary = vi_annotation_upload_result_summary (result);
     print_lines (summary);
   }
 }
 
 int
-cmd_upload (ViClient      *client,
-            char         **args,
-            GCancellable  *cancellable)
+cmd_upload (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   ViUploadOptions options;
-  UploadUi ui = { .last_stage = (ViUploadStage) - 1 };
+  UploadUi        ui = { .last_stage = (ViUploadStage) -1 };
 
   vi_upload_options_init (&options);
   options.wait_until_done = !opt_no_wait;
   options.timeout_ms = timeout_ms ();
   options.poll_interval_ms = poll_ms ();
   if (!parse_policy (opt_on_bad_annotation, "--on-bad-annotation",
-          &options.failure_policies.on_bad_annotation) ||
+                     &options.failure_policies.on_bad_annotation) ||
       !parse_policy (opt_on_bad_file, "--on-bad-file",
-          &options.failure_policies.on_bad_file))
+                     &options.failure_policies.on_bad_file))
     return EXIT_USAGE;
 
   result = vi_client_upload_annotations (client, args[0],
-      (const char *const *) args + 1, &options, upload_progress, &ui,
-      cancellable, &error);
+                                         (const char *const *) args + 1,
+                                         &options, upload_progress, &ui,
+                                         cancellable, &error);
   progress_done ();
   g_free (ui.last_conditions);
   if (result == NULL) {
@@ -236,16 +233,15 @@ cmd_upload (ViClient      *client,
 }
 
 int
-cmd_wait (ViClient      *client,
-          char         **args,
-          GCancellable  *cancellable)
+cmd_wait (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationImportSession) session = NULL;
-  UploadUi ui = { .last_stage = (ViUploadStage) - 1 };
+  UploadUi ui = { .last_stage = (ViUploadStage) -1 };
 
   session = vi_client_wait_until_done (client, args[0], args[1], poll_ms (),
-      timeout_ms (), upload_progress, &ui, cancellable, &error);
+                                       timeout_ms (), upload_progress, &ui,
+                                       cancellable, &error);
   progress_done ();
   g_free (ui.last_conditions);
   g_free (ui.session_id);
@@ -266,12 +262,12 @@ print_export (ViExportedAnnotations *x)
   print_line ("Export %s", vi_exported_annotations_get_dataset_export_id (x));
   print_line ("  Dataset:    %s", vi_exported_annotations_get_dataset_id (x));
   print_line ("  Format:     %s%s", vi_export_format_to_string (spec->format),
-      spec->normalized ? " (normalized)" : "");
+              spec->normalized ? " (normalized)" : "");
   for (guint i = 0; conditions && i < conditions->len; i++) {
     ViResourceCondition *c = conditions->pdata[i];
     print_line ("  Condition:  %s: %s%s%s", c->condition,
-        vi_condition_status_to_string (c->status), c->reason ? " — " : "",
-        c->reason ? c->reason : "");
+                vi_condition_status_to_string (c->status),
+                c->reason ? " — " : "", c->reason ? c->reason : "");
   }
   if (url != NULL)
     print_line ("  Download:   %s", url->url);
@@ -289,9 +285,7 @@ show_export (ViExportedAnnotations *x)
 }
 
 static void
-download_progress (guint64  done,
-                   guint64  total,
-                   gpointer user_data)
+download_progress (guint64 done, guint64 total, gpointer user_data)
 {
   if (on_tty ()) {
     g_autofree char *b = bar (done, total);
@@ -302,13 +296,11 @@ download_progress (guint64  done,
 }
 
 int
-cmd_export (ViClient      *client,
-            char         **args,
-            GCancellable  *cancellable)
+cmd_export (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
   const char *sub = args[0];
-  guint n = g_strv_length (args);
+  guint       n = g_strv_length (args);
 
   if (g_str_equal (sub, "create") && n == 2) {
     g_autoptr (ViExportedAnnotations) x = NULL;
@@ -316,19 +308,21 @@ cmd_export (ViClient      *client,
 
     if (opt_format != NULL && g_ascii_strcasecmp (opt_format, "full") == 0)
       format = VI_EXPORT_FORMAT_VI_FULL;
-    else if (opt_format != NULL && g_ascii_strcasecmp (opt_format, "jsonl"))
-      {
+    else if (opt_format != NULL && g_ascii_strcasecmp (opt_format, "jsonl")) {
       print_error ("--format must be jsonl or full");
       return EXIT_USAGE;
     }
     x = vi_client_create_export (client, args[1], format, TRUE, cancellable,
-        &error);
+                                 &error);
     if (x != NULL && opt_wait) {
       g_autoptr (ViExportedAnnotations) ready = NULL;
 
-      ready = vi_client_wait_export (client, args[1],
-          vi_exported_annotations_get_dataset_export_id (x), poll_ms (),
-          timeout_ms (), cancellable, &error);
+      ready =
+          vi_client_wait_export (client, args[1],
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     x),
+                                 poll_ms (), timeout_ms (), cancellable,
+                                 &error);
       g_clear_pointer (&x, vi_exported_annotations_unref);
       x = g_steal_pointer (&ready);
     }
@@ -359,8 +353,7 @@ cmd_export (ViClient      *client,
 
       json_items_begin (&json);
       for (guint i = 0; i < all->len; i++)
-        json_items_add (&json,
-            vi_exported_annotations_to_json (all->pdata[i]));
+        json_items_add (&json, vi_exported_annotations_to_json (all->pdata[i]));
       json_items_end (&json);
     } else {
       for (guint i = 0; i < all->len; i++)
@@ -375,18 +368,21 @@ cmd_export (ViClient      *client,
     g_autofree char *where = NULL;
 
     x = vi_client_wait_export (client, args[1], args[2], poll_ms (),
-        timeout_ms (), cancellable, &error);
+                               timeout_ms (), cancellable, &error);
     if (x == NULL)
       return api_error (error);
     if (!vi_client_download_export (client, x, args[3],
-            opt_connections > 0 ? (guint) opt_connections : 0,
-            download_progress, NULL, cancellable, &error)) {
+                                    opt_connections > 0
+                                        ? (guint) opt_connections
+                                        : 0,
+                                    download_progress, NULL, cancellable,
+                                    &error)) {
       progress_done ();
       return api_error (error);
     }
     progress_done ();
     where = g_build_filename (args[3],
-        vi_exported_annotations_get_dataset_id (x), NULL);
+                              vi_exported_annotations_get_dataset_id (x), NULL);
     if (opt_json)
       print_json_object ("directory", where, NULL);
     else
@@ -395,6 +391,6 @@ cmd_export (ViClient      *client,
   }
 
   print_error ("export takes create DATASET, get DATASET EXPORT, list "
-      "DATASET or download DATASET EXPORT DIR");
+               "DATASET or download DATASET EXPORT DIR");
   return EXIT_USAGE;
 }

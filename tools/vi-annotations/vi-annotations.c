@@ -14,63 +14,67 @@
 
 #include "vi-annotations.h"
 
-static char *opt_endpoint;
-static char *opt_config_file;
+static char    *opt_endpoint;
+static char    *opt_config_file;
 static gboolean opt_allow_insecure;
-static char *opt_ca_file;
-gboolean opt_json;
-static int opt_page_size;
-static char *opt_page_token;
+static char    *opt_ca_file;
+gboolean        opt_json;
+static int      opt_page_size;
+static char    *opt_page_token;
 static gboolean opt_one_page;
-gboolean opt_no_wait;
-double opt_timeout;
-double opt_poll_interval = 1.0;
-char *opt_format;
-int opt_connections;
-gboolean opt_wait;
-char *opt_on_bad_annotation;
-char *opt_on_bad_file;
+gboolean        opt_no_wait;
+double          opt_timeout;
+double          opt_poll_interval = 1.0;
+char           *opt_format;
+int             opt_connections;
+gboolean        opt_wait;
+char           *opt_on_bad_annotation;
+char           *opt_on_bad_file;
 
 static const GOptionEntry entries[] = {
-  {"endpoint", 'e', 0, G_OPTION_ARG_STRING, &opt_endpoint,
-      "API endpoint (default: $DATATURE_VI_API_ENDPOINT or "
-        VI_DEFAULT_ENDPOINT ")", "URL"},
-  {"config-file", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config_file,
-      "JSON file with secret_key and organization_id", "FILE"},
-  {"allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
-      "Accept plain http to a host that is not loopback (the secret key "
-        "then travels in clear text)", NULL},
-  {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
-      "PEM file of extra certificate authorities (private deployments)",
-      "FILE"},
-  {"json", 'j', 0, G_OPTION_ARG_NONE, &opt_json,
-      "Print JSON for scripts", NULL},
-  {"page-size", 'n', 0, G_OPTION_ARG_INT, &opt_page_size,
-      "list: items per request, 1-1000 (default 1000 when walking all pages, "
-        "10 for one page)", "N"},
-  {"page-token", 't', 0, G_OPTION_ARG_STRING, &opt_page_token,
-      "list: fetch only the page at this token", "TOKEN"},
-  {"one-page", '1', 0, G_OPTION_ARG_NONE, &opt_one_page,
-      "list: fetch only the first page", NULL},
-  {"no-wait", 0, 0, G_OPTION_ARG_NONE, &opt_no_wait,
-      "upload: return once the files are sent, without waiting for the "
-        "import", NULL},
-  {"timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
-      "upload, wait, export: give up waiting after S seconds (default: "
-        "never)", "S"},
-  {"poll-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_poll_interval,
-      "upload, wait, export: seconds between status polls (default 1)", "S"},
-  {"on-bad-annotation", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_annotation,
-      "upload: Warn, RejectFile or RejectSession (default)", "POLICY"},
-  {"on-bad-file", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_file,
-      "upload: Warn, RejectFile or RejectSession (default)", "POLICY"},
-  {"format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
-      "export create: jsonl (default, annotations only) or full", "FORMAT"},
-  {"wait", 'w', 0, G_OPTION_ARG_NONE, &opt_wait,
-      "export create: wait until the export is ready", NULL},
-  {"connections", 0, 0, G_OPTION_ARG_INT, &opt_connections,
-      "export download: parallel ranged requests (default 4)", "N"},
-  {NULL}
+  { "endpoint", 'e', 0, G_OPTION_ARG_STRING, &opt_endpoint,
+    "API endpoint (default: $DATATURE_VI_API_ENDPOINT or " VI_DEFAULT_ENDPOINT
+    ")",
+    "URL" },
+  { "config-file", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config_file,
+    "JSON file with secret_key and organization_id", "FILE" },
+  { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &opt_allow_insecure,
+    "Accept plain http to a host that is not loopback (the secret key "
+    "then travels in clear text)",
+    NULL },
+  { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_ca_file,
+    "PEM file of extra certificate authorities (private deployments)", "FILE" },
+  { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON for scripts",
+    NULL },
+  { "page-size", 'n', 0, G_OPTION_ARG_INT, &opt_page_size,
+    "list: items per request, 1-1000 (default 1000 when walking all pages, "
+    "10 for one page)",
+    "N" },
+  { "page-token", 't', 0, G_OPTION_ARG_STRING, &opt_page_token,
+    "list: fetch only the page at this token", "TOKEN" },
+  { "one-page", '1', 0, G_OPTION_ARG_NONE, &opt_one_page,
+    "list: fetch only the first page", NULL },
+  { "no-wait", 0, 0, G_OPTION_ARG_NONE, &opt_no_wait,
+    "upload: return once the files are sent, without waiting for the "
+    "import",
+    NULL },
+  { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &opt_timeout,
+    "upload, wait, export: give up waiting after S seconds (default: "
+    "never)",
+    "S" },
+  { "poll-interval", 0, 0, G_OPTION_ARG_DOUBLE, &opt_poll_interval,
+    "upload, wait, export: seconds between status polls (default 1)", "S" },
+  { "on-bad-annotation", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_annotation,
+    "upload: Warn, RejectFile or RejectSession (default)", "POLICY" },
+  { "on-bad-file", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_file,
+    "upload: Warn, RejectFile or RejectSession (default)", "POLICY" },
+  { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
+    "export create: jsonl (default, annotations only) or full", "FORMAT" },
+  { "wait", 'w', 0, G_OPTION_ARG_NONE, &opt_wait,
+    "export create: wait until the export is ready", NULL },
+  { "connections", 0, 0, G_OPTION_ARG_INT, &opt_connections,
+    "export download: parallel ranged requests (default 4)", "N" },
+  { NULL }
 };
 
 static const char *summary =
@@ -89,17 +93,13 @@ static const char *summary =
     "Credentials come from DATATURE_VI_SECRET_KEY and\n"
     "DATATURE_VI_ORGANIZATION_ID, or from --config-file.";
 
-static int
-usage_error (GOptionContext *context,
-             const char     *format,
-             ...) G_GNUC_PRINTF (2, 3);
+static int usage_error (GOptionContext *context, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
 
 static int
-usage_error (GOptionContext *context,
-             const char     *format,
-             ...)
+usage_error (GOptionContext *context, const char *format, ...)
 {
-  va_list args;
+  va_list          args;
   g_autofree char *msg = NULL;
 
   va_start (args, format);
@@ -116,7 +116,7 @@ int
 api_error (const GError *error)
 {
   const char *trace = vi_error_get_trace_id (error);
-  int signum = interrupt_signal ();
+  int         signum = interrupt_signal ();
 
   if (signum != 0 &&
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
@@ -138,59 +138,55 @@ api_error (const GError *error)
 static void
 print_annotation_line (ViAnnotation *annotation)
 {
-  ViAnnotationSpec *spec = vi_annotation_get_spec (annotation);
+  ViAnnotationSpec    *spec = vi_annotation_get_spec (annotation);
   ViAnnotationContent *content = vi_annotation_spec_get_contents (spec);
-  g_autofree char *what = NULL;
+  g_autofree char     *what = NULL;
 
   switch (vi_annotation_content_get_kind (content)) {
     case VI_CONTENT_KIND_CAPTION:
       what = g_strdup_printf ("\"%s\"",
-          vi_annotation_content_get_caption (content));
+                              vi_annotation_content_get_caption (content));
       break;
-    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:{
+    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: {
       ViBBox b;
-      int start = -1, end = -1;
+      int    start = -1, end = -1;
 
       vi_annotation_content_get_bbox (content, &b);
       vi_annotation_content_get_target (content, &start, &end);
       what = g_strdup_printf ("bbox [%.4g, %.4g, %.4g, %.4g] target [%d, %d)",
-          b.x_min, b.y_min, b.x_max, b.y_max, start, end);
+                              b.x_min, b.y_min, b.x_max, b.y_max, start, end);
       break;
     }
     case VI_CONTENT_KIND_VQA:
       what = g_strdup_printf ("Q: %s  A: %s",
-          vi_annotation_content_get_question (content),
-          vi_annotation_content_get_answer (content));
+                              vi_annotation_content_get_question (content),
+                              vi_annotation_content_get_answer (content));
       break;
     default:
       what = g_strdup_printf ("(%s)",
-          vi_annotation_content_get_kind_name (content));
+                              vi_annotation_content_get_kind_name (content));
       break;
   }
 
   print_line ("%-24s %-27s %-24s %s",
-      vi_annotation_get_annotation_id (annotation),
-      vi_annotation_spec_get_role_name (spec),
-      vi_annotation_spec_get_whole_id (spec), what);
+              vi_annotation_get_annotation_id (annotation),
+              vi_annotation_spec_get_role_name (spec),
+              vi_annotation_spec_get_whole_id (spec), what);
 }
 
 static void
 print_header (void)
 {
-  print_line ("%-24s %-27s %-24s %s", "ANNOTATION", "ROLE", "GROUP",
-      "CONTENT");
+  print_line ("%-24s %-27s %-24s %s", "ANNOTATION", "ROLE", "GROUP", "CONTENT");
 }
 
 static int
-cmd_list (ViClient      *client,
-          char         **args,
-          GCancellable  *cancellable)
+cmd_list (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
 
   if (opt_page_size < 0 || opt_page_size > VI_MAX_PAGE_SIZE) {
-    print_error ("--page-size must be between 1 and %d",
-        VI_MAX_PAGE_SIZE);
+    print_error ("--page-size must be between 1 and %d", VI_MAX_PAGE_SIZE);
     return EXIT_USAGE;
   }
 
@@ -198,8 +194,8 @@ cmd_list (ViClient      *client,
     g_autoptr (ViAnnotationPage) page = NULL;
     const char *next;
 
-    page = vi_client_list_annotations (client, args[0], args[1],
-        opt_page_size, opt_page_token, cancellable, &error);
+    page = vi_client_list_annotations (client, args[0], args[1], opt_page_size,
+                                       opt_page_token, cancellable, &error);
     if (page == NULL)
       return api_error (error);
 
@@ -212,8 +208,8 @@ cmd_list (ViClient      *client,
       for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
         print_annotation_line (vi_annotation_page_get_item (page, i));
       print_line ("%u annotation%s on this page",
-          vi_annotation_page_get_n_items (page),
-          vi_annotation_page_get_n_items (page) == 1 ? "" : "s");
+                  vi_annotation_page_get_n_items (page),
+                  vi_annotation_page_get_n_items (page) == 1 ? "" : "s");
       if (next != NULL)
         print_line ("next page: --page-token '%s'", next);
     }
@@ -221,14 +217,15 @@ cmd_list (ViClient      *client,
   } else {
     g_autoptr (ViAnnotationPager) pager = NULL;
     JsonItemsWriter json;
-    guint total = 0;
+    guint           total = 0;
 
     /* Each page is printed and dropped as it arrives: memory stays that
      * of one page, however many there are.  A failure after the first
      * page leaves the JSON document unterminated (and the exit status
      * non-zero), never a complete-looking one. */
     pager = vi_client_iterate_annotations (client, args[0], args[1],
-        opt_page_size ? opt_page_size : VI_MAX_PAGE_SIZE);
+                                           opt_page_size ? opt_page_size
+                                                         : VI_MAX_PAGE_SIZE);
     if (opt_json)
       json_items_begin (&json);
     else
@@ -262,15 +259,13 @@ cmd_list (ViClient      *client,
 }
 
 static int
-cmd_get (ViClient      *client,
-         char         **args,
-         GCancellable  *cancellable)
+cmd_get (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotation) annotation = NULL;
 
   annotation = vi_client_get_annotation (client, args[0], args[1], args[2],
-      cancellable, &error);
+                                         cancellable, &error);
   if (annotation == NULL)
     return api_error (error);
 
@@ -285,15 +280,13 @@ cmd_get (ViClient      *client,
 }
 
 static int
-cmd_delete (ViClient      *client,
-            char         **args,
-            GCancellable  *cancellable)
+cmd_delete (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViDeletedResource) deleted = NULL;
 
   deleted = vi_client_delete_annotation (client, args[0], args[1], args[2],
-      cancellable, &error);
+                                         cancellable, &error);
   if (deleted == NULL)
     return api_error (error);
 
@@ -306,20 +299,20 @@ cmd_delete (ViClient      *client,
 
 typedef struct {
   const char *name;
-  guint min_args;
-  guint max_args;
+  guint       min_args;
+  guint       max_args;
   const char *args_help;
   int (*run) (ViClient *, char **, GCancellable *);
 } Command;
 
 static const Command commands[] = {
-  {"list", 2, 2, "DATASET ASSET", cmd_list},
-  {"get", 3, 3, "DATASET ASSET ANNOTATION", cmd_get},
-  {"delete", 3, 3, "DATASET ASSET ANNOTATION", cmd_delete},
-  {"upload", 2, G_MAXUINT, "DATASET PATH...", cmd_upload},
-  {"wait", 2, 2, "DATASET SESSION", cmd_wait},
-  {"export", 2, 4, "create|get|list|download DATASET [EXPORT [DIR]]",
-      cmd_export},
+  { "list", 2, 2, "DATASET ASSET", cmd_list },
+  { "get", 3, 3, "DATASET ASSET ANNOTATION", cmd_get },
+  { "delete", 3, 3, "DATASET ASSET ANNOTATION", cmd_delete },
+  { "upload", 2, G_MAXUINT, "DATASET PATH...", cmd_upload },
+  { "wait", 2, 2, "DATASET SESSION", cmd_wait },
+  { "export", 2, 4, "create|get|list|download DATASET [EXPORT [DIR]]",
+    cmd_export },
 };
 
 /* ---- SIGINT and SIGTERM --------------------------------------------------
@@ -339,10 +332,10 @@ typedef struct {
   GThread      *thread;
   GSource      *sources[2];
   GCancellable *cancellable;
-  gint          stop;               /* atomic */
+  gint          stop; /* atomic */
 } SignalWatch;
 
-static gint received_signal;       /* atomic: the first signal, or 0 */
+static gint received_signal; /* atomic: the first signal, or 0 */
 
 int
 interrupt_signal (void)
@@ -351,8 +344,7 @@ interrupt_signal (void)
 }
 
 static void
-handle_signal (SignalWatch *watch,
-               int          signum)
+handle_signal (SignalWatch *watch, int signum)
 {
   if (g_atomic_int_compare_and_exchange (&received_signal, 0, signum)) {
     g_cancellable_cancel (watch->cancellable);
@@ -398,10 +390,9 @@ signal_thread (gpointer user_data)
 }
 
 static void
-signal_watch_start (SignalWatch  *watch,
-                    GCancellable *cancellable)
+signal_watch_start (SignalWatch *watch, GCancellable *cancellable)
 {
-  const int signals[] = { SIGINT, SIGTERM };
+  const int   signals[] = { SIGINT, SIGTERM };
   GSourceFunc callbacks[] = { on_sigint, on_sigterm };
 
   watch->context = g_main_context_new ();
@@ -431,8 +422,7 @@ signal_watch_stop (SignalWatch *watch)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
@@ -440,8 +430,8 @@ main (int    argc,
   const Command *command = NULL;
   g_autoptr (GCancellable) cancellable = NULL;
   SignalWatch signals;
-  guint n_args;
-  int status;
+  guint       n_args;
+  int         status;
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("COMMAND ARGS… — Datature Vi annotations");
@@ -451,28 +441,33 @@ main (int    argc,
     return usage_error (context, "%s", error->message);
 
   if (argc < 2)
-    return usage_error (context, "no command given (list, get, delete, "
-        "upload, wait or export)");
+    return usage_error (context,
+                        "no command given (list, get, delete, "
+                        "upload, wait or export)");
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
       command = &commands[i];
   if (command == NULL)
-    return usage_error (context, "unknown command \"%s\" (use list, get, "
-        "delete, upload, wait or export)", argv[1]);
+    return usage_error (context,
+                        "unknown command \"%s\" (use list, get, "
+                        "delete, upload, wait or export)",
+                        argv[1]);
 
   n_args = argc - 2;
   if (n_args < command->min_args || n_args > command->max_args)
     return usage_error (context, "%s takes %s", command->name,
-        command->args_help);
+                        command->args_help);
   if ((opt_page_token != NULL || opt_one_page || opt_page_size != 0) &&
       command->run != cmd_list)
-    return usage_error (context, "--page-size, --page-token and --one-page "
-        "only apply to list");
+    return usage_error (context,
+                        "--page-size, --page-token and --one-page "
+                        "only apply to list");
 
-  client = g_initable_new (VI_TYPE_CLIENT, NULL, &error,
-      "endpoint", opt_endpoint, "config-file", opt_config_file,
-      "allow-insecure", opt_allow_insecure, "tls-ca-file", opt_ca_file, NULL);
+  client = g_initable_new (VI_TYPE_CLIENT, NULL, &error, "endpoint",
+                           opt_endpoint, "config-file", opt_config_file,
+                           "allow-insecure", opt_allow_insecure, "tls-ca-file",
+                           opt_ca_file, NULL);
   if (client == NULL)
     return api_error (error);
 

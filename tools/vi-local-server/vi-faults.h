@@ -37,26 +37,25 @@ typedef enum {
 
 /* What happens to one request. */
 typedef struct {
-  ViFaultAction  action;
-  guint          status;
-  char          *retry_after;
-  guint          latency_ms;
-  GBytes        *body;          /* for "status"; NULL: the usual error body */
+  ViFaultAction action;
+  guint         status;
+  char         *retry_after;
+  guint         latency_ms;
+  GBytes       *body; /* for "status"; NULL: the usual error body */
 } ViFault;
 
 typedef struct _ViFaultRule ViFaultRule;
 
-void        vi_fault_rule_free      (ViFaultRule  *rule);
-GPtrArray  *vi_fault_rules_parse    (const char   *json,
-                                     gssize        length,
-                                     GError      **error);
-gboolean    vi_fault_rules_match    (GPtrArray    *rules,
-                                     const char   *method,
-                                     const char   *path,
-                                     ViFault      *fault);
-void        vi_fault_rules_to_json  (GPtrArray    *rules,
-                                     GString      *out);
-void        vi_fault_clear          (ViFault      *fault);
+void        vi_fault_rule_free (ViFaultRule *rule);
+GPtrArray  *vi_fault_rules_parse (const char *json,
+                                  gssize      length,
+                                  GError    **error);
+gboolean    vi_fault_rules_match (GPtrArray  *rules,
+                                  const char *method,
+                                  const char *path,
+                                  ViFault    *fault);
+void        vi_fault_rules_to_json (GPtrArray *rules, GString *out);
+void        vi_fault_clear (ViFault *fault);
 const char *vi_fault_action_to_string (ViFaultAction action);
 
 G_END_DECLS

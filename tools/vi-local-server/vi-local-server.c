@@ -27,52 +27,52 @@
 /* Requests kept in the log that vi_local_server_get_request_count() filters;
  * past this, only the total is counted. */
 #define MAX_LOGGED_REQUESTS (1 << 20)
-#define LISTEN_BACKLOG      128
+#define LISTEN_BACKLOG 128
 
 typedef struct {
-  const char *method;             /* interned */
+  const char *method; /* interned */
   char       *path;
 } LoggedRequest;
 
 struct _ViLocalServer {
-  GObject       parent_instance;
+  GObject parent_instance;
 
-  char         *secret_key;
-  char         *org;
+  char *secret_key;
+  char *org;
 
   /* Protected by lock. */
-  GMutex        lock;
-  ViStore      *store;
-  GPtrArray    *faults;           /* ViFaultRule */
-  guint         latency_ms;
-  guint64       n_requests;
-  guint64       n_faulted;        /* requests a fault rule fired for */
-  GArray       *request_log;      /* LoggedRequest */
-  ViServerWrite *write;           /* sessions, uploads, exports */
-  guint64       max_body_size;
-  guint64       max_upload_size;
-  guint         max_header_size;
+  GMutex         lock;
+  ViStore       *store;
+  GPtrArray     *faults; /* ViFaultRule */
+  guint          latency_ms;
+  guint64        n_requests;
+  guint64        n_faulted;   /* requests a fault rule fired for */
+  GArray        *request_log; /* LoggedRequest */
+  ViServerWrite *write;       /* sessions, uploads, exports */
+  guint64        max_body_size;
+  guint64        max_upload_size;
+  guint          max_header_size;
 
-  ViServerConns *conns;           /* header guards, graceful closes */
+  ViServerConns *conns; /* header guards, graceful closes */
 
   /* Owned by the server's thread while it runs. */
-  SoupServer   *soup;
-  GMainContext *context;
-  GMainLoop    *loop;
-  GThread      *thread;
-  GHashTable   *pending;          /* ViServerRequest waiting for their delay */
+  SoupServer         *soup;
+  GMainContext       *context;
+  GMainLoop          *loop;
+  GThread            *thread;
+  GHashTable         *pending; /* ViServerRequest waiting for their delay */
   GInetSocketAddress *listen_address;
-  GSocket      *listen_socket;
-  GSource      *accept_source;
-  GSocket      *keepalive_peer;   /* see keep_connections_alive() */
+  GSocket            *listen_socket;
+  GSource            *accept_source;
+  GSocket            *keepalive_peer; /* see keep_connections_alive() */
 
   /* Start-up handshake with the server's thread. */
-  GCond         started_cond;
-  gboolean      started;
-  GError       *start_error;
+  GCond    started_cond;
+  gboolean started;
+  GError  *start_error;
 
-  int           port;             /* atomic: read from any thread */
-  char         *url;              /* set before start returns */
+  int   port; /* atomic: read from any thread */
+  char *url;  /* set before start returns */
 };
 
 G_DEFINE_FINAL_TYPE (ViLocalServer, vi_local_server, G_TYPE_OBJECT)
@@ -126,7 +126,8 @@ vi_local_server_init (ViLocalServer *self)
 {
   g_mutex_init (&self->lock);
   g_cond_init (&self->started_cond);
-  self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_fault_rule_free);
+  self->faults = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_fault_rule_free);
   self->request_log = g_array_new (FALSE, FALSE, sizeof (LoggedRequest));
   g_array_set_clear_func (self->request_log, logged_request_clear);
   self->max_body_size = VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE;
@@ -146,15 +147,16 @@ vi_local_server_init (ViLocalServer *self)
  * Returns: (transfer full): a new server, not listening yet
  */
 ViLocalServer *
-vi_local_server_new (const char *secret_key,
-                     const char *organization_id)
+vi_local_server_new (const char *secret_key, const char *organization_id)
 {
   ViLocalServer *self = g_object_new (VI_TYPE_LOCAL_SERVER, NULL);
 
   self->secret_key = g_strdup (secret_key != NULL && *secret_key != '\0'
-                               ? secret_key : VI_LOCAL_SERVER_DEFAULT_SECRET_KEY);
+                                   ? secret_key
+                                   : VI_LOCAL_SERVER_DEFAULT_SECRET_KEY);
   self->org = g_strdup (organization_id != NULL && *organization_id != '\0'
-                        ? organization_id : VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID);
+                            ? organization_id
+                            : VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID);
   self->store = vi_store_new (self->org);
   self->write = vi_server_write_new (self, &self->lock, self->org);
   return self;
@@ -195,9 +197,9 @@ vi_local_server_unlock_store (ViLocalServer *self)
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_set_data_dir (ViLocalServer  *self,
-                              const char     *dir,
-                              GError        **error)
+vi_local_server_set_data_dir (ViLocalServer *self,
+                              const char    *dir,
+                              GError       **error)
 {
   ViStore *store;
   gboolean ok;
@@ -207,18 +209,16 @@ vi_local_server_set_data_dir (ViLocalServer  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   store = vi_local_server_lock_store (self);
-  if (vi_store_get_dir (store) != NULL)
-    {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "the data directory is already set to %s", vi_store_get_dir (store));
-      ok = FALSE;
-    }
-  else
-    {
-      ok = vi_store_open_dir (store, dir, error);
-      if (ok)
-        vi_server_write_restore (self->write, store);
-    }
+  if (vi_store_get_dir (store) != NULL) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                 "the data directory is already set to %s",
+                 vi_store_get_dir (store));
+    ok = FALSE;
+  } else {
+    ok = vi_store_open_dir (store, dir, error);
+    if (ok)
+      vi_server_write_restore (self->write, store);
+  }
   vi_local_server_unlock_store (self);
   return ok;
 }
@@ -252,7 +252,7 @@ vi_local_server_add_records (ViLocalServer  *self,
 
   store = vi_local_server_lock_store (self);
   ok = vi_store_ensure_dataset (store, dataset_id, error) &&
-       vi_store_add_records (store, dataset_id, records, n_records, NULL, error);
+      vi_store_add_records (store, dataset_id, records, n_records, NULL, error);
   vi_local_server_unlock_store (self);
   return ok;
 }
@@ -269,10 +269,10 @@ vi_local_server_add_records (ViLocalServer  *self,
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_add_record (ViLocalServer  *self,
-                            const char     *dataset_id,
-                            ViJsonlRecord  *record,
-                            GError        **error)
+vi_local_server_add_record (ViLocalServer *self,
+                            const char    *dataset_id,
+                            ViJsonlRecord *record,
+                            GError       **error)
 {
   g_return_val_if_fail (record != NULL, FALSE);
 
@@ -280,26 +280,26 @@ vi_local_server_add_record (ViLocalServer  *self,
 }
 
 static gboolean
-load_jsonl (ViLocalServer  *self,
-            const char     *dataset_id,
-            const char     *path,
-            gboolean        replace,
-            GError        **error)
+load_jsonl (ViLocalServer *self,
+            const char    *dataset_id,
+            const char    *path,
+            gboolean       replace,
+            GError       **error)
 {
-  g_autoptr(ViJsonlReader) reader = NULL;
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (ViJsonlReader) reader = NULL;
+  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GError) local_error = NULL;
   ViJsonlRecord *record;
-  ViStore *store;
-  gboolean ok;
+  ViStore       *store;
+  gboolean       ok;
 
-  if (!vi_store_dataset_id_is_valid (dataset_id))
-    {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "invalid dataset id “%s”: use 1 to 255 characters from "
-                   "A-Z, a-z, 0-9, '_' and '-'", dataset_id ? dataset_id : "");
-      return FALSE;
-    }
+  if (!vi_store_dataset_id_is_valid (dataset_id)) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                 "invalid dataset id “%s”: use 1 to 255 characters from "
+                 "A-Z, a-z, 0-9, '_' and '-'",
+                 dataset_id ? dataset_id : "");
+    return FALSE;
+  }
 
   /* The file is read whole before the lock is taken: requests are served
    * meanwhile, and a bad line leaves the dataset untouched. */
@@ -308,34 +308,33 @@ load_jsonl (ViLocalServer  *self,
     return FALSE;
   vi_jsonl_reader_set_error_mode (reader, VI_JSONL_ERROR_MODE_FAIL);
 
-  records = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_jsonl_record_unref);
+  records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
   while ((record = vi_jsonl_reader_next (reader, NULL, &local_error)) != NULL)
     g_ptr_array_add (records, record);
 
-  if (local_error != NULL)
-    {
-      /* The reader's message should name the place already; make sure. */
-      if (strstr (local_error->message, path) == NULL)
-        g_prefix_error (&local_error, "%s:%u: ", path,
-                        vi_jsonl_reader_get_line_number (reader));
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (local_error != NULL) {
+    /* The reader's message should name the place already; make sure. */
+    if (strstr (local_error->message, path) == NULL)
+      g_prefix_error (&local_error, "%s:%u: ", path,
+                      vi_jsonl_reader_get_line_number (reader));
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
 
   store = vi_local_server_lock_store (self);
-  ok = (replace
-        ? vi_store_clear_dataset (store, dataset_id, &local_error)
-        : vi_store_ensure_dataset (store, dataset_id, &local_error)) &&
-       vi_store_add_records (store, dataset_id, (ViJsonlRecord **) records->pdata,
-                             records->len, NULL, &local_error);
+  ok = (replace ? vi_store_clear_dataset (store, dataset_id, &local_error)
+                : vi_store_ensure_dataset (store, dataset_id, &local_error)) &&
+      vi_store_add_records (store, dataset_id,
+                            (ViJsonlRecord **) records->pdata, records->len,
+                            NULL, &local_error);
   vi_local_server_unlock_store (self);
 
-  if (!ok)
-    {
-      g_prefix_error (&local_error, "%s: ", path);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  if (!ok) {
+    g_prefix_error (&local_error, "%s: ", path);
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -354,10 +353,10 @@ load_jsonl (ViLocalServer  *self,
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_load_jsonl (ViLocalServer  *self,
-                            const char     *dataset_id,
-                            const char     *path,
-                            GError        **error)
+vi_local_server_load_jsonl (ViLocalServer *self,
+                            const char    *dataset_id,
+                            const char    *path,
+                            GError       **error)
 {
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -379,10 +378,10 @@ vi_local_server_load_jsonl (ViLocalServer  *self,
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_replace_jsonl (ViLocalServer  *self,
-                               const char     *dataset_id,
-                               const char     *path,
-                               GError        **error)
+vi_local_server_replace_jsonl (ViLocalServer *self,
+                               const char    *dataset_id,
+                               const char    *path,
+                               GError       **error)
 {
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -403,9 +402,9 @@ vi_local_server_replace_jsonl (ViLocalServer  *self,
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_clear_dataset (ViLocalServer  *self,
-                               const char     *dataset_id,
-                               GError        **error)
+vi_local_server_clear_dataset (ViLocalServer *self,
+                               const char    *dataset_id,
+                               GError       **error)
 {
   ViStore *store;
   gboolean ok;
@@ -433,7 +432,7 @@ vi_local_server_count_annotations (ViLocalServer *self,
                                    const char    *asset_id)
 {
   ViStore *store;
-  guint n;
+  guint    n;
 
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
   g_return_val_if_fail (dataset_id != NULL, 0);
@@ -457,11 +456,11 @@ vi_local_server_count_annotations (ViLocalServer *self,
  * Returns: %TRUE on success; on failure no rule is added
  */
 gboolean
-vi_local_server_add_fault_json (ViLocalServer  *self,
-                                const char     *json,
-                                GError        **error)
+vi_local_server_add_fault_json (ViLocalServer *self,
+                                const char    *json,
+                                GError       **error)
 {
-  g_autoptr(GPtrArray) rules = NULL;
+  g_autoptr (GPtrArray) rules = NULL;
   guint i;
 
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), FALSE);
@@ -505,8 +504,7 @@ vi_local_server_clear_faults (ViLocalServer *self)
  * meanwhile.  It adds to the delay of a "latency" fault.  Thread-safe.
  */
 void
-vi_local_server_set_latency (ViLocalServer *self,
-                             guint          latency_ms)
+vi_local_server_set_latency (ViLocalServer *self, guint latency_ms)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
 
@@ -526,8 +524,7 @@ vi_local_server_set_latency (ViLocalServer *self,
  * afterwards.
  */
 void
-vi_local_server_set_processing_delay (ViLocalServer *self,
-                                      guint          delay_ms)
+vi_local_server_set_processing_delay (ViLocalServer *self, guint delay_ms)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
 
@@ -547,8 +544,7 @@ vi_local_server_set_processing_delay (ViLocalServer *self,
  * Default %VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE.  Thread-safe.
  */
 void
-vi_local_server_set_max_body_size (ViLocalServer *self,
-                                   guint64        size)
+vi_local_server_set_max_body_size (ViLocalServer *self, guint64 size)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
 
@@ -566,8 +562,7 @@ vi_local_server_set_max_body_size (ViLocalServer *self,
  * %VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE.  Thread-safe.
  */
 void
-vi_local_server_set_max_upload_size (ViLocalServer *self,
-                                     guint64        size)
+vi_local_server_set_max_upload_size (ViLocalServer *self, guint64 size)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
 
@@ -587,8 +582,7 @@ vi_local_server_set_max_upload_size (ViLocalServer *self,
  * Larger headers get 431.  Thread-safe.
  */
 void
-vi_local_server_set_max_header_size (ViLocalServer *self,
-                                     guint          size)
+vi_local_server_set_max_header_size (ViLocalServer *self, guint size)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
   g_return_if_fail (size >= VI_LOCAL_SERVER_MIN_HEADER_SIZE &&
@@ -620,26 +614,23 @@ vi_local_server_get_request_count (ViLocalServer *self,
                                    const char    *path_prefix)
 {
   guint64 n = 0;
-  guint i;
+  guint   i;
 
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
 
   g_mutex_lock (&self->lock);
-  if (method == NULL && path_prefix == NULL)
-    {
-      n = self->n_requests;
-    }
-  else
-    {
-      for (i = 0; i < self->request_log->len; i++)
-        {
-          LoggedRequest *entry = &g_array_index (self->request_log, LoggedRequest, i);
+  if (method == NULL && path_prefix == NULL) {
+    n = self->n_requests;
+  } else {
+    for (i = 0; i < self->request_log->len; i++) {
+      LoggedRequest *entry = &g_array_index (self->request_log, LoggedRequest,
+                                             i);
 
-          if ((method == NULL || g_ascii_strcasecmp (entry->method, method) == 0) &&
-              (path_prefix == NULL || g_str_has_prefix (entry->path, path_prefix)))
-            n++;
-        }
+      if ((method == NULL || g_ascii_strcasecmp (entry->method, method) == 0) &&
+          (path_prefix == NULL || g_str_has_prefix (entry->path, path_prefix)))
+        n++;
     }
+  }
   g_mutex_unlock (&self->lock);
   return (guint) MIN (n, G_MAXUINT);
 }
@@ -690,11 +681,10 @@ vi_local_server_reset_counters (ViLocalServer *self)
 static void
 request_free (ViServerRequest *req)
 {
-  if (req->delay != NULL)
-    {
-      g_source_destroy (req->delay);
-      g_source_unref (req->delay);
-    }
+  if (req->delay != NULL) {
+    g_source_destroy (req->delay);
+    g_source_unref (req->delay);
+  }
   if (req->disconnected_id != 0)
     g_signal_handler_disconnect (req->msg, req->disconnected_id);
   g_object_unref (req->msg);
@@ -715,55 +705,48 @@ route_matches (const ViServerRoute *route,
                guint                n_segments)
 {
   const char *p = route->pattern + 1;
-  guint i = 0;
+  guint       i = 0;
 
   req->n_params = 0;
-  for (;;)
-    {
-      const char *end = strchr (p, '/');
-      gsize len = end != NULL ? (gsize) (end - p) : strlen (p);
+  for (;;) {
+    const char *end = strchr (p, '/');
+    gsize       len = end != NULL ? (gsize) (end - p) : strlen (p);
 
-      if (i >= n_segments)
+    if (i >= n_segments)
+      return FALSE;
+
+    if (p[0] == '{' && len >= 2 && p[len - 1] == '}') {
+      if (segments[i][0] == '\0' || req->n_params == VI_SERVER_MAX_PARAMS)
         return FALSE;
-
-      if (p[0] == '{' && len >= 2 && p[len - 1] == '}')
-        {
-          if (segments[i][0] == '\0' || req->n_params == VI_SERVER_MAX_PARAMS)
-            return FALSE;
-          req->param_names[req->n_params] = p + 1;
-          req->param_name_lens[req->n_params] = len - 2;
-          req->param_values[req->n_params] = segments[i];
-          req->n_params++;
-        }
-      else if (strlen (segments[i]) != len || strncmp (segments[i], p, len) != 0)
-        {
-          return FALSE;
-        }
-
-      i++;
-      if (end == NULL)
-        break;
-      p = end + 1;
+      req->param_names[req->n_params] = p + 1;
+      req->param_name_lens[req->n_params] = len - 2;
+      req->param_values[req->n_params] = segments[i];
+      req->n_params++;
+    } else if (strlen (segments[i]) != len ||
+               strncmp (segments[i], p, len) != 0) {
+      return FALSE;
     }
+
+    i++;
+    if (end == NULL)
+      break;
+    p = end + 1;
+  }
   return i == n_segments;
 }
 
 static gboolean
-any_route_matches (ViServerRequest  *req,
-                   char            **segments,
-                   guint             n_segments)
+any_route_matches (ViServerRequest *req, char **segments, guint n_segments)
 {
-  guint t;
+  guint                t;
   const ViServerRoute *route;
 
-  for (t = 0; t < G_N_ELEMENTS (route_tables); t++)
-    {
-      for (route = route_tables[t]; route->pattern != NULL; route++)
-        {
-          if (route_matches (route, req, segments, n_segments))
-            return TRUE;
-        }
+  for (t = 0; t < G_N_ELEMENTS (route_tables); t++) {
+    for (route = route_tables[t]; route->pattern != NULL; route++) {
+      if (route_matches (route, req, segments, n_segments))
+        return TRUE;
     }
+  }
   return FALSE;
 }
 
@@ -780,22 +763,20 @@ recover_dot_segment (GPtrArray *segments)
 {
   char **s = (char **) segments->pdata;
 
-  if (segments->len < 5 ||
-      !g_str_equal (s[0], "workspaces") || !g_str_equal (s[2], "datasets"))
+  if (segments->len < 5 || !g_str_equal (s[0], "workspaces") ||
+      !g_str_equal (s[2], "datasets"))
     return FALSE;
 
-  if (g_str_equal (s[4], "annotations") && segments->len <= 6)
-    {
-      g_ptr_array_insert (segments, 4, g_strdup (".."));
-      g_ptr_array_insert (segments, 4, g_strdup ("assets"));
-      return TRUE;
-    }
+  if (g_str_equal (s[4], "annotations") && segments->len <= 6) {
+    g_ptr_array_insert (segments, 4, g_strdup (".."));
+    g_ptr_array_insert (segments, 4, g_strdup ("assets"));
+    return TRUE;
+  }
   if (segments->len >= 6 && segments->len <= 7 &&
-      g_str_equal (s[4], "assets") && g_str_equal (s[5], "annotations"))
-    {
-      g_ptr_array_insert (segments, 5, g_strdup ("."));
-      return TRUE;
-    }
+      g_str_equal (s[4], "assets") && g_str_equal (s[5], "annotations")) {
+    g_ptr_array_insert (segments, 5, g_strdup ("."));
+    return TRUE;
+  }
   return FALSE;
 }
 
@@ -804,36 +785,32 @@ new_trace (void)
 {
   /* A GCP-style trace context: 32 hex digits, a span id, and the "traced"
    * option. */
-  return g_strdup_printf ("%08x%08x%08x%08x/%u;o=1",
-                          g_random_int (), g_random_int (),
-                          g_random_int (), g_random_int (),
+  return g_strdup_printf ("%08x%08x%08x%08x/%u;o=1", g_random_int (),
+                          g_random_int (), g_random_int (), g_random_int (),
                           g_random_int () >> 1);
 }
 
 /* Called with the lock held. */
 static void
-count_request (ViLocalServer   *self,
-               ViServerRequest *req)
+count_request (ViLocalServer *self, ViServerRequest *req)
 {
   self->n_requests++;
-  if (self->request_log->len < MAX_LOGGED_REQUESTS)
-    {
-      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
+  if (self->request_log->len < MAX_LOGGED_REQUESTS) {
+    LoggedRequest entry = { g_intern_string (req->method),
+                            g_strdup (req->path) };
 
-      g_array_append_val (self->request_log, entry);
-    }
+    g_array_append_val (self->request_log, entry);
+  }
 }
 
 static ViServerRequest *
-request_new (ViLocalServer     *self,
-             SoupServerMessage *msg,
-             GHashTable        *query)
+request_new (ViLocalServer *self, SoupServerMessage *msg, GHashTable *query)
 {
   ViServerRequest *req = g_new0 (ViServerRequest, 1);
-  g_autoptr(GPtrArray) segments = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) segments = g_ptr_array_new_with_free_func (g_free);
   const char *raw;
-  GString *path;
-  guint i;
+  GString    *path;
+  guint       i;
 
   req->server = self;
   req->msg = g_object_ref (msg);
@@ -847,52 +824,48 @@ request_new (ViLocalServer     *self,
   raw = g_uri_get_path (soup_server_message_get_uri (msg));
   if (raw[0] == '/')
     raw++;
-  if (raw[0] != '\0')
-    {
-      g_auto(GStrv) parts = g_strsplit (raw, "/", -1);
+  if (raw[0] != '\0') {
+    g_auto (GStrv) parts = g_strsplit (raw, "/", -1);
 
-      for (i = 0; parts[i] != NULL; i++)
-        {
-          char *decoded = g_uri_unescape_string (parts[i], NULL);
+    for (i = 0; parts[i] != NULL; i++) {
+      char *decoded = g_uri_unescape_string (parts[i], NULL);
 
-          if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL))
-            {
-              req->bad_path = TRUE;
-              g_free (decoded);
-              decoded = g_strdup ("");
-            }
-          g_ptr_array_add (segments, decoded);
-        }
+      if (decoded == NULL || !g_utf8_validate (decoded, -1, NULL)) {
+        req->bad_path = TRUE;
+        g_free (decoded);
+        decoded = g_strdup ("");
+      }
+      g_ptr_array_add (segments, decoded);
     }
+  }
 
-  if (!req->bad_path && !any_route_matches (req, (char **) segments->pdata, segments->len))
-    {
-      g_autoptr(GPtrArray) recovered = g_ptr_array_new_with_free_func (g_free);
+  if (!req->bad_path &&
+      !any_route_matches (req, (char **) segments->pdata, segments->len)) {
+    g_autoptr (GPtrArray) recovered = g_ptr_array_new_with_free_func (g_free);
 
-      for (i = 0; i < segments->len; i++)
-        g_ptr_array_add (recovered, g_strdup (g_ptr_array_index (segments, i)));
-      if (recover_dot_segment (recovered) &&
-          any_route_matches (req, (char **) recovered->pdata, recovered->len))
-        {
-          g_ptr_array_unref (segments);
-          segments = g_steal_pointer (&recovered);
-        }
+    for (i = 0; i < segments->len; i++)
+      g_ptr_array_add (recovered, g_strdup (g_ptr_array_index (segments, i)));
+    if (recover_dot_segment (recovered) &&
+        any_route_matches (req, (char **) recovered->pdata, recovered->len)) {
+      g_ptr_array_unref (segments);
+      segments = g_steal_pointer (&recovered);
     }
+  }
   req->n_params = 0;
 
   path = g_string_new (NULL);
-  for (i = 0; i < segments->len; i++)
-    {
-      g_string_append_c (path, '/');
-      g_string_append (path, g_ptr_array_index (segments, i));
-    }
+  for (i = 0; i < segments->len; i++) {
+    g_string_append_c (path, '/');
+    g_string_append (path, g_ptr_array_index (segments, i));
+  }
   if (path->len == 0)
     g_string_append_c (path, '/');
   req->path = g_string_free (path, FALSE);
 
   req->n_segments = segments->len;
   g_ptr_array_add (segments, NULL);
-  req->segments = (char **) g_ptr_array_free (g_steal_pointer (&segments), FALSE);
+  req->segments = (char **) g_ptr_array_free (g_steal_pointer (&segments),
+                                              FALSE);
 
   /* A trace context on every response. */
   req->trace = new_trace ();
@@ -902,23 +875,21 @@ request_new (ViLocalServer     *self,
 }
 
 const char *
-vi_server_request_get_param (ViServerRequest *req,
-                             const char      *name)
+vi_server_request_get_param (ViServerRequest *req, const char *name)
 {
   gsize len = strlen (name);
   guint i;
 
-  for (i = 0; i < req->n_params; i++)
-    {
-      if (req->param_name_lens[i] == len && strncmp (req->param_names[i], name, len) == 0)
-        return req->param_values[i];
-    }
+  for (i = 0; i < req->n_params; i++) {
+    if (req->param_name_lens[i] == len &&
+        strncmp (req->param_names[i], name, len) == 0)
+      return req->param_values[i];
+  }
   return NULL;
 }
 
 const char *
-vi_server_request_get_query (ViServerRequest *req,
-                             const char      *name)
+vi_server_request_get_query (ViServerRequest *req, const char *name)
 {
   return req->query != NULL ? g_hash_table_lookup (req->query, name) : NULL;
 }
@@ -926,33 +897,31 @@ vi_server_request_get_query (ViServerRequest *req,
 GBytes *
 vi_server_request_get_body (ViServerRequest *req)
 {
-  return soup_message_body_flatten (soup_server_message_get_request_body (req->msg));
+  return soup_message_body_flatten (
+      soup_server_message_get_request_body (req->msg));
 }
 
 /* libsoup 3.2 calls 429 "Unknown Error". */
 static void
-set_status (ViServerRequest *req,
-            guint            status)
+set_status (ViServerRequest *req, guint status)
 {
   soup_server_message_set_status (req->msg, status,
                                   status == 429 ? "Too Many Requests" : NULL);
 }
 
 void
-vi_server_request_reply_json (ViServerRequest *req,
-                              guint            status,
-                              GString         *body)
+vi_server_request_reply_json (ViServerRequest *req, guint status, GString *body)
 {
   gsize len = body->len;
 
   set_status (req, status);
-  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_TAKE,
+  soup_server_message_set_response (req->msg, "application/json",
+                                    SOUP_MEMORY_TAKE,
                                     g_string_free (body, FALSE), len);
 }
 
 void
-vi_server_request_reply_empty (ViServerRequest *req,
-                               guint            status)
+vi_server_request_reply_empty (ViServerRequest *req, guint status)
 {
   set_status (req, status);
   soup_message_body_truncate (soup_server_message_get_response_body (req->msg));
@@ -962,8 +931,7 @@ static const char *
 error_code_for_status (guint status)
 {
   /* The codes of the SDK's ViErrorCode (vi-api.md section 6.1). */
-  switch (status)
-    {
+  switch (status) {
     case 400:
       return "ValidationFailed";
     case 401:
@@ -990,13 +958,12 @@ error_code_for_status (guint status)
       return "TimeoutError";
     default:
       return "UnknownError";
-    }
+  }
 }
 
 /* {"error": <the SDK's code>, "message": ...} */
 static GString *
-error_body (guint       status,
-            const char *message)
+error_body (guint status, const char *message)
 {
   GString *body = g_string_new ("{\"error\":");
 
@@ -1008,9 +975,7 @@ error_body (guint       status,
 }
 
 static void
-reply_error_literal (ViServerRequest *req,
-                     guint            status,
-                     const char      *message)
+reply_error_literal (ViServerRequest *req, guint status, const char *message)
 {
   vi_server_request_reply_json (req, status, error_body (status, message));
 }
@@ -1022,7 +987,7 @@ vi_server_request_reply_error (ViServerRequest *req,
                                ...)
 {
   g_autofree char *message = NULL;
-  va_list args;
+  va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
@@ -1036,36 +1001,36 @@ vi_server_request_reply_error (ViServerRequest *req,
 static gboolean
 check_auth (ViServerRequest *req)
 {
-  ViLocalServer *self = req->server;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (req->msg);
+  ViLocalServer      *self = req->server;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (
+      req->msg);
   const char *auth = soup_message_headers_get_one (headers, "Authorization");
   const char *org = soup_message_headers_get_one (headers, "Organization-Id");
 
   if (auth == NULL || g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 ||
-      !g_str_equal (auth + 7, self->secret_key))
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                    "WWW-Authenticate", "Bearer");
-      reply_error_literal (req, SOUP_STATUS_UNAUTHORIZED,
-                           auth == NULL
-                           ? "authentication failed: no Authorization header; send "
-                             "“Authorization: Bearer <secret key>”"
-                           : "authentication failed: the secret key is not valid");
-      return FALSE;
-    }
+      !g_str_equal (auth + 7, self->secret_key)) {
+    soup_message_headers_replace (soup_server_message_get_response_headers (
+                                      req->msg),
+                                  "WWW-Authenticate", "Bearer");
+    reply_error_literal (
+        req, SOUP_STATUS_UNAUTHORIZED,
+        auth == NULL ? "authentication failed: no Authorization header; send "
+                       "“Authorization: Bearer <secret key>”"
+                     : "authentication failed: the secret key is not valid");
+    return FALSE;
+  }
 
-  if (org == NULL)
-    {
-      reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
-                           "permission denied: no Organization-Id header");
-      return FALSE;
-    }
-  if (!g_str_equal (org, self->org))
-    {
-      reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
-                           "permission denied: the secret key has no access to this organization");
-      return FALSE;
-    }
+  if (org == NULL) {
+    reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
+                         "permission denied: no Organization-Id header");
+    return FALSE;
+  }
+  if (!g_str_equal (org, self->org)) {
+    reply_error_literal (
+        req, SOUP_STATUS_FORBIDDEN,
+        "permission denied: the secret key has no access to this organization");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -1074,11 +1039,12 @@ static gboolean
 is_public_path (ViServerRequest *req)
 {
   const ViServerRoute *route;
-  gboolean found = FALSE;
+  gboolean             found = FALSE;
 
   if (req->bad_path)
     return FALSE;
-  for (route = vi_server_public_routes; route->pattern != NULL && !found; route++)
+  for (route = vi_server_public_routes; route->pattern != NULL && !found;
+       route++)
     found = route_matches (route, req, req->segments, req->n_segments);
   req->n_params = 0;
   return found;
@@ -1087,87 +1053,79 @@ is_public_path (ViServerRequest *req)
 static void
 dispatch_api (ViServerRequest *req)
 {
-  ViLocalServer *self = req->server;
+  ViLocalServer       *self = req->server;
   const ViServerRoute *found = NULL, *route;
-  const char *method = req->method;
-  const char *org, *dataset;
-  g_autoptr(GString) allow = NULL;
+  const char          *method = req->method;
+  const char          *org, *dataset;
+  g_autoptr (GString) allow = NULL;
   guint t;
 
   if (!is_public_path (req) && !check_auth (req))
     return;
 
-  if (req->bad_path)
-    {
-      reply_error_literal (req, SOUP_STATUS_BAD_REQUEST,
-                           "the path has a malformed percent-encoding or is not UTF-8");
-      return;
-    }
+  if (req->bad_path) {
+    reply_error_literal (
+        req, SOUP_STATUS_BAD_REQUEST,
+        "the path has a malformed percent-encoding or is not UTF-8");
+    return;
+  }
 
   if (g_str_equal (method, SOUP_METHOD_HEAD))
     method = SOUP_METHOD_GET;
 
-  for (t = 0; t < G_N_ELEMENTS (route_tables) && found == NULL; t++)
-    {
-      for (route = route_tables[t]; route->pattern != NULL; route++)
-        {
-          if (!route_matches (route, req, req->segments, req->n_segments))
-            continue;
-          if (g_str_equal (route->method, method))
-            {
-              found = route;
-              break;
-            }
-          if (allow == NULL)
-            allow = g_string_new (route->method);
-          else
-            g_string_append_printf (allow, ", %s", route->method);
-        }
-    }
-
-  if (found == NULL)
-    {
-      if (allow != NULL)
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                        "Allow", allow->str);
-          vi_server_request_reply_error (req, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                                         "method %s is not allowed here (allowed: %s)",
-                                         req->method, allow->str);
-        }
+  for (t = 0; t < G_N_ELEMENTS (route_tables) && found == NULL; t++) {
+    for (route = route_tables[t]; route->pattern != NULL; route++) {
+      if (!route_matches (route, req, req->segments, req->n_segments))
+        continue;
+      if (g_str_equal (route->method, method)) {
+        found = route;
+        break;
+      }
+      if (allow == NULL)
+        allow = g_string_new (route->method);
       else
-        {
-          reply_error_literal (req, SOUP_STATUS_NOT_FOUND, "no such endpoint");
-        }
-      return;
+        g_string_append_printf (allow, ", %s", route->method);
     }
+  }
+
+  if (found == NULL) {
+    if (allow != NULL) {
+      soup_message_headers_replace (soup_server_message_get_response_headers (
+                                        req->msg),
+                                    "Allow", allow->str);
+      vi_server_request_reply_error (req, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                                     "method %s is not allowed here (allowed: %s)",
+                                     req->method, allow->str);
+    } else {
+      reply_error_literal (req, SOUP_STATUS_NOT_FOUND, "no such endpoint");
+    }
+    return;
+  }
   /* route_matches() of the found route was the last one run. */
   route_matches (found, req, req->segments, req->n_segments);
 
   org = vi_server_request_get_param (req, "org");
-  if (org != NULL && !g_str_equal (org, self->org))
-    {
-      reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
-                           "permission denied: the path names another organization "
-                           "than Organization-Id");
-      return;
-    }
+  if (org != NULL && !g_str_equal (org, self->org)) {
+    reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
+                         "permission denied: the path names another organization "
+                         "than Organization-Id");
+    return;
+  }
 
   dataset = vi_server_request_get_param (req, "dataset");
-  if (dataset != NULL)
-    {
-      gsize org_len = strlen (self->org);
+  if (dataset != NULL) {
+    gsize org_len = strlen (self->org);
 
-      if (strncmp (dataset, self->org, org_len) != 0 || dataset[org_len] != '_' ||
-          dataset[org_len + 1] == '\0')
-        {
-          vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
-                                         "dataset “%s” not found: dataset segments are "
-                                         "“{organization}_{dataset}”", dataset);
-          return;
-        }
-      req->dataset_id = dataset + org_len + 1;
+    if (strncmp (dataset, self->org, org_len) != 0 || dataset[org_len] != '_' ||
+        dataset[org_len + 1] == '\0') {
+      vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
+                                     "dataset “%s” not found: dataset segments are "
+                                     "“{organization}_{dataset}”",
+                                     dataset);
+      return;
     }
+    req->dataset_id = dataset + org_len + 1;
+  }
 
   found->func (req);
 }
@@ -1175,18 +1133,20 @@ dispatch_api (ViServerRequest *req)
 static void
 reply_malformed (ViServerRequest *req)
 {
-  static const char body[] = "{\"items\":[{\"kind\":\"Annotation\",\"annotationId\":<<truncated";
+  static const char body[] =
+      "{\"items\":[{\"kind\":\"Annotation\",\"annotationId\":<<truncated";
 
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
-  soup_server_message_set_response (req->msg, "application/json", SOUP_MEMORY_STATIC,
-                                    body, sizeof body - 1);
+  soup_server_message_set_response (req->msg, "application/json",
+                                    SOUP_MEMORY_STATIC, body, sizeof body - 1);
 }
 
 /* Closes the connection without answering. */
 static void
 drop_connection (ViServerRequest *req)
 {
-  g_autoptr(GIOStream) stream = soup_server_message_steal_connection (req->msg);
+  g_autoptr (GIOStream)
+      stream = soup_server_message_steal_connection (req->msg);
 
   if (stream != NULL)
     g_io_stream_close (stream, NULL, NULL);
@@ -1198,25 +1158,25 @@ drop_connection (ViServerRequest *req)
 static void
 truncate_response (ViServerRequest *req)
 {
-  static const char fallback[] = "{\"items\":[{\"kind\":\"Annotation\",\"annotationId\":\"";
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GIOStream) stream = NULL;
-  g_autoptr(GString) head = NULL;
+  static const char fallback[] =
+      "{\"items\":[{\"kind\":\"Annotation\",\"annotationId\":\"";
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (GString) head = NULL;
   const char *data;
-  gsize full, sent;
+  gsize       full, sent;
 
-  body = soup_message_body_flatten (soup_server_message_get_response_body (req->msg));
+  body = soup_message_body_flatten (
+      soup_server_message_get_response_body (req->msg));
   data = g_bytes_get_data (body, &full);
-  if (soup_server_message_get_status (req->msg) == SOUP_STATUS_OK && full >= 2)
-    {
-      sent = full / 2;
-    }
-  else
-    {
-      data = fallback;
-      sent = sizeof fallback - 1;
-      full = sent + 1000;
-    }
+  if (soup_server_message_get_status (req->msg) == SOUP_STATUS_OK &&
+      full >= 2) {
+    sent = full / 2;
+  } else {
+    data = fallback;
+    sent = sizeof fallback - 1;
+    full = sent + 1000;
+  }
 
   head = g_string_new (NULL);
   g_string_append_printf (head,
@@ -1224,15 +1184,16 @@ truncate_response (ViServerRequest *req)
                           "Content-Type: application/json\r\n"
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
                           "x-cloud-trace-context: %s\r\n"
-                          "\r\n", full, req->trace);
+                          "\r\n",
+                          full, req->trace);
   g_string_append_len (head, data, sent);
 
   stream = soup_server_message_steal_connection (req->msg);
   if (stream == NULL)
     return;
   /* Small, and the client is reading: writing synchronously is fine. */
-  g_output_stream_write_all (g_io_stream_get_output_stream (stream),
-                             head->str, head->len, NULL, NULL, NULL);
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), head->str,
+                             head->len, NULL, NULL, NULL);
   g_io_stream_close (stream, NULL, NULL);
 }
 
@@ -1240,24 +1201,24 @@ truncate_response (ViServerRequest *req)
 static gboolean
 process_api_request (ViServerRequest *req)
 {
-  switch (req->fault.action)
-    {
+  switch (req->fault.action) {
     case VI_FAULT_STATUS:
       if (req->fault.retry_after != NULL)
-        soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+        soup_message_headers_replace (soup_server_message_get_response_headers (
+                                          req->msg),
                                       "Retry-After", req->fault.retry_after);
-      if (req->fault.body != NULL)
-        {
-          gsize len;
-          const char *data = g_bytes_get_data (req->fault.body, &len);
+      if (req->fault.body != NULL) {
+        gsize       len;
+        const char *data = g_bytes_get_data (req->fault.body, &len);
 
-          set_status (req, req->fault.status);
-          soup_server_message_set_response (req->msg, "application/json",
-                                            SOUP_MEMORY_COPY, data, len);
-          return TRUE;
-        }
+        set_status (req, req->fault.status);
+        soup_server_message_set_response (req->msg, "application/json",
+                                          SOUP_MEMORY_COPY, data, len);
+        return TRUE;
+      }
       vi_server_request_reply_error (req, req->fault.status,
-                                     "injected fault: status %u", req->fault.status);
+                                     "injected fault: status %u",
+                                     req->fault.status);
       return TRUE;
     case VI_FAULT_DROP:
       drop_connection (req);
@@ -1274,14 +1235,14 @@ process_api_request (ViServerRequest *req)
     default:
       dispatch_api (req);
       return TRUE;
-    }
+  }
 }
 
 static gboolean
 delay_done_cb (gpointer user_data)
 {
   ViServerRequest *req = user_data;
-  ViLocalServer *self = req->server;
+  ViLocalServer   *self = req->server;
 
   g_signal_handler_disconnect (req->msg, req->disconnected_id);
   req->disconnected_id = 0;
@@ -1295,8 +1256,7 @@ delay_done_cb (gpointer user_data)
 }
 
 static void
-delayed_request_disconnected_cb (SoupServerMessage *msg,
-                                 gpointer           user_data)
+delayed_request_disconnected_cb (SoupServerMessage *msg, gpointer user_data)
 {
   ViServerRequest *req = user_data;
 
@@ -1312,105 +1272,102 @@ is_loopback_peer (SoupServerMessage *msg)
   GSocketAddress *addr = soup_server_message_get_remote_address (msg);
 
   return addr != NULL && G_IS_INET_SOCKET_ADDRESS (addr) &&
-         g_inet_address_get_is_loopback (
-           g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+      g_inet_address_get_is_loopback (
+             g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
 }
 
 static void
 handle_control (ViServerRequest *req)
 {
   ViLocalServer *self = req->server;
-  const char *what = req->n_segments == 2 ? req->segments[1] : "";
-  GString *out;
+  const char    *what = req->n_segments == 2 ? req->segments[1] : "";
+  GString       *out;
 
-  if (!is_loopback_peer (req->msg))
-    {
-      reply_error_literal (req, SOUP_STATUS_FORBIDDEN, "the control endpoint is loopback only");
+  if (!is_loopback_peer (req->msg)) {
+    reply_error_literal (req, SOUP_STATUS_FORBIDDEN,
+                         "the control endpoint is loopback only");
+    return;
+  }
+
+  if (g_str_equal (what, "faults")) {
+    if (g_str_equal (req->method, SOUP_METHOD_POST)) {
+      g_autoptr (GBytes) body = vi_server_request_get_body (req);
+      g_autoptr (GPtrArray) rules = NULL;
+      g_autoptr (GError) error = NULL;
+      gsize       len;
+      const char *data = g_bytes_get_data (body, &len);
+      guint       i, n;
+
+      rules = vi_fault_rules_parse (data != NULL ? data : "", len, &error);
+      if (rules == NULL) {
+        reply_error_literal (req, SOUP_STATUS_BAD_REQUEST, error->message);
+        return;
+      }
+      g_ptr_array_set_free_func (rules, NULL);
+      g_mutex_lock (&self->lock);
+      for (i = 0; i < rules->len; i++)
+        g_ptr_array_add (self->faults, g_ptr_array_index (rules, i));
+      n = self->faults->len;
+      g_mutex_unlock (&self->lock);
+
+      out = g_string_new (NULL);
+      g_string_append_printf (out, "{\"faults\":%u}", n);
+      vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
       return;
     }
-
-  if (g_str_equal (what, "faults"))
-    {
-      if (g_str_equal (req->method, SOUP_METHOD_POST))
-        {
-          g_autoptr(GBytes) body = vi_server_request_get_body (req);
-          g_autoptr(GPtrArray) rules = NULL;
-          g_autoptr(GError) error = NULL;
-          gsize len;
-          const char *data = g_bytes_get_data (body, &len);
-          guint i, n;
-
-          rules = vi_fault_rules_parse (data != NULL ? data : "", len, &error);
-          if (rules == NULL)
-            {
-              reply_error_literal (req, SOUP_STATUS_BAD_REQUEST, error->message);
-              return;
-            }
-          g_ptr_array_set_free_func (rules, NULL);
-          g_mutex_lock (&self->lock);
-          for (i = 0; i < rules->len; i++)
-            g_ptr_array_add (self->faults, g_ptr_array_index (rules, i));
-          n = self->faults->len;
-          g_mutex_unlock (&self->lock);
-
-          out = g_string_new (NULL);
-          g_string_append_printf (out, "{\"faults\":%u}", n);
-          vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
-          return;
-        }
-      if (g_str_equal (req->method, SOUP_METHOD_DELETE))
-        {
-          vi_local_server_clear_faults (self);
-          vi_server_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
-          return;
-        }
-      if (g_str_equal (req->method, SOUP_METHOD_GET))
-        {
-          out = g_string_new (NULL);
-          g_mutex_lock (&self->lock);
-          vi_fault_rules_to_json (self->faults, out);
-          g_mutex_unlock (&self->lock);
-          vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
-          return;
-        }
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                    "Allow", "GET, POST, DELETE");
-      reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET, POST or DELETE");
+    if (g_str_equal (req->method, SOUP_METHOD_DELETE)) {
+      vi_local_server_clear_faults (self);
+      vi_server_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
       return;
     }
-
-  if (g_str_equal (what, "stats"))
-    {
-      if (!g_str_equal (req->method, SOUP_METHOD_GET))
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                        "Allow", "GET");
-          reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
-          return;
-        }
+    if (g_str_equal (req->method, SOUP_METHOD_GET)) {
       out = g_string_new (NULL);
       g_mutex_lock (&self->lock);
-      g_string_append_printf (out, "{\"requests\":%" G_GUINT64_FORMAT
-                              ",\"faults\":%" G_GUINT64_FORMAT ",\"rules\":%u}",
-                              self->n_requests, self->n_faulted, self->faults->len);
+      vi_fault_rules_to_json (self->faults, out);
       g_mutex_unlock (&self->lock);
       vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
       return;
     }
+    soup_message_headers_replace (soup_server_message_get_response_headers (
+                                      req->msg),
+                                  "Allow", "GET, POST, DELETE");
+    reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                         "use GET, POST or DELETE");
+    return;
+  }
 
-  if (g_str_equal (what, "reset"))
-    {
-      if (!g_str_equal (req->method, SOUP_METHOD_POST))
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
-                                        "Allow", "POST");
-          reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST");
-          return;
-        }
-      vi_local_server_reset_counters (self);
-      vi_server_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+  if (g_str_equal (what, "stats")) {
+    if (!g_str_equal (req->method, SOUP_METHOD_GET)) {
+      soup_message_headers_replace (soup_server_message_get_response_headers (
+                                        req->msg),
+                                    "Allow", "GET");
+      reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
       return;
     }
+    out = g_string_new (NULL);
+    g_mutex_lock (&self->lock);
+    g_string_append_printf (out,
+                            "{\"requests\":%" G_GUINT64_FORMAT
+                            ",\"faults\":%" G_GUINT64_FORMAT ",\"rules\":%u}",
+                            self->n_requests, self->n_faulted,
+                            self->faults->len);
+    g_mutex_unlock (&self->lock);
+    vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
+    return;
+  }
+
+  if (g_str_equal (what, "reset")) {
+    if (!g_str_equal (req->method, SOUP_METHOD_POST)) {
+      soup_message_headers_replace (soup_server_message_get_response_headers (
+                                        req->msg),
+                                    "Allow", "POST");
+      reply_error_literal (req, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST");
+      return;
+    }
+    vi_local_server_reset_counters (self);
+    vi_server_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
+    return;
+  }
 
   reply_error_literal (req, SOUP_STATUS_NOT_FOUND,
                        "no such control endpoint (faults, stats, reset)");
@@ -1424,14 +1381,13 @@ server_callback (SoupServer        *server,
                  gpointer           user_data)
 {
   ViLocalServer *self = user_data;
-  g_autoptr(ViServerRequest) req = request_new (self, msg, query);
+  g_autoptr (ViServerRequest) req = request_new (self, msg, query);
   guint delay;
 
-  if (req->n_segments >= 1 && g_str_equal (req->segments[0], "_control"))
-    {
-      handle_control (req);
-      return;
-    }
+  if (req->n_segments >= 1 && g_str_equal (req->segments[0], "_control")) {
+    handle_control (req);
+    return;
+  }
 
   g_mutex_lock (&self->lock);
   count_request (self, req);
@@ -1442,11 +1398,10 @@ server_callback (SoupServer        *server,
     delay += req->fault.latency_ms;
   g_mutex_unlock (&self->lock);
 
-  if (delay == 0)
-    {
-      process_api_request (req);
-      return;
-    }
+  if (delay == 0) {
+    process_api_request (req);
+    return;
+  }
 
   /* Hold the answer back without blocking the thread: the message is paused
    * and a timeout on this thread's context resumes it. */
@@ -1454,8 +1409,9 @@ server_callback (SoupServer        *server,
   req->delay = g_timeout_source_new (delay);
   g_source_set_callback (req->delay, delay_done_cb, req, NULL);
   g_source_attach (req->delay, self->context);
-  req->disconnected_id = g_signal_connect (msg, "disconnected",
-                                           G_CALLBACK (delayed_request_disconnected_cb), req);
+  req->disconnected_id =
+      g_signal_connect (msg, "disconnected",
+                        G_CALLBACK (delayed_request_disconnected_cb), req);
   g_hash_table_add (self->pending, g_steal_pointer (&req));
 }
 
@@ -1465,8 +1421,7 @@ static const char *
 reason_phrase (guint status)
 {
   /* libsoup 3.2 has no phrase for 431. */
-  switch (status)
-    {
+  switch (status) {
     case 413:
       return "Payload Too Large";
     case 429:
@@ -1475,7 +1430,7 @@ reason_phrase (guint status)
       return "Request Header Fields Too Large";
     default:
       return soup_status_get_phrase (status);
-    }
+  }
 }
 
 void
@@ -1483,8 +1438,8 @@ vi_server_write_raw_error (GOutputStream *out,
                            guint          status,
                            const char    *message)
 {
-  g_autoptr(GString) body = error_body (status, message);
-  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr (GString) body = error_body (status, message);
+  g_autoptr (GString) head = g_string_new (NULL);
   g_autofree char *trace = new_trace ();
 
   g_string_append_printf (head,
@@ -1493,14 +1448,14 @@ vi_server_write_raw_error (GOutputStream *out,
                           "Content-Length: %" G_GSIZE_FORMAT "\r\n"
                           "Connection: close\r\n"
                           "x-cloud-trace-context: %s\r\n"
-                          "\r\n", status, reason_phrase (status), body->len, trace);
+                          "\r\n",
+                          status, reason_phrase (status), body->len, trace);
   g_string_append_len (head, body->str, body->len);
   /* Small, on a connection nothing else writes to: the socket buffer takes
    * it at once. */
   g_output_stream_write_all (out, head->str, head->len, NULL, NULL, NULL);
   g_output_stream_flush (out, NULL, NULL);
 }
-
 
 /**
  * vi_server_refuse:
@@ -1521,19 +1476,19 @@ vi_server_refuse (ViLocalServer     *server,
                   guint              status,
                   const char        *message)
 {
-  g_autoptr(GIOStream) stream = NULL;
-  g_autoptr(ViServerRequest) req = request_new (server, msg, NULL);
+  g_autoptr (GIOStream) stream = NULL;
+  g_autoptr (ViServerRequest) req = request_new (server, msg, NULL);
 
-  if (req->n_segments == 0 || !g_str_equal (req->segments[0], "_control"))
-    {
-      g_mutex_lock (&server->lock);
-      count_request (server, req);
-      g_mutex_unlock (&server->lock);
-    }
+  if (req->n_segments == 0 || !g_str_equal (req->segments[0], "_control")) {
+    g_mutex_lock (&server->lock);
+    count_request (server, req);
+    g_mutex_unlock (&server->lock);
+  }
   stream = soup_server_message_steal_connection (msg);
   if (stream == NULL)
     return;
-  vi_server_write_raw_error (g_io_stream_get_output_stream (stream), status, message);
+  vi_server_write_raw_error (g_io_stream_get_output_stream (stream), status,
+                             message);
   vi_server_conns_linger_close (server->conns, stream);
 }
 
@@ -1543,40 +1498,41 @@ static gsize
 header_size (SoupServerMessage *msg)
 {
   SoupMessageHeadersIter iter;
-  const char *name, *value;
-  GUri *uri = soup_server_message_get_uri (msg);
-  const char *query = g_uri_get_query (uri);
-  gsize size;
+  const char            *name, *value;
+  GUri                  *uri = soup_server_message_get_uri (msg);
+  const char            *query = g_uri_get_query (uri);
+  gsize                  size;
 
   size = strlen (soup_server_message_get_method (msg)) + 1 +
-         strlen (g_uri_get_path (uri)) + (query != NULL ? strlen (query) + 1 : 0) +
-         sizeof " HTTP/1.1\r\n" - 1;
-  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+      strlen (g_uri_get_path (uri)) + (query != NULL ? strlen (query) + 1 : 0) +
+      sizeof " HTTP/1.1\r\n" - 1;
+  soup_message_headers_iter_init (&iter,
+                                  soup_server_message_get_request_headers (
+                                      msg));
   while (soup_message_headers_iter_next (&iter, &name, &value))
     size += strlen (name) + 2 + strlen (value) + 2;
   return size;
 }
 
 static void
-body_chunk_cb (SoupServerMessage *msg,
-               GBytes            *chunk,
-               gpointer           user_data)
+body_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 {
-  ViLocalServer *self = user_data;
+  ViLocalServer   *self = user_data;
   SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  guint64 limit;
+  guint64          limit;
 
   g_mutex_lock (&self->lock);
   limit = self->max_body_size;
   g_mutex_unlock (&self->lock);
-  if ((guint64) body->length > limit)
-    {
-      g_autofree char *message = g_strdup_printf ("the request body is larger than %"
-                                                  G_GUINT64_FORMAT " bytes", limit);
+  if ((guint64) body->length > limit) {
+    g_autofree char *message =
+        g_strdup_printf ("the request body is larger than %" G_GUINT64_FORMAT
+                         " bytes",
+                         limit);
 
-      g_signal_handlers_disconnect_by_func (msg, body_chunk_cb, user_data);
-      vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
-    }
+    g_signal_handlers_disconnect_by_func (msg, body_chunk_cb, user_data);
+    vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+  }
 }
 
 /* Runs once the headers are read, before the body: what can be refused
@@ -1588,16 +1544,17 @@ early_callback (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  ViLocalServer *self = user_data;
+  ViLocalServer      *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *raw_path = g_uri_get_path (soup_server_message_get_uri (msg));
-  gboolean upload = g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_PUT) &&
-                    g_str_has_prefix (raw_path, "/upload/") &&
-                    strchr (raw_path + strlen ("/upload/"), '/') == NULL;
+  gboolean    upload = g_str_equal (soup_server_message_get_method (msg),
+                                    SOUP_METHOD_PUT) &&
+      g_str_has_prefix (raw_path, "/upload/") &&
+      strchr (raw_path + strlen ("/upload/"), '/') == NULL;
   SoupEncoding encoding = soup_message_headers_get_encoding (headers);
-  guint64 max_body, max_upload, limit;
-  guint max_header;
-  gsize size;
+  guint64      max_body, max_upload, limit;
+  guint        max_header;
+  gsize        size;
 
   vi_server_conns_got_headers (msg);
 
@@ -1608,16 +1565,16 @@ early_callback (SoupServer        *server,
   g_mutex_unlock (&self->lock);
 
   size = header_size (msg);
-  if (size > max_header)
-    {
-      g_autofree char *message = g_strdup_printf ("request header fields too large: the "
-                                                  "request line and headers may take %u "
-                                                  "bytes, not %" G_GSIZE_FORMAT,
-                                                  max_header, size);
+  if (size > max_header) {
+    g_autofree char *message =
+        g_strdup_printf ("request header fields too large: the "
+                         "request line and headers may take %u "
+                         "bytes, not %" G_GSIZE_FORMAT,
+                         max_header, size);
 
-      vi_server_refuse (self, msg, 431, message);
-      return;
-    }
+    vi_server_refuse (self, msg, 431, message);
+    return;
+  }
 
   /* The signed URL is checked first: a wrong one is the better answer. */
   if (upload && !vi_server_upload_check_token (self, msg))
@@ -1625,16 +1582,16 @@ early_callback (SoupServer        *server,
 
   limit = upload ? max_upload : max_body;
   if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > limit)
-    {
-      g_autofree char *message = g_strdup_printf ("the request body is larger than %"
-                                                  G_GUINT64_FORMAT " bytes (%s)", limit,
-                                                  upload ? "--max-upload-size"
-                                                         : "--max-body-size");
+      (guint64) soup_message_headers_get_content_length (headers) > limit) {
+    g_autofree char *message =
+        g_strdup_printf ("the request body is larger than %" G_GUINT64_FORMAT
+                         " bytes (%s)",
+                         limit,
+                         upload ? "--max-upload-size" : "--max-body-size");
 
-      vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
-      return;
-    }
+    vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+    return;
+  }
 
   if (upload)
     vi_server_upload_early (self, msg, max_upload);
@@ -1643,9 +1600,7 @@ early_callback (SoupServer        *server,
 }
 
 static void
-message_done_cb (SoupServer        *server,
-                 SoupServerMessage *msg,
-                 gpointer           user_data)
+message_done_cb (SoupServer *server, SoupServerMessage *msg, gpointer user_data)
 {
   vi_server_conns_message_done (msg);
 }
@@ -1661,20 +1616,20 @@ message_done_cb (SoupServer        *server,
 static void
 keep_connections_alive (ViLocalServer *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocket) end = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) end = NULL;
   int fds[2];
 
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
-    {
-      g_warning ("cannot make a socket pair: %s; connections are not kept alive",
-                 g_strerror (errno));
-      return;
-    }
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    g_warning ("cannot make a socket pair: %s; connections are not kept alive",
+               g_strerror (errno));
+    return;
+  }
   end = g_socket_new_from_fd (fds[0], &error);
   if (end == NULL)
     close (fds[0]);
-  self->keepalive_peer = g_socket_new_from_fd (fds[1], error == NULL ? &error : NULL);
+  self->keepalive_peer = g_socket_new_from_fd (fds[1],
+                                               error == NULL ? &error : NULL);
   if (self->keepalive_peer == NULL)
     close (fds[1]);
   if (end == NULL || self->keepalive_peer == NULL ||
@@ -1686,14 +1641,16 @@ keep_connections_alive (ViLocalServer *self)
 static void
 setup_soup (ViLocalServer *self)
 {
-  self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) request_free, NULL);
-  self->soup = soup_server_new ("raw-paths", TRUE,
-                                "server-header", "vi-local-server/" PACKAGE_VERSION " ",
-                                NULL);
+  self->pending = g_hash_table_new_full (NULL, NULL,
+                                         (GDestroyNotify) request_free, NULL);
+  self->soup = soup_server_new ("raw-paths", TRUE, "server-header",
+                                "vi-local-server/" PACKAGE_VERSION " ", NULL);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (message_done_cb), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (message_done_cb), self);
+  g_signal_connect (self->soup, "request-finished",
+                    G_CALLBACK (message_done_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (message_done_cb),
+                    self);
   keep_connections_alive (self);
 }
 
@@ -1714,22 +1671,24 @@ vi_local_server_serve_stream (ViLocalServer  *self,
                               GSocketAddress *local,
                               GSocketAddress *remote)
 {
-  g_autoptr(GIOStream) guarded = NULL;
+  g_autoptr (GIOStream) guarded = NULL;
 
   if (self->context == NULL)
     self->context = g_main_context_ref_thread_default ();
   if (self->soup == NULL)
     setup_soup (self);
   /* Signed URLs name the server: the local address stands for it. */
-  if (vi_local_server_get_port (self) == 0 && G_IS_INET_SOCKET_ADDRESS (local))
-    {
-      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
-      g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  if (vi_local_server_get_port (self) == 0 &&
+      G_IS_INET_SOCKET_ADDRESS (local)) {
+    GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
+    g_autofree char    *host = g_inet_address_to_string (
+           g_inet_socket_address_get_address (inet));
 
-      g_atomic_int_set (&self->port, g_inet_socket_address_get_port (inet));
-      g_free (self->url);
-      self->url = g_strdup_printf ("http://%s:%u", host, g_inet_socket_address_get_port (inet));
-    }
+    g_atomic_int_set (&self->port, g_inet_socket_address_get_port (inet));
+    g_free (self->url);
+    self->url = g_strdup_printf ("http://%s:%u", host,
+                                 g_inet_socket_address_get_port (inet));
+  }
   guarded = vi_server_conns_wrap (self->conns, stream, remote);
   soup_server_accept_iostream (self->soup, guarded, local, remote, NULL);
 }
@@ -1737,24 +1696,21 @@ vi_local_server_serve_stream (ViLocalServer  *self,
 /* A connection on the listening socket: it reaches libsoup through the
  * header guard. */
 static gboolean
-accept_cb (GSocket      *socket,
-           GIOCondition  condition,
-           gpointer      user_data)
+accept_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
 {
   ViLocalServer *self = user_data;
-  g_autoptr(GSocket) client = NULL;
-  g_autoptr(GSocketConnection) connection = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
-  g_autoptr(GSocketAddress) remote = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocket) client = NULL;
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocketAddress) remote = NULL;
+  g_autoptr (GError) error = NULL;
 
   client = g_socket_accept (socket, NULL, &error);
-  if (client == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        g_warning ("cannot accept a connection: %s", error->message);
-      return G_SOURCE_CONTINUE;
-    }
+  if (client == NULL) {
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      g_warning ("cannot accept a connection: %s", error->message);
+    return G_SOURCE_CONTINUE;
+  }
   /* As libsoup does for its own listeners: answers are written in a few
    * pieces, which Nagle's algorithm would hold back. */
   g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
@@ -1768,15 +1724,15 @@ accept_cb (GSocket      *socket,
 }
 
 static gboolean
-server_listen (ViLocalServer  *self,
-               GError        **error)
+server_listen (ViLocalServer *self, GError **error)
 {
   GSocketAddress *address = G_SOCKET_ADDRESS (self->listen_address);
-  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
 
   setup_soup (self);
   self->listen_socket = g_socket_new (g_socket_address_get_family (address),
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+                                      G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, error);
   if (self->listen_socket == NULL)
     return FALSE;
   g_socket_set_listen_backlog (self->listen_socket, LISTEN_BACKLOG);
@@ -1786,57 +1742,55 @@ server_listen (ViLocalServer  *self,
   local = g_socket_get_local_address (self->listen_socket, error);
   if (local == NULL)
     return FALSE;
-  g_atomic_int_set (&self->port, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+  g_atomic_int_set (&self->port,
+                    g_inet_socket_address_get_port (
+                        G_INET_SOCKET_ADDRESS (local)));
 
-  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
-  g_source_set_callback (self->accept_source, (GSourceFunc) G_CALLBACK (accept_cb), self, NULL);
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN,
+                                                NULL);
+  g_source_set_callback (self->accept_source,
+                         (GSourceFunc) G_CALLBACK (accept_cb), self, NULL);
   g_source_attach (self->accept_source, self->context);
   return TRUE;
 }
 
 static void
-server_teardown (ViLocalServer *self,
-                 gboolean       own_context)
+server_teardown (ViLocalServer *self, gboolean own_context)
 {
-  if (self->accept_source != NULL)
-    {
-      g_source_destroy (self->accept_source);
-      g_clear_pointer (&self->accept_source, g_source_unref);
-    }
-  if (self->listen_socket != NULL)
-    {
-      g_socket_close (self->listen_socket, NULL);
-      g_clear_object (&self->listen_socket);
-    }
+  if (self->accept_source != NULL) {
+    g_source_destroy (self->accept_source);
+    g_clear_pointer (&self->accept_source, g_source_unref);
+  }
+  if (self->listen_socket != NULL) {
+    g_socket_close (self->listen_socket, NULL);
+    g_clear_object (&self->listen_socket);
+  }
   g_clear_pointer (&self->pending, g_hash_table_unref);
-  if (self->soup != NULL)
-    {
-      soup_server_disconnect (self->soup);
-      g_clear_object (&self->soup);
-    }
-  if (self->keepalive_peer != NULL)
-    {
-      g_socket_close (self->keepalive_peer, NULL);
-      g_clear_object (&self->keepalive_peer);
-    }
+  if (self->soup != NULL) {
+    soup_server_disconnect (self->soup);
+    g_clear_object (&self->soup);
+  }
+  if (self->keepalive_peer != NULL) {
+    g_socket_close (self->keepalive_peer, NULL);
+    g_clear_object (&self->keepalive_peer);
+  }
   vi_server_conns_close_all (self->conns);
   /* Let what the disconnection scheduled run and release its references;
    * only on our own context, the caller's may hold anything. */
-  if (own_context)
-    {
-      while (vi_server_conns_is_lingering (self->conns))
-        g_main_context_iteration (self->context, TRUE);
-      while (g_main_context_iteration (self->context, FALSE))
-        ;
-    }
+  if (own_context) {
+    while (vi_server_conns_is_lingering (self->conns))
+      g_main_context_iteration (self->context, TRUE);
+    while (g_main_context_iteration (self->context, FALSE))
+      ;
+  }
 }
 
 static gpointer
 server_thread (gpointer user_data)
 {
   ViLocalServer *self = user_data;
-  GError *error = NULL;
-  gboolean ok;
+  GError        *error = NULL;
+  gboolean       ok;
 
   g_main_context_push_thread_default (self->context);
 
@@ -1857,28 +1811,26 @@ server_thread (gpointer user_data)
 }
 
 static GInetAddress *
-parse_loopback_address (const char  *address,
-                        GError     **error)
+parse_loopback_address (const char *address, GError **error)
 {
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr (GInetAddress) inet = NULL;
 
   if (address == NULL || g_str_equal (address, "localhost"))
     address = "127.0.0.1";
 
   inet = g_inet_address_new_from_string (address);
-  if (inet == NULL)
-    {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "“%s” is not an IP address", address);
-      return NULL;
-    }
-  if (!g_inet_address_get_is_loopback (inet))
-    {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "refusing to listen on %s: the local server listens on loopback "
-                   "addresses only (127.0.0.1 or ::1)", address);
-      return NULL;
-    }
+  if (inet == NULL) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                 "“%s” is not an IP address", address);
+    return NULL;
+  }
+  if (!g_inet_address_get_is_loopback (inet)) {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                 "refusing to listen on %s: the local server listens on loopback "
+                 "addresses only (127.0.0.1 or ::1)",
+                 address);
+    return NULL;
+  }
   return g_steal_pointer (&inet);
 }
 
@@ -1909,13 +1861,13 @@ server_reset_runtime (ViLocalServer *self)
  * Returns: %TRUE on success
  */
 gboolean
-vi_local_server_start (ViLocalServer  *self,
-                       const char     *address,
-                       guint16         port,
-                       gboolean        in_thread,
-                       GError        **error)
+vi_local_server_start (ViLocalServer *self,
+                       const char    *address,
+                       guint16        port,
+                       gboolean       in_thread,
+                       GError       **error)
 {
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr (GInetAddress) inet = NULL;
   g_autofree char *host = NULL;
 
   g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), FALSE);
@@ -1925,44 +1877,42 @@ vi_local_server_start (ViLocalServer  *self,
   inet = parse_loopback_address (address, error);
   if (inet == NULL)
     return FALSE;
-  self->listen_address = G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
+  self->listen_address = G_INET_SOCKET_ADDRESS (
+      g_inet_socket_address_new (inet, port));
 
-  if (in_thread)
-    {
-      self->context = g_main_context_new ();
-      self->loop = g_main_loop_new (self->context, FALSE);
-      self->thread = g_thread_new ("vi-local-server", server_thread, self);
+  if (in_thread) {
+    self->context = g_main_context_new ();
+    self->loop = g_main_loop_new (self->context, FALSE);
+    self->thread = g_thread_new ("vi-local-server", server_thread, self);
 
-      g_mutex_lock (&self->lock);
-      while (!self->started)
-        g_cond_wait (&self->started_cond, &self->lock);
-      g_mutex_unlock (&self->lock);
+    g_mutex_lock (&self->lock);
+    while (!self->started)
+      g_cond_wait (&self->started_cond, &self->lock);
+    g_mutex_unlock (&self->lock);
 
-      if (self->start_error != NULL)
-        {
-          g_thread_join (g_steal_pointer (&self->thread));
-          g_propagate_error (error, g_steal_pointer (&self->start_error));
-          server_reset_runtime (self);
-          return FALSE;
-        }
+    if (self->start_error != NULL) {
+      g_thread_join (g_steal_pointer (&self->thread));
+      g_propagate_error (error, g_steal_pointer (&self->start_error));
+      server_reset_runtime (self);
+      return FALSE;
     }
-  else
-    {
-      self->context = g_main_context_ref_thread_default ();
-      if (!server_listen (self, error))
-        {
-          server_teardown (self, FALSE);
-          server_reset_runtime (self);
-          return FALSE;
-        }
+  } else {
+    self->context = g_main_context_ref_thread_default ();
+    if (!server_listen (self, error)) {
+      server_teardown (self, FALSE);
+      server_reset_runtime (self);
+      return FALSE;
     }
+  }
 
   host = g_inet_address_to_string (inet);
   g_free (self->url);
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
-    self->url = g_strdup_printf ("http://[%s]:%u", host, vi_local_server_get_port (self));
+    self->url = g_strdup_printf ("http://[%s]:%u", host,
+                                 vi_local_server_get_port (self));
   else
-    self->url = g_strdup_printf ("http://%s:%u", host, vi_local_server_get_port (self));
+    self->url = g_strdup_printf ("http://%s:%u", host,
+                                 vi_local_server_get_port (self));
   return TRUE;
 }
 
@@ -1987,25 +1937,20 @@ vi_local_server_stop (ViLocalServer *self)
 {
   g_return_if_fail (VI_IS_LOCAL_SERVER (self));
 
-  if (self->thread != NULL)
-    {
-      /* Through the context rather than g_main_loop_quit() directly, so a
+  if (self->thread != NULL) {
+    /* Through the context rather than g_main_loop_quit() directly, so a
        * quit cannot come before the loop runs. */
-      GSource *source = g_idle_source_new ();
+    GSource *source = g_idle_source_new ();
 
-      g_source_set_callback (source, quit_loop_cb, self->loop, NULL);
-      g_source_attach (source, self->context);
-      g_source_unref (source);
-      g_thread_join (g_steal_pointer (&self->thread));
-    }
-  else if (self->soup != NULL)
-    {
-      server_teardown (self, FALSE);
-    }
-  else
-    {
-      return;
-    }
+    g_source_set_callback (source, quit_loop_cb, self->loop, NULL);
+    g_source_attach (source, self->context);
+    g_source_unref (source);
+    g_thread_join (g_steal_pointer (&self->thread));
+  } else if (self->soup != NULL) {
+    server_teardown (self, FALSE);
+  } else {
+    return;
+  }
   server_reset_runtime (self);
 }
 

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * and obviously not one.
  */
 #define VI_LOCAL_SERVER_DEFAULT_SECRET_KEY \
-  "dtvi_local_development_key_" \
+  "dtvi_local_development_key_"            \
   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 /**
@@ -58,64 +58,59 @@ G_BEGIN_DECLS
 #define VI_TYPE_LOCAL_SERVER (vi_local_server_get_type ())
 G_DECLARE_FINAL_TYPE (ViLocalServer, vi_local_server, VI, LOCAL_SERVER, GObject)
 
-ViLocalServer *vi_local_server_new                (const char     *secret_key,
-                                                   const char     *organization_id);
+ViLocalServer *vi_local_server_new (const char *secret_key,
+                                    const char *organization_id);
 
-gboolean       vi_local_server_set_data_dir       (ViLocalServer  *self,
-                                                   const char     *dir,
-                                                   GError        **error);
-gboolean       vi_local_server_load_jsonl         (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   const char     *path,
-                                                   GError        **error);
-gboolean       vi_local_server_replace_jsonl      (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   const char     *path,
-                                                   GError        **error);
-gboolean       vi_local_server_add_record         (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   ViJsonlRecord  *record,
-                                                   GError        **error);
-gboolean       vi_local_server_add_records        (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   ViJsonlRecord **records,
-                                                   guint           n_records,
-                                                   GError        **error);
-gboolean       vi_local_server_clear_dataset      (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   GError        **error);
+gboolean vi_local_server_set_data_dir (ViLocalServer *self,
+                                       const char    *dir,
+                                       GError       **error);
+gboolean vi_local_server_load_jsonl (ViLocalServer *self,
+                                     const char    *dataset_id,
+                                     const char    *path,
+                                     GError       **error);
+gboolean vi_local_server_replace_jsonl (ViLocalServer *self,
+                                        const char    *dataset_id,
+                                        const char    *path,
+                                        GError       **error);
+gboolean vi_local_server_add_record (ViLocalServer *self,
+                                     const char    *dataset_id,
+                                     ViJsonlRecord *record,
+                                     GError       **error);
+gboolean vi_local_server_add_records (ViLocalServer  *self,
+                                      const char     *dataset_id,
+                                      ViJsonlRecord **records,
+                                      guint           n_records,
+                                      GError        **error);
+gboolean vi_local_server_clear_dataset (ViLocalServer *self,
+                                        const char    *dataset_id,
+                                        GError       **error);
 
-gboolean       vi_local_server_start              (ViLocalServer  *self,
-                                                   const char     *address,
-                                                   guint16         port,
-                                                   gboolean        in_thread,
-                                                   GError        **error);
-guint16        vi_local_server_get_port           (ViLocalServer  *self);
-char          *vi_local_server_get_url            (ViLocalServer  *self);
-void           vi_local_server_stop               (ViLocalServer  *self);
+gboolean vi_local_server_start (ViLocalServer *self,
+                                const char    *address,
+                                guint16        port,
+                                gboolean       in_thread,
+                                GError       **error);
+guint16  vi_local_server_get_port (ViLocalServer *self);
+char    *vi_local_server_get_url (ViLocalServer *self);
+void     vi_local_server_stop (ViLocalServer *self);
 
-gboolean       vi_local_server_add_fault_json     (ViLocalServer  *self,
-                                                   const char     *json,
-                                                   GError        **error);
-void           vi_local_server_clear_faults       (ViLocalServer  *self);
-void           vi_local_server_set_latency        (ViLocalServer  *self,
-                                                   guint           latency_ms);
-void           vi_local_server_set_processing_delay (ViLocalServer *self,
-                                                   guint           delay_ms);
-void           vi_local_server_set_max_body_size  (ViLocalServer  *self,
-                                                   guint64         size);
-void           vi_local_server_set_max_upload_size (ViLocalServer *self,
-                                                   guint64         size);
-void           vi_local_server_set_max_header_size (ViLocalServer *self,
-                                                   guint           size);
+gboolean vi_local_server_add_fault_json (ViLocalServer *self,
+                                         const char    *json,
+                                         GError       **error);
+void     vi_local_server_clear_faults (ViLocalServer *self);
+void     vi_local_server_set_latency (ViLocalServer *self, guint latency_ms);
+void vi_local_server_set_processing_delay (ViLocalServer *self, guint delay_ms);
+void vi_local_server_set_max_body_size (ViLocalServer *self, guint64 size);
+void vi_local_server_set_max_upload_size (ViLocalServer *self, guint64 size);
+void vi_local_server_set_max_header_size (ViLocalServer *self, guint size);
 
-guint          vi_local_server_get_request_count  (ViLocalServer  *self,
-                                                   const char     *method,
-                                                   const char     *path_prefix);
-guint          vi_local_server_get_fault_count    (ViLocalServer  *self);
-void           vi_local_server_reset_counters     (ViLocalServer  *self);
-guint          vi_local_server_count_annotations  (ViLocalServer  *self,
-                                                   const char     *dataset_id,
-                                                   const char     *asset_id);
+guint vi_local_server_get_request_count (ViLocalServer *self,
+                                         const char    *method,
+                                         const char    *path_prefix);
+guint vi_local_server_get_fault_count (ViLocalServer *self);
+void  vi_local_server_reset_counters (ViLocalServer *self);
+guint vi_local_server_count_annotations (ViLocalServer *self,
+                                         const char    *dataset_id,
+                                         const char    *asset_id);
 
 G_END_DECLS

@@ -32,15 +32,15 @@
  */
 
 #define READ_AHEAD_SLACK 8192
-#define LINGER_BUFFER    (64 * 1024)
+#define LINGER_BUFFER (64 * 1024)
 
 struct _ViServerConns {
-  guint       max_header;         /* atomic */
-  GHashTable *lingering;          /* Linger, on the server's thread */
+  guint       max_header; /* atomic */
+  GHashTable *lingering;  /* Linger, on the server's thread */
 };
 
 typedef struct {
-  ViServerConns *conns;           /* a reference */
+  ViServerConns *conns; /* a reference */
   GIOStream     *stream;
   GInputStream  *input;
   GCancellable  *cancellable;
@@ -51,32 +51,43 @@ typedef struct {
 /* ---- the guarded stream -------------------------------------------------- */
 
 #define VI_TYPE_HEADER_GUARD (vi_header_guard_get_type ())
-G_DECLARE_FINAL_TYPE (ViHeaderGuard, vi_header_guard, VI, HEADER_GUARD, GFilterInputStream)
+G_DECLARE_FINAL_TYPE (ViHeaderGuard,
+                      vi_header_guard,
+                      VI,
+                      HEADER_GUARD,
+                      GFilterInputStream)
 
 #define VI_TYPE_GUARD_STREAM (vi_guard_stream_get_type ())
-G_DECLARE_FINAL_TYPE (ViGuardStream, vi_guard_stream, VI, GUARD_STREAM, GIOStream)
+G_DECLARE_FINAL_TYPE (ViGuardStream,
+                      vi_guard_stream,
+                      VI,
+                      GUARD_STREAM,
+                      GIOStream)
 
 struct _ViHeaderGuard {
-  GFilterInputStream  parent_instance;
-  ViGuardStream      *owner;      /* not a reference: it owns us */
+  GFilterInputStream parent_instance;
+  ViGuardStream     *owner; /* not a reference: it owns us */
 };
 
 struct _ViGuardStream {
   GIOStream       parent_instance;
-  ViServerConns  *conns;          /* a reference */
+  ViServerConns  *conns; /* a reference */
   GIOStream      *base;
-  GInputStream   *input;          /* a ViHeaderGuard */
+  GInputStream   *input; /* a ViHeaderGuard */
   GSocketAddress *remote;
   gboolean        reading_headers;
   gsize           header_bytes;
-  gboolean        tripped;        /* answered 431; the linger owns base */
+  gboolean        tripped; /* answered 431; the linger owns base */
 };
 
 static void vi_header_guard_pollable_init (GPollableInputStreamInterface *iface);
 
-G_DEFINE_FINAL_TYPE_WITH_CODE (ViHeaderGuard, vi_header_guard, G_TYPE_FILTER_INPUT_STREAM,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
-                                                      vi_header_guard_pollable_init))
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+    ViHeaderGuard,
+    vi_header_guard,
+    G_TYPE_FILTER_INPUT_STREAM,
+    G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                           vi_header_guard_pollable_init))
 G_DEFINE_FINAL_TYPE (ViGuardStream, vi_guard_stream, G_TYPE_IO_STREAM)
 
 static GQuark
@@ -99,28 +110,28 @@ guard_trip (ViGuardStream *self)
   g_autofree char *message = NULL;
 
   self->tripped = TRUE;
-  message = g_strdup_printf ("request header fields too large: the request line and "
-                             "headers may take %u bytes",
-                             (guint) g_atomic_int_get (&self->conns->max_header));
-  vi_server_write_raw_error (g_io_stream_get_output_stream (self->base),
-                             431, message);
+  message =
+      g_strdup_printf ("request header fields too large: the request line and "
+                       "headers may take %u bytes",
+                       (guint) g_atomic_int_get (&self->conns->max_header));
+  vi_server_write_raw_error (g_io_stream_get_output_stream (self->base), 431,
+                             message);
   vi_server_conns_linger_close (self->conns, self->base);
 }
 
 /* Counts what libsoup reads while it reads headers. */
 static gssize
-guard_account (ViHeaderGuard  *guard,
-               gssize          n,
-               GError        **error)
+guard_account (ViHeaderGuard *guard, gssize n, GError **error)
 {
   ViGuardStream *self = guard->owner;
-  gsize limit;
+  gsize          limit;
 
   if (n <= 0 || self == NULL || !self->reading_headers)
     return n;
 
   self->header_bytes += (gsize) n;
-  limit = (gsize) g_atomic_int_get (&self->conns->max_header) + READ_AHEAD_SLACK;
+  limit = (gsize) g_atomic_int_get (&self->conns->max_header) +
+      READ_AHEAD_SLACK;
   if (self->header_bytes <= limit)
     return n;
 
@@ -132,28 +143,30 @@ guard_account (ViHeaderGuard  *guard,
 
 /* After a 431, libsoup gets only errors. */
 static gboolean
-guard_closing (ViHeaderGuard  *self,
-               GError        **error)
+guard_closing (ViHeaderGuard *self, GError **error)
 {
   if (self->owner == NULL || !self->owner->tripped)
     return FALSE;
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "the connection is closing");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                       "the connection is closing");
   return TRUE;
 }
 
 static gssize
-vi_header_guard_read (GInputStream  *stream,
-                      void          *buffer,
-                      gsize          count,
-                      GCancellable  *cancellable,
-                      GError       **error)
+vi_header_guard_read (GInputStream *stream,
+                      void         *buffer,
+                      gsize         count,
+                      GCancellable *cancellable,
+                      GError      **error)
 {
   ViHeaderGuard *self = VI_HEADER_GUARD (stream);
 
   if (guard_closing (self, error))
     return -1;
-  return guard_account (self, g_input_stream_read (base_input (self), buffer, count,
-                                                   cancellable, error), error);
+  return guard_account (self,
+                        g_input_stream_read (base_input (self), buffer, count,
+                                             cancellable, error),
+                        error);
 }
 
 static gboolean
@@ -162,39 +175,44 @@ vi_header_guard_can_poll (GPollableInputStream *stream)
   GInputStream *base = base_input (VI_HEADER_GUARD (stream));
 
   return G_IS_POLLABLE_INPUT_STREAM (base) &&
-         g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (base));
+      g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (base));
 }
 
 static gboolean
 vi_header_guard_is_readable (GPollableInputStream *stream)
 {
   return g_pollable_input_stream_is_readable (
-    G_POLLABLE_INPUT_STREAM (base_input (VI_HEADER_GUARD (stream))));
+      G_POLLABLE_INPUT_STREAM (base_input (VI_HEADER_GUARD (stream))));
 }
 
 static GSource *
 vi_header_guard_create_source (GPollableInputStream *stream,
                                GCancellable         *cancellable)
 {
-  g_autoptr(GSource) base_source = g_pollable_input_stream_create_source (
-    G_POLLABLE_INPUT_STREAM (base_input (VI_HEADER_GUARD (stream))), NULL);
+  g_autoptr (GSource) base_source =
+      g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (
+                                                 base_input (
+                                                     VI_HEADER_GUARD (stream))),
+                                             NULL);
 
   return g_pollable_source_new_full (stream, base_source, cancellable);
 }
 
 static gssize
-vi_header_guard_read_nonblocking (GPollableInputStream  *stream,
-                                  void                  *buffer,
-                                  gsize                  count,
-                                  GError               **error)
+vi_header_guard_read_nonblocking (GPollableInputStream *stream,
+                                  void                 *buffer,
+                                  gsize                 count,
+                                  GError              **error)
 {
   ViHeaderGuard *self = VI_HEADER_GUARD (stream);
 
   if (guard_closing (self, error))
     return -1;
-  return guard_account (self, g_pollable_input_stream_read_nonblocking (
-                                G_POLLABLE_INPUT_STREAM (base_input (self)), buffer, count,
-                                NULL, error), error);
+  return guard_account (self,
+                        g_pollable_input_stream_read_nonblocking (
+                            G_POLLABLE_INPUT_STREAM (base_input (self)), buffer,
+                            count, NULL, error),
+                        error);
 }
 
 static void
@@ -232,9 +250,9 @@ vi_guard_stream_get_output_stream (GIOStream *stream)
 }
 
 static gboolean
-vi_guard_stream_close (GIOStream     *stream,
-                       GCancellable  *cancellable,
-                       GError       **error)
+vi_guard_stream_close (GIOStream    *stream,
+                       GCancellable *cancellable,
+                       GError      **error)
 {
   ViGuardStream *self = VI_GUARD_STREAM (stream);
 
@@ -248,13 +266,14 @@ vi_guard_stream_close (GIOStream     *stream,
 /* Closed in the calling thread (GIOStream's default would use a worker
  * thread, which the server does not need). */
 static void
-vi_guard_stream_close_async (GIOStream           *stream,
-                             int                  io_priority,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+vi_guard_stream_close_async (GIOStream          *stream,
+                             int                 io_priority,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
 {
-  g_autoptr(GTask) task = g_task_new (stream, cancellable, callback, user_data);
+  g_autoptr (GTask)
+      task = g_task_new (stream, cancellable, callback, user_data);
   GError *error = NULL;
 
   g_task_set_source_tag (task, vi_guard_stream_close_async);
@@ -265,9 +284,9 @@ vi_guard_stream_close_async (GIOStream           *stream,
 }
 
 static gboolean
-vi_guard_stream_close_finish (GIOStream     *stream,
-                              GAsyncResult  *result,
-                              GError       **error)
+vi_guard_stream_close_finish (GIOStream    *stream,
+                              GAsyncResult *result,
+                              GError      **error)
 {
   return g_task_propagate_boolean (G_TASK (result), error);
 }
@@ -279,11 +298,10 @@ vi_guard_stream_finalize (GObject *object)
 
   VI_HEADER_GUARD (self->input)->owner = NULL;
   g_object_unref (self->input);
-  if (self->remote != NULL)
-    {
-      g_object_set_qdata (G_OBJECT (self->remote), guard_quark (), NULL);
-      g_object_unref (self->remote);
-    }
+  if (self->remote != NULL) {
+    g_object_set_qdata (G_OBJECT (self->remote), guard_quark (), NULL);
+    g_object_unref (self->remote);
+  }
   g_object_unref (self->base);
   vi_server_conns_unref (self->conns);
 
@@ -293,7 +311,7 @@ vi_guard_stream_finalize (GObject *object)
 static void
 vi_guard_stream_class_init (ViGuardStreamClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GIOStreamClass *stream_class = G_IO_STREAM_CLASS (klass);
 
   object_class->finalize = vi_guard_stream_finalize;
@@ -315,11 +333,10 @@ vi_guard_stream_init (ViGuardStream *self)
 static void
 linger_free (Linger *linger)
 {
-  if (linger->timeout != NULL)
-    {
-      g_source_destroy (linger->timeout);
-      g_source_unref (linger->timeout);
-    }
+  if (linger->timeout != NULL) {
+    g_source_destroy (linger->timeout);
+    g_source_unref (linger->timeout);
+  }
   g_io_stream_close (linger->stream, NULL, NULL);
   g_object_unref (linger->stream);
   g_object_unref (linger->cancellable);
@@ -334,23 +351,21 @@ static void linger_read_cb (GObject      *source,
 static void
 linger_read (Linger *linger)
 {
-  g_input_stream_read_async (linger->input, linger->buffer, sizeof linger->buffer,
-                             G_PRIORITY_LOW, linger->cancellable, linger_read_cb, linger);
+  g_input_stream_read_async (linger->input, linger->buffer,
+                             sizeof linger->buffer, G_PRIORITY_LOW,
+                             linger->cancellable, linger_read_cb, linger);
 }
 
 static void
-linger_read_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+linger_read_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   Linger *linger = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
-  if (n > 0 && !g_cancellable_is_cancelled (linger->cancellable))
-    {
-      linger_read (linger);
-      return;
-    }
+  if (n > 0 && !g_cancellable_is_cancelled (linger->cancellable)) {
+    linger_read (linger);
+    return;
+  }
   g_hash_table_remove (linger->conns->lingering, linger);
   linger_free (linger);
 }
@@ -375,10 +390,9 @@ linger_timeout_cb (gpointer user_data)
  * thread-default main context.
  */
 void
-vi_server_conns_linger_close (ViServerConns *conns,
-                              GIOStream     *stream)
+vi_server_conns_linger_close (ViServerConns *conns, GIOStream *stream)
 {
-  g_autoptr(GMainContext) context = g_main_context_ref_thread_default ();
+  g_autoptr (GMainContext) context = g_main_context_ref_thread_default ();
   Linger *linger = g_new0 (Linger, 1);
 
   linger->conns = vi_server_conns_ref (conns);
@@ -423,8 +437,7 @@ vi_server_conns_unref (ViServerConns *conns)
 }
 
 void
-vi_server_conns_set_max_header (ViServerConns *conns,
-                                guint          max_header)
+vi_server_conns_set_max_header (ViServerConns *conns, guint max_header)
 {
   g_atomic_int_set (&conns->max_header, max_header);
 }
@@ -440,7 +453,7 @@ void
 vi_server_conns_close_all (ViServerConns *conns)
 {
   GHashTableIter iter;
-  gpointer key;
+  gpointer       key;
 
   g_hash_table_iter_init (&iter, conns->lingering);
   while (g_hash_table_iter_next (&iter, &key, NULL))
@@ -471,10 +484,9 @@ vi_server_conns_wrap (ViServerConns  *conns,
 
   self->conns = vi_server_conns_ref (conns);
   self->base = g_object_ref (base);
-  guard = g_object_new (VI_TYPE_HEADER_GUARD,
-                        "base-stream", g_io_stream_get_input_stream (base),
-                        "close-base-stream", FALSE,
-                        NULL);
+  guard = g_object_new (VI_TYPE_HEADER_GUARD, "base-stream",
+                        g_io_stream_get_input_stream (base),
+                        "close-base-stream", FALSE, NULL);
   guard->owner = self;
   self->input = G_INPUT_STREAM (guard);
   /* libsoup hands the address back with every message: it leads from a
@@ -489,7 +501,8 @@ guard_of (SoupServerMessage *msg)
 {
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
 
-  return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), guard_quark ()) : NULL;
+  return remote != NULL ? g_object_get_qdata (G_OBJECT (remote), guard_quark ())
+                        : NULL;
 }
 
 /* The early handler of @msg runs: its headers are read. */
@@ -509,9 +522,8 @@ vi_server_conns_message_done (SoupServerMessage *msg)
 {
   ViGuardStream *self = guard_of (msg);
 
-  if (self != NULL)
-    {
-      self->reading_headers = TRUE;
-      self->header_bytes = 0;
-    }
+  if (self != NULL) {
+    self->reading_headers = TRUE;
+    self->header_bytes = 0;
+  }
 }

@@ -13,26 +13,24 @@ G_BEGIN_DECLS
 
 typedef struct _ViServerConns ViServerConns;
 
-ViServerConns *vi_server_conns_new             (guint              max_header);
-ViServerConns *vi_server_conns_ref             (ViServerConns     *conns);
-void           vi_server_conns_unref           (ViServerConns     *conns);
-void           vi_server_conns_set_max_header  (ViServerConns     *conns,
-                                                guint              max_header);
-GIOStream     *vi_server_conns_wrap            (ViServerConns     *conns,
-                                                GIOStream         *base,
-                                                GSocketAddress    *remote);
-void           vi_server_conns_got_headers     (SoupServerMessage *msg);
-void           vi_server_conns_message_done    (SoupServerMessage *msg);
-void           vi_server_conns_linger_close    (ViServerConns     *conns,
-                                                GIOStream         *stream);
-void           vi_server_conns_close_all       (ViServerConns     *conns);
-gboolean       vi_server_conns_is_lingering    (ViServerConns     *conns);
+ViServerConns *vi_server_conns_new (guint max_header);
+ViServerConns *vi_server_conns_ref (ViServerConns *conns);
+void           vi_server_conns_unref (ViServerConns *conns);
+void vi_server_conns_set_max_header (ViServerConns *conns, guint max_header);
+GIOStream *vi_server_conns_wrap (ViServerConns  *conns,
+                                 GIOStream      *base,
+                                 GSocketAddress *remote);
+void       vi_server_conns_got_headers (SoupServerMessage *msg);
+void       vi_server_conns_message_done (SoupServerMessage *msg);
+void     vi_server_conns_linger_close (ViServerConns *conns, GIOStream *stream);
+void     vi_server_conns_close_all (ViServerConns *conns);
+gboolean vi_server_conns_is_lingering (ViServerConns *conns);
 
 /* Writes a complete error answer (the server's JSON error body, a trace
  * header, "Connection: close") on a connection taken from libsoup; in
  * vi-local-server.c. */
-void           vi_server_write_raw_error       (GOutputStream     *out,
-                                                guint              status,
-                                                const char        *message);
+void vi_server_write_raw_error (GOutputStream *out,
+                                guint          status,
+                                const char    *message);
 
 G_END_DECLS

@@ -11,8 +11,7 @@
 #define MAX_DOCUMENT_SIZE ((gsize) 512 * 1024 * 1024)
 
 void
-vi_server_json_append_double (GString *out,
-                              double   value)
+vi_server_json_append_double (GString *out, double value)
 {
   gsize start = out->len;
 
@@ -24,8 +23,7 @@ vi_server_json_append_double (GString *out,
 }
 
 void
-vi_server_append_segment (GString    *out,
-                          const char *segment)
+vi_server_append_segment (GString *out, const char *segment)
 {
   g_autofree char *escaped = vi_escape_path_segment (segment);
 
@@ -33,9 +31,7 @@ vi_server_append_segment (GString    *out,
 }
 
 JsonNode *
-vi_server_json_parse (const char *data,
-                      gsize       length,
-                      GError    **error)
+vi_server_json_parse (const char *data, gsize length, GError **error)
 {
   gsize i;
 

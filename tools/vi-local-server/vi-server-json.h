@@ -8,12 +8,10 @@ G_BEGIN_DECLS
 /* The server writes its responses with libvi's JSON writer
  * (vi_json_append_string() and friends); doubles always keep a fraction
  * or an exponent, so that typed readers see a double. */
-void vi_server_json_append_double (GString *out,
-                                   double   value);
+void vi_server_json_append_double (GString *out, double value);
 
 /* One percent-encoded path segment, as libvi encodes ids in paths. */
-void vi_server_append_segment (GString    *out,
-                               const char *segment);
+void vi_server_append_segment (GString *out, const char *segment);
 
 /* Every JSON document the server reads itself (request bodies, fault
  * rules, lines of the data directory) goes through this: libvi's checked
@@ -22,8 +20,6 @@ void vi_server_append_segment (GString    *out,
  * 64 bits, data after the root and what is not strictly JSON.  Errors are
  * VI_ERROR_INVALID_ARGUMENT, saying what is wrong and where
  * ("malformed JSON: 1:513: nesting too deep ..."). */
-JsonNode *vi_server_json_parse (const char *data,
-                                gsize       length,
-                                GError    **error);
+JsonNode *vi_server_json_parse (const char *data, gsize length, GError **error);
 
 G_END_DECLS

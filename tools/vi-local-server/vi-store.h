@@ -47,124 +47,120 @@ typedef enum {
   VI_STORE_PART_VQA,
 } ViStorePartKind;
 
-typedef struct _ViStore ViStore;
-typedef struct _ViStoreDataset ViStoreDataset;
-typedef struct _ViStoreAsset ViStoreAsset;
+typedef struct _ViStore           ViStore;
+typedef struct _ViStoreDataset    ViStoreDataset;
+typedef struct _ViStoreAsset      ViStoreAsset;
 typedef struct _ViStoreAnnotation ViStoreAnnotation;
-typedef struct _ViStoreBatch ViStoreBatch;
+typedef struct _ViStoreBatch      ViStoreBatch;
 
 typedef void (*ViStoreRecordFunc) (const char *id,
                                    const char *json,
                                    gpointer    user_data);
 
 struct _ViStoreAnnotation {
-  guint64          seq;
-  char            *id;
-  ViStoreAsset    *asset;
-  char            *group_id;      /* a GRefString, shared by the parts of one line */
-  ViStorePartKind  kind;
-  char            *text;          /* the caption, or the VQA question */
-  char            *answer;        /* VQA only */
-  ViBBox           bbox;          /* boxes only, normalized */
-  int              target[2];     /* boxes only: [start, end) in characters */
-  char            *box_json;      /* boxes only: "bound":[...],"target":[...], made
+  guint64         seq;
+  char           *id;
+  ViStoreAsset   *asset;
+  char           *group_id; /* a GRefString, shared by the parts of one line */
+  ViStorePartKind kind;
+  char           *text;      /* the caption, or the VQA question */
+  char           *answer;    /* VQA only */
+  ViBBox          bbox;      /* boxes only, normalized */
+  int             target[2]; /* boxes only: [start, end) in characters */
+  char           *box_json;  /* boxes only: "bound":[...],"target":[...], made
                                    * once, as formatting doubles dominates listing */
-  gint64           time_created;  /* ms since the epoch */
-  gint64           last_updated;
-  gint64           generation;
-  char            *etag;
-  GSequenceIter   *iter;          /* in asset->annotations */
+  gint64          time_created; /* ms since the epoch */
+  gint64          last_updated;
+  gint64          generation;
+  char           *etag;
+  GSequenceIter  *iter; /* in asset->annotations */
 };
 
 struct _ViStoreAsset {
   char           *id;
   ViStoreDataset *dataset;
-  GSequence      *annotations;    /* ViStoreAnnotation *, by seq; not owned */
+  GSequence      *annotations; /* ViStoreAnnotation *, by seq; not owned */
   /* Pre-rendered pieces of every item of this asset: the JSON members
    * "assetId", "workspaceId", "datasetId", and the selfLink prefix. */
-  char           *json_ids;
-  char           *self_prefix;
+  char *json_ids;
+  char *self_prefix;
 };
 
 struct _ViStoreDataset {
-  char       *id;                 /* without the "{org}_" prefix */
+  char       *id; /* without the "{org}_" prefix */
   ViStore    *store;
-  GHashTable *assets;             /* id -> ViStoreAsset, owned */
-  GHashTable *annotations;        /* id -> ViStoreAnnotation, owned */
+  GHashTable *assets;      /* id -> ViStoreAsset, owned */
+  GHashTable *annotations; /* id -> ViStoreAnnotation, owned */
 };
 
-gboolean            vi_store_dataset_id_is_valid     (const char         *dataset_id);
-gboolean            vi_store_annotation_id_is_valid  (const char         *annotation_id);
+gboolean vi_store_dataset_id_is_valid (const char *dataset_id);
+gboolean vi_store_annotation_id_is_valid (const char *annotation_id);
 
-ViStore            *vi_store_new                     (const char         *organization_id);
-void                vi_store_free                    (ViStore            *store);
-gboolean            vi_store_open_dir                (ViStore            *store,
-                                                      const char         *dir,
-                                                      GError            **error);
-const char         *vi_store_get_dir                 (ViStore            *store);
-const char         *vi_store_get_organization_id     (ViStore            *store);
+ViStore    *vi_store_new (const char *organization_id);
+void        vi_store_free (ViStore *store);
+gboolean    vi_store_open_dir (ViStore *store, const char *dir, GError **error);
+const char *vi_store_get_dir (ViStore *store);
+const char *vi_store_get_organization_id (ViStore *store);
 
-ViStoreDataset     *vi_store_lookup_dataset          (ViStore            *store,
-                                                      const char         *dataset_id);
-ViStoreAsset       *vi_store_dataset_lookup_asset    (ViStoreDataset     *dataset,
-                                                      const char         *asset_id);
-ViStoreAnnotation  *vi_store_dataset_lookup_annotation (ViStoreDataset   *dataset,
-                                                      const char         *annotation_id);
+ViStoreDataset    *vi_store_lookup_dataset (ViStore    *store,
+                                            const char *dataset_id);
+ViStoreAsset      *vi_store_dataset_lookup_asset (ViStoreDataset *dataset,
+                                                  const char     *asset_id);
+ViStoreAnnotation *vi_store_dataset_lookup_annotation (
+    ViStoreDataset *dataset,
+    const char     *annotation_id);
 
-gboolean            vi_store_ensure_dataset          (ViStore            *store,
-                                                      const char         *dataset_id,
-                                                      GError            **error);
-gboolean            vi_store_clear_dataset           (ViStore            *store,
-                                                      const char         *dataset_id,
-                                                      GError            **error);
-gboolean            vi_store_add_records             (ViStore            *store,
-                                                      const char         *dataset_id,
-                                                      ViJsonlRecord     **records,
-                                                      guint               n_records,
-                                                      guint              *n_added,
-                                                      GError            **error);
-gboolean            vi_store_check_record            (ViJsonlRecord      *record,
-                                                      GError            **error);
+gboolean vi_store_ensure_dataset (ViStore    *store,
+                                  const char *dataset_id,
+                                  GError    **error);
+gboolean vi_store_clear_dataset (ViStore    *store,
+                                 const char *dataset_id,
+                                 GError    **error);
+gboolean vi_store_add_records (ViStore        *store,
+                               const char     *dataset_id,
+                               ViJsonlRecord **records,
+                               guint           n_records,
+                               guint          *n_added,
+                               GError        **error);
+gboolean vi_store_check_record (ViJsonlRecord *record, GError **error);
 
-ViStoreBatch       *vi_store_batch_new               (ViStore            *store,
-                                                      const char         *dataset_id);
-gboolean            vi_store_batch_set_spool         (ViStoreBatch       *batch,
-                                                      const char         *path,
-                                                      GError            **error);
-gboolean            vi_store_batch_add_records       (ViStoreBatch       *batch,
-                                                      ViJsonlRecord     **records,
-                                                      guint               n_records,
-                                                      GError            **error);
-guint               vi_store_batch_get_n_parts       (ViStoreBatch       *batch);
-void                vi_store_batch_free              (ViStoreBatch       *batch);
-gboolean            vi_store_commit                  (ViStore            *store,
-                                                      ViStoreBatch       *batch,
-                                                      const char         *record_kind,
-                                                      const char         *record_id,
-                                                      const char         *record_json,
-                                                      guint              *n_added,
-                                                      GError            **error);
+ViStoreBatch *vi_store_batch_new (ViStore *store, const char *dataset_id);
+gboolean      vi_store_batch_set_spool (ViStoreBatch *batch,
+                                        const char   *path,
+                                        GError      **error);
+gboolean      vi_store_batch_add_records (ViStoreBatch   *batch,
+                                          ViJsonlRecord **records,
+                                          guint           n_records,
+                                          GError        **error);
+guint         vi_store_batch_get_n_parts (ViStoreBatch *batch);
+void          vi_store_batch_free (ViStoreBatch *batch);
+gboolean      vi_store_commit (ViStore      *store,
+                               ViStoreBatch *batch,
+                               const char   *record_kind,
+                               const char   *record_id,
+                               const char   *record_json,
+                               guint        *n_added,
+                               GError      **error);
 
-gboolean            vi_store_set_record              (ViStore            *store,
-                                                      const char         *kind,
-                                                      const char         *id,
-                                                      const char         *json,
-                                                      GError            **error);
-void                vi_store_foreach_record          (ViStore            *store,
-                                                      const char         *kind,
-                                                      ViStoreRecordFunc   func,
-                                                      gpointer            user_data);
-gboolean            vi_store_delete_annotation       (ViStore            *store,
-                                                      ViStoreAnnotation  *annotation,
-                                                      GError            **error);
+gboolean vi_store_set_record (ViStore    *store,
+                              const char *kind,
+                              const char *id,
+                              const char *json,
+                              GError    **error);
+void     vi_store_foreach_record (ViStore          *store,
+                                  const char       *kind,
+                                  ViStoreRecordFunc func,
+                                  gpointer          user_data);
+gboolean vi_store_delete_annotation (ViStore           *store,
+                                     ViStoreAnnotation *annotation,
+                                     GError           **error);
 
-guint               vi_store_count_annotations       (ViStore            *store,
-                                                      const char         *dataset_id,
-                                                      const char         *asset_id);
-GSequenceIter      *vi_store_asset_seek              (ViStoreAsset       *asset,
-                                                      guint64             after_seq);
-void                vi_store_annotation_to_json      (const ViStoreAnnotation *annotation,
-                                                      GString            *out);
+guint          vi_store_count_annotations (ViStore    *store,
+                                           const char *dataset_id,
+                                           const char *asset_id);
+GSequenceIter *vi_store_asset_seek (ViStoreAsset *asset, guint64 after_seq);
+void           vi_store_annotation_to_json (const ViStoreAnnotation *annotation,
+                                            GString                 *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStore, vi_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStoreBatch, vi_store_batch_free)

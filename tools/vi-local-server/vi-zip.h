@@ -14,14 +14,14 @@ G_BEGIN_DECLS
 
 typedef struct _ViZipWriter ViZipWriter;
 
-ViZipWriter *vi_zip_writer_new    (void);
-gboolean     vi_zip_writer_add    (ViZipWriter   *zip,
-                                   const char    *name,
-                                   const guint8  *data,
-                                   gsize          length,
-                                   GError       **error);
-GBytes      *vi_zip_writer_finish (ViZipWriter   *zip);
-void         vi_zip_writer_free   (ViZipWriter   *zip);
+ViZipWriter *vi_zip_writer_new (void);
+gboolean     vi_zip_writer_add (ViZipWriter  *zip,
+                                const char   *name,
+                                const guint8 *data,
+                                gsize         length,
+                                GError      **error);
+GBytes      *vi_zip_writer_finish (ViZipWriter *zip);
+void         vi_zip_writer_free (ViZipWriter *zip);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViZipWriter, vi_zip_writer_free)
 
