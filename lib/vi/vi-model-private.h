@@ -6,6 +6,9 @@
 
 G_BEGIN_DECLS
 
+/* The wire name of the UNKNOWN value of every enumeration (vi-enums.c). */
+#define _VI_UNKNOWN_NAME "Unknown"
+
 /* Parsers that take the path of the node being parsed, so that errors
  * name the member inside a larger document (items[3].spec...). */
 ViAnnotation              *_vi_annotation_from_json (JsonNode         *node,
