@@ -1518,8 +1518,6 @@ typedef struct {
   ViArena    *arena; /* where the objects go */
 } Reader;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViArena, _vi_arena_unref)
-
 typedef enum {
   TOKEN_OBJECT,
   TOKEN_ARRAY,

@@ -3,6 +3,7 @@
 
 #include <vi/vi.h>
 #include "vi-json-private.h"
+#include "vi-arena-private.h"
 
 G_BEGIN_DECLS
 
@@ -75,12 +76,6 @@ char *_vi_strip_dataset_prefix (const char *organization_id,
 ViAnnotationPage *_vi_annotation_page_new_from_bytes (GBytes  *bytes,
                                                       GError **error);
 
-/* A string that need not be NUL-terminated (a slice of a body). */
-typedef struct {
-  const char *str;
-  gsize       len;
-} ViStrRef;
-
 typedef enum {
   VI_ANNOTATION_STRING_ID,
   VI_ANNOTATION_STRING_ASSET_ID,
@@ -90,33 +85,6 @@ typedef enum {
   VI_ANNOTATION_STRING_ETAG,
   VI_ANNOTATION_N_STRINGS
 } ViAnnotationString;
-
-/* The memory of the objects of one decoded page (vi-types.c): objects
- * built in an arena come with no reference of their own; each reference
- * taken or dropped on any of them is one on the arena, which frees them
- * all with its last one.  Objects in an arena only point to objects in
- * the same arena, and hold no reference on them. */
-typedef struct _ViArena ViArena;
-
-typedef enum {
-  VI_ARENA_INTERN_NONE,
-  VI_ARENA_INTERN_ASSET_ID,
-  VI_ARENA_INTERN_ORGANIZATION_ID,
-  VI_ARENA_INTERN_DATASET_ID,
-  VI_ARENA_INTERN_BOUND_TYPE,
-  VI_ARENA_INTERN_WHOLE_ID,
-  VI_ARENA_N_INTERNED
-} ViArenaInterned;
-
-ViArena    *_vi_arena_new (void);
-gpointer    _vi_arena_alloc (ViArena *arena, gsize size);
-const char *_vi_arena_intern (ViArena    *arena,
-                              guint       slot,
-                              const char *str,
-                              gsize       len);
-/* Only while the arena is private to one thread (being filled). */
-void _vi_arena_add_refs (ViArena *arena, gint n);
-void _vi_arena_unref (ViArena *arena);
 
 /* Internal constructors (vi-types.c).  arena is nullable: without one,
  * the _from_parts and _take ones take ownership of the objects passed to

@@ -102,204 +102,6 @@ dup_or_empty (const char *str)
 }
 
 /* ------------------------------------------------------------------------
- * ViArena: the memory of the objects of one decoded page
- *
- * A page of a list holds thousands of small objects (an annotation, its
- * spec, contents and metadata each).  The direct reader puts all of them
- * in one arena instead of one allocation each: their references are the
- * arena's, so that any of them keeps the whole arena alive, and the
- * arena is freed, in a few calls, with its last reference.  The count is
- * atomic as for any object, since a page may be read on one thread and
- * used on another.
- * ------------------------------------------------------------------------ */
-
-#define ARENA_CHUNK_SIZE (64 * 1024 - 64)
-
-typedef struct _ViArenaChunk ViArenaChunk;
-struct _ViArenaChunk {
-  ViArenaChunk *prev;
-  gsize         pad; /* keeps the data 16-byte aligned */
-};
-
-struct _ViArena {
-  gint          ref_count;
-  char         *cursor;
-  char         *limit;
-  ViArenaChunk *chunks;    /* of ARENA_CHUNK_SIZE bytes */
-  ViArenaChunk *oversized; /* for objects that do not fit in one */
-  GPtrArray    *metadata;  /* ViResourceMetadata here: their attributes */
-  GPtrArray    *nodes;     /* JsonNode kept by contents of unknown kinds */
-  ViStrRef      interned[VI_ARENA_N_INTERNED];
-};
-
-/* Freed chunks are kept for the next pages (up to 4 MB): given back to
- * malloc, they would go back to the system, and the next page would
- * fault its memory in again. */
-#define ARENA_POOL_MAX 64
-
-static GMutex        arena_pool_lock;
-static ViArenaChunk *arena_pool;
-static guint         arena_pool_size;
-
-static ViArenaChunk *
-arena_chunk_new (void)
-{
-  ViArenaChunk *chunk = NULL;
-
-  g_mutex_lock (&arena_pool_lock);
-  if (arena_pool != NULL) {
-    chunk = arena_pool;
-    arena_pool = chunk->prev;
-    arena_pool_size--;
-  }
-  g_mutex_unlock (&arena_pool_lock);
-  return chunk != NULL ? chunk : g_malloc (ARENA_CHUNK_SIZE);
-}
-
-/* Frees a list of chunks (linked by prev), keeping those of the
- * standard size in the pool while it has room. */
-static void
-arena_chunks_free (ViArenaChunk *chunks, ViArenaChunk *oversized)
-{
-  ViArenaChunk *rest = NULL;
-
-  while (oversized != NULL) {
-    ViArenaChunk *prev = oversized->prev;
-
-    g_free (oversized);
-    oversized = prev;
-  }
-  g_mutex_lock (&arena_pool_lock);
-  while (chunks != NULL && arena_pool_size < ARENA_POOL_MAX) {
-    ViArenaChunk *prev = chunks->prev;
-
-    chunks->prev = arena_pool;
-    arena_pool = chunks;
-    arena_pool_size++;
-    chunks = prev;
-  }
-  rest = chunks;
-  g_mutex_unlock (&arena_pool_lock);
-  while (rest != NULL) {
-    ViArenaChunk *prev = rest->prev;
-
-    g_free (rest);
-    rest = prev;
-  }
-}
-
-ViArena *
-_vi_arena_new (void)
-{
-  ViArena *self = g_new0 (ViArena, 1);
-
-  self->ref_count = 1;
-  self->metadata = g_ptr_array_sized_new (1024);
-  return self;
-}
-
-static G_GNUC_NO_INLINE gpointer
-arena_alloc_slow (ViArena *self, gsize size)
-{
-  ViArenaChunk *chunk;
-  char         *mem;
-
-  if (size > ARENA_CHUNK_SIZE / 4) {
-    chunk = g_malloc (sizeof (ViArenaChunk) + size);
-    chunk->prev = self->oversized;
-    self->oversized = chunk;
-    return chunk + 1;
-  }
-  chunk = arena_chunk_new ();
-  mem = (char *) (chunk + 1);
-  chunk->prev = self->chunks;
-  self->chunks = chunk;
-  self->cursor = mem + size;
-  self->limit = (char *) chunk + ARENA_CHUNK_SIZE;
-  return mem;
-}
-
-/* size bytes, 8-byte aligned, for as long as the arena lives. */
-gpointer
-_vi_arena_alloc (ViArena *self, gsize size)
-{
-  char *mem = self->cursor;
-
-  size = (size + 7) & ~(gsize) 7;
-  if (G_UNLIKELY ((gsize) (self->limit - mem) < size))
-    return arena_alloc_slow (self, size);
-  self->cursor = mem + size;
-  return mem;
-}
-
-/* A copy of str, NUL-terminated, shared with the last string given for
- * the same slot when it is the same (ids repeated on every item). */
-const char *
-_vi_arena_intern (ViArena *self, guint slot, const char *str, gsize len)
-{
-  ViStrRef *last = &self->interned[slot];
-  char     *copy;
-
-  if (str == NULL)
-    len = 0;
-  if (last->str != NULL && last->len == len &&
-      (len == 0 || memcmp (last->str, str, len) == 0))
-    return last->str;
-  copy = _vi_arena_alloc (self, len + 1);
-  if (len > 0)
-    memcpy (copy, str, len);
-  copy[len] = '\0';
-  last->str = copy;
-  last->len = len;
-  return copy;
-}
-
-static char *
-arena_strndup (ViArena *self, const char *str, gsize len)
-{
-  char *copy = _vi_arena_alloc (self, len + 1);
-
-  if (len > 0)
-    memcpy (copy, str, len);
-  copy[len] = '\0';
-  return copy;
-}
-
-/* References taken while the arena is still private to the thread that
- * fills it. */
-void
-_vi_arena_add_refs (ViArena *self, gint n)
-{
-  self->ref_count += n;
-}
-
-static inline void
-arena_ref (ViArena *self)
-{
-  g_atomic_int_inc (&self->ref_count);
-}
-
-void
-_vi_arena_unref (ViArena *self)
-{
-  guint i;
-
-  if (!g_atomic_int_dec_and_test (&self->ref_count))
-    return;
-  for (i = 0; i < self->metadata->len; i++) {
-    GHashTable **attributes = self->metadata->pdata[i];
-
-    if (*attributes != NULL)
-      g_hash_table_unref (*attributes);
-  }
-  g_ptr_array_unref (self->metadata);
-  if (self->nodes != NULL)
-    g_ptr_array_unref (self->nodes);
-  arena_chunks_free (self->chunks, self->oversized);
-  g_free (self);
-}
-
-/* ------------------------------------------------------------------------
  * ViResourceMetadata
  * ------------------------------------------------------------------------ */
 
@@ -341,7 +143,7 @@ _vi_resource_metadata_new_in (ViArena    *arena,
 
   if (arena != NULL) {
     self = _vi_arena_alloc (arena, sizeof (ViResourceMetadata));
-    g_ptr_array_add (arena->metadata, &self->attributes);
+    _vi_arena_own_attributes (arena, &self->attributes);
   } else {
     self = g_new (ViResourceMetadata, 1);
   }
@@ -386,7 +188,7 @@ vi_resource_metadata_ref (ViResourceMetadata *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   if (self->arena != NULL)
-    arena_ref (self->arena);
+    _vi_arena_ref (self->arena);
   else
     g_atomic_ref_count_inc (&self->ref_count);
   return self;
@@ -756,12 +558,8 @@ _vi_annotation_content_new_unknown_in (ViArena    *arena,
   if (raw != NULL) {
     self->raw = json_node_is_immutable (raw) ? json_node_ref (raw)
                                              : json_node_copy (raw);
-    if (arena != NULL) {
-      if (arena->nodes == NULL)
-        arena->nodes = g_ptr_array_new_with_free_func (
-            (GDestroyNotify) json_node_unref);
-      g_ptr_array_add (arena->nodes, self->raw);
-    }
+    if (arena != NULL)
+      _vi_arena_own_node (arena, self->raw);
   }
   return self;
 }
@@ -778,7 +576,7 @@ vi_annotation_content_ref (ViAnnotationContent *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   if (self->arena != NULL)
-    arena_ref (self->arena);
+    _vi_arena_ref (self->arena);
   else
     g_atomic_ref_count_inc (&self->ref_count);
   return self;
@@ -1024,7 +822,7 @@ _vi_annotation_spec_new_from_parts (ViArena             *arena,
     self->whole_id = _vi_arena_intern (arena, VI_ARENA_INTERN_WHOLE_ID,
                                        whole_id.str, whole_id.len);
     if (keep_name)
-      self->role_name = arena_strndup (arena, role_name.str, role_name.len);
+      self->role_name = _vi_arena_strndup (arena, role_name.str, role_name.len);
   } else {
     self = g_malloc (sizeof (ViAnnotationSpec) + bound_type.len + 1 +
                      whole_id.len + 1 + (keep_name ? role_name.len + 1 : 0));
@@ -1110,7 +908,7 @@ vi_annotation_spec_ref (ViAnnotationSpec *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   if (self->arena != NULL)
-    arena_ref (self->arena);
+    _vi_arena_ref (self->arena);
   else
     g_atomic_ref_count_inc (&self->ref_count);
   return self;
@@ -1355,7 +1153,7 @@ _vi_annotation_new_in_arena (ViArena *arena, const ViAnnotationParts *parts)
   metadata->last_updated = parts->last_updated;
   metadata->generation = parts->generation;
   metadata->attributes = parts->attributes;
-  g_ptr_array_add (arena->metadata, &metadata->attributes);
+  _vi_arena_own_attributes (arena, &metadata->attributes);
 
   spec = (ViAnnotationSpec *) (gpointer) (block + annotation_size);
   g_atomic_ref_count_init (&spec->ref_count);
@@ -1451,7 +1249,7 @@ vi_annotation_ref (ViAnnotation *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   if (self->arena != NULL)
-    arena_ref (self->arena);
+    _vi_arena_ref (self->arena);
   else
     g_atomic_ref_count_inc (&self->ref_count);
   return self;
