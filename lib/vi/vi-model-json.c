@@ -11,6 +11,7 @@
 
 #include "vi-types.h"
 #include "vi-model-private.h"
+#include "vi-maps-private.h"
 
 /*
  * JSON in and out for the data model (design.md L-3, L-4; vi-api.md §0,
@@ -335,12 +336,6 @@ name_or_unknown (const char *name)
   return name != NULL ? name : "Unknown";
 }
 
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
 /* Map members in sorted order, so that output does not depend on hash
  * order. */
 static void
@@ -352,8 +347,7 @@ add_string_map (JsonObject *parent, const char *member, GHashTable *map)
 
   if (map == NULL)
     return;
-  keys = (const char **) g_hash_table_get_keys_as_array (map, &n_keys);
-  qsort (keys, n_keys, sizeof (char *), compare_strings);
+  keys = _vi_sorted_keys (map, &n_keys);
   for (i = 0; i < n_keys; i++)
     json_object_set_string_member (object, keys[i],
                                    g_hash_table_lookup (map, keys[i]));
@@ -368,8 +362,7 @@ add_count_map (JsonObject *parent, const char *member, GHashTable *map)
 
   if (map == NULL)
     return;
-  keys = (const char **) g_hash_table_get_keys_as_array (map, &n_keys);
-  qsort (keys, n_keys, sizeof (char *), compare_strings);
+  keys = _vi_sorted_keys (map, &n_keys);
   for (i = 0; i < n_keys; i++) {
     const gint64 *count = g_hash_table_lookup (map, keys[i]);
 

@@ -5,101 +5,7 @@
 
 #include "vi-types.h"
 #include "vi-model-private.h"
-
-/* ------------------------------------------------------------------------
- * Helpers
- * ------------------------------------------------------------------------ */
-
-static GHashTable *
-string_map_new (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
-
-static GHashTable *
-string_map_copy (GHashTable *src)
-{
-  GHashTable    *copy = string_map_new ();
-  GHashTableIter iter;
-  gpointer       key, value;
-
-  if (src == NULL)
-    return copy;
-  g_hash_table_iter_init (&iter, src);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (copy, g_strdup (key), g_strdup (value));
-  return copy;
-}
-
-static GHashTable *
-count_map_copy (GHashTable *src)
-{
-  GHashTable    *copy = string_map_new ();
-  GHashTableIter iter;
-  gpointer       key, value;
-
-  if (src == NULL)
-    return copy;
-  g_hash_table_iter_init (&iter, src);
-  while (g_hash_table_iter_next (&iter, &key, &value)) {
-    gint64 *count = g_new (gint64, 1);
-
-    *count = value != NULL ? *(const gint64 *) value : 0;
-    g_hash_table_insert (copy, g_strdup (key), count);
-  }
-  return copy;
-}
-
-static gint64
-count_map_get (GHashTable *map, const char *key)
-{
-  const gint64 *count;
-
-  if (map == NULL || key == NULL)
-    return 0;
-  count = g_hash_table_lookup (map, key);
-  return count != NULL ? *count : 0;
-}
-
-static gint64
-count_map_sum (GHashTable *map)
-{
-  GHashTableIter iter;
-  gpointer       value;
-  gint64         total = 0;
-
-  if (map == NULL)
-    return 0;
-  g_hash_table_iter_init (&iter, map);
-  while (g_hash_table_iter_next (&iter, NULL, &value)) {
-    if (value != NULL)
-      total += *(const gint64 *) value;
-  }
-  return total;
-}
-
-static int
-compare_strings (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* The keys of map, sorted, for stable output. */
-static const char **
-sorted_keys (GHashTable *map, guint *n_keys)
-{
-  const char **keys;
-
-  keys = (const char **) g_hash_table_get_keys_as_array (map, n_keys);
-  qsort (keys, *n_keys, sizeof (char *), compare_strings);
-  return keys;
-}
-
-static char *
-dup_or_empty (const char *str)
-{
-  return g_strdup (str != NULL ? str : "");
-}
+#include "vi-maps-private.h"
 
 /* ------------------------------------------------------------------------
  * ViResourceMetadata
@@ -276,7 +182,7 @@ vi_resource_metadata_get_attributes (const ViResourceMetadata *self)
    * the loser drops its table. */
   attributes = g_atomic_pointer_get (&mutable_self->attributes);
   if (attributes == NULL) {
-    GHashTable *fresh = string_map_new ();
+    GHashTable *fresh = _vi_string_map_new ();
 
     if (g_atomic_pointer_compare_and_exchange (&mutable_self->attributes, NULL,
                                                fresh)) {
@@ -1518,7 +1424,7 @@ vi_annotation_to_string (const ViAnnotation *self)
     g_autofree const char **keys = NULL;
     guint                   n_keys, i;
 
-    keys = sorted_keys (self->metadata->attributes, &n_keys);
+    keys = _vi_sorted_keys (self->metadata->attributes, &n_keys);
     g_string_append_printf (out, "  %-14s\n", "Attributes:");
     for (i = 0; i < n_keys; i++)
       g_string_append_printf (out, "    %s: %s\n", keys[i],
@@ -1985,8 +1891,8 @@ _vi_annotation_import_session_status_new (GPtrArray  *conditions,
   }
   self->files.page_count = file_page_count;
   self->files.total_size_bytes = file_total_size_bytes;
-  self->files.status_count = count_map_copy (file_status_count);
-  self->annotations.status_count = count_map_copy (annotation_status_count);
+  self->files.status_count = _vi_count_map_copy (file_status_count);
+  self->annotations.status_count = _vi_count_map_copy (annotation_status_count);
   self->reason = g_strdup (reason);
   return self;
 }
@@ -2103,7 +2009,7 @@ vi_annotation_import_session_status_get_file_count (
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (status != NULL, 0);
 
-  return count_map_get (self->files.status_count, status);
+  return _vi_count_map_get (self->files.status_count, status);
 }
 
 /**
@@ -2121,7 +2027,7 @@ vi_annotation_import_session_status_get_annotation_count (
   g_return_val_if_fail (self != NULL, 0);
   g_return_val_if_fail (status != NULL, 0);
 
-  return count_map_get (self->annotations.status_count, status);
+  return _vi_count_map_get (self->annotations.status_count, status);
 }
 
 /**
@@ -2137,7 +2043,7 @@ vi_annotation_import_session_status_get_total_annotations (
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return count_map_sum (self->annotations.status_count);
+  return _vi_count_map_sum (self->annotations.status_count);
 }
 
 /* ------------------------------------------------------------------------
@@ -2179,12 +2085,12 @@ _vi_annotation_import_session_new (const char         *user,
   ViAnnotationImportSession *self = g_new0 (ViAnnotationImportSession, 1);
 
   g_atomic_ref_count_init (&self->ref_count);
-  self->user = dup_or_empty (user);
-  self->organization_id = dup_or_empty (organization_id);
-  self->dataset_id = dup_or_empty (dataset_id);
-  self->session_id = dup_or_empty (session_id);
-  self->self_link = dup_or_empty (self_link);
-  self->etag = dup_or_empty (etag);
+  self->user = _vi_strdup_or_empty (user);
+  self->organization_id = _vi_strdup_or_empty (organization_id);
+  self->dataset_id = _vi_strdup_or_empty (dataset_id);
+  self->session_id = _vi_strdup_or_empty (session_id);
+  self->self_link = _vi_strdup_or_empty (self_link);
+  self->etag = _vi_strdup_or_empty (etag);
   self->metadata = metadata != NULL ? vi_resource_metadata_ref (metadata)
                                     : vi_resource_metadata_new (0, 0, 0);
   if (spec != NULL)
@@ -2568,7 +2474,7 @@ vi_signed_upload_copy (const ViSignedUpload *self)
   copy->name = g_strdup (self->name);
   copy->method = g_strdup (self->method);
   copy->url = g_strdup (self->url);
-  copy->headers = string_map_copy (self->headers);
+  copy->headers = _vi_string_map_copy (self->headers);
   return copy;
 }
 
@@ -2684,7 +2590,7 @@ vi_annotation_upload_result_get_total_annotations (
 {
   g_return_val_if_fail (self != NULL, 0);
 
-  return count_map_sum (self->session->status->annotations.status_count);
+  return _vi_count_map_sum (self->session->status->annotations.status_count);
 }
 
 /**
@@ -2723,11 +2629,11 @@ append_counts (GString *out, const char *title, GHashTable *counts)
 
   if (g_hash_table_size (counts) == 0)
     return;
-  keys = sorted_keys (counts, &n_keys);
+  keys = _vi_sorted_keys (counts, &n_keys);
   g_string_append_printf (out, "\n  %s:\n", title);
   for (i = 0; i < n_keys; i++)
     g_string_append_printf (out, "    - %s: %" G_GINT64_FORMAT "\n", keys[i],
-                            count_map_get (counts, keys[i]));
+                            _vi_count_map_get (counts, keys[i]));
 }
 
 /**
@@ -2773,19 +2679,20 @@ vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
                           "  Files: %" G_GINT64_FORMAT
                           " processed, %" G_GINT64_FORMAT
                           " failed (%" G_GINT64_FORMAT " pages)\n",
-                          count_map_get (status->files.status_count,
-                                         "Processed"),
-                          count_map_get (status->files.status_count, "Failed"),
+                          _vi_count_map_get (status->files.status_count,
+                                             "Processed"),
+                          _vi_count_map_get (status->files.status_count,
+                                             "Failed"),
                           status->files.page_count);
   g_string_append_printf (out,
                           "  Annotations: %" G_GINT64_FORMAT
                           " imported (%" G_GINT64_FORMAT
                           " created, %" G_GINT64_FORMAT " failed)\n",
-                          count_map_sum (status->annotations.status_count),
-                          count_map_get (status->annotations.status_count,
-                                         "Created"),
-                          count_map_get (status->annotations.status_count,
-                                         "Failed"));
+                          _vi_count_map_sum (status->annotations.status_count),
+                          _vi_count_map_get (status->annotations.status_count,
+                                             "Created"),
+                          _vi_count_map_get (status->annotations.status_count,
+                                             "Failed"));
   g_string_append_printf (out,
                           "  Total size: %.2f MB (%" G_GINT64_FORMAT
                           " bytes)\n",
@@ -2966,9 +2873,9 @@ _vi_exported_annotations_new (
   ViExportedAnnotations *self = g_new0 (ViExportedAnnotations, 1);
 
   g_atomic_ref_count_init (&self->ref_count);
-  self->organization_id = dup_or_empty (organization_id);
-  self->dataset_id = dup_or_empty (dataset_id);
-  self->dataset_export_id = dup_or_empty (dataset_export_id);
+  self->organization_id = _vi_strdup_or_empty (organization_id);
+  self->dataset_id = _vi_strdup_or_empty (dataset_id);
+  self->dataset_export_id = _vi_strdup_or_empty (dataset_export_id);
   if (spec != NULL) {
     self->spec = *spec;
   } else {
@@ -2990,8 +2897,8 @@ _vi_exported_annotations_new (
         download_url);
   self->metadata = metadata != NULL ? vi_resource_metadata_ref (metadata)
                                     : vi_resource_metadata_new (0, 0, 0);
-  self->self_link = dup_or_empty (self_link);
-  self->etag = dup_or_empty (etag);
+  self->self_link = _vi_strdup_or_empty (self_link);
+  self->etag = _vi_strdup_or_empty (etag);
   return self;
 }
 
