@@ -7,6 +7,18 @@
 
 G_BEGIN_DECLS
 
+/* The metadata of a resource (vi-resource-metadata.c), defined here so
+ * that an annotation can be built in one block with its metadata. */
+struct _ViResourceMetadata {
+  gatomicrefcount ref_count;
+  ViArena        *arena; /* owner of the memory and references */
+  gint64          time_created;
+  gint64          last_updated;
+  gint64          generation;
+  GHashTable     *attributes; /* created when first asked for: almost
+                                   * every resource has none */
+};
+
 /* The wire name of the UNKNOWN value of every enumeration (vi-enums.c). */
 #define _VI_UNKNOWN_NAME "Unknown"
 

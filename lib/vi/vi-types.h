@@ -9,38 +9,10 @@
 #include <json-glib/json-glib.h>
 #include <vi/vi-version.h>
 #include <vi/vi-enums.h>
+#include <vi/vi-resource-metadata.h>
 #include <vi/vi-geometry.h>
 
 G_BEGIN_DECLS
-
-/* ------------------------------------------------------------------------
- * ResourceMetadata
- * ------------------------------------------------------------------------ */
-
-typedef struct _ViResourceMetadata ViResourceMetadata;
-#define VI_TYPE_RESOURCE_METADATA (vi_resource_metadata_get_type ())
-VI_AVAILABLE_IN_ALL
-GType vi_resource_metadata_get_type (void) G_GNUC_CONST;
-VI_AVAILABLE_IN_ALL
-ViResourceMetadata *vi_resource_metadata_new (gint64 time_created,
-                                              gint64 last_updated,
-                                              gint64 generation);
-VI_AVAILABLE_IN_ALL
-ViResourceMetadata *vi_resource_metadata_ref (ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-void vi_resource_metadata_unref (ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-gint64 vi_resource_metadata_get_time_created (const ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-gint64 vi_resource_metadata_get_last_updated (const ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-gint64 vi_resource_metadata_get_generation (const ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-GHashTable *vi_resource_metadata_get_attributes (const ViResourceMetadata *self);
-VI_AVAILABLE_IN_ALL
-void vi_resource_metadata_set_attribute (ViResourceMetadata *self,
-                                         const char         *key,
-                                         const char         *value);
 
 /* ------------------------------------------------------------------------
  * Annotation and its parts
@@ -618,7 +590,6 @@ ViExportedAnnotations *vi_exported_annotations_new_from_json (JsonNode *node,
 VI_AVAILABLE_IN_ALL
 JsonNode *vi_exported_annotations_to_json (const ViExportedAnnotations *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViResourceMetadata, vi_resource_metadata_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationContent, vi_annotation_content_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationSpec, vi_annotation_spec_unref)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotation, vi_annotation_unref)
