@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <string.h>
+
 #include <vi/vi.h>
 #include "vi-json-private.h"
 #include "vi-arena-private.h"
@@ -18,6 +20,20 @@ struct _ViResourceMetadata {
   GHashTable     *attributes; /* created when first asked for: almost
                                    * every resource has none */
 };
+
+/* Copies len bytes of str to *cursor, NUL-terminated, and moves the
+ * cursor past them. */
+static inline const char *
+_vi_pack_string (char **cursor, const char *str, gsize len)
+{
+  char *dest = *cursor;
+
+  if (len > 0)
+    memcpy (dest, str, len);
+  dest[len] = '\0';
+  *cursor += len + 1;
+  return dest;
+}
 
 /* The wire name of the UNKNOWN value of every enumeration (vi-enums.c). */
 #define _VI_UNKNOWN_NAME "Unknown"
@@ -165,6 +181,9 @@ ViAnnotationPage *_vi_annotation_page_new_take (GPtrArray *items,
                                                 ViArena   *arena,
                                                 char      *next_page,
                                                 char      *prev_page);
+
+void _vi_annotation_content_describe (const ViAnnotationContent *contents,
+                                      GString                   *out);
 
 /* Internal constructors (vi-types.c) for what the public API cannot build:
  * values kept although this version does not know them, and exports. */
