@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 #include <vi/vi-version.h>
 #include <vi/vi-types.h>
+#include <vi/vi-export-types.h>
 #include <vi/vi-client.h>
 
 G_BEGIN_DECLS

@@ -13,6 +13,8 @@
 #include <vi/vi-geometry.h>
 #include <vi/vi-jsonl.h>
 #include <vi/vi-types.h>
+#include <vi/vi-import-types.h>
+#include <vi/vi-export-types.h>
 #include <vi/vi-client.h>
 #include <vi/vi-export.h>
 #include <vi/vi-import.h>
