@@ -7,7 +7,7 @@
 
 #include <gio/gio.h>
 #include <vi/vi-version.h>
-#include <vi/vi-types.h>
+#include <vi/vi-annotation.h>
 #include <vi/vi-import-types.h>
 #include <vi/vi-client.h>
 

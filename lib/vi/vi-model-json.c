@@ -9,7 +9,7 @@
 #define VI_HAVE_SSE2 1
 #endif
 
-#include "vi-types.h"
+#include "vi-annotation.h"
 #include "vi-model-private.h"
 #include "vi-maps-private.h"
 

@@ -114,7 +114,7 @@ typedef enum {
   VI_ANNOTATION_N_STRINGS
 } ViAnnotationString;
 
-/* Internal constructors (vi-types.c).  arena is nullable: without one,
+/* Internal constructors (vi-annotation.c).  arena is nullable: without one,
  * the _from_parts and _take ones take ownership of the objects passed to
  * them; strings are copied. */
 ViAnnotation     *_vi_annotation_new_from_parts (ViArena            *arena,
@@ -185,7 +185,7 @@ ViAnnotationPage *_vi_annotation_page_new_take (GPtrArray *items,
 void _vi_annotation_content_describe (const ViAnnotationContent *contents,
                                       GString                   *out);
 
-/* Internal constructors (vi-types.c) for what the public API cannot build:
+/* Internal constructors (vi-annotation.c) for what the public API cannot build:
  * values kept although this version does not know them, and exports. */
 ViResourceMetadata  *_vi_resource_metadata_new_full (gint64      time_created,
                                                      gint64      last_updated,

@@ -12,7 +12,7 @@
 #include <vi/vi-json.h>
 #include <vi/vi-geometry.h>
 #include <vi/vi-jsonl.h>
-#include <vi/vi-types.h>
+#include <vi/vi-annotation.h>
 #include <vi/vi-import-types.h>
 #include <vi/vi-export-types.h>
 #include <vi/vi-client.h>

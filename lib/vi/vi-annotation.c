@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ViAnnotation and ViAnnotationSpec: one part of an annotation as the API
+ * lists it (the reference's Annotation, AnnotationSpec and
+ * AnnotationAggregation), its description for people, and
+ * ViDeletedResource.
+ */
 #include "config.h"
 
 #include <string.h>
 
-#include "vi-types.h"
+#include "vi-annotation.h"
 #include "vi-model-private.h"
 #include "vi-maps-private.h"
 
