@@ -31,6 +31,7 @@
 #include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
+#include "vi-text-private.h"
 
 #define DEFAULT_TIMEOUT 300
 #define DEFAULT_IDLE_TIMEOUT 60
@@ -798,30 +799,6 @@ _vi_client_get_retry_policy (ViClient *self)
  * Validation and paths
  * ------------------------------------------------------------------------ */
 
-/* An id as an error message may show it: valid UTF-8, control characters
- * as \u escapes (a message may end up on a terminal), at most 64
- * characters. */
-static char *
-shown_id (const char *id)
-{
-  g_autofree char *valid = g_utf8_make_valid (id, -1);
-  GString         *out = g_string_new (NULL);
-  guint            n = 0;
-
-  for (const char *p = valid; *p != '\0' && n < 64;
-       p = g_utf8_next_char (p), n++) {
-    gunichar c = g_utf8_get_char (p);
-
-    if (g_unichar_iscntrl (c))
-      g_string_append_printf (out, "\\u%04X", c);
-    else
-      g_string_append_unichar (out, c);
-  }
-  if (g_utf8_strlen (valid, -1) > 64)
-    g_string_append (out, "…");
-  return g_string_free (out, FALSE);
-}
-
 /**
  * vi_validate_id:
  * @what: what the id names, for the message ("dataset id")
@@ -853,7 +830,7 @@ vi_validate_id (const char *what, const char *id, GError **error)
   }
   for (const char *p = id; *p; p++) {
     if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-') {
-      g_autofree char *shown = shown_id (id);
+      g_autofree char *shown = _vi_text_excerpt (id, -1, 64, VI_TEXT_ESCAPE);
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                    "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
                    "allowed",
@@ -876,7 +853,8 @@ _vi_validate_asset_id (const char *asset_id, GError **error)
     return FALSE;
   }
   if (!g_utf8_validate (asset_id, -1, NULL)) {
-    g_autofree char *shown = shown_id (asset_id);
+    g_autofree char *shown = _vi_text_excerpt (asset_id, -1, 64,
+                                               VI_TEXT_ESCAPE);
 
     g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                  "asset id \"%s\" is not valid UTF-8", shown);
@@ -891,7 +869,8 @@ _vi_validate_asset_id (const char *asset_id, GError **error)
   }
   for (const char *p = asset_id; *p != '\0'; p = g_utf8_next_char (p)) {
     if (g_unichar_iscntrl (g_utf8_get_char (p))) {
-      g_autofree char *shown = shown_id (asset_id);
+      g_autofree char *shown = _vi_text_excerpt (asset_id, -1, 64,
+                                                 VI_TEXT_ESCAPE);
 
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                    "asset id \"%s\" is refused: it contains a control character",

@@ -14,6 +14,7 @@
 #include "vi-http-private.h"
 #include "vi-error-private.h"
 #include "vi-json-private.h"
+#include "vi-text-private.h"
 
 ViHttpRequest *
 _vi_http_request_new (SoupSession         *session,
@@ -477,18 +478,6 @@ _vi_op_cancel_clear (ViOpCancel *op)
  * characters (the body is the server's, or anyone's on the path). */
 #define MAX_SERVER_MESSAGE 1000
 
-static char *
-shorten (const char *text)
-{
-  const char *end = text;
-
-  for (guint n = 0; *end != '\0' && n < MAX_SERVER_MESSAGE; n++)
-    end = g_utf8_next_char (end);
-  if (*end == '\0')
-    return g_strdup (text);
-  return g_strdup_printf ("%.*s…", (int) (end - text), text);
-}
-
 /* The message of an error body: its "message" (else "error") member when
  * it is a JSON object, else a short excerpt of the text.  The body comes
  * from anyone on the path, so it is parsed with the limits of every JSON
@@ -514,15 +503,16 @@ server_message_from_body (guint status, GBytes *body)
       JsonNode *m = json_object_get_member (obj, members[i]);
       if (m != NULL && JSON_NODE_HOLDS_VALUE (m) &&
           json_node_get_value_type (m) == G_TYPE_STRING)
-        return shorten (json_node_get_string (m));
+        return _vi_text_excerpt (json_node_get_string (m), -1,
+                                 MAX_SERVER_MESSAGE, 0);
     }
     return NULL;
   }
 
   /* Not JSON, or not within the limits: keep a short, valid UTF-8 excerpt
    * of the raw text. */
-  text = g_utf8_make_valid (data, MIN (len, 200));
-  return g_strdup_printf ("HTTP %u: %s%s", status, text, len > 200 ? "…" : "");
+  text = _vi_text_excerpt (data, (gssize) MIN (len, G_MAXSSIZE), 200, 0);
+  return g_strdup_printf ("HTTP %u: %s", status, text);
 }
 
 void

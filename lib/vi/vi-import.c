@@ -21,6 +21,7 @@
 #include "vi-error-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
+#include "vi-text-private.h"
 #include "vi-file-stream-private.h"
 
 #define DEFAULT_POLL_INTERVAL_MS 1000
@@ -1597,7 +1598,8 @@ upload_attempt (GTask *task)
 
   data->msg = soup_message_new (upload->method, upload->url);
   if (data->msg == NULL) {
-    g_autofree char *shown = g_utf8_make_valid (upload->url, 200);
+    g_autofree char *shown = _vi_text_excerpt (upload->url, -1, 200,
+                                               VI_TEXT_ESCAPE);
 
     upload_fail (task,
                  g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,

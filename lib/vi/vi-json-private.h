@@ -126,13 +126,14 @@ gboolean vi_json_node_get_double (JsonNode         *node,
                                   double           *out,
                                   GError          **error);
 
-/* Sets VI_ERROR_INVALID_RESPONSE for bad syntax at byte offset of data:
- * "invalid response: malformed JSON: <line>:<column>: <what>". */
-void vi_json_set_syntax_error (GError    **error,
-                               const char *data,
-                               gsize       offset,
-                               const char *what);
-
+/* Sets code for bad syntax at byte offset of data: "<prefix>: malformed
+ * JSON: <line>:<column>: <what>" (prefix nullable). */
+void vi_json_set_syntax_error_full (GError    **error,
+                                    ViError     code,
+                                    const char *prefix,
+                                    const char *data,
+                                    gsize       offset,
+                                    const char *what);
 /* Every JSON document the library reads goes through vi_json_parse_data()
  * (public) or one of these: at most max_size bytes, nesting at most
  * VI_JSON_MAX_DEPTH, strict RFC 8259.  Failures are code, with messages

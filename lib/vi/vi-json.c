@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "vi-json-private.h"
+#include "vi-json-scanner-private.h"
 
 /* Member names longer than this are cut in error messages, so that a
  * hostile key cannot make a message of megabytes. */
@@ -500,36 +500,18 @@ vi_json_get_count_map (JsonObject       *object,
   return TRUE;
 }
 
-/* VI_JSON_MAX_DEPTH: json-glib's parser recurses once per level and
- * overflows the stack on a few tens of thousands of brackets; real
- * responses are about 8 deep. */
-
-/* Where a document breaks a rule of check_document(), and which. */
-typedef struct {
-  gsize       offset;
-  const char *what;
-} SyntaxProblem;
-
-static gboolean
-problem (SyntaxProblem *out, gsize offset, const char *what)
-{
-  out->offset = offset;
-  out->what = what;
-  return FALSE;
-}
-
 /* A message prefix and its separator, or nothing. */
 #define SEP(prefix) \
   (prefix) != NULL ? (prefix) : "", (prefix) != NULL ? ": " : ""
 
 /* "<prefix>: malformed JSON: <line>:<column>: <what>" */
-static void
-set_syntax_error (GError    **error,
-                  ViError     code,
-                  const char *prefix,
-                  const char *data,
-                  gsize       offset,
-                  const char *what)
+void
+vi_json_set_syntax_error_full (GError    **error,
+                               ViError     code,
+                               const char *prefix,
+                               const char *data,
+                               gsize       offset,
+                               const char *what)
 {
   guint line = 1, column = 1;
   gsize i;
@@ -546,248 +528,6 @@ set_syntax_error (GError    **error,
   }
   g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %u:%u: %s",
                SEP (prefix), line, column, what);
-}
-
-void
-vi_json_set_syntax_error (GError    **error,
-                          const char *data,
-                          gsize       offset,
-                          const char *what)
-{
-  set_syntax_error (error, VI_ERROR_INVALID_RESPONSE, "invalid response", data,
-                    offset, what);
-}
-
-/* An integer literal of digits[0..n) (no sign, no fraction, no exponent)
- * fits in a gint64?  json-glib 1.6 silently wraps the ones that do not. */
-static gboolean
-integer_fits (const char *digits, gsize n, gboolean negative)
-{
-  const char *limit = negative ? "9223372036854775808" : "9223372036854775807";
-
-  if (n < 19)
-    return TRUE;
-  if (n > 19)
-    return FALSE;
-  return memcmp (digits, limit, 19) <= 0;
-}
-
-static int
-hex_value (guchar c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/* The code unit of the \uXXXX escape at s[i] (the backslash), or -1. */
-static int
-unicode_escape (const guchar *s, gsize len, gsize i)
-{
-  int value = 0, k;
-
-  if (i + 6 > len || s[i] != '\\' || s[i + 1] != 'u')
-    return -1;
-  for (k = 2; k < 6; k++) {
-    int digit = hex_value (s[i + k]);
-
-    if (digit < 0)
-      return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
-
-/* A string starting at s[*pos] (the quote): escapes are the eight of RFC
- * 8259, surrogates come in pairs, no raw control characters.  UTF-8 is
- * left to json-glib, which checks the whole document. */
-static gboolean
-check_string (const guchar *s, gsize len, gsize *pos, SyntaxProblem *error)
-{
-  gsize i = *pos + 1;
-
-  while (i < len) {
-    guchar c = s[i];
-
-    if (c == '"') {
-      *pos = i + 1;
-      return TRUE;
-    }
-    if (c < 0x20) {
-      return problem (error, i, "control character in a string");
-    }
-    if (c != '\\') {
-      i++;
-      continue;
-    }
-    if (i + 1 >= len)
-      break;
-    switch (s[i + 1]) {
-      case '"':
-      case '\\':
-      case '/':
-      case 'b':
-      case 'f':
-      case 'n':
-      case 'r':
-      case 't':
-        i += 2;
-        break;
-      case 'u': {
-        int unit = unicode_escape (s, len, i);
-
-        if (unit >= 0xd800 && unit <= 0xdbff) {
-          int low = unicode_escape (s, len, i + 6);
-
-          if (low < 0xdc00 || low > 0xdfff)
-            unit = -1;
-          else
-            i += 6;
-        } else if (unit >= 0xdc00 && unit <= 0xdfff) {
-          unit = -1;
-        }
-        if (unit < 0) {
-          return problem (error, i, "invalid \\u escape");
-        }
-        i += 6;
-        break;
-      }
-      default:
-        return problem (error, i, "invalid escape in a string");
-    }
-  }
-  return problem (error, *pos, "unterminated string");
-}
-
-/* A number starting at s[*pos], with the strict grammar of RFC 8259 (no
- * leading zeros, no "1." or ".5"); integers must fit in 64 bits. */
-static gboolean
-check_number (const guchar *s, gsize len, gsize *pos, SyntaxProblem *error)
-{
-  gsize    i = *pos, digits_start;
-  gboolean negative = FALSE;
-
-  if (s[i] == '-') {
-    negative = TRUE;
-    i++;
-  }
-  digits_start = i;
-  if (i < len && s[i] == '0') {
-    i++;
-  } else if (i < len && g_ascii_isdigit (s[i])) {
-    while (i < len && g_ascii_isdigit (s[i]))
-      i++;
-  } else {
-    goto invalid;
-  }
-  if (!integer_fits ((const char *) s + digits_start, i - digits_start,
-                     negative) &&
-      !(i < len && (s[i] == '.' || s[i] == 'e' || s[i] == 'E'))) {
-    return problem (error, *pos, "integer out of the 64-bit range");
-  }
-  if (i < len && s[i] == '.') {
-    i++;
-    if (i >= len || !g_ascii_isdigit (s[i]))
-      goto invalid;
-    while (i < len && g_ascii_isdigit (s[i]))
-      i++;
-  }
-  if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-    i++;
-    if (i < len && (s[i] == '+' || s[i] == '-'))
-      i++;
-    if (i >= len || !g_ascii_isdigit (s[i]))
-      goto invalid;
-    while (i < len && g_ascii_isdigit (s[i]))
-      i++;
-  }
-  /* "01", "1.2.3", "1x": a number must end at a delimiter. */
-  if (i < len &&
-      (g_ascii_isalnum (s[i]) || s[i] == '.' || s[i] == '-' || s[i] == '+'))
-    goto invalid;
-  *pos = i;
-  return TRUE;
-
-invalid:
-  return problem (error, *pos, "invalid number");
-}
-
-/* One linear pass over the document before json-glib parses it.  It
- * refuses nesting deeper than VI_JSON_MAX_DEPTH (json-glib would overflow
- * the stack) and integers beyond 64 bits (json-glib would wrap them), and
- * what json-glib 1.6 accepts although it is not JSON (comments, single
- * quotes, hexadecimal and other malformed numbers, unknown escapes, lone
- * surrogates, raw control characters in strings, data after the root), so
- * that every reader of the library takes the same documents. */
-static gboolean
-check_document (const char *data, gsize len, SyntaxProblem *error)
-{
-  const guchar *s = (const guchar *) data;
-  gsize         i = 0;
-  guint         depth = 0;
-  gboolean      root_done = FALSE;
-
-  while (i < len) {
-    guchar c = s[i];
-
-    if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      i++;
-      continue;
-    }
-    if (root_done) {
-      return problem (error, i, "unexpected data after the root value");
-    }
-    switch (c) {
-      case '"':
-        if (!check_string (s, len, &i, error))
-          return FALSE;
-        break;
-      case '[':
-      case '{':
-        if (++depth > VI_JSON_MAX_DEPTH) {
-          return problem (error, i,
-                          "nesting too deep (more than " G_STRINGIFY (
-                              VI_JSON_MAX_DEPTH) " levels)");
-        }
-        i++;
-        break;
-      case ']':
-      case '}':
-        if (depth > 0 && --depth == 0)
-          root_done = TRUE;
-        i++;
-        break;
-      case ',':
-      case ':':
-        i++;
-        break;
-      case 't':
-      case 'f':
-      case 'n': {
-        const char *word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-        gsize       n = strlen (word);
-
-        if (len - i < n || memcmp (s + i, word, n) != 0 ||
-            (len - i > n && g_ascii_isalnum (s[i + n]))) {
-          return problem (error, i, "invalid literal");
-        }
-        i += n;
-        break;
-      }
-      default:
-        if (c == '-' || g_ascii_isdigit (c)) {
-          if (!check_number (s, len, &i, error))
-            return FALSE;
-          break;
-        }
-        return problem (error, i, "unexpected character");
-    }
-  }
-  return TRUE;
 }
 
 /**
@@ -824,7 +564,7 @@ vi_json_parse_data (const char *data,
 {
   g_autoptr (JsonParser) parser = NULL;
   g_autoptr (GError) local_error = NULL;
-  SyntaxProblem bad = { 0, NULL };
+  ViJsonScanner scanner;
   JsonNode     *root;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -840,10 +580,23 @@ vi_json_parse_data (const char *data,
     return NULL;
   }
 
-  if (!check_document (data, len, &bad)) {
-    set_syntax_error (error, code, prefix, data, bad.offset, bad.what);
+  /* The byte scanner first: it refuses nesting deeper than
+   * VI_JSON_MAX_DEPTH (json-glib would overflow the stack), integers
+   * beyond 64 bits (json-glib would wrap them), and what json-glib 1.6
+   * accepts although it is not JSON (comments, single quotes, malformed
+   * numbers, unknown escapes, lone surrogates, raw control characters,
+   * data after the root), so that every reader of the library takes the
+   * same documents.  White space alone is an empty document. */
+  vi_json_scanner_init (&scanner, data, len, NULL);
+  scanner.error_code = code;
+  scanner.error_prefix = prefix;
+  vi_json_scan_skip_ws (&scanner);
+  if (scanner.p == scanner.end) {
+    g_set_error (error, VI_ERROR, code, "%s%sempty document", SEP (prefix));
     return NULL;
   }
+  if (!vi_json_scanner_check_document (&scanner, error))
+    return NULL;
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local_error)) {

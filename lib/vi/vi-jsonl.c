@@ -13,6 +13,8 @@
 
 #include "vi-error.h"
 #include "vi-error-private.h"
+#include "vi-text-private.h"
+#include "vi-json-scanner-private.h"
 #include "vi-geometry.h"
 #include "vi-jsonl.h"
 
@@ -375,20 +377,6 @@ vi_jsonl_record_add_interaction (ViJsonlRecord *record,
                              (int) record->interactions->len);
 }
 
-/* A string for an error message: at most @max_chars characters of a valid
- * UTF-8 string, with an ellipsis when cut. */
-static char *
-shorten (const char *str, glong max_chars)
-{
-  if (g_utf8_strlen (str, -1) <= max_chars)
-    return g_strdup (str);
-  else {
-    g_autofree char *head = g_utf8_substring (str, 0, max_chars);
-
-    return g_strconcat (head, "...", NULL);
-  }
-}
-
 /**
  * vi_jsonl_record_compute_spans:
  * @record: a #ViJsonlRecord
@@ -458,16 +446,17 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
     }
 
     if (found == NULL) {
-      g_autofree char *shown = shorten (p->phrase, 60);
+      g_autofree char *shown = _vi_text_excerpt (p->phrase, -1, 60,
+                                                 VI_TEXT_QUOTE);
 
       if (prev_start > 0 && strstr (caption, p->phrase) != NULL)
         g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-                     "grounded phrase %u \"%s\" not found in the caption after the "
+                     "grounded phrase %u %s not found in the caption after the "
                      "previous phrase (phrases must be in caption order)",
                      i, shown);
       else
         g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
-                     "grounded phrase %u \"%s\" not found in the caption", i,
+                     "grounded phrase %u %s not found in the caption", i,
                      shown);
       return FALSE;
     }
@@ -1076,10 +1065,10 @@ parse_export (JsonObject *root,
   if (type == NULL)
     return NULL;
   if (strcmp (type, "PhraseGrounding") != 0 && strcmp (type, "Vqa") != 0) {
-    g_autofree char *shown = shorten (type, 40);
+    g_autofree char *shown = _vi_text_excerpt (type, -1, 40, VI_TEXT_QUOTE);
 
     invalid (error,
-             "unknown contents.type \"%s\" (expected PhraseGrounding "
+             "unknown contents.type %s (expected PhraseGrounding "
              "or Vqa)",
              shown);
     return NULL;
@@ -1244,129 +1233,38 @@ parse_upload (JsonObject *root, JsonObject *contents, GError **error)
   return g_steal_pointer (&record);
 }
 
-/* What a line that does not start with '{' holds, for the message. */
-static const char *
-guess_kind (char c)
-{
-  switch (c) {
-    case '[':
-      return "an array";
-    case '"':
-      return "a string";
-    case 't':
-    case 'f':
-      return "a boolean";
-    case 'n':
-      return "null";
-    default:
-      if (c == '-' || g_ascii_isdigit (c))
-        return "a number";
-      return NULL;
-  }
-}
-
-/* Checks what json-glib 1.6 does not, before it sees the line:
- *
- * - the line is one object and nothing follows it (json-glib accepts
- *   several values, "{} {}", and leaks memory doing so);
- * - no comments or single-quoted strings (json-glib accepts both; they
- *   would also hide where the object ends from this scan);
- * - nesting depth (json-glib's parser recurses without limit).
- *
- * Outside strings, strict JSON has only structural characters, numbers,
- * literals and whitespace, so anything else is refused here. */
+/* Checks what json-glib 1.6 does not, before it sees the line, with the
+ * library's byte scanner: the line is exactly one object (json-glib
+ * accepts several values, "{} {}", and leaks memory doing so), strict
+ * JSON (no comments, single quotes, malformed numbers or unknown escapes,
+ * which json-glib accepts), no \u0000 (json-glib would silently cut the
+ * string there), and at most MAX_JSON_DEPTH levels (json-glib's parser
+ * recurses without limit). */
 static gboolean
 check_json_structure (const char *line, gsize length, GError **error)
 {
-  gsize    i = 0;
-  guint    depth = 0;
-  gboolean in_string = FALSE, escaped = FALSE, ended = FALSE;
+  ViJsonScanner scanner;
+  ViJsonToken   token;
 
-  while (i < length && g_ascii_isspace (line[i]))
-    i++;
-  if (i < length && line[i] != '{') {
-    const char *kind = guess_kind (line[i]);
+  vi_json_scanner_init (&scanner, line, length, NULL);
+  scanner.max_depth = MAX_JSON_DEPTH;
+  scanner.refuse_nul = TRUE;
+  scanner.error_code = VI_ERROR_INVALID_DATA;
+  scanner.error_prefix = NULL;
+  scanner.byte_offsets = TRUE;
 
-    if (kind != NULL)
-      return invalid (error, "line is not a JSON object (it is %s)", kind);
-    return invalid (error,
-                    "invalid JSON at byte %" G_GSIZE_FORMAT
-                    ": unexpected character",
-                    i + 1);
-  }
-
-  for (; i < length; i++) {
-    char c = line[i];
-
-    if (in_string) {
-      if (escaped) {
-        /* json-glib also takes GScanner's octal escapes ("\\274"), which
-         * make bytes that are not UTF-8. */
-        if (strchr ("\"\\/bfnrtu", c) == NULL || c == '\0')
-          return invalid (error,
-                          "invalid JSON at byte %" G_GSIZE_FORMAT
-                          ": invalid escape in a string",
-                          i + 1);
-        /* json-glib would silently cut the string at a NUL. */
-        if (c == 'u' && length - i > 4 && memcmp (line + i + 1, "0000", 4) == 0)
-          return invalid (error,
-                          "invalid JSON at byte %" G_GSIZE_FORMAT
-                          ": \\u0000 (NUL) in a string",
-                          i);
-        escaped = FALSE;
-      } else if (c == '\\') {
-        escaped = TRUE;
-      } else if (c == '"') {
-        in_string = FALSE;
-      }
-      continue;
-    }
-
-    if (g_ascii_isspace (c))
-      continue;
-
-    if (ended)
-      return invalid (error,
-                      "invalid JSON at byte %" G_GSIZE_FORMAT
-                      ": unexpected data after the end of the object",
-                      i + 1);
-
-    switch (c) {
-      case '"':
-        in_string = TRUE;
-        break;
-      case '{':
-      case '[':
-        if (++depth > MAX_JSON_DEPTH)
-          return invalid (error, "invalid JSON: nested deeper than %d levels",
-                          MAX_JSON_DEPTH);
-        break;
-      case '}':
-      case ']':
-        if (depth > 0 && --depth == 0)
-          ended = TRUE;
-        break;
-      case ',':
-      case ':':
-      case '-':
-      case '+':
-      case '.':
-        break;
-      default:
-        if (g_ascii_isalnum (c))
-          break;
-        if (g_ascii_isgraph (c))
-          return invalid (error,
-                          "invalid JSON at byte %" G_GSIZE_FORMAT
-                          ": unexpected character '%c'",
-                          i + 1, c);
-        return invalid (error,
-                        "invalid JSON at byte %" G_GSIZE_FORMAT
-                        ": unexpected byte 0x%02X",
-                        i + 1, (guint) (guchar) c);
-    }
-  }
-
+  vi_json_scan_skip_ws (&scanner);
+  token = vi_json_scan_peek (&scanner);
+  if (token != VI_JSON_TOKEN_OBJECT && token != VI_JSON_TOKEN_INVALID)
+    return invalid (error, "line is not a JSON object (it is %s)",
+                    vi_json_scan_describe_token (token));
+  if (!vi_json_scan_skip_value (&scanner, error))
+    return FALSE;
+  vi_json_scan_skip_ws (&scanner);
+  if (scanner.p != scanner.end)
+    return vi_json_scan_syntax_error (&scanner, scanner.p,
+                                      "unexpected data after the end of the object",
+                                      error);
   return TRUE;
 }
 

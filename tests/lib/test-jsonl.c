@@ -534,9 +534,9 @@ static const BadCase bad_cases[] = {
   { GOOD_PREFIX "\"caption\": \"a\\u0000b\"}", NULL, 0,
     "invalid JSON at byte 32: \\u0000 (NUL) in a string" },
   { GOOD_PREFIX "\"caption\": \"a\\274b\"}", NULL, 0,
-    "invalid JSON at byte 33: invalid escape in a string" },
+    "invalid JSON at byte 32: invalid escape in a string" },
   { GOOD_PREFIX "\"caption\": \"a\\udc00b\"}", NULL, 0,
-    "caption is not valid UTF-8 once unescaped" },
+    "invalid JSON at byte 32: invalid \\u escape" },
   { "{\"asset_id\": \"a\", \"grounded_phrases\": []}", NULL, 0,
     "nothing to import" },
   { "{\"asset_id\": \"a\"}", NULL, 0, "nothing to import" },
@@ -569,7 +569,7 @@ static const BadCase bad_cases[] = {
   { GOOD_PREFIX "\"contents\": {\"caption\": \"a cat\", \"grounded_phrases\": "
                 "[{\"phrase\": \"cat\"}]}}",
     NULL, 0, "contents.grounded_phrases[0].bound is missing" },
-  { NULL, NULL, 0, "invalid JSON: nested deeper than 64 levels" },
+  { NULL, NULL, 0, "nesting too deep (more than 64 levels)" },
 };
 
 /* The file: a good line, then each bad case, with blank lines here and
@@ -800,6 +800,7 @@ test_parse_line (void)
       continue;
     g_assert_null (vi_jsonl_parse_line (c->line, -1, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_test_message ("case %u: %s", i, error->message);
     g_assert_nonnull (strstr (error->message, c->reason));
     g_assert_false (g_str_has_prefix (error->message, "bad.jsonl"));
     g_clear_error (&error);
