@@ -126,6 +126,50 @@ gboolean vi_json_node_get_double (JsonNode         *node,
                                   double           *out,
                                   GError          **error);
 
+/* The top-level `kind` of a tagged struct decoded on its own: optional,
+ * but if present it must be expected. */
+gboolean vi_json_check_kind (JsonObject       *object,
+                             const ViJsonPath *path,
+                             const char       *expected,
+                             GError          **error);
+/* "{org}_{ds}" as the wire carries it. */
+char *vi_json_compose_dataset_id (const char *organization_id,
+                                  const char *dataset_id);
+/* Builders: a node taking object; a new object or array member. */
+JsonNode   *vi_json_node_take_object (JsonObject *object);
+JsonObject *vi_json_add_object (JsonObject *parent, const char *member);
+JsonArray  *vi_json_add_array (JsonObject *parent, const char *member);
+void        vi_json_set_string_or_null (JsonObject *object,
+                                        const char *member,
+                                        const char *value);
+/* name, or "Unknown" for NULL. */
+const char *vi_json_name_or_unknown (const char *name);
+/* Map members, in sorted order so that output does not depend on hash
+ * order (map nullable: an empty object). */
+void vi_json_add_string_map (JsonObject *parent,
+                             const char *member,
+                             GHashTable *map);
+void vi_json_add_count_map (JsonObject *parent,
+                            const char *member,
+                            GHashTable *map);
+/* Milliseconds as an integer when they are one, as a float otherwise. */
+void vi_json_set_time_member (JsonObject *object,
+                              const char *member,
+                              double      value);
+
+/* The Pagination envelope of a list: `items` (default []), each read by
+ * parse_item, `nextPage` and `prevPage` (missing, null or a string; ""
+ * means none). */
+typedef gpointer (*ViJsonItemParser) (JsonNode         *node,
+                                      const ViJsonPath *path,
+                                      GError          **error);
+GPtrArray *vi_json_parse_page (JsonNode        *node,
+                               ViJsonItemParser parse_item,
+                               GDestroyNotify   free_item,
+                               const char     **next_page,
+                               const char     **prev_page,
+                               GError         **error);
+
 /* Sets code for bad syntax at byte offset of data: "<prefix>: malformed
  * JSON: <line>:<column>: <what>" (prefix nullable). */
 void vi_json_set_syntax_error_full (GError    **error,

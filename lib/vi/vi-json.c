@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "vi-json-scanner-private.h"
+#include "vi-maps-private.h"
+#include "vi-text-private.h"
 
 /* Member names longer than this are cut in error messages, so that a
  * hostile key cannot make a message of megabytes. */
@@ -498,6 +500,181 @@ vi_json_get_count_map (JsonObject       *object,
   }
   *out = g_steal_pointer (&map);
   return TRUE;
+}
+
+/* ------------------------------------------------------------------------
+ * Reading and building the objects of the model
+ * ------------------------------------------------------------------------ */
+
+/* The top-level `kind` of a tagged struct decoded on its own: optional,
+ * but if present it must name the struct (vi-api.md §0). */
+gboolean
+vi_json_check_kind (JsonObject       *object,
+                    const ViJsonPath *path,
+                    const char       *expected,
+                    GError          **error)
+{
+  const char *kind = NULL;
+
+  if (!vi_json_get_string (object, path, "kind", FALSE, &kind, error))
+    return FALSE;
+  if (kind != NULL && strcmp (kind, expected) != 0) {
+    ViJsonPath       kind_path = VI_JSON_PATH_MEMBER (path, "kind");
+    g_autofree char *shown = _vi_text_excerpt (kind, -1, 64, VI_TEXT_QUOTE);
+
+    vi_json_set_error (error, &kind_path, "expected \"%s\", got %s", expected,
+                       shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* "{org}_{ds}" as the wire carries it. */
+char *
+vi_json_compose_dataset_id (const char *organization_id, const char *dataset_id)
+{
+  if (organization_id == NULL || organization_id[0] == '\0')
+    return g_strdup (dataset_id);
+  return g_strconcat (organization_id, "_", dataset_id, NULL);
+}
+
+JsonNode *
+vi_json_node_take_object (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
+JsonObject *
+vi_json_add_object (JsonObject *parent, const char *member)
+{
+  JsonObject *child = json_object_new ();
+
+  json_object_set_object_member (parent, member, child);
+  return child;
+}
+
+JsonArray *
+vi_json_add_array (JsonObject *parent, const char *member)
+{
+  JsonArray *child = json_array_new ();
+
+  json_object_set_array_member (parent, member, child);
+  return child;
+}
+
+void
+vi_json_set_string_or_null (JsonObject *object,
+                            const char *member,
+                            const char *value)
+{
+  if (value != NULL)
+    json_object_set_string_member (object, member, value);
+  else
+    json_object_set_null_member (object, member);
+}
+
+const char *
+vi_json_name_or_unknown (const char *name)
+{
+  return name != NULL ? name : "Unknown";
+}
+
+/* Map members in sorted order, so that output does not depend on hash
+ * order. */
+void
+vi_json_add_string_map (JsonObject *parent, const char *member, GHashTable *map)
+{
+  JsonObject             *object = vi_json_add_object (parent, member);
+  g_autofree const char **keys = NULL;
+  guint                   n_keys = 0, i;
+
+  if (map == NULL)
+    return;
+  keys = _vi_sorted_keys (map, &n_keys);
+  for (i = 0; i < n_keys; i++)
+    json_object_set_string_member (object, keys[i],
+                                   g_hash_table_lookup (map, keys[i]));
+}
+
+void
+vi_json_add_count_map (JsonObject *parent, const char *member, GHashTable *map)
+{
+  JsonObject             *object = vi_json_add_object (parent, member);
+  g_autofree const char **keys = NULL;
+  guint                   n_keys = 0, i;
+
+  if (map == NULL)
+    return;
+  keys = _vi_sorted_keys (map, &n_keys);
+  for (i = 0; i < n_keys; i++) {
+    const gint64 *count = g_hash_table_lookup (map, keys[i]);
+
+    json_object_set_int_member (object, keys[i], count != NULL ? *count : 0);
+  }
+}
+
+/* Milliseconds as an integer when they are one (as the SDK sends them),
+ * as a float otherwise, so that a parse gives the same double back. */
+void
+vi_json_set_time_member (JsonObject *object, const char *member, double value)
+{
+  if (isfinite (value) && value == floor (value) &&
+      value >= -9007199254740992.0 && value <= 9007199254740992.0)
+    json_object_set_int_member (object, member, (gint64) value);
+  else
+    json_object_set_double_member (object, member,
+                                   isfinite (value) ? value : 0.0);
+}
+
+/* The Pagination envelope: `items` (default []), `nextPage` and `prevPage`
+ * (missing, null or a string; "" means none). */
+GPtrArray *
+vi_json_parse_page (JsonNode        *node,
+                    ViJsonItemParser parse_item,
+                    GDestroyNotify   free_item,
+                    const char     **next_page,
+                    const char     **prev_page,
+                    GError         **error)
+{
+  ViJsonPath root = VI_JSON_PATH_ROOT;
+  ViJsonPath items_path = VI_JSON_PATH_MEMBER (&root, "items");
+  g_autoptr (GPtrArray) items = NULL;
+  JsonObject *object;
+  JsonArray  *array;
+  guint       n, i;
+
+  *next_page = NULL;
+  *prev_page = NULL;
+  object = vi_json_require_object (node, &root, error);
+  if (object == NULL ||
+      !vi_json_get_array (object, &root, "items", FALSE, &array, error))
+    return NULL;
+
+  n = array != NULL ? json_array_get_length (array) : 0;
+  items = g_ptr_array_new_full (n, free_item);
+  for (i = 0; i < n; i++) {
+    ViJsonPath item_path = VI_JSON_PATH_INDEX (&items_path, (int) i);
+    gpointer   item;
+
+    item = parse_item (json_array_get_element (array, i), &item_path, error);
+    if (item == NULL)
+      return NULL;
+    g_ptr_array_add (items, item);
+  }
+
+  if (!vi_json_get_string (object, &root, "nextPage", FALSE, next_page,
+                           error) ||
+      !vi_json_get_string (object, &root, "prevPage", FALSE, prev_page, error))
+    return NULL;
+  if (*next_page != NULL && (*next_page)[0] == '\0')
+    *next_page = NULL;
+  if (*prev_page != NULL && (*prev_page)[0] == '\0')
+    *prev_page = NULL;
+
+  return g_steal_pointer (&items);
 }
 
 /* A message prefix and its separator, or nothing. */

@@ -182,6 +182,14 @@ ViAnnotationPage *_vi_annotation_page_new_take (GPtrArray *items,
                                                 char      *next_page,
                                                 char      *prev_page);
 
+/* JSON of the `metadata` member (vi-resource-metadata.c). */
+ViResourceMetadata *_vi_resource_metadata_from_json (
+    JsonObject       *parent,
+    const ViJsonPath *parent_path,
+    GError          **error);
+void _vi_resource_metadata_to_json (JsonObject               *parent,
+                                    const ViResourceMetadata *metadata);
+
 void _vi_annotation_content_describe (const ViAnnotationContent *contents,
                                       GString                   *out);
 

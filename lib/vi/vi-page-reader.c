@@ -5,7 +5,7 @@
  * json-glib builds a tree of hash tables (about 30 MB/s here), which is
  * most of the time of a listing.  This reader goes from the bytes to the
  * model in one pass, allocating little more than the model itself, with
- * the rules and the messages of the tree reader (vi-model-json.c): the
+ * the rules and the messages of the tree reader (vi-annotation-json.c): the
  * same required
  * members, the same types, unknown members ignored, unknown kinds and
  * roles kept, and errors naming the JSON path.  Its tokens come from the

@@ -3,6 +3,7 @@
 
 #include "vi-model-private.h"
 #include "vi-maps-private.h"
+#include "vi-json-private.h"
 
 /*
  * ViResourceMetadata: times, generation and attributes of a resource of
@@ -207,4 +208,47 @@ vi_resource_metadata_set_attribute (ViResourceMetadata *self,
     g_hash_table_insert (vi_resource_metadata_get_attributes (self),
                          g_strdup (key), g_strdup (value));
   }
+}
+
+/* The `metadata` member of parent (required). */
+ViResourceMetadata *
+_vi_resource_metadata_from_json (JsonObject       *parent,
+                                 const ViJsonPath *parent_path,
+                                 GError          **error)
+{
+  ViJsonPath  path = VI_JSON_PATH_MEMBER (parent_path, "metadata");
+  JsonObject *object;
+  GHashTable *attributes;
+  gint64      time_created, last_updated, generation;
+
+  if (!vi_json_get_object (parent, parent_path, "metadata", TRUE, &object,
+                           error) ||
+      !vi_json_get_int (object, &path, "timeCreated", TRUE, &time_created,
+                        error) ||
+      !vi_json_get_int (object, &path, "lastUpdated", TRUE, &last_updated,
+                        error) ||
+      !vi_json_get_int (object, &path, "generation", TRUE, &generation,
+                        error) ||
+      !vi_json_get_string_map (object, &path, "attributes", TRUE, &attributes,
+                               error))
+    return NULL;
+
+  return _vi_resource_metadata_new_full (time_created, last_updated, generation,
+                                         attributes);
+}
+
+void
+_vi_resource_metadata_to_json (JsonObject               *parent,
+                               const ViResourceMetadata *metadata)
+{
+  JsonObject *object = vi_json_add_object (parent, "metadata");
+
+  json_object_set_int_member (object, "timeCreated",
+                              vi_resource_metadata_get_time_created (metadata));
+  json_object_set_int_member (object, "lastUpdated",
+                              vi_resource_metadata_get_last_updated (metadata));
+  json_object_set_int_member (object, "generation",
+                              vi_resource_metadata_get_generation (metadata));
+  vi_json_add_string_map (object, "attributes",
+                          vi_resource_metadata_get_attributes (metadata));
 }
