@@ -305,7 +305,7 @@ assert_invalid_response (const GError *error, const char *message)
 }
 
 /* ------------------------------------------------------------------------
- * vi-json.c
+ * vi-json-tree.c and vi-json-parse.c
  * ------------------------------------------------------------------------ */
 
 static void
