@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the parts of the JSONL support share (vi-jsonl-*.c). */
+
+#include <json-glib/json-glib.h>
+
+#include <vi/vi.h>
+#include "vi-error-private.h"
+
+G_BEGIN_DECLS
+
+struct _ViJsonlRecord {
+  char         *asset_id;
+  char         *id;
+  ViJsonlFormat format;
+  gboolean      format_set;
+  char         *caption;
+  GArray       *phrases;      /* ViGroundedPhrase */
+  GArray       *interactions; /* ViVqaInteraction */
+};
+
+void _vi_jsonl_record_append_interaction (ViJsonlRecord *record,
+                                          const char    *question,
+                                          const char    *answer,
+                                          int            order);
+
+/* Sets VI_ERROR_INVALID_DATA with the reason alone; returns FALSE. */
+gboolean _vi_jsonl_invalid (GError **error, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
+gboolean _vi_jsonl_is_blank (const char *line, gsize length);
+/* Drops a UTF-8 byte order mark at the start (when strip_bom) and a CR at
+ * the end. */
+void _vi_jsonl_trim_line (const char **line, gsize *length, gboolean strip_bom);
+/* One line (without its newline) into a record, spans computed. */
+ViJsonlRecord *_vi_jsonl_parse_line_with (JsonParser *parser,
+                                          const char *line,
+                                          gsize       length,
+                                          GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ViJsonlWriter: records to a stream, one line each.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "vi-jsonl-private.h"
+
+/**
+ * ViJsonlWriter:
+ *
+ * Writes records, one line each, with vi_jsonl_record_to_line().
+ */
+struct _ViJsonlWriter {
+  GObject parent_instance;
+
+  GOutputStream *stream; /* buffered, owns the caller's stream */
+  gboolean       closed;
+};
+
+G_DEFINE_FINAL_TYPE (ViJsonlWriter, vi_jsonl_writer, G_TYPE_OBJECT)
+
+static void
+vi_jsonl_writer_dispose (GObject *object)
+{
+  ViJsonlWriter *self = VI_JSONL_WRITER (object);
+
+  /* An unclosed writer flushes (and closes) when it goes away; errors
+   * there are lost, so callers who care call vi_jsonl_writer_close(). */
+  g_clear_object (&self->stream);
+
+  G_OBJECT_CLASS (vi_jsonl_writer_parent_class)->dispose (object);
+}
+
+static void
+vi_jsonl_writer_class_init (ViJsonlWriterClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = vi_jsonl_writer_dispose;
+}
+
+static void
+vi_jsonl_writer_init (ViJsonlWriter *self)
+{
+}
+
+/**
+ * vi_jsonl_writer_new:
+ * @stream: the stream to write to
+ *
+ * Creates a writer over @stream.  Output is buffered; vi_jsonl_writer_close()
+ * flushes it and closes @stream.
+ *
+ * Returns: (transfer full): a new #ViJsonlWriter
+ */
+ViJsonlWriter *
+vi_jsonl_writer_new (GOutputStream *stream)
+{
+  ViJsonlWriter *self;
+
+  g_return_val_if_fail (G_IS_OUTPUT_STREAM (stream), NULL);
+
+  self = g_object_new (VI_TYPE_JSONL_WRITER, NULL);
+  self->stream = g_buffered_output_stream_new_sized (stream, 64 * 1024);
+
+  return self;
+}
+
+/**
+ * vi_jsonl_writer_new_for_path:
+ * @path: (type filename): the file to write, replaced if it exists
+ * @error: return location for a #GError
+ *
+ * Creates (or replaces) @path and returns a writer for it.  The file is
+ * replaced atomically when the writer is closed.
+ *
+ * Returns: (transfer full) (nullable): a new #ViJsonlWriter, or %NULL with
+ * a #GIOError
+ */
+ViJsonlWriter *
+vi_jsonl_writer_new_for_path (const char *path, GError **error)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) stream = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  file = g_file_new_for_path (path);
+  stream = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
+  if (stream == NULL)
+    return NULL;
+
+  return vi_jsonl_writer_new (G_OUTPUT_STREAM (stream));
+}
+
+/**
+ * vi_jsonl_writer_write:
+ * @writer: a #ViJsonlWriter
+ * @record: the record to write
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Writes @record as one line (see vi_jsonl_record_to_line()).
+ *
+ * Returns: %TRUE on success, %FALSE with a #GIOError
+ */
+gboolean
+vi_jsonl_writer_write (ViJsonlWriter       *writer,
+                       const ViJsonlRecord *record,
+                       GCancellable        *cancellable,
+                       GError             **error)
+{
+  g_autofree char *line = NULL;
+  gsize            len;
+
+  g_return_val_if_fail (VI_IS_JSONL_WRITER (writer), FALSE);
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (writer->closed) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED,
+                         "The JSONL writer is closed");
+    return FALSE;
+  }
+
+  line = vi_jsonl_record_to_line (record);
+  len = strlen (line);
+
+  return g_output_stream_write_all (writer->stream, line, len, NULL,
+                                    cancellable, error) &&
+      g_output_stream_write_all (writer->stream, "\n", 1, NULL, cancellable,
+                                 error);
+}
+
+/**
+ * vi_jsonl_writer_close:
+ * @writer: a #ViJsonlWriter
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Flushes what is buffered and closes the stream.  Closing twice is
+ * harmless.
+ *
+ * Returns: %TRUE on success, %FALSE with a #GIOError
+ */
+gboolean
+vi_jsonl_writer_close (ViJsonlWriter *writer,
+                       GCancellable  *cancellable,
+                       GError       **error)
+{
+  g_return_val_if_fail (VI_IS_JSONL_WRITER (writer), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (writer->closed)
+    return TRUE;
+  writer->closed = TRUE;
+
+  return g_output_stream_close (writer->stream, cancellable, error);
+}
