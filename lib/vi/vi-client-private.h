@@ -62,6 +62,16 @@ void _vi_client_return_early_error (ViClient           *self,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);
 
+/* A list request: the URL of one page (NULL with error set for bad
+ * arguments), and the request for it, whose body comes back raw. */
+char          *_vi_client_list_url (ViClient   *self,
+                                    const char *dataset_id,
+                                    const char *asset_id,
+                                    guint       page_size,
+                                    const char *page_token,
+                                    GError    **error);
+ViHttpRequest *_vi_client_new_list_request (ViClient *self, const char *url);
+
 /* The pager's guess at a page's nextPage, read from the end of the body
  * without parsing it; exposed for tests. */
 char *_vi_guess_next_token (GBytes *bytes);
