@@ -27,10 +27,10 @@
 #include "vi-json-private.h"
 #include "vi-model-private.h"
 #include "vi-client-private.h"
+#include "vi-wait-private.h"
 #include "vi-export-private.h"
 #include "vi-zip-private.h"
 
-#define DEFAULT_POLL_INTERVAL_MS 1000
 #define DEFAULT_CONNECTIONS 4
 #define MAX_CONNECTIONS 64
 #define DEFAULT_CHUNK_SIZE ((guint64) 1024 * 1024)
@@ -509,31 +509,68 @@ vi_client_list_exports (ViClient     *self,
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  char      *dataset_id;
-  char      *export_id;
-  guint      interval_ms;
-  guint      timeout_ms;
-  ViOpCancel op; /* the user's cancellable or the deadline */
-  guint      n_polls;
+  ViClient *client;
+  char     *dataset_id;
+  char     *export_id;
 } WaitData;
 
 static void
 wait_data_free (WaitData *data)
 {
-  _vi_op_cancel_clear (&data->op);
+  g_clear_object (&data->client);
   g_free (data->dataset_id);
   g_free (data->export_id);
   g_free (data);
 }
 
+static void
+wait_read_async (gpointer            data,
+                 GCancellable       *cancellable,
+                 GAsyncReadyCallback callback,
+                 gpointer            user_data)
+{
+  WaitData *wait = data;
+
+  vi_client_get_export_async (wait->client, wait->dataset_id, wait->export_id,
+                              cancellable, callback, user_data);
+}
+
+static gpointer
+wait_read_finish (gpointer data, GAsyncResult *result, GError **error)
+{
+  WaitData *wait = data;
+
+  return vi_client_get_export_finish (wait->client, result, error);
+}
+
+static ViWaitState
+wait_state (gconstpointer resource)
+{
+  GPtrArray *conditions = vi_exported_annotations_get_conditions (resource);
+  gboolean   all_reached = TRUE;
+
+  for (guint i = 0; conditions != NULL && i < conditions->len; i++) {
+    const ViResourceCondition *c = conditions->pdata[i];
+
+    if (c->status == VI_CONDITION_STATUS_FAILED_REACH)
+      return VI_WAIT_FAILED;
+    if (c->status != VI_CONDITION_STATUS_REACHED)
+      all_reached = FALSE;
+  }
+  if (conditions == NULL || conditions->len == 0 || !all_reached)
+    return VI_WAIT_PENDING;
+  return VI_WAIT_DONE;
+}
+
 /* The chain of conditions, oldest first (the server lists them newest
  * first, vi-api.md §4.5). */
 static char *
-describe_conditions (GPtrArray *conditions)
+wait_describe (gconstpointer resource)
 {
-  GString *out = g_string_new (NULL);
+  GPtrArray *conditions = vi_exported_annotations_get_conditions (resource);
+  GString   *out = g_string_new (NULL);
 
-  for (guint i = conditions->len; i > 0; i--) {
+  for (guint i = conditions != NULL ? conditions->len : 0; i > 0; i--) {
     const ViResourceCondition *c = conditions->pdata[i - 1];
     const char *status = vi_condition_status_to_string (c->status);
 
@@ -551,107 +588,33 @@ describe_conditions (GPtrArray *conditions)
   return g_string_free (out, FALSE);
 }
 
-static void wait_poll (GTask *task);
-
-/* The wait ended with an error from a request or a sleep. */
-static void
-wait_return_error (GTask *task, GError *error)
+/* A ready export must say where to download it. */
+static gboolean
+wait_check_done (gpointer data, gconstpointer resource, GError **error)
 {
-  WaitData *data = g_task_get_task_data (task);
+  WaitData                               *wait = data;
+  const ViExportedAnnotationsDownloadUrl *url =
+      vi_exported_annotations_get_download_url (resource);
 
-  if (data->op.timed_out &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      !g_cancellable_is_cancelled (data->op.user_cancellable)) {
-    g_error_free (error);
-    g_task_return_new_error (
-        task, VI_ERROR, VI_ERROR_TIMEOUT,
-        "export %s is not ready after %u ms (%u poll%s): wait longer, or "
-        "check it with vi_client_get_export()",
-        data->export_id, data->timeout_ms, data->n_polls,
-        data->n_polls == 1 ? "" : "s");
-    return;
+  if (url == NULL || url->url == NULL || *url->url == '\0') {
+    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
+                 "export %s: invalid response: every condition is reached but "
+                 "there is no downloadUrl",
+                 wait->export_id);
+    return FALSE;
   }
-  g_task_return_error (task, error);
+  return TRUE;
 }
 
-static void
-wait_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  GTask  *task = user_data;
-  GError *error = NULL;
-
-  if (!_vi_sleep_finish (result, &error)) {
-    wait_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  wait_poll (task);
-}
-
-static void
-wait_got_export_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  WaitData *data = g_task_get_task_data (task);
-  g_autoptr (ViExportedAnnotations) export_ = NULL;
-  GError    *error = NULL;
-  GPtrArray *conditions;
-  gboolean   all_reached = TRUE;
-
-  export_ = vi_client_get_export_finish (VI_CLIENT (source), result, &error);
-  data->n_polls++;
-  if (export_ == NULL) {
-    wait_return_error (task, error);
-    return;
-  }
-
-  conditions = vi_exported_annotations_get_conditions (export_);
-  for (guint i = 0; conditions != NULL && i < conditions->len; i++) {
-    const ViResourceCondition *c = conditions->pdata[i];
-
-    if (c->status == VI_CONDITION_STATUS_FAILED_REACH) {
-      g_autofree char *chain = describe_conditions (conditions);
-
-      g_task_return_new_error (task, VI_ERROR, VI_ERROR_IMPORT_FAILED,
-                               "export %s failed at: %s", data->export_id,
-                               chain);
-      return;
-    }
-    if (c->status != VI_CONDITION_STATUS_REACHED)
-      all_reached = FALSE;
-  }
-  if (conditions != NULL && conditions->len > 0 && all_reached) {
-    const ViExportedAnnotationsDownloadUrl *url =
-        vi_exported_annotations_get_download_url (export_);
-
-    if (url == NULL || url->url == NULL || *url->url == '\0') {
-      g_task_return_new_error (
-          task, VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-          "export %s: invalid response: every condition is reached but "
-          "there is no downloadUrl",
-          data->export_id);
-      return;
-    }
-    g_task_return_pointer (task, g_steal_pointer (&export_),
-                           (GDestroyNotify) vi_exported_annotations_unref);
-    return;
-  }
-
-  /* Not yet: sleep, then poll again. */
-  _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
-                   wait_slept_cb, g_object_ref (task));
-}
-
-/* Takes the task. */
-static void
-wait_poll (GTask *task)
-{
-  WaitData *data = g_task_get_task_data (task);
-
-  vi_client_get_export_async (g_task_get_source_object (task), data->dataset_id,
-                              data->export_id, data->op.cancellable,
-                              wait_got_export_cb, task);
-}
+static const ViWaitFuncs wait_funcs = {
+  wait_read_async,
+  wait_read_finish,
+  wait_state,
+  wait_describe,
+  wait_check_done,
+  NULL,
+  (GDestroyNotify) vi_exported_annotations_unref,
+};
 
 /**
  * vi_client_wait_export_async:
@@ -676,9 +639,9 @@ vi_client_wait_export_async (ViClient           *self,
                              GAsyncReadyCallback callback,
                              gpointer            user_data)
 {
-  GTask    *task;
-  WaitData *data;
-  GError   *error = NULL;
+  g_autofree char *what = NULL;
+  WaitData        *data;
+  GError          *error = NULL;
 
   g_return_if_fail (VI_IS_CLIENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -690,17 +653,14 @@ vi_client_wait_export_async (ViClient           *self,
     return;
   }
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vi_client_wait_export_async);
+  what = g_strdup_printf ("export %s", export_id);
   data = g_new0 (WaitData, 1);
+  data->client = g_object_ref (self);
   data->dataset_id = g_strdup (dataset_id);
   data->export_id = g_strdup (export_id);
-  data->interval_ms = poll_interval_ms != 0 ? poll_interval_ms
-                                            : DEFAULT_POLL_INTERVAL_MS;
-  data->timeout_ms = timeout_ms;
-  g_task_set_task_data (task, data, (GDestroyNotify) wait_data_free);
-  _vi_op_cancel_init (&data->op, cancellable, timeout_ms);
-  wait_poll (task);
+  _vi_wait_async (self, vi_client_wait_export_async, &wait_funcs, what, data,
+                  (GDestroyNotify) wait_data_free, poll_interval_ms, timeout_ms,
+                  cancellable, callback, user_data);
 }
 
 /**
@@ -716,8 +676,11 @@ vi_client_wait_export_finish (ViClient     *self,
                               GAsyncResult *result,
                               GError      **error)
 {
-  return _vi_client_call_finish (self, result, vi_client_wait_export_async,
-                                 error);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                            vi_client_wait_export_async,
+                        NULL);
+  return _vi_wait_finish (result, error);
 }
 
 static void

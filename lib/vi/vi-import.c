@@ -22,6 +22,7 @@
 #include "vi-model-private.h"
 #include "vi-client-private.h"
 #include "vi-text-private.h"
+#include "vi-wait-private.h"
 #include "vi-file-stream-private.h"
 
 #define DEFAULT_POLL_INTERVAL_MS 1000
@@ -574,31 +575,23 @@ state_unknown_error (const char   *dataset_id,
 /* ------------------------------------------------------------------------
  * wait_until_done (vi-api.md §4.5)
  *
- * Every request and every pause uses an internal cancellable, cancelled
- * by the caller's cancellable or by the overall deadline; which one fired
- * decides between G_IO_ERROR_CANCELLED and VI_ERROR_TIMEOUT.
+ * The shared wait of vi-wait.c, reading the session as exactly-once
+ * uploads do.
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  ViClient                  *client;
-  char                      *dataset_id;
-  char                      *session_id;
-  char                      *url;
-  guint                      interval_ms;
-  guint                      timeout_ms;
-  ViUploadProgressFunc       progress;
-  gpointer                   progress_data;
-  ViUploadProgress           base; /* files and bytes, from an upload */
-  ViOpCancel                 op;
-  ViAnnotationImportSession *session;
-  guint                      polls;
+  ViClient            *client;
+  char                *dataset_id;
+  char                *session_id;
+  char                *url;
+  ViUploadProgressFunc progress;
+  gpointer             progress_data;
+  ViUploadProgress     base; /* files and bytes, from an upload */
 } WaitData;
 
 static void
 wait_data_free (WaitData *data)
 {
-  _vi_op_cancel_clear (&data->op);
-  g_clear_pointer (&data->session, vi_annotation_import_session_unref);
   g_clear_object (&data->client);
   g_free (data->dataset_id);
   g_free (data->session_id);
@@ -607,154 +600,105 @@ wait_data_free (WaitData *data)
 }
 
 static void
-wait_report (WaitData *data, ViUploadStage stage)
+wait_read_async (gpointer            data,
+                 GCancellable       *cancellable,
+                 GAsyncReadyCallback callback,
+                 gpointer            user_data)
 {
-  ViUploadProgress p;
+  WaitData *wait = data;
 
-  if (data->progress == NULL)
-    return;
-  p = data->base;
-  p.stage = stage;
-  p.session_id = data->session_id;
-  p.current_file = NULL;
-  p.session = data->session;
-  data->progress (&p, data->progress_data);
+  session_read_async (wait->client, wait->url, cancellable, callback,
+                      user_data);
+}
+
+static gpointer
+wait_read_finish (gpointer data, GAsyncResult *result, GError **error)
+{
+  WaitData                  *wait = data;
+  ViAnnotationImportSession *session;
+  GError                    *local_error = NULL;
+
+  session = session_read_finish (result, &local_error);
+  if (session != NULL)
+    return session;
+  if (answer_may_be_lost (local_error)) {
+    GError *unknown = state_unknown_error (wait->dataset_id, wait->session_id,
+                                           "its state could not be read",
+                                           local_error);
+
+    g_error_free (local_error);
+    local_error = unknown;
+  } else if (!is_cancelled_error (local_error)) {
+    g_prefix_error (&local_error, "import session %s: ", wait->session_id);
+  }
+  g_propagate_error (error, local_error);
+  return NULL;
+}
+
+static ViWaitState
+wait_state (gconstpointer resource)
+{
+  const ViAnnotationImportSession *session = resource;
+  GPtrArray                       *conditions;
+  guint                            i;
+
+  if (vi_annotation_import_session_is_failed (session))
+    return VI_WAIT_FAILED;
+  /* Done when every condition is Reached, and there is at least one; the
+   * names are not looked at (the SDK's Condition.ALL). */
+  conditions = vi_annotation_import_session_status_get_conditions (
+      vi_annotation_import_session_get_status (session));
+  if (conditions->len == 0)
+    return VI_WAIT_PENDING;
+  for (i = 0; i < conditions->len; i++) {
+    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
+
+    if (c->status != VI_CONDITION_STATUS_REACHED)
+      return VI_WAIT_PENDING;
+  }
+  return VI_WAIT_DONE;
 }
 
 static char *
-describe_state (WaitData *data)
+wait_describe (gconstpointer resource)
 {
-  g_autofree char *chain = NULL;
-  const char      *reason;
+  const ViAnnotationImportSession *session = resource;
+  g_autofree char                 *chain = NULL;
+  const char                      *reason;
 
-  if (data->session == NULL)
-    return g_strdup ("the session was never read");
-  chain = vi_annotation_import_session_describe_conditions (data->session);
+  chain = vi_annotation_import_session_describe_conditions (session);
   reason = vi_annotation_import_session_status_get_reason (
-      vi_annotation_import_session_get_status (data->session));
+      vi_annotation_import_session_get_status (session));
   if (reason != NULL && *reason != '\0')
     return g_strdup_printf ("%s; reason: %s", chain, reason);
   return g_steal_pointer (&chain);
 }
 
-/* The outcome of an interrupted step: cancelled, or the deadline. */
 static void
-wait_return_error (GTask *task, GError *error)
+wait_progress (gpointer data, gconstpointer resource, gboolean done)
 {
-  WaitData *data = g_task_get_task_data (task);
+  WaitData        *wait = data;
+  ViUploadProgress p;
 
-  _vi_op_cancel_stop_deadline (&data->op);
-  if (is_cancelled_error (error) && data->op.timed_out) {
-    g_autofree char *state = describe_state (data);
-
-    g_error_free (error);
-    g_task_return_new_error (
-        task, VI_ERROR, VI_ERROR_TIMEOUT,
-        "import session %s did not finish within %u ms (%u poll%s); last "
-        "state: %s",
-        data->session_id, data->timeout_ms, data->polls,
-        data->polls == 1 ? "" : "s", state);
+  if (wait->progress == NULL)
     return;
-  }
-  if (is_cancelled_error (error) &&
-      g_cancellable_is_cancelled (data->op.user_cancellable)) {
-    g_error_free (error);
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                             "waiting for import session %s was cancelled",
-                             data->session_id);
-    return;
-  }
-  g_task_return_error (task, error);
+  p = wait->base;
+  p.stage = done ? VI_UPLOAD_STAGE_DONE : VI_UPLOAD_STAGE_PROCESSING;
+  p.session_id = wait->session_id;
+  p.current_file = NULL;
+  p.session = (ViAnnotationImportSession *) resource;
+  wait->progress (&p, wait->progress_data);
 }
 
-static void wait_poll (GTask *task);
-
-static void
-wait_slept_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!_vi_sleep_finish (result, &error)) {
-    wait_return_error (task, error);
-    return;
-  }
-  wait_poll (task);
-}
-
-static void
-wait_got_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  WaitData                  *data = g_task_get_task_data (task);
-  GError                    *error = NULL;
-  ViAnnotationImportSession *session;
-  GPtrArray                 *conditions;
-  gboolean                   all_reached;
-  guint                      i;
-
-  session = session_read_finish (result, &error);
-  if (session == NULL) {
-    if (answer_may_be_lost (error)) {
-      GError *unknown = state_unknown_error (data->dataset_id, data->session_id,
-                                             "its state could not be read",
-                                             error);
-
-      g_error_free (error);
-      error = unknown;
-    } else if (!is_cancelled_error (error)) {
-      g_prefix_error (&error, "import session %s: ", data->session_id);
-    }
-    wait_return_error (task, error);
-    return;
-  }
-  g_clear_pointer (&data->session, vi_annotation_import_session_unref);
-  data->session = session;
-  data->polls++;
-
-  if (vi_annotation_import_session_is_failed (session)) {
-    g_autofree char *state = describe_state (data);
-
-    _vi_op_cancel_stop_deadline (&data->op);
-    g_task_return_new_error (task, VI_ERROR, VI_ERROR_IMPORT_FAILED,
-                             "import session %s failed: %s", data->session_id,
-                             state);
-    return;
-  }
-
-  /* Done when every condition is Reached, and there is at least one; the
-   * names are not looked at (the SDK's Condition.ALL). */
-  conditions = vi_annotation_import_session_status_get_conditions (
-      vi_annotation_import_session_get_status (session));
-  all_reached = conditions->len > 0;
-  for (i = 0; i < conditions->len && all_reached; i++) {
-    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
-
-    if (c->status != VI_CONDITION_STATUS_REACHED)
-      all_reached = FALSE;
-  }
-
-  if (all_reached) {
-    _vi_op_cancel_stop_deadline (&data->op);
-    wait_report (data, VI_UPLOAD_STAGE_DONE);
-    g_task_return_pointer (task, vi_annotation_import_session_ref (session),
-                           (GDestroyNotify) vi_annotation_import_session_unref);
-    return;
-  }
-
-  wait_report (data, VI_UPLOAD_STAGE_PROCESSING);
-  _vi_sleep_async (data->interval_ms / 1000.0, data->op.cancellable,
-                   wait_slept_cb, g_object_ref (task));
-}
-
-static void
-wait_poll (GTask *task)
-{
-  WaitData *data = g_task_get_task_data (task);
-
-  session_read_async (data->client, data->url, data->op.cancellable,
-                      wait_got_cb, g_object_ref (task));
-}
+static const ViWaitFuncs wait_funcs = {
+  wait_read_async,
+  wait_read_finish,
+  wait_state,
+  wait_describe,
+  NULL,
+  wait_progress,
+  (GDestroyNotify) vi_annotation_import_session_unref,
+};
 
 /* The wait, for vi_client_wait_until_done_async() and the upload; base
  * (nullable) holds the file and byte counts progress reports carry. */
@@ -772,29 +716,21 @@ wait_start (ViClient               *client,
             GAsyncReadyCallback     callback,
             gpointer                user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  WaitData *data;
-
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  /* The outcome says whether the caller cancelled. */
-  g_task_set_check_cancellable (task, FALSE);
+  g_autofree char *what = g_strdup_printf ("import session %s", session_id);
+  WaitData        *data;
 
   data = g_new0 (WaitData, 1);
   data->client = g_object_ref (client);
   data->dataset_id = g_strdup (dataset_id);
   data->session_id = g_strdup (session_id);
   data->url = sessions_url (client, dataset_id, session_id);
-  data->interval_ms = poll_interval_ms != 0 ? poll_interval_ms
-                                            : DEFAULT_POLL_INTERVAL_MS;
-  data->timeout_ms = timeout_ms;
   data->progress = progress;
   data->progress_data = progress_data;
   if (base != NULL)
     data->base = *base;
-  g_task_set_task_data (task, data, (GDestroyNotify) wait_data_free);
-  _vi_op_cancel_init (&data->op, cancellable, timeout_ms);
-  wait_poll (task);
+  _vi_wait_async (client, source_tag, &wait_funcs, what, data,
+                  (GDestroyNotify) wait_data_free, poll_interval_ms, timeout_ms,
+                  cancellable, callback, user_data);
 }
 
 /**
@@ -860,7 +796,7 @@ vi_client_wait_until_done_finish (ViClient     *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                             vi_client_wait_until_done_async,
                         NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return _vi_wait_finish (result, error);
 }
 
 typedef struct {
@@ -1129,7 +1065,7 @@ upload_waited_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (ViAnnotationImportSession) session = NULL;
   GError *error = NULL;
 
-  session = g_task_propagate_pointer (G_TASK (result), &error);
+  session = _vi_wait_finish (result, &error);
   if (session == NULL) {
     upload_return_error (task, error);
     return;
