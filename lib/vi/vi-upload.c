@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Annotation import: collecting files, the import-session workflow of
- * vi-api.md §4 (create, register, send to the signed URLs, PATCH
- * FilesInserted, wait) and reading a session.
+ * Annotation upload: the import-session workflow (create a session,
+ * register the files, send them to the signed URLs, PATCH FilesInserted,
+ * wait), exactly once.
  *
  * Everything runs on the thread-default main context of the caller, except
  * collecting the files and their CRC-32C, which reads them in a worker
@@ -16,866 +16,14 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
-#include "vi-import.h"
-#include "vi-crc32c.h"
-#include "vi-error-private.h"
-#include "vi-model-private.h"
-#include "vi-client-private.h"
+#include "vi-import-private.h"
 #include "vi-text-private.h"
 #include "vi-wait-private.h"
 #include "vi-file-stream-private.h"
 
-#define DEFAULT_POLL_INTERVAL_MS 1000
 /* Signed-upload progress is reported at most once per this many bytes,
  * and at the end of each file. */
 #define PROGRESS_STEP ((guint64) 256 * 1024)
-
-/* ------------------------------------------------------------------------
- * ViUploadOptions
- * ------------------------------------------------------------------------ */
-
-G_DEFINE_BOXED_TYPE (ViUploadOptions,
-                     vi_upload_options,
-                     vi_upload_options_copy,
-                     vi_upload_options_free)
-
-/**
- * vi_upload_options_init:
- * @options: (out caller-allocates): the options to fill
- *
- * Fills @options with the SDK's defaults: wait until the import is done,
- * polling every second, with no overall timeout, and `RejectSession` for
- * bad annotations, bad files and overwritten annotations.
- */
-void
-vi_upload_options_init (ViUploadOptions *options)
-{
-  g_return_if_fail (options != NULL);
-
-  memset (options, 0, sizeof *options);
-  options->wait_until_done = TRUE;
-  options->poll_interval_ms = DEFAULT_POLL_INTERVAL_MS;
-  options->timeout_ms = 0;
-  options->failure_policies.on_bad_annotation =
-      VI_FAILURE_POLICY_REJECT_SESSION;
-  options->failure_policies.on_bad_file = VI_FAILURE_POLICY_REJECT_SESSION;
-  options->failure_policies.on_overwritten = VI_FAILURE_POLICY_REJECT_SESSION;
-}
-
-/**
- * vi_upload_options_new:
- *
- * Returns: (transfer full): new options, as vi_upload_options_init() sets
- *   them
- */
-ViUploadOptions *
-vi_upload_options_new (void)
-{
-  ViUploadOptions *options = g_new0 (ViUploadOptions, 1);
-
-  vi_upload_options_init (options);
-  return options;
-}
-
-/**
- * vi_upload_options_copy:
- * @options: a #ViUploadOptions
- *
- * Returns: (transfer full): a copy of @options
- */
-ViUploadOptions *
-vi_upload_options_copy (const ViUploadOptions *options)
-{
-  g_return_val_if_fail (options != NULL, NULL);
-
-  return g_memdup2 (options, sizeof *options);
-}
-
-/**
- * vi_upload_options_free:
- * @options: (transfer full) (nullable): a #ViUploadOptions
- *
- * Frees @options.
- */
-void
-vi_upload_options_free (ViUploadOptions *options)
-{
-  g_free (options);
-}
-
-/* ------------------------------------------------------------------------
- * Collecting files (vi-api.md §4.0)
- * ------------------------------------------------------------------------ */
-
-static gboolean
-has_annotation_extension (const char *name)
-{
-  const char *dot = strrchr (name, '.');
-
-  return dot != NULL && dot != name &&
-      (g_ascii_strcasecmp (dot, ".json") == 0 ||
-       g_ascii_strcasecmp (dot, ".jsonl") == 0);
-}
-
-static int
-compare_paths (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Appends the annotation files under dir, recursively, sorted by path.
- * Symbolic links to files are followed; links to folders are not, so
- * that a loop cannot make the walk endless. */
-static gboolean
-collect_folder (const char *dir, GPtrArray *out, GError **error)
-{
-  g_autoptr (GDir) handle = NULL;
-  g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) subdirs = g_ptr_array_new_with_free_func (g_free);
-  GError     *local_error = NULL;
-  const char *name;
-  guint       i;
-
-  handle = g_dir_open (dir, 0, &local_error);
-  if (handle == NULL) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "cannot read the folder \"%s\": %s", dir,
-                 local_error->message);
-    g_error_free (local_error);
-    return FALSE;
-  }
-
-  while ((name = g_dir_read_name (handle)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-    GStatBuf         st;
-
-    if (g_lstat (path, &st) != 0)
-      continue;
-    if (S_ISDIR (st.st_mode)) {
-      g_ptr_array_add (subdirs, g_steal_pointer (&path));
-      continue;
-    }
-    if (S_ISLNK (st.st_mode) &&
-        (g_stat (path, &st) != 0 || !S_ISREG (st.st_mode)))
-      continue;
-    if (S_ISREG (st.st_mode) && has_annotation_extension (name))
-      g_ptr_array_add (found, g_steal_pointer (&path));
-  }
-
-  /* Files and folders together in path order, as a sorted recursive
-   * listing gives them. */
-  for (i = 0; i < subdirs->len; i++)
-    g_ptr_array_add (found,
-                     g_strconcat (subdirs->pdata[i], G_DIR_SEPARATOR_S, NULL));
-  g_ptr_array_sort (found, compare_paths);
-
-  for (i = 0; i < found->len; i++) {
-    char *path = found->pdata[i];
-    gsize len = strlen (path);
-
-    if (len > 0 && path[len - 1] == G_DIR_SEPARATOR) {
-      path[len - 1] = '\0';
-      if (!collect_folder (path, out, error))
-        return FALSE;
-    } else {
-      g_ptr_array_add (out, g_strdup (path));
-    }
-  }
-  return TRUE;
-}
-
-/**
- * vi_collect_annotation_files:
- * @paths: (array zero-terminated=1) (element-type filename): files and
- *   folders
- * @error: return location for a #GError
- *
- * Lists the files an upload of @paths sends, as the SDK does
- * (`vi-api.md` §4.0): a file named in @paths is taken whatever its
- * extension; a folder is searched recursively for files ending in `.json`
- * or `.jsonl` (in any case), which are listed sorted by path.  The result
- * keeps the order of @paths.  A path named twice is listed once.
- *
- * Unlike the SDK, which registers files under their base name and so
- * silently drops all but one of the files that share a base name, two
- * different files with the same base name are an error.
- *
- * Errors (all %VI_ERROR_INVALID_ARGUMENT): a path that is neither a file
- * nor a folder, two files with the same base name (both are named), a base
- * name that is not valid UTF-8, or no file at all.
- *
- * Returns: (transfer full) (element-type filename): the paths of the
- *   files, or %NULL on error
- */
-GPtrArray *
-vi_collect_annotation_files (const char *const *paths, GError **error)
-{
-  g_autoptr (GPtrArray) files = NULL;
-  g_autoptr (GPtrArray) result = NULL;
-  g_autoptr (GHashTable) names = NULL;
-  g_autoptr (GHashTable) seen = NULL;
-  guint i;
-
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (paths == NULL || paths[0] == NULL) {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                         "no annotation files or folders given");
-    return NULL;
-  }
-
-  files = g_ptr_array_new_with_free_func (g_free);
-  for (i = 0; paths[i] != NULL; i++) {
-    const char *path = paths[i];
-    GStatBuf    st;
-
-    if (*path == '\0') {
-      g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                           "an empty path is neither a file nor a folder");
-      return NULL;
-    }
-    if (g_stat (path, &st) != 0) {
-      int saved = errno;
-
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "\"%s\" is neither a file nor a folder (%s)", path,
-                   g_strerror (saved));
-      return NULL;
-    }
-    if (S_ISREG (st.st_mode)) {
-      g_ptr_array_add (files, g_strdup (path));
-    } else if (S_ISDIR (st.st_mode)) {
-      if (!collect_folder (path, files, error))
-        return NULL;
-    } else {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "\"%s\" is neither a file nor a folder", path);
-      return NULL;
-    }
-  }
-
-  result = g_ptr_array_new_with_free_func (g_free);
-  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  for (i = 0; i < files->len; i++) {
-    const char      *path = files->pdata[i];
-    g_autofree char *canonical = g_canonicalize_filename (path, NULL);
-    g_autofree char *base = g_path_get_basename (path);
-    const char      *other;
-
-    if (g_hash_table_contains (seen, canonical))
-      continue;
-    if (!g_utf8_validate (base, -1, NULL)) {
-      g_autofree char *shown = g_filename_display_name (path);
-
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "the name of \"%s\" is not valid UTF-8: files are registered "
-                   "under their name, which must be text",
-                   shown);
-      return NULL;
-    }
-    other = g_hash_table_lookup (names, base);
-    if (other != NULL) {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "\"%s\" and \"%s\" have the same name \"%s\": files are "
-                   "registered under their name, so one would replace the other; "
-                   "rename one of them",
-                   other, path, base);
-      return NULL;
-    }
-    g_hash_table_add (seen, g_steal_pointer (&canonical));
-    g_hash_table_insert (names, g_steal_pointer (&base), (gpointer) path);
-    g_ptr_array_add (result, g_strdup (path));
-  }
-
-  if (result->len == 0) {
-    g_autofree char *joined = g_strjoinv ("\", \"", (char **) paths);
-
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "no annotation files (.json or .jsonl) found in \"%s\"",
-                 joined);
-    return NULL;
-  }
-  return g_steal_pointer (&result);
-}
-
-/* ------------------------------------------------------------------------
- * Helpers: a wait a cancellation ends, URLs
- * ------------------------------------------------------------------------ */
-
-/* ".../annotationImportSessions[/{id}]"; ids validated by the caller. */
-static char *
-sessions_url (ViClient *client, const char *dataset_id, const char *session_id)
-{
-  GString *url = _vi_client_dataset_url (client, dataset_id);
-
-  g_string_append (url, "/annotationImportSessions");
-  if (session_id != NULL) {
-    g_autofree char *id = vi_escape_path_segment (session_id);
-
-    g_string_append_printf (url, "/%s", id);
-  }
-  return g_string_free (url, FALSE);
-}
-
-static gint64
-now_ms (void)
-{
-  return g_get_real_time () / 1000;
-}
-
-static gboolean
-is_cancelled_error (const GError *error)
-{
-  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-}
-
-/* ------------------------------------------------------------------------
- * get_import_session
- * ------------------------------------------------------------------------ */
-
-static gpointer
-decode_session (gpointer node, gpointer decode_data, GError **error)
-{
-  return vi_annotation_import_session_new_from_json (node, error);
-}
-
-/**
- * vi_client_get_import_session_async:
- * @self: a #ViClient
- * @dataset_id: the dataset id
- * @session_id: the import session id
- * @cancellable: (nullable): a #GCancellable
- * @callback: called when done
- * @user_data: data for @callback
- *
- * Reads an annotation import session.  See
- * vi_client_get_import_session().
- */
-void
-vi_client_get_import_session_async (ViClient           *self,
-                                    const char         *dataset_id,
-                                    const char         *session_id,
-                                    GCancellable       *cancellable,
-                                    GAsyncReadyCallback callback,
-                                    gpointer            user_data)
-{
-  GError          *error = NULL;
-  g_autofree char *url = NULL;
-
-  g_return_if_fail (VI_IS_CLIENT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  if (!vi_validate_id ("dataset id", dataset_id, &error) ||
-      !vi_validate_id ("import session id", session_id, &error)) {
-    _vi_client_return_early_error (self, vi_client_get_import_session_async,
-                                   error, callback, user_data);
-    return;
-  }
-  url = sessions_url (self, dataset_id, session_id);
-  _vi_client_call_async (self,
-                         _vi_client_new_request (self, "GET", url, NULL,
-                                                 VI_HTTP_TARGET_SESSION,
-                                                 "get import session"),
-                         decode_session, NULL, NULL,
-                         (GDestroyNotify) vi_annotation_import_session_unref,
-                         vi_client_get_import_session_async, cancellable,
-                         callback, user_data);
-}
-
-/**
- * vi_client_get_import_session_finish:
- * @self: a #ViClient
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Returns: (transfer full): the session, or %NULL on error
- */
-ViAnnotationImportSession *
-vi_client_get_import_session_finish (ViClient     *self,
-                                     GAsyncResult *result,
-                                     GError      **error)
-{
-  return _vi_client_call_finish (self, result,
-                                 vi_client_get_import_session_async, error);
-}
-
-typedef struct {
-  ViClient   *client;
-  const char *dataset_id;
-  const char *session_id;
-} GetArgs;
-
-static void
-start_get_session (gpointer            data,
-                   GCancellable       *cancellable,
-                   GAsyncReadyCallback callback,
-                   gpointer            user_data)
-{
-  GetArgs *a = data;
-
-  vi_client_get_import_session_async (a->client, a->dataset_id, a->session_id,
-                                      cancellable, callback, user_data);
-}
-
-/**
- * vi_client_get_import_session:
- * @self: a #ViClient
- * @dataset_id: the dataset id
- * @session_id: the import session id
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Reads an annotation import session (`GET
- * …/annotationImportSessions/{id}`), retried as every API call.
- *
- * Returns: (transfer full): the session, or %NULL on error
- */
-ViAnnotationImportSession *
-vi_client_get_import_session (ViClient     *self,
-                              const char   *dataset_id,
-                              const char   *session_id,
-                              GCancellable *cancellable,
-                              GError      **error)
-{
-  GetArgs a = { self, dataset_id, session_id };
-  g_autoptr (GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  result = _vi_run_sync (start_get_session, &a, cancellable);
-  return vi_client_get_import_session_finish (self, result, error);
-}
-
-/* ------------------------------------------------------------------------
- * Reading a session's state
- *
- * Exactly-once uploads rest on this read: when the answer to a step is
- * lost, the session says what happened.  A read changes nothing on the
- * server, so it is retried as any GET (5xx, 429, transport errors, bodies
- * cut short), and a body that is malformed or does not decode is read
- * again too, within the same retry budget and backoff.
- * ------------------------------------------------------------------------ */
-
-typedef struct {
-  ViClient    *client;
-  char        *url;
-  ViRetryState retries;
-} SessionRead;
-
-static void
-session_read_free (SessionRead *read)
-{
-  g_clear_object (&read->client);
-  g_free (read->url);
-  g_free (read);
-}
-
-static void session_read_attempt (GTask *task);
-
-static void
-session_read_got_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  SessionRead *read = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  ViAnnotationImportSession *session = NULL;
-  GError                    *error = NULL;
-  ViRetryPolicy              policy;
-  double                     delay;
-
-  node = _vi_http_send_finish (result, &error);
-  if (node != NULL) {
-    session = vi_annotation_import_session_new_from_json (node, &error);
-    if (session == NULL)
-      g_prefix_error (&error, "get import session: ");
-  }
-  if (session != NULL) {
-    g_task_return_pointer (task, session,
-                           (GDestroyNotify) vi_annotation_import_session_unref);
-    return;
-  }
-
-  policy = _vi_client_get_retry_policy (read->client);
-  if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_RESPONSE) &&
-      _vi_retry_next (&policy, &read->retries, 0, NULL, &delay)) {
-    g_debug ("%s: %s; reading it again in %.3f s", read->url, error->message,
-             delay);
-    g_error_free (error);
-    _vi_retry_later (task, delay, session_read_attempt);
-    return;
-  }
-  g_task_return_error (task, error);
-}
-
-static void
-session_read_attempt (GTask *task)
-{
-  SessionRead *read = g_task_get_task_data (task);
-
-  _vi_http_send_async (_vi_client_new_request (read->client, "GET", read->url,
-                                               NULL, VI_HTTP_TARGET_SESSION,
-                                               "get import session"),
-                       g_task_get_cancellable (task), session_read_got_cb,
-                       g_object_ref (task));
-}
-
-/* Reads the session at url (…/annotationImportSessions/{id}). */
-static void
-session_read_async (ViClient           *client,
-                    const char         *url,
-                    GCancellable       *cancellable,
-                    GAsyncReadyCallback callback,
-                    gpointer            user_data)
-{
-  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  SessionRead *read = g_new0 (SessionRead, 1);
-
-  g_task_set_source_tag (task, session_read_async);
-  read->client = g_object_ref (client);
-  read->url = g_strdup (url);
-  g_task_set_task_data (task, read, (GDestroyNotify) session_read_free);
-  session_read_attempt (task);
-}
-
-static ViAnnotationImportSession *
-session_read_finish (GAsyncResult *result, GError **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Whether a failed request may have been carried out, its answer lost or
- * unreadable: the session's state, not the error, says what happened. */
-static gboolean
-answer_may_be_lost (const GError *error)
-{
-  return error != NULL && error->domain == VI_ERROR &&
-      (error->code == VI_ERROR_NETWORK || error->code == VI_ERROR_TIMEOUT ||
-       error->code == VI_ERROR_SERVER || error->code == VI_ERROR_RATE_LIMITED ||
-       error->code == VI_ERROR_INVALID_RESPONSE ||
-       error->code == VI_ERROR_CONFLICT);
-}
-
-/* VI_ERROR_IMPORT_STATE_UNKNOWN, with the advice every such error gives. */
-static GError *
-state_unknown_error (const char   *dataset_id,
-                     const char   *session_id,
-                     const char   *what,
-                     const GError *cause)
-{
-  return g_error_new (
-      VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN,
-      "import session %s of dataset %s: %s (%s); the import may still "
-      "complete: wait for the session (vi_client_wait_until_done()) rather "
-      "than uploading again, which could import the annotations twice",
-      session_id, dataset_id, what, cause->message);
-}
-
-/* ------------------------------------------------------------------------
- * wait_until_done (vi-api.md §4.5)
- *
- * The shared wait of vi-wait.c, reading the session as exactly-once
- * uploads do.
- * ------------------------------------------------------------------------ */
-
-typedef struct {
-  ViClient            *client;
-  char                *dataset_id;
-  char                *session_id;
-  char                *url;
-  ViUploadProgressFunc progress;
-  gpointer             progress_data;
-  ViUploadProgress     base; /* files and bytes, from an upload */
-} WaitData;
-
-static void
-wait_data_free (WaitData *data)
-{
-  g_clear_object (&data->client);
-  g_free (data->dataset_id);
-  g_free (data->session_id);
-  g_free (data->url);
-  g_free (data);
-}
-
-static void
-wait_read_async (gpointer            data,
-                 GCancellable       *cancellable,
-                 GAsyncReadyCallback callback,
-                 gpointer            user_data)
-{
-  WaitData *wait = data;
-
-  session_read_async (wait->client, wait->url, cancellable, callback,
-                      user_data);
-}
-
-static gpointer
-wait_read_finish (gpointer data, GAsyncResult *result, GError **error)
-{
-  WaitData                  *wait = data;
-  ViAnnotationImportSession *session;
-  GError                    *local_error = NULL;
-
-  session = session_read_finish (result, &local_error);
-  if (session != NULL)
-    return session;
-  if (answer_may_be_lost (local_error)) {
-    GError *unknown = state_unknown_error (wait->dataset_id, wait->session_id,
-                                           "its state could not be read",
-                                           local_error);
-
-    g_error_free (local_error);
-    local_error = unknown;
-  } else if (!is_cancelled_error (local_error)) {
-    g_prefix_error (&local_error, "import session %s: ", wait->session_id);
-  }
-  g_propagate_error (error, local_error);
-  return NULL;
-}
-
-static ViWaitState
-wait_state (gconstpointer resource)
-{
-  const ViAnnotationImportSession *session = resource;
-  GPtrArray                       *conditions;
-  guint                            i;
-
-  if (vi_annotation_import_session_is_failed (session))
-    return VI_WAIT_FAILED;
-  /* Done when every condition is Reached, and there is at least one; the
-   * names are not looked at (the SDK's Condition.ALL). */
-  conditions = vi_annotation_import_session_status_get_conditions (
-      vi_annotation_import_session_get_status (session));
-  if (conditions->len == 0)
-    return VI_WAIT_PENDING;
-  for (i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
-
-    if (c->status != VI_CONDITION_STATUS_REACHED)
-      return VI_WAIT_PENDING;
-  }
-  return VI_WAIT_DONE;
-}
-
-static char *
-wait_describe (gconstpointer resource)
-{
-  const ViAnnotationImportSession *session = resource;
-  g_autofree char                 *chain = NULL;
-  const char                      *reason;
-
-  chain = vi_annotation_import_session_describe_conditions (session);
-  reason = vi_annotation_import_session_status_get_reason (
-      vi_annotation_import_session_get_status (session));
-  if (reason != NULL && *reason != '\0')
-    return g_strdup_printf ("%s; reason: %s", chain, reason);
-  return g_steal_pointer (&chain);
-}
-
-static void
-wait_progress (gpointer data, gconstpointer resource, gboolean done)
-{
-  WaitData        *wait = data;
-  ViUploadProgress p;
-
-  if (wait->progress == NULL)
-    return;
-  p = wait->base;
-  p.stage = done ? VI_UPLOAD_STAGE_DONE : VI_UPLOAD_STAGE_PROCESSING;
-  p.session_id = wait->session_id;
-  p.current_file = NULL;
-  p.session = (ViAnnotationImportSession *) resource;
-  wait->progress (&p, wait->progress_data);
-}
-
-static const ViWaitFuncs wait_funcs = {
-  wait_read_async,
-  wait_read_finish,
-  wait_state,
-  wait_describe,
-  NULL,
-  wait_progress,
-  (GDestroyNotify) vi_annotation_import_session_unref,
-};
-
-/* The wait, for vi_client_wait_until_done_async() and the upload; base
- * (nullable) holds the file and byte counts progress reports carry. */
-static void
-wait_start (ViClient               *client,
-            const char             *dataset_id,
-            const char             *session_id,
-            guint                   poll_interval_ms,
-            guint                   timeout_ms,
-            ViUploadProgressFunc    progress,
-            gpointer                progress_data,
-            const ViUploadProgress *base,
-            gpointer                source_tag,
-            GCancellable           *cancellable,
-            GAsyncReadyCallback     callback,
-            gpointer                user_data)
-{
-  g_autofree char *what = g_strdup_printf ("import session %s", session_id);
-  WaitData        *data;
-
-  data = g_new0 (WaitData, 1);
-  data->client = g_object_ref (client);
-  data->dataset_id = g_strdup (dataset_id);
-  data->session_id = g_strdup (session_id);
-  data->url = sessions_url (client, dataset_id, session_id);
-  data->progress = progress;
-  data->progress_data = progress_data;
-  if (base != NULL)
-    data->base = *base;
-  _vi_wait_async (client, source_tag, &wait_funcs, what, data,
-                  (GDestroyNotify) wait_data_free, poll_interval_ms, timeout_ms,
-                  cancellable, callback, user_data);
-}
-
-/**
- * vi_client_wait_until_done_async:
- * @self: a #ViClient
- * @dataset_id: the dataset id
- * @session_id: the import session id
- * @poll_interval_ms: time between two reads, 0 for 1000
- * @timeout_ms: the longest wait, 0 for no limit
- * @progress: (nullable) (scope forever) (closure progress_data): called
- *   after each read of the session
- * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @callback: called when done
- * @user_data: data for @callback
- *
- * Waits for an import session to finish.  See
- * vi_client_wait_until_done().  @progress and @progress_data must stay
- * valid until @callback is called.
- */
-void
-vi_client_wait_until_done_async (ViClient            *self,
-                                 const char          *dataset_id,
-                                 const char          *session_id,
-                                 guint                poll_interval_ms,
-                                 guint                timeout_ms,
-                                 ViUploadProgressFunc progress,
-                                 gpointer             progress_data,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  GError *error = NULL;
-
-  g_return_if_fail (VI_IS_CLIENT (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  if (!vi_validate_id ("dataset id", dataset_id, &error) ||
-      !vi_validate_id ("import session id", session_id, &error)) {
-    _vi_client_return_early_error (self, vi_client_wait_until_done_async, error,
-                                   callback, user_data);
-    return;
-  }
-  wait_start (self, dataset_id, session_id, poll_interval_ms, timeout_ms,
-              progress, progress_data, NULL, vi_client_wait_until_done_async,
-              cancellable, callback, user_data);
-}
-
-/**
- * vi_client_wait_until_done_finish:
- * @self: a #ViClient
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Returns: (transfer full): the finished session, or %NULL on error
- */
-ViAnnotationImportSession *
-vi_client_wait_until_done_finish (ViClient     *self,
-                                  GAsyncResult *result,
-                                  GError      **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                            vi_client_wait_until_done_async,
-                        NULL);
-  return _vi_wait_finish (result, error);
-}
-
-typedef struct {
-  ViClient            *client;
-  const char          *dataset_id;
-  const char          *session_id;
-  guint                poll_interval_ms;
-  guint                timeout_ms;
-  ViUploadProgressFunc progress;
-  gpointer             progress_data;
-} WaitArgs;
-
-static void
-start_wait (gpointer            data,
-            GCancellable       *cancellable,
-            GAsyncReadyCallback callback,
-            gpointer            user_data)
-{
-  WaitArgs *a = data;
-
-  vi_client_wait_until_done_async (a->client, a->dataset_id, a->session_id,
-                                   a->poll_interval_ms, a->timeout_ms,
-                                   a->progress, a->progress_data, cancellable,
-                                   callback, user_data);
-}
-
-/**
- * vi_client_wait_until_done:
- * @self: a #ViClient
- * @dataset_id: the dataset id
- * @session_id: the import session id
- * @poll_interval_ms: time between two reads, 0 for 1000
- * @timeout_ms: the longest wait, 0 for no limit
- * @progress: (nullable) (scope call) (closure progress_data): called after
- *   each read of the session, with %VI_UPLOAD_STAGE_PROCESSING, and once
- *   with %VI_UPLOAD_STAGE_DONE
- * @progress_data: data for @progress
- * @cancellable: (nullable): a #GCancellable
- * @error: return location for a #GError
- *
- * Waits for an import session to finish, as the SDK's `wait_until_done()`:
- * reads the session every @poll_interval_ms until it has conditions and
- * all of them are `Reached`.  Each read is retried as any GET, and a body
- * that is malformed or does not decode is read again too, within the same
- * budget (#ViClient:max-retries).  When the session still cannot be read,
- * the wait fails with %VI_ERROR_IMPORT_STATE_UNKNOWN, naming the session:
- * wait for it again later, its import may well complete.
- *
- * Unlike the SDK, the wait can be bounded and cancelled: after
- * @timeout_ms it fails with %VI_ERROR_TIMEOUT, naming the session and its
- * last state; cancelling @cancellable ends it at once with
- * %G_IO_ERROR_CANCELLED, also in the middle of a request or a pause.  A
- * condition in `FailedReach` fails it with %VI_ERROR_IMPORT_FAILED, whose
- * message holds the chain of conditions with their reasons and the
- * session's `status.reason`.
- *
- * Returns: (transfer full): the finished session, or %NULL on error
- */
-ViAnnotationImportSession *
-vi_client_wait_until_done (ViClient            *self,
-                           const char          *dataset_id,
-                           const char          *session_id,
-                           guint                poll_interval_ms,
-                           guint                timeout_ms,
-                           ViUploadProgressFunc progress,
-                           gpointer             progress_data,
-                           GCancellable        *cancellable,
-                           GError             **error)
-{
-  WaitArgs a = { self,       dataset_id, session_id,   poll_interval_ms,
-                 timeout_ms, progress,   progress_data };
-  g_autoptr (GAsyncResult) result = NULL;
-
-  g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  result = _vi_run_sync (start_wait, &a, cancellable);
-  return vi_client_wait_until_done_finish (self, result, error);
-}
 
 /* ------------------------------------------------------------------------
  * Upload (vi-api.md §4.1–§4.4)
@@ -1024,7 +172,7 @@ collect_thread (GTask        *task,
     g_ptr_array_add (files, file);
     /* Size and CRC from the same read, so that they agree. */
     if (!vi_crc32c_file (file->path, &crc, &file->size, cancellable, &error)) {
-      if (!is_cancelled_error (error)) {
+      if (!_vi_import_is_cancelled_error (error)) {
         GError *wrapped = g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                                        "cannot read \"%s\": %s", file->path,
                                        error->message);
@@ -1118,11 +266,11 @@ upload_marked (GTask *task)
   base.bytes_done = data->bytes_done;
   base.bytes_total = data->bytes_total;
   data->stage = VI_UPLOAD_STAGE_PROCESSING;
-  wait_start (data->client, data->dataset_id, data->session_id,
-              data->options.poll_interval_ms, data->options.timeout_ms,
-              upload_wait_progress, data, &base, upload_waited_cb,
-              g_task_get_cancellable (task), upload_waited_cb,
-              g_object_ref (task));
+  _vi_import_wait_start (data->client, data->dataset_id, data->session_id,
+                         data->options.poll_interval_ms,
+                         data->options.timeout_ms, upload_wait_progress, data,
+                         &base, upload_waited_cb, g_task_get_cancellable (task),
+                         upload_waited_cb, g_object_ref (task));
 }
 
 /* Whether the session shows the PATCH as carried out: FilesInserted is
@@ -1152,16 +300,17 @@ upload_reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   ViAnnotationImportSession *session;
   GError                    *error = NULL;
 
-  session = session_read_finish (result, &error);
+  session = _vi_import_session_read_finish (result, &error);
   if (session == NULL) {
-    if (!is_cancelled_error (error)) {
+    if (!_vi_import_is_cancelled_error (error)) {
       g_autofree char *what =
           g_strdup_printf ("every file was sent, but "
                            "the answer to marking them inserted was lost (%s) and the "
                            "session could not be read",
                            lost->message);
-      GError *unknown = state_unknown_error (data->dataset_id, data->session_id,
-                                             what, error);
+      GError *unknown = _vi_import_state_unknown_error (data->dataset_id,
+                                                        data->session_id, what,
+                                                        error);
 
       g_error_free (error);
       error = unknown;
@@ -1202,7 +351,7 @@ upload_patched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       data->session = session;
     }
   }
-  if (error != NULL && answer_may_be_lost (error)) {
+  if (error != NULL && _vi_import_answer_may_be_lost (error)) {
     /* Truncated, dropped, garbled, or a retry told that the files are
      * already marked (409): the session says whether the PATCH was
      * carried out. */
@@ -1210,22 +359,22 @@ upload_patched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       data->reconciles++;
       g_clear_error (&data->lost);
       data->lost = error;
-      session_read_async (data->client, data->session_url,
-                          g_task_get_cancellable (task), upload_reconciled_cb,
-                          g_object_ref (task));
+      _vi_import_session_read_async (data->client, data->session_url,
+                                     g_task_get_cancellable (task),
+                                     upload_reconciled_cb, g_object_ref (task));
       return;
     }
     {
-      GError *unknown =
-          state_unknown_error (data->dataset_id, data->session_id,
-                               "every file was sent, but marking them "
-                               "inserted kept failing without a usable answer",
-                               error);
+      GError *unknown = _vi_import_state_unknown_error (
+          data->dataset_id, data->session_id,
+          "every file was sent, but marking them "
+          "inserted kept failing without a usable answer",
+          error);
 
       g_error_free (error);
       error = unknown;
     }
-  } else if (error != NULL && !is_cancelled_error (error)) {
+  } else if (error != NULL && !_vi_import_is_cancelled_error (error)) {
     g_prefix_error (&error,
                     "import session %s: every file was sent, but "
                     "marking them inserted failed: ",
@@ -1249,7 +398,8 @@ new_patch_request (UploadData       *data,
 
   condition =
       vi_annotation_import_session_condition_new ("FilesInserted", status,
-                                                  (double) now_ms (), reason);
+                                                  (double) _vi_import_now_ms (),
+                                                  reason);
   body = _vi_patch_status_body (condition);
   url = g_strconcat (data->session_url, "/status", NULL);
   return _vi_client_new_request (data->client, "PATCH", url, body,
@@ -1293,7 +443,7 @@ upload_failed_patched_cb (GObject      *source,
 
   node = _vi_http_send_finish (result, &patch_error);
 
-  if (is_cancelled_error (failure)) {
+  if (_vi_import_is_cancelled_error (failure)) {
     if (patch_error != NULL)
       g_warning ("import session %s: marking it cancelled failed: %s",
                  data->session_id, patch_error->message);
@@ -1332,9 +482,9 @@ upload_fail (GTask *task, GError *error)
 
   upload_stop_message (data);
   data->current = NULL;
-  cancelled = is_cancelled_error (error) ||
+  cancelled = _vi_import_is_cancelled_error (error) ||
       (cancellable != NULL && g_cancellable_is_cancelled (cancellable));
-  if (cancelled && !is_cancelled_error (error)) {
+  if (cancelled && !_vi_import_is_cancelled_error (error)) {
     g_error_free (error);
     error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                  "Operation was cancelled");
@@ -1424,7 +574,7 @@ upload_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   upload_stop_message (data);
 
   if (body == NULL) {
-    if (is_cancelled_error (error)) {
+    if (_vi_import_is_cancelled_error (error)) {
       upload_fail (task, error);
       return;
     }
@@ -1690,7 +840,8 @@ upload_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     return;
   }
   data->session_id = g_strdup (id);
-  data->session_url = sessions_url (data->client, data->dataset_id, id);
+  data->session_url = _vi_import_sessions_url (data->client, data->dataset_id,
+                                               id);
 
   upload_set_stage (data, VI_UPLOAD_STAGE_REGISTERING);
   specs = g_ptr_array_new_with_free_func (
@@ -1740,7 +891,7 @@ upload_collected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   vi_annotation_import_spec_init_default (&spec);
   spec.failure_policies = data->options.failure_policies;
   body = _vi_import_session_create_body (&spec, NULL);
-  url = sessions_url (data->client, data->dataset_id, NULL);
+  url = _vi_import_sessions_url (data->client, data->dataset_id, NULL);
   _vi_http_send_async (_vi_client_new_request (data->client, "POST", url, body,
                                                VI_HTTP_TARGET_DATASET,
                                                "create import session"),

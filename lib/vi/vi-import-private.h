@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the files of the import support share (vi-import-session.c,
+ * vi-upload.c, vi-upload-files.c). */
+
+#include <vi/vi.h>
+
+#include "vi-client-private.h"
+#include "vi-error-private.h"
+#include "vi-model-private.h"
+
+G_BEGIN_DECLS
+
+/* ".../annotationImportSessions[/{id}]"; ids validated by the caller. */
+char    *_vi_import_sessions_url (ViClient   *client,
+                                  const char *dataset_id,
+                                  const char *session_id);
+gint64   _vi_import_now_ms (void);
+gboolean _vi_import_is_cancelled_error (const GError *error);
+
+/* Reads the session at url, retried as any GET, a malformed or
+ * undecodable body read again within the same budget. */
+void                       _vi_import_session_read_async (ViClient           *client,
+                                                          const char         *url,
+                                                          GCancellable       *cancellable,
+                                                          GAsyncReadyCallback callback,
+                                                          gpointer            user_data);
+ViAnnotationImportSession *_vi_import_session_read_finish (GAsyncResult *result,
+                                                           GError      **error);
+
+/* Whether a failed request may have been carried out, its answer lost or
+ * unreadable: the session's state, not the error, says what happened. */
+gboolean _vi_import_answer_may_be_lost (const GError *error);
+/* VI_ERROR_IMPORT_STATE_UNKNOWN, with the advice every such error gives. */
+GError *_vi_import_state_unknown_error (const char   *dataset_id,
+                                        const char   *session_id,
+                                        const char   *what,
+                                        const GError *cause);
+
+/* The wait of vi_client_wait_until_done_async() and of the upload; base
+ * (nullable) holds the file and byte counts progress reports carry. */
+void _vi_import_wait_start (ViClient               *client,
+                            const char             *dataset_id,
+                            const char             *session_id,
+                            guint                   poll_interval_ms,
+                            guint                   timeout_ms,
+                            ViUploadProgressFunc    progress,
+                            gpointer                progress_data,
+                            const ViUploadProgress *base,
+                            gpointer                source_tag,
+                            GCancellable           *cancellable,
+                            GAsyncReadyCallback     callback,
+                            gpointer                user_data);
+
+G_END_DECLS
