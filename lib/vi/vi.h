@@ -8,7 +8,7 @@
 #include <vi/vi-error.h>
 #include <vi/vi-enums.h>
 #include <vi/vi-resource-metadata.h>
-#include <vi/vi-crc32c.h>
+#include <vi/vi-checksum.h>
 #include <vi/vi-json.h>
 #include <vi/vi-geometry.h>
 #include <vi/vi-jsonl.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libvi — CRC-32C (Castagnoli), as the upload checksum of the Vi service.
+ * libvi — checksums: CRC-32C (Castagnoli), the upload checksum of the Vi
+ * service, and CRC-32 (ISO-HDLC), the checksum of ZIP archives.
  *
  * Copyright (C) 2025 The viannot authors
  */
@@ -8,7 +9,7 @@
 
 #include <string.h>
 
-#include "vi-crc32c.h"
+#include "vi-checksum.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define VI_CRC32C_X86_64 1
