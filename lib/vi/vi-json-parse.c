@@ -8,37 +8,11 @@
 
 #include <string.h>
 
-#include "vi-json-scanner-private.h"
+#include "vi-json-scanner.h"
 
 /* A message prefix and its separator, or nothing. */
 #define SEP(prefix) \
   (prefix) != NULL ? (prefix) : "", (prefix) != NULL ? ": " : ""
-
-/* "<prefix>: malformed JSON: <line>:<column>: <what>" */
-void
-vi_json_set_syntax_error_full (GError    **error,
-                               ViError     code,
-                               const char *prefix,
-                               const char *data,
-                               gsize       offset,
-                               const char *what)
-{
-  guint line = 1, column = 1;
-  gsize i;
-
-  if (error == NULL)
-    return;
-  for (i = 0; i < offset; i++) {
-    if (data[i] == '\n') {
-      line++;
-      column = 1;
-    } else {
-      column++;
-    }
-  }
-  g_set_error (error, VI_ERROR, code, "%s%smalformed JSON: %u:%u: %s",
-               SEP (prefix), line, column, what);
-}
 
 /**
  * vi_json_parse_data:

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "vi-jsonl-private.h"
-#include "vi-json-scanner-private.h"
+#include "vi-json-scanner.h"
 #include "vi-text-private.h"
 
 /* json-glib 1.6 parses recursively and has no nesting limit; no annotation

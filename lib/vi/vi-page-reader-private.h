@@ -6,7 +6,7 @@
  * (vi-page-fast.c).
  */
 
-#include "vi-json-scanner-private.h"
+#include "vi-json-scanner.h"
 #include "vi-model-private.h"
 
 G_BEGIN_DECLS
@@ -42,9 +42,49 @@ typedef enum {
   VI_PAGE_N_CACHES
 } ViPageCacheSlot;
 
-ViRole   _vi_page_role_from_str (const ViJsonScanner *r, const ViJsonStr *s);
-ViStrRef _vi_page_strip_dataset_prefix (ViStrRef organization_id,
-                                        ViStrRef dataset_id);
+/* The names shared by ViRole and ViContentKind (same values for both):
+ * 1 Caption, 2 PhraseGroundingBoundingBox, 3 Vqa, 0 anything else. */
+G_STATIC_ASSERT ((int) VI_ROLE_CAPTION == (int) VI_CONTENT_KIND_CAPTION);
+G_STATIC_ASSERT ((int) VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX ==
+                 (int) VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+G_STATIC_ASSERT ((int) VI_ROLE_VQA == (int) VI_CONTENT_KIND_VQA);
+
+static inline int
+_vi_page_part_name_from_str (const ViJsonScanner *r, const ViJsonStr *s)
+{
+  switch (s->len) {
+    case 7:
+      return VI_JSON_KEY_IS (r, s, "Caption") ? VI_ROLE_CAPTION : 0;
+    case 26:
+      return VI_JSON_KEY_IS (r, s, "PhraseGroundingBoundingBox")
+          ? VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX
+          : 0;
+    case 3:
+      return VI_JSON_KEY_IS (r, s, "Vqa") ? VI_ROLE_VQA : 0;
+    default:
+      return 0;
+  }
+}
+
+/* vi_role_from_string() and vi_content_kind_from_string() on a slice. */
+static inline ViRole
+_vi_page_role_from_str (const ViJsonScanner *r, const ViJsonStr *s)
+{
+  return (ViRole) _vi_page_part_name_from_str (r, s);
+}
+
+/* The wire `datasetId` without "{org}_" (see _vi_strip_dataset_prefix()). */
+static inline ViStrRef
+_vi_page_strip_dataset_prefix (ViStrRef organization_id, ViStrRef dataset_id)
+{
+  if (organization_id.len > 0 && dataset_id.len > organization_id.len + 1 &&
+      memcmp (dataset_id.str, organization_id.str, organization_id.len) == 0 &&
+      dataset_id.str[organization_id.len] == '_') {
+    dataset_id.str += organization_id.len + 1;
+    dataset_id.len -= organization_id.len + 1;
+  }
+  return dataset_id;
+}
 
 /* An item at r->p (an object) in the exact shape the local server writes,
  * or NULL with r where it was (but for the scratch buffer, the caches and

@@ -21,41 +21,10 @@
 #include "vi-page-reader-private.h"
 #include "vi-text-private.h"
 
-/* The names shared by ViRole and ViContentKind (same values for both):
- * 1 Caption, 2 PhraseGroundingBoundingBox, 3 Vqa, 0 anything else. */
-G_STATIC_ASSERT ((int) VI_ROLE_CAPTION == (int) VI_CONTENT_KIND_CAPTION);
-G_STATIC_ASSERT ((int) VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX ==
-                 (int) VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
-G_STATIC_ASSERT ((int) VI_ROLE_VQA == (int) VI_CONTENT_KIND_VQA);
-
-static int
-part_name_from_str (const ViJsonScanner *r, const ViJsonStr *s)
-{
-  switch (s->len) {
-    case 7:
-      return VI_JSON_KEY_IS (r, s, "Caption") ? VI_ROLE_CAPTION : 0;
-    case 26:
-      return VI_JSON_KEY_IS (r, s, "PhraseGroundingBoundingBox")
-          ? VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX
-          : 0;
-    case 3:
-      return VI_JSON_KEY_IS (r, s, "Vqa") ? VI_ROLE_VQA : 0;
-    default:
-      return 0;
-  }
-}
-
-/* vi_role_from_string() and vi_content_kind_from_string() on a slice. */
-ViRole
-_vi_page_role_from_str (const ViJsonScanner *r, const ViJsonStr *s)
-{
-  return (ViRole) part_name_from_str (r, s);
-}
-
 static ViContentKind
 content_kind_from_str (const ViJsonScanner *r, const ViJsonStr *s)
 {
-  return (ViContentKind) part_name_from_str (r, s);
+  return (ViContentKind) _vi_page_part_name_from_str (r, s);
 }
 
 /* Reads a small array at r->p (known to be one) whose first two elements
@@ -625,19 +594,6 @@ read_metadata (ViJsonScanner    *r,
     return NULL;
   return _vi_resource_metadata_new_in (arena, values[0], values[1], values[2],
                                        g_steal_pointer (&attributes));
-}
-
-/* The wire `datasetId` without "{org}_" (see _vi_strip_dataset_prefix()). */
-ViStrRef
-_vi_page_strip_dataset_prefix (ViStrRef organization_id, ViStrRef dataset_id)
-{
-  if (organization_id.len > 0 && dataset_id.len > organization_id.len + 1 &&
-      memcmp (dataset_id.str, organization_id.str, organization_id.len) == 0 &&
-      dataset_id.str[organization_id.len] == '_') {
-    dataset_id.str += organization_id.len + 1;
-    dataset_id.len -= organization_id.len + 1;
-  }
-  return dataset_id;
 }
 
 static ViAnnotation *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/* Private to libvi (it is not among the public headers of meson.build). */
+
 /*
  * The byte scanner: JSON read straight from the bytes of a document, with
  * the strict grammar of RFC 8259 (no comments, single quotes, leading
