@@ -28,7 +28,6 @@
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
-#include "vi-server-private.h"
 
 #define SEPARATOR "\n===\n"
 

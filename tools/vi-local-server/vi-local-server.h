@@ -109,6 +109,12 @@ guint vi_local_server_get_request_count (ViLocalServer *self,
                                          const char    *path_prefix);
 guint vi_local_server_get_fault_count (ViLocalServer *self);
 void  vi_local_server_reset_counters (ViLocalServer *self);
+/* Serves one connection without listening, on the thread-default main
+ * context: for the fuzzer. */
+void  vi_local_server_serve_stream (ViLocalServer  *self,
+                                    GIOStream      *stream,
+                                    GSocketAddress *local,
+                                    GSocketAddress *remote);
 guint vi_local_server_count_annotations (ViLocalServer *self,
                                          const char    *dataset_id,
                                          const char    *asset_id);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "vi-server-private.h"
+#include "vi-server-annotations.h"
 
 #include <string.h>
 
@@ -122,7 +122,7 @@ page_token_decode (const char *token,
 static ViStoreAsset *
 lock_asset (ViServerRequest *req, ViStore **store_out)
 {
-  ViStore        *store = vi_local_server_lock_store (req->server);
+  ViStore        *store = vi_server_state_lock_store (req->state);
   const char     *asset_id = vi_server_request_get_param (req, "asset");
   ViStoreDataset *dataset;
   ViStoreAsset   *asset = NULL;
@@ -131,7 +131,7 @@ lock_asset (ViServerRequest *req, ViStore **store_out)
   if (dataset != NULL)
     asset = vi_store_dataset_lookup_asset (dataset, asset_id);
   if (asset == NULL) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     if (dataset == NULL)
       vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                      "dataset “%s” not found", req->dataset_id);
@@ -197,7 +197,7 @@ handle_list (ViServerRequest *req)
   }
   if (!g_sequence_iter_is_end (it))
     next = page_token_encode (req->dataset_id, asset_id, last);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   if (next != NULL)
     g_string_append_printf (out, "],\"nextPage\":\"%s\",\"prevPage\":null}",
@@ -223,7 +223,7 @@ lock_annotation (ViServerRequest *req, ViStore **store_out)
   if (vi_store_annotation_id_is_valid (annotation_id))
     ann = vi_store_dataset_lookup_annotation (asset->dataset, annotation_id);
   if (ann == NULL || ann->asset != asset) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                    "annotation “%s” not found for asset “%s”",
                                    annotation_id, asset->id);
@@ -244,7 +244,7 @@ handle_get (ViServerRequest *req)
     return;
   out = g_string_sized_new (1024);
   vi_store_annotation_to_json (ann, out);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -261,7 +261,7 @@ handle_delete (ViServerRequest *req)
   if (ann == NULL)
     return;
   ok = vi_store_delete_annotation (store, ann, &error);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   if (!ok) {
     vi_server_request_reply_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,

@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "vi-server-conn.h"
-#include "vi-local-server.h"
+#include "vi-server-errors.h"
 
 /*
  * What the server's connections need beyond what libsoup 3.2 does.

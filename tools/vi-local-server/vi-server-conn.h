@@ -26,11 +26,4 @@ void     vi_server_conns_linger_close (ViServerConns *conns, GIOStream *stream);
 void     vi_server_conns_close_all (ViServerConns *conns);
 gboolean vi_server_conns_is_lingering (ViServerConns *conns);
 
-/* Writes a complete error answer (the server's JSON error body, a trace
- * header, "Connection: close") on a connection taken from libsoup; in
- * vi-local-server.c. */
-void vi_server_write_raw_error (GOutputStream *out,
-                                guint          status,
-                                const char    *message);
-
 G_END_DECLS

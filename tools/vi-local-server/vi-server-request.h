@@ -3,15 +3,16 @@
 
 #include <libsoup/soup.h>
 
-#include "vi-local-server.h"
 #include "vi-faults.h"
+#include "vi-server-conn.h"
 #include "vi-store.h"
 
 G_BEGIN_DECLS
 
 /*
- * What request handlers see.  Handlers run on the server's thread, one at a
- * time; they reach the store through vi_local_server_lock_store(), and
+ * The request, reply and route layer of the server (vi-server-request.c),
+ * and what request handlers see.  Handlers run on the server's thread, one
+ * at a time; they reach the store through vi_server_state_lock_store(), and
  * answer with one of the vi_server_request_reply_*() functions.
  *
  * Adding an endpoint means adding a row to a route table: a method, a path
@@ -23,9 +24,42 @@ G_BEGIN_DECLS
 #define VI_SERVER_MAX_PARAMS 8
 
 typedef struct _ViServerRequest ViServerRequest;
+typedef struct _ViServerWrite   ViServerWrite;
+
+typedef void (*ViServerRouteFunc) (ViServerRequest *req);
+
+typedef struct {
+  const char       *method;
+  const char       *pattern;
+  ViServerRouteFunc func;
+} ViServerRoute;
+
+typedef struct {
+  const char *method; /* interned */
+  char       *path;
+} ViServerLoggedRequest;
+
+/* What the server shares with its handlers, owned by the ViLocalServer. */
+typedef struct {
+  /* Guards the store, the write side and the counters (and the fault
+   * rules and limits of the server). */
+  GMutex         lock;
+  ViStore       *store;
+  ViServerWrite *write; /* sessions, uploads, exports */
+  char          *org;
+  char          *url;   /* set before the server answers anything */
+  ViServerConns *conns; /* header guards, graceful closes */
+  /* The route tables, each ended by a row of NULLs. */
+  const ViServerRoute *const *routes;
+  guint                       n_routes;
+  /* Counters, under the lock. */
+  guint64 n_requests;
+  GArray *request_log; /* ViServerLoggedRequest */
+} ViServerState;
 
 struct _ViServerRequest {
-  ViLocalServer     *server;
+  ViServerState     *state;
+  gpointer           owner; /* the ViLocalServer, for its own use */
   SoupServerMessage *msg;
   const char        *method;
   char      **segments; /* percent-decoded, one per '/'-separated segment */
@@ -48,48 +82,48 @@ struct _ViServerRequest {
   gulong   disconnected_id;
 };
 
-typedef void (*ViServerRouteFunc) (ViServerRequest *req);
+void vi_server_state_init (ViServerState *state,
+                           const char    *org,
+                           guint          max_header_size);
+void vi_server_state_clear (ViServerState *state);
 
-typedef struct {
-  const char       *method;
-  const char       *pattern;
-  ViServerRouteFunc func;
-} ViServerRoute;
+static inline ViStore *
+vi_server_state_lock_store (ViServerState *state)
+{
+  g_mutex_lock (&state->lock);
+  return state->store;
+}
 
-/* Route tables, each ended by a row of NULLs.  The public routes are
- * reached without authentication (signed upload and download URLs). */
-extern const ViServerRoute vi_server_annotation_routes[];
-extern const ViServerRoute vi_server_write_routes[];
-extern const ViServerRoute vi_server_public_routes[];
+static inline void
+vi_server_state_unlock_store (ViServerState *state)
+{
+  g_mutex_unlock (&state->lock);
+}
 
-/* The write side (vi-server-write.c): import sessions, signed uploads,
- * exports and downloads.  Its state is guarded by the server's lock. */
-typedef struct _ViServerWrite ViServerWrite;
+/* The server's URL (transfer full). */
+char *vi_server_state_get_url (ViServerState *state);
 
-ViServerWrite *vi_server_write_new (ViLocalServer *server,
-                                    GMutex        *lock,
-                                    const char    *organization_id);
-void           vi_server_write_free (ViServerWrite *w);
-void vi_server_write_set_processing_delay (ViServerWrite *w, guint delay_ms);
-void vi_server_write_restore (ViServerWrite *w, ViStore *store);
-gboolean       vi_server_upload_check_token (ViLocalServer     *server,
-                                             SoupServerMessage *msg);
-void           vi_server_upload_early (ViLocalServer     *server,
-                                       SoupServerMessage *msg,
-                                       guint64            max_upload);
-ViServerWrite *vi_local_server_get_write (ViLocalServer *self);
+/* A request: its path decoded and routed against the state's tables (the
+ * dot segments a URI parser removed mapped back), a trace context set on
+ * the response. */
+ViServerRequest *vi_server_request_new (ViServerState     *state,
+                                        gpointer           owner,
+                                        SoupServerMessage *msg,
+                                        GHashTable        *query);
+void             vi_server_request_free (ViServerRequest *req);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViServerRequest, vi_server_request_free)
+/* Whether route matches req's path; its parameters are then set. */
+gboolean vi_server_request_match (ViServerRequest     *req,
+                                  const ViServerRoute *route);
+/* Counts req in the state's counters; called with the lock held. */
+void vi_server_request_count (ViServerRequest *req);
 
-void vi_server_refuse (ViLocalServer     *server,
+/* Answers msg at once, without reading (more of) its body: see
+ * vi-server-request.c. */
+void vi_server_refuse (ViServerState     *state,
                        SoupServerMessage *msg,
                        guint              status,
                        const char        *message);
-void vi_local_server_serve_stream (ViLocalServer  *self,
-                                   GIOStream      *stream,
-                                   GSocketAddress *local,
-                                   GSocketAddress *remote);
-
-ViStore *vi_local_server_lock_store (ViLocalServer *self);
-void     vi_local_server_unlock_store (ViLocalServer *self);
 
 const char *vi_server_request_get_param (ViServerRequest *req,
                                          const char      *name);
@@ -97,10 +131,15 @@ const char *vi_server_request_get_query (ViServerRequest *req,
                                          const char      *name);
 GBytes     *vi_server_request_get_body (ViServerRequest *req);
 
+/* The status alone (libsoup 3.2 calls 429 "Unknown Error"). */
+void vi_server_request_set_status (ViServerRequest *req, guint status);
 void vi_server_request_reply_json (ViServerRequest *req,
                                    guint            status,
                                    GString         *body);
 void vi_server_request_reply_empty (ViServerRequest *req, guint status);
+void vi_server_request_reply_error_literal (ViServerRequest *req,
+                                            guint            status,
+                                            const char      *message);
 void vi_server_request_reply_error (ViServerRequest *req,
                                     guint            status,
                                     const char      *format,

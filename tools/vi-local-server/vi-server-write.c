@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "vi-server-private.h"
+#include "vi-server-write.h"
 #include "vi-server-json.h"
 #include "vi-zip.h"
 
@@ -114,8 +114,7 @@ typedef struct {
 } DatasetExport;
 
 struct _ViServerWrite {
-  ViLocalServer *server; /* not a reference: it owns us */
-  GMutex        *lock;   /* the server's */
+  ViServerState *state; /* the server's: its lock guards us */
   char          *org;
   GCond          cond; /* wakes delays at shutdown */
   gboolean       shutdown;
@@ -311,15 +310,12 @@ ensure_work_dir (ViServerWrite *w, GError **error)
 static void worker_func (gpointer data, gpointer user_data);
 
 ViServerWrite *
-vi_server_write_new (ViLocalServer *server,
-                     GMutex        *lock,
-                     const char    *organization_id)
+vi_server_write_new (ViServerState *state)
 {
   ViServerWrite *w = g_new0 (ViServerWrite, 1);
 
-  w->server = server;
-  w->lock = lock;
-  w->org = g_strdup (organization_id);
+  w->state = state;
+  w->org = g_strdup (state->org);
   g_cond_init (&w->cond);
   w->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                        (GDestroyNotify) import_session_free);
@@ -337,10 +333,10 @@ vi_server_write_free (ViServerWrite *w)
   if (w == NULL)
     return;
 
-  g_mutex_lock (w->lock);
+  g_mutex_lock (&w->state->lock);
   g_atomic_int_set (&w->shutdown, TRUE);
   g_cond_broadcast (&w->cond);
-  g_mutex_unlock (w->lock);
+  g_mutex_unlock (&w->state->lock);
   /* Queued jobs still run, see the flag and return at once. */
   g_thread_pool_free (w->pool, FALSE, TRUE);
 
@@ -382,7 +378,7 @@ wait_processing_delay (ViServerWrite *w)
   gint64 end = g_get_monotonic_time () + (gint64) w->processing_delay_ms * 1000;
 
   while (!w->shutdown && g_get_monotonic_time () < end)
-    g_cond_wait_until (&w->cond, w->lock, end);
+    g_cond_wait_until (&w->cond, &w->state->lock, end);
   return !w->shutdown;
 }
 
@@ -678,7 +674,7 @@ export_to_json (ViServerWrite *w, DatasetExport *e)
   append_condition (out, &e->ready, e->message);
   g_string_append_c (out, ']');
   if (e->path != NULL) {
-    g_autofree char *url = vi_local_server_get_url (w->server);
+    g_autofree char *url = vi_server_state_get_url (w->state);
 
     g_string_append (out, ",\"downloadUrl\":{\"url\":");
     g_string_append_c (out, '"');
@@ -890,7 +886,7 @@ vi_server_write_restore (ViServerWrite *w, ViStore *store)
 static void
 handle_create_session (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) attributes = g_ptr_array_new_with_free_func (g_free);
@@ -971,9 +967,9 @@ handle_create_session (ViServerRequest *req)
     return;
   }
 
-  store = vi_local_server_lock_store (req->server);
+  store = vi_server_state_lock_store (req->state);
   if (!vi_store_ensure_dataset (store, req->dataset_id, &error)) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND, "%s",
                                    error->message);
     return;
@@ -1000,7 +996,7 @@ handle_create_session (ViServerRequest *req)
   g_hash_table_insert (w->sessions, s->id, s);
   session_save (w, store, s);
   out = session_to_json (w, s);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -1011,17 +1007,17 @@ handle_create_session (ViServerRequest *req)
 static ImportSession *
 lock_session (ViServerRequest *req, ViStore **store)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   const char    *id = vi_server_request_get_param (req, "session");
   ViStore       *locked;
   ImportSession *s;
 
-  locked = vi_local_server_lock_store (req->server);
+  locked = vi_server_state_lock_store (req->state);
   if (store != NULL)
     *store = locked;
   s = g_hash_table_lookup (w->sessions, id);
   if (s == NULL || !g_str_equal (s->dataset_id, req->dataset_id)) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                    "annotation import session “%s” not found in "
                                    "dataset “%s”",
@@ -1034,14 +1030,14 @@ lock_session (ViServerRequest *req, ViStore **store)
 static void
 handle_get_session (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   ImportSession *s = lock_session (req, NULL);
   GString       *out;
 
   if (s == NULL)
     return;
   out = session_to_json (w, s);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
 
@@ -1063,7 +1059,7 @@ typedef struct {
 static void
 handle_register_files (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (GArray) specs = g_array_new (FALSE, TRUE, sizeof (FileSpec));
   g_autoptr (GList) members = NULL;
@@ -1139,14 +1135,14 @@ handle_register_files (ViServerRequest *req)
   if (s == NULL)
     return;
   if (s->files_inserted) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_CONFLICT,
                                    "the session is past FilesInserted: no more files "
                                    "can be registered");
     return;
   }
 
-  base_url = vi_local_server_get_url (req->server);
+  base_url = vi_server_state_get_url (req->state);
   out = g_string_new ("{\"files\":{");
   for (i = 0; i < specs->len; i++) {
     const FileSpec *fs = &g_array_index (specs, FileSpec, i);
@@ -1192,7 +1188,7 @@ handle_register_files (ViServerRequest *req)
   }
   g_string_append (out, "}}");
   session_touch (s);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -1200,7 +1196,7 @@ handle_register_files (ViServerRequest *req)
 static void
 handle_patch_status (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   g_autoptr (JsonNode) root = NULL;
   JsonObject    *body, *status, *cond;
   JsonNode      *conditions;
@@ -1273,7 +1269,7 @@ handle_patch_status (ViServerRequest *req)
   if (s == NULL)
     return;
   if (s->files_inserted) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_CONFLICT,
                                    "the session already has FilesInserted (%s)",
                                    s->finished ? "finished"
@@ -1297,7 +1293,7 @@ handle_patch_status (ViServerRequest *req)
   session_touch (s);
   session_save (w, store, s);
   out = session_to_json (w, s);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -1366,10 +1362,10 @@ process_import (ViServerWrite *w, const char *id)
 
   g_array_set_clear_func (files, file_copy_clear);
 
-  store = vi_local_server_lock_store (w->server);
+  store = vi_server_state_lock_store (w->state);
   if (!wait_processing_delay (w) ||
       (s = g_hash_table_lookup (w->sessions, id)) == NULL) {
-    vi_local_server_unlock_store (w->server);
+    vi_server_state_unlock_store (w->state);
     return;
   }
   dataset_id = g_strdup (s->dataset_id);
@@ -1386,7 +1382,7 @@ process_import (ViServerWrite *w, const char *id)
    * once at the end: all of them or none, also across a crash. */
   batch = vi_store_batch_new (store, dataset_id);
   dir = ensure_work_dir (w, &stage_error);
-  vi_local_server_unlock_store (w->server);
+  vi_server_state_unlock_store (w->state);
 
   if (dir != NULL) {
     g_autofree char *name = g_strdup_printf ("import-%s.jsonl", id);
@@ -1504,10 +1500,10 @@ process_import (ViServerWrite *w, const char *id)
     ann_failed += file_bad;
   }
 
-  store = vi_local_server_lock_store (w->server);
+  store = vi_server_state_lock_store (w->state);
   s = g_hash_table_lookup (w->sessions, id);
   if (s == NULL || w->shutdown) {
-    vi_local_server_unlock_store (w->server);
+    vi_server_state_unlock_store (w->state);
     return;
   }
   if (failure == NULL) {
@@ -1544,13 +1540,13 @@ process_import (ViServerWrite *w, const char *id)
     session_touch (s);
     session_save (w, store, s);
   }
-  vi_local_server_unlock_store (w->server);
+  vi_server_state_unlock_store (w->state);
 }
 
 /* ---- the signed upload -------------------------------------------------- */
 
 typedef struct {
-  ViLocalServer *server;
+  ViServerState *state;
   char          *path;
   int            fd;
   guint32        crc;
@@ -1596,7 +1592,7 @@ spool_got_chunk_cb (SoupServerMessage *msg, GBytes *chunk, gpointer user_data)
 
     g_signal_handlers_disconnect_by_func (msg, spool_got_chunk_cb, user_data);
     spool_discard (spool);
-    vi_server_refuse (spool->server, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+    vi_server_refuse (spool->state, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                       message);
     return;
   }
@@ -1627,16 +1623,16 @@ upload_token (SoupServerMessage *msg)
  * unknown token is refused (403) before anything is read or stored.
  * Returns FALSE when the request was refused. */
 gboolean
-vi_server_upload_check_token (ViLocalServer *server, SoupServerMessage *msg)
+vi_server_upload_check_token (ViServerState *state, SoupServerMessage *msg)
 {
-  ViServerWrite *w = vi_local_server_get_write (server);
+  ViServerWrite *w = state->write;
   gboolean       known;
 
-  vi_local_server_lock_store (server);
+  vi_server_state_lock_store (state);
   known = g_hash_table_contains (w->tokens, upload_token (msg));
-  vi_local_server_unlock_store (server);
+  vi_server_state_unlock_store (state);
   if (!known)
-    vi_server_refuse (server, msg, SOUP_STATUS_FORBIDDEN,
+    vi_server_refuse (state, msg, SOUP_STATUS_FORBIDDEN,
                       "invalid upload URL: unknown or replaced token");
   return known;
 }
@@ -1645,26 +1641,26 @@ vi_server_upload_check_token (ViLocalServer *server, SoupServerMessage *msg)
  * goes to a spool file as it arrives instead of being held in memory, up
  * to max_upload bytes. */
 void
-vi_server_upload_early (ViLocalServer     *server,
+vi_server_upload_early (ViServerState     *state,
                         SoupServerMessage *msg,
                         guint64            max_upload)
 {
-  ViServerWrite *w = vi_local_server_get_write (server);
+  ViServerWrite *w = state->write;
   g_autoptr (GError) error = NULL;
   const char *dir;
   Spool      *spool;
 
-  vi_local_server_lock_store (server);
+  vi_server_state_lock_store (state);
   dir = ensure_work_dir (w, &error);
   spool = g_new0 (Spool, 1);
-  spool->server = server;
+  spool->state = state;
   spool->max_size = max_upload;
   spool->fd = -1;
   if (dir != NULL) {
     spool->path = g_build_filename (dir, "spool-XXXXXX", NULL);
     spool->fd = g_mkstemp_full (spool->path, O_RDWR | O_CLOEXEC, 0600);
   }
-  vi_local_server_unlock_store (server);
+  vi_server_state_unlock_store (state);
 
   if (spool->fd < 0) {
     g_warning ("cannot create an upload spool file: %s",
@@ -1683,7 +1679,7 @@ vi_server_upload_early (ViLocalServer     *server,
 static void
 handle_upload (ViServerRequest *req)
 {
-  ViServerWrite   *w = vi_local_server_get_write (req->server);
+  ViServerWrite   *w = req->state->write;
   const char      *token = vi_server_request_get_param (req, "token");
   Spool           *spool = g_object_get_data (G_OBJECT (req->msg), SPOOL_KEY);
   g_autofree char *dest = NULL;
@@ -1701,24 +1697,24 @@ handle_upload (ViServerRequest *req)
     return;
   }
 
-  vi_local_server_lock_store (req->server);
+  vi_server_state_lock_store (req->state);
   file = g_hash_table_lookup (w->tokens, token);
   if (file == NULL) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_FORBIDDEN,
                                    "invalid upload URL: unknown or replaced token");
     return;
   }
   s = file->session;
   if (s->files_inserted) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (
         req, SOUP_STATUS_CONFLICT,
         "the session already has FilesInserted: uploads are closed");
     return;
   }
   if (now_ms () > s->upload_before) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_FORBIDDEN,
                                    "upload deadline passed");
     return;
@@ -1742,7 +1738,7 @@ handle_upload (ViServerRequest *req)
       g_unlink (file->path);
     g_clear_pointer (&file->path, g_free);
     session_touch (s);
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST, "%s", message);
     return;
   }
@@ -1751,7 +1747,7 @@ handle_upload (ViServerRequest *req)
   if (g_rename (spool->path, dest) != 0) {
     int saved = errno;
 
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR,
                                    "cannot store the upload: %s",
                                    g_strerror (saved));
@@ -1764,7 +1760,7 @@ handle_upload (ViServerRequest *req)
   file->path = g_steal_pointer (&dest);
   file->state = FILE_UPLOADED;
   session_touch (s);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_empty (req, SOUP_STATUS_OK);
 }
@@ -1774,7 +1770,7 @@ handle_upload (ViServerRequest *req)
 static void
 handle_create_export (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   g_autoptr (JsonNode) root = NULL;
   JsonObject    *body, *spec, *options = NULL;
   const char    *format;
@@ -1836,9 +1832,9 @@ handle_create_export (ViServerRequest *req)
     has_split = TRUE;
   }
 
-  store = vi_local_server_lock_store (req->server);
+  store = vi_server_state_lock_store (req->state);
   if (vi_store_lookup_dataset (store, req->dataset_id) == NULL) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                    "dataset “%s” not found", req->dataset_id);
     return;
@@ -1863,7 +1859,7 @@ handle_create_export (ViServerRequest *req)
   g_ptr_array_add (w->export_order, e);
   queue_job (w, JOB_EXPORT, e->id);
   out = export_to_json (w, e);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -1871,37 +1867,37 @@ handle_create_export (ViServerRequest *req)
 static void
 handle_get_export (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   const char    *id = vi_server_request_get_param (req, "export");
   DatasetExport *e;
   GString       *out;
 
-  vi_local_server_lock_store (req->server);
+  vi_server_state_lock_store (req->state);
   e = g_hash_table_lookup (w->exports, id);
   if (e == NULL || !g_str_equal (e->dataset_id, req->dataset_id)) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                    "dataset export “%s” not found in dataset “%s”",
                                    id, req->dataset_id);
     return;
   }
   out = export_to_json (w, e);
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
 
 static void
 handle_list_exports (ViServerRequest *req)
 {
-  ViServerWrite *w = vi_local_server_get_write (req->server);
+  ViServerWrite *w = req->state->write;
   ViStore       *store;
   GString       *out = g_string_new ("{\"items\":[");
   gboolean       first = TRUE;
   guint          i;
 
-  store = vi_local_server_lock_store (req->server);
+  store = vi_server_state_lock_store (req->state);
   if (vi_store_lookup_dataset (store, req->dataset_id) == NULL) {
-    vi_local_server_unlock_store (req->server);
+    vi_server_state_unlock_store (req->state);
     g_string_free (out, TRUE);
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
                                    "dataset “%s” not found", req->dataset_id);
@@ -1920,7 +1916,7 @@ handle_list_exports (ViServerRequest *req)
     g_string_append_len (out, item->str, item->len);
     g_string_free (item, TRUE);
   }
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
   g_string_append (out, "],\"nextPage\":null,\"prevPage\":null}");
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
@@ -2101,10 +2097,10 @@ process_export (ViServerWrite *w, const char *id)
   guint            n_lines = 0;
   gint64           now;
 
-  store = vi_local_server_lock_store (w->server);
+  store = vi_server_state_lock_store (w->state);
   if (!wait_processing_delay (w) ||
       (e = g_hash_table_lookup (w->exports, id)) == NULL) {
-    vi_local_server_unlock_store (w->server);
+    vi_server_state_unlock_store (w->state);
     return;
   }
   dataset_id = g_strdup (e->dataset_id);
@@ -2117,7 +2113,7 @@ process_export (ViServerWrite *w, const char *id)
   dir = ensure_work_dir (w, &error);
   if (dir != NULL)
     path = g_build_filename (dir, id, NULL);
-  vi_local_server_unlock_store (w->server);
+  vi_server_state_unlock_store (w->state);
 
   now = now_ms ();
   g_string_append (metadata, "{\"workspaceId\":");
@@ -2155,7 +2151,7 @@ process_export (ViServerWrite *w, const char *id)
       g_clear_pointer (&archive, g_bytes_unref);
   }
 
-  vi_local_server_lock_store (w->server);
+  vi_server_state_lock_store (w->state);
   e = g_hash_table_lookup (w->exports, id);
   if (e != NULL && !w->shutdown) {
     g_free (e->ready.status);
@@ -2175,7 +2171,7 @@ process_export (ViServerWrite *w, const char *id)
     g_free (e->etag);
     e->etag = random_etag ();
   }
-  vi_local_server_unlock_store (w->server);
+  vi_server_state_unlock_store (w->state);
 }
 
 /* ---- downloads ---------------------------------------------------------- */
@@ -2237,7 +2233,7 @@ parse_range (const char *header, guint64 total, guint64 *start, guint64 *end)
 static void
 handle_download (ViServerRequest *req)
 {
-  ViServerWrite      *w = vi_local_server_get_write (req->server);
+  ViServerWrite      *w = req->state->write;
   const char         *file = vi_server_request_get_param (req, "file");
   SoupMessageHeaders *request_headers =
       soup_server_message_get_request_headers (req->msg);
@@ -2256,13 +2252,13 @@ handle_download (ViServerRequest *req)
   if (g_str_has_suffix (file, ".zip"))
     id = g_strndup (file, strlen (file) - 4);
 
-  vi_local_server_lock_store (req->server);
+  vi_server_state_lock_store (req->state);
   e = id != NULL ? g_hash_table_lookup (w->exports, id) : NULL;
   if (e != NULL && e->path != NULL) {
     path = g_strdup (e->path);
     expired = now_ms () > e->expires_at;
   }
-  vi_local_server_unlock_store (req->server);
+  vi_server_state_unlock_store (req->state);
 
   if (path == NULL) {
     vi_server_request_reply_error (req, SOUP_STATUS_NOT_FOUND,
