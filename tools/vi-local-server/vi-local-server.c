@@ -5,7 +5,8 @@
 #include "vi-server-annotations.h"
 #include "vi-server-dispatch.h"
 #include "vi-server-json.h"
-#include "vi-server-write.h"
+#include "vi-server-exports.h"
+#include "vi-server-imports.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -56,12 +57,18 @@ struct _ViLocalServer {
 
 G_DEFINE_FINAL_TYPE (ViLocalServer, vi_local_server, G_TYPE_OBJECT)
 
-static const ViServerRoute *route_tables[] = {
-  vi_server_annotation_routes,
-  vi_server_write_routes,
-  vi_server_public_routes,
+static const ViServerRoute *const route_tables[] = {
+  vi_server_annotation_routes, vi_server_import_routes,
+  vi_server_export_routes,     vi_server_upload_routes,
+  vi_server_download_routes,
 };
 
+/* Reached without authentication: the signed URLs carry their own
+ * credential. */
+static const ViServerRoute *const public_route_tables[] = {
+  vi_server_upload_routes,
+  vi_server_download_routes,
+};
 static void
 vi_local_server_finalize (GObject *object)
 {
@@ -121,7 +128,11 @@ vi_local_server_new (const char *secret_key, const char *organization_id)
   self->dispatch.max_header_size = VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE;
   self->state.routes = route_tables;
   self->state.n_routes = G_N_ELEMENTS (route_tables);
+  self->state.public_routes = public_route_tables;
+  self->state.n_public_routes = G_N_ELEMENTS (public_route_tables);
   self->state.write = vi_server_write_new (&self->state);
+  vi_server_imports_init (self->state.write);
+  vi_server_exports_init (self->state.write);
   return self;
 }
 
@@ -161,7 +172,7 @@ vi_local_server_set_data_dir (ViLocalServer *self,
   } else {
     ok = vi_store_open_dir (store, dir, error);
     if (ok)
-      vi_server_write_restore (self->state.write, store);
+      vi_server_imports_restore (self->state.write, store);
   }
   vi_server_state_unlock_store (&self->state);
   return ok;

@@ -6,7 +6,7 @@
 
 #include "vi-server-dispatch.h"
 #include "vi-server-errors.h"
-#include "vi-server-write.h"
+#include "vi-server-imports.h"
 
 #include <string.h>
 
@@ -90,12 +90,15 @@ is_public_path (ViServerRequest *req)
 {
   const ViServerRoute *route;
   gboolean             found = FALSE;
+  guint                t;
 
   if (req->bad_path)
     return FALSE;
-  for (route = vi_server_public_routes; route->pattern != NULL && !found;
-       route++)
-    found = vi_server_request_match (req, route);
+  for (t = 0; t < req->state->n_public_routes && !found; t++) {
+    for (route = req->state->public_routes[t]; route->pattern != NULL && !found;
+         route++)
+      found = vi_server_request_match (req, route);
+  }
   req->n_params = 0;
   return found;
 }

@@ -22,4 +22,30 @@ void vi_server_append_segment (GString *out, const char *segment);
  * ("malformed JSON: 1:513: nesting too deep ..."). */
 JsonNode *vi_server_json_parse (const char *data, gsize length, GError **error);
 
+/* Typed members of a parsed request body or data line: NULL or FALSE
+ * when absent or of another type. */
+JsonObject *vi_server_json_get_object (JsonObject *obj, const char *name);
+const char *vi_server_json_get_string (JsonObject *obj, const char *name);
+gboolean    vi_server_json_get_integer (JsonObject *obj,
+                                        const char *name,
+                                        gint64     *value);
+gboolean    vi_server_json_is_null (JsonObject *obj, const char *name);
+const char *vi_server_json_read_attributes (JsonObject *attrs, GPtrArray *out);
+void        vi_server_json_append_member (GString *out, const char *name);
+void        vi_server_append_dataset_path (GString    *out,
+                                           const char *org,
+                                           const char *dataset_id);
+void        vi_server_json_append_ids (GString    *out,
+                                       const char *org,
+                                       const char *dataset_id);
+void        vi_server_json_append_metadata (GString   *out,
+                                            gint64     created,
+                                            gint64     updated,
+                                            gint64     generation,
+                                            GPtrArray *attributes);
+void        vi_server_json_append_count (GString    *out,
+                                         gboolean   *first,
+                                         const char *key,
+                                         guint64     n);
+
 G_END_DECLS

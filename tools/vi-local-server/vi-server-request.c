@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "vi-server-errors.h"
+#include "vi-server-json.h"
 #include "vi-server-request.h"
 
 #include <string.h>
@@ -363,4 +364,34 @@ vi_server_refuse (ViServerState     *state,
   vi_server_write_raw_error (g_io_stream_get_output_stream (stream), status,
                              message);
   vi_server_conns_linger_close (state->conns, stream);
+}
+
+/* Parses the body as a JSON object into *root; on failure a 400 has been
+ * sent. */
+JsonObject *
+vi_server_request_parse_body (ViServerRequest *req, JsonNode **root)
+{
+  g_autoptr (GBytes) body = vi_server_request_get_body (req);
+  g_autoptr (GError) error = NULL;
+  gsize       len = 0;
+  const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
+
+  if (data == NULL || len == 0) {
+    vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
+                                   "the request needs a JSON object body");
+    return NULL;
+  }
+  *root = vi_server_json_parse (data, len, &error);
+  if (*root == NULL) {
+    vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
+                                   "the body is not valid JSON: %s",
+                                   error->message);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_OBJECT (*root)) {
+    vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
+                                   "the body must be a JSON object");
+    return NULL;
+  }
+  return json_node_get_object (*root);
 }

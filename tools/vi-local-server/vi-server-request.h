@@ -52,6 +52,9 @@ typedef struct {
   /* The route tables, each ended by a row of NULLs. */
   const ViServerRoute *const *routes;
   guint                       n_routes;
+  /* Those of them reached without authentication. */
+  const ViServerRoute *const *public_routes;
+  guint                       n_public_routes;
   /* Counters, under the lock. */
   guint64 n_requests;
   GArray *request_log; /* ViServerLoggedRequest */
@@ -144,5 +147,10 @@ void vi_server_request_reply_error (ViServerRequest *req,
                                     guint            status,
                                     const char      *format,
                                     ...) G_GNUC_PRINTF (3, 4);
+
+/* The body as a JSON object (root takes the document); NULL when it is
+ * not one, a 400 having been sent. */
+JsonObject *vi_server_request_parse_body (ViServerRequest *req,
+                                          JsonNode       **root);
 
 G_END_DECLS

@@ -5,24 +5,60 @@
 
 G_BEGIN_DECLS
 
-/* The write side (vi-server-write.c): import sessions, signed uploads,
- * exports and downloads.  Its state is guarded by the server's lock. */
+/*
+ * The write side of the API: import sessions and signed uploads
+ * (vi-server-imports.c, vi-server-upload.c), exports and their downloads
+ * (vi-server-exports.c), and what they share (vi-server-write.c): the
+ * ViServerWrite they live in, behind the server's lock, the work
+ * directory, and the pool of threads that process imports and build
+ * exports.
+ */
 
-/* Its routes, each table ended by a row of NULLs.  The public routes are
- * reached without authentication (signed upload and download URLs). */
-extern const ViServerRoute vi_server_write_routes[];
-extern const ViServerRoute vi_server_public_routes[];
+typedef struct {
+  char  *condition;
+  char  *status;
+  gint64 time;
+  char  *reason; /* a ConditionReason, or NULL */
+} ViServerCondition;
+
+struct _ViServerWrite {
+  ViServerState *state; /* the server's: its lock guards us */
+  char          *org;
+  GCond          cond; /* wakes delays at shutdown */
+  gboolean       shutdown;
+  guint          processing_delay_ms;
+  char          *data_dir; /* the store's, or NULL */
+  char          *work_dir; /* created on first use, removed at the end */
+  /* vi_server_imports_init() */
+  GHashTable *sessions; /* id -> ViServerImportSession, owned */
+  GHashTable *tokens;   /* token -> ViServerImportFile, not owned */
+  /* vi_server_exports_init() */
+  GHashTable  *exports;      /* id -> DatasetExport, owned */
+  GPtrArray   *export_order; /* DatasetExport, creation order, not owned */
+  GThreadPool *pool;
+};
+
+/* Runs on a thread of the pool, without the lock. */
+typedef void (*ViServerJobFunc) (ViServerWrite *w, const char *id);
 
 ViServerWrite *vi_server_write_new (ViServerState *state);
 void           vi_server_write_free (ViServerWrite *w);
 void vi_server_write_set_processing_delay (ViServerWrite *w, guint delay_ms);
-void vi_server_write_restore (ViServerWrite *w, ViStore *store);
-/* From the server's early handler, before the body of a signed upload is
- * read: FALSE when the token was refused (and the request answered). */
-gboolean vi_server_upload_check_token (ViServerState     *state,
-                                       SoupServerMessage *msg);
-void     vi_server_upload_early (ViServerState     *state,
-                                 SoupServerMessage *msg,
-                                 guint64            max_upload);
+
+gint64 vi_server_now_ms (void);
+char  *vi_server_random_string (guint length);
+char  *vi_server_random_etag (void);
+void   vi_server_condition_clear (ViServerCondition *c);
+void   vi_server_condition_free (ViServerCondition *c);
+void   vi_server_remove_tree (const char *dir);
+void   vi_server_write_set_data_dir (ViServerWrite *w, const char *data_dir);
+const char *vi_server_write_work_dir (ViServerWrite *w, GError **error);
+void        vi_server_write_queue_job (ViServerWrite  *w,
+                                       ViServerJobFunc func,
+                                       const char     *id);
+gboolean    vi_server_write_wait_delay (ViServerWrite *w);
+void        vi_server_json_append_condition (GString                 *out,
+                                             const ViServerCondition *c,
+                                             const char              *message);
 
 G_END_DECLS
