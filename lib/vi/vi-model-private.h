@@ -103,6 +103,9 @@ char *_vi_strip_dataset_prefix (const char *organization_id,
  * vi_json_parse_bytes() followed by vi_annotation_page_new_from_json(). */
 ViAnnotationPage *_vi_annotation_page_new_from_bytes (GBytes  *bytes,
                                                       GError **error);
+/* How many items, since the process started, the fast path of that
+ * reader could not read (and left to the general reader). */
+guint _vi_page_reader_get_fast_path_misses (void);
 
 typedef enum {
   VI_ANNOTATION_STRING_ID,

@@ -21,6 +21,10 @@
 #include "vi-page-reader-private.h"
 #include "vi-text-private.h"
 
+/* How many items the fast path gave back to read_annotation(): the
+ * schema test holds the fast path to what the server writes with it. */
+static gint fast_path_misses;
+
 static ViContentKind
 content_kind_from_str (const ViJsonScanner *r, const ViJsonStr *s)
 {
@@ -813,6 +817,7 @@ read_page_direct (GBytes *bytes, GError **error)
           g_byte_array_set_size (scratch, 0);
         annotation = _vi_page_read_annotation_fast (r, arena, caches, points);
         if (annotation == NULL) {
+          g_atomic_int_inc (&fast_path_misses);
           g_byte_array_set_size (scratch, 0);
           annotation = read_annotation (r, arena, &item_path, points, error);
           if (annotation == NULL)
@@ -847,6 +852,12 @@ read_page_direct (GBytes *bytes, GError **error)
                                        g_steal_pointer (&arena),
                                        g_steal_pointer (&next_page),
                                        g_steal_pointer (&prev_page));
+}
+
+guint
+_vi_page_reader_get_fast_path_misses (void)
+{
+  return (guint) g_atomic_int_get (&fast_path_misses);
 }
 
 /**
