@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * ViAnnotationContent: the contents of one part of an annotation, the
  * reference's AnnotationContent union (a caption, a phrase-grounding box,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * JSON in and out for annotations and pages (the json-glib tree reader;
  * pages of a list are read from their bytes by vi-page-reader.c, with the

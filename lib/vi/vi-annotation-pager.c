@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * ViAnnotationPager: the pages of an asset's annotations, one after the other,
  * and the list of all of them (the SDK's PaginatedResponse iteration and

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * ViAnnotation and ViAnnotationSpec: one part of an annotation as the API
  * lists it (the reference's Annotation, AnnotationSpec and

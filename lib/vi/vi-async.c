@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The async plumbing every operation of libvi runs on: cancellation that
  * arrives on the operation's own main context whatever thread cancels,

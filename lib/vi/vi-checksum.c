@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libvi — checksums: CRC-32C (Castagnoli), the upload checksum of the Vi
  * service, and CRC-32 (ISO-HDLC), the checksum of ZIP archives.
- *
- * Copyright (C) 2025 The viannot authors
  */
 #include "config.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Dataset exports (vi-api.md §9.6): create, get, list and wait; the
  * download of the archive is vi-download.c.

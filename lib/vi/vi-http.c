@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * One API request, sent and re-sent as vi-api.md §6.3 says: 429 up to
  * max_rate_limit_retries times honouring Retry-After (capped), 500/502/503/

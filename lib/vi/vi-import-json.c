@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * JSON in and out for import sessions: the session and its parts, the
  * signed uploads of the file registration, and the bodies of the requests

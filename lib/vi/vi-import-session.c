@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Import sessions: reading one (get_import_session, and the read that
  * exactly-once uploads rely on) and waiting for one to finish.

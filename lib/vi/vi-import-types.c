@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The types of an import session (the reference's AnnotationImportSession and
  * its parts: spec and failure policies, status, conditions), and those of

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * A small JSON writer on GString, shared by the JSONL writer, the CLI and
  * the local server's responses.  It is much faster than JsonBuilder +

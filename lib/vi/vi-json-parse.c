@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Every JSON document libvi reads is parsed here, with limits: size,
  * nesting, strict syntax (the byte scanner runs first), and errors that

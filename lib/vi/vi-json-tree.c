@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The json-glib tree of a document: JSON paths for messages, typed access
  * to members that names the path of what is wrong, and the builders and

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * One line of a JSONL file into a ViJsonlRecord: every documented form
  * (the reference's flat phrase grounding, the guide's nested form, both VQA

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * ViJsonlReader: a JSONL file, one record at a time, with the error mode
  * the caller chose for bad lines.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * ViJsonlRecord: one line of a JSONL annotation file (an asset's caption,
  * its grounded phrases, its VQA pairs), the spans of its phrases, and the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The maps of the model: string -> string (attributes, headers) and
  * string -> count (the status counts of an import session), whose values

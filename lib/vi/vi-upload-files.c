@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * What an upload sends: its options, and the annotation files collected
  * from the paths given (with their sizes and CRC-32C).

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Annotation upload: the import-session workflow (create a session,
  * register the files, send them to the signed URLs, PATCH FilesInserted,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * A small ZIP reader for export archives: the central directory is read
  * (it is small), entries are streamed from disk to disk in 64 KiB pieces,

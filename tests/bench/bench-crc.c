@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * bench-crc [MiB]: CRC32C throughput, hardware (SSE4.2) and table, on the
  * same buffer; prints "<hw GB/s or -> <table GB/s>".

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsrc against identity, same source, same process:
  *
  *   bench-src FILE FRAMES [all|identity|viannotsrc|viannotsrc-noroi] [RUNS]

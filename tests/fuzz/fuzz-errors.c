@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for error bodies: the bytes are the body of a response
  * with an error status, as any server (or anyone on a plain-http path) can

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for the JSONL parser: the input is parsed as one line
  * with vi_jsonl_parse_line() and read as a whole file by a ViJsonlReader.
@@ -6,8 +7,6 @@
  * Whatever the input, nothing may crash, leak or log a critical; and a
  * record that parses must come back equal after vi_jsonl_record_to_line()
  * (the writer's output is always readable).
- *
- * Copyright (C) 2025 The viannot authors
  */
 #include "config.h"
 

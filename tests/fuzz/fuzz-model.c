@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for the response parsers: the bytes are a response body,
  * decoded as every resource the client reads.  Any outcome but a crash, a

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for the page decoder the client uses on every list
  * response (_vi_annotation_page_new_from_bytes, with its fast path for

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for vi-local-server's request handling, without
  * sockets: the input becomes the bytes of one HTTP connection, which a

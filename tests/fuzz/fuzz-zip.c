@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * libFuzzer target for the ZIP reader of export downloads: the bytes are
  * an archive as a server would send it.  It is checked (_vi_zip_verify())

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Runs a libFuzzer target's LLVMFuzzerTestOneInput on files, without
  * libFuzzer: each argument is a file or a folder of files.  meson test

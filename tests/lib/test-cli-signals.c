@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Ctrl+C (SIGINT) and SIGTERM sent to the real vi-annotations process while
  * it waits on vi-local-server: every command stops with 128 + the signal,

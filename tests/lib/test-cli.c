@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The vi-annotations CLI, run as a subprocess against vi-local-server in a
  * thread of this test: output, --json, exit statuses.

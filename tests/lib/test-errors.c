@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The VI_ERROR domain: which code an HTTP status becomes, and the details
  * an error carries (HTTP status, the server's message, the trace id, the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Dataset exports: the ZIP reader (CRC-32, stored and deflated entries,
  * zip-slip, truncation), the ranged, resumable download against a small

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Tests for normalized boxes, pixel boxes and corner lists.
- *
- * Copyright (C) 2025 The viannot authors
  */
 #include "config.h"
 

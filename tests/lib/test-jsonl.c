@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Tests for JSONL annotation files: every accepted form, spans, bad lines
  * in each error mode, long lines, the writer and large files.
- *
- * Copyright (C) 2025 The viannot authors
  */
 #include "config.h"
 

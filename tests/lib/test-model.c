@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The data model: JSON in and out for every type (round trips), the exact
  * request bodies of vi-api.md, strict parsing with errors that name the

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * One schema: the wire shape of an annotation is written down once, in
  * the fixtures of tests/lib/schema/ (one file per kind of part the local

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Tests of the write side of vi-local-server: import sessions, signed
  * uploads, processing with the failure policies, exports and downloads.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * vi-local-server as a process (the executable of $VI_LOCAL_SERVER): what
  * only a real process shows.  An import is all or nothing across SIGKILL

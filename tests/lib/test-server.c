@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Tests of vi-local-server, run in-process on 127.0.0.1 with an ephemeral
  * port, spoken to with plain libsoup (libvi's client only where a test

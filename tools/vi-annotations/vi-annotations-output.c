@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * vi-annotations output: human text with control characters escaped, and
  * JSON written as exact UTF-8 bytes.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The errors of the server: the JSON body of an error (the SDK's codes),
  * reason phrases, trace contexts, and a complete error answer written on a

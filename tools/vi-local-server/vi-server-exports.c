@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Dataset exports: create one (built on the pool into a ZIP archive of
  * the dataset in the ViJsonl form), read them, and download the archive

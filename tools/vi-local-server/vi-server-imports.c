@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * Import sessions: create one, read it, register its files, patch its
  * status, process its files (on the pool), and keep it across restarts.

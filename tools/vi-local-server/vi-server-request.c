@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The request, reply and route layer of the server: what a handler sees of
  * a request, how it answers, and how a path finds its route.  It knows

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The signed upload URL of import sessions: the token checked and the body
  * spooled to a file as it arrives, before the handler runs.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The write side of the API (vi-api.md sections 2.5 to 2.8, 4 and 9.6):
  *

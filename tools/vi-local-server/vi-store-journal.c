@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The data directory: journal lines and their writing, transactions,
  * snapshots (compaction) and loading the directory again.  The format is

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * A part as the API serves it: the one writer of the wire shape on the
  * server's side, held to tests/lib/schema/ by test-schema.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * What changes the store: datasets made and cleared, parts deleted,
  * records set, each written to the journal before it is applied in

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The store in memory: datasets, assets and their parts, records, and
  * the queries.  What changes it is in vi-store-write.c; the data directory
