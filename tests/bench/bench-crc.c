@@ -32,19 +32,18 @@ gbps (guint32 (*fn) (guint32, const guint8 *, gsize),
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  gsize len;
+  gsize   len;
   guint8 *buf;
   guint32 a = 0, b = 0;
-  double hw = -1, table;
+  double  hw = -1, table;
 
   if (argc == 3 && g_str_equal (argv[1], "--file")) {
     g_autoptr (GError) error = NULL;
     g_autofree char *b64 = NULL;
-    guint32 crc;
-    guint64 size;
+    guint32          crc;
+    guint64          size;
 
     if (!vi_crc32c_file (argv[2], &crc, &size, NULL, &error)) {
       fprintf (stderr, "bench-crc: %s\n", error->message);

@@ -19,14 +19,12 @@
 #include "vi-json-private.h"
 #include "vi-model-private.h"
 
-typedef ViAnnotationPage *(*DecodeFunc) (GBytes  *bytes,
-                                         GError **error);
+typedef ViAnnotationPage *(*DecodeFunc) (GBytes *bytes, GError **error);
 
 static ViAnnotationPage *
-decode_tree (GBytes  *bytes,
-             GError **error)
+decode_tree (GBytes *bytes, GError **error)
 {
-  g_autoptr(JsonNode) root = vi_json_parse_bytes (bytes, error);
+  g_autoptr (JsonNode) root = vi_json_parse_bytes (bytes, error);
 
   if (root == NULL)
     return NULL;
@@ -36,14 +34,11 @@ decode_tree (GBytes  *bytes,
 /* n decodes, in batches of up to 20: the time per page of the fastest
  * batch, in ms (the machine may be busy with something else). */
 static double
-run (const char *name,
-     DecodeFunc  decode,
-     GBytes     *bytes,
-     guint       n)
+run (const char *name, DecodeFunc decode, GBytes *bytes, guint n)
 {
   double best = G_MAXDOUBLE;
-  guint items = 0;
-  guint done, batch, i;
+  guint  items = 0;
+  guint  done, batch, i;
 
   for (done = 0; done < n; done += batch) {
     gint64 start = g_get_monotonic_time ();
@@ -51,7 +46,7 @@ run (const char *name,
 
     batch = MIN (20, n - done);
     for (i = 0; i < batch; i++) {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       ViAnnotationPage *page = decode (bytes, &error);
 
       if (page == NULL) {
@@ -71,14 +66,13 @@ run (const char *name,
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  char *contents = NULL;
-  gsize len = 0;
-  guint n = 200;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  char  *contents = NULL;
+  gsize  len = 0;
+  guint  n = 200;
   double direct, tree;
 
   if (argc < 2 || argc > 4) {

@@ -23,19 +23,19 @@ bench_cpu_seconds (void)
 /* Plays @pipeline to EOS; returns the wall seconds, and the process's cpu
  * seconds in @cpu.  An error message ends the benchmark, named @who. */
 static inline double
-bench_run_to_eos (GstElement * pipeline, const char *who, double *cpu)
+bench_run_to_eos (GstElement *pipeline, const char *who, double *cpu)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
-  GError *error = NULL;
+  GstBus     *bus = gst_element_get_bus (pipeline);
+  GError     *error = NULL;
   GstMessage *msg;
-  gint64 t0, t1;
-  double c0;
+  gint64      t0, t1;
+  double      c0;
 
   c0 = bench_cpu_seconds ();
   t0 = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+                                    GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   t1 = g_get_monotonic_time ();
   *cpu = bench_cpu_seconds () - c0;
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {

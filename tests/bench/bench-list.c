@@ -15,15 +15,14 @@
 #include <vi/vi.h>
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViClient) client = NULL;
   g_autoptr (ViAnnotationPager) pager = NULL;
   ViAnnotationPage *page;
-  guint64 items = 0, boxes = 0;
-  gint64 start, end;
+  guint64           items = 0, boxes = 0;
+  gint64            start, end;
 
   if (argc != 5) {
     fprintf (stderr, "usage: bench-list URL DATASET ASSET PAGE_SIZE\n");
@@ -38,12 +37,12 @@ main (int    argc,
 
   start = g_get_monotonic_time ();
   pager = vi_client_iterate_annotations (client, argv[2], argv[3],
-      atoi (argv[4]));
+                                         atoi (argv[4]));
   while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL) {
     for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++) {
-      ViAnnotation *a = vi_annotation_page_get_item (page, i);
-      ViAnnotationContent *c =
-          vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+      ViAnnotation        *a = vi_annotation_page_get_item (page, i);
+      ViAnnotationContent *c = vi_annotation_spec_get_contents (
+          vi_annotation_get_spec (a));
       ViBBox b;
 
       /* Touch what a user would read, so nothing is decoded for nothing. */
@@ -59,7 +58,7 @@ main (int    argc,
     return 1;
   }
   printf ("%.6f %" G_GUINT64_FORMAT " %u %" G_GUINT64_FORMAT "\n",
-      (end - start) / 1e6, items, vi_annotation_pager_get_n_pages (pager),
-      boxes);
+          (end - start) / 1e6, items, vi_annotation_pager_get_n_pages (pager),
+          boxes);
   return 0;
 }

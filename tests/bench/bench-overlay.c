@@ -31,40 +31,40 @@
 
 #include "bench-gst.h"
 
-#define CAPTION "A busy street: cars, buses, cyclists and people on the pavement"
+#define CAPTION \
+  "A busy street: cars, buses, cyclists and people on the pavement"
 #define N_BOXES 50
 
 static GstViAnnotSet *bench_set;
-static const gchar *overlay_props = "";
+static const gchar   *overlay_props = "";
 
-typedef struct
-{
+typedef struct {
   const gchar *name;
   const gchar *element;
-  gboolean composition;
+  gboolean     composition;
 } Mode;
 
 static const Mode modes[] = {
-  {"identity", "identity", FALSE},
-  {"viannotoverlay-blend", "viannotoverlay", FALSE},
-  {"textoverlay-blend", "textoverlay", FALSE},
-  {"identity-meta-sink", "identity", TRUE},
-  {"viannotoverlay-composition", "viannotoverlay", TRUE},
-  {"textoverlay-composition", "textoverlay", TRUE},
+  { "identity", "identity", FALSE },
+  { "viannotoverlay-blend", "viannotoverlay", FALSE },
+  { "textoverlay-blend", "textoverlay", FALSE },
+  { "identity-meta-sink", "identity", TRUE },
+  { "viannotoverlay-composition", "viannotoverlay", TRUE },
+  { "textoverlay-composition", "textoverlay", TRUE },
 };
 
 static GstViAnnotSet *
 make_set (void)
 {
   static const gchar *words[] = { "cars", "buses", "cyclists", "people" };
-  GstViAnnotSet *set = gst_vi_annot_set_new ("bench", "bench");
-  guint c, i;
+  GstViAnnotSet      *set = gst_vi_annot_set_new ("bench", "bench");
+  guint               c, i;
 
   c = gst_vi_annot_set_add_caption (set, CAPTION);
   for (i = 0; i < N_BOXES; i++) {
     ViBBox b;
     gchar *label;
-    int start = -1, end = -1;
+    int    start = -1, end = -1;
 
     b.x_min = (i % 10) / 10.0 + 0.01;
     b.y_min = (i / 10) / 5.0 + 0.05;
@@ -86,7 +86,7 @@ make_set (void)
 }
 
 static GstPadProbeReturn
-attach_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+attach_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
 
@@ -98,35 +98,40 @@ attach_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 /* fakesink answers the ALLOCATION query with nothing: make it take the
  * overlay composition meta, as a compositing video sink does. */
 static GstPadProbeReturn
-allocation_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+allocation_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
 
   if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION &&
       !gst_query_find_allocation_meta (query,
-          GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL))
+                                       GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+                                       NULL))
     gst_query_add_allocation_meta (query,
-        GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, NULL);
+                                   GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE,
+                                   NULL);
   return GST_PAD_PROBE_OK;
 }
 
 static gint n_with_composition;
 
 static GstPadProbeReturn
-count_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+count_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
 {
-  if (gst_buffer_get_video_overlay_composition_meta (GST_PAD_PROBE_INFO_BUFFER
-          (info)) != NULL)
+  if (gst_buffer_get_video_overlay_composition_meta (
+          GST_PAD_PROBE_INFO_BUFFER (info)) != NULL)
     g_atomic_int_inc (&n_with_composition);
   return GST_PAD_PROBE_OK;
 }
 
 static void
-add_probe (GstElement * pipeline, const gchar * name, const gchar * pad_name,
-    GstPadProbeType type, GstPadProbeCallback cb)
+add_probe (GstElement         *pipeline,
+           const gchar        *name,
+           const gchar        *pad_name,
+           GstPadProbeType     type,
+           GstPadProbeCallback cb)
 {
   GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
-  GstPad *pad = gst_element_get_static_pad (e, pad_name);
+  GstPad     *pad = gst_element_get_static_pad (e, pad_name);
 
   gst_pad_add_probe (pad, type, cb, NULL, NULL);
   gst_object_unref (pad);
@@ -134,15 +139,16 @@ add_probe (GstElement * pipeline, const gchar * name, const gchar * pad_name,
 }
 
 static double
-run_one (const Mode * mode, guint frames, double *cpu)
+run_one (const Mode *mode, guint frames, double *cpu)
 {
-  GError *error = NULL;
+  GError     *error = NULL;
   GstElement *pipeline, *x;
-  gchar *desc;
-  gchar *name;
-  double wall;
+  gchar      *desc;
+  gchar      *name;
+  double      wall;
 
-  desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
+  desc = g_strdup_printf (
+      "videotestsrc num-buffers=%u ! "
       "video/x-raw,format=I420,width=1920,height=1080,framerate=30/1 ! "
       "identity name=tag ! %s name=x %s ! fakesink name=sink sync=false",
       frames, mode->element,
@@ -158,11 +164,10 @@ run_one (const Mode * mode, guint frames, double *cpu)
     g_object_set (x, "text", CAPTION, "wait-text", FALSE, NULL);
 
   add_probe (pipeline, "tag", "src", GST_PAD_PROBE_TYPE_BUFFER, attach_probe);
-  add_probe (pipeline, "sink", "sink", GST_PAD_PROBE_TYPE_BUFFER,
-      count_probe);
+  add_probe (pipeline, "sink", "sink", GST_PAD_PROBE_TYPE_BUFFER, count_probe);
   if (mode->composition)
     add_probe (pipeline, "sink", "sink", GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
-        allocation_probe);
+               allocation_probe);
   n_with_composition = 0;
 
   name = g_strdup_printf ("bench-overlay: %s", mode->name);
@@ -172,29 +177,31 @@ run_one (const Mode * mode, guint frames, double *cpu)
   /* The numbers must measure the path they are named after. */
   if (g_str_equal (mode->element, "viannotoverlay")) {
     GstStructure *stats;
-    guint64 blended = 0, attached = 0, renders = 0;
+    guint64       blended = 0, attached = 0, renders = 0;
 
     g_object_get (x, "stats", &stats, NULL);
-    gst_structure_get (stats, "blended", G_TYPE_UINT64, &blended,
-        "attached", G_TYPE_UINT64, &attached, "text-renders", G_TYPE_UINT64,
-        &renders, NULL);
+    gst_structure_get (stats, "blended", G_TYPE_UINT64, &blended, "attached",
+                       G_TYPE_UINT64, &attached, "text-renders", G_TYPE_UINT64,
+                       &renders, NULL);
     gst_structure_free (stats);
     if ((mode->composition ? attached : blended) != frames) {
-      g_printerr ("bench-overlay: %s: %" G_GUINT64_FORMAT " frames blended, %"
-          G_GUINT64_FORMAT " attached, of %u\n", mode->name, blended,
-          attached, frames);
+      g_printerr ("bench-overlay: %s: %" G_GUINT64_FORMAT
+                  " frames blended, %" G_GUINT64_FORMAT " attached, of %u\n",
+                  mode->name, blended, attached, frames);
       exit (1);
     }
     if (renders > N_BOXES + 1) {
       g_printerr ("bench-overlay: %s: %" G_GUINT64_FORMAT " texts rendered "
-          "for static annotations\n", mode->name, renders);
+                  "for static annotations\n",
+                  mode->name, renders);
       exit (1);
     }
   }
   if (!g_str_equal (mode->element, "identity") &&
       (n_with_composition == (gint) frames) != mode->composition) {
     g_printerr ("bench-overlay: %s: %d of %u frames with a composition "
-        "meta\n", mode->name, n_with_composition, frames);
+                "meta\n",
+                mode->name, n_with_composition, frames);
     exit (1);
   }
 
@@ -209,7 +216,7 @@ int
 main (int argc, char **argv)
 {
   const gchar *only = "all";
-  guint frames, runs, i, m;
+  guint        frames, runs, i, m;
 
   gst_init (&argc, &argv);
   if (argc < 2) {

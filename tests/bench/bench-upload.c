@@ -19,24 +19,22 @@
 static gint64 start, files_in;
 
 static void
-progress (const ViUploadProgress *p,
-          gpointer                user_data)
+progress (const ViUploadProgress *p, gpointer user_data)
 {
   if (p->stage == VI_UPLOAD_STAGE_PROCESSING && files_in == 0)
     files_in = g_get_monotonic_time ();
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (ViClient) client = NULL;
   g_autoptr (ViAnnotationUploadResult) result = NULL;
-  const char *paths[2] = { NULL, NULL };
+  const char     *paths[2] = { NULL, NULL };
   ViUploadOptions options;
-  struct rusage usage;
-  gint64 end;
+  struct rusage   usage;
+  gint64          end;
 
   if (argc != 4) {
     fprintf (stderr, "usage: bench-upload URL DATASET FILE\n");
@@ -53,7 +51,7 @@ main (int    argc,
 
   start = g_get_monotonic_time ();
   result = vi_client_upload_annotations (client, argv[2], paths, &options,
-      progress, NULL, NULL, &error);
+                                         progress, NULL, NULL, &error);
   end = g_get_monotonic_time ();
   if (result == NULL) {
     fprintf (stderr, "bench-upload: %s\n", error->message);
@@ -61,7 +59,7 @@ main (int    argc,
   }
   getrusage (RUSAGE_SELF, &usage);
   printf ("%.6f %" G_GINT64_FORMAT " %ld %.6f\n", (end - start) / 1e6,
-      vi_annotation_upload_result_get_total_annotations (result),
-      usage.ru_maxrss, ((files_in ? files_in : end) - start) / 1e6);
+          vi_annotation_upload_result_get_total_annotations (result),
+          usage.ru_maxrss, ((files_in ? files_in : end) - start) / 1e6);
   return 0;
 }

@@ -22,11 +22,11 @@ int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 #define MAX_MESSAGE 8192
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
-  static const guint statuses[] = { 400, 401, 403, 404, 409, 429, 500, 503,
-    418 };
+  static const guint statuses[] = {
+    400, 401, 403, 404, 409, 429, 500, 503, 418
+  };
   g_autoptr (GBytes) body = g_bytes_new (data, size);
 
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     const char *server_message;
 
     _vi_http_set_status_error (&error, "fuzz", (ViHttpTarget) (i % 5),
-        statuses[i], body, i % 2 ? "0123/4;o=1" : NULL);
+                               statuses[i], body, i % 2 ? "0123/4;o=1" : NULL);
     if (error == NULL || error->domain != VI_ERROR ||
         vi_error_get_http_status (error) != statuses[i] ||
         !g_utf8_validate (error->message, -1, NULL) ||

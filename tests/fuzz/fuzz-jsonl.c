@@ -16,34 +16,31 @@
 
 #include <vi/vi.h>
 
-int LLVMFuzzerTestOneInput (const uint8_t * data, size_t size);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static void
-check_equal (const ViJsonlRecord *a,
-    const ViJsonlRecord *b)
+check_equal (const ViJsonlRecord *a, const ViJsonlRecord *b)
 {
   guint i;
 
   if (g_strcmp0 (vi_jsonl_record_get_asset_id (a),
-          vi_jsonl_record_get_asset_id (b)) != 0
-      || g_strcmp0 (vi_jsonl_record_get_caption (a),
-          vi_jsonl_record_get_caption (b)) != 0
-      || vi_jsonl_record_get_n_phrases (a) != vi_jsonl_record_get_n_phrases (b)
-      || vi_jsonl_record_get_n_interactions (a) !=
-      vi_jsonl_record_get_n_interactions (b))
+                 vi_jsonl_record_get_asset_id (b)) != 0 ||
+      g_strcmp0 (vi_jsonl_record_get_caption (a),
+                 vi_jsonl_record_get_caption (b)) != 0 ||
+      vi_jsonl_record_get_n_phrases (a) != vi_jsonl_record_get_n_phrases (b) ||
+      vi_jsonl_record_get_n_interactions (a) !=
+          vi_jsonl_record_get_n_interactions (b))
     abort ();
 
   for (i = 0; i < vi_jsonl_record_get_n_phrases (a); i++) {
     const ViGroundedPhrase *pa = vi_jsonl_record_get_phrase (a, i);
     const ViGroundedPhrase *pb = vi_jsonl_record_get_phrase (b, i);
 
-    if (strcmp (pa->phrase, pb->phrase) != 0
-        || pa->bbox.x_min != pb->bbox.x_min
-        || pa->bbox.y_min != pb->bbox.y_min
-        || pa->bbox.x_max != pb->bbox.x_max
-        || pa->bbox.y_max != pb->bbox.y_max
-        || pa->start != pb->start || pa->end != pb->end
-        || !vi_bbox_is_valid (&pa->bbox))
+    if (strcmp (pa->phrase, pb->phrase) != 0 ||
+        pa->bbox.x_min != pb->bbox.x_min || pa->bbox.y_min != pb->bbox.y_min ||
+        pa->bbox.x_max != pb->bbox.x_max || pa->bbox.y_max != pb->bbox.y_max ||
+        pa->start != pb->start || pa->end != pb->end ||
+        !vi_bbox_is_valid (&pa->bbox))
       abort ();
   }
 
@@ -51,15 +48,14 @@ check_equal (const ViJsonlRecord *a,
     const ViVqaInteraction *va = vi_jsonl_record_get_interaction (a, i);
     const ViVqaInteraction *vb = vi_jsonl_record_get_interaction (b, i);
 
-    if (strcmp (va->question, vb->question) != 0
-        || strcmp (va->answer, vb->answer) != 0)
+    if (strcmp (va->question, vb->question) != 0 ||
+        strcmp (va->answer, vb->answer) != 0)
       abort ();
   }
 }
 
 static void
-fuzz_one_line (const uint8_t *data,
-    size_t size)
+fuzz_one_line (const uint8_t *data, size_t size)
 {
   g_autoptr (ViJsonlRecord) record = NULL;
   g_autoptr (ViJsonlRecord) again = NULL;
@@ -68,8 +64,8 @@ fuzz_one_line (const uint8_t *data,
 
   record = vi_jsonl_parse_line ((const char *) data, (gssize) size, &error);
   if (record == NULL) {
-    if (error == NULL || !g_error_matches (error, VI_ERROR,
-            VI_ERROR_INVALID_DATA))
+    if (error == NULL ||
+        !g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_DATA))
       abort ();
     return;
   }
@@ -86,14 +82,13 @@ fuzz_one_line (const uint8_t *data,
 }
 
 static void
-fuzz_reader (const uint8_t *data,
-    size_t size)
+fuzz_reader (const uint8_t *data, size_t size)
 {
   g_autoptr (GInputStream) stream = NULL;
   g_autoptr (ViJsonlReader) reader = NULL;
   g_autoptr (GError) error = NULL;
   ViJsonlRecord *record;
-  guint n = 0;
+  guint          n = 0;
 
   stream = g_memory_input_stream_new_from_data (data, (gssize) size, NULL);
   reader = vi_jsonl_reader_new (stream, "fuzz.jsonl");
@@ -117,8 +112,7 @@ fuzz_reader (const uint8_t *data,
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-    size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static gboolean initialized = FALSE;
 

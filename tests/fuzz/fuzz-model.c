@@ -15,8 +15,7 @@
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr (GBytes) bytes = g_bytes_new (data, size);
   g_autoptr (JsonNode) root = NULL;
@@ -55,8 +54,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     s = vi_annotation_import_session_new_from_json (root, &e);
     if (s != NULL) {
       g_autoptr (JsonNode) back = vi_annotation_import_session_to_json (s);
-      g_autoptr (ViAnnotationUploadResult) r =
-          vi_annotation_upload_result_new (s);
+      g_autoptr (ViAnnotationUploadResult)
+          r = vi_annotation_upload_result_new (s);
       g_autofree char *summary = vi_annotation_upload_result_summary (r);
       g_assert (back != NULL && summary != NULL);
     }

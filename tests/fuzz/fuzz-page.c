@@ -26,8 +26,7 @@ page_to_string (const ViAnnotationPage *page)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   g_autoptr (GBytes) bytes = g_bytes_new (data, size);
   g_autoptr (GError) tree_error = NULL;
@@ -50,8 +49,10 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     abort ();
   }
   if (tree == NULL) {
-    g_assert (g_error_matches (tree_error, VI_ERROR, VI_ERROR_INVALID_RESPONSE));
-    g_assert (g_error_matches (direct_error, VI_ERROR, VI_ERROR_INVALID_RESPONSE));
+    g_assert (
+        g_error_matches (tree_error, VI_ERROR, VI_ERROR_INVALID_RESPONSE));
+    g_assert (
+        g_error_matches (direct_error, VI_ERROR, VI_ERROR_INVALID_RESPONSE));
     return 0;
   }
 

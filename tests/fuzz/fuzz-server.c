@@ -35,10 +35,9 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static gboolean
-has_header (const char *headers,
-            const char *name)
+has_header (const char *headers, const char *name)
 {
-  gsize len = strlen (name);
+  gsize       len = strlen (name);
   const char *line;
 
   for (line = headers; line != NULL && *line != '\0';) {
@@ -53,15 +52,13 @@ has_header (const char *headers,
 
 /* One request of the input, as it goes on the wire. */
 static void
-append_request (GString    *out,
-                const char *request,
-                gsize       len)
+append_request (GString *out, const char *request, gsize len)
 {
-  const char *end = memchr (request, '\n', len);
-  const char *headers, *body;
+  const char      *end = memchr (request, '\n', len);
+  const char      *headers, *body;
   g_autofree char *head = NULL;
   g_autofree char *header_block = NULL;
-  gsize head_len, headers_len, body_len;
+  gsize            head_len, headers_len, body_len;
 
   head_len = end != NULL ? (gsize) (end - request) : len;
   head = g_strndup (request, head_len);
@@ -69,7 +66,8 @@ append_request (GString    *out,
   if (headers < request + len && headers[0] == '\n') {
     headers_len = 0;
     body = headers + 1;
-  } else if ((body = g_strstr_len (headers, request + len - headers, "\n\n")) != NULL) {
+  } else if ((body = g_strstr_len (headers, request + len - headers, "\n\n")) !=
+             NULL) {
     headers_len = (gsize) (body - headers) + 1;
     body += 2;
   } else {
@@ -83,8 +81,10 @@ append_request (GString    *out,
   if (!has_header (header_block, "Authorization") &&
       !has_header (header_block, "X-No-Auth"))
     g_string_append (out,
-        "Authorization: Bearer " VI_LOCAL_SERVER_DEFAULT_SECRET_KEY "\r\n"
-        "Organization-Id: " VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID "\r\n");
+                     "Authorization: Bearer " VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
+                     "\r\n"
+                     "Organization-Id: " VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+                     "\r\n");
   if (headers_len > 0) {
     g_auto (GStrv) lines = g_strsplit (header_block, "\n", -1);
     guint i;
@@ -97,16 +97,15 @@ append_request (GString    *out,
   if (!has_header (header_block, "Content-Length") &&
       !has_header (header_block, "Transfer-Encoding"))
     g_string_append_printf (out, "Content-Length: %" G_GSIZE_FORMAT "\r\n",
-        body_len);
+                            body_len);
   g_string_append (out, "\r\n");
   g_string_append_len (out, body, body_len);
 }
 
 static GBytes *
-connection_bytes (const char *data,
-                  gsize       size)
+connection_bytes (const char *data, gsize size)
 {
-  GString *out = g_string_new (NULL);
+  GString    *out = g_string_new (NULL);
   const char *p = data, *end = data + size;
 
   if (size >= 4 && memcmp (data, "RAW\n", 4) == 0) {
@@ -115,7 +114,7 @@ connection_bytes (const char *data,
   }
   while (p < end) {
     const char *next = g_strstr_len (p, end - p, SEPARATOR);
-    gsize len = next != NULL ? (gsize) (next - p) : (gsize) (end - p);
+    gsize       len = next != NULL ? (gsize) (next - p) : (gsize) (end - p);
 
     append_request (out, p, len);
     p = next != NULL ? next + strlen (SEPARATOR) : end;
@@ -142,8 +141,7 @@ make_server (void)
 }
 
 int
-LLVMFuzzerTestOneInput (const uint8_t *data,
-                        size_t         size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (GMainContext) context = g_main_context_new ();
   g_autoptr (ViLocalServer) server = NULL;
@@ -151,9 +149,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr (GInputStream) in = NULL;
   g_autoptr (GOutputStream) out = NULL;
   g_autoptr (GIOStream) stream = NULL;
-  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GInetAddress)
+      loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) local = g_inet_socket_address_new (loopback, 1);
-  g_autoptr (GSocketAddress) remote = g_inet_socket_address_new (loopback, 40000);
+  g_autoptr (GSocketAddress)
+      remote = g_inet_socket_address_new (loopback, 40000);
 
   g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL);
   g_random_set_seed (1);
@@ -178,7 +178,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
     GMemoryOutputStream *answers = G_MEMORY_OUTPUT_STREAM (out);
 
     g_printerr ("%.*s\n", (int) g_memory_output_stream_get_data_size (answers),
-        (const char *) g_memory_output_stream_get_data (answers));
+                (const char *) g_memory_output_stream_get_data (answers));
   }
 
   g_clear_object (&server);

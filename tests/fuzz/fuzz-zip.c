@@ -27,7 +27,7 @@ static char *dest;
 static void
 remove_tree (const char *path)
 {
-  GDir *dir = g_dir_open (path, 0, NULL);
+  GDir       *dir = g_dir_open (path, 0, NULL);
   const char *name;
 
   if (dir == NULL) {
@@ -55,15 +55,14 @@ cleanup (void)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data,
-                        size_t        size)
+LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
 {
   static const char *const reserved[] = { "a.zip", "a.zip.part", NULL };
-  ViZipLimits limits = { 1024 * 1024, 256, reserved };
+  ViZipLimits              limits = { 1024 * 1024, 256, reserved };
   g_autoptr (GError) error = NULL;
   g_autoptr (GDir) listing = NULL;
   const char *name;
-  guint n = 0;
+  guint       n = 0;
 
   if (work_dir == NULL) {
     g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
@@ -75,8 +74,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     atexit (cleanup);
   }
 
-  if (!g_file_set_contents (archive, (const char *) data, (gssize) size,
-          NULL))
+  if (!g_file_set_contents (archive, (const char *) data, (gssize) size, NULL))
     abort ();
   if (_vi_zip_verify (archive, &error) != (error == NULL))
     abort ();
@@ -85,7 +83,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     if (error != NULL || n > limits.max_entries)
       abort ();
   } else if (error == NULL ||
-      !(error->domain == VI_ERROR || error->domain == G_IO_ERROR)) {
+             !(error->domain == VI_ERROR || error->domain == G_IO_ERROR)) {
     abort ();
   }
 

@@ -19,16 +19,16 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static guint
 replay_path (const char *path)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
-  gsize len = 0;
-  guint n = 0;
+  gsize            len = 0;
+  guint            n = 0;
 
   if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
-    g_autoptr(GDir) dir = g_dir_open (path, 0, &error);
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr (GDir) dir = g_dir_open (path, 0, &error);
+    g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
     const char *name;
-    guint i;
+    guint       i;
 
     if (dir == NULL)
       g_error ("%s", error->message);
@@ -49,11 +49,10 @@ replay_path (const char *path)
 }
 
 int
-main (int    argc,
-      char **argv)
+main (int argc, char **argv)
 {
   guint n = 0;
-  int i;
+  int   i;
 
   for (i = 1; i < argc; i++)
     n += replay_path (argv[i]);
