@@ -174,7 +174,8 @@ _vi_annotation_content_new_box_in (ViArena      *arena,
  * @end: one past its last character
  *
  * Creates the contents of a box part whose `bound` is the four corners of
- * @bbox, `[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]` (design.md §7).
+ * @bbox, `[[x1, y1], [x2, y1], [x2, y2], [x1, y2]]` (docs/decisions.md,
+ * "Lines become parts").
  *
  * Returns: (transfer full): a new #ViAnnotationContent
  */
@@ -195,7 +196,8 @@ vi_annotation_content_new_from_bbox (const ViBBox *bbox, int start, int end)
  * @question: the question
  * @answer: the answer
  *
- * Creates the contents of a question/answer part (`Vqa`, design.md §7).
+ * Creates the contents of a question/answer part (`Vqa`, docs/decisions.md,
+ * "Lines become parts").
  *
  * Returns: (transfer full): a new #ViAnnotationContent
  */

@@ -248,7 +248,7 @@ _vi_annotation_from_json (JsonNode         *node,
 
 /**
  * vi_annotation_new_from_json:
- * @node: an `Annotation` object (vi-api.md §8)
+ * @node: an `Annotation` object (docs/protocol.md §6)
  * @error: return location for a #GError
  *
  * Reads an annotation part from JSON.  A missing required member or one of
@@ -336,7 +336,7 @@ contents_to_json (const ViAnnotationContent *contents)
  * vi_annotation_to_json:
  * @self: a #ViAnnotation
  *
- * Writes @self as the API's `Annotation` object (vi-api.md §8), with
+ * Writes @self as the API's `Annotation` object (docs/protocol.md §6), with
  * `kind`, camelCase members, `workspaceId` and the composite
  * `"{organization}_{dataset}"` `datasetId`, so that
  * vi_annotation_new_from_json() reads the same annotation back.
@@ -390,7 +390,7 @@ vi_annotation_to_json (const ViAnnotation *self)
 }
 
 /* ------------------------------------------------------------------------
- * Pages (vi-api.md §3)
+ * Pages (docs/protocol.md §5)
  * ------------------------------------------------------------------------ */
 
 /**
@@ -398,8 +398,8 @@ vi_annotation_to_json (const ViAnnotation *self)
  * @node: a `Pagination` object whose items are `Annotation`s
  * @error: return location for a #GError
  *
- * Reads one page of a list of annotations (vi-api.md §3).  `items` may be
- * absent (no items); `nextPage` and `prevPage` may be absent, `null` or
+ * Reads one page of a list of annotations (docs/protocol.md §5).  `items`
+ * may be absent (no items); `nextPage` and `prevPage` may be absent, `null` or
  * `""`, which all mean "none".  An error in an item names its path, e.g.
  * `items[3].spec.contents.bound`.
  *

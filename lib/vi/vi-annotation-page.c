@@ -29,7 +29,7 @@ annotation_ref_copy (gconstpointer src, gpointer data)
 
 /* items: (transfer none) (nullable) (element-type ViAnnotation): the page
  * keeps its own array holding its own references.  An empty token is
- * stored as NULL: it means "no page" (vi-api.md §3). */
+ * stored as NULL: it means "no page" (docs/protocol.md §5). */
 ViAnnotationPage *
 _vi_annotation_page_new (GPtrArray  *items,
                          const char *next_page,

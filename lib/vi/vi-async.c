@@ -18,11 +18,16 @@
  * against that:
  *   - GLib 2.74's GSocketClient drops a connection attempt cancelled from
  *     another thread at the wrong moment without its task ever completing
- *     (the request then hangs);
+ *     (the request then hangs).  No upstream report found; GLib 2.79
+ *     reworked the cancelled paths of GSocketClient (issue #3266, MR
+ *     !3944), not checked against this;
  *   - libsoup 3.2 crashes when a send is cancelled just as its response
- *     comes in (see "One exchange" below);
+ *     comes in (see "One exchange" in vi-http.c; no upstream report
+ *     found);
  *   - GLib 2.74's GCancellableSource leaks when it is destroyed while its
- *     cancellable is being cancelled in another thread.
+ *     cancellable is being cancelled in another thread: GLib issue #3448
+ *     (races between disposing the source and the cancellation), fixed in
+ *     2.83.4.
  * So what libvi hands to GIO and libsoup, and watches with sources, is a
  * cancellable of its own, which is cancelled from an idle source on the
  * thread-default main context of the operation: the cancellation then

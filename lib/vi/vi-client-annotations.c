@@ -381,7 +381,7 @@ vi_client_delete_annotation_async (ViClient           *self,
   request = _vi_client_new_request (self, "DELETE", url, NULL,
                                     VI_HTTP_TARGET_ANNOTATION,
                                     "delete annotation");
-  /* The service answers 2xx with an empty body (vi-api.md §5.1). */
+  /* The service answers 2xx with an empty body (docs/protocol.md §4). */
   request->expect_empty = TRUE;
   _vi_client_call_async (self, request, decode_deleted,
                          g_strdup (annotation_id), g_free,

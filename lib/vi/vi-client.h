@@ -172,7 +172,7 @@ gboolean vi_annotation_pager_is_done (ViAnnotationPager *self);
 VI_AVAILABLE_IN_ALL
 guint vi_annotation_pager_get_n_pages (ViAnnotationPager *self);
 
-/* Identifier checks, as the SDK does them (design.md §7). */
+/* Identifier checks, as the SDK does them (docs/protocol.md §3). */
 VI_AVAILABLE_IN_ALL
 gboolean vi_validate_id (const char *what, const char *id, GError **error);
 VI_AVAILABLE_IN_ALL

@@ -24,7 +24,7 @@ G_BEGIN_DECLS
  * @VI_ROLE_CAPTION: `Caption`
  * @VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX: `PhraseGroundingBoundingBox`
  * @VI_ROLE_VQA: `Vqa` — not in the SDK's `Roles`; the local server uses it
- *   for VQA parts (design.md §7)
+ *   for VQA parts (docs/decisions.md, "Lines become parts")
  *
  * The role of one part of an annotation (the reference's `Roles`).
  */
@@ -42,7 +42,8 @@ typedef enum {
  * @VI_CONTENT_KIND_CAPTION: the reference's `Caption`
  * @VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: the reference's
  *   `PhraseGroundingBoundingBox`
- * @VI_CONTENT_KIND_VQA: a question/answer pair (`Vqa`, design.md §7)
+ * @VI_CONTENT_KIND_VQA: a question/answer pair (`Vqa`, docs/decisions.md,
+ *   "Lines become parts")
  *
  * Which member of the reference's `AnnotationContent` union a
  * #ViAnnotationContent holds.

@@ -13,7 +13,7 @@
 #include "vi-text-private.h"
 
 /* ------------------------------------------------------------------------
- * Dataset exports (vi-api.md §9.6)
+ * Dataset exports (docs/protocol.md §8)
  * ------------------------------------------------------------------------ */
 
 static gboolean
@@ -154,7 +154,7 @@ _vi_exported_annotations_from_json (JsonNode         *node,
 
 /**
  * vi_exported_annotations_new_from_json:
- * @node: a `DatasetExport` object (vi-api.md §9.6)
+ * @node: a `DatasetExport` object (docs/protocol.md §8)
  * @error: return location for a #GError
  *
  * Reads a dataset export from JSON, with the rules of
@@ -196,7 +196,7 @@ export_spec_to_json (const ViExportSpec *spec)
  * vi_exported_annotations_to_json:
  * @self: a #ViExportedAnnotations
  *
- * Writes @self as the API's `DatasetExport` object (vi-api.md §9.6).  The
+ * Writes @self as the API's `DatasetExport` object (docs/protocol.md §8).  The
  * `spec` is written as it was read, when @self was read from JSON.
  *
  * Returns: (transfer full): a new JSON object node

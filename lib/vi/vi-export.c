@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
 /*
- * Dataset exports (vi-api.md §9.6): create, get, list and wait; the
+ * Dataset exports (docs/protocol.md §8): create, get, list and wait; the
  * download of the archive is vi-download.c.
  */
 #include "config.h"
@@ -535,7 +535,7 @@ wait_state (gconstpointer resource)
 }
 
 /* The chain of conditions, oldest first (the server lists them newest
- * first, vi-api.md §4.5). */
+ * first, docs/protocol.md §7.5). */
 static char *
 wait_describe (gconstpointer resource)
 {

@@ -9,7 +9,7 @@
 
 G_BEGIN_DECLS
 
-/* How one API request is retried (vi-api.md §6.3). */
+/* How one API request is retried (docs/protocol.md §10). */
 typedef struct {
   guint  max_retries;            /* 5xx, timeouts, transport errors */
   guint  max_rate_limit_retries; /* 429 */
@@ -23,7 +23,7 @@ typedef struct {
   guint rate_retries;   /* 429 */
 } ViRetryState;
 
-/* The retry rule of vi-api.md §6.3 for any request (API call, signed
+/* The retry rule of docs/protocol.md §10 for any request (API call, signed
  * upload, ranged download): status is the HTTP status, or 0 when the
  * exchange failed below HTTP (but not cancelled).  TRUE when another
  * attempt is due, after *delay seconds; the retry is counted in state. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
 /*
- * One API request, sent and re-sent as vi-api.md §6.3 says: 429 up to
+ * One API request, sent and re-sent as docs/protocol.md §10 says: 429 up to
  * max_rate_limit_retries times honouring Retry-After (capped), 500/502/503/
  * 504, timeouts and transport errors up to max_retries times with full-jitter
  * exponential backoff.  Waits between attempts are main-context timeouts
@@ -190,7 +190,7 @@ _vi_http_backoff_delay (const ViRetryPolicy *policy, guint attempt)
   return g_random_double_range (0, ceiling);
 }
 
-/* The retry rule of vi-api.md §6.3, shared by API calls, signed uploads
+/* The retry rule of docs/protocol.md §10, shared by API calls, signed uploads
  * and ranged downloads.  status is the HTTP status, or 0 when the exchange
  * failed below HTTP (transport_error, never a cancellation).  Counts the
  * retry in state and gives the wait before the next attempt. */
@@ -554,7 +554,10 @@ handle_response (GTask *task, GBytes *body_in, GError *error_in)
  * soup_message_io_skip()).  A cancellation from another thread (an element
  * stopping, an application's cancel button) hits that window now and then.
  * So the task is told not to check the cancellable: the stream comes back,
- * and is then dropped here without reading the rest of it.
+ * and is then dropped here without reading the rest of it.  Seen with
+ * libsoup 3.2.3 (Debian 12); no upstream report found (libsoup's history
+ * up to 3.7.1 searched for the symptom), so the workaround stays until a
+ * newer libsoup passes /client/cancel-from-another-thread without it.
  *
  * Disposing of an open body stream would read the rest of the body,
  * blocking; _vi_http_body_abandon() closes it with a cancelled cancellable
@@ -665,7 +668,10 @@ _vi_http_session_send_async (SoupSession        *session,
    * queue source is at G_PRIORITY_DEFAULT: one step above it, the late
    * report always comes first and finds the message restarting, as
    * libsoup expects.  Only the exchange up to the response headers runs
-   * at that priority; bodies are read at the caller's. */
+   * at that priority; bodies are read at the caller's.  libsoup 3.2.3;
+   * no upstream report found.  libsoup 3.7.1 changed run_until_read_done()
+   * not to finish a finished item twice (commit 9ba1243a), which may be
+   * this bug: /upload/dropped-read tells, once the platform has it. */
   soup_session_send_async (session, msg, priority - 1, cancellable, callback,
                            user_data);
 }

@@ -18,7 +18,7 @@
 #include "vi-text-private.h"
 
 /* ------------------------------------------------------------------------
- * Import sessions (vi-api.md §4.6)
+ * Import sessions (docs/protocol.md §7.6)
  * ------------------------------------------------------------------------ */
 
 static gboolean
@@ -194,7 +194,7 @@ _vi_annotation_import_session_from_json (JsonNode         *node,
 
 /**
  * vi_annotation_import_session_new_from_json:
- * @node: an `AnnotationImportSession` object (vi-api.md §4.6)
+ * @node: an `AnnotationImportSession` object (docs/protocol.md §7.6)
  * @error: return location for a #GError
  *
  * Reads an import session from JSON, with the rules of
@@ -259,7 +259,7 @@ condition_reason_name (const ViAnnotationImportSessionCondition *condition)
 }
 
 /* A condition as the API writes it: `reason` omitted when there is none
- * (the SDK's omit_defaults, and its PATCH body, vi-api.md §4.4). */
+ * (the SDK's omit_defaults, and its PATCH body, docs/protocol.md §7.4). */
 static JsonNode *
 session_condition_to_json (const ViAnnotationImportSessionCondition *condition,
                            gboolean integer_time)
@@ -289,8 +289,8 @@ session_condition_to_json (const ViAnnotationImportSessionCondition *condition,
  * vi_annotation_import_session_to_json:
  * @self: a #ViAnnotationImportSession
  *
- * Writes @self as the API's `AnnotationImportSession` object (vi-api.md
- * §4.6), so that vi_annotation_import_session_new_from_json() reads the
+ * Writes @self as the API's `AnnotationImportSession` object (docs/protocol.md
+ * §7.6), so that vi_annotation_import_session_new_from_json() reads the
  * same session back.
  *
  * Returns: (transfer full): a new JSON object node
@@ -362,7 +362,7 @@ vi_annotation_import_session_to_json (const ViAnnotationImportSession *self)
 }
 
 /* ------------------------------------------------------------------------
- * Signed uploads (vi-api.md §2.6, response)
+ * Signed uploads (docs/protocol.md §7.2, response)
  * ------------------------------------------------------------------------ */
 
 /* `{"files": {"<name>": {"method", "url", "headers"}}}`, all three

@@ -288,7 +288,7 @@ _vi_import_state_unknown_error (const char   *dataset_id,
 }
 
 /* ------------------------------------------------------------------------
- * wait_until_done (vi-api.md §4.5)
+ * wait_until_done (docs/protocol.md §7.5)
  *
  * The shared wait of vi-wait.c, reading the session as exactly-once
  * uploads do.

@@ -513,7 +513,7 @@ vi_json_get_count_map (JsonObject       *object,
  * ------------------------------------------------------------------------ */
 
 /* The top-level `kind` of a tagged struct decoded on its own: optional,
- * but if present it must name the struct (vi-api.md §0). */
+ * but if present it must name the struct (docs/protocol.md §6). */
 gboolean
 vi_json_check_kind (JsonObject       *object,
                     const ViJsonPath *path,

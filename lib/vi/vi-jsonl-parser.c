@@ -14,9 +14,10 @@
 #include "vi-json-scanner.h"
 #include "vi-text-private.h"
 
-/* json-glib 1.6 parses recursively and has no nesting limit; no annotation
- * line needs more than a few levels, so deeper lines are refused before
- * they reach the parser. */
+/* json-glib 1.6 parses recursively and has no nesting limit (json-glib
+ * 1.9.2 added one, commit 0f30159 "Add a maximum recursion depth"); no
+ * annotation line needs more than a few levels, so deeper lines are
+ * refused before they reach the parser. */
 #define MAX_JSON_DEPTH 64
 
 /* How the boxes of a phrase are spelled. */
@@ -86,7 +87,8 @@ node_is_string (JsonNode *node)
 
 /* The text of a string node, or NULL with an error naming @path.
  * json-glib 1.6 can produce invalid UTF-8 from some escapes (a lone low
- * surrogate), so the unescaped text is checked again. */
+ * surrogate; json-glib 1.9.2 refuses them, commit f2b68af "Handle invalid
+ * escapes and surrogate pairs"), so the unescaped text is checked again. */
 static const char *
 node_get_text (JsonNode   *node,
                const char *path,
@@ -712,7 +714,9 @@ parse_upload (JsonObject *root, JsonObject *contents, GError **error)
  * JSON (no comments, single quotes, malformed numbers or unknown escapes,
  * which json-glib accepts), no \u0000 (json-glib would silently cut the
  * string there), and at most MAX_JSON_DEPTH levels (json-glib's parser
- * recurses without limit). */
+ * recurses without limit).  json-glib 1.9.2 has a strict mode and a depth
+ * limit (commits 3f7f916, 0f30159); the scanner stays, since it also gives
+ * the messages and limits the library wants. */
 static gboolean
 check_json_structure (const char *line, gsize length, GError **error)
 {

@@ -80,7 +80,7 @@ ViAnnotationImportSessionStatus *_vi_annotation_import_session_status_new (
     GHashTable *annotation_status_count,
     const char *reason);
 
-/* Request bodies (vi-api.md §2.5, §2.6, §4.4, §9.6).  All fields are
+/* Request bodies (docs/protocol.md §7.1, §7.2, §7.4, §8).  All fields are
  * always present, as the SDK's ViStruct sends them. */
 JsonNode *_vi_import_session_create_body (const ViAnnotationImportSpec *spec,
                                           GHashTable *attributes);
@@ -94,11 +94,12 @@ JsonNode *_vi_export_create_body (const ViExportSpec *spec);
 GPtrArray *_vi_signed_uploads_from_json (JsonNode *node, GError **error);
 JsonNode  *_vi_signed_uploads_to_json (GPtrArray *uploads);
 
-/* Strips "{org}_" from a composite dataset id (design.md §7). */
+/* Strips "{org}_" from a composite dataset id (docs/protocol.md
+ * §3). */
 char *_vi_strip_dataset_prefix (const char *organization_id,
                                 const char *dataset_id);
 
-/* The fast path for lists (design.md L-3 performance): a page of
+/* The fast path for lists: a page of
  * annotations read straight from the bytes of the body, without building
  * a JsonNode tree first.  Same rules and same error messages as
  * vi_json_parse_bytes() followed by vi_annotation_page_new_from_json(). */

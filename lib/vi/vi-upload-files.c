@@ -88,7 +88,7 @@ vi_upload_options_free (ViUploadOptions *options)
 }
 
 /* ------------------------------------------------------------------------
- * Collecting files (vi-api.md §4.0)
+ * Collecting files (docs/protocol.md §12)
  * ------------------------------------------------------------------------ */
 
 static gboolean
@@ -175,7 +175,7 @@ collect_folder (const char *dir, GPtrArray *out, GError **error)
  * @error: return location for a #GError
  *
  * Lists the files an upload of @paths sends, as the SDK does
- * (`vi-api.md` §4.0): a file named in @paths is taken whatever its
+ * (docs/protocol.md §12): a file named in @paths is taken whatever its
  * extension; a folder is searched recursively for files ending in `.json`
  * or `.jsonl` (in any case), which are listed sorted by path.  The result
  * keeps the order of @paths.  A path named twice is listed once.

@@ -9,7 +9,7 @@
  * collecting the files and their CRC-32C, which reads them in a worker
  * thread.  Files are never loaded: the CRC is computed over 1 MiB chunks
  * and each signed upload streams the file from disk, so memory does not
- * depend on file size (design.md L-7).
+ * depend on file size.
  */
 #include "config.h"
 
@@ -27,7 +27,7 @@
 #define PROGRESS_STEP ((guint64) 256 * 1024)
 
 /* ------------------------------------------------------------------------
- * Upload (vi-api.md §4.1–§4.4)
+ * Upload (docs/protocol.md §7.1 to §7.4)
  * ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -1025,7 +1025,7 @@ start_upload (gpointer            data,
  * @error: return location for a #GError
  *
  * Uploads annotation files to a dataset, as the SDK's `upload()`
- * (`vi-api.md` §4):
+ * (docs/protocol.md §7):
  *
  * 1. collects the files (vi_collect_annotation_files()) and reads each
  *    once for its size and CRC-32C;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
 /*
- * Tests for the CRC-32C functions: the vectors of vi-api.md §9.1, on the
+ * Tests for the CRC-32C functions: the vectors of docs/protocol.md §11, on the
  * hardware and on the table path, chaining, and files.
  */
 #include "config.h"

@@ -227,7 +227,7 @@ test_form_vqa_question_answer (void)
 static void
 test_form_export_phrase_grounding (void)
 {
-  /* The example of vi-api.md §7.3, with a second box for the phrase. */
+  /* The example of docs/protocol.md §12, with a second box for the phrase. */
   g_autoptr (ViJsonlRecord) r = read_one (
       "{\"id\": \"ann-1\", "
       "\"asset\": {\"type\": \"Image\", \"filename\": \"img.jpg\", "

@@ -2,7 +2,7 @@
 /* Copyright (C) 2025 The viannot authors */
 /*
  * The data model: JSON in and out for every type (round trips), the exact
- * request bodies of vi-api.md, strict parsing with errors that name the
+ * request bodies of docs/protocol.md, strict parsing with errors that name the
  * JSON path, forward compatibility (unknown kinds, roles and enum values
  * are kept) and hostile input.
  */
@@ -962,7 +962,7 @@ test_annotation_unknown_kind (void)
                    ==, "Polygon");
 }
 
-/* to_json writes exactly the wire form of vi-api.md §8. */
+/* to_json writes exactly the wire form of docs/protocol.md §6. */
 static void
 test_annotation_wire_form (void)
 {
@@ -1068,7 +1068,8 @@ test_annotation_constructors (void)
 
   bound = vi_annotation_content_get_bound (from_box, &n);
   g_assert_cmpuint (n, ==, 4);
-  /* [[x1,y1],[x2,y1],[x2,y2],[x1,y2]] (design.md §7) */
+  /* [[x1,y1],[x2,y1],[x2,y2],[x1,y2]] (docs/decisions.md, "Lines become
+   * parts") */
   g_assert_cmpfloat (bound[0], ==, 0.1);
   g_assert_cmpfloat (bound[1], ==, 0.2);
   g_assert_cmpfloat (bound[2], ==, 0.5);

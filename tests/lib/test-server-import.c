@@ -109,7 +109,7 @@ create_session_full (Fixture    *f,
   g_assert_no_error (r->error);
   g_assert_cmpuint (r->status, ==, 200);
   s = obj (r);
-  /* Every required field of vi-api.md section 4.6, from creation on. */
+  /* Every required field of docs/protocol.md §7.6, from creation on. */
   g_assert_cmpstr (json_object_get_string_member (s, "kind"), ==,
                    "AnnotationImportSession");
   g_assert_true (json_object_has_member (s, "user"));
@@ -435,7 +435,8 @@ test_round_trip (Fixture *f, gconstpointer data)
                    ==, (gint64) strlen (good_lines));
   g_assert_null (session_reason (s));
 
-  /* The annotations are there, linked by whole.id, as design.md section 7. */
+  /* The annotations are there, linked by whole.id (docs/decisions.md,
+   * "Lines become parts"). */
   g_assert_cmpuint (list_count (f, "rt", "img1"), ==, 3);
   g_assert_cmpuint (list_count (f, "rt", "img2"), ==, 3);
   list_path = g_strdup_printf (DATASETS "rt/assets/img1/annotations");

@@ -435,7 +435,7 @@ assert_string_member (JsonObject *obj, const char *name)
   return json_node_get_string (node);
 }
 
-/* Every field of vi-api.md section 8, with its type.  Returns the role. */
+/* Every field of docs/protocol.md §6, with its type.  Returns the role. */
 static const char *
 assert_annotation (JsonObject *ann, const char *asset_id)
 {

@@ -447,7 +447,8 @@ check_group (const ViJsonlRecord *record, GPtrArray *parts)
 }
 
 /* Lists every asset and checks each record of path comes back as the
- * parts of one group (design.md §7).  Returns the number of parts. */
+ * parts of one group (docs/decisions.md, "Lines become parts").  Returns
+ * the number of parts. */
 static guint
 check_round_trip (Fixture *f, const char *dataset, const char *path)
 {

@@ -19,7 +19,7 @@
 /**
  * SECTION:vi-local-server
  *
- * The Vi annotations API of vi-api.md, served on loopback by libsoup, for
+ * The Vi annotations API (docs/protocol.md), served on loopback by libsoup, for
  * tests, the demo and offline use.
  *
  * Threading: the SoupServer lives on one thread (its own, or the caller's
@@ -636,8 +636,8 @@ vi_local_server_reset_counters (ViLocalServer *self)
 
 /* ---- start and stop ----------------------------------------------------- */
 
-/* libsoup 3.2 keeps a connection alive after an answer only while it has a
- * listener of its own, and the server hands it connections it accepted
+/* libsoup 3.2 (3.2.3, Debian 12; no upstream report found) keeps a
+ * connection alive after an answer only while it has a listener of its own, and the server hands it connections it accepted
  * itself (soup_server_accept_iostream(), through the header guard).  So
  * libsoup gets one end of a socket pair as its "listener": a connected
  * socket, which it takes, and which never delivers a connection.  The

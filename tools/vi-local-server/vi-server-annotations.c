@@ -7,7 +7,7 @@
 #include <string.h>
 
 /*
- * The annotation endpoints (vi-api.md sections 2.2 to 2.4):
+ * The annotation endpoints (docs/protocol.md §4):
  *
  *   GET    /workspaces/{org}/datasets/{org}_{ds}/assets/{asset}/annotations
  *   GET    /workspaces/{org}/datasets/{org}_{ds}/assets/{asset}/annotations/{id}
@@ -270,7 +270,7 @@ handle_delete (ViServerRequest *req)
                                    error->message);
     return;
   }
-  /* The SDK requires an empty body (vi-api.md section 5.1). */
+  /* The SDK requires an empty body (docs/protocol.md §4). */
   vi_server_request_reply_empty (req, SOUP_STATUS_NO_CONTENT);
 }
 

@@ -8,8 +8,9 @@
 /*
  * What the server's connections need beyond what libsoup 3.2 does.
  *
- * Oversized headers.  libsoup's server reads a request's header block into
- * a buffer and, past 64 KiB, drops the connection without a word.  So every
+ * Oversized headers.  libsoup's server (3.2.3, Debian 12; no upstream
+ * report found) reads a request's header block into a buffer and, past
+ * 64 KiB, drops the connection without a word.  So every
  * connection reaches libsoup through a ViGuardStream, whose input counts
  * the bytes libsoup reads while it is reading headers: from the end of a
  * message (vi_server_conns_message_done()) to the early handler of the next

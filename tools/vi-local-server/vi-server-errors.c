@@ -14,7 +14,7 @@
 const char *
 vi_server_error_code (guint status)
 {
-  /* The codes of the SDK's ViErrorCode (vi-api.md section 6.1). */
+  /* The codes of the SDK's ViErrorCode (docs/protocol.md §9). */
   switch (status) {
     case 400:
       return "ValidationFailed";

@@ -299,7 +299,7 @@ append_export_head (GString *out, const ExportGroup *g)
                    ",\"height\":0,\"width\":0,\"filepath\":null,\"url\":null}");
 }
 
-/* The dataset in the ViJsonl form (vi-api.md section 7.3), one line per
+/* The dataset in the ViJsonl form (docs/protocol.md §12), one line per
  * group of parts sharing whole.id, in the order the groups were created.
  * Called with the lock held. */
 static guint

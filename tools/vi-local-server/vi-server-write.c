@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
 /*
- * The write side of the API (vi-api.md sections 2.5 to 2.8, 4 and 9.6):
+ * The write side of the API (docs/protocol.md §7 and §8):
  *
  *   POST  …/datasets/{org}_{ds}/annotationImportSessions
  *   GET   …/annotationImportSessions/{id}

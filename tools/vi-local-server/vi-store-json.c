@@ -27,8 +27,9 @@ vi_store_part_bound_type (ViStorePartKind kind)
 
 /* The role and the contents kind of a part.  The SDK knows only "Caption"
  * and "PhraseGroundingBoundingBox"; VQA parts are served with role and kind
- * "Vqa" and contents {question, answer} (design.md section 7): libvi keeps
- * parts of unknown kind, the Python SDK would refuse them. */
+ * "Vqa" and contents {question, answer} (docs/decisions.md, "Lines become
+ * parts"): libvi keeps parts of unknown kind, the Python SDK would refuse
+ * them. */
 static const char *
 part_role (ViStorePartKind kind)
 {

@@ -239,11 +239,12 @@ batch_add_part (ViStoreBatch      *batch,
  * @n_records: the number of records
  * @error: return location for a #GError
  *
- * Makes the annotation parts of @records (design.md section 7: one Caption
- * part when the record has a caption, one PhraseGroundingBoundingBox part
- * per grounded phrase, one Vqa part per interaction, all sharing a new
- * group id), without touching the store: no lock is needed.  Every record
- * is checked first; on failure nothing of @records is added.
+ * Makes the annotation parts of @records (docs/decisions.md, "Lines
+ * become parts": one Caption part when the record has a caption, one
+ * PhraseGroundingBoundingBox part per grounded phrase, one Vqa part per
+ * interaction, all sharing a new group id), without touching the store:
+ * no lock is needed.  Every record is checked first; on failure nothing of
+ * @records is added.
  *
  * Returns: %TRUE on success
  */
