@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "vi-test-server.h"
+#include "vi-test-http.h"
 
 /**
  * vi_test_server_new_client:
@@ -34,26 +35,79 @@ vi_test_server_new_client (ViTestServer *fixture,
   return client;
 }
 
+/* A server made, not started: the test sets a data directory or limits
+ * first, then calls vi_test_server_start(). */
 void
-vi_test_server_setup (ViTestServer *fixture, gconstpointer data)
+vi_test_server_setup_stopped (ViTestServer *fixture, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
   fixture->server = vi_local_server_new (NULL, NULL);
+  fixture->session = soup_session_new ();
+  fixture->dir = g_dir_make_tmp ("vi-test-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+/* Starts the fixture's server on an ephemeral loopback port, and makes
+ * the client of it if there is none yet. */
+void
+vi_test_server_start (ViTestServer *fixture)
+{
+  g_autoptr (GError) error = NULL;
+
   g_assert_true (
       vi_local_server_start (fixture->server, NULL, 0, TRUE, &error));
   g_assert_no_error (error);
+  g_free (fixture->url);
   fixture->url = vi_local_server_get_url (fixture->server);
-  fixture->client = vi_test_server_new_client (fixture, NULL, NULL);
+  if (fixture->client == NULL)
+    fixture->client = vi_test_server_new_client (fixture, NULL, NULL);
 }
 
+void
+vi_test_server_setup (ViTestServer *fixture, gconstpointer data)
+{
+  vi_test_server_setup_stopped (fixture, data);
+  vi_test_server_start (fixture);
+}
+
+/* Stops the server, and starts a new one on data_dir (or none): what a
+ * restart of the process does.  The client is made again for the new
+ * port. */
+void
+vi_test_server_restart (ViTestServer *fixture, const char *data_dir)
+{
+  g_autoptr (GError) error = NULL;
+
+  soup_session_abort (fixture->session);
+  vi_local_server_stop (fixture->server);
+  g_clear_object (&fixture->server);
+  g_clear_object (&fixture->client);
+  fixture->server = vi_local_server_new (NULL, NULL);
+  if (data_dir != NULL) {
+    g_assert_true (
+        vi_local_server_set_data_dir (fixture->server, data_dir, &error));
+    g_assert_no_error (error);
+  }
+  vi_test_server_start (fixture);
+}
+
+/* Nothing of the server may outlive the test: its last reference is the
+ * fixture's. */
 void
 vi_test_server_teardown (ViTestServer *fixture, gconstpointer data)
 {
   g_clear_object (&fixture->client);
-  vi_local_server_stop (fixture->server);
-  g_clear_object (&fixture->server);
+  soup_session_abort (fixture->session);
+  g_clear_object (&fixture->session);
+  if (fixture->server != NULL) {
+    vi_local_server_stop (fixture->server);
+    g_assert_cmpint (G_OBJECT (fixture->server)->ref_count, ==, 1);
+    g_clear_object (&fixture->server);
+  }
   g_clear_pointer (&fixture->url, g_free);
+  remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
 }
 
 /* One line with a caption and nothing else. */
@@ -70,4 +124,65 @@ vi_test_server_add_caption (ViTestServer *fixture,
   g_assert_true (
       vi_local_server_add_record (fixture->server, dataset_id, record, &error));
   g_assert_no_error (error);
+}
+
+typedef struct {
+  ViLocalServer *server;
+  GCancellable  *cancellable;
+  char          *method;
+  char          *path_prefix;
+  guint          n;
+} CancelOnRequest;
+
+static gpointer
+cancel_on_request_thread (gpointer data)
+{
+  CancelOnRequest *c = data;
+
+  /* A request that never comes fails the test here rather than hanging
+   * it: the waiting call is never cancelled. */
+  if (!vi_local_server_wait_for_requests (c->server, c->method, c->path_prefix,
+                                          c->n, 60 * 1000))
+    g_error ("the server did not see %u %s %s request(s) within 60 s", c->n,
+             c->method ? c->method : "", c->path_prefix ? c->path_prefix : "");
+  g_cancellable_cancel (c->cancellable);
+  g_object_unref (c->server);
+  g_object_unref (c->cancellable);
+  g_free (c->method);
+  g_free (c->path_prefix);
+  g_free (c);
+  return NULL;
+}
+
+/**
+ * vi_test_server_cancel_on_request:
+ * @server: a running server
+ * @cancellable: what to cancel
+ * @method: (nullable): as for vi_local_server_get_request_count()
+ * @path_prefix: (nullable): as for vi_local_server_get_request_count()
+ * @n: the count to wait for
+ *
+ * Cancels @cancellable from a thread of its own as soon as @server has
+ * seen @n such requests: the moment a call is waiting on a request the
+ * server holds (a latency fault), as an application's other thread would
+ * cancel it, without guessing how long the call takes to get there.  Join
+ * the thread returned before dropping @cancellable.
+ *
+ * Returns: (transfer full): the thread
+ */
+GThread *
+vi_test_server_cancel_on_request (ViLocalServer *server,
+                                  GCancellable  *cancellable,
+                                  const char    *method,
+                                  const char    *path_prefix,
+                                  guint          n)
+{
+  CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
+
+  c->server = g_object_ref (server);
+  c->cancellable = g_object_ref (cancellable);
+  c->method = g_strdup (method);
+  c->path_prefix = g_strdup (path_prefix);
+  c->n = n;
+  return g_thread_new ("cancel-on-request", cancel_on_request_thread, c);
 }

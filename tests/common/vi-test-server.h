@@ -13,9 +13,13 @@
  *
  * or VI_TEST_SERVER_ADD ("/area/case", test_case).  A test seeds the
  * server with vi_local_server_add_record() and friends, which work on a
- * running server.
+ * running server.  vi_test_server_setup_stopped() leaves the server
+ * unstarted, for tests that set a data directory or limits first
+ * (vi_test_server_start()); vi_test_server_restart() restarts it, as a
+ * new process would.
  */
 
+#include <libsoup/soup.h>
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
@@ -25,11 +29,16 @@ G_BEGIN_DECLS
 typedef struct {
   ViLocalServer *server;
   char          *url;
-  ViClient      *client;
+  ViClient      *client;  /* libvi's, with the server's credentials */
+  SoupSession   *session; /* for raw HTTP (vi-test-http.h) */
+  char          *dir;     /* a temporary folder of the test, removed after it */
 } ViTestServer;
 
 void vi_test_server_setup (ViTestServer *fixture, gconstpointer data);
+void vi_test_server_setup_stopped (ViTestServer *fixture, gconstpointer data);
 void vi_test_server_teardown (ViTestServer *fixture, gconstpointer data);
+void vi_test_server_start (ViTestServer *fixture);
+void vi_test_server_restart (ViTestServer *fixture, const char *data_dir);
 
 ViClient *vi_test_server_new_client (ViTestServer *fixture,
                                      const char   *secret_key,
@@ -39,6 +48,12 @@ void vi_test_server_add_caption (ViTestServer *fixture,
                                  const char   *dataset_id,
                                  const char   *asset_id,
                                  const char   *caption);
+
+GThread *vi_test_server_cancel_on_request (ViLocalServer *server,
+                                           GCancellable  *cancellable,
+                                           const char    *method,
+                                           const char    *path_prefix,
+                                           guint          n);
 
 #define VI_TEST_SERVER_ADD(path, func)                                  \
   g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func), \

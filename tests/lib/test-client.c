@@ -13,17 +13,14 @@
 #include <vi/vi.h>
 #include "vi-http-private.h"
 #include "vi-client-private.h"
-#include "vi-local-server.h"
+#include "vi-test-server.h"
 #include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
 
-typedef struct {
-  ViLocalServer *server;
-  char          *url;
-  ViClient      *client;
-} Fixture;
+/* The shared fixture: a server started for the test and a client of it. */
+typedef ViTestServer Fixture;
 
 static ViClient *
 new_client (const char *url, const char *key, const char *org)
@@ -36,42 +33,6 @@ new_client (const char *url, const char *key, const char *org)
    * still honoured as sent. */
   g_object_set (client, "retry-base-delay", 0.01, NULL);
   return client;
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-  f->client = new_client (f->url, KEY, ORG);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->client);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-}
-
-static void
-add_caption (Fixture    *f,
-             const char *dataset,
-             const char *asset,
-             const char *caption)
-{
-  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (asset);
-  g_autoptr (GError) error = NULL;
-
-  vi_jsonl_record_set_caption (record, caption);
-  g_assert_true (
-      vi_local_server_add_record (f->server, dataset, record, &error));
-  g_assert_no_error (error);
 }
 
 /* "A cat sitting on a couch" with two grounded phrases. */
@@ -532,7 +493,8 @@ test_pager_cancel_prefetch (Fixture *f, gconstpointer data)
 
   /* Waiting on the held prefetch: a cancellation ends the wait at once. */
   start = g_get_monotonic_time ();
-  thread = cancel_later (cancellable, 200 * 1000);
+  thread = vi_test_server_cancel_on_request (f->server, cancellable, "GET",
+                                             NULL, 2);
   page = vi_annotation_pager_next (pager, cancellable, &error);
   g_thread_join (thread);
   g_assert_null (page);
@@ -629,10 +591,10 @@ test_auth (Fixture *f, gconstpointer data)
   g_autoptr (ViAnnotationPage) page = NULL;
   g_autofree char *other_key = g_strnfill (103, 'k');
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
   memcpy (other_key, "dtvi_", 5);
 
-  wrong_key = new_client (f->url, other_key, ORG);
+  wrong_key = vi_test_server_new_client (f, other_key, ORG);
   vi_local_server_reset_counters (f->server);
   page = vi_client_list_annotations (wrong_key, "ds", "a", 0, NULL, NULL,
                                      &error);
@@ -646,7 +608,7 @@ test_auth (Fixture *f, gconstpointer data)
                     ==, 1);
   g_clear_error (&error);
 
-  wrong_org = new_client (f->url, KEY, "someone-else");
+  wrong_org = vi_test_server_new_client (f, KEY, "someone-else");
   page = vi_client_list_annotations (wrong_org, "ds", "a", 0, NULL, NULL,
                                      &error);
   g_assert_null (page);
@@ -678,7 +640,7 @@ test_retry_rate_limited (Fixture *f, gconstpointer data)
   g_autoptr (ViAnnotationPage) page = NULL;
   gint64 start;
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
   add_fault (f,
              "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
              "\"1\", \"times\": 1}");
@@ -720,7 +682,7 @@ test_deep_error_bodies (Fixture *f, gconstpointer data)
     { 429, VI_ERROR_RATE_LIMITED, 2 },
   };
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
   g_object_set (f->client, "max-retries", 1, "max-rate-limit-retries", 1, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
@@ -763,7 +725,7 @@ test_retry_server_errors (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
 
   /* A burst of three 503s is within the 3 retries. */
   add_fault (f, "{\"action\": \"status\", \"status\": 503, \"times\": 3}");
@@ -815,7 +777,7 @@ test_retry_transport (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   g_autoptr (ViAnnotationPage) page = NULL;
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
 
   /* A dropped connection and a truncated body are retried. */
   add_fault (f,
@@ -871,7 +833,7 @@ test_cancel_during_backoff (Fixture *f, gconstpointer data)
   GThread *thread;
   gint64   start;
 
-  add_caption (f, "ds", "a", "hello");
+  vi_test_server_add_caption (f, "ds", "a", "hello");
   /* The server asks for a 30 s pause; the caller cancels after 0.2 s. */
   add_fault (f,
              "{\"action\": \"status\", \"status\": 429, \"retryAfter\": "
@@ -918,7 +880,8 @@ test_cancel_from_another_thread (Fixture *f, gconstpointer data)
   guint  done = 0, cancelled = 0;
 
   for (guint i = 0; i < 20; i++)
-    add_caption (f, "ds", "a", "a caption long enough to take a few reads");
+    vi_test_server_add_caption (f, "ds", "a",
+                                "a caption long enough to take a few reads");
 
   start = g_get_monotonic_time ();
   for (guint i = 0; i < 10; i++) {
@@ -966,7 +929,7 @@ test_asset_ids (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (assets); i++) {
     g_autofree char *caption = g_strdup_printf ("caption of [%s]", assets[i]);
-    add_caption (f, "ids", assets[i], caption);
+    vi_test_server_add_caption (f, "ids", assets[i], caption);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (assets); i++) {
@@ -1026,7 +989,7 @@ test_refused_ids (Fixture *f, gconstpointer data)
     { "c1\xc2\x9b", "c1\\u009B" },
   };
 
-  add_caption (f, "ds", "abc", "hello");
+  vi_test_server_add_caption (f, "ds", "abc", "hello");
   vi_local_server_reset_counters (f->server);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
@@ -1183,7 +1146,7 @@ test_insecure_allowed (Fixture *f, gconstpointer data)
   g_autoptr (GProxyResolver) proxy = NULL;
   g_autoptr (GPtrArray) items = NULL;
 
-  add_caption (f, "ds", "a", "through the proxy");
+  vi_test_server_add_caption (f, "ds", "a", "through the proxy");
   client = new_client_with (&error, "endpoint", "http://192.0.2.1:8080",
                             "secret-key", KEY, "organization-id", ORG,
                             "allow-insecure", TRUE, NULL);
@@ -1349,7 +1312,7 @@ test_tls (Fixture *f, gconstpointer data)
   g_autofree char *ca = g_test_build_filename (G_TEST_DIST, "lib", "tls",
                                                "test-cert.pem", NULL);
 
-  add_caption (f, "ds", "a", "over TLS");
+  vi_test_server_add_caption (f, "ds", "a", "over TLS");
   front = tls_front_new (f);
   url = g_strdup_printf ("https://127.0.0.1:%u", front->port);
 
@@ -1493,8 +1456,9 @@ main (int argc, char **argv)
   g_test_add_func ("/client/pagination/guess-next-token",
                    test_guess_next_token);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func)                                        \
+  g_test_add (path, Fixture, NULL, vi_test_server_setup, func, \
+              vi_test_server_teardown)
   ADD ("/client/list-get-delete", test_list_get_delete);
   ADD ("/client/pagination/2500", test_pagination);
   ADD ("/client/pagination/pager", test_pager);

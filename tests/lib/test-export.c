@@ -16,7 +16,7 @@
 #include "vi-http-private.h"
 #include "vi-export-private.h"
 #include "vi-zip-private.h"
-#include "vi-local-server.h"
+#include "vi-test-server.h"
 #include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
@@ -1176,32 +1176,8 @@ test_download_no_url (void)
  * Against vi-local-server
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-  ViLocalServer *server;
-  char          *url;
-  ViClient      *client;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-  f->client = new_client (f->url);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->client);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-}
+/* The shared fixture: a server started for the test and a client of it. */
+typedef ViTestServer Fixture;
 
 /* The records loaded: captions alone, captions with phrases, VQA. */
 static GPtrArray *
@@ -1617,8 +1593,9 @@ main (int argc, char **argv)
                    test_download_cancel_from_another_thread);
   g_test_add_func ("/export/wait/failed", test_wait_failed);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func)                                        \
+  g_test_add (path, Fixture, NULL, vi_test_server_setup, func, \
+              vi_test_server_teardown)
   ADD ("/export/server/bad-arguments", test_bad_arguments);
   ADD ("/export/server/round-trip", test_round_trip);
   ADD ("/export/server/download-refusals", test_download_refusals);

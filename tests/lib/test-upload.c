@@ -11,7 +11,8 @@
 #include <glib/gstdio.h>
 
 #include <vi/vi.h>
-#include "vi-local-server.h"
+#include "vi-test-server.h"
+#include "vi-test-http.h"
 #include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
@@ -19,63 +20,9 @@
 #define SESSIONS \
   "/workspaces/" ORG "/datasets/" ORG "_ds/annotationImportSessions"
 
-typedef struct {
-  ViLocalServer *server;
-  char          *url;
-  ViClient      *client;
-  char          *dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-  f->client = vi_client_new (f->url, KEY, ORG, NULL, &error);
-  g_assert_no_error (error);
-  /* Short backoff so that retry tests run in milliseconds; Retry-After is
-   * still honoured as sent. */
-  g_object_set (f->client, "retry-base-delay", 0.01, NULL);
-  f->dir = g_dir_make_tmp ("vi-upload-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-rm_rf (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-
-  if (dir != NULL) {
-    const char *name;
-
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) &&
-          !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        rm_rf (child);
-      else
-        g_unlink (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->client);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-  rm_rf (f->dir);
-  g_free (f->dir);
-}
+/* The shared fixture: a server started for the test, a client of it and
+ * a temporary folder. */
+typedef ViTestServer Fixture;
 
 /* Writes dir/rel (creating folders) and returns its path. */
 static char *
@@ -305,7 +252,7 @@ test_collect (void)
     g_clear_error (&error);
   }
 
-  rm_rf (dir);
+  remove_tree (dir);
 }
 
 /* ------------------------------------------------------------------------
@@ -1283,7 +1230,9 @@ test_cancel_upload (Fixture *f, gconstpointer data)
   recorder_init (&r);
   r.cancellable = g_cancellable_new ();
   {
-    GThread *thread = cancel_later (r.cancellable, 300 * 1000);
+    GThread *thread = vi_test_server_cancel_on_request (f->server,
+                                                        r.cancellable, "PUT",
+                                                        "/upload/", 1);
     gint64   start = g_get_monotonic_time ();
 
     result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
@@ -1470,8 +1419,9 @@ main (int argc, char **argv)
 
   g_test_add_func ("/upload/collect", test_collect);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func)                                        \
+  g_test_add (path, Fixture, NULL, vi_test_server_setup, func, \
+              vi_test_server_teardown)
   ADD ("/upload/round-trip", test_round_trip);
   ADD ("/upload/folder", test_folder);
   ADD ("/upload/duplicate-names", test_duplicate_names);

@@ -562,17 +562,14 @@ vi_local_server_set_max_header_size (ViLocalServer *self, guint size)
  *
  * Returns: the number of requests
  */
-guint
-vi_local_server_get_request_count (ViLocalServer *self,
-                                   const char    *method,
-                                   const char    *path_prefix)
+static guint
+count_requests_locked (ViLocalServer *self,
+                       const char    *method,
+                       const char    *path_prefix)
 {
   guint64 n = 0;
   guint   i;
 
-  g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
-
-  g_mutex_lock (&self->state.lock);
   if (method == NULL && path_prefix == NULL) {
     n = self->state.n_requests;
   } else {
@@ -585,8 +582,60 @@ vi_local_server_get_request_count (ViLocalServer *self,
         n++;
     }
   }
-  g_mutex_unlock (&self->state.lock);
   return (guint) MIN (n, G_MAXUINT);
+}
+
+guint
+vi_local_server_get_request_count (ViLocalServer *self,
+                                   const char    *method,
+                                   const char    *path_prefix)
+{
+  guint n;
+
+  g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
+
+  g_mutex_lock (&self->state.lock);
+  n = count_requests_locked (self, method, path_prefix);
+  g_mutex_unlock (&self->state.lock);
+  return n;
+}
+
+/**
+ * vi_local_server_wait_for_requests:
+ * @self: a #ViLocalServer
+ * @method: (nullable): as for vi_local_server_get_request_count()
+ * @path_prefix: (nullable): as for vi_local_server_get_request_count()
+ * @n: how many requests to wait for
+ * @timeout_ms: how long to wait at most
+ *
+ * Waits, from any thread but the server's, until the server has counted
+ * @n requests that vi_local_server_get_request_count() would count: the
+ * moment a request has reached the server (and, with a latency fault, is
+ * being held), without polling.  Thread-safe.
+ *
+ * Returns: %TRUE once there are @n, %FALSE when @timeout_ms passed first
+ */
+gboolean
+vi_local_server_wait_for_requests (ViLocalServer *self,
+                                   const char    *method,
+                                   const char    *path_prefix,
+                                   guint          n,
+                                   guint          timeout_ms)
+{
+  gint64   end;
+  gboolean reached;
+
+  g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), FALSE);
+
+  end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&self->state.lock);
+  while (!(reached = count_requests_locked (self, method, path_prefix) >= n) &&
+         g_cond_wait_until (&self->state.request_cond, &self->state.lock, end))
+    ;
+  if (!reached)
+    reached = count_requests_locked (self, method, path_prefix) >= n;
+  g_mutex_unlock (&self->state.lock);
+  return reached;
 }
 
 /**

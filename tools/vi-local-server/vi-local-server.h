@@ -105,11 +105,16 @@ void vi_local_server_set_max_body_size (ViLocalServer *self, guint64 size);
 void vi_local_server_set_max_upload_size (ViLocalServer *self, guint64 size);
 void vi_local_server_set_max_header_size (ViLocalServer *self, guint size);
 
-guint vi_local_server_get_request_count (ViLocalServer *self,
-                                         const char    *method,
-                                         const char    *path_prefix);
-guint vi_local_server_get_fault_count (ViLocalServer *self);
-void  vi_local_server_reset_counters (ViLocalServer *self);
+guint    vi_local_server_get_request_count (ViLocalServer *self,
+                                            const char    *method,
+                                            const char    *path_prefix);
+gboolean vi_local_server_wait_for_requests (ViLocalServer *self,
+                                            const char    *method,
+                                            const char    *path_prefix,
+                                            guint          n,
+                                            guint          timeout_ms);
+guint    vi_local_server_get_fault_count (ViLocalServer *self);
+void     vi_local_server_reset_counters (ViLocalServer *self);
 /* Serves one connection without listening, on the thread-default main
  * context: for the fuzzer. */
 void  vi_local_server_serve_stream (ViLocalServer  *self,

@@ -32,6 +32,7 @@ vi_server_state_init (ViServerState *state,
                       guint          max_header_size)
 {
   g_mutex_init (&state->lock);
+  g_cond_init (&state->request_cond);
   state->org = g_strdup (org);
   state->store = vi_store_new (org);
   state->request_log = g_array_new (FALSE, FALSE,
@@ -49,6 +50,7 @@ vi_server_state_clear (ViServerState *state)
   g_clear_pointer (&state->conns, vi_server_conns_unref);
   g_clear_pointer (&state->org, g_free);
   g_clear_pointer (&state->url, g_free);
+  g_cond_clear (&state->request_cond);
   g_mutex_clear (&state->lock);
 }
 
@@ -176,6 +178,7 @@ vi_server_request_count (ViServerRequest *req)
 
     g_array_append_val (state->request_log, entry);
   }
+  g_cond_broadcast (&state->request_cond);
 }
 
 ViServerRequest *

@@ -58,7 +58,8 @@ typedef struct {
   guint                       n_public_routes;
   /* Counters, under the lock. */
   guint64 n_requests;
-  GArray *request_log; /* ViServerLoggedRequest */
+  GArray *request_log;  /* ViServerLoggedRequest */
+  GCond   request_cond; /* signalled when a request is counted */
 } ViServerState;
 
 struct _ViServerRequest {

@@ -12,15 +12,13 @@
 #include <unistd.h>
 
 #include <vi/vi.h>
-#include "vi-local-server.h"
+#include "vi-test-server.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
 
-typedef struct {
-  ViLocalServer *server;
-  char          *url;
-} Fixture;
+/* The shared fixture: a server started for the test. */
+typedef ViTestServer Fixture;
 
 /* What a finished run gave. */
 typedef struct {
@@ -38,7 +36,8 @@ run_clear (Run *r)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
-/* Asset "img 1" of dataset "ds": a caption, a box and a VQA pair. */
+/* The shared fixture, with asset "img 1" of dataset "ds": a caption, a
+ * box and a VQA pair. */
 static inline void
 fixture_setup (Fixture *f, gconstpointer data)
 {
@@ -46,22 +45,12 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new ("img 1");
   ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
 
-  f->server = vi_local_server_new (NULL, NULL);
+  vi_test_server_setup (f, data);
   vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
   vi_jsonl_record_add_phrase (record, "cat", &cat);
   vi_jsonl_record_add_interaction (record, "What is the cat doing?", "Sitting");
   g_assert_true (vi_local_server_add_record (f->server, "ds", record, &error));
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
   g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-}
-
-static inline void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
 }
 
 /* A launcher whose children talk to the fixture's server with @key (none

@@ -14,20 +14,17 @@
 #include <libsoup/soup.h>
 #include <vi/vi.h>
 
-#include "vi-local-server.h"
-#include "test-server-util.h"
+#include "vi-test-server.h"
+#include "vi-test-http.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
 #define DS "ds1"
 #define DATASET_PATH "/workspaces/" ORG "/datasets/" ORG "_" DS
 
-typedef struct {
-  ViLocalServer *server;
-  SoupSession   *session;
-  char          *url;
-  char          *tmpdir;
-} Fixture;
+/* The shared fixture: a server for the test, a session for raw HTTP and
+ * a temporary folder. */
+typedef ViTestServer Fixture;
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -70,13 +67,8 @@ add_grounded (Fixture *f, const char *asset_id)
 static void
 start_server (Fixture *f)
 {
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
+  vi_test_server_start (f);
   g_assert_cmpuint (vi_local_server_get_port (f->server), >, 0);
-  g_free (f->url);
-  f->url = vi_local_server_get_url (f->server);
   g_assert_true (g_str_has_prefix (f->url, "http://127.0.0.1:"));
   g_assert_false (g_str_has_suffix (f->url, "/"));
 }
@@ -84,37 +76,9 @@ start_server (Fixture *f)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  f->server = vi_local_server_new (NULL, NULL);
-  f->session = soup_session_new ();
+  vi_test_server_setup_stopped (f, data);
   add_grounded (f, "img1.jpg");
   start_server (f);
-}
-
-static void
-fixture_setup_stopped (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  f->server = vi_local_server_new (NULL, NULL);
-  f->session = soup_session_new ();
-  f->tmpdir = g_dir_make_tmp ("vi-server-test-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  if (f->server != NULL) {
-    vi_local_server_stop (f->server);
-    g_assert_cmpint (G_OBJECT (f->server)->ref_count, ==, 1);
-    g_clear_object (&f->server);
-  }
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
-  if (f->tmpdir != NULL)
-    remove_tree (f->tmpdir);
-  g_free (f->tmpdir);
-  g_free (f->url);
 }
 
 enum {
@@ -1360,10 +1324,10 @@ test_fault_latency (Fixture *f, gconstpointer data)
   thread = g_thread_new ("slow", slow_request_thread, &slow);
 
   /* Wait until the slow request is held by the server. */
-  while (vi_local_server_get_request_count (f->server, "GET",
-                                            DATASET_PATH
-                                            "/assets/img1.jpg/") == 0)
-    g_usleep (1000);
+  g_assert_true (vi_local_server_wait_for_requests (f->server, "GET",
+                                                    DATASET_PATH
+                                                    "/assets/img1.jpg/",
+                                                    1, 60 * 1000));
 
   fast_path = list_path ("fast.jpg");
   fast_start = g_get_monotonic_time ();
@@ -1727,7 +1691,7 @@ test_data_dir (Fixture *f, gconstpointer data)
   Response        *r;
   guint            i;
 
-  g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+  g_assert_true (vi_local_server_set_data_dir (f->server, f->dir, &error));
   g_assert_no_error (error);
   add_grounded (f, "img1.jpg");
   add_caption (f, "a/b", "slash \"quoted\"\ttab");
@@ -1769,7 +1733,7 @@ test_data_dir (Fixture *f, gconstpointer data)
   vi_local_server_stop (f->server);
   g_clear_object (&f->server);
   f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+  g_assert_true (vi_local_server_set_data_dir (f->server, f->dir, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, NULL), ==,
                     2 + 1 + 5 + 1);
@@ -1815,7 +1779,7 @@ test_data_dir (Fixture *f, gconstpointer data)
   add_caption (f, "late", "late");
   vi_local_server_stop (f->server);
   g_clear_object (&f->server);
-  journal = g_build_filename (f->tmpdir, "journal.jsonl", NULL);
+  journal = g_build_filename (f->dir, "journal.jsonl", NULL);
   {
     g_autoptr (GFile) file = g_file_new_for_path (journal);
     g_autoptr (GFileOutputStream)
@@ -1830,7 +1794,7 @@ test_data_dir (Fixture *f, gconstpointer data)
   f->server = vi_local_server_new (NULL, NULL);
   g_test_expect_message ("ViLocalServer", G_LOG_LEVEL_WARNING,
                          "*incomplete last line*");
-  g_assert_true (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+  g_assert_true (vi_local_server_set_data_dir (f->server, f->dir, &error));
   g_test_assert_expected_messages ();
   g_assert_no_error (error);
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, DS, "late"),
@@ -1844,7 +1808,7 @@ static void
 test_data_dir_errors (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *store = g_build_filename (f->tmpdir, "store.jsonl", NULL);
+  g_autofree char *store = g_build_filename (f->dir, "store.jsonl", NULL);
 
   /* A store that is not ours. */
   g_assert_true (
@@ -1852,7 +1816,7 @@ test_data_dir_errors (Fixture *f, gconstpointer data)
                            "{\"op\":\"header\",\"format\":\"x\",\"version\":1,"
                            "\"nextSeq\":1}\n",
                            -1, &error));
-  g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+  g_assert_false (vi_local_server_set_data_dir (f->server, f->dir, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "store.jsonl:1"));
   g_clear_error (&error);
@@ -1864,8 +1828,7 @@ test_data_dir_errors (Fixture *f, gconstpointer data)
                    "}\n");
 
     g_assert_true (g_file_set_contents (store, deep, -1, &error));
-    g_assert_false (
-        vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+    g_assert_false (vi_local_server_set_data_dir (f->server, f->dir, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
     g_assert_nonnull (strstr (error->message, "store.jsonl:1: malformed JSON"));
     g_assert_nonnull (strstr (error->message, "nesting too deep"));
@@ -1875,7 +1838,7 @@ test_data_dir_errors (Fixture *f, gconstpointer data)
   /* Too late once something was loaded. */
   g_unlink (store);
   add_caption (f, "a", "b");
-  g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+  g_assert_false (vi_local_server_set_data_dir (f->server, f->dir, &error));
   g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
 }
 
@@ -1883,8 +1846,8 @@ static void
 test_load_jsonl (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *good = g_build_filename (f->tmpdir, "good.jsonl", NULL);
-  g_autofree char *bad = g_build_filename (f->tmpdir, "bad.jsonl", NULL);
+  g_autofree char *good = g_build_filename (f->dir, "good.jsonl", NULL);
+  g_autofree char *bad = g_build_filename (f->dir, "bad.jsonl", NULL);
   g_autofree char *where = NULL;
 
   g_assert_true (g_file_set_contents (
@@ -1999,10 +1962,10 @@ main (int argc, char *argv[])
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(name, func) \
-  g_test_add (name, Fixture, NULL, fixture_setup, func, fixture_teardown)
-#define ADD_STOPPED(name, func)                                 \
-  g_test_add (name, Fixture, NULL, fixture_setup_stopped, func, \
-              fixture_teardown)
+  g_test_add (name, Fixture, NULL, fixture_setup, func, vi_test_server_teardown)
+#define ADD_STOPPED(name, func)                                        \
+  g_test_add (name, Fixture, NULL, vi_test_server_setup_stopped, func, \
+              vi_test_server_teardown)
 
   ADD ("/server/auth", test_auth);
   g_test_add_func ("/server/auth/custom-credentials",

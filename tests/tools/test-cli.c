@@ -647,7 +647,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, fixture_setup, func, vi_test_server_teardown)
   ADD ("/cli/list-json-get-delete", test_list_json_get_delete);
   ADD ("/cli/pages", test_pages);
   ADD ("/cli/errors", test_errors);

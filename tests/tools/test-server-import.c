@@ -15,18 +15,16 @@
 #include <libsoup/soup.h>
 #include <vi/vi.h>
 
-#include "vi-local-server.h"
-#include "test-server-util.h"
+#include "vi-test-server.h"
+#include "vi-test-http.h"
 
 #define ORG "local-org"
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
 #define DATASETS "/workspaces/" ORG "/datasets/" ORG "_"
 
-typedef struct {
-  ViLocalServer *server;
-  SoupSession   *session;
-  char          *url;
-} Fixture;
+/* The shared fixture: a server started for the test, and a session for
+ * raw HTTP. */
+typedef ViTestServer Fixture;
 
 /* Three lines: a caption with two phrases (3 parts), a plain caption
  * (1 part), a VQA line with two interactions (2 parts). */
@@ -350,28 +348,6 @@ list_count (Fixture *f, const char *dataset, const char *asset)
   g_assert_cmpuint (r->status, ==, 200);
   return json_array_get_length (
       json_object_get_array_member (obj (r), "items"));
-}
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr (GError) error = NULL;
-
-  f->server = vi_local_server_new (NULL, NULL);
-  f->session = soup_session_new ();
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  soup_session_abort (f->session);
-  g_clear_object (&f->session);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
 }
 
 /* ---- import sessions ---------------------------------------------------- */
@@ -786,24 +762,6 @@ get_body (Fixture *f, const char *path)
                     g_bytes_get_size (r->body));
 }
 
-/* Replaces the fixture's server by a new one on @dir. */
-static void
-serve_data_dir (Fixture *f, const char *dir)
-{
-  g_autoptr (GError) error = NULL;
-
-  soup_session_abort (f->session);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-  f->server = vi_local_server_new (NULL, NULL);
-  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
-  g_assert_no_error (error);
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-}
-
 /* With a data directory, sessions outlive the server: finished ones come
  * back as they were, the others come back failed (a stop interrupted them,
  * and none of their annotations was added). */
@@ -833,7 +791,7 @@ test_sessions_restart (Fixture *f, gconstpointer data)
   const char *reason;
 
   /* The fixture's server has no data directory: use one that has. */
-  serve_data_dir (f, dir);
+  vi_test_server_restart (f, dir);
 
   done_id = create_session (f, "keep", "Warn", "Warn");
   done_urls = register_files (f, "keep", done_id, "a.jsonl", good_lines, NULL);
@@ -860,7 +818,7 @@ test_sessions_restart (Fixture *f, gconstpointer data)
   given_up_before = get_body (f, given_up_path);
 
   /* A new server on the same directory. */
-  serve_data_dir (f, dir);
+  vi_test_server_restart (f, dir);
 
   done_after = get_body (f, done_path);
   g_assert_cmpstr (done_after, ==, done_before);
@@ -902,11 +860,10 @@ test_sessions_restart (Fixture *f, gconstpointer data)
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "keep", NULL),
                     ==, 2 * GOOD_PARTS);
 
-  soup_session_abort (f->session);
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
+  /* The directory goes before the fixture's teardown, so the server
+   * that used it is stopped first. */
+  vi_test_server_restart (f, NULL);
   remove_tree (dir);
-  f->server = vi_local_server_new (NULL, NULL);
 }
 
 /* Every JSON body the server reads, nested 100,000 deep (json-glib alone
@@ -1366,8 +1323,9 @@ main (int argc, char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+#define ADD(path, func)                                        \
+  g_test_add (path, Fixture, NULL, vi_test_server_setup, func, \
+              vi_test_server_teardown)
 
   ADD ("/server-import/round-trip", test_round_trip);
   ADD ("/server-import/policy/warn", test_policy_warn);

@@ -2,8 +2,9 @@
 /* Copyright (C) 2025 The viannot authors */
 #pragma once
 
-/* Helpers shared by the tests of vi-local-server: HTTP exchanges with
- * libsoup, deeply nested JSON, removing a test's folder. */
+/* Helpers shared by the tests that talk to vi-local-server in raw HTTP:
+ * exchanges with libsoup, deeply nested JSON, removing a test's folder.
+ * Header-only: each test uses a few of them. */
 
 #include <string.h>
 

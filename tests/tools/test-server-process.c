@@ -22,7 +22,7 @@
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
-#include "test-server-util.h"
+#include "vi-test-http.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY

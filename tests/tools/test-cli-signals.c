@@ -330,7 +330,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, fixture_setup, func, vi_test_server_teardown)
   ADD ("/cli-signals/list", test_list);
   ADD ("/cli-signals/get-sigterm", test_get_sigterm);
   ADD ("/cli-signals/upload", test_upload);
