@@ -36,10 +36,13 @@ typedef struct
   guint n_back;                 /* info messages */
   guint n_other_warnings;
   guint n_errors;
+  guint n_src_errors;           /* of those, viannotsrc's */
   gchar *first_late;
   GError *first_warning;        /* the first other warning */
-  GError *first_error;
+  gchar *first_warning_debug;
+  GError *first_error;          /* the first of all, and its source */
   gchar *first_error_debug;
+  gchar *first_error_source;
   /* frames seen after viannotsrc */
   guint n;
   guint n_with_meta;
@@ -75,8 +78,10 @@ src_run_clear (SrcRun * run)
 {
   g_free (run->first_late);
   g_clear_error (&run->first_warning);
+  g_free (run->first_warning_debug);
   g_clear_error (&run->first_error);
   g_free (run->first_error_debug);
+  g_free (run->first_error_source);
   g_free (run->first_bad);
   g_mutex_clear (&run->lock);
   g_cond_clear (&run->cond);
@@ -98,16 +103,18 @@ src_run_bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
 
   switch (GST_MESSAGE_TYPE (msg)) {
     case GST_MESSAGE_WARNING:
-      gst_message_parse_warning (msg, &err, NULL);
+      gst_message_parse_warning (msg, &err, &debug);
       g_mutex_lock (&run->lock);
       if (src_run_is_outage_message (err, " are late: ")) {
         if (run->first_late == NULL)
           run->first_late = g_strdup (err->message);
         run->n_late++;
       } else {
-        GST_INFO ("other warning: %s", err->message);
-        if (run->first_warning == NULL)
+        GST_INFO ("other warning: %s (%s)", err->message, debug);
+        if (run->first_warning == NULL) {
           run->first_warning = g_error_copy (err);
+          run->first_warning_debug = g_strdup (debug);
+        }
         run->n_other_warnings++;
       }
       g_mutex_unlock (&run->lock);
@@ -128,8 +135,11 @@ src_run_bus_cb (GstBus * bus, GstMessage * msg, gpointer user_data)
       if (run->first_error == NULL) {
         run->first_error = g_error_copy (err);
         run->first_error_debug = g_strdup (debug);
+        run->first_error_source = g_strdup (GST_MESSAGE_SRC_NAME (msg));
       }
       run->n_errors++;
+      if (g_strcmp0 (GST_MESSAGE_SRC_NAME (msg), "v") == 0)
+        run->n_src_errors++;
       g_mutex_unlock (&run->lock);
       break;
     default:
