@@ -132,6 +132,8 @@ typedef struct
 
 #define FETCH_FAILED "Could not fetch the annotations of asset "
 
+/* The names' first part is the target: tests/gst/meson.build runs the
+ * rows as groups of targets, so a new target goes into one there. */
 /* *INDENT-OFF* */
 static const Row rows[] = {
   /* viannotsrc, one asset: libvi retries once, then the element starts an
