@@ -24,20 +24,38 @@ G_BEGIN_DECLS
  * GstViAnnotOnError:
  * @GST_VI_ANNOT_ON_ERROR_FAIL: post an error and stop the stream
  * @GST_VI_ANNOT_ON_ERROR_WARN: post a warning and keep streaming
- *   without annotations
+ *   without annotations (viannotsink: set the refused batch aside)
+ * @GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER: viannotsink only: post a warning
+ *   and retry the refused request in the background, as in an outage
  *
  * What an element does when the Vi API refuses a request (authentication,
  * permission, an asset-id that does not exist, a malformed answer).  A
  * service that does not answer is never an error: see the outage rule.
+ * Elements that read have the first two values (GstViAnnotOnError),
+ * elements that write all three (GstViAnnotUploadOnError).
  */
 typedef enum
 {
   GST_VI_ANNOT_ON_ERROR_FAIL,
   GST_VI_ANNOT_ON_ERROR_WARN,
+  GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER,
 } GstViAnnotOnError;
 
 #define GST_TYPE_VI_ANNOT_ON_ERROR (gst_vi_annot_on_error_get_type ())
 G_GNUC_INTERNAL GType gst_vi_annot_on_error_get_type (void);
+
+#define GST_TYPE_VI_ANNOT_UPLOAD_ON_ERROR \
+    (gst_vi_annot_upload_on_error_get_type ())
+G_GNUC_INTERNAL GType gst_vi_annot_upload_on_error_get_type (void);
+
+/* Whether an element reads from the dataset (viannotsrc) or writes to it
+ * (viannotsink): the documentation of dataset-id and on-error, and the
+ * values on-error takes, depend on it. */
+typedef enum
+{
+  GST_VI_ANNOT_CONFIG_READ,
+  GST_VI_ANNOT_CONFIG_WRITE,
+} GstViAnnotConfigRole;
 
 /* Property ids, relative to the first id an element gives
  * gst_vi_annot_config_install_properties(). */
@@ -83,7 +101,7 @@ void gst_vi_annot_config_copy (const GstViAnnotConfig * src,
 
 G_GNUC_INTERNAL
 void gst_vi_annot_config_install_properties (GObjectClass * klass,
-    guint first_prop_id);
+    guint first_prop_id, GstViAnnotConfigRole role);
 
 G_GNUC_INTERNAL
 void gst_vi_annot_config_set_property (GstViAnnotConfig * cfg, guint id,

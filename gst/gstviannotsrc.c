@@ -346,7 +346,8 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
           "errors, outages", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_vi_annot_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
+  gst_vi_annot_config_install_properties (gobject_class, PROP_CONFIG_FIRST,
+      GST_VI_ANNOT_CONFIG_READ);
   gst_vi_annot_frame_map_install_properties (gobject_class,
       PROP_FRAME_MAP_FIRST);
 
