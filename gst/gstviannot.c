@@ -25,6 +25,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (viannotsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (viannotsink, plugin);
 
   return ret;
 }

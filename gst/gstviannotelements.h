@@ -17,6 +17,7 @@ GST_DEBUG_CATEGORY_EXTERN (gst_vi_annot_debug);
 G_GNUC_INTERNAL void viannot_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (viannotsrc);
+GST_ELEMENT_REGISTER_DECLARE (viannotsink);
 
 G_END_DECLS
 

@@ -167,6 +167,28 @@ gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
       __LINE__);
 }
 
+/* The client could not be made from the credentials (start()): which
+ * value came from where, never the key. */
+void
+gst_vi_annot_post_client_error (GstElement * element,
+    const GstViAnnotConfig * cfg, const GError * error)
+{
+  gchar *key = gst_vi_annot_config_describe_origin (cfg,
+      GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
+  gchar *org = gst_vi_annot_config_describe_origin (cfg,
+      GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
+  gchar *text = g_strdup_printf ("Could not set up the Vi API client: %s "
+      "(secret key from %s, organization id from %s).", error->message, key,
+      org);
+
+  gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, text,
+      gst_vi_annot_config_describe (cfg, NULL), __FILE__, GST_FUNCTION,
+      __LINE__);
+  g_free (key);
+  g_free (org);
+}
+
 /* The warning of an outage: viannotsrc's annotations are late and frames
  * no longer wait for them; viannotsink's uploads wait in the spool. */
 GstMessage *

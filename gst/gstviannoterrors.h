@@ -73,6 +73,10 @@ void gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
     const GError * error, const gchar * debug);
 
 G_GNUC_INTERNAL
+void gst_vi_annot_post_client_error (GstElement * element,
+    const GstViAnnotConfig * cfg, const GError * error);
+
+G_GNUC_INTERNAL
 GstMessage *gst_vi_annot_outage_message_new (GstElement * element,
     const gchar * why, const GError * error, const gchar * asset_id,
     const GstViAnnotErrorContext * ctx);

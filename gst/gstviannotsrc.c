@@ -849,19 +849,8 @@ no_file:
   }
 no_client:
   {
-    gchar *key = gst_vi_annot_config_describe_origin (&self->cfg,
-        GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
-    gchar *org = gst_vi_annot_config_describe_origin (&self->cfg,
-        GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
-    gchar *service = gst_vi_annot_config_describe (&self->cfg, NULL);
-
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not set up the Vi API client: %s (secret key from %s, "
-            "organization id from %s).", error->message, key, org),
-        ("%s", service));
-    g_free (key);
-    g_free (org);
-    g_free (service);
+    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg,
+        error);
     g_clear_error (&error);
     gst_vi_annot_worker_quit (self->worker);
     g_clear_pointer (&self->worker, gst_vi_annot_worker_free);
