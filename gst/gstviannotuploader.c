@@ -86,6 +86,7 @@ struct _Job
   GSource *poll_source;
   guint poll_ms;
   gboolean recorded;            /* this attempt's session is recorded */
+  GError *upload_error;         /* why this attempt's upload failed */
 };
 
 static void pump (GstViAnnotUploader * self);
@@ -240,6 +241,7 @@ job_free (Job * job)
     g_source_destroy (job->poll_source);
     g_source_unref (job->poll_source);
   }
+  g_clear_error (&job->upload_error);
   self->jobs = g_list_remove (self->jobs, job);
   g_free (job);
 }
@@ -292,19 +294,12 @@ job_complete (Job * job, ViAnnotationImportSession * session)
     GST_WARNING_OBJECT (self->element, "session %s of %s: %" G_GINT64_FORMAT
         " annotations failed", batch->session_id, batch->name, failed);
 
-  g_mutex_lock (&self->lock);
-  self->pending -= batch->lines;
-  pending = self->pending;
-  self->stats.lines_imported += batch->lines;
-  self->stats.batches_imported++;
-  self->stats.annotations_created += MAX (created, 0);
-  self->stats.annotations_failed += MAX (failed, 0);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
   GST_DEBUG_OBJECT (self->element, "%s imported by session %s: %u lines, %"
       G_GINT64_FORMAT " annotations created", batch->name, batch->session_id,
       batch->lines, created);
+  /* Posted before the count drops, so that it is on the bus before an EOS
+   * that waited for this batch. */
+  pending = get_pending (self) - batch->lines;
   post_element_message (self, gst_structure_new ("vi-upload-done",
           "batch", G_TYPE_STRING, batch->name,
           "session-id", G_TYPE_STRING, batch->session_id,
@@ -312,6 +307,15 @@ job_complete (Job * job, ViAnnotationImportSession * session)
           "created", G_TYPE_INT64, created,
           "failed", G_TYPE_INT64, failed,
           "pending", G_TYPE_UINT64, pending, NULL));
+
+  g_mutex_lock (&self->lock);
+  self->pending -= batch->lines;
+  self->stats.lines_imported += batch->lines;
+  self->stats.batches_imported++;
+  self->stats.annotations_created += MAX (created, 0);
+  self->stats.annotations_failed += MAX (failed, 0);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
   gst_vi_annot_batch_free (batch);
   pump (self);
 }
@@ -370,6 +374,25 @@ job_refused (Job * job, const GError * error)
   }
 }
 
+/* Whether the service said no (a 4xx, a malformed answer) rather than
+ * did not answer: libvi reports a failed upload as IMPORT_FAILED with the
+ * cause's HTTP status, and a lost answer after the files were sent as
+ * IMPORT_STATE_UNKNOWN, which the session settles. */
+static gboolean
+is_refusal (const GError * error)
+{
+  guint status;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN))
+    return FALSE;
+  if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_FAILED)) {
+    status = vi_error_get_http_status (error);
+    return status >= 400 && status < 500 && status != 408 && status != 429;
+  }
+  return !gst_vi_annot_error_is_transient (error);
+}
+
 /* Any error of a request: cancelled (stopping), no answer (an outage),
  * or a refusal. */
 static void
@@ -382,7 +405,7 @@ job_failed (Job * job, const GError * error)
     gst_vi_annot_batch_free (batch);
     return;
   }
-  if (gst_vi_annot_error_is_transient (error)) {
+  if (!is_refusal (error)) {
     job_transient (job, error);
     return;
   }
@@ -440,11 +463,21 @@ _poll_cb (gpointer user_data)
 }
 
 /* Sends the batch again, in a new session: the old one (if any) will
- * never import it. */
+ * never import it.  Unless the old one's upload was refused: sending the
+ * same again would be refused again, and on-error decides. */
 static void
 job_resend (Job * job)
 {
   GstViAnnotUploader *self = job->self;
+
+  if (job->upload_error != NULL && is_refusal (job->upload_error)) {
+    GError *error = g_steal_pointer (&job->upload_error);
+
+    job_refused (job, error);
+    g_error_free (error);
+    return;
+  }
+  g_clear_error (&job->upload_error);
 
   if (job->batch->session_id != NULL) {
     GST_INFO_OBJECT (self->element, "%s: session %s imported nothing; "
@@ -646,6 +679,7 @@ _uploaded_cb (GObject * source, GAsyncResult * result, gpointer user_data)
     /* The session exists: whatever went wrong, it says what happened. */
     GST_INFO_OBJECT (self->element, "%s: %s; reading session %s",
         job->batch->name, error->message, job->batch->session_id);
+    job->upload_error = g_steal_pointer (&error);
     job_settle (job);
   } else {
     job_failed (job, error);
