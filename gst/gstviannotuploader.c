@@ -16,7 +16,7 @@
 #define MAX_IN_FLIGHT 4
 /* A session being imported is read again after this, doubling up to the
  * maximum: short batches finish in a few polls, long ones cost little. */
-#define FIRST_POLL_MS 50
+#define FIRST_POLL_MS 20
 #define MAX_POLL_MS 1000
 
 /* What a session's conditions say about its batch. */

@@ -135,13 +135,34 @@ pow10_128 (guint k)
   return (u128) pow10[19] * (k == 20 ? 10 : 100);
 }
 
+/* Whether m = round (M·2^-s·10^k) reads back as the value M·2^-s: it is
+ * below 10^17 and m·10^-k lies in the value's rounding interval. */
+static gboolean
+probe_digits (guint64 M, int s, gboolean pow2, guint k, guint64 *out)
+{
+  u128 p10 = pow10_128 (k), m, lhs, lo, hi;
+
+  m = ((u128) M * p10 + ((u128) 1 << (s - 1))) >> s;
+  if (m >= (u128) G_GUINT64_CONSTANT (100000000000000000))
+    return FALSE;
+  lhs = m << (s + 2);
+  lo = ((u128) 4 * M - (pow2 ? 1 : 2)) * p10;
+  hi = ((u128) 4 * M + 2) * p10;
+  /* strtod() breaks ties to even: the bounds belong to an even M. */
+  if ((M & 1) == 0 ? (lhs < lo || lhs > hi) : (lhs <= lo || lhs >= hi))
+    return FALSE;
+  *out = (guint64) m;
+  return TRUE;
+}
+
 static gboolean
 append_shortest_exact (GString *out,
                        double   value)
 {
-  guint64 bits, M;
+  guint64 bits, M, m = 0, best_m = 0;
+  guint lo_k = 1, hi_k = 21, best_k = 0, k17;
+  gboolean pow2;
   int s, e;
-  gboolean pow2, even;
 
   memcpy (&bits, &value, sizeof bits);
   e = (int) ((bits >> 52) & 0x7ff);
@@ -153,38 +174,69 @@ append_shortest_exact (GString *out,
   /* A power of two has a closer neighbour below: its interval is
    * asymmetric.  Bounds in units of 2^-(s+2): [4M - 1 or 4M - 2, 4M + 2]. */
   pow2 = (bits & ((G_GUINT64_CONSTANT (1) << 52) - 1)) == 0;
-  even = (M & 1) == 0;
+
+  /* k17 fraction digits give 17 significant digits (always enough). */
+  if (value >= 1)
+    k17 = 17 - (value >= 1e5 ? 6 : value >= 1e4 ? 5 : value >= 1e3 ? 4 :
+        value >= 1e2 ? 3 : value >= 10 ? 2 : 1);
+  else
+    k17 = 17 + (value < 0.01 ? 2 : value < 0.1 ? 1 : 0);
+
+  /* Short decimals first, cheaply: with at most 9 fraction digits (at
+   * most 15 significant ones here), m = round (value·10^k) computed in
+   * doubles is the right candidate, and m / 10^k (a correctly rounded
+   * division of exact values) equals the value exactly when "m·10^-k"
+   * reads back as it. */
+  {
+    static const double pow10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+                                    1e8, 1e9 };
+
+    for (guint k = 1; k < G_N_ELEMENTS (pow10); k++)
+      {
+        m = (guint64) (value * pow10[k] + 0.5);
+        if ((double) m / pow10[k] == value)
+          {
+            append_decimal (out, m, k);
+            return TRUE;
+          }
+      }
+    lo_k = G_N_ELEMENTS (pow10);
+  }
+
+  /* Most others need 16 or 17: when 16 do not read back, 17 it is; else
+   * fewer may do. */
+  if (!probe_digits (M, s, pow2, k17 - 1, &best_m))
+    {
+      if (probe_digits (M, s, pow2, k17, &m))
+        {
+          append_decimal (out, m, k17);
+          return TRUE;
+        }
+    }
+  else
+    {
+      best_k = k17 - 1;
+      hi_k = best_k - 1;
+    }
 
   /* Found with k digits means found with more: a binary search for the
    * fewest.  More than 17 significant digits means fewer fraction digits
-   * will do (17 always suffice). */
-  guint lo_k = 1, hi_k = 21, best_k = 0;
-  guint64 best_m = 0;
-
+   * will do. */
   while (lo_k <= hi_k)
     {
       guint k = (lo_k + hi_k) / 2;
-      u128 p10 = pow10_128 (k), m, lhs, lo, hi;
+      u128 p10 = pow10_128 (k);
 
-      m = ((u128) M * p10 + ((u128) 1 << (s - 1))) >> s;
-      if (m >= (u128) G_GUINT64_CONSTANT (100000000000000000))
-        {
-          hi_k = k - 1;
-          continue;
-        }
-      lhs = m << (s + 2);
-      lo = ((u128) 4 * M - (pow2 ? 1 : 2)) * p10;
-      hi = ((u128) 4 * M + 2) * p10;
-      if (even ? (lhs >= lo && lhs <= hi) : (lhs > lo && lhs < hi))
+      if (((u128) M * p10 >> s) >= (u128) G_GUINT64_CONSTANT (100000000000000000))
+        hi_k = k - 1;
+      else if (probe_digits (M, s, pow2, k, &m))
         {
           best_k = k;
-          best_m = (guint64) m;
+          best_m = m;
           hi_k = k - 1;
         }
       else
-        {
-          lo_k = k + 1;
-        }
+        lo_k = k + 1;
     }
   if (best_k == 0)
     return FALSE;

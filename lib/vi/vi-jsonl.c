@@ -514,7 +514,9 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
 
   g_return_val_if_fail (record != NULL, NULL);
 
-  out = g_string_sized_new (128);
+  /* Room for the usual line at once: a box is about 80 bytes. */
+  out = g_string_sized_new (128 + (record->caption ? strlen (record->caption)
+          : 0) + 96 * record->phrases->len + 64 * record->interactions->len);
   g_string_append (out, "{\"asset_id\":");
   _vi_json_append_string (out, record->asset_id);
 
