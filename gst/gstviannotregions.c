@@ -38,22 +38,6 @@ read_meta (GstViAnnotMeta * meta, GstBuffer * buffer,
   }
 }
 
-/* The fields of a `detection` parameter, as quarks: looked up for every
- * box of every frame, where gst_structure_get_double (..., "x_min")
- * would intern the name each time. */
-static GQuark q_label, q_confidence, q_x_min, q_y_min, q_x_max, q_y_max;
-
-static gboolean
-get_double (const GstStructure * s, GQuark field, gdouble * value)
-{
-  const GValue *v = gst_structure_id_get_value (s, field);
-
-  if (v == NULL || !G_VALUE_HOLDS_DOUBLE (v))
-    return FALSE;
-  *value = g_value_get_double (v);
-  return TRUE;
-}
-
 static void
 read_roi (GstVideoRegionOfInterestMeta * roi, const GstVideoInfo * info,
     GArray * regions)
@@ -64,17 +48,6 @@ read_roi (GstVideoRegionOfInterestMeta * roi, const GstVideoInfo * info,
   gint width = GST_VIDEO_INFO_WIDTH (info);
   gint height = GST_VIDEO_INFO_HEIGHT (info);
   ViBBox box;
-  static gsize quarks = 0;
-
-  if (g_once_init_enter (&quarks)) {
-    q_label = g_quark_from_static_string ("label");
-    q_confidence = g_quark_from_static_string ("confidence");
-    q_x_min = g_quark_from_static_string ("x_min");
-    q_y_min = g_quark_from_static_string ("y_min");
-    q_x_max = g_quark_from_static_string ("x_max");
-    q_y_max = g_quark_from_static_string ("y_max");
-    g_once_init_leave (&quarks, 1);
-  }
 
   r.label = g_quark_to_string (roi->roi_type);
   r.caption = -1;
@@ -87,17 +60,16 @@ read_roi (GstVideoRegionOfInterestMeta * roi, const GstVideoInfo * info,
   vi_bbox_from_pixels (&r.pixels, width, height, &r.bbox);
 
   if (det != NULL) {
-    const GValue *label = gst_structure_id_get_value (det, q_label);
+    const gchar *label = gst_structure_get_string (det, "label");
 
-    if (label != NULL && G_VALUE_HOLDS_STRING (label) &&
-        g_value_get_string (label) != NULL)
-      r.label = g_value_get_string (label);
-    get_double (det, q_confidence, &r.confidence);
+    if (label != NULL)
+      r.label = label;
+    gst_structure_get_double (det, "confidence", &r.confidence);
     /* Normalized by the element that detected it, not rounded. */
-    if (get_double (det, q_x_min, &box.x_min) &&
-        get_double (det, q_y_min, &box.y_min) &&
-        get_double (det, q_x_max, &box.x_max) &&
-        get_double (det, q_y_max, &box.y_max))
+    if (gst_structure_get_double (det, "x_min", &box.x_min) &&
+        gst_structure_get_double (det, "y_min", &box.y_min) &&
+        gst_structure_get_double (det, "x_max", &box.x_max) &&
+        gst_structure_get_double (det, "y_max", &box.y_max))
       r.bbox = box;
   }
   g_array_append_val (regions, r);
