@@ -327,6 +327,40 @@ gst_vi_annot_property_is_settable (GstElement * element, GParamSpec * pspec)
   return FALSE;
 }
 
+gboolean
+gst_vi_annot_shared_set_property (GstViAnnotConfig * cfg,
+    GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    const GValue * value)
+{
+  guint map_first = config_first + GST_VI_ANNOT_CONFIG_N_PROPS;
+
+  if (prop_id >= config_first && prop_id < map_first)
+    gst_vi_annot_config_set_property (cfg, prop_id - config_first, value);
+  else if (prop_id >= map_first &&
+      prop_id < map_first + GST_VI_ANNOT_FRAME_MAP_N_PROPS)
+    gst_vi_annot_frame_map_set_property (map, prop_id - map_first, value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+gst_vi_annot_shared_get_property (const GstViAnnotConfig * cfg,
+    const GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    GValue * value)
+{
+  guint map_first = config_first + GST_VI_ANNOT_CONFIG_N_PROPS;
+
+  if (prop_id >= config_first && prop_id < map_first)
+    gst_vi_annot_config_get_property (cfg, prop_id - config_first, value);
+  else if (prop_id >= map_first &&
+      prop_id < map_first + GST_VI_ANNOT_FRAME_MAP_N_PROPS)
+    gst_vi_annot_frame_map_get_property (map, prop_id - map_first, value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* The first property given that only makes sense with dataset-id, or
  * NULL. */
 const gchar *

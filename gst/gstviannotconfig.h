@@ -9,6 +9,8 @@
 #include <gst/gst.h>
 #include <vi/vi.h>
 
+#include "gstviannotframemap.h"
+
 G_BEGIN_DECLS
 
 /* The properties every element that talks to the Vi API has (viannotsrc,
@@ -114,6 +116,20 @@ void gst_vi_annot_config_get_property (const GstViAnnotConfig * cfg,
 G_GNUC_INTERNAL
 gboolean gst_vi_annot_property_is_settable (GstElement * element,
     GParamSpec * pspec);
+
+/* The properties installed by gst_vi_annot_config_install_properties() at
+ * @config_first and gst_vi_annot_frame_map_install_properties() at
+ * @map_first (just after the config's), for an element's set_property and
+ * get_property, with its object lock: TRUE when @prop_id was one of them. */
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_shared_set_property (GstViAnnotConfig * cfg,
+    GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    const GValue * value);
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_shared_get_property (const GstViAnnotConfig * cfg,
+    const GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    GValue * value);
 
 G_GNUC_INTERNAL
 void gst_vi_annot_set_string (gchar ** field, const GValue * value);

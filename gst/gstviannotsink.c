@@ -139,7 +139,6 @@ enum
   PROP_STATS,
   PROP_CONFIG_FIRST,
   PROP_FRAME_MAP_FIRST = PROP_CONFIG_FIRST + GST_VI_ANNOT_CONFIG_N_PROPS,
-  PROP_LAST = PROP_FRAME_MAP_FIRST + GST_VI_ANNOT_FRAME_MAP_N_PROPS,
 };
 
 #define DEFAULT_MIN_CONFIDENCE 0.0
@@ -541,13 +540,8 @@ gst_vi_annot_sink_set_property (GObject * object, guint prop_id,
     return;
   }
 
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_set_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_set_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_set_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         gst_vi_annot_set_string (&self->location, value);
@@ -596,13 +590,8 @@ gst_vi_annot_sink_get_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_get_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_get_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_get_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         g_value_set_string (value, self->location);
@@ -1106,9 +1095,7 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   self->cfg_repeated = self->repeated;
   self->cfg_wait = self->wait_until_done;
   gst_vi_annot_config_copy (&self->config, &self->cfg);
-  map_props = self->map_props;
-  map_props.asset_id = g_strdup (self->map_props.asset_id);
-  map_props.asset_id_template = g_strdup (self->map_props.asset_id_template);
+  gst_vi_annot_frame_map_props_copy (&self->map_props, &map_props);
   limits.batch_size = self->batch_size;
   limits.batch_interval_ms = self->batch_interval * 1000;
   limits.max_pending = self->max_pending;

@@ -152,7 +152,6 @@ enum
   PROP_STATS,
   PROP_CONFIG_FIRST,
   PROP_FRAME_MAP_FIRST = PROP_CONFIG_FIRST + GST_VI_ANNOT_CONFIG_N_PROPS,
-  PROP_LAST = PROP_FRAME_MAP_FIRST + GST_VI_ANNOT_FRAME_MAP_N_PROPS,
 };
 
 #define DEFAULT_LOCATION NULL
@@ -460,13 +459,8 @@ gst_vi_annot_src_set_property (GObject * object, guint prop_id,
     return;
   }
 
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_set_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_set_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_set_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         gst_vi_annot_set_string (&self->location, value);
@@ -507,13 +501,8 @@ gst_vi_annot_src_get_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_get_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_get_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_get_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         g_value_set_string (value, self->location);
@@ -730,9 +719,7 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   self->cfg_location = g_strdup (self->location);
   gst_vi_annot_config_copy (&self->config, &self->cfg);
-  map_props = self->map_props;
-  map_props.asset_id = g_strdup (self->map_props.asset_id);
-  map_props.asset_id_template = g_strdup (self->map_props.asset_id_template);
+  gst_vi_annot_frame_map_props_copy (&self->map_props, &map_props);
   page_size = self->page_size;
   prefetch = self->prefetch;
   refresh_interval = self->refresh_interval;

@@ -127,15 +127,23 @@ post_progress (GstViAnnotUploader * self, GstViAnnotBatch * batch,
           "pending", G_TYPE_UINT64, get_pending (self), NULL));
 }
 
-/* A local failure (the spool): always an error, whatever on-error says,
- * since nothing could be kept any more. */
+/* An error was (is being) posted: nothing more is uploaded, and the
+ * streaming thread stops waiting. */
 static void
-fail_locally (GstViAnnotUploader * self, const GError * error)
+mark_failed (GstViAnnotUploader * self)
 {
   g_mutex_lock (&self->lock);
   self->failed = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+}
+
+/* A local failure (the spool): always an error, whatever on-error says,
+ * since nothing could be kept any more. */
+static void
+fail_locally (GstViAnnotUploader * self, const GError * error)
+{
+  mark_failed (self);
   gst_vi_annot_post_gerror (self->element, GST_MESSAGE_ERROR, error,
       gst_vi_annot_spool_get_dir (self->spool));
 }
@@ -364,10 +372,7 @@ job_refused (Job * job, const GError * error)
       /* The batch stays in the spool, for the next run. */
       job_free (job);
       gst_vi_annot_batch_free (batch);
-      g_mutex_lock (&self->lock);
-      self->failed = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      mark_failed (self);
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_ERROR,
           error, NULL, self->ctx);
       return;
@@ -753,10 +758,7 @@ _probed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
       self->probed = TRUE;
       pump (self);
     } else {
-      g_mutex_lock (&self->lock);
-      self->failed = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      mark_failed (self);
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_ERROR,
           error, NULL, self->ctx);
     }

@@ -16,37 +16,7 @@
 #include "gstviannotrecords.h"
 #include "gstviannotregions.h"
 #include "gstviannotspool.h"
-
-static gchar *
-make_tmp_dir (void)
-{
-  GError *error = NULL;
-  gchar *dir = g_dir_make_tmp ("viannot-spool-XXXXXX", &error);
-
-  g_assert_no_error (error);
-  return dir;
-}
-
-static void
-rm_rf (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
+#include "test-sink-common.h"
 
 static gboolean
 exists_in (const gchar * dir, const gchar * name)
@@ -395,6 +365,45 @@ add_detection (GstBuffer * buf, const gchar * label, guint x, guint y,
   return roi;
 }
 
+/* A frame to read records from, and what reading them needs. */
+typedef struct
+{
+  GstViAnnotRecordOptions options;
+  GstViAnnotRecordCounts counts;
+  GArray *scratch;
+  GPtrArray *records;
+  GstBuffer *buf;
+  GstVideoInfo info;
+} Frame;
+
+static void
+frame_init (Frame * f, gint width, gint height)
+{
+  memset (f, 0, sizeof (*f));
+  f->scratch = g_array_new (FALSE, FALSE, sizeof (GstViAnnotRegion));
+  f->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      vi_jsonl_record_unref);
+  f->buf = gst_buffer_new ();
+  gst_video_info_set_format (&f->info, GST_VIDEO_FORMAT_I420, width, height);
+}
+
+/* The records of the frame for @asset_id, the earlier ones dropped. */
+static guint
+frame_read (Frame * f, const gchar * asset_id)
+{
+  g_ptr_array_set_size (f->records, 0);
+  return gst_vi_annot_records_from_frame (f->buf, &f->info, asset_id,
+      &f->options, f->scratch, f->records, &f->counts);
+}
+
+static void
+frame_clear (Frame * f)
+{
+  gst_buffer_unref (f->buf);
+  g_array_unref (f->scratch);
+  g_ptr_array_unref (f->records);
+}
+
 GST_START_TEST (test_caption_from_labels)
 {
   const gchar *labels[] = { "car", "person", "dog" };
@@ -418,27 +427,20 @@ GST_END_TEST;
  * min-confidence leaves boxes out. */
 GST_START_TEST (test_records_detections)
 {
-  GstViAnnotRecordOptions options = { NULL, 0.0 };
-  GstViAnnotRecordCounts counts = { 0, };
-  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (GstViAnnotRegion));
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_jsonl_record_unref);
-  GstBuffer *buf = gst_buffer_new ();
   const ViGroundedPhrase *p;
   ViJsonlRecord *r;
-  GstVideoInfo info;
   gchar *text;
+  Frame f;
 
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 320, 240);
-  add_detection (buf, "car", 32, 24, 64, 48, 0.9);
-  add_detection (buf, "person", 160, 0, 32, 240, 0.4);
-  add_detection (buf, "car", 0, 120, 320, 120, 0.8);
+  frame_init (&f, 320, 240);
+  add_detection (f.buf, "car", 32, 24, 64, 48, 0.9);
+  add_detection (f.buf, "person", 160, 0, 32, 240, 0.4);
+  add_detection (f.buf, "car", 0, 120, 320, 120, 0.8);
   /* No detection params: the roi_type is the label. */
-  gst_buffer_add_video_region_of_interest_meta (buf, "dog", 0, 0, 16, 12);
+  gst_buffer_add_video_region_of_interest_meta (f.buf, "dog", 0, 0, 16, 12);
 
-  fail_unless_equals_int (gst_vi_annot_records_from_frame (buf, &info, "f1",
-          &options, scratch, records, &counts), 1);
-  r = g_ptr_array_index (records, 0);
+  fail_unless_equals_int (frame_read (&f, "f1"), 1);
+  r = g_ptr_array_index (f.records, 0);
   fail_unless_equals_string (vi_jsonl_record_get_asset_id (r), "f1");
   fail_unless_equals_string (vi_jsonl_record_get_caption (r),
       "car, person, car and dog");
@@ -461,43 +463,31 @@ GST_START_TEST (test_records_detections)
   fail_unless_equals_string (p->phrase, "dog");
   fail_unless_equals_int (p->start, 21);
   fail_unless (p->bbox.x_max == 0.05 && p->bbox.y_max == 0.05);
-  text = lines_of (records);
+  text = lines_of (f.records);
   fail_unless_equals_string (text, "{\"asset_id\":\"f1\",\"caption\":\"car, "
       "person, car and dog\",\"grounded_phrases\":[{\"phrase\":\"car\","
       "\"bbox\":[0.1,0.1,0.3,0.3]},{\"phrase\":\"person\",\"bbox\":[0.5,0,"
       "0.6,1]},{\"phrase\":\"car\",\"bbox\":[0,0.5,1,1]},{\"phrase\":\"dog\","
       "\"bbox\":[0,0,0.05,0.05]}]}\n");
   g_free (text);
-  g_ptr_array_set_size (records, 0);
 
   /* min-confidence 0.5: the person (0.4) is left out; the dog, without a
    * confidence, counts as sure. */
-  options.min_confidence = 0.5;
-  fail_unless_equals_int (gst_vi_annot_records_from_frame (buf, &info, "f1",
-          &options, scratch, records, &counts), 1);
-  r = g_ptr_array_index (records, 0);
+  f.options.min_confidence = 0.5;
+  fail_unless_equals_int (frame_read (&f, "f1"), 1);
+  r = g_ptr_array_index (f.records, 0);
   fail_unless_equals_string (vi_jsonl_record_get_caption (r),
       "car, car and dog");
   fail_unless_equals_int (vi_jsonl_record_get_n_phrases (r), 3);
-  g_ptr_array_set_size (records, 0);
+  frame_clear (&f);
 
   /* Every box under it: nothing to write. */
-  options.min_confidence = 1.0;
-  gst_buffer_remove_meta (buf, gst_buffer_get_meta (buf,
-          GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE));
-  {
-    GstBuffer *none = gst_buffer_new ();
-
-    add_detection (none, "car", 0, 0, 10, 10, 0.99);
-    fail_unless_equals_int (gst_vi_annot_records_from_frame (none, &info,
-            "f2", &options, scratch, records, &counts), 0);
-    gst_buffer_unref (none);
-  }
-  fail_unless_equals_int (counts.phrases_unplaced, 0);
-
-  gst_buffer_unref (buf);
-  g_array_unref (scratch);
-  g_ptr_array_unref (records);
+  frame_init (&f, 320, 240);
+  f.options.min_confidence = 1.0;
+  add_detection (f.buf, "car", 0, 0, 10, 10, 0.99);
+  fail_unless_equals_int (frame_read (&f, "f2"), 0);
+  fail_unless_equals_int (f.counts.phrases_unplaced, 0);
+  frame_clear (&f);
 }
 
 GST_END_TEST;
@@ -506,23 +496,17 @@ GST_END_TEST;
  * counted; the others ordered as they appear in it. */
 GST_START_TEST (test_records_caption_property)
 {
-  GstViAnnotRecordOptions options = { "a dog chasing a red car", 0.0 };
-  GstViAnnotRecordCounts counts = { 0, };
-  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (GstViAnnotRegion));
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_jsonl_record_unref);
-  GstBuffer *buf = gst_buffer_new ();
   const ViGroundedPhrase *p;
   ViJsonlRecord *r;
-  GstVideoInfo info;
+  Frame f;
 
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 100, 100);
-  add_detection (buf, "car", 50, 50, 10, 10, 1.0);
-  add_detection (buf, "person", 0, 0, 10, 10, 1.0);
-  add_detection (buf, "dog", 10, 10, 10, 10, 1.0);
-  fail_unless_equals_int (gst_vi_annot_records_from_frame (buf, &info, "x",
-          &options, scratch, records, &counts), 1);
-  r = g_ptr_array_index (records, 0);
+  frame_init (&f, 100, 100);
+  f.options.caption = "a dog chasing a red car";
+  add_detection (f.buf, "car", 50, 50, 10, 10, 1.0);
+  add_detection (f.buf, "person", 0, 0, 10, 10, 1.0);
+  add_detection (f.buf, "dog", 10, 10, 10, 10, 1.0);
+  fail_unless_equals_int (frame_read (&f, "x"), 1);
+  r = g_ptr_array_index (f.records, 0);
   fail_unless_equals_string (vi_jsonl_record_get_caption (r),
       "a dog chasing a red car");
   fail_unless_equals_int (vi_jsonl_record_get_n_phrases (r), 2);
@@ -532,11 +516,8 @@ GST_START_TEST (test_records_caption_property)
   p = vi_jsonl_record_get_phrase (r, 1);
   fail_unless_equals_string (p->phrase, "car");
   fail_unless_equals_int (p->start, 20);
-  fail_unless_equals_int (counts.phrases_unplaced, 1);
-
-  gst_buffer_unref (buf);
-  g_array_unref (scratch);
-  g_ptr_array_unref (records);
+  fail_unless_equals_int (f.counts.phrases_unplaced, 1);
+  frame_clear (&f);
 }
 
 GST_END_TEST;
@@ -547,17 +528,11 @@ GST_END_TEST;
  * counted. */
 GST_START_TEST (test_records_meta)
 {
-  GstViAnnotRecordOptions options = { NULL, 0.0 };
-  GstViAnnotRecordCounts counts = { 0, };
-  GArray *scratch = g_array_new (FALSE, FALSE, sizeof (GstViAnnotRegion));
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      vi_jsonl_record_unref);
   GstViAnnotSet *set = gst_vi_annot_set_new ("a", "img.jpg");
   ViBBox b1 = { 1.0 / 3, 0.2, 0.5, 0.7 }, b2 = { 0.6, 0.2, 0.9, 0.7 };
-  GstBuffer *buf = gst_buffer_new ();
-  GstVideoInfo info;
   guint c0, c1;
   gchar *text;
+  Frame f;
 
   c0 = gst_vi_annot_set_add_caption (set, "A cat on a couch");
   gst_vi_annot_set_add_phrase (set, c0, "couch", 11, 16, &b2, NULL, NULL);
@@ -567,14 +542,12 @@ GST_START_TEST (test_records_meta)
   gst_vi_annot_set_add_phrase (set, c1, "car", 12, 15, &b2, NULL, NULL);
   gst_vi_annot_set_add_interaction (set, "Is it a cat?", "Yes");
   gst_vi_annot_set_add_interaction (set, "Where?", "On a couch");
-  gst_buffer_add_vi_annot_meta (buf, set);
-  fail_unless_equals_string (gst_vi_annot_records_meta_asset (buf),
+  frame_init (&f, 320, 240);
+  gst_buffer_add_vi_annot_meta (f.buf, set);
+  fail_unless_equals_string (gst_vi_annot_records_meta_asset (f.buf),
       "img.jpg");
-
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_I420, 320, 240);
-  fail_unless_equals_int (gst_vi_annot_records_from_frame (buf, &info,
-          "img.jpg", &options, scratch, records, &counts), 3);
-  text = lines_of (records);
+  fail_unless_equals_int (frame_read (&f, "img.jpg"), 3);
+  text = lines_of (f.records);
   fail_unless_equals_string (text,
       "{\"asset_id\":\"img.jpg\",\"caption\":\"A cat on a couch\","
       "\"grounded_phrases\":[{\"phrase\":\"cat\",\"bbox\":"
@@ -587,12 +560,10 @@ GST_START_TEST (test_records_meta)
       "\"question\":\"Is it a cat?\",\"answer\":\"Yes\"},{\"question\":"
       "\"Where?\",\"answer\":\"On a couch\"}]}}\n");
   g_free (text);
-  fail_unless_equals_int (counts.spans_changed, 1);
+  fail_unless_equals_int (f.counts.spans_changed, 1);
 
-  gst_buffer_unref (buf);
+  frame_clear (&f);
   gst_vi_annot_set_unref (set);
-  g_array_unref (scratch);
-  g_ptr_array_unref (records);
 }
 
 GST_END_TEST;

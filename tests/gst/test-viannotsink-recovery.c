@@ -21,66 +21,13 @@
 #include <gst/video/video.h>
 
 #include <vi/vi.h>
-#include "vi-local-server.h"
+#define SINK_TEST_WITH_SERVER
+#include "test-sink-common.h"
 
-#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-#define SESSIONS "/workspaces/" ORG "/datasets/" ORG "_b/annotationImportSessions"
 #define HOLD "\"action\": \"latency\", \"latencyMs\": 600000"
 /* The limit of every wait for an event: a safety net only. */
 #define LIMIT_US (120 * G_TIME_SPAN_SECOND)
 #define N_FRAMES 12
-
-static ViLocalServer *server;
-static gchar *server_url;
-static guint16 server_port;
-static gchar *spool;
-
-static void
-rm_rf (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
-setup (void)
-{
-  GError *error = NULL;
-
-  server = vi_local_server_new (NULL, NULL);
-  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
-  g_assert_no_error (error);
-  server_url = vi_local_server_get_url (server);
-  server_port = vi_local_server_get_port (server);
-  fail_unless (vi_local_server_clear_dataset (server, "b", &error));
-  spool = g_dir_make_tmp ("viannotsink-rec-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-teardown (void)
-{
-  vi_local_server_stop (server);
-  g_clear_object (&server);
-  g_clear_pointer (&server_url, g_free);
-  rm_rf (spool);
-  g_clear_pointer (&spool, g_free);
-}
 
 /* Every frame's asset holds its caption and its box, once. */
 static void
@@ -102,7 +49,7 @@ assert_exactly_once (guint from, guint n)
 static guint
 batches_in_spool (void)
 {
-  GDir *dir = g_dir_open (spool, 0, NULL);
+  GDir *dir = g_dir_open (work, 0, NULL);
   const gchar *name;
   guint n = 0;
 
@@ -180,7 +127,7 @@ GST_START_TEST (test_outage)
   guint i;
 
   g_object_set (e, "endpoint", server_url, "organization-id", ORG,
-      "secret-key", KEY, "dataset-id", "b", "spool-dir", spool,
+      "secret-key", KEY, "dataset-id", "b", "spool-dir", work,
       "asset-id-template", "f%03d", "batch-size", 5, NULL);
   gst_element_set_bus (e, bus);
   h = gst_harness_new_with_element (e, "sink", NULL);
@@ -256,7 +203,7 @@ spawn_child (guint from, guint n)
   g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", KEY,
       TRUE);
   child->process = g_subprocess_launcher_spawn (launcher, &error, helper,
-      server_url, spool, first_s, n_s, NULL);
+      server_url, work, first_s, n_s, NULL);
   g_assert_no_error (error);
   child->out = g_data_input_stream_new (g_subprocess_get_stdout_pipe
       (child->process));

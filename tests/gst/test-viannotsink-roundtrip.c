@@ -19,10 +19,9 @@
 
 #include <vi/vi.h>
 #include <gst/viannot/gstviannotmeta.h>
-#include "vi-local-server.h"
+#define SINK_TEST_WITH_SERVER
+#include "test-sink-common.h"
 
-#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
 #define N_FRAMES 6
 #define OUT_W 200
 #define OUT_H 150
@@ -52,66 +51,26 @@ static const gchar *dataset_a =
     "\"grounded_phrases\": [{\"phrase\": \"red car\", \"bbox\": [0.2, 0.2, "
     "0.5, 0.5]}, {\"phrase\": \"car\", \"bbox\": [0.3, 0.2, 0.5, 0.5]}]}\n";
 
-static ViLocalServer *server;
-static gchar *server_url;
-static gchar *work;
-
-static void
-setup (void)
-{
-  GError *error = NULL;
-  gchar *path;
-
-  server = vi_local_server_new (NULL, NULL);
-  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
-  g_assert_no_error (error);
-  server_url = vi_local_server_get_url (server);
-  work = g_dir_make_tmp ("viannotsink-rt-XXXXXX", &error);
-  g_assert_no_error (error);
-  path = g_build_filename (work, "a.jsonl", NULL);
-  fail_unless (g_file_set_contents (path, dataset_a, -1, NULL));
-  fail_unless (vi_local_server_load_jsonl (server, "a", path, &error));
-  g_assert_no_error (error);
-  g_free (path);
-  fail_unless (vi_local_server_clear_dataset (server, "b", &error));
-}
-
-static void
-rm_rf (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
-teardown (void)
-{
-  vi_local_server_stop (server);
-  g_clear_object (&server);
-  g_clear_pointer (&server_url, g_free);
-  rm_rf (work);
-  g_clear_pointer (&work, g_free);
-}
-
 /* For g_ptr_array_sort (), which passes pointers to the elements. */
 static gint
 compare_strings (gconstpointer a, gconstpointer b)
 {
   return g_strcmp0 (*(const gchar **) a, *(const gchar **) b);
+}
+
+/* The common setup, with dataset A loaded. */
+static void
+setup_roundtrip (void)
+{
+  GError *error = NULL;
+  gchar *path;
+
+  setup ();
+  path = g_build_filename (work, "a.jsonl", NULL);
+  fail_unless (g_file_set_contents (path, dataset_a, -1, NULL));
+  fail_unless (vi_local_server_load_jsonl (server, "a", path, &error));
+  g_assert_no_error (error);
+  g_free (path);
 }
 
 /* ------------------------------------------------------------------ */
@@ -222,9 +181,9 @@ asset_name (guint i)
 /* ------------------------------------------------------------------ */
 /* pipelines */
 
+/* What strip_probe leaves of the annotations of a frame. */
 typedef enum
 {
-  KEEP_META,
   /* The GstViAnnotMeta removed before the sink: viannot's ROI metas
    * (label and normalized box in their `detection` parameters). */
   ROI_ONLY,
@@ -266,16 +225,18 @@ strip_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Runs "src ! viannotsrc ! videoscale ! OUT_WxOUT_H ! [probe] sink" to
- * EOS; @src and @sink are launch-line fragments. */
+/* Runs "videotestsrc ! @src ! videoscale ! OUT_WxOUT_H ! @sink" to EOS;
+ * @probe (with @data) sees the buffers on the sink's pad. */
 static void
-run_pipeline (const gchar * src, const gchar * sink, Strip strip)
+run_pipeline (const gchar * src, const gchar * sink, GstPadProbeCallback probe,
+    gpointer data)
 {
   GError *error = NULL;
   gchar *desc;
   GstElement *pipeline, *e;
   GstBus *bus;
   GstMessage *msg;
+  GstPad *pad;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=%u ! video/x-raw,"
       "width=320,height=240,framerate=30/1 ! %s ! videoscale ! "
@@ -284,13 +245,10 @@ run_pipeline (const gchar * src, const gchar * sink, Strip strip)
   pipeline = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
   g_free (desc);
-  if (strip != KEEP_META) {
-    GstPad *pad;
-
+  if (probe != NULL) {
     e = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
     pad = gst_element_get_static_pad (e, "sink");
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, strip_probe,
-        GINT_TO_POINTER (strip), NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, data, NULL);
     gst_object_unref (pad);
     gst_object_unref (e);
   }
@@ -338,7 +296,7 @@ GST_START_TEST (test_meta_exact)
   gchar *src = src_from_dataset (), *sink = sink_to_dataset (NULL);
   guint i;
 
-  run_pipeline (src, sink, KEEP_META);
+  run_pipeline (src, sink, NULL, NULL);
   for (i = 0; i < N_FRAMES; i++) {
     gchar *asset = asset_name (i);
     gchar *a = describe_asset ("a", asset), *b = describe_asset ("b", asset);
@@ -476,7 +434,7 @@ GST_START_TEST (test_roi_only)
 {
   gchar *src = src_from_dataset (), *sink = sink_to_dataset (NULL);
 
-  run_pipeline (src, sink, ROI_ONLY);
+  run_pipeline (src, sink, strip_probe, GINT_TO_POINTER (ROI_ONLY));
   check_boxes_only ();
   g_free (src);
   g_free (sink);
@@ -490,7 +448,8 @@ GST_START_TEST (test_pixels_only)
 {
   gchar *src = src_from_dataset (), *sink = sink_to_dataset (NULL);
 
-  run_pipeline (src, sink, PIXELS_ONLY);
+  run_pipeline (src, sink, strip_probe,
+      GINT_TO_POINTER (PIXELS_ONLY));
   check_boxes_only ();
   g_free (src);
   g_free (sink);
@@ -554,38 +513,6 @@ capture_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-static void
-capture_run (const gchar * src, const gchar * sink, Capture * cap)
-{
-  GError *error = NULL;
-  gchar *desc = g_strdup_printf ("videotestsrc num-buffers=%u ! video/x-raw,"
-      "width=320,height=240,framerate=30/1 ! %s ! videoscale ! "
-      "video/x-raw,width=%u,height=%u ! %s name=sink", N_FRAMES, src, OUT_W,
-      OUT_H, sink);
-  GstElement *pipeline = gst_parse_launch (desc, &error), *e;
-  GstPad *pad;
-  GstMessage *msg;
-  GstBus *bus;
-
-  g_assert_no_error (error);
-  e = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  pad = gst_element_get_static_pad (e, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, capture_probe, cap,
-      NULL);
-  gst_object_unref (pad);
-  gst_object_unref (e);
-  bus = gst_element_get_bus (pipeline);
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS);
-  gst_message_unref (msg);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
-  gst_object_unref (pipeline);
-  g_free (desc);
-}
-
 /* Through location: the file, read back by viannotsrc, puts on frames
  * what dataset A put there. */
 GST_START_TEST (test_location_back)
@@ -602,12 +529,12 @@ GST_START_TEST (test_location_back)
   gpointer key, value;
 
   sink = g_strdup_printf ("viannotsink location=%s", location);
-  capture_run (src, sink, &from_a);
+  run_pipeline (src, sink, capture_probe, &from_a);
   fail_unless_equals_int (g_hash_table_size (from_a.seen), N_FRAMES - 1);
 
   back = g_strdup_printf ("viannotsrc location=%s "
       "asset-id-template=frame_%%06d", location);
-  capture_run (back, "fakesink", &from_file);
+  run_pipeline (back, "fakesink", capture_probe, &from_file);
   fail_unless_equals_int (g_hash_table_size (from_file.seen), N_FRAMES - 1);
   g_hash_table_iter_init (&iter, from_a.seen);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -631,7 +558,7 @@ roundtrip_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_checked_fixture (tc, setup_roundtrip, teardown);
   tcase_add_test (tc, test_meta_exact);
   tcase_add_test (tc, test_roi_only);
   tcase_add_test (tc, test_pixels_only);

@@ -17,67 +17,15 @@
 
 #include <vi/vi.h>
 #include <gst/viannot/gstviannotmeta.h>
-#include "vi-local-server.h"
+#define SINK_TEST_WITH_SERVER
+#include "test-sink-common.h"
 
-#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-#define SESSIONS "/workspaces/" ORG "/datasets/" ORG "_b/annotationImportSessions"
 /* A limit for waits on the bus: far above what any of them takes, so
  * that a broken element fails the test instead of hanging it. */
 #define BUS_LIMIT (60 * GST_SECOND)
 
-static ViLocalServer *server;
-static gchar *server_url;
-static gchar *spool;
-
-static void
-rm_rf (const gchar * path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL) {
-    while ((name = g_dir_read_name (dir)) != NULL) {
-      gchar *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        rm_rf (child);
-      else
-        g_unlink (child);
-      g_free (child);
-    }
-    g_dir_close (dir);
-  }
-  g_rmdir (path);
-}
-
-static void
-setup (void)
-{
-  GError *error = NULL;
-
-  server = vi_local_server_new (NULL, NULL);
-  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
-  g_assert_no_error (error);
-  server_url = vi_local_server_get_url (server);
-  /* The dataset uploads go to exists, empty. */
-  fail_unless (vi_local_server_clear_dataset (server, "b", &error));
-  spool = g_dir_make_tmp ("viannotsink-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-teardown (void)
-{
-  vi_local_server_stop (server);
-  g_clear_object (&server);
-  g_clear_pointer (&server_url, g_free);
-  rm_rf (spool);
-  g_clear_pointer (&spool, g_free);
-}
-
 /* A viannotsink uploading to dataset "b" of the server through the test's
- * spool, quick batches, then the given properties. */
+ * spool (the test's scratch directory), quick batches, then the given properties. */
 static GstElement *
 new_sink (const gchar * first_prop, ...)
 {
@@ -86,7 +34,7 @@ new_sink (const gchar * first_prop, ...)
 
   fail_unless (e != NULL);
   g_object_set (e, "endpoint", server_url, "organization-id", ORG,
-      "secret-key", KEY, "dataset-id", "b", "spool-dir", spool,
+      "secret-key", KEY, "dataset-id", "b", "spool-dir", work,
       "asset-id-template", "f%03d", NULL);
   va_start (args, first_prop);
   if (first_prop != NULL)
@@ -236,7 +184,7 @@ GST_START_TEST (test_detector)
 {
   static const gchar *labels[] = { "car", "person", "car" };
   static const gdouble conf[] = { 0.9, 0.3, 0.8 };
-  gchar *location = g_build_filename (spool, "out.jsonl", NULL);
+  gchar *location = g_build_filename (work, "out.jsonl", NULL);
   GstElement *e = new_sink ("min-confidence", 0.5, "location", location,
       NULL);
   GstBus *bus;
@@ -343,7 +291,7 @@ GST_START_TEST (test_batch_size)
   }
   teardown_harness (h, bus);
   /* Nothing left but the lock and the target. */
-  fail_unless (!g_file_test (g_build_filename (spool,
+  fail_unless (!g_file_test (g_build_filename (work,
               "batch-000000000001.jsonl", NULL), G_FILE_TEST_EXISTS));
 }
 
@@ -458,11 +406,11 @@ GST_START_TEST (test_repeated_frames)
 
 GST_END_TEST;
 
-/* Lines in the spool, not imported yet. */
+/* Lines in the work, not imported yet. */
 static guint
 spooled_lines (void)
 {
-  GDir *dir = g_dir_open (spool, 0, NULL);
+  GDir *dir = g_dir_open (work, 0, NULL);
   const gchar *name;
   guint lines = 0;
 
@@ -473,7 +421,7 @@ spooled_lines (void)
         !(g_str_has_suffix (name, ".jsonl") ||
             g_str_has_suffix (name, ".open")))
       continue;
-    path = g_build_filename (spool, name, NULL);
+    path = g_build_filename (work, name, NULL);
     if (g_file_get_contents (path, &text, NULL, NULL)) {
       for (p = text; (p = strchr (p, '\n')) != NULL; p++)
         lines++;
@@ -637,7 +585,7 @@ GST_START_TEST (test_start_errors)
       "endpoint only applies to dataset-id");
 
   /* A spool that cannot be a directory. */
-  file = g_build_filename (spool, "a-file", NULL);
+  file = g_build_filename (work, "a-file", NULL);
   fail_unless (g_file_set_contents (file, "x", 1, NULL));
   e = new_sink ("spool-dir", file, NULL);
   err = start_error (e, GST_STATE_CHANGE_FAILURE);
