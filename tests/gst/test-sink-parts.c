@@ -278,7 +278,12 @@ GST_START_TEST (test_spool_target)
   gst_vi_annot_spool_close (spool);
 
   /* Empty of batches: any target. */
-  g_unlink (g_build_filename (dir, "batch-000000000001.jsonl", NULL));
+  {
+    gchar *path = g_build_filename (dir, "batch-000000000001.jsonl", NULL);
+
+    g_unlink (path);
+    g_free (path);
+  }
   spool = open_ok (dir);
   fail_unless (gst_vi_annot_spool_check_target (spool, "http://b", "org",
           "other", &error));

@@ -349,7 +349,7 @@ kill_and_restart (Moment moment)
   vi_local_server_set_processing_delay (server, 0);
   vi_local_server_reset_counters (server);
   child = spawn_child (0, 0);
-  wait_line (child, "eos");
+  g_free (wait_line (child, "eos"));
   fail_unless (g_subprocess_wait_check (child->process, NULL, NULL));
   child_free (child);
 

@@ -291,8 +291,12 @@ GST_START_TEST (test_batch_size)
   }
   teardown_harness (h, bus);
   /* Nothing left but the lock and the target. */
-  fail_unless (!g_file_test (g_build_filename (work,
-              "batch-000000000001.jsonl", NULL), G_FILE_TEST_EXISTS));
+  {
+    gchar *batch = g_build_filename (work, "batch-000000000001.jsonl", NULL);
+
+    fail_unless (!g_file_test (batch, G_FILE_TEST_EXISTS));
+    g_free (batch);
+  }
 }
 
 GST_END_TEST;
