@@ -76,10 +76,10 @@
  *
  * Errors at start: no output, contradictory properties, an unusable
  * location or spool-dir, a spool-dir another viannotsink uses, unusable
- * credentials.  Right after start, the dataset is asked for (its list of
- * exports, a read without side effects): a wrong key (401), organization
- * or permission (403) or an unknown dataset (404) is an error then, as
- * on-error says, before any frame is uploaded.
+ * credentials.  When the element starts playing, the dataset is asked
+ * for (its list of exports, a read without side effects): a wrong key
+ * (401), organization or permission (403) or an unknown dataset (404) is
+ * an error then, as on-error says, before any frame is uploaded.
  *
  * ## Example launch lines
  * |[
@@ -218,6 +218,8 @@ static void gst_vi_annot_sink_set_property (GObject * object, guint prop_id,
 static void gst_vi_annot_sink_get_property (GObject * object, guint prop_id,
     GValue * value, GParamSpec * pspec);
 
+static GstStateChangeReturn gst_vi_annot_sink_change_state (GstElement *
+    element, GstStateChange transition);
 static gboolean gst_vi_annot_sink_start (GstBaseSink * bsink);
 static gboolean gst_vi_annot_sink_stop (GstBaseSink * bsink);
 static gboolean gst_vi_annot_sink_set_caps (GstBaseSink * bsink,
@@ -457,7 +459,7 @@ gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
       "an outage holds uploads up / ends.");
   gst_element_class_add_static_metadata (element_class, "errors",
       "At start: no output, contradictions, unusable location or spool-dir, "
-      "a spool" NL "in use (RESOURCE/BUSY). Just after: the dataset is "
+      "a spool" NL "in use (RESOURCE/BUSY). When it plays: the dataset is "
       "read once; 401/403" NL "(NOT_AUTHORIZED), 404 (NOT_FOUND) as "
       "on-error says.");
   gst_element_class_add_static_metadata (element_class, "credentials",
@@ -467,6 +469,9 @@ gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
       "GST_DEBUG=GST_PIPELINE:4.");
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_vi_annot_sink_change_state);
 
   bsink_class->start = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_start);
   bsink_class->stop = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_stop);
@@ -927,6 +932,7 @@ finish_stream (GstViAnnotSink * self)
   if (self->uploader != NULL) {
     GST_DEBUG_OBJECT (self, "EOS: sending what is left%s",
         self->cfg_wait ? " and waiting for its import" : "");
+    gst_vi_annot_uploader_activate (self->uploader);
     ok = gst_vi_annot_uploader_drain (self->uploader, self->cfg_wait);
   }
   return ok;
@@ -949,6 +955,21 @@ gst_vi_annot_sink_event (GstBaseSink * bsink, GstEvent * event)
   }
 
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+}
+
+static GstStateChangeReturn
+gst_vi_annot_sink_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstViAnnotSink *self = GST_VI_ANNOT_SINK (element);
+
+  /* Uploads start when the element plays (see
+   * gst_vi_annot_uploader_activate()). */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING &&
+      self->uploader != NULL)
+    gst_vi_annot_uploader_activate (self->uploader);
+
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
 
 static gboolean

@@ -68,6 +68,7 @@ struct _GstViAnnotUploader
   UploadStats stats;
 
   /* worker only */
+  gboolean active;              /* may send requests */
   gboolean shutting_down;
   gboolean probed;              /* the dataset answered */
   gboolean probing;
@@ -777,7 +778,7 @@ pump (GstViAnnotUploader * self)
 {
   guint limit = MAX_IN_FLIGHT;
 
-  if (self->shutting_down || is_failed (self))
+  if (!self->active || self->shutting_down || is_failed (self))
     return;
   if (self->outage.active) {
     if (!self->retry_due)
@@ -806,6 +807,16 @@ static gboolean
 _pump_cb (gpointer user_data)
 {
   pump (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+_activate_cb (gpointer user_data)
+{
+  GstViAnnotUploader *self = user_data;
+
+  self->active = TRUE;
+  pump (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1079,8 +1090,9 @@ gst_vi_annot_uploader_free (GstViAnnotUploader * self)
 }
 
 /* Takes @spool; @config and @ctx belong to the element and outlive the
- * uploader; the worker's client must exist.  The batches the spool holds
- * from an earlier run are settled first, oldest first, once the dataset
+ * uploader; the worker's client must exist.  Nothing is sent before
+ * gst_vi_annot_uploader_activate(); then the batches the spool holds from
+ * an earlier run are settled first, oldest first, once the dataset
  * answered. */
 GstViAnnotUploader *
 gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
@@ -1114,6 +1126,16 @@ gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
   }
   g_ptr_array_unref (found);
 
-  gst_vi_annot_worker_invoke (worker, _pump_cb, self, NULL);
   return self;
+}
+
+/* The first request (the dataset, then what the spool holds) goes once
+ * the element plays, not in start(): an error posted while the
+ * application is still inside its first gst_element_set_state() call is
+ * lost by some (gst-launch-1.0 quits a main loop it has not entered yet,
+ * and then waits forever).  Calling it again does nothing. */
+void
+gst_vi_annot_uploader_activate (GstViAnnotUploader * self)
+{
+  gst_vi_annot_worker_invoke (self->worker, _activate_cb, self, NULL);
 }

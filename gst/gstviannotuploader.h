@@ -41,6 +41,9 @@ GstViAnnotUploader *gst_vi_annot_uploader_new (GstElement * element,
     const GstViAnnotUploadLimits * limits);
 
 G_GNUC_INTERNAL
+void gst_vi_annot_uploader_activate (GstViAnnotUploader * up);
+
+G_GNUC_INTERNAL
 GstFlowReturn gst_vi_annot_uploader_write (GstViAnnotUploader * up,
     const gchar * data, gsize len, guint lines, gboolean may_wait);
 
