@@ -25,6 +25,9 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (viannotsrc, plugin);
+#ifdef VIANNOT_HAVE_OVERLAY
+  ret |= GST_ELEMENT_REGISTER (viannotoverlay, plugin);
+#endif
   ret |= GST_ELEMENT_REGISTER (viannotsink, plugin);
 
   return ret;

@@ -17,6 +17,9 @@ GST_DEBUG_CATEGORY_EXTERN (gst_vi_annot_debug);
 G_GNUC_INTERNAL void viannot_element_init (GstPlugin * plugin);
 
 GST_ELEMENT_REGISTER_DECLARE (viannotsrc);
+#ifdef VIANNOT_HAVE_OVERLAY
+GST_ELEMENT_REGISTER_DECLARE (viannotoverlay);
+#endif
 GST_ELEMENT_REGISTER_DECLARE (viannotsink);
 
 G_END_DECLS

@@ -42,13 +42,25 @@ typedef struct
   ViBBox bbox;
   ViPixelBox pixels;
   /* 1.0 for annotations; a ROI's `detection` confidence when it has
-   * one. */
+   * one (has_confidence). */
   gdouble confidence;
+  gboolean has_confidence;
 } GstViAnnotRegion;
 
 G_GNUC_INTERNAL
 guint gst_vi_annot_regions_read (GstBuffer * buffer,
     const GstVideoInfo * info, GArray * regions);
+
+/* Reading one ROI meta, whoever attached it. */
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_roi_is_own (GstVideoRegionOfInterestMeta * roi);
+
+G_GNUC_INTERNAL
+const gchar *gst_vi_annot_roi_get_label (GstVideoRegionOfInterestMeta * roi);
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_roi_get_confidence (GstVideoRegionOfInterestMeta * roi,
+    gdouble * confidence);
 
 G_END_DECLS
 

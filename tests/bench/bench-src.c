@@ -15,11 +15,12 @@
 #include "config.h"
 
 #include <stdlib.h>
-#include <sys/resource.h>
 #include <string.h>
 #include <gst/gst.h>
 #include <gst/video/video.h>
 #include <gst/viannot/gstviannotmeta.h>
+
+#include "bench-gst.h"
 
 typedef enum
 {
@@ -47,26 +48,13 @@ first_frame_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 }
 
 static double
-cpu_seconds (void)
-{
-  struct rusage ru;
-
-  getrusage (RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static double
 run_one (const char *file, guint frames, Mode mode, double *cpu)
 {
   gboolean viannot = mode != MODE_IDENTITY;
-  double c0;
   GError *error = NULL;
   GstElement *pipeline, *sink;
-  GstBus *bus;
-  GstMessage *msg;
   gchar *desc;
-  gint64 t0, t1;
+  double wall;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=%u ! "
       "video/x-raw,format=I420,width=1920,height=1080,framerate=30/1 ! "
@@ -91,21 +79,7 @@ run_one (const char *file, guint frames, Mode mode, double *cpu)
     gst_object_unref (sink);
   }
 
-  bus = gst_element_get_bus (pipeline);
-  c0 = cpu_seconds ();
-  t0 = g_get_monotonic_time ();
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t1 = g_get_monotonic_time ();
-  *cpu = cpu_seconds () - c0;
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &error, NULL);
-    g_printerr ("bench-src: %s\n", error->message);
-    exit (1);
-  }
-  gst_message_unref (msg);
-  gst_object_unref (bus);
+  wall = bench_run_to_eos (pipeline, "bench-src", cpu);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (pipeline);
 
@@ -115,7 +89,7 @@ run_one (const char *file, guint frames, Mode mode, double *cpu)
         "ROI metas asked for\n");
     exit (1);
   }
-  return (t1 - t0) / 1e6;
+  return wall;
 }
 
 int

@@ -130,12 +130,18 @@ new_dataset_element (const gchar * dataset, const gchar * first_prop, ...)
   return e;
 }
 
+/* Takes @e, floating as gst_element_factory_make() returns it: the harness
+ * only adds a reference of its own. */
 static GstHarness *
 new_harness (GstElement * e, gboolean live, gint width, gint height)
 {
-  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+  GstHarness *h;
   gchar *caps = g_strdup_printf ("video/x-raw,format=GRAY8,width=%d,"
       "height=%d,framerate=30/1", width, height);
+
+  gst_object_ref_sink (e);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
 
   gst_harness_set_live (h, live);
   gst_harness_set_src_caps_str (h, caps);

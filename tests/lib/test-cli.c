@@ -9,116 +9,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include <vi/vi.h>
-#include "vi-local-server.h"
-
-#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-
-typedef struct {
-  ViLocalServer *server;
-  char *url;
-} Fixture;
-
-typedef struct {
-  int status;
-  char *out;
-  char *err;
-} Run;
-
-static void
-run_clear (Run *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new ("img 1");
-  ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
-
-  f->server = vi_local_server_new (NULL, NULL);
-  vi_jsonl_record_set_caption (record, "A cat sitting on a couch");
-  vi_jsonl_record_add_phrase (record, "cat", &cat);
-  vi_jsonl_record_add_interaction (record, "What is the cat doing?",
-      "Sitting");
-  g_assert_true (vi_local_server_add_record (f->server, "ds", record,
-          &error));
-  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
-  g_assert_no_error (error);
-  f->url = vi_local_server_get_url (f->server);
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  vi_local_server_stop (f->server);
-  g_clear_object (&f->server);
-  g_free (f->url);
-}
-
-/* Runs the CLI with the given arguments and an environment pointing at the
- * server (key and org overridable with NULL-terminated "K=V" pairs). */
-static void
-run_cli (Fixture     *f,
-         Run         *r,
-         const char  *key,
-         const char *const *args)
-{
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GError) error = NULL;
-  const char *cli = g_getenv ("VI_ANNOTATIONS_CLI");
-
-  g_assert_nonnull (cli);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-      G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_API_ENDPOINT", f->url,
-      TRUE);
-  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_ORGANIZATION_ID", ORG,
-      TRUE);
-  if (key != NULL)
-    g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", key,
-        TRUE);
-  else
-    g_subprocess_launcher_unsetenv (launcher, "DATATURE_VI_SECRET_KEY");
-
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_launcher_spawnv (launcher,
-      (const char *const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
-          &r->err, &error));
-  g_assert_no_error (error);
-  if (!g_subprocess_get_if_exited (proc))
-    g_error ("vi-annotations %s died (signal %d); its stderr:\n%s", args[0],
-        g_subprocess_get_if_signaled (proc) ?
-        g_subprocess_get_term_sig (proc) : 0, r->err);
-  r->status = g_subprocess_get_exit_status (proc);
-}
-
-static JsonNode *
-parse (const char *text)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (GError) error = NULL;
-
-  g_assert_true (json_parser_load_from_data (parser, text, -1, &error));
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
+#include "test-cli-common.h"
 
 static void
 test_list_json_get_delete (Fixture       *f,
@@ -257,20 +148,6 @@ test_errors (Fixture       *f,
   }
 }
 
-static char *
-write_temp_jsonl (const char *text)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = NULL;
-  int fd = g_file_open_tmp ("vi-cli-XXXXXX.jsonl", &path, &error);
-
-  g_assert_no_error (error);
-  close (fd);
-  g_assert_true (g_file_set_contents (path, text, -1, &error));
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 test_upload_wait (Fixture       *f,
                   gconstpointer  data)
@@ -400,20 +277,10 @@ test_export (Fixture       *f,
   g_autofree char *dir = g_dir_make_tmp ("vi-cli-export-XXXXXX", &error);
   g_autofree char *jsonl = NULL;
   g_autofree char *contents = NULL;
-  g_auto (Run) create = { 0 };
+  g_autofree char *id = cli_create_export (f);
   g_auto (Run) list = { 0 };
   g_auto (Run) get = { 0 };
   g_auto (Run) download = { 0 };
-  g_autoptr (JsonNode) created = NULL;
-  const char *id;
-
-  run_cli (f, &create, KEY, (const char *[]) { "export", "create", "ds",
-        "--wait", "--json", NULL });
-  g_assert_cmpint (create.status, ==, 0);
-  created = parse (create.out);
-  id = json_object_get_string_member (json_node_get_object (created),
-      "datasetExportId");
-  g_assert_nonnull (id);
 
   run_cli (f, &list, KEY, (const char *[]) { "export", "list", "ds", NULL });
   g_assert_cmpint (list.status, ==, 0);
@@ -442,6 +309,306 @@ test_export (Fixture       *f,
   }
 }
 
+/* Adds @n_lines lines of a caption and three boxes each (4 annotations a
+ * line) to one asset. */
+static void
+load_asset (Fixture    *f,
+            const char *asset,
+            guint       n_lines)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func
+      ((GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GError) error = NULL;
+  const ViBBox boxes[] = {
+    { 0.1, 0.2, 0.4, 0.6 }, { 0.5, 0.05, 0.7, 0.9 }, { 0.72, 0.6, 0.85, 0.95 }
+  };
+
+  for (guint i = 0; i < n_lines; i++) {
+    ViJsonlRecord *r = vi_jsonl_record_new (asset);
+    g_autofree char *caption = g_strdup_printf ("frame %u: a red car next "
+        "to a tall tree and a dog", i);
+
+    vi_jsonl_record_set_caption (r, caption);
+    vi_jsonl_record_add_phrase (r, "red car", &boxes[0]);
+    vi_jsonl_record_add_phrase (r, "tall tree", &boxes[1]);
+    vi_jsonl_record_add_phrase (r, "dog", &boxes[2]);
+    g_ptr_array_add (records, r);
+  }
+  g_assert_true (vi_local_server_add_records (f->server, "ds",
+          (ViJsonlRecord **) records->pdata, records->len, &error));
+  g_assert_no_error (error);
+}
+
+/* list --json over several pages is written as the pages arrive, in the
+ * very bytes json-glib gives for the whole document, which scripts parse
+ * today. */
+static void
+test_list_json_pages (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) parsed = NULL;
+  g_autofree char *expected = NULL;
+  g_auto (Run) list = { 0 };
+  g_auto (Run) empty = { 0 };
+  JsonObject *obj = json_object_new ();
+  JsonArray *items = json_array_new ();
+
+  load_asset (f, "many", 530);          /* 2,120 annotations: 3 pages */
+  run_cli (f, &list, KEY, (const char *[]) { "list", "ds", "many", "--json",
+        NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  parsed = parse (list.out);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member
+          (json_node_get_object (parsed), "items")), ==, 2120);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+          NULL), ==, 3);
+
+  client = vi_client_new (f->url, KEY, ORG, NULL, &error);
+  g_assert_no_error (error);
+  all = vi_client_list_all_annotations (client, "ds", "many", 1000, NULL,
+      &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < all->len; i++)
+    json_array_add_element (items, vi_annotation_to_json (all->pdata[i]));
+  json_object_set_array_member (obj, "items", items);
+  json_node_take_object (root, obj);
+  json_generator_set_root (gen, root);
+  expected = json_generator_to_data (gen, NULL);
+  g_assert_true (g_str_has_suffix (list.out, "\n"));
+  list.out[strlen (list.out) - 1] = '\0';
+  g_assert_cmpstr (list.out, ==, expected);
+
+  /* No annotation left: still one document. */
+  vi_local_server_clear_dataset (f->server, "ds", &error);
+  g_assert_no_error (error);
+  load_asset (f, "none", 1);
+  run_cli (f, &empty, KEY, (const char *[]) { "list", "ds", "none",
+        "--json", NULL });
+  g_assert_cmpint (empty.status, ==, 0);
+}
+
+/* The peak memory of list --json for 100,000 annotations is that of one
+ * page, not of the whole list (937 MB before it streamed; text mode takes
+ * about 12 MB).  Memory, not time: the bound is generous.  GNU time
+ * measures it: a child spawned from this process, which holds the server,
+ * would count this process's pages as its own until its exec(). */
+static void
+test_list_json_memory (Fixture       *f,
+                       gconstpointer  data)
+{
+#if defined(__SANITIZE_ADDRESS__)
+  g_test_skip ("the peak RSS under AddressSanitizer is the sanitizer's");
+#else
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-cli-list-XXXXXX", &error);
+  g_autofree char *json = g_build_filename (dir, "list.json", NULL);
+  g_autofree char *rss = g_build_filename (dir, "rss.txt", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *measured = NULL;
+  const char *time_args[] = { "-f", "%M", "-o", rss, NULL };
+  guint64 peak_kb;
+  guint n = 0;
+
+  if (!g_file_test ("/usr/bin/time", G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip ("GNU time is not installed (scripts/install-deps)");
+    return;
+  }
+  load_asset (f, "big", 25000);
+  launcher = cli_launcher_new (f, KEY);
+  g_subprocess_launcher_set_flags (launcher, G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, json);
+  argv = cli_argv_new ((const char *[]) { "list", "ds", "big", "--json",
+        NULL });
+  for (guint i = 0; i < G_N_ELEMENTS (time_args) - 1; i++)
+    g_ptr_array_insert (argv, i, (gpointer) time_args[i]);
+  g_ptr_array_insert (argv, 0, (gpointer) "/usr/bin/time");
+  proc = g_subprocess_launcher_spawnv (launcher,
+      (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_wait_check (proc, NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (rss, &measured, NULL, &error));
+  g_assert_no_error (error);
+  peak_kb = g_ascii_strtoull (measured, NULL, 10);
+  g_test_message ("list --json of 100,000 annotations: peak RSS %"
+      G_GUINT64_FORMAT " kB", peak_kb);
+  g_assert_cmpuint (peak_kb, >, 0);
+  g_assert_cmpuint (peak_kb, <, 100 * 1024);
+
+  /* All of them, in one document (the shape is checked on pages above). */
+  g_assert_true (g_file_get_contents (json, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (out, "{\"items\":[{"));
+  g_assert_true (g_str_has_suffix (out, "}]}\n"));
+  for (const char *p = out; (p = strstr (p, "{\"kind\":\"Annotation\","));
+      p++)
+    n++;
+  g_assert_cmpuint (n, ==, 100000);
+  g_unlink (json);
+  g_unlink (rss);
+  g_rmdir (dir);
+#endif
+}
+
+/* A caption, an asset id and a server message that would drive a terminal
+ * (set its title, clear it, move the cursor, reverse the text). */
+#define HOSTILE "title\033]0;pwned\007 clear\033[2J\033[H cr\rover " \
+  "c1\302\233" "31m bidi\342\200\256" "end del\177 tab\tnl\n."
+/* Up to the newline: multi-line descriptions (get) start a line there. */
+#define HOSTILE_SHOWN_LINE "title\\x1b]0;pwned\\x07 clear\\x1b[2J\\x1b[H " \
+  "cr\\rover c1\\u009b31m bidi\\u202eend del\\x7f tab\\tnl"
+#define HOSTILE_SHOWN HOSTILE_SHOWN_LINE "\\n."
+/* Asset ids with control characters are refused before any request
+ * (they could leave their path segment): the refusal shows them escaped. */
+#define HOSTILE_ASSET "evil\033[2J\033]0;x\007asset"
+#define ASSET "evil-asset"
+
+/* Nothing in @text but printable characters and line ends. */
+static void
+assert_printable (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (c == '\n')
+      continue;
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0) || (c >= 0x202a && c <= 0x202e))
+      g_error ("U+%04X at byte %" G_GSIZE_FORMAT " of:\n%s", c,
+          (gsize) (p - text), text);
+  }
+}
+
+static void
+test_escape (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (ASSET);
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-cli-escape-XXXXXX", &error);
+  g_autofree char *bad = NULL;
+  g_auto (Run) list = { 0 };
+  g_auto (Run) json = { 0 };
+  g_auto (Run) get = { 0 };
+  g_auto (Run) missing = { 0 };
+  g_auto (Run) refused = { 0 };
+  g_auto (Run) upload = { 0 };
+  JsonObject *caption = NULL;
+  JsonArray *items;
+  ViBBox box = { 0.1, 0.2, 0.3, 0.4 };
+
+  vi_jsonl_record_set_caption (record, HOSTILE);
+  vi_jsonl_record_add_phrase (record, "title", &box);
+  vi_jsonl_record_add_interaction (record, "bell\007?", "\033c");
+  g_assert_true (vi_local_server_add_record (f->server, "ds", record,
+          &error));
+  g_assert_no_error (error);
+
+  /* Human output: every control character shown, none sent. */
+  run_cli (f, &list, KEY, (const char *[]) { "list", "ds", ASSET, NULL });
+  g_assert_cmpint (list.status, ==, 0);
+  assert_printable (list.out);
+  g_assert_nonnull (strstr (list.out, "\"" HOSTILE_SHOWN "\""));
+  g_assert_nonnull (strstr (list.out, "Q: bell\\x07?  A: \\x1bc"));
+
+  /* JSON output: the exact strings. */
+  run_cli (f, &json, KEY, (const char *[]) { "list", "ds", ASSET,
+        "--json", NULL });
+  g_assert_cmpint (json.status, ==, 0);
+  root = parse (json.out);
+  items = json_object_get_array_member (json_node_get_object (root), "items");
+  for (guint i = 0; i < json_array_get_length (items); i++) {
+    JsonObject *a = json_array_get_object_element (items, i);
+    JsonObject *contents = json_object_get_object_member
+        (json_object_get_object_member (a, "spec"), "contents");
+
+    g_assert_cmpstr (json_object_get_string_member (a, "assetId"), ==,
+        ASSET);
+    if (g_str_equal (json_object_get_string_member (contents, "kind"),
+            "Caption"))
+      caption = a;
+  }
+  g_assert_nonnull (caption);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
+          (json_object_get_object_member (caption, "spec"), "contents"),
+          "contents"), ==, HOSTILE);
+
+  run_cli (f, &get, KEY, (const char *[]) { "get", "ds", ASSET,
+        json_object_get_string_member (caption, "annotationId"), NULL });
+  g_assert_cmpint (get.status, ==, 0);
+  assert_printable (get.out);
+  g_assert_nonnull (strstr (get.out, "Caption:    " HOSTILE_SHOWN_LINE "\n"));
+  g_assert_nonnull (strstr (get.out, "Asset:        " ASSET));
+
+  /* An id the client refuses, shown in its refusal. */
+  run_cli (f, &refused, KEY, (const char *[]) { "list", "ds", HOSTILE_ASSET,
+        NULL });
+  g_assert_cmpint (refused.status, ==, 2);
+  assert_printable (refused.err);
+  g_assert_nonnull (strstr (refused.err,
+          "evil\\u001B[2J\\u001B]0;x\\u0007asset\" is refused"));
+
+  /* A server message with control characters. */
+  g_assert_true (vi_local_server_add_fault_json (f->server,
+          "{\"method\": \"GET\", \"path\": \"/workspaces/\", \"times\": 1,"
+          " \"action\": \"status\", \"status\": 404, \"body\":"
+          " \"{\\\"error\\\": \\\"NotFound\\\","
+          " \\\"message\\\": \\\"no\\\\u001b[2Jsuch\\\"}\"}", &error));
+  g_assert_no_error (error);
+  run_cli (f, &missing, KEY, (const char *[]) { "list", "ds", "nosuch",
+        NULL });
+  g_assert_cmpint (missing.status, ==, 1);
+  assert_printable (missing.err);
+  g_assert_nonnull (strstr (missing.err, "no\\x1b[2Jsuch"));
+
+  /* A session's reason naming a file, in the error and the progress. */
+  bad = g_build_filename (dir, "bad\033]0;x\007.jsonl", NULL);
+  g_assert_true (g_file_set_contents (bad, "{\"asset_id\": \"x\"}\n", -1,
+          &error));
+  g_assert_no_error (error);
+  run_cli (f, &upload, KEY, (const char *[]) { "upload", "up", bad, NULL });
+  g_assert_cmpint (upload.status, ==, 1);
+  assert_printable (upload.out);
+  assert_printable (upload.err);
+  g_assert_nonnull (strstr (upload.err, "bad\\x1b]0;x\\x07.jsonl"));
+  g_unlink (bad);
+  g_rmdir (dir);
+}
+
+/* export download --json names the folder in valid JSON, whatever its
+ * name. */
+static void
+test_export_download_json (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *tmp = g_dir_make_tmp ("vi-cli-export-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (tmp, "a \"quoted\" \\ name\001",
+      NULL);
+  g_autofree char *expected = g_build_filename (dir, "ds", NULL);
+  g_autofree char *id = cli_create_export (f);
+  g_autoptr (JsonNode) result = NULL;
+  g_auto (Run) download = { 0 };
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  run_cli (f, &download, KEY, (const char *[]) { "export", "download", "ds",
+        id, dir, "--json", NULL });
+  g_assert_cmpint (download.status, ==, 0);
+  result = parse (download.out);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object
+          (result), "directory"), ==, expected);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -457,6 +624,10 @@ main (int    argc,
   ADD ("/cli/export", test_export);
   ADD ("/cli/upload-lost-answer", test_upload_lost_answer);
   ADD ("/cli/transport-options", test_transport_options);
+  ADD ("/cli/list-json-pages", test_list_json_pages);
+  ADD ("/cli/list-json-memory", test_list_json_memory);
+  ADD ("/cli/escape", test_escape);
+  ADD ("/cli/export-download-json", test_export_download_json);
 #undef ADD
 
   return g_test_run ();

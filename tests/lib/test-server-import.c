@@ -9,12 +9,14 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 #include <vi/vi.h>
 
 #include "vi-crc32-private.h"
 #include "vi-local-server.h"
+#include "test-server-util.h"
 
 #define ORG "local-org"
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -25,14 +27,6 @@ typedef struct {
   SoupSession   *session;
   char          *url;
 } Fixture;
-
-typedef struct {
-  guint       status;
-  GBytes     *body;
-  JsonNode   *json;
-  SoupMessageHeaders *headers;
-  GError     *error;
-} Response;
 
 /* Three lines: a caption with two phrases (3 parts), a plain caption
  * (1 part), a VQA line with two interactions (2 parts). */
@@ -57,63 +51,6 @@ static const char mixed_lines[] =
 #define MIXED_GOOD_PARTS 3
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static void
-response_free (Response *r)
-{
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->json, json_node_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
-
-static Response *
-send_full (SoupSession *session,
-           const char  *method,
-           const char  *uri,
-           gboolean     auth,
-           const char  *content_type,
-           const void  *data,
-           gsize        length,
-           const char  *range)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, uri);
-  Response *r = g_new0 (Response, 1);
-  SoupMessageHeaders *headers;
-
-  g_assert_nonnull (msg);
-  headers = soup_message_get_request_headers (msg);
-  if (auth)
-    {
-      soup_message_headers_replace (headers, "Authorization", "Bearer " KEY);
-      soup_message_headers_replace (headers, "Organization-Id", ORG);
-    }
-  if (range != NULL)
-    soup_message_headers_replace (headers, "Range", range);
-  if (data != NULL)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (data, length);
-
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
-    }
-  r->body = soup_session_send_and_read (session, msg, NULL, &r->error);
-  r->status = soup_message_get_status (msg);
-  r->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  if (r->body != NULL && g_bytes_get_size (r->body) > 0 &&
-      g_strcmp0 (soup_message_headers_get_content_type (r->headers, NULL),
-                 "application/json") == 0)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-
-      if (json_parser_load_from_data (parser, g_bytes_get_data (r->body, NULL),
-                                      (gssize) g_bytes_get_size (r->body), NULL))
-        r->json = json_node_copy (json_parser_get_root (parser));
-    }
-  return r;
-}
 
 static Response *
 api (Fixture    *f,
@@ -844,6 +781,200 @@ test_validation (Fixture       *f,
   g_assert_cmpuint (r4->status, ==, 404);
 }
 
+static char *
+get_body (Fixture    *f,
+          const char *path)
+{
+  g_autoptr(Response) r = api (f, "GET", path, NULL);
+
+  g_assert_cmpuint (r->status, ==, 200);
+  return g_strndup (g_bytes_get_data (r->body, NULL), g_bytes_get_size (r->body));
+}
+
+/* Replaces the fixture's server by a new one on @dir. */
+static void
+serve_data_dir (Fixture    *f,
+                const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+
+  soup_session_abort (f->session);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  g_free (f->url);
+  f->server = vi_local_server_new (NULL, NULL);
+  g_assert_true (vi_local_server_set_data_dir (f->server, dir, &error));
+  g_assert_no_error (error);
+  g_assert_true (vi_local_server_start (f->server, NULL, 0, TRUE, &error));
+  g_assert_no_error (error);
+  f->url = vi_local_server_get_url (f->server);
+}
+
+/* With a data directory, sessions outlive the server: finished ones come
+ * back as they were, the others come back failed (a stop interrupted them,
+ * and none of their annotations was added). */
+static void
+test_sessions_restart (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("vi-server-import-XXXXXX", &error);
+  g_autofree char *work = g_build_filename (dir, "work", NULL);
+  g_autofree char *done_id = NULL;
+  g_autofree char *open_id = NULL;
+  g_autofree char *given_up_id = NULL;
+  g_autofree char *done_path = NULL;
+  g_autofree char *open_path = NULL;
+  g_autofree char *given_up_path = NULL;
+  g_autofree char *done_before = NULL;
+  g_autofree char *given_up_before = NULL;
+  g_autofree char *done_after = NULL;
+  g_autofree char *given_up_after = NULL;
+  g_auto(GStrv) done_urls = NULL;
+  g_auto(GStrv) open_urls = NULL;
+  g_autoptr(Response) r1 = NULL;
+  g_autoptr(Response) r2 = NULL;
+  g_autoptr(Response) done = NULL;
+  g_autoptr(Response) reopened = NULL;
+  g_autoptr(Response) late = NULL;
+  const char *reason;
+
+  /* The fixture's server has no data directory: use one that has. */
+  serve_data_dir (f, dir);
+
+  done_id = create_session (f, "keep", "Warn", "Warn");
+  done_urls = register_files (f, "keep", done_id, "a.jsonl", good_lines, NULL);
+  g_assert_cmpuint (upload (f, done_urls[0], good_lines), ==, 200);
+  r1 = patch_status (f, "keep", done_id, "Reached", NULL);
+  g_assert_cmpuint (r1->status, ==, 200);
+  done = wait_done (f, "keep", done_id);
+  assert_condition (obj (done), 0, "Complete", "Reached");
+
+  open_id = create_session (f, "keep", "Warn", "Warn");
+  open_urls = register_files (f, "keep", open_id, "b.jsonl", good_lines, NULL);
+  g_assert_cmpuint (upload (f, open_urls[0], good_lines), ==, 200);
+  /* Uploads are spooled in the data directory's work folder. */
+  g_assert_true (g_file_test (work, G_FILE_TEST_IS_DIR));
+
+  given_up_id = create_session (f, "keep", "Warn", "Warn");
+  r2 = patch_status (f, "keep", given_up_id, "FailedReach", "CancelledByUser");
+  g_assert_cmpuint (r2->status, ==, 200);
+
+  done_path = session_path ("keep", done_id, NULL);
+  open_path = session_path ("keep", open_id, NULL);
+  given_up_path = session_path ("keep", given_up_id, NULL);
+  done_before = get_body (f, done_path);
+  given_up_before = get_body (f, given_up_path);
+
+  /* A new server on the same directory. */
+  serve_data_dir (f, dir);
+
+  done_after = get_body (f, done_path);
+  g_assert_cmpstr (done_after, ==, done_before);
+  given_up_after = get_body (f, given_up_path);
+  g_assert_cmpstr (given_up_after, ==, given_up_before);
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "keep", NULL), ==, GOOD_PARTS);
+
+  reopened = api (f, "GET", open_path, NULL);
+  g_assert_cmpuint (reopened->status, ==, 200);
+  assert_condition (obj (reopened), 0, "Complete", "FailedReach");
+  reason = session_reason (obj (reopened));
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "stopped before"));
+  /* Its upload URL died with the first server; it is finished. */
+  {
+    g_autofree char *url = g_strconcat (f->url, strstr (open_urls[0], "/upload/"), NULL);
+
+    g_assert_cmpuint (upload (f, url, good_lines), ==, 403);
+  }
+  late = patch_status (f, "keep", open_id, "Reached", NULL);
+  g_assert_cmpuint (late->status, ==, 409);
+
+  /* New sessions work as usual. */
+  {
+    g_autofree char *id = create_session (f, "keep", "Warn", "Warn");
+    g_auto(GStrv) urls = register_files (f, "keep", id, "c.jsonl", good_lines, NULL);
+    g_autoptr(Response) patched = NULL;
+    g_autoptr(Response) finished = NULL;
+
+    g_assert_cmpuint (upload (f, urls[0], good_lines), ==, 200);
+    patched = patch_status (f, "keep", id, "Reached", NULL);
+    g_assert_cmpuint (patched->status, ==, 200);
+    finished = wait_done (f, "keep", id);
+    assert_condition (obj (finished), 0, "Complete", "Reached");
+  }
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "keep", NULL), ==,
+                    2 * GOOD_PARTS);
+
+  soup_session_abort (f->session);
+  vi_local_server_stop (f->server);
+  g_clear_object (&f->server);
+  remove_tree (dir);
+  f->server = vi_local_server_new (NULL, NULL);
+}
+
+/* Every JSON body the server reads, nested 100,000 deep (json-glib alone
+ * would overflow the stack): a 400 that says why, and nothing changes. */
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *id = create_session (f, "deep", "Warn", "Warn");
+  g_autofree char *files_path = session_path ("deep", id, "/files");
+  g_autofree char *status_path = session_path ("deep", id, "/status");
+  g_autofree char *session = session_path ("deep", id, NULL);
+  g_autofree char *bare = deep_json ("", 100000, "");
+  g_autofree char *in_spec = deep_json ("{\"spec\":", 100000, "}");
+  g_autofree char *in_files = deep_json ("{\"files\":{\"a.jsonl\":", 100000, "}}");
+  g_autofree char *in_status = deep_json ("{\"status\":{\"conditions\":", 100000, "}}");
+  g_autofree char *deep_line = deep_json ("{\"asset_id\":\"img9\",\"caption\":\"x\",\"extra\":",
+                                          100000, "}\n");
+  g_autofree char *lines = g_strconcat (good_lines, deep_line, NULL);
+  g_auto(GStrv) urls = NULL;
+  g_autoptr(Response) patched = NULL;
+  g_autoptr(Response) done = NULL;
+  g_autoptr(Response) again = NULL;
+  const struct {
+    const char *method;
+    const char *path;
+    const char *body;
+  } cases[] = {
+    { "POST", DATASETS "deep/annotationImportSessions", bare },
+    { "POST", DATASETS "deep/annotationImportSessions", in_spec },
+    { "POST", files_path, bare },
+    { "POST", files_path, in_files },
+    { "PATCH", status_path, bare },
+    { "PATCH", status_path, in_status },
+    { "POST", DATASETS "deep/datasetExports", bare },
+    { "POST", DATASETS "deep/datasetExports", in_spec },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(Response) r = api (f, cases[i].method, cases[i].path, cases[i].body);
+
+      g_assert_no_error (r->error);
+      g_assert_cmpuint (r->status, ==, 400);
+      g_assert_cmpstr (json_object_get_string_member (obj (r), "error"), ==, "ValidationFailed");
+      if (strstr (error_message (r), "nesting too deep (more than 512 levels)") == NULL)
+        g_error ("%s %s: “%s”", cases[i].method, cases[i].path, error_message (r));
+    }
+
+  /* The session was left alone: it takes files, and a JSONL line nested as
+   * deep is one bad line (libvi's JSONL reader has its own limit). */
+  urls = register_files (f, "deep", id, "a.jsonl", lines, NULL);
+  g_assert_cmpuint (upload (f, urls[0], lines), ==, 200);
+  patched = patch_status (f, "deep", id, "Reached", NULL);
+  g_assert_cmpuint (patched->status, ==, 200);
+  done = wait_done (f, "deep", id);
+  assert_condition (obj (done), 0, "Complete", "Reached");
+  g_assert_cmpint (status_count (obj (done), "annotations", "Created"), ==, GOOD_PARTS);
+  g_assert_cmpint (status_count (obj (done), "annotations", "Failed"), ==, 1);
+  again = api (f, "GET", session, NULL);
+  g_assert_cmpuint (again->status, ==, 200);
+}
+
 /* ---- faults ------------------------------------------------------------- */
 
 static void
@@ -1215,6 +1346,8 @@ main (int   argc,
   ADD ("/server-import/missing-file", test_missing_file);
   ADD ("/server-import/cancelled", test_cancelled);
   ADD ("/server-import/validation", test_validation);
+  ADD ("/server-import/deep-json", test_deep_json);
+  ADD ("/server-import/sessions-restart", test_sessions_restart);
   ADD ("/server-import/faults", test_faults);
   ADD ("/server-export/round-trip", test_export);
   ADD ("/server-export/download-faults", test_download_faults);

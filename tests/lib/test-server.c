@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Tests of vi-local-server, run in-process on 127.0.0.1 with an ephemeral
- * port, spoken to with plain libsoup (not with libvi's client).
+ * port, spoken to with plain libsoup (libvi's client only where a test
+ * says so).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <vi/vi.h>
 
 #include "vi-local-server.h"
+#include "test-server-util.h"
 
 #define ORG  VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY  VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -104,26 +106,6 @@ fixture_setup_stopped (Fixture       *f,
 }
 
 static void
-remove_tree (const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  if (d == NULL)
-    return;
-  while ((name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      if (g_file_test (path, G_FILE_TEST_IS_DIR))
-        remove_tree (path);
-      else
-        g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
@@ -140,24 +122,6 @@ fixture_teardown (Fixture       *f,
   g_free (f->tmpdir);
   g_free (f->url);
 }
-
-typedef struct {
-  guint    status;
-  GBytes  *body;
-  SoupMessageHeaders *headers;
-  GError  *error;
-} Response;
-
-static void
-response_free (Response *r)
-{
-  g_clear_pointer (&r->body, g_bytes_unref);
-  g_clear_pointer (&r->headers, soup_message_headers_unref);
-  g_clear_error (&r->error);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Response, response_free)
 
 enum {
   AUTH_OK,
@@ -1486,6 +1450,116 @@ test_control_endpoint (Fixture       *f,
   response_free (r);
 }
 
+/* libvi's client retries through three injected 503s; the control
+ * endpoint counts the faulted requests, not the rules. */
+static void
+test_fault_stats_client (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(ViClient) client = NULL;
+  g_autoptr(ViAnnotationPage) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) stats = NULL;
+  JsonObject *o;
+  Response *r;
+
+  client = vi_client_new (f->url, KEY, ORG, NULL, &error);
+  g_assert_no_error (error);
+  g_object_set (client, "retry-base-delay", 0.001, "retry-max-delay", 0.01, NULL);
+
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                    "{\"method\":\"GET\",\"action\":\"status\",\"status\":503,\"times\":3}");
+  g_assert_cmpuint (r->status, ==, 200);
+  response_free (r);
+
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (page);
+
+  r = request_full (f->session, f->url, "GET", "/_control/stats", AUTH_NONE, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  stats = parse_body (r);
+  response_free (r);
+  o = json_node_get_object (stats);
+  g_assert_cmpint (json_object_get_int_member (o, "requests"), ==, 4);
+  g_assert_cmpint (json_object_get_int_member (o, "faults"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (o, "rules"), ==, 1);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 3);
+
+  /* A latency rule is a fault too; reset clears the count. */
+  add_fault (f, "{\"action\":\"latency\",\"latencyMs\":1}");
+  g_clear_pointer (&page, vi_annotation_page_unref);
+  page = vi_client_list_annotations (client, DS, "img1.jpg", 10, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 4);
+  vi_local_server_reset_counters (f->server);
+  g_assert_cmpuint (vi_local_server_get_fault_count (f->server), ==, 0);
+}
+
+/* ---- untrusted JSON ------------------------------------------------------ */
+
+static void
+assert_message_contains (Response   *r,
+                         const char *part)
+{
+  g_autoptr(JsonNode) root = parse_body (r);
+  const char *message = json_object_get_string_member (json_node_get_object (root), "message");
+
+  if (strstr (message, part) == NULL)
+    g_error ("“%s” does not contain “%s”", message, part);
+}
+
+static void
+test_deep_json (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *deep = deep_json ("", 100000, "");
+  g_autofree char *deep_rule = deep_json ("{\"action\":\"drop\",\"path\":", 100000, "}");
+  g_autofree char *at_limit = deep_json ("", 512, "");
+  g_autofree char *over_limit = deep_json ("", 513, "");
+  g_autoptr(GError) error = NULL;
+  Response *r;
+
+  /* Without credentials, on the control endpoint: a 400 naming the
+   * problem, and the server still answers.  The limit is libvi's: 512
+   * levels parse (and are then no rule), 513 do not. */
+  const struct {
+    const char *body;
+    const char *message;
+  } cases[] = {
+    { deep, "nesting too deep" },
+    { deep_rule, "nesting too deep" },
+    { at_limit, "must be a JSON object" },
+    { over_limit, "1:513: nesting too deep" },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                        cases[i].body);
+      assert_error (r, 400, "ValidationFailed");
+      assert_message_contains (r, cases[i].message);
+      response_free (r);
+    }
+
+  /* Strict JSON: what json-glib alone would take is refused too. */
+  r = request_full (f->session, f->url, "POST", "/_control/faults", AUTH_NONE,
+                    "{\"action\":\"drop\"} {\"action\":\"drop\"}");
+  assert_error (r, 400, "ValidationFailed");
+  response_free (r);
+
+  /* The C API and --fault read rules the same way. */
+  g_assert_false (vi_local_server_add_fault_json (f->server, deep, &error));
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "nesting too deep"));
+
+  r = request_full (f->session, f->url, "GET", "/_control/faults", AUTH_NONE, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (r->body), ==, 2);
+  response_free (r);
+}
+
 /* ---- start, stop, data directory ---------------------------------------- */
 
 static void
@@ -1681,6 +1755,19 @@ test_data_dir_errors (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "store.jsonl:1"));
   g_clear_error (&error);
 
+  /* A line nested too deep for json-glib: a clear error, not a crash. */
+  {
+    g_autofree char *deep = deep_json ("{\"op\":\"dataset\",\"dataset\":\"a\",\"x\":", 100000,
+                                       "}\n");
+
+    g_assert_true (g_file_set_contents (store, deep, -1, &error));
+    g_assert_false (vi_local_server_set_data_dir (f->server, f->tmpdir, &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "store.jsonl:1: malformed JSON"));
+    g_assert_nonnull (strstr (error->message, "nesting too deep"));
+    g_clear_error (&error);
+  }
+
   /* Too late once something was loaded. */
   g_unlink (store);
   add_caption (f, "a", "b");
@@ -1823,6 +1910,8 @@ main (int   argc,
   ADD ("/server/faults/stop-while-held", test_latency_stop_while_held);
   ADD ("/server/faults/after-latency", test_fault_after_latency);
   ADD ("/server/faults/control", test_control_endpoint);
+  ADD ("/server/faults/stats-client", test_fault_stats_client);
+  ADD ("/server/json/deep", test_deep_json);
   g_test_add_func ("/server/start/refuse-non-loopback", test_refuse_non_loopback);
   g_test_add_func ("/server/start/ipv6", test_ipv6_loopback);
   ADD ("/server/start/restart", test_restart);

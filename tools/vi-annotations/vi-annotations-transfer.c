@@ -26,11 +26,15 @@ progress_line (const char *format,
                ...)
 {
   va_list args;
+  g_autofree char *raw = NULL;
   g_autofree char *text = NULL;
 
   va_start (args, format);
-  text = g_strdup_vprintf (format, args);
+  raw = g_strdup_vprintf (format, args);
   va_end (args);
+  /* File names and server states: escaped like all human output; the
+   * only control sequence is ours. */
+  text = text_escape (raw);
 
   if (on_tty ()) {
     /* Redraw in place; clear what a longer previous line left. */
@@ -154,24 +158,28 @@ parse_policy (const char      *text,
     return TRUE;
   policy = vi_failure_policy_from_string (text);
   if (policy == VI_FAILURE_POLICY_UNKNOWN) {
-    g_printerr ("vi-annotations: %s must be Warn, RejectFile or "
-        "RejectSession, not \"%s\"\n", option, text);
+    print_error ("%s must be Warn, RejectFile or RejectSession, not \"%s\"",
+        option, text);
     return FALSE;
   }
   *out = policy;
   return TRUE;
 }
 
-/* The files were sent but the session's state is unknown: the import may
- * complete, and uploading again could import everything twice. */
+/* The files were sent, but the upload or the wait ended without the
+ * import's outcome: its state is unknown, or --timeout ran out while it
+ * was processed (@inserted: the files are marked inserted).  The import
+ * may complete, and uploading again could import everything twice. */
 static int
 state_unknown_error (const GError *error,
                      const char   *dataset_id,
-                     const char   *session_id)
+                     const char   *session_id,
+                     gboolean      inserted)
 {
   int status = api_error (error);
 
-  if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) &&
+  if ((g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) ||
+          (inserted && g_error_matches (error, VI_ERROR, VI_ERROR_TIMEOUT))) &&
       session_id != NULL)
     g_printerr ("vi-annotations: follow the import with: vi-annotations "
         "wait %s %s (do not upload again)\n", dataset_id, session_id);
@@ -188,7 +196,7 @@ print_session (ViAnnotationImportSession *session)
     g_autoptr (ViAnnotationUploadResult) result =
         vi_annotation_upload_result_new (session);
     g_autofree char *summary = vi_annotation_upload_result_summary (result);
-    g_print ("%s\n", summary);
+    print_lines (summary);
   }
 }
 
@@ -218,7 +226,10 @@ cmd_upload (ViClient      *client,
   progress_done ();
   g_free (ui.last_conditions);
   if (result == NULL) {
-    int status = state_unknown_error (error, args[0], ui.session_id);
+    /* The wait is the only step after the PATCH that can time out: the
+     * PATCH's own failures are settled by reading the session. */
+    int status = state_unknown_error (error, args[0], ui.session_id,
+        ui.last_stage >= VI_UPLOAD_STAGE_FINALIZING);
 
     g_free (ui.session_id);
     return status;
@@ -246,7 +257,7 @@ cmd_wait (ViClient      *client,
   g_free (ui.last_conditions);
   g_free (ui.session_id);
   if (session == NULL)
-    return state_unknown_error (error, args[0], args[1]);
+    return state_unknown_error (error, args[0], args[1], TRUE);
   print_session (session);
   return 0;
 }
@@ -259,18 +270,18 @@ print_export (ViExportedAnnotations *x)
       vi_exported_annotations_get_download_url (x);
   GPtrArray *conditions = vi_exported_annotations_get_conditions (x);
 
-  g_print ("Export %s\n", vi_exported_annotations_get_dataset_export_id (x));
-  g_print ("  Dataset:    %s\n", vi_exported_annotations_get_dataset_id (x));
-  g_print ("  Format:     %s%s\n", vi_export_format_to_string (spec->format),
+  print_line ("Export %s", vi_exported_annotations_get_dataset_export_id (x));
+  print_line ("  Dataset:    %s", vi_exported_annotations_get_dataset_id (x));
+  print_line ("  Format:     %s%s", vi_export_format_to_string (spec->format),
       spec->normalized ? " (normalized)" : "");
   for (guint i = 0; conditions && i < conditions->len; i++) {
     ViResourceCondition *c = conditions->pdata[i];
-    g_print ("  Condition:  %s: %s%s%s\n", c->condition,
+    print_line ("  Condition:  %s: %s%s%s", c->condition,
         vi_condition_status_to_string (c->status), c->reason ? " — " : "",
         c->reason ? c->reason : "");
   }
   if (url != NULL)
-    g_print ("  Download:   %s\n", url->url);
+    print_line ("  Download:   %s", url->url);
 }
 
 static void
@@ -314,7 +325,7 @@ cmd_export (ViClient      *client,
       format = VI_EXPORT_FORMAT_VI_FULL;
     else if (opt_format != NULL && g_ascii_strcasecmp (opt_format, "jsonl"))
       {
-      g_printerr ("vi-annotations: --format must be jsonl or full\n");
+      print_error ("--format must be jsonl or full");
       return EXIT_USAGE;
     }
     x = vi_client_create_export (client, args[1], format, TRUE, cancellable,
@@ -351,20 +362,17 @@ cmd_export (ViClient      *client,
     if (all == NULL)
       return api_error (error);
     if (opt_json) {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *obj = json_object_new ();
-      JsonArray *items = json_array_new ();
+      JsonItemsWriter json;
 
+      json_items_begin (&json);
       for (guint i = 0; i < all->len; i++)
-        json_array_add_element (items,
+        json_items_add (&json,
             vi_exported_annotations_to_json (all->pdata[i]));
-      json_object_set_array_member (obj, "items", items);
-      json_node_take_object (root, obj);
-      print_json (root);
+      json_items_end (&json);
     } else {
       for (guint i = 0; i < all->len; i++)
         print_export (all->pdata[i]);
-      g_print ("%u export%s\n", all->len, all->len == 1 ? "" : "s");
+      print_line ("%u export%s", all->len, all->len == 1 ? "" : "s");
     }
     return 0;
   }
@@ -387,13 +395,13 @@ cmd_export (ViClient      *client,
     where = g_build_filename (args[3],
         vi_exported_annotations_get_dataset_id (x), NULL);
     if (opt_json)
-      g_print ("{\"directory\":\"%s\"}\n", where);
+      print_json_object ("directory", where, NULL);
     else
-      g_print ("unpacked into %s\n", where);
+      print_line ("unpacked into %s", where);
     return 0;
   }
 
-  g_printerr ("vi-annotations: export takes create DATASET, get DATASET "
-      "EXPORT, list DATASET or download DATASET EXPORT DIR\n");
+  print_error ("export takes create DATASET, get DATASET EXPORT, list "
+      "DATASET or download DATASET EXPORT DIR");
   return EXIT_USAGE;
 }

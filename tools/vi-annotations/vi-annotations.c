@@ -2,7 +2,8 @@
 /*
  * vi-annotations: the annotations API from the command line.
  *
- * Exit status: 0 success, 1 the API or the server failed, 2 usage error.
+ * Exit status: 0 success, 1 the API or the server failed, 2 usage error,
+ * 128 + the signal's number when interrupted (130 for Ctrl+C).
  */
 #include "config.h"
 
@@ -105,34 +106,33 @@ usage_error (GOptionContext *context,
   va_start (args, format);
   msg = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("vi-annotations: %s\nTry 'vi-annotations --help'.\n", msg);
+  print_error ("%s", msg);
+  g_printerr ("Try 'vi-annotations --help'.\n");
   return EXIT_USAGE;
 }
 
+/* Reports a failed command; returns its exit status.  After a SIGINT or
+ * SIGTERM the failure is the interruption's: 128 + the signal. */
 int
 api_error (const GError *error)
 {
   const char *trace = vi_error_get_trace_id (error);
+  int signum = interrupt_signal ();
 
-  g_printerr ("vi-annotations: %s\n", error->message);
+  if (signum != 0 &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    print_error ("interrupted: %s", error->message);
+    return EXIT_SIGNAL_BASE + signum;
+  }
+  print_error ("%s", error->message);
   if (trace != NULL)
-    g_printerr ("vi-annotations: trace id %s\n", trace);
+    print_error ("trace id %s", trace);
+  if (signum != 0)
+    return EXIT_SIGNAL_BASE + signum;
   if (g_error_matches (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT) &&
       vi_error_get_http_status (error) == 0)
     return EXIT_USAGE;
   return EXIT_API;
-}
-
-void
-print_json (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (gen, node);
-  json_generator_set_pretty (gen, isatty (STDOUT_FILENO));
-  text = json_generator_to_data (gen, NULL);
-  g_print ("%s\n", text);
 }
 
 /* One line per annotation: id, role, group, what it says. */
@@ -169,7 +169,7 @@ print_annotation_line (ViAnnotation *annotation)
       break;
   }
 
-  g_print ("%-24s %-27s %-24s %s\n",
+  print_line ("%-24s %-27s %-24s %s",
       vi_annotation_get_annotation_id (annotation),
       vi_annotation_spec_get_role_name (spec),
       vi_annotation_spec_get_whole_id (spec), what);
@@ -178,7 +178,7 @@ print_annotation_line (ViAnnotation *annotation)
 static void
 print_header (void)
 {
-  g_print ("%-24s %-27s %-24s %s\n", "ANNOTATION", "ROLE", "GROUP",
+  print_line ("%-24s %-27s %-24s %s", "ANNOTATION", "ROLE", "GROUP",
       "CONTENT");
 }
 
@@ -190,7 +190,7 @@ cmd_list (ViClient      *client,
   g_autoptr (GError) error = NULL;
 
   if (opt_page_size < 0 || opt_page_size > VI_MAX_PAGE_SIZE) {
-    g_printerr ("vi-annotations: --page-size must be between 1 and %d\n",
+    print_error ("--page-size must be between 1 and %d",
         VI_MAX_PAGE_SIZE);
     return EXIT_USAGE;
   }
@@ -212,22 +212,26 @@ cmd_list (ViClient      *client,
       print_header ();
       for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
         print_annotation_line (vi_annotation_page_get_item (page, i));
-      g_print ("%u annotation%s on this page\n",
+      print_line ("%u annotation%s on this page",
           vi_annotation_page_get_n_items (page),
           vi_annotation_page_get_n_items (page) == 1 ? "" : "s");
       if (next != NULL)
-        g_print ("next page: --page-token '%s'\n", next);
+        print_line ("next page: --page-token '%s'", next);
     }
     return 0;
   } else {
     g_autoptr (ViAnnotationPager) pager = NULL;
-    g_autoptr (JsonArray) items = NULL;
+    JsonItemsWriter json;
     guint total = 0;
 
+    /* Each page is printed and dropped as it arrives: memory stays that
+     * of one page, however many there are.  A failure after the first
+     * page leaves the JSON document unterminated (and the exit status
+     * non-zero), never a complete-looking one. */
     pager = vi_client_iterate_annotations (client, args[0], args[1],
         opt_page_size ? opt_page_size : VI_MAX_PAGE_SIZE);
     if (opt_json)
-      items = json_array_new ();
+      json_items_begin (&json);
     else
       print_header ();
 
@@ -241,7 +245,7 @@ cmd_list (ViClient      *client,
         ViAnnotation *a = vi_annotation_page_get_item (page, i);
 
         if (opt_json)
-          json_array_add_element (items, vi_annotation_to_json (a));
+          json_items_add (&json, vi_annotation_to_json (a));
         else
           print_annotation_line (a);
         total++;
@@ -250,16 +254,10 @@ cmd_list (ViClient      *client,
     if (error != NULL)
       return api_error (error);
 
-    if (opt_json) {
-      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
-      JsonObject *obj = json_object_new ();
-
-      json_object_set_array_member (obj, "items", g_steal_pointer (&items));
-      json_node_take_object (root, obj);
-      print_json (root);
-    } else {
-      g_print ("%u annotation%s\n", total, total == 1 ? "" : "s");
-    }
+    if (opt_json)
+      json_items_end (&json);
+    else
+      print_line ("%u annotation%s", total, total == 1 ? "" : "s");
     return 0;
   }
 }
@@ -282,7 +280,7 @@ cmd_get (ViClient      *client,
     print_json (node);
   } else {
     g_autofree char *text = vi_annotation_to_string (annotation);
-    g_print ("%s\n", text);
+    print_lines (text);
   }
   return 0;
 }
@@ -301,9 +299,9 @@ cmd_delete (ViClient      *client,
     return api_error (error);
 
   if (opt_json)
-    g_print ("{\"id\":\"%s\",\"deleted\":true}\n", deleted->id);
+    print_json_object ("id", deleted->id, "deleted", NULL, NULL);
   else
-    g_print ("deleted %s\n", deleted->id);
+    print_line ("deleted %s", deleted->id);
   return 0;
 }
 
@@ -325,11 +323,112 @@ static const Command commands[] = {
       cmd_export},
 };
 
-static gboolean
-on_sigint (gpointer data)
+/* ---- SIGINT and SIGTERM --------------------------------------------------
+ *
+ * libvi's blocking calls iterate a main context of their own, so a signal
+ * source on the default context would never be dispatched while a command
+ * runs.  The signals are watched from a thread with a context of its own:
+ * the first SIGINT or SIGTERM cancels the command's cancellable (libvi
+ * takes a cancellation from any thread, at any moment), the command ends
+ * as soon as it can -- an upload marks its session CancelledByUser first
+ * -- and the exit status is 128 + the signal.  A second signal exits at
+ * once, for when that last step hangs too.
+ */
+
+typedef struct {
+  GMainContext *context;
+  GThread      *thread;
+  GSource      *sources[2];
+  GCancellable *cancellable;
+  gint          stop;               /* atomic */
+} SignalWatch;
+
+static gint received_signal;       /* atomic: the first signal, or 0 */
+
+int
+interrupt_signal (void)
 {
-  g_cancellable_cancel (data);
+  return g_atomic_int_get (&received_signal);
+}
+
+static void
+handle_signal (SignalWatch *watch,
+               int          signum)
+{
+  if (g_atomic_int_compare_and_exchange (&received_signal, 0, signum)) {
+    g_cancellable_cancel (watch->cancellable);
+    return;
+  }
+  static const char message[] =
+      "\nvi-annotations: interrupted again, exiting at once\n";
+  gssize written;
+
+  /* No clean-up: it is what the user no longer wants to wait for.  Not
+   * through stdio either, whose lock the main thread may hold while it
+   * waits on a full pipe. */
+  written = write (STDERR_FILENO, message, sizeof message - 1);
+  (void) written;
+  _exit (EXIT_SIGNAL_BASE + signum);
+}
+
+static gboolean
+on_sigint (gpointer user_data)
+{
+  handle_signal (user_data, SIGINT);
   return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  handle_signal (user_data, SIGTERM);
+  return G_SOURCE_CONTINUE;
+}
+
+static gpointer
+signal_thread (gpointer user_data)
+{
+  SignalWatch *watch = user_data;
+
+  /* Not g_main_loop_run(): a quit before the loop starts would be lost. */
+  g_main_context_push_thread_default (watch->context);
+  while (!g_atomic_int_get (&watch->stop))
+    g_main_context_iteration (watch->context, TRUE);
+  g_main_context_pop_thread_default (watch->context);
+  return NULL;
+}
+
+static void
+signal_watch_start (SignalWatch  *watch,
+                    GCancellable *cancellable)
+{
+  const int signals[] = { SIGINT, SIGTERM };
+  GSourceFunc callbacks[] = { on_sigint, on_sigterm };
+
+  watch->context = g_main_context_new ();
+  watch->cancellable = cancellable;
+  watch->stop = FALSE;
+  /* The handlers are installed here, before the command starts. */
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++) {
+    watch->sources[i] = g_unix_signal_source_new (signals[i]);
+    g_source_set_callback (watch->sources[i], callbacks[i], watch, NULL);
+    g_source_attach (watch->sources[i], watch->context);
+  }
+  watch->thread = g_thread_new ("vi-signals", signal_thread, watch);
+}
+
+static void
+signal_watch_stop (SignalWatch *watch)
+{
+  g_atomic_int_set (&watch->stop, TRUE);
+  g_main_context_wakeup (watch->context);
+  g_thread_join (watch->thread);
+  /* The last source of a signal gives it back its default action. */
+  for (guint i = 0; i < G_N_ELEMENTS (watch->sources); i++) {
+    g_source_destroy (watch->sources[i]);
+    g_source_unref (watch->sources[i]);
+  }
+  g_main_context_unref (watch->context);
 }
 
 int
@@ -341,7 +440,8 @@ main (int    argc,
   g_autoptr (ViClient) client = NULL;
   const Command *command = NULL;
   g_autoptr (GCancellable) cancellable = NULL;
-  guint n_args, sigint_id;
+  SignalWatch signals;
+  guint n_args;
   int status;
 
   setlocale (LC_ALL, "");
@@ -379,8 +479,8 @@ main (int    argc,
 
   /* Ctrl+C cancels: an upload in progress is marked CancelledByUser. */
   cancellable = g_cancellable_new ();
-  sigint_id = g_unix_signal_add (SIGINT, on_sigint, cancellable);
+  signal_watch_start (&signals, cancellable);
   status = command->run (client, argv + 2, cancellable);
-  g_source_remove (sigint_id);
+  signal_watch_stop (&signals);
   return status;
 }

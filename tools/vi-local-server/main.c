@@ -22,6 +22,66 @@ static int opt_latency_ms = 0;
 static int opt_processing_delay_ms = 0;
 static char **opt_faults = NULL;
 static gboolean opt_version = FALSE;
+static guint64 opt_max_body_size = VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE;
+static guint64 opt_max_upload_size = VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE;
+static guint64 opt_max_header_size = VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE;
+
+/* "N", or N with a suffix k, M or G (KiB, MiB, GiB). */
+static gboolean
+parse_size (const char  *option_name,
+            const char  *value,
+            guint64     *out,
+            GError     **error)
+{
+  guint64 n, unit = 1;
+  char *end;
+
+  if (!g_ascii_isdigit (value[0]))
+    goto bad;
+  n = g_ascii_strtoull (value, &end, 10);
+  if (end[0] != '\0')
+    {
+      if (end[1] != '\0')
+        goto bad;
+      switch (end[0])
+        {
+        case 'k': case 'K':
+          unit = G_GUINT64_CONSTANT (1) << 10;
+          break;
+        case 'm': case 'M':
+          unit = G_GUINT64_CONSTANT (1) << 20;
+          break;
+        case 'g': case 'G':
+          unit = G_GUINT64_CONSTANT (1) << 30;
+          break;
+        default:
+          goto bad;
+        }
+    }
+  if (n > G_MAXUINT64 / unit)
+    goto bad;
+  *out = n * unit;
+  return TRUE;
+
+bad:
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+               "%s takes a size in bytes, optionally with k, M or G, not “%s”",
+               option_name, value);
+  return FALSE;
+}
+
+static gboolean
+parse_size_cb (const char  *option_name,
+               const char  *value,
+               gpointer     data,
+               GError     **error)
+{
+  guint64 *out = g_str_equal (option_name, "--max-body-size") ? &opt_max_body_size
+                 : g_str_equal (option_name, "--max-upload-size") ? &opt_max_upload_size
+                 : &opt_max_header_size;
+
+  return parse_size (option_name, value, out, error);
+}
 
 static const GOptionEntry entries[] = {
   { "port", 'p', 0, G_OPTION_ARG_INT, &opt_port,
@@ -46,6 +106,13 @@ static const GOptionEntry entries[] = {
     "N" },
   { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_faults,
     "Add a fault rule (a JSON object or array, see below; repeatable)", "JSON" },
+  { "max-body-size", 0, 0, G_OPTION_ARG_CALLBACK, parse_size_cb,
+    "Largest request body (default 4M); larger ones get 413 before they are read", "SIZE" },
+  { "max-upload-size", 0, 0, G_OPTION_ARG_CALLBACK, parse_size_cb,
+    "Largest upload to a signed URL (default 4G)", "SIZE" },
+  { "max-header-size", 0, 0, G_OPTION_ARG_CALLBACK, parse_size_cb,
+    "Largest request line and headers, 1k to 32k (default 32k); larger ones get 431",
+    "SIZE" },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, "Print the version and exit", NULL },
   { NULL }
 };
@@ -97,7 +164,11 @@ main (int   argc,
     "  method and path (a prefix of the decoded path) are optional; times -1 is forever.\n"
     "\n"
     "Control endpoint (no authentication): POST and DELETE /_control/faults,\n"
-    "GET /_control/stats, POST /_control/reset.\n");
+    "GET /_control/stats, POST /_control/reset.\n"
+    "\n"
+    "Request limits: a body above --max-body-size (--max-upload-size for the signed\n"
+    "upload URLs) gets 413 before it is read, headers above --max-header-size 431,\n"
+    "an upload to an unknown URL 403.\n");
   g_option_context_add_main_entries (context, entries, NULL);
 
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -131,6 +202,14 @@ main (int   argc,
       g_printerr ("vi-local-server: --processing-delay-ms must not be negative\n");
       return EXIT_USAGE;
     }
+  if (opt_max_header_size < VI_LOCAL_SERVER_MIN_HEADER_SIZE ||
+      opt_max_header_size > VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE)
+    {
+      g_printerr ("vi-local-server: --max-header-size must be from %u to %u bytes (libsoup "
+                  "drops connections whose headers pass 64 KiB)\n",
+                  VI_LOCAL_SERVER_MIN_HEADER_SIZE, VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE);
+      return EXIT_USAGE;
+    }
   for (i = 0; opt_load != NULL && opt_load[i] != NULL; i++)
     {
       const char *eq = strchr (opt_load[i], '=');
@@ -161,6 +240,9 @@ main (int   argc,
     }
   vi_local_server_set_latency (server, (guint) opt_latency_ms);
   vi_local_server_set_processing_delay (server, (guint) opt_processing_delay_ms);
+  vi_local_server_set_max_body_size (server, opt_max_body_size);
+  vi_local_server_set_max_upload_size (server, opt_max_upload_size);
+  vi_local_server_set_max_header_size (server, (guint) opt_max_header_size);
 
   if (opt_data_dir != NULL && !vi_local_server_set_data_dir (server, opt_data_dir, &error))
     {

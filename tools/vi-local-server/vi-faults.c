@@ -255,12 +255,22 @@ vi_fault_rules_parse (const char  *json,
                       gssize       length,
                       GError     **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) rules = NULL;
   g_autoptr(GError) local_error = NULL;
-  JsonNode *root;
+  gsize len = length < 0 ? strlen (json) : (gsize) length;
+  gsize pos = 0;
 
-  if (!json_parser_load_from_data (parser, json, length, &local_error))
+  while (pos < len && g_ascii_isspace (json[pos]))
+    pos++;
+  if (pos == len)
+    {
+      g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                           "no fault rule given");
+      return NULL;
+    }
+  root = vi_server_json_parse (json, len, &local_error);
+  if (root == NULL)
     {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
                    "fault rules are not valid JSON: %s", local_error->message);
@@ -268,8 +278,7 @@ vi_fault_rules_parse (const char  *json,
     }
 
   rules = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_fault_rule_free);
-  root = json_parser_get_root (parser);
-  if (root != NULL && JSON_NODE_HOLDS_ARRAY (root))
+  if (JSON_NODE_HOLDS_ARRAY (root))
     {
       JsonArray *array = json_node_get_array (root);
       guint i;
@@ -285,15 +294,9 @@ vi_fault_rules_parse (const char  *json,
     }
   else
     {
-      ViFaultRule *rule;
+      ViFaultRule *rule = parse_rule (root, error);
 
-      if (root == NULL)
-        {
-          g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                               "no fault rule given");
-          return NULL;
-        }
-      if ((rule = parse_rule (root, error)) == NULL)
+      if (rule == NULL)
         return NULL;
       g_ptr_array_add (rules, rule);
     }

@@ -2,9 +2,15 @@
 #include "config.h"
 
 #include "vi-server-private.h"
+#include "vi-server-conn.h"
 #include "vi-server-json.h"
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /**
  * SECTION:vi-local-server
@@ -21,6 +27,7 @@
 /* Requests kept in the log that vi_local_server_get_request_count() filters;
  * past this, only the total is counted. */
 #define MAX_LOGGED_REQUESTS (1 << 20)
+#define LISTEN_BACKLOG      128
 
 typedef struct {
   const char *method;             /* interned */
@@ -39,8 +46,14 @@ struct _ViLocalServer {
   GPtrArray    *faults;           /* ViFaultRule */
   guint         latency_ms;
   guint64       n_requests;
+  guint64       n_faulted;        /* requests a fault rule fired for */
   GArray       *request_log;      /* LoggedRequest */
   ViServerWrite *write;           /* sessions, uploads, exports */
+  guint64       max_body_size;
+  guint64       max_upload_size;
+  guint         max_header_size;
+
+  ViServerConns *conns;           /* header guards, graceful closes */
 
   /* Owned by the server's thread while it runs. */
   SoupServer   *soup;
@@ -49,6 +62,9 @@ struct _ViLocalServer {
   GThread      *thread;
   GHashTable   *pending;          /* ViServerRequest waiting for their delay */
   GInetSocketAddress *listen_address;
+  GSocket      *listen_socket;
+  GSource      *accept_source;
+  GSocket      *keepalive_peer;   /* see keep_connections_alive() */
 
   /* Start-up handshake with the server's thread. */
   GCond         started_cond;
@@ -87,6 +103,7 @@ vi_local_server_finalize (GObject *object)
   g_clear_pointer (&self->store, vi_store_free);
   g_clear_pointer (&self->faults, g_ptr_array_unref);
   g_clear_pointer (&self->request_log, g_array_unref);
+  g_clear_pointer (&self->conns, vi_server_conns_unref);
   g_free (self->secret_key);
   g_free (self->org);
   g_free (self->url);
@@ -112,6 +129,10 @@ vi_local_server_init (ViLocalServer *self)
   self->faults = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_fault_rule_free);
   self->request_log = g_array_new (FALSE, FALSE, sizeof (LoggedRequest));
   g_array_set_clear_func (self->request_log, logged_request_clear);
+  self->max_body_size = VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE;
+  self->max_upload_size = VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE;
+  self->max_header_size = VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE;
+  self->conns = vi_server_conns_new (self->max_header_size);
 }
 
 /**
@@ -167,8 +188,9 @@ vi_local_server_unlock_store (ViLocalServer *self)
  * @error: return location for a #GError
  *
  * Keeps the store in @dir: what is there is loaded now, and every later
- * change is written there before it is answered.  Call it before anything
- * is loaded.
+ * change is written there before it is answered.  Import sessions are kept
+ * there too; those a stop interrupted come back failed (see
+ * vi-server-write.c).  Call it before anything is loaded.
  *
  * Returns: %TRUE on success
  */
@@ -194,6 +216,8 @@ vi_local_server_set_data_dir (ViLocalServer  *self,
   else
     {
       ok = vi_store_open_dir (store, dir, error);
+      if (ok)
+        vi_server_write_restore (self->write, store);
     }
   vi_local_server_unlock_store (self);
   return ok;
@@ -515,6 +539,70 @@ vi_local_server_set_processing_delay (ViLocalServer *self,
 }
 
 /**
+ * vi_local_server_set_max_body_size:
+ * @self: a #ViLocalServer
+ * @size: the largest request body taken, in bytes, on every route but the
+ *   signed upload URLs
+ *
+ * A request that announces a larger body (`Content-Length`) is answered
+ * 413 before its body is read; a chunked one once it passes @size.
+ * Default %VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE.  Thread-safe.
+ */
+void
+vi_local_server_set_max_body_size (ViLocalServer *self,
+                                   guint64        size)
+{
+  g_return_if_fail (VI_IS_LOCAL_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_body_size = size;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * vi_local_server_set_max_upload_size:
+ * @self: a #ViLocalServer
+ * @size: the largest body of a `PUT` to a signed upload URL, in bytes
+ *
+ * As vi_local_server_set_max_body_size(), for uploads.  Default
+ * %VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE.  Thread-safe.
+ */
+void
+vi_local_server_set_max_upload_size (ViLocalServer *self,
+                                     guint64        size)
+{
+  g_return_if_fail (VI_IS_LOCAL_SERVER (self));
+
+  g_mutex_lock (&self->lock);
+  self->max_upload_size = size;
+  g_mutex_unlock (&self->lock);
+}
+
+/**
+ * vi_local_server_set_max_header_size:
+ * @self: a #ViLocalServer
+ * @size: the largest request line and header fields of a request, in
+ *   bytes, from %VI_LOCAL_SERVER_MIN_HEADER_SIZE to
+ *   %VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE (libsoup drops a connection
+ *   whose headers pass 64 KiB; the server answers 431 before that)
+ *
+ * Larger headers get 431.  Thread-safe.
+ */
+void
+vi_local_server_set_max_header_size (ViLocalServer *self,
+                                     guint          size)
+{
+  g_return_if_fail (VI_IS_LOCAL_SERVER (self));
+  g_return_if_fail (size >= VI_LOCAL_SERVER_MIN_HEADER_SIZE &&
+                    size <= VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE);
+
+  g_mutex_lock (&self->lock);
+  self->max_header_size = size;
+  vi_server_conns_set_max_header (self->conns, size);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
  * vi_local_server_get_request_count:
  * @self: a #ViLocalServer
  * @method: (nullable): count only this method
@@ -559,10 +647,33 @@ vi_local_server_get_request_count (ViLocalServer *self,
 }
 
 /**
+ * vi_local_server_get_fault_count:
+ * @self: a #ViLocalServer
+ *
+ * Counts the requests a fault rule fired for (any action, "latency"
+ * included) since the start or the last vi_local_server_reset_counters().
+ * Thread-safe.
+ *
+ * Returns: the number of faulted requests
+ */
+guint
+vi_local_server_get_fault_count (ViLocalServer *self)
+{
+  guint64 n;
+
+  g_return_val_if_fail (VI_IS_LOCAL_SERVER (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->n_faulted;
+  g_mutex_unlock (&self->lock);
+  return (guint) MIN (n, G_MAXUINT);
+}
+
+/**
  * vi_local_server_reset_counters:
  * @self: a #ViLocalServer
  *
- * Sets the request counters back to zero.  Thread-safe.
+ * Sets the request and fault counters back to zero.  Thread-safe.
  */
 void
 vi_local_server_reset_counters (ViLocalServer *self)
@@ -571,6 +682,7 @@ vi_local_server_reset_counters (ViLocalServer *self)
 
   g_mutex_lock (&self->lock);
   self->n_requests = 0;
+  self->n_faulted = 0;
   g_array_set_size (self->request_log, 0);
   g_mutex_unlock (&self->lock);
 }
@@ -689,6 +801,31 @@ recover_dot_segment (GPtrArray *segments)
   return FALSE;
 }
 
+static char *
+new_trace (void)
+{
+  /* A GCP-style trace context: 32 hex digits, a span id, and the "traced"
+   * option. */
+  return g_strdup_printf ("%08x%08x%08x%08x/%u;o=1",
+                          g_random_int (), g_random_int (),
+                          g_random_int (), g_random_int (),
+                          g_random_int () >> 1);
+}
+
+/* Called with the lock held. */
+static void
+count_request (ViLocalServer   *self,
+               ViServerRequest *req)
+{
+  self->n_requests++;
+  if (self->request_log->len < MAX_LOGGED_REQUESTS)
+    {
+      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
+
+      g_array_append_val (self->request_log, entry);
+    }
+}
+
 static ViServerRequest *
 request_new (ViLocalServer     *self,
              SoupServerMessage *msg,
@@ -759,12 +896,8 @@ request_new (ViLocalServer     *self,
   g_ptr_array_add (segments, NULL);
   req->segments = (char **) g_ptr_array_free (g_steal_pointer (&segments), FALSE);
 
-  /* A GCP-style trace context on every response: 32 hex digits, a span id,
-   * and the "traced" option. */
-  req->trace = g_strdup_printf ("%08x%08x%08x%08x/%u;o=1",
-                                g_random_int (), g_random_int (),
-                                g_random_int (), g_random_int (),
-                                g_random_int () >> 1);
+  /* A trace context on every response. */
+  req->trace = new_trace ();
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "x-cloud-trace-context", req->trace);
   return req;
@@ -862,10 +995,10 @@ error_code_for_status (guint status)
     }
 }
 
-static void
-reply_error_literal (ViServerRequest *req,
-                     guint            status,
-                     const char      *message)
+/* {"error": <the SDK's code>, "message": ...} */
+static GString *
+error_body (guint       status,
+            const char *message)
 {
   GString *body = g_string_new ("{\"error\":");
 
@@ -873,7 +1006,15 @@ reply_error_literal (ViServerRequest *req,
   g_string_append (body, ",\"message\":");
   _vi_json_append_string (body, message);
   g_string_append_c (body, '}');
-  vi_server_request_reply_json (req, status, body);
+  return body;
+}
+
+static void
+reply_error_literal (ViServerRequest *req,
+                     guint            status,
+                     const char      *message)
+{
+  vi_server_request_reply_json (req, status, error_body (status, message));
 }
 
 void
@@ -1251,8 +1392,9 @@ handle_control (ViServerRequest *req)
         }
       out = g_string_new (NULL);
       g_mutex_lock (&self->lock);
-      g_string_append_printf (out, "{\"requests\":%" G_GUINT64_FORMAT ",\"faults\":%u}",
-                              self->n_requests, self->faults->len);
+      g_string_append_printf (out, "{\"requests\":%" G_GUINT64_FORMAT
+                              ",\"faults\":%" G_GUINT64_FORMAT ",\"rules\":%u}",
+                              self->n_requests, self->n_faulted, self->faults->len);
       g_mutex_unlock (&self->lock);
       vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
       return;
@@ -1294,14 +1436,9 @@ server_callback (SoupServer        *server,
     }
 
   g_mutex_lock (&self->lock);
-  self->n_requests++;
-  if (self->request_log->len < MAX_LOGGED_REQUESTS)
-    {
-      LoggedRequest entry = { g_intern_string (req->method), g_strdup (req->path) };
-
-      g_array_append_val (self->request_log, entry);
-    }
-  vi_fault_rules_match (self->faults, req->method, req->path, &req->fault);
+  count_request (self, req);
+  if (vi_fault_rules_match (self->faults, req->method, req->path, &req->fault))
+    self->n_faulted++;
   delay = self->latency_ms;
   if (req->fault.action == VI_FAULT_LATENCY)
     delay += req->fault.latency_ms;
@@ -1324,7 +1461,128 @@ server_callback (SoupServer        *server,
   g_hash_table_add (self->pending, g_steal_pointer (&req));
 }
 
-/* Runs once the headers are read, before the body. */
+/* ---- limits ------------------------------------------------------------- */
+
+static const char *
+reason_phrase (guint status)
+{
+  /* libsoup 3.2 has no phrase for 431. */
+  switch (status)
+    {
+    case 413:
+      return "Payload Too Large";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    default:
+      return soup_status_get_phrase (status);
+    }
+}
+
+void
+vi_server_write_raw_error (GOutputStream *out,
+                           guint          status,
+                           const char    *message)
+{
+  g_autoptr(GString) body = error_body (status, message);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autofree char *trace = new_trace ();
+
+  g_string_append_printf (head,
+                          "HTTP/1.1 %u %s\r\n"
+                          "Content-Type: application/json\r\n"
+                          "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                          "Connection: close\r\n"
+                          "x-cloud-trace-context: %s\r\n"
+                          "\r\n", status, reason_phrase (status), body->len, trace);
+  g_string_append_len (head, body->str, body->len);
+  /* Small, on a connection nothing else writes to: the socket buffer takes
+   * it at once. */
+  g_output_stream_write_all (out, head->str, head->len, NULL, NULL, NULL);
+  g_output_stream_flush (out, NULL, NULL);
+}
+
+
+/**
+ * vi_server_refuse:
+ * @server: the server
+ * @msg: a request whose headers are read, from the early handler or a
+ *   "got-chunk" handler
+ * @status: 403, 413, 431…
+ * @message: the error message
+ *
+ * Answers @msg at once, without reading (more of) its body: the
+ * connection is taken from libsoup, the answer written, and the
+ * connection closed gracefully.  The request is counted (not the control
+ * endpoint's), but no fault rule sees it.  @msg may be gone afterwards.
+ */
+void
+vi_server_refuse (ViLocalServer     *server,
+                  SoupServerMessage *msg,
+                  guint              status,
+                  const char        *message)
+{
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(ViServerRequest) req = request_new (server, msg, NULL);
+
+  if (req->n_segments == 0 || !g_str_equal (req->segments[0], "_control"))
+    {
+      g_mutex_lock (&server->lock);
+      count_request (server, req);
+      g_mutex_unlock (&server->lock);
+    }
+  stream = soup_server_message_steal_connection (msg);
+  if (stream == NULL)
+    return;
+  vi_server_write_raw_error (g_io_stream_get_output_stream (stream), status, message);
+  vi_server_conns_linger_close (server->conns, stream);
+}
+
+/* The request line and header fields, as sent (give or take the spaces
+ * around the colons). */
+static gsize
+header_size (SoupServerMessage *msg)
+{
+  SoupMessageHeadersIter iter;
+  const char *name, *value;
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query = g_uri_get_query (uri);
+  gsize size;
+
+  size = strlen (soup_server_message_get_method (msg)) + 1 +
+         strlen (g_uri_get_path (uri)) + (query != NULL ? strlen (query) + 1 : 0) +
+         sizeof " HTTP/1.1\r\n" - 1;
+  soup_message_headers_iter_init (&iter, soup_server_message_get_request_headers (msg));
+  while (soup_message_headers_iter_next (&iter, &name, &value))
+    size += strlen (name) + 2 + strlen (value) + 2;
+  return size;
+}
+
+static void
+body_chunk_cb (SoupServerMessage *msg,
+               GBytes            *chunk,
+               gpointer           user_data)
+{
+  ViLocalServer *self = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  guint64 limit;
+
+  g_mutex_lock (&self->lock);
+  limit = self->max_body_size;
+  g_mutex_unlock (&self->lock);
+  if ((guint64) body->length > limit)
+    {
+      g_autofree char *message = g_strdup_printf ("the request body is larger than %"
+                                                  G_GUINT64_FORMAT " bytes", limit);
+
+      g_signal_handlers_disconnect_by_func (msg, body_chunk_cb, user_data);
+      vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+    }
+}
+
+/* Runs once the headers are read, before the body: what can be refused
+ * without reading the body is refused here. */
 static void
 early_callback (SoupServer        *server,
                 SoupServerMessage *msg,
@@ -1332,39 +1590,209 @@ early_callback (SoupServer        *server,
                 GHashTable        *query,
                 gpointer           user_data)
 {
-  vi_server_upload_early (user_data, msg);
+  ViLocalServer *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *raw_path = g_uri_get_path (soup_server_message_get_uri (msg));
+  gboolean upload = g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_PUT) &&
+                    g_str_has_prefix (raw_path, "/upload/") &&
+                    strchr (raw_path + strlen ("/upload/"), '/') == NULL;
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  guint64 max_body, max_upload, limit;
+  guint max_header;
+  gsize size;
+
+  vi_server_conns_got_headers (msg);
+
+  g_mutex_lock (&self->lock);
+  max_body = self->max_body_size;
+  max_upload = self->max_upload_size;
+  max_header = self->max_header_size;
+  g_mutex_unlock (&self->lock);
+
+  size = header_size (msg);
+  if (size > max_header)
+    {
+      g_autofree char *message = g_strdup_printf ("request header fields too large: the "
+                                                  "request line and headers may take %u "
+                                                  "bytes, not %" G_GSIZE_FORMAT,
+                                                  max_header, size);
+
+      vi_server_refuse (self, msg, 431, message);
+      return;
+    }
+
+  /* The signed URL is checked first: a wrong one is the better answer. */
+  if (upload && !vi_server_upload_check_token (self, msg))
+    return;
+
+  limit = upload ? max_upload : max_body;
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > limit)
+    {
+      g_autofree char *message = g_strdup_printf ("the request body is larger than %"
+                                                  G_GUINT64_FORMAT " bytes (%s)", limit,
+                                                  upload ? "--max-upload-size"
+                                                         : "--max-body-size");
+
+      vi_server_refuse (self, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+      return;
+    }
+
+  if (upload)
+    vi_server_upload_early (self, msg, max_upload);
+  else if (encoding == SOUP_ENCODING_CHUNKED)
+    g_signal_connect (msg, "got-chunk", G_CALLBACK (body_chunk_cb), self);
+}
+
+static void
+message_done_cb (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  vi_server_conns_message_done (msg);
 }
 
 /* ---- start and stop ----------------------------------------------------- */
 
-static gboolean
-server_listen (ViLocalServer  *self,
-               GError        **error)
+/* libsoup 3.2 keeps a connection alive after an answer only while it has a
+ * listener of its own, and the server hands it connections it accepted
+ * itself (soup_server_accept_iostream(), through the header guard).  So
+ * libsoup gets one end of a socket pair as its "listener": a connected
+ * socket, which it takes, and which never delivers a connection.  The
+ * other end is kept until the server stops. */
+static void
+keep_connections_alive (ViLocalServer *self)
 {
-  GSList *listeners;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) end = NULL;
+  int fds[2];
 
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+    {
+      g_warning ("cannot make a socket pair: %s; connections are not kept alive",
+                 g_strerror (errno));
+      return;
+    }
+  end = g_socket_new_from_fd (fds[0], &error);
+  if (end == NULL)
+    close (fds[0]);
+  self->keepalive_peer = g_socket_new_from_fd (fds[1], error == NULL ? &error : NULL);
+  if (self->keepalive_peer == NULL)
+    close (fds[1]);
+  if (end == NULL || self->keepalive_peer == NULL ||
+      !soup_server_listen_socket (self->soup, end, 0, &error))
+    g_warning ("cannot keep connections alive: %s",
+               error != NULL ? error->message : "no socket");
+}
+
+static void
+setup_soup (ViLocalServer *self)
+{
   self->pending = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) request_free, NULL);
   self->soup = soup_server_new ("raw-paths", TRUE,
                                 "server-header", "vi-local-server/" PACKAGE_VERSION " ",
                                 NULL);
   soup_server_add_early_handler (self->soup, NULL, early_callback, self, NULL);
   soup_server_add_handler (self->soup, NULL, server_callback, self, NULL);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (message_done_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (message_done_cb), self);
+  keep_connections_alive (self);
+}
 
-  if (!soup_server_listen (self->soup, G_SOCKET_ADDRESS (self->listen_address), 0, error))
-    return FALSE;
+/**
+ * vi_local_server_serve_stream:
+ * @self: a #ViLocalServer, not started
+ * @stream: a connection
+ * @local: its local address
+ * @remote: the address of its peer
+ *
+ * Serves @stream as a connection accepted on a listening socket would be,
+ * on the thread-default main context (which the caller runs), without
+ * listening: for the fuzzer.  vi_local_server_stop() ends it.
+ */
+void
+vi_local_server_serve_stream (ViLocalServer  *self,
+                              GIOStream      *stream,
+                              GSocketAddress *local,
+                              GSocketAddress *remote)
+{
+  g_autoptr(GIOStream) guarded = NULL;
 
-  /* The list is the caller's to free, not its sockets. */
-  listeners = soup_server_get_listeners (self->soup);
-  if (listeners != NULL)
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
+  if (self->soup == NULL)
+    setup_soup (self);
+  /* Signed URLs name the server: the local address stands for it. */
+  if (vi_local_server_get_port (self) == 0 && G_IS_INET_SOCKET_ADDRESS (local))
     {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, error);
+      GInetSocketAddress *inet = G_INET_SOCKET_ADDRESS (local);
+      g_autofree char *host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
 
-      g_slist_free (listeners);
-      if (local == NULL)
-        return FALSE;
-      g_atomic_int_set (&self->port,
-                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+      g_atomic_int_set (&self->port, g_inet_socket_address_get_port (inet));
+      g_free (self->url);
+      self->url = g_strdup_printf ("http://%s:%u", host, g_inet_socket_address_get_port (inet));
     }
+  guarded = vi_server_conns_wrap (self->conns, stream, remote);
+  soup_server_accept_iostream (self->soup, guarded, local, remote, NULL);
+}
+
+/* A connection on the listening socket: it reaches libsoup through the
+ * header guard. */
+static gboolean
+accept_cb (GSocket      *socket,
+           GIOCondition  condition,
+           gpointer      user_data)
+{
+  ViLocalServer *self = user_data;
+  g_autoptr(GSocket) client = NULL;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GSocketAddress) remote = NULL;
+  g_autoptr(GError) error = NULL;
+
+  client = g_socket_accept (socket, NULL, &error);
+  if (client == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_warning ("cannot accept a connection: %s", error->message);
+      return G_SOURCE_CONTINUE;
+    }
+  /* As libsoup does for its own listeners: answers are written in a few
+   * pieces, which Nagle's algorithm would hold back. */
+  g_socket_set_option (client, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+  connection = g_socket_connection_factory_create_connection (client);
+  local = g_socket_get_local_address (client, NULL);
+  remote = g_socket_get_remote_address (client, NULL);
+  if (local == NULL || remote == NULL)
+    return G_SOURCE_CONTINUE;
+  vi_local_server_serve_stream (self, G_IO_STREAM (connection), local, remote);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+server_listen (ViLocalServer  *self,
+               GError        **error)
+{
+  GSocketAddress *address = G_SOCKET_ADDRESS (self->listen_address);
+  g_autoptr(GSocketAddress) local = NULL;
+
+  setup_soup (self);
+  self->listen_socket = g_socket_new (g_socket_address_get_family (address),
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (self->listen_socket == NULL)
+    return FALSE;
+  g_socket_set_listen_backlog (self->listen_socket, LISTEN_BACKLOG);
+  if (!g_socket_bind (self->listen_socket, address, TRUE, error) ||
+      !g_socket_listen (self->listen_socket, error))
+    return FALSE;
+  local = g_socket_get_local_address (self->listen_socket, error);
+  if (local == NULL)
+    return FALSE;
+  g_atomic_int_set (&self->port, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
+
+  self->accept_source = g_socket_create_source (self->listen_socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, (GSourceFunc) G_CALLBACK (accept_cb), self, NULL);
+  g_source_attach (self->accept_source, self->context);
   return TRUE;
 }
 
@@ -1372,16 +1800,34 @@ static void
 server_teardown (ViLocalServer *self,
                  gboolean       own_context)
 {
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->listen_socket != NULL)
+    {
+      g_socket_close (self->listen_socket, NULL);
+      g_clear_object (&self->listen_socket);
+    }
   g_clear_pointer (&self->pending, g_hash_table_unref);
   if (self->soup != NULL)
     {
       soup_server_disconnect (self->soup);
       g_clear_object (&self->soup);
     }
+  if (self->keepalive_peer != NULL)
+    {
+      g_socket_close (self->keepalive_peer, NULL);
+      g_clear_object (&self->keepalive_peer);
+    }
+  vi_server_conns_close_all (self->conns);
   /* Let what the disconnection scheduled run and release its references;
    * only on our own context, the caller's may hold anything. */
   if (own_context)
     {
+      while (vi_server_conns_is_lingering (self->conns))
+        g_main_context_iteration (self->context, TRUE);
       while (g_main_context_iteration (self->context, FALSE))
         ;
     }

@@ -24,6 +24,37 @@ G_BEGIN_DECLS
  */
 #define VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID "local-org"
 
+/**
+ * VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE:
+ *
+ * The largest request body taken by default (4 MiB) on every route but the
+ * signed upload URLs: the JSON bodies of the API are a few hundred bytes,
+ * and registering 40,000 files in one request takes about 4 MiB.
+ */
+#define VI_LOCAL_SERVER_DEFAULT_MAX_BODY_SIZE (G_GUINT64_CONSTANT (4) << 20)
+
+/**
+ * VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE:
+ *
+ * The largest signed upload taken by default (4 GiB).
+ */
+#define VI_LOCAL_SERVER_DEFAULT_MAX_UPLOAD_SIZE (G_GUINT64_CONSTANT (4) << 30)
+
+/**
+ * VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE:
+ *
+ * The largest request line and header fields taken by default (32 KiB),
+ * which is also the largest limit that can be set.
+ */
+#define VI_LOCAL_SERVER_DEFAULT_MAX_HEADER_SIZE (32 * 1024)
+
+/**
+ * VI_LOCAL_SERVER_MIN_HEADER_SIZE:
+ *
+ * The smallest header limit that can be set.
+ */
+#define VI_LOCAL_SERVER_MIN_HEADER_SIZE 1024
+
 #define VI_TYPE_LOCAL_SERVER (vi_local_server_get_type ())
 G_DECLARE_FINAL_TYPE (ViLocalServer, vi_local_server, VI, LOCAL_SERVER, GObject)
 
@@ -71,10 +102,17 @@ void           vi_local_server_set_latency        (ViLocalServer  *self,
                                                    guint           latency_ms);
 void           vi_local_server_set_processing_delay (ViLocalServer *self,
                                                    guint           delay_ms);
+void           vi_local_server_set_max_body_size  (ViLocalServer  *self,
+                                                   guint64         size);
+void           vi_local_server_set_max_upload_size (ViLocalServer *self,
+                                                   guint64         size);
+void           vi_local_server_set_max_header_size (ViLocalServer *self,
+                                                   guint           size);
 
 guint          vi_local_server_get_request_count  (ViLocalServer  *self,
                                                    const char     *method,
                                                    const char     *path_prefix);
+guint          vi_local_server_get_fault_count    (ViLocalServer  *self);
 void           vi_local_server_reset_counters     (ViLocalServer  *self);
 guint          vi_local_server_count_annotations  (ViLocalServer  *self,
                                                    const char     *dataset_id,

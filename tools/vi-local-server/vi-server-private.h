@@ -72,9 +72,23 @@ ViServerWrite *vi_server_write_new                   (ViLocalServer     *server,
 void           vi_server_write_free                  (ViServerWrite     *w);
 void           vi_server_write_set_processing_delay  (ViServerWrite     *w,
                                                       guint              delay_ms);
-void           vi_server_upload_early                (ViLocalServer     *server,
+void           vi_server_write_restore               (ViServerWrite     *w,
+                                                      ViStore           *store);
+gboolean       vi_server_upload_check_token          (ViLocalServer     *server,
                                                       SoupServerMessage *msg);
+void           vi_server_upload_early                (ViLocalServer     *server,
+                                                      SoupServerMessage *msg,
+                                                      guint64            max_upload);
 ViServerWrite *vi_local_server_get_write             (ViLocalServer     *self);
+
+void        vi_server_refuse               (ViLocalServer     *server,
+                                            SoupServerMessage *msg,
+                                            guint              status,
+                                            const char        *message);
+void        vi_local_server_serve_stream   (ViLocalServer     *self,
+                                            GIOStream         *stream,
+                                            GSocketAddress    *local,
+                                            GSocketAddress    *remote);
 
 ViStore    *vi_local_server_lock_store     (ViLocalServer   *self);
 void        vi_local_server_unlock_store   (ViLocalServer   *self);

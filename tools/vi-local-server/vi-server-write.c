@@ -26,16 +26,20 @@
  *   GET   /downloads/{id}.zip (and HEAD)   no authentication; Range
  *
  * Sessions and exports live in memory, behind the server's lock (the one
- * that guards the store).  Uploaded bytes are streamed to spool files in a
- * work directory as they arrive (an early handler turns accumulation off),
- * with their CRC32C computed on the way.  Processing of a session and
- * building of an export run on a thread pool: they read files and build
- * archives without the lock, and take it only to copy what they need and to
- * store what they produced.
+ * that guards the store); with a data directory, sessions are also kept
+ * there as records of the store.  Uploaded bytes are streamed to spool
+ * files in a work directory as they arrive (an early handler turns
+ * accumulation off), with their CRC32C computed on the way.  Processing of
+ * a session and building of an export run on a thread pool: they read
+ * files and build archives without the lock, and take it only to copy what
+ * they need and to store what they produced.  An import's annotations are
+ * stored at once, with the session's final state (vi_store_commit()): all
+ * or nothing, also across a crash.
  */
 
 #define SPOOL_KEY            "vi-upload-spool"
-#define INSERT_BATCH         5000
+#define SESSION_RECORD       "session"
+#define WORK_DIR_NAME        "work"
 #define DOWNLOAD_LIFETIME_MS (60 * 60 * 1000)
 #define MAX_WORKERS          4
 
@@ -116,6 +120,7 @@ struct _ViServerWrite {
   GCond          cond;            /* wakes delays at shutdown */
   gboolean       shutdown;
   guint          processing_delay_ms;
+  char          *data_dir;        /* the store's, or NULL */
   char          *work_dir;        /* created on first use, removed at the end */
   GHashTable    *sessions;        /* id -> ImportSession, owned */
   GHashTable    *tokens;          /* token -> ImportFile, not owned */
@@ -283,11 +288,27 @@ remove_tree (const char *dir)
   g_rmdir (dir);
 }
 
-/* Called with the lock held. */
+/* Called with the lock held.  With a data directory, its "work" folder, so
+ * that what a killed server leaves there is removed when it restarts;
+ * else a temporary folder. */
 static const char *
 ensure_work_dir (ViServerWrite  *w,
                  GError        **error)
 {
+  if (w->work_dir == NULL && w->data_dir != NULL)
+    {
+      g_autofree char *dir = g_build_filename (w->data_dir, WORK_DIR_NAME, NULL);
+
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       "cannot create %s: %s", dir, g_strerror (errsv));
+          return NULL;
+        }
+      w->work_dir = g_steal_pointer (&dir);
+    }
   if (w->work_dir == NULL)
     w->work_dir = g_dir_make_tmp ("vi-local-server-XXXXXX", error);
   return w->work_dir;
@@ -339,6 +360,7 @@ vi_server_write_free (ViServerWrite *w)
   if (w->work_dir != NULL)
     remove_tree (w->work_dir);
   g_free (w->work_dir);
+  g_free (w->data_dir);
   g_cond_clear (&w->cond);
   g_free (w->org);
   g_free (w);
@@ -388,16 +410,16 @@ wait_processing_delay (ViServerWrite *w,
 
 /* ---- JSON in ------------------------------------------------------------ */
 
-/* Parses the body as a JSON object; on failure a 400 has been sent. */
+/* Parses the body as a JSON object into *root; on failure a 400 has been
+ * sent. */
 static JsonObject *
-parse_body (ViServerRequest *req,
-            JsonParser      *parser)
+parse_body (ViServerRequest  *req,
+            JsonNode        **root)
 {
   g_autoptr(GBytes) body = vi_server_request_get_body (req);
   g_autoptr(GError) error = NULL;
   gsize len = 0;
   const char *data = body != NULL ? g_bytes_get_data (body, &len) : NULL;
-  JsonNode *root;
 
   if (data == NULL || len == 0)
     {
@@ -405,20 +427,20 @@ parse_body (ViServerRequest *req,
                                      "the request needs a JSON object body");
       return NULL;
     }
-  if (!json_parser_load_from_data (parser, data, (gssize) len, &error))
+  *root = vi_server_json_parse (data, len, &error);
+  if (*root == NULL)
     {
       vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
                                      "the body is not valid JSON: %s", error->message);
       return NULL;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (*root))
     {
       vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
                                      "the body must be a JSON object");
       return NULL;
     }
-  return json_node_get_object (root);
+  return json_node_get_object (*root);
 }
 
 static JsonObject *
@@ -463,6 +485,32 @@ is_null (JsonObject *obj,
   JsonNode *node = json_object_get_member (obj, name);
 
   return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+/* Copies the string members of attrs into out (name, value, name, value…);
+ * returns the name of the first member that is not a string, or NULL. */
+static const char *
+read_attributes (JsonObject *attrs,
+                 GPtrArray  *out)
+{
+  g_autoptr(GList) members = json_object_get_members (attrs);
+  const char *bad = NULL;
+  GList *l;
+
+  for (l = members; l != NULL; l = l->next)
+    {
+      const char *value = get_string (attrs, l->data);
+
+      if (value == NULL)
+        {
+          if (bad == NULL)
+            bad = l->data;
+          continue;
+        }
+      g_ptr_array_add (out, g_strdup (l->data));
+      g_ptr_array_add (out, g_strdup (value));
+    }
+  return bad;
 }
 
 static gboolean
@@ -703,26 +751,216 @@ export_to_json (ViServerWrite *w,
   return out;
 }
 
+/* ---- sessions across restarts ------------------------------------------- */
+
+/* With a data directory, a session is written there as the JSON it is
+ * served as when it is created, when FilesInserted is PATCHed and when its
+ * processing ends (then in the same transaction as its annotations), so a
+ * restarted server tells the truth about it.  Called with the lock held. */
+static void
+session_save (ViServerWrite *w,
+              ViStore       *store,
+              ImportSession *s)
+{
+  g_autoptr(GString) json = session_to_json (w, s);
+  g_autoptr(GError) error = NULL;
+
+  if (!vi_store_set_record (store, SESSION_RECORD, s->id, json->str, &error))
+    g_warning ("cannot keep import session %s in the data directory: %s", s->id,
+               error->message);
+}
+
+static gint64
+get_count (JsonObject *obj,
+           const char *name,
+           const char *key)
+{
+  JsonObject *counts = get_object (get_object (obj, name), "statusCount");
+  gint64 n = 0;
+
+  return get_integer (counts, key, &n) && n > 0 ? n : 0;
+}
+
+/* The session a record of session_save() holds, without its files (they
+ * do not outlive the server). */
+static ImportSession *
+session_from_json (ViServerWrite  *w,
+                   const char     *json,
+                   GError        **error)
+{
+  g_autoptr(JsonNode) root = vi_server_json_parse (json, strlen (json), error);
+  g_autofree char *prefix = g_strconcat (w->org, "_", NULL);
+  JsonObject *obj, *meta, *spec, *policies, *status, *attrs, *files;
+  JsonNode *conditions, *reason;
+  const char *id, *dataset, *etag, *values[3];
+  const char *names[] = { "onBadAnnotation", "onBadFile", "onOverwritten" };
+  ImportSession *s;
+  guint i;
+
+  if (root == NULL)
+    return NULL;
+  obj = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  meta = get_object (obj, "metadata");
+  spec = get_object (obj, "spec");
+  policies = get_object (spec, "failurePolicies");
+  status = get_object (obj, "status");
+  files = get_object (status, "files");
+  conditions = status != NULL ? json_object_get_member (status, "conditions") : NULL;
+  reason = status != NULL ? json_object_get_member (status, "reason") : NULL;
+  id = get_string (obj, "annotationImportSessionId");
+  dataset = get_string (obj, "datasetId");
+  etag = get_string (obj, "etag");
+  for (i = 0; i < G_N_ELEMENTS (names); i++)
+    values[i] = get_string (policies, names[i]);
+  if (id == NULL || dataset == NULL || !g_str_has_prefix (dataset, prefix) ||
+      !vi_store_dataset_id_is_valid (dataset + strlen (prefix)) || etag == NULL ||
+      meta == NULL || files == NULL || conditions == NULL ||
+      !JSON_NODE_HOLDS_ARRAY (conditions) || reason == NULL ||
+      !is_policy (values[0]) || !is_policy (values[1]) || !is_policy (values[2]))
+    {
+      g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_DATA,
+                           "not an import session of this organization");
+      return NULL;
+    }
+
+  s = g_new0 (ImportSession, 1);
+  s->id = g_strdup (id);
+  s->dataset_id = g_strdup (dataset + strlen (prefix));
+  s->etag = g_strdup (etag);
+  get_integer (meta, "timeCreated", &s->time_created);
+  get_integer (meta, "lastUpdated", &s->last_updated);
+  get_integer (meta, "generation", &s->generation);
+  s->attributes = g_ptr_array_new_with_free_func (g_free);
+  attrs = get_object (meta, "attributes");
+  if (attrs != NULL)
+    read_attributes (attrs, s->attributes);
+  get_integer (spec, "uploadBefore", &s->upload_before);
+  s->on_bad_annotation = g_strdup (values[0]);
+  s->on_bad_file = g_strdup (values[1]);
+  s->on_overwritten = g_strdup (values[2]);
+  s->source = g_strdup (get_string (spec, "source"));
+  s->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) condition_free);
+  s->files = g_ptr_array_new_with_free_func ((GDestroyNotify) import_file_free);
+
+  /* Listed newest first: added oldest first. */
+  for (i = json_array_get_length (json_node_get_array (conditions)); i-- > 0;)
+    {
+      JsonNode *node = json_array_get_element (json_node_get_array (conditions), i);
+      JsonObject *c = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *name = get_string (c, "condition");
+      const char *value = get_string (c, "status");
+      gint64 time = 0;
+
+      if (name == NULL || value == NULL)
+        continue;
+      get_integer (c, "lastTransitionTime", &time);
+      session_set_condition (s, name, value, time, get_string (c, "reason"));
+      if (g_str_equal (name, "FilesInserted"))
+        {
+          s->files_inserted = TRUE;
+          if (g_str_equal (value, "FailedReach"))
+            s->finished = TRUE;
+        }
+      if (g_str_equal (name, "Complete") && !g_str_equal (value, "Waiting"))
+        s->finished = TRUE;
+    }
+
+  get_integer (files, "pageCount", (gint64 *) &s->page_count);
+  get_integer (files, "totalSizeBytes", (gint64 *) &s->total_size);
+  s->files_processed = get_count (status, "files", "Processed");
+  s->files_failed = get_count (status, "files", "Failed");
+  s->annotations_created = get_count (status, "annotations", "Created");
+  s->annotations_failed = get_count (status, "annotations", "Failed");
+  s->reason = g_strdup (get_string (status, "reason"));
+  return s;
+}
+
+static void
+restore_session_cb (const char *id,
+                    const char *json,
+                    gpointer    user_data)
+{
+  ViServerWrite *w = user_data;
+  g_autoptr(GError) error = NULL;
+  ImportSession *s = session_from_json (w, json, &error);
+
+  if (s == NULL || !g_str_equal (s->id, id) || g_hash_table_contains (w->sessions, s->id))
+    {
+      g_warning ("ignoring import session record %s of the data directory: %s", id,
+                 error != NULL ? error->message : "a duplicate");
+      g_clear_pointer (&s, import_session_free);
+      return;
+    }
+  g_hash_table_insert (w->sessions, s->id, s);
+}
+
+/**
+ * vi_server_write_restore:
+ * @w: the write side
+ * @store: the store, just opened on its data directory; the lock is held
+ *
+ * Brings back the import sessions the data directory kept.  Those a stop
+ * or a crash interrupted (uploading, or processing: their annotations
+ * were not committed, so none are there) end as `Complete: FailedReach`
+ * saying so, which is what a client that asks after a lost answer reads.
+ * What the previous run left in the work folder is removed.
+ */
+void
+vi_server_write_restore (ViServerWrite *w,
+                         ViStore       *store)
+{
+  g_autofree char *work = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_free (w->data_dir);
+  w->data_dir = g_strdup (vi_store_get_dir (store));
+  work = g_build_filename (w->data_dir, WORK_DIR_NAME, NULL);
+  if (w->work_dir == NULL || !g_str_equal (w->work_dir, work))
+    remove_tree (work);
+
+  vi_store_foreach_record (store, SESSION_RECORD, restore_session_cb, w);
+
+  g_hash_table_iter_init (&iter, w->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      ImportSession *s = value;
+
+      if (s->finished)
+        continue;
+      s->files_inserted = TRUE;
+      s->finished = TRUE;
+      g_free (s->reason);
+      s->reason = g_strdup ("the server stopped before this import was processed: none of "
+                            "its annotations were added; upload the files again");
+      session_set_condition (s, "Complete", "FailedReach",
+                             MAX (now_ms (), s->last_updated), NULL);
+      session_touch (s);
+      session_save (w, store, s);
+    }
+}
+
 /* ---- import sessions ---------------------------------------------------- */
 
 static void
 handle_create_session (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) attributes = g_ptr_array_new_with_free_func (g_free);
   JsonObject *body, *spec, *policies, *metadata, *attrs = NULL;
   const char *names[] = { "onBadAnnotation", "onBadFile", "onOverwritten" };
   const char *values[3];
   const char *source = NULL;
+  const char *bad;
   ImportSession *s;
   gint64 upload_before;
   ViStore *store;
   GString *out;
   guint i;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
 
@@ -789,25 +1027,11 @@ handle_create_session (ViServerRequest *req)
             }
         }
     }
-  if (attrs != NULL)
+  if (attrs != NULL && (bad = read_attributes (attrs, attributes)) != NULL)
     {
-      g_autoptr(GList) members = json_object_get_members (attrs);
-      GList *l;
-
-      for (l = members; l != NULL; l = l->next)
-        {
-          const char *value = get_string (attrs, l->data);
-
-          if (value == NULL)
-            {
-              vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
-                                             "metadata.attributes.%s must be a string",
-                                             (const char *) l->data);
-              return;
-            }
-          g_ptr_array_add (attributes, g_strdup (l->data));
-          g_ptr_array_add (attributes, g_strdup (value));
-        }
+      vi_server_request_reply_error (req, SOUP_STATUS_BAD_REQUEST,
+                                     "metadata.attributes.%s must be a string", bad);
+      return;
     }
 
   store = vi_local_server_lock_store (req->server);
@@ -838,22 +1062,28 @@ handle_create_session (ViServerRequest *req)
   s->conditions = g_ptr_array_new_with_free_func ((GDestroyNotify) condition_free);
   s->files = g_ptr_array_new_with_free_func ((GDestroyNotify) import_file_free);
   g_hash_table_insert (w->sessions, s->id, s);
+  session_save (w, store, s);
   out = session_to_json (w, s);
   vi_local_server_unlock_store (req->server);
 
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
 
-/* Finds the session of the path, with the lock held; on failure the 404 has
- * been sent and the lock released. */
+/* Finds the session of the path, with the lock held (and the store in
+ * *store when store is not NULL); on failure the 404 has been sent and the
+ * lock released. */
 static ImportSession *
-lock_session (ViServerRequest *req)
+lock_session (ViServerRequest  *req,
+              ViStore         **store)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
   const char *id = vi_server_request_get_param (req, "session");
+  ViStore *locked;
   ImportSession *s;
 
-  vi_local_server_lock_store (req->server);
+  locked = vi_local_server_lock_store (req->server);
+  if (store != NULL)
+    *store = locked;
   s = g_hash_table_lookup (w->sessions, id);
   if (s == NULL || !g_str_equal (s->dataset_id, req->dataset_id))
     {
@@ -870,7 +1100,7 @@ static void
 handle_get_session (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  ImportSession *s = lock_session (req);
+  ImportSession *s = lock_session (req, NULL);
   GString *out;
 
   if (s == NULL)
@@ -899,7 +1129,7 @@ static void
 handle_register_files (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GArray) specs = g_array_new (FALSE, TRUE, sizeof (FileSpec));
   g_autoptr(GList) members = NULL;
   g_autofree char *base_url = NULL;
@@ -909,7 +1139,7 @@ handle_register_files (ViServerRequest *req)
   GList *l;
   guint i, j;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   files = get_object (body, "files");
@@ -973,7 +1203,7 @@ handle_register_files (ViServerRequest *req)
       g_array_append_val (specs, fs);
     }
 
-  s = lock_session (req);
+  s = lock_session (req, NULL);
   if (s == NULL)
     return;
   if (s->files_inserted)
@@ -1044,16 +1274,17 @@ static void
 handle_patch_status (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *body, *status, *cond;
   JsonNode *conditions;
   JsonArray *array;
   const char *name, *value, *reason = NULL;
   gint64 time = now_ms ();
   ImportSession *s;
+  ViStore *store;
   GString *out;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   status = get_object (body, "status");
@@ -1111,7 +1342,7 @@ handle_patch_status (ViServerRequest *req)
         }
     }
 
-  s = lock_session (req);
+  s = lock_session (req, &store);
   if (s == NULL)
     return;
   if (s->files_inserted)
@@ -1138,6 +1369,7 @@ handle_patch_status (ViServerRequest *req)
                                    reason != NULL ? reason : "no reason");
     }
   session_touch (s);
+  session_save (w, store, s);
   out = session_to_json (w, s);
   vi_local_server_unlock_store (req->server);
 
@@ -1197,19 +1429,20 @@ process_import (ViServerWrite *w,
                 gint64         queued)
 {
   g_autoptr(GArray) files = g_array_new (FALSE, TRUE, sizeof (FileCopy));
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr(ViStoreBatch) batch = NULL;
+  g_autoptr(GError) stage_error = NULL;
   g_autofree char *dataset_id = NULL;
   g_autofree char *failure = NULL;
   Policy on_bad_annotation, on_bad_file;
   guint64 files_processed = 0, files_failed = 0, ann_failed = 0, ann_seen = 0;
-  guint64 created = 0;
   ImportSession *s;
   ViStore *store;
+  const char *dir;
   guint i;
 
   g_array_set_clear_func (files, file_copy_clear);
 
-  vi_local_server_lock_store (w->server);
+  store = vi_local_server_lock_store (w->server);
   if (!wait_processing_delay (w, queued) ||
       (s = g_hash_table_lookup (w->sessions, id)) == NULL)
     {
@@ -1227,7 +1460,21 @@ process_import (ViServerWrite *w,
 
       g_array_append_val (files, fc);
     }
+  /* The parts are made here, without the lock, and added to the store at
+   * once at the end: all of them or none, also across a crash. */
+  batch = vi_store_batch_new (store, dataset_id);
+  dir = ensure_work_dir (w, &stage_error);
   vi_local_server_unlock_store (w->server);
+
+  if (dir != NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("import-%s.jsonl", id);
+      g_autofree char *spool = g_build_filename (dir, name, NULL);
+
+      vi_store_batch_set_spool (batch, spool, &stage_error);
+    }
+  if (stage_error != NULL)
+    failure = g_strdup_printf ("cannot stage the annotations: %s", stage_error->message);
 
   for (i = 0; i < files->len && failure == NULL; i++)
     {
@@ -1333,57 +1580,56 @@ process_import (ViServerWrite *w,
           ann_failed += file_seen;
           continue;
         }
+      if (!vi_store_batch_add_records (batch, (ViJsonlRecord **) file_records->pdata,
+                                       file_records->len, &stage_error))
+        {
+          failure = g_strdup_printf ("cannot stage the annotations: %s", stage_error->message);
+          break;
+        }
       files_processed++;
       ann_failed += file_bad;
-      g_ptr_array_extend_and_steal (records, g_steal_pointer (&file_records));
     }
 
-  /* Store the good records, a batch at a time so that requests are served
-   * in between. */
-  for (i = 0; failure == NULL && i < records->len; i += INSERT_BATCH)
-    {
-      g_autoptr(GError) error = NULL;
-      guint n = MIN (INSERT_BATCH, records->len - i);
-      guint n_added = 0;
-
-      store = vi_local_server_lock_store (w->server);
-      if (w->shutdown)
-        {
-          vi_local_server_unlock_store (w->server);
-          return;
-        }
-      if (!vi_store_add_records (store, dataset_id, (ViJsonlRecord **) records->pdata + i,
-                                 n, &n_added, &error))
-        failure = g_strdup_printf ("cannot store the annotations: %s", error->message);
-      created += n_added;
-      vi_local_server_unlock_store (w->server);
-    }
-
-  vi_local_server_lock_store (w->server);
+  store = vi_local_server_lock_store (w->server);
   s = g_hash_table_lookup (w->sessions, id);
-  if (s != NULL && !w->shutdown)
+  if (s == NULL || w->shutdown)
     {
-      if (failure != NULL)
-        {
-          s->files_processed = 0;
-          s->files_failed = s->files->len;
-          s->page_count = 0;
-          s->annotations_created = created;
-          s->annotations_failed = ann_seen;
-          s->reason = g_steal_pointer (&failure);
-          session_set_condition (s, "Complete", "FailedReach", now_ms (), NULL);
-        }
-      else
-        {
-          s->files_processed = files_processed;
-          s->files_failed = files_failed;
-          s->page_count = files_processed;
-          s->annotations_created = created;
-          s->annotations_failed = ann_failed;
-          session_set_condition (s, "Complete", "Reached", now_ms (), NULL);
-        }
+      vi_local_server_unlock_store (w->server);
+      return;
+    }
+  if (failure == NULL)
+    {
+      g_autoptr(GString) json = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* The session as it is once the parts are in, committed with them:
+       * a restarted server says Complete: Reached exactly when they are
+       * there. */
+      s->files_processed = files_processed;
+      s->files_failed = files_failed;
+      s->page_count = files_processed;
+      s->annotations_created = vi_store_batch_get_n_parts (batch);
+      s->annotations_failed = ann_failed;
+      session_set_condition (s, "Complete", "Reached", now_ms (), NULL);
       s->finished = TRUE;
       session_touch (s);
+      json = session_to_json (w, s);
+      if (!vi_store_commit (store, batch, SESSION_RECORD, s->id, json->str, NULL, &error))
+        failure = g_strdup_printf ("cannot store the annotations: %s", error->message);
+    }
+  if (failure != NULL)
+    {
+      s->files_processed = 0;
+      s->files_failed = s->files->len;
+      s->page_count = 0;
+      s->annotations_created = 0;
+      s->annotations_failed = ann_seen;
+      g_free (s->reason);
+      s->reason = g_steal_pointer (&failure);
+      session_set_condition (s, "Complete", "FailedReach", now_ms (), NULL);
+      s->finished = TRUE;
+      session_touch (s);
+      session_save (w, store, s);
     }
   vi_local_server_unlock_store (w->server);
 }
@@ -1391,24 +1637,32 @@ process_import (ViServerWrite *w,
 /* ---- the signed upload -------------------------------------------------- */
 
 typedef struct {
-  char    *path;
-  int      fd;
-  guint32  crc;
-  guint64  size;
-  int      write_errno;
+  ViLocalServer *server;
+  char          *path;
+  int            fd;
+  guint32        crc;
+  guint64        size;
+  guint64        max_size;
+  int            write_errno;
 } Spool;
+
+/* Closes and removes the spool file. */
+static void
+spool_discard (Spool *spool)
+{
+  if (spool->fd >= 0)
+    close (spool->fd);
+  spool->fd = -1;
+  if (spool->path != NULL)
+    g_unlink (spool->path);
+  g_clear_pointer (&spool->path, g_free);
+}
 
 static void
 spool_free (gpointer data)
 {
-  Spool *spool = data;
-
-  if (spool->fd >= 0)
-    close (spool->fd);
-  if (spool->path != NULL)
-    g_unlink (spool->path);
-  g_free (spool->path);
-  g_free (spool);
+  spool_discard (data);
+  g_free (data);
 }
 
 static void
@@ -1420,8 +1674,20 @@ spool_got_chunk_cb (SoupServerMessage *msg,
   gsize len;
   const guint8 *data = g_bytes_get_data (chunk, &len);
 
-  spool->crc = vi_crc32c_update (spool->crc, data, len);
   spool->size += len;
+  if (spool->size > spool->max_size)
+    {
+      /* Chunked, so its size was not known before. */
+      g_autofree char *message = g_strdup_printf ("the upload is larger than %"
+                                                  G_GUINT64_FORMAT " bytes "
+                                                  "(--max-upload-size)", spool->max_size);
+
+      g_signal_handlers_disconnect_by_func (msg, spool_got_chunk_cb, user_data);
+      spool_discard (spool);
+      vi_server_refuse (spool->server, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, message);
+      return;
+    }
+  spool->crc = vi_crc32c_update (spool->crc, data, len);
   while (len > 0 && spool->write_errno == 0)
     {
       ssize_t n = write (spool->fd, data, len);
@@ -1437,26 +1703,51 @@ spool_got_chunk_cb (SoupServerMessage *msg,
     }
 }
 
-/* From the early handler: called once the headers of a request are read,
- * before its body.  The body of a signed upload goes to a spool file as it
- * arrives instead of being held in memory. */
-void
-vi_server_upload_early (ViLocalServer     *server,
-                        SoupServerMessage *msg)
+/* The token of a signed upload URL: the raw segment after "/upload/"
+ * (tokens are plain letters and digits). */
+static const char *
+upload_token (SoupServerMessage *msg)
+{
+  return g_uri_get_path (soup_server_message_get_uri (msg)) + strlen ("/upload/");
+}
+
+/* From the early handler, for a signed upload (PUT /upload/{token}): an
+ * unknown token is refused (403) before anything is read or stored.
+ * Returns FALSE when the request was refused. */
+gboolean
+vi_server_upload_check_token (ViLocalServer     *server,
+                              SoupServerMessage *msg)
 {
   ViServerWrite *w = vi_local_server_get_write (server);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  gboolean known;
+
+  vi_local_server_lock_store (server);
+  known = g_hash_table_contains (w->tokens, upload_token (msg));
+  vi_local_server_unlock_store (server);
+  if (!known)
+    vi_server_refuse (server, msg, SOUP_STATUS_FORBIDDEN,
+                      "invalid upload URL: unknown or replaced token");
+  return known;
+}
+
+/* From the early handler, once the upload is known to be taken: its body
+ * goes to a spool file as it arrives instead of being held in memory, up
+ * to max_upload bytes. */
+void
+vi_server_upload_early (ViLocalServer     *server,
+                        SoupServerMessage *msg,
+                        guint64            max_upload)
+{
+  ViServerWrite *w = vi_local_server_get_write (server);
   g_autoptr(GError) error = NULL;
   const char *dir;
   Spool *spool;
 
-  if (!g_str_has_prefix (path, "/upload/") ||
-      !g_str_equal (soup_server_message_get_method (msg), SOUP_METHOD_PUT))
-    return;
-
   vi_local_server_lock_store (server);
   dir = ensure_work_dir (w, &error);
   spool = g_new0 (Spool, 1);
+  spool->server = server;
+  spool->max_size = max_upload;
   spool->fd = -1;
   if (dir != NULL)
     {
@@ -1578,7 +1869,7 @@ static void
 handle_create_export (ViServerRequest *req)
 {
   ViServerWrite *w = vi_local_server_get_write (req->server);
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   JsonObject *body, *spec, *options = NULL;
   const char *format;
   gboolean normalized = TRUE, has_split = FALSE;
@@ -1587,7 +1878,7 @@ handle_create_export (ViServerRequest *req)
   ViStore *store;
   GString *out;
 
-  body = parse_body (req, parser);
+  body = parse_body (req, &root);
   if (body == NULL)
     return;
   spec = get_object (body, "spec");

@@ -23,6 +23,10 @@
  * paid for by as many mutations as it writes lines. */
 #define COMPACT_MIN_OPS   10000
 #define MAX_ASSET_ID_LEN  4096
+/* Staged journal lines are written to a batch's spool file in pieces of
+ * about this size, and copied into the journal in pieces of this size. */
+#define SPOOL_CHUNK       (1 << 20)
+#define COMMIT_LINE       "{\"op\":\"commit\"}\n"
 
 struct _ViStore {
   char       *org;
@@ -33,6 +37,9 @@ struct _ViStore {
   char       *dir;                /* NULL: memory only */
   int         journal_fd;
   guint64     journal_ops;
+  GHashTable *records;            /* kind -> (id -> JSON text), with a data directory */
+
+  guint64     load_seq_base;      /* while loading a transaction: its seqBase */
 };
 
 /* ---- ids ---------------------------------------------------------------- */
@@ -294,6 +301,8 @@ vi_store_new (const char *organization_id)
                                            (GDestroyNotify) dataset_free);
   store->next_seq = 1;
   store->journal_fd = -1;
+  store->records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify) g_hash_table_unref);
   return store;
 }
 
@@ -305,6 +314,7 @@ vi_store_free (ViStore *store)
   if (store->journal_fd >= 0)
     close (store->journal_fd);
   g_hash_table_unref (store->datasets);
+  g_hash_table_unref (store->records);
   g_free (store->dir);
   g_free (store->org);
   g_free (store);
@@ -509,16 +519,21 @@ part_kind_name (ViStorePartKind kind)
   return part_bound_type (kind);
 }
 
+/* @seq is the part's sequence number, or in a transaction its offset from
+ * the transaction's seqBase. */
 static void
 append_put_line (GString                 *out,
+                 const char              *dataset_id,
+                 const char              *asset_id,
+                 guint64                  seq,
                  const ViStoreAnnotation *ann)
 {
   APPEND_LITERAL (out, "{\"op\":\"put\",\"dataset\":");
-  _vi_json_append_string (out, ann->asset->dataset->id);
+  _vi_json_append_string (out, dataset_id);
   APPEND_LITERAL (out, ",\"asset\":");
-  _vi_json_append_string (out, ann->asset->id);
+  _vi_json_append_string (out, asset_id);
   APPEND_LITERAL (out, ",\"seq\":");
-  append_uint (out, ann->seq);
+  append_uint (out, seq);
   APPEND_LITERAL (out, ",\"id\":");
   _vi_json_append_string (out, ann->id);
   APPEND_LITERAL (out, ",\"group\":");
@@ -587,8 +602,27 @@ append_simple_line (GString    *out,
   APPEND_LITERAL (out, "}\n");
 }
 
+static int
+open_file (const char  *path,
+           int          flags,
+           int          mode,
+           GError     **error)
+{
+  int fd = g_open (path, flags, mode);
+
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "cannot open %s: %s", path, g_strerror (errsv));
+    }
+  return fd;
+}
+
 static gboolean
 write_all (int          fd,
+           const char  *what,
            const char  *data,
            gsize        len,
            GError     **error)
@@ -604,7 +638,7 @@ write_all (int          fd,
           if (errsv == EINTR)
             continue;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                       "cannot write the journal: %s", g_strerror (errsv));
+                       "cannot write %s: %s", what, g_strerror (errsv));
           return FALSE;
         }
       data += n;
@@ -631,7 +665,7 @@ journal_append (ViStore  *store,
     return TRUE;
 
   start = lseek (store->journal_fd, 0, SEEK_END);
-  if (!write_all (store->journal_fd, lines->str, lines->len, error))
+  if (!write_all (store->journal_fd, "the journal", lines->str, lines->len, error))
     {
       if (start >= 0 && ftruncate (store->journal_fd, start) != 0)
         g_warning ("cannot cut the journal in %s back: %s",
@@ -801,26 +835,142 @@ check_record (ViJsonlRecord  *record,
   return TRUE;
 }
 
+/* What vi_store_batch_add_records() checks of one record (it computes the
+ * spans), for callers that sort good records from bad ones first. */
+gboolean
+vi_store_check_record (ViJsonlRecord  *record,
+                       GError        **error)
+{
+  return check_record (record, 0, error);
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+struct _ViStoreBatch {
+  char       *dataset_id;
+  gboolean    persist;            /* the store has a data directory */
+  GPtrArray  *parts;              /* ViStoreAnnotation: asset NULL, seq = index */
+  GPtrArray  *part_assets;        /* the asset id of each part, owned by asset_ids */
+  GHashTable *asset_ids;          /* owned asset ids, each once */
+  GHashTable *bare_assets;        /* assets of records without parts (not owned) */
+  GHashTable *ids;                /* the part ids, unique within the batch */
+  GString    *lines;              /* put lines not yet in the spool file */
+  char       *spool_path;
+  int         spool_fd;
+  guint64     spool_bytes;
+};
+
+/**
+ * vi_store_batch_new:
+ * @store: the store the batch is for; called with the server's lock held
+ * @dataset_id: the dataset the records go to
+ *
+ * Returns: (transfer full): an empty batch
+ */
+ViStoreBatch *
+vi_store_batch_new (ViStore    *store,
+                    const char *dataset_id)
+{
+  ViStoreBatch *batch = g_new0 (ViStoreBatch, 1);
+
+  batch->dataset_id = g_strdup (dataset_id);
+  batch->persist = store->dir != NULL;
+  batch->parts = g_ptr_array_new_with_free_func ((GDestroyNotify) annotation_free);
+  batch->part_assets = g_ptr_array_new ();
+  batch->asset_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  batch->bare_assets = g_hash_table_new (g_str_hash, g_str_equal);
+  batch->ids = g_hash_table_new (g_str_hash, g_str_equal);
+  batch->lines = g_string_new (NULL);
+  batch->spool_fd = -1;
+  return batch;
+}
+
+void
+vi_store_batch_free (ViStoreBatch *batch)
+{
+  if (batch == NULL)
+    return;
+  if (batch->spool_fd >= 0)
+    close (batch->spool_fd);
+  if (batch->spool_path != NULL)
+    g_unlink (batch->spool_path);
+  g_free (batch->spool_path);
+  g_hash_table_unref (batch->ids);
+  g_ptr_array_unref (batch->parts);
+  g_ptr_array_unref (batch->part_assets);
+  g_hash_table_unref (batch->bare_assets);
+  g_hash_table_unref (batch->asset_ids);
+  g_string_free (batch->lines, TRUE);
+  g_free (batch->dataset_id);
+  g_free (batch);
+}
+
+guint
+vi_store_batch_get_n_parts (ViStoreBatch *batch)
+{
+  return batch->parts->len;
+}
+
+static gboolean
+spool_flush (ViStoreBatch  *batch,
+             GError       **error)
+{
+  if (batch->spool_fd < 0 || batch->lines->len == 0)
+    return TRUE;
+  if (!write_all (batch->spool_fd, batch->spool_path, batch->lines->str, batch->lines->len,
+                  error))
+    return FALSE;
+  batch->spool_bytes += batch->lines->len;
+  g_string_truncate (batch->lines, 0);
+  return TRUE;
+}
+
+/**
+ * vi_store_batch_set_spool:
+ * @batch: a batch
+ * @path: a file to create, removed with the batch
+ * @error: return location for a #GError
+ *
+ * Keeps the batch's journal lines in @path instead of in memory (they are
+ * only made when the store has a data directory).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vi_store_batch_set_spool (ViStoreBatch  *batch,
+                          const char    *path,
+                          GError       **error)
+{
+  int fd;
+
+  g_return_val_if_fail (batch->spool_fd < 0, FALSE);
+
+  if (!batch->persist)
+    return TRUE;
+  fd = open_file (path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, error);
+  if (fd < 0)
+    return FALSE;
+  batch->spool_fd = fd;
+  batch->spool_path = g_strdup (path);
+  return spool_flush (batch, error);
+}
+
 static ViStoreAnnotation *
-new_part (ViStore        *store,
-          ViStoreDataset *dataset,
-          GHashTable     *batch_ids,
-          guint64         seq,
-          const char     *group_id,
-          ViStorePartKind kind,
-          gint64          now)
+new_part (ViStoreBatch    *batch,
+          const char      *group_id,
+          ViStorePartKind  kind,
+          gint64           now)
 {
   ViStoreAnnotation *ann = g_new0 (ViStoreAnnotation, 1);
   char id[ID_LENGTH + 1];
 
   do
     random_id (id);
-  while ((dataset != NULL && g_hash_table_contains (dataset->annotations, id)) ||
-         g_hash_table_contains (batch_ids, id));
+  while (g_hash_table_contains (batch->ids, id));
 
-  ann->seq = seq;
+  ann->seq = batch->parts->len;
   ann->id = g_strdup (id);
-  g_hash_table_add (batch_ids, ann->id);
+  g_hash_table_add (batch->ids, ann->id);
   ann->group_id = g_ref_string_acquire ((char *) group_id);
   ann->kind = kind;
   ann->time_created = now;
@@ -830,18 +980,324 @@ new_part (ViStore        *store,
   return ann;
 }
 
-/* What vi_store_add_records() checks of one record (it computes the
- * spans), for callers that sort good records from bad ones first. */
-gboolean
-vi_store_check_record (ViJsonlRecord  *record,
-                       GError        **error)
+static void
+batch_add_part (ViStoreBatch      *batch,
+                const char        *asset_id,
+                ViStoreAnnotation *ann)
 {
-  return check_record (record, 0, error);
+  if (ann->kind == VI_STORE_PART_BOX)
+    ann->box_json = box_contents_json (ann);
+  if (batch->persist)
+    append_put_line (batch->lines, batch->dataset_id, asset_id, ann->seq, ann);
+  g_ptr_array_add (batch->parts, ann);
+  g_ptr_array_add (batch->part_assets, (gpointer) asset_id);
 }
 
-/* One record becomes one Caption part (when it has a caption), one
- * PhraseGroundingBoundingBox part per grounded phrase and one Vqa part per
- * interaction, all sharing a new group id (design.md section 7). */
+/**
+ * vi_store_batch_add_records:
+ * @batch: a batch
+ * @records: (array length=n_records): records; their spans are computed
+ * @n_records: the number of records
+ * @error: return location for a #GError
+ *
+ * Makes the annotation parts of @records (design.md section 7: one Caption
+ * part when the record has a caption, one PhraseGroundingBoundingBox part
+ * per grounded phrase, one Vqa part per interaction, all sharing a new
+ * group id), without touching the store: no lock is needed.  Every record
+ * is checked first; on failure nothing of @records is added.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vi_store_batch_add_records (ViStoreBatch   *batch,
+                            ViJsonlRecord **records,
+                            guint           n_records,
+                            GError        **error)
+{
+  gint64 now = now_ms ();
+  guint i, j;
+
+  for (i = 0; i < n_records; i++)
+    {
+      if (!check_record (records[i], i, error))
+        return FALSE;
+    }
+
+  for (i = 0; i < n_records; i++)
+    {
+      ViJsonlRecord *record = records[i];
+      const char *caption = vi_jsonl_record_get_caption (record);
+      guint n_phrases = vi_jsonl_record_get_n_phrases (record);
+      guint n_interactions = vi_jsonl_record_get_n_interactions (record);
+      const char *asset_id = vi_jsonl_record_get_asset_id (record);
+      char *owned_asset_id;
+      char group_buf[ID_LENGTH + 1];
+      char *group;
+      guint first = batch->parts->len;
+
+      if (!g_hash_table_lookup_extended (batch->asset_ids, asset_id,
+                                         (gpointer *) &owned_asset_id, NULL))
+        {
+          owned_asset_id = g_strdup (asset_id);
+          g_hash_table_add (batch->asset_ids, owned_asset_id);
+        }
+
+      random_id (group_buf);
+      group = g_ref_string_new (group_buf);
+
+      if (caption != NULL)
+        {
+          ViStoreAnnotation *ann = new_part (batch, group, VI_STORE_PART_CAPTION, now);
+
+          ann->text = g_strdup (caption);
+          batch_add_part (batch, owned_asset_id, ann);
+        }
+      for (j = 0; j < n_phrases; j++)
+        {
+          const ViGroundedPhrase *phrase = vi_jsonl_record_get_phrase (record, j);
+          ViStoreAnnotation *ann = new_part (batch, group, VI_STORE_PART_BOX, now);
+
+          ann->bbox = phrase->bbox;
+          ann->target[0] = phrase->start;
+          ann->target[1] = phrase->end;
+          batch_add_part (batch, owned_asset_id, ann);
+        }
+      for (j = 0; j < n_interactions; j++)
+        {
+          const ViVqaInteraction *vqa = vi_jsonl_record_get_interaction (record, j);
+          ViStoreAnnotation *ann = new_part (batch, group, VI_STORE_PART_VQA, now);
+
+          ann->text = g_strdup (vqa->question);
+          ann->answer = g_strdup (vqa->answer);
+          batch_add_part (batch, owned_asset_id, ann);
+        }
+      g_ref_string_release (group);
+
+      /* A line with nothing to store still makes its asset known. */
+      if (first == batch->parts->len)
+        g_hash_table_add (batch->bare_assets, owned_asset_id);
+    }
+
+  if (batch->lines->len >= SPOOL_CHUNK)
+    return spool_flush (batch, error);
+  return TRUE;
+}
+
+static void
+append_record_line (GString    *out,
+                    const char *kind,
+                    const char *id,
+                    const char *json)
+{
+  APPEND_LITERAL (out, "{\"op\":\"record\",\"kind\":");
+  _vi_json_append_string (out, kind);
+  APPEND_LITERAL (out, ",\"id\":");
+  _vi_json_append_string (out, id);
+  APPEND_LITERAL (out, ",\"value\":");
+  g_string_append (out, json);
+  APPEND_LITERAL (out, "}\n");
+}
+
+static void
+records_put (ViStore    *store,
+             const char *kind,
+             const char *id,
+             const char *json)
+{
+  GHashTable *of_kind = g_hash_table_lookup (store->records, kind);
+
+  if (of_kind == NULL)
+    {
+      of_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_hash_table_insert (store->records, g_strdup (kind), of_kind);
+    }
+  g_hash_table_insert (of_kind, g_strdup (id), g_strdup (json));
+}
+
+/* Copies the batch's lines into the journal.  Called with everything
+ * before them written; the caller cuts the journal back on failure. */
+static gboolean
+journal_copy_batch (ViStore       *store,
+                    ViStoreBatch  *batch,
+                    GError       **error)
+{
+  if (batch->spool_fd >= 0)
+    {
+      g_autofree char *buf = g_malloc (SPOOL_CHUNK);
+      guint64 done = 0;
+
+      if (!spool_flush (batch, error))
+        return FALSE;
+      while (done < batch->spool_bytes)
+        {
+          gssize n = pread (batch->spool_fd, buf,
+                            (gsize) MIN ((guint64) SPOOL_CHUNK, batch->spool_bytes - done),
+                            (off_t) done);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            {
+              int errsv = n < 0 ? errno : EIO;
+
+              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                           "cannot read %s: %s", batch->spool_path, g_strerror (errsv));
+              return FALSE;
+            }
+          if (!write_all (store->journal_fd, "the journal", buf, (gsize) n, error))
+            return FALSE;
+          done += (guint64) n;
+        }
+      return TRUE;
+    }
+  return write_all (store->journal_fd, "the journal", batch->lines->str, batch->lines->len,
+                    error);
+}
+
+/* Appends a transaction: {"op":"begin","seqBase":N,"bytes":B}, B bytes of
+ * lines (head, the batch's put lines, tail), {"op":"commit"}.  Loading
+ * applies it only when the commit line is where "bytes" says, so a crash
+ * in the middle of writing it leaves none of it. */
+static gboolean
+journal_append_transaction (ViStore       *store,
+                            guint64        seq_base,
+                            GString       *head,
+                            ViStoreBatch  *batch,
+                            GString       *tail,
+                            GError       **error)
+{
+  g_autoptr(GString) begin = g_string_new (NULL);
+  guint64 bytes = head->len + batch->spool_bytes + batch->lines->len + tail->len;
+  off_t start;
+
+  APPEND_LITERAL (begin, "{\"op\":\"begin\",\"seqBase\":");
+  append_uint (begin, seq_base);
+  APPEND_LITERAL (begin, ",\"bytes\":");
+  append_uint (begin, bytes);
+  APPEND_LITERAL (begin, "}\n");
+  g_string_append_len (begin, head->str, head->len);
+
+  start = lseek (store->journal_fd, 0, SEEK_END);
+  if (!write_all (store->journal_fd, "the journal", begin->str, begin->len, error) ||
+      !journal_copy_batch (store, batch, error) ||
+      !write_all (store->journal_fd, "the journal", tail->str, tail->len, error) ||
+      !write_all (store->journal_fd, "the journal", COMMIT_LINE, sizeof COMMIT_LINE - 1,
+                  error))
+    {
+      if (start >= 0 && ftruncate (store->journal_fd, start) != 0)
+        g_warning ("cannot cut the journal in %s back: %s",
+                   store->dir, g_strerror (errno));
+      return FALSE;
+    }
+  store->journal_ops += batch->parts->len + 2;
+  return TRUE;
+}
+
+/**
+ * vi_store_commit:
+ * @store: the store; called with the server's lock held
+ * @batch: a batch made for @store; it is emptied
+ * @record_kind: (nullable): the kind of a record to set with the parts
+ * @record_id: (nullable): its id
+ * @record_json: (nullable): its value, one JSON value on one line
+ * @n_added: (out) (optional): the number of parts added
+ * @error: return location for a #GError
+ *
+ * Adds the parts of @batch to the store, and sets the record, all at once:
+ * in memory under the lock, and in the journal as one transaction, so that
+ * after a crash either all of it or none of it is there.
+ *
+ * Returns: %TRUE on success; on failure nothing changed
+ */
+gboolean
+vi_store_commit (ViStore       *store,
+                 ViStoreBatch  *batch,
+                 const char    *record_kind,
+                 const char    *record_id,
+                 const char    *record_json,
+                 guint         *n_added,
+                 GError       **error)
+{
+  const char *dataset_id = batch->dataset_id;
+  ViStoreDataset *dataset;
+  guint64 seq_base = store->next_seq;
+  GHashTableIter iter;
+  gpointer key;
+  guint i;
+
+  g_return_val_if_fail (batch->persist == (store->dir != NULL), FALSE);
+
+  if (n_added != NULL)
+    *n_added = 0;
+  if (!vi_store_dataset_id_is_valid (dataset_id))
+    return vi_store_ensure_dataset (store, dataset_id, error);
+
+  /* Ids are 120 random bits: a collision with a stored part is not going to
+   * happen, but it would replace that part, so it is checked. */
+  dataset = vi_store_lookup_dataset (store, dataset_id);
+  for (i = 0; dataset != NULL && i < batch->parts->len; i++)
+    {
+      ViStoreAnnotation *ann = g_ptr_array_index (batch->parts, i);
+
+      if (g_hash_table_contains (dataset->annotations, ann->id))
+        {
+          g_set_error (error, VI_ERROR, VI_ERROR_FAILED,
+                       "a new annotation id collided with a stored one (%s); try again",
+                       ann->id);
+          return FALSE;
+        }
+    }
+
+  if (store->dir != NULL)
+    {
+      g_autoptr(GString) head = g_string_new (NULL);
+      g_autoptr(GString) tail = g_string_new (NULL);
+
+      if (dataset == NULL)
+        append_simple_line (head, "dataset", dataset_id, NULL, NULL);
+      g_hash_table_iter_init (&iter, batch->bare_assets);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          if (dataset == NULL || vi_store_dataset_lookup_asset (dataset, key) == NULL)
+            append_simple_line (head, "asset", dataset_id, "asset", key);
+        }
+      if (record_kind != NULL)
+        append_record_line (tail, record_kind, record_id, record_json);
+      if ((head->len > 0 || batch->parts->len > 0 || tail->len > 0) &&
+          !journal_append_transaction (store, seq_base, head, batch, tail, error))
+        return FALSE;
+      if (record_kind != NULL)
+        records_put (store, record_kind, record_id, record_json);
+    }
+
+  /* Commit: the parts now belong to the store. */
+  dataset = get_dataset (store, dataset_id);
+  g_hash_table_iter_init (&iter, batch->bare_assets);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    get_asset (dataset, key);
+  g_ptr_array_set_free_func (batch->parts, NULL);
+  for (i = 0; i < batch->parts->len; i++)
+    {
+      ViStoreAnnotation *ann = g_ptr_array_index (batch->parts, i);
+
+      ann->seq += seq_base;
+      store_insert (store, get_asset (dataset, g_ptr_array_index (batch->part_assets, i)), ann);
+    }
+  store->next_seq = MAX (store->next_seq, seq_base + batch->parts->len);
+  if (n_added != NULL)
+    *n_added = batch->parts->len;
+
+  g_hash_table_remove_all (batch->ids);
+  g_ptr_array_set_size (batch->parts, 0);
+  g_ptr_array_set_free_func (batch->parts, (GDestroyNotify) annotation_free);
+  g_ptr_array_set_size (batch->part_assets, 0);
+  g_hash_table_remove_all (batch->bare_assets);
+
+  journal_maybe_compact (store);
+  return TRUE;
+}
+
+/* Adds the records as one batch. */
 gboolean
 vi_store_add_records (ViStore        *store,
                       const char     *dataset_id,
@@ -850,143 +1306,67 @@ vi_store_add_records (ViStore        *store,
                       guint          *n_added,
                       GError        **error)
 {
-  g_autoptr(GPtrArray) parts = NULL;      /* ViStoreAnnotation, with asset = NULL */
-  g_autoptr(GPtrArray) part_assets = NULL; /* the asset id of each part */
-  g_autoptr(GHashTable) batch_ids = NULL;
-  g_autoptr(GHashTable) bare_assets = NULL;
-  g_autoptr(GString) lines = NULL;
-  ViStoreDataset *dataset;
-  guint64 seq = store->next_seq;
-  gint64 now = now_ms ();
-  GHashTableIter iter;
-  gpointer key;
-  guint64 n_ops = 0;
-  guint i, j;
+  g_autoptr(ViStoreBatch) batch = NULL;
 
   if (n_added != NULL)
     *n_added = 0;
-
   if (!vi_store_dataset_id_is_valid (dataset_id))
     return vi_store_ensure_dataset (store, dataset_id, error);
 
-  /* Everything is checked before anything changes: a batch is stored whole
-   * or not at all. */
-  for (i = 0; i < n_records; i++)
-    {
-      if (!check_record (records[i], i, error))
-        return FALSE;
-    }
+  batch = vi_store_batch_new (store, dataset_id);
+  return vi_store_batch_add_records (batch, records, n_records, error) &&
+         vi_store_commit (store, batch, NULL, NULL, NULL, n_added, error);
+}
 
-  dataset = vi_store_lookup_dataset (store, dataset_id);
-  parts = g_ptr_array_new_with_free_func ((GDestroyNotify) annotation_free);
-  part_assets = g_ptr_array_new ();
-  batch_ids = g_hash_table_new (g_str_hash, g_str_equal);
-  bare_assets = g_hash_table_new (g_str_hash, g_str_equal);
+/**
+ * vi_store_set_record:
+ * @store: a store; called with the server's lock held
+ * @kind: the kind of record ("session")
+ * @id: its id within the kind
+ * @json: its value, one JSON value on one line
+ * @error: return location for a #GError
+ *
+ * Keeps an opaque record with the data directory: journaled now, in every
+ * snapshot, and handed back by vi_store_foreach_record() after a restart.
+ * Without a data directory, does nothing.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+vi_store_set_record (ViStore     *store,
+                     const char  *kind,
+                     const char  *id,
+                     const char  *json,
+                     GError     **error)
+{
+  g_autoptr(GString) line = NULL;
 
-  for (i = 0; i < n_records; i++)
-    {
-      ViJsonlRecord *record = records[i];
-      const char *asset_id = vi_jsonl_record_get_asset_id (record);
-      const char *caption = vi_jsonl_record_get_caption (record);
-      guint n_phrases = vi_jsonl_record_get_n_phrases (record);
-      guint n_interactions = vi_jsonl_record_get_n_interactions (record);
-      guint first = parts->len;
-      char group_buf[ID_LENGTH + 1];
-      char *group;
-
-      random_id (group_buf);
-      group = g_ref_string_new (group_buf);
-
-      if (caption != NULL)
-        {
-          ViStoreAnnotation *ann = new_part (store, dataset, batch_ids, seq++, group,
-                                             VI_STORE_PART_CAPTION, now);
-          ann->text = g_strdup (caption);
-          g_ptr_array_add (parts, ann);
-        }
-      for (j = 0; j < n_phrases; j++)
-        {
-          const ViGroundedPhrase *phrase = vi_jsonl_record_get_phrase (record, j);
-          ViStoreAnnotation *ann = new_part (store, dataset, batch_ids, seq++, group,
-                                             VI_STORE_PART_BOX, now);
-          ann->bbox = phrase->bbox;
-          ann->target[0] = phrase->start;
-          ann->target[1] = phrase->end;
-          g_ptr_array_add (parts, ann);
-        }
-      for (j = 0; j < n_interactions; j++)
-        {
-          const ViVqaInteraction *vqa = vi_jsonl_record_get_interaction (record, j);
-          ViStoreAnnotation *ann = new_part (store, dataset, batch_ids, seq++, group,
-                                             VI_STORE_PART_VQA, now);
-          ann->text = g_strdup (vqa->question);
-          ann->answer = g_strdup (vqa->answer);
-          g_ptr_array_add (parts, ann);
-        }
-      g_ref_string_release (group);
-
-      for (j = first; j < parts->len; j++)
-        g_ptr_array_add (part_assets, (gpointer) asset_id);
-      /* A line with nothing to store still makes its asset known. */
-      if (first == parts->len)
-        g_hash_table_add (bare_assets, (gpointer) asset_id);
-    }
-
-  /* The journal lines need the dataset and asset objects only for their
-   * ids, so write them from temporary ones. */
-  lines = g_string_sized_new (256 * parts->len + 64);
-  if (dataset == NULL)
-    {
-      append_simple_line (lines, "dataset", dataset_id, NULL, NULL);
-      n_ops++;
-    }
-  g_hash_table_iter_init (&iter, bare_assets);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (dataset == NULL || vi_store_dataset_lookup_asset (dataset, key) == NULL)
-        {
-          append_simple_line (lines, "asset", dataset_id, "asset", key);
-          n_ops++;
-        }
-    }
-  if (store->dir != NULL && parts->len > 0)
-    {
-      ViStoreDataset tmp_dataset = { (char *) dataset_id, store, NULL, NULL };
-      ViStoreAsset tmp_asset = { NULL, &tmp_dataset, NULL, NULL, NULL };
-
-      for (i = 0; i < parts->len; i++)
-        {
-          ViStoreAnnotation *ann = g_ptr_array_index (parts, i);
-
-          tmp_asset.id = g_ptr_array_index (part_assets, i);
-          ann->asset = &tmp_asset;
-          append_put_line (lines, ann);
-          ann->asset = NULL;
-        }
-      n_ops += parts->len;
-    }
-  if (!journal_append (store, lines, n_ops, error))
+  if (store->dir == NULL)
+    return TRUE;
+  line = g_string_new (NULL);
+  append_record_line (line, kind, id, json);
+  if (!journal_append (store, line, 1, error))
     return FALSE;
-
-  /* Commit: the parts now belong to the store. */
-  g_ptr_array_set_free_func (parts, NULL);
-  dataset = get_dataset (store, dataset_id);
-  g_hash_table_iter_init (&iter, bare_assets);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    get_asset (dataset, key);
-  for (i = 0; i < parts->len; i++)
-    {
-      ViStoreAnnotation *ann = g_ptr_array_index (parts, i);
-      ViStoreAsset *asset = get_asset (dataset, g_ptr_array_index (part_assets, i));
-
-      store_insert (store, asset, ann);
-    }
-  store->next_seq = MAX (store->next_seq, seq);
-  if (n_added != NULL)
-    *n_added = parts->len;
-
+  records_put (store, kind, id, json);
   journal_maybe_compact (store);
   return TRUE;
+}
+
+void
+vi_store_foreach_record (ViStore           *store,
+                         const char        *kind,
+                         ViStoreRecordFunc  func,
+                         gpointer           user_data)
+{
+  GHashTable *of_kind = g_hash_table_lookup (store->records, kind);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (of_kind == NULL)
+    return;
+  g_hash_table_iter_init (&iter, of_kind);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    func (key, value, user_data);
 }
 
 gboolean
@@ -1080,9 +1460,31 @@ store_compact (ViStore  *store,
           for (it = g_sequence_get_begin_iter (asset->annotations);
                !g_sequence_iter_is_end (it);
                it = g_sequence_iter_next (it))
-            append_put_line (out, g_sequence_get (it));
+            {
+              const ViStoreAnnotation *ann = g_sequence_get (it);
+
+              append_put_line (out, dataset->id, asset->id, ann->seq, ann);
+            }
         }
     }
+
+  {
+    guint n_kinds;
+    g_autofree gpointer *kinds = g_hash_table_get_keys_as_array (store->records, &n_kinds);
+
+    qsort (kinds, n_kinds, sizeof (gpointer), compare_strings);
+    for (i = 0; i < n_kinds; i++)
+      {
+        GHashTable *of_kind = g_hash_table_lookup (store->records, kinds[i]);
+        g_autofree gpointer *ids = NULL;
+        guint n_ids, j;
+
+        ids = g_hash_table_get_keys_as_array (of_kind, &n_ids);
+        qsort (ids, n_ids, sizeof (gpointer), compare_strings);
+        for (j = 0; j < n_ids; j++)
+          append_record_line (out, kinds[i], ids[j], g_hash_table_lookup (of_kind, ids[j]));
+      }
+  }
 
   if (!g_file_set_contents_full (path, out->str, out->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
@@ -1235,6 +1637,9 @@ load_put (ViStore     *store,
       !get_int (obj, "generation", &generation, error))
     return FALSE;
 
+  /* In a transaction, seq counts from its seqBase. */
+  if (seq >= 0 && (guint64) seq <= G_MAXINT64 - store->load_seq_base)
+    seq += (gint64) store->load_seq_base;
   if (*asset_id == '\0' || !id_is_valid (id) || !id_is_valid (group) || seq <= 0)
     {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA, "invalid asset, id, group or seq");
@@ -1333,6 +1738,25 @@ load_op (ViStore     *store,
       return TRUE;
     }
 
+  if (g_str_equal (op, "record"))
+    {
+      const char *kind, *id;
+      JsonNode *value = json_object_get_member (obj, "value");
+      g_autofree char *json = NULL;
+
+      if ((kind = get_string (obj, "kind", error)) == NULL ||
+          (id = get_string (obj, "id", error)) == NULL)
+        return FALSE;
+      if (value == NULL)
+        {
+          g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_DATA, "missing “value”");
+          return FALSE;
+        }
+      json = json_to_string (value, FALSE);
+      records_put (store, kind, id, json);
+      return TRUE;
+    }
+
   if ((dataset = load_dataset (store, obj, error)) == NULL)
     return FALSE;
 
@@ -1376,13 +1800,14 @@ load_file (ViStore     *store,
            GError     **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(JsonParser) parser = NULL;
   g_autofree char *contents = NULL;
+  const char *txn_end = NULL;     /* where the open transaction's commit line is */
   gsize length;
   char *line, *end;
   guint line_no = 0;
 
   *n_ops = 0;
+  store->load_seq_base = 0;
   if (!g_file_get_contents (path, &contents, &length, &local_error))
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
@@ -1391,10 +1816,10 @@ load_file (ViStore     *store,
       return FALSE;
     }
 
-  parser = json_parser_new_immutable ();
   for (line = contents; line < contents + length; line = end + 1)
     {
-      JsonNode *root;
+      g_autoptr(JsonNode) root = NULL;
+      const char *op;
 
       line_no++;
       end = memchr (line, '\n', contents + length - line);
@@ -1405,25 +1830,89 @@ load_file (ViStore     *store,
           g_warning ("%s:%u: ignoring an incomplete last line", path, line_no);
           break;
         }
+
+      if (txn_end != NULL && line >= txn_end)
+        {
+          /* "bytes" of the begin line led exactly here, and the commit
+           * line was checked to be here. */
+          if (line != txn_end)
+            {
+              g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
+                                   "a transaction does not end where its “bytes” say");
+              goto bad_line;
+            }
+          txn_end = NULL;
+          store->load_seq_base = 0;
+          (*n_ops)++;
+          continue;
+        }
       if (end == line)
         continue;
 
-      if (!json_parser_load_from_data (parser, line, end - line, &local_error))
+      root = vi_server_json_parse (line, end - line, &local_error);
+      if (root == NULL)
         goto bad_line;
-      root = json_parser_get_root (parser);
-      if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+      if (!JSON_NODE_HOLDS_OBJECT (root))
         {
           g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
                                "not a JSON object");
+          goto bad_line;
+        }
+
+      op = get_string (json_node_get_object (root), "op", &local_error);
+      if (op == NULL)
+        goto bad_line;
+      if (g_str_equal (op, "begin"))
+        {
+          JsonObject *obj = json_node_get_object (root);
+          gint64 seq_base, bytes;
+
+          if (txn_end != NULL)
+            {
+              g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
+                                   "a transaction begins inside another");
+              goto bad_line;
+            }
+          if (!get_int (obj, "seqBase", &seq_base, &local_error) ||
+              !get_int (obj, "bytes", &bytes, &local_error))
+            goto bad_line;
+          if (seq_base <= 0 || bytes < 0)
+            {
+              g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
+                                   "invalid seqBase or bytes");
+              goto bad_line;
+            }
+          /* Applied only when complete: a crash while it was written (it is
+           * always the end of the journal then) leaves nothing of it. */
+          if ((guint64) bytes > (guint64) (contents + length - (end + 1)) ||
+              (gsize) (contents + length - (end + 1 + bytes)) < sizeof COMMIT_LINE - 1 ||
+              memcmp (end + 1 + bytes, COMMIT_LINE, sizeof COMMIT_LINE - 1) != 0)
+            {
+              g_warning ("%s:%u: ignoring a transaction of %" G_GINT64_FORMAT " bytes that "
+                         "was not completely written (an import interrupted by a crash)",
+                         path, line_no, bytes);
+              break;
+            }
+          txn_end = end + 1 + bytes;
+          store->load_seq_base = (guint64) seq_base;
+          (*n_ops)++;
+          continue;
+        }
+      if (g_str_equal (op, "commit"))
+        {
+          g_set_error_literal (&local_error, VI_ERROR, VI_ERROR_INVALID_DATA,
+                               "a commit outside a transaction");
           goto bad_line;
         }
       if (!load_op (store, json_node_get_object (root), &local_error))
         goto bad_line;
       (*n_ops)++;
     }
+  store->load_seq_base = 0;
   return TRUE;
 
 bad_line:
+  store->load_seq_base = 0;
   g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA, "%s:%u: %s",
                path, line_no, local_error->message);
   return FALSE;
@@ -1461,15 +1950,9 @@ vi_store_open_dir (ViStore     *store,
       !load_file (store, journal, &n_journal, error))
     goto fail;
 
-  fd = g_open (journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  fd = open_file (journal, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644, error);
   if (fd < 0)
-    {
-      int errsv = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "cannot open %s: %s", journal, g_strerror (errsv));
-      goto fail;
-    }
+    goto fail;
 
   store->journal_fd = fd;
   store->dir = g_strdup (dir);
@@ -1489,6 +1972,7 @@ vi_store_open_dir (ViStore     *store,
 
 fail:
   g_hash_table_remove_all (store->datasets);
+  g_hash_table_remove_all (store->records);
   store->n_annotations = 0;
   store->next_seq = 1;
   return FALSE;

@@ -25,6 +25,19 @@ G_BEGIN_DECLS
  * replaying a journal twice gives the same state: a crash between writing
  * the snapshot and truncating the journal loses nothing.
  *
+ * Adding records goes through a batch: its parts are made without the
+ * store (an import builds them without the lock), then committed at once.
+ * With a data directory the commit is one transaction in the journal,
+ *   {"op":"begin","seqBase":N,"bytes":B}, B bytes of lines, {"op":"commit"}
+ * (put lines in it count their seq from seqBase), applied on replay only
+ * when the commit line is where "bytes" says: a crash while it is written
+ * leaves none of it.  A batch may keep its lines in a spool file until
+ * then, so an import of millions of parts is not held twice in memory.
+ *
+ * Records are opaque JSON values kept with the data (the write side keeps
+ * its import sessions there): the latest value of each (kind, id) is
+ * journaled, snapshotted and handed back after a restart.
+ *
  * The store does no locking; ViLocalServer holds its lock around every call.
  */
 
@@ -38,6 +51,11 @@ typedef struct _ViStore ViStore;
 typedef struct _ViStoreDataset ViStoreDataset;
 typedef struct _ViStoreAsset ViStoreAsset;
 typedef struct _ViStoreAnnotation ViStoreAnnotation;
+typedef struct _ViStoreBatch ViStoreBatch;
+
+typedef void (*ViStoreRecordFunc) (const char *id,
+                                   const char *json,
+                                   gpointer    user_data);
 
 struct _ViStoreAnnotation {
   guint64          seq;
@@ -107,6 +125,35 @@ gboolean            vi_store_add_records             (ViStore            *store,
                                                       GError            **error);
 gboolean            vi_store_check_record            (ViJsonlRecord      *record,
                                                       GError            **error);
+
+ViStoreBatch       *vi_store_batch_new               (ViStore            *store,
+                                                      const char         *dataset_id);
+gboolean            vi_store_batch_set_spool         (ViStoreBatch       *batch,
+                                                      const char         *path,
+                                                      GError            **error);
+gboolean            vi_store_batch_add_records       (ViStoreBatch       *batch,
+                                                      ViJsonlRecord     **records,
+                                                      guint               n_records,
+                                                      GError            **error);
+guint               vi_store_batch_get_n_parts       (ViStoreBatch       *batch);
+void                vi_store_batch_free              (ViStoreBatch       *batch);
+gboolean            vi_store_commit                  (ViStore            *store,
+                                                      ViStoreBatch       *batch,
+                                                      const char         *record_kind,
+                                                      const char         *record_id,
+                                                      const char         *record_json,
+                                                      guint              *n_added,
+                                                      GError            **error);
+
+gboolean            vi_store_set_record              (ViStore            *store,
+                                                      const char         *kind,
+                                                      const char         *id,
+                                                      const char         *json,
+                                                      GError            **error);
+void                vi_store_foreach_record          (ViStore            *store,
+                                                      const char         *kind,
+                                                      ViStoreRecordFunc   func,
+                                                      gpointer            user_data);
 gboolean            vi_store_delete_annotation       (ViStore            *store,
                                                       ViStoreAnnotation  *annotation,
                                                       GError            **error);
@@ -120,5 +167,6 @@ void                vi_store_annotation_to_json      (const ViStoreAnnotation *a
                                                       GString            *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStore, vi_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStoreBatch, vi_store_batch_free)
 
 G_END_DECLS
