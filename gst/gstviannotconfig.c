@@ -110,6 +110,16 @@ gst_vi_annot_config_copy (const GstViAnnotConfig * src,
 }
 
 void
+gst_vi_annot_config_add_metadata (GstElementClass * klass)
+{
+  gst_element_class_add_static_metadata (klass, "credentials",
+      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
+      "DATATURE_VI_API_ENDPOINT or" GST_VI_ANNOT_METADATA_NL "config-file; "
+      "not secret-key= on a gst-launch-1.0 line, which GStreamer logs"
+      GST_VI_ANNOT_METADATA_NL "at GST_DEBUG=GST_PIPELINE:4.");
+}
+
+void
 gst_vi_annot_config_install_properties (GObjectClass * klass,
     guint first_prop_id, GstViAnnotConfigRole role)
 {

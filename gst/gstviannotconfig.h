@@ -101,6 +101,15 @@ G_GNUC_INTERNAL
 void gst_vi_annot_config_copy (const GstViAnnotConfig * src,
     GstViAnnotConfig * dest);
 
+/* gst-inspect-1.0 prints every metadata key; continuation lines of a
+ * value are indented to its value column. */
+#define GST_VI_ANNOT_METADATA_NL "\n                           "
+
+/* The "credentials" metadata of an element that installed the shared
+ * properties: where they come from, and where not to put the key. */
+G_GNUC_INTERNAL
+void gst_vi_annot_config_add_metadata (GstElementClass * klass);
+
 G_GNUC_INTERNAL
 void gst_vi_annot_config_install_properties (GObjectClass * klass,
     guint first_prop_id, GstViAnnotConfigRole role);

@@ -260,9 +260,7 @@ gst_vi_annot_sink_repeated_get_type (void)
   return (GType) id;
 }
 
-/* gst-inspect-1.0 prints every metadata key; continuation lines are
- * indented to its value column. */
-#define NL "\n                           "
+#define NL GST_VI_ANNOT_METADATA_NL
 
 static void
 gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
@@ -462,11 +460,7 @@ gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
       "a spool" NL "in use (RESOURCE/BUSY). When it plays: the dataset is "
       "read once; 401/403" NL "(NOT_AUTHORIZED), 404 (NOT_FOUND) as "
       "on-error says.");
-  gst_element_class_add_static_metadata (element_class, "credentials",
-      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
-      "DATATURE_VI_API_ENDPOINT or" NL "config-file; not secret-key= on a "
-      "gst-launch-1.0 line, which GStreamer logs" NL "at "
-      "GST_DEBUG=GST_PIPELINE:4.");
+  gst_vi_annot_config_add_metadata (element_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
 

@@ -222,9 +222,7 @@ G_DEFINE_TYPE (GstViAnnotSrc, gst_vi_annot_src, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (viannotsrc, "viannotsrc",
     GST_RANK_NONE, GST_TYPE_VI_ANNOT_SRC, viannot_element_init (plugin));
 
-/* gst-inspect-1.0 prints every metadata key; continuation lines are
- * indented to its value column. */
-#define NL "\n                           "
+#define NL GST_VI_ANNOT_METADATA_NL
 
 static void
 gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
@@ -393,11 +391,7 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
       "RESOURCE/NOT_FOUND; others" NL "RESOURCE/OPEN_READ. Details: "
       "http-status-code, vi-error-code, asset-id." NL "on-error=warn makes "
       "them warnings and keeps the video flowing.");
-  gst_element_class_add_static_metadata (element_class, "credentials",
-      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
-      "DATATURE_VI_API_ENDPOINT or" NL "config-file; not secret-key= on a "
-      "gst-launch-1.0 line, which GStreamer logs" NL "at "
-      "GST_DEBUG=GST_PIPELINE:4.");
+  gst_vi_annot_config_add_metadata (element_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

@@ -21,6 +21,8 @@
 #include <gst/video/video.h>
 #include <vi/vi.h>
 
+#include "bench-gst.h"
+
 #define N_ROIS 20
 
 static const gchar *labels[] = { "car", "person", "dog", "bicycle", "bus" };
@@ -53,11 +55,9 @@ run_one (guint frames, const gchar * sink)
 {
   GError *error = NULL;
   GstElement *pipeline, *det;
-  GstMessage *msg;
-  GstBus *bus;
   GstPad *pad;
   gchar *desc;
-  gint64 t0, t1;
+  double wall, cpu;
 
   desc = g_strdup_printf ("videotestsrc num-buffers=%u ! video/x-raw,"
       "format=I420,width=320,height=240,framerate=30/1 ! identity name=det "
@@ -75,22 +75,10 @@ run_one (guint frames, const gchar * sink)
   gst_object_unref (pad);
   gst_object_unref (det);
 
-  bus = gst_element_get_bus (pipeline);
-  t0 = g_get_monotonic_time ();
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  t1 = g_get_monotonic_time ();
-  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    gst_message_parse_error (msg, &error, NULL);
-    g_printerr ("bench-sink: %s\n", error->message);
-    exit (1);
-  }
-  gst_message_unref (msg);
+  wall = bench_run_to_eos (pipeline, "bench-sink", &cpu);
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  gst_object_unref (bus);
   gst_object_unref (pipeline);
-  return (t1 - t0) / 1e6;
+  return wall;
 }
 
 /* The boxes dataset holds, from an export of it. */
