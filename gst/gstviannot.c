@@ -27,6 +27,7 @@ plugin_init (GstPlugin * plugin)
 #ifdef VIANNOT_HAVE_OVERLAY
   ret |= GST_ELEMENT_REGISTER (viannotoverlay, plugin);
 #endif
+  ret |= GST_ELEMENT_REGISTER (viannotsink, plugin);
 
   return ret;
 }

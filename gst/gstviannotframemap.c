@@ -43,6 +43,16 @@ gst_vi_annot_frame_map_props_clear (GstViAnnotFrameMapProps * props)
   g_clear_pointer (&props->asset_id_template, g_free);
 }
 
+/* For the snapshot an element takes in start(). */
+void
+gst_vi_annot_frame_map_props_copy (const GstViAnnotFrameMapProps * src,
+    GstViAnnotFrameMapProps * dest)
+{
+  *dest = *src;
+  dest->asset_id = g_strdup (src->asset_id);
+  dest->asset_id_template = g_strdup (src->asset_id_template);
+}
+
 void
 gst_vi_annot_frame_map_install_properties (GObjectClass * klass,
     guint first_prop_id)
