@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "gstviannotconfig.h"
@@ -395,7 +397,7 @@ gst_vi_annot_config_validate (const GstViAnnotConfig * cfg, GError ** error)
   if (cfg->dataset_id != NULL &&
       !vi_validate_id ("dataset-id", cfg->dataset_id, &local)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Invalid dataset-id \"%s\": %s.", cfg->dataset_id, local->message);
+        _("Invalid dataset-id \"%s\": %s."), cfg->dataset_id, local->message);
     g_error_free (local);
     return FALSE;
   }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "gstviannoterrors.h"
@@ -106,48 +108,48 @@ gst_vi_annot_post_request_error (GstElement * element, GstMessageType type,
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
         g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       code = GST_RESOURCE_ERROR_NOT_FOUND;
-      text = g_strdup_printf ("Could not open \"%s\".", ctx->location);
+      text = g_strdup_printf (_("Could not open \"%s\"."), ctx->location);
     } else if (is_vi_error (error, VI_ERROR_NOT_FOUND, 0)) {
       /* The local provider says which asset and why. */
       code = GST_RESOURCE_ERROR_NOT_FOUND;
       text = g_strdup (error->message);
     } else {
       code = GST_RESOURCE_ERROR_READ;
-      text = g_strdup_printf ("Could not read the annotations of \"%s\".",
+      text = g_strdup_printf (_("Could not read the annotations of \"%s\"."),
           ctx->location);
     }
   } else if (is_vi_error (error, VI_ERROR_AUTHENTICATION, 401)) {
     code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
-    text = g_strdup_printf ("The Vi API refused the secret key from %s: "
-        "check it.", origin);
+    text = g_strdup_printf (_("The Vi API refused the secret key from %s: "
+        "check it."), origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_PERMISSION, 403)) {
     code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
-    text = g_strdup_printf ("The secret key may not %s dataset \"%s\": "
-        "check organization-id (from %s) and the key's permissions.",
+    text = g_strdup_printf (_("The secret key may not %s dataset \"%s\": "
+        "check organization-id (from %s) and the key's permissions."),
         ctx->access, cfg->dataset_id, origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_NOT_FOUND, 404)) {
     code = GST_RESOURCE_ERROR_NOT_FOUND;
     /* Without an asset, the request was about the dataset alone. */
     if (asset_id == NULL)
-      text = g_strdup_printf ("Dataset \"%s\" not found: check dataset-id "
-          "(and organization-id).", cfg->dataset_id);
+      text = g_strdup_printf (_("Dataset \"%s\" not found: check dataset-id "
+          "(and organization-id)."), cfg->dataset_id);
     else
-      text = g_strdup_printf ("Dataset \"%s\" or asset \"%s\" not found: "
-          "check dataset-id and %s.", cfg->dataset_id, asset_id,
+      text = g_strdup_printf (_("Dataset \"%s\" or asset \"%s\" not found: "
+          "check dataset-id and %s."), cfg->dataset_id, asset_id,
           ctx->asset_property);
   } else if (asset_id == NULL) {
     code = ctx->io_error;
-    text = g_strdup_printf ("Could not %s dataset \"%s\".", ctx->action,
+    text = g_strdup_printf (_("Could not %s dataset \"%s\"."), ctx->action,
         cfg->dataset_id);
   } else {
     code = ctx->io_error;
-    text = g_strdup_printf ("Could not %s asset \"%s\" of dataset \"%s\".",
+    text = g_strdup_printf (_("Could not %s asset \"%s\" of dataset \"%s\"."),
         ctx->action, asset_id, cfg->dataset_id);
   }
 
@@ -177,8 +179,8 @@ gst_vi_annot_post_client_error (GstElement * element,
       GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
   gchar *org = gst_vi_annot_config_describe_origin (cfg,
       GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
-  gchar *text = g_strdup_printf ("Could not set up the Vi API client: %s "
-      "(secret key from %s, organization id from %s).", error->message, key,
+  gchar *text = g_strdup_printf (_("Could not set up the Vi API client: %s "
+      "(secret key from %s, organization id from %s)."), error->message, key,
       org);
 
   gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
@@ -202,13 +204,13 @@ gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
 
   if (ctx->write)
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-        "Uploads to dataset \"%s\" are held up: %s. The annotations wait "
+        _("Uploads to dataset \"%s\" are held up: %s. The annotations wait "
         "in the spool and are sent when the Vi API answers again; "
-        "retrying in the background.", ctx->config->dataset_id, why);
+        "retrying in the background."), ctx->config->dataset_id, why);
   else
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-        "Annotations of dataset \"%s\" are late: %s. Frames pass without "
-        "them until the Vi API answers again; retrying in the background.",
+        _("Annotations of dataset \"%s\" are late: %s. Frames pass without "
+        "them until the Vi API answers again; retrying in the background."),
         ctx->config->dataset_id, why);
   debug = error != NULL ? request_debug (error, asset_id, ctx) :
       g_strdup_printf ("%s; dataset %s, asset %s", ctx->service ?
@@ -235,12 +237,12 @@ gst_vi_annot_back_message_new (GstElement * element, gint64 outage_us,
 
   if (ctx->write)
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-        "Uploads to dataset \"%s\" are going again: the Vi API answered "
-        "after %.1f s.", ctx->config->dataset_id, outage_us / 1e6);
+        _("Uploads to dataset \"%s\" are going again: the Vi API answered "
+        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
   else
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-        "Annotations of dataset \"%s\" are back: the Vi API answered again "
-        "after %.1f s.", ctx->config->dataset_id, outage_us / 1e6);
+        _("Annotations of dataset \"%s\" are back: the Vi API answered again "
+        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
   msg = gst_message_new_info_with_details (GST_OBJECT_CAST (element),
       gerror, ctx->service, gst_structure_new ("details",
           "outage-milliseconds", G_TYPE_UINT64,

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "gstviannotfetcher.h"
@@ -363,9 +365,9 @@ _fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
         refresh_error, fd->asset_id, self->ctx);
   } else if (warn_no_asset) {
     GST_ELEMENT_WARNING_WITH_DETAILS (self->store.element, RESOURCE,
-        NOT_FOUND, ("Asset \"%s\" is not in dataset \"%s\" (HTTP 404): "
+        NOT_FOUND, (_("Asset \"%s\" is not in dataset \"%s\" (HTTP 404): "
             "frames whose asset does not exist pass without annotations. "
-            "If no frame gets any, check dataset-id and asset-id-template.",
+            "If no frame gets any, check dataset-id and asset-id-template."),
             fd->asset_id, self->config->dataset_id), ("%s (%s)",
             error->message, self->ctx->service),
         ("http-status-code", G_TYPE_UINT, vi_error_get_http_status (error),

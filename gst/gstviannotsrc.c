@@ -113,6 +113,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <gst/video/video.h>
 
@@ -789,28 +791,28 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
 no_source:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No annotations to read: set dataset-id (with credentials) or "
-            "location."), (NULL));
+        (_("No annotations to read: set dataset-id (with credentials) or "
+            "location.")), (NULL));
     goto fail;
   }
 both_sources:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("location and dataset-id are exclusive: set only one (location "
-            "reads a local JSONL file, dataset-id the Vi API)."), (NULL));
+        (_("location and dataset-id are exclusive: set only one (location "
+            "reads a local JSONL file, dataset-id the Vi API).")), (NULL));
     goto fail;
   }
 connection_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s only applies to dataset-id: location reads a local file, "
-            "without credentials.", property), (NULL));
+        (_("%s only applies to dataset-id: location reads a local file, "
+            "without credentials."), property), (NULL));
     goto fail;
   }
 no_asset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("dataset-id \"%s\" needs asset-id or asset-id-template.",
+        (_("dataset-id \"%s\" needs asset-id or asset-id-template."),
             self->cfg.dataset_id), (NULL));
     goto fail;
   }
@@ -824,7 +826,7 @@ config_error:
 no_file:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Annotation file \"%s\" does not exist or is not a file.",
+        (_("Annotation file \"%s\" does not exist or is not a file."),
             self->cfg_location), GST_ERROR_SYSTEM);
     goto fail;
   }
