@@ -33,6 +33,11 @@ ViAnnotationImportSession *_vi_import_session_read_finish (GAsyncResult *result,
 /* Whether a failed request may have been carried out, its answer lost or
  * unreadable: the session's state, not the error, says what happened. */
 gboolean _vi_import_answer_may_be_lost (const GError *error);
+/* PATCH {session_url}/status with one FilesInserted condition. */
+ViHttpRequest *_vi_import_patch_status_request (ViClient         *client,
+                                                const char       *session_url,
+                                                ViConditionStatus status,
+                                                ViConditionReason reason);
 /* VI_ERROR_IMPORT_STATE_UNKNOWN, with the advice every such error gives. */
 GError *_vi_import_state_unknown_error (const char   *dataset_id,
                                         const char   *session_id,

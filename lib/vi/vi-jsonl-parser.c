@@ -784,6 +784,10 @@ _vi_jsonl_parse_line_with (JsonParser *parser,
     return NULL;
   }
 
+  record = _vi_jsonl_parse_written_line (line, length);
+  if (record != NULL)
+    return g_steal_pointer (&record);
+
   if (!check_json_structure (line, length, error))
     return NULL;
 

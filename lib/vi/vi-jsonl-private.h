@@ -39,4 +39,9 @@ ViJsonlRecord *_vi_jsonl_parse_line_with (JsonParser *parser,
                                           gsize       length,
                                           GError    **error);
 
+/* The record of a line in vi_jsonl_record_to_line()'s exact layout, or
+ * NULL (and no error) for the general parser to take (vi-jsonl-fast.c);
+ * @line is valid UTF-8. */
+ViJsonlRecord *_vi_jsonl_parse_written_line (const char *line, gsize length);
+
 G_END_DECLS

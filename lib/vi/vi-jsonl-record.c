@@ -370,6 +370,7 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
 {
   const char *caption;
   gsize       prev_start = 0; /* bytes */
+  glong       prev_chars = 0; /* prev_start in characters */
   gsize       prev_len = 0;   /* bytes, 0 before the first phrase */
   guint       i;
 
@@ -433,7 +434,10 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
       return FALSE;
     }
 
-    p->start = (int) g_utf8_pointer_to_offset (caption, found);
+    /* Counted from the previous phrase's start, not from the caption's:
+     * long captions with many phrases stay linear. */
+    prev_chars += g_utf8_pointer_to_offset (caption + prev_start, found);
+    p->start = (int) prev_chars;
     p->end = p->start + (int) g_utf8_strlen (p->phrase, -1);
     prev_start = found - caption;
     prev_len = len;
@@ -463,7 +467,10 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
 
   g_return_val_if_fail (record != NULL, NULL);
 
-  out = g_string_sized_new (128);
+  /* Room for the usual line at once: a box is about 80 bytes. */
+  out = g_string_sized_new (
+      128 + (record->caption ? strlen (record->caption) : 0) +
+      96 * record->phrases->len + 64 * record->interactions->len);
   g_string_append (out, "{\"asset_id\":");
   vi_json_append_string (out, record->asset_id);
 

@@ -393,19 +393,8 @@ new_patch_request (UploadData       *data,
                    ViConditionStatus status,
                    ViConditionReason reason)
 {
-  g_autoptr (ViAnnotationImportSessionCondition) condition = NULL;
-  g_autoptr (JsonNode) body = NULL;
-  g_autofree char *url = NULL;
-
-  condition =
-      vi_annotation_import_session_condition_new ("FilesInserted", status,
-                                                  (double) _vi_import_now_ms (),
-                                                  reason);
-  body = _vi_patch_status_body (condition);
-  url = g_strconcat (data->session_url, "/status", NULL);
-  return _vi_client_new_request (data->client, "PATCH", url, body,
-                                 VI_HTTP_TARGET_SESSION,
-                                 "update import session status");
+  return _vi_import_patch_status_request (data->client, data->session_url,
+                                          status, reason);
 }
 
 static void

@@ -3,7 +3,8 @@
 #pragma once
 
 /*
- * Shared by the CLI tests: vi-local-server in a thread of the test, and
+ * Shared by the CLI tests: vi-local-server in a thread of the test (the
+ * shared fixture of tests/common), and
  * the vi-annotations executable ($VI_ANNOTATIONS_CLI) run against it as a
  * subprocess with the credentials in its environment.
  */
@@ -102,23 +103,125 @@ run_set_status (Run *r, GSubprocess *proc, const char *command)
   r->status = g_subprocess_get_exit_status (proc);
 }
 
-/* Runs the CLI to its end with @args and the server's credentials (@key). */
+/* A hang guard, not a timing assertion: how long one run of the CLI may
+ * take before the test gives up on it (on a loaded machine under the
+ * sanitizers, a run takes a second or two, retries included). */
+#define WATCHDOG_S 120
+
+/* A CLI process running in the background; its output is collected as the
+ * default main context runs. */
+typedef struct {
+  Fixture     *f;
+  GSubprocess *proc;
+  const char  *command;
+  gboolean     done;
+  Run          run;
+} Child;
+
 static inline void
-run_cli (Fixture *f, Run *r, const char *key, const char *const *args)
+child_communicated_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  Child *c = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
+                                        &c->run.out, &c->run.err, &error);
+  g_assert_no_error (error);
+  c->done = TRUE;
+}
+
+/* Starts the CLI with @args and the server's credentials (@key). */
+static inline void
+child_start (Child *c, Fixture *f, const char *key, const char *const *args)
 {
   g_autoptr (GSubprocessLauncher) launcher = cli_launcher_new (f, key);
   g_autoptr (GPtrArray) argv = cli_argv_new (args);
-  g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
 
-  proc = g_subprocess_launcher_spawnv (launcher,
-                                       (const char *const *) argv->pdata,
-                                       &error);
+  c->f = f;
+  c->command = args[0];
+  c->proc = g_subprocess_launcher_spawnv (launcher,
+                                          (const char *const *) argv->pdata,
+                                          &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
-                                                &r->err, &error));
-  g_assert_no_error (error);
-  run_set_status (r, proc, args[0]);
+  g_subprocess_communicate_utf8_async (c->proc, NULL, NULL,
+                                       child_communicated_cb, c);
+}
+
+static inline void
+child_clear (Child *c)
+{
+  g_clear_object (&c->proc);
+  run_clear (&c->run);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Child, child_clear)
+
+static inline gboolean
+child_tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Condition) (Child *c, gconstpointer data);
+
+/* Runs the default main context (the child's pipes) until @cond holds,
+ * checking it every few milliseconds; after WATCHDOG_S the child is killed
+ * and the test fails, naming @what. */
+static inline void
+wait_until (Child *c, Condition cond, gconstpointer data, const char *what)
+{
+  gint64 deadline = g_get_monotonic_time () + WATCHDOG_S * G_USEC_PER_SEC;
+  guint  tick = g_timeout_add (5, child_tick_cb, NULL);
+
+  while (!cond (c, data)) {
+    if (g_get_monotonic_time () > deadline) {
+      g_subprocess_force_exit (c->proc);
+      while (!c->done)
+        g_main_context_iteration (NULL, TRUE);
+      g_error ("vi-annotations %s: %s did not happen within %d s; its "
+               "stderr:\n%s",
+               c->command, what, WATCHDOG_S, c->run.err);
+    }
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_source_remove (tick);
+}
+
+static inline gboolean
+exited (Child *c, gconstpointer data)
+{
+  return c->done;
+}
+
+/* Runs the CLI to its end with @args and the server's credentials (@key),
+ * under the watchdog. */
+static inline void
+run_cli (Fixture *f, Run *r, const char *key, const char *const *args)
+{
+  g_auto (Child) c = { 0 };
+
+  child_start (&c, f, key, args);
+  wait_until (&c, exited, NULL, "the exit");
+  run_set_status (&c.run, c.proc, args[0]);
+  *r = c.run;
+  memset (&c.run, 0, sizeof c.run);
+}
+
+/* The import session named in @text ("session ID", as the progress lines
+ * and the errors say; the local server's ids are 20 characters). */
+static inline char *
+session_id_in (const char *text)
+{
+  g_autoptr (GRegex)
+      re = g_regex_new ("session ([A-Za-z0-9]{20})\\b", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+
+  if (!g_regex_match (re, text, 0, &match))
+    g_error ("no import session named in:\n%s", text);
+  return g_match_info_fetch (match, 1);
 }
 
 static inline JsonNode *

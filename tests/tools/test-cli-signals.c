@@ -21,92 +21,6 @@
  * while the test runs. */
 #define HOLD "600000"
 
-/* A hang guard, not a timing assertion: how long a step may take before
- * the test gives up (on a loaded machine, each takes well under a
- * second). */
-#define WATCHDOG_S 60
-
-typedef struct {
-  Fixture     *f;
-  GSubprocess *proc;
-  const char  *command;
-  gboolean     done;
-  Run          run;
-} Child;
-
-static void
-communicated_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  Child *c = user_data;
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result,
-                                        &c->run.out, &c->run.err, &error);
-  g_assert_no_error (error);
-  c->done = TRUE;
-}
-
-static void
-child_start (Child *c, Fixture *f, const char *const *args)
-{
-  g_autoptr (GSubprocessLauncher) launcher = cli_launcher_new (f, KEY);
-  g_autoptr (GPtrArray) argv = cli_argv_new (args);
-  g_autoptr (GError) error = NULL;
-
-  c->f = f;
-  c->command = args[0];
-  c->proc = g_subprocess_launcher_spawnv (launcher,
-                                          (const char *const *) argv->pdata,
-                                          &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8_async (c->proc, NULL, NULL, communicated_cb, c);
-}
-
-static void
-child_clear (Child *c)
-{
-  g_clear_object (&c->proc);
-  run_clear (&c->run);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Child, child_clear)
-
-static gboolean
-tick_cb (gpointer data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-typedef gboolean (*Condition) (Child *c, gconstpointer data);
-
-/* Runs the default main context (the child's pipes) until @cond holds,
- * checking it every few milliseconds. */
-static void
-wait_until (Child *c, Condition cond, gconstpointer data, const char *what)
-{
-  gint64 deadline = g_get_monotonic_time () + WATCHDOG_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (5, tick_cb, NULL);
-
-  while (!cond (c, data)) {
-    if (g_get_monotonic_time () > deadline) {
-      g_subprocess_force_exit (c->proc);
-      while (!c->done)
-        g_main_context_iteration (NULL, TRUE);
-      g_error ("vi-annotations %s: %s did not happen within %d s; its "
-               "stderr:\n%s",
-               c->command, what, WATCHDOG_S, c->run.err);
-    }
-    g_main_context_iteration (NULL, TRUE);
-  }
-  g_source_remove (tick);
-}
-
-static gboolean
-exited (Child *c, gconstpointer data)
-{
-  return c->done;
-}
-
 typedef struct {
   const char *method;
   const char *path;
@@ -150,19 +64,6 @@ interrupt (Child *c, int signum)
 
 #define UPLOAD_LINE "{\"asset_id\": \"up 1\", \"caption\": \"A red car\"}\n"
 
-/* The session named in "import session ID" in @text. */
-static char *
-session_id_in (const char *text)
-{
-  g_autoptr (GRegex)
-      re = g_regex_new ("import session ([A-Za-z0-9_-]+)", 0, 0, NULL);
-  g_autoptr (GMatchInfo) match = NULL;
-
-  if (!g_regex_match (re, text, 0, &match))
-    g_error ("no import session named in:\n%s", text);
-  return g_match_info_fetch (match, 1);
-}
-
 /* A list that stops in the middle: the second page is held. */
 static void
 test_list (Fixture *f, gconstpointer data)
@@ -173,7 +74,7 @@ test_list (Fixture *f, gconstpointer data)
              "{\"method\": \"GET\", \"path\": \"/workspaces/\", "
              "\"after\": 1, \"times\": -1, \"action\": \"latency\", "
              "\"latencyMs\": " HOLD "}");
-  child_start (&c, f,
+  child_start (&c, f, KEY,
                (const char *[]){ "list", "ds", "img 1", "--page-size", "1",
                                  NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 2);
@@ -196,7 +97,8 @@ test_get_sigterm (Fixture *f, gconstpointer data)
   g_auto (Child) c = { 0 };
 
   add_fault (f, "{\"action\": \"latency\", \"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]){ "get", "ds", "img 1", "abc", NULL });
+  child_start (&c, f, KEY,
+               (const char *[]){ "get", "ds", "img 1", "abc", NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 1);
   interrupt (&c, SIGTERM);
 
@@ -221,7 +123,7 @@ test_upload (Fixture *f, gconstpointer data)
   add_fault (f,
              "{\"method\": \"PUT\", \"path\": \"/upload/\", "
              "\"action\": \"latency\", \"latencyMs\": " HOLD "}");
-  child_start (&c, f, (const char *[]){ "upload", "up", path, NULL });
+  child_start (&c, f, KEY, (const char *[]){ "upload", "up", path, NULL });
   wait_for_requests (&c, "PUT", "/upload/", 1);
   interrupt (&c, SIGINT);
 
@@ -262,7 +164,7 @@ test_wait (Fixture *f, gconstpointer data)
                                       "annotationImportSessionId");
 
   vi_local_server_reset_counters (f->server);
-  child_start (&c, f,
+  child_start (&c, f, KEY,
                (const char *[]){ "wait", "up", id, "--poll-interval", "0.01",
                                  NULL });
   wait_for_requests (&c, "GET", "/workspaces/", 2);
@@ -289,7 +191,7 @@ test_export_download (Fixture *f, gconstpointer data)
              "{\"method\": \"GET\", \"path\": \"/downloads/\", "
              "\"times\": -1, \"action\": \"latency\", \"latencyMs\": " HOLD
              "}");
-  child_start (&c, f,
+  child_start (&c, f, KEY,
                (const char *[]){ "export", "download", "ds", id, dir, NULL });
   wait_for_requests (&c, "GET", "/downloads/", 1);
   interrupt (&c, SIGINT);
@@ -313,7 +215,7 @@ test_second_interrupt (Fixture *f, gconstpointer data)
              "\"action\": \"latency\", \"latencyMs\": " HOLD "}, "
              "{\"method\": \"PATCH\", \"action\": \"latency\", "
              "\"latencyMs\": " HOLD "}]");
-  child_start (&c, f, (const char *[]){ "upload", "up", path, NULL });
+  child_start (&c, f, KEY, (const char *[]){ "upload", "up", path, NULL });
   wait_for_requests (&c, "PUT", "/upload/", 1);
   g_subprocess_send_signal (c.proc, SIGINT);
   wait_for_requests (&c, "PATCH", NULL, 1);

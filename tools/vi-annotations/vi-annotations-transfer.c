@@ -164,16 +164,20 @@ parse_policy (const char *text, const char *option, ViFailurePolicy *out)
   return TRUE;
 }
 
-/* The files were sent but the session's state is unknown: the import may
- * complete, and uploading again could import everything twice. */
+/* The files were sent, but the upload or the wait ended without the
+ * import's outcome: its state is unknown, or --timeout ran out while it
+ * was processed (@inserted: the files are marked inserted).  The import
+ * may complete, and uploading again could import everything twice. */
 static int
 state_unknown_error (const GError *error,
                      const char   *dataset_id,
-                     const char   *session_id)
+                     const char   *session_id,
+                     gboolean      inserted)
 {
   int status = api_error (error);
 
-  if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) &&
+  if ((g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN) ||
+       (inserted && g_error_matches (error, VI_ERROR, VI_ERROR_TIMEOUT))) &&
       session_id != NULL)
     g_printerr ("vi-annotations: follow the import with: vi-annotations "
                 "wait %s %s (do not upload again)\n",
@@ -220,7 +224,11 @@ cmd_upload (ViClient *client, char **args, GCancellable *cancellable)
   progress_done ();
   g_free (ui.last_conditions);
   if (result == NULL) {
-    int status = state_unknown_error (error, args[0], ui.session_id);
+    /* The wait is the only step after the PATCH that can time out: the
+     * PATCH's own failures are settled by reading the session. */
+    int status = state_unknown_error (error, args[0], ui.session_id,
+                                      ui.last_stage >=
+                                          VI_UPLOAD_STAGE_FINALIZING);
 
     g_free (ui.session_id);
     return status;
@@ -247,7 +255,7 @@ cmd_wait (ViClient *client, char **args, GCancellable *cancellable)
   g_free (ui.last_conditions);
   g_free (ui.session_id);
   if (session == NULL)
-    return state_unknown_error (error, args[0], args[1]);
+    return state_unknown_error (error, args[0], args[1], TRUE);
   print_session (session);
   return 0;
 }

@@ -38,7 +38,7 @@ typedef struct {
   gint64            expires_at;
 } DatasetExport;
 
-static void process_export (ViServerWrite *w, const char *id);
+static void process_export (ViServerWrite *w, const char *id, gint64 queued);
 
 static void
 dataset_export_free (DatasetExport *e)
@@ -193,7 +193,7 @@ handle_create_export (ViServerRequest *req)
   e->split_ratio = split;
   e->time_created = e->last_updated = vi_server_now_ms ();
   e->generation = 1;
-  e->etag = vi_server_random_etag ();
+  e->etag = vi_store_random_etag ();
   e->ready.condition = g_strdup ("Ready");
   e->ready.status = g_strdup ("Waiting");
   e->ready.time = e->time_created;
@@ -420,7 +420,7 @@ export_dataset_lines (ViStoreDataset *dataset, GString *out)
 }
 
 static void
-process_export (ViServerWrite *w, const char *id)
+process_export (ViServerWrite *w, const char *id, gint64 queued)
 {
   g_autoptr (GString) lines = g_string_new (NULL);
   g_autoptr (GString) metadata = g_string_new (NULL);
@@ -440,7 +440,7 @@ process_export (ViServerWrite *w, const char *id)
   gint64           now;
 
   store = vi_server_state_lock_store (w->state);
-  if (!vi_server_write_wait_delay (w) ||
+  if (!vi_server_write_wait_delay (w, queued) ||
       (e = g_hash_table_lookup (w->exports, id)) == NULL) {
     vi_server_state_unlock_store (w->state);
     return;
@@ -511,7 +511,7 @@ process_export (ViServerWrite *w, const char *id)
     e->last_updated = MAX (vi_server_now_ms (), e->last_updated);
     e->generation++;
     g_free (e->etag);
-    e->etag = vi_server_random_etag ();
+    e->etag = vi_store_random_etag ();
   }
   vi_server_state_unlock_store (w->state);
 }

@@ -19,7 +19,7 @@
 
 #define SESSION_RECORD "session"
 
-static void process_import (ViServerWrite *w, const char *id);
+static void process_import (ViServerWrite *w, const char *id, gint64 queued);
 
 void
 vi_server_imports_init (ViServerWrite *w)
@@ -66,7 +66,7 @@ vi_server_session_touch (ViServerImportSession *s)
   s->last_updated = MAX (vi_server_now_ms (), s->last_updated);
   s->generation++;
   g_free (s->etag);
-  s->etag = vi_server_random_etag ();
+  s->etag = vi_store_random_etag ();
 }
 
 /* Records a condition as the newest one, replacing an older entry of the
@@ -449,7 +449,7 @@ handle_create_session (ViServerRequest *req)
   s->dataset_id = g_strdup (req->dataset_id);
   s->time_created = s->last_updated = vi_server_now_ms ();
   s->generation = 1;
-  s->etag = vi_server_random_etag ();
+  s->etag = vi_store_random_etag ();
   s->attributes = g_steal_pointer (&attributes);
   s->upload_before = upload_before;
   s->on_bad_annotation = g_strdup (values[0]);
@@ -812,7 +812,7 @@ policy_from_string (const char *s)
 }
 
 static void
-process_import (ViServerWrite *w, const char *id)
+process_import (ViServerWrite *w, const char *id, gint64 queued)
 {
   g_autoptr (GArray) files = g_array_new (FALSE, TRUE, sizeof (FileCopy));
   g_autoptr (ViStoreBatch) batch = NULL;
@@ -829,7 +829,7 @@ process_import (ViServerWrite *w, const char *id)
   g_array_set_clear_func (files, file_copy_clear);
 
   store = vi_server_state_lock_store (w->state);
-  if (!vi_server_write_wait_delay (w) ||
+  if (!vi_server_write_wait_delay (w, queued) ||
       (s = g_hash_table_lookup (w->sessions, id)) == NULL) {
     vi_server_state_unlock_store (w->state);
     return;

@@ -42,6 +42,7 @@
 typedef struct {
   ViServerJobFunc func;
   char           *id;
+  gint64          queued; /* monotonic: the processing delay's start */
 } Job;
 
 gint64
@@ -62,12 +63,6 @@ vi_server_random_string (guint length)
     s[i] = alphabet[g_random_int_range (0, 62)];
   s[length] = '\0';
   return s;
-}
-
-char *
-vi_server_random_etag (void)
-{
-  return g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
 }
 
 void
@@ -148,7 +143,7 @@ worker_func (gpointer data, gpointer user_data)
   Job           *job = data;
   ViServerWrite *w = user_data;
 
-  job->func (w, job->id);
+  job->func (w, job->id, job->queued);
   g_free (job->id);
   g_free (job);
 }
@@ -192,11 +187,13 @@ vi_server_write_free (ViServerWrite *w)
   g_free (w);
 }
 
-/* Called with the lock held. */
+/* Called with the lock held.  Jobs waiting out the delay see the new one
+ * at once. */
 void
 vi_server_write_set_processing_delay (ViServerWrite *w, guint delay_ms)
 {
   w->processing_delay_ms = delay_ms;
+  g_cond_broadcast (&w->cond);
 }
 
 void
@@ -208,18 +205,24 @@ vi_server_write_queue_job (ViServerWrite  *w,
 
   job->func = func;
   job->id = g_strdup (id);
+  job->queued = g_get_monotonic_time ();
   g_thread_pool_push (w->pool, job, NULL);
 }
 
-/* Waits the processing delay, with the lock held (released meanwhile).
+/* Waits until the processing delay has passed since @queued, with the
+ * lock held (released meanwhile); the delay is read again at every wake,
+ * so a test can hold a session in "Complete: Waiting" and release it.
  * FALSE at shutdown. */
 gboolean
-vi_server_write_wait_delay (ViServerWrite *w)
+vi_server_write_wait_delay (ViServerWrite *w, gint64 queued)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) w->processing_delay_ms * 1000;
+  for (;;) {
+    gint64 end = queued + (gint64) w->processing_delay_ms * 1000;
 
-  while (!w->shutdown && g_get_monotonic_time () < end)
+    if (w->shutdown || g_get_monotonic_time () >= end)
+      break;
     g_cond_wait_until (&w->cond, &w->state->lock, end);
+  }
   return !w->shutdown;
 }
 

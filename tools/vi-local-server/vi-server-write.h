@@ -39,8 +39,11 @@ struct _ViServerWrite {
   GThreadPool *pool;
 };
 
-/* Runs on a thread of the pool, without the lock. */
-typedef void (*ViServerJobFunc) (ViServerWrite *w, const char *id);
+/* Runs on a thread of the pool, without the lock; queued is the
+ * monotonic time the job was queued, where the processing delay starts. */
+typedef void (*ViServerJobFunc) (ViServerWrite *w,
+                                 const char    *id,
+                                 gint64         queued);
 
 ViServerWrite *vi_server_write_new (ViServerState *state);
 void           vi_server_write_free (ViServerWrite *w);
@@ -48,7 +51,6 @@ void vi_server_write_set_processing_delay (ViServerWrite *w, guint delay_ms);
 
 gint64 vi_server_now_ms (void);
 char  *vi_server_random_string (guint length);
-char  *vi_server_random_etag (void);
 void   vi_server_condition_clear (ViServerCondition *c);
 void   vi_server_condition_free (ViServerCondition *c);
 void   vi_server_remove_tree (const char *dir);
@@ -57,7 +59,7 @@ const char *vi_server_write_work_dir (ViServerWrite *w, GError **error);
 void        vi_server_write_queue_job (ViServerWrite  *w,
                                        ViServerJobFunc func,
                                        const char     *id);
-gboolean    vi_server_write_wait_delay (ViServerWrite *w);
+gboolean    vi_server_write_wait_delay (ViServerWrite *w, gint64 queued);
 void        vi_server_json_append_condition (GString                 *out,
                                              const ViServerCondition *c,
                                              const char              *message);

@@ -68,7 +68,6 @@ struct _ViStoreBatch {
 
 /* vi-store.c */
 void            vi_store_random_id (char buf[ID_LENGTH + 1]);
-char           *vi_store_random_etag (void);
 gint64          vi_store_now_ms (void);
 void            vi_store_annotation_free (ViStoreAnnotation *ann);
 ViStoreDataset *vi_store_get_dataset (ViStore *store, const char *dataset_id);

@@ -95,6 +95,9 @@ struct _ViStoreDataset {
 };
 
 gboolean vi_store_dataset_id_is_valid (const char *dataset_id);
+/* A new etag: 16 random hex digits (the write side's resources use it
+ * too). */
+char    *vi_store_random_etag (void);
 gboolean vi_store_annotation_id_is_valid (const char *annotation_id);
 
 ViStore    *vi_store_new (const char *organization_id);
