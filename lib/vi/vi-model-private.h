@@ -56,6 +56,28 @@ ViAnnotationPage *_vi_annotation_page_new (GPtrArray  *items,
                                            const char *next_page,
                                            const char *prev_page);
 
+/* The list a page of annotations belongs to: the client (a ViClient)
+ * and the arguments that fetched it, so that the pages after it can be
+ * fetched from the page alone (vi_annotation_page_iterate()). */
+typedef struct {
+  GObject *client;
+  char    *dataset_id;
+  char    *asset_id;
+  guint    page_size;
+} ViAnnotationPageOrigin;
+
+ViAnnotationPageOrigin *_vi_annotation_page_origin_new (GObject    *client,
+                                                        const char *dataset_id,
+                                                        const char *asset_id,
+                                                        guint       page_size);
+ViAnnotationPageOrigin *_vi_annotation_page_origin_copy (
+    const ViAnnotationPageOrigin *origin);
+void _vi_annotation_page_origin_free (ViAnnotationPageOrigin *origin);
+void _vi_annotation_page_set_origin (ViAnnotationPage       *self,
+                                     ViAnnotationPageOrigin *origin);
+const ViAnnotationPageOrigin *_vi_annotation_page_get_origin (
+    const ViAnnotationPage *self);
+
 /* A page of exports: items are ViExportedAnnotations. */
 GPtrArray *_vi_exported_annotations_list_from_json (JsonNode *node,
                                                     char    **next_page,
