@@ -251,6 +251,26 @@ vi_jsonl_record_get_interaction (const ViJsonlRecord *record, guint index)
 }
 
 /**
+ * vi_jsonl_record_get_n_parts:
+ * @record: a #ViJsonlRecord
+ *
+ * Counts the annotation parts an import makes of @record: one for the
+ * caption, if there is one, one per grounded phrase (per box) and one per
+ * question and answer.  That is the unit of the `Created` count of an
+ * import session, and of what a list returns; a line is not.
+ *
+ * Returns: the number of parts
+ */
+guint
+vi_jsonl_record_get_n_parts (const ViJsonlRecord *record)
+{
+  g_return_val_if_fail (record != NULL, 0);
+
+  return (record->caption != NULL ? 1 : 0) + record->phrases->len +
+      record->interactions->len;
+}
+
+/**
  * vi_jsonl_record_set_id:
  * @record: a #ViJsonlRecord
  * @id: (nullable): the annotation id, or %NULL

@@ -1676,22 +1676,73 @@ test_upload_result (void)
   g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
                    ==, 453);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
+  g_assert_cmpint (vi_annotation_upload_result_get_n_created (result), ==, 450);
+  g_assert_cmpint (vi_annotation_upload_result_get_n_failed (result), ==, 3);
+  g_assert_cmpint (vi_annotation_upload_result_get_n_failed_files (result), ==,
+                   1);
+  g_assert_false (vi_annotation_upload_result_is_all_created (result));
 
+  /* Complete, but not everything was created: the summary says so, and
+   * never counts a failed annotation as imported. */
   summary = vi_annotation_upload_result_summary (result);
   g_test_message ("%s", summary);
-  g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
+  g_assert_true (g_str_has_prefix (summary,
+                                   "Annotation import complete, with "
+                                   "failures\n"));
+  g_assert_null (strstr (summary, "imported"));
   g_assert_nonnull (strstr (summary, "sess_123"));
   g_assert_nonnull (
       strstr (summary,
               "FilesInserted: Reached (CancelledByUser) -> Complete: Reached"));
   g_assert_nonnull (strstr (summary, "Files: 2 processed, 1 failed"));
-  g_assert_nonnull (
-      strstr (summary, "Annotations: 453 imported (450 created, 3 failed)"));
+  g_assert_nonnull (strstr (summary, "Annotations: 450 created, 3 failed\n"));
   g_assert_nonnull (strstr (summary, "1.00 MB"));
   g_assert_nonnull (strstr (summary, "Duration: 12.5s"));
   g_assert_nonnull (strstr (summary, "Created: 450"));
   g_assert_nonnull (strstr (summary, "Processed: 2"));
   g_assert_nonnull (strstr (summary, "Reason: some files had bad lines"));
+
+  /* Nothing failed: complete, all created.  Nothing created: "0
+   * created, 2 failed", not "2 imported". */
+  {
+    JsonObject *status_obj =
+        json_object_get_object_member (json_node_get_object (node), "status");
+    JsonObject *files_counts =
+        json_object_get_object_member (json_object_get_object_member (status_obj,
+                                                                      "files"),
+                                       "statusCount");
+    JsonObject *counts = json_object_get_object_member (
+        json_object_get_object_member (status_obj, "annotations"),
+        "statusCount");
+
+    json_object_remove_member (files_counts, "Failed");
+    json_object_remove_member (counts, "Failed");
+    g_clear_pointer (&summary, g_free);
+    g_clear_pointer (&result, vi_annotation_upload_result_unref);
+    g_clear_pointer (&s, vi_annotation_import_session_unref);
+    s = vi_annotation_import_session_new_from_json (node, &error);
+    g_assert_no_error (error);
+    result = vi_annotation_upload_result_new (s);
+    g_assert_true (vi_annotation_upload_result_is_all_created (result));
+    summary = vi_annotation_upload_result_summary (result);
+    g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
+    g_assert_nonnull (strstr (summary, "Annotations: 450 created, 0 failed\n"));
+
+    json_object_set_int_member (counts, "Created", 0);
+    json_object_set_int_member (counts, "Failed", 2);
+    g_clear_pointer (&summary, g_free);
+    g_clear_pointer (&result, vi_annotation_upload_result_unref);
+    g_clear_pointer (&s, vi_annotation_import_session_unref);
+    s = vi_annotation_import_session_new_from_json (node, &error);
+    g_assert_no_error (error);
+    result = vi_annotation_upload_result_new (s);
+    g_assert_false (vi_annotation_upload_result_is_all_created (result));
+    g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
+                     ==, 2);
+    summary = vi_annotation_upload_result_summary (result);
+    g_assert_nonnull (strstr (summary, "Annotations: 0 created, 2 failed\n"));
+    g_assert_null (strstr (summary, "imported"));
+  }
 
   /* Failed and in-progress sessions say so. */
   g_clear_pointer (&summary, g_free);
