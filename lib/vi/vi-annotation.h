@@ -130,6 +130,8 @@ const char *vi_annotation_get_etag (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
 char *vi_annotation_to_string (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
+void vi_annotation_print_info (const ViAnnotation *self);
+VI_AVAILABLE_IN_ALL
 ViAnnotation *vi_annotation_new_from_json (JsonNode *node, GError **error);
 VI_AVAILABLE_IN_ALL
 JsonNode *vi_annotation_to_json (const ViAnnotation *self);

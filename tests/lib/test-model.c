@@ -1141,6 +1141,45 @@ test_annotation_to_string (void)
   g_assert_nonnull (strstr (s4, "roof"));
 }
 
+static GString *printed;
+
+static void
+capture_print (const char *text)
+{
+  g_string_append (printed, text);
+}
+
+/* The SDK's info(): prints what vi_annotation_to_string() says, with the
+ * server's control characters escaped. */
+static void
+test_annotation_print_info (void)
+{
+  g_autoptr (ViAnnotation) box = annotation_round_trip (ANNOTATION_BOX);
+  g_autoptr (ViAnnotation) hostile = NULL;
+  g_autofree char *expected = vi_annotation_to_string (box);
+  g_autoptr (GString) json = g_string_new (ANNOTATION_CAPTION);
+  GPrintFunc old;
+
+  printed = g_string_new (NULL);
+  old = g_set_print_handler (capture_print);
+  vi_annotation_print_info (box);
+  g_assert_cmpstr (printed->str, ==, expected);
+
+  g_assert_cmpuint (g_string_replace (json, "A cat sitting", "A \\u001b[2Jcat",
+                                      1),
+                    ==, 1);
+  hostile = annotation_round_trip (json->str);
+  g_string_truncate (printed, 0);
+  vi_annotation_print_info (hostile);
+  g_set_print_handler (old);
+  g_test_message ("%s", printed->str);
+  g_assert_null (strchr (printed->str, '\x1b'));
+  g_assert_nonnull (strstr (printed->str, "A \\u001B[2Jcat on a couch"));
+  g_assert_true (g_str_has_suffix (printed->str, "\n"));
+  g_assert_false (g_str_has_suffix (printed->str, "\n\n"));
+  g_string_free (printed, TRUE);
+}
+
 /* ------------------------------------------------------------------------
  * Pages
  * ------------------------------------------------------------------------ */
@@ -3060,6 +3099,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/annotation/constructors",
                    test_annotation_constructors);
   g_test_add_func ("/model/annotation/to-string", test_annotation_to_string);
+  g_test_add_func ("/model/annotation/print-info", test_annotation_print_info);
   g_test_add_func ("/model/page/round-trip", test_page_round_trip);
   g_test_add_func ("/model/page/envelope", test_page_envelope);
   g_test_add_func ("/model/page/unknown-kept", test_page_unknown_kept);
