@@ -64,6 +64,8 @@ VI_AVAILABLE_IN_ALL
 const char *vi_annotation_content_get_answer (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
 JsonNode *vi_annotation_content_get_raw_json (const ViAnnotationContent *self);
+VI_AVAILABLE_IN_ALL
+const char *vi_annotation_content_get_unread (const ViAnnotationContent *self);
 
 typedef struct _ViAnnotationSpec ViAnnotationSpec;
 #define VI_TYPE_ANNOTATION_SPEC (vi_annotation_spec_get_type ())

@@ -126,6 +126,18 @@ char *_vi_strip_dataset_prefix (const char *organization_id,
 ViAnnotationPage *_vi_annotation_page_new_from_bytes (GBytes  *bytes,
                                                       GError **error);
 
+/* vi_annotation_content_get_unread() of a box whose `bound` is not a list
+ * of [x, y] points. */
+#define VI_CONTENT_UNREAD_BOUND "bound: not a list of [x, y] points"
+ViAnnotationContent *_vi_annotation_content_new_box_unread_in (ViArena  *arena,
+                                                               JsonNode *raw,
+                                                               int       start,
+                                                               int       end);
+
+/* Whether the `format` member of an export's spec (nullable) is a string
+ * (vi-export-types.c). */
+gboolean _vi_export_spec_format_is_readable (JsonNode *format);
+
 typedef enum {
   VI_ANNOTATION_STRING_ID,
   VI_ANNOTATION_STRING_ASSET_ID,

@@ -284,6 +284,8 @@ print_export (ViExportedAnnotations *x)
   print_line ("  Dataset:    %s", vi_exported_annotations_get_dataset_id (x));
   print_line ("  Format:     %s%s", vi_export_format_to_string (spec->format),
               spec->normalized ? " (normalized)" : "");
+  if (vi_exported_annotations_get_unread (x) != NULL)
+    print_line ("  Not read:   %s", vi_exported_annotations_get_unread (x));
   for (guint i = 0; conditions && i < conditions->len; i++) {
     ViResourceCondition *c = conditions->pdata[i];
     print_line ("  Condition:  %s: %s%s%s", c->condition,
