@@ -10,6 +10,10 @@
 
 G_BEGIN_DECLS
 
+/* The longest line a ViJsonlReader reads unless told otherwise, and so
+ * the longest a ViJsonlWriter writes. */
+#define VI_JSONL_DEFAULT_MAX_LINE_LENGTH (4 * 1024 * 1024)
+
 struct _ViJsonlRecord {
   char         *asset_id;
   char         *id;

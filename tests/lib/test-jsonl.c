@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
@@ -1243,6 +1244,91 @@ test_writer_round_trip (void)
   }
 }
 
+/* The writer refuses what the reader would reject, saying why, and goes
+ * on: the file it leaves reads back whole. */
+static void
+test_writer_refuses (void)
+{
+  const ViBBox box = { 0.1, 0.2, 0.5, 0.7 };
+  const ViBBox reversed = { 0.5, 0.2, 0.1, 0.7 };
+  const ViBBox not_finite = { NAN, 0.2, 0.5, 0.7 };
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr (ViJsonlWriter) writer = vi_jsonl_writer_new (out);
+  g_autoptr (GPtrArray) good = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GPtrArray) read = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *huge = NULL;
+  struct {
+    ViJsonlRecord *record;
+    const char    *reason;
+  } bad[8];
+  guint n_bad = 0, i;
+
+#define BAD(r, why) (bad[n_bad].record = (r), bad[n_bad++].reason = (why))
+  BAD (vi_jsonl_record_new ("nothing"), "nothing to import");
+  BAD (vi_jsonl_record_new ("no caption"),
+       "grounded phrases without a caption");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &box);
+  BAD (vi_jsonl_record_new ("not found"), "\"dog\" not found in the caption");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "dog", &box);
+  BAD (vi_jsonl_record_new ("out of order"), "after the previous phrase");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A red car");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "car", &box);
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "red", &box);
+  BAD (vi_jsonl_record_new ("empty phrase"), "is empty");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "", &box);
+  BAD (vi_jsonl_record_new ("reversed"), "bbox");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &reversed);
+  BAD (vi_jsonl_record_new ("not finite"), "bbox");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
+  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &not_finite);
+  huge = g_strnfill (4 * 1024 * 1024, 'x');
+  BAD (vi_jsonl_record_new ("huge"), "over the 4194304 a reader reads");
+  vi_jsonl_record_set_caption (bad[n_bad - 1].record, huge);
+#undef BAD
+  g_assert_cmpuint (n_bad, ==, G_N_ELEMENTS (bad));
+
+  for (i = 0; i < n_bad; i++) {
+    ViJsonlRecord *ok = vi_jsonl_record_new ("fine");
+
+    g_test_message ("refused: %s",
+                    vi_jsonl_record_get_asset_id (bad[i].record));
+    g_assert_false (
+        vi_jsonl_writer_write (writer, bad[i].record, NULL, &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "would not read back"));
+    g_assert_nonnull (
+        strstr (error->message, vi_jsonl_record_get_asset_id (bad[i].record)));
+    if (strstr (error->message, bad[i].reason) == NULL)
+      g_error ("\"%s\" does not say \"%s\"", error->message, bad[i].reason);
+    g_clear_error (&error);
+    vi_jsonl_record_unref (bad[i].record);
+
+    /* The writer goes on. */
+    vi_jsonl_record_set_caption (ok, "A cat");
+    vi_jsonl_record_add_phrase (ok, "cat", &box);
+    g_assert_true (vi_jsonl_record_compute_spans (ok, &error));
+    g_assert_true (vi_jsonl_writer_write (writer, ok, NULL, &error));
+    g_assert_no_error (error);
+    g_ptr_array_add (good, ok);
+  }
+  g_assert_true (vi_jsonl_writer_close (writer, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Every line reads back (read_all fails on any bad line). */
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+  read = read_all (g_bytes_get_data (bytes, NULL),
+                   (gssize) g_bytes_get_size (bytes));
+  g_assert_cmpuint (read->len, ==, good->len);
+  for (i = 0; i < read->len; i++)
+    assert_records_equal (good->pdata[i], read->pdata[i]);
+}
+
 static void
 test_large_file (void)
 {
@@ -1337,6 +1423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jsonl/record-api", test_record_api);
   g_test_add_func ("/jsonl/writer/lines", test_writer_lines);
   g_test_add_func ("/jsonl/writer/round-trip", test_writer_round_trip);
+  g_test_add_func ("/jsonl/writer/refuses", test_writer_refuses);
   g_test_add_func ("/jsonl/large-file", test_large_file);
 
   return g_test_run ();
