@@ -1259,55 +1259,55 @@ test_writer_refuses (void)
   g_autoptr (GPtrArray) read = NULL;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *huge = NULL;
-  struct {
-    ViJsonlRecord *record;
-    const char    *reason;
-  } bad[8];
-  guint n_bad = 0, i;
+  g_autofree char *huge = g_strnfill (4 * 1024 * 1024, 'x');
+  const struct {
+    const char   *asset;
+    const char   *caption; /* NULL: none */
+    const char   *phrases[2];
+    const ViBBox *box;
+    const char   *reason;
+  } cases[] = {
+    { "nothing", NULL, { NULL }, NULL, "nothing to import" },
+    { "no caption",
+      NULL,
+      { "cat" },
+      &box,
+      "grounded phrases without a caption" },
+    { "not found",
+      "A cat",
+      { "dog" },
+      &box,
+      "\"dog\" not found in the caption" },
+    { "out of order",
+      "A red car",
+      { "car", "red" },
+      &box,
+      "after the previous phrase" },
+    { "empty phrase", "A cat", { "" }, &box, "is empty" },
+    { "reversed", "A cat", { "cat" }, &reversed, "bbox" },
+    { "not finite", "A cat", { "cat" }, &not_finite, "bbox" },
+    { "huge", huge, { NULL }, NULL, "over the 4194304 a reader reads" },
+  };
+  guint i;
 
-#define BAD(r, why) (bad[n_bad].record = (r), bad[n_bad++].reason = (why))
-  BAD (vi_jsonl_record_new ("nothing"), "nothing to import");
-  BAD (vi_jsonl_record_new ("no caption"),
-       "grounded phrases without a caption");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &box);
-  BAD (vi_jsonl_record_new ("not found"), "\"dog\" not found in the caption");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "dog", &box);
-  BAD (vi_jsonl_record_new ("out of order"), "after the previous phrase");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A red car");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "car", &box);
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "red", &box);
-  BAD (vi_jsonl_record_new ("empty phrase"), "is empty");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "", &box);
-  BAD (vi_jsonl_record_new ("reversed"), "bbox");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &reversed);
-  BAD (vi_jsonl_record_new ("not finite"), "bbox");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, "A cat");
-  vi_jsonl_record_add_phrase (bad[n_bad - 1].record, "cat", &not_finite);
-  huge = g_strnfill (4 * 1024 * 1024, 'x');
-  BAD (vi_jsonl_record_new ("huge"), "over the 4194304 a reader reads");
-  vi_jsonl_record_set_caption (bad[n_bad - 1].record, huge);
-#undef BAD
-  g_assert_cmpuint (n_bad, ==, G_N_ELEMENTS (bad));
-
-  for (i = 0; i < n_bad; i++) {
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (ViJsonlRecord) refused = vi_jsonl_record_new (cases[i].asset);
     ViJsonlRecord *ok = vi_jsonl_record_new ("fine");
 
-    g_test_message ("refused: %s",
-                    vi_jsonl_record_get_asset_id (bad[i].record));
-    g_assert_false (
-        vi_jsonl_writer_write (writer, bad[i].record, NULL, &error));
+    if (cases[i].caption != NULL)
+      vi_jsonl_record_set_caption (refused, cases[i].caption);
+    for (guint j = 0; j < G_N_ELEMENTS (cases[i].phrases); j++)
+      if (cases[i].phrases[j] != NULL)
+        vi_jsonl_record_add_phrase (refused, cases[i].phrases[j], cases[i].box);
+
+    g_test_message ("refused: %s", cases[i].asset);
+    g_assert_false (vi_jsonl_writer_write (writer, refused, NULL, &error));
     g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
     g_assert_nonnull (strstr (error->message, "would not read back"));
-    g_assert_nonnull (
-        strstr (error->message, vi_jsonl_record_get_asset_id (bad[i].record)));
-    if (strstr (error->message, bad[i].reason) == NULL)
-      g_error ("\"%s\" does not say \"%s\"", error->message, bad[i].reason);
+    g_assert_nonnull (strstr (error->message, cases[i].asset));
+    if (strstr (error->message, cases[i].reason) == NULL)
+      g_error ("\"%s\" does not say \"%s\"", error->message, cases[i].reason);
     g_clear_error (&error);
-    vi_jsonl_record_unref (bad[i].record);
 
     /* The writer goes on. */
     vi_jsonl_record_set_caption (ok, "A cat");

@@ -1698,6 +1698,18 @@ test_session_states (void)
   g_assert_cmpstr (chain, ==, "(no conditions)");
 }
 
+/* The result of an upload whose session is node. */
+static ViAnnotationUploadResult *
+upload_result_from (JsonNode *node)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationImportSession)
+      session = vi_annotation_import_session_new_from_json (node, &error);
+
+  g_assert_no_error (error);
+  return vi_annotation_upload_result_new (session);
+}
+
 static void
 test_upload_result (void)
 {
@@ -1760,10 +1772,7 @@ test_upload_result (void)
     json_object_remove_member (counts, "Failed");
     g_clear_pointer (&summary, g_free);
     g_clear_pointer (&result, vi_annotation_upload_result_unref);
-    g_clear_pointer (&s, vi_annotation_import_session_unref);
-    s = vi_annotation_import_session_new_from_json (node, &error);
-    g_assert_no_error (error);
-    result = vi_annotation_upload_result_new (s);
+    result = upload_result_from (node);
     g_assert_true (vi_annotation_upload_result_is_all_created (result));
     summary = vi_annotation_upload_result_summary (result);
     g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
@@ -1773,10 +1782,7 @@ test_upload_result (void)
     json_object_set_int_member (counts, "Failed", 2);
     g_clear_pointer (&summary, g_free);
     g_clear_pointer (&result, vi_annotation_upload_result_unref);
-    g_clear_pointer (&s, vi_annotation_import_session_unref);
-    s = vi_annotation_import_session_new_from_json (node, &error);
-    g_assert_no_error (error);
-    result = vi_annotation_upload_result_new (s);
+    result = upload_result_from (node);
     g_assert_false (vi_annotation_upload_result_is_all_created (result));
     g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
                      ==, 2);
