@@ -387,20 +387,36 @@ vi_jsonl_record_add_interaction (ViJsonlRecord *record,
 gboolean
 vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
 {
-  const char *caption;
-  gsize       prev_start = 0; /* bytes */
-  gsize       prev_len = 0;   /* bytes, 0 before the first phrase */
-  guint       i;
+  g_autofree int *spans = NULL;
+  gboolean        ok;
+  guint           i;
 
   g_return_val_if_fail (record != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  /* -1 for a phrase whose span is not found (and those after it). */
+  spans = g_new (int, 2 * (gsize) record->phrases->len + 1);
+  for (i = 0; i < 2 * record->phrases->len; i++)
+    spans[i] = -1;
+  ok = _vi_jsonl_record_find_spans (record, spans, error);
   for (i = 0; i < record->phrases->len; i++) {
     ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
 
-    p->start = -1;
-    p->end = -1;
+    p->start = spans[2 * i];
+    p->end = spans[2 * i + 1];
   }
+  return ok;
+}
+
+gboolean
+_vi_jsonl_record_find_spans (const ViJsonlRecord *record,
+                             int                 *spans,
+                             GError             **error)
+{
+  const char *caption;
+  gsize       prev_start = 0; /* bytes */
+  gsize       prev_len = 0;   /* bytes, 0 before the first phrase */
+  guint       i;
 
   if (record->phrases->len == 0)
     return TRUE;
@@ -413,9 +429,10 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
   }
 
   for (i = 0; i < record->phrases->len; i++) {
-    ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
-    gsize             len = strlen (p->phrase);
-    const char       *found;
+    const ViGroundedPhrase *p = &g_array_index (record->phrases,
+                                                ViGroundedPhrase, i);
+    gsize                   len = strlen (p->phrase);
+    const char             *found;
 
     if (len == 0) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
@@ -452,8 +469,10 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
       return FALSE;
     }
 
-    p->start = (int) g_utf8_pointer_to_offset (caption, found);
-    p->end = p->start + (int) g_utf8_strlen (p->phrase, -1);
+    if (spans != NULL) {
+      spans[2 * i] = (int) g_utf8_pointer_to_offset (caption, found);
+      spans[2 * i + 1] = spans[2 * i] + (int) g_utf8_strlen (p->phrase, -1);
+    }
     prev_start = found - caption;
     prev_len = len;
   }

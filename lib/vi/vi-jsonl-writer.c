@@ -23,7 +23,6 @@ struct _ViJsonlWriter {
 
   GOutputStream *stream; /* buffered, owns the caller's stream */
   gboolean       closed;
-  JsonParser    *check; /* reads each line back, as a reader would */
 };
 
 G_DEFINE_FINAL_TYPE (ViJsonlWriter, vi_jsonl_writer, G_TYPE_OBJECT)
@@ -36,7 +35,6 @@ vi_jsonl_writer_dispose (GObject *object)
   /* An unclosed writer flushes (and closes) when it goes away; errors
    * there are lost, so callers who care call vi_jsonl_writer_close(). */
   g_clear_object (&self->stream);
-  g_clear_object (&self->check);
 
   G_OBJECT_CLASS (vi_jsonl_writer_parent_class)->dispose (object);
 }
@@ -72,7 +70,6 @@ vi_jsonl_writer_new (GOutputStream *stream)
 
   self = g_object_new (VI_TYPE_JSONL_WRITER, NULL);
   self->stream = g_buffered_output_stream_new_sized (stream, 64 * 1024);
-  self->check = json_parser_new ();
 
   return self;
 }
@@ -105,16 +102,12 @@ vi_jsonl_writer_new_for_path (const char *path, GError **error)
   return vi_jsonl_writer_new (G_OUTPUT_STREAM (stream));
 }
 
-/* Whether line (record's) is one a reader reads back, with the rules of
- * the reader itself rather than a second copy of them. */
+/* Whether record's line (len bytes) is one a reader reads back, by the
+ * checks the reader's parser makes (_vi_jsonl_record_check(), shared with
+ * it), not a second copy of them. */
 static gboolean
-check_reads_back (ViJsonlWriter       *writer,
-                  const ViJsonlRecord *record,
-                  const char          *line,
-                  gsize                len,
-                  GError             **error)
+check_reads_back (const ViJsonlRecord *record, gsize len, GError **error)
 {
-  g_autoptr (ViJsonlRecord) back = NULL;
   g_autoptr (GError) reason = NULL;
   g_autofree char *asset = NULL;
 
@@ -123,9 +116,7 @@ check_reads_back (ViJsonlWriter       *writer,
                  "the line would be %" G_GSIZE_FORMAT
                  " bytes, over the %d a reader reads",
                  len, VI_JSONL_DEFAULT_MAX_LINE_LENGTH);
-  else
-    back = _vi_jsonl_parse_line_with (writer->check, line, len, &reason);
-  if (back != NULL)
+  else if (_vi_jsonl_record_check (record, &reason))
     return TRUE;
 
   asset = _vi_text_excerpt (record->asset_id, -1, 60, VI_TEXT_QUOTE);
@@ -147,9 +138,10 @@ check_reads_back (ViJsonlWriter       *writer,
  * written, and the error (%VI_ERROR_INVALID_DATA) gives the reader's
  * reason: an empty asset id; nothing to import (no caption, phrase or
  * interaction); grounded phrases without a caption, or a phrase that is
- * empty or not found in the caption (in caption order); a box that is not
- * finite or whose minimum is above its maximum; a line longer than a
- * reader reads by default (4 MiB).  The writer stays usable.
+ * empty or not found in the caption (in caption order); a box coordinate
+ * that is not a finite number in [0, 1], or a minimum not below its
+ * maximum; a line longer than a reader reads by default (4 MiB).  The
+ * writer stays usable.
  *
  * Returns: %TRUE on success, %FALSE with a #GIOError or
  *   %VI_ERROR_INVALID_DATA
@@ -175,7 +167,7 @@ vi_jsonl_writer_write (ViJsonlWriter       *writer,
 
   line = vi_jsonl_record_to_line (record);
   len = strlen (line);
-  if (!check_reads_back (writer, record, line, len, error))
+  if (!check_reads_back (record, len, error))
     return FALSE;
 
   return g_output_stream_write_all (writer->stream, line, len, NULL,

@@ -552,6 +552,7 @@ test_one_page_one_get (Fixture *f, gconstpointer data)
   second = vi_annotation_pager_next (pager, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (vi_annotation_page_get_n_items (second), ==, 10);
+  g_clear_pointer (&page, vi_annotation_page_unref);
   while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL)
     g_clear_pointer (&page, vi_annotation_page_unref);
   g_assert_no_error (error);

@@ -5,9 +5,27 @@
  */
 #include "config.h"
 
+#include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "test-cli-common.h"
+#include "vi-test-server.h"
+
+/* What a finished run of an example gave. */
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Run;
+
+static void
+run_clear (Run *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Run, run_clear)
 
 static char *
 write_jsonl (const char *text)
@@ -23,28 +41,43 @@ write_jsonl (const char *text)
   return path;
 }
 
+/* Runs the example as a user would, with the server's credentials in its
+ * environment. */
 static void
-run_upload_and_verify (Fixture *f, Run *r, const char *dataset, const char *path)
+run_upload_and_verify (ViTestServer *f,
+                       Run          *r,
+                       const char   *dataset,
+                       const char   *path)
 {
-  g_autoptr (GSubprocessLauncher) launcher = cli_launcher_new (f, KEY);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
   const char *example = g_getenv ("VI_EXAMPLE_UPLOAD_AND_VERIFY");
 
   g_assert_nonnull (example);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_API_ENDPOINT", f->url,
+                                TRUE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_ORGANIZATION_ID",
+                                VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID, TRUE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY",
+                                VI_LOCAL_SERVER_DEFAULT_SECRET_KEY, TRUE);
   proc = g_subprocess_launcher_spawn (launcher, &error, example, dataset, path,
                                       NULL);
   g_assert_no_error (error);
   g_assert_true (g_subprocess_communicate_utf8 (proc, NULL, NULL, &r->out,
                                                 &r->err, &error));
   g_assert_no_error (error);
-  run_set_status (r, proc, "upload_and_verify");
+  if (!g_subprocess_get_if_exited (proc))
+    g_error ("upload_and_verify died; its stderr:\n%s", r->err);
+  r->status = g_subprocess_get_exit_status (proc);
 }
 
 /* Two lines make four parts (a caption with two grounded phrases, a
  * question and answer): verified when the four are created. */
 static void
-test_upload_and_verify (Fixture *f, gconstpointer data)
+test_upload_and_verify (ViTestServer *f, gconstpointer data)
 {
   g_autofree char *path = write_jsonl (
       "{\"asset_id\": \"v 1\", \"caption\": \"A cat on a couch\", "
@@ -71,7 +104,7 @@ test_upload_and_verify (Fixture *f, gconstpointer data)
  * would pass, since total_annotations counts the failure; the example's
  * does not. */
 static void
-test_upload_and_verify_partial (Fixture *f, gconstpointer data)
+test_upload_and_verify_partial (ViTestServer *f, gconstpointer data)
 {
   g_autofree char *path = write_jsonl (
       "{\"asset_id\": \"p 1\", \"caption\": \"kept\"}\n"
@@ -97,10 +130,9 @@ main (int argc, char **argv)
   g_unsetenv ("http_proxy");
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
-  ADD ("/examples/upload-and-verify", test_upload_and_verify);
-  ADD ("/examples/upload-and-verify/partial", test_upload_and_verify_partial);
+  VI_TEST_SERVER_ADD ("/examples/upload-and-verify", test_upload_and_verify);
+  VI_TEST_SERVER_ADD ("/examples/upload-and-verify/partial",
+                      test_upload_and_verify_partial);
 
   return g_test_run ();
 }

@@ -1252,6 +1252,7 @@ test_writer_refuses (void)
   const ViBBox box = { 0.1, 0.2, 0.5, 0.7 };
   const ViBBox reversed = { 0.5, 0.2, 0.1, 0.7 };
   const ViBBox not_finite = { NAN, 0.2, 0.5, 0.7 };
+  const ViBBox outside = { 0.1, 0.2, 1.5, 0.7 };
   g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
   g_autoptr (ViJsonlWriter) writer = vi_jsonl_writer_new (out);
   g_autoptr (GPtrArray) good = g_ptr_array_new_with_free_func (
@@ -1286,6 +1287,7 @@ test_writer_refuses (void)
     { "empty phrase", "A cat", { "" }, &box, "is empty" },
     { "reversed", "A cat", { "cat" }, &reversed, "bbox" },
     { "not finite", "A cat", { "cat" }, &not_finite, "bbox" },
+    { "outside", "A cat", { "cat" }, &outside, "outside [0, 1]" },
     { "huge", huge, { NULL }, NULL, "over the 4194304 a reader reads" },
   };
   guint i;
