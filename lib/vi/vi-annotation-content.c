@@ -23,7 +23,8 @@ struct _ViAnnotationContent {
   const double   *bound;     /* 2 * n_points doubles; inline */
   gsize           n_points;
   int             target[2];
-  JsonNode       *raw; /* unknown kinds */
+  JsonNode       *raw;    /* unknown kinds, and contents partly read */
+  const char     *unread; /* static: what of the contents was not read */
 };
 
 #define CONTENT_HEADER_SIZE ((sizeof (ViAnnotationContent) + 7) & ~(gsize) 7)
@@ -60,6 +61,7 @@ content_alloc (ViArena      *arena,
   self->n_points = 0;
   self->target[0] = self->target[1] = 0;
   self->raw = NULL;
+  self->unread = NULL;
   *strings = (char *) self + CONTENT_HEADER_SIZE + n_doubles * sizeof (double);
   return self;
 }
@@ -167,6 +169,41 @@ _vi_annotation_content_new_box_in (ViArena      *arena,
   return self;
 }
 
+/* Keeps raw (a reference if immutable, else a copy) on self, owned by
+ * arena if there is one. */
+static void
+content_keep_raw (ViAnnotationContent *self, ViArena *arena, JsonNode *raw)
+{
+  self->raw = json_node_is_immutable (raw) ? json_node_ref (raw)
+                                           : json_node_copy (raw);
+  if (arena != NULL)
+    _vi_arena_own_node (arena, self->raw);
+}
+
+/* A box part whose `bound` is there but not a list of [x, y] points (a
+ * shape this version does not read, such as one list of four numbers):
+ * the part is kept, with its target, no points, and the contents object
+ * as sent (raw), instead of failing the page.  arena is nullable. */
+ViAnnotationContent *
+_vi_annotation_content_new_box_unread_in (ViArena  *arena,
+                                          JsonNode *raw,
+                                          int       start,
+                                          int       end)
+{
+  ViAnnotationContent *self;
+  char                *strings;
+
+  g_return_val_if_fail (raw != NULL, NULL);
+
+  self = content_alloc (arena, VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX, 0,
+                        0, &strings);
+  self->target[0] = start;
+  self->target[1] = end;
+  self->unread = VI_CONTENT_UNREAD_BOUND;
+  content_keep_raw (self, arena, raw);
+  return self;
+}
+
 /**
  * vi_annotation_content_new_from_bbox:
  * @bbox: a normalized box
@@ -235,12 +272,8 @@ _vi_annotation_content_new_unknown_in (ViArena    *arena,
   len = strlen (kind_name);
   self = content_alloc (arena, VI_CONTENT_KIND_UNKNOWN, 0, len + 1, &strings);
   self->kind_name = _vi_pack_string (&strings, kind_name, len);
-  if (raw != NULL) {
-    self->raw = json_node_is_immutable (raw) ? json_node_ref (raw)
-                                             : json_node_copy (raw);
-    if (arena != NULL)
-      _vi_arena_own_node (arena, self->raw);
-  }
+  if (raw != NULL)
+    content_keep_raw (self, arena, raw);
   return self;
 }
 
@@ -336,8 +369,11 @@ vi_annotation_content_get_caption (const ViAnnotationContent *self)
  * `x, y` pairs flattened, so `2 * n_points` doubles.  Not introspectable
  * for the same reason; bindings use vi_annotation_content_get_bbox().
  *
+ * A `bound` of another shape (see vi_annotation_content_get_unread()) has
+ * no points here: it is in vi_annotation_content_get_raw_json().
+ *
  * Returns: (transfer none) (nullable): the points, or %NULL (and 0 points)
- *   for other kinds
+ *   for other kinds and for a `bound` that could not be read
  */
 const double *
 vi_annotation_content_get_bound (const ViAnnotationContent *self,
@@ -363,7 +399,8 @@ vi_annotation_content_get_bound (const ViAnnotationContent *self,
  * Gets the smallest box holding every point of the `bound` of a
  * %VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX (vi_bbox_from_bound()).
  *
- * Returns: %TRUE if @bbox was set; %FALSE for other kinds
+ * Returns: %TRUE if @bbox was set; %FALSE for other kinds, and when
+ *   `bound` could not be read (vi_annotation_content_get_unread())
  */
 gboolean
 vi_annotation_content_get_bbox (const ViAnnotationContent *self, ViBBox *bbox)
@@ -438,10 +475,11 @@ vi_annotation_content_get_answer (const ViAnnotationContent *self)
  * @self: a #ViAnnotationContent
  *
  * Gets the contents object as the server sent it, for a kind this version
- * does not know.  Do not modify it.
+ * does not know, or for contents of a known kind that could not all be
+ * read (vi_annotation_content_get_unread()).  Do not modify it.
  *
  * Returns: (transfer none) (nullable): the `contents` object of a
- *   %VI_CONTENT_KIND_UNKNOWN, %NULL for the known kinds
+ *   %VI_CONTENT_KIND_UNKNOWN or of partly read contents, %NULL otherwise
  */
 JsonNode *
 vi_annotation_content_get_raw_json (const ViAnnotationContent *self)
@@ -449,6 +487,30 @@ vi_annotation_content_get_raw_json (const ViAnnotationContent *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->raw;
+}
+
+/**
+ * vi_annotation_content_get_unread:
+ * @self: a #ViAnnotationContent
+ *
+ * Says what of the contents this version could not read, the part being
+ * kept rather than failing its page (as the SDK does where it is
+ * lenient).  Today the one case is a box part whose `bound` is not a
+ * list of `[x, y]` points (one list of four numbers, say): its target is
+ * read, it has no points (vi_annotation_content_get_bound() gives none,
+ * vi_annotation_content_get_bbox() %FALSE) and the contents as sent are
+ * in vi_annotation_content_get_raw_json().  A `bound` that is missing or
+ * null still fails the page, as a missing required field does.
+ *
+ * Returns: (nullable): a short description such as "bound: not a list of
+ *   [x, y] points", or %NULL when everything was read
+ */
+const char *
+vi_annotation_content_get_unread (const ViAnnotationContent *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->unread;
 }
 
 static void
@@ -474,6 +536,16 @@ _vi_annotation_content_describe (const ViAnnotationContent *contents,
                               "Caption:", contents->text);
       break;
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
+      if (contents->unread != NULL) {
+        g_autofree char *raw = json_to_string (contents->raw, FALSE);
+
+        g_string_append_printf (out, "\n    %-12s(%s)\n    %-12s%s\n",
+                                "Bound:", contents->unread, "JSON:", raw);
+        g_string_append_printf (out, "    %-12s[%d, %d]\n",
+                                "Target:", contents->target[0],
+                                contents->target[1]);
+        break;
+      }
       g_string_append_printf (out, "\n    %-12s[", "Bound:");
       for (i = 0; i < contents->n_points; i++) {
         if (i > 0)

@@ -135,12 +135,25 @@ parse_contents (JsonObject *spec, const ViJsonPath *spec_path, GError **error)
 
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: {
       g_autofree double *points = NULL;
-      gsize              n_points = 0;
-      int                target[2];
+      g_autoptr (GError) bound_error = NULL;
+      gsize     n_points = 0;
+      int       target[2];
+      JsonNode *bound = json_object_get_member (contents, "bound");
 
-      points = parse_bound (contents, &path, &n_points, error);
-      if (points == NULL || !parse_target (contents, &path, target, error))
+      /* A bound that is there but of another shape keeps the part (the
+       * SDK does not fail a page for it); a missing or null one is an
+       * error, as any required field. */
+      points = parse_bound (contents, &path, &n_points, &bound_error);
+      if (points == NULL && (bound == NULL || JSON_NODE_HOLDS_NULL (bound))) {
+        g_propagate_error (error, g_steal_pointer (&bound_error));
         return NULL;
+      }
+      if (!parse_target (contents, &path, target, error))
+        return NULL;
+      if (points == NULL)
+        return _vi_annotation_content_new_box_unread_in (
+            NULL, json_object_get_member (spec, "contents"), target[0],
+            target[1]);
       return vi_annotation_content_new_phrase_grounding_bounding_box (points,
                                                                       n_points,
                                                                       target[0],
@@ -291,6 +304,9 @@ contents_to_json (const ViAnnotationContent *contents)
       return vi_json_node_take_object (object);
 
     case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
+      /* A bound that was not read goes back as it came. */
+      if (vi_annotation_content_get_raw_json (contents) != NULL)
+        return json_node_copy (vi_annotation_content_get_raw_json (contents));
       object = json_object_new ();
       json_object_set_string_member (object, "kind",
                                      "PhraseGroundingBoundingBox");

@@ -14,6 +14,9 @@ struct _ViAnnotationPage {
   ViArena        *arena; /* nullable: where the items are */
   char           *next_page;
   char           *prev_page;
+  /* Where the page came from, so that it can be followed onward; NULL
+   * for a page built from JSON by the caller. */
+  ViAnnotationPageOrigin *origin;
 };
 
 G_DEFINE_BOXED_TYPE (ViAnnotationPage,
@@ -110,6 +113,7 @@ vi_annotation_page_unref (ViAnnotationPage *self)
     _vi_arena_unref (self->arena);
   g_free (self->next_page);
   g_free (self->prev_page);
+  g_clear_pointer (&self->origin, _vi_annotation_page_origin_free);
   g_free (self);
 }
 
@@ -186,4 +190,51 @@ vi_annotation_page_get_prev_page (const ViAnnotationPage *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->prev_page;
+}
+
+ViAnnotationPageOrigin *
+_vi_annotation_page_origin_new (GObject    *client,
+                                const char *dataset_id,
+                                const char *asset_id,
+                                guint       page_size)
+{
+  ViAnnotationPageOrigin *origin = g_new0 (ViAnnotationPageOrigin, 1);
+
+  origin->client = g_object_ref (client);
+  origin->dataset_id = g_strdup (dataset_id);
+  origin->asset_id = g_strdup (asset_id);
+  origin->page_size = page_size;
+  return origin;
+}
+
+ViAnnotationPageOrigin *
+_vi_annotation_page_origin_copy (const ViAnnotationPageOrigin *origin)
+{
+  return _vi_annotation_page_origin_new (origin->client, origin->dataset_id,
+                                         origin->asset_id, origin->page_size);
+}
+
+void
+_vi_annotation_page_origin_free (ViAnnotationPageOrigin *origin)
+{
+  g_object_unref (origin->client);
+  g_free (origin->dataset_id);
+  g_free (origin->asset_id);
+  g_free (origin);
+}
+
+/* origin: (transfer full) (nullable).  Only while the page is not yet
+ * shared: pages are immutable once handed out. */
+void
+_vi_annotation_page_set_origin (ViAnnotationPage       *self,
+                                ViAnnotationPageOrigin *origin)
+{
+  g_clear_pointer (&self->origin, _vi_annotation_page_origin_free);
+  self->origin = origin;
+}
+
+const ViAnnotationPageOrigin *
+_vi_annotation_page_get_origin (const ViAnnotationPage *self)
+{
+  return self->origin;
 }

@@ -25,19 +25,25 @@
  * %VI_ERROR_INVALID_RESPONSE if the server hands back the token it was
  * just given (which would loop forever).
  *
- * A pager overlaps the transfer of the next page with the decoding of the
- * current one: as soon as a page's body is in, the request for the
- * following page is sent (with the `nextPage` token read from the end of
- * the body) while the body is decoded on a worker thread.  The token is
- * checked against the decoded page; a wrong guess is cancelled and the
- * right page requested, so the pages returned are exactly those of a
- * sequential walk.  The prefetch is a GET, which changes nothing on the
- * server.
+ * Asking for one page costs one GET.  Once the caller has asked for a
+ * second page, the pager takes it that the walk goes on and overlaps the
+ * transfer of each following page with the decoding of the current one:
+ * as soon as a page's body is in, the request for the page after it is
+ * sent (with the `nextPage` token read from the end of the body) while
+ * the body is decoded on a worker thread.  The token is checked against
+ * the decoded page; a wrong guess is cancelled and the right page
+ * requested, so the pages returned are exactly those of a sequential
+ * walk.  The prefetch is a GET, which changes nothing on the server; at
+ * most one page more than the caller asked for is fetched.
+ *
+ * Every page a pager returns remembers its list, like the pages of
+ * vi_client_list_annotations(): vi_annotation_page_iterate() and
+ * vi_annotation_page_all_items() carry on from it.
  */
 struct _ViAnnotationPager {
   GObject parent_instance;
 
-  ViClient *client;
+  ViClient *client; /* NULL when iterating a page built from JSON */
   char     *dataset_id;
   char     *asset_id;
   guint     page_size;
@@ -45,6 +51,9 @@ struct _ViAnnotationPager {
   gboolean  done;
   gboolean  busy;
   guint     n_pages;
+  /* vi_annotation_page_iterate(): the page to return first, with no
+   * request. */
+  ViAnnotationPage *first_page;
 
   /* The speculative request for the page after the one being decoded. */
   char         *prefetch_token;
@@ -93,6 +102,7 @@ vi_annotation_pager_finalize (GObject *object)
   ViAnnotationPager *self = VI_ANNOTATION_PAGER (object);
 
   g_clear_object (&self->client);
+  g_clear_pointer (&self->first_page, vi_annotation_page_unref);
   g_free (self->dataset_id);
   g_free (self->asset_id);
   g_free (self->token);
@@ -139,6 +149,42 @@ vi_client_iterate_annotations (ViClient   *self,
   pager->dataset_id = g_strdup (dataset_id);
   pager->asset_id = g_strdup (asset_id);
   pager->page_size = page_size;
+  return pager;
+}
+
+/**
+ * vi_annotation_page_iterate:
+ * @self: a #ViAnnotationPage
+ *
+ * Returns a pager whose first page is @self itself, with no request, and
+ * whose next pages are those after @self: iterating onward from the
+ * result of a one-page list, as the SDK's `PaginatedResponse` does.
+ *
+ * The pages of vi_client_list_annotations() and of a #ViAnnotationPager
+ * remember the list they belong to (the client holds on to it).  A page
+ * made with vi_annotation_page_new_from_json() does not: its pager
+ * returns it, then fails with %VI_ERROR_INVALID_ARGUMENT if it names a
+ * next page, rather than end as if the list ended there.
+ *
+ * Returns: (transfer full): a new #ViAnnotationPager
+ */
+ViAnnotationPager *
+vi_annotation_page_iterate (ViAnnotationPage *self)
+{
+  const ViAnnotationPageOrigin *origin;
+  ViAnnotationPager            *pager;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  pager = g_object_new (VI_TYPE_ANNOTATION_PAGER, NULL);
+  origin = _vi_annotation_page_get_origin (self);
+  if (origin != NULL) {
+    pager->client = VI_CLIENT (g_object_ref (origin->client));
+    pager->dataset_id = g_strdup (origin->dataset_id);
+    pager->asset_id = g_strdup (origin->asset_id);
+    pager->page_size = origin->page_size;
+  }
+  pager->first_page = vi_annotation_page_ref (self);
   return pager;
 }
 
@@ -276,6 +322,20 @@ decode_in_thread (GTask        *task,
                            (GDestroyNotify) vi_annotation_page_unref);
 }
 
+/* Hands page (taken) to the caller and moves on to the page after it. */
+static void
+pager_return_page (ViAnnotationPager *self, GTask *task, ViAnnotationPage *page)
+{
+  const char *next = vi_annotation_page_get_next_page (page);
+
+  self->n_pages++;
+  g_free (self->token);
+  self->token = g_strdup (next);
+  if (next == NULL)
+    self->done = TRUE;
+  g_task_return_pointer (task, page, (GDestroyNotify) vi_annotation_page_unref);
+}
+
 static void
 decoded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -311,16 +371,15 @@ decoded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       (next == NULL || !g_str_equal (next, self->prefetch_token)))
     pager_clear_prefetch (self);
 
-  self->n_pages++;
-  g_free (self->token);
-  self->token = g_strdup (next);
-  if (next == NULL || *next == '\0')
-    self->done = TRUE;
-  g_task_return_pointer (task, page, (GDestroyNotify) vi_annotation_page_unref);
+  _vi_annotation_page_set_origin (
+      page,
+      _vi_annotation_page_origin_new (G_OBJECT (self->client), self->dataset_id,
+                                      self->asset_id, self->page_size));
+  pager_return_page (self, task, page);
 }
 
-/* A page body is in: ask for the following page at once, then decode this
- * one off the main context. */
+/* A page body is in: from the second page on, ask for the following page
+ * at once; then decode this one off the main context. */
 static void
 pager_got_bytes (GTask *task, GBytes *bytes)
 {
@@ -328,7 +387,9 @@ pager_got_bytes (GTask *task, GBytes *bytes)
   GTask             *decode;
   char              *guess;
 
-  guess = _vi_guess_next_token (bytes);
+  /* No prefetch before the caller has asked for a second page: one page
+   * asked for is one GET. */
+  guess = self->n_pages > 0 ? _vi_guess_next_token (bytes) : NULL;
   if (guess != NULL &&
       (self->token == NULL || !g_str_equal (guess, self->token)))
     pager_start_prefetch (self, guess);
@@ -403,6 +464,18 @@ vi_annotation_pager_next_async (ViAnnotationPager  *self,
   }
   if (self->done) {
     g_task_return_pointer (task, NULL, NULL);
+    g_object_unref (task);
+    return;
+  }
+  if (self->first_page != NULL) {
+    pager_return_page (self, task, g_steal_pointer (&self->first_page));
+    g_object_unref (task);
+    return;
+  }
+  if (self->client == NULL) {
+    g_task_return_new_error (task, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                             "list annotations: the page was not fetched by "
+                             "a client, so the page after it cannot be");
     g_object_unref (task);
     return;
   }
@@ -561,6 +634,28 @@ all_page_cb (GObject *source, GAsyncResult *result, gpointer user_data)
                                   all_page_cb, g_object_ref (task));
 }
 
+/* Walks pager (taken) to its end, collecting the items of every page. */
+static void
+collect_all_async (gpointer            source_object,
+                   ViAnnotationPager  *pager,
+                   gpointer            source_tag,
+                   GCancellable       *cancellable,
+                   GAsyncReadyCallback callback,
+                   gpointer            user_data)
+{
+  GTask   *task;
+  AllData *data;
+
+  task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  data = g_new0 (AllData, 1);
+  data->pager = pager;
+  data->items = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_unref);
+  g_task_set_task_data (task, data, (GDestroyNotify) all_data_free);
+  vi_annotation_pager_next_async (data->pager, cancellable, all_page_cb, task);
+}
+
 /**
  * vi_client_list_all_annotations_async:
  * @self: a #ViClient
@@ -583,20 +678,13 @@ vi_client_list_all_annotations_async (ViClient           *self,
                                       GAsyncReadyCallback callback,
                                       gpointer            user_data)
 {
-  GTask   *task;
-  AllData *data;
-
   g_return_if_fail (VI_IS_CLIENT (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, vi_client_list_all_annotations_async);
-  data = g_new0 (AllData, 1);
-  data->pager = vi_client_iterate_annotations (self, dataset_id, asset_id,
-                                               page_size);
-  data->items = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) vi_annotation_unref);
-  g_task_set_task_data (task, data, (GDestroyNotify) all_data_free);
-  vi_annotation_pager_next_async (data->pager, cancellable, all_page_cb, task);
+  collect_all_async (self,
+                     vi_client_iterate_annotations (self, dataset_id, asset_id,
+                                                    page_size),
+                     vi_client_list_all_annotations_async, cancellable,
+                     callback, user_data);
 }
 
 /**
@@ -668,4 +756,87 @@ vi_client_list_all_annotations (ViClient     *self,
 
   result = _vi_run_sync (start_list_all, &a, cancellable);
   return vi_client_list_all_annotations_finish (self, result, error);
+}
+
+/**
+ * vi_annotation_page_all_items_async:
+ * @self: a #ViAnnotationPage
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when every page is in
+ * @user_data: data for @callback
+ *
+ * Collects the annotations of @self and of every page after it.  See
+ * vi_annotation_page_all_items().
+ */
+void
+vi_annotation_page_all_items_async (ViAnnotationPage   *self,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data)
+{
+  g_return_if_fail (self != NULL);
+
+  collect_all_async (NULL, vi_annotation_page_iterate (self),
+                     vi_annotation_page_all_items_async, cancellable, callback,
+                     user_data);
+}
+
+/**
+ * vi_annotation_page_all_items_finish:
+ * @self: a #ViAnnotationPage
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type ViAnnotation): every
+ *   annotation from @self on, or %NULL on error
+ */
+GPtrArray *
+vi_annotation_page_all_items_finish (ViAnnotationPage *self,
+                                     GAsyncResult     *result,
+                                     GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                            vi_annotation_page_all_items_async,
+                        NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+start_page_all_items (gpointer            data,
+                      GCancellable       *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data)
+{
+  vi_annotation_page_all_items_async (data, cancellable, callback, user_data);
+}
+
+/**
+ * vi_annotation_page_all_items:
+ * @self: a #ViAnnotationPage
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Collects the annotations of @self and of every page after it (the
+ * reference's `PaginatedResponse.all_items()`): @self is not fetched
+ * again, and one GET is sent per later page.  On the first page of a
+ * list, that is every annotation of the asset.  See
+ * vi_annotation_page_iterate() for a page that does not remember its
+ * list.
+ *
+ * Returns: (transfer container) (element-type ViAnnotation): every
+ *   annotation from @self on, or %NULL on error
+ */
+GPtrArray *
+vi_annotation_page_all_items (ViAnnotationPage *self,
+                              GCancellable     *cancellable,
+                              GError          **error)
+{
+  g_autoptr (GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = _vi_run_sync (start_page_all_items, self, cancellable);
+  return vi_annotation_page_all_items_finish (self, result, error);
 }

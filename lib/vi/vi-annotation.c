@@ -13,6 +13,7 @@
 #include "vi-annotation.h"
 #include "vi-model-private.h"
 #include "vi-maps-private.h"
+#include "vi-text-private.h"
 
 /* ------------------------------------------------------------------------
  * ViAnnotationSpec
@@ -711,6 +712,41 @@ vi_annotation_to_string (const ViAnnotation *self)
   g_string_append_printf (out, "  %-14s%s\n", "Self link:", self->self_link);
   g_string_append_printf (out, "  %-14s%s\n", "ETag:", self->etag);
   return g_string_free (out, FALSE);
+}
+
+/**
+ * vi_annotation_print_info:
+ * @self: a #ViAnnotation
+ *
+ * Prints vi_annotation_to_string() with g_print(), as the SDK's
+ * `Annotation.info()` does.  Control characters of the server's text (a
+ * caption, an id) are printed as `\uXXXX`, so that they cannot drive the
+ * terminal.
+ */
+void
+vi_annotation_print_info (const ViAnnotation *self)
+{
+  g_autofree char *text = NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *out;
+
+  g_return_if_fail (self != NULL);
+
+  text = vi_annotation_to_string (self);
+  lines = g_strsplit (text, "\n", -1);
+  out = g_string_new (NULL);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_autofree char *line = NULL;
+
+    if (lines[i + 1] == NULL && lines[i][0] == '\0')
+      break;
+    /* No cut in practice: 16 Mi characters a line ("…" past that). */
+    line = _vi_text_excerpt (lines[i], -1, 1u << 24, VI_TEXT_ESCAPE);
+    g_string_append (out, line);
+    g_string_append_c (out, '\n');
+  }
+  g_print ("%s", out->str);
+  g_string_free (out, TRUE);
 }
 
 /* ------------------------------------------------------------------------

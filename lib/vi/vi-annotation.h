@@ -65,6 +65,8 @@ VI_AVAILABLE_IN_ALL
 const char *vi_annotation_content_get_answer (const ViAnnotationContent *self);
 VI_AVAILABLE_IN_ALL
 JsonNode *vi_annotation_content_get_raw_json (const ViAnnotationContent *self);
+VI_AVAILABLE_IN_ALL
+const char *vi_annotation_content_get_unread (const ViAnnotationContent *self);
 
 typedef struct _ViAnnotationSpec ViAnnotationSpec;
 #define VI_TYPE_ANNOTATION_SPEC (vi_annotation_spec_get_type ())
@@ -130,6 +132,8 @@ VI_AVAILABLE_IN_ALL
 const char *vi_annotation_get_etag (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
 char *vi_annotation_to_string (const ViAnnotation *self);
+VI_AVAILABLE_IN_ALL
+void vi_annotation_print_info (const ViAnnotation *self);
 VI_AVAILABLE_IN_ALL
 ViAnnotation *vi_annotation_new_from_json (JsonNode *node, GError **error);
 VI_AVAILABLE_IN_ALL

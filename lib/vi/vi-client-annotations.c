@@ -14,11 +14,19 @@
  * ------------------------------------------------------------------------ */
 
 /* Pages are decoded straight from the body: json-glib's node tree would
- * cost more than the transfer (see tests/bench). */
+ * cost more than the transfer (see tests/bench).  decode_data is the
+ * list the page belongs to, kept on the page so that it can be followed
+ * onward. */
 static gpointer
 decode_page (gpointer body, gpointer decode_data, GError **error)
 {
-  return _vi_annotation_page_new_from_bytes (body, error);
+  ViAnnotationPage *page = _vi_annotation_page_new_from_bytes (body, error);
+
+  if (page != NULL)
+    _vi_annotation_page_set_origin (page,
+                                    _vi_annotation_page_origin_copy (
+                                        decode_data));
+  return page;
 }
 
 static GString *
@@ -116,7 +124,11 @@ vi_client_list_annotations_async (ViClient           *self,
     return;
   }
   _vi_client_call_async (self, _vi_client_new_list_request (self, url),
-                         decode_page, NULL, NULL,
+                         decode_page,
+                         _vi_annotation_page_origin_new (G_OBJECT (self),
+                                                         dataset_id, asset_id,
+                                                         page_size),
+                         (GDestroyNotify) _vi_annotation_page_origin_free,
                          (GDestroyNotify) vi_annotation_page_unref,
                          vi_client_list_annotations_async, cancellable,
                          callback, user_data);
@@ -175,8 +187,12 @@ start_list (gpointer            data,
  * @error: return location for a #GError
  *
  * Lists one page of the annotations of an asset (the reference's `list()`
- * with `PaginationParams`).  Use vi_client_iterate_annotations() or
- * vi_client_list_all_annotations() to walk every page.
+ * with `PaginationParams`): exactly one GET.  The page remembers the list
+ * it belongs to, as the SDK's `PaginatedResponse` does: follow it onward
+ * with vi_annotation_page_iterate() or collect it and every later page
+ * with vi_annotation_page_all_items(), neither of which fetches this page
+ * again.  vi_client_iterate_annotations() and
+ * vi_client_list_all_annotations() walk every page from the first.
  *
  * Returns: (transfer full): the page, or %NULL on error
  */

@@ -172,6 +172,23 @@ gboolean vi_annotation_pager_is_done (ViAnnotationPager *self);
 VI_AVAILABLE_IN_ALL
 guint vi_annotation_pager_get_n_pages (ViAnnotationPager *self);
 
+/* Onward from one page (the SDK's PaginatedResponse) */
+VI_AVAILABLE_IN_ALL
+ViAnnotationPager *vi_annotation_page_iterate (ViAnnotationPage *self);
+VI_AVAILABLE_IN_ALL
+GPtrArray *vi_annotation_page_all_items (ViAnnotationPage *self,
+                                         GCancellable     *cancellable,
+                                         GError          **error);
+VI_AVAILABLE_IN_ALL
+void vi_annotation_page_all_items_async (ViAnnotationPage   *self,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+VI_AVAILABLE_IN_ALL
+GPtrArray *vi_annotation_page_all_items_finish (ViAnnotationPage *self,
+                                                GAsyncResult     *result,
+                                                GError          **error);
+
 /* Identifier checks, as the SDK does them (docs/protocol.md §3). */
 VI_AVAILABLE_IN_ALL
 gboolean vi_validate_id (const char *what, const char *id, GError **error);

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
 /**
  * ViRole:
  * @VI_ROLE_UNKNOWN: a role this version does not know; see
- *   vi_this_part_get_role_name()
+ *   vi_annotation_spec_get_role_name()
  * @VI_ROLE_CAPTION: `Caption`
  * @VI_ROLE_PHRASE_GROUNDING_BOUNDING_BOX: `PhraseGroundingBoundingBox`
  * @VI_ROLE_VQA: `Vqa` — not in the SDK's `Roles`; the local server uses it

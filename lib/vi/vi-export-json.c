@@ -26,11 +26,14 @@ parse_export_spec (JsonObject *export,
   ViJsonPath  path = VI_JSON_PATH_MEMBER (export_path, "spec");
   ViJsonPath  options_path = VI_JSON_PATH_MEMBER (&path, "options");
   JsonObject *object, *options;
-  const char *format;
+  JsonNode   *format;
   double      split_ratio = 0.0;
 
+  /* The reference types `spec` as dict[str, Any]: a `format` that is
+   * missing or not a string does not fail the export (it reads as
+   * VI_EXPORT_FORMAT_UNKNOWN, and vi_exported_annotations_get_unread()
+   * says so).  The options are still checked as the API documents them. */
   if (!vi_json_get_object (export, export_path, "spec", TRUE, &object, error) ||
-      !vi_json_get_string (object, &path, "format", TRUE, &format, error) ||
       !vi_json_get_object (object, &path, "options", TRUE, &options, error) ||
       !vi_json_get_boolean (options, &options_path, "normalized", TRUE,
                             &spec->normalized, error))
@@ -46,7 +49,10 @@ parse_export_spec (JsonObject *export,
     spec->has_split_ratio = TRUE;
     spec->split_ratio = split_ratio;
   }
-  spec->format = vi_export_format_from_string (format);
+  format = json_object_get_member (object, "format");
+  spec->format = _vi_export_spec_format_is_readable (format)
+      ? vi_export_format_from_string (json_node_get_string (format))
+      : VI_EXPORT_FORMAT_UNKNOWN;
   *spec_node = json_object_get_member (export, "spec");
   return TRUE;
 }

@@ -332,6 +332,42 @@ vi_exported_annotations_get_spec_json (const ViExportedAnnotations *self)
   return self->spec_json;
 }
 
+gboolean
+_vi_export_spec_format_is_readable (JsonNode *format)
+{
+  return format != NULL && JSON_NODE_HOLDS_VALUE (format) &&
+      json_node_get_value_type (format) == G_TYPE_STRING;
+}
+
+/**
+ * vi_exported_annotations_get_unread:
+ * @self: a #ViExportedAnnotations
+ *
+ * Says what of the export this version could not read, the export being
+ * kept rather than failing its list (the reference types `spec` as a
+ * free dictionary).  Today the one case is a `spec` whose `format` is
+ * missing or not a string: vi_exported_annotations_get_spec() then gives
+ * %VI_EXPORT_FORMAT_UNKNOWN, and the spec as sent is in
+ * vi_exported_annotations_get_spec_json().  An unknown format name is not
+ * unread: it is %VI_EXPORT_FORMAT_UNKNOWN with the name in the JSON.
+ *
+ * Returns: (nullable): a short description such as "spec.format: missing
+ *   or not a string", or %NULL when everything was read
+ */
+const char *
+vi_exported_annotations_get_unread (const ViExportedAnnotations *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->spec_json == NULL || !JSON_NODE_HOLDS_OBJECT (self->spec_json))
+    return NULL;
+  if (_vi_export_spec_format_is_readable (
+          json_object_get_member (json_node_get_object (self->spec_json),
+                                  "format")))
+    return NULL;
+  return "spec.format: missing or not a string";
+}
+
 /**
  * vi_exported_annotations_get_conditions:
  * @self: a #ViExportedAnnotations

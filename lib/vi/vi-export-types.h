@@ -112,6 +112,9 @@ VI_AVAILABLE_IN_ALL
 const ViExportSpec *vi_exported_annotations_get_spec (
     const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL
+const char *vi_exported_annotations_get_unread (
+    const ViExportedAnnotations *self);
+VI_AVAILABLE_IN_ALL
 JsonNode *vi_exported_annotations_get_spec_json (
     const ViExportedAnnotations *self);
 VI_AVAILABLE_IN_ALL

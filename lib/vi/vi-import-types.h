@@ -295,6 +295,18 @@ VI_AVAILABLE_IN_ALL
 gboolean vi_annotation_upload_result_is_complete (
     const ViAnnotationUploadResult *self);
 VI_AVAILABLE_IN_ALL
+gint64 vi_annotation_upload_result_get_n_created (
+    const ViAnnotationUploadResult *self);
+VI_AVAILABLE_IN_ALL
+gint64 vi_annotation_upload_result_get_n_failed (
+    const ViAnnotationUploadResult *self);
+VI_AVAILABLE_IN_ALL
+gint64 vi_annotation_upload_result_get_n_failed_files (
+    const ViAnnotationUploadResult *self);
+VI_AVAILABLE_IN_ALL
+gboolean vi_annotation_upload_result_is_all_created (
+    const ViAnnotationUploadResult *self);
+VI_AVAILABLE_IN_ALL
 char *vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationImportFailurePolicy,

@@ -141,7 +141,25 @@ format_number (double value)
   return g_string_free (out, FALSE);
 }
 
-/* Reads one coordinate at @path[@index]: a finite number in [0, 1]. */
+/* A coordinate of a box at @path[@index]: a finite number in [0, 1]. */
+static gboolean
+check_coordinate (double value, const char *path, guint index, GError **error)
+{
+  if (!isfinite (value))
+    return _vi_jsonl_invalid (error, "%s[%u] is not a finite number", path,
+                              index);
+
+  if (value < 0.0 || value > 1.0) {
+    g_autofree char *shown = format_number (value);
+
+    return _vi_jsonl_invalid (error, "%s[%u]: %s is outside [0, 1]", path,
+                              index, shown);
+  }
+
+  return TRUE;
+}
+
+/* Reads one coordinate at @path[@index]. */
 static gboolean
 parse_coordinate (JsonNode   *node,
                   const char *path,
@@ -153,18 +171,7 @@ parse_coordinate (JsonNode   *node,
     return _vi_jsonl_invalid (error, "%s[%u] is %s, not a number", path, index,
                               node_kind (node));
 
-  if (!isfinite (*value))
-    return _vi_jsonl_invalid (error, "%s[%u] is not a finite number", path,
-                              index);
-
-  if (*value < 0.0 || *value > 1.0) {
-    g_autofree char *shown = format_number (*value);
-
-    return _vi_jsonl_invalid (error, "%s[%u]: %s is outside [0, 1]", path,
-                              index, shown);
-  }
-
-  return TRUE;
+  return check_coordinate (*value, path, index, error);
 }
 
 static gboolean
@@ -185,6 +192,18 @@ check_box_order (const ViBBox *box, const char *path, GError **error)
                               b);
   }
   return TRUE;
+}
+
+/* What the reader checks of a box of 4 numbers, on the box of a record. */
+static gboolean
+check_bbox (const ViBBox *box, const char *path, GError **error)
+{
+  const double v[4] = { box->x_min, box->y_min, box->x_max, box->y_max };
+
+  for (guint i = 0; i < G_N_ELEMENTS (v); i++)
+    if (!check_coordinate (v[i], path, i, error))
+      return FALSE;
+  return check_box_order (box, path, error);
 }
 
 /* Four numbers, x_min, y_min, x_max, y_max; @node is known to be an array. */
@@ -508,7 +527,7 @@ check_asset_id (JsonNode *node, const char *path, GError **error)
 }
 
 static gboolean
-check_something_to_import (ViJsonlRecord *record, GError **error)
+check_something_to_import (const ViJsonlRecord *record, GError **error)
 {
   if (record->caption == NULL && record->phrases->len == 0 &&
       record->interactions->len == 0)
@@ -520,6 +539,28 @@ check_something_to_import (ViJsonlRecord *record, GError **error)
     return _vi_jsonl_invalid (error, "grounded phrases without a caption");
 
   return TRUE;
+}
+
+/* Whether the line vi_jsonl_record_to_line() makes of record (the flat
+ * form) is one the reader accepts: the checks the parser makes of such a
+ * line once it is valid JSON, on the record itself.  The line's length is
+ * the writer's to check. */
+gboolean
+_vi_jsonl_record_check (const ViJsonlRecord *record, GError **error)
+{
+  if (*record->asset_id == '\0')
+    return _vi_jsonl_invalid (error, "asset_id is an empty string");
+  if (!check_something_to_import (record, error))
+    return FALSE;
+  for (guint i = 0; i < record->phrases->len; i++) {
+    const ViGroundedPhrase *p = &g_array_index (record->phrases,
+                                                ViGroundedPhrase, i);
+    g_autofree char *path = g_strdup_printf ("grounded_phrases[%u].bbox", i);
+
+    if (!check_bbox (&p->bbox, path, error))
+      return FALSE;
+  }
+  return _vi_jsonl_record_find_spans (record, NULL, error);
 }
 
 /* The dataset export form: contents.type is PhraseGrounding or Vqa. */

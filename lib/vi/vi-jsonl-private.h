@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* The longest line a ViJsonlReader reads unless told otherwise, and so
+ * the longest a ViJsonlWriter writes. */
+#define VI_JSONL_DEFAULT_MAX_LINE_LENGTH (4 * 1024 * 1024)
+
 struct _ViJsonlRecord {
   char         *asset_id;
   char         *id;
@@ -33,6 +37,14 @@ gboolean _vi_jsonl_is_blank (const char *line, gsize length);
 /* Drops a UTF-8 byte order mark at the start (when strip_bom) and a CR at
  * the end. */
 void _vi_jsonl_trim_line (const char **line, gsize *length, gboolean strip_bom);
+/* The spans of record's phrases, as vi_jsonl_record_compute_spans() sets
+ * them, into spans (2 ints a phrase; nullable: only check that there are
+ * some), without changing record. */
+gboolean _vi_jsonl_record_find_spans (const ViJsonlRecord *record,
+                                      int                 *spans,
+                                      GError             **error);
+/* Whether a reader accepts the line of record (vi-jsonl-parser.c). */
+gboolean _vi_jsonl_record_check (const ViJsonlRecord *record, GError **error);
 /* One line (without its newline) into a record, spans computed. */
 ViJsonlRecord *_vi_jsonl_parse_line_with (JsonParser *parser,
                                           const char *line,

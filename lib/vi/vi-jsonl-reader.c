@@ -11,7 +11,7 @@
 
 #include "vi-jsonl-private.h"
 
-#define DEFAULT_MAX_LINE_LENGTH (4 * 1024 * 1024)
+#define DEFAULT_MAX_LINE_LENGTH VI_JSONL_DEFAULT_MAX_LINE_LENGTH
 #define READ_CHUNK_SIZE (64 * 1024)
 #define MAX_KEPT_BAD_LINES 1000
 #define DEFAULT_STREAM_NAME "<stream>"

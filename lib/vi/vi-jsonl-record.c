@@ -252,6 +252,26 @@ vi_jsonl_record_get_interaction (const ViJsonlRecord *record, guint index)
 }
 
 /**
+ * vi_jsonl_record_get_n_parts:
+ * @record: a #ViJsonlRecord
+ *
+ * Counts the annotation parts an import makes of @record: one for the
+ * caption, if there is one, one per grounded phrase (per box) and one per
+ * question and answer.  That is the unit of the `Created` count of an
+ * import session, and of what a list returns; a line is not.
+ *
+ * Returns: the number of parts
+ */
+guint
+vi_jsonl_record_get_n_parts (const ViJsonlRecord *record)
+{
+  g_return_val_if_fail (record != NULL, 0);
+
+  return (record->caption != NULL ? 1 : 0) + record->phrases->len +
+      record->interactions->len;
+}
+
+/**
  * vi_jsonl_record_set_id:
  * @record: a #ViJsonlRecord
  * @id: (nullable): the annotation id, or %NULL
@@ -368,21 +388,37 @@ vi_jsonl_record_add_interaction (ViJsonlRecord *record,
 gboolean
 vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
 {
+  g_autofree int *spans = NULL;
+  gboolean        ok;
+  guint           i;
+
+  g_return_val_if_fail (record != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  /* -1 for a phrase whose span is not found (and those after it). */
+  spans = g_new (int, 2 * (gsize) record->phrases->len + 1);
+  for (i = 0; i < 2 * record->phrases->len; i++)
+    spans[i] = -1;
+  ok = _vi_jsonl_record_find_spans (record, spans, error);
+  for (i = 0; i < record->phrases->len; i++) {
+    ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
+
+    p->start = spans[2 * i];
+    p->end = spans[2 * i + 1];
+  }
+  return ok;
+}
+
+gboolean
+_vi_jsonl_record_find_spans (const ViJsonlRecord *record,
+                             int                 *spans,
+                             GError             **error)
+{
   const char *caption;
   gsize       prev_start = 0; /* bytes */
   glong       prev_chars = 0; /* prev_start in characters */
   gsize       prev_len = 0;   /* bytes, 0 before the first phrase */
   guint       i;
-
-  g_return_val_if_fail (record != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  for (i = 0; i < record->phrases->len; i++) {
-    ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
-
-    p->start = -1;
-    p->end = -1;
-  }
 
   if (record->phrases->len == 0)
     return TRUE;
@@ -395,9 +431,10 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
   }
 
   for (i = 0; i < record->phrases->len; i++) {
-    ViGroundedPhrase *p = &g_array_index (record->phrases, ViGroundedPhrase, i);
-    gsize             len = strlen (p->phrase);
-    const char       *found;
+    const ViGroundedPhrase *p = &g_array_index (record->phrases,
+                                                ViGroundedPhrase, i);
+    gsize                   len = strlen (p->phrase);
+    const char             *found;
 
     if (len == 0) {
       g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
@@ -437,8 +474,10 @@ vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error)
     /* Counted from the previous phrase's start, not from the caption's:
      * long captions with many phrases stay linear. */
     prev_chars += g_utf8_pointer_to_offset (caption + prev_start, found);
-    p->start = (int) prev_chars;
-    p->end = p->start + (int) g_utf8_strlen (p->phrase, -1);
+    if (spans != NULL) {
+      spans[2 * i] = (int) prev_chars;
+      spans[2 * i + 1] = spans[2 * i] + (int) g_utf8_strlen (p->phrase, -1);
+    }
     prev_start = found - caption;
     prev_len = len;
   }

@@ -9,11 +9,15 @@
 #include <string.h>
 
 #include "vi-jsonl-private.h"
+#include "vi-text-private.h"
 
 /**
  * ViJsonlWriter:
  *
- * Writes records, one line each, with vi_jsonl_record_to_line().
+ * Writes records, one line each, with vi_jsonl_record_to_line().  Only
+ * lines that a #ViJsonlReader reads back are written: a record it would
+ * reject is refused (vi_jsonl_writer_write()), so a file written by a
+ * writer always reads back whole.
  */
 struct _ViJsonlWriter {
   GObject parent_instance;
@@ -99,6 +103,30 @@ vi_jsonl_writer_new_for_path (const char *path, GError **error)
   return vi_jsonl_writer_new (G_OUTPUT_STREAM (stream));
 }
 
+/* Whether record's line (len bytes) is one a reader reads back, by the
+ * checks the reader's parser makes (_vi_jsonl_record_check(), shared with
+ * it), not a second copy of them. */
+static gboolean
+check_reads_back (const ViJsonlRecord *record, gsize len, GError **error)
+{
+  g_autoptr (GError) reason = NULL;
+  g_autofree char *asset = NULL;
+
+  if (len > VI_JSONL_DEFAULT_MAX_LINE_LENGTH)
+    g_set_error (&reason, VI_ERROR, VI_ERROR_INVALID_DATA,
+                 "the line would be %" G_GSIZE_FORMAT
+                 " bytes, over the %d a reader reads",
+                 len, VI_JSONL_DEFAULT_MAX_LINE_LENGTH);
+  else if (_vi_jsonl_record_check (record, &reason))
+    return TRUE;
+
+  asset = _vi_text_excerpt (record->asset_id, -1, 60, VI_TEXT_QUOTE);
+  g_set_error (error, VI_ERROR, VI_ERROR_INVALID_DATA,
+               "record of asset %s not written, it would not read back: %s",
+               asset, reason->message);
+  return FALSE;
+}
+
 /**
  * vi_jsonl_writer_write:
  * @writer: a #ViJsonlWriter
@@ -106,9 +134,18 @@ vi_jsonl_writer_new_for_path (const char *path, GError **error)
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Writes @record as one line (see vi_jsonl_record_to_line()).
+ * Writes @record as one line (see vi_jsonl_record_to_line()), if a
+ * #ViJsonlReader would read it back.  A record it would reject is not
+ * written, and the error (%VI_ERROR_INVALID_DATA) gives the reader's
+ * reason: an empty asset id; nothing to import (no caption, phrase or
+ * interaction); grounded phrases without a caption, or a phrase that is
+ * empty or not found in the caption (in caption order); a box coordinate
+ * that is not a finite number in [0, 1], or a minimum not below its
+ * maximum; a line longer than a reader reads by default (4 MiB).  The
+ * writer stays usable.
  *
- * Returns: %TRUE on success, %FALSE with a #GIOError
+ * Returns: %TRUE on success, %FALSE with a #GIOError or
+ *   %VI_ERROR_INVALID_DATA
  */
 gboolean
 vi_jsonl_writer_write (ViJsonlWriter       *writer,
@@ -131,6 +168,8 @@ vi_jsonl_writer_write (ViJsonlWriter       *writer,
 
   line = vi_jsonl_record_to_line (record);
   len = strlen (line);
+  if (!check_reads_back (record, len, error))
+    return FALSE;
 
   return g_output_stream_write_all (writer->stream, line, len, NULL,
                                     cancellable, error) &&

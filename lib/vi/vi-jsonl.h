@@ -106,6 +106,8 @@ const ViGroundedPhrase *vi_jsonl_record_get_phrase (const ViJsonlRecord *record,
 VI_AVAILABLE_IN_ALL
 guint vi_jsonl_record_get_n_interactions (const ViJsonlRecord *record);
 VI_AVAILABLE_IN_ALL
+guint vi_jsonl_record_get_n_parts (const ViJsonlRecord *record);
+VI_AVAILABLE_IN_ALL
 const ViVqaInteraction *vi_jsonl_record_get_interaction (
     const ViJsonlRecord *record,
     guint                index);

@@ -57,6 +57,28 @@ ViAnnotationPage *_vi_annotation_page_new (GPtrArray  *items,
                                            const char *next_page,
                                            const char *prev_page);
 
+/* The list a page of annotations belongs to: the client (a ViClient)
+ * and the arguments that fetched it, so that the pages after it can be
+ * fetched from the page alone (vi_annotation_page_iterate()). */
+typedef struct {
+  GObject *client;
+  char    *dataset_id;
+  char    *asset_id;
+  guint    page_size;
+} ViAnnotationPageOrigin;
+
+ViAnnotationPageOrigin *_vi_annotation_page_origin_new (GObject    *client,
+                                                        const char *dataset_id,
+                                                        const char *asset_id,
+                                                        guint       page_size);
+ViAnnotationPageOrigin *_vi_annotation_page_origin_copy (
+    const ViAnnotationPageOrigin *origin);
+void _vi_annotation_page_origin_free (ViAnnotationPageOrigin *origin);
+void _vi_annotation_page_set_origin (ViAnnotationPage       *self,
+                                     ViAnnotationPageOrigin *origin);
+const ViAnnotationPageOrigin *_vi_annotation_page_get_origin (
+    const ViAnnotationPage *self);
+
 /* A page of exports: items are ViExportedAnnotations. */
 GPtrArray *_vi_exported_annotations_list_from_json (JsonNode *node,
                                                     char    **next_page,
@@ -108,6 +130,18 @@ ViAnnotationPage *_vi_annotation_page_new_from_bytes (GBytes  *bytes,
 /* How many items, since the process started, the fast path of that
  * reader could not read (and left to the general reader). */
 guint _vi_page_reader_get_fast_path_misses (void);
+
+/* vi_annotation_content_get_unread() of a box whose `bound` is not a list
+ * of [x, y] points. */
+#define VI_CONTENT_UNREAD_BOUND "bound: not a list of [x, y] points"
+ViAnnotationContent *_vi_annotation_content_new_box_unread_in (ViArena  *arena,
+                                                               JsonNode *raw,
+                                                               int       start,
+                                                               int       end);
+
+/* Whether the `format` member of an export's spec (nullable) is a string
+ * (vi-export-types.c). */
+gboolean _vi_export_spec_format_is_readable (JsonNode *format);
 
 typedef enum {
   VI_ANNOTATION_STRING_ID,

@@ -324,20 +324,51 @@ read_contents (ViJsonScanner    *r,
       break;
     }
 
-    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
-      if ((!bound_read &&
-           !read_array_member (r, at[CONTENTS_BOUND], depth + 1, path, "bound",
-                               TRUE, points, target, error)) ||
-          (!target_read &&
-           !read_array_member (r, at[CONTENTS_TARGET], depth + 1, path,
-                               "target", FALSE, points, target, error)))
+    case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX: {
+      g_autoptr (GError) bound_error = NULL;
+      gboolean bound_unread = FALSE;
+
+      /* As the tree reader: a bound of another shape keeps the part, a
+       * missing or null one fails. */
+      if (!bound_read &&
+          !read_array_member (r, at[CONTENTS_BOUND], depth + 1, path, "bound",
+                              TRUE, points, target, &bound_error)) {
+        r->failed = FALSE;
+        if (at[CONTENTS_BOUND] != NULL)
+          r->p = at[CONTENTS_BOUND];
+        if (at[CONTENTS_BOUND] == NULL ||
+            vi_json_scan_peek (r) == VI_JSON_TOKEN_NULL) {
+          g_propagate_error (error, g_steal_pointer (&bound_error));
+          return NULL;
+        }
+        bound_unread = TRUE;
+      }
+      if (!target_read &&
+          !read_array_member (r, at[CONTENTS_TARGET], depth + 1, path, "target",
+                              FALSE, points, target, error))
         return NULL;
+      if (bound_unread) {
+        g_autoptr (JsonNode) raw = NULL;
+
+        /* Rare, so json-glib may build it, as for an unknown kind. */
+        raw = vi_json_parse_data (start, end - start, VI_JSON_MAX_BODY_SIZE,
+                                  VI_ERROR_INVALID_RESPONSE, "contents", NULL);
+        if (raw == NULL) {
+          vi_json_scan_syntax_error (r, start, "malformed contents", error);
+          return NULL;
+        }
+        contents = _vi_annotation_content_new_box_unread_in (arena, raw,
+                                                             target[0],
+                                                             target[1]);
+        break;
+      }
       contents = _vi_annotation_content_new_box_in (arena,
                                                     (const double *) (gpointer)
                                                         points->data,
                                                     points->len / 2, target[0],
                                                     target[1]);
       break;
+    }
 
     case VI_CONTENT_KIND_VQA: {
       ViJsonStr question, answer;

@@ -95,6 +95,14 @@ vi_annotation_upload_result_get_session_id (const ViAnnotationUploadResult *self
  * vi_annotation_upload_result_get_total_annotations:
  * @self: a #ViAnnotationUploadResult
  *
+ * The SDK's `total_annotations`: the sum of every annotation status count
+ * of the session, failed ones included.  It is not the number of
+ * annotations created, nor the number of lines uploaded: the service
+ * counts annotation parts (one per caption, per grounded phrase, per
+ * question and answer), and the local server counts created parts plus
+ * rejected lines.  Use vi_annotation_upload_result_get_n_created() and
+ * vi_annotation_upload_result_is_all_created() to check an upload.
+ *
  * Returns: the sum of the session's annotation status counts
  */
 gint64
@@ -135,6 +143,89 @@ vi_annotation_upload_result_is_complete (const ViAnnotationUploadResult *self)
   return vi_annotation_import_session_is_complete (self->session);
 }
 
+/**
+ * vi_annotation_upload_result_get_n_created:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: the annotation parts the session created (its `Created`
+ *   status count)
+ */
+gint64
+vi_annotation_upload_result_get_n_created (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return _vi_count_map_get (vi_annotation_import_session_status_get_annotations (
+                                vi_annotation_import_session_get_status (
+                                    self->session))
+                                ->status_count,
+                            "Created");
+}
+
+/**
+ * vi_annotation_upload_result_get_n_failed:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Counts what the session did not create: every annotation status count
+ * but `Created` (`Failed`, and any status this version does not know).
+ * The local server counts a rejected line once, whatever number of parts
+ * it would have made.
+ *
+ * Returns: the annotations that were not created
+ */
+gint64
+vi_annotation_upload_result_get_n_failed (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return vi_annotation_upload_result_get_total_annotations (self) -
+      vi_annotation_upload_result_get_n_created (self);
+}
+
+/**
+ * vi_annotation_upload_result_get_n_failed_files:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Returns: the files of the session that failed (their `Failed` status
+ *   count): rejected, or never uploaded
+ */
+gint64
+vi_annotation_upload_result_get_n_failed_files (
+    const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return _vi_count_map_get (vi_annotation_import_session_status_get_files (
+                                vi_annotation_import_session_get_status (
+                                    self->session))
+                                ->status_count,
+                            "Failed");
+}
+
+/**
+ * vi_annotation_upload_result_is_all_created:
+ * @self: a #ViAnnotationUploadResult
+ *
+ * Whether the import did everything it was asked: the session is
+ * complete, no file failed and every annotation counted was created.
+ * Under a `Warn` failure policy a session completes with bad lines or
+ * files left out; this is then %FALSE.  It trusts the service's counts:
+ * to compare with what was sent, count the parts of the uploaded records
+ * (vi_jsonl_record_get_n_parts()) and compare them with
+ * vi_annotation_upload_result_get_n_created().
+ *
+ * Returns: %TRUE if everything uploaded was created
+ */
+gboolean
+vi_annotation_upload_result_is_all_created (const ViAnnotationUploadResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return vi_annotation_upload_result_is_complete (self) &&
+      vi_annotation_upload_result_get_n_failed_files (self) == 0 &&
+      vi_annotation_upload_result_get_n_failed (self) == 0;
+}
+
 static void
 append_counts (GString *out, const char *title, GHashTable *counts)
 {
@@ -155,11 +246,12 @@ append_counts (GString *out, const char *title, GHashTable *counts)
  * @self: a #ViAnnotationUploadResult
  *
  * Describes the result on several lines for people, modelled on the SDK's
- * `AnnotationUploadResult.summary()`: the state (complete, failed or in
- * progress) with the chain of conditions, the session id, files processed
- * and failed, annotations created, failed and in total, size and
- * duration, every status count, and the session's reason if there is one.
- * The layout may change between versions.
+ * `AnnotationUploadResult.summary()`: the state (complete, complete with
+ * failures, failed or in progress) with the chain of conditions, the
+ * session id, files processed and failed, annotations created and failed
+ * (never together as "imported": a failed annotation was not imported),
+ * size and duration, every status count, and the session's reason if
+ * there is one.  The layout may change between versions.
  *
  * Returns: (transfer full): the summary
  */
@@ -185,8 +277,10 @@ vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
   metadata = vi_annotation_import_session_get_metadata (session);
   if (vi_annotation_import_session_is_failed (session))
     state = "Annotation import failed";
-  else if (vi_annotation_import_session_is_complete (session))
+  else if (vi_annotation_upload_result_is_all_created (self))
     state = "Annotation import complete";
+  else if (vi_annotation_import_session_is_complete (session))
+    state = "Annotation import complete, with failures";
   else
     state = "Annotation import in progress";
 
@@ -206,13 +300,9 @@ vi_annotation_upload_result_summary (const ViAnnotationUploadResult *self)
                           files->page_count);
   g_string_append_printf (out,
                           "  Annotations: %" G_GINT64_FORMAT
-                          " imported (%" G_GINT64_FORMAT
-                          " created, %" G_GINT64_FORMAT " failed)\n",
-                          _vi_count_map_sum (annotations->status_count),
-                          _vi_count_map_get (annotations->status_count,
-                                             "Created"),
-                          _vi_count_map_get (annotations->status_count,
-                                             "Failed"));
+                          " created, %" G_GINT64_FORMAT " failed\n",
+                          vi_annotation_upload_result_get_n_created (self),
+                          vi_annotation_upload_result_get_n_failed (self));
   g_string_append_printf (out,
                           "  Total size: %.2f MB (%" G_GINT64_FORMAT
                           " bytes)\n",

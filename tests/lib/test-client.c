@@ -435,6 +435,182 @@ test_pager (Fixture *f, gconstpointer data)
   }
 }
 
+/* The server's own count of API requests, from GET /_control/stats. */
+static gint64
+stats_requests (Fixture *f)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *uri = g_strconcat (f->url, "/_control/stats", NULL);
+  gsize            len;
+  const char      *data;
+
+  msg = soup_message_new ("GET", uri);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+  data = g_bytes_get_data (body, &len);
+  g_assert_true (json_parser_load_from_data (parser, data, len, &error));
+  g_assert_no_error (error);
+  return json_object_get_int_member (json_node_get_object (
+                                         json_parser_get_root (parser)),
+                                     "requests");
+}
+
+/* The first page of an asset, then a request of another kind: whatever
+ * the first page set off has reached the server before the second one,
+ * on the same client. */
+static ViAnnotationPage *
+pager_first_page_settled (Fixture *f, ViAnnotationPager *pager)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotation) got = NULL;
+  ViAnnotationPage *page;
+
+  page = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  got = vi_client_get_annotation (f->client, "paged", "asset",
+                                  vi_annotation_get_annotation_id (
+                                      vi_annotation_page_get_item (page, 0)),
+                                  NULL, &error);
+  g_assert_no_error (error);
+  return page;
+}
+
+/* Asking for one page costs one GET: no prefetch until the caller asks
+ * for a second page. */
+static void
+test_one_page_one_get (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPager) pager = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (ViAnnotationPage) second = NULL;
+
+  load_many (f, "paged", "asset", 35);
+
+  page = vi_client_list_annotations (f->client, "paged", "asset", 10, NULL,
+                                     NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stats_requests (f), ==, 1);
+  g_clear_pointer (&page, vi_annotation_page_unref);
+
+  vi_local_server_reset_counters (f->server);
+  pager = vi_client_iterate_annotations (f->client, "paged", "asset", 10);
+  page = pager_first_page_settled (f, pager);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (page), ==, 10);
+  /* The page and the get: no list request for page 2. */
+  g_assert_cmpint (stats_requests (f), ==, 2);
+  g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+                                                       "/workspaces"),
+                    ==, 2);
+
+  /* A second page asked for: from then on the next one is prefetched
+   * (page 3 while page 2 is decoded), and the walk still costs one GET a
+   * page. */
+  second = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_annotation_page_get_n_items (second), ==, 10);
+  g_clear_pointer (&page, vi_annotation_page_unref);
+  while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL)
+    g_clear_pointer (&page, vi_annotation_page_unref);
+  g_assert_no_error (error);
+  g_assert_cmpuint (vi_annotation_pager_get_n_pages (pager), ==, 4);
+  g_assert_cmpint (stats_requests (f), ==, 2 + 3);
+}
+
+/* The result of a one-page list goes on to the later pages without
+ * fetching itself again (the SDK's PaginatedResponse). */
+static void
+test_page_onward (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationPage) first = NULL;
+  g_autoptr (ViAnnotationPager) pager = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+  g_autoptr (GPtrArray) walked = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_annotation_unref);
+  ViAnnotationPage *page;
+
+  load_many (f, "paged", "asset", 25);
+  first = vi_client_list_annotations (f->client, "paged", "asset", 10, NULL,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (stats_requests (f), ==, 1);
+
+  /* all_items(): page 1 as it is, then pages 2 and 3. */
+  items = vi_annotation_page_all_items (first, NULL, &error);
+  g_assert_no_error (error);
+  check_all_once (items, 25);
+  g_assert_true (g_ptr_array_index (items, 0) ==
+                 vi_annotation_page_get_item (first, 0));
+  g_assert_cmpint (stats_requests (f), ==, 3);
+
+  /* Iterating onward: the first page is the page itself, with no
+   * request; the page size of the list is kept. */
+  pager = vi_annotation_page_iterate (first);
+  page = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (page == first);
+  g_assert_cmpint (stats_requests (f), ==, 3);
+  vi_annotation_page_unref (page);
+  while ((page = vi_annotation_pager_next (pager, NULL, &error)) != NULL) {
+    g_assert_cmpuint (vi_annotation_page_get_n_items (page), <=, 10);
+    for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+      g_ptr_array_add (walked,
+                       vi_annotation_ref (
+                           vi_annotation_page_get_item (page, i)));
+    /* A page of a pager goes onward too: here, from the last page,
+     * nothing more. */
+    if (vi_annotation_page_get_next_page (page) == NULL) {
+      g_autoptr (GPtrArray)
+          rest = vi_annotation_page_all_items (page, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (rest->len, ==, 5);
+    }
+    vi_annotation_page_unref (page);
+  }
+  g_assert_no_error (error);
+  g_assert_cmpuint (walked->len, ==, 15);
+  g_assert_cmpuint (vi_annotation_pager_get_n_pages (pager), ==, 3);
+  g_assert_cmpint (stats_requests (f), ==, 5);
+}
+
+/* A page built from JSON does not know its list: it is its own first
+ * page, and asking for the one after it is an error, never a silent end. */
+static void
+test_page_onward_unknown_list (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (ViAnnotationPager) pager = NULL;
+  g_autoptr (ViAnnotationPage) got = NULL;
+  g_autoptr (ViAnnotationPage) next = NULL;
+  g_autoptr (GPtrArray) items = NULL;
+
+  node = json_from_string ("{\"items\": [], \"nextPage\": \"more\"}", &error);
+  g_assert_no_error (error);
+  page = vi_annotation_page_new_from_json (node, &error);
+  g_assert_no_error (error);
+
+  pager = vi_annotation_page_iterate (page);
+  got = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (got == page);
+  next = vi_annotation_pager_next (pager, NULL, &error);
+  g_assert_null (next);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  items = vi_annotation_page_all_items (page, NULL, &error);
+  g_assert_null (items);
+  g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT);
+}
+
 static void add_fault (Fixture *f, const char *json);
 
 static void
@@ -477,19 +653,23 @@ test_pager_cancel_prefetch (Fixture *f, gconstpointer data)
   GThread *thread;
   gint64   start;
 
-  load_many (f, "slow", "asset", 30);
-  /* The second list request (the prefetch of page 2) is held for 3 s. */
+  load_many (f, "slow", "asset", 40);
+  /* The third list request (the prefetch of page 3, sent when page 2
+   * came in) is held for 3 s. */
   add_fault (f,
              "{\"action\": \"latency\", \"latencyMs\": 3000, "
-             "\"after\": 1, \"times\": 1}");
+             "\"after\": 2, \"times\": 1}");
 
   pager = vi_client_iterate_annotations (f->client, "slow", "asset", 10);
-  page = vi_annotation_pager_next (pager, NULL, &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
-    g_ptr_array_add (items,
-                     vi_annotation_ref (vi_annotation_page_get_item (page, i)));
-  g_clear_pointer (&page, vi_annotation_page_unref);
+  for (guint p = 0; p < 2; p++) {
+    page = vi_annotation_pager_next (pager, NULL, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++)
+      g_ptr_array_add (items,
+                       vi_annotation_ref (
+                           vi_annotation_page_get_item (page, i)));
+    g_clear_pointer (&page, vi_annotation_page_unref);
+  }
 
   /* Waiting on the held prefetch: a cancellation ends the wait at once. */
   start = g_get_monotonic_time ();
@@ -511,7 +691,7 @@ test_pager_cancel_prefetch (Fixture *f, gconstpointer data)
     vi_annotation_page_unref (page);
   }
   g_assert_no_error (error);
-  check_all_once (items, 30);
+  check_all_once (items, 40);
 }
 
 typedef struct {
@@ -1455,6 +1635,8 @@ main (int argc, char **argv)
   g_test_add_func ("/client/http/backoff", test_backoff);
   g_test_add_func ("/client/pagination/guess-next-token",
                    test_guess_next_token);
+  g_test_add_func ("/client/pagination/onward-unknown-list",
+                   test_page_onward_unknown_list);
 
 #define ADD(path, func)                                        \
   g_test_add (path, Fixture, NULL, vi_test_server_setup, func, \
@@ -1463,6 +1645,8 @@ main (int argc, char **argv)
   ADD ("/client/pagination/2500", test_pagination);
   ADD ("/client/pagination/pager", test_pager);
   ADD ("/client/pagination/cancel-prefetch", test_pager_cancel_prefetch);
+  ADD ("/client/pagination/one-page-one-get", test_one_page_one_get);
+  ADD ("/client/pagination/onward", test_page_onward);
   ADD ("/client/async", test_async);
   ADD ("/client/auth", test_auth);
   ADD ("/client/retry/rate-limited", test_retry_rate_limited);

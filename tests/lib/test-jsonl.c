@@ -1393,6 +1393,93 @@ test_shortest_numbers (void)
     check_number (edges[i]);
 }
 
+/* The writer refuses what the reader would reject, saying why, and goes
+ * on: the file it leaves reads back whole. */
+static void
+test_writer_refuses (void)
+{
+  const ViBBox box = { 0.1, 0.2, 0.5, 0.7 };
+  const ViBBox reversed = { 0.5, 0.2, 0.1, 0.7 };
+  const ViBBox not_finite = { NAN, 0.2, 0.5, 0.7 };
+  const ViBBox outside = { 0.1, 0.2, 1.5, 0.7 };
+  g_autoptr (GOutputStream) out = g_memory_output_stream_new_resizable ();
+  g_autoptr (ViJsonlWriter) writer = vi_jsonl_writer_new (out);
+  g_autoptr (GPtrArray) good = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) vi_jsonl_record_unref);
+  g_autoptr (GPtrArray) read = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *huge = g_strnfill (4 * 1024 * 1024, 'x');
+  const struct {
+    const char   *asset;
+    const char   *caption; /* NULL: none */
+    const char   *phrases[2];
+    const ViBBox *box;
+    const char   *reason;
+  } cases[] = {
+    { "nothing", NULL, { NULL }, NULL, "nothing to import" },
+    { "no caption",
+      NULL,
+      { "cat" },
+      &box,
+      "grounded phrases without a caption" },
+    { "not found",
+      "A cat",
+      { "dog" },
+      &box,
+      "\"dog\" not found in the caption" },
+    { "out of order",
+      "A red car",
+      { "car", "red" },
+      &box,
+      "after the previous phrase" },
+    { "empty phrase", "A cat", { "" }, &box, "is empty" },
+    { "reversed", "A cat", { "cat" }, &reversed, "bbox" },
+    { "not finite", "A cat", { "cat" }, &not_finite, "bbox" },
+    { "outside", "A cat", { "cat" }, &outside, "outside [0, 1]" },
+    { "huge", huge, { NULL }, NULL, "over the 4194304 a reader reads" },
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (ViJsonlRecord) refused = vi_jsonl_record_new (cases[i].asset);
+    ViJsonlRecord *ok = vi_jsonl_record_new ("fine");
+
+    if (cases[i].caption != NULL)
+      vi_jsonl_record_set_caption (refused, cases[i].caption);
+    for (guint j = 0; j < G_N_ELEMENTS (cases[i].phrases); j++)
+      if (cases[i].phrases[j] != NULL)
+        vi_jsonl_record_add_phrase (refused, cases[i].phrases[j], cases[i].box);
+
+    g_test_message ("refused: %s", cases[i].asset);
+    g_assert_false (vi_jsonl_writer_write (writer, refused, NULL, &error));
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "would not read back"));
+    g_assert_nonnull (strstr (error->message, cases[i].asset));
+    if (strstr (error->message, cases[i].reason) == NULL)
+      g_error ("\"%s\" does not say \"%s\"", error->message, cases[i].reason);
+    g_clear_error (&error);
+
+    /* The writer goes on. */
+    vi_jsonl_record_set_caption (ok, "A cat");
+    vi_jsonl_record_add_phrase (ok, "cat", &box);
+    g_assert_true (vi_jsonl_record_compute_spans (ok, &error));
+    g_assert_true (vi_jsonl_writer_write (writer, ok, NULL, &error));
+    g_assert_no_error (error);
+    g_ptr_array_add (good, ok);
+  }
+  g_assert_true (vi_jsonl_writer_close (writer, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Every line reads back (read_all fails on any bad line). */
+  bytes = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (out));
+  read = read_all (g_bytes_get_data (bytes, NULL),
+                   (gssize) g_bytes_get_size (bytes));
+  g_assert_cmpuint (read->len, ==, good->len);
+  for (i = 0; i < read->len; i++)
+    assert_records_equal (good->pdata[i], read->pdata[i]);
+}
+
 static void
 test_large_file (void)
 {
@@ -1489,6 +1576,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jsonl/writer/round-trip", test_writer_round_trip);
   g_test_add_func ("/jsonl/writer/shortest-numbers", test_shortest_numbers);
   g_test_add_func ("/jsonl/reader/written-lines", test_written_lines);
+  g_test_add_func ("/jsonl/writer/refuses", test_writer_refuses);
   g_test_add_func ("/jsonl/large-file", test_large_file);
 
   return g_test_run ();

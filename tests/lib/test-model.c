@@ -224,6 +224,8 @@ assert_contents_equal (ViAnnotationContent *a, ViAnnotationContent *b)
   if (na > 0)
     g_assert_cmpmem (pa, na * 2 * sizeof (double), pb,
                      nb * 2 * sizeof (double));
+  g_assert_cmpstr (vi_annotation_content_get_unread (a), ==,
+                   vi_annotation_content_get_unread (b));
   g_assert_cmpint (vi_annotation_content_get_target (a, &sa, &ea), ==,
                    vi_annotation_content_get_target (b, &sb, &eb));
   if (vi_annotation_content_get_kind (a) ==
@@ -1143,6 +1145,45 @@ test_annotation_to_string (void)
   g_assert_nonnull (strstr (s4, "roof"));
 }
 
+static GString *printed;
+
+static void
+capture_print (const char *text)
+{
+  g_string_append (printed, text);
+}
+
+/* The SDK's info(): prints what vi_annotation_to_string() says, with the
+ * server's control characters escaped. */
+static void
+test_annotation_print_info (void)
+{
+  g_autoptr (ViAnnotation) box = annotation_round_trip (ANNOTATION_BOX);
+  g_autoptr (ViAnnotation) hostile = NULL;
+  g_autofree char *expected = vi_annotation_to_string (box);
+  g_autoptr (GString) json = g_string_new (ANNOTATION_CAPTION);
+  GPrintFunc old;
+
+  printed = g_string_new (NULL);
+  old = g_set_print_handler (capture_print);
+  vi_annotation_print_info (box);
+  g_assert_cmpstr (printed->str, ==, expected);
+
+  g_assert_cmpuint (g_string_replace (json, "A cat sitting", "A \\u001b[2Jcat",
+                                      1),
+                    ==, 1);
+  hostile = annotation_round_trip (json->str);
+  g_string_truncate (printed, 0);
+  vi_annotation_print_info (hostile);
+  g_set_print_handler (old);
+  g_test_message ("%s", printed->str);
+  g_assert_null (strchr (printed->str, '\x1b'));
+  g_assert_nonnull (strstr (printed->str, "A \\u001B[2Jcat on a couch"));
+  g_assert_true (g_str_has_suffix (printed->str, "\n"));
+  g_assert_false (g_str_has_suffix (printed->str, "\n\n"));
+  g_string_free (printed, TRUE);
+}
+
 /* ------------------------------------------------------------------------
  * Pages
  * ------------------------------------------------------------------------ */
@@ -1659,6 +1700,18 @@ test_session_states (void)
   g_assert_cmpstr (chain, ==, "(no conditions)");
 }
 
+/* The result of an upload whose session is node. */
+static ViAnnotationUploadResult *
+upload_result_from (JsonNode *node)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationImportSession)
+      session = vi_annotation_import_session_new_from_json (node, &error);
+
+  g_assert_no_error (error);
+  return vi_annotation_upload_result_new (session);
+}
+
 static void
 test_upload_result (void)
 {
@@ -1678,22 +1731,67 @@ test_upload_result (void)
   g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
                    ==, 453);
   g_assert_true (vi_annotation_upload_result_is_complete (result));
+  g_assert_cmpint (vi_annotation_upload_result_get_n_created (result), ==, 450);
+  g_assert_cmpint (vi_annotation_upload_result_get_n_failed (result), ==, 3);
+  g_assert_cmpint (vi_annotation_upload_result_get_n_failed_files (result), ==,
+                   1);
+  g_assert_false (vi_annotation_upload_result_is_all_created (result));
 
+  /* Complete, but not everything was created: the summary says so, and
+   * never counts a failed annotation as imported. */
   summary = vi_annotation_upload_result_summary (result);
   g_test_message ("%s", summary);
-  g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
+  g_assert_true (g_str_has_prefix (summary,
+                                   "Annotation import complete, with "
+                                   "failures\n"));
+  g_assert_null (strstr (summary, "imported"));
   g_assert_nonnull (strstr (summary, "sess_123"));
   g_assert_nonnull (
       strstr (summary,
               "FilesInserted: Reached (CancelledByUser) -> Complete: Reached"));
   g_assert_nonnull (strstr (summary, "Files: 2 processed, 1 failed"));
-  g_assert_nonnull (
-      strstr (summary, "Annotations: 453 imported (450 created, 3 failed)"));
+  g_assert_nonnull (strstr (summary, "Annotations: 450 created, 3 failed\n"));
   g_assert_nonnull (strstr (summary, "1.00 MB"));
   g_assert_nonnull (strstr (summary, "Duration: 12.5s"));
   g_assert_nonnull (strstr (summary, "Created: 450"));
   g_assert_nonnull (strstr (summary, "Processed: 2"));
   g_assert_nonnull (strstr (summary, "Reason: some files had bad lines"));
+
+  /* Nothing failed: complete, all created.  Nothing created: "0
+   * created, 2 failed", not "2 imported". */
+  {
+    JsonObject *status_obj =
+        json_object_get_object_member (json_node_get_object (node), "status");
+    JsonObject *files_counts =
+        json_object_get_object_member (json_object_get_object_member (status_obj,
+                                                                      "files"),
+                                       "statusCount");
+    JsonObject *counts = json_object_get_object_member (
+        json_object_get_object_member (status_obj, "annotations"),
+        "statusCount");
+
+    json_object_remove_member (files_counts, "Failed");
+    json_object_remove_member (counts, "Failed");
+    g_clear_pointer (&summary, g_free);
+    g_clear_pointer (&result, vi_annotation_upload_result_unref);
+    result = upload_result_from (node);
+    g_assert_true (vi_annotation_upload_result_is_all_created (result));
+    summary = vi_annotation_upload_result_summary (result);
+    g_assert_true (g_str_has_prefix (summary, "Annotation import complete\n"));
+    g_assert_nonnull (strstr (summary, "Annotations: 450 created, 0 failed\n"));
+
+    json_object_set_int_member (counts, "Created", 0);
+    json_object_set_int_member (counts, "Failed", 2);
+    g_clear_pointer (&summary, g_free);
+    g_clear_pointer (&result, vi_annotation_upload_result_unref);
+    result = upload_result_from (node);
+    g_assert_false (vi_annotation_upload_result_is_all_created (result));
+    g_assert_cmpint (vi_annotation_upload_result_get_total_annotations (result),
+                     ==, 2);
+    summary = vi_annotation_upload_result_summary (result);
+    g_assert_nonnull (strstr (summary, "Annotations: 0 created, 2 failed\n"));
+    g_assert_null (strstr (summary, "imported"));
+  }
 
   /* Failed and in-progress sessions say so. */
   g_clear_pointer (&summary, g_free);
@@ -2317,20 +2415,12 @@ test_field_errors (void)
       "spec.contents.kind: expected a string, got null" },
     { DOC_ANNOTATION, "spec/contents/bound", NULL,
       "spec.contents.bound: missing required field" },
-    { DOC_ANNOTATION, "spec/contents/bound", "[]",
-      "spec.contents.bound: expected at least one point" },
-    { DOC_ANNOTATION, "spec/contents/bound", "[0.1, 0.2]",
-      "spec.contents.bound[0]: expected an array, got a number" },
-    { DOC_ANNOTATION, "spec/contents/bound/1", "[0.5]",
-      "spec.contents.bound[1]: expected a point of 2 numbers, got 1 elements" },
-    { DOC_ANNOTATION, "spec/contents/bound/2", "[0.5, 0.5, 0.5]",
-      "spec.contents.bound[2]: expected a point of 2 numbers, got 3 elements" },
-    { DOC_ANNOTATION, "spec/contents/bound/2", "[\"x\", 0.5]",
-      "spec.contents.bound[2][0]: expected a number, got a string" },
-    { DOC_ANNOTATION, "spec/contents/bound/3", "[0.5, 1e309]",
-      "spec.contents.bound[3][1]: number out of range" },
-    { DOC_ANNOTATION, "spec/contents/bound/0", "null",
-      "spec.contents.bound[0]: expected an array, got null" },
+    /* A bound of another shape keeps the part (test_bound_other_shape);
+     * a null one is a missing required field, whatever the target. */
+    { DOC_ANNOTATION, "spec/contents/bound", "null",
+      "spec.contents.bound: expected an array, got null" },
+    { DOC_ANNOTATION, "spec/contents/target", "[1]",
+      "spec.contents.target: expected 2 integers, got 1 elements" },
     { DOC_ANNOTATION, "spec/contents/target", NULL,
       "spec.contents.target: missing required field" },
     { DOC_ANNOTATION, "spec/contents/target", "[1, 2, 3]",
@@ -2411,8 +2501,7 @@ test_field_errors (void)
       "kind: expected \"DatasetExport\", got \"Export\"" },
     { DOC_EXPORT, "datasetExportId", NULL,
       "datasetExportId: missing required field" },
-    { DOC_EXPORT, "spec/format", "1",
-      "spec.format: expected a string, got a number" },
+    { DOC_EXPORT, "spec", "[]", "spec: expected an object, got an array" },
     { DOC_EXPORT, "spec/options", NULL,
       "spec.options: missing required field" },
     { DOC_EXPORT, "spec/options/normalized", NULL,
@@ -2474,6 +2563,160 @@ test_field_errors (void)
 
       assert_same_page (page);
     }
+  }
+}
+
+/* A `bound` that is there but not a list of [x, y] points (one list of
+ * four numbers, a point of three, a string...) keeps the part: target
+ * read, no points, the contents as sent, and a word on what was not read;
+ * both readers agree, and the JSON goes back as it came. */
+static void
+test_bound_other_shape (void)
+{
+  const struct {
+    const char *path;
+    const char *value;
+  } cases[] = {
+    { "spec/contents/bound", "[0.1, 0.2, 0.5, 0.7]" },
+    { "spec/contents/bound", "[]" },
+    { "spec/contents/bound", "{\"x\": 1}" },
+    { "spec/contents/bound", "\"0.1 0.2 0.5 0.7\"" },
+    { "spec/contents/bound/1", "[0.5]" },
+    { "spec/contents/bound/2", "[0.5, 0.5, 0.5]" },
+    { "spec/contents/bound/2", "[\"x\", 0.5]" },
+    { "spec/contents/bound/3", "[0.5, 1e309]" },
+    { "spec/contents/bound/0", "null" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (JsonNode) node = parse_mutable (ANNOTATION_BOX);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViAnnotation) a = NULL;
+    g_autoptr (ViAnnotation) back = NULL;
+    g_autoptr (JsonNode) out = NULL;
+    g_autofree char     *item = NULL;
+    g_autofree char     *page = NULL;
+    g_autofree char     *text = NULL;
+    ViAnnotationContent *c;
+    JsonNode            *raw;
+    ViBBox               bbox;
+    gsize                n_points = 99;
+    int                  start, end;
+
+    g_test_message ("case %u: %s = %s", i, cases[i].path, cases[i].value);
+    mutate (node, cases[i].path, cases[i].value);
+    a = vi_annotation_new_from_json (node, &error);
+    g_assert_no_error (error);
+    c = vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+    g_assert_cmpint (vi_annotation_content_get_kind (c), ==,
+                     VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX);
+    g_assert_cmpstr (vi_annotation_content_get_unread (c), ==,
+                     "bound: not a list of [x, y] points");
+    g_assert_null (vi_annotation_content_get_bound (c, &n_points));
+    g_assert_cmpuint (n_points, ==, 0);
+    g_assert_false (vi_annotation_content_get_bbox (c, &bbox));
+    g_assert_true (vi_annotation_content_get_target (c, &start, &end));
+    g_assert_cmpint (start, ==, 2);
+    g_assert_cmpint (end, ==, 5);
+    raw = vi_annotation_content_get_raw_json (c);
+    g_assert_nonnull (raw);
+    g_assert_true (
+        json_node_equal (raw,
+                         json_object_get_member (json_object_get_object_member (
+                                                     json_node_get_object (node),
+                                                     "spec"),
+                                                 "contents")));
+
+    /* Written back as it came, and read again the same way. */
+    out = vi_annotation_to_json (a);
+    g_assert_true (json_node_equal (out, node));
+    back = vi_annotation_new_from_json (out, &error);
+    g_assert_no_error (error);
+    assert_annotations_equal (a, back);
+    text = vi_annotation_to_string (a);
+    g_assert_nonnull (strstr (text, "not a list of [x, y] points"));
+
+    /* The direct reader keeps it too, on a page with a good item. */
+    item = json_to_string (node, FALSE);
+    page = g_strconcat ("{\"items\": [" ANNOTATION_CAPTION ", ", item, "]}",
+                        NULL);
+    assert_same_page (page);
+  }
+
+  /* Everything read: nothing unread, no raw JSON. */
+  {
+    g_autoptr (ViAnnotation) box = annotation_round_trip (ANNOTATION_BOX);
+    ViAnnotationContent *c = vi_annotation_spec_get_contents (
+        vi_annotation_get_spec (box));
+
+    g_assert_null (vi_annotation_content_get_unread (c));
+    g_assert_null (vi_annotation_content_get_raw_json (c));
+  }
+}
+
+/* An export whose spec has no format (or not a string) is kept, with the
+ * format unknown and a word on what was not read; the spec goes back as
+ * it came. */
+static void
+test_export_spec_without_format (void)
+{
+  const char *values[] = { NULL, "null", "1", "[\"ViJsonl\"]" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++) {
+    g_autoptr (JsonNode) node = parse_mutable (EXPORT_DONE);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViExportedAnnotations) e = NULL;
+    g_autoptr (JsonNode) out = NULL;
+
+    mutate (node, "spec/format", values[i]);
+    e = vi_exported_annotations_new_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (vi_exported_annotations_get_spec (e)->format, ==,
+                     VI_EXPORT_FORMAT_UNKNOWN);
+    g_assert_true (vi_exported_annotations_get_spec (e)->normalized);
+    g_assert_cmpstr (vi_exported_annotations_get_unread (e), ==,
+                     "spec.format: missing or not a string");
+    out = vi_exported_annotations_to_json (e);
+    g_assert_true (
+        json_node_equal (json_object_get_member (json_node_get_object (out),
+                                                 "spec"),
+                         json_object_get_member (json_node_get_object (node),
+                                                 "spec")));
+  }
+
+  {
+    g_autoptr (JsonNode) node = parse_mutable (EXPORT_DONE);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViExportedAnnotations) e = NULL;
+    g_autoptr (GPtrArray) list = NULL;
+    g_autoptr (JsonNode) page = NULL;
+    g_autofree char *item = NULL;
+    g_autofree char *json = NULL;
+    char            *next = NULL;
+
+    /* A known format is read; an unknown name is not "unread". */
+    e = vi_exported_annotations_new_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_null (vi_exported_annotations_get_unread (e));
+    g_clear_pointer (&e, vi_exported_annotations_unref);
+    mutate (node, "spec/format", "\"ViParquet\"");
+    e = vi_exported_annotations_new_from_json (node, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (vi_exported_annotations_get_spec (e)->format, ==,
+                     VI_EXPORT_FORMAT_UNKNOWN);
+    g_assert_null (vi_exported_annotations_get_unread (e));
+
+    /* In a list, the other exports are not lost. */
+    mutate (node, "spec/format", NULL);
+    item = json_to_string (node, FALSE);
+    json = g_strconcat ("{\"items\": [" EXPORT_DONE ", ", item, "]}", NULL);
+    page = parse (json);
+    list = _vi_exported_annotations_list_from_json (page, &next, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (list->len, ==, 2);
+    g_assert_null (vi_exported_annotations_get_unread (list->pdata[0]));
+    g_assert_nonnull (vi_exported_annotations_get_unread (list->pdata[1]));
+    g_free (next);
   }
 }
 
@@ -2558,23 +2801,15 @@ test_hostile_mutations (void)
   };
   /* Members that may be removed: the documented optional ones, and the
    * entries of maps (attributes, counts, headers, the files themselves). */
-  const char *const optional[] = { "kind",
-                                   "items/",
-                                   "nextPage",
-                                   "spec/source",
-                                   "status/reason",
-                                   "status/conditions/0/reason",
-                                   "status/conditions/1/reason",
-                                   "status/conditions/0/message",
-                                   "status/downloadUrl",
-                                   "metadata/attributes/",
-                                   "status/files/statusCount/",
-                                   "status/annotations/statusCount/",
-                                   "spec/options/splitRatio",
-                                   "spec/extra",
-                                   "files/z.jsonl/headers/",
-                                   "files/",
-                                   NULL };
+  const char *const optional[] = {
+    "kind", "items/", "nextPage", "spec/source", "status/reason",
+    "status/conditions/0/reason", "status/conditions/1/reason",
+    "status/conditions/0/message", "status/downloadUrl", "metadata/attributes/",
+    "status/files/statusCount/", "status/annotations/statusCount/",
+    "spec/options/splitRatio",
+    /* an export's: kept, format unknown */
+    "spec/format", "spec/extra", "files/z.jsonl/headers/", "files/", NULL
+  };
   const DocType types[] = { DOC_ANNOTATION, DOC_PAGE, DOC_SESSION, DOC_EXPORT,
                             DOC_UPLOADS };
   /* The whole product of paths and values takes half a minute under
@@ -3011,6 +3246,11 @@ main (int argc, char **argv)
   g_test_add_func ("/model/annotation/constructors",
                    test_annotation_constructors);
   g_test_add_func ("/model/annotation/to-string", test_annotation_to_string);
+  g_test_add_func ("/model/annotation/print-info", test_annotation_print_info);
+  g_test_add_func ("/model/annotation/bound-other-shape",
+                   test_bound_other_shape);
+  g_test_add_func ("/model/export/spec-without-format",
+                   test_export_spec_without_format);
   g_test_add_func ("/model/page/round-trip", test_page_round_trip);
   g_test_add_func ("/model/page/envelope", test_page_envelope);
   g_test_add_func ("/model/page/unknown-kept", test_page_unknown_kept);

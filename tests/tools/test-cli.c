@@ -51,6 +51,12 @@ test_list_json_get_delete (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (human.out, "target [2, 5)"));
   g_assert_nonnull (strstr (human.out, "Q: What is the cat doing?"));
   g_assert_nonnull (strstr (human.out, "3 annotations"));
+  /* The bound type has a column of its own (the SDK's spec.bound_type). */
+  g_assert_true (g_str_has_prefix (human.out, "ANNOTATION"));
+  g_assert_nonnull (strstr (human.out, " TYPE "));
+  g_assert_nonnull (strstr (human.out, " caption "));
+  g_assert_nonnull (strstr (human.out, " box "));
+  g_assert_nonnull (strstr (human.out, " vqa "));
 
   run_cli (f, &get, KEY, (const char *[]){ "get", "ds", "img 1", id, NULL });
   g_assert_cmpint (get.status, ==, 0);
@@ -126,6 +132,21 @@ test_errors (Fixture *f, gconstpointer data)
       { "list", "ds", "a", "--page-size", "5000", NULL },
       2,
       "--page-size" },
+    { KEY, { "list", "ds", "a", "--page-size", "0", NULL }, 2, "--page-size" },
+    { KEY,
+      { "list", "ds", "a", "--one-page", "--page-size", "0", NULL },
+      2,
+      "--page-size" },
+    { KEY, { "list", "ds", "a", "--page-size", "ten", NULL }, 2, "ten" },
+    { KEY,
+      { "get", "ds", "a", "x", "--page-size", "0", NULL },
+      2,
+      "only apply to list" },
+    { KEY,
+      { "upload", "ds", "/nonexistent.jsonl", "--on-overwritten", "Maybe",
+        NULL },
+      2,
+      "--on-overwritten" },
     { KEY,
       { "get", "ds", "a", "x", "--one-page", NULL },
       2,
@@ -204,16 +225,52 @@ test_upload_wait (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (wait.out, "Complete: Reached"));
 
   /* A bad line under the default RejectSession: exit 1, the reason shown;
-   * under Warn the good line is imported. */
+   * under Warn the good line is created, the bad one is not, and the exit
+   * status (3) says that not everything asked for was created. */
   run_cli (f, &rejected, KEY, (const char *[]){ "upload", "bad", bad, NULL });
   g_assert_cmpint (rejected.status, ==, 1);
   g_assert_nonnull (strstr (rejected.err, "FailedReach"));
   run_cli (f, &warned, KEY,
            (const char *[]){ "upload", "bad", bad, "--on-bad-annotation",
                              "Warn", NULL });
-  g_assert_cmpint (warned.status, ==, 0);
+  g_assert_cmpint (warned.status, ==, 3);
+  g_assert_nonnull (strstr (warned.out, "complete, with failures"));
+  g_assert_nonnull (strstr (warned.out, "Annotations: 1 created, 1 failed"));
+  g_assert_null (strstr (warned.out, "imported"));
+  g_assert_nonnull (strstr (warned.err, "not everything was created"));
   g_assert_cmpuint (vi_local_server_count_annotations (f->server, "bad", NULL),
                     ==, 1);
+
+  /* wait follows the same rule. */
+  {
+    g_auto (Run) sent = { 0 };
+    g_auto (Run) waited = { 0 };
+    g_autoptr (JsonNode) partial = NULL;
+    JsonObject *policies;
+
+    run_cli (f, &sent, KEY,
+             (const char *[]){ "upload", "bad2", bad, "--on-bad-annotation",
+                               "Warn", "--on-overwritten", "Warn", "--no-wait",
+                               "--json", NULL });
+    g_assert_cmpint (sent.status, ==, 0);
+    partial = parse (sent.out);
+    /* --on-overwritten reaches the session's failure policies. */
+    policies = json_object_get_object_member (
+        json_object_get_object_member (json_node_get_object (partial), "spec"),
+        "failurePolicies");
+    g_assert_cmpstr (json_object_get_string_member (policies, "onOverwritten"),
+                     ==, "Warn");
+    g_assert_cmpstr (json_object_get_string_member (policies, "onBadFile"), ==,
+                     "RejectSession");
+    run_cli (f, &waited, KEY,
+             (const char *[]){
+                 "wait", "bad2",
+                 json_object_get_string_member (json_node_get_object (partial),
+                                                "annotationImportSessionId"),
+                 NULL });
+    g_assert_cmpint (waited.status, ==, 3);
+    g_assert_nonnull (strstr (waited.out, "1 created, 1 failed"));
+  }
 
   g_unlink (path);
   g_unlink (bad);

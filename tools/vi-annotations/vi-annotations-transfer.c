@@ -185,18 +185,38 @@ state_unknown_error (const GError *error,
   return status;
 }
 
-static void
+/* Prints a finished (or abandoned) import and returns the exit status
+ * that says whether everything asked for was created: 0 if the session
+ * is complete with no failed file or annotation, EXIT_INCOMPLETE if it is
+ * complete but left some out (a Warn policy), EXIT_API otherwise. */
+static int
 print_session (ViAnnotationImportSession *session)
 {
+  g_autoptr (ViAnnotationUploadResult)
+      result = vi_annotation_upload_result_new (session);
+
   if (opt_json) {
     g_autoptr (JsonNode) node = vi_annotation_import_session_to_json (session);
     print_json (node);
   } else {
-    g_autoptr (ViAnnotationUploadResult)
-        result = vi_annotation_upload_result_new (session);
     g_autofree char *summary = vi_annotation_upload_result_summary (result);
     print_lines (summary);
   }
+  if (!vi_annotation_upload_result_is_complete (result))
+    return EXIT_API;
+  if (!vi_annotation_upload_result_is_all_created (result)) {
+    print_error ("not everything was created: %" G_GINT64_FORMAT
+                 " annotation%s and %" G_GINT64_FORMAT " file%s failed",
+                 vi_annotation_upload_result_get_n_failed (result),
+                 vi_annotation_upload_result_get_n_failed (result) == 1 ? ""
+                                                                        : "s",
+                 vi_annotation_upload_result_get_n_failed_files (result),
+                 vi_annotation_upload_result_get_n_failed_files (result) == 1
+                     ? ""
+                     : "s");
+    return EXIT_INCOMPLETE;
+  }
+  return 0;
 }
 
 int
@@ -206,6 +226,7 @@ cmd_upload (ViClient *client, char **args, GCancellable *cancellable)
   g_autoptr (ViAnnotationUploadResult) result = NULL;
   ViUploadOptions options;
   UploadUi        ui = { .last_stage = (ViUploadStage) -1 };
+  int             status;
 
   vi_upload_options_init (&options);
   options.wait_until_done = !opt_no_wait;
@@ -214,7 +235,9 @@ cmd_upload (ViClient *client, char **args, GCancellable *cancellable)
   if (!parse_policy (opt_on_bad_annotation, "--on-bad-annotation",
                      &options.failure_policies.on_bad_annotation) ||
       !parse_policy (opt_on_bad_file, "--on-bad-file",
-                     &options.failure_policies.on_bad_file))
+                     &options.failure_policies.on_bad_file) ||
+      !parse_policy (opt_on_overwritten, "--on-overwritten",
+                     &options.failure_policies.on_overwritten))
     return EXIT_USAGE;
 
   result = vi_client_upload_annotations (client, args[0],
@@ -226,19 +249,17 @@ cmd_upload (ViClient *client, char **args, GCancellable *cancellable)
   if (result == NULL) {
     /* The wait is the only step after the PATCH that can time out: the
      * PATCH's own failures are settled by reading the session. */
-    int status = state_unknown_error (error, args[0], ui.session_id,
-                                      ui.last_stage >=
-                                          VI_UPLOAD_STAGE_FINALIZING);
+    status = state_unknown_error (error, args[0], ui.session_id,
+                                  ui.last_stage >= VI_UPLOAD_STAGE_FINALIZING);
 
     g_free (ui.session_id);
     return status;
   }
   g_free (ui.session_id);
 
-  print_session (vi_annotation_upload_result_get_session (result));
-  if (!opt_no_wait && !vi_annotation_upload_result_is_complete (result))
-    return EXIT_API;
-  return 0;
+  status = print_session (vi_annotation_upload_result_get_session (result));
+  /* --no-wait: the files were sent, which is all that was asked. */
+  return opt_no_wait ? 0 : status;
 }
 
 int
@@ -256,8 +277,7 @@ cmd_wait (ViClient *client, char **args, GCancellable *cancellable)
   g_free (ui.session_id);
   if (session == NULL)
     return state_unknown_error (error, args[0], args[1], TRUE);
-  print_session (session);
-  return 0;
+  return print_session (session);
 }
 
 static void
@@ -272,6 +292,8 @@ print_export (ViExportedAnnotations *x)
   print_line ("  Dataset:    %s", vi_exported_annotations_get_dataset_id (x));
   print_line ("  Format:     %s%s", vi_export_format_to_string (spec->format),
               spec->normalized ? " (normalized)" : "");
+  if (vi_exported_annotations_get_unread (x) != NULL)
+    print_line ("  Not read:   %s", vi_exported_annotations_get_unread (x));
   for (guint i = 0; conditions && i < conditions->len; i++) {
     ViResourceCondition *c = conditions->pdata[i];
     print_line ("  Condition:  %s: %s%s%s", c->condition,

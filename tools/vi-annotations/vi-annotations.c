@@ -3,8 +3,10 @@
 /*
  * vi-annotations: the annotations API from the command line.
  *
- * Exit status: 0 success, 1 the API or the server failed, 2 usage error,
- * 128 + the signal's number when interrupted (130 for Ctrl+C).
+ * Exit status: 0 success, 1 the API or the server failed (for upload and
+ * wait: the import did not complete), 2 usage error, 3 (upload and wait)
+ * the import completed without creating everything asked for, 128 + the
+ * signal's number when interrupted (130 for Ctrl+C).
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@ static gboolean opt_allow_insecure;
 static char    *opt_ca_file;
 gboolean        opt_json;
 static int      opt_page_size;
+static gboolean opt_page_size_set;
 static char    *opt_page_token;
 static gboolean opt_one_page;
 gboolean        opt_no_wait;
@@ -31,6 +34,27 @@ int             opt_connections;
 gboolean        opt_wait;
 char           *opt_on_bad_annotation;
 char           *opt_on_bad_file;
+char           *opt_on_overwritten;
+
+/* --page-size: remembers that it was given, so that 0 is refused rather
+ * than taken for the default. */
+static gboolean
+parse_page_size (const char *name,
+                 const char *value,
+                 gpointer    data,
+                 GError    **error)
+{
+  gint64 n;
+
+  if (!g_ascii_string_to_signed (value, 10, G_MININT, G_MAXINT, &n, NULL)) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--page-size takes a number, not \"%s\"", value);
+    return FALSE;
+  }
+  opt_page_size = (int) n;
+  opt_page_size_set = TRUE;
+  return TRUE;
+}
 
 static const GOptionEntry entries[] = {
   { "endpoint", 'e', 0, G_OPTION_ARG_STRING, &opt_endpoint,
@@ -47,7 +71,7 @@ static const GOptionEntry entries[] = {
     "PEM file of extra certificate authorities (private deployments)", "FILE" },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &opt_json, "Print JSON for scripts",
     NULL },
-  { "page-size", 'n', 0, G_OPTION_ARG_INT, &opt_page_size,
+  { "page-size", 'n', 0, G_OPTION_ARG_CALLBACK, parse_page_size,
     "list: items per request, 1-1000 (default 1000 when walking all pages, "
     "10 for one page)",
     "N" },
@@ -68,6 +92,8 @@ static const GOptionEntry entries[] = {
   { "on-bad-annotation", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_annotation,
     "upload: Warn, RejectFile or RejectSession (default)", "POLICY" },
   { "on-bad-file", 0, 0, G_OPTION_ARG_STRING, &opt_on_bad_file,
+    "upload: Warn, RejectFile or RejectSession (default)", "POLICY" },
+  { "on-overwritten", 0, 0, G_OPTION_ARG_STRING, &opt_on_overwritten,
     "upload: Warn, RejectFile or RejectSession (default)", "POLICY" },
   { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format,
     "export create: jsonl (default, annotations only) or full", "FORMAT" },
@@ -92,7 +118,12 @@ static const char *summary =
     "  export download DATASET EXPORT DIR download and unpack an export\n"
     "\n"
     "Credentials come from DATATURE_VI_SECRET_KEY and\n"
-    "DATATURE_VI_ORGANIZATION_ID, or from --config-file.";
+    "DATATURE_VI_ORGANIZATION_ID, or from --config-file.\n"
+    "\n"
+    "Exit status: 0 success; 1 the API failed, or an import did not\n"
+    "complete; 2 usage; 3 upload or wait: the import completed but some\n"
+    "annotations or files failed (a Warn policy left them out);\n"
+    "128 + N interrupted by signal N.";
 
 static int usage_error (GOptionContext *context, const char *format, ...)
     G_GNUC_PRINTF (2, 3);
@@ -135,7 +166,7 @@ api_error (const GError *error)
   return EXIT_API;
 }
 
-/* One line per annotation: id, role, group, what it says. */
+/* One line per annotation: id, bound type, role, group, what it says. */
 static void
 print_annotation_line (ViAnnotation *annotation)
 {
@@ -169,8 +200,9 @@ print_annotation_line (ViAnnotation *annotation)
       break;
   }
 
-  print_line ("%-24s %-27s %-24s %s",
+  print_line ("%-24s %-10s %-27s %-24s %s",
               vi_annotation_get_annotation_id (annotation),
+              vi_annotation_spec_get_bound_type (spec),
               vi_annotation_spec_get_role_name (spec),
               vi_annotation_spec_get_whole_id (spec), what);
 }
@@ -178,7 +210,8 @@ print_annotation_line (ViAnnotation *annotation)
 static void
 print_header (void)
 {
-  print_line ("%-24s %-27s %-24s %s", "ANNOTATION", "ROLE", "GROUP", "CONTENT");
+  print_line ("%-24s %-10s %-27s %-24s %s", "ANNOTATION", "TYPE", "ROLE",
+              "GROUP", "CONTENT");
 }
 
 static int
@@ -186,7 +219,9 @@ cmd_list (ViClient *client, char **args, GCancellable *cancellable)
 {
   g_autoptr (GError) error = NULL;
 
-  if (opt_page_size < 0 || opt_page_size > VI_MAX_PAGE_SIZE) {
+  /* 0 is not "the default": the default is not giving the option. */
+  if (opt_page_size_set &&
+      (opt_page_size < 1 || opt_page_size > VI_MAX_PAGE_SIZE)) {
     print_error ("--page-size must be between 1 and %d", VI_MAX_PAGE_SIZE);
     return EXIT_USAGE;
   }
@@ -195,7 +230,8 @@ cmd_list (ViClient *client, char **args, GCancellable *cancellable)
     g_autoptr (ViAnnotationPage) page = NULL;
     const char *next;
 
-    page = vi_client_list_annotations (client, args[0], args[1], opt_page_size,
+    page = vi_client_list_annotations (client, args[0], args[1],
+                                       opt_page_size > 0 ? opt_page_size : 0,
                                        opt_page_token, cancellable, &error);
     if (page == NULL)
       return api_error (error);
@@ -225,8 +261,9 @@ cmd_list (ViClient *client, char **args, GCancellable *cancellable)
      * page leaves the JSON document unterminated (and the exit status
      * non-zero), never a complete-looking one. */
     pager = vi_client_iterate_annotations (client, args[0], args[1],
-                                           opt_page_size ? opt_page_size
-                                                         : VI_MAX_PAGE_SIZE);
+                                           opt_page_size > 0
+                                               ? opt_page_size
+                                               : VI_MAX_PAGE_SIZE);
     if (opt_json)
       json_items_begin (&json);
     else
@@ -459,7 +496,7 @@ main (int argc, char **argv)
   if (n_args < command->min_args || n_args > command->max_args)
     return usage_error (context, "%s takes %s", command->name,
                         command->args_help);
-  if ((opt_page_token != NULL || opt_one_page || opt_page_size != 0) &&
+  if ((opt_page_token != NULL || opt_one_page || opt_page_size_set) &&
       command->run != cmd_list)
     return usage_error (context,
                         "--page-size, --page-token and --one-page "

@@ -10,6 +10,9 @@ G_BEGIN_DECLS
 
 #define EXIT_API 1
 #define EXIT_USAGE 2
+/* upload and wait: the import completed but did not create everything
+ * asked for (a Warn failure policy left annotations or files out). */
+#define EXIT_INCOMPLETE 3
 /* Interrupted by a signal: 128 + its number, as a shell reports it (130
  * for SIGINT, 143 for SIGTERM). */
 #define EXIT_SIGNAL_BASE 128
@@ -23,6 +26,7 @@ extern int      opt_connections;
 extern gboolean opt_wait;
 extern char    *opt_on_bad_annotation;
 extern char    *opt_on_bad_file;
+extern char    *opt_on_overwritten;
 
 int api_error (const GError *error);
 int interrupt_signal (void);
