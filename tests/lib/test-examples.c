@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /*
  * The C examples of docs/examples, run as a user would run them, against
  * vi-local-server in a thread of this test.
