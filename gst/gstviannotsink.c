@@ -158,6 +158,13 @@ enum
 /* Frames whose records wait for the writer thread: past that, the
  * streaming thread waits for it. */
 #define WRITER_QUEUE 64
+/* The writer, woken by a first frame, takes up to this many at once,
+ * waiting at most WRITER_GATHER_US for them: one wake-up and one write to
+ * the location file for many frames, and lines in the files soon after
+ * their frame all the same. */
+#define WRITER_GATHER 16
+#define WRITER_GATHER_US (10 * G_TIME_SPAN_MILLISECOND)
+#define LOCATION_BUFFER (64 * 1024)
 
 typedef struct
 {
@@ -209,7 +216,10 @@ struct _GstViAnnotSink
   GCond wcond;
   /* wlock */
   GQueue jobs;                  /* a frame's records: GPtrArray */
-  gboolean writing;             /* a job is out of the queue */
+  gboolean writing;             /* jobs are out of the queue */
+  gboolean widle;               /* the writer waits for jobs */
+  gboolean pusher_waiting;      /* the streaming thread waits for the writer */
+  guint draining;               /* threads waiting for an empty queue */
   gboolean wflushing;           /* unlock(): nobody waits for the writer */
   gboolean wquit;
   gboolean wfailed;             /* the writer posted an error */
@@ -695,18 +705,29 @@ gst_vi_annot_sink_get_stats (GstViAnnotSink * self)
 /* ------------------------------------------------------------------ */
 /* the writer thread */
 
-/* A frame's lines to both outputs (their room in the spool was reserved
- * by the streaming thread: no waiting here).  Errors are posted. */
+/* The lines of frames (@jobs, GPtrArray of records each) to both outputs:
+ * one write to the location file, one append to the spool per frame
+ * (their room there was reserved by the streaming thread: no waiting
+ * here).  Errors are posted. */
 static gboolean
-write_records (GstViAnnotSink * self, GPtrArray * records)
+write_jobs (GstViAnnotSink * self, GQueue * jobs)
 {
   GString *lines = self->lines;
-  guint i;
+  gsize ends[WRITER_GATHER];
+  guint n_lines = 0, n, i, j;
+  GList *l;
 
+  g_assert (jobs->length <= WRITER_GATHER);
   g_string_truncate (lines, 0);
-  for (i = 0; i < records->len; i++) {
-    vi_jsonl_record_append_line (g_ptr_array_index (records, i), lines);
-    g_string_append_c (lines, '\n');
+  for (l = jobs->head, j = 0; l != NULL; l = l->next, j++) {
+    GPtrArray *records = l->data;
+
+    for (i = 0; i < records->len; i++) {
+      vi_jsonl_record_append_line (g_ptr_array_index (records, i), lines);
+      g_string_append_c (lines, '\n');
+    }
+    n_lines += records->len;
+    ends[j] = lines->len;
   }
 
   if (self->file != NULL &&
@@ -716,42 +737,70 @@ write_records (GstViAnnotSink * self, GPtrArray * records)
     return FALSE;
   }
   GST_OBJECT_LOCK (self);
-  self->stats.lines += records->len;
+  self->stats.lines += n_lines;
   GST_OBJECT_UNLOCK (self);
-  return self->uploader == NULL ||
-      gst_vi_annot_uploader_write (self->uploader, lines->str, lines->len,
-      records->len) == GST_FLOW_OK;
+  if (self->uploader == NULL)
+    return TRUE;
+
+  /* Frame by frame: batches are cut at batch-size between frames. */
+  for (l = jobs->head, j = 0; l != NULL; l = l->next, j++) {
+    gsize start = j > 0 ? ends[j - 1] : 0;
+
+    n = ((GPtrArray *) l->data)->len;
+    if (gst_vi_annot_uploader_write (self->uploader, lines->str + start,
+            ends[j] - start, n) != GST_FLOW_OK)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Whether the writer should go now rather than wait for more frames. */
+static gboolean
+writer_must_go (GstViAnnotSink * self)
+{
+  return self->jobs.length >= WRITER_GATHER || self->wquit ||
+      self->wflushing || self->draining > 0 || self->pusher_waiting;
 }
 
 static gpointer
 writer_thread (gpointer user_data)
 {
   GstViAnnotSink *self = user_data;
-  GPtrArray *records;
+  GQueue jobs = G_QUEUE_INIT;
+  gint64 until;
   gboolean ok;
 
   g_mutex_lock (&self->wlock);
   for (;;) {
+    self->widle = TRUE;
     while (g_queue_is_empty (&self->jobs) && !self->wquit)
       g_cond_wait (&self->wcond, &self->wlock);
-    records = g_queue_pop_head (&self->jobs);
-    if (records == NULL)
+    until = g_get_monotonic_time () + WRITER_GATHER_US;
+    while (!writer_must_go (self) &&
+        g_cond_wait_until (&self->wcond, &self->wlock, until));
+    self->widle = FALSE;
+    if (g_queue_is_empty (&self->jobs))
       break;
+
+    while (jobs.length < WRITER_GATHER && !g_queue_is_empty (&self->jobs))
+      g_queue_push_tail (&jobs, g_queue_pop_head (&self->jobs));
     self->writing = TRUE;
     ok = !self->wfailed;
-    g_cond_broadcast (&self->wcond);
+    if (self->pusher_waiting)
+      g_cond_broadcast (&self->wcond);
     g_mutex_unlock (&self->wlock);
 
     /* After an error, nothing more is written. */
     if (ok)
-      ok = write_records (self, records);
-    g_ptr_array_unref (records);
+      ok = write_jobs (self, &jobs);
+    g_queue_clear_full (&jobs, (GDestroyNotify) g_ptr_array_unref);
 
     g_mutex_lock (&self->wlock);
     self->writing = FALSE;
     if (!ok)
       self->wfailed = TRUE;
-    g_cond_broadcast (&self->wcond);
+    if (self->pusher_waiting || self->draining > 0)
+      g_cond_broadcast (&self->wcond);
   }
   g_mutex_unlock (&self->wlock);
   return NULL;
@@ -773,8 +822,12 @@ push_records (GstViAnnotSink * self, GPtrArray * records, gboolean may_wait)
   /* Only this thread queues: the queue does not grow meanwhile. */
   g_mutex_lock (&self->wlock);
   while (may_wait && !self->wflushing && !self->wfailed &&
-      self->jobs.length >= WRITER_QUEUE)
+      self->jobs.length >= WRITER_QUEUE) {
+    self->pusher_waiting = TRUE;
+    g_cond_broadcast (&self->wcond);
     g_cond_wait (&self->wcond, &self->wlock);
+    self->pusher_waiting = FALSE;
+  }
   if (self->wfailed)
     ret = GST_FLOW_ERROR;
   else if (may_wait && self->jobs.length >= WRITER_QUEUE)
@@ -789,7 +842,10 @@ push_records (GstViAnnotSink * self, GPtrArray * records, gboolean may_wait)
 
   g_mutex_lock (&self->wlock);
   g_queue_push_tail (&self->jobs, records);
-  g_cond_broadcast (&self->wcond);
+  /* The writer waits for a first frame, or gathers up to WRITER_GATHER. */
+  if (self->widle && (self->jobs.length == 1 ||
+          self->jobs.length >= WRITER_GATHER))
+    g_cond_broadcast (&self->wcond);
   g_mutex_unlock (&self->wlock);
   return GST_FLOW_OK;
 }
@@ -802,8 +858,11 @@ writer_drain (GstViAnnotSink * self)
   gboolean ok;
 
   g_mutex_lock (&self->wlock);
+  self->draining++;
+  g_cond_broadcast (&self->wcond);
   while (!g_queue_is_empty (&self->jobs) || self->writing)
     g_cond_wait (&self->wcond, &self->wlock);
+  self->draining--;
   ok = !self->wfailed;
   g_mutex_unlock (&self->wlock);
   return ok;
@@ -824,6 +883,9 @@ writer_start (GstViAnnotSink * self)
   self->wquit = FALSE;
   self->wfailed = FALSE;
   self->writing = FALSE;
+  self->widle = FALSE;
+  self->pusher_waiting = FALSE;
+  self->draining = 0;
   self->writer = g_thread_new ("viannotsink-writer", writer_thread, self);
 }
 
@@ -1314,6 +1376,8 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
     self->file = fopen (self->cfg_location, "we");
     if (self->file == NULL)
       goto no_file;
+    /* The writer writes many frames at once: fewer, larger writes. */
+    setvbuf (self->file, NULL, _IOFBF, LOCATION_BUFFER);
   }
   if (self->cfg.dataset_id != NULL &&
       !start_upload (self, spool_dir, &limits))
