@@ -127,6 +127,9 @@ gboolean                vi_jsonl_record_compute_spans    (ViJsonlRecord       *r
                                                           GError             **error);
 VI_AVAILABLE_IN_ALL
 char                   *vi_jsonl_record_to_line          (const ViJsonlRecord *record);
+VI_AVAILABLE_IN_ALL
+void                    vi_jsonl_record_append_line      (const ViJsonlRecord *record,
+                                                          GString             *out);
 
 VI_AVAILABLE_IN_ALL
 ViJsonlRecord          *vi_jsonl_parse_line              (const char          *line,

@@ -190,7 +190,7 @@ handle_list (ViServerRequest *req)
   it = vi_store_asset_seek (asset, after);
   for (n = 0; n < page_size && !g_sequence_iter_is_end (it); n++)
     {
-      const ViStoreAnnotation *ann = g_sequence_get (it);
+      ViStoreAnnotation *ann = g_sequence_get (it);
 
       if (n > 0)
         g_string_append_c (out, ',');

@@ -249,8 +249,6 @@ store_remove (ViStore           *store,
   g_hash_table_remove (ann->asset->dataset->annotations, ann->id);
 }
 
-static char *box_contents_json (const ViStoreAnnotation *ann);
-
 /* Takes ownership of @ann.  A part with the same id is replaced, which is
  * what makes replaying a journal idempotent. */
 static void
@@ -267,8 +265,6 @@ store_insert (ViStore           *store,
     store_remove (store, old);
 
   ann->asset = asset;
-  if (ann->kind == VI_STORE_PART_BOX && ann->box_json == NULL)
-    ann->box_json = box_contents_json (ann);
   end = g_sequence_get_end_iter (asset->annotations);
   if (g_sequence_iter_is_begin (end) ||
       ((ViStoreAnnotation *) g_sequence_get (g_sequence_iter_prev (end)))->seq < ann->seq)
@@ -456,9 +452,12 @@ box_contents_json (const ViStoreAnnotation *ann)
   return g_string_free (out, FALSE);
 }
 
+/* Called with the store's lock held: a box's contents are formatted the
+ * first time they are served and kept, as formatting doubles dominates
+ * listing; an import does not pay for what may never be listed. */
 void
-vi_store_annotation_to_json (const ViStoreAnnotation *ann,
-                             GString                 *out)
+vi_store_annotation_to_json (ViStoreAnnotation *ann,
+                             GString           *out)
 {
   const ViStoreAsset *asset = ann->asset;
   const char *role = part_role (ann->kind);
@@ -486,6 +485,8 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann,
       _vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
+      if (ann->box_json == NULL)
+        ann->box_json = box_contents_json (ann);
       g_string_append (out, ann->box_json);
       break;
     case VI_STORE_PART_VQA:
@@ -985,8 +986,6 @@ batch_add_part (ViStoreBatch      *batch,
                 const char        *asset_id,
                 ViStoreAnnotation *ann)
 {
-  if (ann->kind == VI_STORE_PART_BOX)
-    ann->box_json = box_contents_json (ann);
   if (batch->persist)
     append_put_line (batch->lines, batch->dataset_id, asset_id, ann->seq, ann);
   g_ptr_array_add (batch->parts, ann);
