@@ -922,22 +922,41 @@ wait_for_room_locked (GstViAnnotUploader * self, guint lines)
   return !self->failed;
 }
 
-/* Appends whole lines (@lines of them, each ending with a newline) to the
- * batch being filled.  Never waits on the network: only, with max-pending
- * lines not imported and @may_wait, for room, interrupted by flushing.
- * Returns GST_FLOW_FLUSHING when interrupted, GST_FLOW_ERROR once an error
- * was posted. */
+/* Makes room for @lines more lines in the spool, counted as pending from
+ * now on: the streaming thread reserves a frame's lines, and the writer
+ * appends them later with gst_vi_annot_uploader_write().  Never waits on
+ * the network: only, with max-pending lines not imported and @may_wait,
+ * for room, interrupted by flushing.  Returns GST_FLOW_FLUSHING when
+ * interrupted (nothing reserved), GST_FLOW_ERROR once an error was
+ * posted. */
 GstFlowReturn
-gst_vi_annot_uploader_write (GstViAnnotUploader * self, const gchar * data,
-    gsize len, guint lines, gboolean may_wait)
+gst_vi_annot_uploader_reserve (GstViAnnotUploader * self, guint lines,
+    gboolean may_wait)
 {
   GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&self->lock);
+  if (self->failed || (may_wait && !wait_for_room_locked (self, lines)))
+    ret = self->failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
+  else
+    self->pending += lines;
+  g_mutex_unlock (&self->lock);
+  return ret;
+}
+
+/* Appends whole lines (@lines of them, each ending with a newline, which
+ * were reserved) to the batch being filled.  Never waits.  Returns
+ * GST_FLOW_ERROR once an error was posted. */
+GstFlowReturn
+gst_vi_annot_uploader_write (GstViAnnotUploader * self, const gchar * data,
+    gsize len, guint lines)
+{
   GError *error = NULL;
 
   g_mutex_lock (&self->lock);
-  if (self->failed || (may_wait && !wait_for_room_locked (self, lines))) {
-    ret = self->failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
-    goto done;
+  if (self->failed) {
+    g_mutex_unlock (&self->lock);
+    return GST_FLOW_ERROR;
   }
   if (self->open == NULL) {
     self->open = gst_vi_annot_spool_new_batch (self->spool, &error);
@@ -949,15 +968,14 @@ gst_vi_annot_uploader_write (GstViAnnotUploader * self, const gchar * data,
   }
   if (!gst_vi_annot_batch_append (self->open, data, len, lines, &error))
     goto failed;
-  self->pending += lines;
   self->stats.lines_spooled += lines;
+  /* While the streaming thread waits for room, what is written goes at
+   * once: it is what room comes from. */
   if (self->open->lines >= self->limits.batch_size ||
-      self->pending >= self->limits.max_pending)
+      self->pending >= self->limits.max_pending || self->blocked)
     detach_open_locked (self);
-
-done:
   g_mutex_unlock (&self->lock);
-  return ret;
+  return GST_FLOW_OK;
 
 failed:
   g_mutex_unlock (&self->lock);

@@ -16,9 +16,10 @@
 G_BEGIN_DECLS
 
 /* The upload side of viannotsink (design.md SINK-4, SINK-5): the
- * streaming thread appends lines to the batch being filled in the spool
- * and never waits on the network (only, when max-pending lines are not
- * imported yet, for room: backpressure); the worker seals batches (by
+ * streaming thread reserves room for a frame's lines and never waits on
+ * the network (only, when max-pending lines are not imported yet, for
+ * room: backpressure); the element's writer thread appends the lines to
+ * the batch being filled in the spool; the worker seals batches (by
  * size, by interval, at EOS), imports each in its own session, several at
  * a time, settles what a crash or an outage left, retries through
  * outages, and removes a batch once its session is Complete.
@@ -44,8 +45,12 @@ G_GNUC_INTERNAL
 void gst_vi_annot_uploader_activate (GstViAnnotUploader * up);
 
 G_GNUC_INTERNAL
+GstFlowReturn gst_vi_annot_uploader_reserve (GstViAnnotUploader * up,
+    guint lines, gboolean may_wait);
+
+G_GNUC_INTERNAL
 GstFlowReturn gst_vi_annot_uploader_write (GstViAnnotUploader * up,
-    const gchar * data, gsize len, guint lines, gboolean may_wait);
+    const gchar * data, gsize len, guint lines);
 
 G_GNUC_INTERNAL
 void gst_vi_annot_uploader_set_flushing (GstViAnnotUploader * up,

@@ -486,30 +486,21 @@ _vi_jsonl_record_find_spans (const ViJsonlRecord *record,
 }
 
 /**
- * vi_jsonl_record_to_line:
+ * vi_jsonl_record_append_line:
  * @record: a #ViJsonlRecord
+ * @out: the string to append to
  *
- * Serializes @record in the reference's flat form:
- * `{"asset_id":…,"caption":…,"grounded_phrases":[{"phrase":…,"bbox":[…]}]}`,
- * leaving out `caption` and `grounded_phrases` when the record has none.
- * Interactions are written as `"contents":{"interactions":[{"question":…,
- * "answer":…}]}`.  Numbers are written with as many digits as needed to
- * read back the same doubles.
- *
- * Returns: (transfer full): the line, without a newline
+ * Appends the line vi_jsonl_record_to_line() returns to @out (without a
+ * newline), for writers of many lines that keep one buffer.
  */
-char *
-vi_jsonl_record_to_line (const ViJsonlRecord *record)
+void
+vi_jsonl_record_append_line (const ViJsonlRecord *record, GString *out)
 {
-  GString *out;
-  guint    i;
+  guint i;
 
-  g_return_val_if_fail (record != NULL, NULL);
+  g_return_if_fail (record != NULL);
+  g_return_if_fail (out != NULL);
 
-  /* Room for the usual line at once: a box is about 80 bytes. */
-  out = g_string_sized_new (
-      128 + (record->caption ? strlen (record->caption) : 0) +
-      96 * record->phrases->len + 64 * record->interactions->len);
   g_string_append (out, "{\"asset_id\":");
   vi_json_append_string (out, record->asset_id);
 
@@ -559,6 +550,32 @@ vi_jsonl_record_to_line (const ViJsonlRecord *record)
   }
 
   g_string_append_c (out, '}');
+}
 
+/**
+ * vi_jsonl_record_to_line:
+ * @record: a #ViJsonlRecord
+ *
+ * Serializes @record in the reference's flat form:
+ * `{"asset_id":…,"caption":…,"grounded_phrases":[{"phrase":…,"bbox":[…]}]}`,
+ * leaving out `caption` and `grounded_phrases` when the record has none.
+ * Interactions are written as `"contents":{"interactions":[{"question":…,
+ * "answer":…}]}`.  Numbers are written with as many digits as needed to
+ * read back the same doubles.
+ *
+ * Returns: (transfer full): the line, without a newline
+ */
+char *
+vi_jsonl_record_to_line (const ViJsonlRecord *record)
+{
+  GString *out;
+
+  g_return_val_if_fail (record != NULL, NULL);
+
+  /* Room for the usual line at once: a box is about 80 bytes. */
+  out = g_string_sized_new (
+      128 + (record->caption ? strlen (record->caption) : 0) +
+      96 * record->phrases->len + 64 * record->interactions->len);
+  vi_jsonl_record_append_line (record, out);
   return g_string_free (out, FALSE);
 }

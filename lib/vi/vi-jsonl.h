@@ -128,6 +128,8 @@ VI_AVAILABLE_IN_ALL
 gboolean vi_jsonl_record_compute_spans (ViJsonlRecord *record, GError **error);
 VI_AVAILABLE_IN_ALL
 char *vi_jsonl_record_to_line (const ViJsonlRecord *record);
+VI_AVAILABLE_IN_ALL
+void vi_jsonl_record_append_line (const ViJsonlRecord *record, GString *out);
 
 VI_AVAILABLE_IN_ALL
 ViJsonlRecord *vi_jsonl_parse_line (const char *line,

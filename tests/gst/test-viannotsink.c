@@ -471,6 +471,51 @@ GST_START_TEST (test_backpressure)
 
 GST_END_TEST;
 
+/* Frame @n of asset m<n> with a meta of two captions: two lines. */
+static GstBuffer *
+two_line_frame (guint n)
+{
+  GstBuffer *buf = frame_with (n, 0, NULL, NULL);
+  gchar *asset = g_strdup_printf ("m%03u", n);
+  GstViAnnotSet *set = gst_vi_annot_set_new ("b", asset);
+
+  gst_vi_annot_set_add_caption (set, "a quiet street");
+  gst_vi_annot_set_add_caption (set, "nobody around");
+  gst_buffer_add_vi_annot_meta (buf, set);
+  gst_vi_annot_set_unref (set);
+  g_free (asset);
+  return buf;
+}
+
+/* Frames of two lines against max-pending 5 and a batch-size it never
+ * reaches, no batch-interval: the lines the writer adds while the stream
+ * waits for room must go at once, or nothing frees room again. */
+GST_START_TEST (test_backpressure_writer)
+{
+  GstElement *e = new_sink ("max-pending", 5, "batch-size", 100,
+      "batch-interval", 0, NULL);
+  GstBus *bus;
+  GstHarness *h = new_harness (e, &bus);
+  guint i;
+
+  vi_local_server_set_latency (server, 50);
+  for (i = 0; i < 12; i++) {
+    fail_unless_equals_int (gst_harness_push (h, two_line_frame (i)),
+        GST_FLOW_OK);
+    fail_unless (spooled_lines () <= 5, "%u lines in the spool",
+        spooled_lines ());
+  }
+  push_eos (h);
+  vi_local_server_set_latency (server, 0);
+  fail_unless_equals_int (vi_local_server_count_annotations (server, "b",
+          NULL), 24);
+  fail_unless_equals_int (stat_of (e, "lines-imported"), 24);
+  fail_unless (stat_of (e, "blocked") >= 1);
+  teardown_harness (h, bus);
+}
+
+GST_END_TEST;
+
 typedef struct
 {
   GstHarness *h;
@@ -719,6 +764,7 @@ viannotsink_suite (void)
   tcase_add_test (tc, test_eos_waits);
   tcase_add_test (tc, test_repeated_frames);
   tcase_add_test (tc, test_backpressure);
+  tcase_add_test (tc, test_backpressure_writer);
   tcase_add_test (tc, test_flush_unblocks);
   tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_spool_target);

@@ -1077,6 +1077,32 @@ test_writer_lines (void)
                    "\"bbox\":[0.3333333333333333,0.2,0.6666666666666666,1]}]}");
 }
 
+/* Appending to a buffer writers keep: the same lines as
+ * vi_jsonl_record_to_line(), after what the buffer holds. */
+static void
+test_writer_append_line (void)
+{
+  g_autoptr (ViJsonlRecord) r = vi_jsonl_record_new ("a");
+  g_autoptr (GString) out = g_string_new ("x\n");
+  g_autofree char *line = NULL;
+  g_autofree char *expected = NULL;
+  ViBBox box = { 7.0 / 240, 0.2, 0.5, 2.0 / 3 };
+
+  vi_jsonl_record_set_caption (r, "car and dog");
+  vi_jsonl_record_add_phrase (r, "car", &box);
+  vi_jsonl_record_add_phrase (r, "dog", &box);
+  vi_jsonl_record_add_interaction (r, "q", "a");
+  line = vi_jsonl_record_to_line (r);
+
+  vi_jsonl_record_append_line (r, out);
+  g_string_append_c (out, '\n');
+  vi_jsonl_record_append_line (r, out);
+  expected = g_strconcat ("x\n", line, "\n", line, NULL);
+  g_assert_cmpstr (out->str, ==, expected);
+  g_assert_nonnull (strstr (line, "\"bbox\":[0.029166666666666667,0.2,0.5,"
+          "0.6666666666666666]"));
+}
+
 static char *
 random_text (GRand *rand, guint n_words)
 {
@@ -1573,6 +1599,7 @@ main (int argc, char **argv)
   g_test_add_func ("/jsonl/stream-name", test_stream_name);
   g_test_add_func ("/jsonl/record-api", test_record_api);
   g_test_add_func ("/jsonl/writer/lines", test_writer_lines);
+  g_test_add_func ("/jsonl/writer/append-line", test_writer_append_line);
   g_test_add_func ("/jsonl/writer/round-trip", test_writer_round_trip);
   g_test_add_func ("/jsonl/writer/shortest-numbers", test_shortest_numbers);
   g_test_add_func ("/jsonl/reader/written-lines", test_written_lines);

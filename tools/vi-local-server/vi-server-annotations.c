@@ -188,7 +188,7 @@ handle_list (ViServerRequest *req)
   g_string_append (out, "{\"items\":[");
   it = vi_store_asset_seek (asset, after);
   for (n = 0; n < page_size && !g_sequence_iter_is_end (it); n++) {
-    const ViStoreAnnotation *ann = g_sequence_get (it);
+    ViStoreAnnotation *ann = g_sequence_get (it);
 
     if (n > 0)
       g_string_append_c (out, ',');

@@ -76,8 +76,11 @@ vi_store_box_contents_json (const ViStoreAnnotation *ann)
   return g_string_free (out, FALSE);
 }
 
+/* Called with the store's lock held: a box's contents are formatted the
+ * first time they are served and kept, as formatting doubles dominates
+ * listing; an import does not pay for what may never be listed. */
 void
-vi_store_annotation_to_json (const ViStoreAnnotation *ann, GString *out)
+vi_store_annotation_to_json (ViStoreAnnotation *ann, GString *out)
 {
   const ViStoreAsset *asset = ann->asset;
   const char         *role = part_role (ann->kind);
@@ -104,6 +107,8 @@ vi_store_annotation_to_json (const ViStoreAnnotation *ann, GString *out)
       vi_json_append_string (out, ann->text);
       break;
     case VI_STORE_PART_BOX:
+      if (ann->box_json == NULL)
+        ann->box_json = vi_store_box_contents_json (ann);
       g_string_append (out, ann->box_json);
       break;
     case VI_STORE_PART_VQA:

@@ -223,8 +223,6 @@ batch_add_part (ViStoreBatch      *batch,
                 const char        *asset_id,
                 ViStoreAnnotation *ann)
 {
-  if (ann->kind == VI_STORE_PART_BOX)
-    ann->box_json = vi_store_box_contents_json (ann);
   if (batch->persist)
     vi_store_append_put_line (batch->lines, batch->dataset_id, asset_id,
                               ann->seq, ann);

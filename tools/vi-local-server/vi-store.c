@@ -224,8 +224,6 @@ vi_store_insert_part (ViStore           *store,
     vi_store_remove_part (store, old);
 
   ann->asset = asset;
-  if (ann->kind == VI_STORE_PART_BOX && ann->box_json == NULL)
-    ann->box_json = vi_store_box_contents_json (ann);
   end = g_sequence_get_end_iter (asset->annotations);
   if (g_sequence_iter_is_begin (end) ||
       ((ViStoreAnnotation *) g_sequence_get (g_sequence_iter_prev (end)))->seq <

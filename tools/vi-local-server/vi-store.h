@@ -69,7 +69,8 @@ struct _ViStoreAnnotation {
   ViBBox          bbox;      /* boxes only, normalized */
   int             target[2]; /* boxes only: [start, end) in characters */
   char           *box_json;  /* boxes only: "bound":[...],"target":[...], made
-                                   * once, as formatting doubles dominates listing */
+                              * when first served, as formatting doubles
+                              * dominates listing; NULL until then */
   gint64          time_created; /* ms since the epoch */
   gint64          last_updated;
   gint64          generation;
@@ -163,8 +164,7 @@ guint          vi_store_count_annotations (ViStore    *store,
                                            const char *dataset_id,
                                            const char *asset_id);
 GSequenceIter *vi_store_asset_seek (ViStoreAsset *asset, guint64 after_seq);
-void           vi_store_annotation_to_json (const ViStoreAnnotation *annotation,
-                                            GString                 *out);
+void vi_store_annotation_to_json (ViStoreAnnotation *annotation, GString *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStore, vi_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViStoreBatch, vi_store_batch_free)
