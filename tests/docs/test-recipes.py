@@ -10,7 +10,8 @@ directory that sees the checkout's data/ and docs/, with vi-local-server
 serving data/demo.jsonl as 'demo' and an empty dataset 'copy', the
 endpoint and credentials in the environment, the build's plugin, CLI and
 typelibs found.  A camera and a screen are replaced: `v4l2src` by a live
-videotestsrc of 60 frames, `autovideosink` by fakesink.  A block fails the
+videotestsrc of 60 frames, `autovideosink` by fakesink; `_build/dev`, the
+build directory of the guides, is the build under test.  A block fails the
 test when it exits non-zero, prints a GStreamer warning or error, or does
 not make the files its sinks name.
 """
@@ -29,6 +30,8 @@ SUBSTITUTIONS = [
     (re.compile(r"\bv4l2src(?: device=\S+)?"),
      "videotestsrc is-live=true num-buffers=60"),
     (re.compile(r"\bautovideosink\b"), "fakesink"),
+    # The build directory the guides use, for the one under test.
+    (re.compile(r"(?:\$PWD/)?_build/dev\b"), "@BUILD@"),
 ]
 FENCE = re.compile(r"^```(.*)$")
 
@@ -84,7 +87,8 @@ def main(argv):
                     continue
                 script = text
                 for i, (regex, replacement) in enumerate(SUBSTITUTIONS):
-                    script, n = regex.subn(replacement, script)
+                    script, n = regex.subn(
+                        replacement.replace("@BUILD@", build), script)
                     if n:
                         substituted.add(i)
                 run = subprocess.run(["sh", "-eu", "-c", script], cwd=work,
