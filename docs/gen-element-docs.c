@@ -214,15 +214,17 @@ append_element (GString * out, GstElementFactory * factory)
   GType type = gst_element_factory_get_element_type (factory);
   GObjectClass *klass = g_type_class_ref (type);
   GstElement *element = gst_element_factory_create (factory, NULL);
+  const gchar *description = gst_element_factory_get_metadata (factory,
+      GST_ELEMENT_METADATA_DESCRIPTION);
   GParamSpec **pspecs;
   guint n, i;
 
   g_string_append_printf (out, "\n## %s\n\n", name);
-  g_string_append_printf (out, "%s — %s.\n\n",
+  /* One full stop, whether or not the description ends with one. */
+  g_string_append_printf (out, "%s — %s%s\n\n",
       gst_element_factory_get_metadata (factory,
-          GST_ELEMENT_METADATA_LONGNAME),
-      gst_element_factory_get_metadata (factory,
-          GST_ELEMENT_METADATA_DESCRIPTION));
+          GST_ELEMENT_METADATA_LONGNAME), description,
+      g_str_has_suffix (description, ".") ? "" : ".");
   g_string_append_printf (out, "Class `%s`, type `%s`, rank %u.\n\n",
       gst_element_factory_get_metadata (factory, GST_ELEMENT_METADATA_KLASS),
       g_type_name (type), gst_plugin_feature_get_rank (GST_PLUGIN_FEATURE

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "gstviannotconfig.h"
@@ -38,6 +40,31 @@ gst_vi_annot_on_error_get_type (void)
 
   if (g_once_init_enter (&id)) {
     GType tmp = g_enum_register_static ("GstViAnnotOnError", values);
+    g_once_init_leave (&id, tmp);
+  }
+
+  return (GType) id;
+}
+
+GType
+gst_vi_annot_upload_on_error_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {GST_VI_ANNOT_ON_ERROR_FAIL,
+        "Post an error and stop the stream; the batch stays in the spool",
+        "fail"},
+    {GST_VI_ANNOT_ON_ERROR_WARN,
+        "Post a warning, move the batch to spool-dir/rejected and go on",
+        "warn"},
+    {GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER,
+        "Post a warning and retry in the background until it is accepted",
+        "retry-forever"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&id)) {
+    GType tmp = g_enum_register_static ("GstViAnnotUploadOnError", values);
     g_once_init_leave (&id, tmp);
   }
 
@@ -85,18 +112,35 @@ gst_vi_annot_config_copy (const GstViAnnotConfig * src,
 }
 
 void
-gst_vi_annot_config_install_properties (GObjectClass * klass,
-    guint first_prop_id)
+gst_vi_annot_config_add_metadata (GstElementClass * klass)
 {
+  gst_element_class_add_static_metadata (klass, "credentials",
+      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
+      "DATATURE_VI_API_ENDPOINT or" GST_VI_ANNOT_METADATA_NL "config-file; "
+      "not secret-key= on a gst-launch-1.0 line, which GStreamer logs"
+      GST_VI_ANNOT_METADATA_NL "at GST_DEBUG=GST_PIPELINE:4.");
+}
+
+void
+gst_vi_annot_config_install_properties (GObjectClass * klass,
+    guint first_prop_id, GstViAnnotConfigRole role)
+{
+  gboolean write = role == GST_VI_ANNOT_CONFIG_WRITE;
+  GType on_error_type = write ? GST_TYPE_VI_ANNOT_UPLOAD_ON_ERROR :
+      GST_TYPE_VI_ANNOT_ON_ERROR;
+
   /**
    * GstViAnnotSrc:dataset-id:
    *
-   * The Vi dataset, for the Vi API (needs credentials).  Exclusive with
-   * a local location.
+   * The Vi dataset, for the Vi API (needs credentials).  viannotsrc reads
+   * it (exclusive with a local location); viannotsink uploads to it (with
+   * or without location).
    */
   g_object_class_install_property (klass,
       first_prop_id + GST_VI_ANNOT_CONFIG_PROP_DATASET_ID,
-      g_param_spec_string ("dataset-id", "Dataset id",
+      g_param_spec_string ("dataset-id", "Dataset id", write ?
+          "Vi dataset the annotations are uploaded to, through the Vi API "
+          "(needs credentials; default: none = no upload)" :
           "Vi dataset, through the Vi API (needs credentials; exclusive "
           "with location)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
@@ -168,8 +212,9 @@ gst_vi_annot_config_install_properties (GObjectClass * klass,
    *
    * Seconds a request to the Vi API may go without an answer before it
    * fails.  libvi retries it once, quickly; after that the service is
-   * "out": frames stop waiting for it and the element keeps retrying in
-   * the background with a growing delay.
+   * "out": frames stop waiting for it (viannotsrc), uploads wait in the
+   * spool (viannotsink), and the element keeps retrying in the background
+   * with a growing delay.
    */
   g_object_class_install_property (klass,
       first_prop_id + GST_VI_ANNOT_CONFIG_PROP_TIMEOUT,
@@ -183,22 +228,29 @@ gst_vi_annot_config_install_properties (GObjectClass * klass,
   /**
    * GstViAnnotSrc:on-error:
    *
-   * What a request the Vi API refuses does (401, 403, 404 of asset-id, a
-   * malformed answer): `fail` posts an error and stops the stream, `warn`
-   * posts one warning and keeps the video flowing without annotations.  A
-   * service that does not answer, or answers 5xx, is an outage, never an
-   * error.  Configuration errors always fail, in start().
+   * What a request the Vi API refuses does (401, 403, 404 of asset-id or
+   * of the dataset, a malformed answer, a batch the server rejects):
+   * `fail` posts an error and stops the stream, `warn` posts one warning
+   * and keeps the video flowing without annotations (viannotsink: moves
+   * the refused batch to `rejected/` in the spool and goes on), and, for
+   * viannotsink, `retry-forever` posts a warning and retries the request
+   * in the background until it is accepted.  A service that does not
+   * answer, or answers 5xx, is an outage, never an error.  Configuration
+   * errors always fail, in start().
    */
   g_object_class_install_property (klass,
       first_prop_id + GST_VI_ANNOT_CONFIG_PROP_ON_ERROR,
-      g_param_spec_enum ("on-error", "On error",
+      g_param_spec_enum ("on-error", "On error", write ?
+          "What a request the Vi API refuses does (401, 403, 404, a "
+          "rejected batch; an unreachable service is an outage, retried, "
+          "not an error)" :
           "What a request the Vi API refuses does (an unreachable service "
-          "is an outage, not an error)", GST_TYPE_VI_ANNOT_ON_ERROR,
+          "is an outage, not an error)", on_error_type,
           GST_VI_ANNOT_ON_ERROR_FAIL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
-  gst_type_mark_as_plugin_api (GST_TYPE_VI_ANNOT_ON_ERROR, 0);
+  gst_type_mark_as_plugin_api (on_error_type, 0);
 }
 
 /* An empty string is no value: "endpoint=" on a launch line unsets it. */
@@ -287,6 +339,40 @@ gst_vi_annot_property_is_settable (GstElement * element, GParamSpec * pspec)
   return FALSE;
 }
 
+gboolean
+gst_vi_annot_shared_set_property (GstViAnnotConfig * cfg,
+    GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    const GValue * value)
+{
+  guint map_first = config_first + GST_VI_ANNOT_CONFIG_N_PROPS;
+
+  if (prop_id >= config_first && prop_id < map_first)
+    gst_vi_annot_config_set_property (cfg, prop_id - config_first, value);
+  else if (prop_id >= map_first &&
+      prop_id < map_first + GST_VI_ANNOT_FRAME_MAP_N_PROPS)
+    gst_vi_annot_frame_map_set_property (map, prop_id - map_first, value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+gst_vi_annot_shared_get_property (const GstViAnnotConfig * cfg,
+    const GstViAnnotFrameMapProps * map, guint config_first, guint prop_id,
+    GValue * value)
+{
+  guint map_first = config_first + GST_VI_ANNOT_CONFIG_N_PROPS;
+
+  if (prop_id >= config_first && prop_id < map_first)
+    gst_vi_annot_config_get_property (cfg, prop_id - config_first, value);
+  else if (prop_id >= map_first &&
+      prop_id < map_first + GST_VI_ANNOT_FRAME_MAP_N_PROPS)
+    gst_vi_annot_frame_map_get_property (map, prop_id - map_first, value);
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* The first property given that only makes sense with dataset-id, or
  * NULL. */
 const gchar *
@@ -311,7 +397,7 @@ gst_vi_annot_config_validate (const GstViAnnotConfig * cfg, GError ** error)
   if (cfg->dataset_id != NULL &&
       !vi_validate_id ("dataset-id", cfg->dataset_id, &local)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Invalid dataset-id \"%s\": %s.", cfg->dataset_id, local->message);
+        _("Invalid dataset-id \"%s\": %s."), cfg->dataset_id, local->message);
     g_error_free (local);
     return FALSE;
   }

@@ -35,6 +35,7 @@ viannot_element_init (GstPlugin * plugin)
     g_type_ensure (VI_TYPE_JSONL_READER);
     g_type_ensure (GST_TYPE_VI_ANNOT_SET);
     g_type_ensure (GST_TYPE_VI_ANNOT_ON_ERROR);
+    g_type_ensure (GST_TYPE_VI_ANNOT_UPLOAD_ON_ERROR);
     gst_vi_annot_meta_get_info ();
     gst_vi_annot_roi_meta_get_info ();
     gst_video_region_of_interest_meta_get_info ();

@@ -5,12 +5,18 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "gstviannoterrors.h"
 #include "gstviannotelements.h"
 
 #define GST_CAT_DEFAULT gst_vi_annot_debug
+
+/* The retries of an outage: after about 0.5 s, doubling up to 30 s. */
+#define FIRST_BACKOFF_MS 500
+#define MAX_BACKOFF_MS 30000
 
 /* Whether the service may well answer if asked again later: it did not
  * answer (timeout, connection refused or dropped), was overloaded (5xx,
@@ -102,40 +108,49 @@ gst_vi_annot_post_request_error (GstElement * element, GstMessageType type,
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
         g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       code = GST_RESOURCE_ERROR_NOT_FOUND;
-      text = g_strdup_printf ("Could not open \"%s\".", ctx->location);
+      text = g_strdup_printf (_("Could not open \"%s\"."), ctx->location);
     } else if (is_vi_error (error, VI_ERROR_NOT_FOUND, 0)) {
       /* The local provider says which asset and why. */
       code = GST_RESOURCE_ERROR_NOT_FOUND;
       text = g_strdup (error->message);
     } else {
       code = GST_RESOURCE_ERROR_READ;
-      text = g_strdup_printf ("Could not read the annotations of \"%s\".",
+      text = g_strdup_printf (_("Could not read the annotations of \"%s\"."),
           ctx->location);
     }
   } else if (is_vi_error (error, VI_ERROR_AUTHENTICATION, 401)) {
     code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
-    text = g_strdup_printf ("The Vi API refused the secret key from %s: "
-        "check it.", origin);
+    text = g_strdup_printf (_("The Vi API refused the secret key from %s: "
+        "check it."), origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_PERMISSION, 403)) {
     code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
-    text = g_strdup_printf ("The secret key may not %s dataset \"%s\": "
-        "check organization-id (from %s) and the key's permissions.",
+    text = g_strdup_printf (_("The secret key may not %s dataset \"%s\": "
+        "check organization-id (from %s) and the key's permissions."),
         ctx->access, cfg->dataset_id, origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_NOT_FOUND, 404)) {
     code = GST_RESOURCE_ERROR_NOT_FOUND;
-    text = g_strdup_printf ("Dataset \"%s\" or asset \"%s\" not found: "
-        "check dataset-id and %s.", cfg->dataset_id,
-        asset_id ? asset_id : "(none)", ctx->asset_property);
+    /* Without an asset, the request was about the dataset alone. */
+    if (asset_id == NULL)
+      text = g_strdup_printf (_("Dataset \"%s\" not found: check dataset-id "
+          "(and organization-id)."), cfg->dataset_id);
+    else
+      text = g_strdup_printf (_("Dataset \"%s\" or asset \"%s\" not found: "
+          "check dataset-id and %s."), cfg->dataset_id, asset_id,
+          ctx->asset_property);
+  } else if (asset_id == NULL) {
+    code = ctx->io_error;
+    text = g_strdup_printf (_("Could not %s dataset \"%s\"."), ctx->action,
+        cfg->dataset_id);
   } else {
     code = ctx->io_error;
-    text = g_strdup_printf ("Could not %s asset \"%s\" of dataset \"%s\".",
-        ctx->action, asset_id ? asset_id : "(none)", cfg->dataset_id);
+    text = g_strdup_printf (_("Could not %s asset \"%s\" of dataset \"%s\"."),
+        ctx->action, asset_id, cfg->dataset_id);
   }
 
   gst_element_message_full_with_details (element, type, GST_RESOURCE_ERROR,
@@ -154,8 +169,30 @@ gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
       __LINE__);
 }
 
-/* The warning of an outage: the annotations are late or missing and
- * frames no longer wait for them. */
+/* The client could not be made from the credentials (start()): which
+ * value came from where, never the key. */
+void
+gst_vi_annot_post_client_error (GstElement * element,
+    const GstViAnnotConfig * cfg, const GError * error)
+{
+  gchar *key = gst_vi_annot_config_describe_origin (cfg,
+      GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
+  gchar *org = gst_vi_annot_config_describe_origin (cfg,
+      GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
+  gchar *text = g_strdup_printf (_("Could not set up the Vi API client: %s "
+      "(secret key from %s, organization id from %s)."), error->message, key,
+      org);
+
+  gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_SETTINGS, text,
+      gst_vi_annot_config_describe (cfg, NULL), __FILE__, GST_FUNCTION,
+      __LINE__);
+  g_free (key);
+  g_free (org);
+}
+
+/* The warning of an outage: viannotsrc's annotations are late and frames
+ * no longer wait for them; viannotsink's uploads wait in the spool. */
 GstMessage *
 gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
     const GError * error, const gchar * asset_id,
@@ -165,10 +202,16 @@ gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
   gchar *debug;
   GstMessage *msg;
 
-  gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-      "Annotations of dataset \"%s\" are late: %s. Frames pass without "
-      "them until the Vi API answers again; retrying in the background.",
-      ctx->config->dataset_id, why);
+  if (ctx->write)
+    gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
+        _("Uploads to dataset \"%s\" are held up: %s. The annotations wait "
+        "in the spool and are sent when the Vi API answers again; "
+        "retrying in the background."), ctx->config->dataset_id, why);
+  else
+    gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
+        _("Annotations of dataset \"%s\" are late: %s. Frames pass without "
+        "them until the Vi API answers again; retrying in the background."),
+        ctx->config->dataset_id, why);
   debug = error != NULL ? request_debug (error, asset_id, ctx) :
       g_strdup_printf ("%s; dataset %s, asset %s", ctx->service ?
       ctx->service : "no client", ctx->config->dataset_id,
@@ -181,23 +224,80 @@ gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
   return msg;
 }
 
-/* The info message at the end of an outage. */
+/* The info message at the end of an outage, with how long it lasted and
+ * a count of what it cost (viannotsrc: frames-missed) or left to do
+ * (viannotsink: pending). */
 GstMessage *
 gst_vi_annot_back_message_new (GstElement * element, gint64 outage_us,
-    guint64 frames_missed, const GstViAnnotErrorContext * ctx)
+    const gchar * count_name, guint64 count,
+    const GstViAnnotErrorContext * ctx)
 {
   GError *gerror;
   GstMessage *msg;
 
-  gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
-      "Annotations of dataset \"%s\" are back: the Vi API answered again "
-      "after %.1f s.", ctx->config->dataset_id, outage_us / 1e6);
+  if (ctx->write)
+    gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
+        _("Uploads to dataset \"%s\" are going again: the Vi API answered "
+        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
+  else
+    gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
+        _("Annotations of dataset \"%s\" are back: the Vi API answered again "
+        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
   msg = gst_message_new_info_with_details (GST_OBJECT_CAST (element),
       gerror, ctx->service, gst_structure_new ("details",
           "outage-milliseconds", G_TYPE_UINT64,
-          (guint64) (outage_us / 1000), "frames-missed", G_TYPE_UINT64,
-          frames_missed, NULL));
+          (guint64) (outage_us / 1000), count_name, G_TYPE_UINT64, count,
+          NULL));
   g_error_free (gerror);
 
   return msg;
+}
+
+void
+gst_vi_annot_outage_init (GstViAnnotOutage * outage)
+{
+  outage->active = FALSE;
+  outage->start = 0;
+  outage->backoff_ms = FIRST_BACKOFF_MS;
+  outage->count = 0;
+}
+
+/* The service did not answer: returns TRUE if that starts an outage
+ * (the caller posts the warning then). */
+gboolean
+gst_vi_annot_outage_begin (GstViAnnotOutage * outage)
+{
+  if (outage->active)
+    return FALSE;
+  outage->active = TRUE;
+  outage->start = g_get_monotonic_time ();
+  outage->count++;
+  return TRUE;
+}
+
+/* The service answered: the next outage's retries start short again.
+ * Returns TRUE if that ends an outage, with its duration. */
+gboolean
+gst_vi_annot_outage_end (GstViAnnotOutage * outage, gint64 * duration_us)
+{
+  outage->backoff_ms = FIRST_BACKOFF_MS;
+  if (!outage->active)
+    return FALSE;
+  outage->active = FALSE;
+  if (duration_us != NULL)
+    *duration_us = g_get_monotonic_time () - outage->start;
+  return TRUE;
+}
+
+/* The delay before the next request of an outage: about backoff_ms,
+ * growing from 0.5 s to 30 s, with jitter so that many elements do not
+ * retry in step. */
+guint
+gst_vi_annot_outage_next_delay (GstViAnnotOutage * outage)
+{
+  guint delay = outage->backoff_ms / 2 + g_random_int_range (0,
+      outage->backoff_ms / 2 + 1);
+
+  outage->backoff_ms = MIN (outage->backoff_ms * 2, MAX_BACKOFF_MS);
+  return delay;
 }

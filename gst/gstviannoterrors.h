@@ -39,7 +39,22 @@ typedef struct
   const gchar *access;
   /* The code of failures that are neither auth nor not-found. */
   GstResourceError io_error;
+  /* TRUE for an element that writes to the dataset (viannotsink): the
+   * outage texts speak of uploads waiting in the spool, not of frames
+   * passing without annotations. */
+  gboolean write;
 } GstViAnnotErrorContext;
+
+/* The state of an outage (the outage rule of docs/decisions.md): whether
+ * the service is out, since when, and how long until the next request.
+ * Guarded by whatever guards its owner. */
+typedef struct
+{
+  gboolean active;
+  gint64 start;                 /* monotonic, us */
+  guint backoff_ms;             /* the next delay is about this long */
+  guint count;                  /* outages since reset */
+} GstViAnnotOutage;
 
 G_GNUC_INTERNAL
 gboolean gst_vi_annot_error_is_transient (const GError * error);
@@ -58,14 +73,31 @@ void gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
     const GError * error, const gchar * debug);
 
 G_GNUC_INTERNAL
+void gst_vi_annot_post_client_error (GstElement * element,
+    const GstViAnnotConfig * cfg, const GError * error);
+
+G_GNUC_INTERNAL
 GstMessage *gst_vi_annot_outage_message_new (GstElement * element,
     const gchar * why, const GError * error, const gchar * asset_id,
     const GstViAnnotErrorContext * ctx);
 
 G_GNUC_INTERNAL
 GstMessage *gst_vi_annot_back_message_new (GstElement * element,
-    gint64 outage_us, guint64 frames_missed,
+    gint64 outage_us, const gchar * count_name, guint64 count,
     const GstViAnnotErrorContext * ctx);
+
+G_GNUC_INTERNAL
+void gst_vi_annot_outage_init (GstViAnnotOutage * outage);
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_outage_begin (GstViAnnotOutage * outage);
+
+G_GNUC_INTERNAL
+gboolean gst_vi_annot_outage_end (GstViAnnotOutage * outage,
+    gint64 * duration_us);
+
+G_GNUC_INTERNAL
+guint gst_vi_annot_outage_next_delay (GstViAnnotOutage * outage);
 
 G_END_DECLS
 

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "gstviannotfetcher.h"
@@ -13,8 +15,6 @@
 #define GST_CAT_DEFAULT gst_vi_annot_debug
 
 #define MIN_CACHE_SIZE 32
-#define FIRST_BACKOFF_MS 500
-#define MAX_BACKOFF_MS 30000
 
 typedef enum
 {
@@ -63,7 +63,6 @@ typedef struct
   gboolean shutting_down;
   GSource *refresh_source;
   GSource *retry_source;
-  guint backoff_ms;
   gboolean warned_refresh;
 
   /* store lock */
@@ -74,9 +73,8 @@ typedef struct
   guint64 use_clock;            /* LRU stamp */
   guint64 current_index;
   guint64 next_prefetch;
-  gboolean outage;
+  GstViAnnotOutage outage;
   gboolean retry_due;           /* outage: the next request may go */
-  gint64 outage_start;
   guint64 outage_missed;        /* frames-missed when it started */
   gboolean found_asset;
   gboolean warned_no_asset;
@@ -197,12 +195,10 @@ static void
 begin_outage_locked (GstViAnnotFetcher * self, const gchar * why,
     const GError * error, const gchar * asset_id)
 {
-  if (self->outage)
+  if (!gst_vi_annot_outage_begin (&self->outage))
     return;
 
-  self->outage = TRUE;
   self->retry_due = FALSE;
-  self->outage_start = g_get_monotonic_time ();
   self->outage_missed = self->store.stats.frames_missed;
   self->store.stats.outages++;
   GST_WARNING_OBJECT (self->store.element, "outage: %s", why);
@@ -216,17 +212,17 @@ begin_outage_locked (GstViAnnotFetcher * self, const gchar * why,
 static void
 end_outage_locked (GstViAnnotFetcher * self, gboolean back)
 {
-  self->backoff_ms = FIRST_BACKOFF_MS;
+  gint64 duration;
+
   self->retry_due = FALSE;
-  if (!self->outage)
+  if (!gst_vi_annot_outage_end (&self->outage, &duration))
     return;
 
-  self->outage = FALSE;
   GST_INFO_OBJECT (self->store.element, "outage over");
   if (back)
     gst_vi_annot_store_post_locked (&self->store,
-      gst_vi_annot_back_message_new (self->store.element,
-          g_get_monotonic_time () - self->outage_start,
+      gst_vi_annot_back_message_new (self->store.element, duration,
+          "frames-missed",
           self->store.stats.frames_missed - self->outage_missed, self->ctx));
 }
 
@@ -238,7 +234,7 @@ _retry_cb (gpointer user_data)
   g_clear_pointer (&self->retry_source, g_source_unref);
 
   gst_vi_annot_store_lock (&self->store);
-  if (self->outage && !self->shutting_down) {
+  if (self->outage.active && !self->shutting_down) {
     self->retry_due = TRUE;
     schedule_pump_locked (self);
   }
@@ -247,9 +243,8 @@ _retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* On the worker: the next request of an outage, after a delay growing
- * from FIRST_BACKOFF_MS to MAX_BACKOFF_MS, with jitter so that many
- * elements do not retry in step. */
+/* On the worker: the next request of an outage, after the outage's next
+ * delay. */
 static void
 schedule_retry (GstViAnnotFetcher * self)
 {
@@ -258,9 +253,7 @@ schedule_retry (GstViAnnotFetcher * self)
   if (self->retry_source != NULL || self->shutting_down)
     return;
 
-  delay = self->backoff_ms / 2 + g_random_int_range (0,
-      self->backoff_ms / 2 + 1);
-  self->backoff_ms = MIN (self->backoff_ms * 2, MAX_BACKOFF_MS);
+  delay = gst_vi_annot_outage_next_delay (&self->outage);
   GST_DEBUG_OBJECT (self->store.element, "retrying in %u ms", delay);
   self->retry_source = gst_vi_annot_worker_add_timeout (self->worker, delay,
       _retry_cb, self, NULL);
@@ -351,9 +344,9 @@ _fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
     entry->error = g_error_copy (error);
   }
 
-  if (self->outage && transient && !self->shutting_down)
+  if (self->outage.active && transient && !self->shutting_down)
     schedule_retry (self);
-  else if (!self->outage && self->retry_source != NULL) {
+  else if (!self->outage.active && self->retry_source != NULL) {
     g_source_destroy (self->retry_source);
     g_clear_pointer (&self->retry_source, g_source_unref);
   }
@@ -398,7 +391,7 @@ _pump_cb (gpointer user_data)
 
   gst_vi_annot_store_lock (&self->store);
   self->pump_scheduled = FALSE;
-  if (self->outage)
+  if (self->outage.active)
     max_in_flight = self->retry_due ? 1 : 0;
 
   while (!self->shutting_down && self->in_flight < max_in_flight) {
@@ -529,9 +522,9 @@ warn_no_asset_locked (GstViAnnotFetcher * self, Entry * entry)
   self->warned_no_asset = TRUE;
 
   err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
-      "Asset \"%s\" is not in dataset \"%s\" (HTTP 404): frames whose "
-      "asset does not exist pass without annotations. If no frame gets any, "
-      "check dataset-id and asset-id-template.", entry->asset_id,
+      _("Asset \"%s\" is not in dataset \"%s\" (HTTP 404): frames whose "
+          "asset does not exist pass without annotations. If no frame gets "
+          "any, check dataset-id and asset-id-template."), entry->asset_id,
       self->config->dataset_id);
   debug = g_strdup_printf ("%s (%s)", entry->error->message,
       self->ctx->service);
@@ -575,7 +568,7 @@ gst_vi_annot_fetcher_lookup (GstViAnnotStore * store, const gchar * asset_id,
     case ENTRY_NEW:
     case ENTRY_FETCHING:
     default:
-      return self->outage ? GST_VI_ANNOT_LOOKUP_UNAVAILABLE :
+      return self->outage.active ? GST_VI_ANNOT_LOOKUP_UNAVAILABLE :
           GST_VI_ANNOT_LOOKUP_PENDING;
   }
 }
@@ -589,7 +582,7 @@ gst_vi_annot_fetcher_wait_expired (GstViAnnotStore * store,
   GstViAnnotFetcher *self = (GstViAnnotFetcher *) store;
   gchar *why;
 
-  if (self->outage)
+  if (self->outage.active)
     return;
   why = g_strdup_printf ("no answer for asset \"%s\" within max-wait",
       asset_id);
@@ -673,7 +666,7 @@ gst_vi_annot_fetcher_new (GstElement * element, GstViAnnotWorker * worker,
   self->prefetch = prefetch;
   self->refresh_interval = refresh_interval;
   self->cancellable = g_cancellable_new ();
-  self->backoff_ms = FIRST_BACKOFF_MS;
+  gst_vi_annot_outage_init (&self->outage);
   self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) entry_free);
   g_queue_init (&self->queue);

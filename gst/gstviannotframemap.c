@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "gstviannotframemap.h"
 #include "gstviannotelements.h"
 
@@ -41,6 +43,16 @@ gst_vi_annot_frame_map_props_clear (GstViAnnotFrameMapProps * props)
 {
   g_clear_pointer (&props->asset_id, g_free);
   g_clear_pointer (&props->asset_id_template, g_free);
+}
+
+/* For the snapshot an element takes in start(). */
+void
+gst_vi_annot_frame_map_props_copy (const GstViAnnotFrameMapProps * src,
+    GstViAnnotFrameMapProps * dest)
+{
+  *dest = *src;
+  dest->asset_id = g_strdup (src->asset_id);
+  dest->asset_id_template = g_strdup (src->asset_id_template);
 }
 
 void
@@ -273,20 +285,20 @@ both_assets:
   {
     g_set_error_literal (error, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_SETTINGS,
-        "asset-id and asset-id-template are exclusive: set only one.");
+        _("asset-id and asset-id-template are exclusive: set only one."));
     goto fail;
   }
 numbering_without_template:
   {
     g_set_error_literal (error, GST_RESOURCE_ERROR,
         GST_RESOURCE_ERROR_SETTINGS,
-        "start-number and asset-rate only apply to asset-id-template.");
+        _("start-number and asset-rate only apply to asset-id-template."));
     goto fail;
   }
 bad_template:
   {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "Invalid asset-id-template \"%s\": %s.", props->asset_id_template,
+        _("Invalid asset-id-template \"%s\": %s."), props->asset_id_template,
         reason);
     goto fail;
   }
@@ -418,23 +430,23 @@ no_stream_time:
 no_framerate:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-        "asset-id-template cannot number the frames: the caps have no "
+        _("asset-id-template cannot number the frames: the caps have no "
         "framerate (0/1). Give the stream a framerate (e.g. multifilesrc "
-        "caps=\"image/png,framerate=30/1\") or set asset-rate.");
+        "caps=\"image/png,framerate=30/1\") or set asset-rate."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 no_time:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-        "asset-rate needs the time of the frames: they have no timestamp "
-        "and the caps no framerate.");
+        _("asset-rate needs the time of the frames: they have no timestamp "
+        "and the caps no framerate."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 no_number:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-        "asset-id-template cannot number the frames: a frame has neither a "
-        "timestamp nor an offset.");
+        _("asset-id-template cannot number the frames: a frame has neither a "
+        "timestamp nor an offset."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 }

@@ -56,6 +56,10 @@ G_GNUC_INTERNAL
 void gst_vi_annot_frame_map_props_clear (GstViAnnotFrameMapProps * props);
 
 G_GNUC_INTERNAL
+void gst_vi_annot_frame_map_props_copy (const GstViAnnotFrameMapProps * src,
+    GstViAnnotFrameMapProps * dest);
+
+G_GNUC_INTERNAL
 void gst_vi_annot_frame_map_install_properties (GObjectClass * klass,
     guint first_prop_id);
 

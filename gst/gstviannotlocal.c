@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <gio/gio.h>
 
@@ -418,13 +420,13 @@ gst_vi_annot_local_lookup (GstViAnnotStore * store, const gchar * asset_id,
   bad = self->bad_assets ? g_hash_table_lookup (self->bad_assets, asset_id) :
       NULL;
   if (bad != NULL)
-    *error = g_error_new (VI_ERROR, VI_ERROR_NOT_FOUND, "Asset \"%s\" has "
-        "no valid line in \"%s\": its %u line%s invalid (first: %s).",
+    *error = g_error_new (VI_ERROR, VI_ERROR_NOT_FOUND, _("Asset \"%s\" has "
+        "no valid line in \"%s\": its %u line%s invalid (first: %s)."),
         asset_id, self->location, bad->n_lines,
         bad->n_lines == 1 ? " is" : "s are", bad->first->message);
   else
     *error = g_error_new (VI_ERROR, VI_ERROR_NOT_FOUND,
-        "Asset \"%s\" is not in \"%s\".", asset_id, self->location);
+        _("Asset \"%s\" is not in \"%s\"."), asset_id, self->location);
   return GST_VI_ANNOT_LOOKUP_FAILED;
 }
 

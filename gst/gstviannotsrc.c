@@ -113,6 +113,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 #include <gst/video/video.h>
 
@@ -152,7 +154,6 @@ enum
   PROP_STATS,
   PROP_CONFIG_FIRST,
   PROP_FRAME_MAP_FIRST = PROP_CONFIG_FIRST + GST_VI_ANNOT_CONFIG_N_PROPS,
-  PROP_LAST = PROP_FRAME_MAP_FIRST + GST_VI_ANNOT_FRAME_MAP_N_PROPS,
 };
 
 #define DEFAULT_LOCATION NULL
@@ -223,9 +224,7 @@ G_DEFINE_TYPE (GstViAnnotSrc, gst_vi_annot_src, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (viannotsrc, "viannotsrc",
     GST_RANK_NONE, GST_TYPE_VI_ANNOT_SRC, viannot_element_init (plugin));
 
-/* gst-inspect-1.0 prints every metadata key; continuation lines are
- * indented to its value column. */
-#define NL "\n                           "
+#define NL GST_VI_ANNOT_METADATA_NL
 
 static void
 gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
@@ -346,7 +345,8 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
           "errors, outages", GST_TYPE_STRUCTURE,
           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_vi_annot_config_install_properties (gobject_class, PROP_CONFIG_FIRST);
+  gst_vi_annot_config_install_properties (gobject_class, PROP_CONFIG_FIRST,
+      GST_VI_ANNOT_CONFIG_READ);
   gst_vi_annot_frame_map_install_properties (gobject_class,
       PROP_FRAME_MAP_FIRST);
 
@@ -393,11 +393,7 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
       "RESOURCE/NOT_FOUND; others" NL "RESOURCE/OPEN_READ. Details: "
       "http-status-code, vi-error-code, asset-id." NL "on-error=warn makes "
       "them warnings and keeps the video flowing.");
-  gst_element_class_add_static_metadata (element_class, "credentials",
-      "DATATURE_VI_SECRET_KEY, DATATURE_VI_ORGANIZATION_ID, "
-      "DATATURE_VI_API_ENDPOINT or" NL "config-file; not secret-key= on a "
-      "gst-launch-1.0 line, which GStreamer logs" NL "at "
-      "GST_DEBUG=GST_PIPELINE:4.");
+  gst_vi_annot_config_add_metadata (element_class);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -459,13 +455,8 @@ gst_vi_annot_src_set_property (GObject * object, guint prop_id,
     return;
   }
 
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_set_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_set_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_set_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         gst_vi_annot_set_string (&self->location, value);
@@ -506,13 +497,8 @@ gst_vi_annot_src_get_property (GObject * object, guint prop_id,
   }
 
   GST_OBJECT_LOCK (self);
-  if (prop_id >= PROP_CONFIG_FIRST && prop_id < PROP_FRAME_MAP_FIRST) {
-    gst_vi_annot_config_get_property (&self->config,
-        prop_id - PROP_CONFIG_FIRST, value);
-  } else if (prop_id >= PROP_FRAME_MAP_FIRST && prop_id < PROP_LAST) {
-    gst_vi_annot_frame_map_get_property (&self->map_props,
-        prop_id - PROP_FRAME_MAP_FIRST, value);
-  } else {
+  if (!gst_vi_annot_shared_get_property (&self->config, &self->map_props,
+          PROP_CONFIG_FIRST, prop_id, value)) {
     switch (prop_id) {
       case PROP_LOCATION:
         g_value_set_string (value, self->location);
@@ -729,9 +715,7 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   self->cfg_location = g_strdup (self->location);
   gst_vi_annot_config_copy (&self->config, &self->cfg);
-  map_props = self->map_props;
-  map_props.asset_id = g_strdup (self->map_props.asset_id);
-  map_props.asset_id_template = g_strdup (self->map_props.asset_id_template);
+  gst_vi_annot_frame_map_props_copy (&self->map_props, &map_props);
   page_size = self->page_size;
   prefetch = self->prefetch;
   refresh_interval = self->refresh_interval;
@@ -807,28 +791,28 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
 no_source:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("No annotations to read: set dataset-id (with credentials) or "
-            "location."), (NULL));
+        (_("No annotations to read: set dataset-id (with credentials) or "
+            "location.")), (NULL));
     goto fail;
   }
 both_sources:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("location and dataset-id are exclusive: set only one (location "
-            "reads a local JSONL file, dataset-id the Vi API)."), (NULL));
+        (_("location and dataset-id are exclusive: set only one (location "
+            "reads a local JSONL file, dataset-id the Vi API).")), (NULL));
     goto fail;
   }
 connection_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s only applies to dataset-id: location reads a local file, "
-            "without credentials.", property), (NULL));
+        (_("%s only applies to dataset-id: location reads a local file, "
+            "without credentials."), property), (NULL));
     goto fail;
   }
 no_asset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("dataset-id \"%s\" needs asset-id or asset-id-template.",
+        (_("dataset-id \"%s\" needs asset-id or asset-id-template."),
             self->cfg.dataset_id), (NULL));
     goto fail;
   }
@@ -842,25 +826,14 @@ config_error:
 no_file:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Annotation file \"%s\" does not exist or is not a file.",
+        (_("Annotation file \"%s\" does not exist or is not a file."),
             self->cfg_location), GST_ERROR_SYSTEM);
     goto fail;
   }
 no_client:
   {
-    gchar *key = gst_vi_annot_config_describe_origin (&self->cfg,
-        GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
-    gchar *org = gst_vi_annot_config_describe_origin (&self->cfg,
-        GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
-    gchar *service = gst_vi_annot_config_describe (&self->cfg, NULL);
-
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Could not set up the Vi API client: %s (secret key from %s, "
-            "organization id from %s).", error->message, key, org),
-        ("%s", service));
-    g_free (key);
-    g_free (org);
-    g_free (service);
+    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg,
+        error);
     g_clear_error (&error);
     gst_vi_annot_worker_quit (self->worker);
     g_clear_pointer (&self->worker, gst_vi_annot_worker_free);

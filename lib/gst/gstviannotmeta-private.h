@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Internals shared by the two metas of libgstviannot: GstViAnnotMeta
- * (gstviannotmeta.c) and viannot's own implementation of the ROI meta API
- * (gstviannotroimeta.c).  Not installed. */
+/* Internals shared by the parts of libgstviannot: the set
+ * (gstviannotset.c), GstViAnnotMeta (gstviannotmeta.c) and viannot's own
+ * implementation of the ROI meta API (gstviannotroimeta.c).  Not
+ * installed. */
 #pragma once
 
 #include "gstviannotmeta.h"
@@ -9,6 +10,9 @@
 G_BEGIN_DECLS
 
 GST_DEBUG_CATEGORY_EXTERN (gst_vi_annot_meta_debug);
+
+G_GNUC_INTERNAL
+void gst_vi_annot_meta_debug_init (void);
 
 typedef struct
 {

@@ -5,51 +5,10 @@
 #include <gst/video/video.h>
 #include <vi/vi.h>
 
+#include <gst/viannot/gstviannot-prelude.h>
+#include <gst/viannot/gstviannotset.h>
+
 G_BEGIN_DECLS
-
-/**
- * GstViAnnotSet:
- *
- * The annotations of one asset, as attached to frames: captions, grounded
- * phrases (text, span in the caption, normalized box, annotation ids) and
- * VQA interactions.  Immutable once built and refcounted, so that every
- * frame of an asset shares one set and a refresh swaps sets atomically.
- */
-typedef struct _GstViAnnotSet GstViAnnotSet;
-
-#define GST_TYPE_VI_ANNOT_SET (gst_vi_annot_set_get_type ())
-GType          gst_vi_annot_set_get_type            (void);
-
-GstViAnnotSet *gst_vi_annot_set_new                 (const char *dataset_id,
-                                                     const char *asset_id);
-GstViAnnotSet *gst_vi_annot_set_new_from_records    (const char *dataset_id,
-                                                     const char *asset_id,
-                                                     GPtrArray  *records);
-GstViAnnotSet *gst_vi_annot_set_new_from_annotations (const char *dataset_id,
-                                                     const char *asset_id,
-                                                     GPtrArray  *annotations);
-/* Builders, only before the set is shared (refcount 1). Return the index. */
-guint          gst_vi_annot_set_add_caption         (GstViAnnotSet *set,
-                                                     const char    *caption);
-guint          gst_vi_annot_set_add_phrase          (GstViAnnotSet *set,
-                                                     guint          caption_index,
-                                                     const char    *phrase,
-                                                     int            start,
-                                                     int            end,
-                                                     const ViBBox  *bbox,
-                                                     const char    *annotation_id,
-                                                     const char    *whole_id);
-guint          gst_vi_annot_set_add_interaction     (GstViAnnotSet *set,
-                                                     const char    *question,
-                                                     const char    *answer);
-GstViAnnotSet *gst_vi_annot_set_ref                 (GstViAnnotSet *set);
-void           gst_vi_annot_set_unref               (GstViAnnotSet *set);
-/* Readers of a set (also reachable through the meta). */
-const char    *gst_vi_annot_set_get_dataset_id      (GstViAnnotSet *set);
-const char    *gst_vi_annot_set_get_asset_id        (GstViAnnotSet *set);
-guint          gst_vi_annot_set_get_n_captions      (GstViAnnotSet *set);
-guint          gst_vi_annot_set_get_n_phrases       (GstViAnnotSet *set);
-guint          gst_vi_annot_set_get_n_interactions  (GstViAnnotSet *set);
 
 /**
  * GstViAnnotMeta:
@@ -72,57 +31,80 @@ typedef struct {
 #define GST_VI_ANNOT_META_API_TYPE (gst_vi_annot_meta_api_get_type ())
 #define GST_VI_ANNOT_META_INFO (gst_vi_annot_meta_get_info ())
 
+GST_VI_ANNOT_API
 GType             gst_vi_annot_meta_api_get_type       (void);
+GST_VI_ANNOT_API
 const GstMetaInfo *gst_vi_annot_meta_get_info          (void);
 
+GST_VI_ANNOT_API
 GstViAnnotMeta *gst_buffer_add_vi_annot_meta           (GstBuffer     *buffer,
                                                         GstViAnnotSet *set);
+GST_VI_ANNOT_API
 GstViAnnotMeta *gst_buffer_get_vi_annot_meta           (GstBuffer     *buffer);
 /* For bindings: attach to the buffer of a pad probe, making it writable. */
+GST_VI_ANNOT_API
 GstViAnnotMeta *gst_vi_annot_pad_probe_info_add_meta   (GstPadProbeInfo *info,
                                                         GstViAnnotSet   *set);
 
+GST_VI_ANNOT_API
 GstViAnnotSet  *gst_vi_annot_meta_get_set              (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_dataset_id       (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_asset_id         (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_get_n_captions       (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_caption          (GstViAnnotMeta *meta,
                                                         guint           index);
+GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_get_n_phrases        (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_phrase           (GstViAnnotMeta *meta,
                                                         guint           index);
+GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_get_phrase_caption   (GstViAnnotMeta *meta,
                                                         guint           index);
+GST_VI_ANNOT_API
 gboolean        gst_vi_annot_meta_get_phrase_span      (GstViAnnotMeta *meta,
                                                         guint           index,
                                                         int            *start,
                                                         int            *end);
+GST_VI_ANNOT_API
 void            gst_vi_annot_meta_get_phrase_bbox      (GstViAnnotMeta *meta,
                                                         guint           index,
                                                         ViBBox         *bbox);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_phrase_annotation_id (GstViAnnotMeta *meta,
                                                         guint           index);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_phrase_whole_id  (GstViAnnotMeta *meta,
                                                         guint           index);
 /* The box in pixels of a frame described by info / caps. */
+GST_VI_ANNOT_API
 void            gst_vi_annot_meta_get_phrase_pixels    (GstViAnnotMeta     *meta,
                                                         guint               index,
                                                         const GstVideoInfo *info,
                                                         ViPixelBox         *box);
+GST_VI_ANNOT_API
 gboolean        gst_vi_annot_meta_get_phrase_pixels_for_caps (GstViAnnotMeta *meta,
                                                         guint           index,
                                                         GstCaps        *caps,
                                                         ViPixelBox     *box);
 /* Honours a GstVideoCropMeta on the buffer (videocrop towards elements
  * that accept crop metas). */
+GST_VI_ANNOT_API
 gboolean        gst_vi_annot_meta_get_phrase_pixels_for_buffer (GstViAnnotMeta     *meta,
                                                         guint               index,
                                                         GstBuffer          *buffer,
                                                         const GstVideoInfo *info,
                                                         ViPixelBox         *box);
+GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_get_n_interactions   (GstViAnnotMeta *meta);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_question         (GstViAnnotMeta *meta,
                                                         guint           index);
+GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_answer           (GstViAnnotMeta *meta,
                                                         guint           index);
 
@@ -131,13 +113,13 @@ const char     *gst_vi_annot_meta_get_answer           (GstViAnnotMeta *meta,
  * phrase, with params "vi/annotation" and "detection", kept exact through
  * scaling and conversion and removed wherever GstViAnnotMeta is.  Returns
  * how many were added. */
+GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_add_roi_metas        (GstViAnnotMeta     *meta,
                                                         GstBuffer          *buffer,
                                                         const GstVideoInfo *info);
 /* The implementation behind those ROI metas (their meta.info). */
+GST_VI_ANNOT_API
 const GstMetaInfo *gst_vi_annot_roi_meta_get_info      (void);
 #define GST_VI_ANNOT_ROI_META_INFO (gst_vi_annot_roi_meta_get_info ())
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstViAnnotSet, gst_vi_annot_set_unref)
 
 G_END_DECLS

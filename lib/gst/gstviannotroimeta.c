@@ -1,11 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* GStreamer frame metadata for Datature Vi annotations
- *
- * This library is free software; you can redistribute it and/or
- * modify it under the terms of the GNU Lesser General Public
- * License as published by the Free Software Foundation; either
- * version 2.1 of the License, or (at your option) any later version.
- */
+/* GStreamer frame metadata for Datature Vi annotations. */
 
 /* The ROI metas viannot attaches (design.md M-2).
  *

@@ -327,6 +327,25 @@ is_cancelled_error (const GError *error)
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* PATCH {session_url}/status with one FilesInserted condition. */
+static ViHttpRequest *
+patch_status_request (ViClient          *client,
+                      const char        *session_url,
+                      ViConditionStatus  status,
+                      ViConditionReason  reason)
+{
+  g_autoptr (ViAnnotationImportSessionCondition) condition = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  g_autofree char *url = NULL;
+
+  condition = vi_annotation_import_session_condition_new ("FilesInserted",
+      status, (double) now_ms (), reason);
+  body = _vi_patch_status_body (condition);
+  url = g_strconcat (session_url, "/status", NULL);
+  return _vi_client_new_request (client, "PATCH", url, body,
+      VI_HTTP_TARGET_SESSION, "update import session status");
+}
+
 /* ------------------------------------------------------------------------
  * get_import_session
  * ------------------------------------------------------------------------ */
@@ -568,6 +587,200 @@ state_unknown_error (const char   *dataset_id,
       "complete: wait for the session (vi_client_wait_until_done()) rather "
       "than uploading again, which could import the annotations twice",
       session_id, dataset_id, what, cause->message);
+}
+
+/* ------------------------------------------------------------------------
+ * abandon_import_session
+ *
+ * The other half of exactly-once for a client that lost track of a
+ * session (a crash, an outage): before sending the files again in a new
+ * session, make sure the old one can never import them.
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+  char *url;
+  char *session_id;
+} AbandonData;
+
+static void
+abandon_data_free (AbandonData *data)
+{
+  g_free (data->url);
+  g_free (data->session_id);
+  g_free (data);
+}
+
+static void
+abandon_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  ViAnnotationImportSession *session;
+  GError *error = NULL;
+
+  session = session_read_finish (result, &error);
+  if (session == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+  g_task_return_pointer (task, session,
+      (GDestroyNotify) vi_annotation_import_session_unref);
+}
+
+static void
+abandon_patched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  AbandonData *data = g_task_get_task_data (task);
+  g_autoptr (JsonNode) node = NULL;
+  ViAnnotationImportSession *session = NULL;
+  GError *error = NULL;
+
+  node = _vi_http_send_finish (result, &error);
+  if (node != NULL)
+    session = vi_annotation_import_session_new_from_json (node, &error);
+  if (session != NULL) {
+    g_task_return_pointer (task, session,
+        (GDestroyNotify) vi_annotation_import_session_unref);
+    return;
+  }
+  if (answer_may_be_lost (error)) {
+    /* 409 (the files were marked inserted, or the session had already
+     * ended) or an answer that never came: the session says which. */
+    g_debug ("import session %s: %s; reading it", data->session_id,
+        error->message);
+    g_error_free (error);
+    session_read_async (VI_CLIENT (g_task_get_source_object (task)),
+        data->url, g_task_get_cancellable (task), abandon_read_cb,
+        g_object_ref (task));
+    return;
+  }
+  g_task_return_error (task, error);
+}
+
+/**
+ * vi_client_abandon_import_session_async:
+ * @self: a #ViClient
+ * @dataset_id: the dataset id
+ * @session_id: the import session id
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when done
+ * @user_data: data for @callback
+ *
+ * Gives up an import session whose files may not have been marked
+ * inserted.  See vi_client_abandon_import_session().
+ */
+void
+vi_client_abandon_import_session_async (ViClient            *self,
+                                        const char          *dataset_id,
+                                        const char          *session_id,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  AbandonData *data;
+  GError *error = NULL;
+
+  g_return_if_fail (VI_IS_CLIENT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (!vi_validate_id ("dataset id", dataset_id, &error) ||
+      !vi_validate_id ("import session id", session_id, &error)) {
+    _vi_client_return_early_error (self,
+        vi_client_abandon_import_session_async, error, callback, user_data);
+    return;
+  }
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, vi_client_abandon_import_session_async);
+  data = g_new0 (AbandonData, 1);
+  data->url = sessions_url (self, dataset_id, session_id);
+  data->session_id = g_strdup (session_id);
+  g_task_set_task_data (task, data, (GDestroyNotify) abandon_data_free);
+  _vi_http_send_async (patch_status_request (self, data->url,
+          VI_CONDITION_STATUS_FAILED_REACH,
+          VI_CONDITION_REASON_CANCELLED_BY_USER), cancellable,
+      abandon_patched_cb, g_object_ref (task));
+}
+
+/**
+ * vi_client_abandon_import_session_finish:
+ * @self: a #ViClient
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the session as it is afterwards, or %NULL on
+ *   error
+ */
+ViAnnotationImportSession *
+vi_client_abandon_import_session_finish (ViClient      *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+      vi_client_abandon_import_session_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+start_abandon_session (gpointer             data,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GetArgs *a = data;
+
+  vi_client_abandon_import_session_async (a->client, a->dataset_id,
+      a->session_id, cancellable, callback, user_data);
+}
+
+/**
+ * vi_client_abandon_import_session:
+ * @self: a #ViClient
+ * @dataset_id: the dataset id
+ * @session_id: the import session id
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Makes sure that an import session imports nothing more than it already
+ * does, for a client that lost track of it (a crash or an outage while
+ * uploading) and wants to send the same files again in a new session
+ * without importing them twice.
+ *
+ * The session is marked `FilesInserted: FailedReach` with reason
+ * `CancelledByUser`, which the service accepts only while the files have
+ * not been marked inserted; from then on, no request can insert them.
+ * When the service refuses (409: the files were already marked inserted,
+ * or the session had already ended) or the answer is lost, the session is
+ * read instead.  Either way the session is returned as it is afterwards,
+ * and its conditions say what to do: `FilesInserted: Reached` means the
+ * files are being (or were) imported — wait for the session, do not send
+ * them again; `FilesInserted: FailedReach` means they never will be.  A
+ * session still without `FilesInserted` (a lost answer whose request did
+ * not arrive) may be abandoned again.
+ *
+ * Returns: (transfer full): the session as it is afterwards, or %NULL on
+ *   error (404 for a session the service does not know)
+ */
+ViAnnotationImportSession *
+vi_client_abandon_import_session (ViClient      *self,
+                                  const char    *dataset_id,
+                                  const char    *session_id,
+                                  GCancellable  *cancellable,
+                                  GError       **error)
+{
+  GetArgs a = { self, dataset_id, session_id };
+  g_autoptr (GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (VI_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  result = _vi_run_sync (start_abandon_session, &a, cancellable);
+  return vi_client_abandon_import_session_finish (self, result, error);
 }
 
 /* ------------------------------------------------------------------------
@@ -1306,16 +1519,8 @@ new_patch_request (UploadData        *data,
                    ViConditionStatus  status,
                    ViConditionReason  reason)
 {
-  g_autoptr (ViAnnotationImportSessionCondition) condition = NULL;
-  g_autoptr (JsonNode) body = NULL;
-  g_autofree char *url = NULL;
-
-  condition = vi_annotation_import_session_condition_new ("FilesInserted",
-      status, (double) now_ms (), reason);
-  body = _vi_patch_status_body (condition);
-  url = g_strconcat (data->session_url, "/status", NULL);
-  return _vi_client_new_request (data->client, "PATCH", url, body,
-      VI_HTTP_TARGET_SESSION, "update import session status");
+  return patch_status_request (data->client, data->session_url, status,
+      reason);
 }
 
 static void

@@ -152,6 +152,25 @@ ViAnnotationImportSession *vi_client_get_import_session_finish (ViClient        
                                                                 GAsyncResult        *result,
                                                                 GError             **error);
 
+/* abandon_import_session */
+VI_AVAILABLE_IN_ALL
+ViAnnotationImportSession *vi_client_abandon_import_session        (ViClient            *self,
+                                                                    const char          *dataset_id,
+                                                                    const char          *session_id,
+                                                                    GCancellable        *cancellable,
+                                                                    GError             **error);
+VI_AVAILABLE_IN_ALL
+void                       vi_client_abandon_import_session_async  (ViClient            *self,
+                                                                    const char          *dataset_id,
+                                                                    const char          *session_id,
+                                                                    GCancellable        *cancellable,
+                                                                    GAsyncReadyCallback  callback,
+                                                                    gpointer             user_data);
+VI_AVAILABLE_IN_ALL
+ViAnnotationImportSession *vi_client_abandon_import_session_finish (ViClient            *self,
+                                                                    GAsyncResult        *result,
+                                                                    GError             **error);
+
 /* wait_until_done */
 VI_AVAILABLE_IN_ALL
 ViAnnotationImportSession *vi_client_wait_until_done        (ViClient              *self,

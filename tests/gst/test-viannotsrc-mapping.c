@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
+#include <glib/gi18n-lib.h>
 
 #include <gst/viannot/gstviannotmeta.h>
 
@@ -473,6 +474,20 @@ GST_START_TEST (test_no_framerate)
 
 GST_END_TEST;
 
+/* The plugin binds its own gettext domain when it loads, so that its
+ * elements' messages (marked with _()) can be translated. */
+GST_START_TEST (test_messages_domain_bound)
+{
+  GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
+
+  fail_unless (e != NULL);
+  fail_unless_equals_string (bindtextdomain (GETTEXT_PACKAGE, NULL),
+      LOCALEDIR);
+  gst_object_unref (e);
+}
+
+GST_END_TEST;
+
 static Suite *
 viannotsrc_mapping_suite (void)
 {
@@ -488,6 +503,7 @@ viannotsrc_mapping_suite (void)
   tcase_add_test (tc, test_asset_rate);
   tcase_add_test (tc, test_image_sequence_start_number);
   tcase_add_test (tc, test_no_framerate);
+  tcase_add_test (tc, test_messages_domain_bound);
 
   return s;
 }

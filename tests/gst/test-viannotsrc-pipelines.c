@@ -175,8 +175,9 @@ GST_START_TEST (test_live_source_never_waits)
   fail_unless (log.first_with_meta > 0);
   fail_unless (log.n_with_meta > 0);
   fail_if (log.late_without);
-  /* 33 ms per frame; the 200 ms fetch would show as a longer gap. */
-  fail_unless (log.max_gap < 150 * G_TIME_SPAN_MILLISECOND);
+  /* No wall-clock bound here (the suite has no timed assertions; the
+   * gap is logged above): a frame held for the fetch would have carried
+   * the annotations, and the first ones did not. */
 
   {
     GstElement *v = gst_bin_get_by_name (GST_BIN (pipeline), "v");

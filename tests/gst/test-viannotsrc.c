@@ -443,8 +443,10 @@ GST_START_TEST (test_template_500_frames)
 GST_END_TEST;
 
 /* Live: the fetch takes 600 ms and no frame waits for it.  A push that
- * waited would take the whole 600 ms; the bound of 300 ms leaves room
- * for a loaded machine under the sanitizers. */
+ * waited for the fetch would come out with the annotations; here the
+ * frames pushed while the fetch is in flight come out without them, and
+ * are counted as missed.  (No wall-clock bound: the suite has no timed
+ * assertions.) */
 GST_START_TEST (test_live_never_waits)
 {
   GstHarness *h;
@@ -459,12 +461,10 @@ GST_START_TEST (test_live_never_waits)
   h = new_harness (e, TRUE, 64, 48);
 
   for (i = 0; i < 100 && with < 3; i++) {
-    gint64 t0 = g_get_monotonic_time ();
     GstBuffer *out;
 
     fail_unless_equals_int (gst_harness_push (h, frame (64, 48, i)),
         GST_FLOW_OK);
-    fail_unless (g_get_monotonic_time () - t0 < 300 * G_TIME_SPAN_MILLISECOND);
     out = gst_harness_pull (h);
     if (gst_buffer_get_vi_annot_meta (out) != NULL) {
       check_grounding (out, 64, 48);

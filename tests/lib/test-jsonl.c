@@ -7,12 +7,14 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib/gstdio.h>
 #include <vi/vi.h>
 
 #include "vi-error-private.h"
+#include "vi-json-write-private.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -1223,6 +1225,144 @@ test_writer_round_trip (void)
   }
 }
 
+/* The writer's own lines are read by a fast scan; anything else by
+ * json-glib.  Both must read a line the same way (a leading space sends
+ * it to json-glib), and a bad line in the writer's layout must still get
+ * the general parser's message. */
+static void
+test_written_lines (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (77);
+  static const struct {
+    const char *line;
+    const char *message;
+  } bad[] = {
+    { "{\"asset_id\":\"a\",\"caption\":\"x\",\"grounded_phrases\":[{\"phrase\":"
+      "\"x\",\"bbox\":[0.5,0,0.2,1]}]}",
+      "grounded_phrases[0].bbox: x_min (0.5) >= x_max (0.2)" },
+    { "{\"asset_id\":\"a\",\"caption\":\"x\",\"grounded_phrases\":[{\"phrase\":"
+      "\"y\",\"bbox\":[0,0,1,1]}]}",
+      "grounded phrase 0 \"y\" not found in the caption" },
+    { "{\"asset_id\":\"a\",\"caption\":\"x\",\"grounded_phrases\":[{\"phrase\":"
+      "\"x\",\"bbox\":[0,0,1.5,1]}]}",
+      "grounded_phrases[0].bbox[2]: 1.5 is outside [0, 1]" },
+    { "{\"asset_id\":\"\",\"caption\":\"x\"}", "asset_id is an empty string" },
+    { "{\"asset_id\":\"a\"}", "nothing to import" },
+    { "{\"asset_id\":\"a\",\"caption\":\"x\"}x", "invalid JSON" },
+  };
+
+  for (guint i = 0; i < 2000; i++) {
+    g_autoptr (ViJsonlRecord) r = random_record (rand, i);
+    g_autofree char *line = vi_jsonl_record_to_line (r);
+    g_autofree char *spaced = g_strconcat (" ", line, NULL);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViJsonlRecord) fast = vi_jsonl_parse_line (line, -1, &error);
+    g_autoptr (ViJsonlRecord) general = NULL;
+
+    g_assert_no_error (error);
+    general = vi_jsonl_parse_line (spaced, -1, &error);
+    g_assert_no_error (error);
+    assert_records_equal (r, fast);
+    assert_records_equal (general, fast);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (ViJsonlRecord) r = vi_jsonl_parse_line (bad[i].line, -1,
+        &error);
+
+    g_assert_null (r);
+    g_assert_error (error, VI_ERROR, VI_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, bad[i].message));
+  }
+}
+
+/* The shortest of %.15g, %.16g and %.17g that reads back as @value, the
+ * slow way. */
+static char *
+shortest_by_printf (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  const char *formats[] = { "%.15g", "%.16g", "%.17g" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_ascii_formatd (buf, sizeof buf, formats[i], value);
+    if (g_ascii_strtod (buf, NULL) == value)
+      break;
+  }
+  return g_strdup (buf);
+}
+
+/* Significant digits of a printed number: "0.00123e-5" has 3. */
+static guint
+significant_digits (const char *s)
+{
+  gboolean started = FALSE;
+  guint n = 0, zeros = 0;
+
+  for (; *s != '\0' && *s != 'e'; s++) {
+    if (!g_ascii_isdigit (*s))
+      continue;
+    if (*s == '0' && !started)
+      continue;
+    started = TRUE;
+    /* Trailing zeros of a whole number are not significant either. */
+    if (*s == '0') {
+      zeros++;
+      continue;
+    }
+    n += zeros + 1;
+    zeros = 0;
+  }
+  return n;
+}
+
+static void
+check_number (double value)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autofree char *expected = shortest_by_printf (value);
+
+  _vi_json_append_number (out, value);
+  /* Reads back exactly, with no more digits than the slow way (which may
+   * be shorter for tiny values, with an exponent). */
+  g_assert_true (g_ascii_strtod (out->str, NULL) == value);
+  g_assert_cmpuint (significant_digits (out->str), <=,
+      significant_digits (expected));
+  if (strchr (expected, 'e') == NULL)
+    g_assert_cmpuint (strlen (out->str), ==, strlen (expected));
+}
+
+/* Numbers as the JSONL writer (and the local server) write them: pixel
+ * sizes of every common frame size, random values, and the edges. */
+static void
+test_shortest_numbers (void)
+{
+  g_autoptr (GRand) rand = g_rand_new_with_seed (42);
+  static const int sizes[] = { 23, 37, 240, 320, 480, 640, 720, 1080, 1280,
+    1920, 2160, 3840, 4096 };
+  static const double edges[] = { 0, 1, 0.1, 0.5, 1e-7, 9.9e-8, 1e-12,
+    123456.789, 999999.999, 1e6, 1e15, 5e-324, 0.30000000000000004,
+    0.9876543210987654, -0.25, -1.0 / 3 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    for (int k = 0; k <= sizes[i]; k++)
+      check_number ((double) k / sizes[i]);
+  for (guint i = 0; i < 100000; i++)
+    check_number (g_rand_double (rand));
+  /* Every magnitude the exact path covers, and around it; whole numbers
+   * and powers of two (an asymmetric rounding interval). */
+  for (guint i = 0; i < 100000; i++)
+    check_number (g_rand_double (rand) * pow (10, g_rand_int_range (rand, -5,
+                8)));
+  for (int i = -12; i <= 22; i++)
+    check_number (ldexp (1.0, i));
+  for (guint i = 0; i < 2000; i++)
+    check_number ((double) g_rand_int (rand));
+  for (guint i = 0; i < G_N_ELEMENTS (edges); i++)
+    check_number (edges[i]);
+}
+
 static void
 test_large_file (void)
 {
@@ -1319,6 +1459,8 @@ main (int argc,
   g_test_add_func ("/jsonl/record-api", test_record_api);
   g_test_add_func ("/jsonl/writer/lines", test_writer_lines);
   g_test_add_func ("/jsonl/writer/round-trip", test_writer_round_trip);
+  g_test_add_func ("/jsonl/writer/shortest-numbers", test_shortest_numbers);
+  g_test_add_func ("/jsonl/reader/written-lines", test_written_lines);
   g_test_add_func ("/jsonl/large-file", test_large_file);
 
   return g_test_run ();

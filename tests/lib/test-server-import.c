@@ -465,6 +465,40 @@ run_policy_session (Fixture    *f,
   return wait_done (f, dataset, id);
 }
 
+/* A session held in "Complete: Waiting" by a long processing delay is
+ * released by setting the delay to 0: what a test that kills a client
+ * between FilesInserted and Complete needs. */
+static void
+test_hold_release (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *id = NULL;
+  g_auto(GStrv) urls = NULL;
+  g_autoptr(Response) patched = NULL;
+  g_autoptr(Response) polled = NULL;
+  g_autoptr(Response) done = NULL;
+  g_autofree char *path = NULL;
+
+  vi_local_server_set_processing_delay (f->server, 600000);
+  id = create_session (f, "held", "RejectSession", "RejectSession");
+  urls = register_files (f, "held", id, "a.jsonl", good_lines, NULL);
+  g_assert_cmpuint (upload (f, urls[0], good_lines), ==, 200);
+  patched = patch_status (f, "held", id, "Reached", NULL);
+  g_assert_cmpuint (patched->status, ==, 200);
+
+  path = session_path ("held", id, NULL);
+  polled = api (f, "GET", path, NULL);
+  assert_condition (obj (polled), 0, "Complete", "Waiting");
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "held", NULL), ==, 0);
+
+  /* Released: well within wait_done's limit, not 10 minutes later. */
+  vi_local_server_set_processing_delay (f->server, 0);
+  done = wait_done (f, "held", id);
+  assert_condition (obj (done), 0, "Complete", "Reached");
+  g_assert_cmpuint (vi_local_server_count_annotations (f->server, "held", NULL), ==,
+                    GOOD_PARTS);
+}
+
 static void
 test_policy_warn (Fixture       *f,
                   gconstpointer  data)
@@ -1301,6 +1335,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   ADD ("/server-import/round-trip", test_round_trip);
+  ADD ("/server-import/hold-release", test_hold_release);
   ADD ("/server-import/policy/warn", test_policy_warn);
   ADD ("/server-import/policy/reject-file", test_policy_reject_file);
   ADD ("/server-import/policy/reject-session", test_policy_reject_session);

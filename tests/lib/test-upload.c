@@ -1085,6 +1085,145 @@ test_missing_session (Fixture       *f,
 }
 
 /* ------------------------------------------------------------------------
+ * Abandoning a session
+ * ------------------------------------------------------------------------ */
+
+/* The FilesInserted condition of session, or NULL. */
+static const ViAnnotationImportSessionCondition *
+files_inserted (ViAnnotationImportSession *session)
+{
+  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions
+      (vi_annotation_import_session_get_status (session));
+
+  for (guint i = 0; i < conditions->len; i++) {
+    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
+
+    if (g_strcmp0 (c->condition, "FilesInserted") == 0)
+      return c;
+  }
+  return NULL;
+}
+
+/* Uploads one line to asset "a" and leaves the session without
+ * FilesInserted: the PATCH is refused (400, not applied). */
+static char *
+open_session (Fixture *f)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViAnnotationUploadResult) result = NULL;
+  g_autofree char *path = write_file (f->dir, "open.jsonl",
+      "{\"asset_id\": \"a\", \"caption\": \"left open\"}\n");
+  const char *paths[] = { path, NULL };
+  char *session_id;
+  Recorder r;
+
+  recorder_init (&r);
+  add_fault (f, "{\"method\": \"PATCH\", \"action\": \"status\", "
+      "\"status\": 400}");
+  result = vi_client_upload_annotations (f->client, "ds", paths, NULL,
+      record_progress, &r, NULL, &error);
+  g_assert_null (result);
+  g_assert_nonnull (error);
+  g_assert_nonnull (r.session_id);
+  session_id = g_steal_pointer (&r.session_id);
+  recorder_clear (&r);
+  vi_local_server_clear_faults (f->server);
+  return session_id;
+}
+
+static void
+test_abandon (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *open_id = NULL, *lost_id = NULL;
+  const ViAnnotationImportSessionCondition *c;
+
+  /* A session whose files were not marked inserted: given up, and no
+   * later request can insert them. */
+  open_id = open_session (f);
+  {
+    g_autoptr (ViAnnotationImportSession) session = NULL;
+    g_autoptr (ViAnnotationImportSession) again = NULL;
+
+    session = vi_client_abandon_import_session (f->client, "ds", open_id,
+        NULL, &error);
+    g_assert_no_error (error);
+    c = files_inserted (session);
+    g_assert_nonnull (c);
+    g_assert_cmpint (c->status, ==, VI_CONDITION_STATUS_FAILED_REACH);
+    g_assert_cmpint (c->reason, ==, VI_CONDITION_REASON_CANCELLED_BY_USER);
+    /* Again: the service refuses (409), the session is read. */
+    again = vi_client_abandon_import_session (f->client, "ds", open_id,
+        NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (files_inserted (again)->status, ==,
+        VI_CONDITION_STATUS_FAILED_REACH);
+    g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
+            "a"), ==, 0);
+  }
+
+  /* A session whose files were inserted is left alone: the caller sees
+   * FilesInserted Reached, and the import completes once. */
+  {
+    g_autoptr (ViAnnotationUploadResult) result = NULL;
+    g_autoptr (ViAnnotationImportSession) session = NULL;
+    g_autoptr (ViAnnotationImportSession) done = NULL;
+    g_autofree char *path = write_file (f->dir, "inserted.jsonl",
+        "{\"asset_id\": \"b\", \"caption\": \"kept\"}\n");
+    const char *paths[] = { path, NULL };
+    const char *id;
+    ViUploadOptions options;
+
+    vi_local_server_set_processing_delay (f->server, 200);
+    vi_upload_options_init (&options);
+    options.wait_until_done = FALSE;
+    result = vi_client_upload_annotations (f->client, "ds", paths, &options,
+        NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    id = vi_annotation_upload_result_get_session_id (result);
+    session = vi_client_abandon_import_session (f->client, "ds", id, NULL,
+        &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (files_inserted (session)->status, ==,
+        VI_CONDITION_STATUS_REACHED);
+    vi_local_server_set_processing_delay (f->server, 0);
+    done = vi_client_wait_until_done (f->client, "ds", id, 20, 0, NULL,
+        NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (vi_annotation_import_session_is_complete (done));
+    g_assert_cmpuint (vi_local_server_count_annotations (f->server, "ds",
+            "b"), ==, 1);
+  }
+
+  /* Every answer to the PATCH cut short: the first was carried out, the
+   * session is read and says so. */
+  lost_id = open_session (f);
+  {
+    g_autoptr (ViAnnotationImportSession) session = NULL;
+
+    add_fault (f, "{\"method\": \"PATCH\", \"action\": \"truncate\", "
+        "\"times\": -1}");
+    session = vi_client_abandon_import_session (f->client, "ds", lost_id,
+        NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (files_inserted (session)->status, ==,
+        VI_CONDITION_STATUS_FAILED_REACH);
+    vi_local_server_clear_faults (f->server);
+  }
+
+  /* A session the service does not know. */
+  {
+    g_autoptr (ViAnnotationImportSession) session = NULL;
+
+    session = vi_client_abandon_import_session (f->client, "ds",
+        "nosuchsession", NULL, &error);
+    g_assert_null (session);
+    g_assert_error (error, VI_ERROR, VI_ERROR_NOT_FOUND);
+  }
+}
+
+/* ------------------------------------------------------------------------
  * CRC mismatch, timeout, cancellation
  * ------------------------------------------------------------------------ */
 
@@ -1430,6 +1569,7 @@ main (int    argc,
   ADD ("/upload/dropped-read", test_dropped_read);
   ADD ("/upload/state-unknown", test_state_unknown);
   ADD ("/upload/missing-session", test_missing_session);
+  ADD ("/upload/abandon", test_abandon);
   ADD ("/upload/crc-mismatch", test_crc_mismatch);
   ADD ("/upload/wait-timeout", test_wait_timeout);
   ADD ("/upload/cancel-upload", test_cancel_upload);

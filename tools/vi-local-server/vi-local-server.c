@@ -522,8 +522,10 @@ vi_local_server_set_latency (ViLocalServer *self,
  *   reached, before it is processed; and an export before it is built
  *
  * Lets tests see the `Complete: Waiting` (and export `Ready: Waiting`)
- * states.  Default 0.  Thread-safe; applies to what starts processing
- * afterwards.
+ * states, and hold a session there: the delay counts from the moment the
+ * files were marked inserted (the export created), and a new value
+ * applies at once to what is waiting, so setting 0 releases it.
+ * Default 0.  Thread-safe.
  */
 void
 vi_local_server_set_processing_delay (ViLocalServer *self,

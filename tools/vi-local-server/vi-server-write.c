@@ -137,6 +137,7 @@ typedef enum {
 typedef struct {
   JobKind  kind;
   char    *id;
+  gint64   queued;                /* monotonic: the processing delay's start */
 } Job;
 
 /* ---- small things ------------------------------------------------------- */
@@ -365,12 +366,14 @@ vi_server_write_free (ViServerWrite *w)
   g_free (w);
 }
 
-/* Called with the lock held. */
+/* Called with the lock held.  Jobs waiting out the delay see the new one
+ * at once. */
 void
 vi_server_write_set_processing_delay (ViServerWrite *w,
                                       guint          delay_ms)
 {
   w->processing_delay_ms = delay_ms;
+  g_cond_broadcast (&w->cond);
 }
 
 static void
@@ -382,18 +385,26 @@ queue_job (ViServerWrite *w,
 
   job->kind = kind;
   job->id = g_strdup (id);
+  job->queued = g_get_monotonic_time ();
   g_thread_pool_push (w->pool, job, NULL);
 }
 
-/* Waits the processing delay, with the lock held (released meanwhile).
+/* Waits until the processing delay has passed since @queued, with the
+ * lock held (released meanwhile); the delay is read again at every wake,
+ * so a test can hold a session in "Complete: Waiting" and release it.
  * FALSE at shutdown. */
 static gboolean
-wait_processing_delay (ViServerWrite *w)
+wait_processing_delay (ViServerWrite *w,
+                       gint64         queued)
 {
-  gint64 end = g_get_monotonic_time () + (gint64) w->processing_delay_ms * 1000;
+  for (;;)
+    {
+      gint64 end = queued + (gint64) w->processing_delay_ms * 1000;
 
-  while (!w->shutdown && g_get_monotonic_time () < end)
-    g_cond_wait_until (&w->cond, w->lock, end);
+      if (w->shutdown || g_get_monotonic_time () >= end)
+        break;
+      g_cond_wait_until (&w->cond, w->lock, end);
+    }
   return !w->shutdown;
 }
 
@@ -1414,7 +1425,8 @@ policy_from_string (const char *s)
 
 static void
 process_import (ViServerWrite *w,
-                const char    *id)
+                const char    *id,
+                gint64         queued)
 {
   g_autoptr(GArray) files = g_array_new (FALSE, TRUE, sizeof (FileCopy));
   g_autoptr(ViStoreBatch) batch = NULL;
@@ -1431,7 +1443,8 @@ process_import (ViServerWrite *w,
   g_array_set_clear_func (files, file_copy_clear);
 
   store = vi_local_server_lock_store (w->server);
-  if (!wait_processing_delay (w) || (s = g_hash_table_lookup (w->sessions, id)) == NULL)
+  if (!wait_processing_delay (w, queued) ||
+      (s = g_hash_table_lookup (w->sessions, id)) == NULL)
     {
       vi_local_server_unlock_store (w->server);
       return;
@@ -2182,7 +2195,8 @@ export_dataset_lines (ViStoreDataset *dataset,
 
 static void
 process_export (ViServerWrite *w,
-                const char    *id)
+                const char    *id,
+                gint64         queued)
 {
   g_autoptr(GString) lines = g_string_new (NULL);
   g_autoptr(GString) metadata = g_string_new (NULL);
@@ -2202,7 +2216,8 @@ process_export (ViServerWrite *w,
   gint64 now;
 
   store = vi_local_server_lock_store (w->server);
-  if (!wait_processing_delay (w) || (e = g_hash_table_lookup (w->exports, id)) == NULL)
+  if (!wait_processing_delay (w, queued) ||
+      (e = g_hash_table_lookup (w->exports, id)) == NULL)
     {
       vi_local_server_unlock_store (w->server);
       return;
@@ -2441,9 +2456,9 @@ worker_func (gpointer data,
   ViServerWrite *w = user_data;
 
   if (job->kind == JOB_IMPORT)
-    process_import (w, job->id);
+    process_import (w, job->id, job->queued);
   else
-    process_export (w, job->id);
+    process_export (w, job->id, job->queued);
   g_free (job->id);
   g_free (job);
 }
