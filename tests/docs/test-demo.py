@@ -9,7 +9,10 @@ what it says it made: out/demo.webm decodes into 120 frames of 960x540,
 and each out/frame_NN.png decodes and shows asset bars_NN of
 data/demo.jsonl: on the left edge of each of its boxes, the colour of that
 phrase (viannotoverlay's default palette, phrase n colour n), and well
-inside each box the bar untouched.
+inside each box the bar untouched.  The sink direction: out/demo-copy.jsonl,
+written by viannotsink from the frames, holds what data/demo.jsonl holds
+(captions, phrases, boxes, questions and answers), and the CLI's listing of
+the dataset the sink uploaded to counts every annotation of each asset.
 """
 
 import json
@@ -99,16 +102,55 @@ def check_png(path, phrases, reference):
                 rgb_at(reference, xin, ymid)))
 
 
+def annotations_by_asset(path):
+    """{asset: (caption, [(phrase, bbox)], [(question, answer)])} of a JSONL
+    file in the forms the demo's files use."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            record = json.loads(line)
+            caption, phrases, qa = out.setdefault(record["asset_id"],
+                                                  [None, [], []])
+            if "caption" in record:
+                out[record["asset_id"]][0] = record["caption"]
+                phrases += [(p["phrase"], p["bbox"])
+                            for p in record.get("grounded_phrases", [])]
+            contents = record.get("contents", {})
+            if "question" in contents:
+                qa.append((contents["question"], contents["answer"]))
+            qa += [(i["question"], i["answer"])
+                   for i in contents.get("interactions", [])]
+    return out
+
+
+def check_copy(out, stdout, expected):
+    copy = annotations_by_asset(os.path.join(out, "demo-copy.jsonl"))
+    if sorted(copy) != sorted(expected):
+        fail("demo-copy.jsonl has assets %s" % sorted(copy))
+    for asset, (caption, phrases, qa) in expected.items():
+        got = copy[asset]
+        if got[0] != caption or got[2] != qa or \
+                [p for p, _ in got[1]] != [p for p, _ in phrases]:
+            fail("demo-copy.jsonl, %s: %s, expected %s" % (
+                asset, got, (caption, phrases, qa)))
+        for (phrase, box), (_, want) in zip(got[1], phrases):
+            if any(abs(a - b) > 1e-9 for a, b in zip(box, want)):
+                fail("demo-copy.jsonl, %s: '%s' %s, expected %s" % (
+                    asset, phrase, box, want))
+        # The listing of the dataset the sink uploaded to.
+        count = 1 + len(phrases) + len(qa)
+        listing = stdout.split("$ vi-annotations list demo-copy %s\n" % asset)
+        if len(listing) != 2 or \
+                "\n%d annotations\n" % count not in listing[1].split("\n$")[0]:
+            fail("the demo did not list %d annotations of %s in demo-copy"
+                 % (count, asset))
+
+
 def main(argv):
     src, build = argv[1], argv[2]
     Gst.init(None)
-    assets = {}
-    with open(os.path.join(src, "data", "demo.jsonl"), encoding="utf-8") as f:
-        for line in f:
-            record = json.loads(line)
-            if "grounded_phrases" in record:
-                assets[record["asset_id"]] = [
-                    (p["phrase"], p["bbox"]) for p in record["grounded_phrases"]]
+    expected = annotations_by_asset(os.path.join(src, "data", "demo.jsonl"))
+    assets = {asset: a[1] for asset, a in expected.items()}
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         env = dict(os.environ)
@@ -140,12 +182,13 @@ def main(argv):
             "videoconvert ! video/x-raw,format=RGB ! appsink name=sink"
             % (WIDTH, HEIGHT))[0][1]
         pngs = sorted(p for p in os.listdir(out) if p.startswith("frame_"))
-        expected = ["frame_%02d.png" % i for i in range(len(assets))]
-        if pngs != expected:
-            fail("PNGs %s, expected %s" % (pngs, expected))
+        names = ["frame_%02d.png" % i for i in range(len(assets))]
+        if pngs != names:
+            fail("PNGs %s, expected %s" % (pngs, names))
         for i, name in enumerate(pngs):
             check_png(os.path.join(out, name), assets["bars_%02d" % i],
                       reference)
+        check_copy(out, run.stdout, expected)
     print("ok")
     return 0
 
