@@ -76,6 +76,8 @@ def main(argv):
         os.symlink(os.path.join(src, "data"), os.path.join(work, "data"))
         os.symlink(os.path.join(src, "docs"), os.path.join(work, "docs"))
         env = server.env()
+        # viannotsink's default spool is under the cache directory.
+        env["XDG_CACHE_HOME"] = os.path.join(work, "cache")
         env["PATH"] = os.pathsep.join([
             os.path.join(build, "tools", "vi-annotations"),
             os.path.join(build, "tools", "vi-local-server"),
