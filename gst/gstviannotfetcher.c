@@ -36,7 +36,7 @@ typedef struct
   gboolean refresh_queued;
   gint64 fetched_at;            /* monotonic, us */
   guint64 last_use;
-  GError *error;                /* ENTRY_FAILED: why */
+  GError *error;                /* ENTRY_FAILED, ENTRY_NO_ASSET: why */
 } Entry;
 
 typedef struct
@@ -268,7 +268,7 @@ _fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
   GPtrArray *annotations;
   GstViAnnotSet *set = NULL, *old = NULL;
   Entry *entry;
-  gboolean transient, cancelled, no_asset, warn_no_asset = FALSE;
+  gboolean transient, cancelled, no_asset;
   guint count = 0;
 
   annotations = vi_client_list_all_annotations_finish (VI_CLIENT (source),
@@ -322,10 +322,13 @@ _fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
     }
     begin_outage_locked (self, error->message, error, fd->asset_id);
   } else if (no_asset) {
+    /* Said when a frame asks for this asset (lookup), not before: the
+     * 404 of an asset prefetched past the end of the stream may come
+     * back before the assets that exist. */
     entry->in_flight = FALSE;
     entry->state = ENTRY_NO_ASSET;
-    warn_no_asset = !self->found_asset && !self->warned_no_asset;
-    self->warned_no_asset = TRUE;
+    g_clear_error (&entry->error);
+    entry->error = g_error_copy (error);
   } else if (entry->set != NULL) {
     /* A refresh was refused: keep what we have, say it once. */
     entry->in_flight = FALSE;
@@ -363,15 +366,6 @@ _fetch_done_cb (GObject * source, GAsyncResult * result, gpointer user_data)
   } else if (refresh_error != NULL) {
     gst_vi_annot_post_request_error (self->store.element, GST_MESSAGE_WARNING,
         refresh_error, fd->asset_id, self->ctx);
-  } else if (warn_no_asset) {
-    GST_ELEMENT_WARNING_WITH_DETAILS (self->store.element, RESOURCE,
-        NOT_FOUND, (_("Asset \"%s\" is not in dataset \"%s\" (HTTP 404): "
-            "frames whose asset does not exist pass without annotations. "
-            "If no frame gets any, check dataset-id and asset-id-template."),
-            fd->asset_id, self->config->dataset_id), ("%s (%s)",
-            error->message, self->ctx->service),
-        ("http-status-code", G_TYPE_UINT, vi_error_get_http_status (error),
-            "asset-id", G_TYPE_STRING, fd->asset_id, NULL));
   } else if (!cancelled) {
     GST_INFO_OBJECT (self->store.element, "fetching '%s' failed: %s",
         fd->asset_id, error->message);
@@ -513,6 +507,38 @@ gst_vi_annot_fetcher_prefetch (GstViAnnotStore * store, guint64 index)
   evict_locked (self);
 }
 
+/* With the lock, on the streaming thread: a frame met the missing asset
+ * of @entry.  The first time, while no asset of the template was found,
+ * warn that the template or the dataset may be wrong. */
+static void
+warn_no_asset_locked (GstViAnnotFetcher * self, Entry * entry)
+{
+  GError *err;
+  GstStructure *details;
+  gchar *debug;
+
+  if (self->found_asset || self->warned_no_asset)
+    return;
+  self->warned_no_asset = TRUE;
+
+  err = g_error_new (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
+      _("Asset \"%s\" is not in dataset \"%s\" (HTTP 404): frames whose "
+          "asset does not exist pass without annotations. If no frame gets "
+          "any, check dataset-id and asset-id-template."), entry->asset_id,
+      self->config->dataset_id);
+  debug = g_strdup_printf ("%s (%s)", entry->error->message,
+      self->ctx->service);
+  details = gst_structure_new ("details",
+      "http-status-code", G_TYPE_UINT, vi_error_get_http_status (entry->error),
+      "asset-id", G_TYPE_STRING, entry->asset_id, NULL);
+  GST_WARNING_OBJECT (self->store.element, "%s", err->message);
+  gst_vi_annot_store_post_locked (&self->store,
+      gst_message_new_warning_with_details (GST_OBJECT (self->store.element),
+          err, debug, details));
+  g_error_free (err);
+  g_free (debug);
+}
+
 static GstViAnnotLookup
 gst_vi_annot_fetcher_lookup (GstViAnnotStore * store, const gchar * asset_id,
     guint64 index, GstViAnnotSet ** set, GError ** error)
@@ -534,6 +560,7 @@ gst_vi_annot_fetcher_lookup (GstViAnnotStore * store, const gchar * asset_id,
       *set = gst_vi_annot_set_ref (entry->set);
       return GST_VI_ANNOT_LOOKUP_READY;
     case ENTRY_NO_ASSET:
+      warn_no_asset_locked (self, entry);
       return GST_VI_ANNOT_LOOKUP_NO_ASSET;
     case ENTRY_FAILED:
       *error = g_error_copy (entry->error);

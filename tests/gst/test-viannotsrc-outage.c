@@ -287,6 +287,78 @@ GST_START_TEST (test_template_missing_asset)
 
 GST_END_TEST;
 
+/* Template mode, 4 frames whose assets exist; the prefetch window also
+ * asks for the assets past the end of the stream, which do not, and their
+ * 404s come back first (the existing assets are slowed down).  No frame
+ * met a missing asset: no warning that the template may be wrong. */
+GST_START_TEST (test_template_prefetch_past_end)
+{
+  GstStructure *stats;
+  GError *error = NULL;
+  SrcRun run;
+  guint i;
+
+  for (i = 0; i < 4; i++) {
+    gchar *asset = g_strdup_printf ("s%03u", i);
+    gchar *rule = g_strdup_printf ("{\"method\": \"GET\", \"path\": "
+        "\"/workspaces/" VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+        "/datasets/" VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
+        "_short/assets/%s/\", \"action\": \"latency\", "
+        "\"latencyMs\": 300, \"times\": -1}", asset);
+
+    add_record ("short", asset);
+    fail_unless (vi_local_server_add_fault_json (server, rule, &error));
+    g_assert_no_error (error);
+    g_free (rule);
+    g_free (asset);
+  }
+
+  src_run_init (&run);
+  fail_unless_equals_int (src_run_pipeline (&run,
+          "dataset-id=short asset-id-template=s%03d", server_url, 4,
+          MAX_WAIT_MS, &stats), GST_MESSAGE_EOS);
+  vi_local_server_clear_faults (server);
+
+  fail_unless_equals_int (run.n, 4);
+  fail_unless_equals_int (run.n_with_meta, 4);
+  fail_unless_equals_int (run.n_errors, 0);
+  fail_unless (run.n_other_warnings == 0, "a warning: %s (%s)",
+      run.first_warning->message, run.first_warning_debug);
+  fail_unless (src_run_stat (stats, "fetch-errors") > 0);
+  gst_structure_free (stats);
+  src_run_clear (&run);
+}
+
+GST_END_TEST;
+
+/* Template mode, no asset of the template exists: one warning, when the
+ * first frame meets its missing asset, naming it. */
+GST_START_TEST (test_template_no_asset_warns)
+{
+  GstStructure *stats;
+  SrcRun run;
+
+  src_run_init (&run);
+  fail_unless_equals_int (src_run_pipeline (&run,
+          "dataset-id=frames asset-id-template=g%03d", server_url, 4,
+          MAX_WAIT_MS, &stats), GST_MESSAGE_EOS);
+
+  fail_unless_equals_int (run.n, 4);
+  fail_unless_equals_int (run.n_with_meta, 0);
+  fail_unless_equals_int (run.n_errors, 0);
+  fail_unless_equals_int (run.n_other_warnings, 1);
+  fail_unless (g_error_matches (run.first_warning, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND));
+  fail_unless (strstr (run.first_warning->message,
+          "Asset \"g000\" is not in dataset \"frames\"") != NULL, "%s",
+      run.first_warning->message);
+  fail_unless_equals_int (src_run_stat (stats, "frames-no-asset"), 4);
+  gst_structure_free (stats);
+  src_run_clear (&run);
+}
+
+GST_END_TEST;
+
 static Suite *
 viannotsrc_outage_suite (void)
 {
@@ -305,6 +377,8 @@ viannotsrc_outage_suite (void)
   tcase_add_test (tc, test_server_killed_then_back);
   tcase_add_test (tc, test_never_listening);
   tcase_add_test (tc, test_template_missing_asset);
+  tcase_add_test (tc, test_template_prefetch_past_end);
+  tcase_add_test (tc, test_template_no_asset_warns);
 
   return s;
 }
