@@ -101,6 +101,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -733,7 +735,7 @@ write_jobs (GstViAnnotSink * self, GQueue * jobs)
   if (self->file != NULL &&
       fwrite (lines->str, 1, lines->len, self->file) != lines->len) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write to \"%s\".", self->cfg_location), GST_ERROR_SYSTEM);
+        (_("Could not write to \"%s\"."), self->cfg_location), GST_ERROR_SYSTEM);
     return FALSE;
   }
   GST_OBJECT_LOCK (self);
@@ -1124,8 +1126,8 @@ no_asset:
     self->stats.frames_unmapped++;
     GST_OBJECT_UNLOCK (self);
     error = g_error_new_literal (GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
-        "A frame has annotations but no asset: set asset-id or "
-        "asset-id-template (frames from viannotsrc carry their asset).");
+        _("A frame has annotations but no asset: set asset-id or "
+        "asset-id-template (frames from viannotsrc carry their asset)."));
     ret = fail_or_warn (self, error);
     g_error_free (error);
     goto done;
@@ -1147,7 +1149,7 @@ finish_stream (GstViAnnotSink * self)
   if (self->file != NULL &&
       (fflush (self->file) != 0 || fsync (fileno (self->file)) != 0)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("Could not write to \"%s\".", self->cfg_location), GST_ERROR_SYSTEM);
+        (_("Could not write to \"%s\"."), self->cfg_location), GST_ERROR_SYSTEM);
     self->error_posted = TRUE;
     return FALSE;
   }
@@ -1393,22 +1395,22 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
 no_output:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Nowhere to write the annotations: set dataset-id (with "
-            "credentials), location (a JSONL file), or both."), (NULL));
+        (_("Nowhere to write the annotations: set dataset-id (with "
+            "credentials), location (a JSONL file), or both.")), (NULL));
     goto fail;
   }
 connection_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s only applies to dataset-id, which is not set.", property),
+        (_("%s only applies to dataset-id, which is not set."), property),
         (NULL));
     goto fail;
   }
 spool_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("spool-dir only applies to dataset-id (uploads), which is not "
-            "set."), (NULL));
+        (_("spool-dir only applies to dataset-id (uploads), which is not "
+            "set.")), (NULL));
     goto fail;
   }
 config_error:
@@ -1421,7 +1423,7 @@ config_error:
 no_file:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not open \"%s\" for writing.", self->cfg_location),
+        (_("Could not open \"%s\" for writing."), self->cfg_location),
         GST_ERROR_SYSTEM);
     goto fail;
   }

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -52,7 +54,7 @@ static gboolean
 set_errno_error (GError ** error, gint code, int errsv, const gchar * what,
     const gchar * path)
 {
-  g_set_error (error, GST_RESOURCE_ERROR, code, "%s \"%s\": %s.", what, path,
+  g_set_error (error, GST_RESOURCE_ERROR, code, _("%s \"%s\": %s."), what, path,
       g_strerror (errsv));
   return FALSE;
 }
@@ -268,7 +270,7 @@ read_session (GstViAnnotSpool * spool, GstViAnnotBatch * batch,
 
   if (!g_file_get_contents (path, &contents, &len, &read_error)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "Cannot read spool file: %s.", read_error->message);
+        _("Cannot read spool file: %s."), read_error->message);
     g_error_free (read_error);
     goto done;
   }
@@ -284,9 +286,9 @@ read_session (GstViAnnotSpool * spool, GstViAnnotBatch * batch,
 
 damaged:
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-      "Spool file \"%s\" is damaged (it should hold the import session of "
+      _("Spool file \"%s\" is damaged (it should hold the import session of "
       "%s): check that session, then remove the file (the batch is then "
-      "sent again) or the batch.", path, batch->path);
+      "sent again) or the batch."), path, batch->path);
 done:
   g_free (contents);
   g_free (path);
@@ -320,7 +322,7 @@ scan (GstViAnnotSpool * spool, GError ** error)
   dir = g_dir_open (spool->dir, 0, &dir_error);
   if (dir == NULL) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_READ,
-        "Cannot read spool-dir \"%s\": %s.", spool->dir, dir_error->message);
+        _("Cannot read spool-dir \"%s\": %s."), spool->dir, dir_error->message);
     g_error_free (dir_error);
     goto done;
   }
@@ -430,8 +432,8 @@ take_lock (GstViAnnotSpool * spool, GError ** error)
     holder[MAX (n, 0)] = '\0';
     g_strchomp (holder);
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
-        "spool-dir \"%s\" is in use by another viannotsink (process %s): "
-        "give each viannotsink its own spool-dir.", spool->dir,
+        _("spool-dir \"%s\" is in use by another viannotsink (process %s): "
+        "give each viannotsink its own spool-dir."), spool->dir,
         holder[0] ? holder : "unknown");
     goto done;
   }
@@ -578,9 +580,9 @@ gst_vi_annot_spool_check_target (GstViAnnotSpool * spool,
   } else if (old != NULL && spool->found->len > 0) {
     g_strdelimit (old, "\n", ';');
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-        "spool-dir \"%s\" holds %u batches for another target (%s), not "
+        _("spool-dir \"%s\" holds %u batches for another target (%s), not "
         "for dataset \"%s\" of organization \"%s\" at %s: run with that "
-        "target until they are imported, or give another spool-dir.",
+        "target until they are imported, or give another spool-dir."),
         spool->dir, spool->found->len, old, dataset_id, organization_id,
         endpoint);
     ok = FALSE;

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <gio/gio.h>
 
 #include "gstviannotelements.h"
@@ -526,8 +528,8 @@ job_handle_session (Job * job, ViAnnotationImportSession * session,
       if (abandoned) {
         /* The answer to giving it up was lost and the request did not
          * arrive: try again later, as in an outage. */
-        error = g_error_new (VI_ERROR, VI_ERROR_NETWORK, "session %s could "
-            "not be given up", job->batch->session_id);
+        error = g_error_new (VI_ERROR, VI_ERROR_NETWORK, _("session %s could "
+            "not be given up"), job->batch->session_id);
         job_transient (job, error);
         g_error_free (error);
         break;
@@ -542,7 +544,7 @@ job_handle_session (Job * job, ViAnnotationImportSession * session,
     case SESSION_FAILED:
     default:
       error = g_error_new (VI_ERROR, VI_ERROR_IMPORT_FAILED,
-          "the service did not import %s (session %s): %s", job->batch->name,
+          _("the service did not import %s (session %s): %s"), job->batch->name,
           job->batch->session_id,
           vi_annotation_import_session_status_get_reason
           (vi_annotation_import_session_get_status (session)) ?
