@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* viannot GStreamer plugin
- * Copyright (C) 2025 The viannot authors
- */
-
+/* Copyright (C) 2025 The viannot authors */
 /* GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN and the gettext
  * domain come from meson (config.h). */
 #include "config.h"

@@ -1,8 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* viannot GStreamer plugin
- * Copyright (C) 2025 The viannot authors
- */
-
+/* Copyright (C) 2025 The viannot authors */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>

@@ -1,12 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* viannot GStreamer plugin
- * Copyright (C) 2025 The viannot authors
- *
- * This library is free software; you can redistribute it and/or
- * modify it under the terms of the GNU Library General Public
- * License as published by the Free Software Foundation; either
- * version 2 of the License, or (at your option) any later version.
- */
+/* Copyright (C) 2025 The viannot authors */
 
 /**
  * SECTION:element-viannotsrc

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The export macro of libgstviannot-1.0.  The library is built with
  * hidden visibility (-fvisibility=hidden), so only what its public headers
  * mark GST_VI_ANNOT_API is exported, as GStreamer's own libraries do with

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* Internals shared by the parts of libgstviannot: the set
  * (gstviannotset.c), GstViAnnotMeta (gstviannotmeta.c) and viannot's own
  * implementation of the ROI meta API (gstviannotroimeta.c).  Not

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The fault matrix: viannotsrc in real pipelines (dataset mode, one asset
  * and a template) and the vi-annotations executable (list, get, upload,
  * export download) against vi-local-server's fault injection, one row per

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The parts of the plugin the elements share, on their own (linked from
  * the plugin's static layer library): the frame -> asset mapping, and the
  * reading of the regions on a frame. */

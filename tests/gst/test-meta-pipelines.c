@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* GstViAnnotMeta through real GStreamer 1.22 pipelines.
  *
  * videotestsrc ! caps ! identity name=attach ! CHAIN ! appsink

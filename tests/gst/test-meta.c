@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* Unit tests of libgstviannot: GstViAnnotSet, GstViAnnotMeta, ROI metas. */
 
 #ifdef HAVE_CONFIG_H

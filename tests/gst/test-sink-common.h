@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 #pragma once
 
 /* What the viannotsink tests share: a scratch directory and its removal,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The parts of viannotsink on their own (linked from the plugin's static
  * layer library): the spool directory (durability, recovery of what a
  * crash left, the lock, the target) and the JSONL records of a frame

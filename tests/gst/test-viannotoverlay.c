@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotoverlay: what is drawn where (GstHarness, blended and attached,
  * and real pipelines fed by viannotsrc from a JSONL file), hostile text,
  * rendering once for unchanged annotations, ROI metas of other elements.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* Nothing lost, nothing twice (design.md SINK-5), against vi-local-server
  * in a thread:
  *

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The round trip of issue 9, against vi-local-server in a thread:
  *
  *   dataset A -> viannotsrc -> videoscale (another size) -> viannotsink

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsink against vi-local-server in a thread on 127.0.0.1: what a
  * detector's frames become in the dataset (captions built from labels,
  * spans on the labels, min-confidence), batching by size and by interval,

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsrc asset-id-template in real pipelines: every frame must carry
  * the asset of its own frame number, whatever happened before it (a
  * decoder, flushing seeks, a segment seek, a rate change, videorate, an

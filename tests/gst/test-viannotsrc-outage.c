@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsrc when the service stops answering (design.md SRC-3), against
  * vi-local-server in a thread on 127.0.0.1: a server slower than the
  * request timeout, a server stopped in the middle of the stream, an

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsrc in real pipelines (gst_parse_launch) against vi-local-server
  * in a thread on 127.0.0.1: live and non-live sources, state changes and
  * flushing seeks during a slow fetch, secrets in logs, gst-inspect. */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* The ROI metas viannotsrc attaches, downstream of stock elements, read
  * with plain GStreamer API only (gst_buffer_iterate_meta_filtered,
  * gst_video_region_of_interest_meta_get_param): after videoscale or

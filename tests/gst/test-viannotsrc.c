@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Copyright (C) 2025 The viannot authors */
 /* viannotsrc with GstHarness against vi-local-server, running in a thread
  * on 127.0.0.1 with an ephemeral port.
  *
