@@ -110,7 +110,7 @@ ayuv_cache_free (gpointer data)
 }
 
 /* qdata of the converted pixels on a rectangle's pixel buffer */
-static G_DEFINE_QUARK (viannot-ayuv, ayuv);
+static G_DEFINE_QUARK (viannot - ayuv, ayuv);
 
 /* The frame's Y'CbCr matrix and range, 8 bits. */
 typedef struct
@@ -200,8 +200,7 @@ rectangle_pixels (GstVideoOverlayRectangle * rect, GstVideoFrame * frame)
   if (GST_VIDEO_INFO_IS_RGB (&frame->info))
     return raw;
 
-  cache = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (raw),
-      ayuv_quark ());
+  cache = gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (raw), ayuv_quark ());
   if (cache == NULL || cache->matrix != cinfo->matrix ||
       cache->range != cinfo->range) {
     cache = g_new0 (AyuvCache, 1);
@@ -215,7 +214,7 @@ rectangle_pixels (GstVideoOverlayRectangle * rect, GstVideoFrame * frame)
 }
 
 /* qdata of a rectangle: what kind of pixels it has */
-static G_DEFINE_QUARK (viannot-opaque, opaque);
+static G_DEFINE_QUARK (viannot - opaque, opaque);
 
 enum
 {
@@ -228,8 +227,7 @@ enum
  * and with @solid all of one colour (box sides of an opaque colour): it
  * can then be written into frames without blending. */
 void
-gst_vi_annot_blend_mark_opaque (GstVideoOverlayRectangle * rect,
-    gboolean solid)
+gst_vi_annot_blend_mark_opaque (GstVideoOverlayRectangle * rect, gboolean solid)
 {
   gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (rect), opaque_quark (),
       GINT_TO_POINTER (solid ? SOLID : OPAQUE), NULL);
@@ -450,8 +448,7 @@ plan_step (GstViAnnotBlender * b, GstVideoOverlayRectangle * rect,
   vmeta = pixels ? gst_buffer_get_video_meta (pixels) : NULL;
   if (vmeta == NULL)
     return FALSE;
-  gst_video_info_set_format (&info, vmeta->format, vmeta->width,
-      vmeta->height);
+  gst_video_info_set_format (&info, vmeta->format, vmeta->width, vmeta->height);
   info.stride[0] = vmeta->stride[0];
   info.offset[0] = vmeta->offset[0];
   if (!gst_video_frame_map (&st->src, &info, pixels, GST_MAP_READ))

@@ -49,13 +49,13 @@ gst_vi_annot_upload_on_error_get_type (void)
   static gsize id = 0;
   static const GEnumValue values[] = {
     {GST_VI_ANNOT_ON_ERROR_FAIL,
-        "Post an error and stop the stream; the batch stays in the spool",
+          "Post an error and stop the stream; the batch stays in the spool",
         "fail"},
     {GST_VI_ANNOT_ON_ERROR_WARN,
-        "Post a warning, move the batch to spool-dir/rejected and go on",
+          "Post a warning, move the batch to spool-dir/rejected and go on",
         "warn"},
     {GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER,
-        "Post a warning and retry in the background until it is accepted",
+          "Post a warning and retry in the background until it is accepted",
         "retry-forever"},
     {0, NULL, NULL}
   };
@@ -96,8 +96,7 @@ gst_vi_annot_config_clear (GstViAnnotConfig * cfg)
 }
 
 void
-gst_vi_annot_config_copy (const GstViAnnotConfig * src,
-    GstViAnnotConfig * dest)
+gst_vi_annot_config_copy (const GstViAnnotConfig * src, GstViAnnotConfig * dest)
 {
   dest->dataset_id = g_strdup (src->dataset_id);
   dest->endpoint = g_strdup (src->endpoint);
@@ -187,8 +186,7 @@ gst_vi_annot_config_install_properties (GObjectClass * klass,
           "Secret key, write-only (default: none = $" ENV_SECRET_KEY
           ", then config-file; prefer those: GStreamer logs launch lines "
           "at GST_DEBUG=GST_PIPELINE:4)", NULL,
-          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
 
   /**
    * GstViAnnotSrc:config-file:

@@ -120,14 +120,14 @@ gst_vi_annot_post_request_error (GstElement * element, GstMessageType type,
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_SECRET_KEY);
     text = g_strdup_printf (_("The Vi API refused the secret key from %s: "
-        "check it."), origin);
+            "check it."), origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_PERMISSION, 403)) {
     code = GST_RESOURCE_ERROR_NOT_AUTHORIZED;
     origin = gst_vi_annot_config_describe_origin (cfg,
         GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
     text = g_strdup_printf (_("The secret key may not %s dataset \"%s\": "
-        "check organization-id (from %s) and the key's permissions."),
+            "check organization-id (from %s) and the key's permissions."),
         ctx->access, cfg->dataset_id, origin);
     g_free (origin);
   } else if (is_vi_error (error, VI_ERROR_NOT_FOUND, 404)) {
@@ -135,10 +135,10 @@ gst_vi_annot_post_request_error (GstElement * element, GstMessageType type,
     /* Without an asset, the request was about the dataset alone. */
     if (asset_id == NULL)
       text = g_strdup_printf (_("Dataset \"%s\" not found: check dataset-id "
-          "(and organization-id)."), cfg->dataset_id);
+              "(and organization-id)."), cfg->dataset_id);
     else
       text = g_strdup_printf (_("Dataset \"%s\" or asset \"%s\" not found: "
-          "check dataset-id and %s."), cfg->dataset_id, asset_id,
+              "check dataset-id and %s."), cfg->dataset_id, asset_id,
           ctx->asset_property);
   } else if (asset_id == NULL) {
     code = ctx->io_error;
@@ -177,7 +177,8 @@ gst_vi_annot_post_client_error (GstElement * element,
   gchar *org = gst_vi_annot_config_describe_origin (cfg,
       GST_VI_ANNOT_CREDENTIAL_ORGANIZATION_ID);
   gchar *text = g_strdup_printf (_("Could not set up the Vi API client: %s "
-      "(secret key from %s, organization id from %s)."), error->message, key,
+          "(secret key from %s, organization id from %s)."), error->message,
+      key,
       org);
 
   gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
@@ -202,12 +203,12 @@ gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
   if (ctx->write)
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
         _("Uploads to dataset \"%s\" are held up: %s. The annotations wait "
-        "in the spool and are sent when the Vi API answers again; "
-        "retrying in the background."), ctx->config->dataset_id, why);
+            "in the spool and are sent when the Vi API answers again; "
+            "retrying in the background."), ctx->config->dataset_id, why);
   else
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
         _("Annotations of dataset \"%s\" are late: %s. Frames pass without "
-        "them until the Vi API answers again; retrying in the background."),
+            "them until the Vi API answers again; retrying in the background."),
         ctx->config->dataset_id, why);
   debug = error != NULL ? request_debug (error, asset_id, ctx) :
       g_strdup_printf ("%s; dataset %s, asset %s", ctx->service ?
@@ -226,8 +227,7 @@ gst_vi_annot_outage_message_new (GstElement * element, const gchar * why,
  * (viannotsink: pending). */
 GstMessage *
 gst_vi_annot_back_message_new (GstElement * element, gint64 outage_us,
-    const gchar * count_name, guint64 count,
-    const GstViAnnotErrorContext * ctx)
+    const gchar * count_name, guint64 count, const GstViAnnotErrorContext * ctx)
 {
   GError *gerror;
   GstMessage *msg;
@@ -235,11 +235,11 @@ gst_vi_annot_back_message_new (GstElement * element, gint64 outage_us,
   if (ctx->write)
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
         _("Uploads to dataset \"%s\" are going again: the Vi API answered "
-        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
+            "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
   else
     gerror = g_error_new (GST_RESOURCE_ERROR, ctx->io_error,
         _("Annotations of dataset \"%s\" are back: the Vi API answered again "
-        "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
+            "after %.1f s."), ctx->config->dataset_id, outage_us / 1e6);
   msg = gst_message_new_info_with_details (GST_OBJECT_CAST (element),
       gerror, ctx->service, gst_structure_new ("details",
           "outage-milliseconds", G_TYPE_UINT64,

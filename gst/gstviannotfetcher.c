@@ -218,9 +218,9 @@ end_outage_locked (GstViAnnotFetcher * self, gboolean back)
   GST_INFO_OBJECT (self->store.element, "outage over");
   if (back)
     gst_vi_annot_store_post_locked (&self->store,
-      gst_vi_annot_back_message_new (self->store.element, duration,
-          "frames-missed",
-          self->store.stats.frames_missed - self->outage_missed, self->ctx));
+        gst_vi_annot_back_message_new (self->store.element, duration,
+            "frames-missed",
+            self->store.stats.frames_missed - self->outage_missed, self->ctx));
 }
 
 static gboolean
@@ -469,8 +469,7 @@ _setup_cb (gpointer user_data)
   } else {
     guint64 first = self->current_index;
 
-    for (; self->next_prefetch < first + self->prefetch;
-        self->next_prefetch++) {
+    for (; self->next_prefetch < first + self->prefetch; self->next_prefetch++) {
       gchar *asset = gst_vi_annot_frame_map_format (self->map,
           self->next_prefetch);
 

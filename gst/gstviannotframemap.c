@@ -167,8 +167,7 @@ gst_vi_annot_frame_map_get_property (const GstViAnnotFrameMapProps * props,
       g_value_set_uint (value, props->start_number);
       break;
     case GST_VI_ANNOT_FRAME_MAP_PROP_ASSET_RATE:
-      gst_value_set_fraction (value, props->asset_rate_n,
-          props->asset_rate_d);
+      gst_value_set_fraction (value, props->asset_rate_n, props->asset_rate_d);
       break;
     default:
       g_assert_not_reached ();
@@ -387,8 +386,7 @@ gst_vi_annot_frame_map_index (const GstViAnnotFrameMap * map,
       goto no_stream_time;
 
     if (have_fps) {
-      n = gst_util_uint64_scale_round (st, fps_n,
-          (guint64) fps_d * GST_SECOND);
+      n = gst_util_uint64_scale_round (st, fps_n, (guint64) fps_d * GST_SECOND);
       if (map->rate_n != 0)
         n = gst_util_uint64_scale (n, (guint64) map->rate_n * fps_d,
             (guint64) map->rate_d * fps_n);
@@ -428,22 +426,22 @@ no_framerate:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         _("asset-id-template cannot number the frames: the caps have no "
-        "framerate (0/1). Give the stream a framerate (e.g. multifilesrc "
-        "caps=\"image/png,framerate=30/1\") or set asset-rate."));
+            "framerate (0/1). Give the stream a framerate (e.g. multifilesrc "
+            "caps=\"image/png,framerate=30/1\") or set asset-rate."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 no_time:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         _("asset-rate needs the time of the frames: they have no timestamp "
-        "and the caps no framerate."));
+            "and the caps no framerate."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 no_number:
   {
     g_set_error_literal (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         _("asset-id-template cannot number the frames: a frame has neither a "
-        "timestamp nor an offset."));
+            "timestamp nor an offset."));
     return GST_VI_ANNOT_FRAME_INDEX_FAILED;
   }
 }

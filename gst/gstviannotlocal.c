@@ -309,8 +309,7 @@ _load_cb (gpointer user_data)
   g_clear_pointer (&order, g_ptr_array_unref);
   g_clear_pointer (&groups, g_hash_table_unref);
   if (n_bad > 0)
-    bad_assets = find_bad_assets (self->location, bad_lines,
-        self->cancellable);
+    bad_assets = find_bad_assets (self->location, bad_lines, self->cancellable);
 
   gst_vi_annot_store_lock (&self->store);
   refresh = self->table != NULL;
@@ -418,7 +417,7 @@ gst_vi_annot_local_lookup (GstViAnnotStore * store, const gchar * asset_id,
       NULL;
   if (bad != NULL)
     *error = g_error_new (VI_ERROR, VI_ERROR_NOT_FOUND, _("Asset \"%s\" has "
-        "no valid line in \"%s\": its %u line%s invalid (first: %s)."),
+            "no valid line in \"%s\": its %u line%s invalid (first: %s)."),
         asset_id, self->location, bad->n_lines,
         bad->n_lines == 1 ? " is" : "s are", bad->first->message);
   else

@@ -1229,8 +1229,7 @@ gst_vi_annot_overlay_caption_rectangle (GstViAnnotOverlay * self,
   vmeta = gst_buffer_get_video_meta (buf);
   rect = gst_video_overlay_rectangle_new_raw (buf,
       rtl ? width - (gint) vmeta->width : 0, height - (gint) vmeta->height,
-      vmeta->width, vmeta->height,
-      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
+      vmeta->width, vmeta->height, GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
   gst_buffer_unref (buf);
   return rect;
 }
@@ -1324,8 +1323,7 @@ gst_vi_annot_overlay_update_texts (GstViAnnotOverlay * self,
 }
 
 static void
-clamp_box (gint * x0, gint * y0, gint * x1, gint * y1, gint width,
-    gint height)
+clamp_box (gint * x0, gint * y0, gint * x1, gint * y1, gint width, gint height)
 {
   *x0 = CLAMP (*x0, 0, width);
   *y0 = CLAMP (*y0, 0, height);
@@ -1393,8 +1391,7 @@ gst_vi_annot_overlay_build (GstViAnnotOverlay * self, GstViAnnotMeta * meta,
       guint32 color = label_color (self, roi->label);
 
       if (pass == 0) {
-        add_box_outline (rects, roi->x0, roi->y0, roi->x1, roi->y1, lw,
-            color);
+        add_box_outline (rects, roi->x0, roi->y0, roi->x1, roi->y1, lw, color);
       } else {
         gchar *text = roi_label_text (roi);
         GstVideoOverlayRectangle *r =
@@ -1594,8 +1591,7 @@ gst_vi_annot_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
       for (i = 0; i < n; i++)
         gst_video_overlay_composition_add_rectangle (comp,
-            gst_video_overlay_composition_get_rectangle (self->composition,
-                i));
+            gst_video_overlay_composition_get_rectangle (self->composition, i));
       gst_buffer_remove_meta (buf, (GstMeta *) upstream);
       gst_buffer_add_video_overlay_composition_meta (buf, comp);
       gst_video_overlay_composition_unref (comp);
@@ -1608,8 +1604,7 @@ gst_vi_annot_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
   } else {
     GstVideoFrame frame;
 
-    if (!gst_video_frame_map (&frame, &filter->in_info, buf,
-            GST_MAP_READWRITE))
+    if (!gst_video_frame_map (&frame, &filter->in_info, buf, GST_MAP_READWRITE))
       goto invalid_frame;
     gst_vi_annot_blender_blend (self->blender, self->composition, &frame);
     gst_video_frame_unmap (&frame);

@@ -35,8 +35,7 @@ gst_vi_annot_records_meta_asset (GstBuffer * buffer)
 
 /* "car", "car and dog", "car, person and dog". */
 gchar *
-gst_vi_annot_caption_from_labels (const gchar * const *labels,
-    guint n_labels)
+gst_vi_annot_caption_from_labels (const gchar * const *labels, guint n_labels)
 {
   GString *s = g_string_new (NULL);
   guint i;
@@ -217,8 +216,7 @@ records_from_rois (GArray * regions, const gchar * asset_id,
     g_array_append_val (phrases, p);
   }
   if (phrases->len > 0)
-    add_grounded_record (records, asset_id, options->caption, phrases,
-        counts);
+    add_grounded_record (records, asset_id, options->caption, phrases, counts);
   g_ptr_array_unref (strings);
   g_array_unref (phrases);
   return records->len - before;

@@ -248,8 +248,7 @@ static gboolean gst_vi_annot_sink_start (GstBaseSink * bsink);
 static gboolean gst_vi_annot_sink_stop (GstBaseSink * bsink);
 static gboolean gst_vi_annot_sink_set_caps (GstBaseSink * bsink,
     GstCaps * caps);
-static gboolean gst_vi_annot_sink_event (GstBaseSink * bsink,
-    GstEvent * event);
+static gboolean gst_vi_annot_sink_event (GstBaseSink * bsink, GstEvent * event);
 static gboolean gst_vi_annot_sink_unlock (GstBaseSink * bsink);
 static gboolean gst_vi_annot_sink_unlock_stop (GstBaseSink * bsink);
 static GstFlowReturn gst_vi_annot_sink_render (GstBaseSink * bsink,
@@ -352,8 +351,8 @@ gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_REPEATED_FRAMES,
       g_param_spec_enum ("repeated-frames", "Repeated frames",
-          "Which frames of an asset are written", GST_TYPE_VI_ANNOT_SINK_REPEATED,
-          DEFAULT_REPEATED_FRAMES,
+          "Which frames of an asset are written",
+          GST_TYPE_VI_ANNOT_SINK_REPEATED, DEFAULT_REPEATED_FRAMES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -496,8 +495,7 @@ gst_vi_annot_sink_class_init (GstViAnnotSinkClass * klass)
   bsink_class->set_caps = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_set_caps);
   bsink_class->event = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_event);
   bsink_class->unlock = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_unlock);
-  bsink_class->unlock_stop =
-      GST_DEBUG_FUNCPTR (gst_vi_annot_sink_unlock_stop);
+  bsink_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_unlock_stop);
   bsink_class->render = GST_DEBUG_FUNCPTR (gst_vi_annot_sink_render);
 
   gst_type_mark_as_plugin_api (GST_TYPE_VI_ANNOT_SINK_REPEATED, 0);
@@ -524,8 +522,7 @@ gst_vi_annot_sink_init (GstViAnnotSink * self)
   g_mutex_init (&self->wlock);
   g_cond_init (&self->wcond);
   g_queue_init (&self->jobs);
-  self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->recent_order);
 
   /* Annotations are data, not presentation: no clock. */
@@ -671,8 +668,7 @@ gst_vi_annot_sink_get_stats (GstViAnnotSink * self)
   SinkStats stats;
 
   GST_OBJECT_LOCK (self);
-  if (self->uploader == NULL && self->last_stats != NULL &&
-      self->map == NULL) {
+  if (self->uploader == NULL && self->last_stats != NULL && self->map == NULL) {
     s = gst_structure_copy (self->last_stats);
     GST_OBJECT_UNLOCK (self);
     return s;
@@ -728,7 +724,8 @@ write_jobs (GstViAnnotSink * self, GQueue * jobs)
   if (self->file != NULL &&
       fwrite (lines->str, 1, lines->len, self->file) != lines->len) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        (_("Could not write to \"%s\"."), self->cfg_location), GST_ERROR_SYSTEM);
+        (_("Could not write to \"%s\"."), self->cfg_location),
+        GST_ERROR_SYSTEM);
     return FALSE;
   }
   GST_OBJECT_LOCK (self);
@@ -968,8 +965,7 @@ already_written (GstViAnnotSink * self, const gchar * asset_id)
   if (g_hash_table_contains (self->recent, asset_id))
     return TRUE;
   if (g_queue_get_length (&self->recent_order) >= RECENT_ASSETS)
-    g_hash_table_remove (self->recent,
-        g_queue_pop_head (&self->recent_order));
+    g_hash_table_remove (self->recent, g_queue_pop_head (&self->recent_order));
   key = g_strdup (asset_id);
   g_hash_table_add (self->recent, key);
   g_queue_push_tail (&self->recent_order, key);
@@ -1120,7 +1116,7 @@ no_asset:
     GST_OBJECT_UNLOCK (self);
     error = g_error_new_literal (GST_STREAM_ERROR, GST_STREAM_ERROR_FORMAT,
         _("A frame has annotations but no asset: set asset-id or "
-        "asset-id-template (frames from viannotsrc carry their asset)."));
+            "asset-id-template (frames from viannotsrc carry their asset)."));
     ret = fail_or_warn (self, error);
     g_error_free (error);
     goto done;
@@ -1142,7 +1138,8 @@ finish_stream (GstViAnnotSink * self)
   if (self->file != NULL &&
       (fflush (self->file) != 0 || fsync (fileno (self->file)) != 0)) {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        (_("Could not write to \"%s\"."), self->cfg_location), GST_ERROR_SYSTEM);
+        (_("Could not write to \"%s\"."), self->cfg_location),
+        GST_ERROR_SYSTEM);
     self->error_posted = TRUE;
     return FALSE;
   }
@@ -1175,8 +1172,7 @@ gst_vi_annot_sink_event (GstBaseSink * bsink, GstEvent * event)
 }
 
 static GstStateChangeReturn
-gst_vi_annot_sink_change_state (GstElement * element,
-    GstStateChange transition)
+gst_vi_annot_sink_change_state (GstElement * element, GstStateChange transition)
 {
   GstViAnnotSink *self = GST_VI_ANNOT_SINK (element);
 
@@ -1279,8 +1275,7 @@ start_upload (GstViAnnotSink * self, const gchar * spool_dir,
 
   self->worker = gst_vi_annot_worker_new ("viannotsink");
   if (!gst_vi_annot_worker_create_client (self->worker, &self->cfg, &error)) {
-    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg,
-        error);
+    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg, error);
     goto fail;
   }
   client = gst_vi_annot_worker_get_client (self->worker);
@@ -1374,8 +1369,7 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
     /* The writer writes many frames at once: fewer, larger writes. */
     setvbuf (self->file, NULL, _IOFBF, LOCATION_BUFFER);
   }
-  if (self->cfg.dataset_id != NULL &&
-      !start_upload (self, spool_dir, &limits))
+  if (self->cfg.dataset_id != NULL && !start_upload (self, spool_dir, &limits))
     goto fail;
 
   writer_start (self);
@@ -1389,7 +1383,7 @@ no_output:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("Nowhere to write the annotations: set dataset-id (with "
-            "credentials), location (a JSONL file), or both.")), (NULL));
+                "credentials), location (a JSONL file), or both.")), (NULL));
     goto fail;
   }
 connection_without_dataset:
@@ -1403,7 +1397,7 @@ spool_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("spool-dir only applies to dataset-id (uploads), which is not "
-            "set.")), (NULL));
+                "set.")), (NULL));
     goto fail;
   }
 config_error:

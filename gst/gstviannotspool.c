@@ -256,8 +256,7 @@ read_sealed (GstViAnnotSpool * spool, guint64 seq, GstViAnnotBatch ** out,
  * anything but one id and a newline is damage, and guessing would risk
  * importing the batch twice. */
 static gboolean
-read_session (GstViAnnotSpool * spool, GstViAnnotBatch * batch,
-    GError ** error)
+read_session (GstViAnnotSpool * spool, GstViAnnotBatch * batch, GError ** error)
 {
   gchar *path = batch_path (spool, batch->seq, SUFFIX_SESSION);
   gchar *contents = NULL;
@@ -284,8 +283,8 @@ read_session (GstViAnnotSpool * spool, GstViAnnotBatch * batch,
 damaged:
   g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
       _("Spool file \"%s\" is damaged (it should hold the import session of "
-      "%s): check that session, then remove the file (the batch is then "
-      "sent again) or the batch."), path, batch->path);
+          "%s): check that session, then remove the file (the batch is then "
+          "sent again) or the batch."), path, batch->path);
 done:
   g_free (contents);
   g_free (path);
@@ -430,7 +429,7 @@ take_lock (GstViAnnotSpool * spool, GError ** error)
     g_strchomp (holder);
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_BUSY,
         _("spool-dir \"%s\" is in use by another viannotsink (process %s): "
-        "give each viannotsink its own spool-dir."), spool->dir,
+            "give each viannotsink its own spool-dir."), spool->dir,
         holder[0] ? holder : "unknown");
     goto done;
   }
@@ -571,15 +570,14 @@ gst_vi_annot_spool_check_target (GstViAnnotSpool * spool,
   gchar *old = NULL;
   gboolean ok;
 
-  if (g_file_get_contents (path, &old, NULL, NULL) &&
-      g_str_equal (old, target)) {
+  if (g_file_get_contents (path, &old, NULL, NULL) && g_str_equal (old, target)) {
     ok = TRUE;
   } else if (old != NULL && spool->found->len > 0) {
     g_strdelimit (old, "\n", ';');
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
         _("spool-dir \"%s\" holds %u batches for another target (%s), not "
-        "for dataset \"%s\" of organization \"%s\" at %s: run with that "
-        "target until they are imported, or give another spool-dir."),
+            "for dataset \"%s\" of organization \"%s\" at %s: run with that "
+            "target until they are imported, or give another spool-dir."),
         spool->dir, spool->found->len, old, dataset_id, organization_id,
         endpoint);
     ok = FALSE;

@@ -400,8 +400,7 @@ gst_vi_annot_src_class_init (GstViAnnotSrcClass * klass)
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_vi_annot_src_stop);
   trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_vi_annot_src_set_caps);
   trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_vi_annot_src_sink_event);
-  trans_class->transform_ip =
-      GST_DEBUG_FUNCPTR (gst_vi_annot_src_transform_ip);
+  trans_class->transform_ip = GST_DEBUG_FUNCPTR (gst_vi_annot_src_transform_ip);
 }
 
 static void
@@ -467,8 +466,7 @@ gst_vi_annot_src_set_property (GObject * object, guint prop_id,
         self->max_wait = g_value_get_uint (value);
         break;
       case PROP_ATTACH_ROI_META:
-        g_atomic_int_set (&self->attach_roi_meta,
-            g_value_get_boolean (value));
+        g_atomic_int_set (&self->attach_roi_meta, g_value_get_boolean (value));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -509,8 +507,7 @@ gst_vi_annot_src_get_property (GObject * object, guint prop_id,
         g_value_set_uint (value, self->max_wait);
         break;
       case PROP_ATTACH_ROI_META:
-        g_value_set_boolean (value,
-            g_atomic_int_get (&self->attach_roi_meta));
+        g_value_set_boolean (value, g_atomic_int_get (&self->attach_roi_meta));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -620,8 +617,7 @@ gst_vi_annot_src_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
         g_clear_error (&error);
         return ret;
     }
-    asset_id = asset_alloc = gst_vi_annot_frame_map_format (self->map,
-        index);
+    asset_id = asset_alloc = gst_vi_annot_frame_map_format (self->map, index);
   } else {
     asset_id = gst_vi_annot_frame_map_get_asset_id (self->map);
   }
@@ -666,8 +662,7 @@ gst_vi_annot_src_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 /* vfuncs */
 
 static GstStateChangeReturn
-gst_vi_annot_src_change_state (GstElement * element,
-    GstStateChange transition)
+gst_vi_annot_src_change_state (GstElement * element, GstStateChange transition)
 {
   GstViAnnotSrc *self = GST_VI_ANNOT_SRC (element);
 
@@ -753,8 +748,7 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
    * credentials, no network) and the first fetch begins there. */
   self->worker = gst_vi_annot_worker_new ("viannotsrc");
   if (self->cfg_location == NULL) {
-    if (!gst_vi_annot_worker_create_client (self->worker, &self->cfg,
-            &error))
+    if (!gst_vi_annot_worker_create_client (self->worker, &self->cfg, &error))
       goto no_client;
     self->service = gst_vi_annot_config_describe (&self->cfg,
         gst_vi_annot_worker_get_client (self->worker));
@@ -785,21 +779,21 @@ no_source:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("No annotations to read: set dataset-id (with credentials) or "
-            "location.")), (NULL));
+                "location.")), (NULL));
     goto fail;
   }
 both_sources:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("location and dataset-id are exclusive: set only one (location "
-            "reads a local JSONL file, dataset-id the Vi API).")), (NULL));
+                "reads a local JSONL file, dataset-id the Vi API).")), (NULL));
     goto fail;
   }
 connection_without_dataset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         (_("%s only applies to dataset-id: location reads a local file, "
-            "without credentials."), property), (NULL));
+                "without credentials."), property), (NULL));
     goto fail;
   }
 no_asset:
@@ -825,8 +819,7 @@ no_file:
   }
 no_client:
   {
-    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg,
-        error);
+    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg, error);
     g_clear_error (&error);
     gst_vi_annot_worker_quit (self->worker);
     g_clear_pointer (&self->worker, gst_vi_annot_worker_free);

@@ -444,8 +444,7 @@ classify (ViAnnotationImportSession * session)
   complete = find_condition (session, "Complete");
   if (complete != NULL && complete->status == VI_CONDITION_STATUS_REACHED)
     return SESSION_COMPLETE;
-  if (complete != NULL &&
-      complete->status == VI_CONDITION_STATUS_FAILED_REACH)
+  if (complete != NULL && complete->status == VI_CONDITION_STATUS_FAILED_REACH)
     return SESSION_FAILED;
   inserted = find_condition (session, "FilesInserted");
   if (inserted == NULL)
@@ -526,7 +525,7 @@ job_handle_session (Job * job, ViAnnotationImportSession * session,
         /* The answer to giving it up was lost and the request did not
          * arrive: try again later, as in an outage. */
         error = g_error_new (VI_ERROR, VI_ERROR_NETWORK, _("session %s could "
-            "not be given up"), job->batch->session_id);
+                "not be given up"), job->batch->session_id);
         job_transient (job, error);
         g_error_free (error);
         break;
@@ -736,8 +735,7 @@ _probed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
 
   self->outstanding--;
   self->probing = FALSE;
-  exports = vi_client_list_exports_finish (VI_CLIENT (source), result,
-      &error);
+  exports = vi_client_list_exports_finish (VI_CLIENT (source), result, &error);
   if (self->shutting_down) {
     /* nothing */
   } else if (exports != NULL) {
@@ -895,8 +893,7 @@ _interval_cb (gpointer user_data)
 static gboolean
 wait_for_room_locked (GstViAnnotUploader * self, guint lines)
 {
-  while (self->pending > 0 &&
-      self->pending + lines > self->limits.max_pending) {
+  while (self->pending > 0 && self->pending + lines > self->limits.max_pending) {
     if (self->flushing || self->failed)
       return FALSE;
     if (!self->blocked) {
@@ -1095,8 +1092,7 @@ gst_vi_annot_uploader_free (GstViAnnotUploader * self)
     return;
   g_assert (self->jobs == NULL);
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_vi_annot_batch_free);
-  g_queue_clear_full (&self->to_seal,
-      (GDestroyNotify) gst_vi_annot_batch_free);
+  g_queue_clear_full (&self->to_seal, (GDestroyNotify) gst_vi_annot_batch_free);
   gst_vi_annot_batch_free (self->open);
   g_clear_pointer (&self->interval_source, g_source_unref);
   gst_vi_annot_spool_close (self->spool);

@@ -106,7 +106,7 @@ gst_vi_annot_meta_api_get_type (void)
 }
 
 static gboolean
-gst_vi_annot_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
+gst_vi_annot_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 {
   GstViAnnotMeta *vmeta = (GstViAnnotMeta *) meta;
 
@@ -115,7 +115,7 @@ gst_vi_annot_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
 }
 
 static void
-gst_vi_annot_meta_free (GstMeta *meta, GstBuffer *buffer)
+gst_vi_annot_meta_free (GstMeta * meta, GstBuffer * buffer)
 {
   GstViAnnotMeta *vmeta = (GstViAnnotMeta *) meta;
 
@@ -124,7 +124,7 @@ gst_vi_annot_meta_free (GstMeta *meta, GstBuffer *buffer)
 
 /* The display aspect ratio of @info as a reduced fraction. */
 static gboolean
-video_info_get_dar (const GstVideoInfo *info, gint *n, gint *d)
+video_info_get_dar (const GstVideoInfo * info, gint * n, gint * d)
 {
   gint par_n = GST_VIDEO_INFO_PAR_N (info), par_d = GST_VIDEO_INFO_PAR_D (info);
 
@@ -145,7 +145,7 @@ video_info_get_dar (const GstVideoInfo *info, gint *n, gint *d)
  * pixel is refused.  This mirrors the border computation of videoscale
  * (gst_video_convert_scale_set_info) on 1.22. */
 static gboolean
-scale_keeps_content_area (const GstVideoInfo *in, const GstVideoInfo *out)
+scale_keeps_content_area (const GstVideoInfo * in, const GstVideoInfo * out)
 {
   gint in_n, in_d, out_n, out_d, n, d, to_w, to_h;
 
@@ -181,7 +181,7 @@ scale_keeps_content_area (const GstVideoInfo *in, const GstVideoInfo *out)
  */
 GstViAnnotTransform
 gst_vi_annot_transform_classify (GQuark type, gpointer data,
-    const GstVideoInfo **out_info)
+    const GstVideoInfo ** out_info)
 {
   *out_info = NULL;
 
@@ -225,8 +225,8 @@ gst_vi_annot_transform_classify (GQuark type, gpointer data,
 }
 
 static gboolean
-gst_vi_annot_meta_transform (GstBuffer *dest, GstMeta *meta,
-    GstBuffer *buffer, GQuark type, gpointer data)
+gst_vi_annot_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
 {
   GstViAnnotMeta *smeta = (GstViAnnotMeta *) meta;
   const GstVideoInfo *out_info;
@@ -276,7 +276,7 @@ gst_vi_annot_meta_get_info (void)
  * Returns: (transfer none) (nullable): the new meta
  */
 GstViAnnotMeta *
-gst_buffer_add_vi_annot_meta (GstBuffer *buffer, GstViAnnotSet *set)
+gst_buffer_add_vi_annot_meta (GstBuffer * buffer, GstViAnnotSet * set)
 {
   GstViAnnotMeta *meta;
 
@@ -300,7 +300,7 @@ gst_buffer_add_vi_annot_meta (GstBuffer *buffer, GstViAnnotSet *set)
  * Returns: (transfer none) (nullable): the #GstViAnnotMeta of @buffer
  */
 GstViAnnotMeta *
-gst_buffer_get_vi_annot_meta (GstBuffer *buffer)
+gst_buffer_get_vi_annot_meta (GstBuffer * buffer)
 {
   g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
 
@@ -322,8 +322,8 @@ gst_buffer_get_vi_annot_meta (GstBuffer *buffer)
  *   no buffer
  */
 GstViAnnotMeta *
-gst_vi_annot_pad_probe_info_add_meta (GstPadProbeInfo *info,
-    GstViAnnotSet *set)
+gst_vi_annot_pad_probe_info_add_meta (GstPadProbeInfo * info,
+    GstViAnnotSet * set)
 {
   GstBuffer *buf;
 
@@ -348,7 +348,7 @@ gst_vi_annot_pad_probe_info_add_meta (GstPadProbeInfo *info,
  * Returns: (transfer none): the annotations carried by @meta
  */
 GstViAnnotSet *
-gst_vi_annot_meta_get_set (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_set (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL, NULL);
   return meta->set;
@@ -361,7 +361,7 @@ gst_vi_annot_meta_get_set (GstViAnnotMeta *meta)
  * Returns: (nullable): the dataset id
  */
 const char *
-gst_vi_annot_meta_get_dataset_id (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_dataset_id (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   return meta->set->dataset_id;
@@ -374,7 +374,7 @@ gst_vi_annot_meta_get_dataset_id (GstViAnnotMeta *meta)
  * Returns: (nullable): the asset id
  */
 const char *
-gst_vi_annot_meta_get_asset_id (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_asset_id (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   return meta->set->asset_id;
@@ -387,7 +387,7 @@ gst_vi_annot_meta_get_asset_id (GstViAnnotMeta *meta)
  * Returns: the number of captions
  */
 guint
-gst_vi_annot_meta_get_n_captions (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_n_captions (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, 0);
   return meta->set->captions->len;
@@ -401,7 +401,7 @@ gst_vi_annot_meta_get_n_captions (GstViAnnotMeta *meta)
  * Returns: (nullable): the caption, %NULL if @index is out of range
  */
 const char *
-gst_vi_annot_meta_get_caption (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_caption (GstViAnnotMeta * meta, guint index)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   g_return_val_if_fail (index < meta->set->captions->len, NULL);
@@ -415,14 +415,14 @@ gst_vi_annot_meta_get_caption (GstViAnnotMeta *meta, guint index)
  * Returns: the number of grounded phrases, over all captions
  */
 guint
-gst_vi_annot_meta_get_n_phrases (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_n_phrases (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, 0);
   return meta->set->phrases->len;
 }
 
 static const GstViAnnotPhrase *
-get_phrase (GstViAnnotMeta *meta, guint index)
+get_phrase (GstViAnnotMeta * meta, guint index)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   g_return_val_if_fail (index < meta->set->phrases->len, NULL);
@@ -437,7 +437,7 @@ get_phrase (GstViAnnotMeta *meta, guint index)
  * Returns: (nullable): the phrase text, %NULL if @index is out of range
  */
 const char *
-gst_vi_annot_meta_get_phrase (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_phrase (GstViAnnotMeta * meta, guint index)
 {
   const GstViAnnotPhrase *p = get_phrase (meta, index);
 
@@ -453,7 +453,7 @@ gst_vi_annot_meta_get_phrase (GstViAnnotMeta *meta, guint index)
  *   @index is out of range
  */
 guint
-gst_vi_annot_meta_get_phrase_caption (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_phrase_caption (GstViAnnotMeta * meta, guint index)
 {
   const GstViAnnotPhrase *p = get_phrase (meta, index);
 
@@ -473,7 +473,7 @@ gst_vi_annot_meta_get_phrase_caption (GstViAnnotMeta *meta, guint index)
  * Returns: %TRUE if the span is known
  */
 gboolean
-gst_vi_annot_meta_get_phrase_span (GstViAnnotMeta *meta, guint index,
+gst_vi_annot_meta_get_phrase_span (GstViAnnotMeta * meta, guint index,
     int *start, int *end)
 {
   const GstViAnnotPhrase *p = get_phrase (meta, index);
@@ -495,8 +495,8 @@ gst_vi_annot_meta_get_phrase_span (GstViAnnotMeta *meta, guint index,
  * is out of range).
  */
 void
-gst_vi_annot_meta_get_phrase_bbox (GstViAnnotMeta *meta, guint index,
-    ViBBox *bbox)
+gst_vi_annot_meta_get_phrase_bbox (GstViAnnotMeta * meta, guint index,
+    ViBBox * bbox)
 {
   const GstViAnnotPhrase *p;
 
@@ -515,8 +515,7 @@ gst_vi_annot_meta_get_phrase_bbox (GstViAnnotMeta *meta, guint index,
  * Returns: (nullable): the id of the annotation holding the phrase's box
  */
 const char *
-gst_vi_annot_meta_get_phrase_annotation_id (GstViAnnotMeta *meta,
-    guint index)
+gst_vi_annot_meta_get_phrase_annotation_id (GstViAnnotMeta * meta, guint index)
 {
   const GstViAnnotPhrase *p = get_phrase (meta, index);
 
@@ -532,7 +531,7 @@ gst_vi_annot_meta_get_phrase_annotation_id (GstViAnnotMeta *meta,
  *   phrase is part of
  */
 const char *
-gst_vi_annot_meta_get_phrase_whole_id (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_phrase_whole_id (GstViAnnotMeta * meta, guint index)
 {
   const GstViAnnotPhrase *p = get_phrase (meta, index);
 
@@ -551,8 +550,8 @@ gst_vi_annot_meta_get_phrase_whole_id (GstViAnnotMeta *meta, guint index)
  * @info has no size).
  */
 void
-gst_vi_annot_meta_get_phrase_pixels (GstViAnnotMeta *meta, guint index,
-    const GstVideoInfo *info, ViPixelBox *box)
+gst_vi_annot_meta_get_phrase_pixels (GstViAnnotMeta * meta, guint index,
+    const GstVideoInfo * info, ViPixelBox * box)
 {
   const GstViAnnotPhrase *p;
 
@@ -580,8 +579,8 @@ gst_vi_annot_meta_get_phrase_pixels (GstViAnnotMeta *meta, guint index,
  * Returns: %TRUE if @caps describe a video frame and @index is valid
  */
 gboolean
-gst_vi_annot_meta_get_phrase_pixels_for_caps (GstViAnnotMeta *meta,
-    guint index, GstCaps *caps, ViPixelBox *box)
+gst_vi_annot_meta_get_phrase_pixels_for_caps (GstViAnnotMeta * meta,
+    guint index, GstCaps * caps, ViPixelBox * box)
 {
   GstVideoInfo info;
 
@@ -621,8 +620,9 @@ gst_vi_annot_meta_get_phrase_pixels_for_caps (GstViAnnotMeta *meta,
  *   @buffer has a crop meta but no #GstVideoMeta giving the whole frame
  */
 gboolean
-gst_vi_annot_meta_get_phrase_pixels_for_buffer (GstViAnnotMeta *meta,
-    guint index, GstBuffer *buffer, const GstVideoInfo *info, ViPixelBox *box)
+gst_vi_annot_meta_get_phrase_pixels_for_buffer (GstViAnnotMeta * meta,
+    guint index, GstBuffer * buffer, const GstVideoInfo * info,
+    ViPixelBox * box)
 {
   const GstViAnnotPhrase *p;
   GstVideoCropMeta *crop;
@@ -670,7 +670,7 @@ gst_vi_annot_meta_get_phrase_pixels_for_buffer (GstViAnnotMeta *meta,
  * Returns: the number of VQA interactions
  */
 guint
-gst_vi_annot_meta_get_n_interactions (GstViAnnotMeta *meta)
+gst_vi_annot_meta_get_n_interactions (GstViAnnotMeta * meta)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, 0);
   return meta->set->interactions->len;
@@ -684,7 +684,7 @@ gst_vi_annot_meta_get_n_interactions (GstViAnnotMeta *meta)
  * Returns: (nullable): the question, %NULL if @index is out of range
  */
 const char *
-gst_vi_annot_meta_get_question (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_question (GstViAnnotMeta * meta, guint index)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   g_return_val_if_fail (index < meta->set->interactions->len, NULL);
@@ -700,7 +700,7 @@ gst_vi_annot_meta_get_question (GstViAnnotMeta *meta, guint index)
  * Returns: (nullable): the answer, %NULL if @index is out of range
  */
 const char *
-gst_vi_annot_meta_get_answer (GstViAnnotMeta *meta, guint index)
+gst_vi_annot_meta_get_answer (GstViAnnotMeta * meta, guint index)
 {
   g_return_val_if_fail (meta != NULL && meta->set != NULL, NULL);
   g_return_val_if_fail (index < meta->set->interactions->len, NULL);

@@ -52,8 +52,7 @@ typedef struct
 } GstViAnnotRoiMeta;
 
 static gboolean
-gst_vi_annot_roi_meta_init (GstMeta *meta, gpointer params,
-    GstBuffer *buffer)
+gst_vi_annot_roi_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
 {
   GstViAnnotRoiMeta *rmeta = (GstViAnnotRoiMeta *) meta;
 
@@ -69,7 +68,7 @@ gst_vi_annot_roi_meta_init (GstMeta *meta, gpointer params,
 }
 
 static gboolean
-is_shared_param (const GstViAnnotRoiMeta *rmeta, const GstStructure *s)
+is_shared_param (const GstViAnnotRoiMeta * rmeta, const GstStructure * s)
 {
   const GstViAnnotSet *set = rmeta->set;
 
@@ -79,7 +78,7 @@ is_shared_param (const GstViAnnotRoiMeta *rmeta, const GstStructure *s)
 }
 
 static void
-gst_vi_annot_roi_meta_free (GstMeta *meta, GstBuffer *buffer)
+gst_vi_annot_roi_meta_free (GstMeta * meta, GstBuffer * buffer)
 {
   GstViAnnotRoiMeta *rmeta = (GstViAnnotRoiMeta *) meta;
   GList *l;
@@ -95,7 +94,7 @@ gst_vi_annot_roi_meta_free (GstMeta *meta, GstBuffer *buffer)
 
 /* The rectangle of phrase @index in a frame of @width x @height. */
 static void
-set_rectangle (GstViAnnotRoiMeta *rmeta, int width, int height)
+set_rectangle (GstViAnnotRoiMeta * rmeta, int width, int height)
 {
   const GstViAnnotPhrase *p =
       &g_array_index (rmeta->set->phrases, GstViAnnotPhrase, rmeta->index);
@@ -115,7 +114,7 @@ set_rectangle (GstViAnnotRoiMeta *rmeta, int width, int height)
 }
 
 static GstViAnnotRoiMeta *
-roi_meta_add (GstBuffer *buffer, GstViAnnotSet *set, guint index)
+roi_meta_add (GstBuffer * buffer, GstViAnnotSet * set, guint index)
 {
   GstViAnnotRoiMeta *rmeta;
 
@@ -131,8 +130,8 @@ roi_meta_add (GstBuffer *buffer, GstViAnnotSet *set, guint index)
 }
 
 static gboolean
-gst_vi_annot_roi_meta_transform (GstBuffer *dest, GstMeta *meta,
-    GstBuffer *buffer, GQuark type, gpointer data)
+gst_vi_annot_roi_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
 {
   GstViAnnotRoiMeta *smeta = (GstViAnnotRoiMeta *) meta, *dmeta;
   const GstVideoInfo *out_info;
@@ -205,7 +204,7 @@ gst_vi_annot_roi_meta_get_info (void)
 }
 
 static void
-ensure_roi_params (GstViAnnotSet *set)
+ensure_roi_params (GstViAnnotSet * set)
 {
   guint i, n;
 
@@ -252,7 +251,7 @@ ensure_roi_params (GstViAnnotSet *set)
 
 /* With the last reference of @set. */
 void
-gst_vi_annot_set_free_roi_params (GstViAnnotSet *set)
+gst_vi_annot_set_free_roi_params (GstViAnnotSet * set)
 {
   guint i;
 
@@ -298,8 +297,8 @@ gst_vi_annot_set_free_roi_params (GstViAnnotSet *set)
  * Returns: how many were added
  */
 guint
-gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta *meta, GstBuffer *buffer,
-    const GstVideoInfo *info)
+gst_vi_annot_meta_add_roi_metas (GstViAnnotMeta * meta, GstBuffer * buffer,
+    const GstVideoInfo * info)
 {
   GstViAnnotSet *set;
   int width, height;

@@ -77,8 +77,7 @@ gst_vi_annot_set_new (const char *dataset_id, const char *asset_id)
   set->captions = g_ptr_array_new_with_free_func (g_free);
   set->phrases = g_array_new (FALSE, TRUE, sizeof (GstViAnnotPhrase));
   g_array_set_clear_func (set->phrases, gst_vi_annot_phrase_clear);
-  set->interactions =
-      g_array_new (FALSE, TRUE, sizeof (GstViAnnotInteraction));
+  set->interactions = g_array_new (FALSE, TRUE, sizeof (GstViAnnotInteraction));
   g_array_set_clear_func (set->interactions, gst_vi_annot_interaction_clear);
 
   return set;
@@ -94,7 +93,7 @@ gst_vi_annot_set_new (const char *dataset_id, const char *asset_id)
  * Returns: (transfer full): @set
  */
 GstViAnnotSet *
-gst_vi_annot_set_ref (GstViAnnotSet *set)
+gst_vi_annot_set_ref (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, NULL);
 
@@ -111,7 +110,7 @@ gst_vi_annot_set_ref (GstViAnnotSet *set)
  * Drops a reference, freeing the set with the last one.
  */
 void
-gst_vi_annot_set_unref (GstViAnnotSet *set)
+gst_vi_annot_set_unref (GstViAnnotSet * set)
 {
   g_return_if_fail (set != NULL);
 
@@ -128,7 +127,7 @@ gst_vi_annot_set_unref (GstViAnnotSet *set)
 }
 
 static gboolean
-gst_vi_annot_set_is_mutable (GstViAnnotSet *set)
+gst_vi_annot_set_is_mutable (GstViAnnotSet * set)
 {
   return g_atomic_int_get (&set->frozen) == 0 &&
       g_atomic_int_get (&set->ref_count) == 1;
@@ -144,7 +143,7 @@ gst_vi_annot_set_is_mutable (GstViAnnotSet *set)
  * Returns: the index of the caption, or %G_MAXUINT if @set is shared
  */
 guint
-gst_vi_annot_set_add_caption (GstViAnnotSet *set, const char *caption)
+gst_vi_annot_set_add_caption (GstViAnnotSet * set, const char *caption)
 {
   g_return_val_if_fail (set != NULL, G_MAXUINT);
   g_return_val_if_fail (caption != NULL, G_MAXUINT);
@@ -174,8 +173,8 @@ gst_vi_annot_set_add_caption (GstViAnnotSet *set, const char *caption)
  *   @caption_index is out of range
  */
 guint
-gst_vi_annot_set_add_phrase (GstViAnnotSet *set, guint caption_index,
-    const char *phrase, int start, int end, const ViBBox *bbox,
+gst_vi_annot_set_add_phrase (GstViAnnotSet * set, guint caption_index,
+    const char *phrase, int start, int end, const ViBBox * bbox,
     const char *annotation_id, const char *whole_id)
 {
   GstViAnnotPhrase p = { 0, };
@@ -213,7 +212,7 @@ gst_vi_annot_set_add_phrase (GstViAnnotSet *set, guint caption_index,
  * Returns: the index of the interaction, or %G_MAXUINT if @set is shared
  */
 guint
-gst_vi_annot_set_add_interaction (GstViAnnotSet *set, const char *question,
+gst_vi_annot_set_add_interaction (GstViAnnotSet * set, const char *question,
     const char *answer)
 {
   GstViAnnotInteraction i;
@@ -245,7 +244,7 @@ gst_vi_annot_set_add_interaction (GstViAnnotSet *set, const char *question,
  */
 GstViAnnotSet *
 gst_vi_annot_set_new_from_records (const char *dataset_id,
-    const char *asset_id, GPtrArray *records)
+    const char *asset_id, GPtrArray * records)
 {
   GstViAnnotSet *set;
   guint r;
@@ -338,7 +337,7 @@ utf8_substring_checked (const char *text, int start, int end)
  */
 GstViAnnotSet *
 gst_vi_annot_set_new_from_annotations (const char *dataset_id,
-    const char *asset_id, GPtrArray *annotations)
+    const char *asset_id, GPtrArray * annotations)
 {
   GstViAnnotSet *set;
   g_autoptr (GHashTable) by_whole = NULL;
@@ -463,7 +462,7 @@ gst_vi_annot_set_new_from_annotations (const char *dataset_id,
  * Returns: (nullable): the dataset id
  */
 const char *
-gst_vi_annot_set_get_dataset_id (GstViAnnotSet *set)
+gst_vi_annot_set_get_dataset_id (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, NULL);
   return set->dataset_id;
@@ -476,7 +475,7 @@ gst_vi_annot_set_get_dataset_id (GstViAnnotSet *set)
  * Returns: (nullable): the asset id
  */
 const char *
-gst_vi_annot_set_get_asset_id (GstViAnnotSet *set)
+gst_vi_annot_set_get_asset_id (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, NULL);
   return set->asset_id;
@@ -489,7 +488,7 @@ gst_vi_annot_set_get_asset_id (GstViAnnotSet *set)
  * Returns: the number of captions
  */
 guint
-gst_vi_annot_set_get_n_captions (GstViAnnotSet *set)
+gst_vi_annot_set_get_n_captions (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, 0);
   return set->captions->len;
@@ -502,7 +501,7 @@ gst_vi_annot_set_get_n_captions (GstViAnnotSet *set)
  * Returns: the number of grounded phrases
  */
 guint
-gst_vi_annot_set_get_n_phrases (GstViAnnotSet *set)
+gst_vi_annot_set_get_n_phrases (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, 0);
   return set->phrases->len;
@@ -515,7 +514,7 @@ gst_vi_annot_set_get_n_phrases (GstViAnnotSet *set)
  * Returns: the number of VQA interactions
  */
 guint
-gst_vi_annot_set_get_n_interactions (GstViAnnotSet *set)
+gst_vi_annot_set_get_n_interactions (GstViAnnotSet * set)
 {
   g_return_val_if_fail (set != NULL, 0);
   return set->interactions->len;

@@ -477,8 +477,7 @@ answer_annotations (JsonNode * answer)
   JsonObject *o = json_node_get_object (answer);
 
   if (json_object_has_member (o, "items"))
-    return json_array_get_elements (json_object_get_array_member (o,
-            "items"));
+    return json_array_get_elements (json_object_get_array_member (o, "items"));
   return g_list_prepend (NULL, answer);
 }
 
@@ -673,8 +672,7 @@ check_frame (guint n, GstBuffer * buf, gpointer data, gchar ** why)
   FrameExpect *e = data;
   GstViAnnotMeta *meta = gst_buffer_get_vi_annot_meta (buf);
   gboolean template = e->row->target == SRC_TEMPLATE;
-  gchar *asset = template ? g_strdup_printf ("f%03u", n) :
-      g_strdup ("img 1");
+  gchar *asset = template ? g_strdup_printf ("f%03u", n) : g_strdup ("img 1");
   gchar *caption = template ? g_strdup_printf (TEMPLATE_CAPTION, n) :
       g_strdup ("A cat sitting on a couch");
   gboolean faulted = g_str_equal (asset, e->faulted_asset);
@@ -755,8 +753,7 @@ run_src (Fixture * f, const Row * row)
     run.back_frame = BACK_FRAME;
   props = g_strdup_printf ("%s %s", template ? TEMPLATE_PROPS : SRC_PROPS,
       row->extra ? row->extra : "");
-  end = src_run_pipeline (&run, props, f->url, N_FRAMES, MAX_WAIT_MS,
-      &stats);
+  end = src_run_pipeline (&run, props, f->url, N_FRAMES, MAX_WAIT_MS, &stats);
 
   g_test_message ("%s: %s, %u frames, %u with annotations, %u late, "
       "%u back, %u other warnings, %u errors", props,
@@ -970,8 +967,7 @@ cli_prepare (Fixture * f, const Row * row, CliCase * c)
       const gchar *paths[2] = { NULL, NULL };
 
       c->jsonl = g_build_filename (c->dir, "up.jsonl", NULL);
-      g_assert_true (g_file_set_contents (c->jsonl, UPLOAD_JSONL, -1,
-              &error));
+      g_assert_true (g_file_set_contents (c->jsonl, UPLOAD_JSONL, -1, &error));
       g_assert_no_error (error);
       /* What the upload must give, as the server makes it. */
       g_assert_true (vi_local_server_load_jsonl (f->server, "reference",
@@ -1116,8 +1112,7 @@ assert_imported_once (Fixture * f, const Row * row, const Run * r)
         vi_local_server_count_annotations (f->server, "reference",
         upload_assets[i]) : 0;
 
-    if (!row->imported && g_error_matches (error, VI_ERROR,
-            VI_ERROR_NOT_FOUND)) {
+    if (!row->imported && g_error_matches (error, VI_ERROR, VI_ERROR_NOT_FOUND)) {
       /* Nothing was ever imported there. */
       g_clear_error (&error);
       g_hash_table_unref (ids);

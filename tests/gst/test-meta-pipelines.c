@@ -273,8 +273,7 @@ check_result (const char *chain, const Result * r, Expect expect,
   switch (expect) {
     case EXPECT_KEPT:
       fail_unless (r->n_with_meta == r->n_buffers,
-          "%s: meta on %u of %u buffers", chain, r->n_with_meta,
-          r->n_buffers);
+          "%s: meta on %u of %u buffers", chain, r->n_with_meta, r->n_buffers);
       fail_unless (r->n_exact == r->n_buffers,
           "%s: exact on %u of %u buffers", chain, r->n_exact, r->n_buffers);
       break;
@@ -292,8 +291,7 @@ check_chain (const char *src_caps, const char *chain, Expect expect,
   Result r;
 
   run_chain (src_caps, chain, &r);
-  fail_unless (r.n_buffers == N_FRAMES, "%s: %u buffers", chain,
-      r.n_buffers);
+  fail_unless (r.n_buffers == N_FRAMES, "%s: %u buffers", chain, r.n_buffers);
   check_result (chain, &r, expect, out_width, out_height);
 }
 
@@ -380,8 +378,7 @@ GST_END_TEST;
 GST_START_TEST (test_videocrop)
 {
   check_chain (SRC_640, "videocrop left=100 top=40", EXPECT_DROPPED, 540, 440);
-  check_chain (SRC_640, "videocrop right=2 bottom=2", EXPECT_DROPPED,
-      638, 478);
+  check_chain (SRC_640, "videocrop right=2 bottom=2", EXPECT_DROPPED, 638, 478);
   /* Nothing cropped: passthrough, untouched and exact. */
   check_chain (SRC_640, "videocrop", EXPECT_KEPT, 640, 480);
 }
@@ -473,8 +470,7 @@ GST_END_TEST;
 /* Borders and crops by videobox: dropped. */
 GST_START_TEST (test_videobox)
 {
-  check_chain (SRC_640, "videobox left=-100 top=-50", EXPECT_DROPPED,
-      740, 530);
+  check_chain (SRC_640, "videobox left=-100 top=-50", EXPECT_DROPPED, 740, 530);
   check_chain (SRC_640, "videobox left=100 top=50", EXPECT_DROPPED, 540, 430);
   check_chain (SRC_640, "videobox", EXPECT_KEPT, 640, 480);
 }

@@ -47,7 +47,7 @@ make_set (void)
 }
 
 static void
-assert_bbox_eq (const ViBBox *a, const ViBBox *b)
+assert_bbox_eq (const ViBBox * a, const ViBBox * b)
 {
   fail_unless (a->x_min == b->x_min && a->y_min == b->y_min &&
       a->x_max == b->x_max && a->y_max == b->y_max,
@@ -137,8 +137,7 @@ GST_START_TEST (test_set_from_records)
   gst_vi_annot_set_unref (set);
 
   fail_unless_equals_string (gst_vi_annot_meta_get_dataset_id (meta), "ds");
-  fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (meta),
-      "asset-1");
+  fail_unless_equals_string (gst_vi_annot_meta_get_asset_id (meta), "asset-1");
   fail_unless_equals_int (gst_vi_annot_meta_get_n_captions (meta), 2);
   fail_unless_equals_string (gst_vi_annot_meta_get_caption (meta, 0),
       "Ein Hund läuft über die Straße");
@@ -151,8 +150,7 @@ GST_START_TEST (test_set_from_records)
   fail_unless (gst_vi_annot_meta_get_phrase_span (meta, 0, &start, &end));
   fail_unless_equals_int (start, 4);
   fail_unless_equals_int (end, 8);
-  fail_unless_equals_string (gst_vi_annot_meta_get_phrase (meta, 1),
-      "Straße");
+  fail_unless_equals_string (gst_vi_annot_meta_get_phrase (meta, 1), "Straße");
   fail_unless (gst_vi_annot_meta_get_phrase_span (meta, 1, &start, &end));
   /* In characters, not bytes ("ä", "ü", "ß" are two bytes each). */
   fail_unless_equals_int (start, 24);
@@ -575,8 +573,7 @@ GST_START_TEST (test_roi_transform)
 
   /* Read-only for everyone. */
   s = gst_video_region_of_interest_meta_get_param (roi, "detection");
-  ASSERT_CRITICAL (gst_structure_set (s, "label", G_TYPE_STRING, "cat",
-          NULL));
+  ASSERT_CRITICAL (gst_structure_set (s, "label", G_TYPE_STRING, "cat", NULL));
   fail_unless_equals_string (gst_structure_get_string (s, "label"), "Hund");
   /* Another element's parameter is its own. */
   gst_video_region_of_interest_meta_add_param (roi,

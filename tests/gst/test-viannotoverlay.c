@@ -41,8 +41,7 @@ make_street_set (void)
   GstViAnnotSet *set = gst_vi_annot_set_new ("ds", "street");
   guint c = gst_vi_annot_set_add_caption (set, CAPTION);
 
-  gst_vi_annot_set_add_phrase (set, c, "red car", 2, 9, &car_box, NULL,
-      NULL);
+  gst_vi_annot_set_add_phrase (set, c, "red car", 2, 9, &car_box, NULL, NULL);
   gst_vi_annot_set_add_phrase (set, c, "green tree", 16, 26, &tree_box, NULL,
       NULL);
   gst_vi_annot_set_add_phrase (set, c, "sky", -1, -1, &sky_box, NULL, NULL);
@@ -689,9 +688,9 @@ GST_START_TEST (test_labels_are_plain_text)
   gchar *two_thousand = long_text (2000);
   guint w_a, w_markup, w_amp, w_ent, w_long, w_fmt, h_a, h_long;
   const gchar *others[] = {
-    "שלום עולם",                /* right to left */
+    "שלום עולם",        /* right to left */
     "مرحبا بالعالم",
-    "猫がソファに座っている",      /* CJK */
+    "猫がソファに座っている",        /* CJK */
     "\xff\xfe bad \xc3( bytes \xed\xa0\x80",    /* invalid UTF-8 */
     "tab\there\nnewline",
     "%s%s%s%n%n",
@@ -739,8 +738,7 @@ GST_START_TEST (test_captions_are_plain_text)
 
   /* wrapped on the frame's width, ellipsized at a third of its height */
   fail_unless_equals_int (caption_size (h, two_thousand, &h_long), 640);
-  fail_unless (h_long > 2 * h_x && h_long <= 480 / 3, "band %u high",
-      h_long);
+  fail_unless (h_long > 2 * h_x && h_long <= 480 / 3, "band %u high", h_long);
   /* a megabyte: cut before Pango sees it, drawn as the 2,000 */
   fail_unless_equals_int (caption_size (h, megabyte, &h_huge), 640);
   fail_unless_equals_int (h_huge, h_long);
@@ -776,8 +774,7 @@ GST_START_TEST (test_odd_annotations)
 
   gst_video_info_set_format (&info, GST_VIDEO_FORMAT_RGBA, 160, 120);
   gst_vi_annot_set_add_caption (set, "short");
-  gst_vi_annot_set_add_phrase (set, 0, "far", 100, 200, &outside, NULL,
-      NULL);
+  gst_vi_annot_set_add_phrase (set, 0, "far", 100, 200, &outside, NULL, NULL);
   gst_vi_annot_set_add_phrase (set, 0, "flat", 3, 1000, &empty, NULL, NULL);
   gst_vi_annot_set_add_phrase (set, 0, "all", 0, 5, &whole, NULL, NULL);
   gst_vi_annot_set_add_phrase (set, 0, "neg", 0, 1, &neg, NULL, NULL);
@@ -834,7 +831,8 @@ GST_START_TEST (test_render_once)
   out = push_set (h, &info, other);
   gst_buffer_unref (out);
   fail_unless_equals_uint64 (get_stat (h->element, "compositions"), 2);
-  fail_unless_equals_uint64 (get_stat (h->element, "text-renders"), renders + 1);
+  fail_unless_equals_uint64 (get_stat (h->element, "text-renders"),
+      renders + 1);
 
   /* a property: laid out again on the next frame, not in the setter */
   g_object_set (h->element, "line-width", 5, NULL);

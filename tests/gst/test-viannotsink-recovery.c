@@ -201,8 +201,7 @@ spawn_child (guint from, guint n)
   Child *child = g_new0 (Child, 1);
   GError *error = NULL;
 
-  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", KEY,
-      TRUE);
+  g_subprocess_launcher_setenv (launcher, "DATATURE_VI_SECRET_KEY", KEY, TRUE);
   child->process = g_subprocess_launcher_spawn (launcher, &error, helper,
       server_url, work, first_s, n_s, NULL);
   g_assert_no_error (error);
@@ -256,8 +255,7 @@ kill_child (Child * child)
   fail_unless (g_subprocess_wait (child->process, NULL, &error));
   g_assert_no_error (error);
   fail_unless (g_subprocess_get_if_signaled (child->process));
-  fail_unless_equals_int (g_subprocess_get_term_sig (child->process),
-      SIGKILL);
+  fail_unless_equals_int (g_subprocess_get_term_sig (child->process), SIGKILL);
   child_free (child);
 }
 

@@ -199,7 +199,8 @@ strip_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   Strip strip = GPOINTER_TO_INT (user_data);
   GstBuffer *buf = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
   GstViAnnotMeta *meta = gst_buffer_get_vi_annot_meta (buf);
-  GArray *rois = g_array_new (FALSE, FALSE, sizeof (GstVideoRegionOfInterestMeta));
+  GArray *rois =
+      g_array_new (FALSE, FALSE, sizeof (GstVideoRegionOfInterestMeta));
   gpointer state = NULL;
   GstMeta *m;
   guint i;
@@ -449,8 +450,7 @@ GST_START_TEST (test_pixels_only)
 {
   gchar *src = src_from_dataset (), *sink = sink_to_dataset (NULL);
 
-  run_pipeline (src, sink, strip_probe,
-      GINT_TO_POINTER (PIXELS_ONLY));
+  run_pipeline (src, sink, strip_probe, GINT_TO_POINTER (PIXELS_ONLY));
   check_boxes_only ();
   g_free (src);
   g_free (sink);
@@ -509,8 +509,7 @@ capture_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 
   if (meta != NULL)
     g_hash_table_replace (cap->seen,
-        g_strdup (gst_vi_annot_meta_get_asset_id (meta)),
-        describe_meta (meta));
+        g_strdup (gst_vi_annot_meta_get_asset_id (meta)), describe_meta (meta));
   return GST_PAD_PROBE_OK;
 }
 
@@ -521,10 +520,10 @@ GST_START_TEST (test_location_back)
   gchar *location = g_build_filename (work, "copy.jsonl", NULL);
   gchar *src = src_from_dataset (), *sink, *back;
   Capture from_a = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-          g_free)
+        g_free)
   };
   Capture from_file = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-          g_free)
+        g_free)
   };
   GHashTableIter iter;
   gpointer key, value;

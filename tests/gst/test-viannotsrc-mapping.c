@@ -261,8 +261,7 @@ pull_and_check_until (Pipe * p, gint n, gint (*expect) (gint),
 static guint
 pull_and_check (Pipe * p, gint n, gint (*expect) (gint), gint * first_frame)
 {
-  return pull_and_check_until (p, n, expect, first_frame,
-      GST_CLOCK_TIME_NONE);
+  return pull_and_check_until (p, n, expect, first_frame, GST_CLOCK_TIME_NONE);
 }
 
 static gint
@@ -482,8 +481,7 @@ GST_START_TEST (test_messages_domain_bound)
   GstElement *e = gst_element_factory_make ("viannotsrc", NULL);
 
   fail_unless (e != NULL);
-  fail_unless_equals_string (bindtextdomain (GETTEXT_PACKAGE, NULL),
-      LOCALEDIR);
+  fail_unless_equals_string (bindtextdomain (GETTEXT_PACKAGE, NULL), LOCALEDIR);
   gst_object_unref (e);
 }
 

@@ -281,7 +281,8 @@ GST_START_TEST (test_template_missing_asset)
   fail_unless_equals_int (run.n_errors, 0);
   fail_unless_equals_int (run.n_late, 0);
   fail_unless_equals_int (src_run_stat (stats, "frames-no-asset"), 1);
-  fail_unless_equals_int (src_run_stat (stats, "frames-annotated"), N_FRAMES - 1);
+  fail_unless_equals_int (src_run_stat (stats, "frames-annotated"),
+      N_FRAMES - 1);
   gst_structure_free (stats);
   src_run_clear (&run);
 }

@@ -450,8 +450,7 @@ GST_START_TEST (test_secret_never_logged)
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_AUTHORIZED));
   fail_unless (strstr (err->message, "_key_for_the_tests_") == NULL);
-  fail_unless (debug == NULL || strstr (debug, "_key_for_the_tests_") ==
-      NULL);
+  fail_unless (debug == NULL || strstr (debug, "_key_for_the_tests_") == NULL);
   g_clear_error (&err);
   g_free (debug);
   gst_message_unref (msg);
@@ -545,8 +544,7 @@ GST_START_TEST (test_gst_inspect)
     gchar *needle = g_strdup_printf ("\n  %s ", props[i]);
     const gchar *at = strstr (out, needle);
 
-    fail_unless (at != NULL, "property %s not in gst-inspect output",
-        props[i]);
+    fail_unless (at != NULL, "property %s not in gst-inspect output", props[i]);
     if (!g_str_equal (props[i], "stats"))
       fail_unless (strstr (at, "Default") != NULL);
     g_free (needle);

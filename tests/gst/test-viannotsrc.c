@@ -194,8 +194,7 @@ check_grounding (GstBuffer * buf, gint width, gint height)
   fail_unless_equals_int (gst_vi_annot_meta_get_n_interactions (meta), 1);
   fail_unless_equals_string (gst_vi_annot_meta_get_question (meta, 0),
       "What is on the couch?");
-  fail_unless_equals_string (gst_vi_annot_meta_get_answer (meta, 0),
-      "A cat");
+  fail_unless_equals_string (gst_vi_annot_meta_get_answer (meta, 0), "A cat");
 
   for (i = 0; i < 2; i++) {
     ViPixelBox want, got;
@@ -504,8 +503,7 @@ GST_START_TEST (test_non_live_waits)
       FALSE, 64, 48);
 
   t0 = g_get_monotonic_time ();
-  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)), GST_FLOW_OK);
   fail_unless (g_get_monotonic_time () - t0 >= 150 * G_TIME_SPAN_MILLISECOND);
   out = gst_harness_pull (h);
   check_grounding (out, 64, 48);
@@ -530,8 +528,7 @@ GST_START_TEST (test_max_wait)
           "max-wait", 100, NULL), FALSE, 64, 48);
 
   t0 = g_get_monotonic_time ();
-  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)), GST_FLOW_OK);
   dt = g_get_monotonic_time () - t0;
   fail_unless (dt >= 90 * G_TIME_SPAN_MILLISECOND);
   fail_unless (dt < 1000 * G_TIME_SPAN_MILLISECOND);
@@ -558,8 +555,7 @@ GST_START_TEST (test_refresh)
   h = new_harness (new_dataset_element ("ds", "asset-id", "cat.jpg",
           "refresh-interval", 1, NULL), FALSE, 64, 48);
 
-  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)), GST_FLOW_OK);
   gst_buffer_unref (gst_harness_pull (h));
 
   record = vi_jsonl_record_new ("cat.jpg");
@@ -615,8 +611,7 @@ check_one_error (GstBus * bus, GstElement * e, GQuark domain, gint code,
       must_name, err->message);
   fail_unless (strstr (err->message, "dtvi_") == NULL);
   fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
-  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s",
-      debug);
+  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s", debug);
   if (status != 0) {
     gst_message_parse_error_details (msg, &details);
     fail_unless (details != NULL);
@@ -800,8 +795,7 @@ check_start_fails (GstElement * e, gint code, const gchar * message)
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR, code), "%s: %s",
       g_quark_to_string (err->domain), err->message);
   fail_unless_equals_string (err->message, message);
-  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s",
-      debug);
+  fail_unless (debug == NULL || strstr (debug, "(NULL)") == NULL, "%s", debug);
   fail_unless (debug == NULL || strstr (debug, "dtvi_") == NULL);
   g_clear_error (&err);
   g_free (debug);
@@ -1037,8 +1031,7 @@ GST_START_TEST (test_invalid_lines)
     fail_unless (gst_buffer_get_vi_annot_meta (out) != NULL);
     gst_buffer_unref (out);
   }
-  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
-      GST_MESSAGE_WARNING);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND, GST_MESSAGE_WARNING);
   fail_unless (msg != NULL);
   gst_message_parse_warning (msg, &err, NULL);
   gst_message_parse_warning_details (msg, &details);

@@ -20,10 +20,10 @@
 #include "vi-local-server.h"
 
 static void
-say (const gchar * format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
 say (const gchar * format, ...)
+G_GNUC_PRINTF (1, 2);
+
+     static void say (const gchar * format, ...)
 {
   va_list args;
 
@@ -43,8 +43,7 @@ frame (guint n)
   gst_buffer_memset (buf, 0, 0, 64 * 48);
   GST_BUFFER_PTS (buf) = gst_util_uint64_scale (n, GST_SECOND, 30);
   GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
-  roi = gst_buffer_add_video_region_of_interest_meta (buf, "car", 8, 8, 16,
-      16);
+  roi = gst_buffer_add_video_region_of_interest_meta (buf, "car", 8, 8, 16, 16);
   roi->id = (gint) n;
   return buf;
 }

@@ -1086,7 +1086,7 @@ test_writer_append_line (void)
   g_autoptr (GString) out = g_string_new ("x\n");
   g_autofree char *line = NULL;
   g_autofree char *expected = NULL;
-  ViBBox box = { 7.0 / 240, 0.2, 0.5, 2.0 / 3 };
+  ViBBox           box = { 7.0 / 240, 0.2, 0.5, 2.0 / 3 };
 
   vi_jsonl_record_set_caption (r, "car and dog");
   vi_jsonl_record_add_phrase (r, "car", &box);
@@ -1099,8 +1099,9 @@ test_writer_append_line (void)
   vi_jsonl_record_append_line (r, out);
   expected = g_strconcat ("x\n", line, "\n", line, NULL);
   g_assert_cmpstr (out->str, ==, expected);
-  g_assert_nonnull (strstr (line, "\"bbox\":[0.029166666666666667,0.2,0.5,"
-          "0.6666666666666666]"));
+  g_assert_nonnull (strstr (line,
+                            "\"bbox\":[0.029166666666666667,0.2,0.5,"
+                            "0.6666666666666666]"));
 }
 
 static char *
