@@ -11,10 +11,10 @@
 G_BEGIN_DECLS
 
 /* GError (libvi, GIO, a local file) -> element error, warning or info
- * (style.md convention 9): a user message naming what to check, with the
- * real origin of the credential; a debug string with the server's message
- * and where the request went (never the key); and a details structure
- * with `http-status-code`, `vi-error-code` and `asset-id`. */
+ * (docs/decisions.md, "Frame metadata and viannotsrc"): a user message naming
+ * what to check, with the real origin of the credential; a debug string with
+ * the server's message and where the request went (never the key); and a
+ * details structure with `http-status-code`, `vi-error-code` and `asset-id`. */
 
 typedef struct
 {

@@ -12,10 +12,11 @@
 G_BEGIN_DECLS
 
 /* The dataset provider of a GstViAnnotStore: fetches the annotations of
- * assets through the worker's ViClient (design.md SRC-3).  One asset
- * (fetched at once, refreshed every refresh-interval), or in template mode
- * a window of `prefetch` assets ahead of the current frame with as many
- * requests in flight, in a bounded LRU cache.
+ * assets through the worker's ViClient (docs/decisions.md, "Frame metadata
+ * and viannotsrc").  One asset (fetched at once, refreshed every
+ * refresh-interval), or in template mode a window of `prefetch` assets ahead
+ * of the current frame with as many requests in flight, in a bounded LRU
+ * cache.
  *
  * Outages: a request that fails without an answer (timeout, connection
  * refused, 5xx, 429 after libvi's quick retry) or a frame that waited

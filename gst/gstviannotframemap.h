@@ -7,13 +7,13 @@
 
 G_BEGIN_DECLS
 
-/* Frame -> asset (design.md SRC-2), for every element that names the
- * asset of a frame (viannotsrc reads it, viannotsink writes to it): one
- * asset for every frame (asset-id), or the asset of a template filled with
- * the frame's number (asset-id-template, start-number, asset-rate).  The
- * number comes from the buffer's stream time and the caps' framerate, so
- * that seeks, rate changes, decoders and videorate all give the number
- * the frame has in its stream. */
+/* Frame -> asset (docs/decisions.md, "Frame metadata and viannotsrc"), for
+ * every element that names the asset of a frame (viannotsrc reads it,
+ * viannotsink writes to it): one asset for every frame (asset-id), or the
+ * asset of a template filled with the frame's number (asset-id-template,
+ * start-number, asset-rate).  The number comes from the buffer's stream time
+ * and the caps' framerate, so that seeks, rate changes, decoders and
+ * videorate all give the number the frame has in its stream. */
 
 enum
 {

@@ -9,10 +9,10 @@
 
 G_BEGIN_DECLS
 
-/* The local-file provider of a GstViAnnotStore (design.md SRC-1): reads a
- * JSONL file of any form libvi reads, on the worker, into an immutable
- * table of annotation sets, read again every refresh-interval.  No
- * account, no network.
+/* The local-file provider of a GstViAnnotStore (docs/decisions.md, "Frame
+ * metadata and viannotsrc"): reads a JSONL file of any form libvi reads, on
+ * the worker, into an immutable table of annotation sets, read again every
+ * refresh-interval.  No account, no network.
  *
  * Invalid lines are skipped and reported: one warning per load with their
  * count and the first reasons (file:line), and an asset whose lines were

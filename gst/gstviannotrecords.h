@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 /* What a frame says, as JSONL records in the reference's flat form
- * (design.md SINK-1, SINK-2), for viannotsink:
+ * (docs/decisions.md, "viannotsink"), for viannotsink:
  *
  * - a frame with a GstViAnnotMeta gives one record per caption, with the
  *   caption's grounded phrases ordered by their spans, and one record with

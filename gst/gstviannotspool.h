@@ -7,10 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* The spool of viannotsink (design.md SINK-5): a directory holding every
- * annotation that is not known to be imported yet, so that a crash, a
- * power loss or an outage loses nothing and a restart imports nothing
- * twice.  Only files, no threads: the uploader decides when.
+/* The spool of viannotsink (docs/decisions.md, "viannotsink"): a directory
+ * holding every annotation that is not known to be imported yet, so that a
+ * crash, a power loss or an outage loses nothing and a restart imports
+ * nothing twice.  Only files, no threads: the uploader decides when.
  *
  *   lock                      flock()ed while an element uses the spool;
  *                             holds the pid of that process

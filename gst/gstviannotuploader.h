@@ -12,7 +12,7 @@
 
 G_BEGIN_DECLS
 
-/* The upload side of viannotsink (design.md SINK-4, SINK-5): the
+/* The upload side of viannotsink (docs/decisions.md, "viannotsink"): the
  * streaming thread reserves room for a frame's lines and never waits on
  * the network (only, when max-pending lines are not imported yet, for
  * room: backpressure); the element's writer thread appends the lines to

@@ -15,11 +15,11 @@ G_BEGIN_DECLS
  * GstViAnnotMeta:
  * @meta: the parent #GstMeta
  *
- * Dataset annotations on one frame (design.md M-1).  Boxes are kept
- * normalized; pixels are derived when read, from the geometry of the frame
- * being looked at.  Survives copies, scaling and format conversion exactly;
- * crop, flip, rotation and added borders transform it correctly or drop
- * it.
+ * Dataset annotations on one frame (docs/decisions.md, "Frame metadata and
+ * viannotsrc").  Boxes are kept normalized; pixels are derived when read,
+ * from the geometry of the frame being looked at.  Survives copies, scaling
+ * and format conversion exactly; crop, flip, rotation and added borders
+ * transform it correctly or drop it.
  */
 typedef struct {
   GstMeta meta;
@@ -109,11 +109,11 @@ GST_VI_ANNOT_API
 const char     *gst_vi_annot_meta_get_answer           (GstViAnnotMeta *meta,
                                                         guint           index);
 
-/* ROI metas for interoperability (design.md M-2): one
- * GstVideoRegionOfInterestMeta per box in pixels of info, roi_type the
- * phrase, with params "vi/annotation" and "detection", kept exact through
- * scaling and conversion and removed wherever GstViAnnotMeta is.  Returns
- * how many were added. */
+/* ROI metas for interoperability (docs/decisions.md, "Frame metadata and
+ * viannotsrc"): one GstVideoRegionOfInterestMeta per box in pixels of info,
+ * roi_type the phrase, with params "vi/annotation" and "detection", kept
+ * exact through scaling and conversion and removed wherever GstViAnnotMeta
+ * is.  Returns how many were added. */
 GST_VI_ANNOT_API
 guint           gst_vi_annot_meta_add_roi_metas        (GstViAnnotMeta     *meta,
                                                         GstBuffer          *buffer,

@@ -2,7 +2,8 @@
 /* Copyright (C) 2025 The viannot authors */
 /* GStreamer frame metadata for Datature Vi annotations. */
 
-/* The ROI metas viannot attaches (design.md M-2).
+/* The ROI metas viannot attaches (docs/decisions.md, "Frame metadata and
+ * viannotsrc").
  *
  * They are #GstVideoRegionOfInterestMeta for every reader: they are
  * registered under the ROI meta API type, and every lookup GStreamer 1.22

@@ -323,7 +323,7 @@ GST_START_TEST (test_videoscale)
 GST_END_TEST;
 
 /* Letterboxing: the content area shrinks; the scale transform cannot see
- * it (peers.md §0.1 measured ROI metas left wrong).  Dropped. */
+ * it (stock elements were measured leaving ROI metas wrong there).  Dropped. */
 GST_START_TEST (test_videoscale_borders)
 {
   check_chain (SRC_640,

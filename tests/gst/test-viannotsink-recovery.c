@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-/* Nothing lost, nothing twice (design.md SINK-5), against vi-local-server
- * in a thread:
+/* Nothing lost, nothing twice (docs/decisions.md, "viannotsink"), against
+ * vi-local-server in a thread:
  *
  * - the server down for 10 s in the middle of the stream, then up again:
  *   every annotation arrives, none twice;

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-/* viannotsrc when the service stops answering (design.md SRC-3), against
- * vi-local-server in a thread on 127.0.0.1: a server slower than the
- * request timeout, a server stopped in the middle of the stream, an
- * endpoint where nothing listens.  A non-live pipeline of 60 frames must
- * end within max-wait + 2 s (one max-wait per outage, not one per frame),
- * with a warning on the bus, and the annotations must come back, with an
- * info message, once the server answers again.  And a template frame whose
- * asset does not exist is a frame without annotations, not an error. */
+/* viannotsrc when the service stops answering (docs/decisions.md, "Frame
+ * metadata and viannotsrc"), against vi-local-server in a thread on
+ * 127.0.0.1: a server slower than the request timeout, a server stopped in
+ * the middle of the stream, an endpoint where nothing listens.  A non-live
+ * pipeline of 60 frames must end within max-wait + 2 s (one max-wait per
+ * outage, not one per frame), with a warning on the bus, and the annotations
+ * must come back, with an info message, once the server answers again.  And a
+ * template frame whose asset does not exist is a frame without annotations,
+ * not an error. */
 #include "config.h"
 
 #include <gio/gio.h>
