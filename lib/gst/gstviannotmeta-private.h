@@ -74,7 +74,4 @@ GstViAnnotTransform gst_vi_annot_transform_classify (GQuark type,
                                                      gpointer data,
                                                      const GstVideoInfo **out_info);
 
-G_GNUC_INTERNAL
-void gst_vi_annot_set_free_roi_params (GstViAnnotSet *set);
-
 G_END_DECLS

@@ -58,20 +58,7 @@
 
 #include <string.h>
 
-GST_DEBUG_CATEGORY (gst_vi_annot_meta_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_meta_debug
-
-void
-gst_vi_annot_meta_debug_init (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-    GST_DEBUG_CATEGORY_INIT (gst_vi_annot_meta_debug, "viannotmeta", 0,
-        "Datature Vi annotation frame metadata");
-    g_once_init_leave (&done, 1);
-  }
-}
 
 /* ------------------------------------------------------------------------
  * GstViAnnotMeta

@@ -250,22 +250,6 @@ ensure_roi_params (GstViAnnotSet * set)
   g_once_init_leave (&set->roi_ready, 1);
 }
 
-/* With the last reference of @set. */
-void
-gst_vi_annot_set_free_roi_params (GstViAnnotSet * set)
-{
-  guint i;
-
-  if (set->roi_params != NULL) {
-    for (i = 0; i < 2 * set->phrases->len; i++) {
-      gst_structure_set_parent_refcount (set->roi_params[i], NULL);
-      gst_structure_free (set->roi_params[i]);
-    }
-  }
-  g_clear_pointer (&set->roi_params, g_free);
-  g_clear_pointer (&set->roi_types, g_free);
-}
-
 /**
  * gst_vi_annot_meta_add_roi_metas:
  * @meta: a #GstViAnnotMeta

@@ -24,7 +24,22 @@
 
 #include <string.h>
 
+/* The debug category of the whole library, defined here, at its bottom:
+ * the meta and the ROI metas are built on the set. */
+GST_DEBUG_CATEGORY (gst_vi_annot_meta_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_meta_debug
+
+void
+gst_vi_annot_meta_debug_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_vi_annot_meta_debug, "viannotmeta", 0,
+        "Datature Vi annotation frame metadata");
+    g_once_init_leave (&done, 1);
+  }
+}
 
 static void
 gst_vi_annot_phrase_clear (gpointer data)
@@ -101,6 +116,23 @@ gst_vi_annot_set_ref (GstViAnnotSet * set)
   g_atomic_int_inc (&set->ref_count);
 
   return set;
+}
+
+/* With the last reference of @set: the cache its ROI metas shared
+ * (gstviannotroimeta.c builds it, the set owns it). */
+static void
+gst_vi_annot_set_free_roi_params (GstViAnnotSet * set)
+{
+  guint i;
+
+  if (set->roi_params != NULL) {
+    for (i = 0; i < 2 * set->phrases->len; i++) {
+      gst_structure_set_parent_refcount (set->roi_params[i], NULL);
+      gst_structure_free (set->roi_params[i]);
+    }
+  }
+  g_clear_pointer (&set->roi_params, g_free);
+  g_clear_pointer (&set->roi_types, g_free);
 }
 
 /**
