@@ -179,6 +179,8 @@ test_errors (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (r.err, "401"));
     g_assert_nonnull (strstr (r.err, "DATATURE_VI_SECRET_KEY"));
     g_assert_null (strstr (r.err, other));
+    /* Nothing was listed, so no table header either. */
+    g_assert_cmpstr (r.out, ==, "");
   }
 }
 

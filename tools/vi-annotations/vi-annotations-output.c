@@ -133,6 +133,9 @@ print_error (const char *format, ...)
 {
   va_list args;
 
+  /* What stdout holds goes out first, so that a message never lands in
+   * the middle of a line of output when both go to one place. */
+  fflush (stdout);
   va_start (args, format);
   print_escaped (stderr, "vi-annotations: ", format, args);
   va_end (args);

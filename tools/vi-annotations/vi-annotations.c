@@ -266,8 +266,6 @@ cmd_list (ViClient *client, char **args, GCancellable *cancellable)
                                                : VI_MAX_PAGE_SIZE);
     if (opt_json)
       json_items_begin (&json);
-    else
-      print_header ();
 
     while (TRUE) {
       g_autoptr (ViAnnotationPage) page = NULL;
@@ -275,6 +273,10 @@ cmd_list (ViClient *client, char **args, GCancellable *cancellable)
       page = vi_annotation_pager_next (pager, cancellable, &error);
       if (page == NULL)
         break;
+      /* The table's header once there is a table: a list that fails on
+       * its first request prints the error alone. */
+      if (!opt_json && vi_annotation_pager_get_n_pages (pager) == 1)
+        print_header ();
       for (guint i = 0; i < vi_annotation_page_get_n_items (page); i++) {
         ViAnnotation *a = vi_annotation_page_get_item (page, i);
 
