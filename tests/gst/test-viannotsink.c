@@ -751,6 +751,38 @@ GST_START_TEST (test_on_error_warn)
 
 GST_END_TEST;
 
+/* on-error=retry-forever: a refusal is treated as an outage (a warning,
+ * retries in the background); once the service accepts, the batch is
+ * imported once and nothing is set aside. */
+GST_START_TEST (test_on_error_retry_forever)
+{
+  GstElement *e = new_sink ("batch-size", 1, NULL);
+  GstBus *bus;
+  GstHarness *h;
+  GstMessage *msg;
+  GError *error = NULL;
+
+  gst_util_set_object_arg (G_OBJECT (e), "on-error", "retry-forever");
+  h = new_harness (e, &bus);
+  /* The first two sessions are refused (400), the third is accepted. */
+  fail_unless (vi_local_server_add_fault_json (server, "{\"method\": "
+          "\"POST\", \"path\": \"" SESSIONS "/\", \"action\": \"status\", "
+          "\"status\": 400, \"times\": 2}", &error));
+  fail_unless_equals_int (gst_harness_push (h, frame (0)), GST_FLOW_OK);
+  msg = wait_message (bus, GST_MESSAGE_WARNING);
+  gst_message_unref (msg);
+  /* EOS goes on only once the batch is imported. */
+  push_eos (h);
+  fail_unless_equals_int (vi_local_server_count_annotations (server, "b",
+          "f000"), 2);
+  fail_unless_equals_int (stat_of (e, "batches-rejected"), 0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL);
+  teardown_harness (h, bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 viannotsink_suite (void)
 {
@@ -770,6 +802,7 @@ viannotsink_suite (void)
   tcase_add_test (tc, test_start_errors);
   tcase_add_test (tc, test_spool_target);
   tcase_add_test (tc, test_on_error_warn);
+  tcase_add_test (tc, test_on_error_retry_forever);
 
   return s;
 }
