@@ -70,6 +70,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "gstviannotdraw.h"
 #include "gstviannotelements.h"
 #include "gstviannotoverlay.h"
 #include "gstviannotregions.h"
@@ -122,29 +123,6 @@ enum
 
 #define MAX_LINE_WIDTH 64
 #define MAX_PALETTE 256
-/* Boxes drawn per frame, at most (each of GstViAnnotMeta and ROI metas):
- * a bound on the work an untrusted annotation file can ask for. */
-#define MAX_BOXES 1024
-/* Label texts kept rendered across compositions (moving boxes of a
- * detector keep their labels); cleared when it grows past this. */
-#define MAX_LABEL_CACHE 512
-/* Bytes of one text given to Pango, at most; captions and VQA pairs drawn,
- * at most (the panels hold a few lines anyway). */
-#define MAX_TEXT 4096
-#define MAX_PARAGRAPHS 64
-/* The caption band and the VQA panel: translucent black. */
-#define PANEL_COLOR 0x99000000
-#define TEXT_COLOR 0xFFFFFFFF
-
-/* A box of a ROI meta, as the composition was built from it. */
-typedef struct
-{
-  gint x0, y0, x1, y1;          /* clamped to the frame */
-  gchar *label;                 /* owned in scene_rois only */
-  gboolean has_confidence;
-  gdouble confidence;
-} GstViAnnotOverlayRoi;
-
 static void gst_vi_annot_overlay_finalize (GObject * object);
 static void gst_vi_annot_overlay_set_property (GObject * object,
     guint prop_id, const GValue * value, GParamSpec * pspec);
@@ -392,14 +370,6 @@ bad:
 }
 
 static void
-gst_vi_annot_overlay_style_clear (GstViAnnotOverlayStyle * style)
-{
-  g_clear_pointer (&style->font_desc, g_free);
-  g_clear_pointer (&style->palette, g_free);
-  style->n_palette = 0;
-}
-
-static void
 gst_vi_annot_overlay_init (GstViAnnotOverlay * self)
 {
   self->draw_boxes = DEFAULT_DRAW_BOXES;
@@ -413,8 +383,8 @@ gst_vi_annot_overlay_init (GstViAnnotOverlay * self)
   self->min_confidence = DEFAULT_MIN_CONFIDENCE;
   self->props_cookie = 1;
 
-  self->scene_rois = g_array_new (FALSE, TRUE, sizeof (GstViAnnotOverlayRoi));
-  self->frame_rois = g_array_new (FALSE, TRUE, sizeof (GstViAnnotOverlayRoi));
+  self->scene_rois = g_array_new (FALSE, TRUE, sizeof (GstViAnnotDrawRoi));
+  self->frame_rois = g_array_new (FALSE, TRUE, sizeof (GstViAnnotDrawRoi));
 
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), FALSE);
@@ -426,7 +396,7 @@ clear_scene_rois (GstViAnnotOverlay * self)
   guint i;
 
   for (i = 0; i < self->scene_rois->len; i++)
-    g_free (g_array_index (self->scene_rois, GstViAnnotOverlayRoi, i).label);
+    g_free (g_array_index (self->scene_rois, GstViAnnotDrawRoi, i).label);
   g_array_set_size (self->scene_rois, 0);
 }
 
@@ -438,11 +408,7 @@ gst_vi_annot_overlay_reset_scene (GstViAnnotOverlay * self)
   g_clear_pointer (&self->scene_set, gst_vi_annot_set_unref);
   clear_scene_rois (self);
   g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
-  g_clear_pointer (&self->caption_rect, gst_video_overlay_rectangle_unref);
-  g_clear_pointer (&self->vqa_rect, gst_video_overlay_rectangle_unref);
-  g_clear_pointer (&self->text_set, gst_vi_annot_set_unref);
-  if (self->label_cache != NULL)
-    g_hash_table_remove_all (self->label_cache);
+  gst_vi_annot_draw_reset (&self->draw);
 }
 
 static void
@@ -454,7 +420,7 @@ gst_vi_annot_overlay_finalize (GObject * object)
   gst_vi_annot_overlay_stop (GST_BASE_TRANSFORM (self));
   g_array_unref (self->scene_rois);
   g_array_unref (self->frame_rois);
-  gst_vi_annot_overlay_style_clear (&self->style);
+  gst_vi_annot_draw_style_clear (&self->draw.style);
   g_free (self->font_desc);
   g_free (self->palette_str);
   g_free (self->palette);
@@ -538,7 +504,7 @@ gst_vi_annot_overlay_get_stats (GstViAnnotOverlay * self)
   s = gst_structure_new ("viannotoverlay-stats",
       "frames", G_TYPE_UINT64, self->n_frames,
       "compositions", G_TYPE_UINT64, self->n_compositions,
-      "text-renders", G_TYPE_UINT64, self->n_text_renders,
+      "text-renders", G_TYPE_UINT64, self->draw.n_text_renders,
       "attached", G_TYPE_UINT64, self->n_attached,
       "blended", G_TYPE_UINT64, self->n_blended, NULL);
   GST_OBJECT_UNLOCK (self);
@@ -594,34 +560,17 @@ static gboolean
 gst_vi_annot_overlay_start (GstBaseTransform * trans)
 {
   GstViAnnotOverlay *self = GST_VI_ANNOT_OVERLAY (trans);
-  cairo_font_options_t *options;
 
-  /* A font map of our own: Pango objects are then only ever used by this
-   * element's streaming thread. */
-  self->font_map = pango_cairo_font_map_new ();
-  self->pango_context = pango_font_map_create_context (self->font_map);
-  /* Sizes are given in pixels: 72 dpi makes a point a pixel. */
-  pango_cairo_context_set_resolution (self->pango_context, 72.0);
-  /* No hinting: the same text has the same size at every position, and
-   * the rendering does not depend on the machine's fontconfig settings. */
-  options = cairo_font_options_create ();
-  cairo_font_options_set_antialias (options, CAIRO_ANTIALIAS_GRAY);
-  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
-  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
-  pango_cairo_context_set_font_options (self->pango_context, options);
-  cairo_font_options_destroy (options);
-
-  self->label_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      (GDestroyNotify) gst_buffer_unref);
+  gst_vi_annot_draw_start (&self->draw, GST_OBJECT (self));
   self->blender = gst_vi_annot_blender_new ();
 
   GST_OBJECT_LOCK (self);
-  self->n_frames = self->n_compositions = self->n_text_renders = 0;
+  self->n_frames = self->n_compositions = self->draw.n_text_renders = 0;
   self->n_attached = self->n_blended = 0;
   self->meta_refused = FALSE;
   self->check_allocation = TRUE;
   GST_OBJECT_UNLOCK (self);
-  self->style.cookie = 0;
+  self->draw.style.cookie = 0;
   self->attach = FALSE;
 
   return TRUE;
@@ -633,10 +582,8 @@ gst_vi_annot_overlay_stop (GstBaseTransform * trans)
   GstViAnnotOverlay *self = GST_VI_ANNOT_OVERLAY (trans);
 
   gst_vi_annot_overlay_reset_scene (self);
-  g_clear_pointer (&self->label_cache, g_hash_table_unref);
+  gst_vi_annot_draw_stop (&self->draw);
   g_clear_pointer (&self->blender, gst_vi_annot_blender_free);
-  g_clear_object (&self->pango_context);
-  g_clear_object (&self->font_map);
 
   return TRUE;
 }
@@ -839,596 +786,6 @@ gst_vi_annot_overlay_src_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
 }
 
-/* ------------------------------------------------------------------------
- * Rendering
- * ------------------------------------------------------------------------ */
-
-/* @text as Pango takes it: valid UTF-8, invalid bytes as U+FFFD, at most
- * MAX_TEXT bytes (then cut at a character and ended with an ellipsis):
- * what is drawn is at most a few lines, and laying out megabytes of
- * untrusted text on the streaming thread would stall the video. */
-static gchar *
-text_make_valid (const gchar * text)
-{
-  gchar *valid, *end;
-
-  if (text == NULL)
-    return g_strdup ("");
-  if (g_utf8_validate (text, -1, NULL))
-    valid = g_strdup (text);
-  else
-    valid = g_utf8_make_valid (text, -1);
-  if (strlen (valid) <= MAX_TEXT)
-    return valid;
-
-  end = g_utf8_find_prev_char (valid, valid + MAX_TEXT + 1);
-  *end = '\0';
-  end = g_strconcat (valid, "…", NULL);
-  g_free (valid);
-  return end;
-}
-
-/* Cairo draws premultiplied ARGB; rectangles are handed out straight
- * (not premultiplied): converted to AYUV for blending into YUV frames,
- * premultiplied pixels would have their chroma scaled around 0 instead of
- * the middle of its range (1.22 converts the format, then the alpha). */
-static void
-unpremultiply (guint32 * p, gsize n)
-{
-  gsize i;
-
-  for (i = 0; i < n; i++) {
-    guint a = p[i] >> 24;
-    guint r, g, b;
-
-    if (a == 0 || a == 255)
-      continue;
-    r = (((p[i] >> 16) & 0xff) * 255 + a / 2) / a;
-    g = (((p[i] >> 8) & 0xff) * 255 + a / 2) / a;
-    b = ((p[i] & 0xff) * 255 + a / 2) / a;
-    p[i] = (a << 24) | (MIN (r, 255) << 16) | (MIN (g, 255) << 8) |
-        MIN (b, 255);
-  }
-}
-
-/* Pixels for a rectangle.  Cairo's ARGB32 is a native-endian 32-bit ARGB
- * word: GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB in memory. */
-static GstBuffer *
-new_pixels (gint width, gint height)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, (gsize) width * height * 4,
-      NULL);
-  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, };
-  gint stride[GST_VIDEO_MAX_PLANES] = { width * 4, };
-
-  gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
-      GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, width, height, 1, offset,
-      stride);
-  return buf;
-}
-
-static GstVideoOverlayRectangle *
-solid_rectangle (gint x, gint y, gint width, gint height, guint32 argb)
-{
-  GstVideoOverlayRectangle *rect;
-  GstBuffer *buf = new_pixels (width, height);
-  guint32 *p;
-  GstMapInfo map;
-  gsize i, n = (gsize) width * height;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  p = (guint32 *) map.data;
-  for (i = 0; i < n; i++)
-    p[i] = argb;
-  gst_buffer_unmap (buf, &map);
-
-  rect = gst_video_overlay_rectangle_new_raw (buf, x, y, width, height,
-      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-  gst_buffer_unref (buf);
-  if ((argb >> 24) == 0xff)
-    gst_vi_annot_blend_mark_opaque (rect, TRUE);
-  return rect;
-}
-
-static void
-set_source_argb (cairo_t * cr, guint32 argb)
-{
-  cairo_set_source_rgba (cr, ((argb >> 16) & 0xff) / 255.0,
-      ((argb >> 8) & 0xff) / 255.0, (argb & 0xff) / 255.0,
-      (argb >> 24) / 255.0);
-}
-
-/* Pixel size of the labels for a frame @height pixels high; the caption
- * and VQA panel use 5/4 of it. */
-static gint
-label_font_px (GstViAnnotOverlay * self, gint height)
-{
-  PangoFontDescription *desc =
-      pango_font_description_from_string (self->style.font_desc);
-  gint px;
-
-  if (pango_font_description_get_set_fields (desc) & PANGO_FONT_MASK_SIZE)
-    px = pango_font_description_get_size (desc) / PANGO_SCALE;
-  else
-    px = MAX (10, height / 48);
-  pango_font_description_free (desc);
-
-  return CLAMP (px, 4, MAX (4, height / 4));
-}
-
-static gint
-box_line_width (GstViAnnotOverlay * self, gint height)
-{
-  if (self->style.line_width > 0)
-    return self->style.line_width;
-  return MAX (2, height / 360);
-}
-
-/* Lays @text out (plain text, never markup; @attrs may colour parts of it)
- * and draws it on a @bg rectangle with @pad pixels around.  Labels
- * (!@wrap) are one line, ellipsized at @max_width; paragraphs wrap within
- * @max_width and are ellipsized past @max_height.  The rectangle is as
- * wide as the longest line.  @rtl (optional) tells if the first line is
- * right to left.  Returns pixels with a GstVideoMeta giving their size. */
-static GstBuffer *
-gst_vi_annot_overlay_render_text (GstViAnnotOverlay * self,
-    const gchar * text, PangoAttrList * attrs, gint font_px, gboolean wrap,
-    gint max_width, gint max_height, guint32 bg, guint32 fg, gboolean * rtl)
-{
-  PangoLayout *layout;
-  PangoFontDescription *desc;
-  PangoRectangle logical;
-  cairo_surface_t *surface;
-  cairo_t *cr;
-  GstBuffer *buf;
-  GstMapInfo map;
-  gint pad = MAX (2, font_px / 4);
-  gint text_w, width, height, x;
-
-  max_width = MAX (max_width, 1);
-  max_height = MAX (max_height, 1);
-  text_w = MAX (1, max_width - 2 * pad);
-
-  layout = pango_layout_new (self->pango_context);
-  desc = pango_font_description_from_string (self->style.font_desc);
-  pango_font_description_set_absolute_size (desc, font_px * PANGO_SCALE);
-  pango_layout_set_font_description (layout, desc);
-  pango_font_description_free (desc);
-  pango_layout_set_text (layout, text, -1);
-  if (attrs != NULL)
-    pango_layout_set_attributes (layout, attrs);
-
-  if (wrap) {
-    pango_layout_set_width (layout, text_w * PANGO_SCALE);
-    pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    pango_layout_set_height (layout,
-        MAX (1, max_height - 2 * pad) * PANGO_SCALE);
-  } else {
-    pango_layout_set_single_paragraph_mode (layout, TRUE);
-    pango_layout_get_pixel_extents (layout, NULL, &logical);
-    if (logical.width > text_w) {
-      pango_layout_set_width (layout, text_w * PANGO_SCALE);
-      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-    }
-  }
-  pango_layout_get_pixel_extents (layout, NULL, &logical);
-  if (rtl != NULL)
-    *rtl = pango_layout_get_direction (layout, 0) == PANGO_DIRECTION_RTL;
-
-  /* lines of right-to-left paragraphs are aligned right in the layout's
-   * width: logical.x moves them back into the rectangle */
-  width = CLAMP (logical.width + 2 * pad, 1, max_width);
-  height = CLAMP (logical.height + 2 * pad, 1, max_height);
-  x = pad - logical.x;
-
-  buf = new_pixels (width, height);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  surface = cairo_image_surface_create_for_data (map.data,
-      CAIRO_FORMAT_ARGB32, width, height, width * 4);
-  cr = cairo_create (surface);
-  cairo_set_operator (cr, CAIRO_OPERATOR_SOURCE);
-  set_source_argb (cr, bg);
-  cairo_paint (cr);
-  cairo_set_operator (cr, CAIRO_OPERATOR_OVER);
-  cairo_move_to (cr, x, pad - logical.y);
-  set_source_argb (cr, fg);
-  pango_cairo_show_layout (cr, layout);
-  cairo_destroy (cr);
-  cairo_surface_flush (surface);
-  cairo_surface_destroy (surface);
-  unpremultiply ((guint32 *) map.data, (gsize) width * height);
-  gst_buffer_unmap (buf, &map);
-  g_object_unref (layout);
-
-  GST_OBJECT_LOCK (self);
-  self->n_text_renders++;
-  GST_OBJECT_UNLOCK (self);
-
-  return buf;
-}
-
-static guint32
-label_text_color (guint32 bg)
-{
-  guint r = (bg >> 16) & 0xff, g = (bg >> 8) & 0xff, b = bg & 0xff;
-
-  return (299 * r + 587 * g + 114 * b) / 1000 > 140 ? 0xFF000000 : TEXT_COLOR;
-}
-
-/* The rendered label @text in @color, from the cache or rendered now. */
-static GstBuffer *
-gst_vi_annot_overlay_label_pixels (GstViAnnotOverlay * self,
-    const gchar * text, guint32 color, gint font_px, gint max_width)
-{
-  gchar *key = g_strdup_printf ("%08x:%d:%d:%s", color, font_px, max_width,
-      text);
-  GstBuffer *buf = g_hash_table_lookup (self->label_cache, key);
-
-  if (buf != NULL) {
-    g_free (key);
-    return gst_buffer_ref (buf);
-  }
-
-  buf = gst_vi_annot_overlay_render_text (self, text, NULL, font_px, FALSE,
-      max_width, G_MAXINT, color, label_text_color (color), NULL);
-  if (g_hash_table_size (self->label_cache) >= MAX_LABEL_CACHE)
-    g_hash_table_remove_all (self->label_cache);
-  g_hash_table_insert (self->label_cache, key, gst_buffer_ref (buf));
-
-  return buf;
-}
-
-/* A label tab above the top left corner of the box, inside it when there
- * is no room above; always inside the frame. */
-static GstVideoOverlayRectangle *
-gst_vi_annot_overlay_label_rectangle (GstViAnnotOverlay * self,
-    const gchar * text, guint32 color, gint x0, gint y0, gint width,
-    gint height)
-{
-  GstVideoOverlayRectangle *rect;
-  GstVideoMeta *vmeta;
-  GstBuffer *buf;
-  gchar *valid;
-  gint w, h, x, y;
-
-  if (text == NULL || *text == '\0')
-    return NULL;
-
-  valid = text_make_valid (text);
-  buf = gst_vi_annot_overlay_label_pixels (self, valid,
-      color | 0xFF000000, self->label_px, MAX (16, width / 2));
-  g_free (valid);
-
-  vmeta = gst_buffer_get_video_meta (buf);
-  w = MIN ((gint) vmeta->width, width);
-  h = MIN ((gint) vmeta->height, height);
-  x = CLAMP (x0, 0, width - w);
-  y = y0 - h >= 0 ? y0 - h : y0;
-  y = CLAMP (y, 0, height - h);
-
-  rect = gst_video_overlay_rectangle_new_raw (buf, x, y, w, h,
-      GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-  gst_buffer_unref (buf);
-  /* the tab is painted in the (opaque) colour before the text */
-  gst_vi_annot_blend_mark_opaque (rect, FALSE);
-  return rect;
-}
-
-/* Four thin rectangles, the outline drawn inside [x0, x1) x [y0, y1). */
-static void
-add_box_outline (GPtrArray * rects, gint x0, gint y0, gint x1, gint y1,
-    gint line_width, guint32 color)
-{
-  gint w = x1 - x0, h = y1 - y0;
-  gint lw = MIN (line_width, MIN ((w + 1) / 2, (h + 1) / 2));
-
-  if (w <= 0 || h <= 0 || lw <= 0)
-    return;
-  g_ptr_array_add (rects, solid_rectangle (x0, y0, w, lw, color));
-  if (h > lw)
-    g_ptr_array_add (rects, solid_rectangle (x0, y1 - lw, w, lw, color));
-  if (h > 2 * lw) {
-    g_ptr_array_add (rects, solid_rectangle (x0, y0 + lw, lw, h - 2 * lw,
-            color));
-    if (w > lw)
-      g_ptr_array_add (rects, solid_rectangle (x1 - lw, y0 + lw, lw,
-              h - 2 * lw, color));
-  }
-}
-
-static guint32
-phrase_color (GstViAnnotOverlay * self, guint index)
-{
-  return self->style.palette[index % self->style.n_palette];
-}
-
-/* ROI metas have no index in a set: one colour per label. */
-static guint32
-label_color (GstViAnnotOverlay * self, const gchar * label)
-{
-  return self->style.palette[g_str_hash (label) % self->style.n_palette];
-}
-
-static void
-add_foreground (PangoAttrList * attrs, guint32 argb, guint start, guint end)
-{
-  guint r = (argb >> 16) & 0xff, g = (argb >> 8) & 0xff, b = argb & 0xff;
-  PangoAttribute *a = pango_attr_foreground_new (r * 257, g * 257, b * 257);
-
-  a->start_index = start;
-  a->end_index = end;
-  pango_attr_list_insert (attrs, a);
-}
-
-/* The captions, one paragraph each, on a band at the bottom of the frame,
- * as wide as the text (the frame when it wraps); the characters [start, end) of each phrase's span in its colour
- * (converted to byte offsets of the repaired text, clamped to it). */
-static GstVideoOverlayRectangle *
-gst_vi_annot_overlay_caption_rectangle (GstViAnnotOverlay * self,
-    GstViAnnotMeta * meta, gint width, gint height)
-{
-  guint n_captions = MIN (gst_vi_annot_meta_get_n_captions (meta),
-      MAX_PARAGRAPHS);
-  guint n_phrases = gst_vi_annot_meta_get_n_phrases (meta);
-  GstVideoOverlayRectangle *rect;
-  GString *text;
-  PangoAttrList *attrs;
-  GstVideoMeta *vmeta;
-  GstBuffer *buf;
-  gsize *offsets;
-  glong *lengths;
-  gboolean rtl;
-  guint c, i;
-
-  if (n_captions == 0)
-    return NULL;
-
-  text = g_string_new (NULL);
-  offsets = g_new0 (gsize, n_captions);
-  lengths = g_new0 (glong, n_captions);
-  for (c = 0; c < n_captions; c++) {
-    gchar *valid = text_make_valid (gst_vi_annot_meta_get_caption (meta, c));
-
-    if (c > 0)
-      g_string_append_c (text, '\n');
-    offsets[c] = text->len;
-    lengths[c] = g_utf8_strlen (valid, -1);
-    g_string_append (text, valid);
-    g_free (valid);
-  }
-
-  attrs = pango_attr_list_new ();
-  for (i = 0; i < n_phrases && i < MAX_BOXES; i++) {
-    guint cap = gst_vi_annot_meta_get_phrase_caption (meta, i);
-    const gchar *caption;
-    int start, end;
-
-    if (cap >= n_captions ||
-        !gst_vi_annot_meta_get_phrase_span (meta, i, &start, &end))
-      continue;
-    start = CLAMP (start, 0, lengths[cap]);
-    end = CLAMP (end, start, lengths[cap]);
-    if (start == end)
-      continue;
-    caption = text->str + offsets[cap];
-    add_foreground (attrs, phrase_color (self, i),
-        g_utf8_offset_to_pointer (caption, start) - text->str,
-        g_utf8_offset_to_pointer (caption, end) - text->str);
-  }
-
-  buf = gst_vi_annot_overlay_render_text (self, text->str, attrs,
-      self->label_px * 5 / 4, TRUE, width,
-      MAX (1, height / 3), PANEL_COLOR, TEXT_COLOR, &rtl);
-  pango_attr_list_unref (attrs);
-  g_string_free (text, TRUE);
-  g_free (offsets);
-  g_free (lengths);
-
-  /* bottom left, bottom right for a right-to-left caption */
-  vmeta = gst_buffer_get_video_meta (buf);
-  rect = gst_video_overlay_rectangle_new_raw (buf,
-      rtl ? width - (gint) vmeta->width : 0, height - (gint) vmeta->height,
-      vmeta->width, vmeta->height, GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-  gst_buffer_unref (buf);
-  return rect;
-}
-
-/* "Q: question" / "A: answer" lines on a panel at the top left. */
-static GstVideoOverlayRectangle *
-gst_vi_annot_overlay_vqa_rectangle (GstViAnnotOverlay * self,
-    GstViAnnotMeta * meta, gint width, gint height)
-{
-  guint n = MIN (gst_vi_annot_meta_get_n_interactions (meta),
-      MAX_PARAGRAPHS);
-  GstVideoOverlayRectangle *rect;
-  PangoAttrList *attrs;
-  GstVideoMeta *vmeta;
-  GString *text;
-  GstBuffer *buf;
-  guint i;
-
-  if (n == 0)
-    return NULL;
-
-  text = g_string_new (NULL);
-  attrs = pango_attr_list_new ();
-  for (i = 0; i < n; i++) {
-    const gchar *prefix[2] = { "Q: ", "A: " };
-    const gchar *part[2];
-    guint k;
-
-    part[0] = gst_vi_annot_meta_get_question (meta, i);
-    part[1] = gst_vi_annot_meta_get_answer (meta, i);
-    for (k = 0; k < 2; k++) {
-      gchar *valid = text_make_valid (part[k]);
-      PangoAttribute *a;
-
-      if (text->len > 0)
-        g_string_append_c (text, '\n');
-      /* the answers in the first palette colour, to tell them apart */
-      if (k == 1)
-        add_foreground (attrs, self->style.palette[0], text->len,
-            text->len + strlen (prefix[k]) + strlen (valid));
-      a = pango_attr_weight_new (PANGO_WEIGHT_HEAVY);
-      a->start_index = text->len;
-      a->end_index = text->len + strlen (prefix[k]);
-      pango_attr_list_insert (attrs, a);
-      g_string_append (text, prefix[k]);
-      g_string_append (text, valid);
-      g_free (valid);
-    }
-  }
-
-  buf = gst_vi_annot_overlay_render_text (self, text->str, attrs,
-      self->label_px * 5 / 4, TRUE, MAX (1, width * 3 / 5),
-      MAX (1, height / 3), PANEL_COLOR, TEXT_COLOR, NULL);
-  pango_attr_list_unref (attrs);
-  g_string_free (text, TRUE);
-
-  vmeta = gst_buffer_get_video_meta (buf);
-  rect = gst_video_overlay_rectangle_new_raw (buf, 0, 0, vmeta->width,
-      vmeta->height, GST_VIDEO_OVERLAY_FORMAT_FLAG_NONE);
-  gst_buffer_unref (buf);
-  return rect;
-}
-
-/* The caption band and VQA panel depend only on the set, the geometry and
- * the style: kept across compositions rebuilt for changed ROI metas. */
-static void
-gst_vi_annot_overlay_update_texts (GstViAnnotOverlay * self,
-    GstViAnnotMeta * meta, gint width, gint height)
-{
-  GstViAnnotSet *set = meta ? gst_vi_annot_meta_get_set (meta) : NULL;
-
-  if (self->text_set == set && self->text_width == width &&
-      self->text_height == height && self->text_cookie == self->style.cookie)
-    return;
-
-  g_clear_pointer (&self->caption_rect, gst_video_overlay_rectangle_unref);
-  g_clear_pointer (&self->vqa_rect, gst_video_overlay_rectangle_unref);
-  g_clear_pointer (&self->text_set, gst_vi_annot_set_unref);
-  if (set != NULL) {
-    if (self->style.draw_caption)
-      self->caption_rect = gst_vi_annot_overlay_caption_rectangle (self, meta,
-          width, height);
-    if (self->style.draw_vqa)
-      self->vqa_rect = gst_vi_annot_overlay_vqa_rectangle (self, meta, width,
-          height);
-    self->text_set = gst_vi_annot_set_ref (set);
-  }
-  self->text_width = width;
-  self->text_height = height;
-  self->text_cookie = self->style.cookie;
-}
-
-static void
-clamp_box (gint * x0, gint * y0, gint * x1, gint * y1, gint width, gint height)
-{
-  *x0 = CLAMP (*x0, 0, width);
-  *y0 = CLAMP (*y0, 0, height);
-  *x1 = CLAMP (*x1, *x0, width);
-  *y1 = CLAMP (*y1, *y0, height);
-}
-
-static gchar *
-roi_label_text (const GstViAnnotOverlayRoi * roi)
-{
-  gchar conf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  if (!roi->has_confidence)
-    return g_strdup (roi->label);
-  g_ascii_formatd (conf, sizeof conf, "%.2f", roi->confidence);
-  return g_strconcat (roi->label, *roi->label ? " " : "", conf, NULL);
-}
-
-/* Lays the overlay out for @meta (may be NULL) and self->frame_rois. */
-static void
-gst_vi_annot_overlay_build (GstViAnnotOverlay * self, GstViAnnotMeta * meta,
-    gint width, gint height)
-{
-  GPtrArray *rects = g_ptr_array_new_with_free_func ((GDestroyNotify)
-      gst_video_overlay_rectangle_unref);
-  GstVideoInfo info;
-  gint lw = box_line_width (self, height);
-  guint n_phrases = meta ? gst_vi_annot_meta_get_n_phrases (meta) : 0;
-  guint i, pass;
-
-  gst_video_info_set_format (&info, GST_VIDEO_FORMAT_BGRA, width, height);
-  n_phrases = MIN (n_phrases, MAX_BOXES);
-  self->label_px = label_font_px (self, height);
-
-  /* Boxes first, then labels over them, then the texts. */
-  for (pass = 0; pass < 2; pass++) {
-    if (pass == 0 && !self->style.draw_boxes)
-      continue;
-    if (pass == 1 && !self->style.draw_labels)
-      continue;
-
-    for (i = 0; i < n_phrases; i++) {
-      ViPixelBox px;
-      guint32 color = phrase_color (self, i);
-
-      gst_vi_annot_meta_get_phrase_pixels (meta, i, &info, &px);
-      clamp_box (&px.x_min, &px.y_min, &px.x_max, &px.y_max, width, height);
-      if (px.x_max <= px.x_min || px.y_max <= px.y_min)
-        continue;
-      if (pass == 0) {
-        add_box_outline (rects, px.x_min, px.y_min, px.x_max, px.y_max, lw,
-            color);
-      } else {
-        GstVideoOverlayRectangle *r = gst_vi_annot_overlay_label_rectangle
-            (self, gst_vi_annot_meta_get_phrase (meta, i), color, px.x_min,
-            px.y_min, width, height);
-        if (r != NULL)
-          g_ptr_array_add (rects, r);
-      }
-    }
-
-    for (i = 0; i < self->frame_rois->len; i++) {
-      GstViAnnotOverlayRoi *roi =
-          &g_array_index (self->frame_rois, GstViAnnotOverlayRoi, i);
-      guint32 color = label_color (self, roi->label);
-
-      if (pass == 0) {
-        add_box_outline (rects, roi->x0, roi->y0, roi->x1, roi->y1, lw, color);
-      } else {
-        gchar *text = roi_label_text (roi);
-        GstVideoOverlayRectangle *r =
-            gst_vi_annot_overlay_label_rectangle (self, text, color, roi->x0,
-            roi->y0, width, height);
-
-        if (r != NULL)
-          g_ptr_array_add (rects, r);
-        g_free (text);
-      }
-    }
-  }
-
-  gst_vi_annot_overlay_update_texts (self, meta, width, height);
-  if (self->caption_rect != NULL)
-    g_ptr_array_add (rects,
-        gst_video_overlay_rectangle_ref (self->caption_rect));
-  if (self->vqa_rect != NULL)
-    g_ptr_array_add (rects, gst_video_overlay_rectangle_ref (self->vqa_rect));
-
-  g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
-  for (i = 0; i < rects->len; i++) {
-    if (self->composition == NULL)
-      self->composition = gst_video_overlay_composition_new (rects->pdata[i]);
-    else
-      gst_video_overlay_composition_add_rectangle (self->composition,
-          rects->pdata[i]);
-  }
-  GST_DEBUG_OBJECT (self, "built a composition of %u rectangles for %ux%u",
-      rects->len, width, height);
-  g_ptr_array_unref (rects);
-
-  GST_OBJECT_LOCK (self);
-  self->n_compositions++;
-  GST_OBJECT_UNLOCK (self);
-}
-
 /* The ROI metas of @buf to draw, into self->frame_rois (labels borrowed
  * from the metas). */
 static void
@@ -1442,9 +799,9 @@ gst_vi_annot_overlay_collect_rois (GstViAnnotOverlay * self, GstBuffer * buf,
   while ((m = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) != NULL) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) m;
-    GstViAnnotOverlayRoi item = { 0, };
+    GstViAnnotDrawRoi item = { 0, };
 
-    if (self->frame_rois->len == MAX_BOXES)
+    if (self->frame_rois->len == GST_VI_ANNOT_DRAW_MAX_BOXES)
       break;
 
     /* viannotsrc's ROI metas repeat the phrases of the GstViAnnotMeta
@@ -1454,7 +811,8 @@ gst_vi_annot_overlay_collect_rois (GstViAnnotOverlay * self, GstBuffer * buf,
 
     item.has_confidence = gst_vi_annot_roi_get_confidence (roi,
         &item.confidence);
-    if (item.has_confidence && item.confidence < self->style.min_confidence)
+    if (item.has_confidence
+        && item.confidence < self->draw.style.min_confidence)
       continue;
 
     /* guint fields: clamped in 64 bits, then to the frame */
@@ -1477,8 +835,8 @@ rois_equal (GArray * a, GArray * b)
   if (a->len != b->len)
     return FALSE;
   for (i = 0; i < a->len; i++) {
-    GstViAnnotOverlayRoi *x = &g_array_index (a, GstViAnnotOverlayRoi, i);
-    GstViAnnotOverlayRoi *y = &g_array_index (b, GstViAnnotOverlayRoi, i);
+    GstViAnnotDrawRoi *x = &g_array_index (a, GstViAnnotDrawRoi, i);
+    GstViAnnotDrawRoi *y = &g_array_index (b, GstViAnnotDrawRoi, i);
 
     if (x->x0 != y->x0 || x->y0 != y->y0 || x->x1 != y->x1 ||
         x->y1 != y->y1 || x->has_confidence != y->has_confidence ||
@@ -1493,14 +851,14 @@ rois_equal (GArray * a, GArray * b)
 static void
 gst_vi_annot_overlay_update_style (GstViAnnotOverlay * self)
 {
-  GstViAnnotOverlayStyle *st = &self->style;
+  GstViAnnotDrawStyle *st = &self->draw.style;
 
   GST_OBJECT_LOCK (self);
   if (st->cookie == self->props_cookie) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
-  gst_vi_annot_overlay_style_clear (st);
+  gst_vi_annot_draw_style_clear (st);
   st->cookie = self->props_cookie;
   st->draw_boxes = self->draw_boxes;
   st->draw_labels = self->draw_labels;
@@ -1514,7 +872,7 @@ gst_vi_annot_overlay_update_style (GstViAnnotOverlay * self)
   GST_OBJECT_UNLOCK (self);
 
   /* The font may have changed. */
-  g_hash_table_remove_all (self->label_cache);
+  g_hash_table_remove_all (self->draw.label_cache);
 }
 
 static GstFlowReturn
@@ -1547,26 +905,35 @@ gst_vi_annot_overlay_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
 
   if (!self->scene_valid || self->scene_set != set ||
       self->scene_width != width || self->scene_height != height ||
-      self->scene_cookie != self->style.cookie ||
+      self->scene_cookie != self->draw.style.cookie ||
       !rois_equal (self->scene_rois, self->frame_rois)) {
     guint i;
 
-    gst_vi_annot_overlay_build (self, meta, width, height);
+    g_clear_pointer (&self->composition, gst_video_overlay_composition_unref);
+    self->composition = gst_vi_annot_draw_build (&self->draw, meta,
+        self->frame_rois, width, height);
+    GST_DEBUG_OBJECT (self, "built a composition of %u rectangles for %ux%u",
+        self->composition ?
+        gst_video_overlay_composition_n_rectangles (self->composition) : 0,
+        width, height);
+    GST_OBJECT_LOCK (self);
+    self->n_compositions++;
+    GST_OBJECT_UNLOCK (self);
 
     g_clear_pointer (&self->scene_set, gst_vi_annot_set_unref);
     if (set != NULL)
       self->scene_set = gst_vi_annot_set_ref (set);
     clear_scene_rois (self);
     for (i = 0; i < self->frame_rois->len; i++) {
-      GstViAnnotOverlayRoi item =
-          g_array_index (self->frame_rois, GstViAnnotOverlayRoi, i);
+      GstViAnnotDrawRoi item =
+          g_array_index (self->frame_rois, GstViAnnotDrawRoi, i);
 
       item.label = g_strdup (item.label);
       g_array_append_val (self->scene_rois, item);
     }
     self->scene_width = width;
     self->scene_height = height;
-    self->scene_cookie = self->style.cookie;
+    self->scene_cookie = self->draw.style.cookie;
     self->scene_valid = TRUE;
   }
   g_array_set_size (self->frame_rois, 0);

@@ -7,31 +7,15 @@
 #include <gst/video/video.h>
 #include <gst/video/gstvideofilter.h>
 #include <gst/viannot/gstviannotmeta.h>
-#include <pango/pangocairo.h>
 
 #include "gstviannotblend.h"
+#include "gstviannotdraw.h"
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_VI_ANNOT_OVERLAY (gst_vi_annot_overlay_get_type ())
 G_DECLARE_FINAL_TYPE (GstViAnnotOverlay, gst_vi_annot_overlay, GST,
     VI_ANNOT_OVERLAY, GstVideoFilter)
-
-/* What is drawn, copied from the properties when they change: the
- * streaming thread never reads a property while it draws. */
-typedef struct
-{
-  guint cookie;                 /* GstViAnnotOverlay.props_cookie copied */
-  gboolean draw_boxes;
-  gboolean draw_labels;
-  gboolean draw_caption;
-  gboolean draw_vqa;
-  gchar *font_desc;
-  guint line_width;             /* 0 = from the frame height */
-  guint32 *palette;             /* ARGB */
-  guint n_palette;
-  gdouble min_confidence;
-} GstViAnnotOverlayStyle;
 
 struct _GstViAnnotOverlay
 {
@@ -58,25 +42,21 @@ struct _GstViAnnotOverlay
   /* statistics, GST_OBJECT_LOCK */
   guint64 n_frames;
   guint64 n_compositions;       /* times the overlay was built */
-  guint64 n_text_renders;       /* texts laid out and drawn */
   guint64 n_attached;
   guint64 n_blended;
 
   /* streaming thread only */
   gboolean attach;              /* composition meta, else blend */
-  GstViAnnotOverlayStyle style;
-  PangoFontMap *font_map;       /* start () .. stop () */
-  PangoContext *pango_context;
-  GHashTable *label_cache;      /* "colour:size:text" -> GstBuffer */
+  GstViAnnotDraw draw;          /* the style, texts rendered; its
+                                 * n_text_renders under GST_OBJECT_LOCK */
   GstViAnnotBlender *blender;   /* start () .. stop () */
-  gint label_px;                /* label font size of the composition */
 
   /* What the current composition was built from: it is reused as long as
    * a frame carries the same (immutable) annotation set, ROI metas with
    * the same content, on the same geometry, with the same style. */
   GstViAnnotSet *scene_set;     /* ref held: no other set can take its
                                  * address while it is compared */
-  GArray *scene_rois;           /* GstViAnnotOverlayRoi, labels owned */
+  GArray *scene_rois;           /* GstViAnnotDrawRoi, labels owned */
   GArray *frame_rois;           /* the same for the frame at hand */
   gint scene_width;
   gint scene_height;
@@ -84,14 +64,6 @@ struct _GstViAnnotOverlay
   gboolean scene_valid;
   GstVideoOverlayComposition *composition;      /* NULL: nothing to draw */
 
-  /* caption band and VQA panel: kept while the set, geometry and style
-   * stay, even when ROI metas change */
-  GstVideoOverlayRectangle *caption_rect;
-  GstVideoOverlayRectangle *vqa_rect;
-  GstViAnnotSet *text_set;
-  gint text_width;
-  gint text_height;
-  guint text_cookie;
 };
 
 G_END_DECLS

@@ -113,6 +113,7 @@
 #include "gstviannotspool.h"
 #include "gstviannotuploader.h"
 #include "gstviannotworker.h"
+#include "gstviannotwriter.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_vi_annot_sink_debug);
 #define GST_CAT_DEFAULT gst_vi_annot_sink_debug
@@ -150,15 +151,6 @@ enum
 /* "first": assets already written, remembered so that a frame of one of
  * them seen again (after a seek back) does not write it twice. */
 #define RECENT_ASSETS 4096
-/* Frames whose records wait for the writer thread: past that, the
- * streaming thread waits for it. */
-#define WRITER_QUEUE 64
-/* The writer, woken by a first frame, takes up to this many at once,
- * waiting at most WRITER_GATHER_US for them: one wake-up and one write to
- * the location file for many frames, and lines in the files soon after
- * their frame all the same. */
-#define WRITER_GATHER 16
-#define WRITER_GATHER_US (10 * G_TIME_SPAN_MILLISECOND)
 #define LOCATION_BUFFER (64 * 1024)
 
 typedef struct
@@ -203,21 +195,9 @@ struct _GstViAnnotSink
   GstViAnnotUploader *uploader; /* swapped under GST_OBJECT_LOCK */
   FILE *file;                   /* location, the writer's */
 
-  /* The writer thread formats each frame's lines and writes them to
-   * location and the spool (where it may wait for room, max-pending), so
-   * that the streaming thread does neither. */
-  GThread *writer;
-  GMutex wlock;
-  GCond wcond;
-  /* wlock */
-  GQueue jobs;                  /* a frame's records: GPtrArray */
-  gboolean writing;             /* jobs are out of the queue */
-  gboolean widle;               /* the writer waits for jobs */
-  gboolean pusher_waiting;      /* the streaming thread waits for the writer */
-  guint draining;               /* threads waiting for an empty queue */
-  gboolean wflushing;           /* unlock(): nobody waits for the writer */
-  gboolean wquit;
-  gboolean wfailed;             /* the writer posted an error */
+  /* formats each frame's lines and writes them to location and the
+   * spool, off the streaming thread */
+  GstViAnnotWriter writer;
 
   /* streaming thread, and stats under GST_OBJECT_LOCK */
   GstVideoInfo info;
@@ -226,7 +206,6 @@ struct _GstViAnnotSink
   gboolean warned;              /* on-error=warn: one warning per run */
   GArray *regions;              /* scratch */
   GPtrArray *records;           /* scratch */
-  GString *lines;               /* the writer's scratch */
   gchar *last_asset;            /* repeated-frames */
   GHashTable *recent;           /* first: assets written */
   GQueue recent_order;
@@ -518,10 +497,7 @@ gst_vi_annot_sink_init (GstViAnnotSink * self)
   self->regions = g_array_new (FALSE, FALSE, sizeof (GstViAnnotRegion));
   self->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
       vi_jsonl_record_unref);
-  self->lines = g_string_new (NULL);
-  g_mutex_init (&self->wlock);
-  g_cond_init (&self->wcond);
-  g_queue_init (&self->jobs);
+  gst_vi_annot_writer_init (&self->writer);
   self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_queue_init (&self->recent_order);
 
@@ -542,10 +518,8 @@ gst_vi_annot_sink_finalize (GObject * object)
   g_clear_pointer (&self->last_stats, gst_structure_free);
   g_array_unref (self->regions);
   g_ptr_array_unref (self->records);
-  g_string_free (self->lines, TRUE);
   g_clear_pointer (&self->held, g_ptr_array_unref);
-  g_mutex_clear (&self->wlock);
-  g_cond_clear (&self->wcond);
+  gst_vi_annot_writer_clear (&self->writer);
   g_hash_table_unref (self->recent);
   g_queue_clear (&self->recent_order);
 
@@ -694,219 +668,6 @@ gst_vi_annot_sink_get_stats (GstViAnnotSink * self)
 }
 
 /* ------------------------------------------------------------------ */
-/* the writer thread */
-
-/* The lines of frames (@jobs, GPtrArray of records each) to both outputs:
- * one write to the location file, one append to the spool per frame
- * (their room there was reserved by the streaming thread: no waiting
- * here).  Errors are posted. */
-static gboolean
-write_jobs (GstViAnnotSink * self, GQueue * jobs)
-{
-  GString *lines = self->lines;
-  gsize ends[WRITER_GATHER];
-  guint n_lines = 0, n, i, j;
-  GList *l;
-
-  g_assert (jobs->length <= WRITER_GATHER);
-  g_string_truncate (lines, 0);
-  for (l = jobs->head, j = 0; l != NULL; l = l->next, j++) {
-    GPtrArray *records = l->data;
-
-    for (i = 0; i < records->len; i++) {
-      vi_jsonl_record_append_line (g_ptr_array_index (records, i), lines);
-      g_string_append_c (lines, '\n');
-    }
-    n_lines += records->len;
-    ends[j] = lines->len;
-  }
-
-  if (self->file != NULL &&
-      fwrite (lines->str, 1, lines->len, self->file) != lines->len) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        (_("Could not write to \"%s\"."), self->cfg_location),
-        GST_ERROR_SYSTEM);
-    return FALSE;
-  }
-  GST_OBJECT_LOCK (self);
-  self->stats.lines += n_lines;
-  GST_OBJECT_UNLOCK (self);
-  if (self->uploader == NULL)
-    return TRUE;
-
-  /* Frame by frame: batches are cut at batch-size between frames. */
-  for (l = jobs->head, j = 0; l != NULL; l = l->next, j++) {
-    gsize start = j > 0 ? ends[j - 1] : 0;
-
-    n = ((GPtrArray *) l->data)->len;
-    if (gst_vi_annot_uploader_write (self->uploader, lines->str + start,
-            ends[j] - start, n) != GST_FLOW_OK)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* Whether the writer should go now rather than wait for more frames. */
-static gboolean
-writer_must_go (GstViAnnotSink * self)
-{
-  return self->jobs.length >= WRITER_GATHER || self->wquit ||
-      self->wflushing || self->draining > 0 || self->pusher_waiting;
-}
-
-static gpointer
-writer_thread (gpointer user_data)
-{
-  GstViAnnotSink *self = user_data;
-  GQueue jobs = G_QUEUE_INIT;
-  gint64 until;
-  gboolean ok;
-
-  g_mutex_lock (&self->wlock);
-  for (;;) {
-    self->widle = TRUE;
-    while (g_queue_is_empty (&self->jobs) && !self->wquit)
-      g_cond_wait (&self->wcond, &self->wlock);
-    until = g_get_monotonic_time () + WRITER_GATHER_US;
-    while (!writer_must_go (self) &&
-        g_cond_wait_until (&self->wcond, &self->wlock, until));
-    self->widle = FALSE;
-    if (g_queue_is_empty (&self->jobs))
-      break;
-
-    while (jobs.length < WRITER_GATHER && !g_queue_is_empty (&self->jobs))
-      g_queue_push_tail (&jobs, g_queue_pop_head (&self->jobs));
-    self->writing = TRUE;
-    ok = !self->wfailed;
-    if (self->pusher_waiting)
-      g_cond_broadcast (&self->wcond);
-    g_mutex_unlock (&self->wlock);
-
-    /* After an error, nothing more is written. */
-    if (ok)
-      ok = write_jobs (self, &jobs);
-    g_queue_clear_full (&jobs, (GDestroyNotify) g_ptr_array_unref);
-
-    g_mutex_lock (&self->wlock);
-    self->writing = FALSE;
-    if (!ok)
-      self->wfailed = TRUE;
-    if (self->pusher_waiting || self->draining > 0)
-      g_cond_broadcast (&self->wcond);
-  }
-  g_mutex_unlock (&self->wlock);
-  return NULL;
-}
-
-/* Hands a frame's @records to the writer, taking them on success.  With
- * @may_wait, waits while WRITER_QUEUE frames are queued, then for room in
- * the spool (max-pending counts the lines handed over: a flush or a stop
- * writes them without going past it), interrupted by flushing
- * (GST_FLOW_FLUSHING); GST_FLOW_ERROR once an error was posted. */
-static GstFlowReturn
-push_records (GstViAnnotSink * self, GPtrArray * records, gboolean may_wait)
-{
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  if (records == NULL || records->len == 0)
-    return GST_FLOW_OK;
-
-  /* Only this thread queues: the queue does not grow meanwhile. */
-  g_mutex_lock (&self->wlock);
-  while (may_wait && !self->wflushing && !self->wfailed &&
-      self->jobs.length >= WRITER_QUEUE) {
-    self->pusher_waiting = TRUE;
-    g_cond_broadcast (&self->wcond);
-    g_cond_wait (&self->wcond, &self->wlock);
-    self->pusher_waiting = FALSE;
-  }
-  if (self->wfailed)
-    ret = GST_FLOW_ERROR;
-  else if (may_wait && self->jobs.length >= WRITER_QUEUE)
-    ret = GST_FLOW_FLUSHING;
-  g_mutex_unlock (&self->wlock);
-
-  if (ret == GST_FLOW_OK && self->uploader != NULL)
-    ret = gst_vi_annot_uploader_reserve (self->uploader, records->len,
-        may_wait);
-  if (ret != GST_FLOW_OK)
-    return ret;
-
-  g_mutex_lock (&self->wlock);
-  g_queue_push_tail (&self->jobs, records);
-  /* The writer waits for a first frame, or gathers up to WRITER_GATHER. */
-  if (self->widle && (self->jobs.length == 1 ||
-          self->jobs.length >= WRITER_GATHER))
-    g_cond_broadcast (&self->wcond);
-  g_mutex_unlock (&self->wlock);
-  return GST_FLOW_OK;
-}
-
-/* Returns once the writer has written everything handed over: FALSE if
- * it failed. */
-static gboolean
-writer_drain (GstViAnnotSink * self)
-{
-  gboolean ok;
-
-  g_mutex_lock (&self->wlock);
-  self->draining++;
-  g_cond_broadcast (&self->wcond);
-  while (!g_queue_is_empty (&self->jobs) || self->writing)
-    g_cond_wait (&self->wcond, &self->wlock);
-  self->draining--;
-  ok = !self->wfailed;
-  g_mutex_unlock (&self->wlock);
-  return ok;
-}
-
-static void
-writer_set_flushing (GstViAnnotSink * self, gboolean flushing)
-{
-  g_mutex_lock (&self->wlock);
-  self->wflushing = flushing;
-  g_cond_broadcast (&self->wcond);
-  g_mutex_unlock (&self->wlock);
-}
-
-static void
-writer_start (GstViAnnotSink * self)
-{
-  self->wquit = FALSE;
-  self->wfailed = FALSE;
-  self->writing = FALSE;
-  self->widle = FALSE;
-  self->pusher_waiting = FALSE;
-  self->draining = 0;
-  self->writer = g_thread_new ("viannotsink-writer", writer_thread, self);
-}
-
-/* Writes what is queued, then ends the thread. */
-static void
-writer_stop (GstViAnnotSink * self)
-{
-  if (self->writer == NULL)
-    return;
-  g_mutex_lock (&self->wlock);
-  self->wquit = TRUE;
-  g_cond_broadcast (&self->wcond);
-  g_mutex_unlock (&self->wlock);
-  g_thread_join (self->writer);
-  self->writer = NULL;
-}
-
-static gboolean
-writer_failed (GstViAnnotSink * self)
-{
-  gboolean failed;
-
-  g_mutex_lock (&self->wlock);
-  failed = self->wfailed;
-  g_mutex_unlock (&self->wlock);
-  return failed;
-}
-
-/* ------------------------------------------------------------------ */
 /* streaming thread */
 
 /* A frame that cannot be numbered, or lines that cannot be written: an
@@ -933,7 +694,8 @@ fail_or_warn (GstViAnnotSink * self, const GError * error)
 static GstFlowReturn
 flush_held (GstViAnnotSink * self, gboolean may_wait)
 {
-  GstFlowReturn ret = push_records (self, self->held, may_wait);
+  GstFlowReturn ret =
+      gst_vi_annot_writer_push (&self->writer, self->held, may_wait);
 
   if (ret == GST_FLOW_OK) {
     self->held = NULL;
@@ -947,7 +709,8 @@ flush_held (GstViAnnotSink * self, gboolean may_wait)
 static GstFlowReturn
 push_frame (GstViAnnotSink * self)
 {
-  GstFlowReturn ret = push_records (self, self->records, TRUE);
+  GstFlowReturn ret =
+      gst_vi_annot_writer_push (&self->writer, self->records, TRUE);
 
   if (ret == GST_FLOW_OK)
     self->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
@@ -1023,7 +786,7 @@ gst_vi_annot_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   gboolean same_asset;
   guint n;
 
-  if (self->error_posted || writer_failed (self))
+  if (self->error_posted || gst_vi_annot_writer_failed (&self->writer))
     return GST_FLOW_ERROR;
   if (!self->have_info)
     goto not_negotiated;
@@ -1133,7 +896,7 @@ finish_stream (GstViAnnotSink * self)
 
   if (self->held_lines > 0 && flush_held (self, TRUE) != GST_FLOW_OK)
     return FALSE;
-  if (!writer_drain (self))
+  if (!gst_vi_annot_writer_drain (&self->writer))
     return FALSE;
   if (self->file != NULL &&
       (fflush (self->file) != 0 || fsync (fileno (self->file)) != 0)) {
@@ -1190,7 +953,7 @@ gst_vi_annot_sink_unlock (GstBaseSink * bsink)
 {
   GstViAnnotSink *self = GST_VI_ANNOT_SINK (bsink);
 
-  writer_set_flushing (self, TRUE);
+  gst_vi_annot_writer_set_flushing (&self->writer, TRUE);
   if (self->uploader != NULL)
     gst_vi_annot_uploader_set_flushing (self->uploader, TRUE);
   return TRUE;
@@ -1201,7 +964,7 @@ gst_vi_annot_sink_unlock_stop (GstBaseSink * bsink)
 {
   GstViAnnotSink *self = GST_VI_ANNOT_SINK (bsink);
 
-  writer_set_flushing (self, FALSE);
+  gst_vi_annot_writer_set_flushing (&self->writer, FALSE);
   if (self->uploader != NULL)
     gst_vi_annot_uploader_set_flushing (self->uploader, FALSE);
   return TRUE;
@@ -1372,7 +1135,8 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   if (self->cfg.dataset_id != NULL && !start_upload (self, spool_dir, &limits))
     goto fail;
 
-  writer_start (self);
+  gst_vi_annot_writer_start (&self->writer, GST_ELEMENT_CAST (self),
+      self->file, self->cfg_location, self->uploader, &self->stats.lines);
   GST_DEBUG_OBJECT (self, "started: location %s, dataset %s",
       GST_STR_NULL (self->cfg_location), GST_STR_NULL (self->cfg.dataset_id));
   g_free (spool_dir);
@@ -1436,7 +1200,7 @@ gst_vi_annot_sink_stop (GstBaseSink * bsink)
    * writer has not written yet. */
   if (self->held_lines > 0 && !self->error_posted)
     flush_held (self, FALSE);
-  writer_stop (self);
+  gst_vi_annot_writer_stop (&self->writer);
 
   if (self->uploader != NULL) {
     gst_vi_annot_uploader_stop (self->uploader);
