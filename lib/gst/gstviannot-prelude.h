@@ -4,7 +4,8 @@
  * hidden visibility (-fvisibility=hidden), so only what its public headers
  * mark GST_VI_ANNOT_API is exported, as GStreamer's own libraries do with
  * GST_VIDEO_API and friends. */
-#pragma once
+#ifndef __GSTVIANNOT_PRELUDE_H__
+#define __GSTVIANNOT_PRELUDE_H__
 
 #include <gst/gst.h>
 
@@ -15,3 +16,5 @@
 #  define GST_VI_ANNOT_API GST_API_IMPORT
 # endif
 #endif
+
+#endif /* __GSTVIANNOT_PRELUDE_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __GSTVIANNOTMETA_H__
+#define __GSTVIANNOTMETA_H__
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
@@ -124,3 +125,5 @@ const GstMetaInfo *gst_vi_annot_roi_meta_get_info      (void);
 #define GST_VI_ANNOT_ROI_META_INFO (gst_vi_annot_roi_meta_get_info ())
 
 G_END_DECLS
+
+#endif /* __GSTVIANNOTMETA_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __GSTVIANNOTSET_H__
+#define __GSTVIANNOTSET_H__
 
 #include <gst/gst.h>
 #include <vi/vi.h>
@@ -70,3 +71,5 @@ guint          gst_vi_annot_set_get_n_interactions  (GstViAnnotSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstViAnnotSet, gst_vi_annot_set_unref)
 
 G_END_DECLS
+
+#endif /* __GSTVIANNOTSET_H__ */

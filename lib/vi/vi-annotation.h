@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_ANNOTATION_H__
+#define __VI_ANNOTATION_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -197,3 +198,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViDeletedResource, vi_deleted_resource_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationPage, vi_annotation_page_unref)
 
 G_END_DECLS
+
+#endif /* __VI_ANNOTATION_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_CHECKSUM_H__
+#define __VI_CHECKSUM_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -31,3 +32,5 @@ gboolean vi_crc32c_file (const char   *path,
                          GError      **error);
 
 G_END_DECLS
+
+#endif /* __VI_CHECKSUM_H__ */

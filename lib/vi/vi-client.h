@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_CLIENT_H__
+#define __VI_CLIENT_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -196,3 +197,5 @@ VI_AVAILABLE_IN_ALL
 char *vi_escape_path_segment (const char *segment);
 
 G_END_DECLS
+
+#endif /* __VI_CLIENT_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_ENUMS_H__
+#define __VI_ENUMS_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -165,3 +166,5 @@ VI_AVAILABLE_IN_ALL
 ViExportFormat vi_export_format_from_string (const char *str);
 
 G_END_DECLS
+
+#endif /* __VI_ENUMS_H__ */

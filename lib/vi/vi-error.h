@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_ERROR_H__
+#define __VI_ERROR_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -88,3 +89,5 @@ VI_AVAILABLE_IN_ALL
 guint vi_error_get_line (const GError *error);
 
 G_END_DECLS
+
+#endif /* __VI_ERROR_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_EXPORT_TYPES_H__
+#define __VI_EXPORT_TYPES_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -145,3 +146,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViExportedAnnotations,
                                vi_exported_annotations_unref)
 
 G_END_DECLS
+
+#endif /* __VI_EXPORT_TYPES_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_EXPORT_H__
+#define __VI_EXPORT_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -129,3 +130,5 @@ gboolean vi_client_download_export_finish (ViClient     *self,
                                            GError      **error);
 
 G_END_DECLS
+
+#endif /* __VI_EXPORT_H__ */

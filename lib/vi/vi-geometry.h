@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_GEOMETRY_H__
+#define __VI_GEOMETRY_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -83,3 +84,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViBBox, vi_bbox_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViPixelBox, vi_pixel_box_free)
 
 G_END_DECLS
+
+#endif /* __VI_GEOMETRY_H__ */

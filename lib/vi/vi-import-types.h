@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_IMPORT_TYPES_H__
+#define __VI_IMPORT_TYPES_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -326,3 +327,5 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViAnnotationUploadResult,
                                vi_annotation_upload_result_unref)
 
 G_END_DECLS
+
+#endif /* __VI_IMPORT_TYPES_H__ */

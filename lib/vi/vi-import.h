@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_IMPORT_H__
+#define __VI_IMPORT_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -211,3 +212,5 @@ ViAnnotationImportSession *vi_client_wait_until_done_finish (
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViUploadOptions, vi_upload_options_free)
 
 G_END_DECLS
+
+#endif /* __VI_IMPORT_H__ */

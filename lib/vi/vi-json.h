@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_JSON_H__
+#define __VI_JSON_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -37,3 +38,5 @@ VI_AVAILABLE_IN_ALL
 void vi_json_append_int (GString *out, gint64 value);
 
 G_END_DECLS
+
+#endif /* __VI_JSON_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_JSONL_H__
+#define __VI_JSONL_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -186,3 +187,5 @@ gboolean vi_jsonl_writer_close (ViJsonlWriter *writer,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViJsonlRecord, vi_jsonl_record_unref)
 
 G_END_DECLS
+
+#endif /* __VI_JSONL_H__ */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_RESOURCE_METADATA_H__
+#define __VI_RESOURCE_METADATA_H__
 
 #if !defined(__VI_INSIDE__) && !defined(VI_COMPILATION)
 #error "Only <vi/vi.h> can be included directly."
@@ -46,3 +47,5 @@ void vi_resource_metadata_set_attribute (ViResourceMetadata *self,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ViResourceMetadata, vi_resource_metadata_unref)
 
 G_END_DECLS
+
+#endif /* __VI_RESOURCE_METADATA_H__ */

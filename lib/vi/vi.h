@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Copyright (C) 2025 The viannot authors */
-#pragma once
+#ifndef __VI_H__
+#define __VI_H__
 
 #define __VI_INSIDE__
 
@@ -21,3 +22,5 @@
 #include <vi/vi-import.h>
 
 #undef __VI_INSIDE__
+
+#endif /* __VI_H__ */
