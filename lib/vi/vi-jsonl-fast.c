@@ -16,6 +16,7 @@
 
 #include <string.h>
 
+#include "vi-json-scanner.h"
 #include "vi-jsonl-private.h"
 
 typedef struct {
@@ -58,55 +59,22 @@ scan_string (Scan *s)
   return NULL;
 }
 
-/* A number in [0, 1] as the writer writes it: 0|[1-9][0-9]*, then maybe
- * a fraction.  While its digits make an integer m below 2^53 and it has
- * k <= 22 decimals, m / 10^k is a correctly rounded division of exact
- * values: the double strtod() gives; otherwise strtod() itself. */
+/* A coordinate: a number read by the byte scanner every reader of the
+ * library shares (so it is the double the general parser gives), kept
+ * only when it is in [0, 1]; anything else is the general parser's. */
 static gboolean
 scan_coordinate (Scan *s, double *value)
 {
-  static const double pow10[] = { 1,    1e1,  1e2,  1e3,  1e4,  1e5,
-                                  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                                  1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
-                                  1e18, 1e19, 1e20, 1e21, 1e22 };
-  const guint64       limit = (G_GUINT64_CONSTANT (1) << 53) / 10;
-  const char         *start = s->p;
-  gboolean            exact = TRUE, fraction = FALSE;
-  guint64             m = 0;
-  guint               k = 0;
+  ViJsonScanner r;
+  ViJsonNumber  n;
 
   if (s->p >= s->end || !g_ascii_isdigit (*s->p))
     return FALSE;
-  if (*s->p == '0' && s->p + 1 < s->end && g_ascii_isdigit (s->p[1]))
+  vi_json_scanner_init (&r, s->p, s->end - s->p, NULL);
+  if (!vi_json_scan_read_number (&r, &n, NULL))
     return FALSE;
-  for (; s->p < s->end; s->p++) {
-    if (*s->p == '.' && !fraction) {
-      fraction = TRUE;
-      if (s->p + 1 >= s->end || !g_ascii_isdigit (s->p[1]))
-        return FALSE;
-      continue;
-    }
-    if (!g_ascii_isdigit (*s->p))
-      break;
-    if (m >= limit)
-      exact = FALSE;
-    if (exact) {
-      m = m * 10 + (guint64) (*s->p - '0');
-      if (fraction)
-        k++;
-    }
-  }
-  if (exact && k < G_N_ELEMENTS (pow10)) {
-    *value = (double) m / pow10[k];
-  } else {
-    char buf[64];
-
-    if ((gsize) (s->p - start) >= sizeof buf)
-      return FALSE;
-    memcpy (buf, start, s->p - start);
-    buf[s->p - start] = '\0';
-    *value = g_ascii_strtod (buf, NULL);
-  }
+  s->p = r.p;
+  *value = n.value;
   return *value >= 0.0 && *value <= 1.0;
 }
 
