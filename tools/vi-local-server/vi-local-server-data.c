@@ -9,7 +9,7 @@
 
 #include "vi-local-server.h"
 #include "vi-local-server-private.h"
-#include "vi-server-imports.h"
+#include "vi-server-import-session.h"
 
 #include <string.h>
 
