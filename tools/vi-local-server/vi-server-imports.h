@@ -2,68 +2,15 @@
 /* Copyright (C) 2025 The viannot authors */
 #pragma once
 
-#include "vi-server-write.h"
+#include "vi-server-import-session.h"
 
 G_BEGIN_DECLS
 
-/* Import sessions (vi-server-imports.c) and their signed uploads
- * (vi-server-upload.c). */
-
-typedef enum {
-  FILE_REGISTERED,
-  FILE_UPLOADED,
-  FILE_FAILED,
-} ViServerFileState;
-
-typedef struct _ViServerImportSession ViServerImportSession;
-
-typedef struct {
-  ViServerImportSession *session;
-  char                  *name;
-  guint64                size;
-  guint32                crc;
-  char                  *crc_b64;
-  char                  *token;
-  ViServerFileState      state;
-  char                  *reason; /* FILE_FAILED */
-  char                  *path;   /* FILE_UPLOADED: the bytes */
-} ViServerImportFile;
-
-struct _ViServerImportSession {
-  char      *id;
-  char      *dataset_id;
-  gint64     time_created;
-  gint64     last_updated;
-  gint64     generation;
-  char      *etag;
-  GPtrArray *attributes; /* key, value, key, value… */
-  gint64     upload_before;
-  char      *on_bad_annotation;
-  char      *on_bad_file;
-  char      *on_overwritten;
-  char      *source;         /* NULL when the request had none */
-  GPtrArray *conditions;     /* ViServerCondition, newest first */
-  GPtrArray *files;          /* ViServerImportFile, in registration order */
-  gboolean   files_inserted; /* FilesInserted recorded: uploads closed */
-  gboolean   finished;       /* nothing more will change */
-  guint64    page_count;
-  guint64    total_size;
-  guint64    files_processed;
-  guint64    files_failed;
-  guint64    annotations_created;
-  guint64    annotations_failed;
-  char      *reason;
-};
-
-/* The routes of sessions, and the signed upload URL, reached without
- * authentication (the token is the credential). */
+/* The routes of import sessions (vi-server-imports.c), and the signed
+ * upload URL (vi-server-upload.c), reached without authentication (the
+ * token is the credential). */
 extern const ViServerRoute vi_server_import_routes[];
 extern const ViServerRoute vi_server_upload_routes[];
-
-/* Makes the tables of sessions and upload tokens of w. */
-void vi_server_imports_init (ViServerWrite *w);
-/* Reads the sessions kept in the store's data directory. */
-void vi_server_imports_restore (ViServerWrite *w, ViStore *store);
 
 /* From the server's early handler, before the body of a signed upload is
  * read: FALSE when the token was refused (and the request answered). */
@@ -73,20 +20,10 @@ void     vi_server_upload_early (ViServerState     *state,
                                  SoupServerMessage *msg,
                                  guint64            max_upload);
 
-void     vi_server_import_file_free (ViServerImportFile *file);
-void     vi_server_import_session_free (ViServerImportSession *s);
-void     vi_server_session_touch (ViServerImportSession *s);
-void     vi_server_session_set_condition (ViServerImportSession *s,
-                                          const char            *name,
-                                          const char            *status,
-                                          gint64                 time,
-                                          const char            *reason);
-GString *vi_server_session_to_json (ViServerWrite *w, ViServerImportSession *s);
-void     vi_server_session_save (ViServerWrite         *w,
-                                 ViStore               *store,
-                                 ViServerImportSession *s);
+/* Finds the session of the request's path, with the lock held (and the
+ * store in *store when store is not NULL); on failure the 404 has been
+ * sent and the lock released. */
 ViServerImportSession *vi_server_lock_session (ViServerRequest *req,
                                                ViStore        **store);
-gboolean               vi_server_is_policy (const char *value);
 
 G_END_DECLS

@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 
 /*
  * The write side of the API: import sessions and signed uploads
- * (vi-server-imports.c, vi-server-upload.c), exports and their downloads
+ * (vi-server-import*.c, vi-server-upload.c), exports and their downloads
  * (vi-server-exports.c), and what they share (vi-server-write.c): the
  * ViServerWrite they live in, behind the server's lock, the work
  * directory, and the pool of threads that process imports and build
