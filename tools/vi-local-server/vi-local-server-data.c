@@ -123,13 +123,8 @@ load_jsonl (ViLocalServer *self,
   ViStore       *store;
   gboolean       ok;
 
-  if (!vi_store_dataset_id_is_valid (dataset_id)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "invalid dataset id “%s”: use 1 to 255 characters from "
-                 "A-Z, a-z, 0-9, '_' and '-'",
-                 dataset_id ? dataset_id : "");
+  if (!vi_store_check_dataset_id (dataset_id, error))
     return FALSE;
-  }
 
   /* The file is read whole before the lock is taken: requests are served
    * meanwhile, and a bad line leaves the dataset untouched. */

@@ -323,13 +323,8 @@ vi_store_ensure_dataset (ViStore *store, const char *dataset_id, GError **error)
 {
   g_autoptr (GString) line = NULL;
 
-  if (!vi_store_dataset_id_is_valid (dataset_id)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "invalid dataset id “%s”: use 1 to 255 characters from "
-                 "A-Z, a-z, 0-9, '_' and '-'",
-                 dataset_id ? dataset_id : "");
+  if (!vi_store_check_dataset_id (dataset_id, error))
     return FALSE;
-  }
   if (vi_store_lookup_dataset (store, dataset_id) != NULL)
     return TRUE;
 

@@ -33,6 +33,20 @@ vi_store_dataset_id_is_valid (const char *dataset_id)
   return dataset_id != NULL && id_is_valid (dataset_id);
 }
 
+/* The check of a dataset id given by a caller of the store or of the
+ * server's seeding API, with the error that says what is allowed. */
+gboolean
+vi_store_check_dataset_id (const char *dataset_id, GError **error)
+{
+  if (vi_store_dataset_id_is_valid (dataset_id))
+    return TRUE;
+  g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+               "invalid dataset id “%s”: use 1 to 255 characters from "
+               "A-Z, a-z, 0-9, '_' and '-'",
+               dataset_id ? dataset_id : "");
+  return FALSE;
+}
+
 gboolean
 vi_store_annotation_id_is_valid (const char *annotation_id)
 {

@@ -96,6 +96,7 @@ struct _ViStoreDataset {
 };
 
 gboolean vi_store_dataset_id_is_valid (const char *dataset_id);
+gboolean vi_store_check_dataset_id (const char *dataset_id, GError **error);
 /* A new etag: 16 random hex digits (the write side's resources use it
  * too). */
 char    *vi_store_random_etag (void);
