@@ -36,6 +36,7 @@
 #include "vi-json-private.h"
 #include "vi-jsonl-private.h"
 #include "vi-model-private.h"
+#include "vi-test-records.h"
 #include "vi-test-server.h"
 
 #define DATASET "ds"
@@ -152,47 +153,16 @@ load_line_fixture (void)
   return contents;
 }
 
+/* The records of one line, member for member, and as written. */
 static void
 assert_same_record (const ViJsonlRecord *actual, const ViJsonlRecord *expected)
 {
   g_autofree char *actual_line = vi_jsonl_record_to_line (actual);
   g_autofree char *expected_line = vi_jsonl_record_to_line (expected);
-  guint            i;
 
-  g_assert_cmpstr (vi_jsonl_record_get_asset_id (actual), ==,
-                   vi_jsonl_record_get_asset_id (expected));
+  vi_test_assert_records_equal (actual, expected);
   g_assert_cmpstr (vi_jsonl_record_get_id (actual), ==,
                    vi_jsonl_record_get_id (expected));
-  g_assert_cmpint (vi_jsonl_record_get_format (actual), ==,
-                   vi_jsonl_record_get_format (expected));
-  g_assert_cmpstr (vi_jsonl_record_get_caption (actual), ==,
-                   vi_jsonl_record_get_caption (expected));
-  g_assert_cmpuint (vi_jsonl_record_get_n_phrases (actual), ==,
-                    vi_jsonl_record_get_n_phrases (expected));
-  for (i = 0; i < vi_jsonl_record_get_n_phrases (actual); i++) {
-    const ViGroundedPhrase *a = vi_jsonl_record_get_phrase (actual, i);
-    const ViGroundedPhrase *e = vi_jsonl_record_get_phrase (expected, i);
-
-    g_assert_cmpstr (a->phrase, ==, e->phrase);
-    g_assert_cmpfloat (a->bbox.x_min, ==, e->bbox.x_min);
-    g_assert_cmpfloat (a->bbox.y_min, ==, e->bbox.y_min);
-    g_assert_cmpfloat (a->bbox.x_max, ==, e->bbox.x_max);
-    g_assert_cmpfloat (a->bbox.y_max, ==, e->bbox.y_max);
-    g_assert_cmpint (a->start, ==, e->start);
-    g_assert_cmpint (a->end, ==, e->end);
-  }
-  g_assert_cmpuint (vi_jsonl_record_get_n_interactions (actual), ==,
-                    vi_jsonl_record_get_n_interactions (expected));
-  for (i = 0; i < vi_jsonl_record_get_n_interactions (actual); i++) {
-    const ViVqaInteraction *a = vi_jsonl_record_get_interaction (actual, i);
-    const ViVqaInteraction *e = vi_jsonl_record_get_interaction (expected, i);
-
-    g_assert_cmpstr (a->question, ==, e->question);
-    g_assert_cmpstr (a->answer, ==, e->answer);
-    g_assert_cmpint (a->order, ==, e->order);
-  }
-  g_assert_cmpuint (vi_jsonl_record_get_n_parts (actual), ==,
-                    vi_jsonl_record_get_n_parts (expected));
   g_assert_cmpstr (actual_line, ==, expected_line);
 }
 

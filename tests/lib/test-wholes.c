@@ -25,29 +25,28 @@ assert_parts (const guint *parts,
     g_assert_cmpuint (parts[i], ==, expected[i]);
 }
 
+typedef const guint *(*PartsGetter) (const ViWholes *wholes,
+                                     guint           whole,
+                                     guint          *n_parts);
+
+/* The parts of one kind of a whole, as a getter gives them. */
 static void
-assert_boxes (const ViWholes *wholes,
-              guint           whole,
-              const guint    *expected,
-              guint           n_expected)
+assert_kind (PartsGetter     get,
+             const ViWholes *wholes,
+             guint           whole,
+             const guint    *expected,
+             guint           n_expected)
 {
   guint        n = G_MAXUINT;
-  const guint *parts = vi_wholes_get_boxes (wholes, whole, &n);
+  const guint *parts = get (wholes, whole, &n);
 
   assert_parts (parts, n, expected, n_expected);
 }
 
-static void
-assert_vqa (const ViWholes *wholes,
-            guint           whole,
-            const guint    *expected,
-            guint           n_expected)
-{
-  guint        n = G_MAXUINT;
-  const guint *parts = vi_wholes_get_vqa (wholes, whole, &n);
-
-  assert_parts (parts, n, expected, n_expected);
-}
+#define assert_boxes(wholes, whole, expected, n) \
+  assert_kind (vi_wholes_get_boxes, wholes, whole, expected, n)
+#define assert_vqa(wholes, whole, expected, n) \
+  assert_kind (vi_wholes_get_vqa, wholes, whole, expected, n)
 
 static void
 assert_caption (const ViWholes *wholes, guint whole, guint expected)
