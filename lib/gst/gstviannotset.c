@@ -261,6 +261,18 @@ gst_vi_annot_set_add_interaction (GstViAnnotSet * set, const char *question,
   return set->interactions->len - 1;
 }
 
+/* The caption of one whole (a JSONL record, or the parts of one whole of
+ * the API): @caption, or an empty one when the whole has phrases but no
+ * caption, whose index is returned; G_MAXUINT when it has neither. */
+static guint
+gst_vi_annot_set_add_whole_caption (GstViAnnotSet * set, const char *caption,
+    guint n_phrases)
+{
+  if (caption == NULL && n_phrases == 0)
+    return G_MAXUINT;
+  return gst_vi_annot_set_add_caption (set, caption ? caption : "");
+}
+
 /**
  * gst_vi_annot_set_new_from_records:
  * @dataset_id: (nullable): the dataset the records come from
@@ -290,10 +302,9 @@ gst_vi_annot_set_new_from_records (const char *dataset_id,
     const char *caption = vi_jsonl_record_get_caption (rec);
     guint n_phrases = vi_jsonl_record_get_n_phrases (rec);
     guint n_inter = vi_jsonl_record_get_n_interactions (rec);
-    guint c = G_MAXUINT, i;
+    guint c, i;
 
-    if (caption != NULL || n_phrases > 0)
-      c = gst_vi_annot_set_add_caption (set, caption ? caption : "");
+    c = gst_vi_annot_set_add_whole_caption (set, caption, n_phrases);
 
     for (i = 0; i < n_phrases; i++) {
       const ViGroundedPhrase *gp = vi_jsonl_record_get_phrase (rec, i);
@@ -316,22 +327,6 @@ gst_vi_annot_set_new_from_records (const char *dataset_id,
   return set;
 }
 
-typedef struct
-{
-  const char *whole_id;
-  ViAnnotation *caption;        /* borrowed */
-  GPtrArray *boxes;             /* ViAnnotation, borrowed */
-} WholeGroup;
-
-static void
-whole_group_free (gpointer data)
-{
-  WholeGroup *g = data;
-
-  g_ptr_array_unref (g->boxes);
-  g_free (g);
-}
-
 /* The characters [start, end) of @text, or NULL if out of range. */
 static char *
 utf8_substring_checked (const char *text, int start, int end)
@@ -349,6 +344,32 @@ utf8_substring_checked (const char *text, int start, int end)
   return g_utf8_substring (text, start, end);
 }
 
+static void
+gst_vi_annot_set_add_box_part (GstViAnnotSet * set, guint caption,
+    const char *caption_text, const ViAnnotation * a, const char *whole_id)
+{
+  ViAnnotationContent *content =
+      vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
+  g_autofree char *phrase = NULL;
+  ViBBox bbox;
+  int start = -1, end = -1;
+
+  if (!vi_annotation_content_get_bbox (content, &bbox)) {
+    GST_WARNING ("annotation %s has no usable bound, skipped",
+        GST_STR_NULL (vi_annotation_get_annotation_id (a)));
+    return;
+  }
+  if (vi_annotation_content_get_target (content, &start, &end))
+    phrase = utf8_substring_checked (caption_text, start, end);
+  if (phrase == NULL && start >= 0) {
+    GST_WARNING ("annotation %s: span [%d, %d) is not in the caption "
+        "of whole %s", GST_STR_NULL (vi_annotation_get_annotation_id (a)),
+        start, end, GST_STR_NULL (whole_id));
+  }
+  gst_vi_annot_set_add_phrase (set, caption, phrase ? phrase : "", start, end,
+      &bbox, vi_annotation_get_annotation_id (a), whole_id);
+}
+
 /**
  * gst_vi_annot_set_new_from_annotations:
  * @dataset_id: (nullable): the dataset the annotations come from
@@ -357,13 +378,16 @@ utf8_substring_checked (const char *text, int start, int end)
  * @annotations: (element-type Vi.Annotation): annotations of the asset, as
  *   listed by the API
  *
- * Builds a set from API annotations.  Parts are grouped by the id of
- * their whole (`spec.aggregation.whole.id`), in the order the wholes first
- * appear: the `Caption` part gives a caption, each
- * `PhraseGroundingBoundingBox` part of the same whole a grounded phrase —
- * its text is the caption's characters `[start, end)` of the part's
- * target, its box the box around the part's bound, its annotation id the
- * part's.  `Vqa` parts become interactions.
+ * Builds a set from API annotations, grouped into wholes by #ViWholes
+ * (by the id of their whole, `spec.aggregation.whole.id`, in the order
+ * the wholes first appear), each whole as gst_vi_annot_set_new_from_records()
+ * takes a record: the `Caption` part gives a caption (an empty one when
+ * the whole has boxes but no caption), each `PhraseGroundingBoundingBox`
+ * part a grounded phrase of it — its text is the caption's characters
+ * `[start, end)` of the part's target, its box the box around the part's
+ * bound, its annotation id the part's — and the `Vqa` parts interactions.
+ * A second caption of a whole is left out with a warning in the debug
+ * log.
  *
  * Returns: (transfer full): a new #GstViAnnotSet, not yet shared
  */
@@ -372,110 +396,60 @@ gst_vi_annot_set_new_from_annotations (const char *dataset_id,
     const char *asset_id, GPtrArray * annotations)
 {
   GstViAnnotSet *set;
-  g_autoptr (GHashTable) by_whole = NULL;
-  g_autoptr (GPtrArray) groups = NULL;
-  guint i, j;
+  g_autoptr (ViWholes) wholes = NULL;
+  const guint *parts;
+  guint w, i, n;
 
   g_return_val_if_fail (annotations != NULL, NULL);
 
   set = gst_vi_annot_set_new (dataset_id, asset_id);
-  by_whole = g_hash_table_new (g_str_hash, g_str_equal);
-  groups = g_ptr_array_new_with_free_func (whole_group_free);
+  wholes = vi_wholes_new_from_annotations (annotations, asset_id);
 
-  for (i = 0; i < annotations->len; i++) {
-    ViAnnotation *a = g_ptr_array_index (annotations, i);
-    ViAnnotationSpec *spec = vi_annotation_get_spec (a);
-    ViAnnotationContent *content;
-    const char *whole_id, *a_asset;
-    WholeGroup *g;
+  parts = vi_wholes_get_dropped (wholes, &n);
+  for (i = 0; i < n; i++) {
+    const ViAnnotation *a = g_ptr_array_index (annotations, parts[i]);
+    const ViAnnotationSpec *spec = vi_annotation_get_spec (a);
+    ViAnnotationContent *content = vi_annotation_spec_get_contents (spec);
 
-    if (spec == NULL)
-      continue;
-    a_asset = vi_annotation_get_asset_id (a);
-    if (asset_id != NULL && a_asset != NULL && strcmp (asset_id, a_asset)) {
-      GST_DEBUG ("skipping annotation %s of asset %s (want %s)",
-          GST_STR_NULL (vi_annotation_get_annotation_id (a)), a_asset,
-          asset_id);
-      continue;
-    }
-    content = vi_annotation_spec_get_contents (spec);
-    if (content == NULL)
-      continue;
-
-    switch (vi_annotation_content_get_kind (content)) {
-      case VI_CONTENT_KIND_VQA:
-        gst_vi_annot_set_add_interaction (set,
-            vi_annotation_content_get_question (content) ?
-            vi_annotation_content_get_question (content) : "",
-            vi_annotation_content_get_answer (content) ?
-            vi_annotation_content_get_answer (content) : "");
-        continue;
-      case VI_CONTENT_KIND_CAPTION:
-      case VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX:
-        break;
-      default:
-        GST_DEBUG ("skipping annotation %s of kind %s",
-            GST_STR_NULL (vi_annotation_get_annotation_id (a)),
-            GST_STR_NULL (vi_annotation_content_get_kind_name (content)));
-        continue;
-    }
-
-    whole_id = vi_annotation_spec_get_whole_id (spec);
-    if (whole_id == NULL)
-      whole_id = "";
-    g = g_hash_table_lookup (by_whole, whole_id);
-    if (g == NULL) {
-      g = g_new0 (WholeGroup, 1);
-      g->whole_id = whole_id;
-      g->boxes = g_ptr_array_new ();
-      g_hash_table_insert (by_whole, (gpointer) whole_id, g);
-      g_ptr_array_add (groups, g);
-    }
-    if (vi_annotation_content_get_kind (content) == VI_CONTENT_KIND_CAPTION) {
-      if (g->caption != NULL)
-        GST_WARNING ("whole %s has more than one caption, keeping the first",
-            whole_id);
-      else
-        g->caption = a;
-    } else {
-      g_ptr_array_add (g->boxes, a);
-    }
+    if (vi_annotation_content_get_kind (content) == VI_CONTENT_KIND_CAPTION)
+      GST_WARNING ("whole %s has more than one caption, keeping the first",
+          GST_STR_NULL (vi_annotation_spec_get_whole_id (spec)));
+    else
+      GST_DEBUG ("skipping annotation %s of kind %s",
+          GST_STR_NULL (vi_annotation_get_annotation_id (a)),
+          GST_STR_NULL (vi_annotation_content_get_kind_name (content)));
   }
 
-  for (i = 0; i < groups->len; i++) {
-    WholeGroup *g = g_ptr_array_index (groups, i);
+  for (w = 0; w < vi_wholes_get_n_wholes (wholes); w++) {
+    const char *whole_id = vi_wholes_get_whole_id (wholes, w);
     const char *text = NULL;
-    guint c;
+    guint caption_part, c;
 
-    if (g->caption != NULL) {
-      text = vi_annotation_content_get_caption (vi_annotation_spec_get_contents
-          (vi_annotation_get_spec (g->caption)));
+    if (vi_wholes_get_caption (wholes, w, &caption_part)) {
+      const ViAnnotation *a = g_ptr_array_index (annotations, caption_part);
+
+      text = vi_annotation_content_get_caption
+          (vi_annotation_spec_get_contents (vi_annotation_get_spec (a)));
+      if (text == NULL)
+        text = "";
     }
-    c = gst_vi_annot_set_add_caption (set, text ? text : "");
 
-    for (j = 0; j < g->boxes->len; j++) {
-      ViAnnotation *a = g_ptr_array_index (g->boxes, j);
+    parts = vi_wholes_get_boxes (wholes, w, &n);
+    c = gst_vi_annot_set_add_whole_caption (set, text, n);
+    for (i = 0; i < n; i++)
+      gst_vi_annot_set_add_box_part (set, c, text,
+          g_ptr_array_index (annotations, parts[i]), whole_id);
+
+    parts = vi_wholes_get_vqa (wholes, w, &n);
+    for (i = 0; i < n; i++) {
+      const ViAnnotation *a = g_ptr_array_index (annotations, parts[i]);
       ViAnnotationContent *content =
           vi_annotation_spec_get_contents (vi_annotation_get_spec (a));
-      g_autofree char *phrase = NULL;
-      ViBBox bbox;
-      int start = -1, end = -1;
+      const char *question = vi_annotation_content_get_question (content);
+      const char *answer = vi_annotation_content_get_answer (content);
 
-      if (!vi_annotation_content_get_bbox (content, &bbox)) {
-        GST_WARNING ("annotation %s has no usable bound, skipped",
-            GST_STR_NULL (vi_annotation_get_annotation_id (a)));
-        continue;
-      }
-      if (vi_annotation_content_get_target (content, &start, &end))
-        phrase = utf8_substring_checked (text, start, end);
-      if (phrase == NULL && start >= 0) {
-        GST_WARNING ("annotation %s: span [%d, %d) is not in the caption "
-            "of whole %s", GST_STR_NULL (vi_annotation_get_annotation_id (a)),
-            start, end, g->whole_id);
-      }
-      gst_vi_annot_set_add_phrase (set, c, phrase ? phrase : "", start, end,
-          &bbox, vi_annotation_get_annotation_id (a),
-          g->whole_id[0] ? g->whole_id : NULL);
+      gst_vi_annot_set_add_interaction (set, question ? question : "",
+          answer ? answer : "");
     }
   }
 

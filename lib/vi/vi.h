@@ -15,6 +15,7 @@
 #include <vi/vi-geometry.h>
 #include <vi/vi-jsonl.h>
 #include <vi/vi-annotation.h>
+#include <vi/vi-wholes.h>
 #include <vi/vi-import-types.h>
 #include <vi/vi-export-types.h>
 #include <vi/vi-client.h>

@@ -45,4 +45,23 @@ finally:
     server.terminate()
     server.wait()
     os.unlink(data)
+
+# ViWholes through the typelib: parts grouped by whole id, known by the
+# caller's numbers; a second caption is dropped.
+import gi  # noqa: E402
+gi.require_version("Vi", "1.0")
+from gi.repository import Vi  # noqa: E402
+
+wholes = Vi.Wholes.new()
+assert wholes.add_part(0, "w1", Vi.ContentKind.PHRASE_GROUNDING_BOUNDING_BOX)
+assert wholes.add_part(1, "w2", Vi.ContentKind.VQA)
+assert wholes.add_part(2, "w1", Vi.ContentKind.CAPTION)
+assert not wholes.add_part(3, "w1", Vi.ContentKind.CAPTION)
+assert wholes.get_n_wholes() == 2
+assert wholes.get_whole_id(0) == "w1" and wholes.get_whole_id(1) == "w2"
+assert tuple(wholes.get_caption(0)) == (True, 2), wholes.get_caption(0)
+assert not wholes.get_caption(1)[0]
+assert list(wholes.get_boxes(0)) == [0]
+assert list(wholes.get_vqa(1)) == [1]
+assert list(wholes.get_dropped()) == [3]
 print("ok")

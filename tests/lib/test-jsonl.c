@@ -13,6 +13,7 @@
 #include <vi/vi.h>
 
 #include "vi-error-private.h"
+#include "vi-test-records.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                  */
@@ -1190,44 +1191,6 @@ random_record (GRand *rand, guint index)
 }
 
 static void
-assert_records_equal (const ViJsonlRecord *a, const ViJsonlRecord *b)
-{
-  guint i;
-
-  g_assert_cmpstr (vi_jsonl_record_get_asset_id (a), ==,
-                   vi_jsonl_record_get_asset_id (b));
-  g_assert_cmpstr (vi_jsonl_record_get_caption (a), ==,
-                   vi_jsonl_record_get_caption (b));
-  g_assert_cmpint (vi_jsonl_record_get_format (a), ==,
-                   vi_jsonl_record_get_format (b));
-  g_assert_cmpuint (vi_jsonl_record_get_n_phrases (a), ==,
-                    vi_jsonl_record_get_n_phrases (b));
-  for (i = 0; i < vi_jsonl_record_get_n_phrases (a); i++) {
-    const ViGroundedPhrase *pa = vi_jsonl_record_get_phrase (a, i);
-    const ViGroundedPhrase *pb = vi_jsonl_record_get_phrase (b, i);
-
-    g_assert_cmpstr (pa->phrase, ==, pb->phrase);
-    /* Exactly the same doubles. */
-    g_assert_cmpfloat (pa->bbox.x_min, ==, pb->bbox.x_min);
-    g_assert_cmpfloat (pa->bbox.y_min, ==, pb->bbox.y_min);
-    g_assert_cmpfloat (pa->bbox.x_max, ==, pb->bbox.x_max);
-    g_assert_cmpfloat (pa->bbox.y_max, ==, pb->bbox.y_max);
-    g_assert_cmpint (pa->start, ==, pb->start);
-    g_assert_cmpint (pa->end, ==, pb->end);
-  }
-  g_assert_cmpuint (vi_jsonl_record_get_n_interactions (a), ==,
-                    vi_jsonl_record_get_n_interactions (b));
-  for (i = 0; i < vi_jsonl_record_get_n_interactions (a); i++) {
-    const ViVqaInteraction *va = vi_jsonl_record_get_interaction (a, i);
-    const ViVqaInteraction *vb = vi_jsonl_record_get_interaction (b, i);
-
-    g_assert_cmpstr (va->question, ==, vb->question);
-    g_assert_cmpstr (va->answer, ==, vb->answer);
-    g_assert_cmpint (va->order, ==, vb->order);
-  }
-}
-
-static void
 test_writer_round_trip (void)
 {
   g_autoptr (GRand) rand = g_rand_new_with_seed (1234);
@@ -1265,8 +1228,8 @@ test_writer_round_trip (void)
     g_autoptr (ViJsonlRecord) parsed = vi_jsonl_parse_line (line, -1, &error);
 
     g_assert_no_error (error);
-    assert_records_equal (written->pdata[i], read->pdata[i]);
-    assert_records_equal (written->pdata[i], parsed);
+    vi_test_assert_records_equal (written->pdata[i], read->pdata[i]);
+    vi_test_assert_records_equal (written->pdata[i], parsed);
   }
 }
 
@@ -1307,8 +1270,8 @@ test_written_lines (void)
     g_assert_no_error (error);
     general = vi_jsonl_parse_line (spaced, -1, &error);
     g_assert_no_error (error);
-    assert_records_equal (r, fast);
-    assert_records_equal (general, fast);
+    vi_test_assert_records_equal (r, fast);
+    vi_test_assert_records_equal (general, fast);
   }
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
@@ -1506,7 +1469,7 @@ test_writer_refuses (void)
                    (gssize) g_bytes_get_size (bytes));
   g_assert_cmpuint (read->len, ==, good->len);
   for (i = 0; i < read->len; i++)
-    assert_records_equal (good->pdata[i], read->pdata[i]);
+    vi_test_assert_records_equal (good->pdata[i], read->pdata[i]);
 }
 
 static void

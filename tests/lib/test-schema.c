@@ -14,7 +14,13 @@
  *   (its fast path, which must not give up on it);
  * - the server's writer (vi_store_annotation_to_json(), reached through a
  *   list request) serves each fixture, member for member, once the values
- *   the server assigns (ids, times, etag) are set aside.
+ *   the server assigns (ids, times, etag) are set aside;
+ * - the JSONL line those parts are imported from (schema/line.jsonl) is
+ *   what the JSONL writer (vi_jsonl_record_to_line()) writes, byte for
+ *   byte; its fast line reader (_vi_jsonl_parse_written_line()) takes it
+ *   and gives the record the general line parser gives; and that line is
+ *   what the server is seeded with, so it ties the JSONL form to the
+ *   fixtures of the parts.
  *
  * A member added to one of them and not to the fixtures and the others
  * fails here; see docs/decisions.md, "One schema".
@@ -28,7 +34,9 @@
 #include <vi/vi.h>
 
 #include "vi-json-private.h"
+#include "vi-jsonl-private.h"
 #include "vi-model-private.h"
+#include "vi-test-records.h"
 #include "vi-test-server.h"
 
 #define DATASET "ds"
@@ -127,20 +135,87 @@ test_byte_reader (void)
   }
 }
 
-/* One line of the local server's JSONL form that makes one part of each
- * fixture: the caption, one phrase grounded in a box, one question. */
+/* The fixture line of the JSONL form, without its newline. */
+static char *
+load_line_fixture (void)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "lib", "schema",
+                                                 "line.jsonl", NULL);
+  g_autoptr (GError) error = NULL;
+  char *contents = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_true (length > 0 && contents[length - 1] == '\n');
+  contents[length - 1] = '\0';
+  g_assert_null (strchr (contents, '\n'));
+  return contents;
+}
+
+/* The records of one line, member for member, and as written. */
+static void
+assert_same_record (const ViJsonlRecord *actual, const ViJsonlRecord *expected)
+{
+  g_autofree char *actual_line = vi_jsonl_record_to_line (actual);
+  g_autofree char *expected_line = vi_jsonl_record_to_line (expected);
+
+  vi_test_assert_records_equal (actual, expected);
+  g_assert_cmpstr (vi_jsonl_record_get_id (actual), ==,
+                   vi_jsonl_record_get_id (expected));
+  g_assert_cmpstr (actual_line, ==, expected_line);
+}
+
+/* The fixture line is the writer's layout, which the fast line reader
+ * exists for: it takes it, and gives what the general parser gives for
+ * the same line laid out otherwise (which the fast reader leaves alone);
+ * both records are written back as the fixture. */
+static void
+test_jsonl_line (void)
+{
+  g_autofree char *line = load_line_fixture ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (ViJsonlRecord) fast = NULL;
+  g_autoptr (ViJsonlRecord) general = NULL;
+  g_autofree char *pretty = NULL;
+  g_autofree char *fast_line = NULL;
+  g_autofree char *general_line = NULL;
+
+  fast = _vi_jsonl_parse_written_line (line, strlen (line));
+  g_assert_nonnull (fast);
+
+  g_assert_true (json_parser_load_from_data (parser, line, -1, &error));
+  g_assert_no_error (error);
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  json_generator_set_pretty (generator, TRUE);
+  pretty = json_generator_to_data (generator, NULL);
+  g_assert_null (_vi_jsonl_parse_written_line (pretty, strlen (pretty)));
+  general = vi_jsonl_parse_line (pretty, -1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (general);
+
+  assert_same_record (fast, general);
+  fast_line = vi_jsonl_record_to_line (fast);
+  g_assert_cmpstr (fast_line, ==, line);
+  general_line = vi_jsonl_record_to_line (general);
+  g_assert_cmpstr (general_line, ==, line);
+}
+
+/* The fixture line, which makes one part of each fixture: the caption,
+ * one phrase grounded in a box, one question. */
 static void
 seed_server (ViTestServer *fixture)
 {
-  g_autoptr (ViJsonlRecord) record = vi_jsonl_record_new (ASSET);
+  g_autofree char *line = load_line_fixture ();
+  g_autoptr (ViJsonlRecord) record = NULL;
   g_autoptr (GError) error = NULL;
-  const ViBBox box = { 0.125, 0.25, 0.5, 0.75 };
 
-  vi_jsonl_record_set_caption (record, CAPTION);
-  vi_jsonl_record_add_phrase (record, "red car", &box);
-  vi_jsonl_record_add_interaction (record, "What colour is the car?", "Red");
-  g_assert_true (vi_jsonl_record_compute_spans (record, &error));
+  record = vi_jsonl_parse_line (line, -1, &error);
   g_assert_no_error (error);
+  g_assert_cmpstr (vi_jsonl_record_get_asset_id (record), ==, ASSET);
+  g_assert_cmpstr (vi_jsonl_record_get_caption (record), ==, CAPTION);
   g_assert_true (
       vi_local_server_add_record (fixture->server, DATASET, record, &error));
   g_assert_no_error (error);
@@ -291,6 +366,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/schema/tree-round-trip", test_tree_round_trip);
   g_test_add_func ("/schema/byte-reader", test_byte_reader);
+  g_test_add_func ("/schema/jsonl-line", test_jsonl_line);
   VI_TEST_SERVER_ADD ("/schema/server-writer", test_server_writer);
 
   return g_test_run ();

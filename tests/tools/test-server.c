@@ -1954,6 +1954,134 @@ test_large_listing (Fixture *f, gconstpointer data)
   g_assert_cmpuint (total, ==, 20000);
 }
 
+/* ---- exports -------------------------------------------------------------- */
+
+static void
+add_export_record (Fixture    *f,
+                   const char *asset_id,
+                   const char *caption,
+                   const char *phrase,
+                   const char *question)
+{
+  g_autoptr (ViJsonlRecord) record = make_record (asset_id, caption);
+  g_autoptr (GError) error = NULL;
+  const ViBBox box = { 0.25, 0.25, 0.75, 0.75 };
+
+  if (phrase != NULL)
+    vi_jsonl_record_add_phrase (record, phrase, &box);
+  if (question != NULL)
+    vi_jsonl_record_add_interaction (record, question, "yes");
+  g_assert_true (vi_jsonl_record_compute_spans (record, &error));
+  g_assert_no_error (error);
+  g_assert_true (vi_local_server_add_record (f->server, DS, record, &error));
+  g_assert_no_error (error);
+}
+
+/* The export has one line per kind of content of each whole (the parts
+ * of one imported line), wholes in the order they were created, however
+ * their parts interleave by asset; a whole whose caption part was
+ * deleted has no phrase text left and gives no phrase line. */
+static void
+test_export_wholes (Fixture *f, gconstpointer data)
+{
+  static const char *const expected[][3] = {
+    /* asset, contents type, caption or first question */
+    { "a.jpg", "PhraseGrounding", "A cat on a mat" },
+    { "a.jpg", "Vqa", "Is it a cat?" },
+    { "b.jpg", "Vqa", "Is it empty?" },
+    { "a.jpg", "PhraseGrounding", "A dog" },
+  };
+  g_autoptr (ViClient) client = NULL;
+  g_autoptr (ViAnnotationPage) page = NULL;
+  g_autoptr (ViExportedAnnotations) created = NULL;
+  g_autoptr (ViExportedAnnotations) ready = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_build_filename (f->dir, "export", NULL);
+  g_autofree char *path = g_build_filename (dir, DS, "dump", "annotations",
+                                            "annotations.jsonl", NULL);
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autofree char *first_id = NULL;
+  guint            i;
+
+  /* The fixture's img1.jpg, then these. */
+  add_export_record (f, "a.jpg", "A cat on a mat", "cat", "Is it a cat?");
+  add_export_record (f, "b.jpg", NULL, NULL, "Is it empty?");
+  add_export_record (f, "c.jpg", "Gone soon", "Gone", NULL);
+  add_export_record (f, "a.jpg", "A dog", "dog", NULL);
+
+  client = vi_client_new (f->url, KEY, ORG, NULL, &error);
+  g_assert_no_error (error);
+  page = vi_client_list_annotations (client, DS, "c.jpg", 10, NULL, NULL,
+                                     &error);
+  g_assert_no_error (error);
+  for (i = 0; i < vi_annotation_page_get_n_items (page); i++) {
+    ViAnnotation *a = vi_annotation_page_get_item (page, i);
+
+    if (vi_annotation_spec_get_role (vi_annotation_get_spec (a)) ==
+        VI_ROLE_CAPTION) {
+      ViDeletedResource *deleted =
+          vi_client_delete_annotation (client, DS, "c.jpg",
+                                       vi_annotation_get_annotation_id (a),
+                                       NULL, &error);
+
+      g_assert_no_error (error);
+      vi_deleted_resource_free (deleted);
+    }
+  }
+
+  created = vi_client_create_export (client, DS, VI_EXPORT_FORMAT_VI_JSONL,
+                                     TRUE, NULL, &error);
+  g_assert_no_error (error);
+  ready = vi_client_wait_export (client, DS,
+                                 vi_exported_annotations_get_dataset_export_id (
+                                     created),
+                                 10, 60000, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (vi_client_download_export (client, ready, dir, 1, NULL, NULL,
+                                            NULL, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  lines = g_strsplit (contents, "\n", -1);
+  /* img1.jpg's line, the expected ones, and the empty string after the
+   * last newline. */
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + G_N_ELEMENTS (expected) + 1);
+  g_assert_cmpstr (lines[G_N_ELEMENTS (expected) + 1], ==, "");
+  for (i = 0; i < G_N_ELEMENTS (expected); i++) {
+    g_autoptr (JsonNode) node = json_from_string (lines[i + 1], &error);
+    JsonObject *line, *asset, *line_contents;
+    const char *type, *text;
+
+    g_assert_no_error (error);
+    line = json_node_get_object (node);
+    asset = json_object_get_object_member (line, "asset");
+    line_contents = json_object_get_object_member (line, "contents");
+    type = json_object_get_string_member (line_contents, "type");
+    g_assert_cmpstr (json_object_get_string_member (asset, "filename"), ==,
+                     expected[i][0]);
+    g_assert_cmpstr (type, ==, expected[i][1]);
+    if (g_str_equal (type, "Vqa"))
+      text = json_object_get_string_member (
+          json_array_get_object_element (
+              json_object_get_array_member (line_contents, "interactions"), 0),
+          "question");
+    else
+      text = json_object_get_string_member (line_contents, "caption");
+    g_assert_cmpstr (text, ==, expected[i][2]);
+    /* The two lines of one whole share its id. */
+    if (i == 0)
+      first_id = g_strdup (json_object_get_string_member (line, "id"));
+    else if (i == 1)
+      g_assert_cmpstr (json_object_get_string_member (line, "id"), ==,
+                       first_id);
+    else
+      g_assert_cmpstr (json_object_get_string_member (line, "id"), !=,
+                       first_id);
+  }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -1990,6 +2118,7 @@ main (int argc, char *argv[])
   ADD ("/server/faults/control", test_control_endpoint);
   ADD ("/server/faults/stats-client", test_fault_stats_client);
   ADD ("/server/json/deep", test_deep_json);
+  ADD ("/server/export/wholes", test_export_wholes);
   g_test_add_func ("/server/start/refuse-non-loopback",
                    test_refuse_non_loopback);
   g_test_add_func ("/server/start/ipv6", test_ipv6_loopback);

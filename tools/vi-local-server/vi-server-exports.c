@@ -263,22 +263,6 @@ handle_list_exports (ViServerRequest *req)
   vi_server_request_reply_json (req, SOUP_STATUS_OK, out);
 }
 
-typedef struct {
-  const char        *group;
-  const char        *asset;
-  ViStoreAnnotation *caption;
-  GPtrArray         *boxes;
-  GPtrArray         *vqa;
-} ExportGroup;
-
-static void
-export_group_free (ExportGroup *g)
-{
-  g_ptr_array_unref (g->boxes);
-  g_ptr_array_unref (g->vqa);
-  g_free (g);
-}
-
 static int
 compare_annotation_seq (gconstpointer a, gconstpointer b)
 {
@@ -289,29 +273,41 @@ compare_annotation_seq (gconstpointer a, gconstpointer b)
 }
 
 static void
-append_export_head (GString *out, const ExportGroup *g)
+append_export_head (GString *out, const ViStoreAnnotation *part)
 {
   g_string_append (out, "{\"id\":");
-  vi_json_append_string (out, g->group);
+  vi_json_append_string (out, part->group_id);
   g_string_append (out, ",\"asset\":{\"type\":\"Image\",\"filename\":");
-  vi_json_append_string (out, g->asset);
+  vi_json_append_string (out, part->asset->id);
   g_string_append (out,
                    ",\"height\":0,\"width\":0,\"filepath\":null,\"url\":null}");
 }
 
+static ViContentKind
+part_content_kind (const ViStoreAnnotation *part)
+{
+  switch (part->kind) {
+    case VI_STORE_PART_CAPTION:
+      return VI_CONTENT_KIND_CAPTION;
+    case VI_STORE_PART_BOX:
+      return VI_CONTENT_KIND_PHRASE_GROUNDING_BOUNDING_BOX;
+    case VI_STORE_PART_VQA:
+    default:
+      return VI_CONTENT_KIND_VQA;
+  }
+}
+
 /* The dataset in the ViJsonl form (docs/protocol.md §12), one line per
- * group of parts sharing whole.id, in the order the groups were created.
- * Called with the lock held. */
+ * whole (the parts sharing whole.id, grouped by libvi's ViWholes), in the
+ * order the wholes were created.  Called with the lock held. */
 static guint
 export_dataset_lines (ViStoreDataset *dataset, GString *out)
 {
   g_autoptr (GPtrArray) anns = g_ptr_array_new ();
-  g_autoptr (GPtrArray) groups = g_ptr_array_new_with_free_func (
-      (GDestroyNotify) export_group_free);
-  g_autoptr (GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (ViWholes) wholes = vi_wholes_new ();
   GHashTableIter iter;
   gpointer       value;
-  guint          i, j, n_lines = 0;
+  guint          i, j, w, n_lines = 0;
 
   g_hash_table_iter_init (&iter, dataset->annotations);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -319,49 +315,35 @@ export_dataset_lines (ViStoreDataset *dataset, GString *out)
   g_ptr_array_sort (anns, compare_annotation_seq);
 
   for (i = 0; i < anns->len; i++) {
-    ViStoreAnnotation *ann = g_ptr_array_index (anns, i);
-    ExportGroup       *g = g_hash_table_lookup (by_id, ann->group_id);
+    const ViStoreAnnotation *ann = g_ptr_array_index (anns, i);
 
-    if (g == NULL) {
-      g = g_new0 (ExportGroup, 1);
-      g->group = ann->group_id;
-      g->asset = ann->asset->id;
-      g->boxes = g_ptr_array_new ();
-      g->vqa = g_ptr_array_new ();
-      g_hash_table_insert (by_id, (gpointer) g->group, g);
-      g_ptr_array_add (groups, g);
-    }
-    switch (ann->kind) {
-      case VI_STORE_PART_CAPTION:
-        g->caption = ann;
-        break;
-      case VI_STORE_PART_BOX:
-        g_ptr_array_add (g->boxes, ann);
-        break;
-      case VI_STORE_PART_VQA:
-      default:
-        g_ptr_array_add (g->vqa, ann);
-        break;
-    }
+    vi_wholes_add_part (wholes, i, ann->group_id, part_content_kind (ann));
   }
 
-  for (i = 0; i < groups->len; i++) {
-    const ExportGroup *g = g_ptr_array_index (groups, i);
+  for (w = 0; w < vi_wholes_get_n_wholes (wholes); w++) {
+    const ViStoreAnnotation *caption_part = NULL;
+    const guint             *boxes, *vqa;
+    guint                    n_boxes, n_vqa, part;
+
+    if (vi_wholes_get_caption (wholes, w, &part))
+      caption_part = g_ptr_array_index (anns, part);
+    boxes = vi_wholes_get_boxes (wholes, w, &n_boxes);
+    vqa = vi_wholes_get_vqa (wholes, w, &n_vqa);
 
     /* Boxes whose caption part was deleted have no phrase text left:
        * they are not exported. */
-    if (g->caption != NULL) {
-      const char *caption = g->caption->text;
+    if (caption_part != NULL) {
+      const char *caption = caption_part->text;
       glong       n_chars = g_utf8_strlen (caption, -1);
       gboolean    first = TRUE;
 
-      append_export_head (out, g);
+      append_export_head (out, caption_part);
       g_string_append (out,
                        ",\"contents\":{\"type\":\"PhraseGrounding\",\"caption\":");
       vi_json_append_string (out, caption);
       g_string_append (out, ",\"groundedPhrases\":[");
-      for (j = 0; j < g->boxes->len; j++) {
-        const ViStoreAnnotation *box = g_ptr_array_index (g->boxes, j);
+      for (j = 0; j < n_boxes; j++) {
+        const ViStoreAnnotation *box = g_ptr_array_index (anns, boxes[j]);
         const char              *start, *end;
 
         if (box->target[0] < 0 || box->target[1] > n_chars ||
@@ -395,21 +377,21 @@ export_dataset_lines (ViStoreDataset *dataset, GString *out)
       g_string_append (out, "]},\"category\":null}\n");
       n_lines++;
     }
-    if (g->vqa->len > 0) {
-      append_export_head (out, g);
+    if (n_vqa > 0) {
+      append_export_head (out, g_ptr_array_index (anns, vqa[0]));
       g_string_append (out,
                        ",\"contents\":{\"type\":\"Vqa\",\"interactions\":[");
-      for (j = 0; j < g->vqa->len; j++) {
-        const ViStoreAnnotation *vqa = g_ptr_array_index (g->vqa, j);
+      for (j = 0; j < n_vqa; j++) {
+        const ViStoreAnnotation *pair = g_ptr_array_index (anns, vqa[j]);
 
         if (j > 0)
           g_string_append_c (out, ',');
         g_string_append (out, "{\"order\":");
         vi_json_append_int (out, j);
         g_string_append (out, ",\"question\":");
-        vi_json_append_string (out, vqa->text);
+        vi_json_append_string (out, pair->text);
         g_string_append (out, ",\"answer\":");
-        vi_json_append_string (out, vqa->answer);
+        vi_json_append_string (out, pair->answer);
         g_string_append_c (out, '}');
       }
       g_string_append (out, "]},\"category\":null}\n");
