@@ -3,7 +3,8 @@
 #pragma once
 
 /* What the files of the import support share (vi-import-session.c,
- * vi-upload.c, vi-upload-files.c, vi-upload-signed.c). */
+ * vi-upload.c, vi-upload-files.c, vi-upload-signed.c,
+ * vi-upload-mark-inserted.c). */
 
 #include <vi/vi.h>
 
@@ -95,5 +96,23 @@ void     _vi_signed_upload_send_async (ViClient             *client,
                                        GAsyncReadyCallback   callback,
                                        gpointer              user_data);
 gboolean _vi_signed_upload_send_finish (GAsyncResult *result, GError **error);
+
+/* Marks the files of the session at session_url inserted (PATCH
+ * FilesInserted: Reached), learning from the session what happened when
+ * the answer is lost (vi-upload-mark-inserted.c); reconciles counts the
+ * session reads this takes over the whole upload.  The result is the
+ * session as last read, with *marked FALSE when it shows that the PATCH
+ * was not carried out and must be sent again. */
+void                       _vi_upload_mark_inserted_async (ViClient           *client,
+                                                           const char         *dataset_id,
+                                                           const char         *session_id,
+                                                           const char         *session_url,
+                                                           guint              *reconciles,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+ViAnnotationImportSession *_vi_upload_mark_inserted_finish (GAsyncResult *result,
+                                                            gboolean *marked,
+                                                            GError  **error);
 
 G_END_DECLS

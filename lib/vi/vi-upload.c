@@ -9,8 +9,9 @@
  * collecting the files and their CRC-32C, which reads them in a worker
  * thread (vi-upload-files.c).  Files are never loaded: the CRC is computed
  * over 1 MiB chunks and each signed upload streams the file from disk
- * (vi-upload-signed.c), so memory does not depend on file size.  This
- * file holds the session's steps and the upload's progress.
+ * (vi-upload-signed.c), so memory does not depend on file size.  Marking
+ * the files inserted exactly once is vi-upload-mark-inserted.c.  This
+ * file holds the session's steps, their order and the upload's progress.
  */
 #include "config.h"
 
@@ -50,8 +51,7 @@ typedef struct {
   guint64       bytes_total;
 
   GError *failure;    /* while marking the session */
-  GError *lost;       /* a PATCH whose answer is lost */
-  guint   reconciles; /* session reads after one */
+  guint   reconciles; /* session reads after a lost answer */
 } UploadData;
 
 static void
@@ -67,7 +67,6 @@ upload_data_free (UploadData *data)
   g_free (data->session_id);
   g_free (data->session_url);
   g_clear_error (&data->failure);
-  g_clear_error (&data->lost);
   g_free (data);
 }
 
@@ -151,11 +150,7 @@ upload_wait_progress (const ViUploadProgress *progress, gpointer user_data)
     data->progress (progress, data->progress_data);
 }
 
-/* ---- step 4: PATCH FilesInserted ---- */
-
-/* Reading the session after a lost answer is tried this many times; each
- * read that finds the files not marked sends the PATCH again. */
-#define MAX_RECONCILES 2
+/* ---- step 4: PATCH FilesInserted (vi-upload-mark-inserted.c) ---- */
 
 static void upload_finalize (GTask *task);
 
@@ -186,127 +181,27 @@ upload_marked (GTask *task)
                          upload_waited_cb, g_object_ref (task));
 }
 
-/* Whether the session shows the PATCH as carried out: FilesInserted is
- * there, Reached or FailedReach (the session may also have failed). */
-static gboolean
-files_inserted_marked (ViAnnotationImportSession *session)
-{
-  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions (
-      vi_annotation_import_session_get_status (session));
-
-  for (guint i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
-
-    if (g_strcmp0 (c->condition, "FilesInserted") == 0 &&
-        c->status != VI_CONDITION_STATUS_WAITING)
-      return TRUE;
-  }
-  return vi_annotation_import_session_is_failed (session);
-}
-
 static void
-upload_reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+upload_inserted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
-  g_autoptr (GError) lost = g_steal_pointer (&data->lost);
+  UploadData                *data = g_task_get_task_data (task);
   ViAnnotationImportSession *session;
+  gboolean                   marked = FALSE;
   GError                    *error = NULL;
 
-  session = _vi_import_session_read_finish (result, &error);
+  session = _vi_upload_mark_inserted_finish (result, &marked, &error);
   if (session == NULL) {
-    if (!_vi_import_is_cancelled_error (error)) {
-      g_autofree char *what =
-          g_strdup_printf ("every file was sent, but "
-                           "the answer to marking them inserted was lost (%s) and the "
-                           "session could not be read",
-                           lost->message);
-      GError *unknown = _vi_import_state_unknown_error (data->dataset_id,
-                                                        data->session_id, what,
-                                                        error);
-
-      g_error_free (error);
-      error = unknown;
-    }
     upload_return_error (task, error);
     return;
   }
   g_clear_pointer (&data->session, vi_annotation_import_session_unref);
   data->session = session;
-
-  if (files_inserted_marked (session)) {
-    g_debug ("import session %s: the files were marked inserted (%s)",
-             data->session_id, lost->message);
+  if (marked)
     upload_marked (task);
-    return;
-  }
-  /* Not carried out: the PATCH is idempotent, send it again. */
-  g_debug ("import session %s: the files are not marked inserted (%s); "
-           "marking them again",
-           data->session_id, lost->message);
-  upload_finalize (task);
-}
-
-static void
-upload_patched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  ViAnnotationImportSession *session;
-  GError                    *error = NULL;
-
-  node = _vi_http_send_finish (result, &error);
-  if (node != NULL) {
-    session = vi_annotation_import_session_new_from_json (node, &error);
-    if (session != NULL) {
-      g_clear_pointer (&data->session, vi_annotation_import_session_unref);
-      data->session = session;
-    }
-  }
-  if (error != NULL && _vi_import_answer_may_be_lost (error)) {
-    /* Truncated, dropped, garbled, or a retry told that the files are
-     * already marked (409): the session says whether the PATCH was
-     * carried out. */
-    if (data->reconciles < MAX_RECONCILES) {
-      data->reconciles++;
-      g_clear_error (&data->lost);
-      data->lost = error;
-      _vi_import_session_read_async (data->client, data->session_url,
-                                     g_task_get_cancellable (task),
-                                     upload_reconciled_cb, g_object_ref (task));
-      return;
-    }
-    {
-      GError *unknown = _vi_import_state_unknown_error (
-          data->dataset_id, data->session_id,
-          "every file was sent, but marking them "
-          "inserted kept failing without a usable answer",
-          error);
-
-      g_error_free (error);
-      error = unknown;
-    }
-  } else if (error != NULL && !_vi_import_is_cancelled_error (error)) {
-    g_prefix_error (&error,
-                    "import session %s: every file was sent, but "
-                    "marking them inserted failed: ",
-                    data->session_id);
-  }
-  if (error != NULL) {
-    upload_return_error (task, error);
-    return;
-  }
-  upload_marked (task);
-}
-
-static ViHttpRequest *
-new_patch_request (UploadData       *data,
-                   ViConditionStatus status,
-                   ViConditionReason reason)
-{
-  return _vi_import_patch_status_request (data->client, data->session_url,
-                                          status, reason);
+  else
+    /* Not carried out: the PATCH is idempotent, send it again. */
+    upload_finalize (task);
 }
 
 static void
@@ -323,10 +218,11 @@ upload_finalize (GTask *task)
     return;
   }
   upload_set_stage (data, VI_UPLOAD_STAGE_FINALIZING);
-  _vi_http_send_async (new_patch_request (data, VI_CONDITION_STATUS_REACHED,
-                                          VI_CONDITION_REASON_NONE),
-                       g_task_get_cancellable (task), upload_patched_cb,
-                       g_object_ref (task));
+  _vi_upload_mark_inserted_async (data->client, data->dataset_id,
+                                  data->session_id, data->session_url,
+                                  &data->reconciles,
+                                  g_task_get_cancellable (task),
+                                  upload_inserted_cb, g_object_ref (task));
 }
 
 /* ---- after a failure in steps 2-3: FailedReach ---- */
@@ -398,9 +294,9 @@ upload_fail (GTask *task, GError *error)
   }
 
   data->failure = error;
-  _vi_http_send_async (new_patch_request (data,
-                                          VI_CONDITION_STATUS_FAILED_REACH,
-                                          reason),
+  _vi_http_send_async (_vi_import_patch_status_request (
+                           data->client, data->session_url,
+                           VI_CONDITION_STATUS_FAILED_REACH, reason),
                        NULL, upload_failed_patched_cb, g_object_ref (task));
 }
 
