@@ -8,7 +8,8 @@
 G_BEGIN_DECLS
 
 /* What the other operation files (imports, exports) share with
- * vi-client.c. */
+ * vi-client.c, and what its parts share: vi-client-config.c,
+ * vi-client-ids.c, vi-client-call.c. */
 
 /* "<endpoint>/workspaces/{org}/datasets/{org}_{ds}", every segment
  * percent-encoded; append further encoded segments to it.  The caller
@@ -32,9 +33,27 @@ void _vi_client_get_extract_limits (ViClient *self,
                                     guint64  *max_size,
                                     guint    *max_entries);
 
+/* vi-client-ids.c */
 gboolean _vi_validate_asset_id (const char *asset_id, GError **error);
 
-/* Sends request (taking it) and decodes the result in the caller's
+/* vi-client-config.c.  Fills in *secret_key and *organization_id (those
+ * still NULL) from the JSON config file at path ("~/" is the home
+ * folder), read with the limits of every JSON libvi reads. */
+gboolean _vi_client_load_config_file (const char *path,
+                                      char      **secret_key,
+                                      char      **organization_id,
+                                      GError    **error);
+/* The endpoint as requests use it, scheme://host[:port] in *out; refuses
+ * what is not http(s), and plain http to a host that is not loopback
+ * unless allow_insecure. */
+gboolean _vi_client_resolve_endpoint (const char *endpoint,
+                                      gboolean    allow_insecure,
+                                      char      **out,
+                                      GError    **error);
+/* "vi-c/VERSION (GLib/...; libsoup/...; SYSTEM/RELEASE)". */
+char *_vi_client_default_user_agent (void);
+
+/* vi-client-call.c.  Sends request (taking it) and decodes the result in the caller's
  * context: body is a JsonNode, or a GBytes when request->raw_body is set
  * (NULL for expect_empty requests).  The GTask's source object is the
  * client and its source tag source_tag. */

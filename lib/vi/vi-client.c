@@ -24,15 +24,10 @@
 #include "config.h"
 
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "vi-client.h"
-#include "vi-error-private.h"
 #include "vi-http-private.h"
-#include "vi-json-private.h"
-#include "vi-model-private.h"
 #include "vi-client-private.h"
-#include "vi-text-private.h"
 
 #define DEFAULT_TIMEOUT 300
 #define DEFAULT_IDLE_TIMEOUT 60
@@ -439,138 +434,16 @@ vi_client_class_init (ViClientClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
+/* ------------------------------------------------------------------------
+ * Construction: each setting from the constructor's arguments, else the
+ * environment, else the config file (vi-client-config.c reads it and
+ * checks the endpoint)
+ * ------------------------------------------------------------------------ */
+
 static const char *
 non_empty (const char *s)
 {
   return (s != NULL && *s != '\0') ? s : NULL;
-}
-
-static gboolean
-load_config_file (const char *path,
-                  char      **secret_key,
-                  char      **organization_id,
-                  GError    **error)
-{
-  g_autofree char *expanded = NULL;
-  g_autofree char *prefix = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  JsonObject *obj;
-  const char *keys[] = { "secret_key", "organization_id" };
-  char      **outs[] = { secret_key, organization_id };
-
-  if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
-    expanded = g_build_filename (g_get_home_dir (), path + 1, NULL);
-  else
-    expanded = g_strdup (path);
-
-  /* Read with the limits of every JSON the library reads: a config file
-   * may come from anywhere a path can point to. */
-  prefix = g_strdup_printf ("config file %s", expanded);
-  root = vi_json_parse_file (expanded, VI_JSON_MAX_FILE_SIZE,
-                             VI_ERROR_INVALID_ARGUMENT, prefix, error);
-  if (root == NULL)
-    return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (root)) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "config file %s: expected a JSON object with secret_key and "
-                 "organization_id",
-                 expanded);
-    return FALSE;
-  }
-  obj = json_node_get_object (root);
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++) {
-    JsonNode *m = json_object_get_member (obj, keys[i]);
-
-    if (m == NULL || JSON_NODE_HOLDS_NULL (m))
-      continue;
-    if (!JSON_NODE_HOLDS_VALUE (m) ||
-        json_node_get_value_type (m) != G_TYPE_STRING) {
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "config file %s: %s must be a string", expanded, keys[i]);
-      return FALSE;
-    }
-    if (*outs[i] == NULL)
-      *outs[i] = g_strdup (json_node_get_string (m));
-  }
-  return TRUE;
-}
-
-static char *
-default_user_agent (void)
-{
-  struct utsname u;
-  const char    *sys = "unknown", *rel = "";
-
-  if (uname (&u) == 0) {
-    sys = u.sysname;
-    rel = u.release;
-  }
-  return g_strdup_printf ("vi-c/%s (GLib/%u.%u.%u; libsoup/%u.%u.%u; %s/%s)",
-                          VI_VERSION_S, glib_major_version, glib_minor_version,
-                          glib_micro_version, soup_get_major_version (),
-                          soup_get_minor_version (), soup_get_micro_version (),
-                          sys, rel);
-}
-
-static gboolean
-host_is_loopback (const char *host)
-{
-  g_autoptr (GInetAddress) address = NULL;
-
-  if (g_ascii_strcasecmp (host, "localhost") == 0 ||
-      g_ascii_strcasecmp (host, "localhost.") == 0)
-    return TRUE;
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
-}
-
-static gboolean
-resolve_endpoint (const char *endpoint,
-                  gboolean    allow_insecure,
-                  char      **out,
-                  GError    **error)
-{
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GError) local_error = NULL;
-  const char *scheme;
-
-  uri = g_uri_parse (endpoint, G_URI_FLAGS_NONE, &local_error);
-  if (uri == NULL) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "invalid endpoint \"%s\": %s", endpoint, local_error->message);
-    return FALSE;
-  }
-  scheme = g_uri_get_scheme (uri);
-  if (g_ascii_strcasecmp (scheme, "http") != 0 &&
-      g_ascii_strcasecmp (scheme, "https") != 0) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "invalid endpoint \"%s\": only http and https are supported",
-                 endpoint);
-    return FALSE;
-  }
-  if (g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0') {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "invalid endpoint \"%s\": no host", endpoint);
-    return FALSE;
-  }
-  if (g_ascii_strcasecmp (scheme, "http") == 0 && !allow_insecure &&
-      !host_is_loopback (g_uri_get_host (uri))) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "refusing the endpoint \"%s\": with plain http to a host that is "
-                 "not loopback, the secret key (sent as a Bearer token) would travel "
-                 "in clear text; use https, or opt in with the client's "
-                 "allow-insecure property (vi-annotations --allow-insecure)",
-                 endpoint);
-    return FALSE;
-  }
-  /* Like the SDK (urljoin with an absolute path), any path of the
-   * endpoint is dropped: the API is served at the root of the host. */
-  *out = g_uri_join (G_URI_FLAGS_NONE,
-                     g_ascii_strcasecmp (scheme, "https") == 0 ? "https"
-                                                               : "http",
-                     NULL, g_uri_get_host (uri), g_uri_get_port (uri), "", NULL,
-                     NULL);
-  return TRUE;
 }
 
 static gboolean
@@ -599,7 +472,7 @@ vi_client_initable_init (GInitable    *initable,
   if (self->config_file != NULL && (key == NULL || org == NULL)) {
     gboolean org_from_file = org == NULL;
 
-    if (!load_config_file (self->config_file, &key, &org, error))
+    if (!_vi_client_load_config_file (self->config_file, &key, &org, error))
       return FALSE;
     if (org_from_file)
       org_source = config_source = g_strdup_printf ("organization_id of the "
@@ -643,8 +516,8 @@ vi_client_initable_init (GInitable    *initable,
     endpoint = non_empty (g_getenv ("DATATURE_VI_API_ENDPOINT"));
   if (endpoint == NULL)
     endpoint = VI_DEFAULT_ENDPOINT;
-  if (!resolve_endpoint (endpoint, self->allow_insecure, &self->endpoint,
-                         error))
+  if (!_vi_client_resolve_endpoint (endpoint, self->allow_insecure,
+                                    &self->endpoint, error))
     return FALSE;
   if (self->tls_ca_file != NULL) {
     g_autoptr (GError) local_error = NULL;
@@ -663,7 +536,7 @@ vi_client_initable_init (GInitable    *initable,
   self->authorization = g_strconcat ("Bearer ", self->secret_key, NULL);
   free_secret (&self->secret_key_arg);
   if (self->user_agent == NULL)
-    self->user_agent = default_user_agent ();
+    self->user_agent = _vi_client_default_user_agent ();
 
   self->session =
       g_object_new (SOUP_TYPE_SESSION, "user-agent", self->user_agent,
@@ -796,93 +669,6 @@ _vi_client_get_retry_policy (ViClient *self)
   return policy;
 }
 
-/* ------------------------------------------------------------------------
- * Validation and paths
- * ------------------------------------------------------------------------ */
-
-/**
- * vi_validate_id:
- * @what: what the id names, for the message ("dataset id")
- * @id: (nullable): the id
- * @error: return location for a #GError
- *
- * Checks an id as the SDK does: 1 to 255 characters of `A-Z a-z 0-9 _ -`.
- * The message of a refused id shows it with control characters escaped.
- *
- * Returns: %TRUE if @id is valid
- */
-gboolean
-vi_validate_id (const char *what, const char *id, GError **error)
-{
-  gsize len;
-
-  if (id == NULL || *id == '\0') {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT, "%s is empty",
-                 what);
-    return FALSE;
-  }
-  len = strlen (id);
-  if (len > 255) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "%s is %" G_GSIZE_FORMAT
-                 " characters long; at most 255 are allowed",
-                 what, len);
-    return FALSE;
-  }
-  for (const char *p = id; *p; p++) {
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-') {
-      g_autofree char *shown = _vi_text_excerpt (id, -1, 64, VI_TEXT_ESCAPE);
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "%s \"%s\" is invalid: only letters, digits, '_' and '-' are "
-                   "allowed",
-                   what, shown);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-/* Asset ids are free text, percent-encoded into one path segment, except
- * what would leave that segment: "." and ".." (GLib's URI parser, and
- * servers, resolve them even encoded) and control characters. */
-gboolean
-_vi_validate_asset_id (const char *asset_id, GError **error)
-{
-  if (asset_id == NULL || *asset_id == '\0') {
-    g_set_error_literal (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                         "asset id is empty");
-    return FALSE;
-  }
-  if (!g_utf8_validate (asset_id, -1, NULL)) {
-    g_autofree char *shown = _vi_text_excerpt (asset_id, -1, 64,
-                                               VI_TEXT_ESCAPE);
-
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "asset id \"%s\" is not valid UTF-8", shown);
-    return FALSE;
-  }
-  if (g_str_equal (asset_id, ".") || g_str_equal (asset_id, "..")) {
-    g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                 "asset id \"%s\" is refused: it would not stay one path segment "
-                 "(it names the folder itself or its parent)",
-                 asset_id);
-    return FALSE;
-  }
-  for (const char *p = asset_id; *p != '\0'; p = g_utf8_next_char (p)) {
-    if (g_unichar_iscntrl (g_utf8_get_char (p))) {
-      g_autofree char *shown = _vi_text_excerpt (asset_id, -1, 64,
-                                                 VI_TEXT_ESCAPE);
-
-      g_set_error (error, VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                   "asset id \"%s\" is refused: it contains a control character",
-                   shown);
-      return FALSE;
-    }
-  }
-  return TRUE;
-}
-
-/* /workspaces/{org}/datasets/{org}_{ds}, every segment encoded. */
 GString *
 _vi_client_dataset_url (ViClient *self, const char *dataset_id)
 {
@@ -913,104 +699,4 @@ _vi_client_new_request (ViClient    *self,
   _vi_http_request_add_header (request, "Organization-Id",
                                self->organization_id);
   return request;
-}
-
-/* ------------------------------------------------------------------------
- * Generic call: send, then decode the JSON in the caller's context.
- * ------------------------------------------------------------------------ */
-
-typedef struct {
-  ViDecodeFunc   decode;
-  gboolean       raw;
-  gpointer       decode_data;
-  GDestroyNotify decode_data_free;
-  GDestroyNotify result_free;
-} CallData;
-
-static void
-call_data_free (CallData *data)
-{
-  if (data->decode_data_free != NULL)
-    data->decode_data_free (data->decode_data);
-  g_free (data);
-}
-
-static void
-call_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  CallData *data = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  GError  *error = NULL;
-  gpointer decoded;
-
-  if (data->raw)
-    bytes = _vi_http_send_finish_bytes (result, &error);
-  else
-    node = _vi_http_send_finish (result, &error);
-  if (error != NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-  decoded = data->decode (data->raw ? (gpointer) bytes : (gpointer) node,
-                          data->decode_data, &error);
-  if (error != NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-  g_task_return_pointer (task, decoded, data->result_free);
-}
-
-void
-_vi_client_call_async (ViClient           *self,
-                       ViHttpRequest      *request,
-                       ViDecodeFunc        decode,
-                       gpointer            decode_data,
-                       GDestroyNotify      decode_data_free,
-                       GDestroyNotify      result_free,
-                       gpointer            source_tag,
-                       GCancellable       *cancellable,
-                       GAsyncReadyCallback callback,
-                       gpointer            user_data)
-{
-  GTask    *task;
-  CallData *data;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  data = g_new0 (CallData, 1);
-  data->decode = decode;
-  data->raw = request->raw_body;
-  data->decode_data = decode_data;
-  data->decode_data_free = decode_data_free;
-  data->result_free = result_free;
-  g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  _vi_http_send_async (request, cancellable, call_done_cb, task);
-}
-
-gpointer
-_vi_client_call_finish (ViClient     *self,
-                        GAsyncResult *result,
-                        gpointer      source_tag,
-                        GError      **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag,
-                        NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-void
-_vi_client_return_early_error (ViClient           *self,
-                               gpointer            source_tag,
-                               GError             *error,
-                               GAsyncReadyCallback callback,
-                               gpointer            user_data)
-{
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-
-  g_task_set_source_tag (task, source_tag);
-  g_task_return_error (task, error);
-  g_object_unref (task);
 }

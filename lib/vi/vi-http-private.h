@@ -49,8 +49,9 @@ void    _vi_http_send_and_read_async (SoupSession        *session,
                                       gpointer            user_data);
 GBytes *_vi_http_send_and_read_finish (GAsyncResult *result, GError **error);
 
-/* soup_session_send_async() with libvi's TLS handling (see vi-http.c):
- * every message libvi sends goes through it. */
+/* soup_session_send_async() with libvi's TLS handling (vi-http-tls.c) and
+ * the libsoup workarounds of vi-http.c: every message libvi sends goes
+ * through it. */
 void _vi_http_session_send_async (SoupSession        *session,
                                   SoupMessage        *msg,
                                   int                 priority,
@@ -72,6 +73,13 @@ gboolean _vi_http_error_is_final (const GError *error);
  * the session, as well as those the system trusts. */
 void _vi_http_session_set_ca_database (SoupSession  *session,
                                        GTlsDatabase *database);
+/* TLS (vi-http-tls.c).  Watches the handshake of msg's connection: the
+ * certificate's flags are noted on msg, and the session's CA database
+ * (_vi_http_session_set_ca_database()) consulted. */
+void _vi_http_tls_watch (SoupSession *session, SoupMessage *msg);
+/* A TLS failure of msg that another attempt cannot fix, as a final
+ * VI_ERROR naming the problem; NULL for other failures. */
+GError *_vi_http_tls_final_error (SoupMessage *msg, const GError *error);
 /* Drops a response body stream (taking the reference) without reading the
  * rest of the body: the message's I/O ends, its connection is closed. */
 void _vi_http_body_abandon (GInputStream *stream);
@@ -138,5 +146,11 @@ void     _vi_http_set_status_error (GError     **error,
                                     guint        status,
                                     GBytes      *body,
                                     const char  *trace_header);
+/* A failure below HTTP after attempts tries, as VI_ERROR_TIMEOUT or
+ * VI_ERROR_NETWORK. */
+void _vi_http_set_transport_error (GError      **error,
+                                   const char   *what,
+                                   const GError *cause,
+                                   guint         attempts);
 
 G_END_DECLS

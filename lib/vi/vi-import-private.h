@@ -3,7 +3,8 @@
 #pragma once
 
 /* What the files of the import support share (vi-import-session.c,
- * vi-upload.c, vi-upload-files.c). */
+ * vi-upload.c, vi-upload-files.c, vi-upload-signed.c,
+ * vi-upload-mark-inserted.c). */
 
 #include <vi/vi.h>
 
@@ -58,5 +59,60 @@ void _vi_import_wait_start (ViClient               *client,
                             GCancellable           *cancellable,
                             GAsyncReadyCallback     callback,
                             gpointer                user_data);
+
+/* An annotation file as an upload registers and sends it
+ * (vi-upload-files.c). */
+typedef struct {
+  char   *path; /* as collected */
+  char   *name; /* base name, the registration key */
+  guint64 size;
+  char   *crc32c; /* base64 of the big-endian CRC-32C */
+} ViLocalFile;
+
+void _vi_local_file_free (ViLocalFile *file);
+
+/* Collects the files of paths (vi_collect_annotation_files()) and reads
+ * each once, in a worker thread, for its size and CRC-32C.  The result is
+ * a GPtrArray of ViLocalFile in collected order. */
+void       _vi_upload_collect_async (const char *const  *paths,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+GPtrArray *_vi_upload_collect_finish (GAsyncResult *result, GError **error);
+
+/* The bytes of a file that the attempt in flight has sent (0 when an
+ * attempt starts or restarts). */
+typedef void (*ViUploadSentFunc) (guint64 bytes_sent, gpointer user_data);
+
+/* Sends file to its signed URL upload (vi-upload-signed.c), on the
+ * thread-default main context; upload and file must live until callback
+ * is called. */
+void     _vi_signed_upload_send_async (ViClient             *client,
+                                       const ViSignedUpload *upload,
+                                       const ViLocalFile    *file,
+                                       ViUploadSentFunc      sent,
+                                       gpointer              sent_data,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+gboolean _vi_signed_upload_send_finish (GAsyncResult *result, GError **error);
+
+/* Marks the files of the session at session_url inserted (PATCH
+ * FilesInserted: Reached), learning from the session what happened when
+ * the answer is lost (vi-upload-mark-inserted.c); reconciles counts the
+ * session reads this takes over the whole upload.  The result is the
+ * session as last read, with *marked FALSE when it shows that the PATCH
+ * was not carried out and must be sent again. */
+void                       _vi_upload_mark_inserted_async (ViClient           *client,
+                                                           const char         *dataset_id,
+                                                           const char         *session_id,
+                                                           const char         *session_url,
+                                                           guint              *reconciles,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+ViAnnotationImportSession *_vi_upload_mark_inserted_finish (GAsyncResult *result,
+                                                            gboolean *marked,
+                                                            GError  **error);
 
 G_END_DECLS

@@ -2,7 +2,8 @@
 /* Copyright (C) 2025 The viannot authors */
 /*
  * What an upload sends: its options, and the annotation files collected
- * from the paths given (with their sizes and CRC-32C).
+ * from the paths given (with their sizes and CRC-32C, read in a worker
+ * thread).
  */
 #include "config.h"
 
@@ -281,4 +282,84 @@ vi_collect_annotation_files (const char *const *paths, GError **error)
     return NULL;
   }
   return g_steal_pointer (&result);
+}
+
+/* ------------------------------------------------------------------------
+ * The files of an upload, read for their sizes and CRC-32C
+ * ------------------------------------------------------------------------ */
+
+void
+_vi_local_file_free (ViLocalFile *file)
+{
+  g_free (file->path);
+  g_free (file->name);
+  g_free (file->crc32c);
+  g_free (file);
+}
+
+/* Collecting, in a worker thread: the files, their sizes and CRCs. */
+static void
+collect_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  char **paths = task_data;
+  g_autoptr (GPtrArray) found = NULL;
+  g_autoptr (GPtrArray) files = NULL;
+  GError *error = NULL;
+  guint   i;
+
+  found = vi_collect_annotation_files ((const char *const *) paths, &error);
+  if (found == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  files = g_ptr_array_new_with_free_func ((GDestroyNotify) _vi_local_file_free);
+  for (i = 0; i < found->len; i++) {
+    ViLocalFile *file = g_new0 (ViLocalFile, 1);
+    guint32      crc = 0;
+
+    file->path = g_strdup (found->pdata[i]);
+    file->name = g_path_get_basename (file->path);
+    g_ptr_array_add (files, file);
+    /* Size and CRC from the same read, so that they agree. */
+    if (!vi_crc32c_file (file->path, &crc, &file->size, cancellable, &error)) {
+      if (!_vi_import_is_cancelled_error (error)) {
+        GError *wrapped = g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
+                                       "cannot read \"%s\": %s", file->path,
+                                       error->message);
+
+        g_error_free (error);
+        error = wrapped;
+      }
+      g_task_return_error (task, error);
+      return;
+    }
+    file->crc32c = vi_crc32c_to_base64 (crc);
+  }
+  g_task_return_pointer (task, g_steal_pointer (&files),
+                         (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+_vi_upload_collect_async (const char *const  *paths,
+                          GCancellable       *cancellable,
+                          GAsyncReadyCallback callback,
+                          gpointer            user_data)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, _vi_upload_collect_async);
+  g_task_set_task_data (task, g_strdupv ((char **) paths),
+                        (GDestroyNotify) g_strfreev);
+  g_task_run_in_thread (task, collect_thread);
+}
+
+GPtrArray *
+_vi_upload_collect_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

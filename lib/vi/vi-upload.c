@@ -7,20 +7,16 @@
  *
  * Everything runs on the thread-default main context of the caller, except
  * collecting the files and their CRC-32C, which reads them in a worker
- * thread.  Files are never loaded: the CRC is computed over 1 MiB chunks
- * and each signed upload streams the file from disk, so memory does not
- * depend on file size.
+ * thread (vi-upload-files.c).  Files are never loaded: the CRC is computed
+ * over 1 MiB chunks and each signed upload streams the file from disk
+ * (vi-upload-signed.c), so memory does not depend on file size.  Marking
+ * the files inserted exactly once is vi-upload-mark-inserted.c.  This
+ * file holds the session's steps, their order and the upload's progress.
  */
 #include "config.h"
 
-#include <string.h>
-#include <errno.h>
-#include <glib/gstdio.h>
-
 #include "vi-import-private.h"
-#include "vi-text-private.h"
 #include "vi-wait-private.h"
-#include "vi-file-stream-private.h"
 
 /* Signed-upload progress is reported at most once per this many bytes,
  * and at the end of each file. */
@@ -31,22 +27,6 @@
  * ------------------------------------------------------------------------ */
 
 typedef struct {
-  char   *path; /* as collected */
-  char   *name; /* base name, the registration key */
-  guint64 size;
-  char   *crc32c; /* base64 of the big-endian CRC-32C */
-} LocalFile;
-
-static void
-local_file_free (LocalFile *file)
-{
-  g_free (file->path);
-  g_free (file->name);
-  g_free (file->crc32c);
-  g_free (file);
-}
-
-typedef struct {
   ViClient            *client;
   char                *dataset_id;
   char               **paths;
@@ -54,8 +34,8 @@ typedef struct {
   ViUploadProgressFunc progress;
   gpointer             progress_data;
 
-  GPtrArray                 *files;   /* LocalFile, collected order */
-  GHashTable                *by_name; /* name -> LocalFile */
+  GPtrArray                 *files;   /* ViLocalFile, collected order */
+  GHashTable                *by_name; /* name -> ViLocalFile */
   GPtrArray                 *uploads; /* ViSignedUpload, server order */
   ViAnnotationImportSession *session; /* latest response */
   char                      *session_id;
@@ -63,42 +43,20 @@ typedef struct {
 
   ViUploadStage stage;
   guint         index; /* into uploads */
-  LocalFile    *current;
+  ViLocalFile  *current;
   guint         files_done;
   guint64       bytes_done; /* files finished */
   guint64       bytes_sent; /* current attempt */
   guint64       bytes_reported;
   guint64       bytes_total;
 
-  /* the signed upload in flight */
-  SoupMessage  *msg;
-  GInputStream *body;
-  guint         attempts;
-  ViRetryState  retries;
-
   GError *failure;    /* while marking the session */
-  GError *lost;       /* a PATCH whose answer is lost */
-  guint   reconciles; /* session reads after one */
+  guint   reconciles; /* session reads after a lost answer */
 } UploadData;
-
-static void
-upload_stop_message (UploadData *data)
-{
-  if (data->msg != NULL) {
-    g_signal_handlers_disconnect_matched (data->msg, G_SIGNAL_MATCH_DATA, 0, 0,
-                                          NULL, NULL, data);
-    g_clear_object (&data->msg);
-  }
-  if (data->body != NULL) {
-    g_input_stream_close (data->body, NULL, NULL);
-    g_clear_object (&data->body);
-  }
-}
 
 static void
 upload_data_free (UploadData *data)
 {
-  upload_stop_message (data);
   g_clear_object (&data->client);
   g_free (data->dataset_id);
   g_strfreev (data->paths);
@@ -109,7 +67,6 @@ upload_data_free (UploadData *data)
   g_free (data->session_id);
   g_free (data->session_url);
   g_clear_error (&data->failure);
-  g_clear_error (&data->lost);
   g_free (data);
 }
 
@@ -142,52 +99,6 @@ upload_set_stage (UploadData *data, ViUploadStage stage)
 {
   data->stage = stage;
   upload_report (data);
-}
-
-/* Collecting, in a worker thread: the files, their sizes and CRCs. */
-static void
-collect_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  char **paths = task_data;
-  g_autoptr (GPtrArray) found = NULL;
-  g_autoptr (GPtrArray) files = NULL;
-  GError *error = NULL;
-  guint   i;
-
-  found = vi_collect_annotation_files ((const char *const *) paths, &error);
-  if (found == NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-
-  files = g_ptr_array_new_with_free_func ((GDestroyNotify) local_file_free);
-  for (i = 0; i < found->len; i++) {
-    LocalFile *file = g_new0 (LocalFile, 1);
-    guint32    crc = 0;
-
-    file->path = g_strdup (found->pdata[i]);
-    file->name = g_path_get_basename (file->path);
-    g_ptr_array_add (files, file);
-    /* Size and CRC from the same read, so that they agree. */
-    if (!vi_crc32c_file (file->path, &crc, &file->size, cancellable, &error)) {
-      if (!_vi_import_is_cancelled_error (error)) {
-        GError *wrapped = g_error_new (VI_ERROR, VI_ERROR_INVALID_ARGUMENT,
-                                       "cannot read \"%s\": %s", file->path,
-                                       error->message);
-
-        g_error_free (error);
-        error = wrapped;
-      }
-      g_task_return_error (task, error);
-      return;
-    }
-    file->crc32c = vi_crc32c_to_base64 (crc);
-  }
-  g_task_return_pointer (task, g_steal_pointer (&files),
-                         (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void upload_fail (GTask *task, GError *error);
@@ -239,11 +150,7 @@ upload_wait_progress (const ViUploadProgress *progress, gpointer user_data)
     data->progress (progress, data->progress_data);
 }
 
-/* ---- step 4: PATCH FilesInserted ---- */
-
-/* Reading the session after a lost answer is tried this many times; each
- * read that finds the files not marked sends the PATCH again. */
-#define MAX_RECONCILES 2
+/* ---- step 4: PATCH FilesInserted (vi-upload-mark-inserted.c) ---- */
 
 static void upload_finalize (GTask *task);
 
@@ -274,127 +181,27 @@ upload_marked (GTask *task)
                          upload_waited_cb, g_object_ref (task));
 }
 
-/* Whether the session shows the PATCH as carried out: FilesInserted is
- * there, Reached or FailedReach (the session may also have failed). */
-static gboolean
-files_inserted_marked (ViAnnotationImportSession *session)
-{
-  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions (
-      vi_annotation_import_session_get_status (session));
-
-  for (guint i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c = conditions->pdata[i];
-
-    if (g_strcmp0 (c->condition, "FilesInserted") == 0 &&
-        c->status != VI_CONDITION_STATUS_WAITING)
-      return TRUE;
-  }
-  return vi_annotation_import_session_is_failed (session);
-}
-
 static void
-upload_reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+upload_inserted_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
-  g_autoptr (GError) lost = g_steal_pointer (&data->lost);
+  UploadData                *data = g_task_get_task_data (task);
   ViAnnotationImportSession *session;
+  gboolean                   marked = FALSE;
   GError                    *error = NULL;
 
-  session = _vi_import_session_read_finish (result, &error);
+  session = _vi_upload_mark_inserted_finish (result, &marked, &error);
   if (session == NULL) {
-    if (!_vi_import_is_cancelled_error (error)) {
-      g_autofree char *what =
-          g_strdup_printf ("every file was sent, but "
-                           "the answer to marking them inserted was lost (%s) and the "
-                           "session could not be read",
-                           lost->message);
-      GError *unknown = _vi_import_state_unknown_error (data->dataset_id,
-                                                        data->session_id, what,
-                                                        error);
-
-      g_error_free (error);
-      error = unknown;
-    }
     upload_return_error (task, error);
     return;
   }
   g_clear_pointer (&data->session, vi_annotation_import_session_unref);
   data->session = session;
-
-  if (files_inserted_marked (session)) {
-    g_debug ("import session %s: the files were marked inserted (%s)",
-             data->session_id, lost->message);
+  if (marked)
     upload_marked (task);
-    return;
-  }
-  /* Not carried out: the PATCH is idempotent, send it again. */
-  g_debug ("import session %s: the files are not marked inserted (%s); "
-           "marking them again",
-           data->session_id, lost->message);
-  upload_finalize (task);
-}
-
-static void
-upload_patched_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  UploadData *data = g_task_get_task_data (task);
-  g_autoptr (JsonNode) node = NULL;
-  ViAnnotationImportSession *session;
-  GError                    *error = NULL;
-
-  node = _vi_http_send_finish (result, &error);
-  if (node != NULL) {
-    session = vi_annotation_import_session_new_from_json (node, &error);
-    if (session != NULL) {
-      g_clear_pointer (&data->session, vi_annotation_import_session_unref);
-      data->session = session;
-    }
-  }
-  if (error != NULL && _vi_import_answer_may_be_lost (error)) {
-    /* Truncated, dropped, garbled, or a retry told that the files are
-     * already marked (409): the session says whether the PATCH was
-     * carried out. */
-    if (data->reconciles < MAX_RECONCILES) {
-      data->reconciles++;
-      g_clear_error (&data->lost);
-      data->lost = error;
-      _vi_import_session_read_async (data->client, data->session_url,
-                                     g_task_get_cancellable (task),
-                                     upload_reconciled_cb, g_object_ref (task));
-      return;
-    }
-    {
-      GError *unknown = _vi_import_state_unknown_error (
-          data->dataset_id, data->session_id,
-          "every file was sent, but marking them "
-          "inserted kept failing without a usable answer",
-          error);
-
-      g_error_free (error);
-      error = unknown;
-    }
-  } else if (error != NULL && !_vi_import_is_cancelled_error (error)) {
-    g_prefix_error (&error,
-                    "import session %s: every file was sent, but "
-                    "marking them inserted failed: ",
-                    data->session_id);
-  }
-  if (error != NULL) {
-    upload_return_error (task, error);
-    return;
-  }
-  upload_marked (task);
-}
-
-static ViHttpRequest *
-new_patch_request (UploadData       *data,
-                   ViConditionStatus status,
-                   ViConditionReason reason)
-{
-  return _vi_import_patch_status_request (data->client, data->session_url,
-                                          status, reason);
+  else
+    /* Not carried out: the PATCH is idempotent, send it again. */
+    upload_finalize (task);
 }
 
 static void
@@ -411,10 +218,11 @@ upload_finalize (GTask *task)
     return;
   }
   upload_set_stage (data, VI_UPLOAD_STAGE_FINALIZING);
-  _vi_http_send_async (new_patch_request (data, VI_CONDITION_STATUS_REACHED,
-                                          VI_CONDITION_REASON_NONE),
-                       g_task_get_cancellable (task), upload_patched_cb,
-                       g_object_ref (task));
+  _vi_upload_mark_inserted_async (data->client, data->dataset_id,
+                                  data->session_id, data->session_url,
+                                  &data->reconciles,
+                                  g_task_get_cancellable (task),
+                                  upload_inserted_cb, g_object_ref (task));
 }
 
 /* ---- after a failure in steps 2-3: FailedReach ---- */
@@ -470,7 +278,6 @@ upload_fail (GTask *task, GError *error)
   gboolean          cancelled;
   ViConditionReason reason;
 
-  upload_stop_message (data);
   data->current = NULL;
   cancelled = _vi_import_is_cancelled_error (error) ||
       (cancellable != NULL && g_cancellable_is_cancelled (cancellable));
@@ -487,229 +294,45 @@ upload_fail (GTask *task, GError *error)
   }
 
   data->failure = error;
-  _vi_http_send_async (new_patch_request (data,
-                                          VI_CONDITION_STATUS_FAILED_REACH,
-                                          reason),
+  _vi_http_send_async (_vi_import_patch_status_request (
+                           data->client, data->session_url,
+                           VI_CONDITION_STATUS_FAILED_REACH, reason),
                        NULL, upload_failed_patched_cb, g_object_ref (task));
 }
 
-/* ---- step 3: the signed uploads ---- */
+/* ---- step 3: the signed uploads (vi-upload-signed.c) ---- */
 
 static void upload_next_file (GTask *task);
-static void upload_attempt (GTask *task);
 
+/* Bytes of the current file sent by its attempt in flight. */
 static void
-wrote_body_data_cb (SoupMessage *msg, guint chunk_size, gpointer user_data)
+upload_sent_bytes (guint64 bytes_sent, gpointer user_data)
 {
   UploadData *data = user_data;
 
-  data->bytes_sent += chunk_size;
+  data->bytes_sent = bytes_sent;
   if (data->bytes_done + data->bytes_sent >=
       data->bytes_reported + PROGRESS_STEP)
     upload_report (data);
 }
 
 static void
-restarted_cb (SoupMessage *msg, gpointer user_data)
-{
-  UploadData *data = user_data;
-
-  g_debug ("upload of %s: restarted by libsoup", data->current->path);
-  if (data->body != NULL && G_IS_SEEKABLE (data->body) &&
-      g_seekable_can_seek (G_SEEKABLE (data->body)))
-    g_seekable_seek (G_SEEKABLE (data->body), 0, G_SEEK_SET, NULL, NULL);
-  data->bytes_sent = 0;
-}
-
-static void
-upload_retry_slept_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+upload_file_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!_vi_sleep_finish (result, &error)) {
-    upload_fail (task, error);
-    return;
-  }
-  upload_attempt (task);
-}
-
-static void
-upload_retry (GTask *task, double seconds)
-{
   UploadData *data = g_task_get_task_data (task);
+  GError     *error = NULL;
 
-  g_debug ("upload of %s: attempt %u failed, retrying in %.3f s",
-           data->current->path, data->attempts, seconds);
-  _vi_sleep_async (seconds, g_task_get_cancellable (task),
-                   upload_retry_slept_cb, g_object_ref (task));
-}
-
-static void
-upload_sent_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  UploadData   *data = g_task_get_task_data (task);
-  ViRetryPolicy policy = _vi_client_get_retry_policy (data->client);
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (SoupMessage) msg = NULL;
-  GError *error = NULL;
-  guint   status;
-  double  delay;
-
-  body = _vi_http_send_and_read_finish (result, &error);
-  msg = g_object_ref (data->msg);
-  upload_stop_message (data);
-
-  if (body == NULL) {
-    if (_vi_import_is_cancelled_error (error)) {
-      upload_fail (task, error);
-      return;
-    }
-    if (_vi_http_error_is_final (error)) {
-      g_prefix_error (&error, "sending %s: ", data->current->path);
-      upload_fail (task, error);
-      return;
-    }
-    if (_vi_retry_next (&policy, &data->retries, 0, NULL, &delay)) {
-      g_error_free (error);
-      upload_retry (task, delay);
-      return;
-    }
-    {
-      GError *out = g_error_new (VI_ERROR, VI_ERROR_NETWORK,
-                                 "sending %s failed after %u attempt%s: %s",
-                                 data->current->path, data->attempts,
-                                 data->attempts == 1 ? "" : "s",
-                                 error->message);
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-        out->code = VI_ERROR_TIMEOUT;
-      g_error_free (error);
-      upload_fail (task, out);
-    }
-    return;
-  }
-
-  status = soup_message_get_status (msg);
-  if (SOUP_STATUS_IS_SUCCESSFUL (status)) {
-    data->files_done++;
-    data->bytes_done += data->current->size;
-    data->bytes_sent = 0;
-    upload_report (data);
-    data->index++;
-    upload_next_file (task);
-    return;
-  }
-
-  if (_vi_retry_next (&policy, &data->retries, status,
-                      soup_message_get_response_headers (msg), &delay)) {
-    upload_retry (task, delay);
-    return;
-  }
-  {
-    g_autofree char *what = g_strdup_printf ("sending %s", data->current->path);
-    const char      *trace =
-        soup_message_headers_get_one (soup_message_get_response_headers (msg),
-                                      "x-cloud-trace-context");
-
-    _vi_http_set_status_error (&error, what, VI_HTTP_TARGET_SIGNED_URL, status,
-                               body, trace);
-    if (data->attempts > 1)
-      g_prefix_error (&error, "after %u attempts: ", data->attempts);
-    upload_fail (task, error);
-  }
-}
-
-/* One attempt: the file is opened again, so a retry sends it from the
- * start. */
-static void
-upload_attempt (GTask *task)
-{
-  UploadData           *data = g_task_get_task_data (task);
-  const ViSignedUpload *upload = data->uploads->pdata[data->index];
-  LocalFile            *file = data->current;
-  g_autoptr (GFile) gfile = NULL;
-  g_autoptr (GFileInfo) info = NULL;
-  SoupMessageHeaders *headers;
-  GHashTableIter      iter;
-  gpointer            key, value;
-  GError             *error = NULL;
-  goffset             size;
-
-  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task),
-                                            &error)) {
+  if (!_vi_signed_upload_send_finish (result, &error)) {
     upload_fail (task, error);
     return;
   }
-
+  data->files_done++;
+  data->bytes_done += data->current->size;
   data->bytes_sent = 0;
-  gfile = g_file_new_for_path (file->path);
-  info = g_file_query_info (gfile, G_FILE_ATTRIBUTE_STANDARD_SIZE,
-                            G_FILE_QUERY_INFO_NONE, NULL, &error);
-  if (info == NULL) {
-    g_prefix_error (&error, "cannot read %s: ", file->path);
-    upload_fail (task, error);
-    return;
-  }
-  /* Read on this thread: see vi-file-stream-private.h. */
-  data->body = _vi_file_stream_new (file->path, &error);
-  if (data->body == NULL) {
-    g_prefix_error (&error, "cannot read %s: ", file->path);
-    upload_fail (task, error);
-    return;
-  }
-  size = g_file_info_get_size (info);
-  if (size < 0 || (guint64) size != file->size) {
-    upload_fail (task,
-                 g_error_new (VI_ERROR, VI_ERROR_INVALID_DATA,
-                              "%s changed while it was being uploaded (%" G_GUINT64_FORMAT
-                              " bytes when registered, %" G_GINT64_FORMAT
-                              " now)",
-                              file->path, file->size, (gint64) size));
-    return;
-  }
-
-  data->msg = soup_message_new (upload->method, upload->url);
-  if (data->msg == NULL) {
-    g_autofree char *shown = _vi_text_excerpt (upload->url, -1, 200,
-                                               VI_TEXT_ESCAPE);
-
-    upload_fail (task,
-                 g_error_new (VI_ERROR, VI_ERROR_INVALID_RESPONSE,
-                              "invalid response: the upload URL for %s is not a valid URL "
-                              "(%s %s)",
-                              file->name, upload->method, shown));
-    return;
-  }
-  /* Exactly the method and headers the server gave, and no API
-   * credentials; redirects are failures, as for the SDK. */
-  /* A new connection each time: libsoup re-sends a PUT by itself when a
-   * reused keep-alive connection turns out to be closed, with the body
-   * stream where the first try left it, which sends a truncated body.
-   * Our own retries open the file again instead.  Should libsoup restart
-   * it anyway, the stream is rewound. */
-  soup_message_add_flags (data->msg,
-                          SOUP_MESSAGE_NO_REDIRECT |
-                              SOUP_MESSAGE_NEW_CONNECTION);
-  g_signal_connect (data->msg, "restarted", G_CALLBACK (restarted_cb), data);
-  headers = soup_message_get_request_headers (data->msg);
-  if (upload->headers != NULL) {
-    g_hash_table_iter_init (&iter, upload->headers);
-    while (g_hash_table_iter_next (&iter, &key, &value))
-      soup_message_headers_replace (headers, key, value);
-  }
-  soup_message_set_request_body (data->msg, NULL, data->body, size);
-  g_signal_connect (data->msg, "wrote-body-data",
-                    G_CALLBACK (wrote_body_data_cb), data);
-
-  data->attempts++;
-  _vi_http_send_and_read_async (_vi_client_get_session (data->client),
-                                data->msg, G_PRIORITY_DEFAULT,
-                                g_task_get_cancellable (task), upload_sent_cb,
-                                g_object_ref (task));
+  upload_report (data);
+  data->index++;
+  upload_next_file (task);
 }
 
 static void
@@ -724,11 +347,12 @@ upload_next_file (GTask *task)
   }
   upload = data->uploads->pdata[data->index];
   data->current = g_hash_table_lookup (data->by_name, upload->name);
-  data->attempts = 0;
-  data->retries = (ViRetryState){ 0, 0 };
   data->bytes_sent = 0;
   upload_report (data);
-  upload_attempt (task);
+  _vi_signed_upload_send_async (data->client, upload, data->current,
+                                upload_sent_bytes, data,
+                                g_task_get_cancellable (task),
+                                upload_file_sent_cb, g_object_ref (task));
 }
 
 /* ---- step 2: register ---- */
@@ -779,7 +403,7 @@ upload_registered_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     g_hash_table_add (listed, upload->name);
   }
   for (i = 0; i < data->files->len; i++) {
-    const LocalFile *file = data->files->pdata[i];
+    const ViLocalFile *file = data->files->pdata[i];
 
     if (!g_hash_table_contains (listed, file->name)) {
       upload_fail (
@@ -837,7 +461,7 @@ upload_created_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   specs = g_ptr_array_new_with_free_func (
       (GDestroyNotify) vi_annotation_import_file_spec_free);
   for (i = 0; i < data->files->len; i++) {
-    const LocalFile *file = data->files->pdata[i];
+    const ViLocalFile *file = data->files->pdata[i];
 
     g_ptr_array_add (specs,
                      vi_annotation_import_file_spec_new (file->name,
@@ -864,14 +488,14 @@ upload_collected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   GError          *error = NULL;
   guint            i;
 
-  data->files = g_task_propagate_pointer (G_TASK (result), &error);
+  data->files = _vi_upload_collect_finish (result, &error);
   if (data->files == NULL) {
     upload_return_error (task, error);
     return;
   }
   data->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (i = 0; i < data->files->len; i++) {
-    LocalFile *file = data->files->pdata[i];
+    ViLocalFile *file = data->files->pdata[i];
 
     g_hash_table_insert (data->by_name, file->name, file);
     data->bytes_total += file->size;
@@ -919,7 +543,6 @@ vi_client_upload_annotations_async (ViClient              *self,
                                     gpointer               user_data)
 {
   g_autoptr (GTask) task = NULL;
-  g_autoptr (GTask) collect = NULL;
   UploadData *data;
   GError     *error = NULL;
 
@@ -949,12 +572,8 @@ vi_client_upload_annotations_async (ViClient              *self,
 
   upload_set_stage (data, VI_UPLOAD_STAGE_COLLECTING);
 
-  collect = g_task_new (NULL, cancellable, upload_collected_cb,
-                        g_object_ref (task));
-  g_task_set_source_tag (collect, collect_thread);
-  g_task_set_task_data (collect, g_strdupv (data->paths),
-                        (GDestroyNotify) g_strfreev);
-  g_task_run_in_thread (collect, collect_thread);
+  _vi_upload_collect_async ((const char *const *) data->paths, cancellable,
+                            upload_collected_cb, g_object_ref (task));
 }
 
 /**
