@@ -7,6 +7,7 @@
 #include <gio/gio.h>
 
 #include "gstviannotelements.h"
+#include "gstviannotspoolfeed.h"
 #include "gstviannotuploader.h"
 
 #define GST_CAT_DEFAULT gst_vi_annot_debug
@@ -28,9 +29,9 @@ typedef enum
   SESSION_FAILED,               /* inserted, and the import failed */
 } SessionState;
 
+/* With the feed's lock; the feed counts lines spooled and waits. */
 typedef struct
 {
-  guint64 lines_spooled;
   guint64 lines_imported;
   guint64 batches_imported;
   guint64 batches_rejected;
@@ -38,7 +39,6 @@ typedef struct
   guint64 resends;
   guint64 annotations_created;
   guint64 annotations_failed;
-  guint64 blocked;
   guint64 outages;
 } UploadStats;
 
@@ -51,19 +51,10 @@ struct _GstViAnnotUploader
   const GstViAnnotConfig *config;       /* the element's, immutable */
   const GstViAnnotErrorContext *ctx;    /* the element's, immutable */
   GstViAnnotSpool *spool;
-  GstViAnnotUploadLimits limits;
   GCancellable *cancellable;    /* cancelled in stop only */
 
-  GMutex lock;
-  GCond cond;
-  /* lock */
-  gboolean flushing;
-  gboolean failed;              /* an error was posted: nothing more */
-  gboolean blocked;             /* the streaming thread waits for room */
-  GstViAnnotBatch *open;        /* being filled */
-  GSource *interval_source;     /* seals open after batch-interval */
-  GQueue to_seal;               /* GstViAnnotBatch, filled, for the worker */
-  guint64 pending;              /* lines in the spool, not imported */
+  /* the lines coming in; its lock also guards stats */
+  GstViAnnotSpoolFeed feed;
   UploadStats stats;
 
   /* worker only */
@@ -93,6 +84,7 @@ static void pump (GstViAnnotUploader * self);
 static void job_start (Job * job);
 static void job_settle (Job * job);
 static gboolean _pump_cb (gpointer user_data);
+static gboolean _seal_cb (gpointer user_data);
 
 /* ------------------------------------------------------------------ */
 /* messages */
@@ -104,17 +96,6 @@ post_element_message (GstViAnnotUploader * self, GstStructure * s)
       gst_message_new_element (GST_OBJECT_CAST (self->element), s));
 }
 
-static guint64
-get_pending (GstViAnnotUploader * self)
-{
-  guint64 pending;
-
-  g_mutex_lock (&self->lock);
-  pending = self->pending;
-  g_mutex_unlock (&self->lock);
-  return pending;
-}
-
 static void
 post_progress (GstViAnnotUploader * self, GstViAnnotBatch * batch,
     const gchar * stage)
@@ -124,39 +105,8 @@ post_progress (GstViAnnotUploader * self, GstViAnnotBatch * batch,
           "batch", G_TYPE_STRING, batch->name,
           "session-id", G_TYPE_STRING, batch->session_id,
           "lines", G_TYPE_UINT, batch->lines,
-          "pending", G_TYPE_UINT64, get_pending (self), NULL));
-}
-
-/* An error was (is being) posted: nothing more is uploaded, and the
- * streaming thread stops waiting. */
-static void
-mark_failed (GstViAnnotUploader * self)
-{
-  g_mutex_lock (&self->lock);
-  self->failed = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-}
-
-/* A local failure (the spool): always an error, whatever on-error says,
- * since nothing could be kept any more. */
-static void
-fail_locally (GstViAnnotUploader * self, const GError * error)
-{
-  mark_failed (self);
-  gst_vi_annot_post_gerror (self->element, GST_MESSAGE_ERROR, error,
-      gst_vi_annot_spool_get_dir (self->spool));
-}
-
-static gboolean
-is_failed (GstViAnnotUploader * self)
-{
-  gboolean failed;
-
-  g_mutex_lock (&self->lock);
-  failed = self->failed;
-  g_mutex_unlock (&self->lock);
-  return failed;
+          "pending", G_TYPE_UINT64,
+          gst_vi_annot_spool_feed_get_pending (&self->feed), NULL));
 }
 
 /* ------------------------------------------------------------------ */
@@ -194,9 +144,9 @@ begin_outage (GstViAnnotUploader * self, const GError * error)
   self->retry_due = FALSE;
   if (gst_vi_annot_outage_begin (&self->outage)) {
     GST_WARNING_OBJECT (self->element, "outage: %s", error->message);
-    g_mutex_lock (&self->lock);
+    g_mutex_lock (&self->feed.lock);
     self->stats.outages++;
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->feed.lock);
     gst_element_post_message (self->element,
         gst_vi_annot_outage_message_new (self->element, error->message,
             error, NULL, self->ctx));
@@ -218,7 +168,7 @@ end_outage (GstViAnnotUploader * self)
     GST_INFO_OBJECT (self->element, "outage over");
     gst_element_post_message (self->element,
         gst_vi_annot_back_message_new (self->element, duration, "pending",
-            get_pending (self), self->ctx));
+            gst_vi_annot_spool_feed_get_pending (&self->feed), self->ctx));
     /* What waited may go. */
     gst_vi_annot_worker_invoke (self->worker, _pump_cb, self, NULL);
   }
@@ -293,7 +243,7 @@ job_complete (Job * job, ViAnnotationImportSession * session)
   if (!gst_vi_annot_spool_remove (self->spool, batch, &error)) {
     /* Imported, but still on disk: a restart settles it (Complete, so it
      * is removed without being sent again). */
-    fail_locally (self, error);
+    gst_vi_annot_spool_feed_fail (&self->feed, error);
     g_error_free (error);
     gst_vi_annot_batch_free (batch);
     return;
@@ -307,7 +257,7 @@ job_complete (Job * job, ViAnnotationImportSession * session)
       batch->lines, created);
   /* Posted before the count drops, so that it is on the bus before an EOS
    * that waited for this batch. */
-  pending = get_pending (self) - batch->lines;
+  pending = gst_vi_annot_spool_feed_get_pending (&self->feed) - batch->lines;
   post_element_message (self, gst_structure_new ("vi-upload-done",
           "batch", G_TYPE_STRING, batch->name,
           "session-id", G_TYPE_STRING, batch->session_id,
@@ -316,14 +266,14 @@ job_complete (Job * job, ViAnnotationImportSession * session)
           "failed", G_TYPE_INT64, failed,
           "pending", G_TYPE_UINT64, pending, NULL));
 
-  g_mutex_lock (&self->lock);
-  self->pending -= batch->lines;
+  g_mutex_lock (&self->feed.lock);
+  self->feed.pending -= batch->lines;
   self->stats.lines_imported += batch->lines;
   self->stats.batches_imported++;
   self->stats.annotations_created += MAX (created, 0);
   self->stats.annotations_failed += MAX (failed, 0);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  g_cond_broadcast (&self->feed.cond);
+  g_mutex_unlock (&self->feed.lock);
   gst_vi_annot_batch_free (batch);
   pump (self);
 }
@@ -346,18 +296,18 @@ job_refused (Job * job, const GError * error)
     case GST_VI_ANNOT_ON_ERROR_WARN:
       job_free (job);
       if (!gst_vi_annot_spool_reject (self->spool, batch, &moved, &local)) {
-        fail_locally (self, local);
+        gst_vi_annot_spool_feed_fail (&self->feed, local);
         g_error_free (local);
         gst_vi_annot_batch_free (batch);
         return;
       }
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_WARNING,
           error, NULL, self->ctx);
-      g_mutex_lock (&self->lock);
-      self->pending -= batch->lines;
+      g_mutex_lock (&self->feed.lock);
+      self->feed.pending -= batch->lines;
       self->stats.batches_rejected++;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      g_cond_broadcast (&self->feed.cond);
+      g_mutex_unlock (&self->feed.lock);
       post_element_message (self, gst_structure_new ("vi-upload-rejected",
               "batch", G_TYPE_STRING, batch->name,
               "location", G_TYPE_STRING, moved,
@@ -372,7 +322,7 @@ job_refused (Job * job, const GError * error)
       /* The batch stays in the spool, for the next run. */
       job_free (job);
       gst_vi_annot_batch_free (batch);
-      mark_failed (self);
+      gst_vi_annot_spool_feed_mark_failed (&self->feed);
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_ERROR,
           error, NULL, self->ctx);
       return;
@@ -486,9 +436,9 @@ job_resend (Job * job)
   if (job->batch->session_id != NULL) {
     GST_INFO_OBJECT (self->element, "%s: session %s imported nothing; "
         "sending the batch again", job->batch->name, job->batch->session_id);
-    g_mutex_lock (&self->lock);
+    g_mutex_lock (&self->feed.lock);
     self->stats.resends++;
-    g_mutex_unlock (&self->lock);
+    g_mutex_unlock (&self->feed.lock);
     post_progress (self, job->batch, "resending");
     g_clear_pointer (&job->batch->session_id, g_free);
   }
@@ -645,15 +595,15 @@ upload_progress_cb (const ViUploadProgress * progress, gpointer user_data)
           progress->session_id, &error)) {
     /* Without the record, a crash could import the batch twice: stop
      * this upload (libvi gives the session up) and everything else. */
-    fail_locally (self, error);
+    gst_vi_annot_spool_feed_fail (&self->feed, error);
     g_error_free (error);
     g_cancellable_cancel (self->cancellable);
     return;
   }
   job->recorded = TRUE;
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->feed.lock);
   self->stats.sessions++;
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->feed.lock);
   post_progress (self, job->batch, "session-created");
 }
 
@@ -756,7 +706,7 @@ _probed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
       self->probed = TRUE;
       pump (self);
     } else {
-      mark_failed (self);
+      gst_vi_annot_spool_feed_mark_failed (&self->feed);
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_ERROR,
           error, NULL, self->ctx);
     }
@@ -775,7 +725,8 @@ pump (GstViAnnotUploader * self)
 {
   guint limit = MAX_IN_FLIGHT;
 
-  if (!self->active || self->shutting_down || is_failed (self))
+  if (!self->active || self->shutting_down
+      || gst_vi_annot_spool_feed_is_failed (&self->feed))
     return;
   if (self->outage.active) {
     if (!self->retry_due)
@@ -825,14 +776,9 @@ _seal_cb (gpointer user_data)
   GstViAnnotBatch *batch;
   GError *error = NULL;
 
-  for (;;) {
-    g_mutex_lock (&self->lock);
-    batch = g_queue_pop_head (&self->to_seal);
-    g_mutex_unlock (&self->lock);
-    if (batch == NULL)
-      break;
+  while ((batch = gst_vi_annot_spool_feed_pop_filled (&self->feed))) {
     if (!gst_vi_annot_spool_seal (self->spool, batch, &error)) {
-      fail_locally (self, error);
+      gst_vi_annot_spool_feed_fail (&self->feed, error);
       g_clear_error (&error);
       gst_vi_annot_batch_free (batch);
       continue;
@@ -849,178 +795,51 @@ _seal_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Called with the lock: the open batch goes to the worker to be sealed
- * and sent. */
-static void
-detach_open_locked (GstViAnnotUploader * self)
-{
-  if (self->interval_source != NULL) {
-    g_source_destroy (self->interval_source);
-    g_clear_pointer (&self->interval_source, g_source_unref);
-  }
-  if (self->open == NULL)
-    return;
-  g_queue_push_tail (&self->to_seal, self->open);
-  self->open = NULL;
-  gst_vi_annot_worker_invoke (self->worker, _seal_cb, self, NULL);
-}
-
-static gboolean
-_interval_cb (gpointer user_data)
-{
-  GstViAnnotUploader *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  /* The batch it was set for may have been sealed (by size, at EOS)
-   * while this callback waited for the lock: then it is not ours. */
-  if (self->interval_source != NULL &&
-      self->interval_source == g_main_current_source ()) {
-    GST_DEBUG_OBJECT (self->element, "batch-interval: sealing %s",
-        self->open != NULL ? self->open->name : "nothing");
-    g_clear_pointer (&self->interval_source, g_source_unref);
-    detach_open_locked (self);
-  }
-  g_mutex_unlock (&self->lock);
-  return G_SOURCE_REMOVE;
-}
-
 /* ------------------------------------------------------------------ */
-/* streaming thread */
+/* streaming thread: the feed's */
 
-/* Waits until the spool has room for @lines more (max-pending, counting
- * what is not imported yet); an empty spool always has room.  Returns
- * FALSE when flushing or failed. */
-static gboolean
-wait_for_room_locked (GstViAnnotUploader * self, guint lines)
-{
-  while (self->pending > 0 && self->pending + lines > self->limits.max_pending) {
-    if (self->flushing || self->failed)
-      return FALSE;
-    if (!self->blocked) {
-      guint64 pending = self->pending;
-
-      self->blocked = TRUE;
-      self->stats.blocked++;
-      /* What is there must go for room to come. */
-      detach_open_locked (self);
-      g_mutex_unlock (&self->lock);
-      GST_INFO_OBJECT (self->element, "max-pending reached (%"
-          G_GUINT64_FORMAT " lines not imported): waiting", pending);
-      post_element_message (self, gst_structure_new ("vi-upload-backpressure",
-              "pending", G_TYPE_UINT64, pending,
-              "max-pending", G_TYPE_UINT, self->limits.max_pending, NULL));
-      g_mutex_lock (&self->lock);
-      continue;
-    }
-    g_cond_wait (&self->cond, &self->lock);
-  }
-  self->blocked = FALSE;
-  return !self->failed;
-}
-
-/* Makes room for @lines more lines in the spool, counted as pending from
- * now on: the streaming thread reserves a frame's lines, and the writer
- * appends them later with gst_vi_annot_uploader_write().  Never waits on
- * the network: only, with max-pending lines not imported and @may_wait,
- * for room, interrupted by flushing.  Returns GST_FLOW_FLUSHING when
- * interrupted (nothing reserved), GST_FLOW_ERROR once an error was
- * posted. */
 GstFlowReturn
 gst_vi_annot_uploader_reserve (GstViAnnotUploader * self, guint lines,
     gboolean may_wait)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
-
-  g_mutex_lock (&self->lock);
-  if (self->failed || (may_wait && !wait_for_room_locked (self, lines)))
-    ret = self->failed ? GST_FLOW_ERROR : GST_FLOW_FLUSHING;
-  else
-    self->pending += lines;
-  g_mutex_unlock (&self->lock);
-  return ret;
+  return gst_vi_annot_spool_feed_reserve (&self->feed, lines, may_wait);
 }
 
-/* Appends whole lines (@lines of them, each ending with a newline, which
- * were reserved) to the batch being filled.  Never waits.  Returns
- * GST_FLOW_ERROR once an error was posted. */
 GstFlowReturn
 gst_vi_annot_uploader_write (GstViAnnotUploader * self, const gchar * data,
     gsize len, guint lines)
 {
-  GError *error = NULL;
-
-  g_mutex_lock (&self->lock);
-  if (self->failed) {
-    g_mutex_unlock (&self->lock);
-    return GST_FLOW_ERROR;
-  }
-  if (self->open == NULL) {
-    self->open = gst_vi_annot_spool_new_batch (self->spool, &error);
-    if (self->open == NULL)
-      goto failed;
-    if (self->limits.batch_interval_ms > 0)
-      self->interval_source = gst_vi_annot_worker_add_timeout (self->worker,
-          self->limits.batch_interval_ms, _interval_cb, self, NULL);
-  }
-  if (!gst_vi_annot_batch_append (self->open, data, len, lines, &error))
-    goto failed;
-  self->stats.lines_spooled += lines;
-  /* While the streaming thread waits for room, what is written goes at
-   * once: it is what room comes from. */
-  if (self->open->lines >= self->limits.batch_size ||
-      self->pending >= self->limits.max_pending || self->blocked)
-    detach_open_locked (self);
-  g_mutex_unlock (&self->lock);
-  return GST_FLOW_OK;
-
-failed:
-  g_mutex_unlock (&self->lock);
-  fail_locally (self, error);
-  g_error_free (error);
-  return GST_FLOW_ERROR;
+  return gst_vi_annot_spool_feed_write (&self->feed, data, len, lines);
 }
 
 void
 gst_vi_annot_uploader_set_flushing (GstViAnnotUploader * self,
     gboolean flushing)
 {
-  g_mutex_lock (&self->lock);
-  self->flushing = flushing;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  gst_vi_annot_spool_feed_set_flushing (&self->feed, flushing);
 }
 
-/* At EOS: the batch being filled goes now; with @wait, returns once
- * every line in the spool is imported (TRUE), or when flushing or failed
- * (FALSE). */
 gboolean
 gst_vi_annot_uploader_drain (GstViAnnotUploader * self, gboolean wait)
 {
-  gboolean done;
-
-  g_mutex_lock (&self->lock);
-  detach_open_locked (self);
-  while (wait && self->pending > 0 && !self->flushing && !self->failed)
-    g_cond_wait (&self->cond, &self->lock);
-  done = !self->failed && (!wait || self->pending == 0);
-  g_mutex_unlock (&self->lock);
-
-  return done;
+  return gst_vi_annot_spool_feed_drain (&self->feed, wait);
 }
 
 GstStructure *
 gst_vi_annot_uploader_get_stats (GstViAnnotUploader * self)
 {
   UploadStats stats;
-  guint64 pending;
+  guint64 pending, spooled, blocked;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->feed.lock);
   stats = self->stats;
-  pending = self->pending;
-  g_mutex_unlock (&self->lock);
+  pending = self->feed.pending;
+  spooled = self->feed.lines_spooled;
+  blocked = self->feed.n_blocked;
+  g_mutex_unlock (&self->feed.lock);
 
   return gst_structure_new ("vi-upload-stats",
-      "lines-spooled", G_TYPE_UINT64, stats.lines_spooled,
+      "lines-spooled", G_TYPE_UINT64, spooled,
       "lines-imported", G_TYPE_UINT64, stats.lines_imported,
       "pending", G_TYPE_UINT64, pending,
       "batches-imported", G_TYPE_UINT64, stats.batches_imported,
@@ -1029,7 +848,7 @@ gst_vi_annot_uploader_get_stats (GstViAnnotUploader * self)
       "resends", G_TYPE_UINT64, stats.resends,
       "annotations-created", G_TYPE_UINT64, stats.annotations_created,
       "annotations-failed", G_TYPE_UINT64, stats.annotations_failed,
-      "blocked", G_TYPE_UINT64, stats.blocked,
+      "blocked", G_TYPE_UINT64, blocked,
       "outages", G_TYPE_UINT64, stats.outages, NULL);
 }
 
@@ -1074,12 +893,7 @@ _shutdown_cb (gpointer user_data)
 void
 gst_vi_annot_uploader_stop (GstViAnnotUploader * self)
 {
-  g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
-  detach_open_locked (self);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
+  gst_vi_annot_spool_feed_stop (&self->feed);
   g_cancellable_cancel (self->cancellable);
   gst_vi_annot_worker_invoke (self->worker, _shutdown_cb, self, NULL);
 }
@@ -1092,13 +906,9 @@ gst_vi_annot_uploader_free (GstViAnnotUploader * self)
     return;
   g_assert (self->jobs == NULL);
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_vi_annot_batch_free);
-  g_queue_clear_full (&self->to_seal, (GDestroyNotify) gst_vi_annot_batch_free);
-  gst_vi_annot_batch_free (self->open);
-  g_clear_pointer (&self->interval_source, g_source_unref);
+  gst_vi_annot_spool_feed_clear (&self->feed);
   gst_vi_annot_spool_close (self->spool);
   g_object_unref (self->cancellable);
-  g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
   g_free (self);
 }
 
@@ -1121,11 +931,9 @@ gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
   self->config = config;
   self->ctx = ctx;
   self->spool = spool;
-  self->limits = *limits;
   self->cancellable = g_cancellable_new ();
-  g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
-  g_queue_init (&self->to_seal);
+  gst_vi_annot_spool_feed_init (&self->feed, element, worker, spool, limits,
+      _seal_cb, self);
   g_queue_init (&self->ready);
   gst_vi_annot_outage_init (&self->outage);
 
@@ -1134,7 +942,7 @@ gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
   for (i = 0; i < found->len; i++) {
     GstViAnnotBatch *batch = g_ptr_array_index (found, i);
 
-    self->pending += batch->lines;
+    self->feed.pending += batch->lines;
     g_queue_push_tail (&self->ready, batch);
   }
   g_ptr_array_unref (found);
