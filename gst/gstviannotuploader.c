@@ -2,11 +2,10 @@
 /* Copyright (C) 2025 The viannot authors */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
-
 #include <gio/gio.h>
 
 #include "gstviannotelements.h"
+#include "gstviannotimportjob.h"
 #include "gstviannotspoolfeed.h"
 #include "gstviannotuploader.h"
 
@@ -14,20 +13,6 @@
 
 /* Sessions in flight at a time (uploading or being imported). */
 #define MAX_IN_FLIGHT 4
-/* A session being imported is read again after this, doubling up to the
- * maximum: short batches finish in a few polls, long ones cost little. */
-#define FIRST_POLL_MS 20
-#define MAX_POLL_MS 1000
-
-/* What a session's conditions say about its batch. */
-typedef enum
-{
-  SESSION_OPEN,                 /* no FilesInserted: could still be inserted */
-  SESSION_GIVEN_UP,             /* FilesInserted FailedReach: never will be */
-  SESSION_INSERTED,             /* being imported */
-  SESSION_COMPLETE,
-  SESSION_FAILED,               /* inserted, and the import failed */
-} SessionState;
 
 /* With the feed's lock; the feed counts lines spooled and waits. */
 typedef struct
@@ -41,8 +26,6 @@ typedef struct
   guint64 annotations_failed;
   guint64 outages;
 } UploadStats;
-
-typedef struct _Job Job;
 
 struct _GstViAnnotUploader
 {
@@ -58,31 +41,18 @@ struct _GstViAnnotUploader
   UploadStats stats;
 
   /* worker only */
+  GstViAnnotImportJobs jobs;    /* batches being imported, requests out,
+                                 * shutting down */
   gboolean active;              /* may send requests */
-  gboolean shutting_down;
   gboolean probed;              /* the dataset answered */
   gboolean probing;
   GQueue ready;                 /* GstViAnnotBatch, sealed, oldest first */
-  GList *jobs;                  /* Job */
-  guint outstanding;            /* requests whose callback has not run */
   GstViAnnotOutage outage;
   gboolean retry_due;           /* outage: the next request may go */
   GSource *retry_source;
 };
 
-struct _Job
-{
-  GstViAnnotUploader *self;
-  GstViAnnotBatch *batch;
-  GSource *poll_source;
-  guint poll_ms;
-  gboolean recorded;            /* this attempt's session is recorded */
-  GError *upload_error;         /* why this attempt's upload failed */
-};
-
 static void pump (GstViAnnotUploader * self);
-static void job_start (Job * job);
-static void job_settle (Job * job);
 static gboolean _pump_cb (gpointer user_data);
 static gboolean _seal_cb (gpointer user_data);
 
@@ -128,7 +98,7 @@ schedule_retry (GstViAnnotUploader * self)
 {
   guint delay;
 
-  if (self->retry_source != NULL || self->shutting_down)
+  if (self->retry_source != NULL || self->jobs.shutting_down)
     return;
   delay = gst_vi_annot_outage_next_delay (&self->outage);
   GST_DEBUG_OBJECT (self->element, "retrying in %u ms", delay);
@@ -175,61 +145,55 @@ end_outage (GstViAnnotUploader * self)
 }
 
 /* ------------------------------------------------------------------ */
-/* worker: jobs */
+/* worker: what becomes of a batch (GstViAnnotImportJobFuncs) */
 
-static Job *
-job_new (GstViAnnotUploader * self, GstViAnnotBatch * batch)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->self = self;
-  job->batch = batch;
-  job->poll_ms = FIRST_POLL_MS;
-  self->jobs = g_list_prepend (self->jobs, job);
-  return job;
-}
-
-/* Ends a job; its batch, if still there, is the caller's. */
 static void
-job_free (Job * job)
+job_answered (gpointer owner)
 {
-  GstViAnnotUploader *self = job->self;
-
-  if (job->poll_source != NULL) {
-    g_source_destroy (job->poll_source);
-    g_source_unref (job->poll_source);
-  }
-  g_clear_error (&job->upload_error);
-  self->jobs = g_list_remove (self->jobs, job);
-  g_free (job);
-}
-
-/* The batch goes back to the head of the queue, to be taken up again
- * (from its session, if it has one) when the next request may go. */
-static void
-job_requeue (Job * job)
-{
-  GstViAnnotUploader *self = job->self;
-
-  g_queue_push_head (&self->ready, job->batch);
-  job_free (job);
+  end_outage (owner);
 }
 
 static void
-job_transient (Job * job, const GError * error)
+job_progress (gpointer owner, GstViAnnotImportJob * job, const gchar * stage)
 {
-  GstViAnnotUploader *self = job->self;
+  GstViAnnotUploader *self = owner;
 
-  job_requeue (job);
+  g_mutex_lock (&self->feed.lock);
+  if (g_str_equal (stage, "session-created"))
+    self->stats.sessions++;
+  else if (g_str_equal (stage, "resending"))
+    self->stats.resends++;
+  g_mutex_unlock (&self->feed.lock);
+  post_progress (self, job->batch, stage);
+}
+
+/* No answer: the batch goes back to the head of the queue, to be taken
+ * up again (from its session, if it has one) when the next request may
+ * go. */
+static void
+job_unanswered (gpointer owner, GstViAnnotImportJob * job, const GError * error)
+{
+  GstViAnnotUploader *self = owner;
+
+  g_queue_push_head (&self->ready, gst_vi_annot_import_job_end (job));
   begin_outage (self, error);
+}
+
+static void
+job_record_failed (gpointer owner, const GError * error)
+{
+  GstViAnnotUploader *self = owner;
+
+  gst_vi_annot_spool_feed_fail (&self->feed, error);
 }
 
 /* The batch is imported: it leaves the spool. */
 static void
-job_complete (Job * job, ViAnnotationImportSession * session)
+job_complete (gpointer owner, GstViAnnotImportJob * job,
+    ViAnnotationImportSession * session)
 {
-  GstViAnnotUploader *self = job->self;
-  GstViAnnotBatch *batch = job->batch;
+  GstViAnnotUploader *self = owner;
+  GstViAnnotBatch *batch = gst_vi_annot_import_job_end (job);
   ViAnnotationImportSessionStatus *status =
       vi_annotation_import_session_get_status (session);
   gint64 created = vi_annotation_import_session_status_get_annotation_count
@@ -239,7 +203,6 @@ job_complete (Job * job, ViAnnotationImportSession * session)
   GError *error = NULL;
   guint64 pending;
 
-  job_free (job);
   if (!gst_vi_annot_spool_remove (self->spool, batch, &error)) {
     /* Imported, but still on disk: a restart settles it (Complete, so it
      * is removed without being sent again). */
@@ -282,19 +245,24 @@ job_complete (Job * job, ViAnnotationImportSession * session)
  * on-error says: fail keeps the batch and stops; warn sets it aside;
  * retry-forever treats the refusal as an outage. */
 static void
-job_refused (Job * job, const GError * error)
+job_refused (gpointer owner, GstViAnnotImportJob * job, const GError * error,
+    gboolean answer)
 {
-  GstViAnnotUploader *self = job->self;
-  GstViAnnotBatch *batch = job->batch;
+  GstViAnnotUploader *self = owner;
+  GstViAnnotBatch *batch;
   GError *local = NULL;
   gchar *moved = NULL;
 
+  if (answer) {
+    self->retry_due = FALSE;
+    end_outage (self);
+  }
   switch (self->config->on_error) {
     case GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER:
-      job_transient (job, error);
+      job_unanswered (self, job, error);
       return;
     case GST_VI_ANNOT_ON_ERROR_WARN:
-      job_free (job);
+      batch = gst_vi_annot_import_job_end (job);
       if (!gst_vi_annot_spool_reject (self->spool, batch, &moved, &local)) {
         gst_vi_annot_spool_feed_fail (&self->feed, local);
         g_error_free (local);
@@ -320,7 +288,7 @@ job_refused (Job * job, const GError * error)
     case GST_VI_ANNOT_ON_ERROR_FAIL:
     default:
       /* The batch stays in the spool, for the next run. */
-      job_free (job);
+      batch = gst_vi_annot_import_job_end (job);
       gst_vi_annot_batch_free (batch);
       gst_vi_annot_spool_feed_mark_failed (&self->feed);
       gst_vi_annot_post_request_error (self->element, GST_MESSAGE_ERROR,
@@ -329,349 +297,14 @@ job_refused (Job * job, const GError * error)
   }
 }
 
-/* Whether the service said no (a 4xx, a malformed answer) rather than
- * did not answer: libvi reports a failed upload as IMPORT_FAILED with the
- * cause's HTTP status, and a lost answer after the files were sent as
- * IMPORT_STATE_UNKNOWN, which the session settles. */
-static gboolean
-is_refusal (const GError * error)
-{
-  guint status;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-      g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_STATE_UNKNOWN))
-    return FALSE;
-  if (g_error_matches (error, VI_ERROR, VI_ERROR_IMPORT_FAILED)) {
-    status = vi_error_get_http_status (error);
-    return status >= 400 && status < 500 && status != 408 && status != 429;
-  }
-  return !gst_vi_annot_error_is_transient (error);
-}
-
-/* Any error of a request: cancelled (stopping), no answer (an outage),
- * or a refusal. */
-static void
-job_failed (Job * job, const GError * error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    GstViAnnotBatch *batch = job->batch;
-
-    job_free (job);
-    gst_vi_annot_batch_free (batch);
-    return;
-  }
-  if (!is_refusal (error)) {
-    job_transient (job, error);
-    return;
-  }
-  job->self->retry_due = FALSE;
-  end_outage (job->self);
-  job_refused (job, error);
-}
-
-static const ViAnnotationImportSessionCondition *
-find_condition (ViAnnotationImportSession * session, const gchar * name)
-{
-  GPtrArray *conditions = vi_annotation_import_session_status_get_conditions
-      (vi_annotation_import_session_get_status (session));
-  guint i;
-
-  for (i = 0; i < conditions->len; i++) {
-    const ViAnnotationImportSessionCondition *c =
-        g_ptr_array_index (conditions, i);
-
-    if (g_strcmp0 (c->condition, name) == 0)
-      return c;
-  }
-  return NULL;
-}
-
-static SessionState
-classify (ViAnnotationImportSession * session)
-{
-  const ViAnnotationImportSessionCondition *inserted, *complete;
-
-  complete = find_condition (session, "Complete");
-  if (complete != NULL && complete->status == VI_CONDITION_STATUS_REACHED)
-    return SESSION_COMPLETE;
-  if (complete != NULL && complete->status == VI_CONDITION_STATUS_FAILED_REACH)
-    return SESSION_FAILED;
-  inserted = find_condition (session, "FilesInserted");
-  if (inserted == NULL)
-    return SESSION_OPEN;
-  if (inserted->status == VI_CONDITION_STATUS_FAILED_REACH)
-    return SESSION_GIVEN_UP;
-  if (inserted->status == VI_CONDITION_STATUS_REACHED)
-    return SESSION_INSERTED;
-  return SESSION_OPEN;
-}
-
-static gboolean
-_poll_cb (gpointer user_data)
-{
-  Job *job = user_data;
-
-  g_clear_pointer (&job->poll_source, g_source_unref);
-  job_settle (job);
-  return G_SOURCE_REMOVE;
-}
-
-/* Sends the batch again, in a new session: the old one (if any) will
- * never import it.  Unless the old one's upload was refused: sending the
- * same again would be refused again, and on-error decides. */
-static void
-job_resend (Job * job)
-{
-  GstViAnnotUploader *self = job->self;
-
-  if (job->upload_error != NULL && is_refusal (job->upload_error)) {
-    GError *error = g_steal_pointer (&job->upload_error);
-
-    job_refused (job, error);
-    g_error_free (error);
-    return;
-  }
-  g_clear_error (&job->upload_error);
-
-  if (job->batch->session_id != NULL) {
-    GST_INFO_OBJECT (self->element, "%s: session %s imported nothing; "
-        "sending the batch again", job->batch->name, job->batch->session_id);
-    g_mutex_lock (&self->feed.lock);
-    self->stats.resends++;
-    g_mutex_unlock (&self->feed.lock);
-    post_progress (self, job->batch, "resending");
-    g_clear_pointer (&job->batch->session_id, g_free);
-  }
-  job_start (job);
-}
-
-static void
-_abandoned_cb (GObject * source, GAsyncResult * result, gpointer user_data);
-
-/* What to do about the batch, from its session as the service shows it
- * (the recovery rule of docs/decisions.md). */
-static void
-job_handle_session (Job * job, ViAnnotationImportSession * session,
-    gboolean abandoned)
-{
-  GstViAnnotUploader *self = job->self;
-  GError *error;
-
-  switch (classify (session)) {
-    case SESSION_COMPLETE:
-      job_complete (job, session);
-      break;
-    case SESSION_INSERTED:
-      /* Being imported: read it again later. */
-      job->poll_source = gst_vi_annot_worker_add_timeout (self->worker,
-          job->poll_ms, _poll_cb, job, NULL);
-      job->poll_ms = MIN (job->poll_ms * 2, MAX_POLL_MS);
-      break;
-    case SESSION_GIVEN_UP:
-      job_resend (job);
-      break;
-    case SESSION_OPEN:
-      if (abandoned) {
-        /* The answer to giving it up was lost and the request did not
-         * arrive: try again later, as in an outage. */
-        error = g_error_new (VI_ERROR, VI_ERROR_NETWORK, _("session %s could "
-                "not be given up"), job->batch->session_id);
-        job_transient (job, error);
-        g_error_free (error);
-        break;
-      }
-      /* Created, maybe uploaded, never marked inserted: make sure it
-       * never will be, then send the batch again. */
-      self->outstanding++;
-      vi_client_abandon_import_session_async (gst_vi_annot_worker_get_client
-          (self->worker), self->config->dataset_id, job->batch->session_id,
-          self->cancellable, _abandoned_cb, job);
-      break;
-    case SESSION_FAILED:
-    default:
-      error = g_error_new (VI_ERROR, VI_ERROR_IMPORT_FAILED,
-          _("the service did not import %s (session %s): %s"), job->batch->name,
-          job->batch->session_id,
-          vi_annotation_import_session_status_get_reason
-          (vi_annotation_import_session_get_status (session)) ?
-          vi_annotation_import_session_status_get_reason
-          (vi_annotation_import_session_get_status (session)) :
-          "no reason given");
-      /* Sending it again would fail again, except under retry-forever,
-       * which asks for exactly that. */
-      if (self->config->on_error == GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER) {
-        g_clear_pointer (&job->batch->session_id, g_free);
-        job_transient (job, error);
-      } else {
-        job_refused (job, error);
-      }
-      g_error_free (error);
-      break;
-  }
-}
-
-static void
-after_session_read (Job * job, ViAnnotationImportSession * session,
-    GError * error, gboolean abandoned)
-{
-  GstViAnnotUploader *self = job->self;
-
-  self->outstanding--;
-  if (self->shutting_down) {
-    GstViAnnotBatch *batch = job->batch;
-
-    job_free (job);
-    gst_vi_annot_batch_free (batch);
-  } else if (session != NULL) {
-    end_outage (self);
-    job_handle_session (job, session, abandoned);
-  } else if (g_error_matches (error, VI_ERROR, VI_ERROR_NOT_FOUND)) {
-    /* The service does not know the session (it never got the request
-     * that created it, or forgot it): nothing of it was imported. */
-    end_outage (self);
-    job_resend (job);
-  } else {
-    job_failed (job, error);
-  }
-  if (self->shutting_down && self->outstanding == 0)
-    gst_vi_annot_worker_quit (self->worker);
-}
-
-static void
-_abandoned_cb (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  Job *job = user_data;
-  ViAnnotationImportSession *session;
-  GError *error = NULL;
-
-  session = vi_client_abandon_import_session_finish (VI_CLIENT (source),
-      result, &error);
-  after_session_read (job, session, error, TRUE);
-  g_clear_pointer (&session, vi_annotation_import_session_unref);
-  g_clear_error (&error);
-}
-
-static void
-_settled_cb (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  Job *job = user_data;
-  ViAnnotationImportSession *session;
-  GError *error = NULL;
-
-  session = vi_client_get_import_session_finish (VI_CLIENT (source), result,
-      &error);
-  after_session_read (job, session, error, FALSE);
-  g_clear_pointer (&session, vi_annotation_import_session_unref);
-  g_clear_error (&error);
-}
-
-/* Reads the batch's session to learn what happened to it. */
-static void
-job_settle (Job * job)
-{
-  GstViAnnotUploader *self = job->self;
-
-  self->outstanding++;
-  vi_client_get_import_session_async (gst_vi_annot_worker_get_client
-      (self->worker), self->config->dataset_id, job->batch->session_id,
-      self->cancellable, _settled_cb, job);
-}
-
-/* From libvi's upload, on the worker, in order: once the session exists
- * (REGISTERING), and before its files are registered, sent or inserted,
- * it is recorded in the spool. */
-static void
-upload_progress_cb (const ViUploadProgress * progress, gpointer user_data)
-{
-  Job *job = user_data;
-  GstViAnnotUploader *self = job->self;
-  GError *error = NULL;
-
-  if (progress->stage != VI_UPLOAD_STAGE_REGISTERING || job->recorded ||
-      progress->session_id == NULL)
-    return;
-
-  if (!gst_vi_annot_spool_record_session (self->spool, job->batch,
-          progress->session_id, &error)) {
-    /* Without the record, a crash could import the batch twice: stop
-     * this upload (libvi gives the session up) and everything else. */
-    gst_vi_annot_spool_feed_fail (&self->feed, error);
-    g_error_free (error);
-    g_cancellable_cancel (self->cancellable);
-    return;
-  }
-  job->recorded = TRUE;
-  g_mutex_lock (&self->feed.lock);
-  self->stats.sessions++;
-  g_mutex_unlock (&self->feed.lock);
-  post_progress (self, job->batch, "session-created");
-}
-
-static void
-_uploaded_cb (GObject * source, GAsyncResult * result, gpointer user_data)
-{
-  Job *job = user_data;
-  GstViAnnotUploader *self = job->self;
-  ViAnnotationUploadResult *res;
-  GError *error = NULL;
-
-  self->outstanding--;
-  res = vi_client_upload_annotations_finish (VI_CLIENT (source), result,
-      &error);
-  if (self->shutting_down) {
-    GstViAnnotBatch *batch = job->batch;
-
-    job_free (job);
-    gst_vi_annot_batch_free (batch);
-  } else if (res != NULL) {
-    end_outage (self);
-    post_progress (self, job->batch, "files-inserted");
-    job_handle_session (job, vi_annotation_upload_result_get_session (res),
-        FALSE);
-  } else if (job->recorded &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    /* The session exists: whatever went wrong, it says what happened. */
-    GST_INFO_OBJECT (self->element, "%s: %s; reading session %s",
-        job->batch->name, error->message, job->batch->session_id);
-    job->upload_error = g_steal_pointer (&error);
-    job_settle (job);
-  } else {
-    job_failed (job, error);
-  }
-  g_clear_pointer (&res, vi_annotation_upload_result_unref);
-  g_clear_error (&error);
-  if (self->shutting_down && self->outstanding == 0)
-    gst_vi_annot_worker_quit (self->worker);
-}
-
-static void
-job_upload (Job * job)
-{
-  GstViAnnotUploader *self = job->self;
-  const gchar *paths[] = { job->batch->path, NULL };
-  ViUploadOptions options;
-
-  vi_upload_options_init (&options);
-  options.wait_until_done = FALSE;
-  /* A line the service finds bad is counted (vi-upload-done `failed`)
-   * instead of failing the batch's other lines. */
-  options.failure_policies.on_bad_annotation = VI_FAILURE_POLICY_WARN;
-  job->recorded = FALSE;
-  self->outstanding++;
-  vi_client_upload_annotations_async (gst_vi_annot_worker_get_client
-      (self->worker), self->config->dataset_id, paths, &options,
-      upload_progress_cb, job, self->cancellable, _uploaded_cb, job);
-}
-
-static void
-job_start (Job * job)
-{
-  job->poll_ms = FIRST_POLL_MS;
-  if (job->batch->session_id != NULL)
-    job_settle (job);
-  else
-    job_upload (job);
-}
+static const GstViAnnotImportJobFuncs job_funcs = {
+  job_answered,
+  job_progress,
+  job_complete,
+  job_refused,
+  job_unanswered,
+  job_record_failed,
+};
 
 /* ------------------------------------------------------------------ */
 /* worker: the dataset probe, the pump */
@@ -683,10 +316,10 @@ _probed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
   GPtrArray *exports;
   GError *error = NULL;
 
-  self->outstanding--;
+  self->jobs.outstanding--;
   self->probing = FALSE;
   exports = vi_client_list_exports_finish (VI_CLIENT (source), result, &error);
-  if (self->shutting_down) {
+  if (self->jobs.shutting_down) {
     /* nothing */
   } else if (exports != NULL) {
     GST_DEBUG_OBJECT (self->element, "dataset %s answered",
@@ -713,8 +346,7 @@ _probed_cb (GObject * source, GAsyncResult * result, gpointer user_data)
   }
   g_clear_pointer (&exports, g_ptr_array_unref);
   g_clear_error (&error);
-  if (self->shutting_down && self->outstanding == 0)
-    gst_vi_annot_worker_quit (self->worker);
+  gst_vi_annot_import_jobs_quit_if_idle (&self->jobs);
 }
 
 /* Starts what may start: the probe first (is the dataset there, is the
@@ -725,19 +357,19 @@ pump (GstViAnnotUploader * self)
 {
   guint limit = MAX_IN_FLIGHT;
 
-  if (!self->active || self->shutting_down
+  if (!self->active || self->jobs.shutting_down
       || gst_vi_annot_spool_feed_is_failed (&self->feed))
     return;
   if (self->outage.active) {
     if (!self->retry_due)
       return;
-    limit = g_list_length (self->jobs) + 1;
+    limit = g_list_length (self->jobs.list) + 1;
   }
   if (!self->probed) {
     if (!self->probing) {
       self->probing = TRUE;
       self->retry_due = FALSE;
-      self->outstanding++;
+      self->jobs.outstanding++;
       vi_client_list_exports_async (gst_vi_annot_worker_get_client
           (self->worker), self->config->dataset_id, self->cancellable,
           _probed_cb, self);
@@ -745,9 +377,10 @@ pump (GstViAnnotUploader * self)
     return;
   }
   while (!g_queue_is_empty (&self->ready) &&
-      g_list_length (self->jobs) < MIN (limit, MAX_IN_FLIGHT)) {
+      g_list_length (self->jobs.list) < MIN (limit, MAX_IN_FLIGHT)) {
     self->retry_due = FALSE;
-    job_start (job_new (self, g_queue_pop_head (&self->ready)));
+    gst_vi_annot_import_job_start (&self->jobs,
+        g_queue_pop_head (&self->ready));
   }
 }
 
@@ -859,30 +492,15 @@ static gboolean
 _shutdown_cb (gpointer user_data)
 {
   GstViAnnotUploader *self = user_data;
-  GList *l;
 
   /* What was filled is sealed: it is safe for the next run. */
-  self->shutting_down = TRUE;
+  self->jobs.shutting_down = TRUE;
   _seal_cb (self);
   if (self->retry_source != NULL) {
     g_source_destroy (self->retry_source);
     g_clear_pointer (&self->retry_source, g_source_unref);
   }
-  /* Jobs waiting for their next poll end here; those with a request out
-   * end in its (cancelled) callback. */
-  for (l = self->jobs; l != NULL;) {
-    Job *job = l->data;
-
-    l = l->next;
-    if (job->poll_source != NULL) {
-      GstViAnnotBatch *batch = job->batch;
-
-      job_free (job);
-      gst_vi_annot_batch_free (batch);
-    }
-  }
-  if (self->outstanding == 0)
-    gst_vi_annot_worker_quit (self->worker);
+  gst_vi_annot_import_jobs_shutdown (&self->jobs);
   return G_SOURCE_REMOVE;
 }
 
@@ -904,7 +522,7 @@ gst_vi_annot_uploader_free (GstViAnnotUploader * self)
 {
   if (self == NULL)
     return;
-  g_assert (self->jobs == NULL);
+  g_assert (self->jobs.list == NULL);
   g_queue_clear_full (&self->ready, (GDestroyNotify) gst_vi_annot_batch_free);
   gst_vi_annot_spool_feed_clear (&self->feed);
   gst_vi_annot_spool_close (self->spool);
@@ -934,6 +552,10 @@ gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
   self->cancellable = g_cancellable_new ();
   gst_vi_annot_spool_feed_init (&self->feed, element, worker, spool, limits,
       _seal_cb, self);
+  gst_vi_annot_import_jobs_init (&self->jobs, element, worker,
+      config->dataset_id, spool, self->cancellable,
+      config->on_error == GST_VI_ANNOT_ON_ERROR_RETRY_FOREVER, &job_funcs,
+      self);
   g_queue_init (&self->ready);
   gst_vi_annot_outage_init (&self->outage);
 
