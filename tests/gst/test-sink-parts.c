@@ -591,6 +591,17 @@ records_of (const gchar * asset_id, guint n)
   return records;
 }
 
+/* The writer takes @held, which the unit gave: one "asset:records" in
+ * @written. */
+static void
+repeats_write_held (GstViAnnotRepeats * r, GPtrArray * held, GString * written)
+{
+  g_string_append_printf (written, "%s:%u ",
+      vi_jsonl_record_get_asset_id (g_ptr_array_index (held, 0)), held->len);
+  g_ptr_array_unref (held);
+  gst_vi_annot_repeats_written (r);
+}
+
 /* What the sink's render() does with a frame of @asset_id that has @n
  * records, the writer taking what it is given (into @written, one
  * "asset:records" per hand-over) unless @refuse.  Returns FALSE when the
@@ -611,10 +622,7 @@ repeats_frame (GstViAnnotRepeats * r, const gchar * asset_id, guint n,
       g_ptr_array_unref (records);
       return TRUE;
     }
-    g_string_append_printf (written, "%s:%u ",
-        vi_jsonl_record_get_asset_id (g_ptr_array_index (held, 0)), held->len);
-    g_ptr_array_unref (held);
-    gst_vi_annot_repeats_written (r);
+    repeats_write_held (r, held, written);
   }
   if (n > 0 && !gst_vi_annot_repeats_hold (r, asset_id, &records))
     g_string_append_printf (written, "%s:%u ", asset_id, records->len);
@@ -628,12 +636,8 @@ repeats_end (GstViAnnotRepeats * r, GString * written)
 {
   GPtrArray *held = gst_vi_annot_repeats_get_held (r);
 
-  if (held == NULL)
-    return;
-  g_string_append_printf (written, "%s:%u ",
-      vi_jsonl_record_get_asset_id (g_ptr_array_index (held, 0)), held->len);
-  g_ptr_array_unref (held);
-  gst_vi_annot_repeats_written (r);
+  if (held != NULL)
+    repeats_write_held (r, held, written);
 }
 
 /* first: an asset's first frame with records is written; its later
