@@ -6,6 +6,27 @@
 
 #include "gstviannotrepeats.h"
 
+GType
+gst_vi_annot_sink_repeated_get_type (void)
+{
+  static gsize id = 0;
+  static const GEnumValue values[] = {
+    {GST_VI_ANNOT_SINK_REPEATED_FIRST,
+        "The first frame of an asset that has annotations", "first"},
+    {GST_VI_ANNOT_SINK_REPEATED_LAST,
+        "The last frame of an asset that has annotations", "last"},
+    {GST_VI_ANNOT_SINK_REPEATED_ALL, "Every frame, one line each", "all"},
+    {0, NULL, NULL}
+  };
+
+  if (g_once_init_enter (&id)) {
+    GType tmp = g_enum_register_static ("GstViAnnotSinkRepeated", values);
+    g_once_init_leave (&id, tmp);
+  }
+
+  return (GType) id;
+}
+
 /* @max_recent: how many written assets "first" remembers. */
 void
 gst_vi_annot_repeats_init (GstViAnnotRepeats * r, guint max_recent)

@@ -25,6 +25,9 @@ typedef enum
   GST_VI_ANNOT_SINK_REPEATED_ALL,
 } GstViAnnotSinkRepeated;
 
+#define GST_TYPE_VI_ANNOT_SINK_REPEATED (gst_vi_annot_sink_repeated_get_type ())
+G_GNUC_INTERNAL GType gst_vi_annot_sink_repeated_get_type (void);
+
 /* Which frames of an asset are written (viannotsink's repeated-frames,
  * docs/decisions.md, "viannotsink"): the streaming thread asks, for each
  * frame that has an asset,

@@ -235,28 +235,6 @@ G_DEFINE_TYPE (GstViAnnotSink, gst_vi_annot_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (viannotsink, "viannotsink",
     GST_RANK_NONE, GST_TYPE_VI_ANNOT_SINK, viannot_element_init (plugin));
 
-#define GST_TYPE_VI_ANNOT_SINK_REPEATED (gst_vi_annot_sink_repeated_get_type ())
-static GType
-gst_vi_annot_sink_repeated_get_type (void)
-{
-  static gsize id = 0;
-  static const GEnumValue values[] = {
-    {GST_VI_ANNOT_SINK_REPEATED_FIRST,
-        "The first frame of an asset that has annotations", "first"},
-    {GST_VI_ANNOT_SINK_REPEATED_LAST,
-        "The last frame of an asset that has annotations", "last"},
-    {GST_VI_ANNOT_SINK_REPEATED_ALL, "Every frame, one line each", "all"},
-    {0, NULL, NULL}
-  };
-
-  if (g_once_init_enter (&id)) {
-    GType tmp = g_enum_register_static ("GstViAnnotSinkRepeated", values);
-    g_once_init_leave (&id, tmp);
-  }
-
-  return (GType) id;
-}
-
 #define NL GST_VI_ANNOT_METADATA_NL
 
 static void
