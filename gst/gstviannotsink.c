@@ -109,6 +109,7 @@
 #include "gstviannotframemap.h"
 #include "gstviannotrecords.h"
 #include "gstviannotregions.h"
+#include "gstviannotrepeats.h"
 #include "gstviannotsink.h"
 #include "gstviannotspool.h"
 #include "gstviannotuploader.h"
@@ -186,7 +187,6 @@ struct _GstViAnnotSink
   gchar *cfg_location;
   gchar *cfg_caption;
   gdouble cfg_min_confidence;
-  GstViAnnotSinkRepeated cfg_repeated;
   gboolean cfg_wait;
   GstViAnnotFrameMap *map;
   gchar *service;
@@ -206,12 +206,7 @@ struct _GstViAnnotSink
   gboolean warned;              /* on-error=warn: one warning per run */
   GArray *regions;              /* scratch */
   GPtrArray *records;           /* scratch */
-  gchar *last_asset;            /* repeated-frames */
-  GHashTable *recent;           /* first: assets written */
-  GQueue recent_order;
-  gchar *held_asset;            /* last: the records of the current asset */
-  GPtrArray *held;
-  guint held_lines;
+  GstViAnnotRepeats repeats;    /* repeated-frames */
   SinkStats stats;
 };
 
@@ -239,28 +234,6 @@ static GstStructure *gst_vi_annot_sink_get_stats (GstViAnnotSink * self);
 G_DEFINE_TYPE (GstViAnnotSink, gst_vi_annot_sink, GST_TYPE_BASE_SINK);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (viannotsink, "viannotsink",
     GST_RANK_NONE, GST_TYPE_VI_ANNOT_SINK, viannot_element_init (plugin));
-
-#define GST_TYPE_VI_ANNOT_SINK_REPEATED (gst_vi_annot_sink_repeated_get_type ())
-static GType
-gst_vi_annot_sink_repeated_get_type (void)
-{
-  static gsize id = 0;
-  static const GEnumValue values[] = {
-    {GST_VI_ANNOT_SINK_REPEATED_FIRST,
-        "The first frame of an asset that has annotations", "first"},
-    {GST_VI_ANNOT_SINK_REPEATED_LAST,
-        "The last frame of an asset that has annotations", "last"},
-    {GST_VI_ANNOT_SINK_REPEATED_ALL, "Every frame, one line each", "all"},
-    {0, NULL, NULL}
-  };
-
-  if (g_once_init_enter (&id)) {
-    GType tmp = g_enum_register_static ("GstViAnnotSinkRepeated", values);
-    g_once_init_leave (&id, tmp);
-  }
-
-  return (GType) id;
-}
 
 #define NL GST_VI_ANNOT_METADATA_NL
 
@@ -498,8 +471,7 @@ gst_vi_annot_sink_init (GstViAnnotSink * self)
   self->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
       vi_jsonl_record_unref);
   gst_vi_annot_writer_init (&self->writer);
-  self->recent = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->recent_order);
+  gst_vi_annot_repeats_init (&self->repeats, RECENT_ASSETS);
 
   /* Annotations are data, not presentation: no clock. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
@@ -518,10 +490,8 @@ gst_vi_annot_sink_finalize (GObject * object)
   g_clear_pointer (&self->last_stats, gst_structure_free);
   g_array_unref (self->regions);
   g_ptr_array_unref (self->records);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
   gst_vi_annot_writer_clear (&self->writer);
-  g_hash_table_unref (self->recent);
-  g_queue_clear (&self->recent_order);
+  gst_vi_annot_repeats_clear (&self->repeats);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -689,19 +659,15 @@ fail_or_warn (GstViAnnotSink * self, const GError * error)
   return GST_FLOW_ERROR;
 }
 
-/* repeated-frames=last: the records held go to the writer; @may_wait for
- * room (not at stop). */
+/* repeated-frames=last: the records @held go to the writer; @may_wait
+ * for room (not at stop). */
 static GstFlowReturn
-flush_held (GstViAnnotSink * self, gboolean may_wait)
+flush_held (GstViAnnotSink * self, GPtrArray * held, gboolean may_wait)
 {
-  GstFlowReturn ret =
-      gst_vi_annot_writer_push (&self->writer, self->held, may_wait);
+  GstFlowReturn ret = gst_vi_annot_writer_push (&self->writer, held, may_wait);
 
-  if (ret == GST_FLOW_OK) {
-    self->held = NULL;
-    self->held_lines = 0;
-    g_clear_pointer (&self->held_asset, g_free);
-  }
+  if (ret == GST_FLOW_OK)
+    gst_vi_annot_repeats_written (&self->repeats);
   return ret;
 }
 
@@ -716,23 +682,6 @@ push_frame (GstViAnnotSink * self)
     self->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
         vi_jsonl_record_unref);
   return ret;
-}
-
-/* repeated-frames=first: whether @asset_id was written already, and if
- * not, remember it (the oldest of RECENT_ASSETS forgotten). */
-static gboolean
-already_written (GstViAnnotSink * self, const gchar * asset_id)
-{
-  gchar *key;
-
-  if (g_hash_table_contains (self->recent, asset_id))
-    return TRUE;
-  if (g_queue_get_length (&self->recent_order) >= RECENT_ASSETS)
-    g_hash_table_remove (self->recent, g_queue_pop_head (&self->recent_order));
-  key = g_strdup (asset_id);
-  g_hash_table_add (self->recent, key);
-  g_queue_push_tail (&self->recent_order, key);
-  return FALSE;
 }
 
 /* The asset of a frame: its meta's, else the mapping's.  NULL with
@@ -783,7 +732,7 @@ gst_vi_annot_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstFlowReturn ret = GST_FLOW_OK;
   gchar *alloc = NULL;
   const gchar *asset_id;
-  gboolean same_asset;
+  GPtrArray *held;
   guint n;
 
   if (self->error_posted || gst_vi_annot_writer_failed (&self->writer))
@@ -801,60 +750,32 @@ gst_vi_annot_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   if (*asset_id == '\0')
     goto no_asset;
 
-  same_asset = g_strcmp0 (asset_id, self->last_asset) == 0;
-  if (self->cfg_repeated == GST_VI_ANNOT_SINK_REPEATED_FIRST &&
-      g_hash_table_contains (self->recent, asset_id)) {
+  if (!gst_vi_annot_repeats_check (&self->repeats, asset_id)) {
     GST_OBJECT_LOCK (self);
     self->stats.frames_repeated++;
     GST_OBJECT_UNLOCK (self);
     goto done;
   }
-  if (!same_asset) {
-    g_free (self->last_asset);
-    self->last_asset = g_strdup (asset_id);
-  }
 
   g_ptr_array_set_size (self->records, 0);
   n = gst_vi_annot_records_from_frame (buffer, &self->info, asset_id,
       &options, self->regions, self->records, &counts);
-  if (n == 0) {
-    /* repeated-frames=last: a frame of another asset ends the one held
-     * even when it has nothing to write. */
-    if (!same_asset && self->held_lines > 0)
-      ret = flush_held (self, TRUE);
+  if (n > 0) {
+    GST_OBJECT_LOCK (self);
+    self->stats.frames_written++;
+    self->stats.records.phrases_unplaced += counts.phrases_unplaced;
+    self->stats.records.spans_changed += counts.spans_changed;
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  /* repeated-frames=last: a frame of another asset ends the one held,
+   * even when it has nothing to write. */
+  held = gst_vi_annot_repeats_due (&self->repeats, asset_id, n > 0);
+  if (held != NULL && (ret = flush_held (self, held, TRUE)) != GST_FLOW_OK)
     goto done;
-  }
-
-  GST_OBJECT_LOCK (self);
-  self->stats.frames_written++;
-  self->stats.records.phrases_unplaced += counts.phrases_unplaced;
-  self->stats.records.spans_changed += counts.spans_changed;
-  GST_OBJECT_UNLOCK (self);
-
-  switch (self->cfg_repeated) {
-    case GST_VI_ANNOT_SINK_REPEATED_LAST:
-      if (self->held_lines > 0 && g_strcmp0 (self->held_asset, asset_id)) {
-        ret = flush_held (self, TRUE);
-        if (ret != GST_FLOW_OK)
-          goto done;
-      }
-      g_clear_pointer (&self->held, g_ptr_array_unref);
-      self->held = self->records;
-      self->records = g_ptr_array_new_with_free_func ((GDestroyNotify)
-          vi_jsonl_record_unref);
-      self->held_lines = n;
-      g_free (self->held_asset);
-      self->held_asset = g_strdup (asset_id);
-      break;
-    case GST_VI_ANNOT_SINK_REPEATED_FIRST:
-      already_written (self, asset_id);
-      ret = push_frame (self);
-      break;
-    case GST_VI_ANNOT_SINK_REPEATED_ALL:
-    default:
-      ret = push_frame (self);
-      break;
-  }
+  if (n > 0 && !gst_vi_annot_repeats_hold (&self->repeats, asset_id,
+          &self->records))
+    ret = push_frame (self);
 
 done:
   g_ptr_array_set_size (self->records, 0);
@@ -892,9 +813,10 @@ no_asset:
 static gboolean
 finish_stream (GstViAnnotSink * self)
 {
+  GPtrArray *held = gst_vi_annot_repeats_get_held (&self->repeats);
   gboolean ok = TRUE;
 
-  if (self->held_lines > 0 && flush_held (self, TRUE) != GST_FLOW_OK)
+  if (held != NULL && flush_held (self, held, TRUE) != GST_FLOW_OK)
     return FALSE;
   if (!gst_vi_annot_writer_drain (&self->writer))
     return FALSE;
@@ -1002,12 +924,7 @@ free_run_state (GstViAnnotSink * self)
   g_clear_pointer (&self->cfg_caption, g_free);
   g_clear_pointer (&self->map, gst_vi_annot_frame_map_free);
   g_clear_pointer (&self->service, g_free);
-  g_clear_pointer (&self->last_asset, g_free);
-  g_clear_pointer (&self->held_asset, g_free);
-  g_clear_pointer (&self->held, g_ptr_array_unref);
-  self->held_lines = 0;
-  g_hash_table_remove_all (self->recent);
-  g_queue_clear (&self->recent_order);
+  gst_vi_annot_repeats_reset (&self->repeats, self->repeats.mode);
   if (self->file != NULL) {
     fclose (self->file);
     self->file = NULL;
@@ -1090,7 +1007,7 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   self->cfg_location = g_strdup (self->location);
   self->cfg_caption = g_strdup (self->caption);
   self->cfg_min_confidence = self->min_confidence;
-  self->cfg_repeated = self->repeated;
+  gst_vi_annot_repeats_reset (&self->repeats, self->repeated);
   self->cfg_wait = self->wait_until_done;
   gst_vi_annot_config_copy (&self->config, &self->cfg);
   gst_vi_annot_frame_map_props_copy (&self->map_props, &map_props);
@@ -1191,6 +1108,7 @@ static gboolean
 gst_vi_annot_sink_stop (GstBaseSink * bsink)
 {
   GstViAnnotSink *self = GST_VI_ANNOT_SINK (bsink);
+  GPtrArray *held = gst_vi_annot_repeats_get_held (&self->repeats);
   GstViAnnotUploader *uploader;
   GstStructure *stats;
 
@@ -1198,8 +1116,8 @@ gst_vi_annot_sink_stop (GstBaseSink * bsink)
   /* repeated-frames=last: the asset held was seen; it is written, past
    * max-pending if need be (there is no one left to wait), with what the
    * writer has not written yet. */
-  if (self->held_lines > 0 && !self->error_posted)
-    flush_held (self, FALSE);
+  if (held != NULL && !self->error_posted)
+    flush_held (self, held, FALSE);
   gst_vi_annot_writer_stop (&self->writer);
 
   if (self->uploader != NULL) {

@@ -8,6 +8,7 @@
 #include "gstviannotconfig.h"
 #include "gstviannoterrors.h"
 #include "gstviannotspool.h"
+#include "gstviannotspoolfeed.h"
 #include "gstviannotworker.h"
 
 G_BEGIN_DECLS
@@ -16,21 +17,15 @@ G_BEGIN_DECLS
  * streaming thread reserves room for a frame's lines and never waits on
  * the network (only, when max-pending lines are not imported yet, for
  * room: backpressure); the element's writer thread appends the lines to
- * the batch being filled in the spool; the worker seals batches (by
- * size, by interval, at EOS), imports each in its own session, several at
- * a time, settles what a crash or an outage left, retries through
- * outages, and removes a batch once its session is Complete.
+ * the batch being filled in the spool (both through the uploader's
+ * GstViAnnotSpoolFeed); the worker seals batches (by size, by interval,
+ * at EOS), imports each in its own session, several at a time, settles
+ * what a crash or an outage left, retries through outages, and removes a
+ * batch once its session is Complete.
  *
  * Messages are never posted with the uploader's lock held. */
 
 typedef struct _GstViAnnotUploader GstViAnnotUploader;
-
-typedef struct
-{
-  guint batch_size;             /* lines */
-  guint batch_interval_ms;
-  guint max_pending;            /* lines */
-} GstViAnnotUploadLimits;
 
 G_GNUC_INTERNAL
 GstViAnnotUploader *gst_vi_annot_uploader_new (GstElement * element,

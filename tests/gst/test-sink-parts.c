@@ -2,8 +2,9 @@
 /* Copyright (C) 2025 The viannot authors */
 /* The parts of viannotsink on their own (linked from the plugin's static
  * layer library): the spool directory (durability, recovery of what a
- * crash left, the lock, the target) and the JSONL records of a frame
- * (GstViAnnotMeta, a detector's ROI metas, captions and spans). */
+ * crash left, the lock, the target), the JSONL records of a frame
+ * (GstViAnnotMeta, a detector's ROI metas, captions and spans) and which
+ * frames of an asset are written (repeated-frames). */
 #include "config.h"
 
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "gstviannotelements.h"
 #include "gstviannotrecords.h"
 #include "gstviannotregions.h"
+#include "gstviannotrepeats.h"
 #include "gstviannotspool.h"
 #include "test-sink-common.h"
 
@@ -574,6 +576,178 @@ GST_START_TEST (test_records_meta)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------ */
+/* repeated frames */
+
+/* A frame's records: @n records of @asset_id. */
+static GPtrArray *
+records_of (const gchar * asset_id, guint n)
+{
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      vi_jsonl_record_unref);
+
+  while (n-- > 0)
+    g_ptr_array_add (records, vi_jsonl_record_new (asset_id));
+  return records;
+}
+
+/* The writer takes @held, which the unit gave: one "asset:records" in
+ * @written. */
+static void
+repeats_write_held (GstViAnnotRepeats * r, GPtrArray * held, GString * written)
+{
+  g_string_append_printf (written, "%s:%u ",
+      vi_jsonl_record_get_asset_id (g_ptr_array_index (held, 0)), held->len);
+  g_ptr_array_unref (held);
+  gst_vi_annot_repeats_written (r);
+}
+
+/* What the sink's render() does with a frame of @asset_id that has @n
+ * records, the writer taking what it is given (into @written, one
+ * "asset:records" per hand-over) unless @refuse.  Returns FALSE when the
+ * frame was skipped. */
+static gboolean
+repeats_frame (GstViAnnotRepeats * r, const gchar * asset_id, guint n,
+    GString * written, gboolean refuse)
+{
+  GPtrArray *records, *held;
+
+  if (!gst_vi_annot_repeats_check (r, asset_id))
+    return FALSE;
+  records = records_of (asset_id, n);
+  held = gst_vi_annot_repeats_due (r, asset_id, n > 0);
+  if (held != NULL) {
+    fail_if (held == records);
+    if (refuse) {
+      g_ptr_array_unref (records);
+      return TRUE;
+    }
+    repeats_write_held (r, held, written);
+  }
+  if (n > 0 && !gst_vi_annot_repeats_hold (r, asset_id, &records))
+    g_string_append_printf (written, "%s:%u ", asset_id, records->len);
+  g_ptr_array_unref (records);
+  return TRUE;
+}
+
+/* What is held at the end (EOS, stop), as repeats_frame() writes it. */
+static void
+repeats_end (GstViAnnotRepeats * r, GString * written)
+{
+  GPtrArray *held = gst_vi_annot_repeats_get_held (r);
+
+  if (held != NULL)
+    repeats_write_held (r, held, written);
+}
+
+/* first: an asset's first frame with records is written; its later
+ * frames are skipped, also after another asset (a seek back), until the
+ * asset is among the oldest forgotten; a frame without records does not
+ * count as written. */
+GST_START_TEST (test_repeats_first)
+{
+  GString *w = g_string_new (NULL);
+  GstViAnnotRepeats r;
+
+  gst_vi_annot_repeats_init (&r, 2);
+  gst_vi_annot_repeats_reset (&r, GST_VI_ANNOT_SINK_REPEATED_FIRST);
+  fail_unless (repeats_frame (&r, "a", 0, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 2, w, FALSE));
+  fail_if (repeats_frame (&r, "a", 2, w, FALSE));
+  fail_unless (repeats_frame (&r, "b", 1, w, FALSE));
+  fail_if (repeats_frame (&r, "a", 1, w, FALSE));
+  fail_if (repeats_frame (&r, "b", 1, w, FALSE));
+  fail_unless (gst_vi_annot_repeats_get_held (&r) == NULL);
+  /* A third asset: the oldest, a, is forgotten. */
+  fail_unless (repeats_frame (&r, "c", 1, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 3, w, FALSE));
+  fail_if (repeats_frame (&r, "c", 1, w, FALSE));
+  fail_unless_equals_string (w->str, "a:2 b:1 c:1 a:3 ");
+
+  /* A new run forgets what was written. */
+  gst_vi_annot_repeats_reset (&r, GST_VI_ANNOT_SINK_REPEATED_FIRST);
+  g_string_truncate (w, 0);
+  fail_unless (repeats_frame (&r, "c", 1, w, FALSE));
+  fail_unless_equals_string (w->str, "c:1 ");
+
+  gst_vi_annot_repeats_clear (&r);
+  g_string_free (w, TRUE);
+}
+
+GST_END_TEST;
+
+/* last: an asset's records are held, each frame's replacing the
+ * previous', and written when a frame of another asset comes (with
+ * records or not) or at the end; a frame of the same asset without
+ * records keeps them; a writer that refuses (flushing) leaves them held. */
+GST_START_TEST (test_repeats_last)
+{
+  GString *w = g_string_new (NULL);
+  GstViAnnotRepeats r;
+
+  gst_vi_annot_repeats_init (&r, 2);
+  gst_vi_annot_repeats_reset (&r, GST_VI_ANNOT_SINK_REPEATED_LAST);
+  fail_unless (repeats_frame (&r, "a", 1, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 3, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 0, w, FALSE));
+  fail_unless_equals_string (w->str, "");
+  fail_unless_equals_int (gst_vi_annot_repeats_get_held (&r)->len, 3);
+
+  /* Another asset with records: a's last go, b's are held. */
+  fail_unless (repeats_frame (&r, "b", 2, w, FALSE));
+  fail_unless_equals_string (w->str, "a:3 ");
+  /* Another one without records ends b all the same. */
+  fail_unless (repeats_frame (&r, "c", 0, w, FALSE));
+  fail_unless_equals_string (w->str, "a:3 b:2 ");
+  fail_unless (gst_vi_annot_repeats_get_held (&r) == NULL);
+
+  /* Assets seen before are written again: nothing is remembered. */
+  fail_unless (repeats_frame (&r, "a", 1, w, FALSE));
+  /* The writer refuses: a stays held, d's frame is lost; the next frame
+   * with records hands a over. */
+  fail_unless (repeats_frame (&r, "d", 1, w, TRUE));
+  fail_unless_equals_int (gst_vi_annot_repeats_get_held (&r)->len, 1);
+  fail_unless (repeats_frame (&r, "d", 4, w, FALSE));
+  fail_unless_equals_string (w->str, "a:3 b:2 a:1 ");
+  repeats_end (&r, w);
+  fail_unless_equals_string (w->str, "a:3 b:2 a:1 d:4 ");
+  fail_unless (gst_vi_annot_repeats_get_held (&r) == NULL);
+
+  /* What a run leaves held is dropped by the next run's reset (the
+   * element writes it at stop first). */
+  fail_unless (repeats_frame (&r, "e", 1, w, FALSE));
+  gst_vi_annot_repeats_reset (&r, GST_VI_ANNOT_SINK_REPEATED_LAST);
+  fail_unless (gst_vi_annot_repeats_get_held (&r) == NULL);
+  fail_unless (repeats_frame (&r, "e", 1, w, FALSE));
+
+  gst_vi_annot_repeats_clear (&r);
+  g_string_free (w, TRUE);
+}
+
+GST_END_TEST;
+
+/* all: every frame with records is written at once. */
+GST_START_TEST (test_repeats_all)
+{
+  GString *w = g_string_new (NULL);
+  GstViAnnotRepeats r;
+
+  gst_vi_annot_repeats_init (&r, 2);
+  gst_vi_annot_repeats_reset (&r, GST_VI_ANNOT_SINK_REPEATED_ALL);
+  fail_unless (repeats_frame (&r, "a", 1, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 2, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 0, w, FALSE));
+  fail_unless (repeats_frame (&r, "b", 1, w, FALSE));
+  fail_unless (repeats_frame (&r, "a", 1, w, FALSE));
+  fail_unless (gst_vi_annot_repeats_get_held (&r) == NULL);
+  fail_unless_equals_string (w->str, "a:1 a:2 b:1 a:1 ");
+
+  gst_vi_annot_repeats_clear (&r);
+  g_string_free (w, TRUE);
+}
+
+GST_END_TEST;
+
 static Suite *
 sink_parts_suite (void)
 {
@@ -592,6 +766,9 @@ sink_parts_suite (void)
   tcase_add_test (tc, test_records_detections);
   tcase_add_test (tc, test_records_caption_property);
   tcase_add_test (tc, test_records_meta);
+  tcase_add_test (tc, test_repeats_first);
+  tcase_add_test (tc, test_repeats_last);
+  tcase_add_test (tc, test_repeats_all);
 
   return s;
 }
