@@ -931,68 +931,6 @@ free_run_state (GstViAnnotSink * self)
   }
 }
 
-/* The spool of a dataset when spool-dir is not set: in the user's cache,
- * per organization and dataset. */
-static gchar *
-default_spool_dir (const GstViAnnotConfig * cfg, ViClient * client)
-{
-  return g_build_filename (g_get_user_cache_dir (), "viannot", "spool",
-      vi_client_get_organization_id (client), cfg->dataset_id, NULL);
-}
-
-/* The upload side: a worker and its client (no request yet), the spool
- * (locked, what was left open sealed), and the uploader, which asks the
- * dataset first and then settles what the spool holds.  Errors are
- * posted. */
-static gboolean
-start_upload (GstViAnnotSink * self, const gchar * spool_dir,
-    const GstViAnnotUploadLimits * limits)
-{
-  GstViAnnotSpool *spool;
-  ViClient *client;
-  GError *error = NULL;
-  gchar *dir;
-
-  self->worker = gst_vi_annot_worker_new ("viannotsink");
-  if (!gst_vi_annot_worker_create_client (self->worker, &self->cfg, &error)) {
-    gst_vi_annot_post_client_error (GST_ELEMENT_CAST (self), &self->cfg, error);
-    goto fail;
-  }
-  client = gst_vi_annot_worker_get_client (self->worker);
-  self->service = gst_vi_annot_config_describe (&self->cfg, client);
-  self->error_ctx.service = self->service;
-
-  dir = spool_dir != NULL ? g_strdup (spool_dir) :
-      default_spool_dir (&self->cfg, client);
-  spool = gst_vi_annot_spool_open (dir, &error);
-  g_free (dir);
-  if (spool == NULL)
-    goto spool_error;
-  if (!gst_vi_annot_spool_check_target (spool, vi_client_get_endpoint (client),
-          vi_client_get_organization_id (client), self->cfg.dataset_id,
-          &error)) {
-    gst_vi_annot_spool_close (spool);
-    goto spool_error;
-  }
-  GST_DEBUG_OBJECT (self, "uploading to %s through spool %s",
-      self->service, gst_vi_annot_spool_get_dir (spool));
-
-  GST_OBJECT_LOCK (self);
-  self->uploader = gst_vi_annot_uploader_new (GST_ELEMENT_CAST (self),
-      self->worker, &self->cfg, &self->error_ctx, spool, limits);
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
-
-spool_error:
-  gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self), GST_MESSAGE_ERROR, error,
-      "spool-dir is where viannotsink keeps what is not imported yet");
-fail:
-  g_clear_error (&error);
-  gst_vi_annot_worker_quit (self->worker);
-  g_clear_pointer (&self->worker, gst_vi_annot_worker_free);
-  return FALSE;
-}
-
 static gboolean
 gst_vi_annot_sink_start (GstBaseSink * bsink)
 {
@@ -1049,8 +987,17 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
     /* The writer writes many frames at once: fewer, larger writes. */
     setvbuf (self->file, NULL, _IOFBF, LOCATION_BUFFER);
   }
-  if (self->cfg.dataset_id != NULL && !start_upload (self, spool_dir, &limits))
-    goto fail;
+  if (self->cfg.dataset_id != NULL) {
+    GstViAnnotUploader *uploader =
+        gst_vi_annot_uploader_start (GST_ELEMENT_CAST (self), &self->cfg,
+        &self->error_ctx, spool_dir, &limits, &self->worker, &self->service);
+
+    if (uploader == NULL)
+      goto fail;
+    GST_OBJECT_LOCK (self);
+    self->uploader = uploader;
+    GST_OBJECT_UNLOCK (self);
+  }
 
   gst_vi_annot_writer_start (&self->writer, GST_ELEMENT_CAST (self),
       self->file, self->cfg_location, self->uploader, &self->stats.lines);

@@ -590,6 +590,24 @@ gst_vi_annot_spool_check_target (GstViAnnotSpool * spool,
   return ok;
 }
 
+/* The spool of a target, locked, what was left open sealed: @dir, or
+ * without one the user's cache, per organization and dataset. */
+GstViAnnotSpool *
+gst_vi_annot_spool_open_for_target (const gchar * dir, const gchar * endpoint,
+    const gchar * organization_id, const gchar * dataset_id, GError ** error)
+{
+  gchar *path = dir != NULL ? g_strdup (dir) :
+      g_build_filename (g_get_user_cache_dir (), "viannot", "spool",
+      organization_id, dataset_id, NULL);
+  GstViAnnotSpool *spool = gst_vi_annot_spool_open (path, error);
+
+  g_free (path);
+  if (spool != NULL && !gst_vi_annot_spool_check_target (spool, endpoint,
+          organization_id, dataset_id, error))
+    g_clear_pointer (&spool, gst_vi_annot_spool_close);
+  return spool;
+}
+
 /* A new batch to fill, after every other one. */
 GstViAnnotBatch *
 gst_vi_annot_spool_new_batch (GstViAnnotSpool * spool, GError ** error)

@@ -45,6 +45,11 @@ GstViAnnotSpool *gst_vi_annot_spool_open (const gchar * dir,
     GError ** error);
 
 G_GNUC_INTERNAL
+GstViAnnotSpool *gst_vi_annot_spool_open_for_target (const gchar * dir,
+    const gchar * endpoint, const gchar * organization_id,
+    const gchar * dataset_id, GError ** error);
+
+G_GNUC_INTERNAL
 const gchar *gst_vi_annot_spool_get_dir (GstViAnnotSpool * spool);
 
 G_GNUC_INTERNAL

@@ -535,7 +535,7 @@ gst_vi_annot_uploader_free (GstViAnnotUploader * self)
  * gst_vi_annot_uploader_activate(); then the batches the spool holds from
  * an earlier run are settled first, oldest first, once the dataset
  * answered. */
-GstViAnnotUploader *
+static GstViAnnotUploader *
 gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
     const GstViAnnotConfig * config, const GstViAnnotErrorContext * ctx,
     GstViAnnotSpool * spool, const GstViAnnotUploadLimits * limits)
@@ -570,6 +570,51 @@ gst_vi_annot_uploader_new (GstElement * element, GstViAnnotWorker * worker,
   g_ptr_array_unref (found);
 
   return self;
+}
+
+/* The upload side of an element that starts: a worker and its client (no
+ * request yet; *@worker and *@service, the description of the service in
+ * messages, are the caller's to free at stop), the spool of the target
+ * (@spool_dir, or the default one of gst_vi_annot_spool_open_for_target()),
+ * and the uploader, which asks the dataset first and then settles what the
+ * spool holds.  NULL with the error posted on @element. */
+GstViAnnotUploader *
+gst_vi_annot_uploader_start (GstElement * element,
+    const GstViAnnotConfig * config, GstViAnnotErrorContext * ctx,
+    const gchar * spool_dir, const GstViAnnotUploadLimits * limits,
+    GstViAnnotWorker ** worker, gchar ** service)
+{
+  GstViAnnotSpool *spool;
+  ViClient *client;
+  GError *error = NULL;
+
+  *worker = gst_vi_annot_worker_new ("viannotsink");
+  if (!gst_vi_annot_worker_create_client (*worker, config, &error)) {
+    gst_vi_annot_post_client_error (element, config, error);
+    goto fail;
+  }
+  client = gst_vi_annot_worker_get_client (*worker);
+  *service = gst_vi_annot_config_describe (config, client);
+  ctx->service = *service;
+
+  spool = gst_vi_annot_spool_open_for_target (spool_dir,
+      vi_client_get_endpoint (client), vi_client_get_organization_id (client),
+      config->dataset_id, &error);
+  if (spool == NULL) {
+    gst_vi_annot_post_gerror (element, GST_MESSAGE_ERROR, error,
+        "spool-dir is where viannotsink keeps what is not imported yet");
+    goto fail;
+  }
+  GST_DEBUG_OBJECT (element, "uploading to %s through spool %s", *service,
+      gst_vi_annot_spool_get_dir (spool));
+  return gst_vi_annot_uploader_new (element, *worker, config, ctx, spool,
+      limits);
+
+fail:
+  g_clear_error (&error);
+  gst_vi_annot_worker_quit (*worker);
+  g_clear_pointer (worker, gst_vi_annot_worker_free);
+  return NULL;
 }
 
 /* The first request (the dataset, then what the spool holds) goes once

@@ -28,10 +28,10 @@ G_BEGIN_DECLS
 typedef struct _GstViAnnotUploader GstViAnnotUploader;
 
 G_GNUC_INTERNAL
-GstViAnnotUploader *gst_vi_annot_uploader_new (GstElement * element,
-    GstViAnnotWorker * worker, const GstViAnnotConfig * config,
-    const GstViAnnotErrorContext * ctx, GstViAnnotSpool * spool,
-    const GstViAnnotUploadLimits * limits);
+GstViAnnotUploader *gst_vi_annot_uploader_start (GstElement * element,
+    const GstViAnnotConfig * config, GstViAnnotErrorContext * ctx,
+    const gchar * spool_dir, const GstViAnnotUploadLimits * limits,
+    GstViAnnotWorker ** worker, gchar ** service);
 
 G_GNUC_INTERNAL
 void gst_vi_annot_uploader_activate (GstViAnnotUploader * up);
