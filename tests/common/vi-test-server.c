@@ -48,20 +48,38 @@ vi_test_server_setup_stopped (ViTestServer *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
-/* Starts the fixture's server on an ephemeral loopback port, and makes
- * the client of it if there is none yet. */
+/* Starts the fixture's server in a thread on a loopback port: an
+ * ephemeral one the first time, the same one again after
+ * vi_test_server_stop().  Makes the client of it if there is none yet. */
 void
 vi_test_server_start (ViTestServer *fixture)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (
-      vi_local_server_start (fixture->server, NULL, 0, TRUE, &error));
+  g_assert_true (vi_local_server_start (fixture->server, NULL, fixture->port,
+                                        TRUE, &error));
   g_assert_no_error (error);
-  g_free (fixture->url);
-  fixture->url = vi_local_server_get_url (fixture->server);
+  fixture->port = vi_local_server_get_port (fixture->server);
+  /* The URL stays the same string across a stop and start on the same
+   * port: a test may hold it. */
+  if (fixture->url == NULL)
+    fixture->url = vi_local_server_get_url (fixture->server);
   if (fixture->client == NULL)
     fixture->client = vi_test_server_new_client (fixture, NULL, NULL);
+}
+
+/**
+ * vi_test_server_stop:
+ * @fixture: a started fixture
+ *
+ * Stops the server and keeps it, with its data, URL and port, so that
+ * vi_test_server_start() brings the same server back on the same port:
+ * an outage as a client sees it.  Requests in flight are cut.
+ */
+void
+vi_test_server_stop (ViTestServer *fixture)
+{
+  vi_local_server_stop (fixture->server);
 }
 
 void
@@ -71,9 +89,9 @@ vi_test_server_setup (ViTestServer *fixture, gconstpointer data)
   vi_test_server_start (fixture);
 }
 
-/* Stops the server, and starts a new one on data_dir (or none): what a
- * restart of the process does.  The client is made again for the new
- * port. */
+/* Stops the server, and starts a new one on data_dir (or none) on a new
+ * port: what a restart of the process does.  The client and the URL are
+ * made again for the new port. */
 void
 vi_test_server_restart (ViTestServer *fixture, const char *data_dir)
 {
@@ -83,6 +101,8 @@ vi_test_server_restart (ViTestServer *fixture, const char *data_dir)
   vi_local_server_stop (fixture->server);
   g_clear_object (&fixture->server);
   g_clear_object (&fixture->client);
+  g_clear_pointer (&fixture->url, g_free);
+  fixture->port = 0;
   fixture->server = vi_local_server_new (NULL, NULL);
   if (data_dir != NULL) {
     g_assert_true (
