@@ -149,10 +149,18 @@ vi_test_server_add_caption (ViTestServer *fixture,
 typedef struct {
   ViLocalServer *server;
   GCancellable  *cancellable;
+  GMainContext  *context;
   char          *method;
   char          *path_prefix;
   guint          n;
 } CancelOnRequest;
+
+static gboolean
+cancel_in_context_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
 
 static gpointer
 cancel_on_request_thread (gpointer data)
@@ -165,13 +173,39 @@ cancel_on_request_thread (gpointer data)
                                           c->n, 60 * 1000))
     g_error ("the server did not see %u %s %s request(s) within 60 s", c->n,
              c->method ? c->method : "", c->path_prefix ? c->path_prefix : "");
-  g_cancellable_cancel (c->cancellable);
+  if (c->context != NULL) {
+    g_main_context_invoke_full (c->context, G_PRIORITY_DEFAULT,
+                                cancel_in_context_cb,
+                                g_object_ref (c->cancellable), g_object_unref);
+    g_main_context_unref (c->context);
+  } else {
+    g_cancellable_cancel (c->cancellable);
+  }
   g_object_unref (c->server);
   g_object_unref (c->cancellable);
   g_free (c->method);
   g_free (c->path_prefix);
   g_free (c);
   return NULL;
+}
+
+static GThread *
+cancel_on_request (ViLocalServer *server,
+                   GCancellable  *cancellable,
+                   GMainContext  *context,
+                   const char    *method,
+                   const char    *path_prefix,
+                   guint          n)
+{
+  CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
+
+  c->server = g_object_ref (server);
+  c->cancellable = g_object_ref (cancellable);
+  c->context = context != NULL ? g_main_context_ref (context) : NULL;
+  c->method = g_strdup (method);
+  c->path_prefix = g_strdup (path_prefix);
+  c->n = n;
+  return g_thread_new ("cancel-on-request", cancel_on_request_thread, c);
 }
 
 /**
@@ -197,12 +231,34 @@ vi_test_server_cancel_on_request (ViLocalServer *server,
                                   const char    *path_prefix,
                                   guint          n)
 {
-  CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
+  return cancel_on_request (server, cancellable, NULL, method, path_prefix, n);
+}
 
-  c->server = g_object_ref (server);
-  c->cancellable = g_object_ref (cancellable);
-  c->method = g_strdup (method);
-  c->path_prefix = g_strdup (path_prefix);
-  c->n = n;
-  return g_thread_new ("cancel-on-request", cancel_on_request_thread, c);
+/**
+ * vi_test_server_cancel_on_request_in:
+ * @server: a running server
+ * @cancellable: what to cancel
+ * @context: the main context to cancel from
+ * @method: (nullable): as for vi_local_server_get_request_count()
+ * @path_prefix: (nullable): as for vi_local_server_get_request_count()
+ * @n: the count to wait for
+ *
+ * As vi_test_server_cancel_on_request(), but the cancel runs in @context
+ * (the test's main loop), as an application's main loop would cancel an
+ * asynchronous call.  The thread ends once the cancel is queued.
+ *
+ * Returns: (transfer full): the thread
+ */
+GThread *
+vi_test_server_cancel_on_request_in (ViLocalServer *server,
+                                     GCancellable  *cancellable,
+                                     GMainContext  *context,
+                                     const char    *method,
+                                     const char    *path_prefix,
+                                     guint          n)
+{
+  g_return_val_if_fail (context != NULL, NULL);
+
+  return cancel_on_request (server, cancellable, context, method, path_prefix,
+                            n);
 }

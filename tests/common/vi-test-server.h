@@ -61,6 +61,12 @@ GThread *vi_test_server_cancel_on_request (ViLocalServer *server,
                                            const char    *method,
                                            const char    *path_prefix,
                                            guint          n);
+GThread *vi_test_server_cancel_on_request_in (ViLocalServer *server,
+                                              GCancellable  *cancellable,
+                                              GMainContext  *context,
+                                              const char    *method,
+                                              const char    *path_prefix,
+                                              guint          n);
 
 #define VI_TEST_SERVER_ADD(path, func)                                  \
   g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func), \

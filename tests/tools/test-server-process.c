@@ -352,6 +352,40 @@ file_size (const char *path)
   return g_stat (path, &st) == 0 ? (goffset) st.st_size : 0;
 }
 
+static gboolean
+expire_cb (gpointer data)
+{
+  gboolean *expired = data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits until the file at @path holds @size bytes or more: woken by the
+ * file's changes (inotify, through a GFileMonitor without rate limit), not
+ * by polling.  After @limit_s the wait ends anyway and says so (a target
+ * taken from a reference run may never be met exactly). */
+static gboolean
+wait_file_size (const char *path, goffset size, guint limit_s)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileMonitor) monitor = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean expired = FALSE;
+  guint    limit;
+
+  monitor = g_file_monitor_file (file, G_FILE_MONITOR_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_file_monitor_set_rate_limit (monitor, 0);
+  limit = g_timeout_add_seconds (limit_s, expire_cb, &expired);
+  while (file_size (path) < size && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (limit);
+  g_file_monitor_cancel (monitor);
+  return !expired;
+}
+
 /* After a restart: either every annotation of the import is listed and
  * the session says Complete: Reached with them all, or none is and it says
  * FailedReach.  Returns TRUE for "all". */
@@ -451,12 +485,20 @@ test_import_sigkill (Fixture *f, gconstpointer data)
     patch_reached (f, "big", id);
 
     switch (moment) {
-      case KILL_WHEN_COMPLETE:
-        while (!session_done (f, "big", id))
+      case KILL_WHEN_COMPLETE: {
+        /* The server is another process and tells no one when an import
+         * ends: its API, like the service's, has clients poll.  So this
+         * one is a poll, every 5 ms, under a deadline that is a safety
+         * net, not a timing assertion. */
+        gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+
+        while (!session_done (f, "big", id)) {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
           g_usleep (5000);
+        }
         processing = g_get_monotonic_time () - start;
         growth = file_size (journal) - before;
-        break;
+      } break;
       case KILL_AFTER_PATCH:
         break;
       case KILL_WHEN_JOURNAL_GROWS:
@@ -467,17 +509,22 @@ test_import_sigkill (Fixture *f, gconstpointer data)
         goffset target = moment == KILL_WHEN_JOURNAL_GROWS ? base + 1
             : moment == KILL_HALF_WAY_JOURNAL              ? base + growth / 2
                                                            : before + growth;
-        gint64  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
 
-        while (file_size (journal) < target &&
-               g_get_monotonic_time () < deadline)
-          g_usleep (200);
+        if (!wait_file_size (journal, target, 60))
+          g_test_message ("kill moment %d: the journal never reached %" G_GOFFSET_FORMAT
+                          " bytes; killed after 60 s",
+                          moment, target);
       } break;
       case KILL_HALF_TIME:
-      default:
-        while (g_get_monotonic_time () < start + processing / 2)
-          g_usleep (1000);
-        break;
+      default: {
+        /* Here the moment is a time, half of the reference run's
+         * processing: it may fall anywhere in the import, which is the
+         * point.  Nothing to wait on but the clock. */
+        gint64 left = start + processing / 2 - g_get_monotonic_time ();
+
+        if (left > 0)
+          g_usleep (left);
+      } break;
     }
     server_kill (f);
 

@@ -1366,6 +1366,8 @@ test_latency_stop_while_held (Fixture *f, gconstpointer data)
   g_autofree char *path = list_path ("img1.jpg");
   g_autofree char *uri = g_strconcat (f->url, path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (GCancellable) seen = g_cancellable_new ();
+  GThread *seen_thread;
   gboolean done = FALSE;
 
   /* A request held back when the server stops is closed, not leaked. */
@@ -1374,8 +1376,13 @@ test_latency_stop_while_held (Fixture *f, gconstpointer data)
   session = soup_session_new ();
   soup_session_send_async (session, msg, G_PRIORITY_DEFAULT, NULL, send_done_cb,
                            &done);
-  while (vi_local_server_get_request_count (f->server, NULL, NULL) == 0)
-    g_main_context_iteration (context, FALSE);
+  /* Until the server has the request: a flag cancelled in the context
+   * when it does, not a busy loop on the counter. */
+  seen_thread = vi_test_server_cancel_on_request_in (f->server, seen, context,
+                                                     NULL, NULL, 1);
+  while (!g_cancellable_is_cancelled (seen))
+    g_main_context_iteration (context, TRUE);
+  g_thread_join (seen_thread);
   vi_local_server_stop (f->server);
   while (!done)
     g_main_context_iteration (context, TRUE);
