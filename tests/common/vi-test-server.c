@@ -189,25 +189,6 @@ cancel_on_request_thread (gpointer data)
   return NULL;
 }
 
-static GThread *
-cancel_on_request (ViLocalServer *server,
-                   GCancellable  *cancellable,
-                   GMainContext  *context,
-                   const char    *method,
-                   const char    *path_prefix,
-                   guint          n)
-{
-  CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
-
-  c->server = g_object_ref (server);
-  c->cancellable = g_object_ref (cancellable);
-  c->context = context != NULL ? g_main_context_ref (context) : NULL;
-  c->method = g_strdup (method);
-  c->path_prefix = g_strdup (path_prefix);
-  c->n = n;
-  return g_thread_new ("cancel-on-request", cancel_on_request_thread, c);
-}
-
 /**
  * vi_test_server_cancel_on_request:
  * @server: a running server
@@ -231,14 +212,16 @@ vi_test_server_cancel_on_request (ViLocalServer *server,
                                   const char    *path_prefix,
                                   guint          n)
 {
-  return cancel_on_request (server, cancellable, NULL, method, path_prefix, n);
+  return vi_test_server_cancel_on_request_in (server, cancellable, NULL, method,
+                                              path_prefix, n);
 }
 
 /**
  * vi_test_server_cancel_on_request_in:
  * @server: a running server
  * @cancellable: what to cancel
- * @context: the main context to cancel from
+ * @context: (nullable): the main context to cancel from, %NULL for the
+ *   waiting thread
  * @method: (nullable): as for vi_local_server_get_request_count()
  * @path_prefix: (nullable): as for vi_local_server_get_request_count()
  * @n: the count to wait for
@@ -257,8 +240,13 @@ vi_test_server_cancel_on_request_in (ViLocalServer *server,
                                      const char    *path_prefix,
                                      guint          n)
 {
-  g_return_val_if_fail (context != NULL, NULL);
+  CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
 
-  return cancel_on_request (server, cancellable, context, method, path_prefix,
-                            n);
+  c->server = g_object_ref (server);
+  c->cancellable = g_object_ref (cancellable);
+  c->context = context != NULL ? g_main_context_ref (context) : NULL;
+  c->method = g_strdup (method);
+  c->path_prefix = g_strdup (path_prefix);
+  c->n = n;
+  return g_thread_new ("cancel-on-request", cancel_on_request_thread, c);
 }
