@@ -48,20 +48,38 @@ vi_test_server_setup_stopped (ViTestServer *fixture, gconstpointer data)
   g_assert_no_error (error);
 }
 
-/* Starts the fixture's server on an ephemeral loopback port, and makes
- * the client of it if there is none yet. */
+/* Starts the fixture's server in a thread on a loopback port: an
+ * ephemeral one the first time, the same one again after
+ * vi_test_server_stop().  Makes the client of it if there is none yet. */
 void
 vi_test_server_start (ViTestServer *fixture)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (
-      vi_local_server_start (fixture->server, NULL, 0, TRUE, &error));
+  g_assert_true (vi_local_server_start (fixture->server, NULL, fixture->port,
+                                        TRUE, &error));
   g_assert_no_error (error);
-  g_free (fixture->url);
-  fixture->url = vi_local_server_get_url (fixture->server);
+  fixture->port = vi_local_server_get_port (fixture->server);
+  /* The URL stays the same string across a stop and start on the same
+   * port: a test may hold it. */
+  if (fixture->url == NULL)
+    fixture->url = vi_local_server_get_url (fixture->server);
   if (fixture->client == NULL)
     fixture->client = vi_test_server_new_client (fixture, NULL, NULL);
+}
+
+/**
+ * vi_test_server_stop:
+ * @fixture: a started fixture
+ *
+ * Stops the server and keeps it, with its data, URL and port, so that
+ * vi_test_server_start() brings the same server back on the same port:
+ * an outage as a client sees it.  Requests in flight are cut.
+ */
+void
+vi_test_server_stop (ViTestServer *fixture)
+{
+  vi_local_server_stop (fixture->server);
 }
 
 void
@@ -71,9 +89,9 @@ vi_test_server_setup (ViTestServer *fixture, gconstpointer data)
   vi_test_server_start (fixture);
 }
 
-/* Stops the server, and starts a new one on data_dir (or none): what a
- * restart of the process does.  The client is made again for the new
- * port. */
+/* Stops the server, and starts a new one on data_dir (or none) on a new
+ * port: what a restart of the process does.  The client and the URL are
+ * made again for the new port. */
 void
 vi_test_server_restart (ViTestServer *fixture, const char *data_dir)
 {
@@ -83,6 +101,8 @@ vi_test_server_restart (ViTestServer *fixture, const char *data_dir)
   vi_local_server_stop (fixture->server);
   g_clear_object (&fixture->server);
   g_clear_object (&fixture->client);
+  g_clear_pointer (&fixture->url, g_free);
+  fixture->port = 0;
   fixture->server = vi_local_server_new (NULL, NULL);
   if (data_dir != NULL) {
     g_assert_true (
@@ -129,10 +149,18 @@ vi_test_server_add_caption (ViTestServer *fixture,
 typedef struct {
   ViLocalServer *server;
   GCancellable  *cancellable;
+  GMainContext  *context;
   char          *method;
   char          *path_prefix;
   guint          n;
 } CancelOnRequest;
+
+static gboolean
+cancel_in_context_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_REMOVE;
+}
 
 static gpointer
 cancel_on_request_thread (gpointer data)
@@ -145,7 +173,14 @@ cancel_on_request_thread (gpointer data)
                                           c->n, 60 * 1000))
     g_error ("the server did not see %u %s %s request(s) within 60 s", c->n,
              c->method ? c->method : "", c->path_prefix ? c->path_prefix : "");
-  g_cancellable_cancel (c->cancellable);
+  if (c->context != NULL) {
+    g_main_context_invoke_full (c->context, G_PRIORITY_DEFAULT,
+                                cancel_in_context_cb,
+                                g_object_ref (c->cancellable), g_object_unref);
+    g_main_context_unref (c->context);
+  } else {
+    g_cancellable_cancel (c->cancellable);
+  }
   g_object_unref (c->server);
   g_object_unref (c->cancellable);
   g_free (c->method);
@@ -177,10 +212,39 @@ vi_test_server_cancel_on_request (ViLocalServer *server,
                                   const char    *path_prefix,
                                   guint          n)
 {
+  return vi_test_server_cancel_on_request_in (server, cancellable, NULL, method,
+                                              path_prefix, n);
+}
+
+/**
+ * vi_test_server_cancel_on_request_in:
+ * @server: a running server
+ * @cancellable: what to cancel
+ * @context: (nullable): the main context to cancel from, %NULL for the
+ *   waiting thread
+ * @method: (nullable): as for vi_local_server_get_request_count()
+ * @path_prefix: (nullable): as for vi_local_server_get_request_count()
+ * @n: the count to wait for
+ *
+ * As vi_test_server_cancel_on_request(), but the cancel runs in @context
+ * (the test's main loop), as an application's main loop would cancel an
+ * asynchronous call.  The thread ends once the cancel is queued.
+ *
+ * Returns: (transfer full): the thread
+ */
+GThread *
+vi_test_server_cancel_on_request_in (ViLocalServer *server,
+                                     GCancellable  *cancellable,
+                                     GMainContext  *context,
+                                     const char    *method,
+                                     const char    *path_prefix,
+                                     guint          n)
+{
   CancelOnRequest *c = g_new0 (CancelOnRequest, 1);
 
   c->server = g_object_ref (server);
   c->cancellable = g_object_ref (cancellable);
+  c->context = context != NULL ? g_main_context_ref (context) : NULL;
   c->method = g_strdup (method);
   c->path_prefix = g_strdup (path_prefix);
   c->n = n;

@@ -16,7 +16,12 @@
  * running server.  vi_test_server_setup_stopped() leaves the server
  * unstarted, for tests that set a data directory or limits first
  * (vi_test_server_start()); vi_test_server_restart() restarts it, as a
- * new process would.
+ * new process would.  vi_test_server_stop() and vi_test_server_start()
+ * take the same server down and up again on the same port (an outage).
+ *
+ * The fixture is plain data: a gst-check test keeps one in a static and
+ * calls vi_test_server_setup() and vi_test_server_teardown() from its
+ * tcase fixture.
  */
 
 #include <libsoup/soup.h>
@@ -32,12 +37,14 @@ typedef struct {
   ViClient      *client;  /* libvi's, with the server's credentials */
   SoupSession   *session; /* for raw HTTP (vi-test-http.h) */
   char          *dir;     /* a temporary folder of the test, removed after it */
+  guint16        port;    /* once started; kept across vi_test_server_stop() */
 } ViTestServer;
 
 void vi_test_server_setup (ViTestServer *fixture, gconstpointer data);
 void vi_test_server_setup_stopped (ViTestServer *fixture, gconstpointer data);
 void vi_test_server_teardown (ViTestServer *fixture, gconstpointer data);
 void vi_test_server_start (ViTestServer *fixture);
+void vi_test_server_stop (ViTestServer *fixture);
 void vi_test_server_restart (ViTestServer *fixture, const char *data_dir);
 
 ViClient *vi_test_server_new_client (ViTestServer *fixture,
@@ -54,6 +61,12 @@ GThread *vi_test_server_cancel_on_request (ViLocalServer *server,
                                            const char    *method,
                                            const char    *path_prefix,
                                            guint          n);
+GThread *vi_test_server_cancel_on_request_in (ViLocalServer *server,
+                                              GCancellable  *cancellable,
+                                              GMainContext  *context,
+                                              const char    *method,
+                                              const char    *path_prefix,
+                                              guint          n);
 
 #define VI_TEST_SERVER_ADD(path, func)                                  \
   g_test_add ((path), ViTestServer, NULL, vi_test_server_setup, (func), \

@@ -17,17 +17,13 @@
 
 #include <vi/vi.h>
 #include <gst/viannot/gstviannotmeta.h>
-#include "vi-local-server.h"
+#include "test-gst-server.h"
 #include "test-viannotsrc-run.h"
 
 #define N_FRAMES 60
 #define MAX_WAIT_MS 3000
 /* The bound of the issue: a silent service costs one max-wait. */
 #define BOUND_US ((MAX_WAIT_MS + 2000) * G_TIME_SPAN_MILLISECOND)
-
-static ViLocalServer *server;
-static gchar *server_url;
-static guint16 server_port;
 
 static void
 add_record (const gchar * dataset, const gchar * asset)
@@ -44,17 +40,11 @@ add_record (const gchar * dataset, const gchar * asset)
 }
 
 static void
-server_setup (void)
+setup (void)
 {
-  GError *error = NULL;
   guint i;
 
-  server = vi_local_server_new (NULL, NULL);
-  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
-  g_assert_no_error (error);
-  server_url = vi_local_server_get_url (server);
-  server_port = vi_local_server_get_port (server);
-
+  server_setup ();
   add_record ("ds", "cat.jpg");
   for (i = 0; i < N_FRAMES; i++) {
     gchar *asset = g_strdup_printf ("f%03u", i);
@@ -66,22 +56,11 @@ server_setup (void)
   }
 }
 
-static void
-server_teardown (void)
-{
-  vi_local_server_stop (server);
-  g_clear_object (&server);
-  g_clear_pointer (&server_url, g_free);
-}
-
+/* Up again on the same port, with what it had. */
 static void
 server_restart (void)
 {
-  GError *error = NULL;
-
-  fail_unless (vi_local_server_start (server, "127.0.0.1", server_port,
-          TRUE, &error));
-  g_assert_no_error (error);
+  vi_test_server_start (&fixture);
 }
 
 /* ------------------------------------------------------------------ */
@@ -89,7 +68,7 @@ server_restart (void)
 static void
 stop_server (void)
 {
-  vi_local_server_stop (server);
+  vi_test_server_stop (&fixture);
 }
 
 static void
@@ -371,7 +350,7 @@ viannotsrc_outage_suite (void)
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");
 
-  tcase_add_checked_fixture (tc, server_setup, server_teardown);
+  tcase_add_checked_fixture (tc, setup, server_teardown);
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_latency_beyond_timeout);

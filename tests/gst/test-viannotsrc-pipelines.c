@@ -12,42 +12,22 @@
 
 #include <vi/vi.h>
 #include <gst/viannot/gstviannotmeta.h>
-#include "vi-local-server.h"
-
-#define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
-#define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
-#define WRONG_KEY \
-  "dtvi_wrong_key_for_the_tests_" \
-  "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
-
-static ViLocalServer *server;
-static gchar *server_url;
+#include "test-gst-server.h"
 
 static void
-server_setup (void)
+setup (void)
 {
   GError *error = NULL;
   ViJsonlRecord *record = vi_jsonl_record_new ("cat.jpg");
   ViBBox cat = { 0.1, 0.2, 0.5, 0.7 };
 
-  server = vi_local_server_new (NULL, NULL);
-  fail_unless (vi_local_server_start (server, "127.0.0.1", 0, TRUE, &error));
-  g_assert_no_error (error);
-  server_url = vi_local_server_get_url (server);
+  server_setup ();
 
   vi_jsonl_record_set_caption (record, "A cat on a couch");
   vi_jsonl_record_add_phrase (record, "cat", &cat);
   fail_unless (vi_local_server_add_record (server, "ds", record, &error));
   g_assert_no_error (error);
   vi_jsonl_record_unref (record);
-}
-
-static void
-server_teardown (void)
-{
-  vi_local_server_stop (server);
-  g_clear_object (&server);
-  g_clear_pointer (&server_url, g_free);
 }
 
 /* A pipeline "<head> ! viannotsrc name=v <props> ! fakesink"; credentials
@@ -135,18 +115,6 @@ run_to_eos (GstElement * pipeline, guint timeout_s)
       GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
   gst_object_unref (bus);
   return msg;
-}
-
-static void
-wait_for_requests (guint n)
-{
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-  /* Polling the server's counter, not sleeping a guessed time. */
-  while (vi_local_server_get_request_count (server, "GET", NULL) < n) {
-    fail_unless (g_get_monotonic_time () < end);
-    g_usleep (5 * G_TIME_SPAN_MILLISECOND);
-  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -239,7 +207,7 @@ GST_START_TEST (test_stop_during_slow_fetch)
       "dataset-id=ds asset-id=cat.jpg", KEY);
   fail_unless_equals_int (gst_element_set_state (pipeline,
           GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
-  wait_for_requests (1);
+  server_wait_requests ("GET", NULL, 1);
 
   t0 = g_get_monotonic_time ();
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
@@ -264,7 +232,7 @@ GST_START_TEST (test_seek_during_slow_fetch)
       "dataset-id=ds asset-id=cat.jpg", KEY);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
       GST_STATE_CHANGE_ASYNC);
-  wait_for_requests (1);
+  server_wait_requests ("GET", NULL, 1);
 
   t0 = g_get_monotonic_time ();
   fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
@@ -569,7 +537,7 @@ viannotsrc_pipelines_suite (void)
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   g_unsetenv ("http_proxy");
 
-  tcase_add_checked_fixture (tc, server_setup, server_teardown);
+  tcase_add_checked_fixture (tc, setup, server_teardown);
   tcase_set_timeout (tc, 120);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_live_source_never_waits);

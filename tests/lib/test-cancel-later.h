@@ -6,7 +6,13 @@
 
 /* Test helper: cancels cancellable from a thread of its own after
  * delay_us microseconds, as an application's other thread would.  Join
- * the thread returned before dropping cancellable. */
+ * the thread returned before dropping cancellable.
+ *
+ * Only for the tests where the moment itself is what is tested: cancels
+ * spread over the whole of a call, at any moment of it.  A cancel meant
+ * to land in a given state of the call (a request the server has, a
+ * pause) waits for that state instead:
+ * vi_test_server_cancel_on_request(). */
 
 typedef struct {
   GCancellable *cancellable;

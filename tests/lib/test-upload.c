@@ -13,7 +13,6 @@
 #include <vi/vi.h>
 #include "vi-test-server.h"
 #include "vi-test-http.h"
-#include "test-cancel-later.h"
 
 #define ORG VI_LOCAL_SERVER_DEFAULT_ORGANIZATION_ID
 #define KEY VI_LOCAL_SERVER_DEFAULT_SECRET_KEY
@@ -1431,17 +1430,23 @@ test_cancel_wait (Fixture *f, gconstpointer data)
                     ==, 1);
 
   /* The standalone wait, cancelled from another thread during a pause of
-   * ten seconds. */
+   * ten seconds: once the server has its first poll.  A wait that sat out
+   * the pause would have polled again, and found the import done. */
   {
-    GThread *thread = cancel_later (cancellable, 300 * 1000);
+    guint    polls = vi_local_server_get_request_count (f->server, "GET", NULL);
+    GThread *thread = vi_test_server_cancel_on_request (f->server, cancellable,
+                                                        "GET", NULL, polls + 1);
 
     start = g_get_monotonic_time ();
     session = vi_client_wait_until_done (f->client, "ds", r.session_id, 10000,
                                          0, NULL, NULL, cancellable, &error);
+    g_thread_join (thread);
     g_assert_null (session);
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
-    g_thread_join (thread);
+    g_assert_cmpuint (vi_local_server_get_request_count (f->server, "GET",
+                                                         NULL),
+                      ==, polls + 1);
   }
   g_assert_cmpuint (vi_local_server_get_request_count (f->server, "PATCH",
                                                        NULL),

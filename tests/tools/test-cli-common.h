@@ -160,24 +160,30 @@ child_clear (Child *c)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Child, child_clear)
 
 static inline gboolean
-child_tick_cb (gpointer data)
+child_watchdog_cb (gpointer data)
 {
-  return G_SOURCE_CONTINUE;
+  gboolean *expired = data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
 }
 
 typedef gboolean (*Condition) (Child *c, gconstpointer data);
 
-/* Runs the default main context (the child's pipes) until @cond holds,
- * checking it every few milliseconds; after WATCHDOG_S the child is killed
- * and the test fails, naming @what. */
+/* Runs the default main context (the child's pipes) until @cond holds;
+ * after WATCHDOG_S the child is killed and the test fails, naming @what.
+ * @cond is checked each time the context wakes, so it must be made true
+ * by something that wakes it: the child's exit, or a source or a cancel
+ * in the context (see wait_server_saw()); nothing polls it. */
 static inline void
 wait_until (Child *c, Condition cond, gconstpointer data, const char *what)
 {
-  gint64 deadline = g_get_monotonic_time () + WATCHDOG_S * G_USEC_PER_SEC;
-  guint  tick = g_timeout_add (5, child_tick_cb, NULL);
+  gboolean expired = FALSE;
+  guint    watchdog = g_timeout_add_seconds (WATCHDOG_S, child_watchdog_cb,
+                                             &expired);
 
   while (!cond (c, data)) {
-    if (g_get_monotonic_time () > deadline) {
+    if (expired) {
       g_subprocess_force_exit (c->proc);
       while (!c->done)
         g_main_context_iteration (NULL, TRUE);
@@ -187,7 +193,8 @@ wait_until (Child *c, Condition cond, gconstpointer data, const char *what)
     }
     g_main_context_iteration (NULL, TRUE);
   }
-  g_source_remove (tick);
+  if (!expired)
+    g_source_remove (watchdog);
 }
 
 static inline gboolean

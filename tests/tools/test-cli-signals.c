@@ -21,34 +21,33 @@
  * while the test runs. */
 #define HOLD "600000"
 
-typedef struct {
-  const char *method;
-  const char *path;
-  guint       n;
-} Requests;
-
-/* The server has received @data's requests; the command must not have
- * ended first. */
+/* The server has received the requests (@data, a GCancellable cancelled
+ * in the main context when it has); the command must not have ended
+ * first. */
 static gboolean
 server_saw (Child *c, gconstpointer data)
 {
-  const Requests *r = data;
-
   if (c->done)
     g_error ("vi-annotations %s ended (status %d) before the server saw "
-             "%u %s %s; its stderr:\n%s",
-             c->command, g_subprocess_get_exit_status (c->proc), r->n,
-             r->method, r->path, c->run.err);
-  return vi_local_server_get_request_count (c->f->server, r->method, r->path) >=
-      r->n;
+             "the request; its stderr:\n%s",
+             c->command, g_subprocess_get_exit_status (c->proc), c->run.err);
+  return g_cancellable_is_cancelled ((GCancellable *) data);
 }
 
+/* Waits until the server has seen @n requests of @method under @path,
+ * woken by the server as they come in (the cancel of a flag, in the main
+ * context that collects the child's output). */
 static void
 wait_for_requests (Child *c, const char *method, const char *path, guint n)
 {
-  Requests r = { method, path, n };
+  g_autoptr (GCancellable) seen = g_cancellable_new ();
+  GThread *thread =
+      vi_test_server_cancel_on_request_in (c->f->server, seen,
+                                           g_main_context_default (), method,
+                                           path, n);
 
-  wait_until (c, server_saw, &r, "the request");
+  wait_until (c, server_saw, seen, "the request");
+  g_thread_join (thread);
 }
 
 /* Sends @signum and waits for the exit. */
