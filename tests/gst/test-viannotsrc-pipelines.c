@@ -14,6 +14,12 @@
 #include <gst/viannot/gstviannotmeta.h>
 #include "test-gst-server.h"
 
+/* The server holds a fetch for 5 s in the tests of state changes and
+ * seeks during a fetch: a call that waited for the fetch would take that
+ * long; one that does not returns well inside half of it, on any machine
+ * (this is not a speed goal). */
+#define HALF_THE_FETCH (2500 * G_TIME_SPAN_MILLISECOND)
+
 static void
 setup (void)
 {
@@ -212,7 +218,7 @@ GST_START_TEST (test_stop_during_slow_fetch)
   t0 = g_get_monotonic_time ();
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
       GST_STATE_CHANGE_SUCCESS);
-  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  fail_unless (g_get_monotonic_time () - t0 < HALF_THE_FETCH);
 
   vi_local_server_set_latency (server, 0);
   gst_object_unref (pipeline);
@@ -237,11 +243,11 @@ GST_START_TEST (test_seek_during_slow_fetch)
   t0 = g_get_monotonic_time ();
   fail_unless (gst_element_seek_simple (pipeline, GST_FORMAT_TIME,
           GST_SEEK_FLAG_FLUSH, GST_SECOND));
-  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  fail_unless (g_get_monotonic_time () - t0 < HALF_THE_FETCH);
 
   t0 = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_NULL);
-  fail_unless (g_get_monotonic_time () - t0 < G_USEC_PER_SEC);
+  fail_unless (g_get_monotonic_time () - t0 < HALF_THE_FETCH);
 
   vi_local_server_set_latency (server, 0);
   gst_object_unref (pipeline);

@@ -542,8 +542,9 @@ GST_START_TEST (test_max_wait)
   t0 = g_get_monotonic_time ();
   fail_unless_equals_int (gst_harness_push (h, frame (64, 48, 0)), GST_FLOW_OK);
   dt = g_get_monotonic_time () - t0;
+  /* Not less than max-wait; and not the whole fetch, or the frame would
+   * carry the annotations (checked below): no wall-clock bound above. */
   fail_unless (dt >= 90 * G_TIME_SPAN_MILLISECOND);
-  fail_unless (dt < 1000 * G_TIME_SPAN_MILLISECOND);
   out = gst_harness_pull (h);
   fail_unless (gst_buffer_get_vi_annot_meta (out) == NULL);
   gst_buffer_unref (out);
