@@ -458,3 +458,28 @@ gst_vi_annot_frame_map_to_string (const GstViAnnotFrameMap * map)
   return g_strdup_printf ("template %s from %u, one asset per frame",
       map->template, map->start_number);
 }
+
+/* The asset of @buffer: asset-id's (@index 0; NULL when asset-id is not
+ * set), or in template mode the template filled with the frame's number
+ * (@index), also returned in *@alloc for the caller to free.  Not OK as
+ * gst_vi_annot_frame_map_index() says, *@asset_id then NULL. */
+GstViAnnotFrameIndex
+gst_vi_annot_frame_map_asset (const GstViAnnotFrameMap * map,
+    const GstSegment * segment, gint fps_n, gint fps_d, GstBuffer * buffer,
+    guint64 * index, const gchar ** asset_id, gchar ** alloc, GError ** error)
+{
+  GstViAnnotFrameIndex res;
+
+  *index = 0;
+  *asset_id = NULL;
+  *alloc = NULL;
+  if (!map->template_mode) {
+    *asset_id = map->asset_id;
+    return GST_VI_ANNOT_FRAME_INDEX_OK;
+  }
+  res = gst_vi_annot_frame_map_index (map, segment, fps_n, fps_d, buffer,
+      index, error);
+  if (res == GST_VI_ANNOT_FRAME_INDEX_OK)
+    *asset_id = *alloc = gst_vi_annot_frame_map_format (map, *index);
+  return res;
+}

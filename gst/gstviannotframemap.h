@@ -98,6 +98,12 @@ GstViAnnotFrameIndex gst_vi_annot_frame_map_index (const GstViAnnotFrameMap *
 G_GNUC_INTERNAL
 gchar *gst_vi_annot_frame_map_to_string (const GstViAnnotFrameMap * map);
 
+G_GNUC_INTERNAL
+GstViAnnotFrameIndex gst_vi_annot_frame_map_asset (const GstViAnnotFrameMap *
+    map, const GstSegment * segment, gint fps_n, gint fps_d,
+    GstBuffer * buffer, guint64 * index, const gchar ** asset_id,
+    gchar ** alloc, GError ** error);
+
 G_END_DECLS
 
 #endif /* __GST_VI_ANNOT_FRAME_MAP_H__ */

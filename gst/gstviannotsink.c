@@ -697,17 +697,13 @@ asset_of (GstViAnnotSink * self, GstBuffer * buffer, gchar ** alloc,
   *ret = GST_FLOW_OK;
   if (asset_id != NULL)
     return asset_id;
-  if (!gst_vi_annot_frame_map_is_template (self->map)) {
-    asset_id = gst_vi_annot_frame_map_get_asset_id (self->map);
-    /* "": none, the caller decides whether the frame needed one. */
-    return asset_id != NULL ? asset_id : "";
-  }
-
-  switch (gst_vi_annot_frame_map_index (self->map,
+  switch (gst_vi_annot_frame_map_asset (self->map,
           &GST_BASE_SINK (self)->segment, GST_VIDEO_INFO_FPS_N (&self->info),
-          GST_VIDEO_INFO_FPS_D (&self->info), buffer, &index, &error)) {
+          GST_VIDEO_INFO_FPS_D (&self->info), buffer, &index, &asset_id, alloc,
+          &error)) {
     case GST_VI_ANNOT_FRAME_INDEX_OK:
-      return *alloc = gst_vi_annot_frame_map_format (self->map, index);
+      /* "": none, the caller decides whether the frame needed one. */
+      return asset_id != NULL ? asset_id : "";
     case GST_VI_ANNOT_FRAME_INDEX_OUTSIDE:
       return NULL;
     case GST_VI_ANNOT_FRAME_INDEX_FAILED:

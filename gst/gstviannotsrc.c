@@ -600,26 +600,22 @@ gst_vi_annot_src_transform_ip (GstBaseTransform * trans, GstBuffer * buf)
     self->live_checked = TRUE;
   }
 
-  if (template_mode) {
-    switch (gst_vi_annot_frame_map_index (self->map, &trans->segment,
-            GST_VIDEO_INFO_FPS_N (&self->info),
-            GST_VIDEO_INFO_FPS_D (&self->info), buf, &index, &error)) {
-      case GST_VI_ANNOT_FRAME_INDEX_OK:
-        break;
-      case GST_VI_ANNOT_FRAME_INDEX_OUTSIDE:
-        GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is before the stream's "
-            "start: no asset", buf);
-        return GST_FLOW_OK;
-      case GST_VI_ANNOT_FRAME_INDEX_FAILED:
-      default:
-        gst_vi_annot_store_count_unmapped (self->store);
-        ret = fail_or_warn (self, error, NULL, FALSE);
-        g_clear_error (&error);
-        return ret;
-    }
-    asset_id = asset_alloc = gst_vi_annot_frame_map_format (self->map, index);
-  } else {
-    asset_id = gst_vi_annot_frame_map_get_asset_id (self->map);
+  switch (gst_vi_annot_frame_map_asset (self->map, &trans->segment,
+          GST_VIDEO_INFO_FPS_N (&self->info),
+          GST_VIDEO_INFO_FPS_D (&self->info), buf, &index, &asset_id,
+          &asset_alloc, &error)) {
+    case GST_VI_ANNOT_FRAME_INDEX_OK:
+      break;
+    case GST_VI_ANNOT_FRAME_INDEX_OUTSIDE:
+      GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is before the stream's "
+          "start: no asset", buf);
+      return GST_FLOW_OK;
+    case GST_VI_ANNOT_FRAME_INDEX_FAILED:
+    default:
+      gst_vi_annot_store_count_unmapped (self->store);
+      ret = fail_or_warn (self, error, NULL, FALSE);
+      g_clear_error (&error);
+      return ret;
   }
 
   res = gst_vi_annot_store_get (self->store, asset_id, index, template_mode,

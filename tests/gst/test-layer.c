@@ -95,6 +95,61 @@ GST_START_TEST (test_format)
 
 GST_END_TEST;
 
+/* The asset of a buffer, as both elements ask for it: asset-id's, or the
+ * template filled with the frame's number; nothing outside the stream. */
+GST_START_TEST (test_asset_of_buffer)
+{
+  GstViAnnotFrameMapProps props;
+  GstViAnnotFrameMap *map = new_map ("frame_%03d.jpg", 1, 0, 1);
+  GstBuffer *buf = gst_buffer_new ();
+  GstSegment seg;
+  GError *error = NULL;
+  const gchar *asset;
+  gchar *alloc;
+  guint64 index;
+
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  GST_BUFFER_PTS (buf) = GST_SECOND;
+  fail_unless_equals_int (gst_vi_annot_frame_map_asset (map, &seg, 25, 1, buf,
+          &index, &asset, &alloc, &error), GST_VI_ANNOT_FRAME_INDEX_OK);
+  fail_unless_equals_uint64 (index, 26);
+  fail_unless_equals_string (asset, "frame_026.jpg");
+  fail_unless (asset == alloc);
+  g_free (alloc);
+
+  /* Before the stream's start (negative stream time): no asset, no
+   * error. */
+  seg.start = 2 * GST_SECOND;
+  seg.time = 0;
+  fail_unless_equals_int (gst_vi_annot_frame_map_asset (map, &seg, 25, 1, buf,
+          &index, &asset, &alloc, &error), GST_VI_ANNOT_FRAME_INDEX_OUTSIDE);
+  fail_unless (asset == NULL && alloc == NULL && error == NULL);
+
+  /* No framerate: no number, an error. */
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless_equals_int (gst_vi_annot_frame_map_asset (map, &seg, 0, 1, buf,
+          &index, &asset, &alloc, &error), GST_VI_ANNOT_FRAME_INDEX_FAILED);
+  fail_unless (asset == NULL && alloc == NULL && error != NULL);
+  g_clear_error (&error);
+  gst_vi_annot_frame_map_free (map);
+
+  /* asset-id: the same asset for every frame, nothing to free. */
+  gst_vi_annot_frame_map_props_init (&props);
+  props.asset_id = g_strdup ("still.jpg");
+  map = gst_vi_annot_frame_map_new (&props, &error);
+  g_assert_no_error (error);
+  gst_vi_annot_frame_map_props_clear (&props);
+  fail_unless_equals_int (gst_vi_annot_frame_map_asset (map, &seg, 0, 1, buf,
+          &index, &asset, &alloc, &error), GST_VI_ANNOT_FRAME_INDEX_OK);
+  fail_unless_equals_string (asset, "still.jpg");
+  fail_unless (alloc == NULL);
+  fail_unless_equals_uint64 (index, 0);
+  gst_vi_annot_frame_map_free (map);
+  gst_buffer_unref (buf);
+}
+
+GST_END_TEST;
+
 /* Stream time x framerate, rounded to the nearest frame. */
 GST_START_TEST (test_index_from_time)
 {
@@ -354,6 +409,7 @@ layer_suite (void)
   viannot_element_init (NULL);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_asset_of_buffer);
   tcase_add_test (tc, test_index_from_time);
   tcase_add_test (tc, test_index_start_number_and_offsets);
   tcase_add_test (tc, test_index_without_framerate);
