@@ -298,3 +298,29 @@ gst_vi_annot_outage_next_delay (GstViAnnotOutage * outage)
   outage->backoff_ms = MIN (outage->backoff_ms * 2, MAX_BACKOFF_MS);
   return delay;
 }
+
+/* What an element does with an error on a frame: with @warn (on-error),
+ * one warning per run (*@warned) and the frame goes on, GST_FLOW_OK;
+ * else an error that stops the stream (*@error_posted), GST_FLOW_ERROR.
+ * With @ctx, @error is a request's (about @asset_id) and is worded as
+ * gst_vi_annot_post_request_error() does; else it is posted as it is. */
+GstFlowReturn
+gst_vi_annot_fail_or_warn (GstElement * element, gboolean warn,
+    gboolean * warned, gboolean * error_posted, const GError * error,
+    const gchar * asset_id, const GstViAnnotErrorContext * ctx)
+{
+  GstMessageType type = warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR;
+
+  if (warn && *warned)
+    return GST_FLOW_OK;
+  if (ctx != NULL)
+    gst_vi_annot_post_request_error (element, type, error, asset_id, ctx);
+  else
+    gst_vi_annot_post_gerror (element, type, error, NULL);
+  if (warn) {
+    *warned = TRUE;
+    return GST_FLOW_OK;
+  }
+  *error_posted = TRUE;
+  return GST_FLOW_ERROR;
+}

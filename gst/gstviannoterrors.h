@@ -69,6 +69,13 @@ G_GNUC_INTERNAL
 void gst_vi_annot_post_gerror (GstElement * element, GstMessageType type,
     const GError * error, const gchar * debug);
 
+/* On-error for a frame: TRUE for warn, FALSE for an error; what the
+ * element keeps from run to run. */
+G_GNUC_INTERNAL
+GstFlowReturn gst_vi_annot_fail_or_warn (GstElement * element, gboolean warn,
+    gboolean * warned, gboolean * error_posted, const GError * error,
+    const gchar * asset_id, const GstViAnnotErrorContext * ctx);
+
 G_GNUC_INTERNAL
 void gst_vi_annot_post_client_error (GstElement * element,
     const GstViAnnotConfig * cfg, const GError * error);

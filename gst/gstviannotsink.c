@@ -641,22 +641,13 @@ gst_vi_annot_sink_get_stats (GstViAnnotSink * self)
 /* streaming thread */
 
 /* A frame that cannot be numbered, or lines that cannot be written: an
- * error, or with on-error=warn one warning per run. */
+ * error, or with on-error=warn (or retry-forever) one warning per run. */
 static GstFlowReturn
 fail_or_warn (GstViAnnotSink * self, const GError * error)
 {
-  gboolean warn = self->cfg.on_error != GST_VI_ANNOT_ON_ERROR_FAIL;
-
-  if (warn && self->warned)
-    return GST_FLOW_OK;
-  gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self),
-      warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, error, NULL);
-  if (warn) {
-    self->warned = TRUE;
-    return GST_FLOW_OK;
-  }
-  self->error_posted = TRUE;
-  return GST_FLOW_ERROR;
+  return gst_vi_annot_fail_or_warn (GST_ELEMENT_CAST (self),
+      self->cfg.on_error != GST_VI_ANNOT_ON_ERROR_FAIL, &self->warned,
+      &self->error_posted, error, NULL, NULL);
 }
 
 /* repeated-frames=last: the records @held go to the writer; @may_wait

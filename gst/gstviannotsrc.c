@@ -551,32 +551,16 @@ query_is_live (GstViAnnotSrc * self)
   return live;
 }
 
-/* A request refused or a file unusable, a frame that cannot be numbered:
- * an error that stops the stream, or with on-error=warn one warning per
- * run.  Returns the flow to return. */
+/* A frame's error: on-error=warn, one warning per run; else an error
+ * that stops the stream.  A request's error (@request) is worded for the
+ * request about @asset_id.  Returns the flow to return. */
 static GstFlowReturn
 fail_or_warn (GstViAnnotSrc * self, const GError * error,
     const gchar * asset_id, gboolean request)
 {
-  gboolean warn = self->cfg.on_error == GST_VI_ANNOT_ON_ERROR_WARN;
-
-  if (warn && self->warned)
-    return GST_FLOW_OK;
-
-  if (request)
-    gst_vi_annot_post_request_error (GST_ELEMENT_CAST (self),
-        warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, error, asset_id,
-        &self->error_ctx);
-  else
-    gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self),
-        warn ? GST_MESSAGE_WARNING : GST_MESSAGE_ERROR, error, NULL);
-
-  if (warn) {
-    self->warned = TRUE;
-    return GST_FLOW_OK;
-  }
-  self->error_posted = TRUE;
-  return GST_FLOW_ERROR;
+  return gst_vi_annot_fail_or_warn (GST_ELEMENT_CAST (self),
+      self->cfg.on_error == GST_VI_ANNOT_ON_ERROR_WARN, &self->warned,
+      &self->error_posted, error, asset_id, request ? &self->error_ctx : NULL);
 }
 
 static GstFlowReturn
