@@ -370,8 +370,8 @@ gst_vi_annot_shared_get_property (const GstViAnnotConfig * cfg,
 
 /* The first property given that only makes sense with dataset-id, or
  * NULL. */
-const gchar *
-gst_vi_annot_config_first_connection_property (const GstViAnnotConfig * cfg)
+static const gchar *
+first_connection_property (const GstViAnnotConfig * cfg)
 {
   if (cfg->endpoint != NULL)
     return "endpoint";
@@ -382,6 +382,55 @@ gst_vi_annot_config_first_connection_property (const GstViAnnotConfig * cfg)
   if (cfg->config_file != NULL)
     return "config-file";
   return NULL;
+}
+
+#define SETTINGS_ERROR(error, ...) \
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, \
+      __VA_ARGS__)
+
+/* Where an element reads or writes, from its settings at start(): a
+ * reader reads dataset-id or location, not both; a writer writes to
+ * dataset-id, location or both; the connection properties (and a
+ * writer's spool-dir) only go with dataset-id.  FALSE with a
+ * GST_RESOURCE_ERROR_SETTINGS error that says what to set. */
+gboolean
+gst_vi_annot_config_check_target (const GstViAnnotConfig * cfg,
+    gboolean writer, const gchar * location, const gchar * spool_dir,
+    GError ** error)
+{
+  const gchar *property = first_connection_property (cfg);
+
+  if (location == NULL && cfg->dataset_id == NULL) {
+    if (writer)
+      SETTINGS_ERROR (error, _("Nowhere to write the annotations: set "
+              "dataset-id (with credentials), location (a JSONL file), or "
+              "both."));
+    else
+      SETTINGS_ERROR (error, _("No annotations to read: set dataset-id (with "
+              "credentials) or location."));
+    return FALSE;
+  }
+  if (!writer && location != NULL && cfg->dataset_id != NULL) {
+    SETTINGS_ERROR (error, _("location and dataset-id are exclusive: set "
+            "only one (location reads a local JSONL file, dataset-id the Vi "
+            "API)."));
+    return FALSE;
+  }
+  if (cfg->dataset_id == NULL && property != NULL) {
+    if (writer)
+      SETTINGS_ERROR (error, _("%s only applies to dataset-id, which is not "
+              "set."), property);
+    else
+      SETTINGS_ERROR (error, _("%s only applies to dataset-id: location "
+              "reads a local file, without credentials."), property);
+    return FALSE;
+  }
+  if (cfg->dataset_id == NULL && spool_dir != NULL) {
+    SETTINGS_ERROR (error, _("spool-dir only applies to dataset-id (uploads), "
+            "which is not set."));
+    return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean

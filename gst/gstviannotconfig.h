@@ -144,8 +144,9 @@ G_GNUC_INTERNAL
 void gst_vi_annot_wipe_secret (gchar ** secret);
 
 G_GNUC_INTERNAL
-const gchar *gst_vi_annot_config_first_connection_property (const
-    GstViAnnotConfig * cfg);
+gboolean gst_vi_annot_config_check_target (const GstViAnnotConfig * cfg,
+    gboolean writer, const gchar * location, const gchar * spool_dir,
+    GError ** error);
 
 G_GNUC_INTERNAL
 gboolean gst_vi_annot_config_validate (const GstViAnnotConfig * cfg,

@@ -925,7 +925,6 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   GstViAnnotFrameMapProps map_props;
   GstViAnnotUploadLimits limits;
   GError *error = NULL;
-  const gchar *property;
   gchar *spool_dir;
 
   GST_OBJECT_LOCK (self);
@@ -944,13 +943,9 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   g_clear_pointer (&self->last_stats, gst_structure_free);
   GST_OBJECT_UNLOCK (self);
 
-  if (self->cfg_location == NULL && self->cfg.dataset_id == NULL)
-    goto no_output;
-  property = gst_vi_annot_config_first_connection_property (&self->cfg);
-  if (self->cfg.dataset_id == NULL && property != NULL)
-    goto connection_without_dataset;
-  if (self->cfg.dataset_id == NULL && spool_dir != NULL)
-    goto spool_without_dataset;
+  if (!gst_vi_annot_config_check_target (&self->cfg, TRUE, self->cfg_location,
+          spool_dir, &error))
+    goto config_error;
   self->map = gst_vi_annot_frame_map_new (&map_props, &error);
   gst_vi_annot_frame_map_props_clear (&map_props);
   if (self->map == NULL || !gst_vi_annot_config_validate (&self->cfg, &error))
@@ -994,27 +989,6 @@ gst_vi_annot_sink_start (GstBaseSink * bsink)
   return TRUE;
 
   /* ERRORS */
-no_output:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("Nowhere to write the annotations: set dataset-id (with "
-                "credentials), location (a JSONL file), or both.")), (NULL));
-    goto fail;
-  }
-connection_without_dataset:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("%s only applies to dataset-id, which is not set."), property),
-        (NULL));
-    goto fail;
-  }
-spool_without_dataset:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("spool-dir only applies to dataset-id (uploads), which is not "
-                "set.")), (NULL));
-    goto fail;
-  }
 config_error:
   {
     gst_vi_annot_post_gerror (GST_ELEMENT_CAST (self), GST_MESSAGE_ERROR,

@@ -676,7 +676,6 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
   GstViAnnotFrameMapProps map_props;
   GstViAnnotStore *store;
   GError *error = NULL;
-  const gchar *property;
   guint page_size, prefetch, refresh_interval;
   gchar *map_text;
 
@@ -690,13 +689,9 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
   self->cfg_max_wait = self->max_wait;
   GST_OBJECT_UNLOCK (self);
 
-  if (self->cfg_location == NULL && self->cfg.dataset_id == NULL)
-    goto no_source;
-  if (self->cfg_location != NULL && self->cfg.dataset_id != NULL)
-    goto both_sources;
-  property = gst_vi_annot_config_first_connection_property (&self->cfg);
-  if (self->cfg_location != NULL && property != NULL)
-    goto connection_without_dataset;
+  if (!gst_vi_annot_config_check_target (&self->cfg, FALSE,
+          self->cfg_location, NULL, &error))
+    goto config_error;
   if (self->cfg.dataset_id != NULL && map_props.asset_id == NULL &&
       map_props.asset_id_template == NULL)
     goto no_asset;
@@ -755,27 +750,6 @@ gst_vi_annot_src_start (GstBaseTransform * trans)
   return TRUE;
 
   /* ERRORS */
-no_source:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("No annotations to read: set dataset-id (with credentials) or "
-                "location.")), (NULL));
-    goto fail;
-  }
-both_sources:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("location and dataset-id are exclusive: set only one (location "
-                "reads a local JSONL file, dataset-id the Vi API).")), (NULL));
-    goto fail;
-  }
-connection_without_dataset:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        (_("%s only applies to dataset-id: location reads a local file, "
-                "without credentials."), property), (NULL));
-    goto fail;
-  }
 no_asset:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,

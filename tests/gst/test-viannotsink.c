@@ -637,6 +637,13 @@ GST_START_TEST (test_start_errors)
   ASSERT_ERROR (err, GST_RESOURCE_ERROR_SETTINGS,
       "endpoint only applies to dataset-id");
 
+  /* A spool without a dataset to upload to. */
+  e = gst_element_factory_make ("viannotsink", NULL);
+  g_object_set (e, "location", "/dev/null", "spool-dir", work, NULL);
+  err = start_error (e, GST_STATE_CHANGE_FAILURE);
+  ASSERT_ERROR (err, GST_RESOURCE_ERROR_SETTINGS,
+      "spool-dir only applies to dataset-id (uploads), which is not set.");
+
   /* A spool that cannot be a directory. */
   file = g_build_filename (work, "a-file", NULL);
   fail_unless (g_file_set_contents (file, "x", 1, NULL));
