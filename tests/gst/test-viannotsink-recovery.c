@@ -106,7 +106,9 @@ wait_message (GstBus * bus, GstMessageType types, const gchar * prefix)
 
 GST_START_TEST (test_outage)
 {
-  GstElement *e = gst_element_factory_make ("viannotsink", NULL);
+  /* Sunk: the harness only adds a reference of its own. */
+  GstElement *e = gst_object_ref_sink (gst_element_factory_make ("viannotsink",
+          NULL));
   GstBus *bus = gst_bus_new ();
   GstHarness *h;
   GstMessage *msg;
@@ -160,6 +162,7 @@ GST_START_TEST (test_outage)
 
   gst_harness_teardown (h);
   gst_element_set_bus (e, NULL);
+  gst_object_unref (e);
   gst_object_unref (bus);
 }
 

@@ -44,7 +44,9 @@ new_sink (const gchar * first_prop, ...)
   return e;
 }
 
-/* The element with its own bus (set before it starts), in a harness. */
+/* The element with its own bus (set before it starts), in a harness.
+ * Takes @e, floating as gst_element_factory_make() returns it: the
+ * harness only adds a reference of its own. */
 static GstHarness *
 new_harness (GstElement * e, GstBus ** bus)
 {
@@ -52,7 +54,9 @@ new_harness (GstElement * e, GstBus ** bus)
 
   *bus = gst_bus_new ();
   gst_element_set_bus (e, *bus);
+  gst_object_ref_sink (e);
   h = gst_harness_new_with_element (e, "sink", NULL);
+  gst_object_unref (e);
   gst_harness_set_src_caps_str (h, "video/x-raw,format=GRAY8,width=320,"
       "height=240,framerate=30/1");
   return h;
