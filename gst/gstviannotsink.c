@@ -96,7 +96,6 @@
 
 #include <glib/gi18n-lib.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -111,7 +110,6 @@
 #include "gstviannotregions.h"
 #include "gstviannotrepeats.h"
 #include "gstviannotsink.h"
-#include "gstviannotspool.h"
 #include "gstviannotuploader.h"
 #include "gstviannotworker.h"
 #include "gstviannotwriter.h"
